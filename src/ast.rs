@@ -1,0 +1,531 @@
+//! The typed syntax tree of a `.pol` file.
+//!
+//! Input: built only by [`crate::syntax`] from pest's parse tree. Output: plain data that the
+//! checker and the compiler read. Guarantee: every node carries the byte span of the text it
+//! came from, and equality ignores spans, so two trees written with different layout compare
+//! equal.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::units::Unit;
+
+/// A byte range `[start, end)` in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte of the range.
+    pub start: usize,
+    /// One past the last byte of the range.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (bytes).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// Length in bytes.
+    pub fn len(self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when the span covers no bytes.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A value with the span it was written at. Equality and hashing ignore the span.
+#[derive(Clone, Debug)]
+pub struct Node<T> {
+    /// The value.
+    pub node: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T> Node<T> {
+    /// Wrap `node` with its `span`.
+    pub fn new(node: T, span: Span) -> Self {
+        Node { node, span }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Node<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<T: Eq> Eq for Node<T> {}
+
+/// A name as written (Chinese or ASCII), with its span.
+pub type Name = Node<String>;
+
+/// A whole `.pol` file: its top-level items in source order.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct File {
+    /// Top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// One top-level item.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `policy "doc no." { ... }`
+    Policy(Node<Policy>),
+    /// `input enterprise { ... }`
+    Input(Node<InputBlock>),
+    /// `enum 级别 { 国家级, 省级 }`
+    Enum(Node<EnumDecl>),
+    /// `param 比例: percent = 10%`
+    Param(Node<Param>),
+    /// `let 增量 = a - b`
+    Let(Node<Let>),
+    /// `limit 年度累计: 100万元 per institution per year`
+    Limit(Node<LimitDecl>),
+    /// `clause 名称 { ... }`
+    Clause(Node<Clause>),
+}
+
+/// The policy header: document number and header items in source order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// The document number, e.g. `嘉政发〔2023〕15号`.
+    pub document: Node<String>,
+    /// Header items in source order (duplicates are reported by the checker).
+    pub items: Vec<Node<HeaderItem>>,
+}
+
+/// One line of the policy header.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HeaderItem {
+    /// `title "..."`
+    Title(Node<String>),
+    /// `issued 2023-07-24`
+    Issued(Node<NaiveDate>),
+    /// `effective ...`
+    Effective(Window),
+    /// `funding { 市级财政: 50%, 区级财政: 50% }`
+    Funding(Vec<Share>),
+    /// `same_matter highest|cumulative`
+    SameMatter(Node<SameMatter>),
+    /// `rounding 0.01元 half_up`
+    Rounding {
+        /// The rounding step, a money amount.
+        step: Expr,
+        /// The mode; half up when omitted.
+        mode: Option<Node<RoundingMode>>,
+    },
+    /// `budget { 2023: 4亿元 }`
+    Budget(Vec<BudgetLine>),
+}
+
+/// An effective window.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Window {
+    /// `2023-08-01 to 2025-12-31`, both days included.
+    Range(Node<NaiveDate>, Node<NaiveDate>),
+    /// `from 2023-07-01 for 1 year`: ends the day before the anniversary.
+    FromFor(Node<NaiveDate>, Node<Duration>),
+}
+
+/// A length of time in whole years or months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Duration {
+    /// How many units.
+    pub count: u32,
+    /// Years or months.
+    pub unit: DurationUnit,
+}
+
+/// The unit of a [`Duration`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    /// Calendar years.
+    Years,
+    /// Calendar months.
+    Months,
+}
+
+/// One payer and its share.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Share {
+    /// The payer, e.g. `市级财政`.
+    pub payer: Name,
+    /// Its share, a percentage.
+    pub share: Expr,
+}
+
+/// One year's budget line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BudgetLine {
+    /// The calendar year.
+    pub year: Node<i32>,
+    /// The amount budgeted.
+    pub amount: Expr,
+}
+
+/// What happens when several awards of one subject share a matter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameMatter {
+    /// Only the highest is paid (就高不重复).
+    Highest,
+    /// All are paid.
+    Cumulative,
+}
+
+/// How a final award is rounded to the declared step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundingMode {
+    /// Halves away from zero (四舍五入).
+    HalfUp,
+    /// Halves to the even neighbour.
+    HalfEven,
+    /// Toward zero.
+    Down,
+    /// Away from zero.
+    Up,
+}
+
+/// `input KIND { fields }`: the facts one kind of subject or claim supplies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputBlock {
+    /// The subject or claim kind, e.g. `enterprise` or `project`.
+    pub kind: Name,
+    /// Declared fields.
+    pub fields: Vec<Node<Field>>,
+}
+
+/// One declared input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The field's name.
+    pub name: Name,
+    /// Its declared type.
+    pub ty: Node<TypeExpr>,
+    /// An optional description for staff and schemas.
+    pub doc: Option<Node<String>>,
+}
+
+/// A type as written in a declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeExpr {
+    /// A named type: `money`, `percent`, `number`, `count`, `bool`, `date`, `text`, or an enum.
+    Named(String),
+    /// `quantity 亩`, `quantity 元/亩`.
+    Quantity(Unit),
+    /// `enum { a, b }` written in place.
+    InlineEnum(Vec<Name>),
+}
+
+/// `enum NAME { variants }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDecl {
+    /// The enum's name.
+    pub name: Name,
+    /// Its variants in order.
+    pub variants: Vec<Name>,
+}
+
+/// `param NAME: TYPE [= value | { date: value ... }]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// The parameter's name.
+    pub name: Name,
+    /// Its declared type.
+    pub ty: Node<TypeExpr>,
+    /// Its value, dated values, or none (unspecified).
+    pub value: ParamValue,
+}
+
+/// The value part of a parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValue {
+    /// No value: left to the department (一定比例); completed at evaluation time.
+    Unspecified,
+    /// One value for the whole window.
+    Fixed(Expr),
+    /// Values that take effect on the given dates, in source order.
+    Dated(Vec<(Node<NaiveDate>, Expr)>),
+}
+
+/// `let NAME = expr`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Let {
+    /// The bound name.
+    pub name: Name,
+    /// Its definition.
+    pub value: Expr,
+}
+
+/// `limit NAME: AMOUNT per KIND [per year]`: a limit shared by the clauses that name it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitDecl {
+    /// The limit's name.
+    pub name: Name,
+    /// Its bound.
+    pub bound: Bound,
+}
+
+/// An amount per subject, optionally per calendar year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bound {
+    /// The amount (may be a table by an enum input).
+    pub amount: Expr,
+    /// The subject or claim kind it counts per.
+    pub per: Name,
+    /// Whether it resets each calendar year.
+    pub per_year: bool,
+}
+
+/// `clause NAME { items }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    /// The clause's name.
+    pub name: Name,
+    /// Its items in source order.
+    pub items: Vec<Node<ClauseItem>>,
+}
+
+/// One line of a clause.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClauseItem {
+    /// `source "第一条"`: the article of the document.
+    Source(Node<String>),
+    /// `department "市科技局", "市财政局"`.
+    Department(Vec<Node<String>>),
+    /// `matter "..."`: the non-cumulation key.
+    Matter(Node<String>),
+    /// `subject enterprise, institution`.
+    Subject(Vec<Name>),
+    /// `per project`: evaluated once per claim of that kind.
+    PerClaim(Name),
+    /// `effective ...` for this clause alone.
+    Effective(Window),
+    /// `when CONDITION`.
+    When(Expr),
+    /// `award ...`.
+    Award(Node<Award>),
+    /// `cap AMOUNT per KIND [per year]`.
+    Cap(Bound),
+    /// `limit AMOUNT per KIND per year` or `limit NAME`.
+    Limit(ClauseLimit),
+    /// `let NAME = expr` local to the clause.
+    Let(Node<Let>),
+}
+
+/// The forms an award takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Award {
+    /// A fixed amount, a table by tier or a bracket by threshold: any money expression.
+    Amount(Expr),
+    /// `RATE of BASE`.
+    Rate {
+        /// The percentage.
+        rate: Expr,
+        /// The money base.
+        base: Expr,
+    },
+    /// `up to MAX [assessed AMOUNT]`.
+    UpTo {
+        /// The most that may be awarded.
+        max: Expr,
+        /// The assessed amount, when the policy names where it comes from.
+        assessed: Option<Expr>,
+    },
+    /// `match A:B of BASE`: A yuan for every B yuan of the base.
+    Match {
+        /// The ratio as written, e.g. 1:1.
+        ratio: Node<(Decimal, Decimal)>,
+        /// What is matched.
+        base: Expr,
+    },
+}
+
+/// A limit inside a clause.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClauseLimit {
+    /// Written in place.
+    Inline(Bound),
+    /// Named, declared at top level and shared.
+    Ref(Name),
+}
+
+/// An expression with its span.
+pub type Expr = Node<ExprKind>;
+
+/// The kinds of expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A number with its unit, already scaled: `20万元` is 200000 元, `15%` is 0.15.
+    Number(Literal),
+    /// `true` / `false`.
+    Bool(bool),
+    /// A date literal.
+    Date(NaiveDate),
+    /// A text literal.
+    Text(String),
+    /// A name: an input, parameter, `let` or enum variant.
+    Ref(String),
+    /// `-x` or `not x`.
+    Unary(UnaryOp, Box<Expr>),
+    /// `a OP b`.
+    Binary(Node<BinOp>, Box<Expr>, Box<Expr>),
+    /// `x in { a, b }` / `x not in { a, b }`.
+    In {
+        /// The tested value.
+        value: Box<Expr>,
+        /// The variants.
+        set: Vec<Name>,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `min(a, b, ...)` / `max(a, b, ...)`.
+    Call(Node<Func>, Vec<Expr>),
+    /// `by KEY { variant: value, ..., else: value }`.
+    Table {
+        /// The enum-valued key.
+        key: Box<Expr>,
+        /// Rows in order; `None` as the variant is the `else` row.
+        rows: Vec<(Option<Name>, Expr)>,
+    },
+    /// `bracket VALUE { >= a and < b: x, ... }`.
+    Bracket {
+        /// The value placed in a bracket.
+        value: Box<Expr>,
+        /// Rows in order.
+        rows: Vec<BracketRow>,
+    },
+    /// Stands where lowering already reported an error.
+    Error,
+}
+
+impl Expr {
+    /// The value and unit of a number written out (optionally negated), e.g. `-20万元`.
+    pub fn as_constant(&self) -> Option<(Decimal, Unit)> {
+        match &self.node {
+            ExprKind::Number(l) => Some((l.value, l.unit.clone())),
+            ExprKind::Unary(UnaryOp::Neg, inner) => inner.as_constant().map(|(v, u)| (-v, u)),
+            _ => None,
+        }
+    }
+}
+
+/// A numeric literal: its exact value and unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Literal {
+    /// The value in base units (yuan for money, a fraction for percentages).
+    pub value: Decimal,
+    /// The unit.
+    pub unit: Unit,
+    /// Whether it was written as a percentage.
+    pub percent: bool,
+}
+
+/// One row of a bracket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BracketRow {
+    /// `>= x` or `> x`.
+    pub lower: Option<Threshold>,
+    /// `< x` or `<= x`.
+    pub upper: Option<Threshold>,
+    /// The row's value.
+    pub value: Expr,
+    /// The whole row.
+    pub span: Span,
+}
+
+/// A bracket threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// Whether the threshold value itself belongs to the row.
+    pub inclusive: bool,
+    /// The threshold.
+    pub value: Expr,
+}
+
+/// Unary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// Arithmetic negation.
+    Neg,
+    /// Logical negation.
+    Not,
+}
+
+/// Binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `and`
+    And,
+    /// `or`
+    Or,
+    /// `implies`
+    Implies,
+}
+
+impl BinOp {
+    /// The operator as staff write it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Implies => "implies",
+        }
+    }
+
+    /// True for `< <= > >= == !=`.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+        )
+    }
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    /// The smallest argument.
+    Min,
+    /// The largest argument.
+    Max,
+}

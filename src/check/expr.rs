@@ -1,0 +1,524 @@
+//! Type and unit inference for expressions.
+//!
+//! Input: an expression and the clause's local bindings. Output: its [`Ty`], with a diagnostic
+//! for every misuse (undefined names, unit mismatches, incomparable values, tables that miss a
+//! variant, brackets out of order). Guarantee: an operand already known to be wrong
+//! ([`Ty::Error`]) is accepted silently, so one mistake is reported once.
+
+use rust_decimal::Decimal;
+
+use super::model::Symbol;
+use super::types::Ty;
+use super::{suggest, Checker, LetState};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
+use crate::diagnostic::{Code, Diagnostic};
+
+/// A clause-local binding visible to later expressions of the clause.
+#[derive(Clone, Debug)]
+pub(super) struct Local {
+    pub name: String,
+    pub ty: Ty,
+    pub used: Vec<(usize, Span)>,
+}
+
+/// What expressions see and what they record while being checked.
+#[derive(Default)]
+pub(super) struct Ctx {
+    /// Clause-local lets declared so far.
+    pub locals: Vec<Local>,
+    /// Inputs used, with the span of the reference that brings each in.
+    pub used: Vec<(usize, Span)>,
+}
+
+impl Checker<'_> {
+    /// Infers the type of `e`, reporting problems.
+    pub(super) fn infer(&mut self, e: &Expr, ctx: &mut Ctx) -> Ty {
+        match &e.node {
+            ExprKind::Number(l) => Ty::Num(l.unit.clone()),
+            ExprKind::Bool(_) => Ty::Bool,
+            ExprKind::Date(_) => Ty::Date,
+            ExprKind::Text(_) => Ty::Text,
+            ExprKind::Error => Ty::Error,
+            ExprKind::Ref(name) => self.resolve_ref(name, e.span, None, ctx),
+            ExprKind::Unary(op, inner) => {
+                let t = self.infer(inner, ctx);
+                match (op, &t) {
+                    (_, Ty::Error) => Ty::Error,
+                    (UnaryOp::Not, Ty::Bool) => Ty::Bool,
+                    (UnaryOp::Neg, Ty::Num(_)) => t,
+                    (UnaryOp::Not, _) => self.operand_error(inner.span, "`not`", "a yes/no value", &t),
+                    (UnaryOp::Neg, _) => self.operand_error(inner.span, "`-`", "a number", &t),
+                }
+            }
+            ExprKind::Binary(op, l, r) => {
+                // A bare name that is not a value may be a variant of the other side's enum.
+                let (lt, rt) = if matches!(op.node, BinOp::Eq | BinOp::Ne) && self.is_bare_variant(l, ctx) {
+                    let rt = self.infer(r, ctx);
+                    (self.infer_with_hint(l, &rt, ctx), rt)
+                } else {
+                    let lt = self.infer(l, ctx);
+                    let rt = if matches!(op.node, BinOp::Eq | BinOp::Ne) {
+                        self.infer_with_hint(r, &lt, ctx)
+                    } else {
+                        self.infer(r, ctx)
+                    };
+                    (lt, rt)
+                };
+                self.binary(op.node, op.span, (l, lt), (r, rt))
+            }
+            ExprKind::In { value, set, .. } => {
+                let t = self.infer(value, ctx);
+                match t {
+                    Ty::Error => {}
+                    Ty::Enum(id) => {
+                        for v in set {
+                            self.expect_variant(v, id);
+                        }
+                    }
+                    other => {
+                        self.operand_error(value.span, "`in`", "an enum value such as a tier or grade", &other);
+                    }
+                }
+                Ty::Bool
+            }
+            ExprKind::Call(f, args) => {
+                let tys: Vec<Ty> = args.iter().map(|a| self.infer(a, ctx)).collect();
+                let mut result: Option<(Ty, Span)> = None;
+                for (a, t) in args.iter().zip(tys) {
+                    match (&t, &result) {
+                        (Ty::Error, _) => return Ty::Error,
+                        (Ty::Num(_), None) => result = Some((t, a.span)),
+                        (Ty::Num(_), Some((first, first_span))) if &t != first => {
+                            let msg = format!(
+                                "the values given to `{}` are in different units",
+                                if f.node == crate::ast::Func::Min { "min" } else { "max" }
+                            );
+                            let d = Diagnostic::new(Code::UnitMismatch, a.span, msg)
+                                .label(format!("this is {}", self.describe(&t)))
+                                .with_secondary(*first_span, format!("this is {}", self.describe(first)))
+                                .help("give every argument the same unit, e.g. all amounts in 元");
+                            self.report(d);
+                            return Ty::Error;
+                        }
+                        (Ty::Num(_), Some(_)) => {}
+                        _ => return self.operand_error(a.span, "`min` and `max`", "numbers or amounts", &t),
+                    }
+                }
+                result.map_or(Ty::Error, |(t, _)| t)
+            }
+            ExprKind::Table { key, rows } => self.table(key, rows, ctx),
+            ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
+        }
+    }
+
+    fn operand_error(&mut self, span: Span, op: &str, wanted: &str, found: &Ty) -> Ty {
+        let d = Diagnostic::new(Code::OperandKind, span, format!("{op} needs {wanted} here"))
+            .label(format!("this is {}", self.describe(found)))
+            .help(format!("give {op} {wanted}; check that the right name is used"));
+        self.report(d);
+        Ty::Error
+    }
+
+    /// True when `e` is a name that no value has (so it can only be an enum variant).
+    pub(super) fn is_bare_variant(&self, e: &Expr, ctx: &Ctx) -> bool {
+        matches!(&e.node, ExprKind::Ref(n) if !ctx.locals.iter().any(|l| &l.name == n) && !self.names.contains_key(n))
+    }
+
+    /// Infers `e`, reading a bare name as a variant of `other`'s enum when it is one.
+    pub(super) fn infer_with_hint(&mut self, e: &Expr, other: &Ty, ctx: &mut Ctx) -> Ty {
+        match (&e.node, other) {
+            (ExprKind::Ref(n), Ty::Enum(id)) => self.resolve_ref(n, e.span, Some(*id), ctx),
+            _ => self.infer(e, ctx),
+        }
+    }
+
+    fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<usize>, ctx: &mut Ctx) -> Ty {
+        if let Some(local) = ctx.locals.iter().rev().find(|l| l.name == name) {
+            let (ty, used) = (local.ty.clone(), local.used.clone());
+            ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+            return ty;
+        }
+        match self.names.get(name).copied() {
+            Some(Symbol::Input(i)) => {
+                ctx.used.push((i, span));
+                self.inputs[i].decl.ty.clone()
+            }
+            Some(Symbol::Param(i)) => self.params[i].decl.ty.clone(),
+            Some(Symbol::Let(i)) => {
+                let (ty, used) = self.let_type(i, span);
+                ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+                ty
+            }
+            None if hint.is_some_and(|id| self.enums[id].variant(name).is_some()) => {
+                Ty::Enum(hint.unwrap_or_default())
+            }
+            Some(Symbol::Enum(_)) => {
+                self.report(
+                    Diagnostic::new(Code::WrongKindOfName, span, format!("`{name}` is an enum type, not a value"))
+                        .label("a type")
+                        .help(format!("compare an input of type `{name}` with one of its variants, e.g. `级别 == 国家级`")),
+                );
+                Ty::Error
+            }
+            Some(Symbol::Limit(_)) => {
+                self.report(
+                    Diagnostic::new(Code::WrongKindOfName, span, format!("`{name}` is a limit, not a value"))
+                        .label("a limit")
+                        .help(format!("attach it to a clause with `limit {name}`")),
+                );
+                Ty::Error
+            }
+            None => {
+                let locals: Vec<String> = ctx.locals.iter().map(|l| l.name.clone()).collect();
+                let suggestion = {
+                    let variants = hint.map(|id| self.enums[id].variants.clone()).unwrap_or_default();
+                    let values = self
+                        .names
+                        .iter()
+                        .filter(|(_, s)| !matches!(s, Symbol::Enum(_) | Symbol::Limit(_)))
+                        .map(|(n, _)| n.as_str());
+                    let all = values.chain(locals.iter().map(String::as_str)).chain(variants.iter().map(String::as_str));
+                    suggest::closest(name, all).map(str::to_string)
+                };
+                let mut d = Diagnostic::new(Code::UndefinedName, span, format!("`{name}` is not declared"))
+                    .label("not declared");
+                d = match suggestion {
+                    Some(h) => d.help(format!("did you mean `{h}`?")),
+                    None => d.help(format!(
+                        "declare it as an input (`input enterprise {{ {name}: money }}`), a `param` or a `let`"
+                    )),
+                };
+                self.report(d);
+                Ty::Error
+            }
+        }
+    }
+
+    /// The type of policy-wide let `i`, inferring it on first use.
+    pub(super) fn let_type(&mut self, i: usize, at: Span) -> (Ty, Vec<(usize, Span)>) {
+        match &self.let_states[i] {
+            LetState::Done(ty, used) => (ty.clone(), used.clone()),
+            LetState::InProgress => {
+                let decl = self.lets[i].span;
+                let name = self.lets[i].name.clone();
+                self.report(
+                    Diagnostic::new(Code::CircularLet, at, format!("`{name}` is defined in terms of itself"))
+                        .label("used here while it is being defined")
+                        .with_secondary(decl, "defined here")
+                        .help("break the circle: define one of the values from inputs and parameters only"),
+                );
+                (Ty::Error, Vec::new())
+            }
+            LetState::Pending => {
+                self.let_states[i] = LetState::InProgress;
+                let value = self.lets[i].value;
+                let mut ctx = Ctx::default();
+                let ty = self.infer(value, &mut ctx);
+                self.let_states[i] = LetState::Done(ty.clone(), ctx.used.clone());
+                self.let_order.push(i);
+                (ty, ctx.used)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, op_span: Span, l: (&Expr, Ty), r: (&Expr, Ty)) -> Ty {
+        let ((le, lt), (re, rt)) = (l, r);
+        if matches!(lt, Ty::Error) || matches!(rt, Ty::Error) {
+            return if op.is_comparison() || matches!(op, BinOp::And | BinOp::Or | BinOp::Implies) {
+                Ty::Bool
+            } else {
+                Ty::Error
+            };
+        }
+        let sym = op.symbol();
+        match op {
+            BinOp::And | BinOp::Or | BinOp::Implies => {
+                for (e, t) in [(le, &lt), (re, &rt)] {
+                    if *t != Ty::Bool {
+                        let t = t.clone();
+                        self.operand_error(e.span, &format!("`{sym}`"), "yes/no values on both sides", &t);
+                    }
+                }
+                Ty::Bool
+            }
+            BinOp::Add | BinOp::Sub => match (&lt, &rt) {
+                (Ty::Num(a), Ty::Num(b)) if a == b => lt,
+                (Ty::Num(_), Ty::Num(_)) => {
+                    let verb = if op == BinOp::Add { "add" } else { "subtract" };
+                    let d = Diagnostic::new(
+                        Code::UnitMismatch,
+                        op_span,
+                        format!("cannot {verb} {} and {}", self.describe(&lt), self.describe(&rt)),
+                    )
+                    .label(format!("`{sym}` needs both sides in the same unit"))
+                    .with_secondary(le.span, format!("this is {}", self.describe(&lt)))
+                    .with_secondary(re.span, format!("this is {}", self.describe(&rt)))
+                    .help("a percentage of an amount is a product: write `金额 * 15%`, or `15% of 金额` in an award");
+                    self.report(d);
+                    Ty::Error
+                }
+                _ => self.arith_operand_error(sym, (le, &lt), (re, &rt)),
+            },
+            BinOp::Mul | BinOp::Div => match (&lt, &rt) {
+                (Ty::Num(a), Ty::Num(b)) => Ty::Num(if op == BinOp::Mul { a.mul(b) } else { a.div(b) }),
+                _ => self.arith_operand_error(sym, (le, &lt), (re, &rt)),
+            },
+            _ => {
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                let ok = match (&lt, &rt) {
+                    (Ty::Num(a), Ty::Num(b)) => a == b,
+                    (Ty::Date, Ty::Date) => true,
+                    (Ty::Enum(a), Ty::Enum(b)) => a == b && !ordered,
+                    (Ty::Bool, Ty::Bool) | (Ty::Text, Ty::Text) => !ordered,
+                    _ => false,
+                };
+                if !ok {
+                    let (ld, rd) = (self.describe(&lt), self.describe(&rt));
+                    let message = if lt == rt {
+                        format!("{ld} cannot be ordered with `{sym}`")
+                    } else {
+                        format!("{ld} cannot be compared with {rd}")
+                    };
+                    let help = if lt == rt {
+                        "only numbers, amounts and dates are ordered; compare these with `==` or `!=`"
+                    } else {
+                        "compare like with like: money with money (`研发费用 >= 100万元`), ratios with percentages (`增幅 >= 15%`)"
+                    };
+                    let d = Diagnostic::new(Code::IncomparableKinds, op_span, message)
+                        .label("compared here")
+                        .with_secondary(le.span, format!("this is {ld}"))
+                        .with_secondary(re.span, format!("this is {rd}"))
+                        .help(help);
+                    self.report(d);
+                }
+                Ty::Bool
+            }
+        }
+    }
+
+    fn arith_operand_error(&mut self, sym: &str, l: (&Expr, &Ty), r: (&Expr, &Ty)) -> Ty {
+        let (e, t) = if matches!(l.1, Ty::Num(_)) { r } else { l };
+        let t = t.clone();
+        self.operand_error(e.span, &format!("`{sym}`"), "numbers or amounts", &t)
+    }
+
+    /// Reports `v` unless it is a variant of enum `id`.
+    fn expect_variant(&mut self, v: &Name, id: usize) -> Option<usize> {
+        let en = &self.enums[id];
+        if let Some(idx) = en.variant(&v.node) {
+            return Some(idx);
+        }
+        let list = en.variants.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+        let hint = suggest::closest(&v.node, en.variants.iter().map(String::as_str)).map(str::to_string);
+        let mut d = Diagnostic::new(
+            Code::NotAVariant,
+            v.span,
+            format!("`{}` is not a variant of `{}`", v.node, en.name),
+        )
+        .label(format!("not a `{}`", en.name));
+        d = match hint {
+            Some(h) => d.help(format!("did you mean `{h}`? The variants are {list}")),
+            None => d.help(format!("use one of {list}")),
+        };
+        self.report(d);
+        None
+    }
+
+    fn table(&mut self, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
+        let kt = self.infer(key, ctx);
+        let id = match kt {
+            Ty::Enum(id) => Some(id),
+            Ty::Error => None,
+            other => {
+                let d = Diagnostic::new(
+                    Code::TableKeyNotEnum,
+                    key.span,
+                    format!("a tier table needs an enum to choose its row, but this is {}", self.describe(&other)),
+                )
+                .label("not an enum")
+                .help("key the table by an input declared as an enum, e.g. `级别: enum { 国家级, 省级 }`; for amounts use `bracket`");
+                self.report(d);
+                None
+            }
+        };
+        let mut covered: Vec<(usize, Span)> = Vec::new();
+        let mut else_row: Option<Span> = None;
+        for (variant, value) in rows {
+            match (variant, id) {
+                (None, _) => match else_row {
+                    Some(first) => self.report(
+                        Diagnostic::new(Code::DuplicateRow, value.span, "the table has more than one `else` row")
+                            .label("another `else` row")
+                            .with_secondary(first, "first `else` row")
+                            .help("keep one `else` row"),
+                    ),
+                    None => else_row = Some(value.span),
+                },
+                (Some(v), Some(id)) => {
+                    if let Some(idx) = self.expect_variant(v, id) {
+                        if let Some((_, first)) = covered.iter().find(|(i, _)| *i == idx) {
+                            let first = *first;
+                            self.report(
+                                Diagnostic::new(Code::DuplicateRow, v.span, format!("`{}` has two rows in this table", v.node))
+                                    .label("second row")
+                                    .with_secondary(first, "first row")
+                                    .help("keep one row per variant"),
+                            );
+                        } else {
+                            covered.push((idx, v.span));
+                        }
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+        if let (Some(id), None) = (id, else_row) {
+            let missing: Vec<String> = self.enums[id]
+                .variants
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !covered.iter().any(|(c, _)| c == i))
+                .map(|(_, v)| format!("`{v}`"))
+                .collect();
+            if !missing.is_empty() {
+                let d = Diagnostic::new(
+                    Code::TableNotExhaustive,
+                    key.span,
+                    format!("the table by `{}` has no row for {}", self.enums[id].name, missing.join(", ")),
+                )
+                .label("rows are chosen by this value")
+                .help(format!("add a row for {} or an `else: ...` row", missing.join(", ")));
+                self.report(d);
+            }
+        }
+        let values: Vec<(Span, Ty)> = rows.iter().map(|(_, e)| (e.span, self.infer(e, ctx))).collect();
+        self.same_row_types(&values)
+    }
+
+    fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
+        let Some((first_span, first)) = values.iter().find(|(_, t)| *t != Ty::Error).cloned() else {
+            return Ty::Error;
+        };
+        for (span, t) in values {
+            if *t != Ty::Error && *t != first {
+                let d = Diagnostic::new(
+                    Code::RowKindsDiffer,
+                    *span,
+                    format!("this row gives {} but the first row gives {}", self.describe(t), self.describe(&first)),
+                )
+                .label(format!("this is {}", self.describe(t)))
+                .with_secondary(first_span, format!("this is {}", self.describe(&first)))
+                .help("every row of a table or bracket must give the same kind of value");
+                self.report(d);
+                return Ty::Error;
+            }
+        }
+        first
+    }
+
+    fn bracket(&mut self, value: &Expr, rows: &[BracketRow], ctx: &mut Ctx) -> Ty {
+        let vt = self.infer(value, ctx);
+        let unit = match &vt {
+            Ty::Num(u) => Some(u.clone()),
+            Ty::Error => None,
+            other => {
+                let other = other.clone();
+                self.operand_error(value.span, "`bracket`", "a number or an amount to place in a bracket", &other);
+                None
+            }
+        };
+        // (lower, upper) as fixed numbers, for the order check.
+        type Edge = Option<(Decimal, bool, Span)>;
+        let mut edges: Vec<(Edge, Edge, Span)> = Vec::new();
+        let mut fixed = true;
+        for row in rows {
+            let mut edge = |t: &Option<crate::ast::Threshold>, this: &mut Self| -> Edge {
+                let t = t.as_ref()?;
+                match t.value.as_constant() {
+                    Some((v, u)) => {
+                        if let Some(unit) = &unit {
+                            if &u != unit {
+                                let d = Diagnostic::new(
+                                    Code::IncomparableKinds,
+                                    t.value.span,
+                                    format!("this threshold is {} but the bracket places {}", this.describe(&Ty::Num(u)), this.describe(&vt)),
+                                )
+                                .label("threshold in another unit")
+                                .with_secondary(value.span, "the value placed in the bracket")
+                                .help("write thresholds in the unit of the value, e.g. `>= 100万元` for money");
+                                this.report(d);
+                            }
+                        }
+                        Some((v, t.inclusive, t.value.span))
+                    }
+                    None => {
+                        if !matches!(t.value.node, crate::ast::ExprKind::Error) {
+                            this.report(
+                                Diagnostic::new(Code::BracketOrder, t.value.span, "a bracket threshold must be a fixed amount")
+                                    .label("not a fixed amount")
+                                    .help("write the threshold out, e.g. `>= 100万元`"),
+                            );
+                        }
+                        fixed = false;
+                        None
+                    }
+                }
+            };
+            let lo = edge(&row.lower, self);
+            let hi = edge(&row.upper, self);
+            edges.push((lo, hi, row.span));
+        }
+        if fixed {
+            self.bracket_order(rows, &edges);
+        }
+        let values: Vec<(Span, Ty)> = rows.iter().map(|r| (r.value.span, self.infer(&r.value, ctx))).collect();
+        self.same_row_types(&values)
+    }
+
+    fn bracket_order(&mut self, rows: &[BracketRow], edges: &[(Option<(Decimal, bool, Span)>, Option<(Decimal, bool, Span)>, Span)]) {
+        let n = edges.len();
+        for (i, (lo, hi, span)) in edges.iter().enumerate() {
+            if let (Some((l, li, _)), Some((h, hi_inc, _))) = (lo, hi) {
+                if l > h || (l == h && !(*li && *hi_inc)) {
+                    self.report(
+                        Diagnostic::new(Code::BracketOrder, *span, "this bracket row contains no value")
+                            .label("its lower threshold is not below its upper one")
+                            .help("write the lower threshold first, e.g. `>= 100万元 and < 500万元`"),
+                    );
+                    return;
+                }
+            }
+            if lo.is_none() && i > 0 && rows[i].lower.is_none() {
+                self.report(
+                    Diagnostic::new(Code::BracketOrder, *span, "only the first row of a bracket may omit its lower threshold")
+                        .label("no lower threshold")
+                        .help("add `>= ...` so the rows follow each other from low to high"),
+                );
+                return;
+            }
+            if hi.is_none() && i + 1 < n && rows[i].upper.is_none() {
+                self.report(
+                    Diagnostic::new(Code::BracketOrder, *span, "only the last row of a bracket may omit its upper threshold")
+                        .label("no upper threshold, so it overlaps the rows after it")
+                        .help("add `and < ...`, or move this row last"),
+                );
+                return;
+            }
+            if i + 1 < n {
+                let next_lo = &edges[i + 1].0;
+                if let (Some((h, hi_inc, hs)), Some((l, lo_inc, ls))) = (hi, next_lo) {
+                    let overlap = l < h || (l == h && *hi_inc && *lo_inc);
+                    if overlap {
+                        self.report(
+                            Diagnostic::new(Code::BracketOrder, *ls, "this row overlaps the row before it")
+                                .label("starts below where the previous row ends")
+                                .with_secondary(*hs, "the previous row ends here")
+                                .help("order the rows from low to high so each starts where the previous ends, e.g. `< 100万元` then `>= 100万元`"),
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

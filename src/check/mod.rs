@@ -1,0 +1,112 @@
+//! The checker: names, types, units, tables and the policy header.
+//!
+//! Input: a parsed [`ast::File`]. Output: every diagnostic found, sorted by position, and when
+//! there is no error, the [`Model`] the compiler lowers. Guarantee: it reports everything it
+//! finds rather than stopping at the first problem, and a value already reported as wrong is
+//! not reported again where it is used.
+
+mod clause;
+mod declare;
+mod expr;
+mod header;
+pub mod model;
+mod suggest;
+pub mod types;
+
+use std::collections::HashMap;
+
+pub use model::Model;
+pub use suggest::closest;
+
+use crate::ast::{self, Span};
+use crate::diagnostic::{self, Diagnostic};
+use model::{EnumInfo, InputInfo, LetInfo, LimitInfo, ParamInfo, Symbol};
+use types::Ty;
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct Checked<'a> {
+    /// The model, present when there are no errors.
+    pub model: Option<Model<'a>>,
+    /// Every diagnostic, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The state of a policy-wide `let` while types are inferred on demand.
+#[derive(Clone, Debug)]
+enum LetState {
+    Pending,
+    InProgress,
+    Done(Ty, Vec<(usize, Span)>),
+}
+
+/// Checks a parsed file.
+pub fn check(file: &ast::File) -> Checked<'_> {
+    let mut c = Checker::default();
+    c.declare(file);
+    let header = c.header(file);
+    c.check_params();
+    c.check_lets();
+    c.check_limits();
+    let clauses = c.clauses(file);
+    let mut diagnostics = c.diags;
+    diagnostic::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let model = match header {
+        Some(header) if !has_errors => Some(Model {
+            header,
+            enums: c.enums,
+            inputs: c.inputs,
+            params: c.params,
+            lets: c
+                .lets
+                .into_iter()
+                .zip(c.let_states)
+                .map(|(mut l, st)| {
+                    if let LetState::Done(ty, _) = st {
+                        l.ty = ty;
+                    }
+                    l
+                })
+                .collect(),
+            let_order: c.let_order,
+            limits: c.limits,
+            clauses,
+            names: c.names,
+        }),
+        _ => None,
+    };
+    Checked { model, diagnostics }
+}
+
+/// Checker state shared by the phases.
+#[derive(Default)]
+struct Checker<'a> {
+    diags: Vec<Diagnostic>,
+    names: HashMap<String, Symbol>,
+    /// Where each top-level name was declared.
+    spans: HashMap<String, Span>,
+    enums: Vec<EnumInfo>,
+    inputs: Vec<InputInfo>,
+    params: Vec<ParamInfo<'a>>,
+    lets: Vec<LetInfo<'a>>,
+    let_states: Vec<LetState>,
+    let_order: Vec<usize>,
+    limits: Vec<LimitInfo<'a>>,
+    /// Subject kinds that declare inputs, in order of first declaration.
+    declared_subjects: Vec<String>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn enum_name(&self, id: usize) -> String {
+        self.enums.get(id).map_or_else(String::new, |e| e.name.clone())
+    }
+
+    fn describe(&self, ty: &Ty) -> String {
+        ty.describe(&|id| self.enum_name(id))
+    }
+}

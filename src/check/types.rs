@@ -1,0 +1,132 @@
+//! The types values have, and the types inputs and parameters are declared with.
+//!
+//! Input: declarations as written. Output: [`Ty`], the type the checker infers for an
+//! expression, and [`Decl`], a declared type that also says how facts must be written.
+//! Guarantee: money, percentages, counts and quantities all live in [`Ty::Num`] with a unit,
+//! so unit algebra alone decides what may be added or compared.
+
+use std::fmt;
+
+use crate::units::Unit;
+
+/// Index of an enum in the checked model.
+pub type EnumId = usize;
+
+/// The type of a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// Yes or no.
+    Bool,
+    /// A calendar date.
+    Date,
+    /// Free text.
+    Text,
+    /// One variant of an enum.
+    Enum(EnumId),
+    /// A number with a unit (money is 元; percentages and counts have no unit).
+    Num(Unit),
+    /// A value whose error was already reported; accepted everywhere to avoid cascades.
+    Error,
+}
+
+impl Ty {
+    /// Money.
+    pub fn money() -> Ty {
+        Ty::Num(Unit::money())
+    }
+
+    /// A plain number or ratio.
+    pub fn ratio() -> Ty {
+        Ty::Num(Unit::none())
+    }
+
+    /// True for money (or an already reported error).
+    pub fn is_money_or_error(&self) -> bool {
+        matches!(self, Ty::Error) || matches!(self, Ty::Num(u) if u.is_money())
+    }
+
+    /// Describes the type for a message, naming enums through `enum_name`.
+    pub fn describe(&self, enum_name: &dyn Fn(EnumId) -> String) -> String {
+        match self {
+            Ty::Bool => "a yes/no value".into(),
+            Ty::Date => "a date".into(),
+            Ty::Text => "text".into(),
+            Ty::Enum(id) => format!("a `{}` value", enum_name(*id)),
+            Ty::Num(u) if u.is_money() => "money (元)".into(),
+            Ty::Num(u) if u.is_none() => "a number or percentage".into(),
+            Ty::Num(u) => format!("a quantity in {u}"),
+            Ty::Error => "an invalid value".into(),
+        }
+    }
+}
+
+/// How a declared input or parameter is written in facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavor {
+    /// Yuan.
+    Money,
+    /// A percentage (`15%`) or ratio.
+    Percent,
+    /// Any number.
+    Number,
+    /// A whole number of things.
+    Count,
+    /// A number in a declared unit.
+    Quantity,
+    /// Yes or no.
+    Bool,
+    /// A calendar date.
+    Date,
+    /// Free text.
+    Text,
+    /// One of the enum's variants.
+    Enum,
+}
+
+/// A declared type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decl {
+    /// The type of its values.
+    pub ty: Ty,
+    /// How it is written.
+    pub flavor: Flavor,
+}
+
+impl Decl {
+    /// The built-in type called `name`, if any.
+    pub fn builtin(name: &str) -> Option<Decl> {
+        let (ty, flavor) = match name {
+            "money" => (Ty::money(), Flavor::Money),
+            "percent" => (Ty::ratio(), Flavor::Percent),
+            "number" => (Ty::ratio(), Flavor::Number),
+            "count" => (Ty::ratio(), Flavor::Count),
+            "bool" => (Ty::Bool, Flavor::Bool),
+            "date" => (Ty::Date, Flavor::Date),
+            "text" => (Ty::Text, Flavor::Text),
+            _ => return None,
+        };
+        Some(Decl { ty, flavor })
+    }
+
+    /// Names of the built-in types, for suggestions and help.
+    pub const BUILTIN: [&'static str; 7] =
+        ["money", "percent", "number", "count", "bool", "date", "text"];
+}
+
+impl fmt::Display for Flavor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Flavor::Money => "money",
+            Flavor::Percent => "percent",
+            Flavor::Number => "number",
+            Flavor::Count => "count",
+            Flavor::Quantity => "quantity",
+            Flavor::Bool => "bool",
+            Flavor::Date => "date",
+            Flavor::Text => "text",
+            Flavor::Enum => "enum",
+        };
+        f.write_str(s)
+    }
+}

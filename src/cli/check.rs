@@ -1,0 +1,143 @@
+//! `pol check`: every diagnostic of every policy file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::files::{self, SourceText};
+use super::{ExitCode, Format, Output};
+use crate::ast::Span;
+use crate::diagnostic::{self, Code, Diagnostic, RenderOptions, Severity};
+
+/// Options of `pol check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Policy files, or folders searched for `.pol` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Treat warnings as errors: exit with 1 when there is any warning.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// The diagnostics of one file.
+pub struct FileReport {
+    /// The file as named.
+    pub path: String,
+    /// Its text.
+    pub text: String,
+    /// Its diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks one file's text (the diagnostics `pol check` prints for it).
+pub fn check_text(source: &SourceText) -> Vec<Diagnostic> {
+    if let Some(at) = source.invalid_utf8_at {
+        let d = Diagnostic::new(
+            Code::NotUtf8,
+            Span::new(at, at + 1),
+            "the file is not UTF-8 text from this point on",
+        )
+        .label("not UTF-8")
+        .help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8); GBK files must be converted");
+        return vec![d];
+    }
+    crate::compile_source(&source.text).diagnostics
+}
+
+/// Runs `pol check`.
+pub fn run(args: &CheckArgs, out: &Output) -> ExitCode {
+    let paths = match files::collect(&args.paths) {
+        Ok(p) => p,
+        Err(e) => return out.fail(&e.to_string()),
+    };
+    let mut reports = Vec::new();
+    for p in paths {
+        let source = match files::read(&p) {
+            Ok(s) => s,
+            Err(e) => return out.fail(&e.to_string()),
+        };
+        let diagnostics = check_text(&source);
+        reports.push(FileReport {
+            path: p.display().to_string(),
+            text: source.text,
+            diagnostics,
+        });
+    }
+    let errors: usize = reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
+    let warnings: usize = reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .filter(|d| d.severity() == Severity::Warning)
+        .count();
+    let mut stdout = std::io::stdout().lock();
+    let written = match out.format {
+        Format::Json => write_json(&mut stdout, &reports, errors, warnings),
+        Format::Human => write_human(&mut stdout, &reports, errors, warnings, out.render),
+    };
+    if written.is_err() {
+        // The reader went away (e.g. `| head`); nothing more can be said on stdout.
+        return ExitCode::Usage;
+    }
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        ExitCode::Diagnostics
+    } else {
+        ExitCode::Ok
+    }
+}
+
+fn plural(n: usize, one: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+fn write_human(
+    w: &mut impl Write,
+    reports: &[FileReport],
+    errors: usize,
+    warnings: usize,
+    render: RenderOptions,
+) -> std::io::Result<()> {
+    for r in reports {
+        for d in &r.diagnostics {
+            writeln!(w, "{}", diagnostic::render(d, &r.path, &r.text, render))?;
+        }
+    }
+    let files = plural(reports.len(), "file");
+    if errors == 0 && warnings == 0 {
+        writeln!(w, "checked {files}: no problems found")
+    } else {
+        writeln!(
+            w,
+            "checked {files}: {}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        )
+    }
+}
+
+fn write_json(
+    w: &mut impl Write,
+    reports: &[FileReport],
+    errors: usize,
+    warnings: usize,
+) -> std::io::Result<()> {
+    let diagnostics: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(|d| d.to_json(&r.path, &r.text)))
+        .collect();
+    let doc = serde_json::json!({
+        "files": reports.len(),
+        "errors": errors,
+        "warnings": warnings,
+        "diagnostics": diagnostics,
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

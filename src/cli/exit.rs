@@ -1,0 +1,20 @@
+//! The exit codes of `pol`, in one place.
+
+use std::process::Termination;
+
+/// How `pol` ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything checked, or the command did what was asked.
+    Ok = 0,
+    /// The policies have errors (or warnings, with `--deny-warnings`).
+    Diagnostics = 1,
+    /// The command line was wrong, or a file could not be read or written.
+    Usage = 2,
+}
+
+impl Termination for ExitCode {
+    fn report(self) -> std::process::ExitCode {
+        std::process::ExitCode::from(self as u8)
+    }
+}

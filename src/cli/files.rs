@@ -1,0 +1,102 @@
+//! Finding and reading the policy files named on the command line.
+//!
+//! Input: paths to files or folders. Output: the `.pol` files they hold, in a stable order, and
+//! their text. Guarantee: a path that does not exist or cannot be read is a clear error; a file
+//! that is not UTF-8 is read anyway and reported as a diagnostic, not a crash.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem with the files themselves (not with what they say).
+#[derive(Debug)]
+pub struct FileError {
+    /// The path as the user wrote it.
+    pub path: PathBuf,
+    /// What went wrong, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.path.display(), self.reason)
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Every `.pol` file named by `paths`: files as given, folders searched recursively, sorted.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| FileError {
+            path: p.clone(),
+            reason: io_reason(&e),
+        })?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            if found.is_empty() {
+                return Err(FileError {
+                    path: p.clone(),
+                    reason: "the folder holds no .pol files".to_string(),
+                });
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
+    let err = |e: std::io::Error| FileError {
+        path: dir.to_path_buf(),
+        reason: io_reason(&e),
+    };
+    for entry in std::fs::read_dir(dir).map_err(err)? {
+        let path = entry.map_err(err)?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "pol") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A file's text, and whether its bytes were valid UTF-8.
+pub struct SourceText {
+    /// The text (invalid bytes replaced by U+FFFD).
+    pub text: String,
+    /// The byte offset of the first invalid byte, if any.
+    pub invalid_utf8_at: Option<usize>,
+}
+
+/// Reads a file's text.
+pub fn read(path: &Path) -> Result<SourceText, FileError> {
+    let bytes = std::fs::read(path).map_err(|e| FileError {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+    })?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => SourceText {
+            text,
+            invalid_utf8_at: None,
+        },
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            SourceText {
+                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                invalid_utf8_at: Some(at),
+            }
+        }
+    })
+}

@@ -1,0 +1,120 @@
+//! The `pol` command line: a thin layer over the library.
+//!
+//! Input: the arguments and the files they name. Output: text or JSON on stdout, messages
+//! about the command itself on stderr, and an [`ExitCode`]. Guarantee: this is the only module
+//! that reads files, the environment or the terminal.
+
+pub mod check;
+mod exit;
+pub mod files;
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use exit::ExitCode;
+
+use crate::diagnostic::RenderOptions;
+
+/// pol checks award and subsidy policies written as .pol files.
+///
+/// Each policy of the gazette is written as one .pol file: its header (document number,
+/// dates, who pays), the facts it needs about an applicant, and one clause per award rule.
+/// pol reads these files, reports every mistake it finds with the line and a suggestion,
+/// and compiles them so that they can be evaluated.
+#[derive(Debug, Parser)]
+#[command(name = "pol", version, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// How to print results: `human` for people, `json` for programs.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colours: `auto` uses them on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check policy files and report every problem found.
+    ///
+    /// Give one or more .pol files or folders (folders are searched for .pol files). Every
+    /// problem is printed with its code, the line it is on, and how to fix it. Exit status:
+    /// 0 when there is no error, 1 when there are errors (or warnings with --deny-warnings),
+    /// 2 when a file cannot be read or the command line is wrong.
+    Check(check::CheckArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// JSON for programs.
+    Json,
+}
+
+/// Colour choice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colours on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colours.
+    Always,
+    /// Never colours.
+    Never,
+}
+
+/// How the chosen command should print.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    /// Human or JSON.
+    pub format: Format,
+    /// Rendering options for diagnostics.
+    pub render: RenderOptions,
+}
+
+impl Output {
+    /// Prints a message about the command itself and returns the usage exit code.
+    pub fn fail(&self, message: &str) -> ExitCode {
+        eprintln!("pol: {message}");
+        ExitCode::Usage
+    }
+}
+
+/// Runs `pol` with the process's arguments.
+pub fn run() -> ExitCode {
+    run_with(std::env::args_os())
+}
+
+/// Runs `pol` with the given arguments (the first is the program name).
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { ExitCode::Usage } else { ExitCode::Ok };
+            // Printing help or a usage error can only fail if the terminal is gone.
+            let _ = e.print();
+            return code;
+        }
+    };
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let out = Output {
+        format: cli.format,
+        render: RenderOptions { color, width: 100 },
+    };
+    match &cli.command {
+        Command::Check(args) => check::run(args, &out),
+    }
+}

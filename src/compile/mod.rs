@@ -1,0 +1,435 @@
+//! The compiler: a checked model lowered to a [`Program`].
+//!
+//! Input: a [`Model`] of a file without errors. Output: a [`Program`] whose names are slots,
+//! whose lets are ordered so each comes after what it uses, and whose tables are indexed by
+//! variant. Guarantee: total on a checked model; nothing is looked up by name at evaluation.
+
+mod program;
+
+use std::collections::HashMap;
+
+pub use program::*;
+
+use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
+use crate::check::model::{self, LetInfo, Model, Symbol};
+use crate::check::types::Ty;
+
+/// Compiles a checked model.
+pub fn compile(model: &Model<'_>) -> Program {
+    let mut c = Compiler::new(model);
+    let enums = model
+        .enums
+        .iter()
+        .map(|e| EnumDef {
+            name: e.name.clone(),
+            variants: e.variants.clone(),
+        })
+        .collect();
+    let (mut subject_inputs, mut claim_inputs) = (Vec::new(), Vec::new());
+    for input in &model.inputs {
+        let def = InputDef {
+            name: input.name.clone(),
+            flavor: input.decl.flavor,
+            unit: match &input.decl.ty {
+                Ty::Num(u) => u.clone(),
+                _ => crate::units::Unit::none(),
+            },
+            enum_id: enum_of_ty(&input.decl.ty),
+            kinds: input.kinds.iter().filter_map(|k| Kind::parse(k)).collect(),
+            doc: input.doc.clone(),
+            span: input.span,
+        };
+        match input.level {
+            model::Level::Subject => subject_inputs.push(def),
+            model::Level::Claim => claim_inputs.push(def),
+        }
+    }
+    let params = model
+        .params
+        .iter()
+        .map(|p| ParamDef {
+            name: p.name.clone(),
+            flavor: p.decl.flavor,
+            enum_id: enum_of_ty(&p.decl.ty),
+            values: match p.value {
+                ParamValue::Unspecified => ParamValues::Unspecified,
+                ParamValue::Fixed(e) => ParamValues::Fixed(c.constant(e, &p.decl.ty)),
+                ParamValue::Dated(list) => ParamValues::Dated(
+                    list.iter()
+                        .map(|(d, e)| (d.node, c.constant(e, &p.decl.ty)))
+                        .collect(),
+                ),
+            },
+            span: p.span,
+        })
+        .collect();
+    let lets = model
+        .let_order
+        .iter()
+        .map(|&i| {
+            let l = &model.lets[i];
+            let (expr, level) = c.expr(l.value, &[]);
+            c.let_level[i] = level;
+            LetDef {
+                name: l.name.clone(),
+                expr,
+                level,
+            }
+        })
+        .collect();
+    let limits = model
+        .limits
+        .iter()
+        .map(|l| LimitDef {
+            name: l.name.clone(),
+            bound: c.bound(l.bound, &[]),
+        })
+        .collect();
+    let clauses = model.clauses.iter().map(|cl| c.clause(cl)).collect();
+    Program {
+        header: HeaderDef {
+            document: model.header.document.clone(),
+            title: model.header.title.clone(),
+            issued: model.header.issued,
+            window: model.header.window,
+            funding: model.header.funding.clone(),
+            same_matter: model.header.same_matter,
+            rounding_step: model.header.rounding_step,
+            rounding_mode: model.header.rounding_mode,
+            budget: model.header.budget.clone(),
+        },
+        enums,
+        subject_inputs,
+        claim_inputs,
+        params,
+        lets,
+        limits,
+        clauses,
+        texts: c.texts,
+        matters: c.matters,
+    }
+}
+
+fn enum_of_ty(ty: &Ty) -> Option<u32> {
+    match ty {
+        Ty::Enum(id) => u32::try_from(*id).ok(),
+        _ => None,
+    }
+}
+
+/// A clause-local binding during lowering: name, type and level.
+type LocalSlot<'m> = (&'m str, &'m Ty, Level);
+
+struct Compiler<'m> {
+    model: &'m Model<'m>,
+    /// Model input index -> (level, slot).
+    input_slot: Vec<(Level, u32)>,
+    /// Model let index -> compiled index.
+    let_slot: Vec<u32>,
+    /// Model let index -> level (filled as lets are compiled in order).
+    let_level: Vec<Level>,
+    texts: Vec<String>,
+    text_ids: HashMap<String, u32>,
+    matters: Vec<String>,
+}
+
+impl<'m> Compiler<'m> {
+    fn new(model: &'m Model<'m>) -> Self {
+        let (mut subject, mut claim) = (0u32, 0u32);
+        let input_slot = model
+            .inputs
+            .iter()
+            .map(|i| match i.level {
+                model::Level::Subject => {
+                    subject += 1;
+                    (Level::Subject, subject - 1)
+                }
+                model::Level::Claim => {
+                    claim += 1;
+                    (Level::Claim, claim - 1)
+                }
+            })
+            .collect();
+        let mut let_slot = vec![0; model.lets.len()];
+        for (pos, &i) in model.let_order.iter().enumerate() {
+            let_slot[i] = pos as u32;
+        }
+        Compiler {
+            model,
+            input_slot,
+            let_slot,
+            let_level: vec![Level::Subject; model.lets.len()],
+            texts: Vec::new(),
+            text_ids: HashMap::new(),
+            matters: Vec::new(),
+        }
+    }
+
+    fn text(&mut self, s: &str) -> u32 {
+        if let Some(id) = self.text_ids.get(s) {
+            return *id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(s.to_string());
+        self.text_ids.insert(s.to_string(), id);
+        id
+    }
+
+    /// The value of a parameter written out; `ty` is its declared type.
+    fn constant(&mut self, e: &ast::Expr, ty: &Ty) -> Value {
+        match &e.node {
+            A::Bool(b) => Value::Bool(*b),
+            A::Date(d) => Value::Date(*d),
+            A::Text(t) => Value::Text(self.text(t)),
+            A::Ref(n) => Value::Enum(self.variant(enum_of_ty(ty).map(|i| i as usize), n)),
+            _ => Value::Num(e.as_constant().map(|(v, _)| v).unwrap_or_default()),
+        }
+    }
+
+    /// The enum an expression's value belongs to, if it is an enum value.
+    fn enum_of(&self, e: &ast::Expr, locals: &[LocalSlot<'_>]) -> Option<usize> {
+        match &e.node {
+            A::Ref(n) => {
+                if let Some((_, ty, _)) = locals.iter().rev().find(|(name, _, _)| name == n) {
+                    return enum_of_ty(ty).map(|i| i as usize);
+                }
+                match self.model.names.get(n)? {
+                    Symbol::Input(i) => enum_of_ty(&self.model.inputs[*i].decl.ty),
+                    Symbol::Param(i) => enum_of_ty(&self.model.params[*i].decl.ty),
+                    Symbol::Let(i) => enum_of_ty(&self.model.lets[*i].ty),
+                    _ => None,
+                }
+                .map(|i| i as usize)
+            }
+            A::Table { rows, .. } => rows.iter().find_map(|(_, v)| self.enum_of(v, locals)),
+            A::Bracket { rows, .. } => rows.iter().find_map(|r| self.enum_of(&r.value, locals)),
+            _ => None,
+        }
+    }
+
+    /// The index of variant `name` of enum `id` (the checker made sure it exists).
+    fn variant(&self, id: Option<usize>, name: &str) -> u16 {
+        id.and_then(|id| self.model.enums.get(id))
+            .and_then(|e| e.variant(name))
+            .map_or(0, |i| i as u16)
+    }
+
+    /// Lowers an expression; returns it and whether it depends on the current claim.
+    fn expr(&mut self, e: &ast::Expr, locals: &[LocalSlot<'_>]) -> (Expr, Level) {
+        self.expr_hinted(e, locals, None)
+    }
+
+    /// Lowers `e`, reading a name that is no value as a variant of enum `hint`.
+    fn expr_hinted(
+        &mut self,
+        e: &ast::Expr,
+        locals: &[LocalSlot<'_>],
+        hint: Option<usize>,
+    ) -> (Expr, Level) {
+        let span = e.span;
+        let mut level = Level::Subject;
+        let mut sub = |this: &mut Self, x: &ast::Expr| {
+            let (x, l) = this.expr(x, locals);
+            if l == Level::Claim {
+                level = Level::Claim;
+            }
+            Box::new(x)
+        };
+        let kind = match &e.node {
+            A::Number(l) => ExprKind::Const(Value::Num(l.value)),
+            A::Bool(b) => ExprKind::Const(Value::Bool(*b)),
+            A::Date(d) => ExprKind::Const(Value::Date(*d)),
+            A::Text(t) => ExprKind::Const(Value::Text(self.text(t))),
+            A::Error => ExprKind::Const(Value::Bool(false)),
+            A::Ref(n) => {
+                if let Some(pos) = locals.iter().rposition(|(name, _, _)| name == n) {
+                    level = locals[pos].2;
+                    ExprKind::Local(pos as u32)
+                } else {
+                    match self.model.names.get(n).copied() {
+                        Some(Symbol::Input(i)) => {
+                            let (l, slot) = self.input_slot[i];
+                            level = l;
+                            match l {
+                                Level::Subject => ExprKind::Subject(slot),
+                                Level::Claim => ExprKind::Claim(slot),
+                            }
+                        }
+                        Some(Symbol::Param(i)) => ExprKind::Param(i as u32),
+                        Some(Symbol::Let(i)) => {
+                            level = self.let_level[i];
+                            ExprKind::Let(self.let_slot[i])
+                        }
+                        _ => ExprKind::Const(Value::Enum(self.variant(hint, n))),
+                    }
+                }
+            }
+            A::Unary(UnaryOp::Neg, x) => ExprKind::Neg(sub(self, x)),
+            A::Unary(UnaryOp::Not, x) => ExprKind::Not(sub(self, x)),
+            A::Binary(op, l, r) if matches!(op.node, BinOp::Eq | BinOp::Ne) => {
+                // Mirrors the checker: a name that is no value is a variant of the other side.
+                let (lh, rh) = (self.enum_of(r, locals), self.enum_of(l, locals));
+                let (l, ll) = self.expr_hinted(l, locals, lh);
+                let (r, rl) = self.expr_hinted(r, locals, rh);
+                if ll == Level::Claim || rl == Level::Claim {
+                    level = Level::Claim;
+                }
+                let cmp = if op.node == BinOp::Eq { CmpOp::Eq } else { CmpOp::Ne };
+                ExprKind::Cmp(cmp, Box::new(l), Box::new(r))
+            }
+            A::Binary(op, l, r) => {
+                let (l, r) = (sub(self, l), sub(self, r));
+                match op.node {
+                    BinOp::Add => ExprKind::Arith(ArithOp::Add, l, r),
+                    BinOp::Sub => ExprKind::Arith(ArithOp::Sub, l, r),
+                    BinOp::Mul => ExprKind::Arith(ArithOp::Mul, l, r),
+                    BinOp::Div => ExprKind::Arith(ArithOp::Div, l, r),
+                    BinOp::Lt => ExprKind::Cmp(CmpOp::Lt, l, r),
+                    BinOp::Le => ExprKind::Cmp(CmpOp::Le, l, r),
+                    BinOp::Gt => ExprKind::Cmp(CmpOp::Gt, l, r),
+                    BinOp::Ge => ExprKind::Cmp(CmpOp::Ge, l, r),
+                    BinOp::Eq => ExprKind::Cmp(CmpOp::Eq, l, r),
+                    BinOp::Ne => ExprKind::Cmp(CmpOp::Ne, l, r),
+                    BinOp::And => ExprKind::And(l, r),
+                    BinOp::Or => ExprKind::Or(l, r),
+                    BinOp::Implies => ExprKind::Implies(l, r),
+                }
+            }
+            A::In { value, set, negated } => {
+                let id = self.enum_of(value, locals);
+                let n = id.map_or(0, |id| self.model.enums[id].variants.len());
+                let mut flags = vec![false; n];
+                for v in set {
+                    if let Some(f) = flags.get_mut(usize::from(self.variant(id, &v.node))) {
+                        *f = true;
+                    }
+                }
+                let test = ExprKind::In(sub(self, value), flags.into_boxed_slice());
+                if *negated {
+                    ExprKind::Not(Box::new(Expr { kind: test, span }))
+                } else {
+                    test
+                }
+            }
+            A::Call(f, args) => {
+                let args: Box<[Expr]> = args.iter().map(|a| *sub(self, a)).collect();
+                match f.node {
+                    ast::Func::Min => ExprKind::Min(args),
+                    ast::Func::Max => ExprKind::Max(args),
+                }
+            }
+            A::Table { key, rows } => {
+                let id = self.enum_of(key, locals);
+                let n = id.map_or(0, |id| self.model.enums[id].variants.len());
+                let mut by_variant: Vec<Option<Expr>> = vec![None; n];
+                let mut fallback: Option<Expr> = None;
+                for (variant, value) in rows {
+                    let v = *sub(self, value);
+                    match variant {
+                        Some(name) => {
+                            let i = usize::from(self.variant(id, &name.node));
+                            if let Some(row) = by_variant.get_mut(i) {
+                                *row = Some(v);
+                            }
+                        }
+                        None => fallback = Some(v),
+                    }
+                }
+                let key = sub(self, key);
+                let filler = fallback.unwrap_or(Expr {
+                    kind: ExprKind::Const(Value::Num(Default::default())),
+                    span,
+                });
+                let rows: Box<[Expr]> = by_variant
+                    .into_iter()
+                    .map(|r| r.unwrap_or_else(|| filler.clone()))
+                    .collect();
+                ExprKind::Table(key, rows)
+            }
+            A::Bracket { value, rows } => {
+                let value = sub(self, value);
+                let edge = |t: &Option<ast::Threshold>| {
+                    t.as_ref()
+                        .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
+                };
+                let arms: Box<[Arm]> = rows
+                    .iter()
+                    .map(|r| Arm {
+                        lower: edge(&r.lower),
+                        upper: edge(&r.upper),
+                        value: *sub(self, &r.value),
+                    })
+                    .collect();
+                ExprKind::Bracket(value, arms)
+            }
+        };
+        (Expr { kind, span }, level)
+    }
+
+    fn bound(&mut self, b: &ast::Bound, locals: &[LocalSlot<'_>]) -> BoundDef {
+        BoundDef {
+            amount: self.expr(&b.amount, locals).0,
+            per: Kind::parse(&b.per.node).unwrap_or(Kind::Enterprise),
+            per_year: b.per_year,
+        }
+    }
+
+    fn clause(&mut self, cl: &model::ClauseInfo<'_>) -> ClauseDef {
+        let mut slots: Vec<LocalSlot<'_>> = Vec::new();
+        let mut locals = Vec::new();
+        for LetInfo { name, value, ty, .. } in &cl.locals {
+            let (expr, level) = self.expr(value, &slots);
+            slots.push((name.as_str(), ty, level));
+            locals.push(LetDef {
+                name: name.clone(),
+                expr,
+                level,
+            });
+        }
+        let award = match cl.award {
+            ast::Award::Amount(e) => AwardDef::Amount(self.expr(e, &slots).0),
+            ast::Award::Rate { rate, base } => AwardDef::Rate {
+                rate: self.expr(rate, &slots).0,
+                base: self.expr(base, &slots).0,
+            },
+            ast::Award::UpTo { max, assessed } => AwardDef::UpTo {
+                max: self.expr(max, &slots).0,
+                assessed: assessed.as_ref().map(|a| self.expr(a, &slots).0),
+            },
+            ast::Award::Match { ratio, base } => AwardDef::Match {
+                num: ratio.node.0,
+                den: ratio.node.1,
+                base: self.expr(base, &slots).0,
+            },
+        };
+        let matter = match self.matters.iter().position(|m| *m == cl.matter) {
+            Some(i) => i as u32,
+            None => {
+                self.matters.push(cl.matter.clone());
+                (self.matters.len() - 1) as u32
+            }
+        };
+        ClauseDef {
+            name: cl.name.clone(),
+            source: cl.source.clone(),
+            departments: cl.departments.clone(),
+            matter,
+            subjects: cl.subjects.iter().filter_map(|k| Kind::parse(k)).collect(),
+            per_claim: cl.per_claim.is_some(),
+            window: cl.window.unwrap_or(self.model.header.window),
+            when: cl.when.map(|w| self.expr(w, &slots).0),
+            award,
+            caps: cl.caps.iter().map(|b| self.bound(b, &slots)).collect(),
+            limits: cl
+                .limits
+                .iter()
+                .map(|l| match l {
+                    model::LimitUse::Shared(i) => LimitUse::Shared(*i as u32),
+                    model::LimitUse::Own(b) => LimitUse::Own(self.bound(b, &slots)),
+                })
+                .collect(),
+            locals,
+            span: cl.span,
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! The compiled form of a policy: what evaluation runs on.
+//!
+//! Input: built by [`super::compile`] from a checked model. Output: plain data in which every
+//! name is already a slot index, every enum variant a number and every constant a value.
+//! Guarantee: evaluating an expression needs no name lookup, no string comparison and no
+//! allocation; spans are kept only so explanations can point at the source.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::ast::{RoundingMode, SameMatter, Span};
+use crate::check::types::Flavor;
+use crate::units::Unit;
+
+/// Who receives an award, or what a subject applies with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A firm.
+    Enterprise,
+    /// A non-firm organisation: a lab, an agency, an association.
+    Institution,
+    /// A natural person.
+    Person,
+    /// A county, district or town.
+    Region,
+    /// A claim: one project, contract or application of a subject.
+    Project,
+}
+
+impl Kind {
+    /// The kind written as `text` in a policy.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Some(match text {
+            "enterprise" => Kind::Enterprise,
+            "institution" => Kind::Institution,
+            "person" => Kind::Person,
+            "region" => Kind::Region,
+            "project" => Kind::Project,
+            _ => return None,
+        })
+    }
+
+    /// The kind as written in a policy.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Enterprise => "enterprise",
+            Kind::Institution => "institution",
+            Kind::Person => "person",
+            Kind::Region => "region",
+            Kind::Project => "project",
+        }
+    }
+}
+
+/// A constant value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A number in base units (yuan for money).
+    Num(Decimal),
+    /// Yes or no.
+    Bool(bool),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// Text, as an index into [`Program::texts`].
+    Text(u32),
+    /// A variant, as its index in its enum.
+    Enum(u16),
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+/// A compiled expression with the span it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// What a compiled expression computes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A constant.
+    Const(Value),
+    /// The subject's input in this slot.
+    Subject(u32),
+    /// The current claim's input in this slot.
+    Claim(u32),
+    /// A parameter's value at the evaluation date.
+    Param(u32),
+    /// A policy-wide `let`, by its index in [`Program::lets`].
+    Let(u32),
+    /// A clause-local `let`, by its index in the clause's `locals`.
+    Local(u32),
+    /// Arithmetic negation.
+    Neg(Box<Expr>),
+    /// Logical negation.
+    Not(Box<Expr>),
+    /// Arithmetic.
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// A comparison.
+    Cmp(CmpOp, Box<Expr>, Box<Expr>),
+    /// Both.
+    And(Box<Expr>, Box<Expr>),
+    /// Either.
+    Or(Box<Expr>, Box<Expr>),
+    /// If the first, then the second.
+    Implies(Box<Expr>, Box<Expr>),
+    /// Membership of a variant in a set, as one flag per variant.
+    In(Box<Expr>, Box<[bool]>),
+    /// The smallest argument.
+    Min(Box<[Expr]>),
+    /// The largest argument.
+    Max(Box<[Expr]>),
+    /// A tier table: one row per variant, the `else` row copied into the variants it covers.
+    Table(Box<Expr>, Box<[Expr]>),
+    /// A threshold bracket: the first arm whose bounds hold.
+    Bracket(Box<Expr>, Box<[Arm]>),
+}
+
+/// One arm of a bracket.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    /// Lower threshold and whether it is included.
+    pub lower: Option<(Decimal, bool)>,
+    /// Upper threshold and whether it is included.
+    pub upper: Option<(Decimal, bool)>,
+    /// The arm's value.
+    pub value: Expr,
+}
+
+/// An enum.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnumDef {
+    /// Its name.
+    pub name: String,
+    /// Its variants; a value is an index into this list.
+    pub variants: Vec<String>,
+}
+
+/// An input slot.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InputDef {
+    /// The name facts use.
+    pub name: String,
+    /// How it is written in facts.
+    pub flavor: Flavor,
+    /// Its unit, for numbers.
+    #[serde(skip)]
+    pub unit: Unit,
+    /// Its enum (index into [`Program::enums`]), for enum inputs.
+    pub enum_id: Option<u32>,
+    /// The kinds that supply it.
+    pub kinds: Vec<Kind>,
+    /// Its description.
+    pub doc: Option<String>,
+    /// Where it was declared.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A parameter's value(s).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamValues {
+    /// Not fixed by the text: supplied at evaluation time.
+    Unspecified,
+    /// One value.
+    Fixed(Value),
+    /// Values from the given dates on, in date order.
+    Dated(Vec<(NaiveDate, Value)>),
+}
+
+/// A parameter slot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamDef {
+    /// Its name.
+    pub name: String,
+    /// How its value is written.
+    pub flavor: Flavor,
+    /// Its enum, for enum parameters.
+    pub enum_id: Option<u32>,
+    /// Its value(s).
+    pub values: ParamValues,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// Whether a value is computed once per subject or once per claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// From the subject's inputs only.
+    Subject,
+    /// Uses the current claim's inputs.
+    Claim,
+}
+
+/// A named value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LetDef {
+    /// Its name, for explanations.
+    pub name: String,
+    /// Its definition; refers only to lets before it.
+    pub expr: Expr,
+    /// When it must be recomputed.
+    pub level: Level,
+}
+
+/// An amount per subject or claim, optionally per calendar year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoundDef {
+    /// The amount.
+    pub amount: Expr,
+    /// What it counts per.
+    pub per: Kind,
+    /// Whether it resets each calendar year.
+    pub per_year: bool,
+}
+
+/// A shared limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitDef {
+    /// Its name.
+    pub name: String,
+    /// Its bound.
+    pub bound: BoundDef,
+}
+
+/// A limit as a clause uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LimitUse {
+    /// Index into [`Program::limits`].
+    Shared(u32),
+    /// The clause's own.
+    Own(BoundDef),
+}
+
+/// A compiled award.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AwardDef {
+    /// An amount: fixed, by tier or by bracket.
+    Amount(Expr),
+    /// A rate of a base.
+    Rate {
+        /// The rate.
+        rate: Expr,
+        /// The base.
+        base: Expr,
+    },
+    /// Anything from zero to a maximum, or the assessed amount within it.
+    UpTo {
+        /// The maximum.
+        max: Expr,
+        /// The assessed amount, if the policy names one.
+        assessed: Option<Expr>,
+    },
+    /// `num` yuan for every `den` yuan of the base.
+    Match {
+        /// Award side of the ratio.
+        num: Decimal,
+        /// Base side of the ratio.
+        den: Decimal,
+        /// The matched amount.
+        base: Expr,
+    },
+}
+
+/// A compiled clause.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClauseDef {
+    /// Its name.
+    pub name: String,
+    /// The article it comes from.
+    pub source: String,
+    /// Responsible departments.
+    pub departments: Vec<String>,
+    /// The non-cumulation key, as an index into [`Program::matters`].
+    pub matter: u32,
+    /// The subject kinds it applies to.
+    pub subjects: Vec<Kind>,
+    /// Whether it is evaluated once per claim.
+    pub per_claim: bool,
+    /// The days it is in force (its own window, or the policy's).
+    pub window: (NaiveDate, NaiveDate),
+    /// Its local lets, in order.
+    pub locals: Vec<LetDef>,
+    /// Its condition.
+    pub when: Option<Expr>,
+    /// Its award.
+    pub award: AwardDef,
+    /// Its caps.
+    pub caps: Vec<BoundDef>,
+    /// Its limits.
+    pub limits: Vec<LimitUse>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// The policy header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HeaderDef {
+    /// Document number.
+    pub document: String,
+    /// Title.
+    pub title: String,
+    /// Issue date.
+    pub issued: NaiveDate,
+    /// First and last day in force.
+    pub window: (NaiveDate, NaiveDate),
+    /// Payers with their shares (fractions summing to exactly 1).
+    pub funding: Vec<(String, Decimal)>,
+    /// The same-matter rule.
+    pub same_matter: SameMatter,
+    /// Rounding step in yuan.
+    pub rounding_step: Decimal,
+    /// Rounding mode.
+    pub rounding_mode: RoundingMode,
+    /// Yearly budget lines.
+    pub budget: Vec<(i32, Decimal)>,
+}
+
+/// A compiled policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// The header.
+    pub header: HeaderDef,
+    /// Enums.
+    pub enums: Vec<EnumDef>,
+    /// Subject input slots.
+    pub subject_inputs: Vec<InputDef>,
+    /// Claim input slots.
+    pub claim_inputs: Vec<InputDef>,
+    /// Parameter slots.
+    pub params: Vec<ParamDef>,
+    /// Policy-wide lets; each refers only to lets before it.
+    pub lets: Vec<LetDef>,
+    /// Shared limits.
+    pub limits: Vec<LimitDef>,
+    /// Clauses in source order.
+    pub clauses: Vec<ClauseDef>,
+    /// Text constants.
+    pub texts: Vec<String>,
+    /// Matter names; a clause's `matter` indexes this.
+    pub matters: Vec<String>,
+}

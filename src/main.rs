@@ -1,0 +1,5 @@
+//! The `pol` command-line tool.
+
+fn main() -> pol::cli::ExitCode {
+    pol::cli::run()
+}

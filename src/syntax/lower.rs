@@ -1,0 +1,647 @@
+//! Lowers pest's parse tree into the typed AST.
+//!
+//! Input: the pairs of one successfully parsed chunk and the chunk's byte offset. Output:
+//! [`crate::ast`] items with whole-file spans, plus diagnostics for literals that parse but
+//! mean nothing (a 30th of February, a 40-digit number) and for expressions too deep to check.
+//! Guarantee: no pest type leaves this module; a bad literal becomes an `Error` node next to its
+//! diagnostic, so the rest of the file is still checked.
+
+use chrono::NaiveDate;
+use pest::iterators::Pair;
+use rust_decimal::Decimal;
+
+use super::grammar::Rule;
+use super::literal;
+use crate::ast::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::units::Unit;
+
+/// The deepest expression tree accepted (operators nested in operators).
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+/// Lowering state for one chunk.
+pub struct Lowerer<'d> {
+    offset: usize,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+type P<'i> = Pair<'i, Rule>;
+
+impl<'d> Lowerer<'d> {
+    /// A lowerer for a chunk starting at byte `offset`, reporting into `diags`.
+    pub fn new(offset: usize, diags: &'d mut Vec<Diagnostic>) -> Self {
+        Lowerer { offset, diags }
+    }
+
+    fn span(&self, p: &P<'_>) -> Span {
+        let s = p.as_span();
+        Span::new(self.offset + s.start(), self.offset + s.end())
+    }
+
+    fn name(&self, p: P<'_>) -> Name {
+        Node::new(p.as_str().to_string(), self.span(&p))
+    }
+
+    /// Lowers the `file` rule of one chunk into `items`.
+    pub fn file(&mut self, file: P<'_>, items: &mut Vec<Item>) {
+        for p in file.into_inner() {
+            let span = self.span(&p);
+            let item = match p.as_rule() {
+                Rule::policy => Item::Policy(Node::new(self.policy(p), span)),
+                Rule::input => Item::Input(Node::new(self.input(p), span)),
+                Rule::enum_decl => {
+                    let mut it = p.into_inner();
+                    let name = self.name(next(&mut it));
+                    let variants = self.variants(next(&mut it));
+                    Item::Enum(Node::new(EnumDecl { name, variants }, span))
+                }
+                Rule::param => Item::Param(Node::new(self.param(p), span)),
+                Rule::let_decl => Item::Let(Node::new(self.let_decl(p), span)),
+                Rule::limit_decl => {
+                    let mut it = p.into_inner();
+                    let name = self.name(next(&mut it));
+                    let amount = self.expr(next(&mut it));
+                    let bound = self.bound(amount, &mut it);
+                    Item::Limit(Node::new(LimitDecl { name, bound }, span))
+                }
+                Rule::clause => Item::Clause(Node::new(self.clause(p), span)),
+                _ => continue, // EOI
+            };
+            items.push(item);
+        }
+    }
+
+    fn string(&self, p: P<'_>) -> Node<String> {
+        let span = self.span(&p);
+        let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        Node::new(inner.to_string(), span)
+    }
+
+    fn date(&mut self, p: P<'_>) -> Node<NaiveDate> {
+        let span = self.span(&p);
+        match literal::date(p.as_str(), span) {
+            Ok(d) => Node::new(d, span),
+            Err(e) => {
+                self.diags.push(e);
+                Node::new(NaiveDate::MIN, span)
+            }
+        }
+    }
+
+    fn policy(&mut self, p: P<'_>) -> Policy {
+        let mut it = p.into_inner();
+        let document = self.string(next(&mut it));
+        let mut items = Vec::new();
+        for h in it {
+            let span = self.span(&h);
+            let rule = h.as_rule();
+            let mut inner = h.into_inner();
+            let item = match rule {
+                Rule::title => HeaderItem::Title(self.string(next(&mut inner))),
+                Rule::issued => HeaderItem::Issued(self.date(next(&mut inner))),
+                Rule::effective => HeaderItem::Effective(self.window(next(&mut inner))),
+                Rule::funding => HeaderItem::Funding(
+                    inner
+                        .map(|s| {
+                            let mut si = s.into_inner();
+                            let payer = self.name(next(&mut si));
+                            let share = self.expr(next(&mut si));
+                            Share { payer, share }
+                        })
+                        .collect(),
+                ),
+                Rule::same_matter => {
+                    let r = next(&mut inner);
+                    let v = if r.as_str() == "highest" {
+                        SameMatter::Highest
+                    } else {
+                        SameMatter::Cumulative
+                    };
+                    HeaderItem::SameMatter(Node::new(v, self.span(&r)))
+                }
+                Rule::rounding => {
+                    let step = self.expr(next(&mut inner));
+                    let mode = inner.next().map(|m| {
+                        let v = match m.as_str() {
+                            "half_even" => RoundingMode::HalfEven,
+                            "down" => RoundingMode::Down,
+                            "up" => RoundingMode::Up,
+                            _ => RoundingMode::HalfUp,
+                        };
+                        Node::new(v, self.span(&m))
+                    });
+                    HeaderItem::Rounding { step, mode }
+                }
+                Rule::budget => HeaderItem::Budget(
+                    inner
+                        .map(|line| {
+                            let mut li = line.into_inner();
+                            let y = next(&mut li);
+                            let year_span = self.span(&y);
+                            let year = literal::normalize_number(y.as_str()).parse().unwrap_or(0);
+                            let amount = self.expr(next(&mut li));
+                            BudgetLine {
+                                year: Node::new(year, year_span),
+                                amount,
+                            }
+                        })
+                        .collect(),
+                ),
+                _ => continue,
+            };
+            items.push(Node::new(item, span));
+        }
+        Policy { document, items }
+    }
+
+    fn window(&mut self, p: P<'_>) -> Window {
+        let rule = p.as_rule();
+        let mut it = p.into_inner();
+        let start = self.date(next(&mut it));
+        let second = next(&mut it);
+        if rule == Rule::window_range {
+            Window::Range(start, self.date(second))
+        } else {
+            let span = self.span(&second);
+            let mut d = second.into_inner();
+            let n = next(&mut d);
+            let count = literal::normalize_number(n.as_str()).parse::<u32>();
+            let unit = match next(&mut d).as_str() {
+                "years" | "year" | "年" => DurationUnit::Years,
+                _ => DurationUnit::Months,
+            };
+            let count = match count {
+                Ok(c) if c <= 1000 => c,
+                _ => {
+                    self.diags.push(
+                        Diagnostic::new(Code::BadNumber, span, "this duration is not a whole number of at most 1000")
+                            .label("not a usable duration")
+                            .help("write a whole number of years or months, e.g. `for 1 year`"),
+                    );
+                    0
+                }
+            };
+            Window::FromFor(start, Node::new(Duration { count, unit }, span))
+        }
+    }
+
+    fn input(&mut self, p: P<'_>) -> InputBlock {
+        let mut it = p.into_inner();
+        let kind = self.name(next(&mut it));
+        let fields = it
+            .map(|f| {
+                let span = self.span(&f);
+                let mut fi = f.into_inner();
+                let name = self.name(next(&mut fi));
+                let ty = self.type_expr(next(&mut fi));
+                let doc = fi.next().map(|d| self.string(d));
+                Node::new(Field { name, ty, doc }, span)
+            })
+            .collect();
+        InputBlock { kind, fields }
+    }
+
+    fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
+        let span = self.span(&p);
+        let inner = next(&mut p.into_inner());
+        let ty = match inner.as_rule() {
+            Rule::inline_enum => TypeExpr::InlineEnum(self.variants(next(&mut inner.into_inner()))),
+            Rule::unit_type => {
+                let u = next(&mut inner.into_inner());
+                let (unit, _) = self.unit_of(u);
+                TypeExpr::Quantity(unit)
+            }
+            _ => TypeExpr::Named(inner.as_str().to_string()),
+        };
+        Node::new(ty, span)
+    }
+
+    /// The unit and scale factor of a `unit` pair (used in `quantity 亩` declarations).
+    fn unit_of(&mut self, u: P<'_>) -> (Unit, Decimal) {
+        let whole = self.span(&u);
+        let atoms: Vec<(String, Span)> = u
+            .into_inner()
+            .map(|a| (a.as_str().to_string(), self.span(&a)))
+            .collect();
+        let percent = atoms.iter().any(|(t, _)| t == "%" || t == "％");
+        let refs: Vec<(&str, Span)> = atoms.iter().map(|(t, s)| (t.as_str(), *s)).collect();
+        match literal::quantity(("1", whole), percent, if percent { &[] } else { &refs }, whole) {
+            Ok(l) => (l.unit, l.value),
+            Err(e) => {
+                self.diags.push(e);
+                (Unit::none(), Decimal::ONE)
+            }
+        }
+    }
+
+    fn variants(&self, p: P<'_>) -> Vec<Name> {
+        p.into_inner().map(|v| self.name(v)).collect()
+    }
+
+    fn param(&mut self, p: P<'_>) -> Param {
+        let mut it = p.into_inner();
+        let name = self.name(next(&mut it));
+        let ty = self.type_expr(next(&mut it));
+        let value = match it.next() {
+            None => ParamValue::Unspecified,
+            Some(v) if v.as_rule() == Rule::param_value => {
+                ParamValue::Fixed(self.expr(next(&mut v.into_inner())))
+            }
+            Some(v) => ParamValue::Dated(
+                v.into_inner()
+                    .map(|dv| {
+                        let mut di = dv.into_inner();
+                        let d = self.date(next(&mut di));
+                        let e = self.expr(next(&mut di));
+                        (d, e)
+                    })
+                    .collect(),
+            ),
+        };
+        Param { name, ty, value }
+    }
+
+    fn let_decl(&mut self, p: P<'_>) -> Let {
+        let mut it = p.into_inner();
+        let name = self.name(next(&mut it));
+        let value = self.expr(next(&mut it));
+        Let { name, value }
+    }
+
+    fn bound(&mut self, amount: Expr, it: &mut pest::iterators::Pairs<'_, Rule>) -> Bound {
+        let per = self.name(next(&mut next(it).into_inner()));
+        let per_year = it.next().is_some();
+        Bound {
+            amount,
+            per,
+            per_year,
+        }
+    }
+
+    fn clause(&mut self, p: P<'_>) -> Clause {
+        let mut it = p.into_inner();
+        let name = self.name(next(&mut it));
+        let mut items = Vec::new();
+        for ci in it {
+            let span = self.span(&ci);
+            let rule = ci.as_rule();
+            let mut inner = ci.into_inner();
+            let item = match rule {
+                Rule::source => ClauseItem::Source(self.string(next(&mut inner))),
+                Rule::department => ClauseItem::Department(inner.map(|s| self.string(s)).collect()),
+                Rule::matter => ClauseItem::Matter(self.string(next(&mut inner))),
+                Rule::subject => ClauseItem::Subject(inner.map(|s| self.name(s)).collect()),
+                Rule::per_claim => ClauseItem::PerClaim(self.name(next(&mut inner))),
+                Rule::clause_effective => ClauseItem::Effective(self.window(next(&mut inner))),
+                Rule::when => ClauseItem::When(self.expr(next(&mut inner))),
+                Rule::award => {
+                    let form = next(&mut inner);
+                    let aspan = self.span(&form);
+                    ClauseItem::Award(Node::new(self.award(form), aspan))
+                }
+                Rule::cap => {
+                    let amount = self.expr(next(&mut inner));
+                    ClauseItem::Cap(self.bound(amount, &mut inner))
+                }
+                Rule::clause_limit => {
+                    let l = next(&mut inner);
+                    if l.as_rule() == Rule::limit_ref {
+                        ClauseItem::Limit(ClauseLimit::Ref(self.name(next(&mut l.into_inner()))))
+                    } else {
+                        let mut li = l.into_inner();
+                        let amount = self.expr(next(&mut li));
+                        ClauseItem::Limit(ClauseLimit::Inline(self.bound(amount, &mut li)))
+                    }
+                }
+                Rule::let_decl => {
+                    let l = self.let_decl_inner(inner);
+                    ClauseItem::Let(Node::new(l, span))
+                }
+                _ => continue,
+            };
+            items.push(Node::new(item, span));
+        }
+        Clause { name, items }
+    }
+
+    fn let_decl_inner(&mut self, mut it: pest::iterators::Pairs<'_, Rule>) -> Let {
+        let name = self.name(next(&mut it));
+        let value = self.expr(next(&mut it));
+        Let { name, value }
+    }
+
+    fn award(&mut self, form: P<'_>) -> Award {
+        let rule = form.as_rule();
+        let mut it = form.into_inner();
+        match rule {
+            Rule::award_up_to => {
+                let max = self.expr(next(&mut it));
+                let assessed = it.next().map(|a| self.expr(a));
+                Award::UpTo { max, assessed }
+            }
+            Rule::award_match => {
+                let r = next(&mut it);
+                let rspan = self.span(&r);
+                let mut nums = r.into_inner().map(|n| {
+                    let s = self.span(&n);
+                    literal::parse_number(n.as_str(), s)
+                });
+                let ratio = match (nums.next(), nums.next()) {
+                    (Some(Ok(a)), Some(Ok(b))) if !b.is_zero() => (a, b),
+                    (Some(Err(e)), _) | (_, Some(Err(e))) => {
+                        self.diags.push(e);
+                        (Decimal::ONE, Decimal::ONE)
+                    }
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::new(Code::BadNumber, rspan, "a matching ratio cannot have 0 as its second number")
+                                .label("divides by zero")
+                                .help("write the ratio as award:base, e.g. `1:1` for one yuan per yuan"),
+                        );
+                        (Decimal::ONE, Decimal::ONE)
+                    }
+                };
+                let base = self.expr(next(&mut it));
+                Award::Match {
+                    ratio: Node::new(ratio, rspan),
+                    base,
+                }
+            }
+            Rule::award_rate => {
+                let rate = self.expr(next(&mut it));
+                let base = self.expr(next(&mut it));
+                Award::Rate { rate, base }
+            }
+            _ => Award::Amount(self.expr(next(&mut it))),
+        }
+    }
+
+    // ------------------------------------------------------------------ expressions
+
+    /// Lowers any expression rule.
+    pub fn expr(&mut self, p: P<'_>) -> Expr {
+        let (e, depth) = self.expr_d(p);
+        if depth > MAX_EXPR_DEPTH {
+            // Reported where it first crossed the limit; keep the outer levels cheap.
+            return Node::new(ExprKind::Error, e.span);
+        }
+        e
+    }
+
+    fn too_deep(&mut self, span: Span) -> (Expr, usize) {
+        self.diags.push(
+            Diagnostic::new(
+                Code::TooDeep,
+                span,
+                format!("this expression nests more than {MAX_EXPR_DEPTH} operations"),
+            )
+            .label("too long to check")
+            .help("split it into several `let` bindings"),
+        );
+        (Node::new(ExprKind::Error, span), 0)
+    }
+
+    fn expr_d(&mut self, p: P<'_>) -> (Expr, usize) {
+        let span = self.span(&p);
+        match p.as_rule() {
+            Rule::expr | Rule::paren => self.expr_d(next(&mut p.into_inner())),
+            Rule::implication => {
+                let parts: Vec<P<'_>> = p.into_inner().collect();
+                self.right_chain(parts, span)
+            }
+            Rule::disjunction | Rule::conjunction | Rule::sum | Rule::product => {
+                let parts: Vec<P<'_>> = p.into_inner().collect();
+                self.left_chain(parts)
+            }
+            Rule::negation | Rule::unary => {
+                let mut parts: Vec<P<'_>> = p.into_inner().collect();
+                let Some(last) = parts.pop() else {
+                    return (Node::new(ExprKind::Error, span), 0);
+                };
+                let (mut e, mut d) = self.expr_d(last);
+                for op in parts.into_iter().rev() {
+                    let op_span = self.span(&op);
+                    let u = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+                    let s = op_span.to(e.span);
+                    e = Node::new(ExprKind::Unary(u, Box::new(e)), s);
+                    d += 1;
+                }
+                if d > MAX_EXPR_DEPTH {
+                    return self.too_deep(span);
+                }
+                (e, d)
+            }
+            Rule::comparison => {
+                let mut it = p.into_inner();
+                let (lhs, dl) = self.expr_d(next(&mut it));
+                let Some(op) = it.next() else {
+                    return (lhs, dl);
+                };
+                if op.as_rule() == Rule::membership {
+                    let mut mi = op.into_inner();
+                    let negated = next(&mut mi).as_rule() == Rule::op_not_in;
+                    let set = self.variants(next(&mut mi));
+                    let e = ExprKind::In {
+                        value: Box::new(lhs),
+                        set,
+                        negated,
+                    };
+                    return (Node::new(e, span), dl + 1);
+                }
+                let bop = Node::new(binop(op.as_str()), self.span(&op));
+                let (rhs, dr) = self.expr_d(next(&mut it));
+                let e = ExprKind::Binary(bop, Box::new(lhs), Box::new(rhs));
+                (Node::new(e, span), dl.max(dr) + 1)
+            }
+            Rule::call => {
+                let mut it = p.into_inner();
+                let f = next(&mut it);
+                let func = if f.as_str() == "min" { Func::Min } else { Func::Max };
+                let fnode = Node::new(func, self.span(&f));
+                let mut depth = 0;
+                let args = it
+                    .map(|a| {
+                        let (e, d) = self.expr_d(a);
+                        depth = depth.max(d);
+                        e
+                    })
+                    .collect();
+                (Node::new(ExprKind::Call(fnode, args), span), depth + 1)
+            }
+            Rule::reference => (
+                Node::new(ExprKind::Ref(p.as_str().to_string()), span),
+                0,
+            ),
+            Rule::boolean => (Node::new(ExprKind::Bool(p.as_str() == "true"), span), 0),
+            Rule::string => {
+                let s = self.string(p);
+                (Node::new(ExprKind::Text(s.node), span), 0)
+            }
+            Rule::date => {
+                let d = self.date(p);
+                let kind = if d.node == NaiveDate::MIN { ExprKind::Error } else { ExprKind::Date(d.node) };
+                (Node::new(kind, span), 0)
+            }
+            Rule::quantity => (self.quantity(p), 0),
+            Rule::table => {
+                let mut it = p.into_inner();
+                let (key, mut depth) = self.expr_d(next(&mut it));
+                let rows = it
+                    .map(|row| {
+                        let mut ri = row.into_inner();
+                        let k = next(&mut ri);
+                        let variant = (k.as_rule() == Rule::variant).then(|| self.name(k));
+                        let (v, d) = self.expr_d(next(&mut ri));
+                        depth = depth.max(d);
+                        (variant, v)
+                    })
+                    .collect();
+                let e = ExprKind::Table {
+                    key: Box::new(key),
+                    rows,
+                };
+                (Node::new(e, span), depth + 1)
+            }
+            Rule::bracket => {
+                let mut it = p.into_inner();
+                let (value, mut depth) = self.expr_d(next(&mut it));
+                let rows = it
+                    .map(|row| {
+                        let row_span = self.span(&row);
+                        let mut lower = None;
+                        let mut upper = None;
+                        let mut value = Node::new(ExprKind::Error, row_span);
+                        for part in row.into_inner() {
+                            match part.as_rule() {
+                                Rule::lower_bound | Rule::upper_bound => {
+                                    let is_lower = part.as_rule() == Rule::lower_bound;
+                                    let mut bi = part.into_inner();
+                                    let op = next(&mut bi).as_str().to_string();
+                                    let (v, d) = self.expr_d(next(&mut bi));
+                                    depth = depth.max(d);
+                                    let inclusive = matches!(op.as_str(), ">=" | "≥" | "<=" | "≤");
+                                    let t = Threshold { inclusive, value: v };
+                                    if is_lower {
+                                        lower = Some(t);
+                                    } else {
+                                        upper = Some(t);
+                                    }
+                                }
+                                _ => {
+                                    let (v, d) = self.expr_d(part);
+                                    depth = depth.max(d);
+                                    value = v;
+                                }
+                            }
+                        }
+                        BracketRow {
+                            lower,
+                            upper,
+                            value,
+                            span: row_span,
+                        }
+                    })
+                    .collect();
+                let e = ExprKind::Bracket {
+                    value: Box::new(value),
+                    rows,
+                };
+                (Node::new(e, span), depth + 1)
+            }
+            _ => (Node::new(ExprKind::Error, span), 0),
+        }
+    }
+
+    /// `a op b op c` grouped from the left; operands and operators alternate in `parts`.
+    fn left_chain(&mut self, parts: Vec<P<'_>>) -> (Expr, usize) {
+        let mut it = parts.into_iter();
+        let Some(first) = it.next() else {
+            return (Node::new(ExprKind::Error, Span::default()), 0);
+        };
+        let (mut acc, mut depth) = self.expr_d(first);
+        while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+            let bop = Node::new(binop(op.as_str()), self.span(&op));
+            let (r, dr) = self.expr_d(rhs);
+            let span = acc.span.to(r.span);
+            acc = Node::new(ExprKind::Binary(bop, Box::new(acc), Box::new(r)), span);
+            depth = depth.max(dr) + 1;
+            if depth > MAX_EXPR_DEPTH {
+                return self.too_deep(span);
+            }
+        }
+        (acc, depth)
+    }
+
+    /// `a implies b implies c` grouped from the right.
+    fn right_chain(&mut self, parts: Vec<P<'_>>, span: Span) -> (Expr, usize) {
+        if parts.len() > 2 * MAX_EXPR_DEPTH {
+            return self.too_deep(span);
+        }
+        let mut it = parts.into_iter().rev();
+        let Some(last) = it.next() else {
+            return (Node::new(ExprKind::Error, span), 0);
+        };
+        let (mut acc, mut depth) = self.expr_d(last);
+        while let (Some(op), Some(lhs)) = (it.next(), it.next()) {
+            let bop = Node::new(binop(op.as_str()), self.span(&op));
+            let (l, dl) = self.expr_d(lhs);
+            let s = l.span.to(acc.span);
+            acc = Node::new(ExprKind::Binary(bop, Box::new(l), Box::new(acc)), s);
+            depth = depth.max(dl) + 1;
+        }
+        (acc, depth)
+    }
+
+    fn quantity(&mut self, p: P<'_>) -> Expr {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let num = next(&mut it);
+        let num_span = self.span(&num);
+        let num_text = num.as_str();
+        let mut percent = false;
+        let mut atoms: Vec<(String, Span)> = Vec::new();
+        if let Some(u) = it.next() {
+            for a in u.into_inner() {
+                if a.as_rule() == Rule::percent {
+                    percent = true;
+                } else {
+                    atoms.push((a.as_str().to_string(), self.span(&a)));
+                }
+            }
+        }
+        let refs: Vec<(&str, Span)> = atoms.iter().map(|(t, s)| (t.as_str(), *s)).collect();
+        match literal::quantity((num_text, num_span), percent, &refs, span) {
+            Ok(l) => Node::new(ExprKind::Number(l), span),
+            Err(e) => {
+                self.diags.push(e);
+                Node::new(ExprKind::Error, span)
+            }
+        }
+    }
+}
+
+fn binop(text: &str) -> BinOp {
+    match text {
+        "+" | "＋" => BinOp::Add,
+        "-" | "－" => BinOp::Sub,
+        "*" | "×" | "＊" => BinOp::Mul,
+        "/" | "÷" | "／" => BinOp::Div,
+        "<" | "＜" => BinOp::Lt,
+        "<=" | "≤" => BinOp::Le,
+        ">" | "＞" => BinOp::Gt,
+        ">=" | "≥" => BinOp::Ge,
+        "==" => BinOp::Eq,
+        "!=" | "≠" => BinOp::Ne,
+        "or" => BinOp::Or,
+        "implies" | "=>" => BinOp::Implies,
+        _ => BinOp::And,
+    }
+}
+
+/// The next pair of a rule whose shape the grammar guarantees.
+fn next<'i>(it: &mut pest::iterators::Pairs<'i, Rule>) -> P<'i> {
+    // INVARIANT: callers only ask for children the grammar makes mandatory; pest only hands
+    // us trees that match the grammar.
+    #[allow(clippy::expect_used)]
+    it.next().expect("grammar guarantees this child")
+}
