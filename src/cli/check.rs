@@ -34,7 +34,7 @@ pub fn check_text(source: &SourceText) -> Vec<Diagnostic> {
     if let Some(at) = source.invalid_utf8_at {
         let d = Diagnostic::new(
             Code::NotUtf8,
-            Span::new(at, at + 1),
+            Span::new(at, at + '\u{FFFD}'.len_utf8()),
             "the file is not UTF-8 text from this point on",
         )
         .label("not UTF-8")

@@ -99,11 +99,18 @@ pub fn half_width_of(c: char) -> Option<char> {
     }
 }
 
+const OPERATOR_TOKENS: [&str; 19] = [
+    "+", "-", "*", "/", "<", ">", "<=", ">=", "==", "!=", "=>", "and", "or", "not", "in",
+    "implies", "≥", "≤", "≠",
+];
+
 fn join_alternatives(items: &[String]) -> String {
+    // Phrases that list examples themselves are separated by semicolons to stay readable.
+    let sep = if items.iter().any(|i| i.contains(", ")) { "; " } else { ", " };
     match items {
         [] => "something else".to_string(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} or {}", init.join(", "), last),
+        [init @ .., last] => format!("{}{sep}or {}", init.join(sep), last),
     }
 }
 
@@ -115,7 +122,14 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
             InputLocation::Span((s, _)) => s,
         };
     let found = source[pos..].chars().next();
-    let span = Span::new(pos, pos + found.map_or(0, char::len_utf8));
+    let span = if found.is_some() {
+        Span::new(pos, pos + found.map_or(0, char::len_utf8))
+    } else {
+        // At the end of the file, point at the last thing written rather than past it.
+        let end = source.trim_end().len();
+        let last = source[..end].chars().next_back().map_or(0, char::len_utf8);
+        Span::new(end - last, end)
+    };
 
     if let Some(c) = found {
         if let Some(half) = half_width_of(c) {
@@ -157,13 +171,20 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
             words.push(w);
         }
     }
-    // Keyword tokens are already covered by the group phrases ("a clause line such as ...").
-    let groups = words.iter().any(|w| w.contains(" such as `"));
-    if groups && words.len() > 4 {
-        words.retain(|w| !w.starts_with('`') || w.chars().any(|c| c.is_ascii_punctuation() && c != '`'));
-    }
+    // Tokens already covered by a phrase ("a clause line such as ...", "an operator such as
+    // ...") would only lengthen the list.
+    let has_group = words.iter().any(|w| w.contains(" such as `"));
+    let has_operator = words.iter().any(|w| w.starts_with("an operator"));
+    words.retain(|w| {
+        let Some(token) = w.strip_prefix('`').and_then(|t| t.strip_suffix('`')) else {
+            return true;
+        };
+        let is_operator = OPERATOR_TOKENS.contains(&token);
+        let is_keyword = token.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
+        !(has_operator && is_operator) && !(has_group && is_keyword)
+    });
     let found_words = match found {
-        None => "the end of the file".to_string(),
+        None => "end of the file after this".to_string(),
         Some('\n') | Some('\r') => "the end of the line".to_string(),
         Some(c) => format!("`{c}`"),
     };

@@ -33,9 +33,12 @@ impl<'d> Lowerer<'d> {
         Lowerer { offset, diags }
     }
 
+    /// The pair's span in the whole file, without the whitespace and comments pest lets a
+    /// rule swallow after its last token.
     fn span(&self, p: &P<'_>) -> Span {
         let s = p.as_span();
-        Span::new(self.offset + s.start(), self.offset + s.end())
+        let end = s.start() + content_len(p.as_str());
+        Span::new(self.offset + s.start(), self.offset + end)
     }
 
     fn name(&self, p: P<'_>) -> Name {
@@ -620,6 +623,33 @@ impl<'d> Lowerer<'d> {
     }
 }
 
+/// The length of `text` without trailing whitespace and trailing `#` comments.
+fn content_len(text: &str) -> usize {
+    let mut t = text.trim_end();
+    loop {
+        let line_start = t.rfind('\n').map_or(0, |i| i + 1);
+        match comment_start(&t[line_start..]) {
+            Some(i) => t = t[..line_start + i].trim_end(),
+            None => return t.len(),
+        }
+    }
+}
+
+/// Where a `#` comment starts on one line, ignoring `#` inside quotes.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut close: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match (close, c) {
+            (None, '#') => return Some(i),
+            (None, '"') => close = Some('"'),
+            (None, '“') => close = Some('”'),
+            (Some(q), c) if c == q => close = None,
+            _ => {}
+        }
+    }
+    None
+}
+
 fn binop(text: &str) -> BinOp {
     match text {
         "+" | "＋" => BinOp::Add,
@@ -644,4 +674,16 @@ fn next<'i>(it: &mut pest::iterators::Pairs<'i, Rule>) -> P<'i> {
     // us trees that match the grammar.
     #[allow(clippy::expect_used)]
     it.next().expect("grammar guarantees this child")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_len;
+
+    #[test]
+    fn trailing_space_and_comments_are_not_content() {
+        assert_eq!(content_len("award 20万元\n  "), "award 20万元".len());
+        assert_eq!(content_len("when a # why\n  # more\n"), "when a".len());
+        assert_eq!(content_len("source \"#1\" # c"), "source \"#1\"".len());
+    }
 }
