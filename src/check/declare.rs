@@ -52,9 +52,17 @@ impl<'a> Checker<'a> {
 
     fn add_enum(&mut self, name: &Name, variants: &[Name], span: ast::Span) -> Option<usize> {
         let id = self.enums.len();
-        if !self.define(name, Symbol::Enum(id)) {
+        if let Some((_, first)) = self.types.get(&name.node) {
+            let first = *first;
+            self.report(
+                Diagnostic::new(Code::DuplicateName, name.span, format!("the enum `{}` is declared twice", name.node))
+                    .label("declared again here")
+                    .with_secondary(first, "first declared here")
+                    .help("give one of them another name, or remove the second declaration"),
+            );
             return None;
         }
+        self.types.insert(name.node.clone(), (id, name.span));
         let mut seen: Vec<&Name> = Vec::new();
         let mut names = Vec::new();
         for v in variants {
@@ -93,17 +101,8 @@ impl<'a> Checker<'a> {
                 if let Some(d) = Decl::builtin(n) {
                     return Some(d);
                 }
-                match self.names.get(n) {
-                    Some(Symbol::Enum(id)) => {
-                        return Some(Decl { ty: Ty::Enum(*id), flavor: Flavor::Enum });
-                    }
-                    // An input declared with `enum { ... }` names its enum too.
-                    Some(Symbol::Input(i)) => {
-                        if let Ty::Enum(id) = self.inputs[*i].decl.ty {
-                            return Some(Decl { ty: Ty::Enum(id), flavor: Flavor::Enum });
-                        }
-                    }
-                    _ => {}
+                if let Some((id, _)) = self.types.get(n) {
+                    return Some(Decl { ty: Ty::Enum(*id), flavor: Flavor::Enum });
                 }
                 let enums: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
                 let candidates = Decl::BUILTIN.iter().copied().chain(enums.iter().map(String::as_str));
@@ -203,11 +202,7 @@ impl<'a> Checker<'a> {
                 continue;
             };
             let index = self.inputs.len();
-            // An inline enum already defined the field's name as the enum; the input shares it.
-            let defined = matches!(decl.ty, Ty::Enum(_)) && matches!(field.ty.node, TypeExpr::InlineEnum(_));
-            if defined {
-                self.names.insert(field.name.node.clone(), Symbol::Input(index));
-            } else if !self.define(&field.name, Symbol::Input(index)) {
+            if !self.define(&field.name, Symbol::Input(index)) {
                 continue;
             }
             self.inputs.push(InputInfo {
@@ -229,7 +224,7 @@ impl<'a> Checker<'a> {
                 vs.len() == known.len() && vs.iter().zip(known).all(|(a, b)| &a.node == b)
             }
             (TypeExpr::Named(n), ty) => Decl::builtin(n).map(|d| d.ty).as_ref() == Some(ty)
-                || matches!((self.names.get(n), ty), (Some(Symbol::Enum(a)), Ty::Enum(b)) if a == b),
+                || matches!((self.types.get(n), ty), (Some((a, _)), Ty::Enum(b)) if a == b),
             (TypeExpr::Quantity(u), Ty::Num(v)) => u == v,
             _ => false,
         };

@@ -52,12 +52,12 @@ impl Checker<'_> {
             }
             ExprKind::Binary(op, l, r) => {
                 // A bare name that is not a value may be a variant of the other side's enum.
-                let (lt, rt) = if matches!(op.node, BinOp::Eq | BinOp::Ne) && self.is_bare_variant(l, ctx) {
+                let (lt, rt) = if op.node.is_comparison() && self.is_bare_variant(l, ctx) {
                     let rt = self.infer(r, ctx);
                     (self.infer_with_hint(l, &rt, ctx), rt)
                 } else {
                     let lt = self.infer(l, ctx);
-                    let rt = if matches!(op.node, BinOp::Eq | BinOp::Ne) {
+                    let rt = if op.node.is_comparison() {
                         self.infer_with_hint(r, &lt, ctx)
                     } else {
                         self.infer(r, ctx)
@@ -128,6 +128,8 @@ impl Checker<'_> {
     pub(super) fn infer_with_hint(&mut self, e: &Expr, other: &Ty, ctx: &mut Ctx) -> Ty {
         match (&e.node, other) {
             (ExprKind::Ref(n), Ty::Enum(id)) => self.resolve_ref(n, e.span, Some(*id), ctx),
+            // The other side is already reported as wrong: a variant name cannot be told apart.
+            (ExprKind::Ref(_), Ty::Error) if self.is_bare_variant(e, ctx) => Ty::Error,
             _ => self.infer(e, ctx),
         }
     }
@@ -152,14 +154,6 @@ impl Checker<'_> {
             None if hint.is_some_and(|id| self.enums[id].variant(name).is_some()) => {
                 Ty::Enum(hint.unwrap_or_default())
             }
-            Some(Symbol::Enum(_)) => {
-                self.report(
-                    Diagnostic::new(Code::WrongKindOfName, span, format!("`{name}` is an enum type, not a value"))
-                        .label("a type")
-                        .help(format!("compare an input of type `{name}` with one of its variants, e.g. `级别 == 国家级`")),
-                );
-                Ty::Error
-            }
             Some(Symbol::Limit(_)) => {
                 self.report(
                     Diagnostic::new(Code::WrongKindOfName, span, format!("`{name}` is a limit, not a value"))
@@ -175,7 +169,7 @@ impl Checker<'_> {
                     let values = self
                         .names
                         .iter()
-                        .filter(|(_, s)| !matches!(s, Symbol::Enum(_) | Symbol::Limit(_)))
+                        .filter(|(_, s)| !matches!(s, Symbol::Limit(_)))
                         .map(|(n, _)| n.as_str());
                     let all = values.chain(locals.iter().map(String::as_str)).chain(variants.iter().map(String::as_str));
                     suggest::closest(name, all).map(str::to_string)

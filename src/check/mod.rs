@@ -86,6 +86,8 @@ struct Checker<'a> {
     names: HashMap<String, Symbol>,
     /// Where each top-level name was declared.
     spans: HashMap<String, Span>,
+    /// Enum types by name: a namespace of their own, so `级别: 级别` reads naturally.
+    types: HashMap<String, (usize, Span)>,
     enums: Vec<EnumInfo>,
     inputs: Vec<InputInfo>,
     params: Vec<ParamInfo<'a>>,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::types::{Decl, EnumId, Ty};
+use super::types::{Decl, Ty};
 use crate::ast::{Award, Bound, Expr, ParamValue, RoundingMode, SameMatter, Span};
 
 /// Subject kinds: who receives an award.
@@ -26,8 +26,6 @@ pub enum Symbol {
     Param(usize),
     /// A policy-wide `let`.
     Let(usize),
-    /// An enum type.
-    Enum(EnumId),
     /// A shared limit.
     Limit(usize),
 }

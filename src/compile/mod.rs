@@ -266,7 +266,7 @@ impl<'m> Compiler<'m> {
             }
             A::Unary(UnaryOp::Neg, x) => ExprKind::Neg(sub(self, x)),
             A::Unary(UnaryOp::Not, x) => ExprKind::Not(sub(self, x)),
-            A::Binary(op, l, r) if matches!(op.node, BinOp::Eq | BinOp::Ne) => {
+            A::Binary(op, l, r) if op.node.is_comparison() => {
                 // Mirrors the checker: a name that is no value is a variant of the other side.
                 let (lh, rh) = (self.enum_of(r, locals), self.enum_of(l, locals));
                 let (l, ll) = self.expr_hinted(l, locals, lh);
@@ -274,7 +274,14 @@ impl<'m> Compiler<'m> {
                 if ll == Level::Claim || rl == Level::Claim {
                     level = Level::Claim;
                 }
-                let cmp = if op.node == BinOp::Eq { CmpOp::Eq } else { CmpOp::Ne };
+                let cmp = match op.node {
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    BinOp::Ge => CmpOp::Ge,
+                    BinOp::Eq => CmpOp::Eq,
+                    _ => CmpOp::Ne,
+                };
                 ExprKind::Cmp(cmp, Box::new(l), Box::new(r))
             }
             A::Binary(op, l, r) => {
@@ -284,15 +291,9 @@ impl<'m> Compiler<'m> {
                     BinOp::Sub => ExprKind::Arith(ArithOp::Sub, l, r),
                     BinOp::Mul => ExprKind::Arith(ArithOp::Mul, l, r),
                     BinOp::Div => ExprKind::Arith(ArithOp::Div, l, r),
-                    BinOp::Lt => ExprKind::Cmp(CmpOp::Lt, l, r),
-                    BinOp::Le => ExprKind::Cmp(CmpOp::Le, l, r),
-                    BinOp::Gt => ExprKind::Cmp(CmpOp::Gt, l, r),
-                    BinOp::Ge => ExprKind::Cmp(CmpOp::Ge, l, r),
-                    BinOp::Eq => ExprKind::Cmp(CmpOp::Eq, l, r),
-                    BinOp::Ne => ExprKind::Cmp(CmpOp::Ne, l, r),
                     BinOp::And => ExprKind::And(l, r),
                     BinOp::Or => ExprKind::Or(l, r),
-                    BinOp::Implies => ExprKind::Implies(l, r),
+                    _ => ExprKind::Implies(l, r),
                 }
             }
             A::In { value, set, negated } => {

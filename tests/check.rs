@@ -1,0 +1,238 @@
+//! Checker and compiler tests through the public API: what checks clean, what does not, and
+//! the compiled form.
+
+use pol::compile::{ExprKind, Kind, Level, ParamValues, Value};
+use pol::compile_source;
+use pol::diagnostic::{Code, Diagnostic};
+
+const EVERY: &str = include_str!("fixtures/every-construct.pol");
+const SHIPPED: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
+
+fn codes(src: &str) -> Vec<Code> {
+    compile_source(src).diagnostics.iter().map(|d| d.code).collect()
+}
+
+const HEADER: &str = r#"policy "嘉政发〔2023〕15号" {
+  title "支持科技创新九条政策意见"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 50%, 区级财政: 50% }
+  same_matter highest
+}
+input enterprise { 研发费用: money  上年研发费用: money  面积: quantity 亩  级别: enum { 国家级, 省级 } }
+input project { 合同金额: money }
+"#;
+
+fn with_header(body: &str) -> Vec<Code> {
+    codes(&format!("{HEADER}{body}"))
+}
+
+#[test]
+fn every_construct_checks_clean_and_compiles() {
+    let c = compile_source(EVERY);
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+    let p = c.program.unwrap();
+    assert_eq!(p.clauses.len(), 8);
+    assert_eq!(p.subject_inputs.len(), 10);
+    assert_eq!(p.claim_inputs.len(), 4);
+    assert_eq!(p.header.window.1.to_string(), "2025-07-31", "from 2023-08-01 for 2 years");
+}
+
+#[test]
+fn the_shipped_policy_checks_clean() {
+    assert_eq!(codes(SHIPPED), []);
+}
+
+#[test]
+fn three_independent_errors_are_all_reported_with_their_own_spans() {
+    let src = format!(
+        "{HEADER}
+let 增量 = 研发费用 - 上年研发费甬
+let 比率 = 研发费用 + 15%
+clause 奖励 {{
+  source \"第一条\"
+  when 研发费用
+  award 20万元
+}}
+"
+    );
+    let c = compile_source(&src);
+    let got: Vec<(Code, &str)> = c
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, &src[d.primary.span.start..d.primary.span.end]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Code::UndefinedName, "上年研发费甬"),
+            (Code::UnitMismatch, "+"),
+            (Code::ConditionNotBool, "研发费用"),
+        ]
+    );
+}
+
+#[test]
+fn units_follow_their_algebra() {
+    // money / money is a ratio, money x percent is money, 元/亩 x 亩 is money.
+    assert_eq!(with_header("let a = 研发费用 / 上年研发费用 >= 15%"), []);
+    assert_eq!(with_header("clause c { source \"一\" award 研发费用 * 10% }"), []);
+    assert_eq!(with_header("clause c { source \"一\" award 1000元/亩 * 面积 }"), []);
+    assert_eq!(with_header("clause c { source \"一\" award 1000元 * 面积 }"), [Code::AmountNotMoney]);
+    assert_eq!(with_header("let a = 研发费用 + 10%"), [Code::UnitMismatch]);
+    assert_eq!(with_header("let a = 研发费用 >= 面积"), [Code::IncomparableKinds]);
+    assert_eq!(with_header("let a = min(研发费用, 10%)"), [Code::UnitMismatch]);
+}
+
+#[test]
+fn comparisons_only_between_compatible_kinds() {
+    assert_eq!(with_header("let a = 级别 == 国家级"), []);
+    assert_eq!(with_header("let a = 国家级 != 级别"), []);
+    assert_eq!(with_header("let a = 级别 > 国家级"), [Code::IncomparableKinds]);
+    assert_eq!(with_header("let a = 级别 == 市级"), [Code::UndefinedName]);
+    assert_eq!(with_header("let a = 2023-01-01 < 2024-01-01"), []);
+    assert_eq!(with_header("let a = true == 研发费用"), [Code::IncomparableKinds]);
+}
+
+#[test]
+fn logic_needs_yes_no_values() {
+    assert_eq!(with_header("let a = 研发费用 and true"), [Code::OperandKind]);
+    assert_eq!(with_header("let a = not 研发费用"), [Code::OperandKind]);
+    assert_eq!(with_header("let a = 研发费用 in { 国家级 }"), [Code::OperandKind]);
+    assert_eq!(with_header("let a = 级别 in { 国家级, 县级 }"), [Code::NotAVariant]);
+}
+
+#[test]
+fn brackets_must_be_ordered_and_not_overlap() {
+    let ok = "clause c { source \"一\" award bracket 研发费用 { < 1万元: 0元  >= 1万元 and <= 2万元: 1元  > 2万元: 2元 } }";
+    assert_eq!(with_header(ok), []);
+    for bad in [
+        "{ >= 2万元: 1元  < 1万元: 0元 }",
+        "{ >= 1万元 and <= 2万元: 1元  >= 2万元: 2元 }",
+        "{ >= 3万元 and < 2万元: 1元 }",
+        "{ >= 1万元: 1元  >= 2万元: 2元 }",
+        "{ >= 研发费用: 1元 }",
+    ] {
+        let src = format!("clause c {{ source \"一\" award bracket 研发费用 {bad} }}");
+        assert_eq!(with_header(&src), [Code::BracketOrder], "{bad}");
+    }
+    let wrong_unit = "clause c { source \"一\" award bracket 研发费用 { >= 10%: 1元 } }";
+    assert_eq!(with_header(wrong_unit), [Code::IncomparableKinds]);
+}
+
+#[test]
+fn tables_cover_their_enum() {
+    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, 省级: 2元 } }"), []);
+    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元 } }"), []);
+    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元 } }"), [Code::TableNotExhaustive]);
+    assert_eq!(
+        with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元, else: 3元 } }"),
+        [Code::DuplicateRow]
+    );
+}
+
+#[test]
+fn claim_inputs_need_a_per_claim_clause() {
+    assert_eq!(with_header("clause c { source \"一\" per project award 3% of 合同金额 }"), []);
+    assert_eq!(with_header("clause c { source \"一\" award 3% of 合同金额 }"), [Code::ClaimInputOutsideClaim]);
+    // Through a let as well.
+    assert_eq!(
+        with_header("let 金额 = 合同金额\nclause c { source \"一\" award 3% of 金额 }"),
+        [Code::ClaimInputOutsideClaim]
+    );
+    assert_eq!(with_header("clause c { source \"一\" per enterprise award 1元 }"), [Code::UnknownSubject]);
+    assert_eq!(with_header("clause c { source \"一\" subject project award 1元 }"), [Code::UnknownSubject]);
+}
+
+#[test]
+fn inputs_must_belong_to_the_clause_subject() {
+    let src = "input person { 年龄: count }\nclause c { source \"一\" subject person when 研发费用 > 0元 award 1元 }";
+    assert_eq!(with_header(src), [Code::UndefinedName]);
+}
+
+#[test]
+fn caps_and_limits_name_known_kinds_and_limits() {
+    assert_eq!(with_header("clause c { source \"一\" award 1元 cap 1元 per enterprize }"), [Code::UnknownSubject]);
+    assert_eq!(with_header("clause c { source \"一\" award 1元 limit 年度 }"), [Code::UndefinedName]);
+    assert_eq!(with_header("limit 年度: 10% per enterprise per year"), [Code::AmountNotMoney]);
+    assert_eq!(with_header("limit 年度: 1元 per agency per year"), [Code::UnknownSubject]);
+}
+
+#[test]
+fn header_window_from_for_and_reversed() {
+    let one_year = HEADER.replace("effective 2023-08-01 to 2025-12-31", "effective from 2023-07-01 for 1 year");
+    let p = compile_source(&one_year).program.unwrap();
+    assert_eq!(p.header.window.1.to_string(), "2024-06-30");
+    let zero = HEADER.replace("effective 2023-08-01 to 2025-12-31", "effective from 2023-07-01 for 0 years");
+    assert_eq!(codes(&zero), [Code::WindowReversed]);
+}
+
+#[test]
+fn funding_shares_must_be_exactly_whole() {
+    let thirds = HEADER.replace("市级财政: 50%, 区级财政: 50%", "甲: 33.33%, 乙: 33.33%, 丙: 33.33%");
+    assert_eq!(codes(&thirds), [Code::SharesNotWhole]);
+    let exact = HEADER.replace("市级财政: 50%, 区级财政: 50%", "甲: 33.34%, 乙: 33.33%, 丙: 33.33%");
+    assert_eq!(codes(&exact), []);
+    let negative = HEADER.replace("区级财政: 50%", "区级财政: -50%");
+    assert_eq!(codes(&negative), [Code::SharesNotWhole]);
+}
+
+#[test]
+fn did_you_mean_works_on_chinese_names() {
+    let c = compile_source(&format!("{HEADER}let a = 研发费甬 * 2"));
+    let d: &Diagnostic = &c.diagnostics[0];
+    assert_eq!(d.help.as_deref(), Some("did you mean `研发费用`?"));
+}
+
+#[test]
+fn diagnostics_are_sorted_by_position() {
+    let c = compile_source(&format!("{HEADER}let b = 乙乙\nlet a = 甲甲\nlet c = 研发费用 + 1%"));
+    let starts: Vec<usize> = c.diagnostics.iter().map(|d| d.primary.span.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    assert_eq!(starts.len(), 3);
+}
+
+#[test]
+fn compiled_form_uses_slots_not_names() {
+    let p = compile_source(EVERY).program.unwrap();
+    let c = &p.clauses[0];
+    assert_eq!(c.subjects, [Kind::Enterprise]);
+    assert!(!c.per_claim);
+    // Every reference in the condition is a slot or a constant.
+    fn only_slots(e: &pol::compile::Expr) -> bool {
+        match &e.kind {
+            ExprKind::Const(_) | ExprKind::Subject(_) | ExprKind::Claim(_) | ExprKind::Param(_)
+            | ExprKind::Let(_) | ExprKind::Local(_) => true,
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => only_slots(x),
+            ExprKind::Arith(_, a, b) | ExprKind::Cmp(_, a, b) | ExprKind::And(a, b)
+            | ExprKind::Or(a, b) | ExprKind::Implies(a, b) => only_slots(a) && only_slots(b),
+            ExprKind::Min(v) | ExprKind::Max(v) => v.iter().all(only_slots),
+            ExprKind::Table(k, rows) => only_slots(k) && rows.iter().all(only_slots),
+            ExprKind::Bracket(v, arms) => only_slots(v) && arms.iter().all(|a| only_slots(&a.value)),
+        }
+    }
+    assert!(only_slots(c.when.as_ref().unwrap()));
+    // Lets come after the lets they use: 研发增幅 uses 研发增量.
+    let pos = |n: &str| p.lets.iter().position(|l| l.name == n).unwrap();
+    assert!(pos("研发增量") < pos("研发增幅"));
+    // The tier table has one row per variant, with `else` filling the rest.
+    let table = &p.clauses[1];
+    match &table.award {
+        pol::compile::AwardDef::Amount(e) => match &e.kind {
+            ExprKind::Table(_, rows) => assert_eq!(rows.len(), 3),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    }
+    // A clause-local let that reads a claim input is recomputed per claim.
+    let transfer = &p.clauses[3];
+    assert!(transfer.per_claim);
+    assert_eq!(transfer.locals[0].level, Level::Claim);
+    assert_eq!(transfer.subjects, [Kind::Institution, Kind::Person]);
+    // Parameters keep their declared values, unspecified ones stay open.
+    assert_eq!(p.params[0].values, ParamValues::Unspecified);
+    assert_eq!(p.params[3].values, ParamValues::Fixed(Value::Enum(1)));
+    assert!(matches!(&p.params[4].values, ParamValues::Dated(v) if v.len() == 2));
+}
