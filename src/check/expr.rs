@@ -209,7 +209,6 @@ impl Checker<'_> {
                 let mut ctx = Ctx::default();
                 let ty = self.infer(value, &mut ctx);
                 self.let_states[i] = LetState::Done(ty.clone(), ctx.used.clone());
-                self.let_order.push(i);
                 (ty, ctx.used)
             }
         }

@@ -273,14 +273,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Infers every policy-wide let (each once).
-    pub(super) fn check_lets(&mut self) {
-        for i in 0..self.lets.len() {
-            let span = self.lets[i].span;
-            self.let_type(i, span);
-        }
-    }
-
     /// Checks shared limits: an amount of money per a known kind.
     pub(super) fn check_limits(&mut self) {
         for i in 0..self.limits.len() {

@@ -9,6 +9,7 @@ mod clause;
 mod declare;
 mod expr;
 mod header;
+mod order;
 pub mod model;
 mod suggest;
 pub mod types;
@@ -45,8 +46,8 @@ pub fn check(file: &ast::File) -> Checked<'_> {
     let mut c = Checker::default();
     c.declare(file);
     let header = c.header(file);
-    c.check_params();
     c.check_lets();
+    c.check_params();
     c.check_limits();
     let clauses = c.clauses(file);
     let mut diagnostics = c.diags;

@@ -418,6 +418,10 @@ impl<'d> Lowerer<'d> {
             }
             Rule::negation | Rule::unary => {
                 let mut parts: Vec<P<'_>> = p.into_inner().collect();
+                // Checked before building: dropping a very deep tree would itself recurse.
+                if parts.len() > MAX_EXPR_DEPTH {
+                    return self.too_deep(span);
+                }
                 let Some(last) = parts.pop() else {
                     return (Node::new(ExprKind::Error, span), 0);
                 };
