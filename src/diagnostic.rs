@@ -351,7 +351,10 @@ pub fn render(diag: &Diagnostic, file: &str, source: &str, options: RenderOption
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
         // Rendering into a String cannot fail on IO; keep a plain fallback all the same.
-        out = format!("{}: {} at byte {}\n", diag.code, diag.message, diag.primary.span.start);
+        out = format!(
+            "{}: {} at byte {}\n",
+            diag.code, diag.message, diag.primary.span.start
+        );
     }
     out
 }

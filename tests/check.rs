@@ -9,7 +9,11 @@ const EVERY: &str = include_str!("fixtures/every-construct.pol");
 const SHIPPED: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 
 fn codes(src: &str) -> Vec<Code> {
-    compile_source(src).diagnostics.iter().map(|d| d.code).collect()
+    compile_source(src)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
 }
 
 const HEADER: &str = r#"policy "嘉政发〔2023〕15号" {
@@ -35,7 +39,11 @@ fn every_construct_checks_clean_and_compiles() {
     assert_eq!(p.clauses.len(), 8);
     assert_eq!(p.subject_inputs.len(), 10);
     assert_eq!(p.claim_inputs.len(), 4);
-    assert_eq!(p.header.window.1.to_string(), "2025-07-31", "from 2023-08-01 for 2 years");
+    assert_eq!(
+        p.header.window.1.to_string(),
+        "2025-07-31",
+        "from 2023-08-01 for 2 years"
+    );
 }
 
 #[test]
@@ -76,30 +84,60 @@ clause 奖励 {{
 fn units_follow_their_algebra() {
     // money / money is a ratio, money x percent is money, 元/亩 x 亩 is money.
     assert_eq!(with_header("let a = 研发费用 / 上年研发费用 >= 15%"), []);
-    assert_eq!(with_header("clause c { source \"一\" award 研发费用 * 10% }"), []);
-    assert_eq!(with_header("clause c { source \"一\" award 1000元/亩 * 面积 }"), []);
-    assert_eq!(with_header("clause c { source \"一\" award 1000元 * 面积 }"), [Code::AmountNotMoney]);
+    assert_eq!(
+        with_header("clause c { source \"一\" award 研发费用 * 10% }"),
+        []
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award 1000元/亩 * 面积 }"),
+        []
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award 1000元 * 面积 }"),
+        [Code::AmountNotMoney]
+    );
     assert_eq!(with_header("let a = 研发费用 + 10%"), [Code::UnitMismatch]);
-    assert_eq!(with_header("let a = 研发费用 >= 面积"), [Code::IncomparableKinds]);
-    assert_eq!(with_header("let a = min(研发费用, 10%)"), [Code::UnitMismatch]);
+    assert_eq!(
+        with_header("let a = 研发费用 >= 面积"),
+        [Code::IncomparableKinds]
+    );
+    assert_eq!(
+        with_header("let a = min(研发费用, 10%)"),
+        [Code::UnitMismatch]
+    );
 }
 
 #[test]
 fn comparisons_only_between_compatible_kinds() {
     assert_eq!(with_header("let a = 级别 == 国家级"), []);
     assert_eq!(with_header("let a = 国家级 != 级别"), []);
-    assert_eq!(with_header("let a = 级别 > 国家级"), [Code::IncomparableKinds]);
+    assert_eq!(
+        with_header("let a = 级别 > 国家级"),
+        [Code::IncomparableKinds]
+    );
     assert_eq!(with_header("let a = 级别 == 市级"), [Code::UndefinedName]);
     assert_eq!(with_header("let a = 2023-01-01 < 2024-01-01"), []);
-    assert_eq!(with_header("let a = true == 研发费用"), [Code::IncomparableKinds]);
+    assert_eq!(
+        with_header("let a = true == 研发费用"),
+        [Code::IncomparableKinds]
+    );
 }
 
 #[test]
 fn logic_needs_yes_no_values() {
-    assert_eq!(with_header("let a = 研发费用 and true"), [Code::OperandKind]);
+    assert_eq!(
+        with_header("let a = 研发费用 and true"),
+        [Code::OperandKind]
+    );
     assert_eq!(with_header("let a = not 研发费用"), [Code::OperandKind]);
-    assert_eq!(with_header("let a = 研发费用 in { 国家级 }"), [Code::OperandKind]);
-    assert_eq!(with_header("let a = 级别 in { 国家级, 县级 }"), [Code::NotAVariant]);
+    assert_eq!(
+        with_header("let a = 研发费用 in { 国家级 }"),
+        [Code::OperandKind]
+    );
+    assert_eq!(
+        with_header("let a = 级别 in { 国家级, 县级 }"),
+        [Code::NotAVariant]
+    );
 }
 
 #[test]
@@ -122,26 +160,49 @@ fn brackets_must_be_ordered_and_not_overlap() {
 
 #[test]
 fn tables_cover_their_enum() {
-    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, 省级: 2元 } }"), []);
-    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元 } }"), []);
-    assert_eq!(with_header("clause c { source \"一\" award by 级别 { 国家级: 1元 } }"), [Code::TableNotExhaustive]);
     assert_eq!(
-        with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元, else: 3元 } }"),
+        with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, 省级: 2元 } }"),
+        []
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元 } }"),
+        []
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award by 级别 { 国家级: 1元 } }"),
+        [Code::TableNotExhaustive]
+    );
+    assert_eq!(
+        with_header(
+            "clause c { source \"一\" award by 级别 { 国家级: 1元, else: 2元, else: 3元 } }"
+        ),
         [Code::DuplicateRow]
     );
 }
 
 #[test]
 fn claim_inputs_need_a_per_claim_clause() {
-    assert_eq!(with_header("clause c { source \"一\" per project award 3% of 合同金额 }"), []);
-    assert_eq!(with_header("clause c { source \"一\" award 3% of 合同金额 }"), [Code::ClaimInputOutsideClaim]);
+    assert_eq!(
+        with_header("clause c { source \"一\" per project award 3% of 合同金额 }"),
+        []
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award 3% of 合同金额 }"),
+        [Code::ClaimInputOutsideClaim]
+    );
     // Through a let as well.
     assert_eq!(
         with_header("let 金额 = 合同金额\nclause c { source \"一\" award 3% of 金额 }"),
         [Code::ClaimInputOutsideClaim]
     );
-    assert_eq!(with_header("clause c { source \"一\" per enterprise award 1元 }"), [Code::UnknownSubject]);
-    assert_eq!(with_header("clause c { source \"一\" subject project award 1元 }"), [Code::UnknownSubject]);
+    assert_eq!(
+        with_header("clause c { source \"一\" per enterprise award 1元 }"),
+        [Code::UnknownSubject]
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" subject project award 1元 }"),
+        [Code::UnknownSubject]
+    );
 }
 
 #[test]
@@ -152,26 +213,50 @@ fn inputs_must_belong_to_the_clause_subject() {
 
 #[test]
 fn caps_and_limits_name_known_kinds_and_limits() {
-    assert_eq!(with_header("clause c { source \"一\" award 1元 cap 1元 per enterprize }"), [Code::UnknownSubject]);
-    assert_eq!(with_header("clause c { source \"一\" award 1元 limit 年度 }"), [Code::UndefinedName]);
-    assert_eq!(with_header("limit 年度: 10% per enterprise per year"), [Code::AmountNotMoney]);
-    assert_eq!(with_header("limit 年度: 1元 per agency per year"), [Code::UnknownSubject]);
+    assert_eq!(
+        with_header("clause c { source \"一\" award 1元 cap 1元 per enterprize }"),
+        [Code::UnknownSubject]
+    );
+    assert_eq!(
+        with_header("clause c { source \"一\" award 1元 limit 年度 }"),
+        [Code::UndefinedName]
+    );
+    assert_eq!(
+        with_header("limit 年度: 10% per enterprise per year"),
+        [Code::AmountNotMoney]
+    );
+    assert_eq!(
+        with_header("limit 年度: 1元 per agency per year"),
+        [Code::UnknownSubject]
+    );
 }
 
 #[test]
 fn header_window_from_for_and_reversed() {
-    let one_year = HEADER.replace("effective 2023-08-01 to 2025-12-31", "effective from 2023-07-01 for 1 year");
+    let one_year = HEADER.replace(
+        "effective 2023-08-01 to 2025-12-31",
+        "effective from 2023-07-01 for 1 year",
+    );
     let p = compile_source(&one_year).program.unwrap();
     assert_eq!(p.header.window.1.to_string(), "2024-06-30");
-    let zero = HEADER.replace("effective 2023-08-01 to 2025-12-31", "effective from 2023-07-01 for 0 years");
+    let zero = HEADER.replace(
+        "effective 2023-08-01 to 2025-12-31",
+        "effective from 2023-07-01 for 0 years",
+    );
     assert_eq!(codes(&zero), [Code::WindowReversed]);
 }
 
 #[test]
 fn funding_shares_must_be_exactly_whole() {
-    let thirds = HEADER.replace("市级财政: 50%, 区级财政: 50%", "甲: 33.33%, 乙: 33.33%, 丙: 33.33%");
+    let thirds = HEADER.replace(
+        "市级财政: 50%, 区级财政: 50%",
+        "甲: 33.33%, 乙: 33.33%, 丙: 33.33%",
+    );
     assert_eq!(codes(&thirds), [Code::SharesNotWhole]);
-    let exact = HEADER.replace("市级财政: 50%, 区级财政: 50%", "甲: 33.34%, 乙: 33.33%, 丙: 33.33%");
+    let exact = HEADER.replace(
+        "市级财政: 50%, 区级财政: 50%",
+        "甲: 33.34%, 乙: 33.33%, 丙: 33.33%",
+    );
     assert_eq!(codes(&exact), []);
     let negative = HEADER.replace("区级财政: 50%", "区级财政: -50%");
     assert_eq!(codes(&negative), [Code::SharesNotWhole]);
@@ -186,7 +271,9 @@ fn did_you_mean_works_on_chinese_names() {
 
 #[test]
 fn diagnostics_are_sorted_by_position() {
-    let c = compile_source(&format!("{HEADER}let b = 乙乙\nlet a = 甲甲\nlet c = 研发费用 + 1%"));
+    let c = compile_source(&format!(
+        "{HEADER}let b = 乙乙\nlet a = 甲甲\nlet c = 研发费用 + 1%"
+    ));
     let starts: Vec<usize> = c.diagnostics.iter().map(|d| d.primary.span.start).collect();
     let mut sorted = starts.clone();
     sorted.sort();
@@ -203,14 +290,23 @@ fn compiled_form_uses_slots_not_names() {
     // Every reference in the condition is a slot or a constant.
     fn only_slots(e: &pol::compile::Expr) -> bool {
         match &e.kind {
-            ExprKind::Const(_) | ExprKind::Subject(_) | ExprKind::Claim(_) | ExprKind::Param(_)
-            | ExprKind::Let(_) | ExprKind::Local(_) => true,
+            ExprKind::Const(_)
+            | ExprKind::Subject(_)
+            | ExprKind::Claim(_)
+            | ExprKind::Param(_)
+            | ExprKind::Let(_)
+            | ExprKind::Local(_) => true,
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => only_slots(x),
-            ExprKind::Arith(_, a, b) | ExprKind::Cmp(_, a, b) | ExprKind::And(a, b)
-            | ExprKind::Or(a, b) | ExprKind::Implies(a, b) => only_slots(a) && only_slots(b),
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Cmp(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Implies(a, b) => only_slots(a) && only_slots(b),
             ExprKind::Min(v) | ExprKind::Max(v) => v.iter().all(only_slots),
             ExprKind::Table(k, rows) => only_slots(k) && rows.iter().all(only_slots),
-            ExprKind::Bracket(v, arms) => only_slots(v) && arms.iter().all(|a| only_slots(&a.value)),
+            ExprKind::Bracket(v, arms) => {
+                only_slots(v) && arms.iter().all(|a| only_slots(&a.value))
+            }
         }
     }
     assert!(only_slots(c.when.as_ref().unwrap()));

@@ -22,12 +22,15 @@ fn stderr(o: &Output) -> String {
 
 /// Compares with `tests/cli/NAME`, or writes it when BLESS is set.
 fn expect_file(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/cli")
+        .join(name);
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{name} missing: run with BLESS=1"));
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{name} missing: run with BLESS=1"));
     assert_eq!(expected, actual, "output differs from tests/cli/{name}");
 }
 
@@ -40,14 +43,23 @@ fn shipped_policies_check_clean() {
 
 #[test]
 fn errors_exit_with_1_and_are_rendered_with_code_and_help() {
-    let o = pol(&["check", "tests/ui/E0201-undefined-name.pol", "tests/ui/E0301-unit-mismatch.pol"]);
+    let o = pol(&[
+        "check",
+        "tests/ui/E0201-undefined-name.pol",
+        "tests/ui/E0301-unit-mismatch.pol",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     expect_file("check-two-files.txt", &stdout(&o));
 }
 
 #[test]
 fn json_output_has_every_field() {
-    let o = pol(&["check", "--format", "json", "tests/ui/E0201-undefined-name.pol"]);
+    let o = pol(&[
+        "check",
+        "--format",
+        "json",
+        "tests/ui/E0201-undefined-name.pol",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
     assert_eq!(v["errors"], 1);
@@ -56,9 +68,15 @@ fn json_output_has_every_field() {
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "`研发费甬` is not declared");
     assert_eq!(d["file"], "tests/ui/E0201-undefined-name.pol");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(18), Some(8)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(18), Some(8))
+    );
     let text = std::fs::read_to_string("tests/ui/E0201-undefined-name.pol").unwrap();
-    let (s, e) = (d["span"]["start"].as_u64().unwrap() as usize, d["span"]["end"].as_u64().unwrap() as usize);
+    let (s, e) = (
+        d["span"]["start"].as_u64().unwrap() as usize,
+        d["span"]["end"].as_u64().unwrap() as usize,
+    );
     assert_eq!(&text[s..e], "研发费甬");
     assert_eq!(d["help"], "did you mean `研发费用`?");
     expect_file("check-json.json", &stdout(&o));
@@ -77,7 +95,10 @@ fn warnings_pass_unless_denied() {
 fn unreadable_paths_exit_with_2() {
     let o = pol(&["check", "no/such/file.pol"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).trim(), "pol: cannot read `no/such/file.pol`: no such file or folder");
+    assert_eq!(
+        stderr(&o).trim(),
+        "pol: cannot read `no/such/file.pol`: no such file or folder"
+    );
     let o = pol(&["check", "src/cli"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("holds no .pol files"));
@@ -87,7 +108,10 @@ fn unreadable_paths_exit_with_2() {
 fn usage_errors_exit_with_2_and_help_exits_with_0() {
     assert_eq!(pol(&["check"]).status.code(), Some(2));
     assert_eq!(pol(&["frobnicate"]).status.code(), Some(2));
-    assert_eq!(pol(&["check", "--format", "xml", "policies"]).status.code(), Some(2));
+    assert_eq!(
+        pol(&["check", "--format", "xml", "policies"]).status.code(),
+        Some(2)
+    );
     let o = pol(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("Check policy files"));
@@ -100,7 +124,12 @@ fn usage_errors_exit_with_2_and_help_exits_with_0() {
 fn colour_only_when_asked_or_on_a_terminal() {
     let plain = pol(&["check", "tests/ui/E0201-undefined-name.pol"]);
     assert!(!stdout(&plain).contains('\u{1b}'), "no escapes when piped");
-    let coloured = pol(&["check", "--color", "always", "tests/ui/E0201-undefined-name.pol"]);
+    let coloured = pol(&[
+        "check",
+        "--color",
+        "always",
+        "tests/ui/E0201-undefined-name.pol",
+    ]);
     assert!(stdout(&coloured).contains('\u{1b}'));
 }
 
@@ -108,9 +137,23 @@ fn colour_only_when_asked_or_on_a_terminal() {
 fn a_folder_is_searched_for_pol_files_in_order() {
     let o = pol(&["check", "--format", "json", "tests/ui"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let n = std::fs::read_dir("tests/ui").unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pol")).count();
+    let n = std::fs::read_dir("tests/ui")
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pol")
+        })
+        .count();
     assert_eq!(v["files"].as_u64().unwrap() as usize, n);
-    let files: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
     let mut sorted = files.clone();
     sorted.sort();
     assert_eq!(files, sorted);

@@ -10,19 +10,54 @@ const VALID: [&str; 2] = [
 
 /// Pieces of the language, so mutations produce near-valid text rather than noise.
 const TOKENS: [&str; 28] = [
-    "clause", "policy", "input", "let", "param", "enum", "limit", "award", "when", "cap", "per",
-    "{", "}", "(", ")", ":", ",", "and", "implies", ">=", "+", "/", "20万元", "15%", "2023-02-30",
-    "研发费用", "by 级别 {", "bracket x {",
+    "clause",
+    "policy",
+    "input",
+    "let",
+    "param",
+    "enum",
+    "limit",
+    "award",
+    "when",
+    "cap",
+    "per",
+    "{",
+    "}",
+    "(",
+    ")",
+    ":",
+    ",",
+    "and",
+    "implies",
+    ">=",
+    "+",
+    "/",
+    "20万元",
+    "15%",
+    "2023-02-30",
+    "研发费用",
+    "by 级别 {",
+    "bracket x {",
 ];
 
 fn assert_sound(text: &str) {
     let compiled = pol::compile_source(text);
     for d in &compiled.diagnostics {
         let s = d.primary.span;
-        assert!(s.start <= s.end && s.end <= text.len(), "{d:?} outside the text");
-        assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end), "{d:?} splits a character");
+        assert!(
+            s.start <= s.end && s.end <= text.len(),
+            "{d:?} outside the text"
+        );
+        assert!(
+            text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+            "{d:?} splits a character"
+        );
         for l in &d.secondary {
-            assert!(l.span.end <= text.len() && text.is_char_boundary(l.span.start) && text.is_char_boundary(l.span.end));
+            assert!(
+                l.span.end <= text.len()
+                    && text.is_char_boundary(l.span.start)
+                    && text.is_char_boundary(l.span.end)
+            );
         }
         // Rendering must not panic either.
         let _ = pol::diagnostic::render(d, "t.pol", text, Default::default());
@@ -116,17 +151,33 @@ fn deep_nesting_and_long_chains_are_reported_not_overflowed() {
     }
     let chain = format!("let x = 1元{}", " + 1元".repeat(50_000));
     let c = pol::compile_source(&chain);
-    assert!(c.diagnostics.iter().any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
     let nots = format!("let x = {}true", "not ".repeat(50_000));
     let c = pol::compile_source(&nots);
-    assert!(c.diagnostics.iter().any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
     let implies = format!("let x = true{}", " implies true".repeat(50_000));
     let c = pol::compile_source(&implies);
-    assert!(c.diagnostics.iter().any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
     // Ten thousand lets, each using the next one (declared later), and a circle through all.
-    let chain: String = (0..10_000).map(|i| format!("let a{i} = a{} + 1元\n", i + 1)).collect();
+    let chain: String = (0..10_000)
+        .map(|i| format!("let a{i} = a{} + 1元\n", i + 1))
+        .collect();
     assert_sound(&format!("{chain}let a10000 = 1元\n"));
-    let circle: String = (0..10_000).map(|i| format!("let a{i} = a{} + 1元\n", (i + 1) % 10_000)).collect();
+    let circle: String = (0..10_000)
+        .map(|i| format!("let a{i} = a{} + 1元\n", (i + 1) % 10_000))
+        .collect();
     let c = pol::compile_source(&circle);
-    assert!(c.diagnostics.iter().any(|d| d.code == pol::diagnostic::Code::CircularLet));
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.code == pol::diagnostic::Code::CircularLet));
 }

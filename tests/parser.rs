@@ -7,7 +7,11 @@ use std::str::FromStr;
 
 fn ok(src: &str) -> File {
     let parsed = parse(src);
-    assert!(parsed.diagnostics.is_empty(), "{src}\n{:#?}", parsed.diagnostics);
+    assert!(
+        parsed.diagnostics.is_empty(),
+        "{src}\n{:#?}",
+        parsed.diagnostics
+    );
     parsed.file
 }
 
@@ -45,12 +49,18 @@ fn money_literals_in_the_units_staff_write() {
 #[test]
 fn percentages_numbers_and_quantities() {
     let p = literal("15%");
-    assert_eq!((p.value, p.percent, p.unit.is_none()), (num("0.15"), true, true));
+    assert_eq!(
+        (p.value, p.percent, p.unit.is_none()),
+        (num("0.15"), true, true)
+    );
     assert_eq!(literal("1.5%").value, num("0.015"));
     let plain = literal("3");
     assert!(plain.unit.is_none() && !plain.percent);
     let per_mu = literal("1000元/亩");
-    assert_eq!((per_mu.value, per_mu.unit.to_string()), (num("1000"), "元/亩".to_string()));
+    assert_eq!(
+        (per_mu.value, per_mu.unit.to_string()),
+        (num("1000"), "元/亩".to_string())
+    );
     assert_eq!(literal("500亩").unit.to_string(), "亩");
 }
 
@@ -61,7 +71,8 @@ fn full_width_forms_mean_the_same() {
     assert_eq!(literal("1，000元").value, num("1000"));
     assert_eq!(literal("1．5万元").value, num("15000"));
     let half = ok("policy \"x\" { funding { 市级财政: 50%, 区级财政: 50% } }\nlet a = (1 + 2)\n");
-    let full = ok("policy \"x\" ｛ funding ｛ 市级财政：50％，区级财政：50％ ｝ ｝\nlet a = （1 ＋ 2）\n");
+    let full =
+        ok("policy \"x\" ｛ funding ｛ 市级财政：50％，区级财政：50％ ｝ ｝\nlet a = （1 ＋ 2）\n");
     assert_eq!(half, full);
 }
 
@@ -138,17 +149,27 @@ fn membership_in_variant_sets() {
     match expr("级别 in { 国家级, 省级 }") {
         ExprKind::In { set, negated, .. } => {
             assert!(!negated);
-            assert_eq!(set.iter().map(|s| s.node.as_str()).collect::<Vec<_>>(), ["国家级", "省级"]);
+            assert_eq!(
+                set.iter().map(|s| s.node.as_str()).collect::<Vec<_>>(),
+                ["国家级", "省级"]
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(expr("级别 not in { 市级 }"), ExprKind::In { negated: true, .. }));
+    assert!(matches!(
+        expr("级别 not in { 市级 }"),
+        ExprKind::In { negated: true, .. }
+    ));
 }
 
 #[test]
 fn min_max_tables_and_brackets() {
-    assert!(matches!(expr("min(a, 100万元)"), ExprKind::Call(f, args) if f.node == Func::Min && args.len() == 2));
-    assert!(matches!(expr("max(a, b, c)"), ExprKind::Call(f, args) if f.node == Func::Max && args.len() == 3));
+    assert!(
+        matches!(expr("min(a, 100万元)"), ExprKind::Call(f, args) if f.node == Func::Min && args.len() == 2)
+    );
+    assert!(
+        matches!(expr("max(a, b, c)"), ExprKind::Call(f, args) if f.node == Func::Max && args.len() == 3)
+    );
     match expr("by 级别 { 国家级: 100万元, 省级: 20万元, else: 0元 }") {
         ExprKind::Table { rows, .. } => {
             assert_eq!(rows.len(), 3);
@@ -185,16 +206,24 @@ policy "嘉政发〔2023〕15号" {
 #[test]
 fn the_policy_header() {
     let file = ok(HEADER);
-    let Item::Policy(p) = &file.items[0] else { panic!() };
+    let Item::Policy(p) = &file.items[0] else {
+        panic!()
+    };
     assert_eq!(p.node.document.node, "嘉政发〔2023〕15号");
     let kinds: Vec<_> = p.node.items.iter().map(|i| &i.node).collect();
     assert!(matches!(kinds[0], HeaderItem::Title(t) if t.node == "支持科技创新九条政策意见"));
     assert!(matches!(kinds[1], HeaderItem::Issued(_)));
     assert!(matches!(kinds[2], HeaderItem::Effective(Window::Range(..))));
-    assert!(matches!(kinds[3], HeaderItem::Funding(s) if s.len() == 2 && s[1].payer.node == "区级财政"));
+    assert!(
+        matches!(kinds[3], HeaderItem::Funding(s) if s.len() == 2 && s[1].payer.node == "区级财政")
+    );
     assert!(matches!(kinds[4], HeaderItem::SameMatter(m) if m.node == SameMatter::Highest));
-    assert!(matches!(kinds[5], HeaderItem::Rounding { mode: Some(m), .. } if m.node == RoundingMode::HalfEven));
-    assert!(matches!(kinds[6], HeaderItem::Budget(lines) if lines.len() == 2 && lines[0].year.node == 2023));
+    assert!(
+        matches!(kinds[5], HeaderItem::Rounding { mode: Some(m), .. } if m.node == RoundingMode::HalfEven)
+    );
+    assert!(
+        matches!(kinds[6], HeaderItem::Budget(lines) if lines.len() == 2 && lines[0].year.node == 2023)
+    );
 }
 
 #[test]
@@ -207,10 +236,16 @@ fn windows_from_a_date_for_a_duration() {
         ("1年", 1, DurationUnit::Years),
         ("18个月", 18, DurationUnit::Months),
     ] {
-        let file = ok(&format!("policy \"x\" {{ effective from 2023-07-01 for {src} same_matter cumulative }}"));
-        let Item::Policy(p) = &file.items[0] else { panic!() };
+        let file = ok(&format!(
+            "policy \"x\" {{ effective from 2023-07-01 for {src} same_matter cumulative }}"
+        ));
+        let Item::Policy(p) = &file.items[0] else {
+            panic!()
+        };
         match &p.node.items[0].node {
-            HeaderItem::Effective(Window::FromFor(_, d)) => assert_eq!((d.node.count, d.node.unit), (count, unit), "{src}"),
+            HeaderItem::Effective(Window::FromFor(_, d)) => {
+                assert_eq!((d.node.count, d.node.unit), (count, unit), "{src}")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -243,22 +278,54 @@ let 研发增量 = 研发费用 - 上年研发费用
 limit 中介机构年度累计: 100万元 per institution per year
 limit 累计: 500万元 per enterprise
 "#);
-    let Item::Input(input) = &file.items[0] else { panic!() };
+    let Item::Input(input) = &file.items[0] else {
+        panic!()
+    };
     assert_eq!(input.node.kind.node, "enterprise");
-    let tys: Vec<_> = input.node.fields.iter().map(|f| f.node.ty.node.clone()).collect();
+    let tys: Vec<_> = input
+        .node
+        .fields
+        .iter()
+        .map(|f| f.node.ty.node.clone())
+        .collect();
     assert_eq!(tys[0], TypeExpr::Named("money".into()));
     assert_eq!(tys[7], TypeExpr::Named("级别".into()));
     assert!(matches!(&tys[8], TypeExpr::Quantity(u) if u.to_string() == "亩"));
     assert!(matches!(&tys[9], TypeExpr::Quantity(u) if u.to_string() == "元/亩"));
     assert!(matches!(&tys[10], TypeExpr::InlineEnum(v) if v.len() == 2));
-    assert_eq!(input.node.fields[0].node.doc.as_ref().unwrap().node, "本年度研发费用");
-    let Item::Enum(e) = &file.items[1] else { panic!() };
+    assert_eq!(
+        input.node.fields[0].node.doc.as_ref().unwrap().node,
+        "本年度研发费用"
+    );
+    let Item::Enum(e) = &file.items[1] else {
+        panic!()
+    };
     assert_eq!(e.node.variants.len(), 3);
-    let params: Vec<_> = file.items.iter().filter_map(|i| if let Item::Param(p) = i { Some(&p.node.value) } else { None }).collect();
+    let params: Vec<_> = file
+        .items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Param(p) = i {
+                Some(&p.node.value)
+            } else {
+                None
+            }
+        })
+        .collect();
     assert!(matches!(params[0], ParamValue::Fixed(_)));
     assert!(matches!(params[1], ParamValue::Dated(v) if v.len() == 2));
     assert!(matches!(params[2], ParamValue::Unspecified));
-    let limits: Vec<_> = file.items.iter().filter_map(|i| if let Item::Limit(l) = i { Some(&l.node) } else { None }).collect();
+    let limits: Vec<_> = file
+        .items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Limit(l) = i {
+                Some(&l.node)
+            } else {
+                None
+            }
+        })
+        .collect();
     assert!(limits[0].bound.per_year && limits[0].bound.per.node == "institution");
     assert!(!limits[1].bound.per_year);
 }
@@ -285,7 +352,17 @@ clause b { source "第三条" award up to 60万元 assessed 评审核定金额 }
 clause c { source "第三条" award match 1:1 of 省级奖励 }
 clause d { source "第二条" award 20万元 }
 "#);
-    let clauses: Vec<_> = file.items.iter().filter_map(|i| if let Item::Clause(c) = i { Some(&c.node) } else { None }).collect();
+    let clauses: Vec<_> = file
+        .items
+        .iter()
+        .filter_map(|i| {
+            if let Item::Clause(c) = i {
+                Some(&c.node)
+            } else {
+                None
+            }
+        })
+        .collect();
     let items: Vec<_> = clauses[0].items.iter().map(|i| &i.node).collect();
     assert!(matches!(items[0], ClauseItem::Source(s) if s.node == "第五条"));
     assert!(matches!(items[1], ClauseItem::Department(d) if d.len() == 2));
@@ -297,15 +374,28 @@ clause d { source "第二条" award 20万元 }
     assert!(matches!(items[7], ClauseItem::When(_)));
     assert!(matches!(items[8], ClauseItem::Award(a) if matches!(a.node, Award::Rate { .. })));
     assert!(matches!(items[9], ClauseItem::Cap(b) if b.per.node == "project" && !b.per_year));
-    assert!(matches!(items[10], ClauseItem::Limit(ClauseLimit::Ref(n)) if n.node == "中介机构年度累计"));
+    assert!(
+        matches!(items[10], ClauseItem::Limit(ClauseLimit::Ref(n)) if n.node == "中介机构年度累计")
+    );
     assert!(matches!(items[11], ClauseItem::Limit(ClauseLimit::Inline(b)) if b.per_year));
     let award = |c: &Clause| match &c.items[1].node {
         ClauseItem::Award(a) => a.node.clone(),
         other => panic!("{other:?}"),
     };
-    assert!(matches!(award(clauses[1]), Award::UpTo { assessed: None, .. }));
-    assert!(matches!(award(clauses[2]), Award::UpTo { assessed: Some(_), .. }));
-    assert!(matches!(award(clauses[3]), Award::Match { ratio, .. } if ratio.node == (num("1"), num("1"))));
+    assert!(matches!(
+        award(clauses[1]),
+        Award::UpTo { assessed: None, .. }
+    ));
+    assert!(matches!(
+        award(clauses[2]),
+        Award::UpTo {
+            assessed: Some(_),
+            ..
+        }
+    ));
+    assert!(
+        matches!(award(clauses[3]), Award::Match { ratio, .. } if ratio.node == (num("1"), num("1")))
+    );
     assert!(matches!(award(clauses[4]), Award::Amount(_)));
 }
 
@@ -322,9 +412,14 @@ fn equality_ignores_spans_and_comments() {
 fn spans_are_byte_ranges_of_the_whole_file() {
     let src = "let 甲 = 1元\nlet 乙 = 甲 + 2元 # c\n";
     let file = ok(src);
-    let Item::Let(l) = &file.items[1] else { panic!() };
+    let Item::Let(l) = &file.items[1] else {
+        panic!()
+    };
     assert_eq!(&src[l.node.name.span.start..l.node.name.span.end], "乙");
-    assert_eq!(&src[l.node.value.span.start..l.node.value.span.end], "甲 + 2元");
+    assert_eq!(
+        &src[l.node.value.span.start..l.node.value.span.end],
+        "甲 + 2元"
+    );
     assert_eq!(&src[l.span.start..l.span.end], "let 乙 = 甲 + 2元");
 }
 

@@ -10,7 +10,9 @@ use pol::cli::files;
 use pol::diagnostic::{render, Code, Diagnostic, RenderOptions};
 
 fn ui_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("ui")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("ui")
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -93,10 +95,25 @@ fn every_diagnostic_has_help_and_a_lowercase_message() {
     for case in cases() {
         let (_, diags) = diagnostics_of(&case);
         for d in diags {
-            assert!(d.help.is_some(), "{}: {} has no help", case.display(), d.code);
+            assert!(
+                d.help.is_some(),
+                "{}: {} has no help",
+                case.display(),
+                d.code
+            );
             let first = d.message.chars().next().unwrap();
-            assert!(!first.is_uppercase(), "{}: message starts uppercase: {}", case.display(), d.message);
-            assert!(!d.message.ends_with('.'), "{}: message ends with a period: {}", case.display(), d.message);
+            assert!(
+                !first.is_uppercase(),
+                "{}: message starts uppercase: {}",
+                case.display(),
+                d.message
+            );
+            assert!(
+                !d.message.ends_with('.'),
+                "{}: message ends with a period: {}",
+                case.display(),
+                d.message
+            );
         }
     }
 }

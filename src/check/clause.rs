@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::expr::{Ctx, Local};
-use super::model::{ClauseInfo, Level, LetInfo, LimitUse, Symbol};
+use super::model::{ClauseInfo, LetInfo, Level, LimitUse, Symbol};
 use super::types::Ty;
 use super::{suggest, Checker};
 use crate::ast::{self, Award, ClauseItem, ClauseLimit, Item, Node, Span};
@@ -24,10 +24,14 @@ impl<'a> Checker<'a> {
             if let Some(first) = names.get(c.node.name.node.as_str()) {
                 let first = *first;
                 self.report(
-                    Diagnostic::new(Code::DuplicateName, c.node.name.span, format!("there are two clauses called `{}`", c.node.name.node))
-                        .label("second clause of that name")
-                        .with_secondary(first, "first clause of that name")
-                        .help("give each clause its own name, e.g. after its article"),
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        c.node.name.span,
+                        format!("there are two clauses called `{}`", c.node.name.node),
+                    )
+                    .label("second clause of that name")
+                    .with_secondary(first, "first clause of that name")
+                    .help("give each clause its own name, e.g. after its article"),
                 );
             } else {
                 names.insert(&c.node.name.node, c.node.name.span);
@@ -74,10 +78,14 @@ impl<'a> Checker<'a> {
                         format!("keep one `{key}` line")
                     };
                     self.report(
-                        Diagnostic::new(Code::DuplicateClauseItem, item.span, format!("the clause gives `{key}` twice"))
-                            .label("given again here")
-                            .with_secondary(first, "first given here")
-                            .help(help),
+                        Diagnostic::new(
+                            Code::DuplicateClauseItem,
+                            item.span,
+                            format!("the clause gives `{key}` twice"),
+                        )
+                        .label("given again here")
+                        .with_secondary(first, "first given here")
+                        .help(help),
                     );
                     continue;
                 }
@@ -85,7 +93,9 @@ impl<'a> Checker<'a> {
             }
             match &item.node {
                 ClauseItem::Source(s) => source = Some(s.node.clone()),
-                ClauseItem::Department(d) => departments = d.iter().map(|s| s.node.clone()).collect(),
+                ClauseItem::Department(d) => {
+                    departments = d.iter().map(|s| s.node.clone()).collect()
+                }
                 ClauseItem::Matter(m) => matter = Some(m.node.clone()),
                 ClauseItem::Subject(s) => subjects = Some(s),
                 ClauseItem::PerClaim(k) => per_claim = Some(k),
@@ -99,9 +109,16 @@ impl<'a> Checker<'a> {
         }
         if source.is_none() {
             self.report(
-                Diagnostic::new(Code::MissingSource, name.span, format!("clause `{}` does not say which article it comes from", name.node))
-                    .label("no `source` line")
-                    .help("add the article it encodes, e.g. `source \"第一条\"`"),
+                Diagnostic::new(
+                    Code::MissingSource,
+                    name.span,
+                    format!(
+                        "clause `{}` does not say which article it comes from",
+                        name.node
+                    ),
+                )
+                .label("no `source` line")
+                .help("add the article it encodes, e.g. `source \"第一条\"`"),
             );
         }
         if award.is_none() {
@@ -133,9 +150,13 @@ impl<'a> Checker<'a> {
             if t != Ty::Bool && t != Ty::Error {
                 let found = self.describe(&t);
                 self.report(
-                    Diagnostic::new(Code::ConditionNotBool, w.span, format!("a condition must be yes or no, but this is {found}"))
-                        .label(format!("this is {found}"))
-                        .help("compare the value with something, e.g. `研发费用 >= 100万元`"),
+                    Diagnostic::new(
+                        Code::ConditionNotBool,
+                        w.span,
+                        format!("a condition must be yes or no, but this is {found}"),
+                    )
+                    .label(format!("this is {found}"))
+                    .help("compare the value with something, e.g. `研发费用 >= 100万元`"),
                 );
             }
         }
@@ -201,11 +222,22 @@ impl<'a> Checker<'a> {
             [] => vec!["enterprise".to_string()],
             [one] => vec![one.clone()],
             many => {
-                let list = many.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                let list = many
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 self.report(
-                    Diagnostic::new(Code::AmbiguousSubject, name.span, format!("clause `{}` does not say whom it is for", name.node))
-                        .label("no `subject` line")
-                        .help(format!("this policy has inputs for {list}: add e.g. `subject {}`", many[0])),
+                    Diagnostic::new(
+                        Code::AmbiguousSubject,
+                        name.span,
+                        format!("clause `{}` does not say whom it is for", name.node),
+                    )
+                    .label("no `subject` line")
+                    .help(format!(
+                        "this policy has inputs for {list}: add e.g. `subject {}`",
+                        many[0]
+                    )),
                 );
                 Vec::new()
             }
@@ -230,17 +262,30 @@ impl<'a> Checker<'a> {
         let name = &l.node.name;
         if ctx.locals.iter().any(|x| x.name == name.node) {
             self.report(
-                Diagnostic::new(Code::DuplicateName, name.span, format!("`{}` is declared twice in this clause", name.node))
-                    .label("declared again here")
-                    .help("give the second one another name"),
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("`{}` is declared twice in this clause", name.node),
+                )
+                .label("declared again here")
+                .help("give the second one another name"),
             );
         } else if let Some(global) = self.spans.get(&name.node) {
             let global = *global;
             self.report(
-                Diagnostic::new(Code::Shadowing, name.span, format!("`{}` hides the policy-wide name of the same name in this clause", name.node))
-                    .label("this clause's own value")
-                    .with_secondary(global, "the policy-wide name")
-                    .help("rename the clause's `let` so readers are not misled about which value is used"),
+                Diagnostic::new(
+                    Code::Shadowing,
+                    name.span,
+                    format!(
+                        "`{}` hides the policy-wide name of the same name in this clause",
+                        name.node
+                    ),
+                )
+                .label("this clause's own value")
+                .with_secondary(global, "the policy-wide name")
+                .help(
+                    "rename the clause's `let` so readers are not misled about which value is used",
+                ),
             );
         }
         let before = ctx.used.len();
@@ -302,9 +347,15 @@ impl<'a> Checker<'a> {
                 if !matches!(&rt, Ty::Num(u) if u.is_none()) && rt != Ty::Error {
                     let found = self.describe(&rt);
                     self.report(
-                        Diagnostic::new(Code::RateOfBase, rate.span, format!("the rate before `of` must be a percentage, but this is {found}"))
-                            .label(format!("this is {found}"))
-                            .help("write the share of the base that is paid, e.g. `10% of 研发增量`"),
+                        Diagnostic::new(
+                            Code::RateOfBase,
+                            rate.span,
+                            format!(
+                                "the rate before `of` must be a percentage, but this is {found}"
+                            ),
+                        )
+                        .label(format!("this is {found}"))
+                        .help("write the share of the base that is paid, e.g. `10% of 研发增量`"),
                     );
                     ok = false;
                 }
@@ -323,13 +374,25 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports a cap or limit attached to an award that is not money.
-    fn money_award_for(&mut self, at: Span, what: &str, award: Option<&Node<Award>>, award_money: Option<bool>) {
+    fn money_award_for(
+        &mut self,
+        at: Span,
+        what: &str,
+        award: Option<&Node<Award>>,
+        award_money: Option<bool>,
+    ) {
         if let (Some(a), Some(false)) = (award, award_money) {
             self.report(
-                Diagnostic::new(Code::CapOnNonMoney, at, format!("this {what} limits an award that is not money"))
-                    .label(format!("a {what} in yuan"))
-                    .with_secondary(a.span, "the award is not an amount of money")
-                    .help(format!("make the award an amount of money first; a {what} only bounds money")),
+                Diagnostic::new(
+                    Code::CapOnNonMoney,
+                    at,
+                    format!("this {what} limits an award that is not money"),
+                )
+                .label(format!("a {what} in yuan"))
+                .with_secondary(a.span, "the award is not an amount of money")
+                .help(format!(
+                    "make the award an amount of money first; a {what} only bounds money"
+                )),
             );
         }
     }
@@ -348,11 +411,18 @@ impl<'a> Checker<'a> {
             None => {
                 let names: Vec<&str> = self.limits.iter().map(|l| l.name.as_str()).collect();
                 let hint = suggest::closest(&r.node, names).map(str::to_string);
-                let d = Diagnostic::new(Code::UndefinedName, r.span, format!("the limit `{}` is not declared", r.node))
-                    .label("not declared");
+                let d = Diagnostic::new(
+                    Code::UndefinedName,
+                    r.span,
+                    format!("the limit `{}` is not declared", r.node),
+                )
+                .label("not declared");
                 self.report(match hint {
                     Some(h) => d.help(format!("did you mean `{h}`?")),
-                    None => d.help(format!("declare it at the top level: `limit {}: 100万元 per enterprise per year`", r.node)),
+                    None => d.help(format!(
+                        "declare it at the top level: `limit {}: 100万元 per enterprise per year`",
+                        r.node
+                    )),
                 });
                 None
             }
@@ -360,7 +430,13 @@ impl<'a> Checker<'a> {
     }
 
     /// Every input a clause uses must belong to its subjects, or to its claims when per claim.
-    fn check_inputs_used(&mut self, clause: &ast::Name, used: &[(usize, Span)], subjects: &[String], per_claim: bool) {
+    fn check_inputs_used(
+        &mut self,
+        clause: &ast::Name,
+        used: &[(usize, Span)],
+        subjects: &[String],
+        per_claim: bool,
+    ) {
         let mut reported: Vec<usize> = Vec::new();
         for (i, span) in used {
             if reported.contains(i) {
@@ -371,11 +447,17 @@ impl<'a> Checker<'a> {
                 Level::Claim if !per_claim => Diagnostic::new(
                     Code::ClaimInputOutsideClaim,
                     *span,
-                    format!("`{}` belongs to each claim, but clause `{}` is evaluated once per subject", input.name, clause.node),
+                    format!(
+                        "`{}` belongs to each claim, but clause `{}` is evaluated once per subject",
+                        input.name, clause.node
+                    ),
                 )
                 .label(format!("uses the claim input `{}`", input.name))
                 .with_secondary(input.span, "declared for claims here")
-                .help(format!("add `per {}` to the clause to evaluate it for each claim", input.kinds[0])),
+                .help(format!(
+                    "add `per {}` to the clause to evaluate it for each claim",
+                    input.kinds[0]
+                )),
                 Level::Subject => {
                     let Some(kind) = subjects.iter().find(|s| !input.kinds.contains(s)) else {
                         continue;

@@ -3,7 +3,9 @@
 //! Input: the file's top-level items. Output: the checker's name table, with a diagnostic for
 //! each duplicate, unknown subject kind, unknown type or input declared with two types.
 
-use super::model::{EnumInfo, InputInfo, Level, LetInfo, LimitInfo, ParamInfo, Symbol, CLAIM_KINDS, SUBJECT_KINDS};
+use super::model::{
+    EnumInfo, InputInfo, LetInfo, Level, LimitInfo, ParamInfo, Symbol, CLAIM_KINDS, SUBJECT_KINDS,
+};
 use super::types::{Decl, Flavor, Ty};
 use super::{suggest, Checker, LetState};
 use crate::ast::{self, Item, Name, Node, TypeExpr};
@@ -15,10 +17,14 @@ impl<'a> Checker<'a> {
         if let Some(first) = self.spans.get(&name.node) {
             let first = *first;
             self.report(
-                Diagnostic::new(Code::DuplicateName, name.span, format!("`{}` is declared twice", name.node))
-                    .label("declared again here")
-                    .with_secondary(first, "first declared here")
-                    .help("give one of them another name, or remove the second declaration"),
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("`{}` is declared twice", name.node),
+                )
+                .label("declared again here")
+                .with_secondary(first, "first declared here")
+                .help("give one of them another name, or remove the second declaration"),
             );
             return false;
         }
@@ -43,7 +49,10 @@ impl<'a> Checker<'a> {
         )
         .label("unknown kind");
         d = match suggest::closest(&kind.node, all) {
-            Some(s) => d.help(format!("did you mean `{s}`? The kinds are {}", kinds_list())),
+            Some(s) => d.help(format!(
+                "did you mean `{s}`? The kinds are {}",
+                kinds_list()
+            )),
             None => d.help(format!("use one of {}", kinds_list())),
         };
         self.report(d);
@@ -55,10 +64,14 @@ impl<'a> Checker<'a> {
         if let Some((_, first)) = self.types.get(&name.node) {
             let first = *first;
             self.report(
-                Diagnostic::new(Code::DuplicateName, name.span, format!("the enum `{}` is declared twice", name.node))
-                    .label("declared again here")
-                    .with_secondary(first, "first declared here")
-                    .help("give one of them another name, or remove the second declaration"),
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    name.span,
+                    format!("the enum `{}` is declared twice", name.node),
+                )
+                .label("declared again here")
+                .with_secondary(first, "first declared here")
+                .help("give one of them another name, or remove the second declaration"),
             );
             return None;
         }
@@ -68,10 +81,14 @@ impl<'a> Checker<'a> {
         for v in variants {
             if let Some(first) = seen.iter().find(|s| s.node == v.node) {
                 self.report(
-                    Diagnostic::new(Code::DuplicateName, v.span, format!("the variant `{}` is listed twice", v.node))
-                        .label("listed again here")
-                        .with_secondary(first.span, "first listed here")
-                        .help("remove the second one"),
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        v.span,
+                        format!("the variant `{}` is listed twice", v.node),
+                    )
+                    .label("listed again here")
+                    .with_secondary(first.span, "first listed here")
+                    .help("remove the second one"),
                 );
                 continue;
             }
@@ -91,24 +108,38 @@ impl<'a> Checker<'a> {
         match &ty.node {
             TypeExpr::Quantity(unit) => Some(Decl {
                 ty: Ty::Num(unit.clone()),
-                flavor: if unit.is_money() { Flavor::Money } else { Flavor::Quantity },
+                flavor: if unit.is_money() {
+                    Flavor::Money
+                } else {
+                    Flavor::Quantity
+                },
             }),
             TypeExpr::InlineEnum(variants) => {
                 let id = self.add_enum(field, variants, ty.span)?;
-                Some(Decl { ty: Ty::Enum(id), flavor: Flavor::Enum })
+                Some(Decl {
+                    ty: Ty::Enum(id),
+                    flavor: Flavor::Enum,
+                })
             }
             TypeExpr::Named(n) => {
                 if let Some(d) = Decl::builtin(n) {
                     return Some(d);
                 }
                 if let Some((id, _)) = self.types.get(n) {
-                    return Some(Decl { ty: Ty::Enum(*id), flavor: Flavor::Enum });
+                    return Some(Decl {
+                        ty: Ty::Enum(*id),
+                        flavor: Flavor::Enum,
+                    });
                 }
                 let enums: Vec<String> = self.enums.iter().map(|e| e.name.clone()).collect();
-                let candidates = Decl::BUILTIN.iter().copied().chain(enums.iter().map(String::as_str));
+                let candidates = Decl::BUILTIN
+                    .iter()
+                    .copied()
+                    .chain(enums.iter().map(String::as_str));
                 let hint = suggest::closest(n, candidates).map(str::to_string);
-                let mut d = Diagnostic::new(Code::UnknownType, ty.span, format!("`{n}` is not a type"))
-                    .label("unknown type");
+                let mut d =
+                    Diagnostic::new(Code::UnknownType, ty.span, format!("`{n}` is not a type"))
+                        .label("unknown type");
                 d = match hint {
                     Some(h) => d.help(format!("did you mean `{h}`?")),
                     None => d.help(
@@ -141,7 +172,10 @@ impl<'a> Checker<'a> {
                     if self.define(&p.node.name, Symbol::Param(index)) {
                         self.params.push(ParamInfo {
                             name: p.node.name.node.clone(),
-                            decl: decl.unwrap_or(Decl { ty: Ty::Error, flavor: Flavor::Number }),
+                            decl: decl.unwrap_or(Decl {
+                                ty: Ty::Error,
+                                flavor: Flavor::Number,
+                            }),
                             value: &p.node.value,
                             span: p.node.name.span,
                         });
@@ -186,10 +220,14 @@ impl<'a> Checker<'a> {
             let field = &f.node;
             if let Some(first) = seen.iter().find(|s| s.node == field.name.node) {
                 self.report(
-                    Diagnostic::new(Code::DuplicateName, field.name.span, format!("`{}` is declared twice for `{kind}`", field.name.node))
-                        .label("declared again here")
-                        .with_secondary(first.span, "first declared here")
-                        .help("remove one of the two declarations"),
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        field.name.span,
+                        format!("`{}` is declared twice for `{kind}`", field.name.node),
+                    )
+                    .label("declared again here")
+                    .with_secondary(first.span, "first declared here")
+                    .help("remove one of the two declarations"),
                 );
                 continue;
             }
@@ -223,8 +261,10 @@ impl<'a> Checker<'a> {
                 let known = &self.enums[*id].variants;
                 vs.len() == known.len() && vs.iter().zip(known).all(|(a, b)| &a.node == b)
             }
-            (TypeExpr::Named(n), ty) => Decl::builtin(n).map(|d| d.ty).as_ref() == Some(ty)
-                || matches!((self.types.get(n), ty), (Some((a, _)), Ty::Enum(b)) if a == b),
+            (TypeExpr::Named(n), ty) => {
+                Decl::builtin(n).map(|d| d.ty).as_ref() == Some(ty)
+                    || matches!((self.types.get(n), ty), (Some((a, _)), Ty::Enum(b)) if a == b)
+            }
             (TypeExpr::Quantity(u), Ty::Num(v)) => u == v,
             _ => false,
         };
@@ -252,5 +292,9 @@ impl<'a> Checker<'a> {
 pub(super) fn kinds_list() -> String {
     let subjects: Vec<String> = SUBJECT_KINDS.iter().map(|k| format!("`{k}`")).collect();
     let claims: Vec<String> = CLAIM_KINDS.iter().map(|k| format!("`{k}`")).collect();
-    format!("{} (subjects) and {} (claims)", subjects.join(", "), claims.join(", "))
+    format!(
+        "{} (subjects) and {} (claims)",
+        subjects.join(", "),
+        claims.join(", ")
+    )
 }

@@ -13,6 +13,9 @@ use super::{suggest, Checker, LetState};
 use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
 
+/// A bracket threshold as a fixed number: value, inclusive, where.
+type Edge = Option<(Decimal, bool, Span)>;
+
 /// A clause-local binding visible to later expressions of the clause.
 #[derive(Clone, Debug)]
 pub(super) struct Local {
@@ -46,7 +49,9 @@ impl Checker<'_> {
                     (_, Ty::Error) => Ty::Error,
                     (UnaryOp::Not, Ty::Bool) => Ty::Bool,
                     (UnaryOp::Neg, Ty::Num(_)) => t,
-                    (UnaryOp::Not, _) => self.operand_error(inner.span, "`not`", "a yes/no value", &t),
+                    (UnaryOp::Not, _) => {
+                        self.operand_error(inner.span, "`not`", "a yes/no value", &t)
+                    }
                     (UnaryOp::Neg, _) => self.operand_error(inner.span, "`-`", "a number", &t),
                 }
             }
@@ -76,7 +81,12 @@ impl Checker<'_> {
                         }
                     }
                     other => {
-                        self.operand_error(value.span, "`in`", "an enum value such as a tier or grade", &other);
+                        self.operand_error(
+                            value.span,
+                            "`in`",
+                            "an enum value such as a tier or grade",
+                            &other,
+                        );
                     }
                 }
                 Ty::Bool
@@ -91,17 +101,31 @@ impl Checker<'_> {
                         (Ty::Num(_), Some((first, first_span))) if &t != first => {
                             let msg = format!(
                                 "the values given to `{}` are in different units",
-                                if f.node == crate::ast::Func::Min { "min" } else { "max" }
+                                if f.node == crate::ast::Func::Min {
+                                    "min"
+                                } else {
+                                    "max"
+                                }
                             );
                             let d = Diagnostic::new(Code::UnitMismatch, a.span, msg)
                                 .label(format!("this is {}", self.describe(&t)))
-                                .with_secondary(*first_span, format!("this is {}", self.describe(first)))
+                                .with_secondary(
+                                    *first_span,
+                                    format!("this is {}", self.describe(first)),
+                                )
                                 .help("give every argument the same unit, e.g. all amounts in 元");
                             self.report(d);
                             return Ty::Error;
                         }
                         (Ty::Num(_), Some(_)) => {}
-                        _ => return self.operand_error(a.span, "`min` and `max`", "numbers or amounts", &t),
+                        _ => {
+                            return self.operand_error(
+                                a.span,
+                                "`min` and `max`",
+                                "numbers or amounts",
+                                &t,
+                            )
+                        }
                     }
                 }
                 result.map_or(Ty::Error, |(t, _)| t)
@@ -114,7 +138,9 @@ impl Checker<'_> {
     fn operand_error(&mut self, span: Span, op: &str, wanted: &str, found: &Ty) -> Ty {
         let d = Diagnostic::new(Code::OperandKind, span, format!("{op} needs {wanted} here"))
             .label(format!("this is {}", self.describe(found)))
-            .help(format!("give {op} {wanted}; check that the right name is used"));
+            .help(format!(
+                "give {op} {wanted}; check that the right name is used"
+            ));
         self.report(d);
         Ty::Error
     }
@@ -156,26 +182,38 @@ impl Checker<'_> {
             }
             Some(Symbol::Limit(_)) => {
                 self.report(
-                    Diagnostic::new(Code::WrongKindOfName, span, format!("`{name}` is a limit, not a value"))
-                        .label("a limit")
-                        .help(format!("attach it to a clause with `limit {name}`")),
+                    Diagnostic::new(
+                        Code::WrongKindOfName,
+                        span,
+                        format!("`{name}` is a limit, not a value"),
+                    )
+                    .label("a limit")
+                    .help(format!("attach it to a clause with `limit {name}`")),
                 );
                 Ty::Error
             }
             None => {
                 let locals: Vec<String> = ctx.locals.iter().map(|l| l.name.clone()).collect();
                 let suggestion = {
-                    let variants = hint.map(|id| self.enums[id].variants.clone()).unwrap_or_default();
+                    let variants = hint
+                        .map(|id| self.enums[id].variants.clone())
+                        .unwrap_or_default();
                     let values = self
                         .names
                         .iter()
                         .filter(|(_, s)| !matches!(s, Symbol::Limit(_)))
                         .map(|(n, _)| n.as_str());
-                    let all = values.chain(locals.iter().map(String::as_str)).chain(variants.iter().map(String::as_str));
+                    let all = values
+                        .chain(locals.iter().map(String::as_str))
+                        .chain(variants.iter().map(String::as_str));
                     suggest::closest(name, all).map(str::to_string)
                 };
-                let mut d = Diagnostic::new(Code::UndefinedName, span, format!("`{name}` is not declared"))
-                    .label("not declared");
+                let mut d = Diagnostic::new(
+                    Code::UndefinedName,
+                    span,
+                    format!("`{name}` is not declared"),
+                )
+                .label("not declared");
                 d = match suggestion {
                     Some(h) => d.help(format!("did you mean `{h}`?")),
                     None => d.help(format!(
@@ -229,7 +267,12 @@ impl Checker<'_> {
                 for (e, t) in [(le, &lt), (re, &rt)] {
                     if *t != Ty::Bool {
                         let t = t.clone();
-                        self.operand_error(e.span, &format!("`{sym}`"), "yes/no values on both sides", &t);
+                        self.operand_error(
+                            e.span,
+                            &format!("`{sym}`"),
+                            "yes/no values on both sides",
+                            &t,
+                        );
                     }
                 }
                 Ty::Bool
@@ -253,7 +296,9 @@ impl Checker<'_> {
                 _ => self.arith_operand_error(sym, (le, &lt), (re, &rt)),
             },
             BinOp::Mul | BinOp::Div => match (&lt, &rt) {
-                (Ty::Num(a), Ty::Num(b)) => Ty::Num(if op == BinOp::Mul { a.mul(b) } else { a.div(b) }),
+                (Ty::Num(a), Ty::Num(b)) => {
+                    Ty::Num(if op == BinOp::Mul { a.mul(b) } else { a.div(b) })
+                }
                 _ => self.arith_operand_error(sym, (le, &lt), (re, &rt)),
             },
             _ => {
@@ -301,8 +346,14 @@ impl Checker<'_> {
         if let Some(idx) = en.variant(&v.node) {
             return Some(idx);
         }
-        let list = en.variants.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
-        let hint = suggest::closest(&v.node, en.variants.iter().map(String::as_str)).map(str::to_string);
+        let list = en
+            .variants
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint =
+            suggest::closest(&v.node, en.variants.iter().map(String::as_str)).map(str::to_string);
         let mut d = Diagnostic::new(
             Code::NotAVariant,
             v.span,
@@ -340,10 +391,14 @@ impl Checker<'_> {
             match (variant, id) {
                 (None, _) => match else_row {
                     Some(first) => self.report(
-                        Diagnostic::new(Code::DuplicateRow, value.span, "the table has more than one `else` row")
-                            .label("another `else` row")
-                            .with_secondary(first, "first `else` row")
-                            .help("keep one `else` row"),
+                        Diagnostic::new(
+                            Code::DuplicateRow,
+                            value.span,
+                            "the table has more than one `else` row",
+                        )
+                        .label("another `else` row")
+                        .with_secondary(first, "first `else` row")
+                        .help("keep one `else` row"),
                     ),
                     None => else_row = Some(value.span),
                 },
@@ -352,10 +407,14 @@ impl Checker<'_> {
                         if let Some((_, first)) = covered.iter().find(|(i, _)| *i == idx) {
                             let first = *first;
                             self.report(
-                                Diagnostic::new(Code::DuplicateRow, v.span, format!("`{}` has two rows in this table", v.node))
-                                    .label("second row")
-                                    .with_secondary(first, "first row")
-                                    .help("keep one row per variant"),
+                                Diagnostic::new(
+                                    Code::DuplicateRow,
+                                    v.span,
+                                    format!("`{}` has two rows in this table", v.node),
+                                )
+                                .label("second row")
+                                .with_secondary(first, "first row")
+                                .help("keep one row per variant"),
                             );
                         } else {
                             covered.push((idx, v.span));
@@ -377,19 +436,30 @@ impl Checker<'_> {
                 let d = Diagnostic::new(
                     Code::TableNotExhaustive,
                     key.span,
-                    format!("the table by `{}` has no row for {}", self.enums[id].name, missing.join(", ")),
+                    format!(
+                        "the table by `{}` has no row for {}",
+                        self.enums[id].name,
+                        missing.join(", ")
+                    ),
                 )
                 .label("rows are chosen by this value")
-                .help(format!("add a row for {} or an `else: ...` row", missing.join(", ")));
+                .help(format!(
+                    "add a row for {} or an `else: ...` row",
+                    missing.join(", ")
+                ));
                 self.report(d);
             }
         }
-        let values: Vec<(Span, Ty)> = rows.iter().map(|(_, e)| (e.span, self.infer(e, ctx))).collect();
+        let values: Vec<(Span, Ty)> = rows
+            .iter()
+            .map(|(_, e)| (e.span, self.infer(e, ctx)))
+            .collect();
         self.same_row_types(&values)
     }
 
     fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
-        let Some((first_span, first)) = values.iter().find(|(_, t)| *t != Ty::Error).cloned() else {
+        let Some((first_span, first)) = values.iter().find(|(_, t)| *t != Ty::Error).cloned()
+        else {
             return Ty::Error;
         };
         for (span, t) in values {
@@ -397,7 +467,11 @@ impl Checker<'_> {
                 let d = Diagnostic::new(
                     Code::RowKindsDiffer,
                     *span,
-                    format!("this row gives {} but the first row gives {}", self.describe(t), self.describe(&first)),
+                    format!(
+                        "this row gives {} but the first row gives {}",
+                        self.describe(t),
+                        self.describe(&first)
+                    ),
                 )
                 .label(format!("this is {}", self.describe(t)))
                 .with_secondary(first_span, format!("this is {}", self.describe(&first)))
@@ -416,12 +490,15 @@ impl Checker<'_> {
             Ty::Error => None,
             other => {
                 let other = other.clone();
-                self.operand_error(value.span, "`bracket`", "a number or an amount to place in a bracket", &other);
+                self.operand_error(
+                    value.span,
+                    "`bracket`",
+                    "a number or an amount to place in a bracket",
+                    &other,
+                );
                 None
             }
         };
-        // (lower, upper) as fixed numbers, for the order check.
-        type Edge = Option<(Decimal, bool, Span)>;
         let mut edges: Vec<(Edge, Edge, Span)> = Vec::new();
         let mut fixed = true;
         for row in rows {
@@ -447,9 +524,13 @@ impl Checker<'_> {
                     None => {
                         if !matches!(t.value.node, crate::ast::ExprKind::Error) {
                             this.report(
-                                Diagnostic::new(Code::BracketOrder, t.value.span, "a bracket threshold must be a fixed amount")
-                                    .label("not a fixed amount")
-                                    .help("write the threshold out, e.g. `>= 100万元`"),
+                                Diagnostic::new(
+                                    Code::BracketOrder,
+                                    t.value.span,
+                                    "a bracket threshold must be a fixed amount",
+                                )
+                                .label("not a fixed amount")
+                                .help("write the threshold out, e.g. `>= 100万元`"),
                             );
                         }
                         fixed = false;
@@ -464,36 +545,51 @@ impl Checker<'_> {
         if fixed {
             self.bracket_order(rows, &edges);
         }
-        let values: Vec<(Span, Ty)> = rows.iter().map(|r| (r.value.span, self.infer(&r.value, ctx))).collect();
+        let values: Vec<(Span, Ty)> = rows
+            .iter()
+            .map(|r| (r.value.span, self.infer(&r.value, ctx)))
+            .collect();
         self.same_row_types(&values)
     }
 
-    fn bracket_order(&mut self, rows: &[BracketRow], edges: &[(Option<(Decimal, bool, Span)>, Option<(Decimal, bool, Span)>, Span)]) {
+    fn bracket_order(&mut self, rows: &[BracketRow], edges: &[(Edge, Edge, Span)]) {
         let n = edges.len();
         for (i, (lo, hi, span)) in edges.iter().enumerate() {
             if let (Some((l, li, _)), Some((h, hi_inc, _))) = (lo, hi) {
                 if l > h || (l == h && !(*li && *hi_inc)) {
                     self.report(
-                        Diagnostic::new(Code::BracketOrder, *span, "this bracket row contains no value")
-                            .label("its lower threshold is not below its upper one")
-                            .help("write the lower threshold first, e.g. `>= 100万元 and < 500万元`"),
+                        Diagnostic::new(
+                            Code::BracketOrder,
+                            *span,
+                            "this bracket row contains no value",
+                        )
+                        .label("its lower threshold is not below its upper one")
+                        .help("write the lower threshold first, e.g. `>= 100万元 and < 500万元`"),
                     );
                     return;
                 }
             }
             if lo.is_none() && i > 0 && rows[i].lower.is_none() {
                 self.report(
-                    Diagnostic::new(Code::BracketOrder, *span, "only the first row of a bracket may omit its lower threshold")
-                        .label("no lower threshold")
-                        .help("add `>= ...` so the rows follow each other from low to high"),
+                    Diagnostic::new(
+                        Code::BracketOrder,
+                        *span,
+                        "only the first row of a bracket may omit its lower threshold",
+                    )
+                    .label("no lower threshold")
+                    .help("add `>= ...` so the rows follow each other from low to high"),
                 );
                 return;
             }
             if hi.is_none() && i + 1 < n && rows[i].upper.is_none() {
                 self.report(
-                    Diagnostic::new(Code::BracketOrder, *span, "only the last row of a bracket may omit its upper threshold")
-                        .label("no upper threshold, so it overlaps the rows after it")
-                        .help("add `and < ...`, or move this row last"),
+                    Diagnostic::new(
+                        Code::BracketOrder,
+                        *span,
+                        "only the last row of a bracket may omit its upper threshold",
+                    )
+                    .label("no upper threshold, so it overlaps the rows after it")
+                    .help("add `and < ...`, or move this row last"),
                 );
                 return;
             }

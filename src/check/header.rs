@@ -13,7 +13,8 @@ use super::model::Header;
 use super::types::Ty;
 use super::Checker;
 use crate::ast::{
-    self, DurationUnit, Expr, ExprKind, HeaderItem, Item, Node, ParamValue, RoundingMode, SameMatter, Span, Window,
+    self, DurationUnit, Expr, ExprKind, HeaderItem, Item, Node, ParamValue, RoundingMode,
+    SameMatter, Span, Window,
 };
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -25,7 +26,10 @@ pub(super) fn window_days(w: &Window) -> Result<Option<(NaiveDate, NaiveDate)>, 
                 return Ok(None);
             }
             if a.node > b.node {
-                return Err((b.span, format!("it ends on {} but starts on {}", b.node, a.node)));
+                return Err((
+                    b.span,
+                    format!("it ends on {} but starts on {}", b.node, a.node),
+                ));
             }
             Ok(Some((a.node, b.node)))
         }
@@ -38,7 +42,10 @@ pub(super) fn window_days(w: &Window) -> Result<Option<(NaiveDate, NaiveDate)>, 
                 DurationUnit::Months => d.node.count,
             };
             if months == 0 {
-                return Err((d.span, "a window of no time ends before it starts".to_string()));
+                return Err((
+                    d.span,
+                    "a window of no time ends before it starts".to_string(),
+                ));
             }
             let end = a
                 .node
@@ -46,7 +53,10 @@ pub(super) fn window_days(w: &Window) -> Result<Option<(NaiveDate, NaiveDate)>, 
                 .and_then(|e| e.checked_sub_days(Days::new(1)));
             match end {
                 Some(end) => Ok(Some((a.node, end))),
-                None => Err((d.span, "the window ends past the last date pol knows".to_string())),
+                None => Err((
+                    d.span,
+                    "the window ends past the last date pol knows".to_string(),
+                )),
             }
         }
     }
@@ -73,10 +83,16 @@ impl<'a> Checker<'a> {
         let policies: Vec<&Node<ast::Policy>> = file
             .items
             .iter()
-            .filter_map(|i| if let Item::Policy(p) = i { Some(p) } else { None })
+            .filter_map(|i| {
+                if let Item::Policy(p) = i {
+                    Some(p)
+                } else {
+                    None
+                }
+            })
             .collect();
         let Some(policy) = policies.first() else {
-            let span = file.items.first().map_or(Span::new(0, 0), |i| item_span(i));
+            let span = file.items.first().map_or(Span::new(0, 0), item_span);
             self.report(
                 Diagnostic::new(Code::MissingHeader, Span::new(span.start, span.start), "this file has no policy header")
                     .label("a policy file starts with its header")
@@ -86,10 +102,14 @@ impl<'a> Checker<'a> {
         };
         for extra in &policies[1..] {
             self.report(
-                Diagnostic::new(Code::DuplicateHeader, extra.node.document.span, "this file has a second policy header")
-                    .label("second header")
-                    .with_secondary(policy.node.document.span, "first header")
-                    .help("put each policy in a file of its own"),
+                Diagnostic::new(
+                    Code::DuplicateHeader,
+                    extra.node.document.span,
+                    "this file has a second policy header",
+                )
+                .label("second header")
+                .with_secondary(policy.node.document.span, "first header")
+                .help("put each policy in a file of its own"),
             );
         }
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
@@ -107,10 +127,14 @@ impl<'a> Checker<'a> {
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 let first = *first;
                 self.report(
-                    Diagnostic::new(Code::DuplicateHeader, item.span, format!("the header gives `{key}` twice"))
-                        .label("given again here")
-                        .with_secondary(first, "first given here")
-                        .help("keep one of the two lines"),
+                    Diagnostic::new(
+                        Code::DuplicateHeader,
+                        item.span,
+                        format!("the header gives `{key}` twice"),
+                    )
+                    .label("given again here")
+                    .with_secondary(first, "first given here")
+                    .help("keep one of the two lines"),
                 );
                 continue;
             }
@@ -122,7 +146,11 @@ impl<'a> Checker<'a> {
             .filter(|k| !seen.iter().any(|(s, _)| s == k))
             .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             self.report(
                 Diagnostic::new(Code::MissingHeader, policy.node.document.span, format!("the policy header has no {list} line"))
                     .label("in this header")
@@ -167,9 +195,13 @@ impl<'a> Checker<'a> {
                         Some((v, u)) if u.is_money() => h.budget.push((line.year.node, v)),
                         _ if matches!(line.amount.node, ExprKind::Error) => {}
                         _ => self.report(
-                            Diagnostic::new(Code::AmountNotMoney, line.amount.span, "a budget line must be an amount of money")
-                                .label("not an amount of money")
-                                .help("write the year's budget in yuan, e.g. `2023: 4亿元`"),
+                            Diagnostic::new(
+                                Code::AmountNotMoney,
+                                line.amount.span,
+                                "a budget line must be an amount of money",
+                            )
+                            .label("not an amount of money")
+                            .help("write the year's budget in yuan, e.g. `2023: 4亿元`"),
                         ),
                     }
                 }
@@ -184,10 +216,14 @@ impl<'a> Checker<'a> {
         for s in shares {
             if let Some(i) = out.iter().position(|(p, _)| *p == s.payer.node) {
                 self.report(
-                    Diagnostic::new(Code::DuplicateName, s.payer.span, format!("the payer `{}` is listed twice", s.payer.node))
-                        .label("listed again here")
-                        .with_secondary(spans[i], "first listed here")
-                        .help("list each payer once with its whole share"),
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        s.payer.span,
+                        format!("the payer `{}` is listed twice", s.payer.node),
+                    )
+                    .label("listed again here")
+                    .with_secondary(spans[i], "first listed here")
+                    .help("list each payer once with its whole share"),
                 );
                 ok = false;
                 continue;
@@ -200,9 +236,13 @@ impl<'a> Checker<'a> {
                 _ if matches!(s.share.node, ExprKind::Error) => ok = false,
                 _ => {
                     self.report(
-                        Diagnostic::new(Code::SharesNotWhole, s.share.span, "a funding share must be a positive percentage")
-                            .label("not a positive percentage")
-                            .help("write each payer's share as a percentage, e.g. `市级财政: 50%`"),
+                        Diagnostic::new(
+                            Code::SharesNotWhole,
+                            s.share.span,
+                            "a funding share must be a positive percentage",
+                        )
+                        .label("not a positive percentage")
+                        .help("write each payer's share as a percentage, e.g. `市级财政: 50%`"),
                     );
                     ok = false;
                 }
@@ -234,7 +274,8 @@ impl<'a> Checker<'a> {
                 ParamValue::Dated(list) => {
                     for pair in list.windows(2) {
                         let (a, b) = (&pair[0].0, &pair[1].0);
-                        if a.node != NaiveDate::MIN && b.node != NaiveDate::MIN && b.node <= a.node {
+                        if a.node != NaiveDate::MIN && b.node != NaiveDate::MIN && b.node <= a.node
+                        {
                             self.report(
                                 Diagnostic::new(Code::DatedOrder, b.span, "this date is not after the one before it")
                                     .label(format!("{} comes after {}", b.node, a.node))
@@ -251,7 +292,10 @@ impl<'a> Checker<'a> {
                 let is_variant = self.is_bare_variant(e, &ctx);
                 let written_out = is_variant
                     || e.as_constant().is_some()
-                    || matches!(e.node, ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Error);
+                    || matches!(
+                        e.node,
+                        ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Error
+                    );
                 let ty = self.infer_with_hint(e, &decl.ty, &mut ctx);
                 if !written_out {
                     self.report(
@@ -263,10 +307,14 @@ impl<'a> Checker<'a> {
                     let (found, wanted) = (self.describe(&ty), self.describe(&decl.ty));
                     let name = self.params[i].name.clone();
                     self.report(
-                        Diagnostic::new(Code::ValueTypeMismatch, e.span, format!("`{name}` is declared as {wanted} but given {found}"))
-                            .label(format!("this is {found}"))
-                            .with_secondary(self.params[i].span, "declared here")
-                            .help(format!("give {wanted}, or change the declared type")),
+                        Diagnostic::new(
+                            Code::ValueTypeMismatch,
+                            e.span,
+                            format!("`{name}` is declared as {wanted} but given {found}"),
+                        )
+                        .label(format!("this is {found}"))
+                        .with_secondary(self.params[i].span, "declared here")
+                        .help(format!("give {wanted}, or change the declared type")),
                     );
                 }
             }
@@ -290,9 +338,15 @@ impl<'a> Checker<'a> {
         }
         let found = self.describe(&ty);
         self.report(
-            Diagnostic::new(Code::AmountNotMoney, bound.amount.span, format!("a {what} must be an amount of money, but this is {found}"))
-                .label(format!("this is {found}"))
-                .help(format!("write the {what} in yuan, e.g. `{what} 500万元 per enterprise`")),
+            Diagnostic::new(
+                Code::AmountNotMoney,
+                bound.amount.span,
+                format!("a {what} must be an amount of money, but this is {found}"),
+            )
+            .label(format!("this is {found}"))
+            .help(format!(
+                "write the {what} in yuan, e.g. `{what} 500万元 per enterprise`"
+            )),
         );
         false
     }

@@ -9,8 +9,8 @@ mod clause;
 mod declare;
 mod expr;
 mod header;
-mod order;
 pub mod model;
+mod order;
 mod suggest;
 pub mod types;
 
@@ -106,7 +106,9 @@ impl Checker<'_> {
     }
 
     fn enum_name(&self, id: usize) -> String {
-        self.enums.get(id).map_or_else(String::new, |e| e.name.clone())
+        self.enums
+            .get(id)
+            .map_or_else(String::new, |e| e.name.clone())
     }
 
     fn describe(&self, ty: &Ty) -> String {

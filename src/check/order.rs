@@ -40,7 +40,11 @@ fn let_refs(checker: &Checker<'_>, e: &Expr, out: &mut Vec<(usize, Span)>) {
                 }
                 stack.push(value);
             }
-            ExprKind::Number(_) | ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Error => {}
+            ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::Text(_)
+            | ExprKind::Error => {}
         }
     }
     out.reverse();
@@ -96,10 +100,14 @@ impl Checker<'_> {
         let name = self.lets[to].name.clone();
         let decl = self.lets[to].span;
         self.report(
-            Diagnostic::new(Code::CircularLet, at, format!("`{name}` is defined in terms of itself"))
-                .label("used here while it is being defined")
-                .with_secondary(decl, "defined here")
-                .help("break the circle: define one of the values from inputs and parameters only"),
+            Diagnostic::new(
+                Code::CircularLet,
+                at,
+                format!("`{name}` is defined in terms of itself"),
+            )
+            .label("used here while it is being defined")
+            .with_secondary(decl, "defined here")
+            .help("break the circle: define one of the values from inputs and parameters only"),
         );
         // Every let on the circle is wrong; mark them so inference does not walk the circle.
         if let Some(start) = path.iter().position(|(n, _)| *n == to) {

@@ -5,7 +5,10 @@
 //! character is one edit.
 
 /// The candidate closest to `written`, if within a third of its length (at least one edit).
-pub fn closest<'a>(written: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let len = written.chars().count();
     let limit = (len / 3).max(1);
     candidates
@@ -30,13 +33,19 @@ mod tests {
 
     #[test]
     fn a_missing_character() {
-        assert_eq!(closest("研发费", ["研发费用", "营业收入"]), Some("研发费用"));
+        assert_eq!(
+            closest("研发费", ["研发费用", "营业收入"]),
+            Some("研发费用")
+        );
     }
 
     #[test]
     fn nothing_close() {
         assert_eq!(closest("补助", ["研发费用", "营业收入"]), None);
         assert_eq!(closest("x", ["y"]), None);
-        assert_eq!(closest("enterprize", ["enterprise", "person"]), Some("enterprise"));
+        assert_eq!(
+            closest("enterprize", ["enterprise", "person"]),
+            Some("enterprise")
+        );
     }
 }

@@ -110,8 +110,9 @@ impl Decl {
     }
 
     /// Names of the built-in types, for suggestions and help.
-    pub const BUILTIN: [&'static str; 7] =
-        ["money", "percent", "number", "count", "bool", "date", "text"];
+    pub const BUILTIN: [&'static str; 7] = [
+        "money", "percent", "number", "count", "bool", "date", "text",
+    ];
 }
 
 impl fmt::Display for Flavor {

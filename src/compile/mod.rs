@@ -131,6 +131,7 @@ struct Compiler<'m> {
     texts: Vec<String>,
     text_ids: HashMap<String, u32>,
     matters: Vec<String>,
+    matter_ids: HashMap<String, u32>,
 }
 
 impl<'m> Compiler<'m> {
@@ -162,6 +163,7 @@ impl<'m> Compiler<'m> {
             texts: Vec::new(),
             text_ids: HashMap::new(),
             matters: Vec::new(),
+            matter_ids: HashMap::new(),
         }
     }
 
@@ -296,7 +298,11 @@ impl<'m> Compiler<'m> {
                     _ => ExprKind::Implies(l, r),
                 }
             }
-            A::In { value, set, negated } => {
+            A::In {
+                value,
+                set,
+                negated,
+            } => {
                 let id = self.enum_of(value, locals);
                 let n = id.map_or(0, |id| self.model.enums[id].variants.len());
                 let mut flags = vec![false; n];
@@ -378,7 +384,10 @@ impl<'m> Compiler<'m> {
     fn clause(&mut self, cl: &model::ClauseInfo<'_>) -> ClauseDef {
         let mut slots: Vec<LocalSlot<'_>> = Vec::new();
         let mut locals = Vec::new();
-        for LetInfo { name, value, ty, .. } in &cl.locals {
+        for LetInfo {
+            name, value, ty, ..
+        } in &cl.locals
+        {
             let (expr, level) = self.expr(value, &slots);
             slots.push((name.as_str(), ty, level));
             locals.push(LetDef {
@@ -403,13 +412,11 @@ impl<'m> Compiler<'m> {
                 base: self.expr(base, &slots).0,
             },
         };
-        let matter = match self.matters.iter().position(|m| *m == cl.matter) {
-            Some(i) => i as u32,
-            None => {
-                self.matters.push(cl.matter.clone());
-                (self.matters.len() - 1) as u32
-            }
-        };
+        let next = self.matters.len() as u32;
+        let matter = *self.matter_ids.entry(cl.matter.clone()).or_insert(next);
+        if matter == next {
+            self.matters.push(cl.matter.clone());
+        }
         ClauseDef {
             name: cl.name.clone(),
             source: cl.source.clone(),

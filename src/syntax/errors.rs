@@ -34,10 +34,9 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             "a clause line such as `source`, `department`, `when`, `award` or `cap`",
         ),
         expr | implication | disjunction | conjunction | negation | comparison | sum | product
-        | unary | reference | paren | call | table | bracket | func => (
-            20,
-            "a value such as `20万元`, `15%`, a name or `(`",
-        ),
+        | unary | reference | paren | call | table | bracket | func => {
+            (20, "a value such as `20万元`, `15%`, a name or `(`")
+        }
         quantity | number => (21, "a number or an amount such as `20万元` or `15%`"),
         name | limit_ref | type_name => (22, "a name"),
         subject_kind => (22, "a subject kind such as `enterprise` or `project`"),
@@ -48,22 +47,30 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
         duration | duration_unit => (24, "a duration such as `1 year` or `6 months`"),
         type_expr | inline_enum | unit_type => (24, "a type such as `money`, `percent` or `bool`"),
         ratio => (24, "a ratio such as `1:1`"),
-        unit | percent | unit_atom | money_unit | other_unit => (25, "a unit such as `元` or `万元`"),
-        same_matter_rule => (24, "`highest` or `cumulative`"),
-        rounding_mode => (26, "a rounding mode (`half_up`, `half_even`, `down` or `up`)"),
-        cmp_op | add_op | mul_op | op_and | op_or | op_implies | membership | op_in
-        | op_not_in => (40, "an operator such as `and`, `>=` or `+`"),
-        table_row | table_else => (24, "a table row such as `国家级: 100万元`"),
-        bracket_row | lower_bound | upper_bound | lower_op | upper_op => {
-            (24, "a bracket row such as `>= 100万元 and < 500万元: 10万元`")
+        unit | percent | unit_atom | money_unit | other_unit => {
+            (25, "a unit such as `元` or `万元`")
         }
+        same_matter_rule => (24, "`highest` or `cumulative`"),
+        rounding_mode => (
+            26,
+            "a rounding mode (`half_up`, `half_even`, `down` or `up`)",
+        ),
+        cmp_op | add_op | mul_op | op_and | op_or | op_implies | membership | op_in | op_not_in => {
+            (40, "an operator such as `and`, `>=` or `+`")
+        }
+        table_row | table_else => (24, "a table row such as `国家级: 100万元`"),
+        bracket_row | lower_bound | upper_bound | lower_op | upper_op => (
+            24,
+            "a bracket row such as `>= 100万元 and < 500万元: 10万元`",
+        ),
         share => (24, "a payer and its share such as `市级财政: 50%`"),
         budget_line => (24, "a year and its budget such as `2023: 4亿元`"),
         field => (24, "an input such as `研发费用: money`"),
         dated_value => (24, "a dated value such as `2024-01-01: 10%`"),
-        award_up_to | award_match | award_rate | award_amount => {
-            (20, "an award such as `20万元`, `10% of 研发增量` or `up to 60万元`")
-        }
+        award_up_to | award_match | award_expr => (
+            20,
+            "an award such as `20万元`, `10% of 研发增量` or `up to 60万元`",
+        ),
         per_subject | per_year => (30, "`per` and a subject kind, e.g. `per enterprise`"),
         _ => return None,
     })
@@ -71,11 +78,17 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
 
 /// Words for a literal token pest expected.
 fn describe_token(token: &str) -> Option<(u8, String)> {
-    let order = if token.chars().all(|c| c.is_ascii_punctuation()) { 50 } else { 45 };
+    let order = if token.chars().all(|c| c.is_ascii_punctuation()) {
+        50
+    } else {
+        45
+    };
     match token {
         // Full-width alternatives of accepted punctuation only repeat their half-width form.
-        "｛" | "｝" | "（" | "）" | "：" | "，" | "＝" | "＋" | "－" | "＊" | "／" | "＜" | "＞"
-        | "％" | "．" | "×" | "÷" | "≥" | "≤" | "≠" | "“" | "\u{3000}" | "\u{FEFF}" => None,
+        "｛" | "｝" | "（" | "）" | "：" | "，" | "＝" | "＋" | "－" | "＊" | "／" | "＜"
+        | "＞" | "％" | "．" | "×" | "÷" | "≥" | "≤" | "≠" | "“" | "\u{3000}" | "\u{FEFF}" => {
+            None
+        }
         "\n" | "\r" | "\t" | " " | "#" => None,
         _ => Some((order, format!("`{token}`"))),
     }
@@ -106,7 +119,11 @@ const OPERATOR_TOKENS: [&str; 19] = [
 
 fn join_alternatives(items: &[String]) -> String {
     // Phrases that list examples themselves are separated by semicolons to stay readable.
-    let sep = if items.iter().any(|i| i.contains(", ")) { "; " } else { ", " };
+    let sep = if items.iter().any(|i| i.contains(", ")) {
+        "; "
+    } else {
+        ", "
+    };
     match items {
         [] => "something else".to_string(),
         [one] => one.clone(),
@@ -181,7 +198,7 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
         };
         let is_operator = OPERATOR_TOKENS.contains(&token);
         let is_keyword = token.chars().all(|c| c.is_ascii_alphabetic() || c == '_');
-        !(has_operator && is_operator) && !(has_group && is_keyword)
+        !(has_operator && is_operator || has_group && is_keyword)
     });
     let found_words = match found {
         None => "end of the file after this".to_string(),
@@ -193,7 +210,10 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
         "the file ends too early: check that every `{` has its `}` and every quote is closed"
             .to_string()
     } else {
-        format!("write {} here, or remove what is there", join_alternatives(&words))
+        format!(
+            "write {} here, or remove what is there",
+            join_alternatives(&words)
+        )
     };
     Diagnostic::new(Code::SyntaxError, span, message)
         .label(format!("unexpected {found_words}"))

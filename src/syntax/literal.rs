@@ -122,8 +122,10 @@ pub fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
     let (y, m, d) = match (parts.next(), parts.next(), parts.next()) {
         (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) => (y, m, d),
         _ => {
-            return Err(Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
-                .help("write dates as year-month-day, e.g. `2023-08-01`"))
+            return Err(
+                Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
+                    .help("write dates as year-month-day, e.g. `2023-08-01`"),
+            )
         }
     };
     i32::try_from(y)
@@ -136,9 +138,13 @@ pub fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
                 let days = days_in_month(y, m);
                 format!("month {m} of {y} has {days} days")
             };
-            Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a day of the calendar"))
-                .label(why)
-                .help("write an existing date as year-month-day, e.g. `2023-08-01`")
+            Diagnostic::new(
+                Code::BadDate,
+                span,
+                format!("`{text}` is not a day of the calendar"),
+            )
+            .label(why)
+            .help("write an existing date as year-month-day, e.g. `2023-08-01`")
         })
 }
 
@@ -205,10 +211,16 @@ mod tests {
     #[test]
     fn dates() {
         let s = Span::default();
-        assert_eq!(date("2023-08-01", s).unwrap(), NaiveDate::from_ymd_opt(2023, 8, 1).unwrap());
+        assert_eq!(
+            date("2023-08-01", s).unwrap(),
+            NaiveDate::from_ymd_opt(2023, 8, 1).unwrap()
+        );
         let e = date("2023-02-30", s).unwrap_err();
         assert_eq!(e.code, Code::BadDate);
-        assert_eq!(e.primary.text.as_deref(), Some("month 2 of 2023 has 28 days"));
+        assert_eq!(
+            e.primary.text.as_deref(),
+            Some("month 2 of 2023 has 28 days")
+        );
         assert!(date("2024-02-29", s).is_ok());
         assert!(date("2023-13-01", s).is_err());
     }

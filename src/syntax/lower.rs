@@ -177,9 +177,13 @@ impl<'d> Lowerer<'d> {
                 Ok(c) if c <= 1000 => c,
                 _ => {
                     self.diags.push(
-                        Diagnostic::new(Code::BadNumber, span, "this duration is not a whole number of at most 1000")
-                            .label("not a usable duration")
-                            .help("write a whole number of years or months, e.g. `for 1 year`"),
+                        Diagnostic::new(
+                            Code::BadNumber,
+                            span,
+                            "this duration is not a whole number of at most 1000",
+                        )
+                        .label("not a usable duration")
+                        .help("write a whole number of years or months, e.g. `for 1 year`"),
                     );
                     0
                 }
@@ -228,7 +232,12 @@ impl<'d> Lowerer<'d> {
             .collect();
         let percent = atoms.iter().any(|(t, _)| t == "%" || t == "％");
         let refs: Vec<(&str, Span)> = atoms.iter().map(|(t, s)| (t.as_str(), *s)).collect();
-        match literal::quantity(("1", whole), percent, if percent { &[] } else { &refs }, whole) {
+        match literal::quantity(
+            ("1", whole),
+            percent,
+            if percent { &[] } else { &refs },
+            whole,
+        ) {
             Ok(l) => (l.unit, l.value),
             Err(e) => {
                 self.diags.push(e);
@@ -357,9 +366,15 @@ impl<'d> Lowerer<'d> {
                     }
                     _ => {
                         self.diags.push(
-                            Diagnostic::new(Code::BadNumber, rspan, "a matching ratio cannot have 0 as its second number")
-                                .label("divides by zero")
-                                .help("write the ratio as award:base, e.g. `1:1` for one yuan per yuan"),
+                            Diagnostic::new(
+                                Code::BadNumber,
+                                rspan,
+                                "a matching ratio cannot have 0 as its second number",
+                            )
+                            .label("divides by zero")
+                            .help(
+                                "write the ratio as award:base, e.g. `1:1` for one yuan per yuan",
+                            ),
                         );
                         (Decimal::ONE, Decimal::ONE)
                     }
@@ -370,12 +385,16 @@ impl<'d> Lowerer<'d> {
                     base,
                 }
             }
-            Rule::award_rate => {
-                let rate = self.expr(next(&mut it));
-                let base = self.expr(next(&mut it));
-                Award::Rate { rate, base }
+            _ => {
+                let first = self.expr(next(&mut it));
+                match it.next() {
+                    Some(base) => Award::Rate {
+                        rate: first,
+                        base: self.expr(base),
+                    },
+                    None => Award::Amount(first),
+                }
             }
-            _ => Award::Amount(self.expr(next(&mut it))),
         }
     }
 
@@ -405,6 +424,31 @@ impl<'d> Lowerer<'d> {
     }
 
     fn expr_d(&mut self, p: P<'_>) -> (Expr, usize) {
+        // Most precedence levels hold a single operand: step through them without building
+        // anything.
+        let mut p = p;
+        loop {
+            let pass_through = match p.as_rule() {
+                Rule::expr | Rule::paren => true,
+                Rule::implication
+                | Rule::disjunction
+                | Rule::conjunction
+                | Rule::negation
+                | Rule::comparison
+                | Rule::sum
+                | Rule::product
+                | Rule::unary => {
+                    let mut inner = p.clone().into_inner();
+                    inner.next();
+                    inner.next().is_none()
+                }
+                _ => false,
+            };
+            if !pass_through {
+                break;
+            }
+            p = next(&mut p.into_inner());
+        }
         let span = self.span(&p);
         match p.as_rule() {
             Rule::expr | Rule::paren => self.expr_d(next(&mut p.into_inner())),
@@ -428,7 +472,11 @@ impl<'d> Lowerer<'d> {
                 let (mut e, mut d) = self.expr_d(last);
                 for op in parts.into_iter().rev() {
                     let op_span = self.span(&op);
-                    let u = if op.as_rule() == Rule::op_not { UnaryOp::Not } else { UnaryOp::Neg };
+                    let u = if op.as_rule() == Rule::op_not {
+                        UnaryOp::Not
+                    } else {
+                        UnaryOp::Neg
+                    };
                     let s = op_span.to(e.span);
                     e = Node::new(ExprKind::Unary(u, Box::new(e)), s);
                     d += 1;
@@ -463,7 +511,11 @@ impl<'d> Lowerer<'d> {
             Rule::call => {
                 let mut it = p.into_inner();
                 let f = next(&mut it);
-                let func = if f.as_str() == "min" { Func::Min } else { Func::Max };
+                let func = if f.as_str() == "min" {
+                    Func::Min
+                } else {
+                    Func::Max
+                };
                 let fnode = Node::new(func, self.span(&f));
                 let mut depth = 0;
                 let args = it
@@ -475,10 +527,7 @@ impl<'d> Lowerer<'d> {
                     .collect();
                 (Node::new(ExprKind::Call(fnode, args), span), depth + 1)
             }
-            Rule::reference => (
-                Node::new(ExprKind::Ref(p.as_str().to_string()), span),
-                0,
-            ),
+            Rule::reference => (Node::new(ExprKind::Ref(p.as_str().to_string()), span), 0),
             Rule::boolean => (Node::new(ExprKind::Bool(p.as_str() == "true"), span), 0),
             Rule::string => {
                 let s = self.string(p);
@@ -486,7 +535,11 @@ impl<'d> Lowerer<'d> {
             }
             Rule::date => {
                 let d = self.date(p);
-                let kind = if d.node == NaiveDate::MIN { ExprKind::Error } else { ExprKind::Date(d.node) };
+                let kind = if d.node == NaiveDate::MIN {
+                    ExprKind::Error
+                } else {
+                    ExprKind::Date(d.node)
+                };
                 (Node::new(kind, span), 0)
             }
             Rule::quantity => (self.quantity(p), 0),
@@ -527,7 +580,10 @@ impl<'d> Lowerer<'d> {
                                     let (v, d) = self.expr_d(next(&mut bi));
                                     depth = depth.max(d);
                                     let inclusive = matches!(op.as_str(), ">=" | "≥" | "<=" | "≤");
-                                    let t = Threshold { inclusive, value: v };
+                                    let t = Threshold {
+                                        inclusive,
+                                        value: v,
+                                    };
                                     if is_lower {
                                         lower = Some(t);
                                     } else {

@@ -39,7 +39,6 @@ impl Parsed {
 
 /// Parses `source` into the typed AST.
 pub fn parse(source: &str) -> Parsed {
-    pest::set_error_detail(true);
     let mut out = Parsed::default();
     let scanned = scan::scan(source);
     for (index, chunk) in scanned.chunks.iter().enumerate() {
@@ -55,9 +54,17 @@ pub fn parse(source: &str) -> Parsed {
                         .file(file, &mut out.file.items);
                 }
             }
-            Err(err) => out
-                .diagnostics
-                .push(errors::translate(&err, source, chunk.start)),
+            Err(_) => {
+                // Tracking what was expected slows every parse down, so it is turned on only to
+                // explain a failure, by parsing the failed chunk once more.
+                pest::set_error_detail(true);
+                let detailed = PolicyParser::parse(Rule::file, text);
+                pest::set_error_detail(false);
+                if let Err(err) = detailed {
+                    out.diagnostics
+                        .push(errors::translate(&err, source, chunk.start));
+                }
+            }
         }
     }
     out
