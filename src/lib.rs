@@ -72,7 +72,7 @@ pub fn compile_source(text: &str) -> Compiled {
     diagnostics.extend(checked.diagnostics);
     diagnostic::sort(&mut diagnostics);
     Compiled {
-        program: checked.model.as_ref().map(compile::compile),
+        program: checked.model.as_ref().map(|m| compile::compile(m, text)),
         diagnostics,
     }
 }

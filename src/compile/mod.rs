@@ -12,10 +12,11 @@ pub use program::*;
 
 use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
 use crate::check::model::{self, LetInfo, Model, Symbol};
-use crate::check::types::Ty;
+use crate::check::types::{Decl, Flavor, Ty};
+use crate::units::Unit;
 
-/// Compiles a checked model.
-pub fn compile(model: &Model<'_>) -> Program {
+/// Compiles a checked model of the policy whose text is `source`.
+pub fn compile(model: &Model<'_>, source: &str) -> Program {
     let mut c = Compiler::new(model);
     let enums = model
         .enums
@@ -28,6 +29,7 @@ pub fn compile(model: &Model<'_>) -> Program {
     let (mut subject_inputs, mut claim_inputs) = (Vec::new(), Vec::new());
     for input in &model.inputs {
         let def = InputDef {
+            show: c.show_of_decl(&input.decl),
             name: input.name.clone(),
             flavor: input.decl.flavor,
             unit: match &input.decl.ty {
@@ -48,6 +50,7 @@ pub fn compile(model: &Model<'_>) -> Program {
         .params
         .iter()
         .map(|p| ParamDef {
+            show: c.show_of_decl(&p.decl),
             name: p.name.clone(),
             flavor: p.decl.flavor,
             enum_id: enum_of_ty(&p.decl.ty),
@@ -70,7 +73,9 @@ pub fn compile(model: &Model<'_>) -> Program {
             let l = &model.lets[i];
             let (expr, level) = c.expr(l.value, &[]);
             c.let_level[i] = level;
+            c.let_show[i] = expr.show;
             LetDef {
+                span: l.span,
                 name: l.name.clone(),
                 expr,
                 level,
@@ -107,6 +112,8 @@ pub fn compile(model: &Model<'_>) -> Program {
         clauses,
         texts: c.texts,
         matters: c.matters,
+        units: c.units,
+        source: source.to_string(),
     }
 }
 
@@ -117,8 +124,8 @@ fn enum_of_ty(ty: &Ty) -> Option<u32> {
     }
 }
 
-/// A clause-local binding during lowering: name, type and level.
-type LocalSlot<'m> = (&'m str, &'m Ty, Level);
+/// A clause-local binding during lowering: name, type, level and how it is shown.
+type LocalSlot<'m> = (&'m str, &'m Ty, Level, Show);
 
 struct Compiler<'m> {
     model: &'m Model<'m>,
@@ -128,6 +135,9 @@ struct Compiler<'m> {
     let_slot: Vec<u32>,
     /// Model let index -> level (filled as lets are compiled in order).
     let_level: Vec<Level>,
+    /// Model let index -> how it is shown (filled likewise).
+    let_show: Vec<Show>,
+    units: Vec<Unit>,
     texts: Vec<String>,
     text_ids: HashMap<String, u32>,
     matters: Vec<String>,
@@ -160,10 +170,95 @@ impl<'m> Compiler<'m> {
             input_slot,
             let_slot,
             let_level: vec![Level::Subject; model.lets.len()],
+            let_show: vec![Show::Number; model.lets.len()],
+            units: Vec::new(),
             texts: Vec::new(),
             text_ids: HashMap::new(),
             matters: Vec::new(),
             matter_ids: HashMap::new(),
+        }
+    }
+
+    /// How a value of `unit` is shown; `percent` when it is a ratio meant as a percentage.
+    fn show_of_unit(&mut self, unit: &Unit, percent: bool) -> Show {
+        if unit.is_money() {
+            Show::Money
+        } else if unit.is_none() {
+            if percent {
+                Show::Percent
+            } else {
+                Show::Number
+            }
+        } else {
+            let i = match self.units.iter().position(|u| u == unit) {
+                Some(i) => i,
+                None => {
+                    self.units.push(unit.clone());
+                    self.units.len() - 1
+                }
+            };
+            Show::Quantity(i as u32)
+        }
+    }
+
+    /// The unit behind a [`Show`].
+    fn unit_of_show(&self, show: Show) -> Unit {
+        match show {
+            Show::Money => Unit::money(),
+            Show::Quantity(i) => self.units.get(i as usize).cloned().unwrap_or_default(),
+            _ => Unit::none(),
+        }
+    }
+
+    fn show_of_decl(&mut self, decl: &Decl) -> Show {
+        match (&decl.ty, decl.flavor) {
+            (Ty::Bool, _) => Show::Bool,
+            (Ty::Date, _) => Show::Date,
+            (Ty::Text, _) => Show::Text,
+            (Ty::Enum(id), _) => Show::Enum(*id as u32),
+            (Ty::Num(u), flavor) => self.show_of_unit(u, flavor == Flavor::Percent),
+            (Ty::Error, _) => Show::Number,
+        }
+    }
+
+    /// How the value of `kind` is shown, from its operands'.
+    fn show_of(&mut self, kind: &ExprKind) -> Show {
+        let is_pct = |s: Show| s == Show::Percent;
+        match kind {
+            ExprKind::Const(Value::Bool(_))
+            | ExprKind::Not(_)
+            | ExprKind::Cmp(..)
+            | ExprKind::And(..)
+            | ExprKind::Or(..)
+            | ExprKind::Implies(..)
+            | ExprKind::In(..) => Show::Bool,
+            ExprKind::Const(Value::Date(_)) => Show::Date,
+            ExprKind::Const(Value::Text(_)) => Show::Text,
+            // Numbers, references and enum constants are given their show where they are made.
+            ExprKind::Const(_)
+            | ExprKind::Subject(_)
+            | ExprKind::Claim(_)
+            | ExprKind::Param(_)
+            | ExprKind::Let(_)
+            | ExprKind::Local(_) => Show::Number,
+            ExprKind::Neg(x) => x.show,
+            ExprKind::Arith(op, a, b) => {
+                let (ua, ub) = (self.unit_of_show(a.show), self.unit_of_show(b.show));
+                let unit = match op {
+                    ArithOp::Add | ArithOp::Sub => ua,
+                    ArithOp::Mul => ua.mul(&ub),
+                    ArithOp::Div => ua.div(&ub),
+                };
+                let amounts = |s: Show| matches!(s, Show::Money | Show::Quantity(_));
+                let percent = is_pct(a.show)
+                    || is_pct(b.show)
+                    || (*op == ArithOp::Div && amounts(a.show));
+                self.show_of_unit(&unit, percent)
+            }
+            ExprKind::Min(v) | ExprKind::Max(v) | ExprKind::Table(_, v) => {
+                v.first().map_or(Show::Number, |e| e.show)
+            }
+            ExprKind::Bracket(_, arms) => arms.first().map_or(Show::Number, |a| a.value.show),
         }
     }
 
@@ -192,7 +287,7 @@ impl<'m> Compiler<'m> {
     fn enum_of(&self, e: &ast::Expr, locals: &[LocalSlot<'_>]) -> Option<usize> {
         match &e.node {
             A::Ref(n) => {
-                if let Some((_, ty, _)) = locals.iter().rev().find(|(name, _, _)| name == n) {
+                if let Some((_, ty, ..)) = locals.iter().rev().find(|(name, ..)| name == n) {
                     return enum_of_ty(ty).map(|i| i as usize);
                 }
                 match self.model.names.get(n)? {
@@ -237,32 +332,45 @@ impl<'m> Compiler<'m> {
             }
             Box::new(x)
         };
+        let mut show = None;
         let kind = match &e.node {
-            A::Number(l) => ExprKind::Const(Value::Num(l.value)),
+            A::Number(l) => {
+                show = Some(self.show_of_unit(&l.unit, l.percent));
+                ExprKind::Const(Value::Num(l.value))
+            }
             A::Bool(b) => ExprKind::Const(Value::Bool(*b)),
             A::Date(d) => ExprKind::Const(Value::Date(*d)),
             A::Text(t) => ExprKind::Const(Value::Text(self.text(t))),
             A::Error => ExprKind::Const(Value::Bool(false)),
             A::Ref(n) => {
-                if let Some(pos) = locals.iter().rposition(|(name, _, _)| name == n) {
+                if let Some(pos) = locals.iter().rposition(|(name, ..)| name == n) {
                     level = locals[pos].2;
+                    show = Some(locals[pos].3);
                     ExprKind::Local(pos as u32)
                 } else {
                     match self.model.names.get(n).copied() {
                         Some(Symbol::Input(i)) => {
                             let (l, slot) = self.input_slot[i];
                             level = l;
+                            show = Some(self.show_of_decl(&self.model.inputs[i].decl));
                             match l {
                                 Level::Subject => ExprKind::Subject(slot),
                                 Level::Claim => ExprKind::Claim(slot),
                             }
                         }
-                        Some(Symbol::Param(i)) => ExprKind::Param(i as u32),
+                        Some(Symbol::Param(i)) => {
+                            show = Some(self.show_of_decl(&self.model.params[i].decl));
+                            ExprKind::Param(i as u32)
+                        }
                         Some(Symbol::Let(i)) => {
                             level = self.let_level[i];
+                            show = Some(self.let_show[i]);
                             ExprKind::Let(self.let_slot[i])
                         }
-                        _ => ExprKind::Const(Value::Enum(self.variant(hint, n))),
+                        _ => {
+                            show = hint.map(|h| Show::Enum(h as u32));
+                            ExprKind::Const(Value::Enum(self.variant(hint, n)))
+                        }
                     }
                 }
             }
@@ -313,7 +421,11 @@ impl<'m> Compiler<'m> {
                 }
                 let test = ExprKind::In(sub(self, value), flags.into_boxed_slice());
                 if *negated {
-                    ExprKind::Not(Box::new(Expr { kind: test, span }))
+                    ExprKind::Not(Box::new(Expr {
+                        kind: test,
+                        show: Show::Bool,
+                        span,
+                    }))
                 } else {
                     test
                 }
@@ -345,6 +457,7 @@ impl<'m> Compiler<'m> {
                 let key = sub(self, key);
                 let filler = fallback.unwrap_or(Expr {
                     kind: ExprKind::Const(Value::Num(Default::default())),
+                    show: Show::Number,
                     span,
                 });
                 let rows: Box<[Expr]> = by_variant
@@ -370,7 +483,11 @@ impl<'m> Compiler<'m> {
                 ExprKind::Bracket(value, arms)
             }
         };
-        (Expr { kind, span }, level)
+        let show = match show {
+            Some(s) => s,
+            None => self.show_of(&kind),
+        };
+        (Expr { kind, show, span }, level)
     }
 
     fn bound(&mut self, b: &ast::Bound, locals: &[LocalSlot<'_>]) -> BoundDef {
@@ -385,12 +502,16 @@ impl<'m> Compiler<'m> {
         let mut slots: Vec<LocalSlot<'_>> = Vec::new();
         let mut locals = Vec::new();
         for LetInfo {
-            name, value, ty, ..
+            name,
+            value,
+            ty,
+            span,
         } in &cl.locals
         {
             let (expr, level) = self.expr(value, &slots);
-            slots.push((name.as_str(), ty, level));
+            slots.push((name.as_str(), ty, level, expr.show));
             locals.push(LetDef {
+                span: *span,
                 name: name.clone(),
                 expr,
                 level,

@@ -99,11 +99,34 @@ pub enum CmpOp {
     Ne,
 }
 
+/// How a value is shown to people: the kind of value and its unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Show {
+    /// Yuan.
+    Money,
+    /// A ratio shown as a percentage.
+    Percent,
+    /// A plain number or count.
+    Number,
+    /// A number in a unit of [`Program::units`].
+    Quantity(u32),
+    /// Yes or no.
+    Bool,
+    /// A date.
+    Date,
+    /// Text.
+    Text,
+    /// A variant of an enum of [`Program::enums`].
+    Enum(u32),
+}
+
 /// A compiled expression with the span it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     /// What it computes.
     pub kind: ExprKind,
+    /// How its value is shown.
+    pub show: Show,
     /// Where it was written.
     pub span: Span,
 }
@@ -172,6 +195,9 @@ pub struct EnumDef {
 /// An input slot.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputDef {
+    /// How its values are shown.
+    #[serde(skip)]
+    pub show: Show,
     /// The name facts use.
     pub name: String,
     /// How it is written in facts.
@@ -204,6 +230,8 @@ pub enum ParamValues {
 /// A parameter slot.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamDef {
+    /// How its values are shown.
+    pub show: Show,
     /// Its name.
     pub name: String,
     /// How its value is written.
@@ -228,6 +256,8 @@ pub enum Level {
 /// A named value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LetDef {
+    /// Where its name was declared.
+    pub span: Span,
     /// Its name, for explanations.
     pub name: String,
     /// Its definition; refers only to lets before it.
@@ -372,4 +402,8 @@ pub struct Program {
     pub texts: Vec<String>,
     /// Matter names; a clause's `matter` indexes this.
     pub matters: Vec<String>,
+    /// Units other than yuan that values are shown in.
+    pub units: Vec<Unit>,
+    /// The policy's source text, so explanations can quote it.
+    pub source: String,
 }
