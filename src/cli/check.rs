@@ -73,12 +73,7 @@ pub fn run(args: &CheckArgs, out: &Output) -> ExitCode {
         .flat_map(|r| &r.diagnostics)
         .filter(|d| d.severity() == Severity::Warning)
         .count();
-    let mut stdout = std::io::stdout().lock();
-    let written = match out.format {
-        Format::Json => write_json(&mut stdout, &reports, errors, warnings),
-        Format::Human => write_human(&mut stdout, &reports, errors, warnings, out.render),
-    };
-    if written.is_err() {
+    if print_reports(&reports, out).is_err() {
         // The reader went away (e.g. `| head`); nothing more can be said on stdout.
         return ExitCode::Usage;
     }
@@ -86,6 +81,23 @@ pub fn run(args: &CheckArgs, out: &Output) -> ExitCode {
         ExitCode::Diagnostics
     } else {
         ExitCode::Ok
+    }
+}
+
+/// Prints the diagnostics of `reports` as the output format says, with a closing summary.
+pub fn print_reports(reports: &[FileReport], out: &Output) -> std::io::Result<()> {
+    let count = |sev: Severity| {
+        reports
+            .iter()
+            .flat_map(|r| &r.diagnostics)
+            .filter(|d| d.severity() == sev)
+            .count()
+    };
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let mut stdout = std::io::stdout().lock();
+    match out.format {
+        Format::Json => write_json(&mut stdout, reports, errors, warnings),
+        Format::Human => write_human(&mut stdout, reports, errors, warnings, out.render),
     }
 }
 

@@ -5,6 +5,7 @@
 //! that reads files, the environment or the terminal.
 
 pub mod check;
+pub mod eval;
 mod exit;
 pub mod files;
 
@@ -46,6 +47,17 @@ pub enum Command {
     /// 0 when there is no error, 1 when there are errors (or warnings with --deny-warnings),
     /// 2 when a file cannot be read or the command line is wrong.
     Check(check::CheckArgs),
+    /// Work out what one applicant gets under the policies, and why.
+    ///
+    /// Give the policies (files or folders) and the applicant's facts as JSON:
+    /// {"kind": "enterprise", "id": "...", "attributes": {"研发费用": "600万元", ...},
+    ///  "claims": [{"id": "...", "date": "2024-03-01", "attributes": {...}}]}.
+    /// Every clause that applies to the applicant's kind is listed with its outcome (awarded,
+    /// not eligible, not in force, undetermined, cannot evaluate, superseded), the amount and
+    /// who pays it. Exit status: 0 when a decision was made (not eligible is a decision), 1 when
+    /// the policies or the facts have errors, 2 when a file cannot be read or the command line
+    /// is wrong.
+    Eval(eval::EvalArgs),
 }
 
 /// Output formats.
@@ -120,5 +132,6 @@ where
     };
     match &cli.command {
         Command::Check(args) => check::run(args, &out),
+        Command::Eval(args) => eval::run(args, &out),
     }
 }

@@ -250,9 +250,8 @@ impl<'m> Compiler<'m> {
                     ArithOp::Div => ua.div(&ub),
                 };
                 let amounts = |s: Show| matches!(s, Show::Money | Show::Quantity(_));
-                let percent = is_pct(a.show)
-                    || is_pct(b.show)
-                    || (*op == ArithOp::Div && amounts(a.show));
+                let percent =
+                    is_pct(a.show) || is_pct(b.show) || (*op == ArithOp::Div && amounts(a.show));
                 self.show_of_unit(&unit, percent)
             }
             ExprKind::Min(v) | ExprKind::Max(v) | ExprKind::Table(_, v) => {

@@ -407,3 +407,13 @@ pub struct Program {
     /// The policy's source text, so explanations can quote it.
     pub source: String,
 }
+
+impl Value {
+    /// The number, if this is one.
+    pub fn num(self) -> Option<Decimal> {
+        match self {
+            Value::Num(d) => Some(d),
+            _ => None,
+        }
+    }
+}

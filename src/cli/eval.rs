@@ -1,0 +1,186 @@
+//! `pol eval`: what one applicant gets under the given policies, and why.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::{check, files, ExitCode, Format, Output};
+use crate::eval::{render, FactProblem, Facts, Options, PolicySet};
+
+/// Options of `pol eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Policy files, or folders searched for `.pol` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The applicant's facts as JSON; `-` reads them from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub facts: PathBuf,
+    /// The evaluation date (year-month-day); today when not given.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<NaiveDate>,
+    /// A value for a parameter the policy leaves open, e.g. `--set 一定比例=10%`. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Show every condition with its values, every step of the arithmetic and every
+    /// adjustment.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Reads the policies named by `paths`; on errors, prints them and returns the exit code.
+pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitCode> {
+    let paths = files::collect(paths).map_err(|e| out.fail(&e.to_string()))?;
+    let mut sources = Vec::new();
+    for p in &paths {
+        let source = files::read(p).map_err(|e| out.fail(&e.to_string()))?;
+        sources.push((p.display().to_string(), source));
+    }
+    let mut reports = Vec::new();
+    for (name, source) in &sources {
+        let diagnostics = check::check_text(source);
+        if diagnostics
+            .iter()
+            .any(crate::diagnostic::Diagnostic::is_error)
+        {
+            reports.push(check::FileReport {
+                path: name.clone(),
+                text: source.text.clone(),
+                diagnostics,
+            });
+        }
+    }
+    if !reports.is_empty() {
+        eprintln!("pol: the policies have errors; nothing was evaluated");
+        let _ = check::print_reports(&reports, out);
+        return Err(ExitCode::Diagnostics);
+    }
+    let texts: Vec<(&str, &str)> = sources
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.text.as_str()))
+        .collect();
+    PolicySet::compile(&texts).map_err(|_| ExitCode::Diagnostics)
+}
+
+/// Parses `NAME=VALUE` settings on top of a settings file.
+fn settings(args: &EvalArgs, out: &Output) -> Result<BTreeMap<String, String>, ExitCode> {
+    let mut map = BTreeMap::new();
+    if let Some(path) = &args.settings {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| out.fail(&format!("`{}` is not valid JSON: {e}", path.display())))?;
+        let Some(obj) = v.as_object() else {
+            return Err(out.fail(&format!(
+                "`{}` must hold a JSON object of names and values",
+                path.display()
+            )));
+        };
+        for (k, v) in obj {
+            let value = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(out.fail(&format!(
+                        "the setting `{k}` in `{}` must be a single value",
+                        path.display()
+                    )))
+                }
+            };
+            map.insert(k.clone(), value);
+        }
+    }
+    for s in &args.set {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(out.fail(&format!(
+                "`--set {s}` must be written NAME=VALUE, e.g. --set 一定比例=10%"
+            )));
+        };
+        map.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(map)
+}
+
+fn read_facts(path: &PathBuf, out: &Output) -> Result<String, ExitCode> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| out.fail(&format!("cannot read the facts from standard input: {e}")))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))
+}
+
+fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
+    if out.format == Format::Json {
+        let doc = serde_json::json!({ "problems": problems });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return;
+    }
+    eprintln!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated");
+    for p in problems {
+        let sev = if p.is_error() { "error" } else { "warning" };
+        eprintln!("  {sev} at {}: {}\n    help: {}", p.path, p.message, p.help);
+    }
+}
+
+/// Runs `pol eval`.
+pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
+    let set = match load_policies(&args.paths, out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let settings = match settings(args, out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let text = match read_facts(&args.facts, out) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let source = args.facts.display().to_string();
+    let (facts, shape_warnings) = match Facts::from_json(&text) {
+        Ok(f) => f,
+        Err(problems) => {
+            print_problems(&problems, &source, out);
+            return ExitCode::Diagnostics;
+        }
+    };
+    let date = args
+        .date
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let options = Options {
+        date,
+        settings,
+        explain: args.explain,
+        reasons: true,
+    };
+    let decision = set.evaluator(&options).and_then(|ev| ev.evaluate(&facts));
+    let mut decision = match decision {
+        Ok(d) => d,
+        Err(problems) => {
+            print_problems(&problems, &source, out);
+            return ExitCode::Diagnostics;
+        }
+    };
+    decision.warnings.splice(0..0, shape_warnings);
+    let mut stdout = std::io::stdout().lock();
+    let written = match out.format {
+        Format::Json => serde_json::to_writer_pretty(&mut stdout, &decision)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(stdout)),
+        Format::Human => write!(stdout, "{}", render::human(&decision, args.explain)),
+    };
+    match written {
+        Ok(()) => ExitCode::Ok,
+        Err(_) => ExitCode::Usage,
+    }
+}

@@ -1,0 +1,293 @@
+//! The decision: what an applicant gets under a policy set, and why.
+//!
+//! Input: built by the evaluator. Output: plain serde data with a stable JSON form (amounts are
+//! decimal strings). Guarantee: every paid amount is split among the payers so the shares add
+//! up exactly to it, and totals are exact sums.
+
+use std::ops::Add;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+
+use super::facts::FactProblem;
+use crate::ast::Span;
+use crate::compile::Kind;
+
+/// An amount: exact, or a range for "up to" awards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amount {
+    /// One amount.
+    Exact(Decimal),
+    /// Anything from `min` to `max`.
+    Range {
+        /// The least.
+        min: Decimal,
+        /// The most.
+        max: Decimal,
+    },
+}
+
+impl Amount {
+    /// Zero yuan.
+    pub const ZERO: Amount = Amount::Exact(Decimal::ZERO);
+
+    /// The least it can be.
+    pub fn min(self) -> Decimal {
+        match self {
+            Amount::Exact(d) => d,
+            Amount::Range { min, .. } => min,
+        }
+    }
+
+    /// The most it can be.
+    pub fn max(self) -> Decimal {
+        match self {
+            Amount::Exact(d) => d,
+            Amount::Range { max, .. } => max,
+        }
+    }
+
+    /// An amount from its bounds (exact when they are equal).
+    pub fn between(min: Decimal, max: Decimal) -> Amount {
+        if min == max {
+            Amount::Exact(min)
+        } else {
+            Amount::Range { min, max }
+        }
+    }
+
+    /// Applies `f` to both bounds.
+    pub fn map(self, mut f: impl FnMut(Decimal) -> Decimal) -> Amount {
+        match self {
+            Amount::Exact(d) => Amount::Exact(f(d)),
+            Amount::Range { min, max } => Amount::between(f(min), f(max)),
+        }
+    }
+
+    /// True when it is exactly zero.
+    pub fn is_zero(self) -> bool {
+        self.max().is_zero()
+    }
+}
+
+impl Add for Amount {
+    type Output = Amount;
+
+    fn add(self, other: Amount) -> Amount {
+        // Totals stay far below Decimal's range: each award is bounded by its checked arithmetic.
+        Amount::between(
+            self.min().saturating_add(other.min()),
+            self.max().saturating_add(other.max()),
+        )
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Amount::Exact(d) => m.serialize_entry("exact", d)?,
+            Amount::Range { min, max } => {
+                m.serialize_entry("min", min)?;
+                m.serialize_entry("max", max)?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// What happened to one clause for one subject (or one of its claims).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Eligible; `paid` says how much.
+    Awarded,
+    /// A condition failed.
+    NotEligible,
+    /// The event date is outside the clause's window.
+    NotInForce,
+    /// An input or parameter is missing; `upper_bound` says the most it could be.
+    Undetermined,
+    /// Arithmetic failed (division by zero, overflow).
+    CannotEvaluate,
+    /// Eligible, but a higher award for the same matter is paid instead.
+    Superseded,
+}
+
+impl Outcome {
+    /// The outcome as staff read it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Outcome::Awarded => "awarded",
+            Outcome::NotEligible => "not eligible",
+            Outcome::NotInForce => "not in force",
+            Outcome::Undetermined => "undetermined",
+            Outcome::CannotEvaluate => "cannot evaluate",
+            Outcome::Superseded => "superseded",
+        }
+    }
+}
+
+/// Where a clause comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    /// Document number.
+    pub document: String,
+    /// Article.
+    pub article: String,
+    /// Responsible departments.
+    pub departments: Vec<String>,
+    /// The matter (non-cumulation key).
+    pub matter: String,
+}
+
+/// A change made to an assessed award after it was computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Adjustment {
+    /// `subject_cap`, `superseded` or `limit`.
+    pub kind: &'static str,
+    /// What happened, in words.
+    pub detail: String,
+    /// The amount before.
+    pub before: Amount,
+    /// The amount after.
+    pub after: Amount,
+}
+
+/// One payer's part of an award.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Share<'p> {
+    /// The payer.
+    pub payer: &'p str,
+    /// Its part.
+    pub amount: Amount,
+}
+
+/// One line of an explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// `window`, `condition`, `value`, `award`, `cap`, `rounding`, `adjustment`, `funding`.
+    pub kind: &'static str,
+    /// The line, in words and figures.
+    pub text: String,
+    /// For conditions: whether it held (absent when it could not be known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passed: Option<bool>,
+    /// The source text it explains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<SpanJson>,
+}
+
+/// A byte range of the policy's source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SpanJson {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl From<Span> for SpanJson {
+    fn from(s: Span) -> SpanJson {
+        SpanJson {
+            start: s.start,
+            end: s.end,
+        }
+    }
+}
+
+/// The result of one clause for the subject or one of its claims.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClauseResult<'p> {
+    /// The policy's document number.
+    pub policy: &'p str,
+    /// The clause's name.
+    pub clause: &'p str,
+    /// The claim, for per-claim clauses.
+    pub claim: Option<String>,
+    /// The date the clause was evaluated at (the claim's date, or the evaluation date).
+    pub event_date: NaiveDate,
+    /// Where it comes from.
+    pub citation: &'p Citation,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Why, in words (the failed condition, the missing input, the arithmetic fault).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The award after per-claim caps and rounding, before subject caps, non-cumulation and
+    /// limits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessed: Option<Amount>,
+    /// What is paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid: Option<Amount>,
+    /// For undetermined clauses: the most the award could be, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper_bound: Option<Decimal>,
+    /// For undetermined clauses: the inputs and parameters it waits for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+    /// Changes after assessment.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
+    /// The paid amount split among the payers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub funding: Vec<Share<'p>>,
+    /// The explanation, when asked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<Step>,
+}
+
+/// A total for one policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyTotal<'p> {
+    /// Document number.
+    pub policy: &'p str,
+    /// Paid under it.
+    pub paid: Amount,
+    /// The most its undetermined clauses could add, where known.
+    pub undetermined_upper_bound: Decimal,
+    /// How many of its clauses are undetermined.
+    pub undetermined: usize,
+}
+
+/// All totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Totals<'p> {
+    /// Paid overall.
+    pub paid: Amount,
+    /// Per policy.
+    pub per_policy: Vec<PolicyTotal<'p>>,
+    /// Per payer (a payer named by several policies is one line).
+    pub per_payer: Vec<Share<'p>>,
+    /// How many clause results are undetermined.
+    pub undetermined: usize,
+}
+
+/// The subject a decision is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectRef {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its id.
+    pub id: String,
+}
+
+/// What a subject gets under a policy set, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision<'p> {
+    /// Who.
+    pub subject: SubjectRef,
+    /// The evaluation date.
+    pub date: NaiveDate,
+    /// One result per clause that applies to the subject's kind (per claim for per-claim
+    /// clauses), in evaluation order.
+    pub clauses: Vec<ClauseResult<'p>>,
+    /// Totals.
+    pub totals: Totals<'p>,
+    /// Warnings about the facts (attributes no policy uses).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<FactProblem>,
+}

@@ -1,0 +1,276 @@
+//! Explanations: each condition with its actual values and verdict, each derived value, and
+//! how far a failed threshold was missed.
+//!
+//! Input: a compiled expression and the [`Env`] it was evaluated in. Output: lines in plain
+//! words quoting the policy's own text. Guarantee: explaining evaluates the same expressions
+//! the decision used, so the explanation cannot disagree with the decision.
+
+use rust_decimal::Decimal;
+
+use super::expr::Env;
+use super::format;
+use super::value::{Fault, Need, Stop, Value};
+use crate::ast::Span;
+use crate::compile::{CmpOp, Expr, ExprKind, Program, Show};
+
+/// The policy text at `span`, with runs of white space folded.
+pub fn source(program: &Program, span: Span) -> String {
+    let text = program.source.get(span.start..span.end).unwrap_or("");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The name of what a [`Need`] waits for.
+pub fn need_name(program: &Program, need: Need) -> String {
+    match need {
+        Need::Subject(i) => program
+            .subject_inputs
+            .get(i as usize)
+            .map_or_else(String::new, |x| x.name.clone()),
+        Need::Claim(i) => program
+            .claim_inputs
+            .get(i as usize)
+            .map_or_else(String::new, |x| x.name.clone()),
+        Need::Param(i) => program
+            .params
+            .get(i as usize)
+            .map_or_else(String::new, |x| x.name.clone()),
+    }
+}
+
+/// Why a value could not be had, in words.
+pub fn stop_words(program: &Program, stop: Stop) -> String {
+    match stop {
+        Stop::Needs(n @ Need::Param(_)) => {
+            format!("parameter `{}` is not set", need_name(program, n))
+        }
+        Stop::Needs(n) => format!("needs `{}`", need_name(program, n)),
+        Stop::Fault(Fault::DivisionByZero, span) => {
+            format!("division by zero in `{}`", source(program, span))
+        }
+        Stop::Fault(Fault::Overflow, span) => {
+            format!(
+                "`{}` is too large to compute exactly",
+                source(program, span)
+            )
+        }
+        Stop::Fault(Fault::NoBracketRow, span) => {
+            format!("no row of `{}` applies", source(program, span))
+        }
+    }
+}
+
+/// The conjuncts of a condition written as `a and b and c`.
+pub fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::And(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
+
+fn op_symbol(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+        CmpOp::Eq => "==",
+        CmpOp::Ne => "!=",
+    }
+}
+
+impl Env<'_> {
+    /// A value shown as its expression says.
+    pub fn show_value(&self, show: Show, v: Value) -> String {
+        format::value(self.program, &|t| self.text(t).to_string(), show, v)
+    }
+
+    /// `研发费用 600万元`, or just `100万元` for a constant.
+    pub fn quote(&mut self, e: &Expr) -> String {
+        let value = match self.eval(e) {
+            Ok(v) => self.show_value(e.show, v),
+            Err(stop) => {
+                return format!(
+                    "{} (unknown: {})",
+                    source(self.program, e.span),
+                    stop_words(self.program, stop)
+                )
+            }
+        };
+        let src = source(self.program, e.span);
+        if matches!(e.kind, ExprKind::Const(_)) {
+            // A constant reads best as the policy wrote it (`15%`, `100万元`).
+            src
+        } else if src == value {
+            value
+        } else {
+            format!("{src} {value}")
+        }
+    }
+
+    /// The premise of an implication with its verdict: `规上企业 = true`, or `x >= 1` holds.
+    fn premise(&mut self, a: &Expr, holds: bool) -> String {
+        let src = source(self.program, a.span);
+        match a.kind {
+            ExprKind::Subject(_)
+            | ExprKind::Claim(_)
+            | ExprKind::Let(_)
+            | ExprKind::Local(_)
+            | ExprKind::Param(_) => {
+                format!("{src} = {holds}")
+            }
+            _ if holds => format!("`{src}` holds"),
+            _ => format!("`{src}` does not hold"),
+        }
+    }
+
+    /// One condition: whether it held, and a line with its values.
+    pub fn describe(&mut self, e: &Expr) -> (Option<bool>, String) {
+        let passed = self.eval_bool(e).ok();
+        let text = match &e.kind {
+            ExprKind::Cmp(op, a, b) => {
+                let line = format!("{} {} {}", self.quote(a), op_symbol(*op), self.quote(b));
+                match (passed, self.eval(a), self.eval(b)) {
+                    (Some(false), Ok(Value::Num(x)), Ok(Value::Num(y))) => {
+                        format!("{line} ({})", miss(*op, x, y, a.show))
+                    }
+                    _ => line,
+                }
+            }
+            ExprKind::Implies(a, b) => match self.eval_bool(a) {
+                Ok(false) => format!(
+                    "{}, so `{}` is not required",
+                    self.premise(a, false),
+                    source(self.program, b.span)
+                ),
+                Ok(true) => {
+                    let (_, inner) = self.describe(b);
+                    format!("{}, so {inner}", self.premise(a, true))
+                }
+                Err(stop) => format!(
+                    "{} ({})",
+                    source(self.program, e.span),
+                    stop_words(self.program, stop)
+                ),
+            },
+            ExprKind::In(x, _) => format!("{}: {}", source(self.program, e.span), self.quote(x)),
+            ExprKind::Not(x) if matches!(x.kind, ExprKind::In(..)) => {
+                let tested = match &x.kind {
+                    ExprKind::In(inner, _) => self.quote(inner),
+                    _ => String::new(),
+                };
+                format!("{}: {tested}", source(self.program, e.span))
+            }
+            _ => match self.eval(e) {
+                Ok(v) => {
+                    let src = source(self.program, e.span);
+                    format!("{src} = {}", self.show_value(e.show, v))
+                }
+                Err(stop) => format!(
+                    "{} ({})",
+                    source(self.program, e.span),
+                    stop_words(self.program, stop)
+                ),
+            },
+        };
+        (passed, text)
+    }
+}
+
+/// How far a failed comparison of `x` with `y` missed, in the unit of `show`.
+fn miss(op: CmpOp, x: Decimal, y: Decimal, show: Show) -> String {
+    let gap = (y - x).abs();
+    let amount = match show {
+        Show::Percent => {
+            let pp = (gap * Decimal::ONE_HUNDRED).round_dp(2);
+            let mut pp = pp;
+            pp.rescale(2);
+            format!("{pp} percentage points")
+        }
+        Show::Money => format::money(gap),
+        _ => gap.normalize().to_string(),
+    };
+    match op {
+        CmpOp::Ge | CmpOp::Gt => format!("{amount} short"),
+        CmpOp::Le | CmpOp::Lt => format!("{amount} over"),
+        CmpOp::Eq | CmpOp::Ne => format!("differs by {amount}"),
+    }
+}
+
+/// The lets an expression uses, directly or through other lets, in first-use order:
+/// `(local, index)`.
+pub fn lets_used(
+    program: &Program,
+    locals: &[crate::compile::LetDef],
+    roots: &[&Expr],
+) -> Vec<(bool, usize)> {
+    let mut out: Vec<(bool, usize)> = Vec::new();
+    let mut stack: Vec<&Expr> = roots.iter().rev().copied().collect();
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Let(i) | ExprKind::Local(i) => {
+                let key = (matches!(e.kind, ExprKind::Local(_)), *i as usize);
+                if !out.contains(&key) {
+                    out.push(key);
+                    let def = if key.0 {
+                        locals.get(key.1)
+                    } else {
+                        program.lets.get(key.1)
+                    };
+                    if let Some(def) = def {
+                        stack.push(&def.expr);
+                    }
+                }
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => stack.push(x),
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Cmp(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Implies(a, b) => {
+                stack.push(b);
+                stack.push(a);
+            }
+            ExprKind::Min(v) | ExprKind::Max(v) => stack.extend(v.iter().rev()),
+            ExprKind::Table(k, rows) => {
+                stack.extend(rows.iter().rev());
+                stack.push(k);
+            }
+            ExprKind::Bracket(v, arms) => {
+                stack.extend(arms.iter().rev().map(|a| &a.value));
+                stack.push(v);
+            }
+            ExprKind::Const(_) | ExprKind::Subject(_) | ExprKind::Claim(_) | ExprKind::Param(_) => {
+            }
+        }
+    }
+    // Policy-wide lets first, each after those it uses (their compiled order), then locals.
+    out.sort_by_key(|(local, i)| (*local, *i));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misses_are_measured_in_the_unit() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            miss(CmpOp::Ge, d("0.142"), d("0.15"), Show::Percent),
+            "0.80 percentage points short"
+        );
+        assert_eq!(
+            miss(CmpOp::Ge, d("800000"), d("1000000"), Show::Money),
+            "20万元 short"
+        );
+        assert_eq!(miss(CmpOp::Lt, d("12"), d("10"), Show::Number), "2 over");
+    }
+}

@@ -1,0 +1,239 @@
+//! Evaluating compiled expressions against one subject (and one claim).
+//!
+//! Input: a compiled expression and an [`Env`]: the bound facts, parameter values at the event
+//! date and caches for lets. Output: a value, or why there is none. Guarantee: every
+//! arithmetic operation is checked (division by zero and overflow stop with the span), `and`,
+//! `or` and `implies` decide as soon as one side decides even when the other is unknown, and
+//! nothing is allocated.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::facts::{Bound, BoundClaim};
+use super::value::{Fault, Need, Outcome, Stop, Value};
+use crate::compile::{ArithOp, ClauseDef, CmpOp, Expr, ExprKind, LetDef, Program};
+
+/// A cached let value: not yet computed, or its outcome.
+pub type Cache = Option<Outcome<Value>>;
+
+/// What an expression is evaluated against.
+pub struct Env<'a> {
+    /// The program.
+    pub program: &'a Program,
+    /// The subject's facts.
+    pub bound: &'a Bound,
+    /// The claim, for per-claim clauses.
+    pub claim: Option<&'a BoundClaim>,
+    /// Parameter values at the event date.
+    pub params: &'a [Option<Value>],
+    /// Policy-wide let values.
+    pub lets: &'a mut [Cache],
+    /// The clause whose local lets are in scope.
+    pub clause: Option<&'a ClauseDef>,
+    /// Clause-local let values.
+    pub locals: &'a mut [Cache],
+}
+
+fn arith(op: ArithOp, a: Decimal, b: Decimal, e: &Expr) -> Outcome<Value> {
+    let r = match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div => {
+            if b.is_zero() {
+                return Err(Stop::Fault(Fault::DivisionByZero, e.span));
+            }
+            a.checked_div(b)
+        }
+    };
+    r.map(Value::Num)
+        .ok_or(Stop::Fault(Fault::Overflow, e.span))
+}
+
+impl Env<'_> {
+    /// The text behind a text value.
+    pub fn text(&self, id: u32) -> &str {
+        let own = self.program.texts.len();
+        let id = id as usize;
+        if id < own {
+            &self.program.texts[id]
+        } else {
+            self.bound.texts.get(id - own).map_or("", String::as_str)
+        }
+    }
+
+    fn cached(&mut self, local: bool, i: usize) -> Outcome<Value> {
+        let slot = if local {
+            self.locals.get(i)
+        } else {
+            self.lets.get(i)
+        };
+        if let Some(Some(v)) = slot {
+            return *v;
+        }
+        let def: Option<&LetDef> = if local {
+            self.clause.and_then(|c| c.locals.get(i))
+        } else {
+            self.program.lets.get(i)
+        };
+        let Some(def) = def else {
+            return Err(Stop::Fault(Fault::Overflow, Default::default()));
+        };
+        let v = self.eval(&def.expr);
+        let slot = if local {
+            self.locals.get_mut(i)
+        } else {
+            self.lets.get_mut(i)
+        };
+        if let Some(slot) = slot {
+            *slot = Some(v);
+        }
+        v
+    }
+
+    /// Evaluates `e` to a yes/no value.
+    pub fn eval_bool(&mut self, e: &Expr) -> Outcome<bool> {
+        match self.eval(e)? {
+            Value::Bool(b) => Ok(b),
+            // INVARIANT: the checker made sure conditions are yes/no values.
+            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+        }
+    }
+
+    /// Evaluates `e` to a number.
+    pub fn eval_num(&mut self, e: &Expr) -> Outcome<Decimal> {
+        match self.eval(e)? {
+            Value::Num(d) => Ok(d),
+            // INVARIANT: the checker made sure amounts are numbers.
+            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+        }
+    }
+
+    /// Compares two values of the same kind.
+    pub fn compare(&self, a: Value, b: Value) -> Option<Ordering> {
+        match (a, b) {
+            (Value::Num(x), Value::Num(y)) => Some(x.cmp(&y)),
+            (Value::Date(x), Value::Date(y)) => Some(x.cmp(&y)),
+            (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(&y)),
+            (Value::Enum(x), Value::Enum(y)) => Some(x.cmp(&y)),
+            (Value::Text(x), Value::Text(y)) => Some(self.text(x).cmp(self.text(y))),
+            _ => None,
+        }
+    }
+
+    /// Evaluates `e`.
+    pub fn eval(&mut self, e: &Expr) -> Outcome<Value> {
+        match &e.kind {
+            ExprKind::Const(v) => Ok(*v),
+            ExprKind::Subject(i) => self
+                .bound
+                .subject
+                .get(*i as usize)
+                .copied()
+                .flatten()
+                .ok_or(Stop::Needs(Need::Subject(*i))),
+            ExprKind::Claim(i) => self
+                .claim
+                .and_then(|c| c.values.get(*i as usize).copied().flatten())
+                .ok_or(Stop::Needs(Need::Claim(*i))),
+            ExprKind::Param(i) => self
+                .params
+                .get(*i as usize)
+                .copied()
+                .flatten()
+                .ok_or(Stop::Needs(Need::Param(*i))),
+            ExprKind::Let(i) => self.cached(false, *i as usize),
+            ExprKind::Local(i) => self.cached(true, *i as usize),
+            ExprKind::Neg(x) => Ok(Value::Num(-self.eval_num(x)?)),
+            ExprKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x)?)),
+            ExprKind::Arith(op, a, b) => {
+                let a = self.eval_num(a)?;
+                let b = self.eval_num(b)?;
+                arith(*op, a, b, e)
+            }
+            ExprKind::Cmp(op, a, b) => {
+                let a = self.eval(a)?;
+                let b = self.eval(b)?;
+                let ord = self.compare(a, b).unwrap_or(Ordering::Less);
+                Ok(Value::Bool(match op {
+                    CmpOp::Lt => ord == Ordering::Less,
+                    CmpOp::Le => ord != Ordering::Greater,
+                    CmpOp::Gt => ord == Ordering::Greater,
+                    CmpOp::Ge => ord != Ordering::Less,
+                    CmpOp::Eq => ord == Ordering::Equal,
+                    CmpOp::Ne => ord != Ordering::Equal,
+                }))
+            }
+            ExprKind::And(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
+                Ok(false) => false,
+                Ok(true) => self.eval_bool(b)?,
+                Err(stop) => match self.eval_bool(b) {
+                    Ok(false) => false,
+                    _ => return Err(stop),
+                },
+            })),
+            ExprKind::Or(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
+                Ok(true) => true,
+                Ok(false) => self.eval_bool(b)?,
+                Err(stop) => match self.eval_bool(b) {
+                    Ok(true) => true,
+                    _ => return Err(stop),
+                },
+            })),
+            ExprKind::Implies(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
+                Ok(false) => true,
+                Ok(true) => self.eval_bool(b)?,
+                Err(stop) => match self.eval_bool(b) {
+                    Ok(true) => true,
+                    _ => return Err(stop),
+                },
+            })),
+            ExprKind::In(x, flags) => match self.eval(x)? {
+                Value::Enum(i) => Ok(Value::Bool(
+                    flags.get(usize::from(i)).copied().unwrap_or(false),
+                )),
+                _ => Ok(Value::Bool(false)),
+            },
+            ExprKind::Min(args) | ExprKind::Max(args) => {
+                let want = if matches!(e.kind, ExprKind::Min(_)) {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+                let mut best: Option<Decimal> = None;
+                for a in args.iter() {
+                    let v = self.eval_num(a)?;
+                    best = Some(match best {
+                        Some(b) if b.cmp(&v) == want || b == v => b,
+                        _ => v,
+                    });
+                }
+                best.map(Value::Num)
+                    .ok_or(Stop::Fault(Fault::Overflow, e.span))
+            }
+            ExprKind::Table(key, rows) => match self.eval(key)? {
+                Value::Enum(i) => match rows.get(usize::from(i)) {
+                    Some(row) => self.eval(row),
+                    None => Err(Stop::Fault(Fault::NoBracketRow, e.span)),
+                },
+                _ => Err(Stop::Fault(Fault::NoBracketRow, e.span)),
+            },
+            ExprKind::Bracket(value, arms) => {
+                let v = self.eval_num(value)?;
+                for arm in arms.iter() {
+                    let above = arm
+                        .lower
+                        .is_none_or(|(t, inc)| if inc { v >= t } else { v > t });
+                    let below = arm
+                        .upper
+                        .is_none_or(|(t, inc)| if inc { v <= t } else { v < t });
+                    if above && below {
+                        return self.eval(&arm.value);
+                    }
+                }
+                Err(Stop::Fault(Fault::NoBracketRow, e.span))
+            }
+        }
+    }
+}

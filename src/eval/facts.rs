@@ -1,0 +1,659 @@
+//! Facts: what is known about one applicant, and their binding to a program's input slots.
+//!
+//! Input: facts as JSON text (or built in code), and a compiled [`Program`]. Output: values in
+//! the program's slots, or every problem found, each naming the field, the type the policy
+//! declares, the value found and the line that declares it. Guarantee: numbers are read from
+//! their JSON text exactly (never through a float); a missing input is not an error here (the
+//! clause that needs it becomes "undetermined").
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::value::Value;
+use crate::check::closest;
+use crate::check::types::Flavor;
+use crate::compile::{InputDef, Kind, Program};
+use crate::diagnostic::line_col;
+use crate::units::Unit;
+
+/// One attribute value as given, before it is read against a declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactValue {
+    /// A JSON number, kept as its exact text.
+    Number(String),
+    /// A JSON string.
+    Text(String),
+    /// A JSON boolean.
+    Bool(bool),
+    /// JSON `null`: the same as leaving the attribute out.
+    Null,
+}
+
+/// One claim of the subject: a project, contract or application.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimFacts {
+    /// Its id, unique among the subject's claims.
+    pub id: String,
+    /// The date of the event it claims for (certification, completion, payment).
+    pub date: NaiveDate,
+    /// Its attributes.
+    pub attributes: BTreeMap<String, FactValue>,
+}
+
+/// Everything known about one subject.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facts {
+    /// The subject's kind.
+    pub kind: Kind,
+    /// The subject's id.
+    pub id: String,
+    /// Its attributes.
+    pub attributes: BTreeMap<String, FactValue>,
+    /// Its claims.
+    pub claims: Vec<ClaimFacts>,
+}
+
+/// A problem with facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FactProblem {
+    /// `error` (no decision is made) or `warning`.
+    pub severity: crate::diagnostic::Severity,
+    /// Where in the facts: `attributes.研发费用`, `claims[2].date`.
+    pub path: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl FactProblem {
+    fn error(path: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Self {
+        FactProblem {
+            severity: crate::diagnostic::Severity::Error,
+            path: path.into(),
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    fn warning(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        FactProblem {
+            severity: crate::diagnostic::Severity::Warning,
+            path: path.into(),
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == crate::diagnostic::Severity::Error
+    }
+}
+
+fn json_value(v: &serde_json::Value) -> Option<FactValue> {
+    Some(match v {
+        serde_json::Value::Null => FactValue::Null,
+        serde_json::Value::Bool(b) => FactValue::Bool(*b),
+        serde_json::Value::Number(n) => FactValue::Number(n.to_string()),
+        serde_json::Value::String(s) => FactValue::Text(s.clone()),
+        _ => return None,
+    })
+}
+
+fn attributes(
+    v: Option<&serde_json::Value>,
+    path: &str,
+    problems: &mut Vec<FactProblem>,
+) -> BTreeMap<String, FactValue> {
+    let mut out = BTreeMap::new();
+    match v {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(map)) => {
+            for (k, v) in map {
+                match json_value(v) {
+                    Some(fv) => {
+                        out.insert(k.clone(), fv);
+                    }
+                    None => problems.push(FactProblem::error(
+                        format!("{path}.{k}"),
+                        format!("`{k}` is a list or an object, not a single value"),
+                        "give one value: a number, a text in quotes, true or false",
+                    )),
+                }
+            }
+        }
+        Some(_) => problems.push(FactProblem::error(
+            path,
+            "`attributes` must be an object of names and values",
+            "write e.g. \"attributes\": { \"研发费用\": \"600万元\" }",
+        )),
+    }
+    out
+}
+
+fn text_field<'a>(
+    obj: &'a serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<&'a str> {
+    obj.get(key).and_then(|v| v.as_str())
+}
+
+impl Facts {
+    /// Reads facts from JSON text, reporting every problem of shape it finds; warnings (keys
+    /// that are not part of the format) come back with the facts.
+    ///
+    /// The shape is `{"kind": "enterprise", "id": "...", "attributes": {...},
+    /// "claims": [{"id": "...", "date": "2024-03-01", "attributes": {...}}]}`.
+    pub fn from_json(text: &str) -> Result<(Facts, Vec<FactProblem>), Vec<FactProblem>> {
+        let root: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            vec![FactProblem::error(
+                format!("line {}, column {}", e.line(), e.column()),
+                format!("the facts are not valid JSON: {e}"),
+                "check quotes, commas and braces near that place",
+            )]
+        })?;
+        let Some(obj) = root.as_object() else {
+            return Err(vec![FactProblem::error(
+                "(top level)",
+                "the facts must be a JSON object",
+                "write {\"kind\": \"enterprise\", \"id\": \"...\", \"attributes\": {...}}",
+            )]);
+        };
+        let mut problems = Vec::new();
+        let kind = match text_field(obj, "kind") {
+            Some(k) => match Kind::parse(k) {
+                Some(Kind::Project) | None => {
+                    problems.push(FactProblem::error(
+                        "kind",
+                        format!("`{k}` is not a kind of subject"),
+                        "use enterprise, institution, person or region",
+                    ));
+                    None
+                }
+                Some(kind) => Some(kind),
+            },
+            None => {
+                problems.push(FactProblem::error(
+                    "kind",
+                    "the facts do not say what kind of subject they describe",
+                    "add \"kind\": \"enterprise\" (or institution, person, region)",
+                ));
+                None
+            }
+        };
+        let id = match obj.get("id") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => {
+                problems.push(FactProblem::error(
+                    "id",
+                    "the subject has no id",
+                    "add \"id\": \"...\" (e.g. the unified social credit code)",
+                ));
+                String::new()
+            }
+        };
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
+                problems.push(FactProblem::warning(
+                    key.clone(),
+                    format!("`{key}` is not part of the facts format and is ignored"),
+                    "put the subject's values under \"attributes\"",
+                ));
+            }
+        }
+        let attrs = attributes(obj.get("attributes"), "attributes", &mut problems);
+        let mut claims = Vec::new();
+        match obj.get("claims") {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Array(list)) => {
+                for (i, c) in list.iter().enumerate() {
+                    let path = format!("claims[{i}]");
+                    let Some(c) = c.as_object() else {
+                        problems.push(FactProblem::error(
+                            path,
+                            "a claim must be an object",
+                            "write {\"id\": \"...\", \"date\": \"2024-03-01\", \"attributes\": {...}}",
+                        ));
+                        continue;
+                    };
+                    let id = match c.get("id") {
+                        Some(serde_json::Value::String(s)) => Some(s.clone()),
+                        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                        _ => {
+                            problems.push(FactProblem::error(
+                                format!("{path}.id"),
+                                "the claim has no id",
+                                "give each claim an id, e.g. the contract number",
+                            ));
+                            None
+                        }
+                    };
+                    let date = match text_field(c, "date") {
+                        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                            Ok(d) => Some(d),
+                            Err(_) => {
+                                problems.push(FactProblem::error(
+                                    format!("{path}.date"),
+                                    format!("`{d}` is not a date"),
+                                    "write the date as year-month-day, e.g. \"2024-03-01\"",
+                                ));
+                                None
+                            }
+                        },
+                        None => {
+                            problems.push(FactProblem::error(
+                                format!("{path}.date"),
+                                "the claim has no date",
+                                "add the date of the event it claims for, e.g. \"date\": \"2024-03-01\"",
+                            ));
+                            None
+                        }
+                    };
+                    let attrs = attributes(
+                        c.get("attributes"),
+                        &format!("{path}.attributes"),
+                        &mut problems,
+                    );
+                    if let (Some(id), Some(date)) = (id, date) {
+                        if claims.iter().any(|x: &ClaimFacts| x.id == id) {
+                            problems.push(FactProblem::error(
+                                format!("{path}.id"),
+                                format!("two claims have the id `{id}`"),
+                                "give each claim its own id",
+                            ));
+                        }
+                        claims.push(ClaimFacts {
+                            id,
+                            date,
+                            attributes: attrs,
+                        });
+                    }
+                }
+            }
+            Some(_) => problems.push(FactProblem::error(
+                "claims",
+                "`claims` must be a list",
+                "write \"claims\": [ {...}, {...} ]",
+            )),
+        }
+        match kind {
+            Some(kind) if !problems.iter().any(FactProblem::is_error) => Ok((
+                Facts {
+                    kind,
+                    id,
+                    attributes: attrs,
+                    claims,
+                },
+                problems,
+            )),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// Facts bound to one program's slots.
+#[derive(Clone, Debug, Default)]
+pub struct Bound {
+    /// Subject input values by slot (`None`: not given).
+    pub subject: Vec<Option<Value>>,
+    /// Claims sorted by date, then id.
+    pub claims: Vec<BoundClaim>,
+    /// Texts given in the facts; a [`Value::Text`] at or past the program's own texts
+    /// indexes this list.
+    pub texts: Vec<String>,
+}
+
+/// One claim bound to a program's claim slots.
+#[derive(Clone, Debug)]
+pub struct BoundClaim {
+    /// Its id.
+    pub id: String,
+    /// Its event date.
+    pub date: NaiveDate,
+    /// Claim input values by slot.
+    pub values: Vec<Option<Value>>,
+}
+
+/// Where an input is declared, as `line N` of the policy.
+fn declared_at(program: &Program, input: &InputDef) -> String {
+    let (line, _) = line_col(&program.source, input.span.start);
+    format!("{} line {line}", program.header.document)
+}
+
+fn describe_flavor(program: &Program, input: &InputDef) -> String {
+    match input.flavor {
+        Flavor::Money => "money (an amount in 元, e.g. \"600万元\" or 6000000)".to_string(),
+        Flavor::Percent => "a percentage (e.g. \"15%\" or 0.15)".to_string(),
+        Flavor::Number => "a number".to_string(),
+        Flavor::Count => "a whole number of at least 0".to_string(),
+        Flavor::Quantity => format!("a quantity in {} (e.g. \"500{}\")", input.unit, input.unit),
+        Flavor::Bool => "true or false".to_string(),
+        Flavor::Date => "a date such as \"2024-03-01\"".to_string(),
+        Flavor::Text => "a text".to_string(),
+        Flavor::Enum => {
+            let variants = input
+                .enum_id
+                .and_then(|e| program.enums.get(e as usize))
+                .map(|e| e.variants.join(", "))
+                .unwrap_or_default();
+            format!("one of: {variants}")
+        }
+    }
+}
+
+fn show_found(v: &FactValue) -> String {
+    match v {
+        FactValue::Number(n) => n.clone(),
+        FactValue::Text(t) => format!("\"{t}\""),
+        FactValue::Bool(b) => b.to_string(),
+        FactValue::Null => "null".to_string(),
+    }
+}
+
+/// Reads a number written as JSON or as staff write it (`600万元`, `1,000元`, `15%`, `500亩`).
+/// Returns the value in base units and the unit written (if any) and whether it had `%`.
+fn number_text(text: &str) -> Option<(Decimal, Option<Unit>, bool)> {
+    let t = text.trim();
+    if let Ok(d) = Decimal::from_str_exact(t) {
+        return Some((d, None, false));
+    }
+    // Scientific notation from other programs (1e3); exact for the digits given.
+    if t.contains(['e', 'E']) && !t.contains(|c: char| c.is_alphabetic() && c != 'e' && c != 'E') {
+        return Decimal::from_scientific(t).ok().map(|d| (d, None, false));
+    }
+    let parsed = crate::syntax::parse(&format!("let x = {t}"));
+    if !parsed.is_ok() {
+        return None;
+    }
+    match parsed.file.items.first() {
+        Some(crate::ast::Item::Let(l)) => match &l.node.value.node {
+            crate::ast::ExprKind::Number(lit) => Some((
+                lit.value,
+                (!lit.unit.is_none()).then(|| lit.unit.clone()),
+                lit.percent,
+            )),
+            crate::ast::ExprKind::Unary(crate::ast::UnaryOp::Neg, inner) => match &inner.node {
+                crate::ast::ExprKind::Number(lit) => Some((
+                    -lit.value,
+                    (!lit.unit.is_none()).then(|| lit.unit.clone()),
+                    lit.percent,
+                )),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Reads one fact against its declaration.
+fn read_value(
+    program: &Program,
+    input: &InputDef,
+    v: &FactValue,
+    texts: &mut Vec<String>,
+) -> Result<Option<Value>, String> {
+    let number = |v: &FactValue| -> Option<(Decimal, Option<Unit>, bool)> {
+        match v {
+            FactValue::Number(n) => number_text(n),
+            FactValue::Text(t) => number_text(t),
+            _ => None,
+        }
+    };
+    Ok(Some(match (input.flavor, v) {
+        (_, FactValue::Null) => return Ok(None),
+        (Flavor::Money, v) => match number(v) {
+            Some((d, None, false)) => Value::Num(d),
+            Some((d, Some(u), false)) if u.is_money() => Value::Num(d),
+            _ => return Err(String::new()),
+        },
+        (Flavor::Percent, v) => match number(v) {
+            Some((d, None, _)) => Value::Num(d),
+            _ => return Err(String::new()),
+        },
+        (Flavor::Number, v) => match number(v) {
+            Some((d, None, _)) => Value::Num(d),
+            _ => return Err(String::new()),
+        },
+        (Flavor::Count, v) => match number(v) {
+            Some((d, None, false)) if d.fract().is_zero() && !d.is_sign_negative() => {
+                Value::Num(d.normalize())
+            }
+            _ => return Err(String::new()),
+        },
+        (Flavor::Quantity, v) => match number(v) {
+            Some((d, None, false)) => Value::Num(d),
+            Some((d, Some(u), false)) if u == input.unit => Value::Num(d),
+            _ => return Err(String::new()),
+        },
+        (Flavor::Bool, FactValue::Bool(b)) => Value::Bool(*b),
+        (Flavor::Bool, FactValue::Text(t)) => match t.trim() {
+            "true" | "是" => Value::Bool(true),
+            "false" | "否" => Value::Bool(false),
+            _ => return Err(String::new()),
+        },
+        (Flavor::Date, FactValue::Text(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
+        {
+            Ok(d) => Value::Date(d),
+            Err(_) => return Err(String::new()),
+        },
+        (Flavor::Text, FactValue::Text(t)) => {
+            texts.push(t.clone());
+            Value::Text((program.texts.len() + texts.len() - 1) as u32)
+        }
+        (Flavor::Enum, FactValue::Text(t)) => {
+            let e = input.enum_id.and_then(|e| program.enums.get(e as usize));
+            match e.and_then(|e| e.variants.iter().position(|x| x == t.trim())) {
+                Some(i) => Value::Enum(i as u16),
+                None => {
+                    let hint =
+                        e.and_then(|e| closest(t.trim(), e.variants.iter().map(String::as_str)));
+                    return Err(hint
+                        .map(|h| format!("did you mean \"{h}\"? "))
+                        .unwrap_or_default());
+                }
+            }
+        }
+        _ => return Err(String::new()),
+    }))
+}
+
+fn bind_attributes(
+    program: &Program,
+    inputs: &[InputDef],
+    attrs: &BTreeMap<String, FactValue>,
+    path: &str,
+    out: &mut Vec<Option<Value>>,
+    texts: &mut Vec<String>,
+    problems: &mut Vec<FactProblem>,
+) {
+    for (slot, input) in inputs.iter().enumerate() {
+        let Some(v) = attrs.get(&input.name) else {
+            continue;
+        };
+        match read_value(program, input, v, texts) {
+            Ok(value) => out[slot] = value,
+            Err(hint) => problems.push(FactProblem::error(
+                format!("{path}.{}", input.name),
+                format!(
+                    "`{}` must be {}, but the facts give {}",
+                    input.name,
+                    describe_flavor(program, input),
+                    show_found(v)
+                ),
+                format!(
+                    "{hint}the policy declares it at {}",
+                    declared_at(program, input)
+                ),
+            )),
+        }
+    }
+}
+
+/// Binds facts to the slots of `program`, reporting values that do not fit their declaration.
+pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>> {
+    let mut problems = Vec::new();
+    let mut bound = Bound {
+        subject: vec![None; program.subject_inputs.len()],
+        claims: Vec::with_capacity(facts.claims.len()),
+        texts: Vec::new(),
+    };
+    bind_attributes(
+        program,
+        &program.subject_inputs,
+        &facts.attributes,
+        "attributes",
+        &mut bound.subject,
+        &mut bound.texts,
+        &mut problems,
+    );
+    for (i, c) in facts.claims.iter().enumerate() {
+        let mut values = vec![None; program.claim_inputs.len()];
+        bind_attributes(
+            program,
+            &program.claim_inputs,
+            &c.attributes,
+            &format!("claims[{i}].attributes"),
+            &mut values,
+            &mut bound.texts,
+            &mut problems,
+        );
+        bound.claims.push(BoundClaim {
+            id: c.id.clone(),
+            date: c.date,
+            values,
+        });
+    }
+    bound
+        .claims
+        .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    if problems.is_empty() {
+        Ok(bound)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.
+pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProblem> {
+    let mut out = Vec::new();
+    let known_subject = |name: &str| {
+        programs
+            .iter()
+            .any(|p| p.subject_inputs.iter().any(|i| i.name == name))
+    };
+    let known_claim = |name: &str| {
+        programs
+            .iter()
+            .any(|p| p.claim_inputs.iter().any(|i| i.name == name))
+    };
+    let all_subject: Vec<&str> = programs
+        .iter()
+        .flat_map(|p| p.subject_inputs.iter().map(|i| i.name.as_str()))
+        .collect();
+    let all_claim: Vec<&str> = programs
+        .iter()
+        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.as_str()))
+        .collect();
+    let hint = |name: &str, all: &[&str]| match closest(name, all.iter().copied()) {
+        Some(h) => format!("did you mean `{h}`? Otherwise remove it"),
+        None => "remove it, or check the policy's inputs with `pol check`".to_string(),
+    };
+    for name in facts.attributes.keys() {
+        if !known_subject(name) {
+            out.push(FactProblem::warning(
+                format!("attributes.{name}"),
+                format!("no policy uses the attribute `{name}`; it is ignored"),
+                hint(name, &all_subject),
+            ));
+        }
+    }
+    for (i, c) in facts.claims.iter().enumerate() {
+        for name in c.attributes.keys() {
+            if !known_claim(name) {
+                out.push(FactProblem::warning(
+                    format!("claims[{i}].attributes.{name}"),
+                    format!("no policy uses the claim attribute `{name}`; it is ignored"),
+                    hint(name, &all_claim),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Reads a setting (`--set name=value`) for a parameter shown as `show`.
+pub fn parse_setting(text: &str, flavor: Flavor) -> Option<Value> {
+    match flavor {
+        Flavor::Bool => match text.trim() {
+            "true" | "是" => Some(Value::Bool(true)),
+            "false" | "否" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        Flavor::Date => NaiveDate::from_str(text.trim()).ok().map(Value::Date),
+        Flavor::Money => match number_text(text)? {
+            (d, None, false) => Some(Value::Num(d)),
+            (d, Some(u), false) if u.is_money() => Some(Value::Num(d)),
+            _ => None,
+        },
+        Flavor::Percent | Flavor::Number | Flavor::Count | Flavor::Quantity => {
+            match number_text(text)? {
+                (d, None, _) => Some(Value::Num(d)),
+                (d, Some(_), false) if flavor == Flavor::Quantity => Some(Value::Num(d)),
+                _ => None,
+            }
+        }
+        Flavor::Text | Flavor::Enum => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_staff_and_programs_write_them() {
+        assert_eq!(number_text("600万元").unwrap().0, Decimal::from(6_000_000));
+        assert_eq!(number_text("6000000").unwrap().0, Decimal::from(6_000_000));
+        assert_eq!(number_text("1,000元").unwrap().0, Decimal::from(1000));
+        assert_eq!(number_text("0.1").unwrap().0, Decimal::new(1, 1));
+        assert_eq!(
+            number_text("15%").unwrap(),
+            (Decimal::new(15, 2), None, true)
+        );
+        assert_eq!(number_text("-3元").unwrap().0, Decimal::from(-3));
+        assert_eq!(number_text("1e3").unwrap().0, Decimal::from(1000));
+        assert!(number_text("abc").is_none());
+        assert!(number_text("1e400").is_none());
+    }
+
+    #[test]
+    fn facts_json_shape_problems_are_all_reported() {
+        let err =
+            Facts::from_json(r#"{"kind": "firm", "attributes": [], "claims": [{"id": "a"}]}"#)
+                .unwrap_err();
+        let paths: Vec<&str> = err.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["kind", "id", "attributes", "claims[0].date"]);
+    }
+
+    #[test]
+    fn numbers_keep_their_exact_text() {
+        let (f, warnings) = Facts::from_json(r#"{"kind": "enterprise", "id": "1", "attributes": {"a": 0.1, "b": 12345678901234567890.123}}"#).unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(f.attributes["a"], FactValue::Number("0.1".into()));
+        assert_eq!(
+            f.attributes["b"],
+            FactValue::Number("12345678901234567890.123".into())
+        );
+    }
+}

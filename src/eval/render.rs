@@ -1,0 +1,118 @@
+//! A decision as text for policy staff.
+//!
+//! Input: a [`Decision`]. Output: one heading line per clause result (citation, outcome,
+//! amount), the reason or the full explanation under it, and the totals per policy and payer.
+
+use std::fmt::Write;
+
+use super::decision::{Decision, Outcome, Step};
+use super::format;
+
+fn marker(step: &Step) -> &'static str {
+    match (step.kind, step.passed) {
+        (_, Some(true)) => "✓",
+        (_, Some(false)) => "✗",
+        ("condition", None) => "?",
+        ("award", _) | ("rounding", _) => "=",
+        _ => "·",
+    }
+}
+
+/// Renders `decision`; with `explain`, every step of every clause.
+pub fn human(decision: &Decision<'_>, explain: bool) -> String {
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = write_human(&mut out, decision, explain);
+    out
+}
+
+fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::Result {
+    writeln!(
+        out,
+        "{} {} on {}",
+        d.subject.kind.as_str(),
+        d.subject.id,
+        d.date
+    )?;
+    for w in &d.warnings {
+        writeln!(out, "warning: {} ({})", w.message, w.help)?;
+    }
+    if d.clauses.is_empty() {
+        writeln!(
+            out,
+            "\nno clause of these policies applies to a subject of this kind"
+        )?;
+    }
+    for c in &d.clauses {
+        let departments = if c.citation.departments.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", c.citation.departments.join("、"))
+        };
+        let claim = c
+            .claim
+            .as_ref()
+            .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
+        let amount = match (c.outcome, c.paid, c.upper_bound) {
+            (Outcome::Awarded, Some(p), _) => format!("{} ({})", format::amount(p), amount_wan(p)),
+            (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "\n{}{claim} ({} {}{departments})\n  {}{}{}",
+            c.clause,
+            c.citation.document,
+            c.citation.article,
+            c.outcome.words(),
+            if amount.is_empty() { "" } else { ": " },
+            amount
+        )?;
+        if explain {
+            for s in &c.trace {
+                writeln!(out, "    {} {}", marker(s), s.text)?;
+            }
+        } else {
+            if let Some(r) = &c.reason {
+                writeln!(out, "    {r}")?;
+            }
+            for a in &c.adjustments {
+                writeln!(out, "    {}", a.detail)?;
+            }
+        }
+        if !c.needs.is_empty() {
+            writeln!(out, "    waits for: {}", c.needs.join(", "))?;
+        }
+    }
+    writeln!(
+        out,
+        "\ntotal paid: {} ({})",
+        format::amount(d.totals.paid),
+        amount_wan(d.totals.paid)
+    )?;
+    for p in &d.totals.per_policy {
+        write!(out, "  {}: {}", p.policy, format::amount(p.paid))?;
+        if p.undetermined > 0 {
+            write!(
+                out,
+                "; {} undetermined (up to {} more where a bound is known)",
+                p.undetermined,
+                format::yuan(p.undetermined_upper_bound)
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for s in &d.totals.per_payer {
+        writeln!(out, "  {}: {}", s.payer, format::amount(s.amount))?;
+    }
+    Ok(())
+}
+
+fn amount_wan(a: super::decision::Amount) -> String {
+    match a {
+        super::decision::Amount::Exact(d) => format::wan(d),
+        super::decision::Amount::Range { min, max } => {
+            format!("{} – {}", format::wan(min), format::wan(max))
+        }
+    }
+}

@@ -1,0 +1,989 @@
+//! One subject through every clause of a policy set, in the documented order.
+//!
+//! Input: the policy set, the subject's facts bound to each program, the evaluation date and
+//! settings. Output: a [`Decision`]. Guarantee: the order of the README's "Order of evaluation":
+//! claims in event-date order (ties by claim id); per instance window -> condition -> award ->
+//! per-claim caps -> rounding; then per-subject caps (running totals), non-cumulation by matter
+//! (highest kept), yearly limits (running totals, the cut shown) and the payer split, whose
+//! shares add up exactly to the award.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::decision::*;
+use super::explain::{self, conjuncts, lets_used, source, stop_words};
+use super::expr::{Cache, Env};
+use super::facts::Bound;
+use super::format;
+use super::value::{Need, Stop, Value};
+use super::Evaluator;
+use crate::ast::{RoundingMode, SameMatter};
+use crate::compile::{
+    AwardDef, BoundDef, ClauseDef, Expr, ExprKind, Kind, LimitUse, ParamValues, Program,
+};
+
+/// What a cap or limit counts per, for one subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Scope {
+    /// Per claim: applied at once, like a cap.
+    Claim,
+    /// Per subject: a running total.
+    Subject,
+    /// For another kind of subject: does not apply.
+    Other,
+}
+
+fn scope(per: Kind, subject: Kind) -> Scope {
+    if per == Kind::Project {
+        Scope::Claim
+    } else if per == subject {
+        Scope::Subject
+    } else {
+        Scope::Other
+    }
+}
+
+/// The key of a running total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Counter {
+    /// A clause's per-subject cap `k`.
+    Cap {
+        pi: usize,
+        ci: usize,
+        k: usize,
+        year: Option<i32>,
+    },
+    /// A shared limit.
+    Shared {
+        pi: usize,
+        li: usize,
+        year: Option<i32>,
+    },
+    /// A clause's own limit `k`.
+    Own {
+        pi: usize,
+        ci: usize,
+        k: usize,
+        year: Option<i32>,
+    },
+}
+
+/// One clause for the subject or one claim, while the decision is being made.
+struct Instance {
+    pi: usize,
+    ci: usize,
+    claim: Option<usize>,
+    date: NaiveDate,
+    outcome: Outcome,
+    reason: Option<String>,
+    assessed: Option<Amount>,
+    paid: Option<Amount>,
+    upper: Option<Decimal>,
+    needs: Vec<String>,
+    adjustments: Vec<Adjustment>,
+    trace: Vec<Step>,
+    /// Running-total bounds evaluated for this instance: counter and amount.
+    counters: Vec<(Counter, Decimal, &'static str, String)>,
+}
+
+fn step(
+    kind: &'static str,
+    text: String,
+    passed: Option<bool>,
+    span: Option<crate::ast::Span>,
+) -> Step {
+    Step {
+        kind,
+        text,
+        passed,
+        span: span.map(Into::into),
+    }
+}
+
+/// Parameter values at `date`: fixed, dated, or from the settings.
+fn params_at(program: &Program, settings: &[Option<Value>], date: NaiveDate) -> Vec<Option<Value>> {
+    program
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match &p.values {
+            ParamValues::Fixed(v) => Some(*v),
+            ParamValues::Dated(list) => {
+                list.iter().rev().find(|(d, _)| *d <= date).map(|(_, v)| *v)
+            }
+            ParamValues::Unspecified => settings.get(i).copied().flatten(),
+        })
+        .collect()
+}
+
+/// Rounds `d` to a multiple of `step`.
+pub fn round(d: Decimal, step: Decimal, mode: RoundingMode) -> Option<Decimal> {
+    let strategy = match mode {
+        RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+        RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
+        RoundingMode::Down => RoundingStrategy::ToZero,
+        RoundingMode::Up => RoundingStrategy::AwayFromZero,
+    };
+    if step == Decimal::new(1, 2) {
+        let mut r = d.round_dp_with_strategy(2, strategy);
+        r.rescale(2);
+        return Some(r);
+    }
+    let units = d.checked_div(step)?.round_dp_with_strategy(0, strategy);
+    units.checked_mul(step)
+}
+
+/// Splits `amount` among payers: each but the last gets its share rounded half up to 0.01 元,
+/// the last gets the rest.
+pub fn split(amount: Decimal, shares: &[(String, Decimal)]) -> Vec<Decimal> {
+    let mut out = Vec::with_capacity(shares.len());
+    let mut given = Decimal::ZERO;
+    for (i, (_, frac)) in shares.iter().enumerate() {
+        if i + 1 == shares.len() {
+            out.push(amount - given);
+        } else {
+            let part =
+                (amount * frac).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            given += part;
+            out.push(part);
+        }
+    }
+    out
+}
+
+/// Names of the inputs and parameters an undetermined clause is missing.
+fn missing(
+    program: &Program,
+    bound: &Bound,
+    claim: Option<usize>,
+    params: &[Option<Value>],
+    roots: &[&Expr],
+    clause: &ClauseDef,
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut stack: Vec<&Expr> = roots.to_vec();
+    let mut seen_lets: Vec<(bool, u32)> = Vec::new();
+    while let Some(e) = stack.pop() {
+        let need = match &e.kind {
+            ExprKind::Subject(i) if bound.subject.get(*i as usize).copied().flatten().is_none() => {
+                Some(Need::Subject(*i))
+            }
+            ExprKind::Claim(i)
+                if claim
+                    .and_then(|c| bound.claims.get(c))
+                    .and_then(|c| c.values.get(*i as usize).copied().flatten())
+                    .is_none() =>
+            {
+                Some(Need::Claim(*i))
+            }
+            ExprKind::Param(i) if params.get(*i as usize).copied().flatten().is_none() => {
+                Some(Need::Param(*i))
+            }
+            ExprKind::Let(i) | ExprKind::Local(i) => {
+                let key = (matches!(e.kind, ExprKind::Local(_)), *i);
+                if !seen_lets.contains(&key) {
+                    seen_lets.push(key);
+                    let def = if key.0 {
+                        clause.locals.get(*i as usize)
+                    } else {
+                        program.lets.get(*i as usize)
+                    };
+                    if let Some(def) = def {
+                        stack.push(&def.expr);
+                    }
+                }
+                None
+            }
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => {
+                stack.push(x);
+                None
+            }
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Cmp(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Implies(a, b) => {
+                stack.push(b);
+                stack.push(a);
+                None
+            }
+            ExprKind::Min(v) | ExprKind::Max(v) => {
+                stack.extend(v.iter());
+                None
+            }
+            ExprKind::Table(k, rows) => {
+                stack.push(k);
+                stack.extend(rows.iter());
+                None
+            }
+            ExprKind::Bracket(v, arms) => {
+                stack.push(v);
+                stack.extend(arms.iter().map(|a| &a.value));
+                None
+            }
+            _ => None,
+        };
+        if let Some(n) = need {
+            let name = match n {
+                Need::Param(_) => format!("parameter {}", explain::need_name(program, n)),
+                _ => explain::need_name(program, n),
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+impl<'p> Evaluator<'p> {
+    /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
+    /// caps, rounding), and the running-total bounds it will be counted against.
+    fn instance(
+        &self,
+        pi: usize,
+        ci: usize,
+        claim: Option<usize>,
+        date: NaiveDate,
+        kind: Kind,
+        bound: &Bound,
+        cache: &mut [Cache],
+    ) -> Instance {
+        let program = &self.set.programs[pi];
+        let clause = &program.clauses[ci];
+        let mut inst = Instance {
+            pi,
+            ci,
+            claim,
+            date,
+            outcome: Outcome::NotInForce,
+            reason: None,
+            assessed: None,
+            paid: None,
+            upper: None,
+            needs: Vec::new(),
+            adjustments: Vec::new(),
+            trace: Vec::new(),
+            counters: Vec::new(),
+        };
+        let (start, end) = clause.window;
+        let in_force = start <= date && date <= end;
+        if self.explain {
+            let verdict = if in_force { "within" } else { "outside" };
+            inst.trace.push(step(
+                "window",
+                format!("{date} is {verdict} the window {start} to {end}"),
+                Some(in_force),
+                None,
+            ));
+        }
+        if !in_force {
+            inst.reason = Some(format!("{date} is outside the window {start} to {end}"));
+            return inst;
+        }
+        let params = params_at(program, &self.settings[pi], date);
+        let mut locals: Vec<Cache> = vec![None; clause.locals.len()];
+        let mut env = Env {
+            program,
+            bound,
+            claim: claim.and_then(|c| bound.claims.get(c)),
+            params: &params,
+            lets: cache,
+            clause: Some(clause),
+            locals: &mut locals,
+        };
+        let mut roots: Vec<&Expr> = clause.when.iter().collect();
+        match &clause.award {
+            AwardDef::Amount(e) => roots.push(e),
+            AwardDef::Rate { rate, base } => roots.extend([rate, base]),
+            AwardDef::UpTo { max, assessed } => {
+                roots.push(max);
+                roots.extend(assessed.iter());
+            }
+            AwardDef::Match { base, .. } => roots.push(base),
+        }
+        if self.explain {
+            for (local, i) in lets_used(program, &clause.locals, &roots) {
+                let def = if local {
+                    &clause.locals[i]
+                } else {
+                    &program.lets[i]
+                };
+                let value = match env.eval(&def.expr) {
+                    Ok(v) => env.show_value(def.expr.show, v),
+                    Err(stop) => format!("unknown ({})", stop_words(program, stop)),
+                };
+                inst.trace.push(step(
+                    "value",
+                    format!(
+                        "{} = {} = {value}",
+                        def.name,
+                        source(program, def.expr.span)
+                    ),
+                    None,
+                    Some(def.span),
+                ));
+            }
+        }
+        let condition = match &clause.when {
+            Some(w) => env.eval_bool(w),
+            None => Ok(true),
+        };
+        if self.explain {
+            if let Some(w) = &clause.when {
+                for c in conjuncts(w) {
+                    let (passed, text) = env.describe(c);
+                    inst.trace
+                        .push(step("condition", text, passed, Some(c.span)));
+                }
+            }
+        }
+        match condition {
+            Ok(false) => {
+                inst.outcome = Outcome::NotEligible;
+                if self.reasons {
+                    if let Some(w) = &clause.when {
+                        let failed = conjuncts(w)
+                            .into_iter()
+                            .find(|c| env.eval_bool(c) == Ok(false));
+                        inst.reason =
+                            failed.map(|c| format!("{} does not hold", env.describe(c).1));
+                    }
+                }
+                return inst;
+            }
+            Err(stop @ Stop::Fault(..)) => {
+                inst.outcome = Outcome::CannotEvaluate;
+                inst.reason = Some(stop_words(program, stop));
+                return inst;
+            }
+            _ => {}
+        }
+        let award = self.award(&mut env, clause, &mut inst.trace);
+        // Per-claim caps and limits apply at once; per-subject ones are counted later.
+        let mut claim_caps: Vec<(Decimal, String)> = Vec::new();
+        let mut bounds: Vec<(&BoundDef, Counter, &'static str)> = Vec::new();
+        for (k, cap) in clause.caps.iter().enumerate() {
+            let year = cap.per_year.then(|| date.year());
+            bounds.push((cap, Counter::Cap { pi, ci, k, year }, "cap"));
+        }
+        for (k, l) in clause.limits.iter().enumerate() {
+            let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
+            match l {
+                LimitUse::Shared(li) => {
+                    if let Some(def) = program.limits.get(*li as usize) {
+                        bounds.push((
+                            &def.bound,
+                            Counter::Shared {
+                                pi,
+                                li: *li as usize,
+                                year: year_of(&def.bound),
+                            },
+                            "limit",
+                        ));
+                    }
+                }
+                LimitUse::Own(b) => bounds.push((
+                    b,
+                    Counter::Own {
+                        pi,
+                        ci,
+                        k,
+                        year: year_of(b),
+                    },
+                    "limit",
+                )),
+            }
+        }
+        let mut bound_stop: Option<Stop> = None;
+        for (b, counter, what) in bounds {
+            let sc = scope(b.per, kind);
+            if sc == Scope::Other {
+                continue;
+            }
+            let text = format!(
+                "{what} {} per {}{}",
+                source(program, b.amount.span),
+                b.per.as_str(),
+                if b.per_year { " per year" } else { "" }
+            );
+            match env.eval_num(&b.amount) {
+                Ok(v) if sc == Scope::Claim => claim_caps.push((v, text)),
+                Ok(v) => inst.counters.push((counter, v, what, text)),
+                Err(stop) => bound_stop = bound_stop.or(Some(stop)),
+            }
+        }
+        let cap_bound = claim_caps
+            .iter()
+            .map(|(v, _)| *v)
+            .chain(inst.counters.iter().map(|(_, v, _, _)| *v))
+            .min();
+        let mut amount = match award {
+            Ok(a) => a,
+            Err(stop @ Stop::Needs(_)) => {
+                inst.outcome = Outcome::Undetermined;
+                inst.upper = cap_bound;
+                inst.needs = missing(program, bound, claim, &params, &roots, clause);
+                inst.reason = Some(stop_words(program, stop));
+                return inst;
+            }
+            Err(stop) => {
+                inst.outcome = Outcome::CannotEvaluate;
+                inst.reason = Some(stop_words(program, stop));
+                return inst;
+            }
+        };
+        for (cap, text) in &claim_caps {
+            let capped = amount.map(|d| d.min(*cap));
+            if self.explain {
+                let what = if capped == amount {
+                    "not reached"
+                } else {
+                    "applied"
+                };
+                inst.trace.push(step(
+                    "cap",
+                    format!(
+                        "{text}: {what} ({} -> {})",
+                        format::amount(amount),
+                        format::amount(capped)
+                    ),
+                    None,
+                    None,
+                ));
+            }
+            amount = capped;
+        }
+        let header = &program.header;
+        let mut rounding_failed = false;
+        let rounded = amount.map(|d| {
+            round(d, header.rounding_step, header.rounding_mode).unwrap_or_else(|| {
+                rounding_failed = true;
+                d
+            })
+        });
+        if rounding_failed {
+            inst.outcome = Outcome::CannotEvaluate;
+            inst.reason = Some("the award cannot be rounded to the declared step".to_string());
+            return inst;
+        }
+        if self.explain {
+            let mode = match header.rounding_mode {
+                RoundingMode::HalfUp => "half up",
+                RoundingMode::HalfEven => "half even",
+                RoundingMode::Down => "down",
+                RoundingMode::Up => "up",
+            };
+            inst.trace.push(step(
+                "rounding",
+                format!(
+                    "rounded to {} {mode}: {} -> {}",
+                    format::money(header.rounding_step),
+                    format::amount(amount),
+                    format::amount(rounded)
+                ),
+                None,
+                None,
+            ));
+        }
+        if let Err(stop) = condition {
+            inst.outcome = Outcome::Undetermined;
+            inst.upper = Some(match cap_bound {
+                Some(c) => c.min(rounded.max()),
+                None => rounded.max(),
+            });
+            inst.needs = missing(program, bound, claim, &params, &roots, clause);
+            inst.reason = Some(stop_words(program, stop));
+            return inst;
+        }
+        if let Some(stop) = bound_stop {
+            inst.outcome = Outcome::Undetermined;
+            inst.upper = Some(rounded.max());
+            inst.needs = missing(program, bound, claim, &params, &roots, clause);
+            inst.reason = Some(stop_words(program, stop));
+            return inst;
+        }
+        inst.outcome = Outcome::Awarded;
+        inst.assessed = Some(rounded);
+        inst.paid = Some(rounded);
+        inst
+    }
+
+    /// The award before caps: exact, or a range for "up to" awards; never below zero.
+    fn award(
+        &self,
+        env: &mut Env<'_>,
+        clause: &ClauseDef,
+        trace: &mut Vec<Step>,
+    ) -> Result<Amount, Stop> {
+        let program = env.program;
+        let (amount, detail) = match &clause.award {
+            AwardDef::Amount(e) => {
+                let v = env.eval_num(e)?;
+                let detail = if self.explain {
+                    Some(format!(
+                        "{} = {}",
+                        source(program, e.span),
+                        format::money(v)
+                    ))
+                } else {
+                    None
+                };
+                (Amount::Exact(v), detail)
+            }
+            AwardDef::Rate { rate, base } => {
+                let r = env.eval_num(rate)?;
+                let b = env.eval_num(base)?;
+                let v = r.checked_mul(b).ok_or(Stop::Fault(
+                    super::value::Fault::Overflow,
+                    rate.span.to(base.span),
+                ))?;
+                let detail = if self.explain {
+                    Some(format!(
+                        "{} of {} = {}",
+                        env.quote(rate),
+                        env.quote(base),
+                        format::money(v)
+                    ))
+                } else {
+                    None
+                };
+                (Amount::Exact(v), detail)
+            }
+            AwardDef::UpTo { max, assessed } => {
+                let m = env.eval_num(max)?;
+                let assessed_value = match assessed {
+                    Some(a) => match env.eval_num(a) {
+                        Ok(v) => Some((v, a)),
+                        Err(Stop::Needs(_)) => None,
+                        Err(stop) => return Err(stop),
+                    },
+                    None => None,
+                };
+                match assessed_value {
+                    Some((v, a)) => {
+                        let paid = v.min(m);
+                        let detail = if self.explain {
+                            Some(format!(
+                                "assessed {}, at most {} = {}",
+                                env.quote(a),
+                                format::money(m),
+                                format::money(paid)
+                            ))
+                        } else {
+                            None
+                        };
+                        (Amount::Exact(paid), detail)
+                    }
+                    None => {
+                        let detail = if self.explain {
+                            Some(format!(
+                                "up to {}: anything from 0 to {}",
+                                format::money(m),
+                                format::money(m)
+                            ))
+                        } else {
+                            None
+                        };
+                        (Amount::between(Decimal::ZERO, m), detail)
+                    }
+                }
+            }
+            AwardDef::Match { num, den, base } => {
+                let b = env.eval_num(base)?;
+                let v = b
+                    .checked_mul(*num)
+                    .and_then(|x| x.checked_div(*den))
+                    .ok_or(Stop::Fault(super::value::Fault::Overflow, base.span))?;
+                let detail = if self.explain {
+                    Some(format!(
+                        "{}:{} of {} = {}",
+                        num.normalize(),
+                        den.normalize(),
+                        env.quote(base),
+                        format::money(v)
+                    ))
+                } else {
+                    None
+                };
+                (Amount::Exact(v), detail)
+            }
+        };
+        if let Some(d) = detail {
+            trace.push(step("award", d, None, None));
+        }
+        if amount.min() < Decimal::ZERO {
+            if self.explain {
+                trace.push(step(
+                    "award",
+                    format!(
+                        "{} is below zero; an award is never negative, so 0",
+                        format::amount(amount)
+                    ),
+                    None,
+                    None,
+                ));
+            }
+            return Ok(amount.map(|d| d.max(Decimal::ZERO)));
+        }
+        Ok(amount)
+    }
+
+    /// The decision for one subject whose facts are bound to each program.
+    pub(super) fn decide(&self, kind: Kind, id: &str, bound: &[Bound]) -> Decision<'p> {
+        let set = self.set;
+        // Instances in evaluation order: event date, then claim id, then policy and clause.
+        let mut order: Vec<(NaiveDate, &str, usize, usize, Option<usize>)> = Vec::new();
+        for (pi, program) in set.programs.iter().enumerate() {
+            for (ci, clause) in program.clauses.iter().enumerate() {
+                if !clause.subjects.contains(&kind) {
+                    continue;
+                }
+                if clause.per_claim {
+                    for (k, c) in bound[pi].claims.iter().enumerate() {
+                        order.push((c.date, c.id.as_str(), pi, ci, Some(k)));
+                    }
+                } else {
+                    order.push((self.date, "", pi, ci, None));
+                }
+            }
+        }
+        order.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+
+        // Subject-level lets are shared by the subject's clauses of one program; per-claim
+        // instances start from a fresh cache, as their lets may read the claim.
+        let mut subject_caches: Vec<Vec<Cache>> = set
+            .programs
+            .iter()
+            .map(|p| vec![None; p.lets.len()])
+            .collect();
+        let mut instances: Vec<Instance> = Vec::with_capacity(order.len());
+        for &(date, _, pi, ci, claim) in &order {
+            let inst = if claim.is_some() {
+                let mut cache = vec![None; set.programs[pi].lets.len()];
+                self.instance(pi, ci, claim, date, kind, &bound[pi], &mut cache)
+            } else {
+                self.instance(
+                    pi,
+                    ci,
+                    claim,
+                    date,
+                    kind,
+                    &bound[pi],
+                    &mut subject_caches[pi],
+                )
+            };
+            instances.push(inst);
+        }
+
+        self.apply_subject_caps(&mut instances);
+        self.apply_same_matter(&mut instances, bound);
+        self.apply_limits(&mut instances);
+        self.finish(kind, id, bound, instances)
+    }
+
+    /// Applies a running-total bound to `inst`; returns whether it cut the award.
+    fn count(
+        &self,
+        inst: &mut Instance,
+        used: &mut HashMap<Counter, (Decimal, Decimal)>,
+        counter: Counter,
+        limit: Decimal,
+        kind: &'static str,
+        text: &str,
+    ) {
+        let Some(paid) = inst.paid else { return };
+        let (lo_used, hi_used) = used.get(&counter).copied().unwrap_or_default();
+        let lo = paid.min().min((limit - lo_used).max(Decimal::ZERO));
+        let hi = paid.max().min((limit - hi_used).max(Decimal::ZERO));
+        let after = Amount::between(lo, hi);
+        used.insert(counter, (lo_used + lo, hi_used + hi));
+        let year = match counter {
+            Counter::Cap { year, .. }
+            | Counter::Shared { year, .. }
+            | Counter::Own { year, .. } => year,
+        };
+        let period = year.map_or(String::new(), |y| format!(" in {y}"));
+        if after != paid {
+            let detail = format!(
+                "{text}: {} already counted{period}, so {} is cut to {}",
+                format::amount(Amount::between(lo_used, hi_used)),
+                format::amount(paid),
+                format::amount(after)
+            );
+            if self.explain {
+                inst.trace
+                    .push(step("adjustment", detail.clone(), None, None));
+            }
+            inst.adjustments.push(Adjustment {
+                kind,
+                detail,
+                before: paid,
+                after,
+            });
+            inst.paid = Some(after);
+        } else if self.explain {
+            inst.trace.push(step(
+                kind_word(kind),
+                format!(
+                    "{text}: not reached ({} counted{period} before this award)",
+                    format::amount(Amount::between(lo_used, hi_used))
+                ),
+                None,
+                None,
+            ));
+        }
+    }
+
+    fn apply_subject_caps(&self, instances: &mut [Instance]) {
+        let mut used: HashMap<Counter, (Decimal, Decimal)> = HashMap::new();
+        for inst in instances
+            .iter_mut()
+            .filter(|i| i.outcome == Outcome::Awarded)
+        {
+            let caps: Vec<(Counter, Decimal, String)> = inst
+                .counters
+                .iter()
+                .filter(|(c, ..)| matches!(c, Counter::Cap { .. }))
+                .map(|(c, v, _, t)| (*c, *v, t.clone()))
+                .collect();
+            for (counter, limit, text) in caps {
+                self.count(inst, &mut used, counter, limit, "subject_cap", &text);
+            }
+        }
+    }
+
+    fn apply_same_matter(&self, instances: &mut [Instance], bound: &[Bound]) {
+        let set = self.set;
+        // (matter, claim id) -> index of the instance kept so far.
+        let mut kept: HashMap<(&str, &str), usize> = HashMap::new();
+        for i in 0..instances.len() {
+            let inst = &instances[i];
+            let program = &set.programs[inst.pi];
+            if inst.outcome != Outcome::Awarded || program.header.same_matter != SameMatter::Highest
+            {
+                continue;
+            }
+            let clause = &program.clauses[inst.ci];
+            let matter = program
+                .matters
+                .get(clause.matter as usize)
+                .map_or("", String::as_str);
+            let claim = inst
+                .claim
+                .and_then(|c| bound[inst.pi].claims.get(c))
+                .map_or("", |c| c.id.as_str());
+            let key = (matter, claim);
+            let paid = inst.paid.unwrap_or(Amount::ZERO);
+            match kept.get(&key).copied() {
+                None => {
+                    kept.insert(key, i);
+                }
+                Some(j) => {
+                    let other = instances[j].paid.unwrap_or(Amount::ZERO);
+                    let (winner, loser) = if (paid.max(), paid.min()) > (other.max(), other.min()) {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    kept.insert(key, winner);
+                    let w = &instances[winner];
+                    let wp = &set.programs[w.pi];
+                    let by = format!(
+                        "{} {} ({})",
+                        wp.header.document,
+                        wp.clauses[w.ci].name,
+                        format::amount(w.paid.unwrap_or(Amount::ZERO))
+                    );
+                    let l = &mut instances[loser];
+                    let before = l.paid.unwrap_or(Amount::ZERO);
+                    let detail = format!(
+                        "same matter \"{matter}\": only the highest award is paid, which is {by}"
+                    );
+                    if self.explain {
+                        l.trace.push(step("adjustment", detail.clone(), None, None));
+                    }
+                    l.adjustments.push(Adjustment {
+                        kind: "superseded",
+                        detail,
+                        before,
+                        after: Amount::ZERO,
+                    });
+                    l.outcome = Outcome::Superseded;
+                    l.paid = Some(Amount::ZERO);
+                }
+            }
+        }
+    }
+
+    fn apply_limits(&self, instances: &mut [Instance]) {
+        let mut used: HashMap<Counter, (Decimal, Decimal)> = HashMap::new();
+        for inst in instances
+            .iter_mut()
+            .filter(|i| i.outcome == Outcome::Awarded)
+        {
+            let limits: Vec<(Counter, Decimal, String)> = inst
+                .counters
+                .iter()
+                .filter(|(c, ..)| !matches!(c, Counter::Cap { .. }))
+                .map(|(c, v, _, t)| (*c, *v, t.clone()))
+                .collect();
+            for (counter, limit, text) in limits {
+                self.count(inst, &mut used, counter, limit, "limit", &text);
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        kind: Kind,
+        id: &str,
+        bound: &[Bound],
+        instances: Vec<Instance>,
+    ) -> Decision<'p> {
+        let set = self.set;
+        let mut per_policy: Vec<PolicyTotal<'p>> = set
+            .programs
+            .iter()
+            .map(|p| PolicyTotal {
+                policy: p.header.document.as_str(),
+                paid: Amount::ZERO,
+                undetermined_upper_bound: Decimal::ZERO,
+                undetermined: 0,
+            })
+            .collect();
+        let mut per_payer: Vec<Share<'p>> = Vec::new();
+        let mut total = Amount::ZERO;
+        let mut undetermined = 0;
+        let mut clauses = Vec::with_capacity(instances.len());
+        for mut inst in instances {
+            let program = &set.programs[inst.pi];
+            let clause = &program.clauses[inst.ci];
+            let mut funding = Vec::new();
+            if let (Outcome::Awarded, Some(paid)) = (inst.outcome, inst.paid) {
+                let lo = split(paid.min(), &program.header.funding);
+                let hi = split(paid.max(), &program.header.funding);
+                for (k, (payer, _)) in program.header.funding.iter().enumerate() {
+                    let share = Amount::between(lo[k], hi[k]);
+                    funding.push(Share {
+                        payer: payer.as_str(),
+                        amount: share,
+                    });
+                    match per_payer.iter_mut().find(|s| s.payer == payer) {
+                        Some(s) => s.amount = s.amount + share,
+                        None => per_payer.push(Share {
+                            payer: payer.as_str(),
+                            amount: share,
+                        }),
+                    }
+                }
+                if self.explain {
+                    let parts: Vec<String> = funding
+                        .iter()
+                        .map(|s| format!("{} {}", s.payer, format::amount(s.amount)))
+                        .collect();
+                    inst.trace
+                        .push(step("funding", parts.join(" / "), None, None));
+                }
+                per_policy[inst.pi].paid = per_policy[inst.pi].paid + paid;
+                total = total + paid;
+            }
+            if inst.outcome == Outcome::Undetermined {
+                undetermined += 1;
+                per_policy[inst.pi].undetermined += 1;
+                if let Some(u) = inst.upper {
+                    per_policy[inst.pi].undetermined_upper_bound += u;
+                }
+            }
+            clauses.push(ClauseResult {
+                policy: program.header.document.as_str(),
+                clause: clause.name.as_str(),
+                claim: inst
+                    .claim
+                    .and_then(|c| bound[inst.pi].claims.get(c))
+                    .map(|c| c.id.clone()),
+                event_date: inst.date,
+                citation: &set.citations[inst.pi][inst.ci],
+                outcome: inst.outcome,
+                reason: inst.reason,
+                assessed: inst.assessed,
+                paid: inst.paid,
+                upper_bound: inst.upper,
+                needs: inst.needs,
+                adjustments: inst.adjustments,
+                funding,
+                trace: inst.trace,
+            });
+        }
+        Decision {
+            subject: SubjectRef {
+                kind,
+                id: id.to_string(),
+            },
+            date: self.date,
+            clauses,
+            totals: Totals {
+                paid: total,
+                per_policy,
+                per_payer,
+                undetermined,
+            },
+            warnings: Vec::new(),
+        }
+    }
+}
+
+fn kind_word(kind: &'static str) -> &'static str {
+    match kind {
+        "subject_cap" => "cap",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn split_gives_the_remainder_to_the_last_payer() {
+        let halves = vec![("市".to_string(), d("0.5")), ("区".to_string(), d("0.5"))];
+        assert_eq!(
+            split(d("100000.01"), &halves),
+            vec![d("50000.01"), d("50000.00")]
+        );
+        let thirds = vec![
+            ("a".to_string(), d("0.3334")),
+            ("b".to_string(), d("0.3333")),
+            ("c".to_string(), d("0.3333")),
+        ];
+        let parts = split(d("100"), &thirds);
+        assert_eq!(parts.iter().sum::<Decimal>(), d("100"));
+    }
+
+    #[test]
+    fn rounding_modes() {
+        assert_eq!(
+            round(d("1.005"), d("0.01"), RoundingMode::HalfUp),
+            Some(d("1.01"))
+        );
+        assert_eq!(
+            round(d("1.005"), d("0.01"), RoundingMode::HalfEven),
+            Some(d("1.00"))
+        );
+        assert_eq!(
+            round(d("1234.5"), d("1"), RoundingMode::Down),
+            Some(d("1234"))
+        );
+        assert_eq!(
+            round(d("1234.1"), d("100"), RoundingMode::Up),
+            Some(d("1300"))
+        );
+    }
+}
