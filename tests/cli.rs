@@ -158,3 +158,159 @@ fn a_folder_is_searched_for_pol_files_in_order() {
     sorted.sort();
     assert_eq!(files, sorted);
 }
+
+fn pol_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const ELIGIBLE: &str = "tests/facts/article1-eligible.json";
+
+#[test]
+fn eval_prints_each_clause_with_its_outcome_and_the_totals() {
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    expect_file("eval-eligible.txt", &stdout(&o));
+}
+
+#[test]
+fn eval_explains_every_step() {
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--date",
+        "2024-05-01",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    expect_file("eval-eligible-explain.txt", &stdout(&o));
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        "tests/facts/article1-not-eligible.json",
+        "--date",
+        "2024-05-01",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "not eligible is a decision");
+    expect_file("eval-not-eligible-explain.txt", &stdout(&o));
+}
+
+#[test]
+fn eval_json_is_the_documented_decision() {
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["totals"]["paid"]["exact"], "100000.00");
+    assert_eq!(v["clauses"][0]["outcome"], "awarded");
+    assert_eq!(v["clauses"][0]["citation"]["article"], "第一条");
+    assert_eq!(v["clauses"][0]["funding"][0]["payer"], "市级财政");
+    assert_eq!(v["clauses"][0]["funding"][0]["amount"]["exact"], "50000.00");
+    assert_eq!(v["clauses"][1]["outcome"], "not_eligible");
+    expect_file("eval-eligible.json", &stdout(&o));
+}
+
+#[test]
+fn eval_reads_facts_from_stdin() {
+    let facts = std::fs::read_to_string(ELIGIBLE).unwrap();
+    let o = pol_stdin(
+        &["eval", "policies/", "--facts", "-", "--date", "2024-05-01"],
+        &facts,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("total paid: 100,000.00 元 (10万元)"));
+}
+
+#[test]
+fn eval_reports_every_bad_fact_and_exits_with_1() {
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        "tests/facts/bad-types.json",
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    expect_file("eval-bad-facts.stderr", &stderr(&o));
+    let o = pol_stdin(&["eval", "policies/", "--facts", "-"], "{not json");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the facts are not valid JSON"));
+}
+
+#[test]
+fn eval_rejects_bad_arguments() {
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--date",
+        "2024-02-30",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--set",
+        "一定比例",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("must be written NAME=VALUE"));
+    let o = pol(&[
+        "eval",
+        "policies/",
+        "--facts",
+        ELIGIBLE,
+        "--set",
+        "一定比例=10%",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no policy has a parameter `一定比例`"));
+    let o = pol(&["eval", "policies/", "--facts", "no-such.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = pol(&[
+        "eval",
+        "tests/ui/E0201-undefined-name.pol",
+        "--facts",
+        ELIGIBLE,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the policies have errors"));
+}

@@ -473,7 +473,7 @@ fn bind_attributes(
     inputs: &[InputDef],
     attrs: &BTreeMap<String, FactValue>,
     path: &str,
-    out: &mut Vec<Option<Value>>,
+    out: &mut [Option<Value>],
     texts: &mut Vec<String>,
     problems: &mut Vec<FactProblem>,
 ) {

@@ -70,6 +70,15 @@ enum Counter {
     },
 }
 
+/// Which clause, for which claim, on which date.
+#[derive(Clone, Copy, Debug)]
+struct At {
+    pi: usize,
+    ci: usize,
+    claim: Option<usize>,
+    date: NaiveDate,
+}
+
 /// One clause for the subject or one claim, while the decision is being made.
 struct Instance {
     pi: usize,
@@ -85,7 +94,7 @@ struct Instance {
     adjustments: Vec<Adjustment>,
     trace: Vec<Step>,
     /// Running-total bounds evaluated for this instance: counter and amount.
-    counters: Vec<(Counter, Decimal, &'static str, String)>,
+    counters: Vec<(Counter, Decimal)>,
 }
 
 fn step(
@@ -241,16 +250,13 @@ fn missing(
 impl<'p> Evaluator<'p> {
     /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
     /// caps, rounding), and the running-total bounds it will be counted against.
-    fn instance(
-        &self,
-        pi: usize,
-        ci: usize,
-        claim: Option<usize>,
-        date: NaiveDate,
-        kind: Kind,
-        bound: &Bound,
-        cache: &mut [Cache],
-    ) -> Instance {
+    fn instance(&self, at: At, kind: Kind, bound: &Bound, cache: &mut [Cache]) -> Instance {
+        let At {
+            pi,
+            ci,
+            claim,
+            date,
+        } = at;
         let program = &self.set.programs[pi];
         let clause = &program.clauses[ci];
         let mut inst = Instance {
@@ -294,18 +300,8 @@ impl<'p> Evaluator<'p> {
             clause: Some(clause),
             locals: &mut locals,
         };
-        let mut roots: Vec<&Expr> = clause.when.iter().collect();
-        match &clause.award {
-            AwardDef::Amount(e) => roots.push(e),
-            AwardDef::Rate { rate, base } => roots.extend([rate, base]),
-            AwardDef::UpTo { max, assessed } => {
-                roots.push(max);
-                roots.extend(assessed.iter());
-            }
-            AwardDef::Match { base, .. } => roots.push(base),
-        }
         if self.explain {
-            for (local, i) in lets_used(program, &clause.locals, &roots) {
+            for (local, i) in lets_used(program, &clause.locals, &roots(clause)) {
                 let def = if local {
                     &clause.locals[i]
                 } else {
@@ -363,29 +359,23 @@ impl<'p> Evaluator<'p> {
         }
         let award = self.award(&mut env, clause, &mut inst.trace);
         // Per-claim caps and limits apply at once; per-subject ones are counted later.
-        let mut claim_caps: Vec<(Decimal, String)> = Vec::new();
-        let mut bounds: Vec<(&BoundDef, Counter, &'static str)> = Vec::new();
-        for (k, cap) in clause.caps.iter().enumerate() {
-            let year = cap.per_year.then(|| date.year());
-            bounds.push((cap, Counter::Cap { pi, ci, k, year }, "cap"));
-        }
-        for (k, l) in clause.limits.iter().enumerate() {
-            let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
-            match l {
-                LimitUse::Shared(li) => {
-                    if let Some(def) = program.limits.get(*li as usize) {
-                        bounds.push((
-                            &def.bound,
-                            Counter::Shared {
-                                pi,
-                                li: *li as usize,
-                                year: year_of(&def.bound),
-                            },
-                            "limit",
-                        ));
-                    }
-                }
-                LimitUse::Own(b) => bounds.push((
+        let mut claim_caps: Vec<(Decimal, &BoundDef, &'static str)> = Vec::new();
+        let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
+        let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
+            let year = year_of(cap);
+            (cap, Counter::Cap { pi, ci, k, year }, "cap")
+        });
+        let limits = clause
+            .limits
+            .iter()
+            .enumerate()
+            .filter_map(|(k, l)| match l {
+                LimitUse::Shared(li) => program.limits.get(*li as usize).map(|def| {
+                    let li = *li as usize;
+                    let year = year_of(&def.bound);
+                    (&def.bound, Counter::Shared { pi, li, year }, "limit")
+                }),
+                LimitUse::Own(b) => Some((
                     b,
                     Counter::Own {
                         pi,
@@ -395,37 +385,30 @@ impl<'p> Evaluator<'p> {
                     },
                     "limit",
                 )),
-            }
-        }
+            });
         let mut bound_stop: Option<Stop> = None;
-        for (b, counter, what) in bounds {
+        for (b, counter, what) in caps.chain(limits) {
             let sc = scope(b.per, kind);
             if sc == Scope::Other {
                 continue;
             }
-            let text = format!(
-                "{what} {} per {}{}",
-                source(program, b.amount.span),
-                b.per.as_str(),
-                if b.per_year { " per year" } else { "" }
-            );
             match env.eval_num(&b.amount) {
-                Ok(v) if sc == Scope::Claim => claim_caps.push((v, text)),
-                Ok(v) => inst.counters.push((counter, v, what, text)),
+                Ok(v) if sc == Scope::Claim => claim_caps.push((v, b, what)),
+                Ok(v) => inst.counters.push((counter, v)),
                 Err(stop) => bound_stop = bound_stop.or(Some(stop)),
             }
         }
         let cap_bound = claim_caps
             .iter()
-            .map(|(v, _)| *v)
-            .chain(inst.counters.iter().map(|(_, v, _, _)| *v))
+            .map(|(v, ..)| *v)
+            .chain(inst.counters.iter().map(|(_, v)| *v))
             .min();
         let mut amount = match award {
             Ok(a) => a,
             Err(stop @ Stop::Needs(_)) => {
                 inst.outcome = Outcome::Undetermined;
                 inst.upper = cap_bound;
-                inst.needs = missing(program, bound, claim, &params, &roots, clause);
+                inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
                 inst.reason = Some(stop_words(program, stop));
                 return inst;
             }
@@ -435,9 +418,10 @@ impl<'p> Evaluator<'p> {
                 return inst;
             }
         };
-        for (cap, text) in &claim_caps {
+        for (cap, b, what) in &claim_caps {
             let capped = amount.map(|d| d.min(*cap));
             if self.explain {
+                let text = describe_bound(program, what, b);
                 let what = if capped == amount {
                     "not reached"
                 } else {
@@ -494,14 +478,14 @@ impl<'p> Evaluator<'p> {
                 Some(c) => c.min(rounded.max()),
                 None => rounded.max(),
             });
-            inst.needs = missing(program, bound, claim, &params, &roots, clause);
+            inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
             inst.reason = Some(stop_words(program, stop));
             return inst;
         }
         if let Some(stop) = bound_stop {
             inst.outcome = Outcome::Undetermined;
             inst.upper = Some(rounded.max());
-            inst.needs = missing(program, bound, claim, &params, &roots, clause);
+            inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
             inst.reason = Some(stop_words(program, stop));
             return inst;
         }
@@ -661,26 +645,24 @@ impl<'p> Evaluator<'p> {
             .collect();
         let mut instances: Vec<Instance> = Vec::with_capacity(order.len());
         for &(date, _, pi, ci, claim) in &order {
+            let at = At {
+                pi,
+                ci,
+                claim,
+                date,
+            };
             let inst = if claim.is_some() {
                 let mut cache = vec![None; set.programs[pi].lets.len()];
-                self.instance(pi, ci, claim, date, kind, &bound[pi], &mut cache)
+                self.instance(at, kind, &bound[pi], &mut cache)
             } else {
-                self.instance(
-                    pi,
-                    ci,
-                    claim,
-                    date,
-                    kind,
-                    &bound[pi],
-                    &mut subject_caches[pi],
-                )
+                self.instance(at, kind, &bound[pi], &mut subject_caches[pi])
             };
             instances.push(inst);
         }
 
-        self.apply_subject_caps(&mut instances);
+        self.apply_counters(&mut instances, true);
         self.apply_same_matter(&mut instances, bound);
-        self.apply_limits(&mut instances);
+        self.apply_counters(&mut instances, false);
         self.finish(kind, id, bound, instances)
     }
 
@@ -688,18 +670,28 @@ impl<'p> Evaluator<'p> {
     fn count(
         &self,
         inst: &mut Instance,
-        used: &mut HashMap<Counter, (Decimal, Decimal)>,
+        used: &mut Vec<(Counter, (Decimal, Decimal))>,
         counter: Counter,
         limit: Decimal,
         kind: &'static str,
-        text: &str,
     ) {
         let Some(paid) = inst.paid else { return };
-        let (lo_used, hi_used) = used.get(&counter).copied().unwrap_or_default();
+        let slot = match used.iter().position(|(c, _)| *c == counter) {
+            Some(i) => i,
+            None => {
+                used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
+                used.len() - 1
+            }
+        };
+        let (lo_used, hi_used) = used[slot].1;
         let lo = paid.min().min((limit - lo_used).max(Decimal::ZERO));
         let hi = paid.max().min((limit - hi_used).max(Decimal::ZERO));
         let after = Amount::between(lo, hi);
-        used.insert(counter, (lo_used + lo, hi_used + hi));
+        used[slot].1 = (lo_used + lo, hi_used + hi);
+        if after == paid && !self.explain {
+            return;
+        }
+        let text = self.counter_text(counter);
         let year = match counter {
             Counter::Cap { year, .. }
             | Counter::Shared { year, .. }
@@ -737,20 +729,39 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn apply_subject_caps(&self, instances: &mut [Instance]) {
-        let mut used: HashMap<Counter, (Decimal, Decimal)> = HashMap::new();
+    /// The words of the cap or limit behind a running total.
+    fn counter_text(&self, counter: Counter) -> String {
+        let programs = &self.set.programs;
+        let found = match counter {
+            Counter::Cap { pi, ci, k, .. } => {
+                programs[pi].clauses[ci].caps.get(k).map(|b| (pi, b, "cap"))
+            }
+            Counter::Shared { pi, li, .. } => {
+                programs[pi].limits.get(li).map(|l| (pi, &l.bound, "limit"))
+            }
+            Counter::Own { pi, ci, k, .. } => match programs[pi].clauses[ci].limits.get(k) {
+                Some(LimitUse::Own(b)) => Some((pi, b, "limit")),
+                _ => None,
+            },
+        };
+        found.map_or_else(String::new, |(pi, b, what)| {
+            describe_bound(&programs[pi], what, b)
+        })
+    }
+
+    /// Applies the running totals of one kind (`subject_cap` or `limit`) in instance order.
+    fn apply_counters(&self, instances: &mut [Instance], caps: bool) {
+        let mut used: Vec<(Counter, (Decimal, Decimal))> = Vec::new();
+        let kind = if caps { "subject_cap" } else { "limit" };
         for inst in instances
             .iter_mut()
             .filter(|i| i.outcome == Outcome::Awarded)
         {
-            let caps: Vec<(Counter, Decimal, String)> = inst
-                .counters
-                .iter()
-                .filter(|(c, ..)| matches!(c, Counter::Cap { .. }))
-                .map(|(c, v, _, t)| (*c, *v, t.clone()))
-                .collect();
-            for (counter, limit, text) in caps {
-                self.count(inst, &mut used, counter, limit, "subject_cap", &text);
+            for k in 0..inst.counters.len() {
+                let (counter, limit) = inst.counters[k];
+                if matches!(counter, Counter::Cap { .. }) == caps {
+                    self.count(inst, &mut used, counter, limit, kind);
+                }
             }
         }
     }
@@ -814,24 +825,6 @@ impl<'p> Evaluator<'p> {
                     l.outcome = Outcome::Superseded;
                     l.paid = Some(Amount::ZERO);
                 }
-            }
-        }
-    }
-
-    fn apply_limits(&self, instances: &mut [Instance]) {
-        let mut used: HashMap<Counter, (Decimal, Decimal)> = HashMap::new();
-        for inst in instances
-            .iter_mut()
-            .filter(|i| i.outcome == Outcome::Awarded)
-        {
-            let limits: Vec<(Counter, Decimal, String)> = inst
-                .counters
-                .iter()
-                .filter(|(c, ..)| !matches!(c, Counter::Cap { .. }))
-                .map(|(c, v, _, t)| (*c, *v, t.clone()))
-                .collect();
-            for (counter, limit, text) in limits {
-                self.count(inst, &mut used, counter, limit, "limit", &text);
             }
         }
     }
@@ -933,6 +926,31 @@ impl<'p> Evaluator<'p> {
             warnings: Vec::new(),
         }
     }
+}
+
+/// The expressions a clause evaluates: its condition and its award's parts.
+fn roots(clause: &ClauseDef) -> Vec<&Expr> {
+    let mut roots: Vec<&Expr> = clause.when.iter().collect();
+    match &clause.award {
+        AwardDef::Amount(e) => roots.push(e),
+        AwardDef::Rate { rate, base } => roots.extend([rate, base]),
+        AwardDef::UpTo { max, assessed } => {
+            roots.push(max);
+            roots.extend(assessed.iter());
+        }
+        AwardDef::Match { base, .. } => roots.push(base),
+    }
+    roots
+}
+
+/// `cap 10万元 per project`, `limit 每家每年 ... per institution per year`.
+fn describe_bound(program: &Program, what: &str, b: &BoundDef) -> String {
+    format!(
+        "{what} {} per {}{}",
+        source(program, b.amount.span),
+        b.per.as_str(),
+        if b.per_year { " per year" } else { "" }
+    )
 }
 
 fn kind_word(kind: &'static str) -> &'static str {
