@@ -314,3 +314,46 @@ fn eval_rejects_bad_arguments() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("the policies have errors"));
 }
+
+#[test]
+fn eval_settings_complete_open_parameters_and_set_wins_over_the_file() {
+    let args = [
+        "eval",
+        "tests/fixtures/every-construct.pol",
+        "--facts",
+        "tests/facts/every-construct.json",
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ];
+    let paid = |o: &Output| -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == "电商补助")
+            .unwrap()
+            .clone()
+    };
+    let open = pol(&args);
+    assert_eq!(open.status.code(), Some(0), "{}", stderr(&open));
+    let c = paid(&open);
+    assert_eq!(c["outcome"], "undetermined");
+    assert_eq!(c["upper_bound"], "3000000");
+    assert_eq!(c["needs"][0], "parameter 一定比例");
+    let mut with_file = args.to_vec();
+    with_file.extend(["--settings", "tests/facts/settings.json"]);
+    let c = paid(&pol(&with_file));
+    assert_eq!(
+        c["paid"]["exact"], "1000000",
+        "5% of 2000万元, rounded to 1元"
+    );
+    with_file.extend(["--set", "一定比例=20%"]);
+    let c = paid(&pol(&with_file));
+    assert_eq!(
+        c["paid"]["exact"], "3000000",
+        "20% capped at 300万元 per project"
+    );
+}

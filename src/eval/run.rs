@@ -435,7 +435,7 @@ impl<'p> Evaluator<'p> {
                         format::amount(capped)
                     ),
                     None,
-                    None,
+                    Some(b.amount.span),
                 ));
             }
             amount = capped;
@@ -460,13 +460,16 @@ impl<'p> Evaluator<'p> {
                 RoundingMode::Down => "down",
                 RoundingMode::Up => "up",
             };
+            let change = if rounded == amount {
+                format!("{} (unchanged)", format::amount(rounded))
+            } else {
+                format!("{} -> {}", format::amount(amount), format::amount(rounded))
+            };
             inst.trace.push(step(
                 "rounding",
                 format!(
-                    "rounded to {} {mode}: {} -> {}",
-                    format::money(header.rounding_step),
-                    format::amount(amount),
-                    format::amount(rounded)
+                    "rounded to {} {mode}: {change}",
+                    format::money(header.rounding_step)
                 ),
                 None,
                 None,
@@ -502,16 +505,11 @@ impl<'p> Evaluator<'p> {
         clause: &ClauseDef,
         trace: &mut Vec<Step>,
     ) -> Result<Amount, Stop> {
-        let program = env.program;
         let (amount, detail) = match &clause.award {
             AwardDef::Amount(e) => {
                 let v = env.eval_num(e)?;
                 let detail = if self.explain {
-                    Some(format!(
-                        "{} = {}",
-                        source(program, e.span),
-                        format::money(v)
-                    ))
+                    Some(describe_amount(env, e, v)?)
                 } else {
                     None
                 };
@@ -596,7 +594,12 @@ impl<'p> Evaluator<'p> {
             }
         };
         if let Some(d) = detail {
-            trace.push(step("award", d, None, None));
+            let span = roots(clause)
+                .iter()
+                .skip(usize::from(clause.when.is_some()))
+                .map(|e| e.span)
+                .reduce(|a, b| a.to(b));
+            trace.push(step("award", d, None, span));
         }
         if amount.min() < Decimal::ZERO {
             if self.explain {
@@ -691,7 +694,7 @@ impl<'p> Evaluator<'p> {
         if after == paid && !self.explain {
             return;
         }
-        let text = self.counter_text(counter);
+        let (text, span) = self.counter_text(counter);
         let year = match counter {
             Counter::Cap { year, .. }
             | Counter::Shared { year, .. }
@@ -707,7 +710,7 @@ impl<'p> Evaluator<'p> {
             );
             if self.explain {
                 inst.trace
-                    .push(step("adjustment", detail.clone(), None, None));
+                    .push(step("adjustment", detail.clone(), None, span));
             }
             inst.adjustments.push(Adjustment {
                 kind,
@@ -724,13 +727,13 @@ impl<'p> Evaluator<'p> {
                     format::amount(Amount::between(lo_used, hi_used))
                 ),
                 None,
-                None,
+                span,
             ));
         }
     }
 
-    /// The words of the cap or limit behind a running total.
-    fn counter_text(&self, counter: Counter) -> String {
+    /// The words of the cap or limit behind a running total, and where it is written.
+    fn counter_text(&self, counter: Counter) -> (String, Option<crate::ast::Span>) {
         let programs = &self.set.programs;
         let found = match counter {
             Counter::Cap { pi, ci, k, .. } => {
@@ -744,9 +747,10 @@ impl<'p> Evaluator<'p> {
                 _ => None,
             },
         };
-        found.map_or_else(String::new, |(pi, b, what)| {
-            describe_bound(&programs[pi], what, b)
-        })
+        found.map_or_else(
+            || (String::new(), None),
+            |(pi, b, what)| (describe_bound(&programs[pi], what, b), Some(b.amount.span)),
+        )
     }
 
     /// Applies the running totals of one kind (`subject_cap` or `limit`) in instance order.
@@ -925,6 +929,49 @@ impl<'p> Evaluator<'p> {
             },
             warnings: Vec::new(),
         }
+    }
+}
+
+/// An amount award in words: a fixed amount, the row of a table or bracket, or a formula.
+fn describe_amount(env: &mut Env<'_>, e: &Expr, v: Decimal) -> Result<String, Stop> {
+    Ok(match &e.kind {
+        ExprKind::Const(_) => format!("a fixed award of {}", format::money(v)),
+        ExprKind::Table(key, _) => format!("by {}: {}", env.quote(key), format::money(v)),
+        ExprKind::Bracket(value, arms) => {
+            let x = env.eval_num(value)?;
+            let row = arms.iter().find(|a| {
+                a.lower
+                    .is_none_or(|(t, inc)| if inc { x >= t } else { x > t })
+                    && a.upper
+                        .is_none_or(|(t, inc)| if inc { x <= t } else { x < t })
+            });
+            let row = row.map_or_else(String::new, |a| bracket_row(env, value.show, a));
+            format!(
+                "{} is in the row `{row}`: {}",
+                env.quote(value),
+                format::money(v)
+            )
+        }
+        _ => format!("{} = {}", source(env.program, e.span), format::money(v)),
+    })
+}
+
+/// A bracket row's bounds as written: `>= 100万元 and < 500万元`.
+fn bracket_row(env: &Env<'_>, show: crate::compile::Show, arm: &crate::compile::Arm) -> String {
+    let bound = |(t, inclusive): (Decimal, bool), lower: bool| {
+        let op = match (lower, inclusive) {
+            (true, true) => ">=",
+            (true, false) => ">",
+            (false, true) => "<=",
+            (false, false) => "<",
+        };
+        format!("{op} {}", env.show_value(show, Value::Num(t)))
+    };
+    match (arm.lower, arm.upper) {
+        (Some(l), Some(u)) => format!("{} and {}", bound(l, true), bound(u, false)),
+        (Some(l), None) => bound(l, true),
+        (None, Some(u)) => bound(u, false),
+        (None, None) => String::new(),
     }
 }
 

@@ -427,7 +427,12 @@ impl<'d> Lowerer<'d> {
         // Most precedence levels hold a single operand: step through them without building
         // anything.
         let mut p = p;
+        // A parenthesised operand keeps its brackets in its span, so quoting it reads right.
+        let mut outer: Option<Span> = None;
         loop {
+            if p.as_rule() == Rule::paren {
+                outer = Some(self.span(&p));
+            }
             let pass_through = match p.as_rule() {
                 Rule::expr | Rule::paren => true,
                 Rule::implication
@@ -449,6 +454,15 @@ impl<'d> Lowerer<'d> {
             }
             p = next(&mut p.into_inner());
         }
+        let (mut e, depth) = self.expr_level(p);
+        if let Some(outer) = outer {
+            e.span = outer;
+        }
+        (e, depth)
+    }
+
+    /// Lowers an expression rule that is not a pass-through level.
+    fn expr_level(&mut self, p: P<'_>) -> (Expr, usize) {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::expr | Rule::paren => self.expr_d(next(&mut p.into_inner())),
