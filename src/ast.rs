@@ -198,8 +198,8 @@ pub enum RoundingMode {
 /// `input KIND { fields }`: the facts one kind of subject or claim supplies.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputBlock {
-    /// The subject or claim kind, e.g. `enterprise` or `project`.
-    pub kind: Name,
+    /// The subject or claim kinds that supply these fields, e.g. `enterprise` or `project`.
+    pub kinds: Vec<Name>,
     /// Declared fields.
     pub fields: Vec<Node<Field>>,
 }
@@ -211,6 +211,8 @@ pub struct Field {
     pub name: Name,
     /// Its declared type.
     pub ty: Node<TypeExpr>,
+    /// The value used when the facts do not give one (`= false`).
+    pub default: Option<Expr>,
     /// An optional description for staff and schemas.
     pub doc: Option<Node<String>>,
 }

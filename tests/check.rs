@@ -332,3 +332,25 @@ fn compiled_form_uses_slots_not_names() {
     assert_eq!(p.params[3].values, ParamValues::Fixed(Value::Enum(1)));
     assert!(matches!(&p.params[4].values, ParamValues::Dated(v) if v.len() == 2));
 }
+
+#[test]
+fn input_defaults_must_be_values_of_the_declared_type() {
+    assert_eq!(
+        codes(&format!(
+            "{HEADER}input person {{ a: bool = false  b: money = 0元  c: enum {{ 甲, 乙 }} = 乙 }}"
+        )),
+        []
+    );
+    assert_eq!(
+        codes(&format!("{HEADER}input person {{ a: bool = 1元 }}")),
+        [Code::ValueTypeMismatch]
+    );
+    assert_eq!(
+        codes(&format!("{HEADER}input person {{ a: money = 研发费用 }}")),
+        [Code::ValueTypeMismatch]
+    );
+    assert_eq!(
+        codes(&format!("{HEADER}input person, project {{ a: money }}")),
+        [Code::UnknownSubject]
+    );
+}

@@ -596,3 +596,22 @@ fn clauses_for_other_kinds_of_subject_are_left_out() {
     let dec = run(&s, &enterprise(""), "2024-06-01");
     assert!(dec.clauses.is_empty());
 }
+
+#[test]
+fn input_defaults_stand_in_for_facts_not_given() {
+    let s = set("input enterprise, institution { 新认定: bool = false  级别: enum { 国家级, 省级, 无 } = 无 }\nclause c { source \"一\" subject enterprise, institution when 新认定 award by 级别 { 国家级: 2元, 省级: 1元, else: 0元 } }");
+    assert_eq!(
+        only(&run(&s, &enterprise(""), "2024-06-01")).0,
+        Outcome::NotEligible
+    );
+    let inst = facts(
+        r#"{"kind": "institution", "id": "I", "attributes": {"新认定": true, "级别": "省级"}}"#,
+    );
+    assert_eq!(only(&run(&s, &inst, "2024-06-01")).1, exact("1.00"));
+    let null = enterprise(r#""新认定": true, "级别": null"#);
+    assert_eq!(
+        only(&run(&s, &null, "2024-06-01")).1,
+        exact("0.00"),
+        "null is the default 无"
+    );
+}

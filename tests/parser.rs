@@ -266,7 +266,9 @@ input enterprise {
   面积: quantity 亩
   管护费用: quantity 元/亩
   服务主体: enum { 中介机构, 技术经纪人 }
+  首次认定: bool = false "本年度首次通过认定"
 }
+input institution, person { 名称: text }
 enum 级别 { 国家级, 省级, 市级 }
 param 固定比例: percent = 10%
 param 分期比例: percent {
@@ -281,7 +283,7 @@ limit 累计: 500万元 per enterprise
     let Item::Input(input) = &file.items[0] else {
         panic!()
     };
-    assert_eq!(input.node.kind.node, "enterprise");
+    assert_eq!(input.node.kinds[0].node, "enterprise");
     let tys: Vec<_> = input
         .node
         .fields
@@ -297,7 +299,15 @@ limit 累计: 500万元 per enterprise
         input.node.fields[0].node.doc.as_ref().unwrap().node,
         "本年度研发费用"
     );
-    let Item::Enum(e) = &file.items[1] else {
+    let last = &input.node.fields[11].node;
+    assert_eq!(last.default.as_ref().unwrap().node, ExprKind::Bool(false));
+    assert_eq!(last.doc.as_ref().unwrap().node, "本年度首次通过认定");
+    let Item::Input(shared) = &file.items[1] else {
+        panic!()
+    };
+    let kinds: Vec<_> = shared.node.kinds.iter().map(|k| k.node.as_str()).collect();
+    assert_eq!(kinds, ["institution", "person"]);
+    let Item::Enum(e) = &file.items[2] else {
         panic!()
     };
     assert_eq!(e.node.variants.len(), 3);

@@ -208,12 +208,31 @@ impl<'a> Checker<'a> {
     }
 
     fn declare_inputs(&mut self, block: &ast::InputBlock) {
-        let Some(level) = self.kind_level(&block.kind) else {
+        let mut kinds: Vec<(String, Level)> = Vec::new();
+        for k in &block.kinds {
+            if let Some(level) = self.kind_level(k) {
+                if let Some((first, _)) = kinds.iter().find(|(_, l)| *l != level) {
+                    self.report(
+                        Diagnostic::new(
+                            Code::UnknownSubject,
+                            k.span,
+                            format!("`{}` and `{first}` cannot share one input block", k.node),
+                        )
+                        .label("a subject and a claim kind in one block")
+                        .help("declare a claim's inputs in a block of their own: `input project { ... }`"),
+                    );
+                    continue;
+                }
+                kinds.push((k.node.clone(), level));
+            }
+        }
+        let Some((kind, level)) = kinds.first().cloned() else {
             return;
         };
-        let kind = block.kind.node.clone();
-        if level == Level::Subject && !self.declared_subjects.contains(&kind) {
-            self.declared_subjects.push(kind.clone());
+        for (k, l) in &kinds {
+            if *l == Level::Subject && !self.declared_subjects.contains(k) {
+                self.declared_subjects.push(k.clone());
+            }
         }
         let mut seen: Vec<&Name> = Vec::new();
         for f in &block.fields {
@@ -232,30 +251,43 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.push(&field.name);
-            if let Some(Symbol::Input(i)) = self.names.get(&field.name.node).copied() {
-                self.redeclare_input(i, field, &kind, level);
-                continue;
-            }
-            let Some(decl) = self.resolve_type(&field.ty, &field.name) else {
-                continue;
+            let index = match self.names.get(&field.name.node).copied() {
+                Some(Symbol::Input(i)) => {
+                    if !self.redeclare_input(i, field, &kind, level) {
+                        continue;
+                    }
+                    i
+                }
+                _ => {
+                    let Some(decl) = self.resolve_type(&field.ty, &field.name) else {
+                        continue;
+                    };
+                    let index = self.inputs.len();
+                    if !self.define(&field.name, Symbol::Input(index)) {
+                        continue;
+                    }
+                    self.inputs.push(InputInfo {
+                        name: field.name.node.clone(),
+                        decl,
+                        level,
+                        kinds: vec![kind.clone()],
+                        span: field.name.span,
+                        doc: field.doc.as_ref().map(|d| d.node.clone()),
+                        default: field.default.clone(),
+                    });
+                    index
+                }
             };
-            let index = self.inputs.len();
-            if !self.define(&field.name, Symbol::Input(index)) {
-                continue;
+            for (k, _) in &kinds[1..] {
+                if !self.inputs[index].kinds.contains(k) {
+                    self.inputs[index].kinds.push(k.clone());
+                }
             }
-            self.inputs.push(InputInfo {
-                name: field.name.node.clone(),
-                decl,
-                level,
-                kinds: vec![kind.clone()],
-                span: field.name.span,
-                doc: field.doc.as_ref().map(|d| d.node.clone()),
-            });
         }
     }
 
     /// The same input declared by a second kind: it must have the same type and level.
-    fn redeclare_input(&mut self, i: usize, field: &ast::Field, kind: &str, level: Level) {
+    fn redeclare_input(&mut self, i: usize, field: &ast::Field, kind: &str, level: Level) -> bool {
         let same = match (&field.ty.node, &self.inputs[i].decl.ty) {
             (TypeExpr::InlineEnum(vs), Ty::Enum(id)) => {
                 let known = &self.enums[*id].variants;
@@ -280,11 +312,12 @@ impl<'a> Checker<'a> {
                 .with_secondary(first, "first declared here")
                 .help("an input has one type for every kind that declares it: use the same type, or rename one of them"),
             );
-            return;
+            return false;
         }
         if !self.inputs[i].kinds.iter().any(|k| k == kind) {
             self.inputs[i].kinds.push(kind.to_string());
         }
+        true
     }
 }
 

@@ -287,37 +287,54 @@ impl<'a> Checker<'a> {
                     list.iter().map(|(_, e)| e).collect()
                 }
             };
+            let name = self.params[i].name.clone();
+            let span = self.params[i].span;
             for e in values {
-                let mut ctx = Ctx::default();
-                let is_variant = self.is_bare_variant(e, &ctx);
-                let written_out = is_variant
-                    || e.as_constant().is_some()
-                    || matches!(
-                        e.node,
-                        ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Error
-                    );
-                let ty = self.infer_with_hint(e, &decl.ty, &mut ctx);
-                if !written_out {
-                    self.report(
-                        Diagnostic::new(Code::ValueTypeMismatch, e.span, "a parameter's value must be written out")
-                            .label("a calculation, not a value")
-                            .help("write the value itself, e.g. `= 10%`; use `let` for values computed from others"),
-                    );
-                } else if ty != Ty::Error && decl.ty != Ty::Error && ty != decl.ty {
-                    let (found, wanted) = (self.describe(&ty), self.describe(&decl.ty));
-                    let name = self.params[i].name.clone();
-                    self.report(
-                        Diagnostic::new(
-                            Code::ValueTypeMismatch,
-                            e.span,
-                            format!("`{name}` is declared as {wanted} but given {found}"),
-                        )
-                        .label(format!("this is {found}"))
-                        .with_secondary(self.params[i].span, "declared here")
-                        .help(format!("give {wanted}, or change the declared type")),
-                    );
-                }
+                self.check_constant(e, &decl, &name, span);
             }
+        }
+        for i in 0..self.inputs.len() {
+            if let Some(e) = self.inputs[i].default.clone() {
+                let (decl, name, span) = (
+                    self.inputs[i].decl.clone(),
+                    self.inputs[i].name.clone(),
+                    self.inputs[i].span,
+                );
+                self.check_constant(&e, &decl, &name, span);
+            }
+        }
+    }
+
+    /// Checks that `e`, the value of `name` (declared at `span` as `decl`), is written out and of
+    /// the declared type.
+    fn check_constant(&mut self, e: &Expr, decl: &super::types::Decl, name: &str, span: Span) {
+        let mut ctx = Ctx::default();
+        let is_variant = self.is_bare_variant(e, &ctx);
+        let written_out = is_variant
+            || e.as_constant().is_some()
+            || matches!(
+                e.node,
+                ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Error
+            );
+        let ty = self.infer_with_hint(e, &decl.ty, &mut ctx);
+        if !written_out {
+            self.report(
+                Diagnostic::new(Code::ValueTypeMismatch, e.span, "a parameter's or default's value must be written out")
+                    .label("a calculation, not a value")
+                    .help("write the value itself, e.g. `= 10%`; use `let` for values computed from others"),
+            );
+        } else if ty != Ty::Error && decl.ty != Ty::Error && ty != decl.ty {
+            let (found, wanted) = (self.describe(&ty), self.describe(&decl.ty));
+            self.report(
+                Diagnostic::new(
+                    Code::ValueTypeMismatch,
+                    e.span,
+                    format!("`{name}` is declared as {wanted} but given {found}"),
+                )
+                .label(format!("this is {found}"))
+                .with_secondary(span, "declared here")
+                .help(format!("give {wanted}, or change the declared type")),
+            );
         }
     }
 

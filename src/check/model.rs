@@ -66,6 +66,8 @@ pub struct InputInfo {
     pub span: Span,
     /// The description written next to it.
     pub doc: Option<String>,
+    /// The value used when facts do not give one.
+    pub default: Option<crate::ast::Expr>,
 }
 
 /// A declared parameter.

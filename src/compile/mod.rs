@@ -39,6 +39,10 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             enum_id: enum_of_ty(&input.decl.ty),
             kinds: input.kinds.iter().filter_map(|k| Kind::parse(k)).collect(),
             doc: input.doc.clone(),
+            default: input
+                .default
+                .as_ref()
+                .map(|e| c.constant(e, &input.decl.ty)),
             span: input.span,
         };
         match input.level {

@@ -211,6 +211,9 @@ pub struct InputDef {
     pub kinds: Vec<Kind>,
     /// Its description.
     pub doc: Option<String>,
+    /// The value used when facts do not give one.
+    #[serde(skip)]
+    pub default: Option<Value>,
     /// Where it was declared.
     #[serde(skip)]
     pub span: Span,

@@ -479,10 +479,11 @@ fn bind_attributes(
 ) {
     for (slot, input) in inputs.iter().enumerate() {
         let Some(v) = attrs.get(&input.name) else {
+            out[slot] = input.default;
             continue;
         };
         match read_value(program, input, v, texts) {
-            Ok(value) => out[slot] = value,
+            Ok(value) => out[slot] = value.or(input.default),
             Err(hint) => problems.push(FactProblem::error(
                 format!("{path}.{}", input.name),
                 format!(

@@ -193,19 +193,37 @@ impl<'d> Lowerer<'d> {
     }
 
     fn input(&mut self, p: P<'_>) -> InputBlock {
-        let mut it = p.into_inner();
-        let kind = self.name(next(&mut it));
-        let fields = it
-            .map(|f| {
-                let span = self.span(&f);
-                let mut fi = f.into_inner();
-                let name = self.name(next(&mut fi));
-                let ty = self.type_expr(next(&mut fi));
-                let doc = fi.next().map(|d| self.string(d));
-                Node::new(Field { name, ty, doc }, span)
-            })
-            .collect();
-        InputBlock { kind, fields }
+        let mut kinds = Vec::new();
+        let mut fields = Vec::new();
+        for part in p.into_inner() {
+            if part.as_rule() == Rule::subject_kind {
+                kinds.push(self.name(part));
+                continue;
+            }
+            let span = self.span(&part);
+            let mut fi = part.into_inner();
+            let name = self.name(next(&mut fi));
+            let ty = self.type_expr(next(&mut fi));
+            let mut default = None;
+            let mut doc = None;
+            for rest in fi {
+                if rest.as_rule() == Rule::field_default {
+                    default = Some(self.expr(next(&mut rest.into_inner())));
+                } else {
+                    doc = Some(self.string(rest));
+                }
+            }
+            fields.push(Node::new(
+                Field {
+                    name,
+                    ty,
+                    default,
+                    doc,
+                },
+                span,
+            ));
+        }
+        InputBlock { kinds, fields }
     }
 
     fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
