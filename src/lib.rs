@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod syntax;
+pub mod testing;
 pub mod units;
 
 use diagnostic::Diagnostic;

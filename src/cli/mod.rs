@@ -8,6 +8,7 @@ pub mod check;
 pub mod eval;
 mod exit;
 pub mod files;
+pub mod test;
 
 use std::io::IsTerminal;
 
@@ -58,6 +59,13 @@ pub enum Command {
     /// the policies or the facts have errors, 2 when a file cannot be read or the command line
     /// is wrong.
     Eval(eval::EvalArgs),
+    /// Run the test cases written beside the policies (`*.tests.toml`).
+    ///
+    /// Each case gives an applicant's facts, a date and the expected outcome of clauses and the
+    /// total; pol evaluates the policies and compares. Each case is printed as ok or FAIL (with
+    /// what was expected, what was found and the explanation); the last line reads
+    /// `N passed, N failed`. Exit status: 0 when every case passes, 1 otherwise.
+    Test(test::TestArgs),
 }
 
 /// Output formats.
@@ -133,5 +141,6 @@ where
     match &cli.command {
         Command::Check(args) => check::run(args, &out),
         Command::Eval(args) => eval::run(args, &out),
+        Command::Test(args) => test::run(args, &out),
     }
 }

@@ -1,0 +1,130 @@
+//! `pol test`: runs the cases written beside the policies.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{ExitCode, Output};
+use crate::eval::PolicySet;
+use crate::testing::{run_case, TestFile};
+
+/// Options of `pol test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Test files (`*.tests.toml`), or folders searched for them. Default: `policies/`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+fn is_test_file(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tests.toml"))
+}
+
+fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            let mut stack = vec![p.clone()];
+            while let Some(dir) = stack.pop() {
+                let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+                for entry in entries {
+                    let path = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if is_test_file(&path) {
+                        found.push(path);
+                    }
+                }
+            }
+            if found.is_empty() {
+                return Err(format!("`{}` holds no .tests.toml files", p.display()));
+            }
+            found.sort();
+            out.extend(found);
+        } else if p.exists() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("cannot read `{}`: no such file or folder", p.display()));
+        }
+    }
+    Ok(out)
+}
+
+/// The policy files a test file tests: those it names, or the `.pol` of the same stem.
+fn policies_of(test: &Path, file: &TestFile) -> Vec<PathBuf> {
+    let dir = test.parent().unwrap_or(Path::new("."));
+    if !file.policies.is_empty() {
+        return file.policies.iter().map(|p| dir.join(p)).collect();
+    }
+    let name = test.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    vec![dir.join(format!("{}.pol", name.trim_end_matches(".tests.toml")))]
+}
+
+fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
+    let mut texts = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read the policy `{}`: {e}", p.display()))?;
+        texts.push((p.display().to_string(), text));
+    }
+    let refs: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    PolicySet::compile(&refs).map_err(|failed| {
+        let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        format!("the policies have errors (run `pol check {}`)", names.join(" "))
+    })
+}
+
+/// Runs `pol test`.
+pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("policies")] } else { args.paths.clone() };
+    let files = match collect(&paths) {
+        Ok(f) => f,
+        Err(e) => return out.fail(&e),
+    };
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut stdout = std::io::stdout().lock();
+    for path in files {
+        let _ = writeln!(stdout, "{}", path.display());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => return out.fail(&format!("cannot read `{}`: {e}", path.display())),
+        };
+        let file = match TestFile::parse(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                let _ = writeln!(stdout, "  FAIL  the file cannot be read as tests: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let set = match load(&policies_of(&path, &file)) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = writeln!(stdout, "  FAIL  {e}");
+                failed += file.cases.len().max(1);
+                continue;
+            }
+        };
+        for case in &file.cases {
+            let report = run_case(&set, case);
+            if report.passed {
+                passed += 1;
+                let _ = writeln!(stdout, "  ok    {} ({})", case.name, case.article);
+            } else {
+                failed += 1;
+                let _ = writeln!(stdout, "  FAIL  {} ({})", case.name, case.article);
+                for m in &report.mismatches {
+                    let _ = writeln!(stdout, "        {m}");
+                }
+                for line in report.explanation.lines() {
+                    let _ = writeln!(stdout, "        | {line}");
+                }
+            }
+        }
+    }
+    let _ = writeln!(stdout, "{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::Diagnostics
+    } else {
+        ExitCode::Ok
+    }
+}
