@@ -246,6 +246,8 @@ pub struct Param {
     pub ty: Node<TypeExpr>,
     /// Its value, dated values, or none (unspecified).
     pub value: ParamValue,
+    /// An optional description for staff.
+    pub doc: Option<Node<String>>,
 }
 
 /// The value part of a parameter.

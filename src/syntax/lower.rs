@@ -272,23 +272,27 @@ impl<'d> Lowerer<'d> {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
         let ty = self.type_expr(next(&mut it));
-        let value = match it.next() {
-            None => ParamValue::Unspecified,
-            Some(v) if v.as_rule() == Rule::param_value => {
-                ParamValue::Fixed(self.expr(next(&mut v.into_inner())))
+        let mut value = ParamValue::Unspecified;
+        let mut doc = None;
+        for part in it {
+            match part.as_rule() {
+                Rule::param_value => value = ParamValue::Fixed(self.expr(next(&mut part.into_inner()))),
+                Rule::param_dated => {
+                    value = ParamValue::Dated(
+                        part.into_inner()
+                            .map(|dv| {
+                                let mut di = dv.into_inner();
+                                let d = self.date(next(&mut di));
+                                let e = self.expr(next(&mut di));
+                                (d, e)
+                            })
+                            .collect(),
+                    )
+                }
+                _ => doc = Some(self.string(part)),
             }
-            Some(v) => ParamValue::Dated(
-                v.into_inner()
-                    .map(|dv| {
-                        let mut di = dv.into_inner();
-                        let d = self.date(next(&mut di));
-                        let e = self.expr(next(&mut di));
-                        (d, e)
-                    })
-                    .collect(),
-            ),
-        };
-        Param { name, ty, value }
+        }
+        Param { name, ty, value, doc }
     }
 
     fn let_decl(&mut self, p: P<'_>) -> Let {
