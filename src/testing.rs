@@ -187,25 +187,45 @@ impl TestFile {
             let Some(t) = c.as_table() else {
                 return Err(format!("case {} is not a table", i + 1));
             };
-            let name = t.get("name").and_then(text_of).unwrap_or_else(|| format!("case {}", i + 1));
+            let name = t
+                .get("name")
+                .and_then(text_of)
+                .unwrap_or_else(|| format!("case {}", i + 1));
             let at = |what: &str| format!("case `{name}`: {what}");
-            let article = t.get("article").and_then(text_of).ok_or_else(|| at("no `article` (the article the case derives from)"))?;
-            let date_text = t.get("date").and_then(text_of).ok_or_else(|| at("no `date`"))?;
-            let date = NaiveDate::from_str(&date_text).map_err(|_| at(&format!("`{date_text}` is not a date")))?;
+            let article = t
+                .get("article")
+                .and_then(text_of)
+                .ok_or_else(|| at("no `article` (the article the case derives from)"))?;
+            let date_text = t
+                .get("date")
+                .and_then(text_of)
+                .ok_or_else(|| at("no `date`"))?;
+            let date = NaiveDate::from_str(&date_text)
+                .map_err(|_| at(&format!("`{date_text}` is not a date")))?;
             let mut settings = BTreeMap::new();
             if let Some(s) = t.get("settings") {
-                let s = s.as_table().ok_or_else(|| at("`settings` must be a table"))?;
+                let s = s
+                    .as_table()
+                    .ok_or_else(|| at("`settings` must be a table"))?;
                 for (k, v) in s {
-                    settings.insert(k.clone(), text_of(v).ok_or_else(|| at(&format!("setting `{k}` must be text")))?);
+                    settings.insert(
+                        k.clone(),
+                        text_of(v).ok_or_else(|| at(&format!("setting `{k}` must be text")))?,
+                    );
                 }
             }
             let facts = t.get("facts").ok_or_else(|| at("no `facts`"))?;
             let facts = to_json(facts, "facts").map_err(|e| at(&e))?.to_string();
-            let expect_table = t.get("expect").and_then(|e| e.as_table()).ok_or_else(|| at("no `expect` table"))?;
+            let expect_table = t
+                .get("expect")
+                .and_then(|e| e.as_table())
+                .ok_or_else(|| at("no `expect` table"))?;
             let mut expect = Vec::new();
             for (k, v) in expect_table {
-                let text = text_of(v).ok_or_else(|| at(&format!("expectation `{k}` must be text")))?;
-                let e = Expected::parse(&text, k == "total").map_err(|e| at(&format!("{k}: {e}")))?;
+                let text =
+                    text_of(v).ok_or_else(|| at(&format!("expectation `{k}` must be text")))?;
+                let e =
+                    Expected::parse(&text, k == "total").map_err(|e| at(&format!("{k}: {e}")))?;
                 expect.push((k.clone(), e));
             }
             if expect.is_empty() {
@@ -264,12 +284,19 @@ fn check(decision: &Decision<'_>, key: &str, e: &Expected) -> Option<String> {
         let got = decision.totals.paid;
         return match e.amount {
             Some(ExpectedAmount::Paid(want)) if want == got => None,
-            _ => Some(format!("total: expected {}, got {}", e.text, crate::eval::format::amount(got))),
+            _ => Some(format!(
+                "total: expected {}, got {}",
+                e.text,
+                crate::eval::format::amount(got)
+            )),
         };
     }
     let Some(c) = decision.clauses.iter().find(|c| key_of(c) == key) else {
         let known: Vec<String> = decision.clauses.iter().map(key_of).collect();
-        return Some(format!("{key}: no such clause result (there are: {})", known.join(", ")));
+        return Some(format!(
+            "{key}: no such clause result (there are: {})",
+            known.join(", ")
+        ));
     };
     let outcome_ok = e.outcome == Some(c.outcome);
     let amount_ok = match e.amount {
@@ -294,7 +321,10 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
     let facts = match Facts::from_json(&case.facts) {
         Ok((f, _)) => f,
         Err(problems) => {
-            let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect();
             return fail(format!("the facts are not valid: {}", list.join("; ")));
         }
     };
@@ -307,16 +337,36 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
     let decision = match set.evaluate(&facts, &options) {
         Ok(d) => d,
         Err(problems) => {
-            let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
-            return fail(format!("the facts do not fit the policies: {}", list.join("; ")));
+            let list: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect();
+            return fail(format!(
+                "the facts do not fit the policies: {}",
+                list.join("; ")
+            ));
         }
     };
-    let mismatches: Vec<String> = case.expect.iter().filter_map(|(k, e)| check(&decision, k, e)).collect();
-    let passed = mismatches.is_empty();
+    let failed: Vec<(&str, String)> = case
+        .expect
+        .iter()
+        .filter_map(|(k, e)| check(&decision, k, e).map(|m| (k.as_str(), m)))
+        .collect();
+    // Explain the clauses that failed; a wrong total is explained by every clause.
+    let explanation = if failed.iter().any(|(k, _)| *k == "total") {
+        crate::eval::render::human(&decision, true)
+    } else {
+        decision
+            .clauses
+            .iter()
+            .filter(|c| failed.iter().any(|(k, _)| *k == key_of(c)))
+            .map(|c| crate::eval::render::clause(c, true))
+            .collect()
+    };
     CaseReport {
-        passed,
-        explanation: if passed { String::new() } else { crate::eval::render::human(&decision, true) },
-        mismatches,
+        passed: failed.is_empty(),
+        mismatches: failed.into_iter().map(|(_, m)| m).collect(),
+        explanation,
     }
 }
 
@@ -328,11 +378,23 @@ mod tests {
     fn expectations() {
         let e = Expected::parse("awarded 20000", false).unwrap();
         assert_eq!(e.outcome, Some(Outcome::Awarded));
-        assert_eq!(e.amount, Some(ExpectedAmount::Paid(Amount::Exact(Decimal::from(20000)))));
+        assert_eq!(
+            e.amount,
+            Some(ExpectedAmount::Paid(Amount::Exact(Decimal::from(20000))))
+        );
         let r = Expected::parse("awarded 0..600000", false).unwrap();
-        assert_eq!(r.amount, Some(ExpectedAmount::Paid(Amount::Range { min: Decimal::ZERO, max: Decimal::from(600000) })));
+        assert_eq!(
+            r.amount,
+            Some(ExpectedAmount::Paid(Amount::Range {
+                min: Decimal::ZERO,
+                max: Decimal::from(600000)
+            }))
+        );
         let u = Expected::parse("undetermined <= 3000000", false).unwrap();
-        assert_eq!(u.amount, Some(ExpectedAmount::AtMost(Decimal::from(3000000))));
+        assert_eq!(
+            u.amount,
+            Some(ExpectedAmount::AtMost(Decimal::from(3000000)))
+        );
         assert!(Expected::parse("eligible", false).is_err());
         assert!(Expected::parse("awarded lots", false).is_err());
     }
@@ -341,6 +403,9 @@ mod tests {
     fn floats_in_facts_are_refused() {
         let text = "[[case]]\nname = \"x\"\narticle = \"一\"\ndate = 2024-01-01\nfacts = { kind = \"enterprise\", id = \"1\", attributes = { a = 0.1 } }\nexpect = { total = \"0\" }\n";
         let err = TestFile::parse(text).unwrap_err();
-        assert!(err.contains("facts.attributes.a is written as a float"), "{err}");
+        assert!(
+            err.contains("facts.attributes.a is written as a float"),
+            "{err}"
+        );
     }
 }

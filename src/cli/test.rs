@@ -16,7 +16,9 @@ pub struct TestArgs {
 }
 
 fn is_test_file(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tests.toml"))
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tests.toml"))
 }
 
 fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -26,9 +28,12 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
             let mut found = Vec::new();
             let mut stack = vec![p.clone()];
             while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+                let entries = std::fs::read_dir(&dir)
+                    .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
                 for entry in entries {
-                    let path = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?.path();
+                    let path = entry
+                        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?
+                        .path();
                     if path.is_dir() {
                         stack.push(path);
                     } else if is_test_file(&path) {
@@ -44,7 +49,10 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            return Err(format!("cannot read `{}`: no such file or folder", p.display()));
+            return Err(format!(
+                "cannot read `{}`: no such file or folder",
+                p.display()
+            ));
         }
     }
     Ok(out)
@@ -63,19 +71,30 @@ fn policies_of(test: &Path, file: &TestFile) -> Vec<PathBuf> {
 fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
     let mut texts = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read the policy `{}`: {e}", p.display()))?;
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| format!("cannot read the policy `{}`: {e}", p.display()))?;
         texts.push((p.display().to_string(), text));
     }
-    let refs: Vec<(&str, &str)> = texts.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
     PolicySet::compile(&refs).map_err(|failed| {
         let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
-        format!("the policies have errors (run `pol check {}`)", names.join(" "))
+        format!(
+            "the policies have errors (run `pol check {}`)",
+            names.join(" ")
+        )
     })
 }
 
 /// Runs `pol test`.
 pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("policies")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        args.paths.clone()
+    };
     let files = match collect(&paths) {
         Ok(f) => f,
         Err(e) => return out.fail(&e),

@@ -60,13 +60,20 @@ pub fn money(d: Decimal) -> String {
     }
 }
 
-/// `20.00%` (two decimals, for display).
+/// `20.00%`; a ratio with more decimals is cut after six and marked `…`, so a value just below
+/// a threshold never displays as the threshold (`2.999997…%`, not `3.00%`).
 pub fn percent(d: Decimal) -> String {
-    let p = (d * Decimal::ONE_HUNDRED)
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    let mut p = p;
-    p.rescale(2);
-    format!("{p}%")
+    let p = (d * Decimal::ONE_HUNDRED).normalize();
+    if p.scale() <= 2 {
+        let mut p = p;
+        p.rescale(2);
+        return format!("{p}%");
+    }
+    let cut = p
+        .round_dp_with_strategy(6, RoundingStrategy::ToZero)
+        .normalize();
+    let more = if cut == p { "" } else { "…" };
+    format!("{cut}{more}%")
 }
 
 /// An amount in 元 (a range as `min – max`).
@@ -125,5 +132,7 @@ mod tests {
         assert_eq!(money(d("3000")), "3,000元");
         assert_eq!(percent(d("0.142")), "14.20%");
         assert_eq!(percent(d("0.15")), "15.00%");
+        assert_eq!(percent(d("0.0299999700000299999")), "2.999997…%");
+        assert_eq!(percent(d("0.123456")), "12.3456%");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::decision::{Decision, Outcome, Step};
+use super::decision::{ClauseResult, Decision, Outcome, Step};
 use super::format;
 
 fn marker(step: &Step) -> &'static str {
@@ -44,45 +44,7 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
         )?;
     }
     for c in &d.clauses {
-        let departments = if c.citation.departments.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", c.citation.departments.join("、"))
-        };
-        let claim = c
-            .claim
-            .as_ref()
-            .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
-        let amount = match (c.outcome, c.paid, c.upper_bound) {
-            (Outcome::Awarded, Some(p), _) => format!("{} ({})", format::amount(p), amount_wan(p)),
-            (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "\n{}{claim} ({} {}{departments})\n  {}{}{}",
-            c.clause,
-            c.citation.document,
-            c.citation.article,
-            c.outcome.words(),
-            if amount.is_empty() { "" } else { ": " },
-            amount
-        )?;
-        if explain {
-            for s in &c.trace {
-                writeln!(out, "    {} {}", marker(s), s.text)?;
-            }
-        } else {
-            if let Some(r) = &c.reason {
-                writeln!(out, "    {r}")?;
-            }
-            for a in &c.adjustments {
-                writeln!(out, "    {}", a.detail)?;
-            }
-        }
-        if !c.needs.is_empty() {
-            writeln!(out, "    waits for: {}", c.needs.join(", "))?;
-        }
+        write_clause(out, c, explain)?;
     }
     writeln!(
         out,
@@ -104,6 +66,57 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     }
     for s in &d.totals.per_payer {
         writeln!(out, "  {}: {}", s.payer, format::amount(s.amount))?;
+    }
+    Ok(())
+}
+
+/// Renders one clause result: its heading, and its reason or (with `explain`) every step.
+pub fn clause(c: &ClauseResult<'_>, explain: bool) -> String {
+    let mut out = String::new();
+    // Writing into a String cannot fail.
+    let _ = write_clause(&mut out, c, explain);
+    out
+}
+
+fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::fmt::Result {
+    let departments = if c.citation.departments.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", c.citation.departments.join("、"))
+    };
+    let claim = c
+        .claim
+        .as_ref()
+        .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
+    let amount = match (c.outcome, c.paid, c.upper_bound) {
+        (Outcome::Awarded, Some(p), _) => format!("{} ({})", format::amount(p), amount_wan(p)),
+        (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "\n{}{claim} ({} {}{departments})\n  {}{}{}",
+        c.clause,
+        c.citation.document,
+        c.citation.article,
+        c.outcome.words(),
+        if amount.is_empty() { "" } else { ": " },
+        amount
+    )?;
+    if explain {
+        for s in &c.trace {
+            writeln!(out, "    {} {}", marker(s), s.text)?;
+        }
+    } else {
+        if let Some(r) = &c.reason {
+            writeln!(out, "    {r}")?;
+        }
+        for a in &c.adjustments {
+            writeln!(out, "    {}", a.detail)?;
+        }
+    }
+    if !c.needs.is_empty() {
+        writeln!(out, "    waits for: {}", c.needs.join(", "))?;
     }
     Ok(())
 }

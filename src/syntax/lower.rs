@@ -276,7 +276,9 @@ impl<'d> Lowerer<'d> {
         let mut doc = None;
         for part in it {
             match part.as_rule() {
-                Rule::param_value => value = ParamValue::Fixed(self.expr(next(&mut part.into_inner()))),
+                Rule::param_value => {
+                    value = ParamValue::Fixed(self.expr(next(&mut part.into_inner())))
+                }
                 Rule::param_dated => {
                     value = ParamValue::Dated(
                         part.into_inner()
@@ -292,7 +294,12 @@ impl<'d> Lowerer<'d> {
                 _ => doc = Some(self.string(part)),
             }
         }
-        Param { name, ty, value, doc }
+        Param {
+            name,
+            ty,
+            value,
+            doc,
+        }
     }
 
     fn let_decl(&mut self, p: P<'_>) -> Let {
