@@ -357,3 +357,36 @@ fn eval_settings_complete_open_parameters_and_set_wins_over_the_file() {
         "20% capped at 300万元 per project"
     );
 }
+
+#[test]
+fn pol_test_runs_the_shipped_cases_and_counts_them() {
+    let o = pol(&["test", "policies/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let last = stdout(&o).lines().last().unwrap().to_string();
+    let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed >= 150, "{last}");
+    assert!(last.ends_with("passed, 0 failed"));
+}
+
+#[test]
+fn pol_test_reports_a_failing_case_with_expected_actual_and_explanation() {
+    let dir = std::env::temp_dir().join(format!("pol-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("policies/jiazhengfa-2023-15.pol", dir.join("p.pol")).unwrap();
+    std::fs::write(
+        dir.join("p.tests.toml"),
+        "[[case]]\nname = \"wrong on purpose\"\narticle = \"第二条\"\ndate = 2024-05-01\n[case.facts]\nkind = \"enterprise\"\nid = \"X\"\n[case.facts.attributes]\n\"首次认定高新技术企业\" = true\n[case.expect]\n\"高新技术企业认定奖励\" = \"awarded 300000\"\ntotal = \"200000\"\n",
+    )
+    .unwrap();
+    let o = pol(&["test", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  wrong on purpose (第二条)"), "{out}");
+    assert!(
+        out.contains("高新技术企业认定奖励: expected awarded 300000, got awarded 200000.00"),
+        "{out}"
+    );
+    assert!(out.contains("✓ 首次认定高新技术企业 = true"), "{out}");
+    assert!(out.trim_end().ends_with("0 passed, 1 failed"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
