@@ -43,8 +43,29 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
             "\nno clause of these policies applies to a subject of this kind"
         )?;
     }
-    for c in &d.clauses {
+    // Without an explanation, clauses that pay nothing for want of eligibility or time are
+    // listed last, one line each, so what is paid stands out.
+    let quiet = |c: &&ClauseResult<'_>| {
+        !explain && matches!(c.outcome, Outcome::NotEligible | Outcome::NotInForce)
+    };
+    for c in d.clauses.iter().filter(|c| !quiet(c)) {
         write_clause(out, c, explain)?;
+    }
+    let rest: Vec<&ClauseResult<'_>> = d.clauses.iter().filter(quiet).collect();
+    if !rest.is_empty() {
+        writeln!(out, "\nnot eligible or not in force ({}):", rest.len())?;
+        for c in rest {
+            let claim = c
+                .claim
+                .as_ref()
+                .map_or(String::new(), |id| format!(" [{id}]"));
+            let why = c.reason.as_deref().unwrap_or(c.outcome.words());
+            writeln!(
+                out,
+                "  {}{claim} ({} {}): {why}",
+                c.clause, c.citation.document, c.citation.article
+            )?;
+        }
     }
     writeln!(
         out,
