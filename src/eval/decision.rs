@@ -272,7 +272,7 @@ pub struct SubjectRef {
     /// Its kind.
     pub kind: Kind,
     /// Its id.
-    pub id: String,
+    pub id: compact_str::CompactString,
 }
 
 /// What a subject gets under a policy set, and why.

@@ -49,8 +49,8 @@ pub struct ClaimFacts {
 pub struct Facts {
     /// The subject's kind.
     pub kind: Kind,
-    /// The subject's id.
-    pub id: String,
+    /// The subject's id (held inline when short, so a decision copies it without touching the heap).
+    pub id: compact_str::CompactString,
     /// Its attributes.
     pub attributes: BTreeMap<String, FactValue>,
     /// Its claims.
@@ -290,7 +290,7 @@ impl Facts {
             Some(kind) if !problems.iter().any(FactProblem::is_error) => Ok((
                 Facts {
                     kind,
-                    id,
+                    id: id.into(),
                     attributes: attrs,
                     claims,
                 },

@@ -269,7 +269,7 @@ impl<'p> Evaluator<'p> {
     pub fn decide_bound(
         &self,
         kind: crate::compile::Kind,
-        id: &str,
+        id: &compact_str::CompactString,
         bound: &[facts::Bound],
     ) -> Decision<'p> {
         self.decide(kind, id, bound)

@@ -619,10 +619,17 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The decision for one subject whose facts are bound to each program.
-    pub(super) fn decide(&self, kind: Kind, id: &str, bound: &[Bound]) -> Decision<'p> {
+    pub(super) fn decide(
+        &self,
+        kind: Kind,
+        id: &compact_str::CompactString,
+        bound: &[Bound],
+    ) -> Decision<'p> {
         let set = self.set;
         // Instances in evaluation order: event date, then claim id, then policy and clause.
-        let mut order: Vec<(NaiveDate, &str, usize, usize, Option<usize>)> = Vec::new();
+        // Every program binds the same claims sorted by (date, id), so a claim's index orders
+        // claims of equal date by id without comparing strings.
+        let mut order: Vec<(NaiveDate, Option<usize>, usize, usize)> = Vec::new();
         for (pi, program) in set.programs.iter().enumerate() {
             for (ci, clause) in program.clauses.iter().enumerate() {
                 if !clause.subjects.contains(&kind) {
@@ -630,14 +637,14 @@ impl<'p> Evaluator<'p> {
                 }
                 if clause.per_claim {
                     for (k, c) in bound[pi].claims.iter().enumerate() {
-                        order.push((c.date, c.id.as_str(), pi, ci, Some(k)));
+                        order.push((c.date, Some(k), pi, ci));
                     }
                 } else {
-                    order.push((self.date, "", pi, ci, None));
+                    order.push((self.date, None, pi, ci));
                 }
             }
         }
-        order.sort_by(|a, b| (a.0, a.1, a.2, a.3).cmp(&(b.0, b.1, b.2, b.3)));
+        order.sort_unstable();
 
         // Subject-level lets are shared by the subject's clauses of one program; per-claim
         // instances start from a fresh cache, as their lets may read the claim.
@@ -647,7 +654,7 @@ impl<'p> Evaluator<'p> {
             .map(|p| vec![None; p.lets.len()])
             .collect();
         let mut instances: Vec<Instance> = Vec::with_capacity(order.len());
-        for &(date, _, pi, ci, claim) in &order {
+        for &(date, claim, pi, ci) in &order {
             let at = At {
                 pi,
                 ci,
@@ -836,7 +843,7 @@ impl<'p> Evaluator<'p> {
     fn finish(
         &self,
         kind: Kind,
-        id: &str,
+        id: &compact_str::CompactString,
         bound: &[Bound],
         instances: Vec<Instance>,
     ) -> Decision<'p> {
@@ -917,7 +924,7 @@ impl<'p> Evaluator<'p> {
         Decision {
             subject: SubjectRef {
                 kind,
-                id: id.to_string(),
+                id: id.clone(),
             },
             date: self.date,
             clauses,
