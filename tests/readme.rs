@@ -65,3 +65,44 @@ fn every_award_form_in_the_table_parses() {
     }
     assert!(n >= 7, "one example per award form");
 }
+
+/// The text between `heading` and the next `## ` heading.
+fn section(heading: &str) -> &'static str {
+    let start = README
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has `{heading}`"));
+    let rest = &README[start + heading.len()..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+fn block<'a>(text: &'a str, lang: &str) -> &'a str {
+    let open = format!("```{lang}\n");
+    let start = text.find(&open).unwrap() + open.len();
+    &text[start..start + text[start..].find("```").unwrap()]
+}
+
+#[test]
+fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
+    let walk = section("## Reading the gazette as code");
+    // The clause shown is the shipped one, word for word.
+    let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
+    let clause = block(walk, "pol");
+    for line in clause.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            policy.contains(line),
+            "README shows a line the policy does not have: {line}"
+        );
+    }
+    // The explanation shown is what the engine prints for the facts shown.
+    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    let (facts, _) = pol::eval::Facts::from_json(block(walk, "json")).unwrap();
+    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    options.explain = true;
+    let decision = set.evaluate(&facts, &options).unwrap();
+    let printed = pol::eval::render::human(&decision, true);
+    let shown = block(walk, "text");
+    assert!(
+        printed.contains(shown),
+        "README explanation differs from the engine's:\n{printed}"
+    );
+}
