@@ -106,3 +106,15 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
         "README explanation differs from the engine's:\n{printed}"
     );
 }
+
+#[test]
+fn the_test_file_example_runs_and_passes() {
+    let example = block(section("## Testing policies"), "toml");
+    let file = pol::testing::TestFile::parse(example).unwrap();
+    let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
+    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    for case in &file.cases {
+        let report = pol::testing::run_case(&set, case);
+        assert!(report.passed, "{:?}", report.mismatches);
+    }
+}
