@@ -411,6 +411,35 @@ pub struct Program {
     pub source: String,
 }
 
+impl Expr {
+    /// Pushes the direct sub-expressions of `self` onto `out`, in source order.
+    pub fn push_children<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Subject(_)
+            | ExprKind::Claim(_)
+            | ExprKind::Param(_)
+            | ExprKind::Let(_)
+            | ExprKind::Local(_) => {}
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => out.push(x),
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Cmp(_, a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Implies(a, b) => out.extend([&**a, &**b]),
+            ExprKind::Min(v) | ExprKind::Max(v) => out.extend(v.iter()),
+            ExprKind::Table(k, rows) => {
+                out.push(k);
+                out.extend(rows.iter());
+            }
+            ExprKind::Bracket(v, arms) => {
+                out.push(v);
+                out.extend(arms.iter().map(|a| &a.value));
+            }
+        }
+    }
+}
+
 impl Value {
     /// The number, if this is one.
     pub fn num(self) -> Option<Decimal> {

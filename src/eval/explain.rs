@@ -204,53 +204,52 @@ fn miss(op: CmpOp, x: Decimal, y: Decimal, show: Show) -> String {
     }
 }
 
-/// The lets an expression uses, directly or through other lets, in first-use order:
-/// `(local, index)`.
+/// Calls `visit` on every expression reachable from `roots`, following each let (policy-wide
+/// or clause-local) into its definition once.
+pub fn reachable<'a>(
+    program: &'a Program,
+    locals: &'a [crate::compile::LetDef],
+    roots: &[&'a Expr],
+    mut visit: impl FnMut(&'a Expr),
+) {
+    let mut seen: Vec<(bool, u32)> = Vec::new();
+    let mut stack: Vec<&'a Expr> = roots.iter().rev().copied().collect();
+    let mut children: Vec<&'a Expr> = Vec::new();
+    while let Some(e) = stack.pop() {
+        visit(e);
+        if let ExprKind::Let(i) | ExprKind::Local(i) = e.kind {
+            let key = (matches!(e.kind, ExprKind::Local(_)), i);
+            if !seen.contains(&key) {
+                seen.push(key);
+                let def = if key.0 {
+                    locals.get(i as usize)
+                } else {
+                    program.lets.get(i as usize)
+                };
+                stack.extend(def.map(|d| &d.expr));
+            }
+        }
+        children.clear();
+        e.push_children(&mut children);
+        stack.extend(children.iter().rev());
+    }
+}
+
+/// The lets an expression uses, directly or through other lets: `(local, index)`.
 pub fn lets_used(
     program: &Program,
     locals: &[crate::compile::LetDef],
     roots: &[&Expr],
 ) -> Vec<(bool, usize)> {
     let mut out: Vec<(bool, usize)> = Vec::new();
-    let mut stack: Vec<&Expr> = roots.iter().rev().copied().collect();
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Let(i) | ExprKind::Local(i) => {
-                let key = (matches!(e.kind, ExprKind::Local(_)), *i as usize);
-                if !out.contains(&key) {
-                    out.push(key);
-                    let def = if key.0 {
-                        locals.get(key.1)
-                    } else {
-                        program.lets.get(key.1)
-                    };
-                    if let Some(def) = def {
-                        stack.push(&def.expr);
-                    }
-                }
-            }
-            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => stack.push(x),
-            ExprKind::Arith(_, a, b)
-            | ExprKind::Cmp(_, a, b)
-            | ExprKind::And(a, b)
-            | ExprKind::Or(a, b)
-            | ExprKind::Implies(a, b) => {
-                stack.push(b);
-                stack.push(a);
-            }
-            ExprKind::Min(v) | ExprKind::Max(v) => stack.extend(v.iter().rev()),
-            ExprKind::Table(k, rows) => {
-                stack.extend(rows.iter().rev());
-                stack.push(k);
-            }
-            ExprKind::Bracket(v, arms) => {
-                stack.extend(arms.iter().rev().map(|a| &a.value));
-                stack.push(v);
-            }
-            ExprKind::Const(_) | ExprKind::Subject(_) | ExprKind::Claim(_) | ExprKind::Param(_) => {
+    reachable(program, locals, roots, |e| {
+        if let ExprKind::Let(i) | ExprKind::Local(i) = e.kind {
+            let key = (matches!(e.kind, ExprKind::Local(_)), i as usize);
+            if !out.contains(&key) {
+                out.push(key);
             }
         }
-    }
+    });
     // Policy-wide lets first, each after those it uses (their compiled order), then locals.
     out.sort_by_key(|(local, i)| (*local, *i));
     out

@@ -101,6 +101,20 @@ impl Env<'_> {
         }
     }
 
+    /// `and` (`decisive` false) and `or` (`decisive` true), the first side negated when
+    /// `negate_first`: a side that equals `decisive` decides, even when the other side is
+    /// unknown or cannot be computed; otherwise the first unknown side's reason stands.
+    fn logic(&mut self, a: &Expr, b: &Expr, decisive: bool, negate_first: bool) -> Outcome<bool> {
+        match self.eval_bool(a).map(|x| x != negate_first) {
+            Ok(x) if x == decisive => Ok(decisive),
+            Ok(_) => self.eval_bool(b),
+            Err(stop) => match self.eval_bool(b) {
+                Ok(y) if y == decisive => Ok(decisive),
+                _ => Err(stop),
+            },
+        }
+    }
+
     /// Evaluates `e` to a number.
     pub fn eval_num(&mut self, e: &Expr) -> Outcome<Decimal> {
         match self.eval(e)? {
@@ -165,30 +179,10 @@ impl Env<'_> {
                     CmpOp::Ne => ord != Ordering::Equal,
                 }))
             }
-            ExprKind::And(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
-                Ok(false) => false,
-                Ok(true) => self.eval_bool(b)?,
-                Err(stop) => match self.eval_bool(b) {
-                    Ok(false) => false,
-                    _ => return Err(stop),
-                },
-            })),
-            ExprKind::Or(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
-                Ok(true) => true,
-                Ok(false) => self.eval_bool(b)?,
-                Err(stop) => match self.eval_bool(b) {
-                    Ok(true) => true,
-                    _ => return Err(stop),
-                },
-            })),
-            ExprKind::Implies(a, b) => Ok(Value::Bool(match self.eval_bool(a) {
-                Ok(false) => true,
-                Ok(true) => self.eval_bool(b)?,
-                Err(stop) => match self.eval_bool(b) {
-                    Ok(true) => true,
-                    _ => return Err(stop),
-                },
-            })),
+            ExprKind::And(a, b) => self.logic(a, b, false, false).map(Value::Bool),
+            ExprKind::Or(a, b) => self.logic(a, b, true, false).map(Value::Bool),
+            // `a implies b` is `not a or b`.
+            ExprKind::Implies(a, b) => self.logic(a, b, true, true).map(Value::Bool),
             ExprKind::In(x, flags) => match self.eval(x)? {
                 Value::Enum(i) => Ok(Value::Bool(
                     flags.get(usize::from(i)).copied().unwrap_or(false),

@@ -172,78 +172,29 @@ fn missing(
     clause: &ClauseDef,
 ) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut stack: Vec<&Expr> = roots.to_vec();
-    let mut seen_lets: Vec<(bool, u32)> = Vec::new();
-    while let Some(e) = stack.pop() {
-        let need = match &e.kind {
-            ExprKind::Subject(i) if bound.subject.get(*i as usize).copied().flatten().is_none() => {
-                Some(Need::Subject(*i))
-            }
-            ExprKind::Claim(i)
-                if claim
-                    .and_then(|c| bound.claims.get(c))
-                    .and_then(|c| c.values.get(*i as usize).copied().flatten())
-                    .is_none() =>
-            {
-                Some(Need::Claim(*i))
-            }
-            ExprKind::Param(i) if params.get(*i as usize).copied().flatten().is_none() => {
-                Some(Need::Param(*i))
-            }
-            ExprKind::Let(i) | ExprKind::Local(i) => {
-                let key = (matches!(e.kind, ExprKind::Local(_)), *i);
-                if !seen_lets.contains(&key) {
-                    seen_lets.push(key);
-                    let def = if key.0 {
-                        clause.locals.get(*i as usize)
-                    } else {
-                        program.lets.get(*i as usize)
-                    };
-                    if let Some(def) = def {
-                        stack.push(&def.expr);
-                    }
-                }
-                None
-            }
-            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => {
-                stack.push(x);
-                None
-            }
-            ExprKind::Arith(_, a, b)
-            | ExprKind::Cmp(_, a, b)
-            | ExprKind::And(a, b)
-            | ExprKind::Or(a, b)
-            | ExprKind::Implies(a, b) => {
-                stack.push(b);
-                stack.push(a);
-                None
-            }
-            ExprKind::Min(v) | ExprKind::Max(v) => {
-                stack.extend(v.iter());
-                None
-            }
-            ExprKind::Table(k, rows) => {
-                stack.push(k);
-                stack.extend(rows.iter());
-                None
-            }
-            ExprKind::Bracket(v, arms) => {
-                stack.push(v);
-                stack.extend(arms.iter().map(|a| &a.value));
-                None
-            }
-            _ => None,
+    let claim_values = claim
+        .and_then(|c| bound.claims.get(c))
+        .map(|c| c.values.as_slice());
+    explain::reachable(program, &clause.locals, roots, |e| {
+        let known = |slots: Option<&[Option<Value>]>, i: u32| {
+            slots
+                .and_then(|s| s.get(i as usize).copied().flatten())
+                .is_some()
         };
-        if let Some(n) = need {
-            let name = match n {
-                Need::Param(_) => format!("parameter {}", explain::need_name(program, n)),
-                _ => explain::need_name(program, n),
-            };
-            if !names.contains(&name) {
-                names.push(name);
-            }
+        let need = match e.kind {
+            ExprKind::Subject(i) if !known(Some(&bound.subject), i) => Need::Subject(i),
+            ExprKind::Claim(i) if !known(claim_values, i) => Need::Claim(i),
+            ExprKind::Param(i) if !known(Some(params), i) => Need::Param(i),
+            _ => return,
+        };
+        let name = match need {
+            Need::Param(_) => format!("parameter {}", explain::need_name(program, need)),
+            _ => explain::need_name(program, need),
+        };
+        if !names.contains(&name) {
+            names.push(name);
         }
-    }
+    });
     names
 }
 
