@@ -1,0 +1,41 @@
+//! Any bytes as facts, evaluated with explanations under the shipped policies and a policy
+//! using every construct.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use pol::eval::{Facts, Options, PolicySet};
+
+fn set() -> &'static PolicySet {
+    static SET: OnceLock<PolicySet> = OnceLock::new();
+    SET.get_or_init(|| {
+        let sources = [
+            ("15", include_str!("../../policies/jiazhengfa-2023-15.pol")),
+            ("38", include_str!("../../policies/jiazhengbanfa-2023-38.pol")),
+            ("40", include_str!("../../policies/jiazhengbanfa-2023-40.pol")),
+            ("41", include_str!("../../policies/jiazhengbanfa-2023-41.pol")),
+            ("every", include_str!("../../tests/fixtures/every-construct.pol")),
+        ];
+        PolicySet::compile(&sources).expect("the shipped policies compile")
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok((facts, _)) = Facts::from_json(text) else { return };
+    let mut options = Options::on("2024-05-01".parse().expect("a date"));
+    options.explain = true;
+    if let Ok(decision) = set().evaluate(&facts, &options) {
+        let _ = pol::eval::render::human(&decision, true);
+        let _ = serde_json::to_string(&decision);
+        for c in &decision.clauses {
+            let shares: Option<rust_decimal::Decimal> = c.funding.iter().map(|s| Some(s.amount.max())).sum();
+            if let (Some(paid), Some(sum)) = (c.paid, shares) {
+                if !c.funding.is_empty() {
+                    assert_eq!(paid.max(), sum, "shares add up to the award");
+                }
+            }
+        }
+    }
+});
