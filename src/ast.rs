@@ -211,6 +211,9 @@ pub struct Field {
     pub name: Name,
     /// Its declared type.
     pub ty: Node<TypeExpr>,
+    /// `signed money`: negative amounts are allowed (money and quantities are otherwise at
+    /// least zero).
+    pub signed: bool,
     /// The value used when the facts do not give one (`= false`).
     pub default: Option<Expr>,
     /// An optional description for staff and schemas.

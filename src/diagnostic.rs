@@ -64,6 +64,7 @@ codes! {
     TooDeep = "E0105", Error, "brackets or an expression are nested too deeply";
     ScaleWithoutUnit = "E0106", Error, "an amount is written with a scale such as 万 but without 元";
     NotUtf8 = "E0107", Error, "the file is not UTF-8 text";
+    ControlCharacter = "E0108", Error, "the file contains a control character such as NUL";
     UndefinedName = "E0201", Error, "a name is used but never declared";
     DuplicateName = "E0202", Error, "a name is declared twice";
     UnknownSubject = "E0203", Error, "a subject or claim kind that pol does not know";

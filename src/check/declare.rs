@@ -274,6 +274,7 @@ impl<'a> Checker<'a> {
                         span: field.name.span,
                         doc: field.doc.as_ref().map(|d| d.node.clone()),
                         default: field.default.clone(),
+                        signed: field.signed,
                     });
                     index
                 }

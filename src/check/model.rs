@@ -68,6 +68,8 @@ pub struct InputInfo {
     pub doc: Option<String>,
     /// The value used when facts do not give one.
     pub default: Option<crate::ast::Expr>,
+    /// Whether negative money or quantities are allowed.
+    pub signed: bool,
 }
 
 /// A declared parameter.

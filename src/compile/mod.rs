@@ -43,6 +43,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
                 .default
                 .as_ref()
                 .map(|e| c.constant(e, &input.decl.ty)),
+            signed: input.signed,
             span: input.span,
         };
         match input.level {

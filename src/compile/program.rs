@@ -214,6 +214,8 @@ pub struct InputDef {
     /// The value used when facts do not give one.
     #[serde(skip)]
     pub default: Option<Value>,
+    /// Whether negative money or quantities are allowed.
+    pub signed: bool,
     /// Where it was declared.
     #[serde(skip)]
     pub span: Span,

@@ -482,7 +482,18 @@ fn bind_attributes(
             out[slot] = input.default;
             continue;
         };
+        let negative = |x: &Option<Value>| matches!(x, Some(Value::Num(d)) if d.is_sign_negative() && !d.is_zero());
         match read_value(program, input, v, texts) {
+            Ok(value) if negative(&value) && !input.signed && matches!(input.flavor, Flavor::Money | Flavor::Quantity) => {
+                problems.push(FactProblem::error(
+                    format!("{path}.{}", input.name),
+                    format!("`{}` cannot be negative, but the facts give {}", input.name, show_found(v)),
+                    format!(
+                        "give an amount of at least 0; the policy declares it at {} (write `signed money` there if negative amounts are meant)",
+                        declared_at(program, input)
+                    ),
+                ))
+            }
             Ok(value) => out[slot] = value.or(input.default),
             Err(hint) => problems.push(FactProblem::error(
                 format!("{path}.{}", input.name),

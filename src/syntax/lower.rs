@@ -203,7 +203,13 @@ impl<'d> Lowerer<'d> {
             let span = self.span(&part);
             let mut fi = part.into_inner();
             let name = self.name(next(&mut fi));
-            let ty = self.type_expr(next(&mut fi));
+            let ty_pair = next(&mut fi);
+            let signed = ty_pair
+                .clone()
+                .into_inner()
+                .next()
+                .is_some_and(|x| x.as_rule() == Rule::signed);
+            let ty = self.type_expr(ty_pair);
             let mut default = None;
             let mut doc = None;
             for rest in fi {
@@ -217,6 +223,7 @@ impl<'d> Lowerer<'d> {
                 Field {
                     name,
                     ty,
+                    signed,
                     default,
                     doc,
                 },
@@ -228,7 +235,11 @@ impl<'d> Lowerer<'d> {
 
     fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
         let span = self.span(&p);
-        let inner = next(&mut p.into_inner());
+        let mut it = p.into_inner();
+        let mut inner = next(&mut it);
+        if inner.as_rule() == Rule::signed {
+            inner = next(&mut it);
+        }
         let ty = match inner.as_rule() {
             Rule::inline_enum => TypeExpr::InlineEnum(self.variants(next(&mut inner.into_inner()))),
             Rule::unit_type => {

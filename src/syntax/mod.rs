@@ -42,7 +42,7 @@ pub fn parse(source: &str) -> Parsed {
     let mut out = Parsed::default();
     let scanned = scan::scan(source);
     for (index, chunk) in scanned.chunks.iter().enumerate() {
-        if let Some((_, diag)) = scanned.too_deep.iter().find(|(i, _)| *i == index) {
+        if let Some((_, diag)) = scanned.blocked.iter().find(|(i, _)| *i == index) {
             out.diagnostics.push(diag.clone());
             continue;
         }

@@ -18,8 +18,9 @@ const ITEM_KEYWORDS: [&str; 7] = ["policy", "input", "enum", "param", "let", "li
 pub struct Scan {
     /// Byte ranges, each holding zero or more whole top-level items.
     pub chunks: Vec<Span>,
-    /// Chunks (by index) that must not be parsed, with the reason.
-    pub too_deep: Vec<(usize, Diagnostic)>,
+    /// Chunks (by index) that must not be parsed, with the reason (brackets nested too deep, a
+    /// control character).
+    pub blocked: Vec<(usize, Diagnostic)>,
 }
 
 fn starts_item(rest: &str) -> bool {
@@ -78,10 +79,24 @@ pub fn scan(source: &str) -> Scan {
                     )
                     .label("this bracket is too deep")
                     .help("split the expression with `let` bindings so each part stays shallow");
-                    out.too_deep.push((out.chunks.len(), diag));
+                    out.blocked.push((out.chunks.len(), diag));
                 }
             }
             ')' | '）' | '}' | '｝' | ']' => depth = depth.saturating_sub(1),
+            c if c.is_control() && c != '\t' && c != '\r' => {
+                let chunk = out.chunks.len();
+                if !out.blocked.iter().any(|(i, _)| *i == chunk) {
+                    let code = c as u32;
+                    let diag = Diagnostic::new(
+                        Code::ControlCharacter,
+                        Span::new(i, i + c.len_utf8()),
+                        format!("the file contains the control character U+{code:04X} here"),
+                    )
+                    .label(if c == '\0' { "a NUL byte" } else { "a control character" })
+                    .help("remove it; a policy is plain text (if the file came from a word processor, save it as plain UTF-8 text)");
+                    out.blocked.push((chunk, diag));
+                }
+            }
             _ => {}
         }
     }
@@ -100,15 +115,26 @@ mod tests {
         let starts: Vec<_> = s.chunks.iter().map(|c| c.start).collect();
         let at = |needle: &str| src.find(needle).unwrap();
         assert_eq!(starts, vec![0, at("clause"), at("param")]);
-        assert!(s.too_deep.is_empty());
+        assert!(s.blocked.is_empty());
     }
 
     #[test]
     fn deep_nesting_is_reported_once() {
         let src = format!("let a = {}1{}", "(".repeat(100), ")".repeat(100));
         let s = scan(&src);
-        assert_eq!(s.too_deep.len(), 1);
-        assert_eq!(s.too_deep[0].1.primary.span.start, 8 + MAX_DEPTH);
+        assert_eq!(s.blocked.len(), 1);
+        assert_eq!(s.blocked[0].1.primary.span.start, 8 + MAX_DEPTH);
+    }
+
+    #[test]
+    fn control_characters_are_reported_once_per_chunk() {
+        let s = scan("let a = 1\u{0}\u{0}\nlet b = \u{7}");
+        let codes: Vec<_> = s
+            .blocked
+            .iter()
+            .map(|(i, d)| (*i, d.primary.span.start))
+            .collect();
+        assert_eq!(codes, vec![(0, 9), (1, 20)]);
     }
 
     #[test]

@@ -1,0 +1,95 @@
+//! Bad input of every kind gets a clear answer: `tests/bad_input/NAME.pol` is checked and
+//! `NAME.json` evaluated as facts under 嘉政发〔2023〕15号; `NAME.expected` holds the exit code
+//! (`exit N`) and lines that must appear in what pol prints. Generated inputs too large to keep
+//! as files are tested below.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let mut text = String::from_utf8_lossy(&o.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&o.stderr));
+    (o.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn every_bad_input_gets_its_expected_answer() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_input");
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol" || e == "json"))
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 18);
+    for case in cases {
+        let rel = format!(
+            "tests/bad_input/{}",
+            case.file_name().unwrap().to_string_lossy()
+        );
+        let (code, out) = if case.extension().is_some_and(|e| e == "pol") {
+            let (code, human) = run(&["check", "--color", "never", &rel]);
+            let (_, json) = run(&["check", "--format", "json", &rel]);
+            let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let codes: Vec<&str> = v["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["code"].as_str().unwrap())
+                .collect();
+            (code, format!("[{}]\n{human}", codes.join(",")))
+        } else {
+            run(&[
+                "eval",
+                "policies/jiazhengfa-2023-15.pol",
+                "--facts",
+                &rel,
+                "--date",
+                "2024-05-01",
+            ])
+        };
+        let expected = std::fs::read_to_string(case.with_extension("expected")).unwrap();
+        let mut lines = expected.lines();
+        let exit: i32 = lines
+            .next()
+            .unwrap()
+            .trim_start_matches("exit ")
+            .parse()
+            .unwrap();
+        assert_eq!(code, exit, "{rel}: exit code\n{out}");
+        for line in lines.filter(|l| !l.is_empty()) {
+            assert!(out.contains(line), "{rel}: `{line}` not in\n{out}");
+        }
+        assert!(!out.contains("panicked"), "{rel}: {out}");
+    }
+}
+
+#[test]
+fn extremely_long_lines_and_files_get_an_answer() {
+    // One line of a million characters, and a policy of several megabytes.
+    let long_line = format!("let x = 1元{}\n", " + 1元".repeat(100_000));
+    let c = pol::compile_source(&long_line);
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    let name = "研".repeat(100_000);
+    let c = pol::compile_source(&format!("let {name} = 1元\nlet b = {name}\n"));
+    assert!(c
+        .diagnostics
+        .iter()
+        .all(|d| d.code == pol::diagnostic::Code::MissingHeader));
+    let many: String = (0..20_000)
+        .map(|i| format!("let v{i} = {i}元 + 1元\n"))
+        .collect();
+    let c = pol::compile_source(&many);
+    assert!(c
+        .diagnostics
+        .iter()
+        .all(|d| d.code == pol::diagnostic::Code::MissingHeader));
+}
