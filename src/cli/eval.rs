@@ -68,9 +68,13 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
 }
 
 /// Parses `NAME=VALUE` settings on top of a settings file.
-fn settings(args: &EvalArgs, out: &Output) -> Result<BTreeMap<String, String>, ExitCode> {
+pub fn settings_of(
+    set: &[String],
+    file: Option<&std::path::Path>,
+    out: &Output,
+) -> Result<BTreeMap<String, String>, ExitCode> {
     let mut map = BTreeMap::new();
-    if let Some(path) = &args.settings {
+    if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))?;
         let v: serde_json::Value = serde_json::from_str(&text)
@@ -96,7 +100,7 @@ fn settings(args: &EvalArgs, out: &Output) -> Result<BTreeMap<String, String>, E
             map.insert(k.clone(), value);
         }
     }
-    for s in &args.set {
+    for s in set {
         let Some((k, v)) = s.split_once('=') else {
             return Err(out.fail(&format!(
                 "`--set {s}` must be written NAME=VALUE, e.g. --set 一定比例=10%"
@@ -138,7 +142,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let settings = match settings(args, out) {
+    let settings = match settings_of(&args.set, args.settings.as_deref(), out) {
         Ok(s) => s,
         Err(code) => return code,
     };

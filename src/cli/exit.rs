@@ -11,6 +11,8 @@ pub enum ExitCode {
     Diagnostics = 1,
     /// The command line was wrong, or a file could not be read or written.
     Usage = 2,
+    /// Stopped by Ctrl-C (the shell's convention for an interrupt).
+    Interrupted = 130,
 }
 
 impl Termination for ExitCode {

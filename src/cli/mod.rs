@@ -8,6 +8,7 @@ pub mod check;
 pub mod eval;
 mod exit;
 pub mod files;
+pub mod simulate;
 pub mod test;
 
 use std::io::IsTerminal;
@@ -66,6 +67,17 @@ pub enum Command {
     /// what was expected, what was found and the explanation); the last line reads
     /// `N passed, N failed`. Exit status: 0 when every case passes, 1 otherwise.
     Test(test::TestArgs),
+    /// Run the policies over a whole population and summarise what they cost.
+    ///
+    /// The population is a CSV file (header row; columns named after the policies' inputs,
+    /// plus `id`, and `claim_id` and `claim_date` for claims) or JSON Lines, sorted by subject
+    /// id. Each row's outcomes and amounts go to --out (in input order, whatever the thread
+    /// count); the summary (per clause, department, payer and year, undetermined counts, the
+    /// distribution of awards, budgets) is printed or written to --summary. Bad rows are
+    /// reported with their line and counted. Output files are replaced only when the run
+    /// completes. Exit status: 0 all rows evaluated, 1 some rows failed (or the population is
+    /// out of order), 2 usage or files, 130 interrupted.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Output formats.
@@ -142,5 +154,6 @@ where
         Command::Check(args) => check::run(args, &out),
         Command::Eval(args) => eval::run(args, &out),
         Command::Test(args) => test::run(args, &out),
+        Command::Simulate(args) => simulate::run(args, &out),
     }
 }

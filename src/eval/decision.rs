@@ -71,6 +71,12 @@ impl Amount {
     }
 }
 
+impl Default for Amount {
+    fn default() -> Amount {
+        Amount::ZERO
+    }
+}
+
 impl Add for Amount {
     type Output = Amount;
 

@@ -99,7 +99,8 @@ impl FactProblem {
     }
 }
 
-fn json_value(v: &serde_json::Value) -> Option<FactValue> {
+/// A JSON value as a fact (`None` for lists and objects).
+pub fn json_value(v: &serde_json::Value) -> Option<FactValue> {
     Some(match v {
         serde_json::Value::Null => FactValue::Null,
         serde_json::Value::Bool(b) => FactValue::Bool(*b),
@@ -438,8 +439,9 @@ fn read_value(
         },
         (Flavor::Bool, FactValue::Bool(b)) => Value::Bool(*b),
         (Flavor::Bool, FactValue::Text(t)) => match t.trim() {
-            "true" | "是" => Value::Bool(true),
-            "false" | "否" => Value::Bool(false),
+            // `1`/`0` as spreadsheets and CSV exports write them.
+            "true" | "是" | "1" => Value::Bool(true),
+            "false" | "否" | "0" => Value::Bool(false),
             _ => return Err(String::new()),
         },
         (Flavor::Date, FactValue::Text(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")

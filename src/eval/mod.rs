@@ -235,6 +235,11 @@ fn flavor_words(f: Flavor) -> &'static str {
 }
 
 impl<'p> Evaluator<'p> {
+    /// The policy set this evaluator evaluates.
+    pub fn policies(&self) -> &'p PolicySet {
+        self.set
+    }
+
     /// Binds `facts` to every program (reporting every value that does not fit) and decides.
     pub fn evaluate(&self, facts: &Facts) -> Result<Decision<'p>, Vec<FactProblem>> {
         let bound = self.bind(facts)?;

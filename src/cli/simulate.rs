@@ -1,0 +1,588 @@
+//! `pol simulate`: the policies over a whole population, with per-row results and a summary.
+//!
+//! The reader (this thread) groups rows into subjects and checks their order; worker threads
+//! evaluate batches of subjects; a writer thread puts the batches back in input order, writes
+//! them and merges the summaries. Output files are written to a temporary file beside the
+//! target and renamed at the end, so an interrupted run leaves any old file as it was.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use super::eval::{load_policies, settings_of};
+use super::{ExitCode, Format, Output};
+use crate::compile::Kind;
+use crate::eval::{Evaluator, Options};
+use crate::simulate::input::Reader;
+use crate::simulate::{
+    amount_text, id_order, outcome_text, simulate_subject, Columns, Layout, RowError, RowResult,
+    SubjectRows, Summary,
+};
+
+/// Options of `pol simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Policy files, or folders searched for `.pol` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The population: CSV (with a header row) or JSON Lines (`.jsonl`); `-` reads CSV from
+    /// standard input. Rows must be sorted by subject id, a subject's rows next to each other.
+    #[arg(long, value_name = "FILE")]
+    pub population: PathBuf,
+    /// The kind of subject every row describes.
+    #[arg(long, default_value = "enterprise", value_name = "KIND")]
+    pub kind: String,
+    /// The evaluation date (year-month-day); today when not given.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<NaiveDate>,
+    /// A value for a parameter the policy leaves open, e.g. `--set 一定比例=10%`. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// Write each row's results here (`.csv`, or `.jsonl` for JSON Lines).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write the summary here (`.json` for JSON, anything else for text) instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Stop, writing nothing, once this many rows or subjects have failed.
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<u64>,
+    /// The column with the subject id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_column: String,
+    /// The column with the claim id (for populations with several rows per subject).
+    #[arg(long, default_value = "claim_id", value_name = "NAME")]
+    pub claim_id_column: String,
+    /// The column with the claim's event date.
+    #[arg(long, default_value = "claim_date", value_name = "NAME")]
+    pub claim_date_column: String,
+}
+
+const BATCH: usize = 512;
+
+/// What a worker hands the writer: a batch's output text, its summary and its errors.
+struct Done {
+    seq: u64,
+    text: String,
+    summary: Summary,
+    errors: Vec<RowError>,
+}
+
+/// How rows are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RowFormat {
+    Csv,
+    Jsonl,
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn write_row(out: &mut String, r: &RowResult, layout: &Layout, format: RowFormat) {
+    match format {
+        RowFormat::Csv => {
+            let mut cells = vec![
+                r.line.to_string(),
+                csv_field(&r.subject),
+                csv_field(r.claim.as_deref().unwrap_or("")),
+                amount_text(r.total),
+            ];
+            cells.extend(r.payers.iter().map(|a| amount_text(*a)));
+            for c in &r.clauses {
+                match c {
+                    Some((o, a)) => {
+                        cells.push(amount_text(*a));
+                        cells.push(outcome_text(*o).to_string());
+                    }
+                    None => cells.extend([String::new(), String::new()]),
+                }
+            }
+            cells.push(String::new());
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        RowFormat::Jsonl => {
+            let mut clauses = serde_json::Map::new();
+            for ((doc, name), c) in layout.clauses.iter().zip(&r.clauses) {
+                if let Some((o, a)) = c {
+                    let key = if layout.clauses.iter().any(|(d, _)| d != doc) {
+                        format!("{doc}/{name}")
+                    } else {
+                        name.clone()
+                    };
+                    clauses.insert(
+                        key,
+                        serde_json::json!({"outcome": outcome_text(*o), "paid": amount_text(*a)}),
+                    );
+                }
+            }
+            let payers: serde_json::Map<String, serde_json::Value> = layout
+                .payers
+                .iter()
+                .zip(&r.payers)
+                .map(|(p, a)| (p.clone(), amount_text(*a).into()))
+                .collect();
+            let v = serde_json::json!({
+                "line": r.line, "subject": r.subject, "claim": r.claim,
+                "total": amount_text(r.total), "payers": payers, "clauses": clauses,
+            });
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+    }
+}
+
+fn write_error_row(
+    out: &mut String,
+    e: &RowError,
+    subject: &str,
+    layout: &Layout,
+    format: RowFormat,
+) {
+    match format {
+        RowFormat::Csv => {
+            let empty = 3 + layout.payers.len() + 2 * layout.clauses.len();
+            let mut cells = vec![e.line.to_string(), csv_field(subject)];
+            cells.extend(std::iter::repeat_n(String::new(), empty - 1));
+            cells.push(csv_field(&e.message));
+            out.push_str(&cells.join(","));
+            out.push('\n');
+        }
+        RowFormat::Jsonl => {
+            let v = serde_json::json!({"line": e.line, "subject": subject, "error": e.message});
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+    }
+}
+
+fn evaluate_batch(
+    ev: &Evaluator<'_>,
+    batch: &[Result<SubjectRows, (RowError, String)>],
+    kind: Kind,
+    columns: &Columns,
+    layout: &Layout,
+    format: RowFormat,
+) -> (String, Summary, Vec<RowError>) {
+    let mut text = String::new();
+    let mut summary = Summary::new(ev);
+    let mut errors = Vec::new();
+    for item in batch {
+        match item {
+            Ok(subject) => match simulate_subject(ev, subject, kind, columns, layout, &mut summary)
+            {
+                Ok(rows) => {
+                    for r in &rows {
+                        write_row(&mut text, r, layout, format);
+                    }
+                }
+                Err(e) => {
+                    summary.rows += subject.rows.len() as u64;
+                    summary.errors += 1;
+                    for r in &subject.rows {
+                        write_error_row(
+                            &mut text,
+                            &RowError {
+                                line: r.line,
+                                message: e.message.clone(),
+                            },
+                            &subject.id,
+                            layout,
+                            format,
+                        );
+                    }
+                    errors.push(e);
+                }
+            },
+            Err((e, subject)) => {
+                summary.rows += 1;
+                summary.errors += 1;
+                write_error_row(&mut text, e, subject, layout, format);
+                errors.push(e.clone());
+            }
+        }
+    }
+    (text, summary, errors)
+}
+
+/// A file written to a temporary name and renamed when complete.
+struct Pending {
+    file: tempfile::NamedTempFile,
+    target: PathBuf,
+}
+
+fn pending(target: &Path) -> Result<Pending, String> {
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = tempfile::Builder::new()
+        .prefix(".pol-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
+    Ok(Pending {
+        file,
+        target: target.to_path_buf(),
+    })
+}
+
+impl Pending {
+    fn commit(self) -> Result<(), String> {
+        let target = self.target;
+        self.file
+            .persist(&target)
+            .map(|_| ())
+            .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error))
+    }
+}
+
+/// Runs `pol simulate`.
+pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
+    let set = match load_policies(&args.paths, out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Some(kind) = Kind::parse(&args.kind).filter(|k| *k != Kind::Project) else {
+        return out.fail(&format!(
+            "`{}` is not a kind of subject; use enterprise, institution, person or region",
+            args.kind
+        ));
+    };
+    let settings = match settings_of(&args.set, args.settings.as_deref(), out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let options = Options {
+        date: args
+            .date
+            .unwrap_or_else(|| chrono::Local::now().date_naive()),
+        settings,
+        explain: false,
+        reasons: false,
+    };
+    let ev = match set.evaluator(&options) {
+        Ok(ev) => ev,
+        Err(problems) => {
+            for p in problems {
+                eprintln!("pol: {}: {} ({})", p.path, p.message, p.help);
+            }
+            return ExitCode::Diagnostics;
+        }
+    };
+    let columns = Columns {
+        id: args.id_column.clone(),
+        claim_id: args.claim_id_column.clone(),
+        claim_date: args.claim_date_column.clone(),
+    };
+    let jsonl = args
+        .population
+        .extension()
+        .is_some_and(|e| e == "jsonl" || e == "ndjson");
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if args.population.as_os_str() == "-" {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        match File::open(&args.population) {
+            Ok(f) => {
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(f), size)
+            }
+            Err(e) => {
+                return out.fail(&format!("cannot read `{}`: {e}", args.population.display()))
+            }
+        }
+    };
+    let mut reader = if jsonl {
+        Reader::jsonl(input)
+    } else {
+        match Reader::csv(input) {
+            Ok(r) => r,
+            Err(e) => return out.fail(&e),
+        }
+    };
+    let claim_inputs: HashSet<String> = set
+        .programs()
+        .iter()
+        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
+        .collect();
+    if let Some(header) = reader.header() {
+        let known: HashSet<&str> = set
+            .programs()
+            .iter()
+            .flat_map(|p| {
+                p.subject_inputs
+                    .iter()
+                    .chain(&p.claim_inputs)
+                    .map(|i| i.name.as_str())
+            })
+            .collect();
+        for h in header {
+            let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
+            if !special && !known.contains(h.as_str()) {
+                eprintln!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
+            }
+        }
+        if !header.contains(&columns.id) {
+            return out.fail(&format!(
+                "the population has no `{}` column for the subject id (see --id-column)",
+                columns.id
+            ));
+        }
+    }
+    let row_format = match &args.out {
+        Some(p) if p.extension().is_some_and(|e| e == "jsonl" || e == "ndjson") => RowFormat::Jsonl,
+        _ => RowFormat::Csv,
+    };
+    let layout = Layout::of(&ev);
+    let mut rows_file = match &args.out {
+        Some(p) => match pending(p) {
+            Ok(f) => Some(f),
+            Err(e) => return out.fail(&e),
+        },
+        None => None,
+    };
+    if let (Some(f), RowFormat::Csv) = (&mut rows_file, row_format) {
+        let mut header: Vec<String> = layout.header().iter().map(|h| csv_field(h)).collect();
+        header.push("error".to_string());
+        if writeln!(f.file, "{}", header.join(",")).is_err() {
+            return out.fail("cannot write the output file");
+        }
+    }
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // A handler can be set once per process; a second simulation in one process keeps the first.
+        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    }
+    let too_many = AtomicBool::new(false);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = match size {
+            Some(n) => indicatif::ProgressBar::new(n).with_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {percent}% {binary_bytes_per_sec} eta {eta} {msg}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            ),
+            None => indicatif::ProgressBar::new_spinner(),
+        };
+        Some(bar)
+    } else {
+        None
+    };
+
+    type Batch = Vec<Result<SubjectRows, (RowError, String)>>;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<Done>(threads * 2);
+    let mut fatal: Option<String> = None;
+    let mut summary = Summary::new(&ev);
+    let mut first_errors: Vec<RowError> = Vec::new();
+    let mut write_failed = false;
+
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let (ev, columns, layout, work_rx) = (&ev, &columns, &layout, &work_rx);
+            scope.spawn(move || loop {
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, batch))) = next else { break };
+                let (text, summary, errors) =
+                    evaluate_batch(ev, &batch, kind, columns, layout, row_format);
+                if done_tx
+                    .send(Done {
+                        seq,
+                        text,
+                        summary,
+                        errors,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            });
+        }
+        drop(done_tx);
+        let writer = {
+            let (summary, first_errors, write_failed, rows_file, too_many) = (
+                &mut summary,
+                &mut first_errors,
+                &mut write_failed,
+                &mut rows_file,
+                &too_many,
+            );
+            let max_errors = args.max_errors;
+            scope.spawn(move || {
+                let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+                let mut next = 0u64;
+                for done in done_rx {
+                    waiting.insert(done.seq, done);
+                    while let Some(d) = waiting.remove(&next) {
+                        if let Some(f) = rows_file.as_mut() {
+                            if f.file.write_all(d.text.as_bytes()).is_err() {
+                                *write_failed = true;
+                            }
+                        }
+                        summary.merge(d.summary);
+                        for e in d.errors {
+                            if first_errors.len() < 100 {
+                                first_errors.push(e);
+                            }
+                        }
+                        if max_errors.is_some_and(|m| summary.errors >= m) {
+                            too_many.store(true, Ordering::SeqCst);
+                        }
+                        next += 1;
+                    }
+                }
+            })
+        };
+
+        let mut seq = 0u64;
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        let mut current: Option<SubjectRows> = None;
+        let mut rows = 0u64;
+        loop {
+            if interrupted.load(Ordering::SeqCst) || too_many.load(Ordering::SeqCst) {
+                break;
+            }
+            let Some(item) = reader.next_record(&columns, &claim_inputs) else {
+                break;
+            };
+            rows += 1;
+            if let Some(bar) = &progress {
+                if rows % 4096 == 0 {
+                    match reader.bytes_read() {
+                        Some(b) if size.is_some() => bar.set_position(b),
+                        _ => bar.set_message(format!("{rows} rows")),
+                    }
+                }
+            }
+            match item {
+                Err(e) => {
+                    if let Some(s) = current.take() {
+                        batch.push(Ok(s));
+                    }
+                    batch.push(Err((e, String::new())));
+                }
+                Ok(record) => match current.as_mut() {
+                    Some(s) if s.id == record.id => s.rows.push(record),
+                    _ => {
+                        if let Some(prev) = current.take() {
+                            if id_order(&record.id, &prev.id) == std::cmp::Ordering::Less {
+                                fatal = Some(format!(
+                                    "line {}: subject `{}` comes after `{}`; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together",
+                                    record.line, record.id, prev.id
+                                ));
+                                break;
+                            }
+                            batch.push(Ok(prev));
+                        }
+                        current = Some(SubjectRows {
+                            id: record.id.clone(),
+                            rows: vec![record],
+                        });
+                    }
+                },
+            }
+            if batch.len() >= BATCH {
+                if work_tx.send((seq, std::mem::take(&mut batch))).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+        }
+        if fatal.is_none() && !interrupted.load(Ordering::SeqCst) {
+            if let Some(s) = current.take() {
+                batch.push(Ok(s));
+            }
+            if !batch.is_empty() {
+                let _ = work_tx.send((seq, std::mem::take(&mut batch)));
+            }
+        }
+        drop(work_tx);
+        let _ = writer.join();
+    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+
+    if interrupted.load(Ordering::SeqCst) {
+        eprintln!("pol: interrupted; no output file was written");
+        return ExitCode::Interrupted;
+    }
+    if let Some(msg) = fatal {
+        eprintln!("pol: {msg}; no output file was written");
+        return ExitCode::Diagnostics;
+    }
+    for e in &first_errors {
+        eprintln!("pol: line {}: {}", e.line, e.message);
+    }
+    if summary.errors as usize > first_errors.len() {
+        eprintln!(
+            "pol: ... and {} more errors",
+            summary.errors as usize - first_errors.len()
+        );
+    }
+    if too_many.load(Ordering::SeqCst) {
+        eprintln!(
+            "pol: stopped after {} errors (--max-errors); no output file was written",
+            summary.errors
+        );
+        return ExitCode::Diagnostics;
+    }
+    if write_failed {
+        return out.fail("cannot write the output file");
+    }
+    summary.finish(&ev);
+    if let Some(f) = rows_file {
+        if let Err(e) = f.commit() {
+            return out.fail(&e);
+        }
+    }
+    let text = match (&args.summary, out.format) {
+        (Some(p), _) if p.extension().is_some_and(|e| e == "json") => {
+            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
+        }
+        (None, Format::Json) => serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n",
+        _ => summary.human(),
+    };
+    match &args.summary {
+        Some(p) => {
+            let written = pending(p).and_then(|mut f| {
+                f.file
+                    .write_all(text.as_bytes())
+                    .map_err(|e| e.to_string())?;
+                f.commit()
+            });
+            if let Err(e) = written {
+                return out.fail(&e);
+            }
+        }
+        None => print!("{text}"),
+    }
+    if summary.errors > 0 {
+        ExitCode::Diagnostics
+    } else {
+        ExitCode::Ok
+    }
+}

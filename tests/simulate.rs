@@ -1,0 +1,264 @@
+//! `pol simulate` from the command line: rows in input order, the same figures as `pol eval`,
+//! bad rows counted with their line, out-of-order populations refused, nothing written on
+//! failure, and the same output whatever the thread count.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pol-sim-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
+
+#[test]
+fn rows_come_out_in_order_with_the_figures_of_pol_eval() {
+    let dir = temp("order");
+    let out = dir.join("rows.csv");
+    let summary = dir.join("summary.json");
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        "tests/population/firms.csv",
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "one bad row: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 5: attributes.研发费用"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with(
+        "line,subject,claim,total,市级财政,区级财政,研发投入补助,研发投入补助:outcome"
+    ));
+    let firsts: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').take(4).collect::<Vec<_>>().join(","))
+        .collect();
+    // Firm 1: article 1, 10% of the 100万元 increase. Firm 2: article 1 fails (14.2% growth),
+    // article 2 pays 20万元. Firm 3: 100万元 as a new leading enterprise. Firm 10: article 1's cap
+    // of 500万元, plus 50万元 as a "little giant" (the 20万元 recognition is superseded).
+    assert_eq!(
+        firsts,
+        [
+            "2,1,,100000.00",
+            "3,2,,200000.00",
+            "4,3,,1000000.00",
+            "5,4,,",
+            "6,10,,5500000.00"
+        ]
+    );
+    assert!(lines[4].ends_with("must be money (an amount in 元, e.g. \"\"600万元\"\" or 6000000), but the facts give \"\"很多\"\"\""));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(
+        (
+            s["rows"].as_u64(),
+            s["subjects"].as_u64(),
+            s["errors"].as_u64()
+        ),
+        (Some(5), Some(4), Some(1))
+    );
+    assert_eq!(s["paid"]["exact"], "6800000.00");
+    assert_eq!(s["payers"]["市级财政"]["exact"], "3400000.00");
+    assert_eq!(s["clauses"][0]["clause"], "研发投入补助");
+    assert_eq!(s["clauses"][0]["awarded"], 2);
+    assert_eq!(s["distribution"]["max"], "5500000.00");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn claims_are_rows_of_their_subject() {
+    let dir = temp("claims");
+    let out = dir.join("rows.jsonl");
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--kind",
+        "institution",
+        "--population",
+        "tests/population/claims.csv",
+        "--date",
+        "2024-12-31",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Article 5: 3% of 200万元 = 6万元; 3% of 500万元 = 15万元 capped at 10万元; not reviewed: none.
+    let paid: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["subject"].as_str().unwrap(),
+                r["claim"].as_str().unwrap(),
+                r["total"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paid,
+        [
+            ("A1", "C1", "60000.00"),
+            ("A1", "C2", "100000.00"),
+            ("A2", "C1", "0.00")
+        ]
+    );
+    assert_eq!(
+        rows[2]["clauses"]["中介机构技术转移奖励"]["outcome"],
+        "not_eligible"
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["paid"]["exact"], "160000.00");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn out_of_order_subjects_are_refused_and_nothing_is_written() {
+    let dir = temp("unsorted");
+    let population = dir.join("p.csv");
+    std::fs::write(&population, "id,研发费用\n2,1元\n10,1元\n3,1元\n").unwrap();
+    let out = dir.join("rows.csv");
+    std::fs::write(&out, "old contents\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("line 4: subject `3` comes after `10`"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "old contents\n",
+        "the old file is untouched"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn max_errors_stops_cleanly() {
+    let dir = temp("maxerr");
+    let population = dir.join("p.csv");
+    let mut text = String::from("id,研发费用\n");
+    for i in 1..=2000 {
+        text.push_str(&format!("{i},{}\n", if i % 10 == 0 { "坏" } else { "1元" }));
+    }
+    std::fs::write(&population, text).unwrap();
+    let out = dir.join("rows.csv");
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+        "--max-errors",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--max-errors"));
+    assert!(!out.exists(), "nothing written");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn generated(dir: &Path, n: usize) -> PathBuf {
+    let p = dir.join("many.csv");
+    let mut text = String::from(
+        "id,加计扣除资格,研发费用,上年研发费用,营业收入,规上企业,首次认定高新技术企业\n",
+    );
+    let mut x: u64 = 7;
+    for i in 1..=n {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let last = 500_000 + (x >> 40) % 10_000_000;
+        let spend = last + (x >> 20) % (last / 2);
+        text.push_str(&format!(
+            "{i},1,{spend}.37,{last}.11,{},{},{}\n",
+            spend * 30,
+            (x >> 7) % 2,
+            (x >> 9) % 7 == 0
+        ));
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn results_are_the_same_with_one_thread_or_several() {
+    let dir = temp("threads");
+    let population = generated(&dir, 3000);
+    let run = |threads: &str| {
+        let out = dir.join(format!("rows-{threads}.csv"));
+        let o = pol(&[
+            "simulate",
+            POLICY,
+            "--population",
+            population.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (
+            std::fs::read_to_string(out).unwrap(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let one = run("1");
+    let three = run("3");
+    assert_eq!(one, three);
+    assert_eq!(one.0.lines().count(), 3001);
+    std::fs::remove_dir_all(dir).unwrap();
+}
