@@ -125,6 +125,18 @@ pub enum HeaderItem {
     },
     /// `budget { 2023: 4亿元 }`
     Budget(Vec<BudgetLine>),
+    /// `split per_award` or `split per_subject`.
+    Split(Node<Split>),
+}
+
+/// What the payer split is applied to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Split {
+    /// Each award is split on its own (the default).
+    #[default]
+    PerAward,
+    /// A subject's total under the policy is split once.
+    PerSubject,
 }
 
 /// An effective window.

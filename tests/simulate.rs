@@ -262,3 +262,80 @@ fn results_are_the_same_with_one_thread_or_several() {
     assert_eq!(one.0.lines().count(), 3001);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_peer_workload_reproduces_the_reference_rows() {
+    // The four worked examples of ../shared/bench/peers/RESULTS.md, through benches/peer/run.sh.
+    if Command::new("awk").arg("BEGIN{}").output().is_err() {
+        return;
+    }
+    let dir = temp("peer");
+    let out = dir.join("canonical.csv");
+    let o = Command::new("bash")
+        .args([
+            "benches/peer/run.sh",
+            "tests/population/peer-examples.csv",
+            out.to_str().unwrap(),
+        ])
+        .env("POL", env!("CARGO_BIN_EXE_pol"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "firm_id,rule_a_eligible,rule_b_eligible,rule_c_eligible,award_a,award_b,award_c,total,city_share,district_share\n\
+         3715,0,1,1,0.00,500000.00,13986.71,513986.71,256993.36,256993.35\n\
+         8463,0,0,1,0.00,0.00,32388.97,32388.97,16194.49,16194.48\n\
+         42765,1,0,1,4999999.99,0.00,35070.56,5035070.55,2517535.28,2517535.27\n\
+         63363,1,0,1,115817.21,0.00,77323.90,193141.11,96570.56,96570.55\n"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn outputs_to_links_and_devices_are_written_through_not_replaced() {
+    let dir = temp("links");
+    let real = dir.join("real.csv");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = dir.join("link.csv");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        "tests/population/claims.csv",
+        "--kind",
+        "institution",
+        "--date",
+        "2024-12-31",
+        "--out",
+        link.to_str().unwrap(),
+        "--summary",
+        "/dev/null",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is still a link"
+    );
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .starts_with("line,subject"));
+    assert!(
+        !std::fs::symlink_metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_file(),
+        "/dev/null is still a device"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

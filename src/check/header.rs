@@ -123,6 +123,7 @@ impl<'a> Checker<'a> {
                 HeaderItem::SameMatter(_) => "same_matter",
                 HeaderItem::Rounding { .. } => "rounding",
                 HeaderItem::Budget(_) => "budget",
+                HeaderItem::Split(_) => "split",
             };
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
                 let first = *first;
@@ -167,6 +168,7 @@ impl<'a> Checker<'a> {
             rounding_step: h.rounding.map_or(Decimal::new(1, 2), |r| r.0),
             rounding_mode: h.rounding.map_or(RoundingMode::HalfUp, |r| r.1),
             budget: h.budget,
+            split: h.split,
         })
     }
 
@@ -176,6 +178,7 @@ impl<'a> Checker<'a> {
             HeaderItem::Issued(d) => h.issued = (d.node != NaiveDate::MIN).then_some(d.node),
             HeaderItem::Effective(w) => h.window = self.check_window(w),
             HeaderItem::SameMatter(s) => h.same_matter = Some(s.node),
+            HeaderItem::Split(s) => h.split = s.node,
             HeaderItem::Funding(shares) => h.funding = self.funding(shares, span),
             HeaderItem::Rounding { step, mode } => {
                 let mode = mode.as_ref().map_or(RoundingMode::HalfUp, |m| m.node);
@@ -378,6 +381,7 @@ struct HeaderParts {
     same_matter: Option<SameMatter>,
     rounding: Option<(Decimal, RoundingMode)>,
     budget: Vec<(i32, Decimal)>,
+    split: ast::Split,
 }
 
 fn item_span(i: &Item) -> Span {

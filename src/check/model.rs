@@ -168,6 +168,8 @@ pub struct Header {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// What the payer split is applied to.
+    pub split: crate::ast::Split,
 }
 
 /// Everything the checker learnt about a file with no errors.

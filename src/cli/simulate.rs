@@ -46,10 +46,12 @@ pub struct SimulateArgs {
     /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
-    /// Write each row's results here (`.csv`, or `.jsonl` for JSON Lines).
+    /// Write each row's results here (`.csv`, or `.jsonl` for JSON Lines; `-` for standard
+    /// output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Write the summary here (`.json` for JSON, anything else for text) instead of printing it.
+    /// Write the summary here (`.json` for JSON, anything else for text) instead of printing
+    /// it.
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// Worker threads (default: the number of cores).
@@ -221,13 +223,36 @@ fn evaluate_batch(
     (text, summary, errors)
 }
 
-/// A file written to a temporary name and renamed when complete.
-struct Pending {
-    file: tempfile::NamedTempFile,
-    target: PathBuf,
+/// Where an output goes: a regular file is written to a temporary name and renamed when
+/// complete; standard output (`-`) and special files (a pipe, `/dev/null`) are written directly.
+enum Pending {
+    Temp {
+        file: tempfile::NamedTempFile,
+        target: PathBuf,
+    },
+    Direct(Box<dyn Write + Send>),
 }
 
 fn pending(target: &Path) -> Result<Pending, String> {
+    if target.as_os_str() == "-" {
+        return Ok(Pending::Direct(Box::new(std::io::stdout())));
+    }
+    // A link is followed to the file it names, so the link stays; a device or a pipe is
+    // written through, never renamed over.
+    let resolved;
+    let target = if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+        resolved.as_path()
+    } else {
+        target
+    };
+    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        return Ok(Pending::Direct(Box::new(f)));
+    }
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -236,19 +261,28 @@ fn pending(target: &Path) -> Result<Pending, String> {
         .prefix(".pol-")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
-    Ok(Pending {
+    Ok(Pending::Temp {
         file,
         target: target.to_path_buf(),
     })
 }
 
 impl Pending {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Pending::Temp { file, .. } => file,
+            Pending::Direct(w) => w,
+        }
+    }
+
     fn commit(self) -> Result<(), String> {
-        let target = self.target;
-        self.file
-            .persist(&target)
-            .map(|_| ())
-            .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error))
+        match self {
+            Pending::Temp { file, target } => file
+                .persist(&target)
+                .map(|_| ())
+                .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error)),
+            Pending::Direct(mut w) => w.flush().map_err(|e| e.to_string()),
+        }
     }
 }
 
@@ -359,7 +393,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     if let (Some(f), RowFormat::Csv) = (&mut rows_file, row_format) {
         let mut header: Vec<String> = layout.header().iter().map(|h| csv_field(h)).collect();
         header.push("error".to_string());
-        if writeln!(f.file, "{}", header.join(",")).is_err() {
+        if writeln!(f.writer(), "{}", header.join(",")).is_err() {
             return out.fail("cannot write the output file");
         }
     }
@@ -438,7 +472,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                     waiting.insert(done.seq, done);
                     while let Some(d) = waiting.remove(&next) {
                         if let Some(f) = rows_file.as_mut() {
-                            if f.file.write_all(d.text.as_bytes()).is_err() {
+                            if f.writer().write_all(d.text.as_bytes()).is_err() {
                                 *write_failed = true;
                             }
                         }
@@ -569,7 +603,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     match &args.summary {
         Some(p) => {
             let written = pending(p).and_then(|mut f| {
-                f.file
+                f.writer()
                     .write_all(text.as_bytes())
                     .map_err(|e| e.to_string())?;
                 f.commit()

@@ -107,6 +107,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             rounding_step: model.header.rounding_step,
             rounding_mode: model.header.rounding_mode,
             budget: model.header.budget.clone(),
+            split: model.header.split,
         },
         enums,
         subject_inputs,

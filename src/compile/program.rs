@@ -382,6 +382,8 @@ pub struct HeaderDef {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// What the payer split is applied to.
+    pub split: crate::ast::Split,
 }
 
 /// A compiled policy.

@@ -257,6 +257,9 @@ pub struct PolicyTotal<'p> {
     pub undetermined_upper_bound: Decimal,
     /// How many of its clauses are undetermined.
     pub undetermined: usize,
+    /// Whether the policy splits each subject's total among its payers once (its clauses then
+    /// carry no funding of their own).
+    pub split_per_subject: bool,
 }
 
 /// All totals.

@@ -36,7 +36,7 @@ use chrono::NaiveDate;
 
 pub use decision::{Amount, ClauseResult, Decision, Outcome};
 pub use facts::{FactProblem, FactValue, Facts};
-pub use run::{round, split};
+pub use run::{round, split, split_amount};
 pub use value::Value;
 
 use crate::check::types::Flavor;

@@ -807,6 +807,7 @@ impl<'p> Evaluator<'p> {
                 paid: Amount::ZERO,
                 undetermined_upper_bound: Decimal::ZERO,
                 undetermined: 0,
+                split_per_subject: p.header.split == crate::ast::Split::PerSubject,
             })
             .collect();
         let mut per_payer: Vec<Share<'p>> = Vec::new();
@@ -817,22 +818,11 @@ impl<'p> Evaluator<'p> {
             let program = &set.programs[inst.pi];
             let clause = &program.clauses[inst.ci];
             let mut funding = Vec::new();
-            if let (Outcome::Awarded, Some(paid)) = (inst.outcome, inst.paid) {
-                let lo = split(paid.min(), &program.header.funding);
-                let hi = split(paid.max(), &program.header.funding);
-                for (k, (payer, _)) in program.header.funding.iter().enumerate() {
-                    let share = Amount::between(lo[k], hi[k]);
-                    funding.push(Share {
-                        payer: payer.as_str(),
-                        amount: share,
-                    });
-                    match per_payer.iter_mut().find(|s| s.payer == payer) {
-                        Some(s) => s.amount = s.amount + share,
-                        None => per_payer.push(Share {
-                            payer: payer.as_str(),
-                            amount: share,
-                        }),
-                    }
+            let per_award = program.header.split == crate::ast::Split::PerAward;
+            if let (Outcome::Awarded, Some(paid), true) = (inst.outcome, inst.paid, per_award) {
+                funding = split_amount(paid, &program.header.funding);
+                for share in &funding {
+                    add_share(&mut per_payer, share.payer, share.amount);
                 }
                 if self.explain {
                     let parts: Vec<String> = funding
@@ -871,6 +861,14 @@ impl<'p> Evaluator<'p> {
                 funding,
                 trace: inst.trace,
             });
+        }
+        // A policy that splits per subject splits each subject's total once.
+        for (pi, program) in set.programs.iter().enumerate() {
+            if program.header.split == crate::ast::Split::PerSubject {
+                for share in split_amount(per_policy[pi].paid, &program.header.funding) {
+                    add_share(&mut per_payer, share.payer, share.amount);
+                }
+            }
         }
         Decision {
             subject: SubjectRef {
@@ -930,6 +928,27 @@ fn bracket_row(env: &Env<'_>, show: crate::compile::Show, arm: &crate::compile::
         (Some(l), None) => bound(l, true),
         (None, Some(u)) => bound(u, false),
         (None, None) => String::new(),
+    }
+}
+
+/// `amount` split among `funding`'s payers (each bound of a range on its own).
+pub fn split_amount<'p>(amount: Amount, funding: &'p [(String, Decimal)]) -> Vec<Share<'p>> {
+    let lo = split(amount.min(), funding);
+    let hi = split(amount.max(), funding);
+    funding
+        .iter()
+        .enumerate()
+        .map(|(k, (payer, _))| Share {
+            payer: payer.as_str(),
+            amount: Amount::between(lo[k], hi[k]),
+        })
+        .collect()
+}
+
+fn add_share<'p>(into: &mut Vec<Share<'p>>, payer: &'p str, amount: Amount) {
+    match into.iter_mut().find(|s| s.payer == payer) {
+        Some(s) => s.amount = s.amount + amount,
+        None => into.push(Share { payer, amount }),
     }
 }
 

@@ -45,6 +45,8 @@ pub struct Layout {
     pub clauses: Vec<(String, String)>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
+    /// Each policy's payers and shares, by document.
+    pub funding: BTreeMap<String, Vec<(String, Decimal)>>,
 }
 
 impl Layout {
@@ -52,7 +54,9 @@ impl Layout {
     pub fn of(ev: &Evaluator<'_>) -> Layout {
         let mut clauses = Vec::new();
         let mut payers: Vec<String> = Vec::new();
+        let mut funding = BTreeMap::new();
         for p in ev.policies().programs() {
+            funding.insert(p.header.document.clone(), p.header.funding.clone());
             for c in &p.clauses {
                 clauses.push((p.header.document.clone(), c.name.clone()));
             }
@@ -62,7 +66,11 @@ impl Layout {
                 }
             }
         }
-        Layout { clauses, payers }
+        Layout {
+            clauses,
+            payers,
+            funding,
+        }
     }
 
     /// Column titles: `line,subject,claim,total,<payers>,<clause>,<clause>:outcome,...`.
@@ -192,6 +200,9 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
             payers: vec![Amount::ZERO; layout.payers.len()],
         })
         .collect();
+    // Per row, the totals of policies that split per subject, split once at the end.
+    let programs = decision_programs(decision);
+    let mut row_policy: Vec<BTreeMap<&str, Amount>> = vec![BTreeMap::new(); out.len()];
     for c in &decision.clauses {
         let row = match &c.claim {
             Some(id) => out
@@ -217,9 +228,36 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
                     r.payers[p] = r.payers[p] + s.amount;
                 }
             }
+            if c.funding.is_empty() && programs.contains(&c.policy) {
+                let e = row_policy[row].entry(c.policy).or_insert(Amount::ZERO);
+                *e = *e + paid;
+            }
+        }
+    }
+    for (r, totals) in out.iter_mut().zip(row_policy) {
+        for (policy, total) in totals {
+            let Some(funding) = layout.funding.get(policy) else {
+                continue;
+            };
+            for share in crate::eval::split_amount(total, funding) {
+                if let Some(p) = layout.payers.iter().position(|x| x == share.payer) {
+                    r.payers[p] = r.payers[p] + share.amount;
+                }
+            }
         }
     }
     out
+}
+
+/// The documents of the policies in a decision that split per subject.
+fn decision_programs<'a>(decision: &Decision<'a>) -> Vec<&'a str> {
+    decision
+        .totals
+        .per_policy
+        .iter()
+        .filter(|p| p.split_per_subject)
+        .map(|p| p.policy)
+        .collect()
 }
 
 /// Evaluates one subject; an error names the line to blame.

@@ -177,13 +177,6 @@ impl Summary {
                 let e = self.departments.entry(d.clone()).or_insert(Amount::ZERO);
                 *e = *e + paid;
             }
-            for s in &c.funding {
-                let e = self
-                    .payers
-                    .entry(s.payer.to_string())
-                    .or_insert(Amount::ZERO);
-                *e = *e + s.amount;
-            }
             let y = self
                 .years
                 .entry(c.event_date.year())
@@ -196,6 +189,14 @@ impl Summary {
             *py = *py + paid;
         }
         self.paid = self.paid + subject_paid;
+        // The decision's per-payer totals also cover policies that split per subject.
+        for s in &decision.totals.per_payer {
+            let e = self
+                .payers
+                .entry(s.payer.to_string())
+                .or_insert(Amount::ZERO);
+            *e = *e + s.amount;
+        }
         let top = subject_paid.max();
         if top > Decimal::ZERO {
             self.distribution.count += 1;

@@ -135,6 +135,15 @@ impl<'d> Lowerer<'d> {
                     });
                     HeaderItem::Rounding { step, mode }
                 }
+                Rule::split => {
+                    let r = next(&mut inner);
+                    let v = if r.as_str() == "per_subject" {
+                        Split::PerSubject
+                    } else {
+                        Split::PerAward
+                    };
+                    HeaderItem::Split(Node::new(v, self.span(&r)))
+                }
                 Rule::budget => HeaderItem::Budget(
                     inner
                         .map(|line| {
