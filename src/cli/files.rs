@@ -5,6 +5,7 @@
 //! that is not UTF-8 is read anyway and reported as a diagnostic, not a crash.
 
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A problem with the files themselves (not with what they say).
@@ -99,4 +100,74 @@ pub fn read(path: &Path) -> Result<SourceText, FileError> {
             }
         }
     })
+}
+
+/// Where an output goes: a regular file is written to a temporary name and renamed when
+/// complete; standard output (`-`) and special files (a pipe, `/dev/null`) are written directly.
+pub enum Pending {
+    /// A regular file, renamed into place by [`Pending::commit`].
+    Temp {
+        /// The temporary file.
+        file: tempfile::NamedTempFile,
+        /// Where it goes.
+        target: PathBuf,
+    },
+    /// Standard output, a device or a pipe.
+    Direct(Box<dyn Write + Send>),
+}
+
+/// Opens an output for `target`.
+pub fn pending(target: &Path) -> Result<Pending, String> {
+    if target.as_os_str() == "-" {
+        return Ok(Pending::Direct(Box::new(std::io::stdout())));
+    }
+    // A link is followed to the file it names, so the link stays; a device or a pipe is
+    // written through, never renamed over.
+    let resolved;
+    let target = if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
+        resolved.as_path()
+    } else {
+        target
+    };
+    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(target)
+            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
+        return Ok(Pending::Direct(Box::new(f)));
+    }
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = tempfile::Builder::new()
+        .prefix(".pol-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
+    Ok(Pending::Temp {
+        file,
+        target: target.to_path_buf(),
+    })
+}
+
+impl Pending {
+    /// Where to write.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Pending::Temp { file, .. } => file,
+            Pending::Direct(w) => w,
+        }
+    }
+
+    /// Finishes the output: renames the temporary file into place.
+    pub fn commit(self) -> Result<(), String> {
+        match self {
+            Pending::Temp { file, target } => file
+                .persist(&target)
+                .map(|_| ())
+                .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error)),
+            Pending::Direct(mut w) => w.flush().map_err(|e| e.to_string()),
+        }
+    }
 }

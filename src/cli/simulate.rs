@@ -7,14 +7,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use chrono::NaiveDate;
 
 use super::eval::{load_policies, settings_of};
+use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
 use crate::eval::{Evaluator, Options};
@@ -221,69 +222,6 @@ fn evaluate_batch(
         }
     }
     (text, summary, errors)
-}
-
-/// Where an output goes: a regular file is written to a temporary name and renamed when
-/// complete; standard output (`-`) and special files (a pipe, `/dev/null`) are written directly.
-enum Pending {
-    Temp {
-        file: tempfile::NamedTempFile,
-        target: PathBuf,
-    },
-    Direct(Box<dyn Write + Send>),
-}
-
-fn pending(target: &Path) -> Result<Pending, String> {
-    if target.as_os_str() == "-" {
-        return Ok(Pending::Direct(Box::new(std::io::stdout())));
-    }
-    // A link is followed to the file it names, so the link stays; a device or a pipe is
-    // written through, never renamed over.
-    let resolved;
-    let target = if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
-        resolved = std::fs::canonicalize(target).unwrap_or_else(|_| target.to_path_buf());
-        resolved.as_path()
-    } else {
-        target
-    };
-    if std::fs::metadata(target).is_ok_and(|m| !m.is_file()) {
-        let f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(target)
-            .map_err(|e| format!("cannot write `{}`: {e}", target.display()))?;
-        return Ok(Pending::Direct(Box::new(f)));
-    }
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = tempfile::Builder::new()
-        .prefix(".pol-")
-        .tempfile_in(dir)
-        .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
-    Ok(Pending::Temp {
-        file,
-        target: target.to_path_buf(),
-    })
-}
-
-impl Pending {
-    fn writer(&mut self) -> &mut dyn Write {
-        match self {
-            Pending::Temp { file, .. } => file,
-            Pending::Direct(w) => w,
-        }
-    }
-
-    fn commit(self) -> Result<(), String> {
-        match self {
-            Pending::Temp { file, target } => file
-                .persist(&target)
-                .map(|_| ())
-                .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error)),
-            Pending::Direct(mut w) => w.flush().map_err(|e| e.to_string()),
-        }
-    }
 }
 
 /// Runs `pol simulate`.
