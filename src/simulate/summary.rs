@@ -385,8 +385,8 @@ mod tests {
     #[test]
     fn buckets_keep_three_significant_figures() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(bucket(d("123456.78")), Some((4, 123)));
-        assert_eq!(bucket_value((4, 123)), d("123000"));
+        assert_eq!(bucket(d("123456.78")), Some((5, 123)));
+        assert_eq!(bucket_value((5, 123)), d("123000"));
         assert_eq!(bucket(d("0.05")), Some((0, 5)));
         assert_eq!(bucket(d("0")), None);
     }
