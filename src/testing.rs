@@ -80,18 +80,6 @@ pub struct TestFile {
     pub cases: Vec<Case>,
 }
 
-fn outcome(word: &str) -> Option<Outcome> {
-    Some(match word {
-        "awarded" => Outcome::Awarded,
-        "not_eligible" => Outcome::NotEligible,
-        "not_in_force" => Outcome::NotInForce,
-        "undetermined" => Outcome::Undetermined,
-        "cannot_evaluate" => Outcome::CannotEvaluate,
-        "superseded" => Outcome::Superseded,
-        _ => return None,
-    })
-}
-
 fn decimal(text: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(text.trim()).map_err(|_| format!("`{text}` is not an amount in 元"))
 }
@@ -115,7 +103,7 @@ impl Expected {
             });
         }
         let (word, rest) = t.split_once(' ').unwrap_or((t, ""));
-        let outcome = outcome(word).ok_or_else(|| {
+        let outcome = Outcome::from_key(word).ok_or_else(|| {
             format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate or superseded")
         })?;
         let rest = rest.trim();
@@ -263,14 +251,7 @@ fn key_of(c: &ClauseResult<'_>) -> String {
 }
 
 fn describe(c: &ClauseResult<'_>) -> String {
-    let words = match c.outcome {
-        Outcome::Awarded => "awarded",
-        Outcome::NotEligible => "not_eligible",
-        Outcome::NotInForce => "not_in_force",
-        Outcome::Undetermined => "undetermined",
-        Outcome::CannotEvaluate => "cannot_evaluate",
-        Outcome::Superseded => "superseded",
-    };
+    let words = c.outcome.key();
     match (c.outcome, c.paid, c.upper_bound) {
         (Outcome::Awarded, Some(Amount::Exact(d)), _) => format!("{words} {d}"),
         (Outcome::Awarded, Some(Amount::Range { min, max }), _) => format!("{words} {min}..{max}"),

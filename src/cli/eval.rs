@@ -9,15 +9,9 @@ use chrono::NaiveDate;
 use super::{check, files, ExitCode, Format, Output};
 use crate::eval::{render, FactProblem, Facts, Options, PolicySet};
 
-/// Options of `pol eval`.
+/// The evaluation date and the settings of open parameters (`pol eval`, `pol simulate`).
 #[derive(Debug, clap::Args)]
-pub struct EvalArgs {
-    /// Policy files, or folders searched for `.pol` files.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// The applicant's facts as JSON; `-` reads them from standard input.
-    #[arg(long, value_name = "FILE")]
-    pub facts: PathBuf,
+pub struct WhenArgs {
     /// The evaluation date (year-month-day); today when not given.
     #[arg(long, value_name = "DATE")]
     pub date: Option<NaiveDate>,
@@ -27,6 +21,34 @@ pub struct EvalArgs {
     /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+}
+
+impl WhenArgs {
+    /// The options these arguments give (the CLI reads the clock when no date is given).
+    pub fn options(&self, explain: bool, reasons: bool, out: &Output) -> Result<Options, ExitCode> {
+        Ok(Options {
+            date: self
+                .date
+                .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            settings: settings_of(&self.set, self.settings.as_deref(), out)?,
+            explain,
+            reasons,
+        })
+    }
+}
+
+/// Options of `pol eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Policy files, or folders searched for `.pol` files.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The applicant's facts as JSON; `-` reads them from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub facts: PathBuf,
+    /// The date and settings.
+    #[command(flatten)]
+    pub when: WhenArgs,
     /// Show every condition with its values, every step of the arithmetic and every
     /// adjustment.
     #[arg(long)]
@@ -142,8 +164,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let settings = match settings_of(&args.set, args.settings.as_deref(), out) {
-        Ok(s) => s,
+    let options = match args.when.options(args.explain, true, out) {
+        Ok(o) => o,
         Err(code) => return code,
     };
     let text = match read_facts(&args.facts, out) {
@@ -157,15 +179,6 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
             print_problems(&problems, &source, out);
             return ExitCode::Diagnostics;
         }
-    };
-    let date = args
-        .date
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let options = Options {
-        date,
-        settings,
-        explain: args.explain,
-        reasons: true,
     };
     let decision = set.evaluator(&options).and_then(|ev| ev.evaluate(&facts));
     let mut decision = match decision {

@@ -12,17 +12,15 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use chrono::NaiveDate;
-
-use super::eval::{load_policies, settings_of};
+use super::eval::{load_policies, WhenArgs};
 use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
-use crate::eval::{Evaluator, Options};
+use crate::eval::Evaluator;
 use crate::simulate::input::Reader;
 use crate::simulate::{
-    amount_text, id_order, outcome_text, simulate_subject, Columns, Layout, RowError, RowResult,
-    SubjectRows, Summary,
+    amount_text, id_order, simulate_subject, Columns, Layout, RowError, RowResult, SubjectRows,
+    Summary,
 };
 
 /// Options of `pol simulate`.
@@ -38,15 +36,9 @@ pub struct SimulateArgs {
     /// The kind of subject every row describes.
     #[arg(long, default_value = "enterprise", value_name = "KIND")]
     pub kind: String,
-    /// The evaluation date (year-month-day); today when not given.
-    #[arg(long, value_name = "DATE")]
-    pub date: Option<NaiveDate>,
-    /// A value for a parameter the policy leaves open, e.g. `--set 一定比例=10%`. Repeatable.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    pub set: Vec<String>,
-    /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    /// The date and settings.
+    #[command(flatten)]
+    pub when: WhenArgs,
     /// Write each row's results here (`.csv`, or `.jsonl` for JSON Lines; `-` for standard
     /// output).
     #[arg(long, value_name = "FILE")]
@@ -111,7 +103,7 @@ fn write_row(out: &mut String, r: &RowResult, layout: &Layout, format: RowFormat
                 match c {
                     Some((o, a)) => {
                         cells.push(amount_text(*a));
-                        cells.push(outcome_text(*o).to_string());
+                        cells.push(o.key().to_string());
                     }
                     None => cells.extend([String::new(), String::new()]),
                 }
@@ -131,7 +123,7 @@ fn write_row(out: &mut String, r: &RowResult, layout: &Layout, format: RowFormat
                     };
                     clauses.insert(
                         key,
-                        serde_json::json!({"outcome": outcome_text(*o), "paid": amount_text(*a)}),
+                        serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)}),
                     );
                 }
             }
@@ -236,17 +228,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             args.kind
         ));
     };
-    let settings = match settings_of(&args.set, args.settings.as_deref(), out) {
-        Ok(s) => s,
+    let options = match args.when.options(false, false, out) {
+        Ok(o) => o,
         Err(code) => return code,
-    };
-    let options = Options {
-        date: args
-            .date
-            .unwrap_or_else(|| chrono::Local::now().date_naive()),
-        settings,
-        explain: false,
-        reasons: false,
     };
     let ev = match set.evaluator(&options) {
         Ok(ev) => ev,

@@ -123,6 +123,33 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Awarded,
+        Outcome::NotEligible,
+        Outcome::NotInForce,
+        Outcome::Undetermined,
+        Outcome::CannotEvaluate,
+        Outcome::Superseded,
+    ];
+
+    /// The outcome as written in JSON, output files and test files: `not_eligible`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Awarded => "awarded",
+            Outcome::NotEligible => "not_eligible",
+            Outcome::NotInForce => "not_in_force",
+            Outcome::Undetermined => "undetermined",
+            Outcome::CannotEvaluate => "cannot_evaluate",
+            Outcome::Superseded => "superseded",
+        }
+    }
+
+    /// The outcome written as `key`.
+    pub fn from_key(key: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.key() == key)
+    }
+
     /// The outcome as staff read it.
     pub fn words(self) -> &'static str {
         match self {

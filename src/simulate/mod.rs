@@ -115,22 +115,6 @@ pub struct SubjectRows {
     pub rows: Vec<Record>,
 }
 
-fn outcome_key(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Awarded => "awarded",
-        Outcome::NotEligible => "not_eligible",
-        Outcome::NotInForce => "not_in_force",
-        Outcome::Undetermined => "undetermined",
-        Outcome::CannotEvaluate => "cannot_evaluate",
-        Outcome::Superseded => "superseded",
-    }
-}
-
-/// The text of an outcome in output files.
-pub fn outcome_text(o: Outcome) -> &'static str {
-    outcome_key(o)
-}
-
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
 /// row when the rows carry claim ids.
 pub fn facts_of(subject: &SubjectRows, kind: Kind, columns: &Columns) -> Result<Facts, RowError> {
