@@ -19,12 +19,14 @@ pub use exit::ExitCode;
 
 use crate::diagnostic::RenderOptions;
 
-/// pol checks award and subsidy policies written as .pol files.
+/// pol checks award and subsidy policies written as .pol files, and works out what
+/// applicants get under them.
 ///
 /// Each policy of the gazette is written as one .pol file: its header (document number,
 /// dates, who pays), the facts it needs about an applicant, and one clause per award rule.
-/// pol reads these files, reports every mistake it finds with the line and a suggestion,
-/// and compiles them so that they can be evaluated.
+/// `pol check` reports every mistake with the line and a suggestion; `pol eval` says what one
+/// applicant gets and why; `pol test` runs the cases written beside the policies; `pol
+/// simulate` runs the policies over a whole population and sums up what they cost.
 #[derive(Debug, Parser)]
 #[command(name = "pol", version, max_term_width = 100)]
 pub struct Cli {
