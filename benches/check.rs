@@ -1,7 +1,8 @@
 //! Benchmark: parse, check and compile a generated policy of 10,000 clauses.
 //!
 //! Run with `cargo bench --bench check`. Criterion prints the time per run and the throughput
-//! in bytes; the clause rate is 10,000 divided by the time.
+//! in bytes; the clause rate is 10,000 divided by the time. A second group checks the same shape
+//! of policy at about 10 MB, to show that the time grows in proportion to the input.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -63,6 +64,17 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("10000 clauses: parse only", |b| {
         b.iter(|| pol::syntax::parse(std::hint::black_box(&text)))
+    });
+    group.finish();
+
+    // Near-linear growth: the same shape of policy at about 10 MB.
+    let clauses = 10_000 * (10 * 1024 * 1024) / text.len();
+    let big = generated_policy(clauses);
+    let mut group = c.benchmark_group("check 10 MB");
+    group.throughput(Throughput::Bytes(big.len() as u64));
+    group.sample_size(10);
+    group.bench_function(format!("{clauses} clauses: parse + check + compile"), |b| {
+        b.iter(|| pol::compile_source(std::hint::black_box(&big)))
     });
     group.finish();
 }
