@@ -339,3 +339,76 @@ fn outputs_to_links_and_devices_are_written_through_not_replaced() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
+    let dir = temp("badrow");
+    let population = dir.join("p.csv");
+    std::fs::write(
+        &population,
+        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
+         A1,C1,2024-03-01,技术开发,1,200万元\n\
+         A1,C2,2024-13-01,技术开发,1,200万元\n\
+         A1,C3,2024-05-01,技术开发,1,200万元\n\
+         A2,C1,2024-03-01,技术开发,1,100万元\n",
+    )
+    .unwrap();
+    let out = dir.join("rows.csv");
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--kind",
+        "institution",
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-12-31",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines.len(), 5, "one output line per input line");
+    // A1 is not evaluated without its unreadable claim: no partial total for it.
+    for l in &lines[1..4] {
+        let cells: Vec<&str> = l.split(',').collect();
+        assert_eq!((cells[1], cells[3]), ("A1", ""), "{l}");
+    }
+    assert!(lines[2].contains("`2024-13-01` in column `claim_date` is not a date"));
+    assert!(lines[1].contains("subject `A1` is not evaluated: line 3 cannot be read"));
+    assert!(lines[4].starts_with("5,A2,C1,30000.00"), "{}", lines[4]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["paid"]["exact"], "30000.00");
+
+    std::fs::write(&population, "id,研发费用\n1,1元\n2,1元\n1,1元\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 4: subject `1` comes after `2`"));
+    std::fs::write(&population, "id,研发费用\n1,1元\n1,1元\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "two rows of one subject without claim ids"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -180,6 +180,29 @@ fn evaluate_batch(
     let mut errors = Vec::new();
     for item in batch {
         match item {
+            Ok(subject) if !subject.bad.is_empty() => {
+                // Every line of the subject is written, in input order, with the reason.
+                let first = subject.bad[0].line;
+                let mut lines: Vec<RowError> = subject
+                    .rows
+                    .iter()
+                    .map(|r| RowError {
+                        line: r.line,
+                        message: format!(
+                            "subject `{}` is not evaluated: line {first} cannot be read",
+                            subject.id
+                        ),
+                    })
+                    .chain(subject.bad.iter().cloned())
+                    .collect();
+                lines.sort_by_key(|e| e.line);
+                summary.rows += lines.len() as u64;
+                summary.errors += 1;
+                for e in &lines {
+                    write_error_row(&mut text, e, &subject.id, layout, format);
+                }
+                errors.extend(subject.bad.iter().cloned());
+            }
             Ok(subject) => match simulate_subject(ev, subject, kind, columns, layout, &mut summary)
             {
                 Ok(rows) => {
@@ -416,6 +439,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         let mut seq = 0u64;
         let mut batch: Batch = Vec::with_capacity(BATCH);
         let mut current: Option<SubjectRows> = None;
+        let mut last_id: Option<String> = None;
         let mut rows = 0u64;
         loop {
             if interrupted.load(Ordering::SeqCst) || too_many.load(Ordering::SeqCst) {
@@ -434,28 +458,45 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                 }
             }
             match item {
-                Err(e) => {
-                    if let Some(s) = current.take() {
-                        batch.push(Ok(s));
+                Err(bad) => match current.as_mut() {
+                    // A bad row of the subject being read fails that subject as a whole.
+                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => s.bad.push(bad.error),
+                    _ => {
+                        if let Some(s) = current.take() {
+                            batch.push(Ok(s));
+                        }
+                        batch.push(Err((bad.error, bad.id.unwrap_or_default())));
                     }
-                    batch.push(Err((e, String::new())));
-                }
+                },
                 Ok(record) => match current.as_mut() {
                     Some(s) if s.id == record.id => s.rows.push(record),
                     _ => {
                         if let Some(prev) = current.take() {
-                            if id_order(&record.id, &prev.id) == std::cmp::Ordering::Less {
+                            batch.push(Ok(prev));
+                        }
+                        if let Some(last) = &last_id {
+                            let order = id_order(&record.id, last);
+                            if order != std::cmp::Ordering::Greater {
+                                let why = if record.id == *last {
+                                    format!(
+                                        "the rows of subject `{}` are not next to each other",
+                                        record.id
+                                    )
+                                } else {
+                                    format!("subject `{}` comes after `{last}`", record.id)
+                                };
                                 fatal = Some(format!(
-                                    "line {}: subject `{}` comes after `{}`; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together",
-                                    record.line, record.id, prev.id
+                                    "line {}: {why}; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together",
+                                    record.line
                                 ));
                                 break;
                             }
-                            batch.push(Ok(prev));
                         }
+                        last_id = Some(record.id.clone());
                         current = Some(SubjectRows {
                             id: record.id.clone(),
                             rows: vec![record],
+                            bad: Vec::new(),
                         });
                     }
                 },

@@ -51,13 +51,28 @@ pub struct Record {
     pub claim: Vec<(String, FactValue)>,
 }
 
+/// A row that cannot be read, and its subject id when that much could be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadRow {
+    /// What is wrong, and where.
+    pub error: RowError,
+    /// The subject id, if known.
+    pub id: Option<String>,
+}
+
+impl From<RowError> for BadRow {
+    fn from(error: RowError) -> BadRow {
+        BadRow { error, id: None }
+    }
+}
+
 /// Splits named values of one row into a record.
 fn record(
     line: u64,
     cells: impl Iterator<Item = (String, FactValue)>,
     columns: &Columns,
     claim_inputs: &HashSet<String>,
-) -> Result<Record, RowError> {
+) -> Result<Record, BadRow> {
     let mut r = Record {
         line,
         id: String::new(),
@@ -71,6 +86,7 @@ fn record(
         FactValue::Number(n) => Some(n.clone()),
         _ => None,
     };
+    let mut bad_date = None;
     for (name, value) in cells {
         if matches!(&value, FactValue::Text(t) if t.trim().is_empty()) || value == FactValue::Null {
             continue;
@@ -81,16 +97,10 @@ fn record(
             r.claim_id = text(&value);
         } else if name == columns.claim_date {
             let t = text(&value).unwrap_or_default();
-            r.claim_date =
-                Some(
-                    NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| RowError {
-                        line,
-                        message: format!(
-                            "`{t}` in column `{}` is not a date (write 2024-03-01)",
-                            columns.claim_date
-                        ),
-                    })?,
-                );
+            match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+                Ok(d) => r.claim_date = Some(d),
+                Err(_) => bad_date = Some(t),
+            }
         } else if claim_inputs.contains(&name) {
             r.claim.push((name, value));
         } else {
@@ -101,6 +111,19 @@ fn record(
         return Err(RowError {
             line,
             message: format!("the row has no subject id in column `{}`", columns.id),
+        }
+        .into());
+    }
+    if let Some(t) = bad_date {
+        return Err(BadRow {
+            error: RowError {
+                line,
+                message: format!(
+                    "`{t}` in column `{}` is not a date (write 2024-03-01)",
+                    columns.claim_date
+                ),
+            },
+            id: Some(r.id),
         });
     }
     Ok(r)
@@ -175,7 +198,7 @@ impl<R: Read> Reader<R> {
         &mut self,
         columns: &Columns,
         claim_inputs: &HashSet<String>,
-    ) -> Option<Result<Record, RowError>> {
+    ) -> Option<Result<Record, BadRow>> {
         match self {
             Reader::Csv {
                 reader,
@@ -196,7 +219,8 @@ impl<R: Read> Reader<R> {
                     Some(Err(RowError {
                         line,
                         message: format!("the row cannot be read as CSV: {e}"),
-                    }))
+                    }
+                    .into()))
                 }
             },
             Reader::Jsonl { lines, line, bytes } => loop {
@@ -210,7 +234,8 @@ impl<R: Read> Reader<R> {
                         return Some(Err(RowError {
                             line: *line,
                             message: format!("the line cannot be read: {e}"),
-                        }))
+                        }
+                        .into()))
                     }
                 };
                 if text.trim().is_empty() {
@@ -222,7 +247,8 @@ impl<R: Read> Reader<R> {
                     Err(e) => Err(RowError {
                         line: *line,
                         message: format!("the line is not a JSON object: {e}"),
-                    }),
+                    }
+                    .into()),
                     Ok(obj) => {
                         let mut bad = None;
                         let cells: Vec<(String, FactValue)> = obj
@@ -241,7 +267,8 @@ impl<R: Read> Reader<R> {
                                 message: format!(
                                     "`{k}` is a list or an object, not a single value"
                                 ),
-                            }),
+                            }
+                            .into()),
                             None => record(*line, cells.into_iter(), columns, claim_inputs),
                         }
                     }

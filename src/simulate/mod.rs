@@ -17,7 +17,7 @@ use crate::compile::Kind;
 use crate::eval::decision::{Decision, Outcome};
 use crate::eval::facts::{ClaimFacts, Facts};
 use crate::eval::{Amount, Evaluator};
-pub use input::{Columns, Record};
+pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
 
 /// One output row.
@@ -113,6 +113,9 @@ pub struct SubjectRows {
     pub id: String,
     /// Its rows in input order.
     pub rows: Vec<Record>,
+    /// Its rows that could not be read: the subject is then not evaluated, rather than
+    /// evaluated without them.
+    pub bad: Vec<RowError>,
 }
 
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
