@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use crate::compile::Kind;
 use crate::eval::decision::{Decision, Outcome};
-use crate::eval::facts::{ClaimFacts, FactValue, Facts};
+use crate::eval::facts::{ClaimFacts, Facts};
 use crate::eval::{Amount, Evaluator};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -120,23 +120,19 @@ pub struct SubjectRows {
 
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
 /// row when the rows carry claim ids.
-pub fn facts_of(
-    subject: &mut SubjectRows,
-    kind: Kind,
-    columns: &Columns,
-) -> Result<Facts, RowError> {
-    // The values move into the facts: a row's attributes are read once.
-    let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
-        .into_iter()
-        .collect();
+pub fn facts_of(subject: &SubjectRows, kind: Kind, columns: &Columns) -> Result<Facts, RowError> {
+    let first = &subject.rows[0];
+    let mut attributes = BTreeMap::new();
+    for (name, value) in &first.subject {
+        attributes.insert(name.clone(), value.clone());
+    }
     let mut claims = Vec::new();
-    let several = subject.rows.len() > 1;
-    for r in subject.rows.iter_mut() {
+    for r in &subject.rows {
         match (&r.claim_id, r.claim_date) {
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
                 date,
-                attributes: std::mem::take(&mut r.claim).into_iter().collect(),
+                attributes: r.claim.iter().cloned().collect(),
             }),
             (Some(_), None) => {
                 return Err(RowError {
@@ -144,7 +140,7 @@ pub fn facts_of(
                     message: format!("the claim has no date in column `{}`", columns.claim_date),
                 })
             }
-            (None, _) if several => {
+            (None, _) if subject.rows.len() > 1 => {
                 return Err(RowError {
                     line: r.line,
                     message: format!(
@@ -161,7 +157,7 @@ pub fn facts_of(
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(RowError {
-                line: subject.rows[0].line,
+                line: first.line,
                 message: format!(
                     "subject `{}` has two claims with the id `{}`",
                     subject.id, w[0]
@@ -254,7 +250,7 @@ fn decision_programs<'a>(decision: &Decision<'a>) -> Vec<&'a str> {
 /// Evaluates one subject; an error names the line to blame.
 pub fn simulate_subject<'p>(
     ev: &'p Evaluator<'p>,
-    subject: &mut SubjectRows,
+    subject: &SubjectRows,
     kind: Kind,
     columns: &Columns,
     layout: &Layout,
