@@ -169,7 +169,7 @@ fn write_error_row(
 
 fn evaluate_batch(
     ev: &Evaluator<'_>,
-    batch: &[Result<SubjectRows, (RowError, String)>],
+    batch: &mut [Result<SubjectRows, (RowError, String)>],
     kind: Kind,
     columns: &Columns,
     layout: &Layout,
@@ -178,7 +178,7 @@ fn evaluate_batch(
     let mut text = String::new();
     let mut summary = Summary::new(ev);
     let mut errors = Vec::new();
-    for item in batch {
+    for item in batch.iter_mut() {
         match item {
             Ok(subject) if !subject.bad.is_empty() => {
                 // Every line of the subject is written, in input order, with the reason.
@@ -384,9 +384,11 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             let (ev, columns, layout, work_rx) = (&ev, &columns, &layout, &work_rx);
             scope.spawn(move || loop {
                 let next = work_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((seq, batch))) = next else { break };
+                let Ok(Ok((seq, mut batch))) = next else {
+                    break;
+                };
                 let (text, summary, errors) =
-                    evaluate_batch(ev, &batch, kind, columns, layout, row_format);
+                    evaluate_batch(ev, &mut batch, kind, columns, layout, row_format);
                 if done_tx
                     .send(Done {
                         seq,

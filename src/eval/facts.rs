@@ -571,24 +571,27 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
             .iter()
             .any(|p| p.claim_inputs.iter().any(|i| i.name == name))
     };
-    let all_subject: Vec<&str> = programs
-        .iter()
-        .flat_map(|p| p.subject_inputs.iter().map(|i| i.name.as_str()))
-        .collect();
-    let all_claim: Vec<&str> = programs
-        .iter()
-        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.as_str()))
-        .collect();
-    let hint = |name: &str, all: &[&str]| match closest(name, all.iter().copied()) {
-        Some(h) => format!("did you mean `{h}`? Otherwise remove it"),
-        None => "remove it, or check the policy's inputs with `pol check`".to_string(),
+    // The suggestions are only looked for when an attribute is unknown, which is rare.
+    let hint = |name: &str, claim: bool| {
+        let all = programs.iter().flat_map(|p| {
+            let inputs = if claim {
+                &p.claim_inputs
+            } else {
+                &p.subject_inputs
+            };
+            inputs.iter().map(|i| i.name.as_str())
+        });
+        match closest(name, all) {
+            Some(h) => format!("did you mean `{h}`? Otherwise remove it"),
+            None => "remove it, or check the policy's inputs with `pol check`".to_string(),
+        }
     };
     for name in facts.attributes.keys() {
         if !known_subject(name) {
             out.push(FactProblem::warning(
                 format!("attributes.{name}"),
                 format!("no policy uses the attribute `{name}`; it is ignored"),
-                hint(name, &all_subject),
+                hint(name, false),
             ));
         }
     }
@@ -598,7 +601,7 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
                 out.push(FactProblem::warning(
                     format!("claims[{i}].attributes.{name}"),
                     format!("no policy uses the claim attribute `{name}`; it is ignored"),
-                    hint(name, &all_claim),
+                    hint(name, true),
                 ));
             }
         }

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 
 use crate::compile::Kind;
 use crate::eval::decision::{Decision, Outcome};
-use crate::eval::facts::{ClaimFacts, Facts};
+use crate::eval::facts::{ClaimFacts, FactValue, Facts};
 use crate::eval::{Amount, Evaluator};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -120,19 +120,23 @@ pub struct SubjectRows {
 
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
 /// row when the rows carry claim ids.
-pub fn facts_of(subject: &SubjectRows, kind: Kind, columns: &Columns) -> Result<Facts, RowError> {
-    let first = &subject.rows[0];
-    let mut attributes = BTreeMap::new();
-    for (name, value) in &first.subject {
-        attributes.insert(name.clone(), value.clone());
-    }
+pub fn facts_of(
+    subject: &mut SubjectRows,
+    kind: Kind,
+    columns: &Columns,
+) -> Result<Facts, RowError> {
+    // The values move into the facts: a row's attributes are read once.
+    let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
+        .into_iter()
+        .collect();
     let mut claims = Vec::new();
-    for r in &subject.rows {
+    let several = subject.rows.len() > 1;
+    for r in subject.rows.iter_mut() {
         match (&r.claim_id, r.claim_date) {
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
                 date,
-                attributes: r.claim.iter().cloned().collect(),
+                attributes: std::mem::take(&mut r.claim).into_iter().collect(),
             }),
             (Some(_), None) => {
                 return Err(RowError {
@@ -140,7 +144,7 @@ pub fn facts_of(subject: &SubjectRows, kind: Kind, columns: &Columns) -> Result<
                     message: format!("the claim has no date in column `{}`", columns.claim_date),
                 })
             }
-            (None, _) if subject.rows.len() > 1 => {
+            (None, _) if several => {
                 return Err(RowError {
                     line: r.line,
                     message: format!(
@@ -157,7 +161,7 @@ pub fn facts_of(subject: &SubjectRows, kind: Kind, columns: &Columns) -> Result<
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(RowError {
-                line: first.line,
+                line: subject.rows[0].line,
                 message: format!(
                     "subject `{}` has two claims with the id `{}`",
                     subject.id, w[0]
@@ -250,7 +254,7 @@ fn decision_programs<'a>(decision: &Decision<'a>) -> Vec<&'a str> {
 /// Evaluates one subject; an error names the line to blame.
 pub fn simulate_subject<'p>(
     ev: &'p Evaluator<'p>,
-    subject: &SubjectRows,
+    subject: &mut SubjectRows,
     kind: Kind,
     columns: &Columns,
     layout: &Layout,
