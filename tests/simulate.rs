@@ -13,6 +13,23 @@ fn pol(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `pol simulate` on the shipped 15号 with the given arguments.
+fn simulate(args: &[&str]) -> Output {
+    let mut all = vec!["simulate", POLICY];
+    all.extend_from_slice(args);
+    pol(&all)
+}
+
+/// Asserts that a run succeeded, showing what it printed on failure.
+fn assert_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pol-sim-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -26,9 +43,7 @@ fn rows_come_out_in_order_with_the_figures_of_pol_eval() {
     let dir = temp("order");
     let out = dir.join("rows.csv");
     let summary = dir.join("summary.json");
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         "tests/population/firms.csv",
         "--date",
@@ -90,9 +105,7 @@ fn rows_come_out_in_order_with_the_figures_of_pol_eval() {
 fn claims_are_rows_of_their_subject() {
     let dir = temp("claims");
     let out = dir.join("rows.jsonl");
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--kind",
         "institution",
         "--population",
@@ -104,12 +117,7 @@ fn claims_are_rows_of_their_subject() {
         "--format",
         "json",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
@@ -150,9 +158,7 @@ fn out_of_order_subjects_are_refused_and_nothing_is_written() {
     std::fs::write(&population, "id,研发费用\n2,1元\n10,1元\n3,1元\n").unwrap();
     let out = dir.join("rows.csv");
     std::fs::write(&out, "old contents\n").unwrap();
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         population.to_str().unwrap(),
         "--date",
@@ -184,9 +190,7 @@ fn max_errors_stops_cleanly() {
     }
     std::fs::write(&population, text).unwrap();
     let out = dir.join("rows.csv");
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         population.to_str().unwrap(),
         "--date",
@@ -231,9 +235,7 @@ fn results_are_the_same_with_one_thread_or_several() {
     let population = generated(&dir, 3000);
     let run = |threads: &str| {
         let out = dir.join(format!("rows-{threads}.csv"));
-        let o = pol(&[
-            "simulate",
-            POLICY,
+        let o = simulate(&[
             "--population",
             population.to_str().unwrap(),
             "--date",
@@ -245,12 +247,7 @@ fn results_are_the_same_with_one_thread_or_several() {
             "--format",
             "json",
         ]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_ok(&o);
         (
             std::fs::read_to_string(out).unwrap(),
             String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -300,9 +297,7 @@ fn outputs_to_links_and_devices_are_written_through_not_replaced() {
     std::fs::write(&real, "old\n").unwrap();
     let link = dir.join("link.csv");
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         "tests/population/claims.csv",
         "--kind",
@@ -314,12 +309,7 @@ fn outputs_to_links_and_devices_are_written_through_not_replaced() {
         "--summary",
         "/dev/null",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert!(
         std::fs::symlink_metadata(&link)
             .unwrap()
@@ -354,9 +344,7 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     )
     .unwrap();
     let out = dir.join("rows.csv");
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--kind",
         "institution",
         "--population",
@@ -384,9 +372,7 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     assert_eq!(summary["paid"]["exact"], "30000.00");
 
     std::fs::write(&population, "id,研发费用\n1,1元\n2,1元\n1,1元\n").unwrap();
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         population.to_str().unwrap(),
         "--date",
@@ -397,9 +383,7 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 4: subject `1` comes after `2`"));
     std::fs::write(&population, "id,研发费用\n1,1元\n1,1元\n").unwrap();
-    let o = pol(&[
-        "simulate",
-        POLICY,
+    let o = simulate(&[
         "--population",
         population.to_str().unwrap(),
         "--date",
