@@ -449,8 +449,8 @@ pub struct Literal {
     pub percent: bool,
 }
 
-/// One row of a bracket.
-#[derive(Clone, Debug, PartialEq)]
+/// One row of a bracket. Equality ignores the span, as for [`Node`].
+#[derive(Clone, Debug)]
 pub struct BracketRow {
     /// `>= x` or `> x`.
     pub lower: Option<Threshold>,
@@ -460,6 +460,12 @@ pub struct BracketRow {
     pub value: Expr,
     /// The whole row.
     pub span: Span,
+}
+
+impl PartialEq for BracketRow {
+    fn eq(&self, other: &Self) -> bool {
+        self.lower == other.lower && self.upper == other.upper && self.value == other.value
+    }
 }
 
 /// A bracket threshold.
