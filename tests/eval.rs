@@ -615,3 +615,31 @@ fn input_defaults_stand_in_for_facts_not_given() {
         "null is the default 无"
     );
 }
+
+#[test]
+fn signed_money_accepts_a_loss_and_plain_money_refuses_it() {
+    // A made-up rule: a firm that made a loss receives 10万元 of relief.
+    let s = set(r#"
+input enterprise { 利润: signed money  收入: money }
+clause 亏损补助 {
+  source "第一条"
+  when 利润 < 0元
+  award 10万元
+}
+"#);
+    let dec = run(
+        &s,
+        &enterprise(r#""利润": "-5万元", "收入": "0元""#),
+        "2024-05-01",
+    );
+    assert_eq!(only(&dec), (Outcome::Awarded, exact("100000")));
+    let refused = Facts::from_json(
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"利润": "1元", "收入": "-1元"}}"#,
+    )
+    .and_then(|(f, _)| s.evaluate(&f, &options("2024-05-01")).map(|_| ()));
+    let err = format!(
+        "{:?}",
+        refused.expect_err("negative plain money must be refused")
+    );
+    assert!(err.contains("收入") && !err.contains("利润"), "{err}");
+}

@@ -267,6 +267,8 @@ input enterprise {
   管护费用: quantity 元/亩
   服务主体: enum { 中介机构, 技术经纪人 }
   首次认定: bool = false "本年度首次通过认定"
+  利润: signed money
+  signed_gap: signed quantity 亩
 }
 input institution, person { 名称: text }
 enum 级别 { 国家级, 省级, 市级 }
@@ -295,6 +297,10 @@ limit 累计: 500万元 per enterprise
     assert!(matches!(&tys[8], TypeExpr::Quantity(u) if u.to_string() == "亩"));
     assert!(matches!(&tys[9], TypeExpr::Quantity(u) if u.to_string() == "元/亩"));
     assert!(matches!(&tys[10], TypeExpr::InlineEnum(v) if v.len() == 2));
+    let signed: Vec<bool> = input.node.fields.iter().map(|f| f.node.signed).collect();
+    assert_eq!(signed.iter().filter(|s| **s).count(), 2);
+    assert!(signed[12] && signed[13]);
+    assert_eq!(tys[12], TypeExpr::Named("money".into()));
     assert_eq!(
         input.node.fields[0].node.doc.as_ref().unwrap().node,
         "本年度研发费用"

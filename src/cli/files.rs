@@ -145,6 +145,11 @@ pub fn pending(target: &Path) -> Result<Pending, String> {
         .prefix(".pol-")
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
+    // A file being replaced keeps its permissions (a temporary file is private by default).
+    if let Ok(meta) = std::fs::metadata(target) {
+        std::fs::set_permissions(file.path(), meta.permissions())
+            .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
+    }
     Ok(Pending::Temp {
         file,
         target: target.to_path_buf(),

@@ -8,6 +8,7 @@ pub mod check;
 pub mod eval;
 mod exit;
 pub mod files;
+pub mod fmt;
 pub mod simulate;
 pub mod test;
 
@@ -80,6 +81,16 @@ pub enum Command {
     /// completes. Exit status: 0 all rows evaluated, 1 some rows failed (or the population is
     /// out of order), 2 usage or files, 130 interrupted.
     Simulate(simulate::SimulateArgs),
+    /// Rewrite policy files in the canonical layout, keeping every comment.
+    ///
+    /// Indentation, spacing, line breaks and parentheses are made uniform: blocks take one
+    /// item per line, brace lists stay on one line when they fit in 100 columns, long
+    /// conditions break before each `and`/`or`. Comments stay beside what they were written
+    /// next to. The result is parsed again and compared with the original before anything is
+    /// written; files are replaced atomically. With --check nothing is written: a diff of each
+    /// file that would change is printed. Exit status: 0 done (or, with --check, nothing to
+    /// change), 1 a file has syntax errors or (with --check) would change, 2 usage or files.
+    Fmt(fmt::FmtArgs),
 }
 
 /// Output formats.
@@ -157,5 +168,6 @@ where
         Command::Eval(args) => eval::run(args, &out),
         Command::Test(args) => test::run(args, &out),
         Command::Simulate(args) => simulate::run(args, &out),
+        Command::Fmt(args) => fmt::run(args, &out),
     }
 }

@@ -6,8 +6,8 @@
 //! half-width.
 
 use crate::ast::{
-    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Func, Name, Node, TypeExpr,
-    UnaryOp, Window,
+    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Func, Name, Node, TypeExpr, UnaryOp,
+    Window,
 };
 
 /// Binding strength, loosest first, as the grammar's rules nest.
@@ -191,7 +191,11 @@ impl Flat<'_> {
             let op = if t.inclusive { "<=" } else { "<" };
             parts.push(format!("{op} {}", self.expr(&t.value, prec::SUM)));
         }
-        format!("{}: {}", parts.join(" and "), self.expr(&row.value, prec::SUM))
+        format!(
+            "{}: {}",
+            parts.join(" and "),
+            self.expr(&row.value, prec::SUM)
+        )
     }
 
     /// A declared type, `signed` included.
@@ -269,8 +273,14 @@ mod tests {
         assert_eq!(round("let x = (a + b) * c"), "(a + b) * c");
         assert_eq!(round("let x = a or b and c"), "a or b and c");
         assert_eq!(round("let x = (a or b) and c"), "(a or b) and c");
-        assert_eq!(round("let x = a implies (b implies c)"), "a implies b implies c");
-        assert_eq!(round("let x = (a implies b) implies c"), "(a implies b) implies c");
+        assert_eq!(
+            round("let x = a implies (b implies c)"),
+            "a implies b implies c"
+        );
+        assert_eq!(
+            round("let x = (a implies b) implies c"),
+            "(a implies b) implies c"
+        );
         assert_eq!(round("let x = not (a and b)"), "not (a and b)");
         assert_eq!(round("let x = not (a == b)"), "not (a == b)");
         assert_eq!(round("let x = not not a"), "not (not a)");

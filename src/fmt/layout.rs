@@ -1,7 +1,7 @@
 //! The canonical layout of each construct.
 //!
 //! Blocks (`policy`, `input`, `clause`) always take one line per item, indented by two
-//! spaces. Brace lists (funding, budget, enum variants, dated values, tables, brackets) stay on
+//! spaces, and are set apart from their neighbours by a blank line. Brace lists (funding, budget, enum variants, dated values, tables, brackets) stay on
 //! one line when they fit in [`super::printer::WIDTH`] columns and hold no comment, and otherwise take one row
 //! per line. A long `when` or `let` condition is broken before each top-level `and`, `or` or
 //! `implies`, the continuation lines indented one space past the item.
@@ -10,7 +10,8 @@ use super::expr::{self, braces, date, names, quoted, Flat};
 use super::printer::Printer;
 use crate::ast::{
     Award, BinOp, Bound, Clause, ClauseItem, ClauseLimit, Expr, ExprKind, File, HeaderItem,
-    InputBlock, Item, Name, Node, Param, ParamValue, Policy, RoundingMode, SameMatter, Span, Split, TypeExpr,
+    InputBlock, Item, Name, Node, Param, ParamValue, Policy, RoundingMode, SameMatter, Span, Split,
+    TypeExpr,
 };
 
 /// Lays out a whole file.
@@ -57,7 +58,13 @@ impl<'s> Layout<'s> {
     pub fn file(mut self, file: &File) -> String {
         let spans: Vec<Span> = file.items.iter().map(item_span).collect();
         let next = nexts(spans.iter().map(|s| s.start), usize::MAX);
+        let mut previous_block = false;
         for (item, next) in file.items.iter().zip(next) {
+            let block = matches!(item, Item::Policy(_) | Item::Input(_) | Item::Clause(_));
+            if block || previous_block {
+                self.p.blank_line_next();
+            }
+            previous_block = block;
             self.item(item, next);
         }
         self.p.finish()

@@ -61,4 +61,3 @@ pub fn format_source(source: &str) -> Result<String, FormatError> {
     }
     Ok(text)
 }
-

@@ -3,7 +3,7 @@
 //! Every line written is tied to the span of source it stands for. Before a line, the comments
 //! written before that span come out on their own lines; after it, a comment that stood on the
 //! same source line follows it. One blank line is kept wherever the source had one or more
-//! between two things, except just inside an opening brace.
+//! between two things, except just inside an opening brace; the layout may ask for one more.
 
 use unicode_width::UnicodeWidthStr;
 
@@ -28,6 +28,8 @@ pub struct Printer<'s> {
     /// Where in the source the last written thing ended; `None` just inside a brace or at the
     /// start of the file, where no blank line is kept.
     last_end: Option<usize>,
+    /// Set between two top-level items that must be separated by a blank line.
+    force_blank: bool,
 }
 
 impl<'s> Printer<'s> {
@@ -40,6 +42,7 @@ impl<'s> Printer<'s> {
             out: String::new(),
             depth: 0,
             last_end: None,
+            force_blank: false,
         }
     }
 
@@ -60,7 +63,18 @@ impl<'s> Printer<'s> {
             .any(|c| c.span.start >= span.start && c.span.start < span.end)
     }
 
+    /// Asks for a blank line before whatever is written next (unless nothing precedes it).
+    pub fn blank_line_next(&mut self) {
+        self.force_blank = true;
+    }
+
     fn blank_line_before(&mut self, start: usize) {
+        if std::mem::take(&mut self.force_blank) {
+            if self.last_end.is_some() {
+                self.out.push('\n');
+            }
+            return;
+        }
         if let Some(end) = self.last_end {
             let between = self.source.get(end..start).unwrap_or("");
             if between.matches('\n').count() >= 2 {
