@@ -98,6 +98,20 @@ codes! {
     DuplicateClauseItem = "E0407", Error, "a clause gives the same line twice";
     BadRounding = "E0408", Error, "the rounding step is not a positive money amount";
     AmbiguousSubject = "E0409", Error, "a clause does not say which kind of subject it is for";
+    CapNeverBinds = "W0301", Warning, "a cap can never change the award it limits";
+    CapAlwaysBinds = "W0302", Warning, "a cap cuts every award, so the award as written is never paid";
+    UnreachableRow = "W0303", Warning, "a row of a table or bracket can never be used";
+    NeverTrue = "W0304", Warning, "a condition can never be true";
+    AlwaysTrue = "W0305", Warning, "a condition is always true";
+    UnusedInput = "W0306", Warning, "an input is declared but no clause uses it";
+    UnusedLet = "W0307", Warning, "a let is defined but nothing uses it";
+    UnusedParam = "W0308", Warning, "a parameter is declared but nothing uses it";
+    UnspecifiedParam = "W0309", Warning, "a parameter has no value: the policy leaves it open";
+    MatterSubjectsDiffer = "W0310", Warning, "clauses share a matter but award different kinds of subject";
+    LimitNotFed = "W0311", Warning, "a limit or cap that no award is counted against";
+    PercentOver100 = "W0312", Warning, "an award's rate is above 100%";
+    DateOutsideWindow = "W0313", Warning, "a date lies outside the policy's window";
+    BoundWording = "W0314", Warning, "a bound does not match the wording (以上, 超过, ...) quoted beside it";
 }
 
 impl fmt::Display for Code {

@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod eval;
 pub mod fmt;
+pub mod lint;
 pub mod simulate;
 pub mod syntax;
 pub mod testing;
@@ -74,6 +75,10 @@ pub fn compile_source(text: &str) -> Compiled {
     let checked = check::check(&parsed.file);
     let mut diagnostics = parsed.diagnostics;
     diagnostics.extend(checked.diagnostics);
+    if let Some(model) = &checked.model {
+        diagnostics.extend(lint::lint(model, &parsed.file, text));
+    }
+    lint::allow::apply(&mut diagnostics, text);
     diagnostic::sort(&mut diagnostics);
     Compiled {
         program: checked.model.as_ref().map(|m| compile::compile(m, text)),

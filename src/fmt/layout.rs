@@ -281,7 +281,8 @@ impl<'s> Layout<'s> {
     fn list(&mut self, span: Span, next: usize, head: &str, rows: Vec<Row>, tail: &str) {
         let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
         let one_line = format!("{head} {}{tail}", braces(&texts));
-        if self.p.fits(&one_line) && !self.p.has_comment_in(span) {
+        let parts: Vec<Span> = rows.iter().map(|r| r.span).collect();
+        if self.p.fits(&one_line) && !self.p.has_comment_between(span, &parts) {
             self.p.line(span, next, &one_line);
             return;
         }
@@ -339,10 +340,11 @@ impl<'s> Layout<'s> {
             }
             _ => return self.expr_item(span, next, prefix, e, ""),
         };
-        if self.p.fits(&one_line) && !self.p.has_comment_in(e.span) {
+        let parts = operands(e, op);
+        let spans: Vec<Span> = parts.iter().map(|(_, x)| x.span).collect();
+        if self.p.fits(&one_line) && !self.p.has_comment_between(e.span, &spans) {
             return self.p.line(span, next, &one_line);
         }
-        let parts = operands(e, op);
         // Each operand is written as a whole, so it needs the binding of the chain's operator
         // on both sides.
         let min = match op {

@@ -58,9 +58,18 @@ impl<'s> Printer<'s> {
 
     /// Whether a comment starts inside `span` (one that must not be lost inside a line).
     pub fn has_comment_in(&self, span: Span) -> bool {
-        self.comments[self.next..]
-            .iter()
-            .any(|c| c.span.start >= span.start && c.span.start < span.end)
+        self.has_comment_between(span, &[])
+    }
+
+    /// Whether a comment starts inside `span` but outside every span of `parts`. A comment
+    /// inside a part is moved above that part's line whatever the layout, so only comments
+    /// between parts decide whether the parts need lines of their own (deciding on the others
+    /// would make a second formatting differ from the first).
+    pub fn has_comment_between(&self, span: Span, parts: &[Span]) -> bool {
+        self.comments[self.next..].iter().any(|c| {
+            let at = c.span.start;
+            at >= span.start && at < span.end && !parts.iter().any(|p| at >= p.start && at < p.end)
+        })
     }
 
     /// Asks for a blank line before whatever is written next (unless nothing precedes it).

@@ -1,0 +1,575 @@
+//! Conditions that can never hold or always hold, and table or bracket rows that can never be
+//! used, found by reasoning over intervals.
+//!
+//! A clause's `when` is read as its top-level `and` parts. Each part that compares one name
+//! with a number (`研发费用 >= 100万元`), tests an enum (`级别 == 国家级`, `级别 in { ... }`) or
+//! is a yes/no input (`规上企业`, `not 规上企业`) narrows what that name may be; money and
+//! quantities start out at zero or more. A part that leaves nothing possible can never hold; a
+//! part that the others (or the declaration) already imply always holds. The same narrowed
+//! ranges show which rows of the award's tables and brackets can be reached.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::{clause_exprs, constant, walk, Cx, Meaning};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
+use crate::check::model::{ClauseInfo, Symbol};
+use crate::check::types::Ty;
+use crate::diagnostic::{Code, Diagnostic};
+
+/// One end of an interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct End {
+    value: Decimal,
+    inclusive: bool,
+}
+
+/// A set of numbers: `lo .. hi`, either end open when absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Interval {
+    lo: Option<End>,
+    hi: Option<End>,
+}
+
+impl Interval {
+    fn at_least(value: Decimal, inclusive: bool) -> Self {
+        Interval {
+            lo: Some(End { value, inclusive }),
+            hi: None,
+        }
+    }
+
+    fn at_most(value: Decimal, inclusive: bool) -> Self {
+        Interval {
+            lo: None,
+            hi: Some(End { value, inclusive }),
+        }
+    }
+
+    fn intersect(self, other: Interval) -> Interval {
+        let lo = match (self.lo, other.lo) {
+            (Some(a), Some(b)) => Some(
+                if a.value > b.value || (a.value == b.value && !a.inclusive) {
+                    a
+                } else {
+                    b
+                },
+            ),
+            (a, b) => a.or(b),
+        };
+        let hi = match (self.hi, other.hi) {
+            (Some(a), Some(b)) => Some(
+                if a.value < b.value || (a.value == b.value && !a.inclusive) {
+                    a
+                } else {
+                    b
+                },
+            ),
+            (a, b) => a.or(b),
+        };
+        Interval { lo, hi }
+    }
+
+    fn is_empty(self) -> bool {
+        match (self.lo, self.hi) {
+            (Some(lo), Some(hi)) => {
+                lo.value > hi.value || (lo.value == hi.value && !(lo.inclusive && hi.inclusive))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether every number of `inner` is in `self`.
+    fn contains(self, inner: Interval) -> bool {
+        let lo_ok = match (self.lo, inner.lo) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => {
+                a.value < b.value || (a.value == b.value && (a.inclusive || !b.inclusive))
+            }
+        };
+        let hi_ok = match (self.hi, inner.hi) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(a), Some(b)) => {
+                a.value > b.value || (a.value == b.value && (a.inclusive || !b.inclusive))
+            }
+        };
+        lo_ok && hi_ok
+    }
+}
+
+/// What a condition part says about one name.
+#[derive(Clone, Debug, PartialEq)]
+enum Fact {
+    /// Its number lies in the interval.
+    Num(Interval),
+    /// Its variant is one of those marked (by position in the enum).
+    Variants(Vec<bool>),
+    /// It is yes (or no).
+    Bool(bool),
+}
+
+impl Fact {
+    fn and(&self, other: &Fact) -> Option<Fact> {
+        Some(match (self, other) {
+            (Fact::Num(a), Fact::Num(b)) => Fact::Num(a.intersect(*b)),
+            (Fact::Variants(a), Fact::Variants(b)) => {
+                Fact::Variants(a.iter().zip(b).map(|(x, y)| *x && *y).collect())
+            }
+            (Fact::Bool(a), Fact::Bool(b)) if a == b => Fact::Bool(*a),
+            (Fact::Bool(_), Fact::Bool(_)) => Fact::Variants(Vec::new()),
+            _ => return None,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Fact::Num(i) => i.is_empty(),
+            Fact::Variants(v) => !v.iter().any(|x| *x),
+            Fact::Bool(_) => false,
+        }
+    }
+
+    /// Whether everything `inner` allows, `self` allows too.
+    fn implied_by(&self, inner: &Fact) -> bool {
+        match (self, inner) {
+            (Fact::Num(a), Fact::Num(b)) => a.contains(*b),
+            (Fact::Variants(a), Fact::Variants(b)) => b.iter().zip(a).all(|(y, x)| !*y || *x),
+            (Fact::Bool(a), Fact::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A name and what a condition part says about it.
+struct Atom<'e> {
+    name: &'e str,
+    fact: Fact,
+    span: Span,
+}
+
+pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    for c in &cx.model.clauses {
+        let known = match c.when {
+            Some(when) => condition(cx, c, when, out),
+            None => Some(HashMap::new()),
+        };
+        // A condition that never holds makes every row unreachable; that is said once already.
+        let Some(known) = known else { continue };
+        for e in clause_exprs(c) {
+            if c.when.is_some_and(|w| std::ptr::eq(w, e)) {
+                continue;
+            }
+            rows(cx, Some(c), e, &known, out);
+        }
+    }
+    for l in &cx.model.lets {
+        rows(cx, None, l.value, &HashMap::new(), out);
+    }
+}
+
+/// The `and` parts of `e`, in order.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut cur = e;
+    while let ExprKind::Binary(op, l, r) = &cur.node {
+        if op.node != BinOp::And {
+            break;
+        }
+        out.push(r.as_ref());
+        cur = l;
+    }
+    out.push(cur);
+    out.reverse();
+    out
+}
+
+/// What the declaration alone says about a name (money and quantities are never negative).
+fn domain(cx: &Cx<'_>, name: &str, clause: Option<&ClauseInfo<'_>>) -> Option<Fact> {
+    let Meaning::Top(sym) = cx.meaning(name, clause) else {
+        return None;
+    };
+    let (ty, may_be_negative) = cx.top_type(sym)?;
+    match ty {
+        Ty::Num(_) if !may_be_negative => Some(Fact::Num(Interval::at_least(Decimal::ZERO, true))),
+        Ty::Num(_) => Some(Fact::Num(Interval::default())),
+        Ty::Enum(id) => Some(Fact::Variants(vec![
+            true;
+            cx.model.enums.get(id)?.variants.len()
+        ])),
+        _ => None,
+    }
+}
+
+/// The enum a top-level name holds a variant of.
+fn enum_of(cx: &Cx<'_>, name: &str, clause: Option<&ClauseInfo<'_>>) -> Option<usize> {
+    let Meaning::Top(sym) = cx.meaning(name, clause) else {
+        return None;
+    };
+    match cx.top_type(sym)?.0 {
+        Ty::Enum(id) => Some(id),
+        _ => None,
+    }
+}
+
+fn variant_set(cx: &Cx<'_>, id: usize, names: &[&str], negated: bool) -> Option<Fact> {
+    let variants = &cx.model.enums.get(id)?.variants;
+    Some(Fact::Variants(
+        variants
+            .iter()
+            .map(|v| names.contains(&v.as_str()) != negated)
+            .collect(),
+    ))
+}
+
+/// Reads one condition part as a fact about one name, when it has that simple shape.
+fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
+    let top_name = |x: &'e Expr| match &x.node {
+        ExprKind::Ref(n)
+            if matches!(
+                cx.meaning(n, Some(c)),
+                Meaning::Top(Symbol::Input(_) | Symbol::Let(_) | Symbol::Param(_))
+            ) =>
+        {
+            Some(n.as_str())
+        }
+        _ => None,
+    };
+    let fact_of = |name: &'e str, fact: Fact| {
+        Some(Atom {
+            name,
+            fact,
+            span: e.span,
+        })
+    };
+    match &e.node {
+        ExprKind::Ref(_) => {
+            let n = top_name(e)?;
+            matches!(cx.top_type(sym_of(cx, n)?)?.0, Ty::Bool).then_some(())?;
+            fact_of(n, Fact::Bool(true))
+        }
+        ExprKind::Unary(UnaryOp::Not, inner) => {
+            let n = top_name(inner)?;
+            matches!(cx.top_type(sym_of(cx, n)?)?.0, Ty::Bool).then_some(())?;
+            fact_of(n, Fact::Bool(false))
+        }
+        ExprKind::In {
+            value,
+            set,
+            negated,
+        } => {
+            let n = top_name(value)?;
+            let id = enum_of(cx, n, Some(c))?;
+            let names: Vec<&str> = set.iter().map(|v: &Name| v.node.as_str()).collect();
+            fact_of(n, variant_set(cx, id, &names, *negated)?)
+        }
+        ExprKind::Binary(op, l, r) if op.node.is_comparison() => {
+            // The name on the left, the number or variant on the right.
+            let (name, other, op) = match (top_name(l), top_name(r)) {
+                (Some(n), _) => (n, r.as_ref(), op.node),
+                (None, Some(n)) => (n, l.as_ref(), flip(op.node)),
+                _ => return None,
+            };
+            if let Some(id) = enum_of(cx, name, Some(c)) {
+                let ExprKind::Ref(v) = &other.node else {
+                    return None;
+                };
+                return match op {
+                    BinOp::Eq => fact_of(name, variant_set(cx, id, &[v], false)?),
+                    BinOp::Ne => fact_of(name, variant_set(cx, id, &[v], true)?),
+                    _ => None,
+                };
+            }
+            let v = constant(other)?;
+            let interval = match op {
+                BinOp::Ge => Interval::at_least(v, true),
+                BinOp::Gt => Interval::at_least(v, false),
+                BinOp::Le => Interval::at_most(v, true),
+                BinOp::Lt => Interval::at_most(v, false),
+                BinOp::Eq => Interval::at_least(v, true).intersect(Interval::at_most(v, true)),
+                _ => return None,
+            };
+            fact_of(name, Fact::Num(interval))
+        }
+        _ => None,
+    }
+}
+
+fn sym_of(cx: &Cx<'_>, name: &str) -> Option<Symbol> {
+    cx.model.names.get(name).copied()
+}
+
+/// `c < x` read as `x > c`.
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        other => other,
+    }
+}
+
+/// Checks a clause's condition; returns what it says about each name, or `None` when it can
+/// never hold (and that was reported).
+fn condition<'e>(
+    cx: &Cx<'_>,
+    c: &ClauseInfo<'_>,
+    when: &'e Expr,
+    out: &mut Vec<Diagnostic>,
+) -> Option<HashMap<&'e str, Fact>> {
+    let parts = conjuncts(when);
+    // Parts that compare two numbers written out hold or fail whatever the facts.
+    for p in &parts {
+        if let ExprKind::Binary(op, l, r) = &p.node {
+            if let (Some(a), Some(b)) = (constant(l), constant(r)) {
+                let holds = match op.node {
+                    BinOp::Lt => a < b,
+                    BinOp::Le => a <= b,
+                    BinOp::Gt => a > b,
+                    BinOp::Ge => a >= b,
+                    BinOp::Eq => a == b,
+                    BinOp::Ne => a != b,
+                    _ => continue,
+                };
+                out.push(fixed_outcome(
+                    cx,
+                    p.span,
+                    holds,
+                    "it compares two numbers written out",
+                ));
+            }
+        }
+    }
+    let atoms: Vec<Atom<'e>> = parts.iter().filter_map(|p| atom(cx, c, p)).collect();
+    let mut known: HashMap<&'e str, (Fact, Option<Span>)> = HashMap::new();
+    for a in &atoms {
+        let start = match known.get(a.name) {
+            Some(k) => k.clone(),
+            None => match domain(cx, a.name, Some(c)) {
+                Some(d) => (d, None),
+                None => (a.fact.clone(), None),
+            },
+        };
+        let Some(next) = start.0.and(&a.fact) else {
+            continue;
+        };
+        if next.is_empty() {
+            let why = match start.1 {
+                Some(_) => "the parts before it already rule out every value it allows".to_string(),
+                None => format!("`{}` is never negative (money and quantities are at least zero unless declared `signed`)", a.name),
+            };
+            let mut d = Diagnostic::new(
+                Code::NeverTrue,
+                a.span,
+                format!("`{}` can never be true here: {why}", cx.text(a.span)),
+            )
+            .label("never true")
+            .help("the clause can never award anything; check the thresholds against the article");
+            if let Some(earlier) = start.1 {
+                d = d.with_secondary(earlier, "ruled out by this");
+            }
+            out.push(d);
+            return None;
+        }
+        known.insert(a.name, (next, Some(a.span)));
+    }
+    // A part is always true when the declaration and the other parts already imply it.
+    for (i, a) in atoms.iter().enumerate() {
+        let mut rest = domain(cx, a.name, Some(c));
+        let mut other_span = None;
+        for (j, b) in atoms.iter().enumerate() {
+            if i != j && b.name == a.name {
+                rest = match rest {
+                    Some(r) => r.and(&b.fact),
+                    None => Some(b.fact.clone()),
+                };
+                other_span = other_span.or(Some(b.span));
+            }
+        }
+        if rest.is_some_and(|r| a.fact.implied_by(&r)) {
+            let why = match other_span {
+                Some(_) => "the other parts of the condition already imply it",
+                None => "every value its declaration allows meets it",
+            };
+            let mut d = fixed_outcome(cx, a.span, true, why);
+            if let Some(s) = other_span {
+                d = d.with_secondary(s, "implied by this");
+            }
+            out.push(d);
+        }
+    }
+    Some(known.into_iter().map(|(k, (f, _))| (k, f)).collect())
+}
+
+fn fixed_outcome(cx: &Cx<'_>, span: Span, holds: bool, why: &str) -> Diagnostic {
+    let text = cx.text(span);
+    if holds {
+        Diagnostic::new(
+            Code::AlwaysTrue,
+            span,
+            format!("`{text}` is always true: {why}"),
+        )
+        .label("always true")
+        .help("remove it, or write the threshold the article gives")
+    } else {
+        Diagnostic::new(
+            Code::NeverTrue,
+            span,
+            format!("`{text}` can never be true: {why}"),
+        )
+        .label("never true")
+        .help("the clause can never award anything; check the thresholds against the article")
+    }
+}
+
+/// Reports rows of tables and brackets in `e` that the known facts rule out.
+fn rows(
+    cx: &Cx<'_>,
+    c: Option<&ClauseInfo<'_>>,
+    e: &Expr,
+    known: &HashMap<&str, Fact>,
+    out: &mut Vec<Diagnostic>,
+) {
+    walk(e, &mut |x| {
+        let (ExprKind::Table { key, .. } | ExprKind::Bracket { value: key, .. }) = &x.node else {
+            return;
+        };
+        let ExprKind::Ref(name) = &key.node else {
+            return;
+        };
+        let Some(fact) = known
+            .get(name.as_str())
+            .cloned()
+            .or_else(|| domain(cx, name, c))
+        else {
+            return;
+        };
+        match (&x.node, fact) {
+            (ExprKind::Table { rows, .. }, Fact::Variants(allowed)) => {
+                table_rows(cx, name, enum_of(cx, name, c), rows, &allowed, out)
+            }
+            (ExprKind::Bracket { rows, .. }, Fact::Num(range)) => {
+                bracket_rows(cx, name, rows, range, out)
+            }
+            _ => {}
+        }
+    });
+}
+
+fn table_rows(
+    cx: &Cx<'_>,
+    key: &str,
+    id: Option<usize>,
+    rows: &[(Option<Name>, Expr)],
+    allowed: &[bool],
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(variants) = id.and_then(|i| cx.model.enums.get(i)).map(|e| &e.variants) else {
+        return;
+    };
+    let is_allowed = |v: &str| {
+        variants
+            .iter()
+            .position(|x| x == v)
+            .is_some_and(|i| allowed.get(i).copied().unwrap_or(true))
+    };
+    for (variant, value) in rows {
+        match variant {
+            Some(v) if !is_allowed(&v.node) => out.push(
+                Diagnostic::new(
+                    Code::UnreachableRow,
+                    v.span,
+                    format!("the row for `{}` is never used: the clause's condition rules out `{key}` being `{}`", v.node, v.node),
+                )
+                .label("never reached")
+                .help("remove the row, or widen the condition if the article awards this tier"),
+            ),
+            Some(_) => {}
+            None => {
+                // `else: 0元` is the usual way to make a table complete; only a non-zero
+                // else row that nothing reaches is worth a warning.
+                let listed: Vec<&str> = rows.iter().filter_map(|(v, _)| v.as_ref().map(|n| n.node.as_str())).collect();
+                let reachable = variants.iter().any(|v| !listed.contains(&v.as_str()) && is_allowed(v));
+                if !reachable && constant(value) != Some(Decimal::ZERO) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::UnreachableRow,
+                            value.span,
+                            format!("the `else` row is never used: every value of `{key}` the condition allows has its own row"),
+                        )
+                        .label("never reached")
+                        .help("remove the value or write `else: 0元`, so no reader expects this amount to be paid"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn bracket_rows(
+    cx: &Cx<'_>,
+    key: &str,
+    rows: &[BracketRow],
+    range: Interval,
+    out: &mut Vec<Diagnostic>,
+) {
+    for row in rows {
+        let mut interval = Interval::default();
+        for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
+            let Some(t) = t else { continue };
+            let Some(v) = constant(&t.value) else { return };
+            interval = interval.intersect(if lower {
+                Interval::at_least(v, t.inclusive)
+            } else {
+                Interval::at_most(v, t.inclusive)
+            });
+        }
+        if interval.intersect(range).is_empty() {
+            let row_text = cx.text(Span::new(row.span.start, row.value.span.start));
+            let row_text = row_text.trim_end().trim_end_matches([':', '：']).trim_end();
+            out.push(
+                Diagnostic::new(
+                    Code::UnreachableRow,
+                    row.span,
+                    format!("the bracket row `{row_text}` is never used: `{key}` cannot be in it here"),
+                )
+                .label("never reached")
+                .help("remove the row, or check its thresholds against the clause's condition and the article"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(v: i64) -> Decimal {
+        Decimal::from(v)
+    }
+
+    #[test]
+    fn intervals_intersect_and_empty() {
+        let ge100 = Interval::at_least(d(100), true);
+        let lt50 = Interval::at_most(d(50), false);
+        assert!(ge100.intersect(lt50).is_empty());
+        let le100 = Interval::at_most(d(100), true);
+        assert!(!ge100.intersect(le100).is_empty());
+        let lt100 = Interval::at_most(d(100), false);
+        assert!(ge100.intersect(lt100).is_empty());
+    }
+
+    #[test]
+    fn containment_respects_open_ends() {
+        let ge0 = Interval::at_least(d(0), true);
+        let gt0 = Interval::at_least(d(0), false);
+        assert!(ge0.contains(gt0));
+        assert!(!gt0.contains(ge0));
+        assert!(ge0.contains(Interval::at_least(d(5), true)));
+        assert!(!Interval::at_least(d(5), true).contains(ge0));
+        assert!(Interval::default().contains(ge0));
+    }
+}

@@ -1,0 +1,159 @@
+//! Lints: warnings about a policy that checks clean but probably does not say what was meant.
+//!
+//! Input: the checked [`Model`] of a file without errors, its syntax tree and its text (for the
+//! comments that quote the gazette). Output: warnings (codes W03xx), each with the place, a
+//! plain message and how to fix it. Guarantee: lints only warn; they never change what the
+//! policy compiles to. A warning that staff have looked at and accept is silenced by a comment
+//! `allow(CODE)` on its line or in the comment lines just above (see [`allow`]).
+//!
+//! What is found is best effort: reasoning covers comparisons of one name with a number, enum
+//! tests and yes/no inputs joined by `and`; anything more involved is left alone rather than
+//! guessed at.
+
+pub mod allow;
+mod caps;
+mod conditions;
+mod matters;
+mod usage;
+mod values;
+mod wording;
+
+use rust_decimal::Decimal;
+
+use crate::ast::{self, Expr, ExprKind, Item, Node};
+use crate::check::model::{ClauseInfo, Model, Symbol};
+use crate::check::types::{Flavor, Ty};
+use crate::diagnostic::Diagnostic;
+
+/// Every lint warning of a file whose model checked clean.
+pub fn lint(model: &Model<'_>, file: &ast::File, source: &str) -> Vec<Diagnostic> {
+    let cx = Cx {
+        model,
+        file,
+        source,
+    };
+    let mut out = Vec::new();
+    usage::check(&cx, &mut out);
+    conditions::check(&cx, &mut out);
+    caps::check(&cx, &mut out);
+    values::check(&cx, &mut out);
+    matters::check(&cx, &mut out);
+    wording::check(&cx, &mut out);
+    out
+}
+
+/// What the lints read.
+struct Cx<'m> {
+    model: &'m Model<'m>,
+    file: &'m ast::File,
+    source: &'m str,
+}
+
+/// What a name in an expression stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Meaning {
+    /// A `let` of the clause itself (by position in its locals).
+    Local(usize),
+    /// A top-level name.
+    Top(Symbol),
+    /// Anything else: an enum variant.
+    Other,
+}
+
+impl<'m> Cx<'m> {
+    /// What `name` means inside `clause` (or at top level when `None`).
+    fn meaning(&self, name: &str, clause: Option<&ClauseInfo<'_>>) -> Meaning {
+        if let Some(i) = clause.and_then(|c| c.locals.iter().position(|l| l.name == name)) {
+            return Meaning::Local(i);
+        }
+        match self.model.names.get(name) {
+            Some(s) => Meaning::Top(*s),
+            None => Meaning::Other,
+        }
+    }
+
+    /// The type of a top-level name, and whether it may be negative (`true` when not known).
+    fn top_type(&self, sym: Symbol) -> Option<(Ty, bool)> {
+        match sym {
+            Symbol::Input(i) => {
+                let input = self.model.inputs.get(i)?;
+                // Facts refuse negative money and quantities unless declared `signed`.
+                let non_negative =
+                    !input.signed && matches!(input.decl.flavor, Flavor::Money | Flavor::Quantity);
+                Some((input.decl.ty.clone(), !non_negative))
+            }
+            Symbol::Param(i) => self.model.params.get(i).map(|p| (p.decl.ty.clone(), true)),
+            Symbol::Let(i) => self.model.lets.get(i).map(|l| (l.ty.clone(), true)),
+            Symbol::Limit(_) => None,
+        }
+    }
+
+    /// The source text of `span`, as staff wrote it.
+    fn text(&self, span: ast::Span) -> &'m str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// The syntax-tree clause a checked clause came from.
+    fn clause_node(&self, info: &ClauseInfo<'_>) -> Option<&'m Node<ast::Clause>> {
+        self.file.items.iter().find_map(|i| match i {
+            Item::Clause(c) if c.span == info.span => Some(c),
+            _ => None,
+        })
+    }
+}
+
+/// Calls `f` on `e` and every expression inside it.
+fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    f(e);
+    match &e.node {
+        ExprKind::Unary(_, x) => walk(x, f),
+        ExprKind::Binary(_, l, r) => {
+            walk(l, f);
+            walk(r, f);
+        }
+        ExprKind::In { value, .. } => walk(value, f),
+        ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
+        ExprKind::Table { key, rows } => {
+            walk(key, f);
+            rows.iter().for_each(|(_, v)| walk(v, f));
+        }
+        ExprKind::Bracket { value, rows } => {
+            walk(value, f);
+            for r in rows {
+                for t in [&r.lower, &r.upper].into_iter().flatten() {
+                    walk(&t.value, f);
+                }
+                walk(&r.value, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The expressions of a clause: its condition, award, caps, own limits and lets.
+fn clause_exprs<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
+    let mut v: Vec<&'a Expr> = Vec::new();
+    v.extend(c.when);
+    match c.award {
+        ast::Award::Amount(e) => v.push(e),
+        ast::Award::Rate { rate, base } => v.extend([rate, base]),
+        ast::Award::UpTo { max, assessed } => {
+            v.push(max);
+            v.extend(assessed.as_ref());
+        }
+        ast::Award::Match { base, .. } => v.push(base),
+    }
+    v.extend(c.caps.iter().map(|b| &b.amount));
+    for l in &c.limits {
+        if let crate::check::model::LimitUse::Own(b) = l {
+            v.push(&b.amount);
+        }
+    }
+    v.extend(c.locals.iter().map(|l| l.value));
+    v
+}
+
+/// The value of a number written out, e.g. `20万元` or `-5%`.
+fn constant(e: &Expr) -> Option<Decimal> {
+    e.as_constant().map(|(v, _)| v)
+}

@@ -1,0 +1,189 @@
+//! Declarations that nothing uses, parameters left without a value, and limits that nothing
+//! counts against.
+//!
+//! A name counts as used when a clause reaches it: through its condition, award, caps and
+//! limits, and through the `let`s those use. An input used only by an unused `let` is unused.
+
+use super::{clause_exprs, walk, Cx, Meaning};
+use crate::ast::{Expr, ExprKind, ParamValue};
+use crate::check::model::{LimitUse, Symbol};
+use crate::diagnostic::{Code, Diagnostic};
+
+#[derive(Default)]
+struct Used {
+    inputs: Vec<bool>,
+    params: Vec<bool>,
+    lets: Vec<bool>,
+    limits: Vec<bool>,
+}
+
+pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    let m = cx.model;
+    let mut used = Used {
+        inputs: vec![false; m.inputs.len()],
+        params: vec![false; m.params.len()],
+        lets: vec![false; m.lets.len()],
+        limits: vec![false; m.limits.len()],
+    };
+    for c in &m.clauses {
+        let mut locals_used = vec![false; c.locals.len()];
+        // Work list of (expression, whether it is read in the clause's scope).
+        let mut work: Vec<(&Expr, bool)> = clause_exprs(c)
+            .into_iter()
+            .filter(|e| !c.locals.iter().any(|l| std::ptr::eq(l.value, *e)))
+            .map(|e| (e, true))
+            .collect();
+        for l in &c.limits {
+            if let LimitUse::Shared(i) = l {
+                if let Some(u) = used.limits.get_mut(*i) {
+                    if !*u {
+                        *u = true;
+                        work.push((&m.limits[*i].bound.amount, false));
+                    }
+                }
+            }
+        }
+        while let Some((e, in_clause)) = work.pop() {
+            let mut refs = Vec::new();
+            walk(e, &mut |x| {
+                if let ExprKind::Ref(n) = &x.node {
+                    refs.push(n.as_str());
+                }
+            });
+            for name in refs {
+                let meaning = cx.meaning(name, in_clause.then_some(c));
+                match meaning {
+                    Meaning::Local(i) if !locals_used[i] => {
+                        locals_used[i] = true;
+                        work.push((c.locals[i].value, true));
+                    }
+                    Meaning::Top(Symbol::Input(i)) => used.inputs[i] = true,
+                    Meaning::Top(Symbol::Param(i)) => used.params[i] = true,
+                    Meaning::Top(Symbol::Let(i)) if !used.lets[i] => {
+                        used.lets[i] = true;
+                        work.push((m.lets[i].value, false));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (l, u) in c.locals.iter().zip(&locals_used) {
+            if !u {
+                out.push(
+                    unused(Code::UnusedLet, "let", &l.name, l.span).help(format!(
+                        "remove `let {}`, or use it in the clause's condition or award",
+                        l.name
+                    )),
+                );
+            }
+        }
+        kinds_counted(cx, c, out);
+    }
+    for (i, input) in m.inputs.iter().enumerate() {
+        if !used.inputs[i] {
+            out.push(
+                unused(Code::UnusedInput, "input", &input.name, input.span).help(
+                    "remove it so applicants are not asked for it, or use it in the clause it was \
+                     meant for",
+                ),
+            );
+        }
+    }
+    for (i, l) in m.lets.iter().enumerate() {
+        if !used.lets[i] {
+            out.push(
+                unused(Code::UnusedLet, "let", &l.name, l.span)
+                    .help("remove it, or use it in the clause it was written for"),
+            );
+        }
+    }
+    for (i, p) in m.params.iter().enumerate() {
+        if !used.params[i] {
+            out.push(
+                unused(Code::UnusedParam, "parameter", &p.name, p.span)
+                    .help("remove it, or use it where the policy's figure is meant"),
+            );
+        }
+        if matches!(p.value, ParamValue::Unspecified) {
+            out.push(
+                Diagnostic::new(
+                    Code::UnspecifiedParam,
+                    p.span,
+                    format!(
+                        "the parameter `{}` has no value: the policy leaves it open",
+                        p.name
+                    ),
+                )
+                .label("no value")
+                .help(
+                    "give the value when evaluating (`--set NAME=VALUE`); when the gazette \
+                     really leaves it open, say so in a comment with `allow(W0309)`",
+                ),
+            );
+        }
+    }
+    for (i, l) in m.limits.iter().enumerate() {
+        if !used.limits[i] {
+            out.push(
+                Diagnostic::new(
+                    Code::LimitNotFed,
+                    l.bound.per.span,
+                    format!("no clause counts against the limit `{}`", l.name),
+                )
+                .label("never used")
+                .help(format!(
+                    "add `limit {}` to the clauses it limits, or remove it",
+                    l.name
+                )),
+            );
+        }
+    }
+}
+
+fn unused(code: Code, what: &str, name: &str, span: crate::ast::Span) -> Diagnostic {
+    Diagnostic::new(code, span, format!("the {what} `{name}` is never used"))
+        .label("declared here, used nowhere")
+}
+
+/// A cap or limit of a clause counted per a kind the clause never awards: it never counts.
+fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut Vec<Diagnostic>) {
+    let mut bounds: Vec<(&crate::ast::Bound, &str)> = c.caps.iter().map(|b| (*b, "cap")).collect();
+    for l in &c.limits {
+        match l {
+            LimitUse::Own(b) => bounds.push((b, "limit")),
+            LimitUse::Shared(i) => {
+                if let Some(l) = cx.model.limits.get(*i) {
+                    bounds.push((l.bound, "limit"));
+                }
+            }
+        }
+    }
+    for (b, what) in bounds {
+        let per = b.per.node.as_str();
+        let counted = c.subjects.iter().any(|s| s == per) || c.per_claim.as_deref() == Some(per);
+        if !counted {
+            let mut kinds = c.subjects.clone();
+            kinds.extend(c.per_claim.clone());
+            out.push(
+                Diagnostic::new(
+                    Code::LimitNotFed,
+                    b.per.span,
+                    format!(
+                        "this {what} counts per `{per}`, but the clause `{}` awards only {}",
+                        c.name,
+                        kinds
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .label(format!("no award of this clause is counted per `{per}`"))
+                .help(format!(
+                    "count it per one of the clause's kinds ({}), or add `{per}` to its subjects",
+                    kinds.join(", ")
+                )),
+            );
+        }
+    }
+}
