@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;
+pub mod explain;
 pub mod fmt;
 pub mod lint;
 pub mod simulate;

@@ -123,15 +123,26 @@ fn write_human(
     }
     let files = plural(reports.len(), "file");
     if errors == 0 && warnings == 0 {
-        writeln!(w, "checked {files}: no problems found")
-    } else {
-        writeln!(
-            w,
-            "checked {files}: {}, {}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        )
+        return writeln!(w, "checked {files}: no problems found");
     }
+    writeln!(
+        w,
+        "checked {files}: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )?;
+    let mut codes: Vec<Code> = reports
+        .iter()
+        .flat_map(|r| r.diagnostics.iter().map(|d| d.code))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let commands: Vec<String> = codes.iter().map(|c| format!("`pol explain {c}`")).collect();
+    writeln!(
+        w,
+        "for more on each problem and how to fix it: {}",
+        commands.join(", ")
+    )
 }
 
 fn write_json(

@@ -87,19 +87,23 @@ pub fn read(path: &Path) -> Result<SourceText, FileError> {
         path: path.to_path_buf(),
         reason: io_reason(&e),
     })?;
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => SourceText {
-            text,
-            invalid_utf8_at: None,
-        },
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            SourceText {
+    Ok(SourceText::from_bytes(bytes))
+}
+
+impl SourceText {
+    /// The text of `bytes`, with the first invalid byte noted when they are not UTF-8.
+    pub fn from_bytes(bytes: Vec<u8>) -> SourceText {
+        match String::from_utf8(bytes) {
+            Ok(text) => SourceText {
+                text,
+                invalid_utf8_at: None,
+            },
+            Err(e) => SourceText {
+                invalid_utf8_at: Some(e.utf8_error().valid_up_to()),
                 text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                invalid_utf8_at: Some(at),
-            }
+            },
         }
-    })
+    }
 }
 
 /// Where an output goes: a regular file is written to a temporary name and renamed when

@@ -165,16 +165,7 @@ fn run_stdin(args: &FmtArgs, out: &Output) -> ExitCode {
     if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
         return out.fail(&format!("cannot read standard input: {e}"));
     }
-    let source = match String::from_utf8(bytes) {
-        Ok(text) => SourceText {
-            text,
-            invalid_utf8_at: None,
-        },
-        Err(e) => SourceText {
-            invalid_utf8_at: Some(e.utf8_error().valid_up_to()),
-            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        },
-    };
+    let source = SourceText::from_bytes(bytes);
     match format_one(&source, "<stdin>", args.check, out) {
         Ok((Outcome::Failed, _)) => ExitCode::Diagnostics,
         Ok((Outcome::Changed, _)) if args.check => ExitCode::Diagnostics,

@@ -7,6 +7,7 @@
 pub mod check;
 pub mod eval;
 mod exit;
+pub mod explain;
 pub mod files;
 pub mod fmt;
 pub mod simulate;
@@ -91,6 +92,12 @@ pub enum Command {
     /// file that would change is printed. Exit status: 0 done (or, with --check, nothing to
     /// change), 1 a file has syntax errors or (with --check) would change, 2 usage or files.
     Fmt(fmt::FmtArgs),
+    /// Explain a diagnostic code at length, with an example and its fix.
+    ///
+    /// `pol explain E0201` prints what the code means, why it matters, an example that
+    /// produces it and the example fixed (every example is checked by pol's tests). Without a
+    /// code, every code is listed with its title. Exit status: 0, or 2 for an unknown code.
+    Explain(explain::ExplainArgs),
 }
 
 /// Output formats.
@@ -169,5 +176,6 @@ where
         Command::Test(args) => test::run(args, &out),
         Command::Simulate(args) => simulate::run(args, &out),
         Command::Fmt(args) => fmt::run(args, &out),
+        Command::Explain(args) => explain::run(args, &out),
     }
 }

@@ -48,22 +48,29 @@ pub fn scan(source: &str) -> Scan {
         match c {
             '\n' => at_line_start = true,
             '#' => {
-                while let Some(&(_, c)) = chars.peek() {
+                while let Some(&(j, c)) = chars.peek() {
                     if c == '\n' {
                         break;
                     }
                     chars.next();
+                    // Comments and text are skipped for brackets, not for control characters.
+                    if is_forbidden(c) {
+                        report_control(&mut out, j, c);
+                    }
                 }
             }
             '"' | '“' => {
                 let close = if c == '"' { '"' } else { '”' };
-                while let Some(&(_, c)) = chars.peek() {
+                while let Some(&(j, c)) = chars.peek() {
                     if c == '\n' {
                         break;
                     }
                     chars.next();
                     if c == close {
                         break;
+                    }
+                    if is_forbidden(c) {
+                        report_control(&mut out, j, c);
                     }
                 }
             }
@@ -83,25 +90,34 @@ pub fn scan(source: &str) -> Scan {
                 }
             }
             ')' | '）' | '}' | '｝' | ']' => depth = depth.saturating_sub(1),
-            c if c.is_control() && c != '\t' && c != '\r' => {
-                let chunk = out.chunks.len();
-                if !out.blocked.iter().any(|(i, _)| *i == chunk) {
-                    let code = c as u32;
-                    let diag = Diagnostic::new(
-                        Code::ControlCharacter,
-                        Span::new(i, i + c.len_utf8()),
-                        format!("the file contains the control character U+{code:04X} here"),
-                    )
-                    .label(if c == '\0' { "a NUL byte" } else { "a control character" })
-                    .help("remove it; a policy is plain text (if the file came from a word processor, save it as plain UTF-8 text)");
-                    out.blocked.push((chunk, diag));
-                }
-            }
+            c if is_forbidden(c) => report_control(&mut out, i, c),
             _ => {}
         }
     }
     out.chunks.push(Span::new(chunk_start, source.len()));
     out
+}
+
+/// Control characters other than tab, line feed and carriage return.
+fn is_forbidden(c: char) -> bool {
+    c.is_control() && c != '\t' && c != '\r' && c != '\n'
+}
+
+/// Reports a control character once per chunk (the chunk is then not parsed).
+fn report_control(out: &mut Scan, at: usize, c: char) {
+    let chunk = out.chunks.len();
+    if out.blocked.iter().any(|(i, _)| *i == chunk) {
+        return;
+    }
+    let code = c as u32;
+    let diag = Diagnostic::new(
+        Code::ControlCharacter,
+        Span::new(at, at + c.len_utf8()),
+        format!("the file contains the control character U+{code:04X} here"),
+    )
+    .label(if c == '\0' { "a NUL byte" } else { "a control character" })
+    .help("remove it; a policy is plain text (if the file came from a word processor, save it as plain UTF-8 text)");
+    out.blocked.push((chunk, diag));
 }
 
 #[cfg(test)]
