@@ -10,6 +10,7 @@ mod exit;
 pub mod explain;
 pub mod files;
 pub mod fmt;
+pub mod schema;
 pub mod simulate;
 pub mod test;
 
@@ -98,6 +99,15 @@ pub enum Command {
     /// produces it and the example fixed (every example is checked by pol's tests). Without a
     /// code, every code is listed with its title. Exit status: 0, or 2 for an unknown code.
     Explain(explain::ExplainArgs),
+    /// Print the JSON Schema (draft 2020-12) of the facts the policies read.
+    ///
+    /// Forms, portals and other programs can validate an applicant's facts against it before
+    /// calling `pol eval`. Each input is described with its name (as the policy writes it), its
+    /// description and type: money as a decimal string such as "600万元", enums as their
+    /// variants, dates as YYYY-MM-DD. Without --subject, the schema covers every kind of
+    /// subject the policies declare facts for. Exit status: 0, 1 when the policies have errors,
+    /// 2 usage or files.
+    Schema(schema::SchemaArgs),
 }
 
 /// Output formats.
@@ -177,5 +187,6 @@ where
         Command::Simulate(args) => simulate::run(args, &out),
         Command::Fmt(args) => fmt::run(args, &out),
         Command::Explain(args) => explain::run(args, &out),
+        Command::Schema(args) => schema::run(args, &out),
     }
 }

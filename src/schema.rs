@@ -1,0 +1,293 @@
+//! The JSON Schema (draft 2020-12) of the facts that compiled policies read.
+//!
+//! Input: compiled programs and, optionally, one kind of subject. Output: a schema that a form,
+//! a portal or another program can validate facts against before sending them to pol. Guarantee:
+//! what the schema accepts is what `pol eval` reads without an error of form: the layout of the
+//! facts file, each input's type (money as a decimal string such as `"600万元"` or
+//! `"6000000.00"`, a JSON number also being read exactly), enums as their variants, dates as
+//! `YYYY-MM-DD`, money and quantities at least zero unless declared `signed`. Attributes the
+//! policies do not declare are allowed (pol warns about them, it does not refuse them), and no
+//! attribute is required (a missing one leaves the clauses that need it undetermined).
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::check::types::Flavor;
+use crate::compile::{InputDef, Kind, Program, Value};
+use crate::diagnostic::line_col;
+
+/// The draft this module writes.
+pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// The subject kinds the programs declare inputs for or award, in a stable order.
+pub fn subject_kinds(programs: &[&Program]) -> Vec<Kind> {
+    let mut kinds: Vec<Kind> = programs
+        .iter()
+        .flat_map(|p| {
+            let declared = p
+                .subject_inputs
+                .iter()
+                .flat_map(|i| i.kinds.iter().copied());
+            let awarded = p.clauses.iter().flat_map(|c| c.subjects.iter().copied());
+            declared.chain(awarded)
+        })
+        .filter(|k| *k != Kind::Project)
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// The schema of the facts of `subject` (or of any subject kind the programs know, when
+/// `None`) under `programs`.
+pub fn facts_schema(programs: &[&Program], subject: Option<Kind>) -> Json {
+    let documents: Vec<&str> = programs
+        .iter()
+        .map(|p| p.header.document.as_str())
+        .collect();
+    let documents = documents.join("、");
+    let kinds = match subject {
+        Some(k) => vec![k],
+        None => subject_kinds(programs),
+    };
+    let mut root = Map::new();
+    root.insert("$schema".into(), json!(DRAFT));
+    if let [kind] = kinds.as_slice() {
+        let Json::Object(one) = kind_schema(programs, *kind, &documents) else {
+            return json!({});
+        };
+        root.extend(one);
+        return Json::Object(root);
+    }
+    root.insert(
+        "title".into(),
+        json!(format!("Facts of an applicant under {documents}")),
+    );
+    root.insert(
+        "description".into(),
+        json!(
+            "One subject's facts; `kind` says which kind of subject and so which attributes apply."
+        ),
+    );
+    let mut defs = Map::new();
+    for k in &kinds {
+        defs.insert(k.as_str().into(), kind_schema(programs, *k, &documents));
+    }
+    let refs: Vec<Json> = kinds
+        .iter()
+        .map(|k| json!({"$ref": format!("#/$defs/{}", k.as_str())}))
+        .collect();
+    root.insert("oneOf".into(), Json::Array(refs));
+    root.insert("$defs".into(), Json::Object(defs));
+    Json::Object(root)
+}
+
+fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
+    let mut attributes = Map::new();
+    for p in programs {
+        for input in p.subject_inputs.iter().filter(|i| i.kinds.contains(&kind)) {
+            attributes
+                .entry(input.name.clone())
+                .or_insert_with(|| input_schema(p, input));
+        }
+    }
+    let mut claim_attributes = Map::new();
+    for p in programs {
+        for input in &p.claim_inputs {
+            claim_attributes
+                .entry(input.name.clone())
+                .or_insert_with(|| input_schema(p, input));
+        }
+    }
+    let mut properties = Map::new();
+    properties.insert(
+        "kind".into(),
+        json!({"const": kind.as_str(), "description": "The kind of subject."}),
+    );
+    properties.insert(
+        "id".into(),
+        json!({
+            "description": "The subject's id, e.g. its unified social credit code.",
+            "type": ["string", "integer"],
+            "minLength": 1
+        }),
+    );
+    properties.insert(
+        "attributes".into(),
+        json!({
+            "description": "The subject's facts, by the names the policies declare.",
+            "type": ["object", "null"],
+            "properties": attributes,
+        }),
+    );
+    if !claim_attributes.is_empty() {
+        properties.insert(
+            "claims".into(),
+            json!({
+                "description": "The subject's claims (projects, contracts, applications), each evaluated on its own.",
+                "type": ["array", "null"],
+                "items": {
+                    "type": "object",
+                    "required": ["id", "date"],
+                    "properties": {
+                        "id": {"description": "The claim's id, unique among the subject's claims.", "type": ["string", "integer"]},
+                        "date": date_schema("The date of the event the claim is for."),
+                        "attributes": {"type": ["object", "null"], "properties": claim_attributes},
+                    }
+                }
+            }),
+        );
+    }
+    json!({
+        "title": format!("Facts of a subject of kind `{}` under {documents}", kind.as_str()),
+        "type": "object",
+        "required": ["kind", "id"],
+        "properties": properties,
+    })
+}
+
+fn date_schema(description: &str) -> Json {
+    json!({
+        "description": description,
+        "type": "string",
+        "format": "date",
+        "pattern": r"^\d{4}-\d{1,2}-\d{1,2}$",
+    })
+}
+
+/// A number pattern: digits with optional thousands commas and decimals, optionally negative.
+fn number_pattern(signed: bool, units: &str) -> String {
+    let sign = if signed { "-?" } else { "" };
+    format!(r"^\s*{sign}(\d{{1,3}}(,\d{{3}})+|\d+)(\.\d+)?{units}\s*$")
+}
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let special = r"\^$.|?*+()[]{}/".contains(c);
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+fn input_schema(program: &Program, input: &InputDef) -> Json {
+    let signed = input.signed;
+    let minimum = |schema: &mut Map<String, Json>| {
+        if !signed {
+            schema.insert("minimum".into(), json!(0));
+        }
+    };
+    let (mut schema, what) = match input.flavor {
+        Flavor::Money => {
+            let mut n = Map::new();
+            n.insert("type".into(), json!("number"));
+            minimum(&mut n);
+            (
+                json!({"anyOf": [
+                    {"type": "string", "pattern": number_pattern(signed, "(元|千元|万元|百万元|亿元)?")},
+                    n,
+                ], "examples": ["600万元", "6000000.00"]}),
+                "money in 元, best written as a decimal string such as \"600万元\" or \"6000000.00\"",
+            )
+        }
+        Flavor::Percent => (
+            json!({"anyOf": [
+                {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*%?\s*$"},
+                {"type": "number"},
+            ], "examples": ["15%", "0.15"]}),
+            "a percentage, \"15%\", or a fraction such as 0.15",
+        ),
+        Flavor::Number => (
+            json!({"anyOf": [
+                {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*$"},
+                {"type": "number"},
+            ]}),
+            "a number",
+        ),
+        Flavor::Count => (
+            json!({"anyOf": [
+                {"type": "string", "pattern": r"^\s*\d+\s*$"},
+                {"type": "integer", "minimum": 0},
+            ]}),
+            "a whole number of at least 0",
+        ),
+        Flavor::Quantity => {
+            let unit = input.unit.to_string();
+            let mut n = Map::new();
+            n.insert("type".into(), json!("number"));
+            minimum(&mut n);
+            (
+                json!({"anyOf": [
+                    {"type": "string", "pattern": number_pattern(signed, &format!("({})?", escape(&unit)))},
+                    n,
+                ], "examples": [format!("500{unit}")]}),
+                "a quantity in its declared unit",
+            )
+        }
+        Flavor::Bool => (
+            json!({"anyOf": [
+                {"type": "boolean"},
+                {"enum": ["true", "false", "是", "否", "1", "0"]},
+            ]}),
+            "yes or no",
+        ),
+        Flavor::Date => (date_schema(""), "a date, YYYY-MM-DD"),
+        Flavor::Text => (json!({"type": "string"}), "a text"),
+        Flavor::Enum => {
+            let variants = input
+                .enum_id
+                .and_then(|e| program.enums.get(e as usize))
+                .map(|e| e.variants.clone())
+                .unwrap_or_default();
+            (json!({"enum": variants}), "one of the listed values")
+        }
+    };
+    let Json::Object(map) = &mut schema else {
+        return schema;
+    };
+    map.insert("title".into(), json!(input.name));
+    let (line, _) = line_col(&program.source, input.span.start);
+    let mut description = match &input.doc {
+        Some(doc) => format!("{doc}\n\n"),
+        None => String::new(),
+    };
+    description.push_str(&format!(
+        "Type: {what}. Declared in {} at line {line}",
+        program.header.document
+    ));
+    if let Some(default) = input.default.and_then(|d| default_json(program, input, d)) {
+        description.push_str(&format!(". When left out: {default}"));
+        map.insert("default".into(), default);
+    }
+    map.insert("description".into(), json!(description));
+    // `null` means the same as leaving the attribute out.
+    if let Some(Json::Array(any)) = map.get_mut("anyOf") {
+        any.push(json!({"type": "null"}));
+    } else if let Some(Json::String(t)) = map.get("type").cloned() {
+        map.insert("type".into(), json!([t, "null"]));
+    } else if let Some(Json::Array(vs)) = map.get_mut("enum") {
+        vs.push(Json::Null);
+    }
+    schema
+}
+
+fn default_json(program: &Program, input: &InputDef, v: Value) -> Option<Json> {
+    Some(match v {
+        Value::Bool(b) => json!(b),
+        Value::Num(d) if input.flavor == Flavor::Percent => {
+            json!(format!(
+                "{}%",
+                (d * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+            ))
+        }
+        Value::Num(d) => json!(d.normalize().to_string()),
+        Value::Date(d) => json!(d.to_string()),
+        Value::Enum(i) => {
+            let e = program.enums.get(input.enum_id? as usize)?;
+            json!(e.variants.get(i as usize)?)
+        }
+        Value::Text(i) => json!(program.texts.get(i as usize)?),
+    })
+}
