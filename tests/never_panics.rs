@@ -1,5 +1,6 @@
-//! Property tests: no text, arbitrary or a mutation of a valid policy, makes the pipeline panic,
-//! and every diagnostic points inside the text on character boundaries.
+//! Property tests: no text, arbitrary or a mutation of a valid policy, makes the pipeline or the
+//! formatter panic, every diagnostic points inside the text on character boundaries, and the
+//! formatter never changes what a policy means.
 
 use proptest::prelude::*;
 
@@ -64,6 +65,11 @@ fn assert_sound(text: &str) {
     }
     if compiled.program.is_some() {
         assert!(!compiled.has_errors());
+    }
+    // Formatting either refuses text with syntax errors or keeps the policy and its comments;
+    // an internal error (the formatted text would mean something else) is a bug.
+    if let Err(pol::fmt::FormatError::Internal(why)) = pol::fmt::format_source(text) {
+        panic!("the formatter would change the policy: {why}\n{text}");
     }
 }
 
