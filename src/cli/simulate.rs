@@ -6,6 +6,7 @@
 //! target and renamed at the end, so an interrupted run leaves any old file as it was.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use super::eval::{load_policies, WhenArgs};
 use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
-use crate::eval::Evaluator;
+use crate::eval::{Amount, Evaluator};
 use crate::simulate::input::Reader;
 use crate::simulate::{
     amount_text, id_order, simulate_subject, Columns, Layout, RowError, RowResult, SubjectRows,
@@ -89,28 +90,82 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// Appends `text` as one CSV cell (quoted when it holds a comma, quote or line break).
+fn push_csv_field(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push_str(&csv_field(text));
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// Appends an amount as [`amount_text`] writes it (at least two decimals, no trailing zeros
+/// beyond), without a string of its own: most amounts of a population are zero.
+fn push_amount(out: &mut String, a: Amount) {
+    let push = |out: &mut String, d: rust_decimal::Decimal| {
+        if d.is_zero() {
+            out.push_str("0.00");
+            return;
+        }
+        let v = d.normalize();
+        let (mut mantissa, mut scale) = (v.mantissa().unsigned_abs(), v.scale() as usize);
+        while scale < 2 {
+            mantissa *= 10;
+            scale += 1;
+        }
+        if v.is_sign_negative() {
+            out.push('-');
+        }
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(mantissa);
+        if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            out.push_str(int);
+            out.push('.');
+            out.push_str(frac);
+        } else {
+            out.push_str("0.");
+            for _ in digits.len()..scale {
+                out.push('0');
+            }
+            out.push_str(digits);
+        }
+    };
+    match a {
+        Amount::Exact(d) => push(out, d),
+        Amount::Range { min, max } => {
+            push(out, min);
+            out.push_str("..");
+            push(out, max);
+        }
+    }
+}
+
 fn write_row(out: &mut String, r: &RowResult, layout: &Layout, format: RowFormat) {
     match format {
         RowFormat::Csv => {
-            let mut cells = vec![
-                r.line.to_string(),
-                csv_field(&r.subject),
-                csv_field(r.claim.as_deref().unwrap_or("")),
-                amount_text(r.total),
-            ];
-            cells.extend(r.payers.iter().map(|a| amount_text(*a)));
+            // Written cell by cell into the batch's text: no string per cell.
+            let _ = write!(out, "{},", r.line);
+            push_csv_field(out, &r.subject);
+            out.push(',');
+            push_csv_field(out, r.claim.as_deref().unwrap_or(""));
+            out.push(',');
+            push_amount(out, r.total);
+            for a in &r.payers {
+                out.push(',');
+                push_amount(out, *a);
+            }
             for c in &r.clauses {
-                match c {
-                    Some((o, a)) => {
-                        cells.push(amount_text(*a));
-                        cells.push(o.key().to_string());
-                    }
-                    None => cells.extend([String::new(), String::new()]),
+                out.push(',');
+                if let Some((o, a)) = c {
+                    push_amount(out, *a);
+                    out.push(',');
+                    out.push_str(o.key());
+                } else {
+                    out.push(',');
                 }
             }
-            cells.push(String::new());
-            out.push_str(&cells.join(","));
-            out.push('\n');
+            out.push_str(",\n");
         }
         RowFormat::Jsonl => {
             let mut clauses = serde_json::Map::new();
@@ -327,7 +382,10 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Some(p) if p.extension().is_some_and(|e| e == "jsonl" || e == "ndjson") => RowFormat::Jsonl,
         _ => RowFormat::Csv,
     };
-    let layout = Layout::of(&ev);
+    let layout = match reader.header() {
+        Some(header) => Layout::of(&ev).with_header(&ev, header, &columns, &claim_inputs),
+        None => Layout::of(&ev),
+    };
     let mut rows_file = match &args.out {
         Some(p) => match pending(p) {
             Ok(f) => Some(f),
@@ -583,5 +641,52 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         ExitCode::Diagnostics
     } else {
         ExitCode::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn pushed(a: Amount) -> String {
+        let mut s = String::new();
+        push_amount(&mut s, a);
+        s
+    }
+
+    #[test]
+    fn amounts_are_written_as_amount_text_writes_them() {
+        for text in [
+            "0",
+            "0.00",
+            "-0.5",
+            "1",
+            "10.1",
+            "123456.789",
+            "0.001",
+            "-1000000",
+            "1e-28",
+        ] {
+            let d = Decimal::from_scientific(text)
+                .or_else(|_| text.parse())
+                .unwrap();
+            assert_eq!(
+                pushed(Amount::Exact(d)),
+                amount_text(Amount::Exact(d)),
+                "{text}"
+            );
+        }
+        let range = Amount::between(Decimal::ZERO, Decimal::new(600_000_005, 2));
+        assert_eq!(pushed(range), amount_text(range));
+    }
+
+    proptest! {
+        #[test]
+        fn any_decimal_is_written_alike(m in any::<i64>(), scale in 0u32..20) {
+            let d = Decimal::new(m, scale);
+            prop_assert_eq!(pushed(Amount::Exact(d)), amount_text(Amount::Exact(d)));
+        }
     }
 }

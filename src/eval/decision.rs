@@ -234,6 +234,10 @@ impl From<Span> for SpanJson {
 /// The result of one clause for the subject or one of its claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClauseResult<'p> {
+    /// The policy's position in the policy set and the clause's in its policy, for programs
+    /// that index their own tables by clause (names identify the clause in output).
+    #[serde(skip)]
+    pub at: (usize, usize),
     /// The policy's document number.
     pub policy: &'p str,
     /// The clause's name.

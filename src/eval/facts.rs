@@ -470,17 +470,17 @@ fn read_value(
     }))
 }
 
-fn bind_attributes(
+fn bind_attributes<'v>(
     program: &Program,
     inputs: &[InputDef],
-    attrs: &BTreeMap<String, FactValue>,
+    lookup: impl Fn(usize, &InputDef) -> Option<&'v FactValue>,
     path: &str,
     out: &mut [Option<Value>],
     texts: &mut Vec<String>,
     problems: &mut Vec<FactProblem>,
 ) {
     for (slot, input) in inputs.iter().enumerate() {
-        let Some(v) = attrs.get(&input.name) else {
+        let Some(v) = lookup(slot, input) else {
             out[slot] = input.default;
             continue;
         };
@@ -525,7 +525,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
     bind_attributes(
         program,
         &program.subject_inputs,
-        &facts.attributes,
+        |_, input| facts.attributes.get(&input.name),
         "attributes",
         &mut bound.subject,
         &mut bound.texts,
@@ -536,7 +536,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
         bind_attributes(
             program,
             &program.claim_inputs,
-            &c.attributes,
+            |_, input| c.attributes.get(&input.name),
             &format!("claims[{i}].attributes"),
             &mut values,
             &mut bound.texts,
@@ -551,6 +551,44 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
     bound
         .claims
         .sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+    if problems.is_empty() {
+        Ok(bound)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Binds the attributes of a subject without claims given as a row of cells: `cells[columns[slot]]`
+/// holds the value of subject input `slot` (`None`: no such column). The same values and
+/// problems as [`bind`] on facts with those attributes, without building them (the path for
+/// populations read row by row).
+pub fn bind_cells<N>(
+    program: &Program,
+    columns: &[Option<usize>],
+    cells: &[(N, FactValue)],
+) -> Result<Bound, Vec<FactProblem>> {
+    let mut problems = Vec::new();
+    let mut bound = Bound {
+        subject: vec![None; program.subject_inputs.len()],
+        claims: Vec::new(),
+        texts: Vec::new(),
+    };
+    bind_attributes(
+        program,
+        &program.subject_inputs,
+        |slot, _| {
+            columns
+                .get(slot)
+                .copied()
+                .flatten()
+                .and_then(|c| cells.get(c))
+                .map(|(_, v)| v)
+        },
+        "attributes",
+        &mut bound.subject,
+        &mut bound.texts,
+        &mut problems,
+    );
     if problems.is_empty() {
         Ok(bound)
     } else {

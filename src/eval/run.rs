@@ -843,6 +843,7 @@ impl<'p> Evaluator<'p> {
                 }
             }
             clauses.push(ClauseResult {
+                at: (inst.pi, inst.ci),
                 policy: program.header.document.as_str(),
                 clause: clause.name.as_str(),
                 claim: inst

@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, Read};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -41,14 +42,14 @@ pub struct Record {
     pub line: u64,
     /// The subject id.
     pub id: String,
-    /// The subject's attributes given on this row.
-    pub subject: Vec<(String, FactValue)>,
+    /// The subject's attributes given on this row (names shared with the header).
+    pub subject: Vec<(Arc<str>, FactValue)>,
     /// The claim id, if this row is a claim.
     pub claim_id: Option<String>,
     /// The claim's date.
     pub claim_date: Option<NaiveDate>,
     /// The claim's attributes.
-    pub claim: Vec<(String, FactValue)>,
+    pub claim: Vec<(Arc<str>, FactValue)>,
 }
 
 /// A row that cannot be read, and its subject id when that much could be read.
@@ -66,12 +67,14 @@ impl From<RowError> for BadRow {
     }
 }
 
-/// Splits named values of one row into a record.
+/// Splits named values of one row into a record. With `keep_empty` (CSV), an empty cell stays
+/// in its place as `null`, so each column keeps its position among the record's values.
 fn record(
     line: u64,
-    cells: impl Iterator<Item = (String, FactValue)>,
+    cells: impl Iterator<Item = (Arc<str>, FactValue)>,
     columns: &Columns,
     claim_inputs: &HashSet<String>,
+    keep_empty: bool,
 ) -> Result<Record, BadRow> {
     let mut r = Record {
         line,
@@ -88,20 +91,30 @@ fn record(
     };
     let mut bad_date = None;
     for (name, value) in cells {
+        let special =
+            *name == *columns.id || *name == *columns.claim_id || *name == *columns.claim_date;
         if matches!(&value, FactValue::Text(t) if t.trim().is_empty()) || value == FactValue::Null {
+            if keep_empty && !special {
+                let values = if claim_inputs.contains(&*name) {
+                    &mut r.claim
+                } else {
+                    &mut r.subject
+                };
+                values.push((name, FactValue::Null));
+            }
             continue;
         }
-        if name == columns.id {
+        if *name == *columns.id {
             r.id = text(&value).unwrap_or_default();
-        } else if name == columns.claim_id {
+        } else if *name == *columns.claim_id {
             r.claim_id = text(&value);
-        } else if name == columns.claim_date {
+        } else if *name == *columns.claim_date {
             let t = text(&value).unwrap_or_default();
             match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
                 Ok(d) => r.claim_date = Some(d),
                 Err(_) => bad_date = Some(t),
             }
-        } else if claim_inputs.contains(&name) {
+        } else if claim_inputs.contains(&*name) {
             r.claim.push((name, value));
         } else {
             r.subject.push((name, value));
@@ -137,6 +150,8 @@ pub enum Reader<R: Read> {
         reader: csv::Reader<R>,
         /// The header.
         header: Vec<String>,
+        /// The header's names, shared by every record.
+        names: Vec<Arc<str>>,
         /// A reusable record buffer.
         buffer: csv::StringRecord,
     },
@@ -155,7 +170,7 @@ impl<R: Read> Reader<R> {
     /// A CSV reader; fails when the header cannot be read.
     pub fn csv(input: R) -> Result<Self, String> {
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-        let header = reader
+        let header: Vec<String> = reader
             .headers()
             .map_err(|e| format!("cannot read the CSV header: {e}"))?
             .iter()
@@ -163,6 +178,7 @@ impl<R: Read> Reader<R> {
             .collect();
         Ok(Reader::Csv {
             reader,
+            names: header.iter().map(|h| Arc::from(h.as_str())).collect(),
             header,
             buffer: csv::StringRecord::new(),
         })
@@ -202,17 +218,18 @@ impl<R: Read> Reader<R> {
         match self {
             Reader::Csv {
                 reader,
-                header,
+                names,
                 buffer,
+                ..
             } => match reader.read_record(buffer) {
                 Ok(false) => None,
                 Ok(true) => {
                     let line = buffer.position().map_or(0, |p| p.line());
-                    let cells = header
+                    let cells = names
                         .iter()
                         .cloned()
                         .zip(buffer.iter().map(|c| FactValue::Text(c.to_string())));
-                    Some(record(line, cells, columns, claim_inputs))
+                    Some(record(line, cells, columns, claim_inputs, true))
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
@@ -251,10 +268,10 @@ impl<R: Read> Reader<R> {
                     .into()),
                     Ok(obj) => {
                         let mut bad = None;
-                        let cells: Vec<(String, FactValue)> = obj
+                        let cells: Vec<(Arc<str>, FactValue)> = obj
                             .into_iter()
                             .filter_map(|(k, v)| match json_value(&v) {
-                                Some(fv) => Some((k, fv)),
+                                Some(fv) => Some((Arc::from(k), fv)),
                                 None => {
                                     bad = Some(k);
                                     None
@@ -269,7 +286,7 @@ impl<R: Read> Reader<R> {
                                 ),
                             }
                             .into()),
-                            None => record(*line, cells.into_iter(), columns, claim_inputs),
+                            None => record(*line, cells.into_iter(), columns, claim_inputs, false),
                         }
                     }
                 });

@@ -47,6 +47,17 @@ pub struct Layout {
     pub payers: Vec<String>,
     /// Each policy's payers and shares, by document.
     pub funding: BTreeMap<String, Vec<(String, Decimal)>>,
+    /// Per policy (in policy-set order): the column of its first clause in `clauses`.
+    offsets: Vec<usize>,
+    /// Per policy: each payer's column in `payers`, with the payer.
+    payer_columns: Vec<Vec<(usize, String)>>,
+    /// Per policy: whether it splits a subject's total once (`split per_subject`).
+    per_subject: Vec<bool>,
+    /// Per policy: its funding, in policy-set order.
+    shares: Vec<Vec<(String, Decimal)>>,
+    /// For CSV input, per policy and subject input: the input's position among a record's
+    /// subject values (see [`Layout::with_header`]).
+    cells: Option<Vec<Vec<Option<usize>>>>,
 }
 
 impl Layout {
@@ -55,7 +66,11 @@ impl Layout {
         let mut clauses = Vec::new();
         let mut payers: Vec<String> = Vec::new();
         let mut funding = BTreeMap::new();
+        let mut offsets = Vec::new();
+        let mut per_subject = Vec::new();
         for p in ev.policies().programs() {
+            offsets.push(clauses.len());
+            per_subject.push(p.header.split == crate::ast::Split::PerSubject);
             funding.insert(p.header.document.clone(), p.header.funding.clone());
             for c in &p.clauses {
                 clauses.push((p.header.document.clone(), c.name.clone()));
@@ -66,11 +81,85 @@ impl Layout {
                 }
             }
         }
+        let payer_columns = ev
+            .policies()
+            .programs()
+            .iter()
+            .map(|p| {
+                p.header
+                    .funding
+                    .iter()
+                    .map(|(payer, _)| {
+                        let col = payers.iter().position(|x| x == payer).unwrap_or(0);
+                        (col, payer.clone())
+                    })
+                    .collect()
+            })
+            .collect();
+        let shares = ev
+            .policies()
+            .programs()
+            .iter()
+            .map(|p| p.header.funding.clone())
+            .collect();
         Layout {
             clauses,
             payers,
             funding,
+            offsets,
+            payer_columns,
+            per_subject,
+            shares,
+            cells: None,
         }
+    }
+
+    /// Records where each subject input sits in a CSV row with `header`: the row's subject
+    /// values are the header's columns in order, less the id and claim columns and the claim
+    /// inputs (empty cells are kept as `null`). A subject of one row without a claim is then
+    /// bound by position instead of by name.
+    pub fn with_header(
+        mut self,
+        ev: &Evaluator<'_>,
+        header: &[String],
+        columns: &Columns,
+        claim_inputs: &std::collections::HashSet<String>,
+    ) -> Layout {
+        let subject_columns: Vec<&str> = header
+            .iter()
+            .map(String::as_str)
+            .filter(|h| {
+                ![&columns.id, &columns.claim_id, &columns.claim_date]
+                    .iter()
+                    .any(|c| c.as_str() == *h)
+                    && !claim_inputs.contains(*h)
+            })
+            .collect();
+        self.cells = Some(
+            ev.policies()
+                .programs()
+                .iter()
+                .map(|p| {
+                    p.subject_inputs
+                        .iter()
+                        .map(|i| subject_columns.iter().position(|h| *h == i.name))
+                        .collect()
+                })
+                .collect(),
+        );
+        self
+    }
+
+    /// The column of a clause result in [`Layout::clauses`].
+    fn column(&self, at: (usize, usize)) -> Option<usize> {
+        let col = self.offsets.get(at.0)? + at.1;
+        (col < self.clauses.len()).then_some(col)
+    }
+
+    /// The column of `payer` of policy `pi` in [`Layout::payers`].
+    fn payer_column(&self, pi: usize, payer: &str) -> Option<usize> {
+        let cols = self.payer_columns.get(pi)?;
+        cols.iter().find(|(_, p)| p == payer).map(|(c, _)| *c)
     }
 
     /// Column titles: `line,subject,claim,total,<payers>,<clause>,<clause>:outcome,...`.
@@ -128,6 +217,7 @@ pub fn facts_of(
     // The values move into the facts: a row's attributes are read once.
     let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
         .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
         .collect();
     let mut claims = Vec::new();
     let several = subject.rows.len() > 1;
@@ -136,7 +226,10 @@ pub fn facts_of(
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
                 date,
-                attributes: std::mem::take(&mut r.claim).into_iter().collect(),
+                attributes: std::mem::take(&mut r.claim)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
             }),
             (Some(_), None) => {
                 return Err(RowError {
@@ -191,9 +284,9 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
             payers: vec![Amount::ZERO; layout.payers.len()],
         })
         .collect();
-    // Per row, the totals of policies that split per subject, split once at the end.
-    let programs = decision_programs(decision);
-    let mut row_policy: Vec<BTreeMap<&str, Amount>> = vec![BTreeMap::new(); out.len()];
+    // Per row and policy, the totals of policies that split per subject, split once at the end.
+    let policies = layout.offsets.len();
+    let mut row_policy: Vec<Vec<Amount>> = vec![vec![Amount::ZERO; policies]; out.len()];
     for c in &decision.clauses {
         let row = match &c.claim {
             Some(id) => out
@@ -202,11 +295,7 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
                 .unwrap_or(0),
             None => 0,
         };
-        let Some(col) = layout
-            .clauses
-            .iter()
-            .position(|(d, n)| d == c.policy && n == c.clause)
-        else {
+        let Some(col) = layout.column(c.at) else {
             continue;
         };
         let paid = c.paid.unwrap_or(Amount::ZERO);
@@ -215,40 +304,29 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
         if c.outcome == Outcome::Awarded {
             r.total = r.total + paid;
             for s in &c.funding {
-                if let Some(p) = layout.payers.iter().position(|x| x == s.payer) {
+                if let Some(p) = layout.payer_column(c.at.0, s.payer) {
                     r.payers[p] = r.payers[p] + s.amount;
                 }
             }
-            if c.funding.is_empty() && programs.contains(&c.policy) {
-                let e = row_policy[row].entry(c.policy).or_insert(Amount::ZERO);
-                *e = *e + paid;
+            if c.funding.is_empty() && layout.per_subject.get(c.at.0) == Some(&true) {
+                let t = &mut row_policy[row][c.at.0];
+                *t = *t + paid;
             }
         }
     }
     for (r, totals) in out.iter_mut().zip(row_policy) {
-        for (policy, total) in totals {
-            let Some(funding) = layout.funding.get(policy) else {
+        for (pi, total) in totals.into_iter().enumerate() {
+            if total == Amount::ZERO || layout.per_subject.get(pi) != Some(&true) {
                 continue;
-            };
-            for share in crate::eval::split_amount(total, funding) {
-                if let Some(p) = layout.payers.iter().position(|x| x == share.payer) {
+            }
+            for share in crate::eval::split_amount(total, &layout.shares[pi]) {
+                if let Some(p) = layout.payer_column(pi, share.payer) {
                     r.payers[p] = r.payers[p] + share.amount;
                 }
             }
         }
     }
     out
-}
-
-/// The documents of the policies in a decision that split per subject.
-fn decision_programs<'a>(decision: &Decision<'a>) -> Vec<&'a str> {
-    decision
-        .totals
-        .per_policy
-        .iter()
-        .filter(|p| p.split_per_subject)
-        .map(|p| p.policy)
-        .collect()
 }
 
 /// Evaluates one subject; an error names the line to blame.
@@ -260,8 +338,29 @@ pub fn simulate_subject<'p>(
     layout: &Layout,
     summary: &mut Summary,
 ) -> Result<Vec<RowResult>, RowError> {
+    let single = subject.rows.len() == 1 && subject.rows[0].claim_id.is_none();
+    if let (true, Some(cells)) = (single, &layout.cells) {
+        let row = &subject.rows[0];
+        let mut bound = Vec::with_capacity(cells.len());
+        let mut problems = Vec::new();
+        for (program, columns) in ev.policies().programs().iter().zip(cells) {
+            match crate::eval::facts::bind_cells(program, columns, &row.subject) {
+                Ok(b) => bound.push(b),
+                Err(p) => problems.extend(p),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(row_error(row.line, &problems));
+        }
+        let id: compact_str::CompactString = subject.id.as_str().into();
+        let decision = ev.decide_bound(kind, &id, &bound);
+        summary.add(&decision, 1);
+        return Ok(rows_of(subject, &decision, layout));
+    }
     let facts = facts_of(subject, kind, columns)?;
-    let decision = ev.evaluate(&facts).map_err(|problems| RowError {
+    // Columns that are not inputs were reported once, from the header: binding and deciding
+    // is all a row needs.
+    let bound = ev.bind(&facts).map_err(|problems| RowError {
         line: subject.rows[0].line,
         message: problems
             .iter()
@@ -270,8 +369,28 @@ pub fn simulate_subject<'p>(
             .collect::<Vec<_>>()
             .join("; "),
     })?;
+    let decision = ev.decide_bound(facts.kind, &facts.id, &bound);
     summary.add(&decision, subject.rows.len());
     Ok(rows_of(subject, &decision, layout))
+}
+
+/// The error of a row whose values do not fit their declarations.
+fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem]) -> RowError {
+    let mut seen: Vec<&crate::eval::facts::FactProblem> = Vec::new();
+    for p in problems.iter().filter(|p| p.is_error()) {
+        // The same field declared by several policies is reported once.
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
+    }
+    RowError {
+        line,
+        message: seen
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// Compares subject ids in their natural order: numerically when both are whole numbers.
