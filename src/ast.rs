@@ -94,6 +94,21 @@ pub enum Item {
     Clause(Node<Clause>),
 }
 
+impl Item {
+    /// Where the whole item was written.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Policy(n) => n.span,
+            Item::Input(n) => n.span,
+            Item::Enum(n) => n.span,
+            Item::Param(n) => n.span,
+            Item::Let(n) => n.span,
+            Item::Limit(n) => n.span,
+            Item::Clause(n) => n.span,
+        }
+    }
+}
+
 /// The policy header: document number and header items in source order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
@@ -534,6 +549,17 @@ impl BinOp {
             BinOp::And => "and",
             BinOp::Or => "or",
             BinOp::Implies => "implies",
+        }
+    }
+
+    /// The comparison with its sides swapped: `a < b` is `b > a`.
+    pub fn flipped(self) -> BinOp {
+        match self {
+            BinOp::Lt => BinOp::Gt,
+            BinOp::Le => BinOp::Ge,
+            BinOp::Gt => BinOp::Lt,
+            BinOp::Ge => BinOp::Le,
+            other => other,
         }
     }
 

@@ -92,7 +92,7 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let Some(policy) = policies.first() else {
-            let span = file.items.first().map_or(Span::new(0, 0), item_span);
+            let span = file.items.first().map_or(Span::new(0, 0), Item::span);
             self.report(
                 Diagnostic::new(Code::MissingHeader, Span::new(span.start, span.start), "this file has no policy header")
                     .label("a policy file starts with its header")
@@ -382,16 +382,4 @@ struct HeaderParts {
     rounding: Option<(Decimal, RoundingMode)>,
     budget: Vec<(i32, Decimal)>,
     split: ast::Split,
-}
-
-fn item_span(i: &Item) -> Span {
-    match i {
-        Item::Policy(n) => n.span,
-        Item::Input(n) => n.span,
-        Item::Enum(n) => n.span,
-        Item::Param(n) => n.span,
-        Item::Let(n) => n.span,
-        Item::Limit(n) => n.span,
-        Item::Clause(n) => n.span,
-    }
 }

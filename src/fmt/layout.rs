@@ -20,18 +20,6 @@ pub struct Layout<'s> {
     flat: Flat<'s>,
 }
 
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Policy(n) => n.span,
-        Item::Input(n) => n.span,
-        Item::Enum(n) => n.span,
-        Item::Param(n) => n.span,
-        Item::Let(n) => n.span,
-        Item::Limit(n) => n.span,
-        Item::Clause(n) => n.span,
-    }
-}
-
 /// Where each of `spans` is followed by the next one's start, the last by `end`.
 fn nexts(starts: impl Iterator<Item = usize>, end: usize) -> Vec<usize> {
     let mut v: Vec<usize> = starts.skip(1).collect();
@@ -56,7 +44,7 @@ impl<'s> Layout<'s> {
 
     /// Lays out `file` and returns the text.
     pub fn file(mut self, file: &File) -> String {
-        let spans: Vec<Span> = file.items.iter().map(item_span).collect();
+        let spans: Vec<Span> = file.items.iter().map(Item::span).collect();
         let next = nexts(spans.iter().map(|s| s.start), usize::MAX);
         let mut previous_block = false;
         for (item, next) in file.items.iter().zip(next) {

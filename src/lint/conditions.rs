@@ -269,7 +269,7 @@ fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
             // The name on the left, the number or variant on the right.
             let (name, other, op) = match (top_name(l), top_name(r)) {
                 (Some(n), _) => (n, r.as_ref(), op.node),
-                (None, Some(n)) => (n, l.as_ref(), flip(op.node)),
+                (None, Some(n)) => (n, l.as_ref(), op.node.flipped()),
                 _ => return None,
             };
             if let Some(id) = enum_of(cx, name, Some(c)) {
@@ -299,17 +299,6 @@ fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
 
 fn sym_of(cx: &Cx<'_>, name: &str) -> Option<Symbol> {
     cx.model.names.get(name).copied()
-}
-
-/// `c < x` read as `x > c`.
-fn flip(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
-    }
 }
 
 /// Checks a clause's condition; returns what it says about each name, or `None` when it can

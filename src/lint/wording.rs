@@ -254,7 +254,7 @@ fn check_bounds(cx: &Cx<'_>, x: &Expr, quoted: &[Phrase], out: &mut Vec<Diagnost
         ExprKind::Binary(op, l, r) if op.node.is_comparison() => {
             let (value, op) = match (constant(r), constant(l)) {
                 (Some(v), _) => (v, op.node),
-                (None, Some(v)) => (v, flip(op.node)),
+                (None, Some(v)) => (v, op.node.flipped()),
                 _ => return,
             };
             let bound = match op {
@@ -334,16 +334,6 @@ fn check_bounds(cx: &Cx<'_>, x: &Expr, quoted: &[Phrase], out: &mut Vec<Diagnost
             .label(format!("the quoted wording calls for `{fix}`"))
             .help("以上/以下/以内 and 不超过/不低于 include the number, 超过/高于/不满/不足/低于 leave it out: use the matching operator, or correct the comment if it misquotes the article"),
         );
-    }
-}
-
-fn flip(op: BinOp) -> BinOp {
-    match op {
-        BinOp::Lt => BinOp::Gt,
-        BinOp::Le => BinOp::Ge,
-        BinOp::Gt => BinOp::Lt,
-        BinOp::Ge => BinOp::Le,
-        other => other,
     }
 }
 
