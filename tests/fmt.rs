@@ -341,3 +341,22 @@ fn usage_errors_exit_with_2() {
     let o = pol(&["fmt", "no-such-file.pol"], &root());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_and_the_others_formatted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("gbk.pol"),
+        b"policy \"x\" {\n  title \"\xb2\xbb\"\n}\n",
+    )
+    .unwrap();
+    messy_copy(dir.path());
+    let o = pol(&["fmt", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("E0107"), "{err}");
+    assert!(
+        err.contains("formatted 1 file: 1 rewritten; 1 file could not be formatted"),
+        "{err}"
+    );
+}

@@ -78,7 +78,7 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
         }
     }
     if !reports.is_empty() {
-        eprintln!("pol: the policies have errors; nothing was evaluated");
+        eprintln!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
         return Err(ExitCode::Diagnostics);
     }

@@ -94,21 +94,26 @@ pub fn run(args: &FmtArgs, out: &Output) -> ExitCode {
 }
 
 fn summary(files: usize, changed: &[String], failed: usize, check: bool) -> String {
-    let files = if files == 1 {
-        "1 file".to_string()
-    } else {
-        format!("{files} files")
-    };
-    let mut s = match (check, changed.len()) {
-        (true, 0) => format!("checked {files}: all in canonical layout"),
-        (false, 0) => format!("formatted {files}: all already in canonical layout"),
-        (true, n) => {
-            format!("checked {files}: {n} not in canonical layout (run `pol fmt` on them)")
+    let plural = |n: usize| {
+        if n == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{n} files")
         }
-        (false, n) => format!("formatted {files}: {n} rewritten"),
+    };
+    let read = plural(files - failed);
+    let mut s = match (check, changed.len()) {
+        (_, _) if failed == files => "no file formatted".to_string(),
+        (true, 0) => format!("checked {read}: all in canonical layout"),
+        (false, 0) => format!("formatted {read}: all already in canonical layout"),
+        (true, n) => format!("checked {read}: {n} not in canonical layout (run `pol fmt` on them)"),
+        (false, n) => format!("formatted {read}: {n} rewritten"),
     };
     if failed > 0 {
-        s.push_str(&format!("; {failed} could not be formatted"));
+        s.push_str(&format!(
+            "; {} could not be formatted (see above)",
+            plural(failed)
+        ));
     }
     s
 }
