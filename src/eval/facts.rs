@@ -25,8 +25,8 @@ use crate::units::Unit;
 pub enum FactValue {
     /// A JSON number, kept as its exact text.
     Number(String),
-    /// A JSON string.
-    Text(String),
+    /// A JSON string (held inline when short, as most cells of a population are).
+    Text(compact_str::CompactString),
     /// A JSON boolean.
     Bool(bool),
     /// JSON `null`: the same as leaving the attribute out.
@@ -105,7 +105,7 @@ pub fn json_value(v: &serde_json::Value) -> Option<FactValue> {
         serde_json::Value::Null => FactValue::Null,
         serde_json::Value::Bool(b) => FactValue::Bool(*b),
         serde_json::Value::Number(n) => FactValue::Number(n.to_string()),
-        serde_json::Value::String(s) => FactValue::Text(s.clone()),
+        serde_json::Value::String(s) => FactValue::Text(s.as_str().into()),
         _ => return None,
     })
 }
@@ -450,7 +450,7 @@ fn read_value(
             Err(_) => return Err(String::new()),
         },
         (Flavor::Text, FactValue::Text(t)) => {
-            texts.push(t.clone());
+            texts.push(t.to_string());
             Value::Text((program.texts.len() + texts.len() - 1) as u32)
         }
         (Flavor::Enum, FactValue::Text(t)) => {

@@ -228,7 +228,7 @@ impl<R: Read> Reader<R> {
                     let cells = names
                         .iter()
                         .cloned()
-                        .zip(buffer.iter().map(|c| FactValue::Text(c.to_string())));
+                        .zip(buffer.iter().map(|c| FactValue::Text(c.into())));
                     Some(record(line, cells, columns, claim_inputs, true))
                 }
                 Err(e) => {
