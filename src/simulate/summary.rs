@@ -104,6 +104,9 @@ pub struct Summary {
     /// Paid per policy and year, for the budgets.
     #[serde(skip)]
     policy_years: BTreeMap<(String, i32), Amount>,
+    /// Per policy, the index in `clauses` of its first clause.
+    #[serde(skip)]
+    offsets: Vec<usize>,
 }
 
 /// The bucket of an amount: its cents to three significant figures.
@@ -130,6 +133,7 @@ impl Summary {
     pub fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
         for p in ev.policies().programs() {
+            s.offsets.push(s.clauses.len());
             for c in &p.clauses {
                 s.clauses.push(ClauseStats {
                     policy: p.header.document.clone(),
@@ -147,12 +151,18 @@ impl Summary {
         self.subjects += 1;
         let mut subject_paid = Amount::ZERO;
         for c in &decision.clauses {
-            let Some(stats) = self
-                .clauses
-                .iter_mut()
-                .find(|s| s.policy == c.policy && s.clause == c.clause)
-            else {
-                continue;
+            // The result's indices find its row without comparing names.
+            let at = self.offsets.get(c.at.0).map(|o| o + c.at.1);
+            let stats = match at {
+                Some(i) if i < self.clauses.len() => &mut self.clauses[i],
+                _ => match self
+                    .clauses
+                    .iter_mut()
+                    .find(|s| s.policy == c.policy && s.clause == c.clause)
+                {
+                    Some(s) => s,
+                    None => continue,
+                },
             };
             match c.outcome {
                 Outcome::Awarded => stats.awarded += 1,
@@ -191,11 +201,12 @@ impl Summary {
         self.paid = self.paid + subject_paid;
         // The decision's per-payer totals also cover policies that split per subject.
         for s in &decision.totals.per_payer {
-            let e = self
-                .payers
-                .entry(s.payer.to_string())
-                .or_insert(Amount::ZERO);
-            *e = *e + s.amount;
+            match self.payers.get_mut(s.payer) {
+                Some(e) => *e = *e + s.amount,
+                None => {
+                    self.payers.insert(s.payer.to_string(), s.amount);
+                }
+            }
         }
         let top = subject_paid.max();
         if top > Decimal::ZERO {
