@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-/// A policy with `n` clauses that uses every award form, tables, brackets and lets.
+/// A policy with `n` clauses that uses every award form, tables, brackets, lets and comments.
 pub fn generated_policy(n: usize) -> String {
     let mut s = String::from(
         r#"policy "基准〔2023〕1号" {
@@ -41,8 +41,12 @@ limit 年度累计: 100万元 per enterprise per year
             2 => "  award bracket 研发费用 {\n    < 100万元: 0元\n    >= 100万元 and < 500万元: 10万元\n    >= 500万元: 20万元\n  }\n  limit 年度累计".to_string(),
             _ => "  per project\n  award 3% of 合同金额\n  cap 10万元 per project".to_string(),
         };
+        // A comment quoting the article above each clause, as staff write them: the lints
+        // read these for 以上/超过 wording, and a comment inside some clauses.
         s.push_str(&format!(
-            "\nclause 条款{i} {{\n  source \"第{}条\"\n  department \"市科技局\"\n{body}\n}}\n",
+            "\n# 第{}条: 研发费用{}万元以上\nclause 条款{i} {{\n  source \"第{}条\"\n  department \"市科技局\" # 责任单位\n{body}\n}}\n",
+            i % 9 + 1,
+            100 + i % 50,
             i % 9 + 1
         ));
     }

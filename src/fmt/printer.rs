@@ -66,10 +66,14 @@ impl<'s> Printer<'s> {
     /// between parts decide whether the parts need lines of their own (deciding on the others
     /// would make a second formatting differ from the first).
     pub fn has_comment_between(&self, span: Span, parts: &[Span]) -> bool {
-        self.comments[self.next..].iter().any(|c| {
-            let at = c.span.start;
-            at >= span.start && at < span.end && !parts.iter().any(|p| at >= p.start && at < p.end)
-        })
+        // Comments are in source order: stop at the first one past the span.
+        self.comments[self.next..]
+            .iter()
+            .take_while(|c| c.span.start < span.end)
+            .any(|c| {
+                let at = c.span.start;
+                at >= span.start && !parts.iter().any(|p| at >= p.start && at < p.end)
+            })
     }
 
     /// Asks for a blank line before whatever is written next (unless nothing precedes it).

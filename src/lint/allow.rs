@@ -9,8 +9,14 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 
-/// The codes allowed by each line's comment (lines counted from 0).
-fn allowed_by_line(source: &str) -> HashMap<usize, (Vec<Code>, bool)> {
+/// The line (from 0) of a byte offset, given where each line starts.
+fn line_of(line_starts: &[usize], at: usize) -> usize {
+    line_starts.partition_point(|s| *s <= at).saturating_sub(1)
+}
+
+/// The codes allowed by each line's comment (lines counted from 0), and whether the comment
+/// is the whole line.
+fn allowed_by_line(source: &str, line_starts: &[usize]) -> HashMap<usize, (Vec<Code>, bool)> {
     let mut out = HashMap::new();
     for c in crate::fmt::comments(source) {
         let text = c.text(source);
@@ -22,8 +28,8 @@ fn allowed_by_line(source: &str) -> HashMap<usize, (Vec<Code>, bool)> {
             codes.extend(after[..end].split(',').filter_map(Code::parse));
             rest = &after[end..];
         }
-        let line = source[..c.span.start].matches('\n').count();
-        let line_start = source[..c.span.start].rfind('\n').map_or(0, |n| n + 1);
+        let line = line_of(line_starts, c.span.start);
+        let line_start = line_starts[line];
         let whole_line = source[line_start..c.span.start].trim().is_empty();
         out.insert(line, (codes, whole_line));
     }
@@ -35,13 +41,15 @@ pub fn apply(diags: &mut Vec<Diagnostic>, source: &str) -> usize {
     if !source.contains("allow(") {
         return 0;
     }
-    let by_line = allowed_by_line(source);
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let by_line = allowed_by_line(source, &line_starts);
     let allowed = |d: &Diagnostic| {
         if d.severity() != Severity::Warning {
             return false;
         }
-        let start = d.primary.span.start.min(source.len());
-        let mut line = source.get(..start).map_or(0, |s| s.matches('\n').count());
+        let mut line = line_of(&line_starts, d.primary.span.start.min(source.len()));
         if by_line
             .get(&line)
             .is_some_and(|(codes, _)| codes.contains(&d.code))

@@ -18,6 +18,8 @@ mod usage;
 mod values;
 mod wording;
 
+use std::collections::HashMap;
+
 use rust_decimal::Decimal;
 
 use crate::ast::{self, Expr, ExprKind, Item, Node};
@@ -27,10 +29,19 @@ use crate::diagnostic::Diagnostic;
 
 /// Every lint warning of a file whose model checked clean.
 pub fn lint(model: &Model<'_>, file: &ast::File, source: &str) -> Vec<Diagnostic> {
+    let clause_nodes = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Clause(c) => Some((c.span.start, c)),
+            _ => None,
+        })
+        .collect();
     let cx = Cx {
         model,
         file,
         source,
+        clause_nodes,
     };
     let mut out = Vec::new();
     usage::check(&cx, &mut out);
@@ -47,6 +58,8 @@ struct Cx<'m> {
     model: &'m Model<'m>,
     file: &'m ast::File,
     source: &'m str,
+    /// The syntax-tree clauses by where they start, to find a checked clause's own lines.
+    clause_nodes: HashMap<usize, &'m Node<ast::Clause>>,
 }
 
 /// What a name in an expression stands for.
@@ -95,10 +108,7 @@ impl<'m> Cx<'m> {
 
     /// The syntax-tree clause a checked clause came from.
     fn clause_node(&self, info: &ClauseInfo<'_>) -> Option<&'m Node<ast::Clause>> {
-        self.file.items.iter().find_map(|i| match i {
-            Item::Clause(c) if c.span == info.span => Some(c),
-            _ => None,
-        })
+        self.clause_nodes.get(&info.span.start).copied()
     }
 }
 

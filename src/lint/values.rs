@@ -67,46 +67,47 @@ fn dates(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     let window = format!("{start} to {end}");
     let outside = |d: chrono::NaiveDate| d < start || d > end;
     // A clause's own window, and dates in its condition later than the policy's end.
-    for item in &cx.file.items {
-        match item {
-            Item::Clause(c) => {
-                for ci in &c.node.items {
-                    match &ci.node {
-                        ClauseItem::Effective(_) => {
-                            let info = cx.model.clauses.iter().find(|i| i.span == c.span);
-                            if let Some((a, b)) = info.and_then(|i| i.window) {
-                                if outside(a) || outside(b) {
-                                    out.push(
-                                        Diagnostic::new(
-                                            Code::DateOutsideWindow,
-                                            ci.span,
-                                            format!("the clause's window {a} to {b} reaches outside the policy's window {window}"),
-                                        )
-                                        .label("outside the policy's window")
-                                        .help("the policy is not in force outside its window; check both windows against the document"),
-                                    );
-                                }
-                            }
-                        }
-                        ClauseItem::When(e) => walk(e, &mut |x| {
-                            if let ExprKind::Date(d) = x.node {
-                                if d > end {
-                                    out.push(
-                                        Diagnostic::new(
-                                            Code::DateOutsideWindow,
-                                            x.span,
-                                            format!("{d} is after the policy ends ({end}): no evaluation in force can see this date pass"),
-                                        )
-                                        .label("after the window")
-                                        .help("check the year; dates in conditions usually fall before or inside the window"),
-                                    );
-                                }
-                            }
-                        }),
-                        _ => {}
+    for info in &cx.model.clauses {
+        let Some(c) = cx.clause_node(info) else {
+            continue;
+        };
+        for ci in &c.node.items {
+            match &ci.node {
+                ClauseItem::Effective(_) => {
+                    if let Some((a, b)) = info.window.filter(|(a, b)| outside(*a) || outside(*b)) {
+                        out.push(
+                            Diagnostic::new(
+                                Code::DateOutsideWindow,
+                                ci.span,
+                                format!("the clause's window {a} to {b} reaches outside the policy's window {window}"),
+                            )
+                            .label("outside the policy's window")
+                            .help("the policy is not in force outside its window; check both windows against the document"),
+                        );
                     }
                 }
+                ClauseItem::When(e) => walk(e, &mut |x| {
+                    if let ExprKind::Date(d) = x.node {
+                        if d > end {
+                            out.push(
+                                Diagnostic::new(
+                                    Code::DateOutsideWindow,
+                                    x.span,
+                                    format!("{d} is after the policy ends ({end}): no evaluation in force can see this date pass"),
+                                )
+                                .label("after the window")
+                                .help("check the year; dates in conditions usually fall before or inside the window"),
+                            );
+                        }
+                    }
+                }),
+                _ => {}
             }
+        }
+    }
+    // Dated values and budget years.
+    for item in &cx.file.items {
+        match item {
             Item::Param(p) => {
                 if let ParamValue::Dated(values) = &p.node.value {
                     for (d, _) in values {

@@ -214,13 +214,15 @@ fn quoting_comments<'s>(
     comments: &[crate::fmt::Comment],
     span: Span,
 ) -> Vec<&'s str> {
-    let mut out: Vec<&str> = comments
+    // Comments are in source order: the clause's own are a run found by binary search.
+    let first = comments.partition_point(|c| c.span.start < span.start);
+    let inside = comments[first..].partition_point(|c| c.span.end <= span.end);
+    let mut out: Vec<&str> = comments[first..first + inside]
         .iter()
-        .filter(|c| c.span.start >= span.start && c.span.end <= span.end)
         .map(|c| c.text(source))
         .collect();
     let mut edge = span.start;
-    for c in comments.iter().rev().filter(|c| c.span.end <= span.start) {
+    for c in comments[..first].iter().rev() {
         let between = source.get(c.span.end..edge).unwrap_or("x");
         if !between.trim().is_empty() || between.matches('\n').count() > 1 {
             break;
