@@ -45,16 +45,14 @@ pub struct Layout {
     pub clauses: Vec<(String, String)>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Each policy's payers and shares, by document.
-    pub funding: BTreeMap<String, Vec<(String, Decimal)>>,
-    /// Per policy (in policy-set order): the column of its first clause in `clauses`.
+    /// Per policy (in policy-set order): its payers and shares.
+    pub funding: Vec<Vec<(String, Decimal)>>,
+    /// Per policy: the column in `payers` of each of its payers, in `funding` order.
+    payer_columns: Vec<Vec<usize>>,
+    /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
-    /// Per policy: each payer's column in `payers`, with the payer.
-    payer_columns: Vec<Vec<(usize, String)>>,
     /// Per policy: whether it splits a subject's total once (`split per_subject`).
     per_subject: Vec<bool>,
-    /// Per policy: its funding, in policy-set order.
-    shares: Vec<Vec<(String, Decimal)>>,
     /// For CSV input, per policy and subject input: the input's position among a record's
     /// subject values (see [`Layout::with_header`]).
     cells: Option<Vec<Vec<Option<usize>>>>,
@@ -63,15 +61,12 @@ pub struct Layout {
 impl Layout {
     /// The layout of an evaluator's policy set.
     pub fn of(ev: &Evaluator<'_>) -> Layout {
+        let programs = ev.policies().programs();
         let mut clauses = Vec::new();
         let mut payers: Vec<String> = Vec::new();
-        let mut funding = BTreeMap::new();
         let mut offsets = Vec::new();
-        let mut per_subject = Vec::new();
-        for p in ev.policies().programs() {
+        for p in programs {
             offsets.push(clauses.len());
-            per_subject.push(p.header.split == crate::ast::Split::PerSubject);
-            funding.insert(p.header.document.clone(), p.header.funding.clone());
             for c in &p.clauses {
                 clauses.push((p.header.document.clone(), c.name.clone()));
             }
@@ -81,35 +76,26 @@ impl Layout {
                 }
             }
         }
-        let payer_columns = ev
-            .policies()
-            .programs()
+        let funding: Vec<Vec<(String, Decimal)>> =
+            programs.iter().map(|p| p.header.funding.clone()).collect();
+        let payer_columns = funding
             .iter()
-            .map(|p| {
-                p.header
-                    .funding
-                    .iter()
-                    .map(|(payer, _)| {
-                        let col = payers.iter().position(|x| x == payer).unwrap_or(0);
-                        (col, payer.clone())
-                    })
+            .map(|f| {
+                f.iter()
+                    .map(|(payer, _)| payers.iter().position(|x| x == payer).unwrap_or(0))
                     .collect()
             })
-            .collect();
-        let shares = ev
-            .policies()
-            .programs()
-            .iter()
-            .map(|p| p.header.funding.clone())
             .collect();
         Layout {
             clauses,
             payers,
             funding,
-            offsets,
             payer_columns,
-            per_subject,
-            shares,
+            offsets,
+            per_subject: programs
+                .iter()
+                .map(|p| p.header.split == crate::ast::Split::PerSubject)
+                .collect(),
             cells: None,
         }
     }
@@ -158,8 +144,8 @@ impl Layout {
 
     /// The column of `payer` of policy `pi` in [`Layout::payers`].
     fn payer_column(&self, pi: usize, payer: &str) -> Option<usize> {
-        let cols = self.payer_columns.get(pi)?;
-        cols.iter().find(|(_, p)| p == payer).map(|(c, _)| *c)
+        let k = self.funding.get(pi)?.iter().position(|(p, _)| p == payer)?;
+        self.payer_columns[pi].get(k).copied()
     }
 
     /// Column titles: `line,subject,claim,total,<payers>,<clause>,<clause>:outcome,...`.
@@ -319,7 +305,7 @@ pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) 
             if total == Amount::ZERO || layout.per_subject.get(pi) != Some(&true) {
                 continue;
             }
-            for share in crate::eval::split_amount(total, &layout.shares[pi]) {
+            for share in crate::eval::split_amount(total, &layout.funding[pi]) {
                 if let Some(p) = layout.payer_column(pi, share.payer) {
                     r.payers[p] = r.payers[p] + share.amount;
                 }
@@ -360,15 +346,9 @@ pub fn simulate_subject<'p>(
     let facts = facts_of(subject, kind, columns)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
-    let bound = ev.bind(&facts).map_err(|problems| RowError {
-        line: subject.rows[0].line,
-        message: problems
-            .iter()
-            .filter(|p| p.is_error())
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    })?;
+    let bound = ev
+        .bind(&facts)
+        .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
     let decision = ev.decide_bound(facts.kind, &facts.id, &bound);
     summary.add(&decision, subject.rows.len());
     Ok(rows_of(subject, &decision, layout))

@@ -153,16 +153,8 @@ impl Summary {
         for c in &decision.clauses {
             // The result's indices find its row without comparing names.
             let at = self.offsets.get(c.at.0).map(|o| o + c.at.1);
-            let stats = match at {
-                Some(i) if i < self.clauses.len() => &mut self.clauses[i],
-                _ => match self
-                    .clauses
-                    .iter_mut()
-                    .find(|s| s.policy == c.policy && s.clause == c.clause)
-                {
-                    Some(s) => s,
-                    None => continue,
-                },
+            let Some(stats) = at.and_then(|i| self.clauses.get_mut(i)) else {
+                continue;
             };
             match c.outcome {
                 Outcome::Awarded => stats.awarded += 1,
