@@ -396,3 +396,58 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A CSV row of one subject is bound by column position; the same firms as JSON Lines go
+/// through the facts by name. Both must give the same rows, empty cells counting as not given
+/// (so declared defaults apply) whatever the column order.
+#[test]
+fn csv_cells_by_position_give_the_rows_of_facts_by_name() {
+    let dir = temp("positions");
+    let csv = dir.join("p.csv");
+    std::fs::write(
+        &csv,
+        "新认定省科技企业,研发费用,id,营业收入,加计扣除资格,上年研发费用,首次认定高新技术企业\n\
+         ,600万元,1,1.5亿元,1,500万元,\n\
+         省科技领军企业,,2,,,,1\n\
+         ,115万元,3,2000万元,1,100万元,0\n",
+    )
+    .unwrap();
+    let jsonl = dir.join("p.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\": \"1\", \"研发费用\": \"600万元\", \"营业收入\": \"1.5亿元\", \"加计扣除资格\": \"1\", \"上年研发费用\": \"500万元\"}\n\
+         {\"id\": \"2\", \"新认定省科技企业\": \"省科技领军企业\", \"首次认定高新技术企业\": \"1\"}\n\
+         {\"id\": \"3\", \"研发费用\": \"115万元\", \"营业收入\": \"2000万元\", \"加计扣除资格\": \"1\", \"上年研发费用\": \"100万元\", \"首次认定高新技术企业\": \"0\"}\n",
+    )
+    .unwrap();
+    let rows = |population: &Path| {
+        let out = dir.join("rows.csv");
+        let o = simulate(&[
+            "--population",
+            population.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_ok(&o);
+        // The line column differs (JSON Lines has no header line); the rest must not.
+        std::fs::read_to_string(&out)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split_once(',').unwrap().1.to_string())
+            .collect::<Vec<_>>()
+    };
+    let by_position = rows(&csv);
+    assert_eq!(by_position, rows(&jsonl));
+    // Firm 1: 10% of the 100万元 increase (第一条). Firm 2: 100万元 as a leading enterprise and
+    // 20万元 for its first recognition, one matter: the higher is paid (第二条). Firm 3: growth of
+    // exactly 15% qualifies ("以上" includes it): 1.5万元.
+    let totals: Vec<&str> = by_position
+        .iter()
+        .map(|r| r.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(totals, ["100000.00", "1000000.00", "15000.00"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
