@@ -142,6 +142,14 @@ fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
 
 /// The expressions of a clause: its condition, award, caps, own limits and lets.
 fn clause_exprs<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
+    let mut v = clause_roots(c);
+    v.extend(c.locals.iter().map(|l| l.value));
+    v
+}
+
+/// The expressions a clause evaluates directly: its condition, award, caps and own limits (its
+/// lets count only as far as these use them).
+fn clause_roots<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
     let mut v: Vec<&'a Expr> = Vec::new();
     v.extend(c.when);
     match c.award {
@@ -159,7 +167,6 @@ fn clause_exprs<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
             v.push(&b.amount);
         }
     }
-    v.extend(c.locals.iter().map(|l| l.value));
     v
 }
 

@@ -4,7 +4,7 @@
 //! A name counts as used when a clause reaches it: through its condition, award, caps and
 //! limits, and through the `let`s those use. An input used only by an unused `let` is unused.
 
-use super::{clause_exprs, walk, Cx, Meaning};
+use super::{clause_roots, walk, Cx, Meaning};
 use crate::ast::{Expr, ExprKind, ParamValue};
 use crate::check::model::{LimitUse, Symbol};
 use crate::diagnostic::{Code, Diagnostic};
@@ -28,11 +28,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     for c in &m.clauses {
         let mut locals_used = vec![false; c.locals.len()];
         // Work list of (expression, whether it is read in the clause's scope).
-        let mut work: Vec<(&Expr, bool)> = clause_exprs(c)
-            .into_iter()
-            .filter(|e| !c.locals.iter().any(|l| std::ptr::eq(l.value, *e)))
-            .map(|e| (e, true))
-            .collect();
+        let mut work: Vec<(&Expr, bool)> = clause_roots(c).into_iter().map(|e| (e, true)).collect();
         for l in &c.limits {
             if let LimitUse::Shared(i) = l {
                 if let Some(u) = used.limits.get_mut(*i) {
