@@ -263,9 +263,6 @@ fn results_are_the_same_with_one_thread_or_several() {
 #[test]
 fn the_peer_workload_reproduces_the_reference_rows() {
     // The four worked examples of ../shared/bench/peers/RESULTS.md, through benches/peer/run.sh.
-    if Command::new("awk").arg("BEGIN{}").output().is_err() {
-        return;
-    }
     let dir = temp("peer");
     let out = dir.join("canonical.csv");
     let o = Command::new("bash")
@@ -450,4 +447,141 @@ fn csv_cells_by_position_give_the_rows_of_facts_by_name() {
         .collect();
     assert_eq!(totals, ["100000.00", "1000000.00", "15000.00"]);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The cells of a CSV text by column title, row by row.
+fn table(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn chosen_columns_agree_with_the_full_rows() {
+    let dir = temp("columns");
+    let full = dir.join("full.csv");
+    let chosen = dir.join("chosen.csv");
+    let run = |out: &Path, columns: Option<&str>| {
+        let mut args = vec![
+            "--population",
+            "tests/population/firms.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(c) = columns {
+            args.extend(["--columns", c]);
+        }
+        simulate(&args)
+    };
+    assert_eq!(run(&full, None).status.code(), Some(1), "one bad row");
+    let spec = "编号=subject,line,培育=matter:科技企业培育,培育获奖=matter:科技企业培育:eligible,\
+                高企=高新技术企业认定奖励,高企结果=高新技术企业认定奖励:outcome,\
+                高企获奖=高新技术企业认定奖励:eligible,total,市级财政,error";
+    assert_eq!(run(&chosen, Some(spec)).status.code(), Some(1));
+    let full = table(&std::fs::read_to_string(&full).unwrap());
+    let text = std::fs::read_to_string(&chosen).unwrap();
+    assert!(
+        text.starts_with("编号,line,培育,培育获奖,高企,高企结果,高企获奖,total,市级财政,error\n")
+    );
+    let chosen = table(&text);
+    assert_eq!(full.len(), chosen.len());
+    let matter = [
+        "高新技术企业认定奖励",
+        "技术先进型服务企业认定奖励",
+        "省科技领军企业奖励",
+        "省科技小巨人企业奖励",
+    ];
+    let held = |o: &str| o == "awarded" || o == "superseded";
+    let mut eligible_rows = 0;
+    for (f, c) in full.iter().zip(&chosen) {
+        assert_eq!(f["subject"], c["编号"]);
+        assert_eq!(f["line"], c["line"]);
+        assert_eq!(f["error"], c["error"]);
+        if !f["error"].is_empty() {
+            // A bad row keeps its line, subject and error; computed cells stay empty.
+            assert_eq!(c["total"], "");
+            assert_eq!(c["培育获奖"], "");
+            continue;
+        }
+        let sum: rust_decimal::Decimal = matter
+            .iter()
+            .map(|m| f[*m].parse::<rust_decimal::Decimal>().unwrap())
+            .sum();
+        assert_eq!(c["培育"].parse::<rust_decimal::Decimal>().unwrap(), sum);
+        let any = matter.iter().any(|m| held(&f[&format!("{m}:outcome")]));
+        assert_eq!(c["培育获奖"], if any { "1" } else { "0" });
+        eligible_rows += usize::from(any);
+        assert_eq!(c["高企"], f["高新技术企业认定奖励"]);
+        assert_eq!(c["高企结果"], f["高新技术企业认定奖励:outcome"]);
+        let flag = held(&f["高新技术企业认定奖励:outcome"]);
+        assert_eq!(c["高企获奖"], if flag { "1" } else { "0" });
+        assert_eq!(c["total"], f["total"]);
+        assert_eq!(c["市级财政"], f["市级财政"]);
+    }
+    assert!(
+        eligible_rows > 0,
+        "the population has firms with a recognition"
+    );
+
+    // JSON Lines: one flat object per row, amounts as decimal strings.
+    let jsonl = dir.join("chosen.jsonl");
+    assert_eq!(
+        run(
+            &jsonl,
+            Some("subject,total,高企=高新技术企业认定奖励:outcome")
+        )
+        .status
+        .code(),
+        Some(1)
+    );
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), full.len());
+    assert_eq!(rows[0]["subject"], serde_json::json!(full[0]["subject"]));
+    assert_eq!(rows[0]["total"], serde_json::json!(full[0]["total"]));
+    assert_eq!(
+        rows[0]["高企"],
+        serde_json::json!(full[0]["高新技术企业认定奖励:outcome"])
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unknown_columns_are_refused_with_the_closest_name() {
+    for (spec, says) in [
+        (
+            "subject,高新技术企业认定奖",
+            "did you mean `高新技术企业认定奖励`",
+        ),
+        ("matter:科技企业培", "did you mean `matter:科技企业培育`"),
+        ("subject,,total", "empty column"),
+        ("=total", "empty title"),
+        ("市级财政:outcome", "is not a column"),
+    ] {
+        let o = simulate(&[
+            "--population",
+            "tests/population/firms.csv",
+            "--date",
+            "2024-05-01",
+            "--columns",
+            spec,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{spec}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{spec}: {err}");
+    }
 }

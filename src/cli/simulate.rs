@@ -6,7 +6,6 @@
 //! target and renamed at the end, so an interrupted run leaves any old file as it was.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -17,11 +16,12 @@ use super::eval::{load_policies, WhenArgs};
 use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
+use crate::eval::decision::Outcome;
 use crate::eval::{Amount, Evaluator};
 use crate::simulate::input::Reader;
 use crate::simulate::{
-    amount_text, id_order, simulate_subject, Columns, Layout, RowError, RowResult, SubjectRows,
-    Summary,
+    amount_text, default_columns, id_order, parse_columns, simulate_subject, Column, Columns,
+    Layout, RowError, RowResult, SubjectRows, Summary,
 };
 
 /// Options of `pol simulate`.
@@ -51,6 +51,12 @@ pub struct SimulateArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// The columns of `--out`, comma-separated `[TITLE=]NAME`: line, subject, claim, total,
+    /// error, a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
+    /// conditions held), matter:M (paid under matter M) or matter:M:eligible. Default: line,
+    /// subject, claim, total, every payer, every clause's amount and outcome, error.
+    #[arg(long, value_name = "LIST")]
+    pub columns: Option<String>,
     /// Stop, writing nothing, once this many rows or subjects have failed.
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
@@ -141,85 +147,173 @@ fn push_amount(out: &mut String, a: Amount) {
     }
 }
 
-fn write_row(out: &mut String, r: &RowResult, layout: &Layout, format: RowFormat) {
-    match format {
-        RowFormat::Csv => {
-            // Written cell by cell into the batch's text: no string per cell.
-            let _ = write!(out, "{},", r.line);
-            push_csv_field(out, &r.subject);
-            out.push(',');
-            push_csv_field(out, r.claim.as_deref().unwrap_or(""));
-            out.push(',');
-            push_amount(out, r.total);
-            for a in &r.payers {
-                out.push(',');
-                push_amount(out, *a);
-            }
-            for c in &r.clauses {
-                out.push(',');
-                if let Some((o, a)) = c {
-                    push_amount(out, *a);
-                    out.push(',');
-                    out.push_str(o.key());
-                } else {
-                    out.push(',');
-                }
-            }
-            out.push_str(",\n");
-        }
-        RowFormat::Jsonl => {
-            let mut clauses = serde_json::Map::new();
-            for ((doc, name), c) in layout.clauses.iter().zip(&r.clauses) {
-                if let Some((o, a)) = c {
-                    let key = if layout.clauses.iter().any(|(d, _)| d != doc) {
-                        format!("{doc}/{name}")
-                    } else {
-                        name.clone()
-                    };
-                    clauses.insert(
-                        key,
-                        serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)}),
-                    );
-                }
-            }
-            let payers: serde_json::Map<String, serde_json::Value> = layout
-                .payers
-                .iter()
-                .zip(&r.payers)
-                .map(|(p, a)| (p.clone(), amount_text(*a).into()))
-                .collect();
-            let v = serde_json::json!({
-                "line": r.line, "subject": r.subject, "claim": r.claim,
-                "total": amount_text(r.total), "payers": payers, "clauses": clauses,
-            });
-            out.push_str(&v.to_string());
-            out.push('\n');
-        }
-    }
+/// How rows are written: the format and, for CSV or an explicit `--columns`, the columns.
+struct RowWriter {
+    format: RowFormat,
+    columns: Vec<(String, Column)>,
+    /// JSON Lines in the nested default shape (no `--columns` given).
+    nested: bool,
 }
 
-fn write_error_row(
-    out: &mut String,
-    e: &RowError,
-    subject: &str,
-    layout: &Layout,
-    format: RowFormat,
-) {
-    match format {
-        RowFormat::Csv => {
-            let empty = 3 + layout.payers.len() + 2 * layout.clauses.len();
-            let mut cells = vec![e.line.to_string(), csv_field(subject)];
-            cells.extend(std::iter::repeat_n(String::new(), empty - 1));
-            cells.push(csv_field(&e.message));
-            out.push_str(&cells.join(","));
-            out.push('\n');
+impl RowWriter {
+    /// The header line, for CSV.
+    fn header(&self) -> String {
+        let titles: Vec<String> = self.columns.iter().map(|(t, _)| csv_field(t)).collect();
+        titles.join(",") + "\n"
+    }
+
+    fn row(&self, out: &mut String, r: &RowResult, layout: &Layout) {
+        if self.nested {
+            return write_nested(out, r, layout);
         }
-        RowFormat::Jsonl => {
+        let csv = self.format == RowFormat::Csv;
+        if !csv {
+            out.push('{');
+        }
+        for (k, (title, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            if !csv {
+                push_json_key(out, title);
+            }
+            // Written cell by cell into the batch's text: no string per cell.
+            match column {
+                Column::Line => push_int(out, r.line),
+                Column::Subject => push_text(out, &r.subject, csv),
+                Column::Claim => match &r.claim {
+                    Some(c) => push_text(out, c, csv),
+                    None if csv => {}
+                    None => out.push_str("null"),
+                },
+                Column::Total => push_money(out, r.total, csv),
+                Column::Error if csv => {}
+                Column::Error => out.push_str("null"),
+                Column::Payer(p) => push_money(out, r.payers[*p], csv),
+                Column::Paid(cs) => match cs.as_slice() {
+                    [c] => match r.clauses[*c] {
+                        Some((_, a)) => push_money(out, a, csv),
+                        None if csv => {}
+                        None => out.push_str("null"),
+                    },
+                    _ => {
+                        let sum = cs
+                            .iter()
+                            .filter_map(|c| r.clauses[*c].map(|(_, a)| a))
+                            .fold(Amount::ZERO, |s, a| s + a);
+                        push_money(out, sum, csv);
+                    }
+                },
+                Column::Outcome(c) => match r.clauses[*c] {
+                    Some((o, _)) => push_text(out, o.key(), csv),
+                    None if csv => {}
+                    None => out.push_str("null"),
+                },
+                Column::Eligible(cs) => {
+                    let held = cs.iter().any(|c| {
+                        matches!(
+                            r.clauses[*c],
+                            Some((Outcome::Awarded | Outcome::Superseded, _))
+                        )
+                    });
+                    out.push(if held { '1' } else { '0' });
+                }
+            }
+        }
+        out.push_str(if csv { "\n" } else { "}\n" });
+    }
+
+    fn error_row(&self, out: &mut String, e: &RowError, subject: &str) {
+        let csv = self.format == RowFormat::Csv;
+        if self.nested {
             let v = serde_json::json!({"line": e.line, "subject": subject, "error": e.message});
             out.push_str(&v.to_string());
             out.push('\n');
+            return;
+        }
+        if !csv {
+            out.push('{');
+        }
+        for (k, (title, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            if !csv {
+                push_json_key(out, title);
+            }
+            match column {
+                Column::Line => push_int(out, e.line),
+                Column::Subject => push_text(out, subject, csv),
+                Column::Error => push_text(out, &e.message, csv),
+                _ if csv => {}
+                _ => out.push_str("null"),
+            }
+        }
+        out.push_str(if csv { "\n" } else { "}\n" });
+    }
+}
+
+fn push_int(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// A text cell: CSV-quoted when needed, or a JSON string.
+fn push_text(out: &mut String, text: &str, csv: bool) {
+    if csv {
+        push_csv_field(out, text);
+    } else {
+        out.push_str(&serde_json::Value::from(text).to_string());
+    }
+}
+
+fn push_json_key(out: &mut String, key: &str) {
+    push_text(out, key, false);
+    out.push(':');
+}
+
+/// An amount cell: plain in CSV, a decimal string in JSON (never a float).
+fn push_money(out: &mut String, a: Amount, csv: bool) {
+    if !csv {
+        out.push('"');
+    }
+    push_amount(out, a);
+    if !csv {
+        out.push('"');
+    }
+}
+
+/// A row of JSON Lines in the default shape: payers and clauses as nested objects.
+fn write_nested(out: &mut String, r: &RowResult, layout: &Layout) {
+    let several = layout
+        .clauses
+        .iter()
+        .any(|(d, _)| d != &layout.clauses[0].0);
+    let mut clauses = serde_json::Map::new();
+    for ((doc, name), c) in layout.clauses.iter().zip(&r.clauses) {
+        if let Some((o, a)) = c {
+            let key = if several {
+                format!("{doc}/{name}")
+            } else {
+                name.clone()
+            };
+            clauses.insert(
+                key,
+                serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)}),
+            );
         }
     }
+    let payers: serde_json::Map<String, serde_json::Value> = layout
+        .payers
+        .iter()
+        .zip(&r.payers)
+        .map(|(p, a)| (p.clone(), amount_text(*a).into()))
+        .collect();
+    let v = serde_json::json!({
+        "line": r.line, "subject": r.subject, "claim": r.claim,
+        "total": amount_text(r.total), "payers": payers, "clauses": clauses,
+    });
+    out.push_str(&v.to_string());
+    out.push('\n');
 }
 
 fn evaluate_batch(
@@ -228,7 +322,7 @@ fn evaluate_batch(
     kind: Kind,
     columns: &Columns,
     layout: &Layout,
-    format: RowFormat,
+    writer: &RowWriter,
 ) -> (String, Summary, Vec<RowError>) {
     let mut text = String::new();
     let mut summary = Summary::new(ev);
@@ -254,7 +348,7 @@ fn evaluate_batch(
                 summary.rows += lines.len() as u64;
                 summary.errors += 1;
                 for e in &lines {
-                    write_error_row(&mut text, e, &subject.id, layout, format);
+                    writer.error_row(&mut text, e, &subject.id);
                 }
                 errors.extend(subject.bad.iter().cloned());
             }
@@ -262,22 +356,20 @@ fn evaluate_batch(
             {
                 Ok(rows) => {
                     for r in &rows {
-                        write_row(&mut text, r, layout, format);
+                        writer.row(&mut text, r, layout);
                     }
                 }
                 Err(e) => {
                     summary.rows += subject.rows.len() as u64;
                     summary.errors += 1;
                     for r in &subject.rows {
-                        write_error_row(
+                        writer.error_row(
                             &mut text,
                             &RowError {
                                 line: r.line,
                                 message: e.message.clone(),
                             },
                             &subject.id,
-                            layout,
-                            format,
                         );
                     }
                     errors.push(e);
@@ -286,7 +378,7 @@ fn evaluate_batch(
             Err((e, subject)) => {
                 summary.rows += 1;
                 summary.errors += 1;
-                write_error_row(&mut text, e, subject, layout, format);
+                writer.error_row(&mut text, e, subject);
                 errors.push(e.clone());
             }
         }
@@ -393,10 +485,19 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         },
         None => None,
     };
+    let writer = RowWriter {
+        format: row_format,
+        nested: row_format == RowFormat::Jsonl && args.columns.is_none(),
+        columns: match &args.columns {
+            Some(spec) => match parse_columns(spec, &layout) {
+                Ok(c) => c,
+                Err(e) => return out.fail(&format!("--columns: {e}")),
+            },
+            None => default_columns(&layout),
+        },
+    };
     if let (Some(f), RowFormat::Csv) = (&mut rows_file, row_format) {
-        let mut header: Vec<String> = layout.header().iter().map(|h| csv_field(h)).collect();
-        header.push("error".to_string());
-        if writeln!(f.writer(), "{}", header.join(",")).is_err() {
+        if f.writer().write_all(writer.header().as_bytes()).is_err() {
             return out.fail("cannot write the output file");
         }
     }
@@ -439,14 +540,15 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let done_tx = done_tx.clone();
-            let (ev, columns, layout, work_rx) = (&ev, &columns, &layout, &work_rx);
+            let (ev, columns, layout, work_rx, writer) =
+                (&ev, &columns, &layout, &work_rx, &writer);
             scope.spawn(move || loop {
                 let next = work_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, mut batch))) = next else {
                     break;
                 };
                 let (text, summary, errors) =
-                    evaluate_batch(ev, &mut batch, kind, columns, layout, row_format);
+                    evaluate_batch(ev, &mut batch, kind, columns, layout, writer);
                 if done_tx
                     .send(Done {
                         seq,

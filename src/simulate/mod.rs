@@ -6,6 +6,7 @@
 //! evaluation as `pol eval` (one subject's rows form its facts); a subject out of order is an
 //! error, never a silently split subject; a bad row is counted and reported with its line.
 
+pub mod columns;
 pub mod input;
 pub mod summary;
 
@@ -17,6 +18,7 @@ use crate::compile::Kind;
 use crate::eval::decision::{Decision, Outcome};
 use crate::eval::facts::{ClaimFacts, FactValue, Facts};
 use crate::eval::{Amount, Evaluator};
+pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
 
@@ -43,6 +45,8 @@ pub struct RowResult {
 pub struct Layout {
     /// `(document, clause)` in policy and clause order.
     pub clauses: Vec<(String, String)>,
+    /// The matter of each clause, in [`Layout::clauses`] order.
+    pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
     /// Per policy (in policy-set order): its payers and shares.
@@ -63,12 +67,19 @@ impl Layout {
     pub fn of(ev: &Evaluator<'_>) -> Layout {
         let programs = ev.policies().programs();
         let mut clauses = Vec::new();
+        let mut matters = Vec::new();
         let mut payers: Vec<String> = Vec::new();
         let mut offsets = Vec::new();
         for p in programs {
             offsets.push(clauses.len());
             for c in &p.clauses {
                 clauses.push((p.header.document.clone(), c.name.clone()));
+                matters.push(
+                    p.matters
+                        .get(c.matter as usize)
+                        .cloned()
+                        .unwrap_or_default(),
+                );
             }
             for (payer, _) in &p.header.funding {
                 if !payers.contains(payer) {
@@ -88,6 +99,7 @@ impl Layout {
             .collect();
         Layout {
             clauses,
+            matters,
             payers,
             funding,
             payer_columns,

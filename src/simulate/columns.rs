@@ -1,0 +1,145 @@
+//! The columns of a simulation's per-row output, chosen with `--columns`.
+//!
+//! Input: a list such as `firm=subject,a=rule_a:eligible,matter:B,total,市级财政` and the
+//! [`Layout`] of the simulated policies. Output: the [`Column`]s to write, each with its title.
+//! Guarantee: every name is checked against the policies before a row is read (an unknown name
+//! is an error with the closest known one); a matter column adds exactly the clause amounts a
+//! row already carries, so it cannot disagree with the clause columns.
+
+use super::Layout;
+use crate::check::closest;
+
+/// What one output column holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// The input line.
+    Line,
+    /// The subject id.
+    Subject,
+    /// The claim id.
+    Claim,
+    /// The row's total paid.
+    Total,
+    /// Why the row could not be evaluated (empty for good rows).
+    Error,
+    /// A payer's share, by its index in [`Layout::payers`].
+    Payer(usize),
+    /// The sum paid under these clauses (indices in [`Layout::clauses`]).
+    Paid(Vec<usize>),
+    /// A clause's outcome (`awarded`, `not_eligible`, ...).
+    Outcome(usize),
+    /// `1` when any of these clauses' conditions held (awarded or superseded), else `0`.
+    Eligible(Vec<usize>),
+}
+
+/// The default columns: line, subject, claim, total, every payer, every clause's amount and
+/// outcome, then the error.
+pub fn default_columns(layout: &Layout) -> Vec<(String, Column)> {
+    let titles = layout.header();
+    let mut cols = vec![Column::Line, Column::Subject, Column::Claim, Column::Total];
+    cols.extend((0..layout.payers.len()).map(Column::Payer));
+    for c in 0..layout.clauses.len() {
+        cols.push(Column::Paid(vec![c]));
+        cols.push(Column::Outcome(c));
+    }
+    let mut out: Vec<(String, Column)> = titles.into_iter().zip(cols).collect();
+    out.push(("error".to_string(), Column::Error));
+    out
+}
+
+/// Reads a `--columns` list: comma-separated `[TITLE=]NAME`, where NAME is `line`, `subject`,
+/// `claim`, `total`, `error`, a payer, a clause (its paid amount), `CLAUSE:outcome`,
+/// `CLAUSE:eligible`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
+/// several policies is written `DOCUMENT/CLAUSE`. The title defaults to the name.
+pub fn parse_columns(spec: &str, layout: &Layout) -> Result<Vec<(String, Column)>, String> {
+    let several = layout
+        .clauses
+        .iter()
+        .any(|(d, _)| d != &layout.clauses[0].0);
+    let clause_names: Vec<String> = layout
+        .clauses
+        .iter()
+        .map(|(doc, clause)| {
+            if several {
+                format!("{doc}/{clause}")
+            } else {
+                clause.clone()
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for item in spec.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(format!(
+                "`{spec}` has an empty column; separate names with one comma"
+            ));
+        }
+        let (title, name) = match item.split_once('=') {
+            Some((t, n)) => (t.trim(), n.trim()),
+            None => (item, item),
+        };
+        if title.is_empty() {
+            return Err(format!("`{item}` has an empty title before `=`"));
+        }
+        let column = column(name, layout, &clause_names)?;
+        out.push((title.to_string(), column));
+    }
+    Ok(out)
+}
+
+/// One column by name.
+fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column, String> {
+    match name {
+        "line" => return Ok(Column::Line),
+        "subject" => return Ok(Column::Subject),
+        "claim" => return Ok(Column::Claim),
+        "total" => return Ok(Column::Total),
+        "error" => return Ok(Column::Error),
+        _ => {}
+    }
+    if let Some(p) = layout.payers.iter().position(|p| p == name) {
+        return Ok(Column::Payer(p));
+    }
+    if let Some(rest) = name.strip_prefix("matter:") {
+        let (matter, eligible) = match rest.strip_suffix(":eligible") {
+            Some(m) => (m, true),
+            None => (rest, false),
+        };
+        let clauses: Vec<usize> = (0..layout.matters.len())
+            .filter(|&c| layout.matters[c] == matter)
+            .collect();
+        if clauses.is_empty() {
+            let hint = closest(matter, layout.matters.iter().map(String::as_str))
+                .map(|m| format!("; did you mean `matter:{m}`?"))
+                .unwrap_or_default();
+            return Err(format!("no clause has the matter `{matter}`{hint}"));
+        }
+        return Ok(if eligible {
+            Column::Eligible(clauses)
+        } else {
+            Column::Paid(clauses)
+        });
+    }
+    let (clause, part) = match name.rsplit_once(':') {
+        Some((c, p @ ("outcome" | "eligible"))) => (c, Some(p)),
+        _ => (name, None),
+    };
+    let Some(c) = clause_names.iter().position(|n| n == clause) else {
+        let known = ["line", "subject", "claim", "total", "error"]
+            .into_iter()
+            .chain(layout.payers.iter().map(String::as_str))
+            .chain(clause_names.iter().map(String::as_str));
+        let hint = closest(clause, known)
+            .map(|m| format!("; did you mean `{m}`?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "`{name}` is not a column: name a clause, a payer, `matter:M`, line, subject, claim, total or error{hint}"
+        ));
+    };
+    Ok(match part {
+        Some("outcome") => Column::Outcome(c),
+        Some(_) => Column::Eligible(vec![c]),
+        None => Column::Paid(vec![c]),
+    })
+}
