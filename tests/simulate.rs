@@ -585,3 +585,133 @@ fn unknown_columns_are_refused_with_the_closest_name() {
         assert!(err.contains(says), "{spec}: {err}");
     }
 }
+
+/// Institutions with one to four claims each, a bad claim date, a quoted cell with a line break
+/// in a column no policy reads, and the same firms as JSON Lines.
+fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
+    let csv = dir.join("mixed.csv");
+    let jsonl = dir.join("mixed.jsonl");
+    let mut c = String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注\n");
+    let mut j = String::new();
+    let mut x: u64 = 11;
+    for i in 1..=300u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        for k in 1..=(1 + (x >> 33) % 4) {
+            let date = if i == 77 && k == 2 {
+                "2024-02-30".to_string()
+            } else {
+                format!("2024-{:02}-{:02}", 1 + (x >> (k * 3)) % 12, 1 + k * 5)
+            };
+            let kind = ["技术开发", "技术转让", "入驻项目"][((x >> (k * 5)) % 3) as usize];
+            let reviewed = (x >> (k * 7)) % 5 != 0;
+            let amount = format!("{}.{:02}", (x >> (k * 11)) % 9_000_000, (x >> 17) % 100);
+            let note = if (x >> 21) % 9 == 0 {
+                "\"two\nlines\""
+            } else {
+                ""
+            };
+            c.push_str(&format!(
+                "{i},C{k},{date},{kind},{},{amount},{note}\n",
+                u8::from(reviewed)
+            ));
+            j.push_str(&format!(
+                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\"}}\n"
+            ));
+        }
+    }
+    std::fs::write(&csv, c).unwrap();
+    std::fs::write(&jsonl, j).unwrap();
+    (csv, jsonl)
+}
+
+#[test]
+fn results_do_not_depend_on_how_the_file_is_cut() {
+    let dir = temp("chunks");
+    let (csv, jsonl) = mixed(&dir);
+    let run = |population: &Path, chunk: &str, threads: &str, out: &str| {
+        let out = dir.join(out);
+        let o = simulate(&[
+            "--kind",
+            "institution",
+            "--population",
+            population.to_str().unwrap(),
+            "--date",
+            "2024-12-31",
+            "--out",
+            out.to_str().unwrap(),
+            "--chunk-size",
+            chunk,
+            "--threads",
+            threads,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(1), "one subject has a bad claim date");
+        (
+            std::fs::read_to_string(out).unwrap(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let whole = run(&csv, "100000000", "1", "whole.csv");
+    assert!(whole
+        .2
+        .contains("`2024-02-30` in column `claim_date` is not a date"));
+    let summary: serde_json::Value = serde_json::from_str(&whole.1).unwrap();
+    assert_eq!(summary["subjects"], 299, "{}", whole.2);
+    assert_eq!(summary["errors"], 1);
+    let awarded = |c: &serde_json::Value| c["awarded"].as_u64().unwrap();
+    assert!(summary["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| awarded(c) > 0));
+    for chunk in ["1", "50", "700", "4096"] {
+        for threads in ["1", "3"] {
+            let cut = run(&csv, chunk, threads, "cut.csv");
+            assert_eq!(cut, whole, "chunks of {chunk} bytes, {threads} threads");
+        }
+    }
+    // JSON Lines give the same figures (the rows' text differs only in its format).
+    let one = run(&jsonl, "100000000", "1", "whole.jsonl");
+    let cut = run(&jsonl, "64", "3", "cut.jsonl");
+    assert_eq!(one, cut);
+    assert_eq!(one.1, whole.1, "the same summary from CSV and JSON Lines");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn subjects_out_of_order_across_chunks_are_refused() {
+    let dir = temp("chunk-order");
+    let population = dir.join("p.csv");
+    let out = dir.join("rows.csv");
+    let mut text = String::from("id,研发费用\n");
+    for i in 1..=200 {
+        text.push_str(&format!("{i},1元\n"));
+    }
+    // Subject 150 again, far from its first row: a chunk of its own at small sizes.
+    text.push_str("150,1元\n201,1元\n");
+    std::fs::write(&population, &text).unwrap();
+    for chunk in ["1", "30", "100000"] {
+        let o = simulate(&[
+            "--population",
+            population.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+            "--chunk-size",
+            chunk,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "chunks of {chunk}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("line 202: subject `150` comes after `200`"),
+            "chunks of {chunk}: {err}"
+        );
+        assert!(!out.exists(), "nothing is written");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -33,6 +33,43 @@ pub enum FactValue {
     Null,
 }
 
+/// A borrowed view of one value as given: what reading against a declaration looks at, so a
+/// CSV cell can be read without copying it into a [`FactValue`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FactRef<'a> {
+    /// A JSON number's exact text.
+    Number(&'a str),
+    /// Text (a JSON string or a CSV cell).
+    Text(&'a str),
+    /// A JSON boolean.
+    Bool(bool),
+    /// Not given.
+    Null,
+}
+
+impl FactValue {
+    /// The value as a [`FactRef`].
+    pub fn as_ref(&self) -> FactRef<'_> {
+        match self {
+            FactValue::Number(n) => FactRef::Number(n),
+            FactValue::Text(t) => FactRef::Text(t),
+            FactValue::Bool(b) => FactRef::Bool(*b),
+            FactValue::Null => FactRef::Null,
+        }
+    }
+}
+
+impl<'a> FactRef<'a> {
+    /// A CSV cell: empty (after trimming) is not given.
+    pub fn cell(text: &'a str) -> FactRef<'a> {
+        if text.trim().is_empty() {
+            FactRef::Null
+        } else {
+            FactRef::Text(text)
+        }
+    }
+}
+
 /// One claim of the subject: a project, contract or application.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClaimFacts {
@@ -352,12 +389,12 @@ fn describe_flavor(program: &Program, input: &InputDef) -> String {
     }
 }
 
-fn show_found(v: &FactValue) -> String {
+fn show_found(v: FactRef<'_>) -> String {
     match v {
-        FactValue::Number(n) => n.clone(),
-        FactValue::Text(t) => format!("\"{t}\""),
-        FactValue::Bool(b) => b.to_string(),
-        FactValue::Null => "null".to_string(),
+        FactRef::Number(n) => n.to_string(),
+        FactRef::Text(t) => format!("\"{t}\""),
+        FactRef::Bool(b) => b.to_string(),
+        FactRef::Null => "null".to_string(),
     }
 }
 
@@ -401,18 +438,17 @@ fn number_text(text: &str) -> Option<(Decimal, Option<Unit>, bool)> {
 fn read_value(
     program: &Program,
     input: &InputDef,
-    v: &FactValue,
+    v: FactRef<'_>,
     texts: &mut Vec<String>,
 ) -> Result<Option<Value>, String> {
-    let number = |v: &FactValue| -> Option<(Decimal, Option<Unit>, bool)> {
+    let number = |v: FactRef<'_>| -> Option<(Decimal, Option<Unit>, bool)> {
         match v {
-            FactValue::Number(n) => number_text(n),
-            FactValue::Text(t) => number_text(t),
+            FactRef::Number(n) | FactRef::Text(n) => number_text(n),
             _ => None,
         }
     };
     Ok(Some(match (input.flavor, v) {
-        (_, FactValue::Null) => return Ok(None),
+        (_, FactRef::Null) => return Ok(None),
         (Flavor::Money, v) => match number(v) {
             Some((d, None, false)) => Value::Num(d),
             Some((d, Some(u), false)) if u.is_money() => Value::Num(d),
@@ -437,23 +473,22 @@ fn read_value(
             Some((d, Some(u), false)) if u == input.unit => Value::Num(d),
             _ => return Err(String::new()),
         },
-        (Flavor::Bool, FactValue::Bool(b)) => Value::Bool(*b),
-        (Flavor::Bool, FactValue::Text(t)) => match t.trim() {
+        (Flavor::Bool, FactRef::Bool(b)) => Value::Bool(b),
+        (Flavor::Bool, FactRef::Text(t)) => match t.trim() {
             // `1`/`0` as spreadsheets and CSV exports write them.
             "true" | "是" | "1" => Value::Bool(true),
             "false" | "否" | "0" => Value::Bool(false),
             _ => return Err(String::new()),
         },
-        (Flavor::Date, FactValue::Text(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d")
-        {
+        (Flavor::Date, FactRef::Text(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d") {
             Ok(d) => Value::Date(d),
             Err(_) => return Err(String::new()),
         },
-        (Flavor::Text, FactValue::Text(t)) => {
+        (Flavor::Text, FactRef::Text(t)) => {
             texts.push(t.to_string());
             Value::Text((program.texts.len() + texts.len() - 1) as u32)
         }
-        (Flavor::Enum, FactValue::Text(t)) => {
+        (Flavor::Enum, FactRef::Text(t)) => {
             let e = input.enum_id.and_then(|e| program.enums.get(e as usize));
             match e.and_then(|e| e.variants.iter().position(|x| x == t.trim())) {
                 Some(i) => Value::Enum(i as u16),
@@ -473,7 +508,7 @@ fn read_value(
 fn bind_attributes<'v>(
     program: &Program,
     inputs: &[InputDef],
-    lookup: impl Fn(usize, &InputDef) -> Option<&'v FactValue>,
+    lookup: impl Fn(usize, &InputDef) -> Option<FactRef<'v>>,
     path: &str,
     out: &mut [Option<Value>],
     texts: &mut Vec<String>,
@@ -525,7 +560,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
     bind_attributes(
         program,
         &program.subject_inputs,
-        |_, input| facts.attributes.get(&input.name),
+        |_, input| facts.attributes.get(&input.name).map(FactValue::as_ref),
         "attributes",
         &mut bound.subject,
         &mut bound.texts,
@@ -536,7 +571,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
         bind_attributes(
             program,
             &program.claim_inputs,
-            |_, input| c.attributes.get(&input.name),
+            |_, input| c.attributes.get(&input.name).map(FactValue::as_ref),
             &format!("claims[{i}].attributes"),
             &mut values,
             &mut bound.texts,
@@ -558,39 +593,32 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
     }
 }
 
-/// Binds the attributes of a subject without claims given as a row of cells: `cells[columns[slot]]`
-/// holds the value of subject input `slot` (`None`: no such column). The same values and
-/// problems as [`bind`] on facts with those attributes, without building them (the path for
-/// populations read row by row).
-pub fn bind_cells<N>(
+/// Binds the attributes of a subject without claims given as a row of cells, into `bound`
+/// (whose buffers are reused): `cell(columns[slot])` holds the value of subject input `slot`
+/// (`None` in `columns`: no such column). The same values and problems as [`bind`] on facts
+/// with those attributes, without building them (the path for populations read row by row).
+pub fn bind_cells<'c>(
     program: &Program,
     columns: &[Option<usize>],
-    cells: &[(N, FactValue)],
-) -> Result<Bound, Vec<FactProblem>> {
+    cell: impl Fn(usize) -> Option<FactRef<'c>>,
+    bound: &mut Bound,
+) -> Result<(), Vec<FactProblem>> {
     let mut problems = Vec::new();
-    let mut bound = Bound {
-        subject: vec![None; program.subject_inputs.len()],
-        claims: Vec::new(),
-        texts: Vec::new(),
-    };
+    bound.subject.clear();
+    bound.subject.resize(program.subject_inputs.len(), None);
+    bound.claims.clear();
+    bound.texts.clear();
     bind_attributes(
         program,
         &program.subject_inputs,
-        |slot, _| {
-            columns
-                .get(slot)
-                .copied()
-                .flatten()
-                .and_then(|c| cells.get(c))
-                .map(|(_, v)| v)
-        },
+        |slot, _| columns.get(slot).copied().flatten().and_then(&cell),
         "attributes",
         &mut bound.subject,
         &mut bound.texts,
         &mut problems,
     );
     if problems.is_empty() {
-        Ok(bound)
+        Ok(())
     } else {
         Err(problems)
     }

@@ -1,12 +1,12 @@
-//! Reading a population: CSV or JSON Lines, one record per row, as a stream.
+//! Reading a population's rows: CSV or JSON Lines, one record per row.
 //!
-//! Input: a reader and the column mapping. Output: [`Record`]s with their line numbers, the
-//! subject's attributes and the claim's (claim inputs of the policies go to the claim).
+//! Input: a row's text and the column mapping. Output: [`Record`]s with their line numbers, the
+//! subject's attributes and the claim's (claim inputs of the policies go to the claim), and the
+//! subject id alone for cutting a file into chunks.
 //! Guarantee: cells are kept as text (numbers exactly as written); an empty cell is a value
 //! not given; a bad row is an error naming its line, and reading goes on.
 
 use std::collections::HashSet;
-use std::io::{BufRead, Read};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -84,11 +84,7 @@ fn record(
         claim_date: None,
         claim: Vec::new(),
     };
-    let text = |v: &FactValue| match v {
-        FactValue::Text(t) => Some(t.trim().to_string()),
-        FactValue::Number(n) => Some(n.clone()),
-        _ => None,
-    };
+    let text = id_text;
     let mut bad_date = None;
     for (name, value) in cells {
         let special =
@@ -142,155 +138,119 @@ fn record(
     Ok(r)
 }
 
-/// A stream of records from CSV or JSON Lines.
-pub enum Reader<R: Read> {
-    /// CSV with a header row.
-    Csv {
-        /// The CSV reader.
-        reader: csv::Reader<R>,
-        /// The header.
-        header: Vec<String>,
-        /// The header's names, shared by every record.
-        names: Vec<Arc<str>>,
-        /// A reusable record buffer.
-        buffer: csv::StringRecord,
-    },
-    /// One JSON object per line.
-    Jsonl {
-        /// The lines.
-        lines: std::io::Lines<std::io::BufReader<R>>,
-        /// The current line number.
-        line: u64,
-        /// Bytes read so far.
-        bytes: u64,
-    },
+/// The subject id written in a cell (trimmed; numbers as written).
+fn id_text(v: &FactValue) -> Option<String> {
+    match v {
+        FactValue::Text(t) => Some(t.trim().to_string()),
+        FactValue::Number(n) => Some(n.clone()),
+        _ => None,
+    }
 }
 
-impl<R: Read> Reader<R> {
-    /// A CSV reader; fails when the header cannot be read.
-    pub fn csv(input: R) -> Result<Self, String> {
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| format!("cannot read the CSV header: {e}"))?
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
-        Ok(Reader::Csv {
-            reader,
-            names: header.iter().map(|h| Arc::from(h.as_str())).collect(),
-            header,
-            buffer: csv::StringRecord::new(),
-        })
-    }
+/// A CSV reader over one chunk of rows (no header; rows of any length, checked by the caller).
+pub fn csv_rows(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+}
 
-    /// A JSON Lines reader.
-    pub fn jsonl(input: R) -> Self {
-        Reader::Jsonl {
-            lines: std::io::BufReader::new(input).lines(),
-            line: 0,
-            bytes: 0,
+/// The column names of a CSV header record.
+pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
+    let mut record = csv::StringRecord::new();
+    match csv_rows(bytes).read_record(&mut record) {
+        Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
+        Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
+        Err(e) => Err(format!("cannot read the CSV header: {}", csv_problem(&e))),
+    }
+}
+
+/// What is wrong with a CSV row, without the reader's positions (which count from the start of
+/// a chunk, not of the file).
+pub fn csv_problem(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => {
+            format!("cell {} is not UTF-8 text", err.field() + 1)
+        }
+        csv::ErrorKind::Io(e) => e.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The subject id of one CSV record (for cutting a file into chunks): the trimmed cell of column
+/// `id`, `None` when empty or unreadable.
+pub fn csv_id(record: &[u8], id: usize) -> Option<String> {
+    let mut r = csv::StringRecord::new();
+    csv_rows(record).read_record(&mut r).ok()?;
+    let id = r.get(id)?.trim();
+    (!id.is_empty()).then(|| id.to_string())
+}
+
+/// One CSV row as a record, the header's `names` naming its cells.
+pub fn csv_record(
+    line: u64,
+    names: &[Arc<str>],
+    row: &csv::StringRecord,
+    columns: &Columns,
+    claim_inputs: &HashSet<String>,
+) -> Result<Record, BadRow> {
+    let cells = names
+        .iter()
+        .cloned()
+        .zip(row.iter().map(|c| FactValue::Text(c.into())));
+    record(line, cells, columns, claim_inputs, true)
+}
+
+/// A record's values with their names.
+type Cells = Vec<(Arc<str>, FactValue)>;
+
+/// The named values of one JSON Lines record, or why it cannot be read; `None` for a blank line.
+fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let parsed: Result<serde_json::Map<String, serde_json::Value>, _> = serde_json::from_str(text);
+    let obj = match parsed {
+        Ok(obj) => obj,
+        Err(e) => {
+            return Some(Err(RowError {
+                line,
+                message: format!("the line is not a JSON object: {e}"),
+            }))
+        }
+    };
+    let mut cells = Vec::with_capacity(obj.len());
+    for (k, v) in obj {
+        match json_value(&v) {
+            Some(fv) => cells.push((Arc::from(k), fv)),
+            None => {
+                return Some(Err(RowError {
+                    line,
+                    message: format!("`{k}` is a list or an object, not a single value"),
+                }))
+            }
         }
     }
+    Some(Ok(cells))
+}
 
-    /// How far into the input reading has got, in bytes (for progress).
-    pub fn bytes_read(&self) -> Option<u64> {
-        match self {
-            Reader::Csv { buffer, .. } => buffer.position().map(|p| p.byte()),
-            Reader::Jsonl { bytes, .. } => Some(*bytes),
-        }
-    }
+/// One JSON Lines record (`line` is its line number), or `None` for a blank line.
+pub fn jsonl_record(
+    line: u64,
+    text: &str,
+    columns: &Columns,
+    claim_inputs: &HashSet<String>,
+) -> Option<Result<Record, BadRow>> {
+    Some(match jsonl_cells(text, line)? {
+        Ok(cells) => record(line, cells.into_iter(), columns, claim_inputs, false),
+        Err(e) => Err(e.into()),
+    })
+}
 
-    /// The column names, for CSV.
-    pub fn header(&self) -> Option<&[String]> {
-        match self {
-            Reader::Csv { header, .. } => Some(header),
-            Reader::Jsonl { .. } => None,
-        }
-    }
-
-    /// The next record, an error for a bad row, or `None` at the end.
-    pub fn next_record(
-        &mut self,
-        columns: &Columns,
-        claim_inputs: &HashSet<String>,
-    ) -> Option<Result<Record, BadRow>> {
-        match self {
-            Reader::Csv {
-                reader,
-                names,
-                buffer,
-                ..
-            } => match reader.read_record(buffer) {
-                Ok(false) => None,
-                Ok(true) => {
-                    let line = buffer.position().map_or(0, |p| p.line());
-                    let cells = names
-                        .iter()
-                        .cloned()
-                        .zip(buffer.iter().map(|c| FactValue::Text(c.into())));
-                    Some(record(line, cells, columns, claim_inputs, true))
-                }
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    Some(Err(RowError {
-                        line,
-                        message: format!("the row cannot be read as CSV: {e}"),
-                    }
-                    .into()))
-                }
-            },
-            Reader::Jsonl { lines, line, bytes } => loop {
-                *line += 1;
-                let text = match lines.next()? {
-                    Ok(t) => {
-                        *bytes += t.len() as u64 + 1;
-                        t
-                    }
-                    Err(e) => {
-                        return Some(Err(RowError {
-                            line: *line,
-                            message: format!("the line cannot be read: {e}"),
-                        }
-                        .into()))
-                    }
-                };
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let parsed: Result<serde_json::Map<String, serde_json::Value>, _> =
-                    serde_json::from_str(&text);
-                return Some(match parsed {
-                    Err(e) => Err(RowError {
-                        line: *line,
-                        message: format!("the line is not a JSON object: {e}"),
-                    }
-                    .into()),
-                    Ok(obj) => {
-                        let mut bad = None;
-                        let cells: Vec<(Arc<str>, FactValue)> = obj
-                            .into_iter()
-                            .filter_map(|(k, v)| match json_value(&v) {
-                                Some(fv) => Some((Arc::from(k), fv)),
-                                None => {
-                                    bad = Some(k);
-                                    None
-                                }
-                            })
-                            .collect();
-                        match bad {
-                            Some(k) => Err(RowError {
-                                line: *line,
-                                message: format!(
-                                    "`{k}` is a list or an object, not a single value"
-                                ),
-                            }
-                            .into()),
-                            None => record(*line, cells.into_iter(), columns, claim_inputs, false),
-                        }
-                    }
-                });
-            },
-        }
-    }
+/// The subject id of one JSON Lines record (for cutting a file into chunks).
+pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
+    let text = std::str::from_utf8(text).ok()?;
+    let cells = jsonl_cells(text, 0)?.ok()?;
+    let (_, v) = cells.iter().find(|(k, _)| **k == *columns.id)?;
+    id_text(v).filter(|id| !id.is_empty())
 }

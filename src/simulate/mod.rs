@@ -6,8 +6,11 @@
 //! evaluation as `pol eval` (one subject's rows form its facts); a subject out of order is an
 //! error, never a silently split subject; a bad row is counted and reported with its line.
 
+pub mod batch;
+pub mod chunks;
 pub mod columns;
 pub mod input;
+pub mod output;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -57,9 +60,6 @@ pub struct Layout {
     offsets: Vec<usize>,
     /// Per policy: whether it splits a subject's total once (`split per_subject`).
     per_subject: Vec<bool>,
-    /// For CSV input, per policy and subject input: the input's position among a record's
-    /// subject values (see [`Layout::with_header`]).
-    cells: Option<Vec<Vec<Option<usize>>>>,
 }
 
 impl Layout {
@@ -108,44 +108,7 @@ impl Layout {
                 .iter()
                 .map(|p| p.header.split == crate::ast::Split::PerSubject)
                 .collect(),
-            cells: None,
         }
-    }
-
-    /// Records where each subject input sits in a CSV row with `header`: the row's subject
-    /// values are the header's columns in order, less the id and claim columns and the claim
-    /// inputs (empty cells are kept as `null`). A subject of one row without a claim is then
-    /// bound by position instead of by name.
-    pub fn with_header(
-        mut self,
-        ev: &Evaluator<'_>,
-        header: &[String],
-        columns: &Columns,
-        claim_inputs: &std::collections::HashSet<String>,
-    ) -> Layout {
-        let subject_columns: Vec<&str> = header
-            .iter()
-            .map(String::as_str)
-            .filter(|h| {
-                ![&columns.id, &columns.claim_id, &columns.claim_date]
-                    .iter()
-                    .any(|c| c.as_str() == *h)
-                    && !claim_inputs.contains(*h)
-            })
-            .collect();
-        self.cells = Some(
-            ev.policies()
-                .programs()
-                .iter()
-                .map(|p| {
-                    p.subject_inputs
-                        .iter()
-                        .map(|i| subject_columns.iter().position(|h| *h == i.name))
-                        .collect()
-                })
-                .collect(),
-        );
-        self
     }
 
     /// The column of a clause result in [`Layout::clauses`].
@@ -336,25 +299,6 @@ pub fn simulate_subject<'p>(
     layout: &Layout,
     summary: &mut Summary,
 ) -> Result<Vec<RowResult>, RowError> {
-    let single = subject.rows.len() == 1 && subject.rows[0].claim_id.is_none();
-    if let (true, Some(cells)) = (single, &layout.cells) {
-        let row = &subject.rows[0];
-        let mut bound = Vec::with_capacity(cells.len());
-        let mut problems = Vec::new();
-        for (program, columns) in ev.policies().programs().iter().zip(cells) {
-            match crate::eval::facts::bind_cells(program, columns, &row.subject) {
-                Ok(b) => bound.push(b),
-                Err(p) => problems.extend(p),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(row_error(row.line, &problems));
-        }
-        let id: compact_str::CompactString = subject.id.as_str().into();
-        let decision = ev.decide_bound(kind, &id, &bound);
-        summary.add(&decision, 1);
-        return Ok(rows_of(subject, &decision, layout));
-    }
     let facts = facts_of(subject, kind, columns)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
@@ -367,7 +311,7 @@ pub fn simulate_subject<'p>(
 }
 
 /// The error of a row whose values do not fit their declarations.
-fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem]) -> RowError {
+pub(crate) fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem]) -> RowError {
     let mut seen: Vec<&crate::eval::facts::FactProblem> = Vec::new();
     for p in problems.iter().filter(|p| p.is_error()) {
         // The same field declared by several policies is reported once.

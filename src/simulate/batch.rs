@@ -1,0 +1,439 @@
+//! Evaluating one chunk of a population: its rows read, grouped into subjects, evaluated,
+//! written and counted.
+//!
+//! Input: a [`Chunk`] of whole subjects and the simulation's [`Context`]. Output: a [`Batch`]:
+//! the chunk's output text, its summary, its errors, its first and last subject ids (so the
+//! caller can check the order across chunks) and the first order violation if any. Guarantee:
+//! the same rows, figures and errors as evaluating each subject's facts with `pol eval`; a
+//! subject of one CSV row without a claim is bound straight from its cells, without building
+//! its facts.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::chunks::Chunk;
+use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
+use super::output::RowWriter;
+use super::{id_order, row_error, rows_of, simulate_subject, Columns, Layout, Record, RowError};
+use super::{SubjectRows, Summary};
+use crate::compile::Kind;
+use crate::eval::facts::{bind_cells, Bound, FactRef};
+use crate::eval::Evaluator;
+
+/// How the rows of a CSV file are laid out.
+#[derive(Clone, Debug)]
+pub struct CsvShape {
+    /// The header's names.
+    pub names: Vec<Arc<str>>,
+    /// The subject id's column.
+    pub id: usize,
+    /// The claim id's column, if there is one.
+    pub claim_id: Option<usize>,
+    /// Per policy and subject input: its column.
+    pub cells: Vec<Vec<Option<usize>>>,
+}
+
+impl CsvShape {
+    /// The shape of a file with `header`, for the policies of `ev`; `None` when the header has
+    /// no subject id column.
+    pub fn new(ev: &Evaluator<'_>, header: &[String], columns: &Columns) -> Option<CsvShape> {
+        let id = header.iter().position(|h| *h == columns.id)?;
+        Some(CsvShape {
+            names: header.iter().map(|h| Arc::from(h.as_str())).collect(),
+            id,
+            claim_id: header.iter().position(|h| *h == columns.claim_id),
+            cells: ev
+                .policies()
+                .programs()
+                .iter()
+                .map(|p| {
+                    p.subject_inputs
+                        .iter()
+                        .map(|i| header.iter().position(|h| *h == i.name))
+                        .collect()
+                })
+                .collect(),
+        })
+    }
+}
+
+/// The file format of a population.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// CSV with this header.
+    Csv(CsvShape),
+    /// JSON Lines.
+    Jsonl,
+}
+
+/// What every chunk of one simulation shares.
+pub struct Context<'a, 'p> {
+    /// The policies.
+    pub ev: &'a Evaluator<'p>,
+    /// The kind of every subject.
+    pub kind: Kind,
+    /// The id, claim id and claim date columns.
+    pub columns: &'a Columns,
+    /// Inputs read from a claim's row.
+    pub claim_inputs: &'a HashSet<String>,
+    /// The output's clauses and payers.
+    pub layout: &'a Layout,
+    /// How rows are written.
+    pub writer: &'a RowWriter,
+    /// The file format.
+    pub source: Source,
+}
+
+/// What evaluating one chunk gives.
+#[derive(Debug)]
+pub struct Batch {
+    /// The chunk's place in the file.
+    pub seq: u64,
+    /// Its rows' output, in input order.
+    pub text: String,
+    /// Its counts and sums.
+    pub summary: Summary,
+    /// Rows or subjects that failed.
+    pub errors: Vec<RowError>,
+    /// The first subject's id and line.
+    pub first: Option<(String, u64)>,
+    /// The last subject's id.
+    pub last: Option<String>,
+    /// The first subject out of order: the rest of the chunk is not evaluated.
+    pub fatal: Option<String>,
+}
+
+/// The message for a subject `id` (at `line`) that follows `last`, when out of order.
+pub fn order_error(id: &str, line: u64, last: &str) -> Option<String> {
+    if id_order(id, last) == std::cmp::Ordering::Greater {
+        return None;
+    }
+    let why = if id == last {
+        format!("the rows of subject `{id}` are not next to each other")
+    } else {
+        format!("subject `{id}` comes after `{last}`")
+    };
+    Some(format!(
+        "line {line}: {why}; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together"
+    ))
+}
+
+/// A worker's buffers, kept from chunk to chunk.
+pub struct Worker<'a, 'p> {
+    cx: &'a Context<'a, 'p>,
+    /// Bound facts per policy, for subjects bound from cells.
+    bound: Vec<Bound>,
+    /// The rows of the subject being read.
+    rows: Vec<csv::StringRecord>,
+    /// Their lines.
+    lines: Vec<u64>,
+}
+
+/// The chunk being evaluated.
+struct Run {
+    batch: Batch,
+}
+
+impl Run {
+    /// Starts a subject: checks its place after the previous one. False when out of order.
+    fn begin(&mut self, id: &str, line: u64) -> bool {
+        let b = &mut self.batch;
+        if let Some(last) = &b.last {
+            if let Some(msg) = order_error(id, line, last) {
+                b.fatal = Some(msg);
+                return false;
+            }
+        }
+        if b.first.is_none() {
+            b.first = Some((id.to_string(), line));
+        }
+        match &mut b.last {
+            Some(last) => {
+                last.clear();
+                last.push_str(id);
+            }
+            None => b.last = Some(id.to_string()),
+        }
+        true
+    }
+
+    /// A row that failed on its own.
+    fn bad_row(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str) {
+        let b = &mut self.batch;
+        b.summary.rows += 1;
+        b.summary.errors += 1;
+        cx.writer.error_row(&mut b.text, &e, subject);
+        b.errors.push(e);
+    }
+}
+
+impl<'a, 'p> Worker<'a, 'p> {
+    /// A worker for `cx`.
+    pub fn new(cx: &'a Context<'a, 'p>) -> Worker<'a, 'p> {
+        Worker {
+            cx,
+            bound: vec![Bound::default(); cx.ev.policies().programs().len()],
+            rows: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
+    /// Evaluates a chunk.
+    pub fn run(&mut self, chunk: &Chunk) -> Batch {
+        let mut run = Run {
+            batch: Batch {
+                seq: chunk.seq,
+                text: String::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2),
+                summary: Summary::new(self.cx.ev),
+                errors: Vec::new(),
+                first: None,
+                last: None,
+                fatal: None,
+            },
+        };
+        match &self.cx.source {
+            Source::Csv(shape) => self.csv(chunk, shape, &mut run),
+            Source::Jsonl => self.jsonl(chunk, &mut run),
+        }
+        run.batch
+    }
+
+    fn csv(&mut self, chunk: &Chunk, shape: &CsvShape, run: &mut Run) {
+        let cx = self.cx;
+        let mut reader = csv_rows(&chunk.bytes);
+        // Rows of the current subject: `rows[..n]`; the buffers are reused.
+        let mut n = 0;
+        loop {
+            if n == self.rows.len() {
+                self.rows.push(csv::StringRecord::new());
+                self.lines.push(0);
+            }
+            let read = reader.read_record(&mut self.rows[n]);
+            let line = chunk.line + self.rows[n].position().map_or(1, |p| p.line()) - 1;
+            let problem = match read {
+                Ok(false) => break,
+                Ok(true) if self.rows[n].len() != shape.names.len() => format!(
+                    "the row cannot be read as CSV: it has {} cells but the header has {}",
+                    self.rows[n].len(),
+                    shape.names.len()
+                ),
+                Ok(true) => {
+                    let id = self.rows[n].get(shape.id).unwrap_or("").trim();
+                    if id.is_empty() {
+                        format!("the row has no subject id in column `{}`", cx.columns.id)
+                    } else {
+                        self.lines[n] = line;
+                        let same = n > 0 && self.rows[0].get(shape.id).map(str::trim) == Some(id);
+                        if same {
+                            n += 1;
+                        } else {
+                            if n > 0 {
+                                self.csv_subject(n, shape, run);
+                                self.rows.swap(0, n);
+                                self.lines.swap(0, n);
+                            }
+                            let id = self.rows[0].get(shape.id).unwrap_or("").trim();
+                            if !run.begin(id, line) {
+                                return;
+                            }
+                            n = 1;
+                        }
+                        continue;
+                    }
+                }
+                Err(e) => format!("the row cannot be read as CSV: {}", csv_problem(&e)),
+            };
+            if n > 0 {
+                self.csv_subject(n, shape, run);
+                n = 0;
+            }
+            run.bad_row(
+                cx,
+                RowError {
+                    line,
+                    message: problem,
+                },
+                "",
+            );
+        }
+        if n > 0 {
+            self.csv_subject(n, shape, run);
+        }
+    }
+
+    /// Evaluates the subject of `rows[..n]`.
+    fn csv_subject(&mut self, n: usize, shape: &CsvShape, run: &mut Run) {
+        let cx = self.cx;
+        let claim = |r: &csv::StringRecord| {
+            shape
+                .claim_id
+                .and_then(|c| r.get(c))
+                .is_some_and(|c| !c.trim().is_empty())
+        };
+        if n == 1 && !claim(&self.rows[0]) {
+            return self.csv_single(shape, run);
+        }
+        let id = self.rows[0].get(shape.id).unwrap_or("").trim().to_string();
+        let mut subject = SubjectRows {
+            id,
+            rows: Vec::with_capacity(n),
+            bad: Vec::new(),
+        };
+        for k in 0..n {
+            match csv_record(
+                self.lines[k],
+                &shape.names,
+                &self.rows[k],
+                cx.columns,
+                cx.claim_inputs,
+            ) {
+                Ok(r) => subject.rows.push(r),
+                Err(bad) => subject.bad.push(bad.error),
+            }
+        }
+        evaluate(cx, &mut subject, run);
+    }
+
+    /// A subject of one row without a claim: bound from its cells.
+    fn csv_single(&mut self, shape: &CsvShape, run: &mut Run) {
+        let cx = self.cx;
+        let row = &self.rows[0];
+        let line = self.lines[0];
+        let mut problems = Vec::new();
+        for ((program, columns), bound) in cx
+            .ev
+            .policies()
+            .programs()
+            .iter()
+            .zip(&shape.cells)
+            .zip(&mut self.bound)
+        {
+            let cell = |c: usize| row.get(c).map(FactRef::cell);
+            if let Err(p) = bind_cells(program, columns, cell, bound) {
+                problems.extend(p);
+            }
+        }
+        let id = row.get(shape.id).unwrap_or("").trim();
+        if !problems.is_empty() {
+            let e = row_error(line, &problems);
+            return run.bad_row(cx, e, id);
+        }
+        let b = &mut run.batch;
+        let decision = cx.ev.decide_bound(cx.kind, &id.into(), &self.bound);
+        b.summary.add(&decision, 1);
+        let single = SubjectRows {
+            id: id.to_string(),
+            rows: vec![Record {
+                line,
+                id: String::new(),
+                subject: Vec::new(),
+                claim_id: None,
+                claim_date: None,
+                claim: Vec::new(),
+            }],
+            bad: Vec::new(),
+        };
+        for r in rows_of(&single, &decision, cx.layout) {
+            cx.writer.row(&mut b.text, &r, cx.layout);
+        }
+    }
+
+    fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
+        let cx = self.cx;
+        let mut current: Option<SubjectRows> = None;
+        let text = String::from_utf8_lossy(&chunk.bytes);
+        for (k, line_text) in text.split('\n').enumerate() {
+            let line = chunk.line + k as u64;
+            let Some(item) = jsonl_record(line, line_text, cx.columns, cx.claim_inputs) else {
+                continue;
+            };
+            match item {
+                Err(bad) => match current.as_mut() {
+                    // A bad row of the subject being read fails that subject as a whole.
+                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => s.bad.push(bad.error),
+                    _ => {
+                        if let Some(mut s) = current.take() {
+                            evaluate(cx, &mut s, run);
+                        }
+                        let BadRow { error, id } = bad;
+                        run.bad_row(cx, error, id.as_deref().unwrap_or(""));
+                    }
+                },
+                Ok(record) => match current.as_mut() {
+                    Some(s) if s.id == record.id => s.rows.push(record),
+                    _ => {
+                        if let Some(mut s) = current.take() {
+                            evaluate(cx, &mut s, run);
+                        }
+                        if !run.begin(&record.id, record.line) {
+                            return;
+                        }
+                        current = Some(SubjectRows {
+                            id: record.id.clone(),
+                            rows: vec![record],
+                            bad: Vec::new(),
+                        });
+                    }
+                },
+            }
+        }
+        if let Some(mut s) = current.take() {
+            evaluate(cx, &mut s, run);
+        }
+    }
+}
+
+/// Evaluates a subject read as records, writing its rows (or their errors).
+fn evaluate(cx: &Context<'_, '_>, subject: &mut SubjectRows, run: &mut Run) {
+    let b = &mut run.batch;
+    if !subject.bad.is_empty() {
+        // Every line of the subject is written, in input order, with the reason.
+        let first = subject.bad[0].line;
+        let mut lines: Vec<RowError> = subject
+            .rows
+            .iter()
+            .map(|r| RowError {
+                line: r.line,
+                message: format!(
+                    "subject `{}` is not evaluated: line {first} cannot be read",
+                    subject.id
+                ),
+            })
+            .chain(subject.bad.iter().cloned())
+            .collect();
+        lines.sort_by_key(|e| e.line);
+        b.summary.rows += lines.len() as u64;
+        b.summary.errors += 1;
+        for e in &lines {
+            cx.writer.error_row(&mut b.text, e, &subject.id);
+        }
+        b.errors.extend(subject.bad.iter().cloned());
+        return;
+    }
+    match simulate_subject(
+        cx.ev,
+        subject,
+        cx.kind,
+        cx.columns,
+        cx.layout,
+        &mut b.summary,
+    ) {
+        Ok(rows) => {
+            for r in &rows {
+                cx.writer.row(&mut b.text, r, cx.layout);
+            }
+        }
+        Err(e) => {
+            b.summary.rows += subject.rows.len() as u64;
+            b.summary.errors += 1;
+            for r in &subject.rows {
+                let line = RowError {
+                    line: r.line,
+                    message: e.message.clone(),
+                };
+                cx.writer.error_row(&mut b.text, &line, &subject.id);
+            }
+            b.errors.push(e);
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Cutting a population file into chunks of whole subjects, so workers can read them in parallel.
+//!
+//! Input: a byte stream of records (CSV rows, whose quoted cells may hold line breaks, or JSON
+//! Lines) and a function giving a record's subject id. Output: [`Chunk`]s of about a target size,
+//! each starting on a record boundary with the line number of its first byte. Guarantee: the
+//! rows of one subject that are next to each other are never cut apart (a chunk ends before the
+//! run of rows of its last subject, which starts the next chunk); nothing is parsed here beyond
+//! the few records at each cut, so one thread can feed several.
+
+use std::io::{self, Read};
+
+/// A run of whole records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// Its place in the file: 0, 1, 2, ...
+    pub seq: u64,
+    /// The line its first byte is on (1 is the file's first line).
+    pub line: u64,
+    /// The records' bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Cuts a stream into [`Chunk`]s.
+pub struct Chunker<R, F> {
+    input: R,
+    buf: Vec<u8>,
+    /// The line of `buf`'s first byte.
+    line: u64,
+    seq: u64,
+    eof: bool,
+    /// Whether a quoted cell may hold a line break (CSV).
+    quoted: bool,
+    target: usize,
+    /// Bytes handed out so far.
+    consumed: u64,
+    id_of: F,
+}
+
+/// The number of line breaks in `bytes` (what line numbers count).
+pub fn newlines(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+/// Where the complete records of a buffer end.
+enum Ends {
+    /// No quotes: every line break ends a record.
+    Plain,
+    /// Quotes: the positions just past each line break outside quotes, ascending.
+    Scanned(Vec<usize>),
+}
+
+impl Ends {
+    fn of(buf: &[u8], quoted: bool) -> Ends {
+        if !quoted || memchr::memchr(b'"', buf).is_none() {
+            return Ends::Plain;
+        }
+        // A doubled quote inside a quoted cell toggles twice, so parity alone tells inside
+        // from outside.
+        let mut inside = false;
+        let mut ends = Vec::new();
+        for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+            match buf[i] {
+                b'"' => inside = !inside,
+                _ if !inside => ends.push(i + 1),
+                _ => {}
+            }
+        }
+        Ends::Scanned(ends)
+    }
+
+    /// The end of the last complete record.
+    fn last(&self, buf: &[u8]) -> Option<usize> {
+        match self {
+            Ends::Plain => memchr::memrchr(b'\n', buf).map(|i| i + 1),
+            Ends::Scanned(v) => v.last().copied(),
+        }
+    }
+
+    /// The start of the record that ends at `end`.
+    fn start_of(&self, buf: &[u8], end: usize) -> usize {
+        match self {
+            Ends::Plain => {
+                memchr::memrchr(b'\n', &buf[..end.saturating_sub(1)]).map_or(0, |i| i + 1)
+            }
+            Ends::Scanned(v) => {
+                let k = v.partition_point(|&e| e < end);
+                if k == 0 {
+                    0
+                } else {
+                    v[k - 1]
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
+    /// A chunker of `input` aiming at chunks of `target` bytes; `quoted` for CSV; `id_of` reads
+    /// the subject id of one record (`None` when it has none).
+    pub fn new(input: R, quoted: bool, target: usize, id_of: F) -> Self {
+        Chunker {
+            input,
+            buf: Vec::with_capacity(target * 2),
+            line: 1,
+            seq: 0,
+            eof: false,
+            quoted,
+            target: target.max(1),
+            consumed: 0,
+            id_of,
+        }
+    }
+
+    /// Bytes handed out so far (for progress).
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Reads until the buffer holds `want` bytes or the input ends.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        while self.buf.len() < want && !self.eof {
+            let old = self.buf.len();
+            self.buf.resize(want.max(old + 64 * 1024), 0);
+            match self.input.read(&mut self.buf[old..]) {
+                Ok(0) => {
+                    self.buf.truncate(old);
+                    self.eof = true;
+                }
+                Ok(n) => self.buf.truncate(old + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(old),
+                Err(e) => {
+                    self.buf.truncate(old);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the first `n` bytes of the buffer.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let rest = self.buf.split_off(n);
+        let bytes = std::mem::replace(&mut self.buf, rest);
+        self.buf.reserve(self.target * 2);
+        self.consumed += n as u64;
+        self.line += newlines(&bytes);
+        bytes
+    }
+
+    /// The first record (a CSV header), or `None` for an empty input.
+    pub fn first_record(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut want = self.target;
+        loop {
+            self.fill(want)?;
+            let ends = Ends::of(&self.buf, self.quoted);
+            let first = match &ends {
+                Ends::Plain => memchr::memchr(b'\n', &self.buf).map(|i| i + 1),
+                Ends::Scanned(v) => v.first().copied(),
+            };
+            match first {
+                Some(end) => return Ok(Some(self.take(end))),
+                None if self.eof && self.buf.is_empty() => return Ok(None),
+                None if self.eof => {
+                    let n = self.buf.len();
+                    return Ok(Some(self.take(n)));
+                }
+                None => want = self.buf.len() * 2,
+            }
+        }
+    }
+
+    /// The next chunk, or `None` at the end of the input.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        let mut want = self.target;
+        loop {
+            self.fill(want)?;
+            if self.buf.is_empty() {
+                return Ok(None);
+            }
+            let n = if self.eof {
+                Some(self.buf.len())
+            } else {
+                self.cut()
+            };
+            match n {
+                Some(n) => {
+                    let line = self.line;
+                    let bytes = self.take(n);
+                    let seq = self.seq;
+                    self.seq += 1;
+                    return Ok(Some(Chunk { seq, line, bytes }));
+                }
+                // One subject fills the buffer: read on until its rows end.
+                None => want = self.buf.len() * 2,
+            }
+        }
+    }
+
+    /// Where to cut the buffer: before the run of rows of the last complete record's subject,
+    /// whose rows may go on past the buffer. `None` when there is no such place.
+    fn cut(&self) -> Option<usize> {
+        let buf = &self.buf;
+        let ends = Ends::of(buf, self.quoted);
+        let end = ends.last(buf)?;
+        let mut start = ends.start_of(buf, end);
+        let Some(id) = (self.id_of)(&buf[start..end]) else {
+            return (start > 0).then_some(start);
+        };
+        while start > 0 {
+            let before = ends.start_of(buf, start);
+            if (self.id_of)(&buf[before..start]).as_deref() != Some(id.as_str()) {
+                return Some(start);
+            }
+            start = before;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The id of a record: its first comma-separated field.
+    fn first_field(rec: &[u8]) -> Option<String> {
+        let text = std::str::from_utf8(rec).ok()?;
+        let id = text.split(',').next()?.trim();
+        (!id.is_empty()).then(|| id.to_string())
+    }
+
+    fn chunks(text: &str, target: usize, quoted: bool) -> Vec<Chunk> {
+        let mut c = Chunker::new(text.as_bytes(), quoted, target, first_field);
+        let mut out = Vec::new();
+        while let Some(chunk) = c.next_chunk().unwrap() {
+            out.push(chunk);
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_put_back_together_give_the_input_with_the_right_lines() {
+        let text: String = (1..=200).map(|i| format!("{},{}\n", i / 3, i)).collect();
+        for target in [1, 7, 30, 100, 10_000] {
+            let got = chunks(&text, target, true);
+            let joined: Vec<u8> = got.iter().flat_map(|c| c.bytes.clone()).collect();
+            assert_eq!(joined, text.as_bytes(), "target {target}");
+            let mut line = 1;
+            for (k, c) in got.iter().enumerate() {
+                assert_eq!((c.seq, c.line), (k as u64, line));
+                line += newlines(&c.bytes);
+            }
+        }
+    }
+
+    #[test]
+    fn a_subject_is_never_cut_apart() {
+        let text: String = (0..500).map(|i| format!("{},{}\n", i / 7, i)).collect();
+        for target in [1, 13, 64, 256] {
+            let got = chunks(&text, target, false);
+            for pair in got.windows(2) {
+                let last = String::from_utf8(pair[0].bytes.clone()).unwrap();
+                let last = first_field(last.lines().last().unwrap().as_bytes());
+                let first = String::from_utf8(pair[1].bytes.clone()).unwrap();
+                let first = first_field(first.lines().next().unwrap().as_bytes());
+                assert_ne!(last, first, "target {target}");
+            }
+        }
+    }
+
+    #[test]
+    fn line_breaks_inside_quotes_do_not_end_a_record() {
+        let text = "1,\"a\nb\"\n2,\"c\"\"\n\"\n3,x\n";
+        for target in 1..text.len() + 2 {
+            for c in chunks(text, target, true) {
+                let t = String::from_utf8(c.bytes).unwrap();
+                assert!(
+                    t.starts_with(['1', '2', '3']),
+                    "target {target}: chunk starts inside a record: {t:?}"
+                );
+            }
+        }
+        // JSON Lines have no line breaks inside records: every one ends a record.
+        let got = chunks("1,\"\n2,x\n", 1, false);
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn the_first_record_is_the_header_and_lines_go_on_from_it() {
+        let text = "id,\"two\nlines\"\n1,a\n2,b";
+        let mut c = Chunker::new(text.as_bytes(), true, 4, first_field);
+        assert_eq!(
+            c.first_record().unwrap().unwrap(),
+            b"id,\"two\nlines\"\n".to_vec()
+        );
+        // `2,b` is not known to be complete until the input ends, so subject 1 (whose rows
+        // could go on) stays with it.
+        let rest = c.next_chunk().unwrap().unwrap();
+        assert_eq!(
+            (rest.line, rest.bytes.as_slice()),
+            (3, b"1,a\n2,b".as_slice())
+        );
+        assert_eq!(c.next_chunk().unwrap(), None);
+        let mut c = Chunker::new(&b"id\n1,a\n2,b\n3,c\n"[..], true, 4, first_field);
+        c.first_record().unwrap();
+        let lines: Vec<u64> = std::iter::from_fn(|| c.next_chunk().unwrap())
+            .map(|c| c.line)
+            .collect();
+        assert_eq!(lines[0], 2);
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            Chunker::new(&b""[..], true, 4, first_field)
+                .first_record()
+                .unwrap(),
+            None
+        );
+    }
+}

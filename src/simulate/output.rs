@@ -1,0 +1,300 @@
+//! Writing a simulation's per-row output: CSV or JSON Lines, in the chosen columns.
+//!
+//! Input: a row's results (or its error) and the [`Column`]s to write. Output: one line of text
+//! appended to a batch's buffer. Guarantee: amounts are written exactly (plain decimals, at
+//! least two places; JSON gets decimal strings, never floats); CSV cells are quoted when they
+//! hold a comma, quote or line break.
+
+use rust_decimal::Decimal;
+
+use super::{amount_text, Column, Layout, RowError, RowResult};
+use crate::eval::decision::Outcome;
+use crate::eval::Amount;
+
+/// How rows are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RowFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `text` as one CSV cell.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Appends `text` as one CSV cell (quoted when it holds a comma, quote or line break).
+fn push_csv_field(out: &mut String, text: &str) {
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push_str(&csv_field(text));
+    } else {
+        out.push_str(text);
+    }
+}
+
+/// Appends an amount as [`amount_text`] writes it (at least two decimals, no trailing zeros
+/// beyond), without a string of its own: most amounts of a population are zero.
+fn push_amount(out: &mut String, a: Amount) {
+    let push = |out: &mut String, d: Decimal| {
+        if d.is_zero() {
+            out.push_str("0.00");
+            return;
+        }
+        let v = d.normalize();
+        let (mut mantissa, mut scale) = (v.mantissa().unsigned_abs(), v.scale() as usize);
+        while scale < 2 {
+            mantissa *= 10;
+            scale += 1;
+        }
+        if v.is_sign_negative() {
+            out.push('-');
+        }
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(mantissa);
+        if digits.len() > scale {
+            let (int, frac) = digits.split_at(digits.len() - scale);
+            out.push_str(int);
+            out.push('.');
+            out.push_str(frac);
+        } else {
+            out.push_str("0.");
+            for _ in digits.len()..scale {
+                out.push('0');
+            }
+            out.push_str(digits);
+        }
+    };
+    match a {
+        Amount::Exact(d) => push(out, d),
+        Amount::Range { min, max } => {
+            push(out, min);
+            out.push_str("..");
+            push(out, max);
+        }
+    }
+}
+
+/// How rows are written: the format and, for CSV or an explicit `--columns`, the columns.
+pub struct RowWriter {
+    /// CSV or JSON Lines.
+    pub format: RowFormat,
+    /// The columns with their titles.
+    pub columns: Vec<(String, Column)>,
+    /// JSON Lines in the nested default shape (no `--columns` given).
+    pub nested: bool,
+}
+
+impl RowWriter {
+    /// The header line, for CSV.
+    pub fn header(&self) -> String {
+        let titles: Vec<String> = self.columns.iter().map(|(t, _)| csv_field(t)).collect();
+        titles.join(",") + "\n"
+    }
+
+    /// Appends the line of a row's results.
+    pub fn row(&self, out: &mut String, r: &RowResult, layout: &Layout) {
+        if self.nested {
+            return write_nested(out, r, layout);
+        }
+        let csv = self.format == RowFormat::Csv;
+        if !csv {
+            out.push('{');
+        }
+        for (k, (title, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            if !csv {
+                push_json_key(out, title);
+            }
+            // Written cell by cell into the batch's text: no string per cell.
+            match column {
+                Column::Line => push_int(out, r.line),
+                Column::Subject => push_text(out, &r.subject, csv),
+                Column::Claim => match &r.claim {
+                    Some(c) => push_text(out, c, csv),
+                    None if csv => {}
+                    None => out.push_str("null"),
+                },
+                Column::Total => push_money(out, r.total, csv),
+                Column::Error if csv => {}
+                Column::Error => out.push_str("null"),
+                Column::Payer(p) => push_money(out, r.payers[*p], csv),
+                Column::Paid(cs) => match cs.as_slice() {
+                    [c] => match r.clauses[*c] {
+                        Some((_, a)) => push_money(out, a, csv),
+                        None if csv => {}
+                        None => out.push_str("null"),
+                    },
+                    _ => {
+                        let sum = cs
+                            .iter()
+                            .filter_map(|c| r.clauses[*c].map(|(_, a)| a))
+                            .fold(Amount::ZERO, |s, a| s + a);
+                        push_money(out, sum, csv);
+                    }
+                },
+                Column::Outcome(c) => match r.clauses[*c] {
+                    Some((o, _)) => push_text(out, o.key(), csv),
+                    None if csv => {}
+                    None => out.push_str("null"),
+                },
+                Column::Eligible(cs) => {
+                    let held = cs.iter().any(|c| {
+                        matches!(
+                            r.clauses[*c],
+                            Some((Outcome::Awarded | Outcome::Superseded, _))
+                        )
+                    });
+                    out.push(if held { '1' } else { '0' });
+                }
+            }
+        }
+        out.push_str(if csv { "\n" } else { "}\n" });
+    }
+
+    /// Appends the line of a row that could not be evaluated.
+    pub fn error_row(&self, out: &mut String, e: &RowError, subject: &str) {
+        let csv = self.format == RowFormat::Csv;
+        if self.nested {
+            let v = serde_json::json!({"line": e.line, "subject": subject, "error": e.message});
+            out.push_str(&v.to_string());
+            out.push('\n');
+            return;
+        }
+        if !csv {
+            out.push('{');
+        }
+        for (k, (title, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            if !csv {
+                push_json_key(out, title);
+            }
+            match column {
+                Column::Line => push_int(out, e.line),
+                Column::Subject => push_text(out, subject, csv),
+                Column::Error => push_text(out, &e.message, csv),
+                _ if csv => {}
+                _ => out.push_str("null"),
+            }
+        }
+        out.push_str(if csv { "\n" } else { "}\n" });
+    }
+}
+
+fn push_int(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// A text cell: CSV-quoted when needed, or a JSON string.
+fn push_text(out: &mut String, text: &str, csv: bool) {
+    if csv {
+        push_csv_field(out, text);
+    } else {
+        out.push_str(&serde_json::Value::from(text).to_string());
+    }
+}
+
+fn push_json_key(out: &mut String, key: &str) {
+    push_text(out, key, false);
+    out.push(':');
+}
+
+/// An amount cell: plain in CSV, a decimal string in JSON (never a float).
+fn push_money(out: &mut String, a: Amount, csv: bool) {
+    if !csv {
+        out.push('"');
+    }
+    push_amount(out, a);
+    if !csv {
+        out.push('"');
+    }
+}
+
+/// A row of JSON Lines in the default shape: payers and clauses as nested objects.
+fn write_nested(out: &mut String, r: &RowResult, layout: &Layout) {
+    let several = layout
+        .clauses
+        .iter()
+        .any(|(d, _)| d != &layout.clauses[0].0);
+    let mut clauses = serde_json::Map::new();
+    for ((doc, name), c) in layout.clauses.iter().zip(&r.clauses) {
+        if let Some((o, a)) = c {
+            let key = if several {
+                format!("{doc}/{name}")
+            } else {
+                name.clone()
+            };
+            clauses.insert(
+                key,
+                serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)}),
+            );
+        }
+    }
+    let payers: serde_json::Map<String, serde_json::Value> = layout
+        .payers
+        .iter()
+        .zip(&r.payers)
+        .map(|(p, a)| (p.clone(), amount_text(*a).into()))
+        .collect();
+    let v = serde_json::json!({
+        "line": r.line, "subject": r.subject, "claim": r.claim,
+        "total": amount_text(r.total), "payers": payers, "clauses": clauses,
+    });
+    out.push_str(&v.to_string());
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pushed(a: Amount) -> String {
+        let mut s = String::new();
+        push_amount(&mut s, a);
+        s
+    }
+
+    #[test]
+    fn amounts_are_written_as_amount_text_writes_them() {
+        for text in [
+            "0",
+            "0.00",
+            "-0.5",
+            "1",
+            "10.1",
+            "123456.789",
+            "0.001",
+            "-1000000",
+            "1e-28",
+        ] {
+            let d = Decimal::from_scientific(text)
+                .or_else(|_| text.parse())
+                .unwrap();
+            assert_eq!(
+                pushed(Amount::Exact(d)),
+                amount_text(Amount::Exact(d)),
+                "{text}"
+            );
+        }
+        let range = Amount::between(Decimal::ZERO, Decimal::new(600_000_005, 2));
+        assert_eq!(pushed(range), amount_text(range));
+    }
+
+    proptest! {
+        #[test]
+        fn any_decimal_is_written_alike(m in any::<i64>(), scale in 0u32..20) {
+            let d = Decimal::new(m, scale);
+            prop_assert_eq!(pushed(Amount::Exact(d)), amount_text(Amount::Exact(d)));
+        }
+    }
+}
