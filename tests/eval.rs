@@ -543,6 +543,37 @@ fn payer_shares_sum_exactly_to_the_award() {
 }
 
 #[test]
+fn a_policy_that_splits_per_subject_counts_its_awards_and_splits_their_sum_once() {
+    // Two awards of 0.01 元 each: split one by one, the district would take both odd cents
+    // (0.01 + 0.01 to the city, rounded half up, and nothing to the district); split once, the
+    // subject's 0.02 元 goes 0.01 / 0.01.
+    let text = HEADER.replace(
+        "  same_matter highest\n",
+        "  same_matter highest\n  split per_subject\n",
+    );
+    let s = PolicySet::compile(&[(
+        "s.pol",
+        &format!(
+            "{text}input enterprise {{ a: money }}\n\
+             clause c1 {{ source \"一\" matter \"x\" award a }}\n\
+             clause c2 {{ source \"二\" matter \"y\" award a }}"
+        ),
+    )])
+    .unwrap_or_else(|e| panic!("{e:#?}"));
+    let dec = run(&s, &enterprise(r#""a": "0.01""#), "2024-06-01");
+    assert!(dec.clauses.iter().all(|c| c.funding.is_empty()));
+    assert_eq!(dec.totals.paid, Amount::Exact(d("0.02")));
+    assert_eq!(dec.totals.per_policy[0].paid, Amount::Exact(d("0.02")));
+    let shares: Vec<(&str, Decimal)> = dec
+        .totals
+        .per_payer
+        .iter()
+        .map(|s| (s.payer, s.amount.max()))
+        .collect();
+    assert_eq!(shares, [("市级财政", d("0.01")), ("区级财政", d("0.01"))]);
+}
+
+#[test]
 fn facts_that_do_not_fit_are_all_reported_with_field_type_value_and_line() {
     let s = set(ARTICLE_1);
     let f = enterprise(r#""研发费用": "很多", "规上企业": "yes", "营业收入": true"#);

@@ -36,7 +36,7 @@ use chrono::NaiveDate;
 
 pub use decision::{Amount, ClauseResult, Decision, Outcome};
 pub use facts::{FactProblem, FactValue, Facts};
-pub use run::{round, split, split_amount};
+pub use run::{round, split, split_amount, split_each, Scratch, Verdict};
 pub use value::Value;
 
 use crate::check::types::Flavor;
@@ -62,7 +62,9 @@ pub struct Options {
     pub settings: BTreeMap<String, String>,
     /// Record an explanation for every clause.
     pub explain: bool,
-    /// Say why a clause is not eligible even without a full explanation.
+    /// Say why a clause is not eligible, undetermined or adjusted, even without a full
+    /// explanation. Off, results carry the figures only (outcomes, amounts, what undetermined
+    /// clauses wait for), as a simulation needs.
     pub reasons: bool,
 }
 

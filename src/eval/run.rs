@@ -79,22 +79,72 @@ struct At {
     date: NaiveDate,
 }
 
-/// One clause for the subject or one claim, while the decision is being made.
-struct Instance {
-    pi: usize,
-    ci: usize,
-    claim: Option<usize>,
-    date: NaiveDate,
-    outcome: Outcome,
+/// One clause for the subject or one claim: what it came to, with the figures a simulation
+/// adds up ([`Scratch::verdicts`]); the words go into a [`ClauseResult`].
+#[derive(Debug)]
+pub struct Verdict {
+    /// The policy's position in the policy set.
+    pub pi: usize,
+    /// The clause's position in its policy.
+    pub ci: usize,
+    /// The claim (its index among the subject's claims sorted by date, then id).
+    pub claim: Option<usize>,
+    /// The event date.
+    pub date: NaiveDate,
+    /// What happened.
+    pub outcome: Outcome,
     reason: Option<String>,
     assessed: Option<Amount>,
-    paid: Option<Amount>,
-    upper: Option<Decimal>,
-    needs: Vec<String>,
+    /// What is paid.
+    pub paid: Option<Amount>,
+    /// For undetermined clauses: the most the award could be, when known.
+    pub upper: Option<Decimal>,
+    /// For undetermined clauses: the inputs and parameters it waits for.
+    pub needs: Vec<String>,
     adjustments: Vec<Adjustment>,
     trace: Vec<Step>,
-    /// Running-total bounds evaluated for this instance: counter and amount.
-    counters: Vec<(Counter, Decimal)>,
+    /// Running-total bounds evaluated for this instance: a range of [`Scratch::bounds`].
+    counters: (u32, u32),
+}
+
+use Verdict as Instance;
+
+/// Buffers reused from one subject to the next, so deciding many subjects allocates nothing
+/// per subject in the common case (no undetermined clause, no adjustment in words).
+#[derive(Default)]
+pub struct Scratch<'p> {
+    /// Instances in evaluation order: (date, claim, policy, clause).
+    order: Vec<(NaiveDate, Option<usize>, usize, usize)>,
+    /// Per program: the subject-level let values.
+    caches: Vec<Vec<Cache>>,
+    /// Let values of a per-claim instance.
+    claim_cache: Vec<Cache>,
+    /// Clause-local let values.
+    locals: Vec<Cache>,
+    /// Per program: parameter values at the evaluation date (filled on first use).
+    params: Vec<Vec<Option<Value>>>,
+    /// Parameter values at a claim's date.
+    claim_params: Vec<Option<Value>>,
+    /// The subject's instances.
+    instances: Vec<Instance>,
+    /// Running-total bounds of all instances: counter and amount.
+    bounds: Vec<(Counter, Decimal)>,
+    /// Running totals: counter and (low, high) counted so far.
+    used: Vec<(Counter, (Decimal, Decimal))>,
+    /// (matter, claim) -> the instance kept so far.
+    kept: HashMap<(&'p str, Option<usize>), usize>,
+}
+
+impl<'p> Scratch<'p> {
+    /// Empty buffers.
+    pub fn new() -> Scratch<'p> {
+        Scratch::default()
+    }
+
+    /// The last subject's results, in evaluation order.
+    pub fn verdicts(&self) -> &[Verdict] {
+        &self.instances
+    }
 }
 
 fn step(
@@ -111,20 +161,27 @@ fn step(
     }
 }
 
-/// Parameter values at `date`: fixed, dated, or from the settings.
-fn params_at(program: &Program, settings: &[Option<Value>], date: NaiveDate) -> Vec<Option<Value>> {
-    program
-        .params
-        .iter()
-        .enumerate()
-        .map(|(i, p)| match &p.values {
-            ParamValues::Fixed(v) => Some(*v),
-            ParamValues::Dated(list) => {
-                list.iter().rev().find(|(d, _)| *d <= date).map(|(_, v)| *v)
-            }
-            ParamValues::Unspecified => settings.get(i).copied().flatten(),
-        })
-        .collect()
+/// Parameter values at `date` (fixed, dated, or from the settings), into `out`.
+fn params_at(
+    program: &Program,
+    settings: &[Option<Value>],
+    date: NaiveDate,
+    out: &mut Vec<Option<Value>>,
+) {
+    out.clear();
+    out.extend(
+        program
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match &p.values {
+                ParamValues::Fixed(v) => Some(*v),
+                ParamValues::Dated(list) => {
+                    list.iter().rev().find(|(d, _)| *d <= date).map(|(_, v)| *v)
+                }
+                ParamValues::Unspecified => settings.get(i).copied().flatten(),
+            }),
+    );
 }
 
 /// Rounds `d` to a multiple of `step`.
@@ -148,18 +205,30 @@ pub fn round(d: Decimal, step: Decimal, mode: RoundingMode) -> Option<Decimal> {
 /// the last gets the rest.
 pub fn split(amount: Decimal, shares: &[(String, Decimal)]) -> Vec<Decimal> {
     let mut out = Vec::with_capacity(shares.len());
-    let mut given = Decimal::ZERO;
-    for (i, (_, frac)) in shares.iter().enumerate() {
-        if i + 1 == shares.len() {
-            out.push(amount - given);
-        } else {
-            let part =
-                (amount * frac).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-            given += part;
-            out.push(part);
-        }
-    }
+    split_each(Amount::Exact(amount), shares, |_, a| out.push(a.min()));
     out
+}
+
+/// Calls `f(k, share)` for each payer `k` of `funding` with its part of `amount` (each bound of
+/// a range split on its own, as [`split`] does), without allocating.
+pub fn split_each(amount: Amount, funding: &[(String, Decimal)], mut f: impl FnMut(usize, Amount)) {
+    let part = |a: Decimal, frac: Decimal| {
+        (a * frac).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    };
+    let (min, max) = (amount.min(), amount.max());
+    let (mut given_min, mut given_max) = (Decimal::ZERO, Decimal::ZERO);
+    for (k, (_, frac)) in funding.iter().enumerate() {
+        let (lo, hi) = if k + 1 == funding.len() {
+            (min - given_min, max - given_max)
+        } else {
+            let lo = part(min, *frac);
+            let hi = if max == min { lo } else { part(max, *frac) };
+            given_min += lo;
+            given_max += hi;
+            (lo, hi)
+        };
+        f(k, Amount::between(lo, hi));
+    }
 }
 
 /// Names of the inputs and parameters an undetermined clause is missing.
@@ -201,7 +270,17 @@ fn missing(
 impl<'p> Evaluator<'p> {
     /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
     /// caps, rounding), and the running-total bounds it will be counted against.
-    fn instance(&self, at: At, kind: Kind, bound: &Bound, cache: &mut [Cache]) -> Instance {
+    #[allow(clippy::too_many_arguments)]
+    fn instance(
+        &self,
+        at: At,
+        kind: Kind,
+        bound: &Bound,
+        cache: &mut [Cache],
+        params: &[Option<Value>],
+        locals: &mut Vec<Cache>,
+        bounds: &mut Vec<(Counter, Decimal)>,
+    ) -> Instance {
         let At {
             pi,
             ci,
@@ -223,7 +302,7 @@ impl<'p> Evaluator<'p> {
             needs: Vec::new(),
             adjustments: Vec::new(),
             trace: Vec::new(),
-            counters: Vec::new(),
+            counters: (bounds.len() as u32, bounds.len() as u32),
         };
         let (start, end) = clause.window;
         let in_force = start <= date && date <= end;
@@ -237,19 +316,21 @@ impl<'p> Evaluator<'p> {
             ));
         }
         if !in_force {
-            inst.reason = Some(format!("{date} is outside the window {start} to {end}"));
+            if self.reasons {
+                inst.reason = Some(format!("{date} is outside the window {start} to {end}"));
+            }
             return inst;
         }
-        let params = params_at(program, &self.settings[pi], date);
-        let mut locals: Vec<Cache> = vec![None; clause.locals.len()];
+        locals.clear();
+        locals.resize(clause.locals.len(), None);
         let mut env = Env {
             program,
             bound,
             claim: claim.and_then(|c| bound.claims.get(c)),
-            params: &params,
+            params,
             lets: cache,
             clause: Some(clause),
-            locals: &mut locals,
+            locals,
         };
         if self.explain {
             for (local, i) in lets_used(program, &clause.locals, &roots(clause)) {
@@ -303,7 +384,9 @@ impl<'p> Evaluator<'p> {
             }
             Err(stop @ Stop::Fault(..)) => {
                 inst.outcome = Outcome::CannotEvaluate;
-                inst.reason = Some(stop_words(program, stop));
+                if self.reasons {
+                    inst.reason = Some(stop_words(program, stop));
+                }
                 return inst;
             }
             _ => {}
@@ -345,27 +428,32 @@ impl<'p> Evaluator<'p> {
             }
             match env.eval_num(&b.amount) {
                 Ok(v) if sc == Scope::Claim => claim_caps.push((v, b, what)),
-                Ok(v) => inst.counters.push((counter, v)),
+                Ok(v) => bounds.push((counter, v)),
                 Err(stop) => bound_stop = bound_stop.or(Some(stop)),
             }
         }
+        inst.counters.1 = bounds.len() as u32;
         let cap_bound = claim_caps
             .iter()
             .map(|(v, ..)| *v)
-            .chain(inst.counters.iter().map(|(_, v)| *v))
+            .chain(bounds[inst.counters.0 as usize..].iter().map(|(_, v)| *v))
             .min();
         let mut amount = match award {
             Ok(a) => a,
             Err(stop @ Stop::Needs(_)) => {
                 inst.outcome = Outcome::Undetermined;
                 inst.upper = cap_bound;
-                inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
-                inst.reason = Some(stop_words(program, stop));
+                inst.needs = missing(program, bound, claim, params, &roots(clause), clause);
+                if self.reasons {
+                    inst.reason = Some(stop_words(program, stop));
+                }
                 return inst;
             }
             Err(stop) => {
                 inst.outcome = Outcome::CannotEvaluate;
-                inst.reason = Some(stop_words(program, stop));
+                if self.reasons {
+                    inst.reason = Some(stop_words(program, stop));
+                }
                 return inst;
             }
         };
@@ -401,7 +489,9 @@ impl<'p> Evaluator<'p> {
         });
         if rounding_failed {
             inst.outcome = Outcome::CannotEvaluate;
-            inst.reason = Some("the award cannot be rounded to the declared step".to_string());
+            if self.reasons {
+                inst.reason = Some("the award cannot be rounded to the declared step".to_string());
+            }
             return inst;
         }
         if self.explain {
@@ -432,15 +522,19 @@ impl<'p> Evaluator<'p> {
                 Some(c) => c.min(rounded.max()),
                 None => rounded.max(),
             });
-            inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
-            inst.reason = Some(stop_words(program, stop));
+            inst.needs = missing(program, bound, claim, params, &roots(clause), clause);
+            if self.reasons {
+                inst.reason = Some(stop_words(program, stop));
+            }
             return inst;
         }
         if let Some(stop) = bound_stop {
             inst.outcome = Outcome::Undetermined;
             inst.upper = Some(rounded.max());
-            inst.needs = missing(program, bound, claim, &params, &roots(clause), clause);
-            inst.reason = Some(stop_words(program, stop));
+            inst.needs = missing(program, bound, claim, params, &roots(clause), clause);
+            if self.reasons {
+                inst.reason = Some(stop_words(program, stop));
+            }
             return inst;
         }
         inst.outcome = Outcome::Awarded;
@@ -576,11 +670,22 @@ impl<'p> Evaluator<'p> {
         id: &compact_str::CompactString,
         bound: &[Bound],
     ) -> Decision<'p> {
+        let mut scratch = Scratch::new();
+        self.decide_into(kind, bound, &mut scratch);
+        let instances = std::mem::take(&mut scratch.instances);
+        self.finish(kind, id, bound, instances)
+    }
+
+    /// Decides for one subject whose facts are bound to each program, leaving the results in
+    /// `scratch` ([`Scratch::verdicts`]): the figures of [`Evaluator::decide_bound`] without
+    /// building a [`Decision`] (the path for simulating a population).
+    pub fn decide_into(&self, kind: Kind, bound: &[Bound], scratch: &mut Scratch<'p>) {
         let set = self.set;
         // Instances in evaluation order: event date, then claim id, then policy and clause.
         // Every program binds the same claims sorted by (date, id), so a claim's index orders
         // claims of equal date by id without comparing strings.
-        let mut order: Vec<(NaiveDate, Option<usize>, usize, usize)> = Vec::new();
+        let order = &mut scratch.order;
+        order.clear();
         for (pi, program) in set.programs.iter().enumerate() {
             for (ci, clause) in program.clauses.iter().enumerate() {
                 if !clause.subjects.contains(&kind) {
@@ -597,34 +702,73 @@ impl<'p> Evaluator<'p> {
         }
         order.sort_unstable();
 
+        if scratch.params.len() != set.programs.len() {
+            scratch.params = set
+                .programs
+                .iter()
+                .enumerate()
+                .map(|(pi, p)| {
+                    let mut v = Vec::new();
+                    params_at(p, &self.settings[pi], self.date, &mut v);
+                    v
+                })
+                .collect();
+            scratch.caches = set
+                .programs
+                .iter()
+                .map(|p| vec![None; p.lets.len()])
+                .collect();
+        }
         // Subject-level lets are shared by the subject's clauses of one program; per-claim
         // instances start from a fresh cache, as their lets may read the claim.
-        let mut subject_caches: Vec<Vec<Cache>> = set
-            .programs
-            .iter()
-            .map(|p| vec![None; p.lets.len()])
-            .collect();
-        let mut instances: Vec<Instance> = Vec::with_capacity(order.len());
-        for &(date, claim, pi, ci) in &order {
+        for cache in &mut scratch.caches {
+            cache.fill(None);
+        }
+        scratch.instances.clear();
+        scratch.bounds.clear();
+        for &(date, claim, pi, ci) in &scratch.order {
             let at = At {
                 pi,
                 ci,
                 claim,
                 date,
             };
+            let program = &set.programs[pi];
             let inst = if claim.is_some() {
-                let mut cache = vec![None; set.programs[pi].lets.len()];
-                self.instance(at, kind, &bound[pi], &mut cache)
+                scratch.claim_cache.clear();
+                scratch.claim_cache.resize(program.lets.len(), None);
+                let params: &[Option<Value>] = if date == self.date {
+                    &scratch.params[pi]
+                } else {
+                    params_at(program, &self.settings[pi], date, &mut scratch.claim_params);
+                    &scratch.claim_params
+                };
+                self.instance(
+                    at,
+                    kind,
+                    &bound[pi],
+                    &mut scratch.claim_cache,
+                    params,
+                    &mut scratch.locals,
+                    &mut scratch.bounds,
+                )
             } else {
-                self.instance(at, kind, &bound[pi], &mut subject_caches[pi])
+                self.instance(
+                    at,
+                    kind,
+                    &bound[pi],
+                    &mut scratch.caches[pi],
+                    &scratch.params[pi],
+                    &mut scratch.locals,
+                    &mut scratch.bounds,
+                )
             };
-            instances.push(inst);
+            scratch.instances.push(inst);
         }
 
-        self.apply_counters(&mut instances, true);
-        self.apply_same_matter(&mut instances, bound);
-        self.apply_counters(&mut instances, false);
-        self.finish(kind, id, bound, instances)
+        self.apply_counters(scratch, true);
+        self.apply_same_matter(scratch);
+        self.apply_counters(scratch, false);
     }
 
     /// Applies a running-total bound to `inst`; returns whether it cut the award.
@@ -650,6 +794,11 @@ impl<'p> Evaluator<'p> {
         let after = Amount::between(lo, hi);
         used[slot].1 = (lo_used + lo, hi_used + hi);
         if after == paid && !self.explain {
+            return;
+        }
+        if !self.reasons {
+            // Figures only: the cut, without its words.
+            inst.paid = Some(after);
             return;
         }
         let (text, span) = self.counter_text(counter);
@@ -712,26 +861,31 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Applies the running totals of one kind (`subject_cap` or `limit`) in instance order.
-    fn apply_counters(&self, instances: &mut [Instance], caps: bool) {
-        let mut used: Vec<(Counter, (Decimal, Decimal))> = Vec::new();
+    fn apply_counters(&self, scratch: &mut Scratch<'p>, caps: bool) {
+        let used = &mut scratch.used;
+        used.clear();
         let kind = if caps { "subject_cap" } else { "limit" };
-        for inst in instances
+        for inst in scratch
+            .instances
             .iter_mut()
             .filter(|i| i.outcome == Outcome::Awarded)
         {
-            for k in 0..inst.counters.len() {
-                let (counter, limit) = inst.counters[k];
+            for k in inst.counters.0..inst.counters.1 {
+                let (counter, limit) = scratch.bounds[k as usize];
                 if matches!(counter, Counter::Cap { .. }) == caps {
-                    self.count(inst, &mut used, counter, limit, kind);
+                    self.count(inst, used, counter, limit, kind);
                 }
             }
         }
     }
 
-    fn apply_same_matter(&self, instances: &mut [Instance], bound: &[Bound]) {
+    fn apply_same_matter(&self, scratch: &mut Scratch<'p>) {
         let set = self.set;
-        // (matter, claim id) -> index of the instance kept so far.
-        let mut kept: HashMap<(&str, &str), usize> = HashMap::new();
+        // (matter, claim) -> index of the instance kept so far. Every program binds the same
+        // claims in the same order, so a claim's index names it across policies.
+        let kept = &mut scratch.kept;
+        kept.clear();
+        let instances = &mut scratch.instances;
         for i in 0..instances.len() {
             let inst = &instances[i];
             let program = &set.programs[inst.pi];
@@ -744,11 +898,7 @@ impl<'p> Evaluator<'p> {
                 .matters
                 .get(clause.matter as usize)
                 .map_or("", String::as_str);
-            let claim = inst
-                .claim
-                .and_then(|c| bound[inst.pi].claims.get(c))
-                .map_or("", |c| c.id.as_str());
-            let key = (matter, claim);
+            let key = (matter, inst.claim);
             let paid = inst.paid.unwrap_or(Amount::ZERO);
             match kept.get(&key).copied() {
                 None => {
@@ -762,28 +912,31 @@ impl<'p> Evaluator<'p> {
                         (j, i)
                     };
                     kept.insert(key, winner);
-                    let w = &instances[winner];
-                    let wp = &set.programs[w.pi];
-                    let by = format!(
-                        "{} {} ({})",
-                        wp.header.document,
-                        wp.clauses[w.ci].name,
-                        format::amount(w.paid.unwrap_or(Amount::ZERO))
-                    );
-                    let l = &mut instances[loser];
-                    let before = l.paid.unwrap_or(Amount::ZERO);
-                    let detail = format!(
-                        "same matter \"{matter}\": only the highest award is paid, which is {by}"
-                    );
-                    if self.explain {
-                        l.trace.push(step("adjustment", detail.clone(), None, None));
+                    if self.reasons {
+                        let w = &instances[winner];
+                        let wp = &set.programs[w.pi];
+                        let by = format!(
+                            "{} {} ({})",
+                            wp.header.document,
+                            wp.clauses[w.ci].name,
+                            format::amount(w.paid.unwrap_or(Amount::ZERO))
+                        );
+                        let l = &mut instances[loser];
+                        let before = l.paid.unwrap_or(Amount::ZERO);
+                        let detail = format!(
+                            "same matter \"{matter}\": only the highest award is paid, which is {by}"
+                        );
+                        if self.explain {
+                            l.trace.push(step("adjustment", detail.clone(), None, None));
+                        }
+                        l.adjustments.push(Adjustment {
+                            kind: "superseded",
+                            detail,
+                            before,
+                            after: Amount::ZERO,
+                        });
                     }
-                    l.adjustments.push(Adjustment {
-                        kind: "superseded",
-                        detail,
-                        before,
-                        after: Amount::ZERO,
-                    });
+                    let l = &mut instances[loser];
                     l.outcome = Outcome::Superseded;
                     l.paid = Some(Amount::ZERO);
                 }
@@ -819,18 +972,21 @@ impl<'p> Evaluator<'p> {
             let clause = &program.clauses[inst.ci];
             let mut funding = Vec::new();
             let per_award = program.header.split == crate::ast::Split::PerAward;
-            if let (Outcome::Awarded, Some(paid), true) = (inst.outcome, inst.paid, per_award) {
-                funding = split_amount(paid, &program.header.funding);
-                for share in &funding {
-                    add_share(&mut per_payer, share.payer, share.amount);
-                }
-                if self.explain {
-                    let parts: Vec<String> = funding
-                        .iter()
-                        .map(|s| format!("{} {}", s.payer, format::amount(s.amount)))
-                        .collect();
-                    inst.trace
-                        .push(step("funding", parts.join(" / "), None, None));
+            if let (Outcome::Awarded, Some(paid)) = (inst.outcome, inst.paid) {
+                // A policy that splits per subject splits the policy's total below instead.
+                if per_award {
+                    funding = split_amount(paid, &program.header.funding);
+                    for share in &funding {
+                        add_share(&mut per_payer, share.payer, share.amount);
+                    }
+                    if self.explain {
+                        let parts: Vec<String> = funding
+                            .iter()
+                            .map(|s| format!("{} {}", s.payer, format::amount(s.amount)))
+                            .collect();
+                        inst.trace
+                            .push(step("funding", parts.join(" / "), None, None));
+                    }
                 }
                 per_policy[inst.pi].paid = per_policy[inst.pi].paid + paid;
                 total = total + paid;
@@ -934,16 +1090,14 @@ fn bracket_row(env: &Env<'_>, show: crate::compile::Show, arm: &crate::compile::
 
 /// `amount` split among `funding`'s payers (each bound of a range on its own).
 pub fn split_amount<'p>(amount: Amount, funding: &'p [(String, Decimal)]) -> Vec<Share<'p>> {
-    let lo = split(amount.min(), funding);
-    let hi = split(amount.max(), funding);
-    funding
-        .iter()
-        .enumerate()
-        .map(|(k, (payer, _))| Share {
-            payer: payer.as_str(),
-            amount: Amount::between(lo[k], hi[k]),
+    let mut out = Vec::with_capacity(funding.len());
+    split_each(amount, funding, |k, a| {
+        out.push(Share {
+            payer: funding[k].0.as_str(),
+            amount: a,
         })
-        .collect()
+    });
+    out
 }
 
 fn add_share<'p>(into: &mut Vec<Share<'p>>, payer: &'p str, amount: Amount) {

@@ -14,11 +14,11 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::RowWriter;
-use super::{id_order, row_error, rows_of, simulate_subject, Columns, Layout, Record, RowError};
-use super::{SubjectRows, Summary};
+use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError};
+use super::{RowKey, RowResult, SubjectRows, Summary};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, Bound, FactRef};
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, Scratch};
 
 /// How the rows of a CSV file are laid out.
 #[derive(Clone, Debug)]
@@ -127,6 +127,10 @@ pub struct Worker<'a, 'p> {
     rows: Vec<csv::StringRecord>,
     /// Their lines.
     lines: Vec<u64>,
+    /// The evaluator's buffers.
+    scratch: Scratch<'p>,
+    /// A subject's output rows.
+    out: Vec<RowResult>,
 }
 
 /// The chunk being evaluated.
@@ -175,6 +179,8 @@ impl<'a, 'p> Worker<'a, 'p> {
             bound: vec![Bound::default(); cx.ev.policies().programs().len()],
             rows: Vec::new(),
             lines: Vec::new(),
+            scratch: Scratch::new(),
+            out: Vec::new(),
         }
     }
 
@@ -291,7 +297,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 Err(bad) => subject.bad.push(bad.error),
             }
         }
-        evaluate(cx, &mut subject, run);
+        evaluate(cx, &mut subject, run, &mut self.scratch, &mut self.out);
     }
 
     /// A subject of one row without a claim: bound from its cells.
@@ -319,23 +325,18 @@ impl<'a, 'p> Worker<'a, 'p> {
             return run.bad_row(cx, e, id);
         }
         let b = &mut run.batch;
-        let decision = cx.ev.decide_bound(cx.kind, &id.into(), &self.bound);
-        b.summary.add(&decision, 1);
-        let single = SubjectRows {
-            id: id.to_string(),
-            rows: vec![Record {
-                line,
-                id: String::new(),
-                subject: Vec::new(),
-                claim_id: None,
-                claim_date: None,
-                claim: Vec::new(),
-            }],
-            bad: Vec::new(),
-        };
-        for r in rows_of(&single, &decision, cx.layout) {
-            cx.writer.row(&mut b.text, &r, cx.layout);
-        }
+        cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch);
+        b.summary.add(cx.ev, self.scratch.verdicts(), 1);
+        let verdicts = self.scratch.verdicts();
+        rows_into(
+            &mut self.out,
+            id,
+            &[(line, None)],
+            verdicts,
+            &self.bound,
+            cx.layout,
+        );
+        cx.writer.row(&mut b.text, &self.out[0], cx.layout);
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
@@ -353,7 +354,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                     Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => s.bad.push(bad.error),
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run);
+                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
                         }
                         let BadRow { error, id } = bad;
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
@@ -363,7 +364,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                     Some(s) if s.id == record.id => s.rows.push(record),
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run);
+                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
                         }
                         if !run.begin(&record.id, record.line) {
                             return;
@@ -378,13 +379,19 @@ impl<'a, 'p> Worker<'a, 'p> {
             }
         }
         if let Some(mut s) = current.take() {
-            evaluate(cx, &mut s, run);
+            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
         }
     }
 }
 
 /// Evaluates a subject read as records, writing its rows (or their errors).
-fn evaluate(cx: &Context<'_, '_>, subject: &mut SubjectRows, run: &mut Run) {
+fn evaluate<'p>(
+    cx: &Context<'_, 'p>,
+    subject: &mut SubjectRows,
+    run: &mut Run,
+    scratch: &mut Scratch<'p>,
+    out: &mut Vec<RowResult>,
+) {
     let b = &mut run.batch;
     if !subject.bad.is_empty() {
         // Every line of the subject is written, in input order, with the reason.
@@ -410,16 +417,9 @@ fn evaluate(cx: &Context<'_, '_>, subject: &mut SubjectRows, run: &mut Run) {
         b.errors.extend(subject.bad.iter().cloned());
         return;
     }
-    match simulate_subject(
-        cx.ev,
-        subject,
-        cx.kind,
-        cx.columns,
-        cx.layout,
-        &mut b.summary,
-    ) {
-        Ok(rows) => {
-            for r in &rows {
+    match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
+        Ok(()) => {
+            for r in out.iter() {
                 cx.writer.row(&mut b.text, r, cx.layout);
             }
         }
@@ -436,4 +436,38 @@ fn evaluate(cx: &Context<'_, '_>, subject: &mut SubjectRows, run: &mut Run) {
             b.errors.push(e);
         }
     }
+}
+
+/// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error
+/// names the line to blame.
+fn facts_and_rows<'p>(
+    cx: &Context<'_, 'p>,
+    subject: &mut SubjectRows,
+    scratch: &mut Scratch<'p>,
+    summary: &mut Summary,
+    out: &mut Vec<RowResult>,
+) -> Result<(), RowError> {
+    let facts = facts_of(subject, cx.kind, cx.columns)?;
+    // Columns that are not inputs were reported once, from the header: binding and deciding
+    // is all a row needs.
+    let bound = cx
+        .ev
+        .bind(&facts)
+        .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
+    cx.ev.decide_into(facts.kind, &bound, scratch);
+    summary.add(cx.ev, scratch.verdicts(), subject.rows.len());
+    let keys: Vec<RowKey<'_>> = subject
+        .rows
+        .iter()
+        .map(|r| (r.line, r.claim_id.as_deref()))
+        .collect();
+    rows_into(
+        out,
+        &subject.id,
+        &keys,
+        scratch.verdicts(),
+        &bound,
+        cx.layout,
+    );
+    Ok(())
 }

@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use crate::compile::Kind;
-use crate::eval::decision::{Decision, Outcome};
-use crate::eval::facts::{ClaimFacts, FactValue, Facts};
-use crate::eval::{Amount, Evaluator};
+use crate::eval::decision::Outcome;
+use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
+use crate::eval::{split_each, Amount, Evaluator, Verdict};
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -115,12 +115,6 @@ impl Layout {
     fn column(&self, at: (usize, usize)) -> Option<usize> {
         let col = self.offsets.get(at.0)? + at.1;
         (col < self.clauses.len()).then_some(col)
-    }
-
-    /// The column of `payer` of policy `pi` in [`Layout::payers`].
-    fn payer_column(&self, pi: usize, payer: &str) -> Option<usize> {
-        let k = self.funding.get(pi)?.iter().position(|(p, _)| p == payer)?;
-        self.payer_columns[pi].get(k).copied()
     }
 
     /// Column titles: `line,subject,claim,total,<payers>,<clause>,<clause>:outcome,...`.
@@ -231,83 +225,94 @@ pub fn facts_of(
     })
 }
 
-/// Distributes a subject's decision over its rows.
-pub fn rows_of(subject: &SubjectRows, decision: &Decision<'_>, layout: &Layout) -> Vec<RowResult> {
-    let mut out: Vec<RowResult> = subject
-        .rows
-        .iter()
-        .map(|r| RowResult {
-            line: r.line,
-            subject: subject.id.clone(),
-            claim: r.claim_id.clone(),
-            clauses: vec![None; layout.clauses.len()],
+/// A row of a subject: its line and claim id.
+pub type RowKey<'a> = (u64, Option<&'a str>);
+
+/// Distributes a subject's results (as [`Evaluator::decide_into`] leaves them) over its rows,
+/// into `out` (whose buffers are reused): per row the clause outcomes and amounts, the total
+/// and the payers' shares. A policy that splits per subject splits each row's part once.
+pub fn rows_into(
+    out: &mut Vec<RowResult>,
+    subject: &str,
+    rows: &[RowKey<'_>],
+    verdicts: &[Verdict],
+    bound: &[Bound],
+    layout: &Layout,
+) {
+    out.truncate(rows.len());
+    while out.len() < rows.len() {
+        out.push(RowResult {
+            line: 0,
+            subject: String::new(),
+            claim: None,
+            clauses: Vec::new(),
             total: Amount::ZERO,
-            payers: vec![Amount::ZERO; layout.payers.len()],
-        })
-        .collect();
-    // Per row and policy, the totals of policies that split per subject, split once at the end.
+            payers: Vec::new(),
+        });
+    }
+    for (r, (line, claim)) in out.iter_mut().zip(rows) {
+        r.line = *line;
+        r.subject.clear();
+        r.subject.push_str(subject);
+        r.claim = claim.map(str::to_string);
+        r.clauses.clear();
+        r.clauses.resize(layout.clauses.len(), None);
+        r.total = Amount::ZERO;
+        r.payers.clear();
+        r.payers.resize(layout.payers.len(), Amount::ZERO);
+    }
     let policies = layout.offsets.len();
-    let mut row_policy: Vec<Vec<Amount>> = vec![vec![Amount::ZERO; policies]; out.len()];
-    for c in &decision.clauses {
-        let row = match &c.claim {
-            Some(id) => out
-                .iter()
-                .position(|r| r.claim.as_deref() == Some(id.as_str()))
-                .unwrap_or(0),
+    // Per row and policy, the totals of policies that split per subject, split once at the end.
+    let mut split_later = [Amount::ZERO; 8];
+    let mut split_later_more = Vec::new();
+    if rows.len() * policies > split_later.len() {
+        split_later_more = vec![Amount::ZERO; rows.len() * policies];
+    }
+    for v in verdicts {
+        let row = match v.claim {
+            Some(k) => {
+                let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
+                rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+            }
             None => 0,
         };
-        let Some(col) = layout.column(c.at) else {
+        let Some(col) = layout.column((v.pi, v.ci)) else {
             continue;
         };
-        let paid = c.paid.unwrap_or(Amount::ZERO);
+        let paid = v.paid.unwrap_or(Amount::ZERO);
         let r = &mut out[row];
-        r.clauses[col] = Some((c.outcome, paid));
-        if c.outcome == Outcome::Awarded {
-            r.total = r.total + paid;
-            for s in &c.funding {
-                if let Some(p) = layout.payer_column(c.at.0, s.payer) {
-                    r.payers[p] = r.payers[p] + s.amount;
-                }
-            }
-            if c.funding.is_empty() && layout.per_subject.get(c.at.0) == Some(&true) {
-                let t = &mut row_policy[row][c.at.0];
-                *t = *t + paid;
-            }
+        r.clauses[col] = Some((v.outcome, paid));
+        if v.outcome != Outcome::Awarded {
+            continue;
+        }
+        r.total = r.total + paid;
+        if layout.per_subject[v.pi] {
+            let k = row * policies + v.pi;
+            let t = match split_later_more.get_mut(k) {
+                Some(t) => t,
+                None => &mut split_later[k],
+            };
+            *t = *t + paid;
+        } else {
+            let columns = &layout.payer_columns[v.pi];
+            split_each(paid, &layout.funding[v.pi], |k, share| {
+                r.payers[columns[k]] = r.payers[columns[k]] + share;
+            });
         }
     }
-    for (r, totals) in out.iter_mut().zip(row_policy) {
-        for (pi, total) in totals.into_iter().enumerate() {
-            if total == Amount::ZERO || layout.per_subject.get(pi) != Some(&true) {
+    for (row, r) in out.iter_mut().enumerate() {
+        for pi in 0..policies {
+            let k = row * policies + pi;
+            let total = split_later_more.get(k).copied().unwrap_or(split_later[k]);
+            if !layout.per_subject[pi] || total == Amount::ZERO {
                 continue;
             }
-            for share in crate::eval::split_amount(total, &layout.funding[pi]) {
-                if let Some(p) = layout.payer_column(pi, share.payer) {
-                    r.payers[p] = r.payers[p] + share.amount;
-                }
-            }
+            let columns = &layout.payer_columns[pi];
+            split_each(total, &layout.funding[pi], |k, share| {
+                r.payers[columns[k]] = r.payers[columns[k]] + share;
+            });
         }
     }
-    out
-}
-
-/// Evaluates one subject; an error names the line to blame.
-pub fn simulate_subject<'p>(
-    ev: &'p Evaluator<'p>,
-    subject: &mut SubjectRows,
-    kind: Kind,
-    columns: &Columns,
-    layout: &Layout,
-    summary: &mut Summary,
-) -> Result<Vec<RowResult>, RowError> {
-    let facts = facts_of(subject, kind, columns)?;
-    // Columns that are not inputs were reported once, from the header: binding and deciding
-    // is all a row needs.
-    let bound = ev
-        .bind(&facts)
-        .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
-    let decision = ev.decide_bound(facts.kind, &facts.id, &bound);
-    summary.add(&decision, subject.rows.len());
-    Ok(rows_of(subject, &decision, layout))
 }
 
 /// The error of a row whose values do not fit their declarations.

@@ -13,8 +13,9 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::eval::decision::{Decision, Outcome};
-use crate::eval::{format, Amount, Evaluator};
+use crate::ast::Split;
+use crate::eval::decision::Outcome;
+use crate::eval::{format, split_each, Amount, Evaluator, Verdict};
 
 /// Counts and sums for one clause.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -101,25 +102,33 @@ pub struct Summary {
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
-    /// Paid per policy and year, for the budgets.
+    /// Paid per policy (by position) and year, for the budgets.
     #[serde(skip)]
-    policy_years: BTreeMap<(String, i32), Amount>,
+    policy_years: BTreeMap<(usize, i32), Amount>,
     /// Per policy, the index in `clauses` of its first clause.
     #[serde(skip)]
     offsets: Vec<usize>,
+    /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
+    #[serde(skip)]
+    payer_sums: Vec<(String, Amount, bool)>,
+    /// Per policy, the index in `payer_sums` of each of its payers.
+    #[serde(skip)]
+    payer_columns: Vec<Vec<usize>>,
 }
 
 /// The bucket of an amount: its cents to three significant figures.
 fn bucket(d: Decimal) -> Option<(u32, u32)> {
     let cents = (d * Decimal::ONE_HUNDRED).trunc();
-    let digits = cents.to_string();
-    let digits = digits.trim_start_matches('-');
-    if cents.is_zero() || digits.is_empty() {
+    let mut c = cents.mantissa().unsigned_abs() / 10u128.pow(cents.scale());
+    if c == 0 {
         return None;
     }
-    let exp = digits.len().saturating_sub(3) as u32;
-    let lead: u32 = digits[..digits.len().min(3)].parse().ok()?;
-    Some((exp, lead))
+    let mut exp = 0;
+    while c >= 1000 {
+        c /= 10;
+        exp += 1;
+    }
+    Some((exp, c as u32))
 }
 
 /// The lower edge of a bucket, in yuan.
@@ -141,22 +150,42 @@ impl Summary {
                     ..ClauseStats::default()
                 });
             }
+            let mut columns = Vec::new();
+            for (payer, _) in &p.header.funding {
+                let k = match s.payer_sums.iter().position(|(name, ..)| name == payer) {
+                    Some(k) => k,
+                    None => {
+                        s.payer_sums.push((payer.clone(), Amount::ZERO, false));
+                        s.payer_sums.len() - 1
+                    }
+                };
+                columns.push(k);
+            }
+            s.payer_columns.push(columns);
         }
         s
     }
 
-    /// Counts one subject's decision (spread over `rows` rows).
-    pub fn add(&mut self, decision: &Decision<'_>, rows: usize) {
+    /// Counts one subject's results (spread over `rows` rows), as [`Evaluator::decide_into`]
+    /// leaves them.
+    pub fn add(&mut self, ev: &Evaluator<'_>, verdicts: &[Verdict], rows: usize) {
+        let programs = ev.policies().programs();
         self.rows += rows as u64;
         self.subjects += 1;
         let mut subject_paid = Amount::ZERO;
-        for c in &decision.clauses {
+        // Per policy that splits per subject: its total for this subject.
+        let mut per_subject = [Amount::ZERO; 8];
+        let mut per_subject_more: Vec<Amount> = Vec::new();
+        if programs.len() > per_subject.len() {
+            per_subject_more = vec![Amount::ZERO; programs.len()];
+        }
+        for v in verdicts {
             // The result's indices find its row without comparing names.
-            let at = self.offsets.get(c.at.0).map(|o| o + c.at.1);
+            let at = self.offsets.get(v.pi).map(|o| o + v.ci);
             let Some(stats) = at.and_then(|i| self.clauses.get_mut(i)) else {
                 continue;
             };
-            match c.outcome {
+            match v.outcome {
                 Outcome::Awarded => stats.awarded += 1,
                 Outcome::Superseded => stats.superseded += 1,
                 Outcome::NotEligible => stats.not_eligible += 1,
@@ -164,41 +193,60 @@ impl Summary {
                 Outcome::Undetermined => stats.undetermined += 1,
                 Outcome::CannotEvaluate => stats.cannot_evaluate += 1,
             }
-            if c.outcome == Outcome::Undetermined {
-                for need in &c.needs {
-                    *self.waiting_for.entry(need.clone()).or_default() += 1;
+            if v.outcome == Outcome::Undetermined {
+                for need in &v.needs {
+                    match self.waiting_for.get_mut(need) {
+                        Some(n) => *n += 1,
+                        None => {
+                            self.waiting_for.insert(need.clone(), 1);
+                        }
+                    }
                 }
             }
-            if c.outcome != Outcome::Awarded {
+            if v.outcome != Outcome::Awarded {
                 continue;
             }
-            let paid = c.paid.unwrap_or(Amount::ZERO);
+            let paid = v.paid.unwrap_or(Amount::ZERO);
             stats.paid = stats.paid + paid;
             subject_paid = subject_paid + paid;
-            for d in &c.citation.departments {
-                let e = self.departments.entry(d.clone()).or_insert(Amount::ZERO);
-                *e = *e + paid;
-            }
-            let y = self
-                .years
-                .entry(c.event_date.year())
-                .or_insert(Amount::ZERO);
+            let y = self.years.entry(v.date.year()).or_insert(Amount::ZERO);
             *y = *y + paid;
             let py = self
                 .policy_years
-                .entry((c.policy.to_string(), c.event_date.year()))
+                .entry((v.pi, v.date.year()))
                 .or_insert(Amount::ZERO);
             *py = *py + paid;
+            let header = &programs[v.pi].header;
+            if header.split == Split::PerSubject {
+                let t = match per_subject_more.get_mut(v.pi) {
+                    Some(t) => t,
+                    None => &mut per_subject[v.pi],
+                };
+                *t = *t + paid;
+            } else {
+                let columns = &self.payer_columns[v.pi];
+                let sums = &mut self.payer_sums;
+                split_each(paid, &header.funding, |k, share| {
+                    let (_, sum, seen) = &mut sums[columns[k]];
+                    *sum = *sum + share;
+                    *seen = true;
+                });
+            }
         }
         self.paid = self.paid + subject_paid;
-        // The decision's per-payer totals also cover policies that split per subject.
-        for s in &decision.totals.per_payer {
-            match self.payers.get_mut(s.payer) {
-                Some(e) => *e = *e + s.amount,
-                None => {
-                    self.payers.insert(s.payer.to_string(), s.amount);
-                }
+        // A policy that splits per subject splits each subject's total once (nothing included).
+        for (pi, p) in programs.iter().enumerate() {
+            if p.header.split != Split::PerSubject {
+                continue;
             }
+            let total = per_subject_more.get(pi).copied().unwrap_or(per_subject[pi]);
+            let columns = &self.payer_columns[pi];
+            let sums = &mut self.payer_sums;
+            split_each(total, &p.header.funding, |k, share| {
+                let (_, sum, seen) = &mut sums[columns[k]];
+                *sum = *sum + share;
+                *seen = true;
+            });
         }
         let top = subject_paid.max();
         if top > Decimal::ZERO {
@@ -226,14 +274,10 @@ impl Summary {
             mine.cannot_evaluate += theirs.cannot_evaluate;
             mine.paid = mine.paid + theirs.paid;
         }
-        let add = |into: &mut BTreeMap<String, Amount>, from: BTreeMap<String, Amount>| {
-            for (k, v) in from {
-                let e = into.entry(k).or_insert(Amount::ZERO);
-                *e = *e + v;
-            }
-        };
-        add(&mut self.departments, other.departments);
-        add(&mut self.payers, other.payers);
+        for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
+            mine.1 = mine.1 + theirs.1;
+            mine.2 |= theirs.2;
+        }
         for (k, v) in other.years {
             let e = self.years.entry(k).or_insert(Amount::ZERO);
             *e = *e + v;
@@ -255,6 +299,27 @@ impl Summary {
 
     /// Computes the percentiles and the budget shares once every subject is counted.
     pub fn finish(&mut self, ev: &Evaluator<'_>) {
+        let programs = ev.policies().programs();
+        // Departments and payers are derived from the per-clause and per-payer sums.
+        self.departments.clear();
+        for (pi, p) in programs.iter().enumerate() {
+            for (ci, c) in p.clauses.iter().enumerate() {
+                let stats = &self.clauses[self.offsets[pi] + ci];
+                if stats.awarded == 0 {
+                    continue;
+                }
+                for d in &c.departments {
+                    let e = self.departments.entry(d.clone()).or_insert(Amount::ZERO);
+                    *e = *e + stats.paid;
+                }
+            }
+        }
+        self.payers = self
+            .payer_sums
+            .iter()
+            .filter(|(.., seen)| *seen)
+            .map(|(name, sum, _)| (name.clone(), *sum))
+            .collect();
         let n = self.distribution.count;
         let at = |q: u64| -> Decimal {
             if n == 0 {
@@ -274,11 +339,11 @@ impl Summary {
         self.distribution.p90 = at(90);
         self.distribution.p99 = at(99);
         self.budgets.clear();
-        for p in ev.policies().programs() {
+        for (pi, p) in programs.iter().enumerate() {
             for (year, budget) in &p.header.budget {
                 let paid = self
                     .policy_years
-                    .get(&(p.header.document.clone(), *year))
+                    .get(&(pi, *year))
                     .map_or(Decimal::ZERO, |a| a.max());
                 let share = if budget.is_zero() {
                     Decimal::ZERO
