@@ -62,12 +62,53 @@ impl FactValue {
 impl<'a> FactRef<'a> {
     /// A CSV cell: empty (after trimming) is not given.
     pub fn cell(text: &'a str) -> FactRef<'a> {
-        if text.trim().is_empty() {
+        if trim(text).is_empty() {
             FactRef::Null
         } else {
             FactRef::Text(text)
         }
     }
+}
+
+/// `text` without leading and trailing whitespace, as `str::trim` gives it, checking only the
+/// two ends when they are plain ASCII (as nearly every cell of a population is).
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// A plain decimal (`1234.50`, `-7`) read digit by digit: the value and decimal places
+/// `Decimal::from_str_exact` gives, for the texts it recognises; `None` sends anything else
+/// (units, exponents, signs of zero, more than 18 digits) to the general reader.
+fn plain_decimal(t: &str) -> Option<Decimal> {
+    let (negative, digits) = match t.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    // At most 19 digits: below u64::MAX.
+    let mut mantissa: u64 = 0;
+    let mut scale = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(c - b'0'),
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
+                scale = Some((digits.len() - i - 1) as u32)
+            }
+            _ => return None,
+        }
+    }
+    if digits.len() > 18 + usize::from(scale.is_some()) || (negative && mantissa == 0) {
+        return None;
+    }
+    // 18 digits fit an i64.
+    let mantissa = mantissa as i64;
+    let mantissa = if negative { -mantissa } else { mantissa };
+    Some(Decimal::new(mantissa, scale.unwrap_or(0)))
 }
 
 /// One claim of the subject: a project, contract or application.
@@ -401,7 +442,10 @@ fn show_found(v: FactRef<'_>) -> String {
 /// Reads a number written as JSON or as staff write it (`600万元`, `1,000元`, `15%`, `500亩`).
 /// Returns the value in base units and the unit written (if any) and whether it had `%`.
 fn number_text(text: &str) -> Option<(Decimal, Option<Unit>, bool)> {
-    let t = text.trim();
+    let t = trim(text);
+    if let Some(d) = plain_decimal(t) {
+        return Some((d, None, false));
+    }
     if let Ok(d) = Decimal::from_str_exact(t) {
         return Some((d, None, false));
     }
@@ -474,7 +518,7 @@ fn read_value(
             _ => return Err(String::new()),
         },
         (Flavor::Bool, FactRef::Bool(b)) => Value::Bool(b),
-        (Flavor::Bool, FactRef::Text(t)) => match t.trim() {
+        (Flavor::Bool, FactRef::Text(t)) => match trim(t) {
             // `1`/`0` as spreadsheets and CSV exports write them.
             "true" | "是" | "1" => Value::Bool(true),
             "false" | "否" | "0" => Value::Bool(false),
@@ -703,6 +747,47 @@ pub fn parse_setting(text: &str, flavor: Flavor) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn plain_decimals_read_as_the_general_reader_reads_them(t in "-?[0-9.]{0,22}") {
+            if let Some(d) = plain_decimal(&t) {
+                let general = Decimal::from_str_exact(&t).unwrap();
+                // Same value and same decimal places.
+                prop_assert_eq!(d.to_string(), general.to_string());
+                prop_assert_eq!(d.scale(), general.scale());
+            }
+        }
+
+        #[test]
+        fn trimming_by_the_ends_is_trimming(t in "[ \t\u{3000}a-z0-9.]{0,6}") {
+            prop_assert_eq!(trim(&t), t.trim());
+        }
+    }
+
+    #[test]
+    fn the_plain_reader_takes_the_common_cells() {
+        assert_eq!(
+            plain_decimal("101533312.40"),
+            Some(Decimal::new(10153331240, 2))
+        );
+        assert_eq!(plain_decimal("0.00"), Some(Decimal::new(0, 2)));
+        assert_eq!(plain_decimal("-7"), Some(Decimal::new(-7, 0)));
+        for other in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1.2.3",
+            "-0",
+            "1e3",
+            "20万元",
+            "1234567890123456789",
+        ] {
+            assert_eq!(plain_decimal(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn numbers_as_staff_and_programs_write_them() {

@@ -17,7 +17,7 @@ use super::output::RowWriter;
 use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError};
 use super::{RowKey, RowResult, SubjectRows, Summary};
 use crate::compile::Kind;
-use crate::eval::facts::{bind_cells, Bound, FactRef};
+use crate::eval::facts::{bind_cells, trim, Bound, FactRef};
 use crate::eval::{Evaluator, Scratch};
 
 /// How the rows of a CSV file are laid out.
@@ -133,21 +133,106 @@ pub struct Worker<'a, 'p> {
     out: Vec<RowResult>,
 }
 
+/// The rows of a chunk of CSV.
+enum CsvRows<'c> {
+    /// Quotes or carriage returns: the CSV reader, and the bytes it reads.
+    Reader(csv::Reader<&'c [u8]>, &'c [u8]),
+    /// Neither (as exported registers usually are): every line break ends a row and every
+    /// comma a cell, which splitting finds faster than the reader's state machine.
+    Plain {
+        /// The text not read yet.
+        rest: &'c str,
+        /// The line `rest` starts on, counting the chunk's first line as 1.
+        line: u64,
+    },
+}
+
+impl<'c> CsvRows<'c> {
+    fn of(bytes: &'c [u8]) -> CsvRows<'c> {
+        let plain = memchr::memchr2(b'"', b'\r', bytes).is_none();
+        match std::str::from_utf8(bytes) {
+            Ok(rest) if plain => CsvRows::Plain { rest, line: 1 },
+            _ => CsvRows::Reader(csv_rows(bytes), bytes),
+        }
+    }
+
+    /// Reads the next row into `into`: whether there was one, and the line it starts on
+    /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
+    fn next(&mut self, into: &mut csv::StringRecord) -> (Result<bool, csv::Error>, u64) {
+        match self {
+            CsvRows::Reader(r, bytes) => {
+                let read = r.read_record(into);
+                // The reader's position is where it began to read: before any blank lines it
+                // skipped on the way to the row. Those lines are counted here.
+                let Some(p) = into.position() else {
+                    return (read, 1);
+                };
+                let from = (p.byte() as usize).min(bytes.len());
+                let blank = bytes[from..]
+                    .iter()
+                    .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .filter(|b| **b == b'\n')
+                    .count();
+                (read, p.line() + blank as u64)
+            }
+            CsvRows::Plain { rest, line } => loop {
+                if rest.is_empty() {
+                    return (Ok(false), *line);
+                }
+                let at = *line;
+                *line += 1;
+                // Rows are short: one pass over the bytes finds the cells and the row's end.
+                let bytes = rest.as_bytes();
+                let mut start = 0;
+                let mut end = bytes.len();
+                into.clear();
+                for (i, &b) in bytes.iter().enumerate() {
+                    if b == b',' {
+                        into.push_field(&rest[start..i]);
+                        start = i + 1;
+                    } else if b == b'\n' {
+                        end = i;
+                        break;
+                    }
+                }
+                let blank = end == 0;
+                if !blank {
+                    into.push_field(&rest[start..end]);
+                }
+                *rest = rest.get(end + 1..).unwrap_or("");
+                if blank {
+                    continue;
+                }
+                return (Ok(true), at);
+            },
+        }
+    }
+}
+
 /// The chunk being evaluated.
 struct Run {
     batch: Batch,
+    /// The last subject's id as a whole number, if it is one.
+    last_number: Option<u128>,
 }
 
 impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
         let b = &mut self.batch;
+        // The previous id was parsed when it came: one parse per subject.
+        let number = id.parse::<u128>().ok();
         if let Some(last) = &b.last {
-            if let Some(msg) = order_error(id, line, last) {
-                b.fatal = Some(msg);
+            let after = match (number, self.last_number) {
+                (Some(x), Some(y)) => x > y,
+                _ => id_order(id, last) == std::cmp::Ordering::Greater,
+            };
+            if !after {
+                b.fatal = order_error(id, line, last);
                 return false;
             }
         }
+        self.last_number = number;
         if b.first.is_none() {
             b.first = Some((id.to_string(), line));
         }
@@ -196,6 +281,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 last: None,
                 fatal: None,
             },
+            last_number: None,
         };
         match &self.cx.source {
             Source::Csv(shape) => self.csv(chunk, shape, &mut run),
@@ -206,7 +292,7 @@ impl<'a, 'p> Worker<'a, 'p> {
 
     fn csv(&mut self, chunk: &Chunk, shape: &CsvShape, run: &mut Run) {
         let cx = self.cx;
-        let mut reader = csv_rows(&chunk.bytes);
+        let mut reader = CsvRows::of(&chunk.bytes);
         // Rows of the current subject: `rows[..n]`; the buffers are reused.
         let mut n = 0;
         loop {
@@ -214,8 +300,8 @@ impl<'a, 'p> Worker<'a, 'p> {
                 self.rows.push(csv::StringRecord::new());
                 self.lines.push(0);
             }
-            let read = reader.read_record(&mut self.rows[n]);
-            let line = chunk.line + self.rows[n].position().map_or(1, |p| p.line()) - 1;
+            let (read, at) = reader.next(&mut self.rows[n]);
+            let line = chunk.line + at - 1;
             let problem = match read {
                 Ok(false) => break,
                 Ok(true) if self.rows[n].len() != shape.names.len() => format!(
@@ -224,12 +310,12 @@ impl<'a, 'p> Worker<'a, 'p> {
                     shape.names.len()
                 ),
                 Ok(true) => {
-                    let id = self.rows[n].get(shape.id).unwrap_or("").trim();
+                    let id = trim(self.rows[n].get(shape.id).unwrap_or(""));
                     if id.is_empty() {
                         format!("the row has no subject id in column `{}`", cx.columns.id)
                     } else {
                         self.lines[n] = line;
-                        let same = n > 0 && self.rows[0].get(shape.id).map(str::trim) == Some(id);
+                        let same = n > 0 && self.rows[0].get(shape.id).map(trim) == Some(id);
                         if same {
                             n += 1;
                         } else {
@@ -238,7 +324,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                                 self.rows.swap(0, n);
                                 self.lines.swap(0, n);
                             }
-                            let id = self.rows[0].get(shape.id).unwrap_or("").trim();
+                            let id = trim(self.rows[0].get(shape.id).unwrap_or(""));
                             if !run.begin(id, line) {
                                 return;
                             }
@@ -274,12 +360,12 @@ impl<'a, 'p> Worker<'a, 'p> {
             shape
                 .claim_id
                 .and_then(|c| r.get(c))
-                .is_some_and(|c| !c.trim().is_empty())
+                .is_some_and(|c| !trim(c).is_empty())
         };
         if n == 1 && !claim(&self.rows[0]) {
             return self.csv_single(shape, run);
         }
-        let id = self.rows[0].get(shape.id).unwrap_or("").trim().to_string();
+        let id = trim(self.rows[0].get(shape.id).unwrap_or("")).to_string();
         let mut subject = SubjectRows {
             id,
             rows: Vec::with_capacity(n),
@@ -319,7 +405,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 problems.extend(p);
             }
         }
-        let id = row.get(shape.id).unwrap_or("").trim();
+        let id = trim(row.get(shape.id).unwrap_or(""));
         if !problems.is_empty() {
             let e = row_error(line, &problems);
             return run.bad_row(cx, e, id);
@@ -470,4 +556,52 @@ fn facts_and_rows<'p>(
         cx.layout,
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every row with its line, as a reader gives them.
+    fn rows(mut r: CsvRows<'_>) -> Vec<(Vec<String>, u64)> {
+        let mut out = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match r.next(&mut record) {
+                (Ok(true), line) => out.push((record.iter().map(String::from).collect(), line)),
+                (Ok(false), _) => return out,
+                (Err(e), _) => panic!("{e}"),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn splitting_plain_rows_reads_them_as_the_csv_reader_does(text in "[a1 ,\n好]{0,40}") {
+            let plain = CsvRows::of(text.as_bytes());
+            let is_plain = matches!(plain, CsvRows::Plain { .. });
+            prop_assert!(is_plain);
+            let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes());
+            prop_assert_eq!(rows(plain), rows(reader));
+        }
+    }
+
+    #[test]
+    fn quotes_and_carriage_returns_go_to_the_reader() {
+        for text in ["a,\"b\"\n", "a,b\r\n", "a\rb\n"] {
+            assert!(
+                matches!(CsvRows::of(text.as_bytes()), CsvRows::Reader(..)),
+                "{text:?}"
+            );
+        }
+        assert!(matches!(CsvRows::of(b"a,\xff\n"), CsvRows::Reader(..)));
+        // Rows after blank lines keep their true line, whichever way they are read.
+        let text = "a\n\n\"b\nc\"\r\n\r\n\nd\n";
+        let lines: Vec<u64> = rows(CsvRows::of(text.as_bytes()))
+            .iter()
+            .map(|r| r.1)
+            .collect();
+        assert_eq!(lines, [1, 3, 7]);
+    }
 }

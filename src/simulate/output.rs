@@ -46,13 +46,18 @@ fn push_amount(out: &mut String, a: Amount) {
             out.push_str("0.00");
             return;
         }
-        let v = d.normalize();
-        let (mut mantissa, mut scale) = (v.mantissa().unsigned_abs(), v.scale() as usize);
+        // Trailing zeros beyond two places go (as `normalize` would take them), and places up
+        // to two are added: awards rounded to 0.01 元 need neither.
+        let (mut mantissa, mut scale) = (d.mantissa().unsigned_abs(), d.scale() as usize);
+        while scale > 2 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
         while scale < 2 {
             mantissa *= 10;
             scale += 1;
         }
-        if v.is_sign_negative() {
+        if d.is_sign_negative() {
             out.push('-');
         }
         let mut buf = itoa::Buffer::new();

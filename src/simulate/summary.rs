@@ -102,9 +102,12 @@ pub struct Summary {
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
+    /// Paid per year, as counted (`years` is filled from it at the end).
+    #[serde(skip)]
+    year_sums: Vec<(i32, Amount)>,
     /// Paid per policy (by position) and year, for the budgets.
     #[serde(skip)]
-    policy_years: BTreeMap<(usize, i32), Amount>,
+    policy_years: Vec<((usize, i32), Amount)>,
     /// Per policy, the index in `clauses` of its first clause.
     #[serde(skip)]
     offsets: Vec<usize>,
@@ -114,6 +117,14 @@ pub struct Summary {
     /// Per policy, the index in `payer_sums` of each of its payers.
     #[serde(skip)]
     payer_columns: Vec<Vec<usize>>,
+}
+
+/// Adds `amount` to the entry of `key` in a short list (a few years or policies).
+fn add_to<K: PartialEq>(list: &mut Vec<(K, Amount)>, key: K, amount: Amount) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, sum)) => *sum = *sum + amount,
+        None => list.push((key, amount)),
+    }
 }
 
 /// The bucket of an amount: its cents to three significant figures.
@@ -209,13 +220,9 @@ impl Summary {
             let paid = v.paid.unwrap_or(Amount::ZERO);
             stats.paid = stats.paid + paid;
             subject_paid = subject_paid + paid;
-            let y = self.years.entry(v.date.year()).or_insert(Amount::ZERO);
-            *y = *y + paid;
-            let py = self
-                .policy_years
-                .entry((v.pi, v.date.year()))
-                .or_insert(Amount::ZERO);
-            *py = *py + paid;
+            let year = v.date.year();
+            add_to(&mut self.year_sums, year, paid);
+            add_to(&mut self.policy_years, (v.pi, year), paid);
             let header = &programs[v.pi].header;
             if header.split == Split::PerSubject {
                 let t = match per_subject_more.get_mut(v.pi) {
@@ -242,6 +249,13 @@ impl Summary {
             let total = per_subject_more.get(pi).copied().unwrap_or(per_subject[pi]);
             let columns = &self.payer_columns[pi];
             let sums = &mut self.payer_sums;
+            if total == Amount::ZERO {
+                // Nothing to split: each payer's part is nothing, but the payer is named.
+                for &c in columns {
+                    sums[c].2 = true;
+                }
+                continue;
+            }
             split_each(total, &p.header.funding, |k, share| {
                 let (_, sum, seen) = &mut sums[columns[k]];
                 *sum = *sum + share;
@@ -278,9 +292,8 @@ impl Summary {
             mine.1 = mine.1 + theirs.1;
             mine.2 |= theirs.2;
         }
-        for (k, v) in other.years {
-            let e = self.years.entry(k).or_insert(Amount::ZERO);
-            *e = *e + v;
+        for (k, v) in other.year_sums {
+            add_to(&mut self.year_sums, k, v);
         }
         for (k, v) in other.waiting_for {
             *self.waiting_for.entry(k).or_default() += v;
@@ -292,8 +305,7 @@ impl Summary {
             *self.buckets.entry(k).or_default() += v;
         }
         for (k, v) in other.policy_years {
-            let e = self.policy_years.entry(k).or_insert(Amount::ZERO);
-            *e = *e + v;
+            add_to(&mut self.policy_years, k, v);
         }
     }
 
@@ -314,6 +326,7 @@ impl Summary {
                 }
             }
         }
+        self.years = self.year_sums.iter().copied().collect();
         self.payers = self
             .payer_sums
             .iter()
@@ -343,8 +356,9 @@ impl Summary {
             for (year, budget) in &p.header.budget {
                 let paid = self
                     .policy_years
-                    .get(&(pi, *year))
-                    .map_or(Decimal::ZERO, |a| a.max());
+                    .iter()
+                    .find(|(k, _)| *k == (pi, *year))
+                    .map_or(Decimal::ZERO, |(_, a)| a.max());
                 let share = if budget.is_zero() {
                     Decimal::ZERO
                 } else {
