@@ -237,7 +237,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         columns: &columns,
         claim_inputs: &claim_inputs,
         layout: &layout,
-        writer: &writer,
+        writer: rows_file.is_some().then_some(&writer),
         source,
     };
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);

@@ -563,6 +563,27 @@ fn bind_attributes<'v>(
             out[slot] = input.default;
             continue;
         };
+        // The cells a register is mostly made of, a plain amount or a 0/1 flag, read at once;
+        // anything else (units, words, errors) takes the general reader below.
+        if let FactRef::Text(t) = v {
+            match (input.flavor, t.as_bytes()) {
+                (Flavor::Bool, b"1") => {
+                    out[slot] = Some(Value::Bool(true));
+                    continue;
+                }
+                (Flavor::Bool, b"0") => {
+                    out[slot] = Some(Value::Bool(false));
+                    continue;
+                }
+                (Flavor::Money, [b'0'..=b'9', ..]) => {
+                    if let Some(d) = plain_decimal(t) {
+                        out[slot] = Some(Value::Num(d));
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
         let negative = |x: &Option<Value>| matches!(x, Some(Value::Num(d)) if d.is_sign_negative() && !d.is_zero());
         match read_value(program, input, v, texts) {
             Ok(value) if negative(&value) && !input.signed && matches!(input.flavor, Flavor::Money | Flavor::Quantity) => {

@@ -78,8 +78,9 @@ pub struct Context<'a, 'p> {
     pub claim_inputs: &'a HashSet<String>,
     /// The output's clauses and payers.
     pub layout: &'a Layout,
-    /// How rows are written.
-    pub writer: &'a RowWriter,
+    /// How rows are written; `None` when no per-row output is asked for (rows are then only
+    /// counted).
+    pub writer: Option<&'a RowWriter>,
     /// The file format.
     pub source: Source,
 }
@@ -251,7 +252,9 @@ impl Run {
         let b = &mut self.batch;
         b.summary.rows += 1;
         b.summary.errors += 1;
-        cx.writer.error_row(&mut b.text, &e, subject);
+        if let Some(w) = cx.writer {
+            w.error_row(&mut b.text, &e, subject);
+        }
         b.errors.push(e);
     }
 }
@@ -413,16 +416,12 @@ impl<'a, 'p> Worker<'a, 'p> {
         let b = &mut run.batch;
         cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch);
         b.summary.add(cx.ev, self.scratch.verdicts(), 1);
-        let verdicts = self.scratch.verdicts();
-        rows_into(
-            &mut self.out,
-            id,
-            &[(line, None)],
-            verdicts,
-            &self.bound,
-            cx.layout,
-        );
-        cx.writer.row(&mut b.text, &self.out[0], cx.layout);
+        if let Some(w) = cx.writer {
+            let verdicts = self.scratch.verdicts();
+            let key = [(line, None)];
+            rows_into(&mut self.out, id, &key, verdicts, &self.bound, cx.layout);
+            w.row(&mut b.text, &self.out[0], cx.layout);
+        }
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
@@ -498,7 +497,9 @@ fn evaluate<'p>(
         b.summary.rows += lines.len() as u64;
         b.summary.errors += 1;
         for e in &lines {
-            cx.writer.error_row(&mut b.text, e, &subject.id);
+            if let Some(w) = cx.writer {
+                w.error_row(&mut b.text, e, &subject.id);
+            }
         }
         b.errors.extend(subject.bad.iter().cloned());
         return;
@@ -506,7 +507,9 @@ fn evaluate<'p>(
     match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
         Ok(()) => {
             for r in out.iter() {
-                cx.writer.row(&mut b.text, r, cx.layout);
+                if let Some(w) = cx.writer {
+                    w.row(&mut b.text, r, cx.layout);
+                }
             }
         }
         Err(e) => {
@@ -517,7 +520,9 @@ fn evaluate<'p>(
                     line: r.line,
                     message: e.message.clone(),
                 };
-                cx.writer.error_row(&mut b.text, &line, &subject.id);
+                if let Some(w) = cx.writer {
+                    w.error_row(&mut b.text, &line, &subject.id);
+                }
             }
             b.errors.push(e);
         }
@@ -542,6 +547,9 @@ fn facts_and_rows<'p>(
         .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
     cx.ev.decide_into(facts.kind, &bound, scratch);
     summary.add(cx.ev, scratch.verdicts(), subject.rows.len());
+    if cx.writer.is_none() {
+        return Ok(());
+    }
     let keys: Vec<RowKey<'_>> = subject
         .rows
         .iter()
