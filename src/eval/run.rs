@@ -8,6 +8,7 @@
 //! shares add up exactly to the award.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -146,7 +147,30 @@ pub struct Scratch<'p> {
     /// Running totals: counter and (low, high) counted so far.
     used: Vec<(Counter, (Decimal, Decimal))>,
     /// (matter, claim) -> the instance kept so far.
-    kept: HashMap<(&'p str, Option<usize>), usize>,
+    kept: HashMap<(&'p str, Option<usize>), usize, BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: the keys of non-cumulation are a few short matter names from the policies and claim
+/// positions, looked up for every award; a simple hash is all they need.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 impl<'p> Scratch<'p> {
@@ -740,7 +764,10 @@ impl<'p> Evaluator<'p> {
                 }
             }
         }
-        order.sort_unstable();
+        // Without claims the order is already (date, policy, clause).
+        if !order.is_sorted() {
+            order.sort_unstable();
+        }
 
         if scratch.params.len() != set.programs.len() {
             scratch.params = set
