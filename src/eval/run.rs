@@ -118,6 +118,23 @@ struct Words {
 }
 
 impl Verdict {
+    /// A verdict for `at` before evaluation: not in force, nothing paid.
+    fn at(at: At, bounds: usize) -> Verdict {
+        Verdict {
+            pi: at.pi,
+            ci: at.ci,
+            claim: at.claim,
+            date: at.date,
+            outcome: Outcome::NotInForce,
+            assessed: None,
+            paid: None,
+            upper: None,
+            needs: Vec::new(),
+            words: None,
+            counters: (bounds as u32, bounds as u32),
+        }
+    }
+
     /// The verdict's words, made when first written.
     fn words(&mut self) -> &mut Words {
         self.words.get_or_insert_with(Default::default)
@@ -328,7 +345,8 @@ fn missing(
 
 impl<'p> Evaluator<'p> {
     /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
-    /// caps, rounding), and the running-total bounds it will be counted against.
+    /// caps, rounding), and the running-total bounds it will be counted against, into `inst`
+    /// (made by [`Instance::at`]: written in place, as a verdict is too big to move cheaply).
     #[allow(clippy::too_many_arguments)]
     fn instance(
         &self,
@@ -339,7 +357,8 @@ impl<'p> Evaluator<'p> {
         params: &[Option<Value>],
         locals: &mut Vec<Cache>,
         bounds: &mut Vec<(Counter, Decimal)>,
-    ) -> Instance {
+        inst: &mut Instance,
+    ) {
         let At {
             pi,
             ci,
@@ -348,19 +367,6 @@ impl<'p> Evaluator<'p> {
         } = at;
         let program = &self.set.programs[pi];
         let clause = &program.clauses[ci];
-        let mut inst = Instance {
-            pi,
-            ci,
-            claim,
-            date,
-            outcome: Outcome::NotInForce,
-            assessed: None,
-            paid: None,
-            upper: None,
-            needs: Vec::new(),
-            words: None,
-            counters: (bounds.len() as u32, bounds.len() as u32),
-        };
         let (start, end) = clause.window;
         let in_force = start <= date && date <= end;
         if self.explain {
@@ -377,7 +383,7 @@ impl<'p> Evaluator<'p> {
                 inst.words().reason =
                     Some(format!("{date} is outside the window {start} to {end}"));
             }
-            return inst;
+            return;
         }
         locals.clear();
         locals.resize(clause.locals.len(), None);
@@ -439,14 +445,14 @@ impl<'p> Evaluator<'p> {
                             failed.map(|c| format!("{} does not hold", env.describe(c).1));
                     }
                 }
-                return inst;
+                return;
             }
             Err(stop @ Stop::Fault(..)) => {
                 inst.outcome = Outcome::CannotEvaluate;
                 if self.reasons {
                     inst.words().reason = Some(stop_words(program, stop));
                 }
-                return inst;
+                return;
             }
             _ => {}
         }
@@ -510,14 +516,14 @@ impl<'p> Evaluator<'p> {
                 if self.reasons {
                     inst.words().reason = Some(stop_words(program, stop));
                 }
-                return inst;
+                return;
             }
             Err(stop) => {
                 inst.outcome = Outcome::CannotEvaluate;
                 if self.reasons {
                     inst.words().reason = Some(stop_words(program, stop));
                 }
-                return inst;
+                return;
             }
         };
         for (cap, b, what) in &claim_caps {
@@ -556,7 +562,7 @@ impl<'p> Evaluator<'p> {
                 inst.words().reason =
                     Some("the award cannot be rounded to the declared step".to_string());
             }
-            return inst;
+            return;
         }
         if self.explain {
             let mode = match header.rounding_mode {
@@ -590,7 +596,7 @@ impl<'p> Evaluator<'p> {
             if self.reasons {
                 inst.words().reason = Some(stop_words(program, stop));
             }
-            return inst;
+            return;
         }
         if let Some(stop) = bound_stop {
             inst.outcome = Outcome::Undetermined;
@@ -599,12 +605,11 @@ impl<'p> Evaluator<'p> {
             if self.reasons {
                 inst.words().reason = Some(stop_words(program, stop));
             }
-            return inst;
+            return;
         }
         inst.outcome = Outcome::Awarded;
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
-        inst
     }
 
     /// The award before caps: exact, or a range for "up to" awards; never below zero.
@@ -801,7 +806,13 @@ impl<'p> Evaluator<'p> {
                 date,
             };
             let program = &set.programs[pi];
-            let inst = if claim.is_some() {
+            scratch
+                .instances
+                .push(Instance::at(at, scratch.bounds.len()));
+            let Some(inst) = scratch.instances.last_mut() else {
+                continue;
+            };
+            if claim.is_some() {
                 scratch.claim_cache.clear();
                 scratch.claim_cache.resize(program.lets.len(), None);
                 let params: &[Option<Value>] = if date == self.date {
@@ -818,7 +829,8 @@ impl<'p> Evaluator<'p> {
                     params,
                     &mut scratch.locals,
                     &mut scratch.bounds,
-                )
+                    inst,
+                );
             } else {
                 self.instance(
                     at,
@@ -828,9 +840,9 @@ impl<'p> Evaluator<'p> {
                     &scratch.params[pi],
                     &mut scratch.locals,
                     &mut scratch.bounds,
-                )
-            };
-            scratch.instances.push(inst);
+                    inst,
+                );
+            }
         }
 
         self.apply_counters(scratch, true);
