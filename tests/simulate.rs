@@ -715,3 +715,43 @@ fn subjects_out_of_order_across_chunks_are_refused() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
+    let dir = temp("width");
+    let population = dir.join("p.csv");
+    std::fs::write(
+        &population,
+        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
+         A1,C1,2024-03-01,技术开发,1,200万元\n\
+         A1,C2,2024-03-02,技术开发,1,200万元,extra\n\
+         A1,C3,2024-03-03,技术开发,1,200万元\n\
+         A2,C1,2024-03-01,技术开发,1,100万元\n",
+    )
+    .unwrap();
+    let out = dir.join("rows.csv");
+    let o = simulate(&[
+        "--kind",
+        "institution",
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-12-31",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));
+    assert!(
+        lines[2].ends_with("it has 7 cells but the header has 6"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].starts_with("4,A1,") && lines[3].ends_with("line 3 cannot be read"));
+    // Article 5: 3% of 100万元 = 3万元 for A2, evaluated as usual.
+    assert!(lines[4].starts_with("5,A2,C1,30000.00"), "{}", lines[4]);
+    std::fs::remove_dir_all(dir).unwrap();
+}

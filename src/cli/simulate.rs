@@ -16,7 +16,7 @@ use super::eval::{load_policies, WhenArgs};
 use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
-use crate::simulate::batch::{order_error, Batch, Context, CsvShape, Source, Worker};
+use crate::simulate::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use crate::simulate::chunks::{Chunk, Chunker};
 use crate::simulate::input::{csv_header, csv_id, jsonl_id};
 use crate::simulate::output::{RowFormat, RowWriter};
@@ -282,7 +282,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             scope.spawn(move || {
                 let mut waiting: BTreeMap<u64, Batch> = BTreeMap::new();
                 let mut next = 0u64;
-                let mut last: Option<String> = None;
+                let mut sequence = Sequence::default();
                 for done in done_rx {
                     waiting.insert(done.seq, done);
                     while let Some(d) = waiting.remove(&next) {
@@ -290,18 +290,10 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                         if fatal.is_some() {
                             continue;
                         }
-                        // The chunks' subjects must follow on from each other too.
-                        let across = match (&last, &d.first) {
-                            (Some(last), Some((id, line))) => order_error(id, *line, last),
-                            _ => None,
-                        };
-                        if let Some(msg) = across.or(d.fatal) {
+                        if let Some(msg) = sequence.follow(&d) {
                             *fatal = Some(msg);
                             stop.store(true, Ordering::SeqCst);
                             continue;
-                        }
-                        if d.last.is_some() {
-                            last = d.last;
                         }
                         if let Some(f) = rows_file.as_mut() {
                             if f.writer().write_all(d.text.as_bytes()).is_err() {

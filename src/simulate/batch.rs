@@ -119,6 +119,31 @@ pub fn order_error(id: &str, line: u64, last: &str) -> Option<String> {
     ))
 }
 
+/// Checks that the subjects of consecutive chunks follow on from each other, batch by batch in
+/// file order.
+#[derive(Debug, Default)]
+pub struct Sequence {
+    last: Option<String>,
+}
+
+impl Sequence {
+    /// Takes the next batch in file order: the first subject out of order, if any (within the
+    /// batch or against the batches before it).
+    pub fn follow(&mut self, batch: &Batch) -> Option<String> {
+        let across = match (&self.last, &batch.first) {
+            (Some(last), Some((id, line))) => order_error(id, *line, last),
+            _ => None,
+        };
+        if let Some(msg) = across.or_else(|| batch.fatal.clone()) {
+            return Some(msg);
+        }
+        if batch.last.is_some() {
+            self.last.clone_from(&batch.last);
+        }
+        None
+    }
+}
+
 /// A worker's buffers, kept from chunk to chunk.
 pub struct Worker<'a, 'p> {
     cx: &'a Context<'a, 'p>,
@@ -128,6 +153,8 @@ pub struct Worker<'a, 'p> {
     rows: Vec<csv::StringRecord>,
     /// Their lines.
     lines: Vec<u64>,
+    /// What is wrong with each, if anything.
+    problems: Vec<Option<String>>,
     /// The evaluator's buffers.
     scratch: Scratch<'p>,
     /// A subject's output rows.
@@ -267,6 +294,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             bound: vec![Bound::default(); cx.ev.policies().programs().len()],
             rows: Vec::new(),
             lines: Vec::new(),
+            problems: Vec::new(),
             scratch: Scratch::new(),
             out: Vec::new(),
         }
@@ -302,54 +330,60 @@ impl<'a, 'p> Worker<'a, 'p> {
             if n == self.rows.len() {
                 self.rows.push(csv::StringRecord::new());
                 self.lines.push(0);
+                self.problems.push(None);
             }
             let (read, at) = reader.next(&mut self.rows[n]);
             let line = chunk.line + at - 1;
             let problem = match read {
                 Ok(false) => break,
-                Ok(true) if self.rows[n].len() != shape.names.len() => format!(
-                    "the row cannot be read as CSV: it has {} cells but the header has {}",
-                    self.rows[n].len(),
-                    shape.names.len()
-                ),
-                Ok(true) => {
-                    let id = trim(self.rows[n].get(shape.id).unwrap_or(""));
-                    if id.is_empty() {
-                        format!("the row has no subject id in column `{}`", cx.columns.id)
-                    } else {
-                        self.lines[n] = line;
-                        let same = n > 0 && self.rows[0].get(shape.id).map(trim) == Some(id);
-                        if same {
-                            n += 1;
-                        } else {
-                            if n > 0 {
-                                self.csv_subject(n, shape, run);
-                                self.rows.swap(0, n);
-                                self.lines.swap(0, n);
-                            }
-                            let id = trim(self.rows[0].get(shape.id).unwrap_or(""));
-                            if !run.begin(id, line) {
-                                return;
-                            }
-                            n = 1;
-                        }
-                        continue;
+                Ok(true) => (self.rows[n].len() != shape.names.len()).then(|| {
+                    format!(
+                        "the row cannot be read as CSV: it has {} cells but the header has {}",
+                        self.rows[n].len(),
+                        shape.names.len()
+                    )
+                }),
+                Err(e) => {
+                    // Nothing of the row can be trusted, its subject id included.
+                    if n > 0 {
+                        self.csv_subject(n, shape, run);
+                        n = 0;
                     }
+                    let message = format!("the row cannot be read as CSV: {}", csv_problem(&e));
+                    run.bad_row(cx, RowError { line, message }, "");
+                    continue;
                 }
-                Err(e) => format!("the row cannot be read as CSV: {}", csv_problem(&e)),
             };
+            let id = trim(self.rows[n].get(shape.id).unwrap_or(""));
+            if id.is_empty() {
+                if n > 0 {
+                    self.csv_subject(n, shape, run);
+                    n = 0;
+                }
+                let message = problem.unwrap_or_else(|| {
+                    format!("the row has no subject id in column `{}`", cx.columns.id)
+                });
+                run.bad_row(cx, RowError { line, message }, "");
+                continue;
+            }
+            // A row of the wrong width still names its subject, which then fails as a whole.
+            self.lines[n] = line;
+            self.problems[n] = problem;
+            if n > 0 && self.rows[0].get(shape.id).map(trim) == Some(id) {
+                n += 1;
+                continue;
+            }
             if n > 0 {
                 self.csv_subject(n, shape, run);
-                n = 0;
+                self.rows.swap(0, n);
+                self.lines.swap(0, n);
+                self.problems.swap(0, n);
             }
-            run.bad_row(
-                cx,
-                RowError {
-                    line,
-                    message: problem,
-                },
-                "",
-            );
+            let id = trim(self.rows[0].get(shape.id).unwrap_or(""));
+            if !run.begin(id, line) {
+                return;
+            }
+            n = 1;
         }
         if n > 0 {
             self.csv_subject(n, shape, run);
@@ -365,7 +399,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 .and_then(|c| r.get(c))
                 .is_some_and(|c| !trim(c).is_empty())
         };
-        if n == 1 && !claim(&self.rows[0]) {
+        if n == 1 && !claim(&self.rows[0]) && self.problems[0].is_none() {
             return self.csv_single(shape, run);
         }
         let id = trim(self.rows[0].get(shape.id).unwrap_or("")).to_string();
@@ -375,6 +409,11 @@ impl<'a, 'p> Worker<'a, 'p> {
             bad: Vec::new(),
         };
         for k in 0..n {
+            if let Some(message) = self.problems[k].take() {
+                let line = self.lines[k];
+                subject.bad.push(RowError { line, message });
+                continue;
+            }
             match csv_record(
                 self.lines[k],
                 &shape.names,

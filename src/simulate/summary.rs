@@ -119,6 +119,20 @@ pub struct Summary {
     payer_columns: Vec<Vec<usize>>,
 }
 
+/// A sum of money as written in summaries: no trailing zeros beyond two decimal places.
+fn plain_decimal(d: Decimal) -> Decimal {
+    let mut v = d.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v
+}
+
+/// [`plain_decimal`] for both bounds.
+fn plain(a: Amount) -> Amount {
+    a.map(plain_decimal)
+}
+
 /// Adds `amount` to the entry of `key` in a short list (a few years or policies).
 fn add_to<K: PartialEq>(list: &mut Vec<(K, Amount)>, key: K, amount: Amount) {
     match list.iter_mut().find(|(k, _)| *k == key) {
@@ -373,6 +387,29 @@ impl Summary {
                     overrun: (paid - budget).max(Decimal::ZERO),
                 });
             }
+        }
+        // Sums are written the same however the population was cut into parts: adding a zero
+        // keeps the other side's decimal places, so the places of a sum of zeros depend on
+        // the order of the parts.
+        self.paid = plain(self.paid);
+        for c in &mut self.clauses {
+            c.paid = plain(c.paid);
+        }
+        for a in self
+            .departments
+            .values_mut()
+            .chain(self.payers.values_mut())
+            .chain(self.years.values_mut())
+        {
+            *a = plain(*a);
+        }
+        let d = &mut self.distribution;
+        for v in [&mut d.sum, &mut d.p50, &mut d.p90, &mut d.p99, &mut d.max] {
+            *v = plain_decimal(*v);
+        }
+        for b in &mut self.budgets {
+            b.paid = plain_decimal(b.paid);
+            b.overrun = plain_decimal(b.overrun);
         }
     }
 

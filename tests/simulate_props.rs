@@ -1,0 +1,143 @@
+//! Property tests of the simulation engine through the library: for any population text (good
+//! rows, bad cells, quotes, line breaks in cells, blank lines, carriage returns, subjects out of
+//! order), cutting the file into chunks of any size gives the same rows, summary, errors and
+//! order violation as reading it whole, and nothing panics.
+
+use std::collections::HashSet;
+
+use pol::compile::Kind;
+use pol::eval::{Options, PolicySet};
+use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
+use pol::simulate::chunks::Chunker;
+use pol::simulate::input::{csv_header, csv_id};
+use pol::simulate::output::{RowFormat, RowWriter};
+use pol::simulate::{default_columns, Columns, Layout, Summary};
+use proptest::prelude::*;
+
+const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
+const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注";
+
+/// Everything a run produces: row text, summary, errors and the first order violation.
+type Run = (String, String, Vec<String>, Option<String>);
+
+fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
+    let mut options = Options::on("2024-12-31".parse().unwrap());
+    options.reasons = false;
+    let ev = set.evaluator(&options).unwrap();
+    let columns = Columns::default();
+    let claim_inputs: HashSet<String> = set
+        .programs()
+        .iter()
+        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
+        .collect();
+    let layout = Layout::of(&ev);
+    let writer = RowWriter {
+        format: RowFormat::Csv,
+        columns: default_columns(&layout),
+        nested: false,
+    };
+    let mut chunker = Chunker::new(population.as_bytes(), true, chunk, |r: &[u8]| csv_id(r, 0));
+    let header = csv_header(&chunker.first_record().unwrap().unwrap()).unwrap();
+    let shape = CsvShape::new(&ev, &header, &columns).unwrap();
+    let cx = Context {
+        ev: &ev,
+        kind: Kind::Institution,
+        columns: &columns,
+        claim_inputs: &claim_inputs,
+        layout: &layout,
+        writer: Some(&writer),
+        source: Source::Csv(shape),
+    };
+    let mut worker = Worker::new(&cx);
+    let mut sequence = Sequence::default();
+    let (mut text, mut summary, mut errors) = (String::new(), Summary::new(&ev), Vec::new());
+    while let Some(chunk) = chunker.next_chunk().unwrap() {
+        let batch = worker.run(&chunk);
+        if let Some(fatal) = sequence.follow(&batch) {
+            return (String::new(), String::new(), Vec::new(), Some(fatal));
+        }
+        text.push_str(&batch.text);
+        summary.merge(batch.summary);
+        errors.extend(
+            batch
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.line, e.message)),
+        );
+    }
+    summary.finish(&ev);
+    (text, serde_json::to_string(&summary).unwrap(), errors, None)
+}
+
+/// One cell of the population: mostly good values, sometimes odd ones.
+fn cell(good: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => prop::sample::select(good).prop_map(String::from),
+        1 => Just(String::new()),
+        1 => "[a-z0-9 ,.\"\n-]{0,6}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
+        1 => "[a-z0-9 .万元-]{0,5}",
+    ]
+}
+
+fn row(id: u32) -> impl Strategy<Value = String> {
+    (
+        prop_oneof![3 => Just(String::new()), 2 => (1u32..4).prop_map(|k| format!("C{k}"))],
+        cell(&["2024-03-01", "2024-11-30", "2024-02-30"]),
+        cell(&["技术开发", "技术转让", "入驻项目"]),
+        cell(&["1", "0", "true"]),
+        cell(&["200万元", "1234.56", "0", "-5"]),
+        cell(&["", "备注", "a,b"]),
+    )
+        .prop_map(move |(claim, date, kind, reviewed, amount, note)| {
+            format!("{id},{claim},{date},{kind},{reviewed},{amount},{note}")
+        })
+}
+
+fn population() -> impl Strategy<Value = String> {
+    // Ids mostly rise, one to three rows each; now and then one goes back.
+    let subject = (0u32..3, 1usize..4, prop::bool::weighted(0.01));
+    prop::collection::vec(subject, 1..25)
+        .prop_flat_map(|subjects| {
+            let mut id = 0;
+            let rows: Vec<_> = subjects
+                .into_iter()
+                .map(|(step, n, back)| {
+                    id = if back && id > 2 {
+                        id - 2
+                    } else {
+                        id + step + 1
+                    };
+                    prop::collection::vec(row(id), n)
+                })
+                .collect();
+            (rows, any::<bool>(), any::<bool>())
+        })
+        .prop_map(|(rows, crlf, blank)| {
+            let end = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("{HEADER}{end}");
+            for (k, subject) in rows.iter().enumerate() {
+                for r in subject {
+                    text.push_str(r);
+                    text.push_str(end);
+                }
+                if blank && k % 3 == 1 {
+                    text.push_str(end);
+                }
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn any_cut_of_the_file_gives_what_the_whole_file_gives(text in population()) {
+        let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
+        let whole = simulate(&set, &text, 1 << 20);
+        for chunk in [1, 9, 64] {
+            let cut = simulate(&set, &text, chunk);
+            prop_assert_eq!(&cut, &whole, "chunks of {} bytes", chunk);
+        }
+    }
+}
