@@ -31,7 +31,10 @@ pub fn csv_field(text: &str) -> String {
 
 /// Appends `text` as one CSV cell (quoted when it holds a comma, quote or line break).
 fn push_csv_field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
         out.push_str(&csv_field(text));
     } else {
         out.push_str(text);
@@ -40,7 +43,8 @@ fn push_csv_field(out: &mut String, text: &str) {
 
 /// Appends an amount as [`amount_text`] writes it (at least two decimals, no trailing zeros
 /// beyond), without a string of its own: most amounts of a population are zero.
-fn push_amount(out: &mut String, a: Amount) {
+#[inline]
+fn push_amount(out: &mut String, a: &Amount) {
     let push = |out: &mut String, d: Decimal| {
         if d.is_zero() {
             out.push_str("0.00");
@@ -75,7 +79,7 @@ fn push_amount(out: &mut String, a: Amount) {
             out.push_str(digits);
         }
     };
-    match a {
+    match *a {
         Amount::Exact(d) => push(out, d),
         Amount::Range { min, max } => {
             push(out, min);
@@ -107,7 +111,10 @@ impl RowWriter {
         if self.nested {
             return write_nested(out, r, layout);
         }
-        let csv = self.format == RowFormat::Csv;
+        if self.format == RowFormat::Csv {
+            return self.csv_row(out, r);
+        }
+        let csv = false;
         if !csv {
             out.push('{');
         }
@@ -164,6 +171,54 @@ impl RowWriter {
         out.push_str(if csv { "\n" } else { "}\n" });
     }
 
+    /// [`RowWriter::row`] for CSV: the cells in order, nothing to quote but text.
+    fn csv_row(&self, out: &mut String, r: &RowResult) {
+        for (k, (_, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            match column {
+                Column::Line => push_int(out, r.line),
+                Column::Subject => push_csv_field(out, &r.subject),
+                Column::Claim => push_csv_field(out, r.claim.as_deref().unwrap_or("")),
+                Column::Total => push_amount(out, &r.total),
+                Column::Error => {}
+                Column::Payer(p) => push_amount(out, &r.payers[*p]),
+                Column::Paid(cs) => match cs.as_slice() {
+                    [c] => {
+                        if let Some((_, a)) = &r.clauses[*c] {
+                            push_amount(out, a);
+                        }
+                    }
+                    _ => {
+                        let mut sum = Amount::ZERO;
+                        for c in cs {
+                            if let Some((_, a)) = r.clauses[*c] {
+                                sum = sum + a;
+                            }
+                        }
+                        push_amount(out, &sum);
+                    }
+                },
+                Column::Outcome(c) => {
+                    if let Some((o, _)) = &r.clauses[*c] {
+                        out.push_str(o.key());
+                    }
+                }
+                Column::Eligible(cs) => {
+                    let held = cs.iter().any(|c| {
+                        matches!(
+                            r.clauses[*c],
+                            Some((Outcome::Awarded | Outcome::Superseded, _))
+                        )
+                    });
+                    out.push(if held { '1' } else { '0' });
+                }
+            }
+        }
+        out.push('\n');
+    }
+
     /// Appends the line of a row that could not be evaluated.
     pub fn error_row(&self, out: &mut String, e: &RowError, subject: &str) {
         let csv = self.format == RowFormat::Csv;
@@ -218,7 +273,7 @@ fn push_money(out: &mut String, a: Amount, csv: bool) {
     if !csv {
         out.push('"');
     }
-    push_amount(out, a);
+    push_amount(out, &a);
     if !csv {
         out.push('"');
     }
@@ -265,7 +320,7 @@ mod tests {
 
     fn pushed(a: Amount) -> String {
         let mut s = String::new();
-        push_amount(&mut s, a);
+        push_amount(&mut s, &a);
         s
     }
 
