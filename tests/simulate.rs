@@ -755,3 +755,30 @@ fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     assert!(lines[4].starts_with("5,A2,C1,30000.00"), "{}", lines[4]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_new_output_file_gets_the_permissions_of_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp("mode");
+    let reference = dir.join("reference");
+    std::fs::File::create(&reference).unwrap();
+    let out = dir.join("rows.csv");
+    let summary = dir.join("summary.json");
+    let o = simulate(&[
+        "--population",
+        "tests/population/peer-examples.csv",
+        "--date",
+        "2024-05-01",
+        "--id-column",
+        "firm_id",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(o.status.code().is_some());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), mode(&reference));
+    assert_eq!(mode(&summary), mode(&reference));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -145,8 +145,16 @@ pub fn pending(target: &Path) -> Result<Pending, String> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let file = tempfile::Builder::new()
-        .prefix(".pol-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pol-");
+    // A new file gets the permissions any new file gets (0666 less the umask), not the private
+    // ones of a temporary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let file = builder
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
     // A file being replaced keeps its permissions (a temporary file is private by default).
