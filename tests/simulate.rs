@@ -288,6 +288,29 @@ fn the_peer_workload_reproduces_the_reference_rows() {
 }
 
 #[test]
+fn the_peer_summary_splits_each_firms_total_once() {
+    // `split per_subject`: each firm's total is halved once, the district taking the odd cent
+    // (../shared/bench/peers/RESULTS.md); the four worked examples' shares add up to these.
+    let o = pol(&[
+        "simulate",
+        "benches/peer/peer.pol",
+        "--population",
+        "tests/population/peer-examples.csv",
+        "--id-column",
+        "firm_id",
+        "--date",
+        "2024-06-30",
+        "--format",
+        "json",
+    ]);
+    assert_ok(&o);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["paid"]["exact"], "5774587.34");
+    assert_eq!(summary["payers"]["市级财政"]["exact"], "2887293.69");
+    assert_eq!(summary["payers"]["区级财政"]["exact"], "2887293.65");
+}
+
+#[test]
 fn outputs_to_links_and_devices_are_written_through_not_replaced() {
     let dir = temp("links");
     let real = dir.join("real.csv");
