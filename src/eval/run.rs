@@ -942,6 +942,10 @@ impl<'p> Evaluator<'p> {
 
     /// Applies the running totals of one kind (`subject_cap` or `limit`) in instance order.
     fn apply_counters(&self, scratch: &mut Scratch<'p>, caps: bool) {
+        if scratch.bounds.is_empty() {
+            // No instance reached a running-total bound.
+            return;
+        }
         let used = &mut scratch.used;
         used.clear();
         let kind = if caps { "subject_cap" } else { "limit" };
