@@ -38,6 +38,29 @@ fn temp(name: &str) -> PathBuf {
 
 const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
 
+/// Runs institutions with claims (`rows` under the claims header) on 2024-12-31, writing
+/// `dir/rows.csv`: the run and the rows written.
+fn institutions(dir: &Path, rows: &str) -> (Output, String) {
+    let population = dir.join("p.csv");
+    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n";
+    std::fs::write(&population, format!("{header}{rows}")).unwrap();
+    let out = dir.join("rows.csv");
+    let o = simulate(&[
+        "--kind",
+        "institution",
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-12-31",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    (o, written)
+}
+
 #[test]
 fn rows_come_out_in_order_with_the_figures_of_pol_eval() {
     let dir = temp("order");
@@ -353,31 +376,16 @@ fn outputs_to_links_and_devices_are_written_through_not_replaced() {
 #[test]
 fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     let dir = temp("badrow");
-    let population = dir.join("p.csv");
-    std::fs::write(
-        &population,
-        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
-         A1,C1,2024-03-01,技术开发,1,200万元\n\
+    let (o, rows) = institutions(
+        &dir,
+        "A1,C1,2024-03-01,技术开发,1,200万元\n\
          A1,C2,2024-13-01,技术开发,1,200万元\n\
          A1,C3,2024-05-01,技术开发,1,200万元\n\
          A2,C1,2024-03-01,技术开发,1,100万元\n",
-    )
-    .unwrap();
-    let out = dir.join("rows.csv");
-    let o = simulate(&[
-        "--kind",
-        "institution",
-        "--population",
-        population.to_str().unwrap(),
-        "--date",
-        "2024-12-31",
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    );
     assert_eq!(o.status.code(), Some(1));
-    let rows = std::fs::read_to_string(&out).unwrap();
+    let population = dir.join("p.csv");
+    let out = dir.join("rows.csv");
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 5, "one output line per input line");
     // A1 is not evaluated without its unreadable claim: no partial total for it.
@@ -742,29 +750,14 @@ fn subjects_out_of_order_across_chunks_are_refused() {
 #[test]
 fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     let dir = temp("width");
-    let population = dir.join("p.csv");
-    std::fs::write(
-        &population,
-        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
-         A1,C1,2024-03-01,技术开发,1,200万元\n\
+    let (o, rows) = institutions(
+        &dir,
+        "A1,C1,2024-03-01,技术开发,1,200万元\n\
          A1,C2,2024-03-02,技术开发,1,200万元,extra\n\
          A1,C3,2024-03-03,技术开发,1,200万元\n\
          A2,C1,2024-03-01,技术开发,1,100万元\n",
-    )
-    .unwrap();
-    let out = dir.join("rows.csv");
-    let o = simulate(&[
-        "--kind",
-        "institution",
-        "--population",
-        population.to_str().unwrap(),
-        "--date",
-        "2024-12-31",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    );
     assert_eq!(o.status.code(), Some(1));
-    let rows = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 5);
     assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));

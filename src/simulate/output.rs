@@ -111,112 +111,27 @@ impl RowWriter {
         if self.nested {
             return write_nested(out, r, layout);
         }
+        // Two copies of the loop, each with the format fixed, so the CSV one (the usual output
+        // of a large run) has no format test per cell.
         if self.format == RowFormat::Csv {
-            return self.csv_row(out, r);
-        }
-        let csv = false;
-        if !csv {
+            for (k, (_, column)) in self.columns.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                push_cell(out, r, column, true);
+            }
+            out.push('\n');
+        } else {
             out.push('{');
-        }
-        for (k, (title, column)) in self.columns.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            if !csv {
+            for (k, (title, column)) in self.columns.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
                 push_json_key(out, title);
+                push_cell(out, r, column, false);
             }
-            // Written cell by cell into the batch's text: no string per cell.
-            match column {
-                Column::Line => push_int(out, r.line),
-                Column::Subject => push_text(out, &r.subject, csv),
-                Column::Claim => match &r.claim {
-                    Some(c) => push_text(out, c, csv),
-                    None if csv => {}
-                    None => out.push_str("null"),
-                },
-                Column::Total => push_money(out, r.total, csv),
-                Column::Error if csv => {}
-                Column::Error => out.push_str("null"),
-                Column::Payer(p) => push_money(out, r.payers[*p], csv),
-                Column::Paid(cs) => match cs.as_slice() {
-                    [c] => match r.clauses[*c] {
-                        Some((_, a)) => push_money(out, a, csv),
-                        None if csv => {}
-                        None => out.push_str("null"),
-                    },
-                    _ => {
-                        let sum = cs
-                            .iter()
-                            .filter_map(|c| r.clauses[*c].map(|(_, a)| a))
-                            .fold(Amount::ZERO, |s, a| s + a);
-                        push_money(out, sum, csv);
-                    }
-                },
-                Column::Outcome(c) => match r.clauses[*c] {
-                    Some((o, _)) => push_text(out, o.key(), csv),
-                    None if csv => {}
-                    None => out.push_str("null"),
-                },
-                Column::Eligible(cs) => {
-                    let held = cs.iter().any(|c| {
-                        matches!(
-                            r.clauses[*c],
-                            Some((Outcome::Awarded | Outcome::Superseded, _))
-                        )
-                    });
-                    out.push(if held { '1' } else { '0' });
-                }
-            }
+            out.push_str("}\n");
         }
-        out.push_str(if csv { "\n" } else { "}\n" });
-    }
-
-    /// [`RowWriter::row`] for CSV: the cells in order, nothing to quote but text.
-    fn csv_row(&self, out: &mut String, r: &RowResult) {
-        for (k, (_, column)) in self.columns.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            match column {
-                Column::Line => push_int(out, r.line),
-                Column::Subject => push_csv_field(out, &r.subject),
-                Column::Claim => push_csv_field(out, r.claim.as_deref().unwrap_or("")),
-                Column::Total => push_amount(out, &r.total),
-                Column::Error => {}
-                Column::Payer(p) => push_amount(out, &r.payers[*p]),
-                Column::Paid(cs) => match cs.as_slice() {
-                    [c] => {
-                        if let Some((_, a)) = &r.clauses[*c] {
-                            push_amount(out, a);
-                        }
-                    }
-                    _ => {
-                        let mut sum = Amount::ZERO;
-                        for c in cs {
-                            if let Some((_, a)) = r.clauses[*c] {
-                                sum = sum + a;
-                            }
-                        }
-                        push_amount(out, &sum);
-                    }
-                },
-                Column::Outcome(c) => {
-                    if let Some((o, _)) = &r.clauses[*c] {
-                        out.push_str(o.key());
-                    }
-                }
-                Column::Eligible(cs) => {
-                    let held = cs.iter().any(|c| {
-                        matches!(
-                            r.clauses[*c],
-                            Some((Outcome::Awarded | Outcome::Superseded, _))
-                        )
-                    });
-                    out.push(if held { '1' } else { '0' });
-                }
-            }
-        }
-        out.push('\n');
     }
 
     /// Appends the line of a row that could not be evaluated.
@@ -250,11 +165,62 @@ impl RowWriter {
     }
 }
 
+/// One cell of a row: in CSV an absent value is an empty cell, in JSON `null`. Written into the
+/// batch's text, with no string per cell.
+#[inline(always)]
+fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
+    let absent = |out: &mut String| {
+        if !csv {
+            out.push_str("null");
+        }
+    };
+    match column {
+        Column::Line => push_int(out, r.line),
+        Column::Subject => push_text(out, &r.subject, csv),
+        Column::Claim => match &r.claim {
+            Some(c) => push_text(out, c, csv),
+            None => absent(out),
+        },
+        Column::Total => push_money(out, &r.total, csv),
+        Column::Error => absent(out),
+        Column::Payer(p) => push_money(out, &r.payers[*p], csv),
+        Column::Paid(cs) => match cs.as_slice() {
+            [c] => match &r.clauses[*c] {
+                Some((_, a)) => push_money(out, a, csv),
+                None => absent(out),
+            },
+            _ => {
+                let mut sum = Amount::ZERO;
+                for c in cs {
+                    if let Some((_, a)) = r.clauses[*c] {
+                        sum = sum + a;
+                    }
+                }
+                push_money(out, &sum, csv);
+            }
+        },
+        Column::Outcome(c) => match &r.clauses[*c] {
+            Some((o, _)) => push_text(out, o.key(), csv),
+            None => absent(out),
+        },
+        Column::Eligible(cs) => {
+            let held = cs.iter().any(|c| {
+                matches!(
+                    r.clauses[*c],
+                    Some((Outcome::Awarded | Outcome::Superseded, _))
+                )
+            });
+            out.push(if held { '1' } else { '0' });
+        }
+    }
+}
+
 fn push_int(out: &mut String, n: u64) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// A text cell: CSV-quoted when needed, or a JSON string.
+#[inline(always)]
 fn push_text(out: &mut String, text: &str, csv: bool) {
     if csv {
         push_csv_field(out, text);
@@ -269,11 +235,12 @@ fn push_json_key(out: &mut String, key: &str) {
 }
 
 /// An amount cell: plain in CSV, a decimal string in JSON (never a float).
-fn push_money(out: &mut String, a: Amount, csv: bool) {
+#[inline(always)]
+fn push_money(out: &mut String, a: &Amount, csv: bool) {
     if !csv {
         out.push('"');
     }
-    push_amount(out, &a);
+    push_amount(out, a);
     if !csv {
         out.push('"');
     }
