@@ -798,3 +798,28 @@ fn a_new_output_file_gets_the_permissions_of_any_new_file() {
     assert_eq!(mode(&summary), mode(&reference));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_json_line_that_is_not_utf8_is_an_error_not_replaced_text() {
+    let dir = temp("utf8");
+    let population = dir.join("p.jsonl");
+    std::fs::write(
+        &population,
+        b"{\"id\":\"1\",\"\xe7\xa0\x94\xe5\x8f\x91\xe8\xb4\xb9\xe7\x94\xa8\":\"1\"}\n{\"id\":\"2\",\"x\":\"\xff\"}\n",
+    )
+    .unwrap();
+    let out = dir.join("rows.jsonl");
+    let o = simulate(&[
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 2: the line is not UTF-8 text"));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(rows.lines().count(), 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}

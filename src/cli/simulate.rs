@@ -2,8 +2,9 @@
 //!
 //! This thread cuts the file into chunks of whole subjects; worker threads read, group, check
 //! and evaluate the rows of a chunk each; a writer thread puts the chunks back in input order,
-//! checks the order of subjects across chunks, writes them and merges the summaries. Output files are written to a temporary file beside the
-//! target and renamed at the end, so an interrupted run leaves any old file as it was.
+//! checks the order of subjects across chunks, writes them and merges the summaries. Output
+//! files are written to a temporary file beside the target and renamed at the end, so an
+//! interrupted run leaves any old file as it was.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;

@@ -466,10 +466,17 @@ impl<'a, 'p> Worker<'a, 'p> {
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
         let cx = self.cx;
         let mut current: Option<SubjectRows> = None;
-        let text = String::from_utf8_lossy(&chunk.bytes);
-        for (k, line_text) in text.split('\n').enumerate() {
+        for (k, bytes) in chunk.bytes.split(|b| *b == b'\n').enumerate() {
             let line = chunk.line + k as u64;
-            let Some(item) = jsonl_record(line, line_text, cx.columns, cx.claim_inputs) else {
+            // A line that is not UTF-8 is an error of its own, never read with replaced bytes.
+            let item = match std::str::from_utf8(bytes) {
+                Ok(text) => jsonl_record(line, text, cx.columns, cx.claim_inputs),
+                Err(_) => Some(Err(BadRow::from(RowError {
+                    line,
+                    message: "the line is not UTF-8 text".to_string(),
+                }))),
+            };
+            let Some(item) = item else {
                 continue;
             };
             match item {
