@@ -823,3 +823,19 @@ fn a_json_line_that_is_not_utf8_is_an_error_not_replaced_text() {
     assert_eq!(rows.lines().count(), 2);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_column_named_twice_is_refused() {
+    let dir = temp("twice");
+    let population = dir.join("p.csv");
+    std::fs::write(&population, "id,研发费用,研发费用\n1,1元,2元\n").unwrap();
+    let o = simulate(&[
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the column `研发费用` appears twice"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -162,7 +162,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                     .map(|i| i.name.as_str())
             })
             .collect();
-        for h in &header {
+        for (k, h) in header.iter().enumerate() {
+            // Which of two cells with one name holds the value would be a guess.
+            if header[..k].contains(h) {
+                return out.fail(&format!(
+                    "the column `{h}` appears twice in the population's header; rename or remove one"
+                ));
+            }
             let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
             if !special && !known.contains(h.as_str()) {
                 eprintln!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
