@@ -839,3 +839,28 @@ fn a_column_named_twice_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("the column `研发费用` appears twice"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_bad_claim_date_is_reported_even_on_a_row_without_a_claim() {
+    let dir = temp("claimdate");
+    let population = dir.join("p.csv");
+    std::fs::write(
+        &population,
+        "id,claim_id,claim_date,研发费用\n1,,2024-13-01,1元\n2,,2024-03-01,1元\n",
+    )
+    .unwrap();
+    let o = simulate(&[
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("line 2: `2024-13-01` in column `claim_date` is not a date"));
+    assert!(
+        !err.contains("line 3"),
+        "a good date without a claim is no error: {err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -29,6 +29,8 @@ pub struct CsvShape {
     pub id: usize,
     /// The claim id's column, if there is one.
     pub claim_id: Option<usize>,
+    /// The claim date's column, if there is one.
+    pub claim_date: Option<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
 }
@@ -42,6 +44,7 @@ impl CsvShape {
             names: header.iter().map(|h| Arc::from(h.as_str())).collect(),
             id,
             claim_id: header.iter().position(|h| *h == columns.claim_id),
+            claim_date: header.iter().position(|h| *h == columns.claim_date),
             cells: ev
                 .policies()
                 .programs()
@@ -393,13 +396,15 @@ impl<'a, 'p> Worker<'a, 'p> {
     /// Evaluates the subject of `rows[..n]`.
     fn csv_subject(&mut self, n: usize, shape: &CsvShape, run: &mut Run) {
         let cx = self.cx;
-        let claim = |r: &csv::StringRecord| {
-            shape
-                .claim_id
+        let given = |r: &csv::StringRecord, column: Option<usize>| {
+            column
                 .and_then(|c| r.get(c))
                 .is_some_and(|c| !trim(c).is_empty())
         };
-        if n == 1 && !claim(&self.rows[0]) && self.problems[0].is_none() {
+        // A row with a claim id or date takes the general path, which reads (and checks) both.
+        let first = &self.rows[0];
+        let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
+        if n == 1 && plain && self.problems[0].is_none() {
             return self.csv_single(shape, run);
         }
         let id = trim(self.rows[0].get(shape.id).unwrap_or("")).to_string();
