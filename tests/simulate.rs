@@ -20,6 +20,13 @@ fn simulate(args: &[&str]) -> Output {
     pol(&all)
 }
 
+/// `pol simulate` on the shipped 15号 over `population` on `date`, with more arguments.
+fn simulate_on(population: &str, date: &str, more: &[&str]) -> Output {
+    let mut args = vec!["--population", population, "--date", date];
+    args.extend_from_slice(more);
+    simulate(&args)
+}
+
 /// Asserts that a run succeeded, showing what it printed on failure.
 fn assert_ok(o: &Output) {
     assert_eq!(
@@ -66,16 +73,16 @@ fn rows_come_out_in_order_with_the_figures_of_pol_eval() {
     let dir = temp("order");
     let out = dir.join("rows.csv");
     let summary = dir.join("summary.json");
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         "tests/population/firms.csv",
-        "--date",
         "2024-05-01",
-        "--out",
-        out.to_str().unwrap(),
-        "--summary",
-        summary.to_str().unwrap(),
-    ]);
+        &[
+            "--out",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+    );
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -181,14 +188,11 @@ fn out_of_order_subjects_are_refused_and_nothing_is_written() {
     std::fs::write(&population, "id,研发费用\n2,1元\n10,1元\n3,1元\n").unwrap();
     let out = dir.join("rows.csv");
     std::fs::write(&out, "old contents\n").unwrap();
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         population.to_str().unwrap(),
-        "--date",
         "2024-05-01",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -213,16 +217,11 @@ fn max_errors_stops_cleanly() {
     }
     std::fs::write(&population, text).unwrap();
     let out = dir.join("rows.csv");
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         population.to_str().unwrap(),
-        "--date",
         "2024-05-01",
-        "--out",
-        out.to_str().unwrap(),
-        "--max-errors",
-        "3",
-    ]);
+        &["--out", out.to_str().unwrap(), "--max-errors", "3"],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--max-errors"));
     assert!(!out.exists(), "nothing written");
@@ -258,18 +257,18 @@ fn results_are_the_same_with_one_thread_or_several() {
     let population = generated(&dir, 3000);
     let run = |threads: &str| {
         let out = dir.join(format!("rows-{threads}.csv"));
-        let o = simulate(&[
-            "--population",
+        let o = simulate_on(
             population.to_str().unwrap(),
-            "--date",
             "2024-05-01",
-            "--out",
-            out.to_str().unwrap(),
-            "--threads",
-            threads,
-            "--format",
-            "json",
-        ]);
+            &[
+                "--out",
+                out.to_str().unwrap(),
+                "--threads",
+                threads,
+                "--format",
+                "json",
+            ],
+        );
         assert_ok(&o);
         (
             std::fs::read_to_string(out).unwrap(),
@@ -400,23 +399,15 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     assert_eq!(summary["paid"]["exact"], "30000.00");
 
     std::fs::write(&population, "id,研发费用\n1,1元\n2,1元\n1,1元\n").unwrap();
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         population.to_str().unwrap(),
-        "--date",
         "2024-05-01",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 4: subject `1` comes after `2`"));
     std::fs::write(&population, "id,研发费用\n1,1元\n1,1元\n").unwrap();
-    let o = simulate(&[
-        "--population",
-        population.to_str().unwrap(),
-        "--date",
-        "2024-05-01",
-    ]);
+    let o = simulate_on(population.to_str().unwrap(), "2024-05-01", &[]);
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -450,14 +441,11 @@ fn csv_cells_by_position_give_the_rows_of_facts_by_name() {
     .unwrap();
     let rows = |population: &Path| {
         let out = dir.join("rows.csv");
-        let o = simulate(&[
-            "--population",
+        let o = simulate_on(
             population.to_str().unwrap(),
-            "--date",
             "2024-05-01",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+            &["--out", out.to_str().unwrap()],
+        );
         assert_ok(&o);
         // The line column differs (JSON Lines has no header line); the rest must not.
         std::fs::read_to_string(&out)
@@ -603,14 +591,11 @@ fn unknown_columns_are_refused_with_the_closest_name() {
         ("=total", "empty title"),
         ("市级财政:outcome", "is not a column"),
     ] {
-        let o = simulate(&[
-            "--population",
+        let o = simulate_on(
             "tests/population/firms.csv",
-            "--date",
             "2024-05-01",
-            "--columns",
-            spec,
-        ]);
+            &["--columns", spec],
+        );
         assert_eq!(o.status.code(), Some(2), "{spec}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(says), "{spec}: {err}");
@@ -726,16 +711,11 @@ fn subjects_out_of_order_across_chunks_are_refused() {
     text.push_str("150,1元\n201,1元\n");
     std::fs::write(&population, &text).unwrap();
     for chunk in ["1", "30", "100000"] {
-        let o = simulate(&[
-            "--population",
+        let o = simulate_on(
             population.to_str().unwrap(),
-            "--date",
             "2024-05-01",
-            "--out",
-            out.to_str().unwrap(),
-            "--chunk-size",
-            chunk,
-        ]);
+            &["--out", out.to_str().unwrap(), "--chunk-size", chunk],
+        );
         assert_eq!(o.status.code(), Some(1), "chunks of {chunk}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
@@ -780,18 +760,18 @@ fn a_new_output_file_gets_the_permissions_of_any_new_file() {
     std::fs::File::create(&reference).unwrap();
     let out = dir.join("rows.csv");
     let summary = dir.join("summary.json");
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         "tests/population/peer-examples.csv",
-        "--date",
         "2024-05-01",
-        "--id-column",
-        "firm_id",
-        "--out",
-        out.to_str().unwrap(),
-        "--summary",
-        summary.to_str().unwrap(),
-    ]);
+        &[
+            "--id-column",
+            "firm_id",
+            "--out",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+        ],
+    );
     assert!(o.status.code().is_some());
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&out), mode(&reference));
@@ -809,14 +789,11 @@ fn a_json_line_that_is_not_utf8_is_an_error_not_replaced_text() {
     )
     .unwrap();
     let out = dir.join("rows.jsonl");
-    let o = simulate(&[
-        "--population",
+    let o = simulate_on(
         population.to_str().unwrap(),
-        "--date",
         "2024-05-01",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+        &["--out", out.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 2: the line is not UTF-8 text"));
     let rows = std::fs::read_to_string(&out).unwrap();
@@ -829,12 +806,7 @@ fn a_column_named_twice_is_refused() {
     let dir = temp("twice");
     let population = dir.join("p.csv");
     std::fs::write(&population, "id,研发费用,研发费用\n1,1元,2元\n").unwrap();
-    let o = simulate(&[
-        "--population",
-        population.to_str().unwrap(),
-        "--date",
-        "2024-05-01",
-    ]);
+    let o = simulate_on(population.to_str().unwrap(), "2024-05-01", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the column `研发费用` appears twice"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -849,12 +821,7 @@ fn a_bad_claim_date_is_reported_even_on_a_row_without_a_claim() {
         "id,claim_id,claim_date,研发费用\n1,,2024-13-01,1元\n2,,2024-03-01,1元\n",
     )
     .unwrap();
-    let o = simulate(&[
-        "--population",
-        population.to_str().unwrap(),
-        "--date",
-        "2024-05-01",
-    ]);
+    let o = simulate_on(population.to_str().unwrap(), "2024-05-01", &[]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("line 2: `2024-13-01` in column `claim_date` is not a date"));
