@@ -574,6 +574,34 @@ fn a_policy_that_splits_per_subject_counts_its_awards_and_splits_their_sum_once(
 }
 
 #[test]
+fn decide_into_gives_the_figures_of_the_decision_whichever_evaluator_had_the_scratch() {
+    // A dated rate: 10% until 2023-12-31, 12% from 2024-01-01 (values made up for the test).
+    let s = set(r#"
+input enterprise { a: money }
+param 比例: percent {
+  2023-08-01: 10%
+  2024-01-01: 12%
+}
+clause c { source "一" award 比例 of a }
+"#);
+    let f = enterprise(r#""a": "100元""#);
+    let mut scratch = pol::eval::Scratch::new();
+    for date in ["2023-09-01", "2024-06-01", "2023-09-01"] {
+        let ev = s.evaluator(&options(date)).unwrap();
+        let bound = ev.bind(&f).unwrap();
+        ev.decide_into(f.kind, &bound, &mut scratch);
+        let verdicts = scratch.verdicts();
+        let decision = run(&s, &f, date);
+        assert_eq!(verdicts.len(), decision.clauses.len());
+        for (v, c) in verdicts.iter().zip(&decision.clauses) {
+            assert_eq!((v.outcome, v.paid), (c.outcome, c.paid), "{date}");
+        }
+        let want = if date.starts_with("2023") { "10" } else { "12" };
+        assert_eq!(verdicts[0].paid, exact(want), "{date}");
+    }
+}
+
+#[test]
 fn facts_that_do_not_fit_are_all_reported_with_field_type_value_and_line() {
     let s = set(ARTICLE_1);
     let f = enterprise(r#""研发费用": "很多", "规上企业": "yes", "营业收入": true"#);

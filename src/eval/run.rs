@@ -155,6 +155,9 @@ pub struct Scratch<'p> {
     locals: Vec<Cache>,
     /// Per program: parameter values at the evaluation date (filled on first use).
     params: Vec<Vec<Option<Value>>>,
+    /// The date and settings `params` were filled for: a scratch handed to an evaluator with
+    /// other options fills them again.
+    params_for: Option<(NaiveDate, Vec<Vec<Option<Value>>>)>,
     /// Parameter values at a claim's date.
     claim_params: Vec<Option<Value>>,
     /// The subject's instances.
@@ -747,7 +750,8 @@ impl<'p> Evaluator<'p> {
 
     /// Decides for one subject whose facts are bound to each program, leaving the results in
     /// `scratch` ([`Scratch::verdicts`]): the figures of [`Evaluator::decide_bound`] without
-    /// building a [`Decision`] (the path for simulating a population).
+    /// building a [`Decision`] (the path for simulating a population). A scratch may move
+    /// between evaluators of one policy set: what depends on the date and settings is redone.
     pub fn decide_into(&self, kind: Kind, bound: &[Bound], scratch: &mut Scratch<'p>) {
         let set = self.set;
         // Instances in evaluation order: event date, then claim id, then policy and clause.
@@ -774,7 +778,12 @@ impl<'p> Evaluator<'p> {
             order.sort_unstable();
         }
 
-        if scratch.params.len() != set.programs.len() {
+        let filled = scratch
+            .params_for
+            .as_ref()
+            .is_some_and(|(date, settings)| *date == self.date && *settings == self.settings);
+        if !filled || scratch.params.len() != set.programs.len() {
+            scratch.params_for = Some((self.date, self.settings.clone()));
             scratch.params = set
                 .programs
                 .iter()
