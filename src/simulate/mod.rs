@@ -342,17 +342,20 @@ pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// Money as written in output files and summaries: no trailing zeros beyond two decimal
+/// places, at least two places.
+pub fn money_places(d: Decimal) -> Decimal {
+    let mut v = d.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v
+}
+
 /// An amount as written in output files: plain, two decimals at least, no separators.
 pub fn amount_text(a: Amount) -> String {
-    let fmt = |d: Decimal| {
-        let mut v = d.normalize();
-        if v.scale() < 2 {
-            v.rescale(2);
-        }
-        v.to_string()
-    };
-    match a {
-        Amount::Exact(d) => fmt(d),
-        Amount::Range { min, max } => format!("{}..{}", fmt(min), fmt(max)),
+    match a.map(money_places) {
+        Amount::Exact(d) => d.to_string(),
+        Amount::Range { min, max } => format!("{min}..{max}"),
     }
 }

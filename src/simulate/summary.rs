@@ -13,6 +13,7 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::money_places;
 use crate::ast::Split;
 use crate::eval::decision::Outcome;
 use crate::eval::{format, split_each, Amount, Evaluator, Verdict};
@@ -117,20 +118,14 @@ pub struct Summary {
     /// Per policy, the index in `payer_sums` of each of its payers.
     #[serde(skip)]
     payer_columns: Vec<Vec<usize>>,
+    /// Per policy, the subject being counted's total (a buffer reused from one to the next).
+    #[serde(skip)]
+    subject_totals: Vec<Amount>,
 }
 
-/// A sum of money as written in summaries: no trailing zeros beyond two decimal places.
-fn plain_decimal(d: Decimal) -> Decimal {
-    let mut v = d.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
-    }
-    v
-}
-
-/// [`plain_decimal`] for both bounds.
+/// [`money_places`] for both bounds.
 fn plain(a: Amount) -> Amount {
-    a.map(plain_decimal)
+    a.map(money_places)
 }
 
 /// Adds `amount` to the entry of `key` in a short list (a few years or policies).
@@ -199,11 +194,8 @@ impl Summary {
         self.subjects += 1;
         let mut subject_paid = Amount::ZERO;
         // Per policy that splits per subject: its total for this subject.
-        let mut per_subject = [Amount::ZERO; 8];
-        let mut per_subject_more: Vec<Amount> = Vec::new();
-        if programs.len() > per_subject.len() {
-            per_subject_more = vec![Amount::ZERO; programs.len()];
-        }
+        self.subject_totals.clear();
+        self.subject_totals.resize(programs.len(), Amount::ZERO);
         for v in verdicts {
             // The result's indices find its row without comparing names.
             let at = self.offsets.get(v.pi).map(|o| o + v.ci);
@@ -239,10 +231,7 @@ impl Summary {
             add_to(&mut self.policy_years, (v.pi, year), paid);
             let header = &programs[v.pi].header;
             if header.split == Split::PerSubject {
-                let t = match per_subject_more.get_mut(v.pi) {
-                    Some(t) => t,
-                    None => &mut per_subject[v.pi],
-                };
+                let t = &mut self.subject_totals[v.pi];
                 *t = *t + paid;
             } else {
                 let columns = &self.payer_columns[v.pi];
@@ -260,7 +249,7 @@ impl Summary {
             if p.header.split != Split::PerSubject {
                 continue;
             }
-            let total = per_subject_more.get(pi).copied().unwrap_or(per_subject[pi]);
+            let total = self.subject_totals[pi];
             let columns = &self.payer_columns[pi];
             let sums = &mut self.payer_sums;
             if total == Amount::ZERO {
@@ -276,6 +265,8 @@ impl Summary {
                 *seen = true;
             });
         }
+        // Empty between subjects (only its capacity is kept), so summaries compare by counts.
+        self.subject_totals.clear();
         let top = subject_paid.max();
         if top > Decimal::ZERO {
             self.distribution.count += 1;
@@ -405,11 +396,11 @@ impl Summary {
         }
         let d = &mut self.distribution;
         for v in [&mut d.sum, &mut d.p50, &mut d.p90, &mut d.p99, &mut d.max] {
-            *v = plain_decimal(*v);
+            *v = money_places(*v);
         }
         for b in &mut self.budgets {
-            b.paid = plain_decimal(b.paid);
-            b.overrun = plain_decimal(b.overrun);
+            b.paid = money_places(b.paid);
+            b.overrun = money_places(b.overrun);
         }
     }
 
