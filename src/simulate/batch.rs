@@ -14,8 +14,8 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::RowWriter;
-use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError};
-use super::{RowKey, RowResult, SubjectRows, Summary};
+use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError, Rows};
+use super::{RowKey, SubjectRows, Summary};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, trim, Bound, FactRef};
 use crate::eval::{Evaluator, Scratch};
@@ -161,7 +161,7 @@ pub struct Worker<'a, 'p> {
     /// The evaluator's buffers.
     scratch: Scratch<'p>,
     /// A subject's output rows.
-    out: Vec<RowResult>,
+    out: Rows,
 }
 
 /// The rows of a chunk of CSV.
@@ -299,7 +299,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             lines: Vec::new(),
             problems: Vec::new(),
             scratch: Scratch::new(),
-            out: Vec::new(),
+            out: Rows::default(),
         }
     }
 
@@ -464,7 +464,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             let verdicts = self.scratch.verdicts();
             let key = [(line, None)];
             rows_into(&mut self.out, id, &key, verdicts, &self.bound, cx.layout);
-            w.row(&mut b.text, &self.out[0], cx.layout);
+            w.row(&mut b.text, &self.out.results[0], cx.layout);
         }
     }
 
@@ -526,7 +526,7 @@ fn evaluate<'p>(
     subject: &mut SubjectRows,
     run: &mut Run,
     scratch: &mut Scratch<'p>,
-    out: &mut Vec<RowResult>,
+    out: &mut Rows,
 ) {
     let b = &mut run.batch;
     if !subject.bad.is_empty() {
@@ -557,7 +557,7 @@ fn evaluate<'p>(
     }
     match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
         Ok(()) => {
-            for r in out.iter() {
+            for r in &out.results {
                 if let Some(w) = cx.writer {
                     w.row(&mut b.text, r, cx.layout);
                 }
@@ -587,7 +587,7 @@ fn facts_and_rows<'p>(
     subject: &mut SubjectRows,
     scratch: &mut Scratch<'p>,
     summary: &mut Summary,
-    out: &mut Vec<RowResult>,
+    out: &mut Rows,
 ) -> Result<(), RowError> {
     let facts = facts_of(subject, cx.kind, cx.columns)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding

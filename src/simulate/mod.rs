@@ -228,17 +228,28 @@ pub fn facts_of(
 /// A row of a subject: its line and claim id.
 pub type RowKey<'a> = (u64, Option<&'a str>);
 
+/// A subject's output rows, with the buffers that make them, reused from one subject to the
+/// next.
+#[derive(Debug, Default)]
+pub struct Rows {
+    /// The rows, in input order.
+    pub results: Vec<RowResult>,
+    /// Per row and policy that splits per subject: the row's part, split once at the end.
+    split_later: Vec<Amount>,
+}
+
 /// Distributes a subject's results (as [`Evaluator::decide_into`] leaves them) over its rows,
-/// into `out` (whose buffers are reused): per row the clause outcomes and amounts, the total
-/// and the payers' shares. A policy that splits per subject splits each row's part once.
+/// into `rows_out`: per row the clause outcomes and amounts, the total and the payers' shares.
+/// A policy that splits per subject splits each row's part once.
 pub fn rows_into(
-    out: &mut Vec<RowResult>,
+    rows_out: &mut Rows,
     subject: &str,
     rows: &[RowKey<'_>],
     verdicts: &[Verdict],
     bound: &[Bound],
     layout: &Layout,
 ) {
+    let out = &mut rows_out.results;
     out.truncate(rows.len());
     while out.len() < rows.len() {
         out.push(RowResult {
@@ -262,12 +273,9 @@ pub fn rows_into(
         r.payers.resize(layout.payers.len(), Amount::ZERO);
     }
     let policies = layout.offsets.len();
-    // Per row and policy, the totals of policies that split per subject, split once at the end.
-    let mut split_later = [Amount::ZERO; 8];
-    let mut split_later_more = Vec::new();
-    if rows.len() * policies > split_later.len() {
-        split_later_more = vec![Amount::ZERO; rows.len() * policies];
-    }
+    let split_later = &mut rows_out.split_later;
+    split_later.clear();
+    split_later.resize(rows.len() * policies, Amount::ZERO);
     for v in verdicts {
         let row = match v.claim {
             Some(k) => {
@@ -287,11 +295,7 @@ pub fn rows_into(
         }
         r.total = r.total + paid;
         if layout.per_subject[v.pi] {
-            let k = row * policies + v.pi;
-            let t = match split_later_more.get_mut(k) {
-                Some(t) => t,
-                None => &mut split_later[k],
-            };
+            let t = &mut split_later[row * policies + v.pi];
             *t = *t + paid;
         } else {
             let columns = &layout.payer_columns[v.pi];
@@ -302,8 +306,7 @@ pub fn rows_into(
     }
     for (row, r) in out.iter_mut().enumerate() {
         for pi in 0..policies {
-            let k = row * policies + pi;
-            let total = split_later_more.get(k).copied().unwrap_or(split_later[k]);
+            let total = split_later[row * policies + pi];
             if !layout.per_subject[pi] || total == Amount::ZERO {
                 continue;
             }
