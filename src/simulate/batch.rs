@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
-use super::output::RowWriter;
+use super::output::{RowWriter, UnpaidRows};
 use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError, Rows};
 use super::{RowKey, SubjectRows, Summary};
 use crate::compile::Kind;
@@ -162,6 +162,8 @@ pub struct Worker<'a, 'p> {
     scratch: Scratch<'p>,
     /// A subject's output rows.
     out: Rows,
+    /// Row text of subjects paid nothing.
+    unpaid: UnpaidRows,
 }
 
 /// The rows of a chunk of CSV.
@@ -300,6 +302,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             problems: Vec::new(),
             scratch: Scratch::new(),
             out: Rows::default(),
+            unpaid: UnpaidRows::default(),
         }
     }
 
@@ -462,6 +465,9 @@ impl<'a, 'p> Worker<'a, 'p> {
         b.summary.add(cx.ev, self.scratch.verdicts(), 1);
         if let Some(w) = cx.writer {
             let verdicts = self.scratch.verdicts();
+            if w.unpaid_row(&mut b.text, &mut self.unpaid, (line, id), verdicts, cx.layout) {
+                return;
+            }
             let key = [(line, None)];
             rows_into(&mut self.out, id, &key, verdicts, &self.bound, cx.layout);
             w.row(&mut b.text, &self.out.results[0], cx.layout);

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{amount_text, Column, Layout, RowError, RowResult};
 use crate::eval::decision::Outcome;
-use crate::eval::Amount;
+use crate::eval::{Amount, Verdict};
 
 /// How rows are written.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -162,6 +162,115 @@ impl RowWriter {
             }
         }
         out.push_str(if csv { "\n" } else { "}\n" });
+    }
+}
+
+/// The text of rows whose subject (one row, no claims) was paid nothing, by the outcome of each
+/// clause. Such a row's cells (flags, zero amounts, outcome words) follow from the outcomes
+/// alone, so each combination is written out once and reused with the row's line and subject.
+/// Most rows of a population are such rows. One per worker.
+#[derive(Default)]
+pub struct UnpaidRows {
+    /// The outcome of each clause column of the row being written.
+    key: Vec<Option<Outcome>>,
+    /// The combinations seen so far, with their rows' text.
+    made: Vec<(Vec<Option<Outcome>>, Vec<Piece>)>,
+}
+
+/// A part of a row's text.
+enum Piece {
+    Text(String),
+    Line,
+    Subject,
+}
+
+/// At most this many combinations are kept; rows of any other take the general path.
+const MAX_COMBINATIONS: usize = 64;
+
+impl RowWriter {
+    /// Appends the row of a one-row subject without claims when its verdicts pay nothing, from
+    /// the text of its combination of outcomes: what [`RowWriter::row`] writes for that row.
+    /// False, with nothing written, for any other row.
+    pub fn unpaid_row(
+        &self,
+        out: &mut String,
+        unpaid: &mut UnpaidRows,
+        row: (u64, &str),
+        verdicts: &[Verdict],
+        layout: &Layout,
+    ) -> bool {
+        if self.nested {
+            return false;
+        }
+        let key = &mut unpaid.key;
+        key.clear();
+        key.resize(layout.clauses.len(), None);
+        for v in verdicts {
+            let nothing = v.paid.is_none_or(|p| p.is_zero());
+            if v.claim.is_some() || v.outcome == Outcome::Awarded || !nothing {
+                return false;
+            }
+            if let Some(col) = layout.column((v.pi, v.ci)) {
+                key[col] = Some(v.outcome);
+            }
+        }
+        let at = match unpaid.made.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None if unpaid.made.len() < MAX_COMBINATIONS => {
+                let pieces = self.unpaid_pieces(key, layout);
+                unpaid.made.push((key.clone(), pieces));
+                unpaid.made.len() - 1
+            }
+            None => return false,
+        };
+        let csv = self.format == RowFormat::Csv;
+        for piece in &unpaid.made[at].1 {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Line => push_int(out, row.0),
+                Piece::Subject => push_text(out, row.1, csv),
+            }
+        }
+        true
+    }
+
+    /// The text of an unpaid row with these outcomes, the line and subject left open.
+    fn unpaid_pieces(&self, outcomes: &[Option<Outcome>], layout: &Layout) -> Vec<Piece> {
+        let r = RowResult {
+            line: 0,
+            subject: String::new(),
+            claim: None,
+            clauses: outcomes.iter().map(|o| o.map(|o| (o, Amount::ZERO))).collect(),
+            total: Amount::ZERO,
+            payers: vec![Amount::ZERO; layout.payers.len()],
+        };
+        let csv = self.format == RowFormat::Csv;
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        if !csv {
+            text.push('{');
+        }
+        for (k, (title, column)) in self.columns.iter().enumerate() {
+            if k > 0 {
+                text.push(',');
+            }
+            if !csv {
+                push_json_key(&mut text, title);
+            }
+            let open = match column {
+                Column::Line => Piece::Line,
+                Column::Subject => Piece::Subject,
+                _ => {
+                    push_cell(&mut text, &r, column, csv);
+                    continue;
+                }
+            };
+            pieces.push(Piece::Text(std::mem::take(&mut text)));
+            pieces.push(open);
+        }
+        text.push_str(if csv { "\n" } else { "}\n" });
+        pieces.push(Piece::Text(text));
+        pieces
     }
 }
 
