@@ -135,6 +135,21 @@ impl Verdict {
         }
     }
 
+    /// Makes this verdict one for `at` before evaluation, as [`Verdict::at`] does.
+    fn reset(&mut self, at: At, bounds: usize) {
+        self.pi = at.pi;
+        self.ci = at.ci;
+        self.claim = at.claim;
+        self.date = at.date;
+        self.outcome = Outcome::NotInForce;
+        self.assessed = None;
+        self.paid = None;
+        self.upper = None;
+        self.needs.clear();
+        self.words = None;
+        self.counters = (bounds as u32, bounds as u32);
+    }
+
     /// The verdict's words, made when first written.
     fn words(&mut self) -> &mut Words {
         self.words.get_or_insert_with(Default::default)
@@ -805,9 +820,11 @@ impl<'p> Evaluator<'p> {
         for cache in &mut scratch.caches {
             cache.fill(None);
         }
-        scratch.instances.clear();
         scratch.bounds.clear();
-        for &(date, claim, pi, ci) in &scratch.order {
+        // The previous subject's verdicts are written over in place (their `needs` keep their
+        // buffers); a verdict is too big to build and move cheaply.
+        let count = scratch.order.len();
+        for (i, &(date, claim, pi, ci)) in scratch.order.iter().enumerate() {
             let at = At {
                 pi,
                 ci,
@@ -815,11 +832,19 @@ impl<'p> Evaluator<'p> {
                 date,
             };
             let program = &set.programs[pi];
-            scratch
-                .instances
-                .push(Instance::at(at, scratch.bounds.len()));
-            let Some(inst) = scratch.instances.last_mut() else {
-                continue;
+            let bounds = scratch.bounds.len();
+            let inst = match scratch.instances.get_mut(i) {
+                Some(inst) => {
+                    inst.reset(at, bounds);
+                    inst
+                }
+                None => {
+                    scratch.instances.push(Instance::at(at, bounds));
+                    let Some(inst) = scratch.instances.last_mut() else {
+                        continue;
+                    };
+                    inst
+                }
             };
             if claim.is_some() {
                 scratch.claim_cache.clear();
@@ -854,6 +879,7 @@ impl<'p> Evaluator<'p> {
             }
         }
 
+        scratch.instances.truncate(count);
         self.apply_counters(scratch, true);
         self.apply_same_matter(scratch);
         self.apply_counters(scratch, false);
