@@ -153,7 +153,7 @@ pub struct Worker<'a, 'p> {
     /// Bound facts per policy, for subjects bound from cells.
     bound: Vec<Bound>,
     /// The rows of the subject being read.
-    rows: Vec<csv::StringRecord>,
+    rows: Vec<Cells>,
     /// Their lines.
     lines: Vec<u64>,
     /// What is wrong with each, if anything.
@@ -166,6 +166,51 @@ pub struct Worker<'a, 'p> {
     unpaid: UnpaidRows,
 }
 
+/// One row's cells: a record the CSV reader filled, or where each cell lies in the chunk's
+/// text (rows cut by the plain splitter, nothing copied).
+#[derive(Default)]
+struct Cells {
+    /// The cells as the reader read them, or (for a split row) copied when a path needs a record.
+    record: csv::StringRecord,
+    /// For a split row: each cell's start and end in the chunk's text.
+    bounds: Vec<(usize, usize)>,
+    /// Whether the row was split (its cells are `bounds`) rather than read (`record`).
+    split: bool,
+}
+
+impl Cells {
+    /// The number of cells.
+    fn len(&self) -> usize {
+        if self.split {
+            self.bounds.len()
+        } else {
+            self.record.len()
+        }
+    }
+
+    /// Cell `i`, `text` being the chunk's text the row was split from.
+    #[inline]
+    fn get<'s>(&'s self, text: &'s str, i: usize) -> Option<&'s str> {
+        if self.split {
+            let &(start, end) = self.bounds.get(i)?;
+            text.get(start..end)
+        } else {
+            self.record.get(i)
+        }
+    }
+
+    /// The row as a record, for the paths that read records.
+    fn record(&mut self, text: &str) -> &csv::StringRecord {
+        if self.split {
+            self.record.clear();
+            for &(start, end) in &self.bounds {
+                self.record.push_field(text.get(start..end).unwrap_or(""));
+            }
+        }
+        &self.record
+    }
+}
+
 /// The rows of a chunk of CSV.
 enum CsvRows<'c> {
     /// Quotes or carriage returns: the CSV reader, and the bytes it reads.
@@ -173,9 +218,11 @@ enum CsvRows<'c> {
     /// Neither (as exported registers usually are): every line break ends a row and every
     /// comma a cell, which splitting finds faster than the reader's state machine.
     Plain {
-        /// The text not read yet.
-        rest: &'c str,
-        /// The line `rest` starts on, counting the chunk's first line as 1.
+        /// The chunk's text.
+        text: &'c str,
+        /// Where the text not read yet starts.
+        at: usize,
+        /// The line `at` is on, counting the chunk's first line as 1.
         line: u64,
     },
 }
@@ -184,16 +231,30 @@ impl<'c> CsvRows<'c> {
     fn of(bytes: &'c [u8]) -> CsvRows<'c> {
         let plain = memchr::memchr2(b'"', b'\r', bytes).is_none();
         match std::str::from_utf8(bytes) {
-            Ok(rest) if plain => CsvRows::Plain { rest, line: 1 },
+            Ok(text) if plain => CsvRows::Plain {
+                text,
+                at: 0,
+                line: 1,
+            },
             _ => CsvRows::Reader(csv_rows(bytes), bytes),
+        }
+    }
+
+    /// The text split rows' cells lie in (empty for the reader, whose rows hold their cells).
+    fn text(&self) -> &'c str {
+        match self {
+            CsvRows::Plain { text, .. } => text,
+            CsvRows::Reader(..) => "",
         }
     }
 
     /// Reads the next row into `into`: whether there was one, and the line it starts on
     /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
-    fn next(&mut self, into: &mut csv::StringRecord) -> (Result<bool, csv::Error>, u64) {
+    fn next(&mut self, into: &mut Cells) -> (Result<bool, csv::Error>, u64) {
         match self {
             CsvRows::Reader(r, bytes) => {
+                into.split = false;
+                let into = &mut into.record;
                 let read = r.read_record(into);
                 // The reader's position is where it began to read: before any blank lines it
                 // skipped on the way to the row. Those lines are counted here.
@@ -208,35 +269,28 @@ impl<'c> CsvRows<'c> {
                     .count();
                 (read, p.line() + blank as u64)
             }
-            CsvRows::Plain { rest, line } => loop {
-                if rest.is_empty() {
+            CsvRows::Plain { text, at, line } => loop {
+                let bytes = text.as_bytes();
+                if *at >= bytes.len() {
                     return (Ok(false), *line);
                 }
-                let at = *line;
+                let row_line = *line;
                 *line += 1;
-                // Rows are short: one pass over the bytes finds the cells and the row's end.
-                let bytes = rest.as_bytes();
-                let mut start = 0;
-                let mut end = bytes.len();
-                into.clear();
-                for (i, &b) in bytes.iter().enumerate() {
-                    if b == b',' {
-                        into.push_field(&rest[start..i]);
-                        start = i + 1;
-                    } else if b == b'\n' {
-                        end = i;
-                        break;
-                    }
-                }
-                let blank = end == 0;
-                if !blank {
-                    into.push_field(&rest[start..end]);
-                }
-                *rest = rest.get(end + 1..).unwrap_or("");
-                if blank {
+                let end = memchr::memchr(b'\n', &bytes[*at..]).map_or(bytes.len(), |k| *at + k);
+                let start = std::mem::replace(at, end + 1);
+                if end == start {
+                    // A blank line.
                     continue;
                 }
-                return (Ok(true), at);
+                into.split = true;
+                into.bounds.clear();
+                let mut from = start;
+                for k in memchr::memchr_iter(b',', &bytes[start..end]) {
+                    into.bounds.push((from, start + k));
+                    from = start + k + 1;
+                }
+                into.bounds.push((from, end));
+                return (Ok(true), row_line);
             },
         }
     }
@@ -330,11 +384,12 @@ impl<'a, 'p> Worker<'a, 'p> {
     fn csv(&mut self, chunk: &Chunk, shape: &CsvShape, run: &mut Run) {
         let cx = self.cx;
         let mut reader = CsvRows::of(&chunk.bytes);
+        let text = reader.text();
         // Rows of the current subject: `rows[..n]`; the buffers are reused.
         let mut n = 0;
         loop {
             if n == self.rows.len() {
-                self.rows.push(csv::StringRecord::new());
+                self.rows.push(Cells::default());
                 self.lines.push(0);
                 self.problems.push(None);
             }
@@ -352,7 +407,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 Err(e) => {
                     // Nothing of the row can be trusted, its subject id included.
                     if n > 0 {
-                        self.csv_subject(n, shape, run);
+                        self.csv_subject(n, text, shape, run);
                         n = 0;
                     }
                     let message = format!("the row cannot be read as CSV: {}", csv_problem(&e));
@@ -360,10 +415,10 @@ impl<'a, 'p> Worker<'a, 'p> {
                     continue;
                 }
             };
-            let id = trim(self.rows[n].get(shape.id).unwrap_or(""));
+            let id = trim(self.rows[n].get(text, shape.id).unwrap_or(""));
             if id.is_empty() {
                 if n > 0 {
-                    self.csv_subject(n, shape, run);
+                    self.csv_subject(n, text, shape, run);
                     n = 0;
                 }
                 let message = problem.unwrap_or_else(|| {
@@ -375,42 +430,42 @@ impl<'a, 'p> Worker<'a, 'p> {
             // A row of the wrong width still names its subject, which then fails as a whole.
             self.lines[n] = line;
             self.problems[n] = problem;
-            if n > 0 && self.rows[0].get(shape.id).map(trim) == Some(id) {
+            if n > 0 && self.rows[0].get(text, shape.id).map(trim) == Some(id) {
                 n += 1;
                 continue;
             }
             if n > 0 {
-                self.csv_subject(n, shape, run);
+                self.csv_subject(n, text, shape, run);
                 self.rows.swap(0, n);
                 self.lines.swap(0, n);
                 self.problems.swap(0, n);
             }
-            let id = trim(self.rows[0].get(shape.id).unwrap_or(""));
+            let id = trim(self.rows[0].get(text, shape.id).unwrap_or(""));
             if !run.begin(id, line) {
                 return;
             }
             n = 1;
         }
         if n > 0 {
-            self.csv_subject(n, shape, run);
+            self.csv_subject(n, text, shape, run);
         }
     }
 
     /// Evaluates the subject of `rows[..n]`.
-    fn csv_subject(&mut self, n: usize, shape: &CsvShape, run: &mut Run) {
+    fn csv_subject(&mut self, n: usize, text: &str, shape: &CsvShape, run: &mut Run) {
         let cx = self.cx;
-        let given = |r: &csv::StringRecord, column: Option<usize>| {
+        let given = |r: &Cells, column: Option<usize>| {
             column
-                .and_then(|c| r.get(c))
+                .and_then(|c| r.get(text, c))
                 .is_some_and(|c| !trim(c).is_empty())
         };
         // A row with a claim id or date takes the general path, which reads (and checks) both.
         let first = &self.rows[0];
         let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
         if n == 1 && plain && self.problems[0].is_none() {
-            return self.csv_single(shape, run);
+            return self.csv_single(text, shape, run);
         }
-        let id = trim(self.rows[0].get(shape.id).unwrap_or("")).to_string();
+        let id = trim(self.rows[0].get(text, shape.id).unwrap_or("")).to_string();
         let mut subject = SubjectRows {
             id,
             rows: Vec::with_capacity(n),
@@ -425,7 +480,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             match csv_record(
                 self.lines[k],
                 &shape.names,
-                &self.rows[k],
+                self.rows[k].record(text),
                 cx.columns,
                 cx.claim_inputs,
             ) {
@@ -437,7 +492,7 @@ impl<'a, 'p> Worker<'a, 'p> {
     }
 
     /// A subject of one row without a claim: bound from its cells.
-    fn csv_single(&mut self, shape: &CsvShape, run: &mut Run) {
+    fn csv_single(&mut self, text: &str, shape: &CsvShape, run: &mut Run) {
         let cx = self.cx;
         let row = &self.rows[0];
         let line = self.lines[0];
@@ -450,12 +505,12 @@ impl<'a, 'p> Worker<'a, 'p> {
             .zip(&shape.cells)
             .zip(&mut self.bound)
         {
-            let cell = |c: usize| row.get(c).map(FactRef::cell);
+            let cell = |c: usize| row.get(text, c).map(FactRef::cell);
             if let Err(p) = bind_cells(program, columns, cell, bound) {
                 problems.extend(p);
             }
         }
-        let id = trim(row.get(shape.id).unwrap_or(""));
+        let id = trim(row.get(text, shape.id).unwrap_or(""));
         if !problems.is_empty() {
             let e = row_error(line, &problems);
             return run.bad_row(cx, e, id);
@@ -631,10 +686,19 @@ mod tests {
     /// Every row with its line, as a reader gives them.
     fn rows(mut r: CsvRows<'_>) -> Vec<(Vec<String>, u64)> {
         let mut out = Vec::new();
-        let mut record = csv::StringRecord::new();
+        let mut cells = Cells::default();
+        let text = r.text();
         loop {
-            match r.next(&mut record) {
-                (Ok(true), line) => out.push((record.iter().map(String::from).collect(), line)),
+            match r.next(&mut cells) {
+                (Ok(true), line) => {
+                    // Through both accessors: cell by cell, and as a record.
+                    let got: Vec<String> = (0..cells.len())
+                        .map(|i| cells.get(text, i).unwrap_or("").to_string())
+                        .collect();
+                    let record = cells.record(text);
+                    assert!(got.iter().map(String::as_str).eq(record.iter()));
+                    out.push((got, line));
+                }
                 (Ok(false), _) => return out,
                 (Err(e), _) => panic!("{e}"),
             }
