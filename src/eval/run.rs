@@ -162,6 +162,9 @@ impl Verdict {
 pub struct Scratch<'p> {
     /// Instances in evaluation order: (date, claim, policy, clause).
     order: Vec<(NaiveDate, Option<usize>, usize, usize)>,
+    /// The kind and date `order` was made for when no subject had claims: the next such
+    /// subject of that kind has the same instances.
+    order_for: Option<(Kind, NaiveDate)>,
     /// Per program: the subject-level let values.
     caches: Vec<Vec<Cache>>,
     /// Let values of a per-claim instance.
@@ -772,25 +775,29 @@ impl<'p> Evaluator<'p> {
         // Instances in evaluation order: event date, then claim id, then policy and clause.
         // Every program binds the same claims sorted by (date, id), so a claim's index orders
         // claims of equal date by id without comparing strings.
-        let order = &mut scratch.order;
-        order.clear();
-        for (pi, program) in set.programs.iter().enumerate() {
-            for (ci, clause) in program.clauses.iter().enumerate() {
-                if !clause.subjects.contains(&kind) {
-                    continue;
-                }
-                if clause.per_claim {
-                    for (k, c) in bound[pi].claims.iter().enumerate() {
-                        order.push((c.date, Some(k), pi, ci));
+        let no_claims = bound.iter().all(|b| b.claims.is_empty());
+        if !(no_claims && scratch.order_for == Some((kind, self.date))) {
+            let order = &mut scratch.order;
+            order.clear();
+            for (pi, program) in set.programs.iter().enumerate() {
+                for (ci, clause) in program.clauses.iter().enumerate() {
+                    if !clause.subjects.contains(&kind) {
+                        continue;
                     }
-                } else {
-                    order.push((self.date, None, pi, ci));
+                    if clause.per_claim {
+                        for (k, c) in bound[pi].claims.iter().enumerate() {
+                            order.push((c.date, Some(k), pi, ci));
+                        }
+                    } else {
+                        order.push((self.date, None, pi, ci));
+                    }
                 }
             }
-        }
-        // Without claims the order is already (date, policy, clause).
-        if !order.is_sorted() {
-            order.sort_unstable();
+            // Without claims the order is already (date, policy, clause).
+            if !order.is_sorted() {
+                order.sort_unstable();
+            }
+            scratch.order_for = no_claims.then_some((kind, self.date));
         }
 
         let filled = scratch
