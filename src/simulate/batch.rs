@@ -276,19 +276,26 @@ impl<'c> CsvRows<'c> {
                 }
                 let row_line = *line;
                 *line += 1;
-                let end = memchr::memchr(b'\n', &bytes[*at..]).map_or(bytes.len(), |k| *at + k);
-                let start = std::mem::replace(at, end + 1);
+                // Rows are short: one pass over the bytes finds the cells and the row's end.
+                let start = *at;
+                let mut end = bytes.len();
+                into.bounds.clear();
+                let mut from = start;
+                for (i, &b) in bytes[start..].iter().enumerate() {
+                    if b == b',' {
+                        into.bounds.push((from, start + i));
+                        from = start + i + 1;
+                    } else if b == b'\n' {
+                        end = start + i;
+                        break;
+                    }
+                }
+                *at = end + 1;
                 if end == start {
                     // A blank line.
                     continue;
                 }
                 into.split = true;
-                into.bounds.clear();
-                let mut from = start;
-                for k in memchr::memchr_iter(b',', &bytes[start..end]) {
-                    into.bounds.push((from, start + k));
-                    from = start + k + 1;
-                }
                 into.bounds.push((from, end));
                 return (Ok(true), row_line);
             },
