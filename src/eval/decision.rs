@@ -86,6 +86,10 @@ impl Add for Amount {
         // `Decimal`'s own addition does.
         match (self, other) {
             (Amount::Exact(a), b) if a.is_zero() => return b,
+            // A zero with no more places than the other side leaves it as it is.
+            (Amount::Exact(a), Amount::Exact(b)) if b.is_zero() && b.scale() <= a.scale() => {
+                return Amount::Exact(a)
+            }
             (Amount::Exact(a), Amount::Exact(b)) => return Amount::Exact(a.saturating_add(b)),
             _ => {}
         }

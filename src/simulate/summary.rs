@@ -252,7 +252,7 @@ impl Summary {
             let total = self.subject_totals[pi];
             let columns = &self.payer_columns[pi];
             let sums = &mut self.payer_sums;
-            if total == Amount::ZERO {
+            if total.is_zero() {
                 // Nothing to split: each payer's part is nothing, but the payer is named.
                 for &c in columns {
                     sums[c].2 = true;
