@@ -665,28 +665,58 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
 pub fn bind_cells<'c>(
     program: &Program,
     columns: &[Option<usize>],
-    cell: impl Fn(usize) -> Option<FactRef<'c>>,
+    cell: impl Fn(usize) -> Option<&'c str>,
     bound: &mut Bound,
 ) -> Result<(), Vec<FactProblem>> {
     let mut problems = Vec::new();
     bound.subject.clear();
-    bound.subject.resize(program.subject_inputs.len(), None);
     bound.claims.clear();
     bound.texts.clear();
-    bind_attributes(
-        program,
-        &program.subject_inputs,
-        |slot, _| columns.get(slot).copied().flatten().and_then(&cell),
-        "attributes",
-        &mut bound.subject,
-        &mut bound.texts,
-        &mut problems,
-    );
+    for (slot, input) in program.subject_inputs.iter().enumerate() {
+        let Some(text) = columns.get(slot).copied().flatten().and_then(&cell) else {
+            bound.subject.push(input.default);
+            continue;
+        };
+        // The cells a register is mostly made of, a plain amount or a 0/1 flag, read at once;
+        // anything else (blanks, units, words, errors) is read as `bind` reads it.
+        let quick = match (input.flavor, text.as_bytes()) {
+            (Flavor::Bool, b"1") => Some(Value::Bool(true)),
+            (Flavor::Bool, b"0") => Some(Value::Bool(false)),
+            (Flavor::Money, [b'0'..=b'9', ..]) => plain_decimal(text).map(Value::Num),
+            _ => None,
+        };
+        bound.subject.push(quick);
+        if quick.is_none() {
+            bind_cell(program, input, text, bound, &mut problems);
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {
         Err(problems)
     }
+}
+
+/// Binds one cell as [`bind`] reads it, into the last slot of `bound.subject`.
+#[cold]
+#[inline(never)]
+fn bind_cell(
+    program: &Program,
+    input: &InputDef,
+    text: &str,
+    bound: &mut Bound,
+    problems: &mut Vec<FactProblem>,
+) {
+    let last = bound.subject.len().saturating_sub(1);
+    bind_attributes(
+        program,
+        std::slice::from_ref(input),
+        |_, _| Some(FactRef::cell(text)),
+        "attributes",
+        &mut bound.subject[last..],
+        &mut bound.texts,
+        problems,
+    );
 }
 
 /// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.

@@ -17,7 +17,7 @@ use super::output::{RowWriter, UnpaidRows};
 use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError, Rows};
 use super::{RowKey, SubjectRows, Summary};
 use crate::compile::Kind;
-use crate::eval::facts::{bind_cells, trim, Bound, FactRef};
+use crate::eval::facts::{bind_cells, trim, Bound};
 use crate::eval::{Evaluator, Scratch};
 
 /// How the rows of a CSV file are laid out.
@@ -512,7 +512,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             .zip(&shape.cells)
             .zip(&mut self.bound)
         {
-            let cell = |c: usize| row.get(text, c).map(FactRef::cell);
+            let cell = |c: usize| row.get(text, c);
             if let Err(p) = bind_cells(program, columns, cell, bound) {
                 problems.extend(p);
             }
