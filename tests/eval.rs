@@ -702,3 +702,66 @@ clause 亏损补助 {
     );
     assert!(err.contains("收入") && !err.contains("利润"), "{err}");
 }
+
+#[test]
+fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case() {
+    // Without reasons the engine takes shorter paths (caps applied at once, no words); every
+    // case of the shipped test files must come out the same, decimal places included.
+    let text_of = |a: Amount| format!("{}..{}", a.min(), a.max());
+    let mut compared = 0;
+    for entry in std::fs::read_dir("policies").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(stem) = name.strip_suffix(".tests.toml") else {
+            continue;
+        };
+        let file = pol::testing::TestFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let policies = if file.policies.is_empty() {
+            vec![format!("{stem}.pol")]
+        } else {
+            file.policies.clone()
+        };
+        let texts: Vec<(String, String)> = policies
+            .iter()
+            .map(|p| {
+                (
+                    p.clone(),
+                    std::fs::read_to_string(format!("policies/{p}")).unwrap(),
+                )
+            })
+            .collect();
+        let sources: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let set = PolicySet::compile(&sources).unwrap();
+        let mut scratch = pol::eval::Scratch::new();
+        for case in &file.cases {
+            let Ok((facts, _)) = Facts::from_json(&case.facts) else {
+                continue;
+            };
+            let mut options = Options::on(case.date);
+            options.settings = case.settings.clone();
+            let Ok(decision) = set.evaluate(&facts, &options) else {
+                continue;
+            };
+            options.reasons = false;
+            let ev = set.evaluator(&options).unwrap();
+            let bound = ev.bind(&facts).unwrap();
+            ev.decide_into(facts.kind, &bound, &mut scratch);
+            let got: Vec<_> = scratch
+                .verdicts()
+                .iter()
+                .map(|v| (v.outcome, v.paid.map(text_of)))
+                .collect();
+            let want: Vec<_> = decision
+                .clauses
+                .iter()
+                .map(|c| (c.outcome, c.paid.map(text_of)))
+                .collect();
+            assert_eq!(got, want, "{name}: {}", case.name);
+            compared += 1;
+        }
+    }
+    assert!(compared >= 20, "only {compared} cases compared");
+}

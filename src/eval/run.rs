@@ -328,6 +328,21 @@ pub fn split_each(amount: Amount, funding: &[(String, Decimal)], mut f: impl FnM
     }
 }
 
+/// `paid` against a running total `limit` of which `lo_used..hi_used` is counted already: what
+/// is paid after it (`paid` itself, as it is written, when the bound does not cut it), and the
+/// low and high amounts it adds to the total.
+fn cut(
+    paid: Amount,
+    limit: Decimal,
+    lo_used: Decimal,
+    hi_used: Decimal,
+) -> (Amount, Decimal, Decimal) {
+    let lo = paid.min().min((limit - lo_used).max(Decimal::ZERO));
+    let hi = paid.max().min((limit - hi_used).max(Decimal::ZERO));
+    let after = Amount::between(lo, hi);
+    (if after == paid { paid } else { after }, lo, hi)
+}
+
 /// Names of the inputs and parameters an undetermined clause is missing.
 fn missing(
     program: &Program,
@@ -511,13 +526,22 @@ impl<'p> Evaluator<'p> {
                 )),
             });
         let mut bound_stop: Option<Stop> = None;
+        // A cap per subject on a clause that is not per claim is counted by this instance
+        // alone: without words to write, it is applied here (as its running total would be)
+        // rather than counted later.
+        let mut own_cap: Option<Decimal> = None;
         for (b, counter, what) in caps.chain(limits) {
             let sc = scope(b.per, kind);
             if sc == Scope::Other {
                 continue;
             }
+            let alone = !self.reasons
+                && !clause.per_claim
+                && own_cap.is_none()
+                && matches!(counter, Counter::Cap { .. });
             match env.eval_num(&b.amount) {
                 Ok(v) if sc == Scope::Claim => claim_caps.push((v, b, what)),
+                Ok(v) if alone => own_cap = Some(v),
                 Ok(v) => bounds.push((counter, v)),
                 Err(stop) => bound_stop = bound_stop.or(Some(stop)),
             }
@@ -526,6 +550,7 @@ impl<'p> Evaluator<'p> {
         let cap_bound = claim_caps
             .iter()
             .map(|(v, ..)| *v)
+            .chain(own_cap)
             .chain(bounds[inst.counters.0 as usize..].iter().map(|(_, v)| *v))
             .min();
         let mut amount = match award {
@@ -630,7 +655,10 @@ impl<'p> Evaluator<'p> {
         }
         inst.outcome = Outcome::Awarded;
         inst.assessed = Some(rounded);
-        inst.paid = Some(rounded);
+        inst.paid = Some(match own_cap {
+            Some(limit) => cut(rounded, limit, Decimal::ZERO, Decimal::ZERO).0,
+            None => rounded,
+        });
     }
 
     /// The award before caps: exact, or a range for "up to" awards; never below zero.
@@ -910,9 +938,7 @@ impl<'p> Evaluator<'p> {
             }
         };
         let (lo_used, hi_used) = used[slot].1;
-        let lo = paid.min().min((limit - lo_used).max(Decimal::ZERO));
-        let hi = paid.max().min((limit - hi_used).max(Decimal::ZERO));
-        let after = Amount::between(lo, hi);
+        let (after, lo, hi) = cut(paid, limit, lo_used, hi_used);
         used[slot].1 = (lo_used + lo, hi_used + hi);
         if after == paid && !self.explain {
             return;

@@ -527,7 +527,13 @@ impl<'a, 'p> Worker<'a, 'p> {
         b.summary.add(cx.ev, self.scratch.verdicts(), 1);
         if let Some(w) = cx.writer {
             let verdicts = self.scratch.verdicts();
-            if w.unpaid_row(&mut b.text, &mut self.unpaid, (line, id), verdicts, cx.layout) {
+            if w.unpaid_row(
+                &mut b.text,
+                &mut self.unpaid,
+                (line, id),
+                verdicts,
+                cx.layout,
+            ) {
                 return;
             }
             let key = [(line, None)];

@@ -240,7 +240,10 @@ impl RowWriter {
             line: 0,
             subject: String::new(),
             claim: None,
-            clauses: outcomes.iter().map(|o| o.map(|o| (o, Amount::ZERO))).collect(),
+            clauses: outcomes
+                .iter()
+                .map(|o| o.map(|o| (o, Amount::ZERO)))
+                .collect(),
             total: Amount::ZERO,
             payers: vec![Amount::ZERO; layout.payers.len()],
         };
