@@ -310,12 +310,22 @@ struct Run {
     last_number: Option<u128>,
 }
 
+/// A whole-number id as a number (as `str::parse::<u128>` reads it), by a machine-word parse
+/// when it is short enough to fit one.
+fn id_number(id: &str) -> Option<u128> {
+    if id.len() <= 19 {
+        id.parse::<u64>().ok().map(u128::from)
+    } else {
+        id.parse::<u128>().ok()
+    }
+}
+
 impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
         let b = &mut self.batch;
         // The previous id was parsed when it came: one parse per subject.
-        let number = id.parse::<u128>().ok();
+        let number = id_number(id);
         if let Some(last) = &b.last {
             let after = match (number, self.last_number) {
                 (Some(x), Some(y)) => x > y,
@@ -719,6 +729,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn ids_read_as_numbers_as_a_u128_parse_reads_them(id in "[+-]?[0-9]{0,41}|[0-9a ]{0,5}") {
+            prop_assert_eq!(id_number(&id), id.parse::<u128>().ok());
+        }
+
         #[test]
         fn splitting_plain_rows_reads_them_as_the_csv_reader_does(text in "[a1 ,\n好]{0,40}") {
             let plain = CsvRows::of(text.as_bytes());
