@@ -765,3 +765,59 @@ fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case()
     }
     assert!(compared >= 20, "only {compared} cases compared");
 }
+
+#[test]
+fn chains_of_and_and_or_decide_as_three_valued_logic_with_the_first_unknown_as_reason() {
+    // Chains are evaluated hung to the right; grouped either way they must give the outcome
+    // of three-valued logic, and when undetermined the reason names the first unknown input.
+    let s = set(r#"
+input enterprise { a: bool  b: bool  c: bool }
+clause all_left { source "一" when (a and b) and c  award 1元 }
+clause all_right { source "一" when a and (b and c)  award 1元 }
+clause any_left { source "一" when (a or b) or c  award 1元 }
+clause any_right { source "一" when a or (b or c)  award 1元 }
+"#);
+    let values = [Some(true), Some(false), None];
+    for a in values {
+        for b in values {
+            for c in values {
+                let given: Vec<String> = [("a", a), ("b", b), ("c", c)]
+                    .iter()
+                    .filter_map(|(n, v)| v.map(|v| format!(r#""{n}": {v}"#)))
+                    .collect();
+                let dec = run(&s, &enterprise(&given.join(", ")), "2024-01-01");
+                let sides = [a, b, c];
+                let first_unknown =
+                    ["a", "b", "c"][sides.iter().position(Option::is_none).unwrap_or(0)];
+                for (k, want_all) in [(0, true), (1, true), (2, false), (3, false)] {
+                    // `and` is decided by a false side, `or` by a true one.
+                    let decisive = !want_all;
+                    let outcome = if sides.contains(&Some(decisive)) {
+                        if want_all {
+                            Outcome::NotEligible
+                        } else {
+                            Outcome::Awarded
+                        }
+                    } else if sides.contains(&None) {
+                        Outcome::Undetermined
+                    } else if want_all {
+                        Outcome::Awarded
+                    } else {
+                        Outcome::NotEligible
+                    };
+                    let c = &dec.clauses[k];
+                    assert_eq!(
+                        c.outcome,
+                        outcome,
+                        "clause {k} for {a:?} {b:?} {c:?}",
+                        c = sides[2]
+                    );
+                    if outcome == Outcome::Undetermined {
+                        let reason = c.reason.clone().unwrap_or_default();
+                        assert_eq!(reason, format!("needs `{first_unknown}`"), "clause {k}");
+                    }
+                }
+            }
+        }
+    }
+}

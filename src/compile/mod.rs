@@ -130,6 +130,48 @@ fn enum_of_ty(ty: &Ty) -> Option<u32> {
     }
 }
 
+/// `l and r` (`or` when `or`), with a chain of the same operator on the left hung to the
+/// right: `(a and b) and c` becomes `a and (b and c)`. The two decide alike, on the same side
+/// when a side is unknown (the first unknown one in reading order), but evaluation meets `a`
+/// first instead of descending the chain to reach it, and the first side that decides ends it.
+fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
+    let pair = |a, b| {
+        if or {
+            ExprKind::Or(a, b)
+        } else {
+            ExprKind::And(a, b)
+        }
+    };
+    match l.kind {
+        ExprKind::And(a, b) if !or => {
+            let span = b.span.to(r.span);
+            let rest = Expr {
+                kind: hang_right(*b, r, or),
+                show: Show::Bool,
+                span,
+            };
+            pair(a, Box::new(rest))
+        }
+        ExprKind::Or(a, b) if or => {
+            let span = b.span.to(r.span);
+            let rest = Expr {
+                kind: hang_right(*b, r, or),
+                show: Show::Bool,
+                span,
+            };
+            pair(a, Box::new(rest))
+        }
+        kind => pair(
+            Box::new(Expr {
+                kind,
+                show: l.show,
+                span: l.span,
+            }),
+            r,
+        ),
+    }
+}
+
 /// A clause-local binding during lowering: name, type, level and how it is shown.
 type LocalSlot<'m> = (&'m str, &'m Ty, Level, Show);
 
@@ -406,8 +448,8 @@ impl<'m> Compiler<'m> {
                     BinOp::Sub => ExprKind::Arith(ArithOp::Sub, l, r),
                     BinOp::Mul => ExprKind::Arith(ArithOp::Mul, l, r),
                     BinOp::Div => ExprKind::Arith(ArithOp::Div, l, r),
-                    BinOp::And => ExprKind::And(l, r),
-                    BinOp::Or => ExprKind::Or(l, r),
+                    BinOp::And => hang_right(*l, r, false),
+                    BinOp::Or => hang_right(*l, r, true),
                     _ => ExprKind::Implies(l, r),
                 }
             }
