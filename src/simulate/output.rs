@@ -65,7 +65,11 @@ fn push_amount(out: &mut String, a: &Amount) {
             out.push('-');
         }
         let mut buf = itoa::Buffer::new();
-        let digits = buf.format(mantissa);
+        // Amounts of money fit a machine word, whose digits are much cheaper to write.
+        let digits = match u64::try_from(mantissa) {
+            Ok(small) => buf.format(small),
+            Err(_) => buf.format(mantissa),
+        };
         if digits.len() > scale {
             let (int, frac) = digits.split_at(digits.len() - scale);
             out.push_str(int);
@@ -175,6 +179,8 @@ pub struct UnpaidRows {
     key: Vec<Option<Outcome>>,
     /// The combinations seen so far, with their rows' text.
     made: Vec<(Vec<Option<Outcome>>, Vec<Piece>)>,
+    /// The combination of the last row written.
+    last: usize,
 }
 
 /// A part of a row's text.
@@ -214,7 +220,13 @@ impl RowWriter {
                 key[col] = Some(v.outcome);
             }
         }
-        let at = match unpaid.made.iter().position(|(k, _)| k == key) {
+        // Rows of one combination tend to follow each other: the last one is tried first.
+        let last = unpaid.last;
+        let found = match unpaid.made.get(last) {
+            Some((k, _)) if k == key => Some(last),
+            _ => unpaid.made.iter().position(|(k, _)| k == key),
+        };
+        let at = match found {
             Some(at) => at,
             None if unpaid.made.len() < MAX_COMBINATIONS => {
                 let pieces = self.unpaid_pieces(key, layout);
@@ -223,6 +235,7 @@ impl RowWriter {
             }
             None => return false,
         };
+        unpaid.last = at;
         let csv = self.format == RowFormat::Csv;
         for piece in &unpaid.made[at].1 {
             match piece {
