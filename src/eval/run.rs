@@ -269,12 +269,32 @@ pub fn round(d: Decimal, step: Decimal, mode: RoundingMode) -> Option<Decimal> {
         RoundingMode::Up => RoundingStrategy::AwayFromZero,
     };
     if step == Decimal::new(1, 2) {
+        if let Some(r) = cents_half_up(d, mode) {
+            return Some(r);
+        }
         let mut r = d.round_dp_with_strategy(2, strategy);
         r.rescale(2);
         return Some(r);
     }
     let units = d.checked_div(step)?.round_dp_with_strategy(0, strategy);
     units.checked_mul(step)
+}
+
+/// `d` rounded half up to two places in integer arithmetic, for the usual case (half up, not
+/// negative, digits that fit a machine word): what `round` gives for a step of 0.01.
+fn cents_half_up(d: Decimal, mode: RoundingMode) -> Option<Decimal> {
+    if mode != RoundingMode::HalfUp || d.is_sign_negative() {
+        return None;
+    }
+    let mantissa = u64::try_from(d.mantissa()).ok()?;
+    let scale = d.scale();
+    let cents = if scale <= 2 {
+        mantissa.checked_mul(10u64.pow(2 - scale))?
+    } else {
+        let unit = 10u64.checked_pow(scale - 2)?;
+        mantissa.checked_add(unit / 2)? / unit
+    };
+    Some(Decimal::from_i128_with_scale(i128::from(cents), 2))
 }
 
 /// Splits `amount` among payers: each but the last gets its share rounded half up to 0.01 元,
@@ -297,7 +317,13 @@ fn part(amount: Decimal, share: Decimal) -> Decimal {
                 (p, places)
             } else {
                 let unit = 10i128.pow(places - 2);
-                ((p + unit / 2) / unit, 2)
+                // Division in a machine word when the product fits one (it nearly always does).
+                match (u64::try_from(p), u64::try_from(unit)) {
+                    (Ok(p), Ok(unit)) if p <= u64::MAX - unit / 2 => {
+                        (i128::from((p + unit / 2) / unit), 2)
+                    }
+                    _ => ((p + unit / 2) / unit, 2),
+                }
             };
             if let Ok(d) = Decimal::try_from_i128_with_scale(digits, places) {
                 if p < 1i128 << 96 {
@@ -656,6 +682,8 @@ impl<'p> Evaluator<'p> {
         inst.outcome = Outcome::Awarded;
         inst.assessed = Some(rounded);
         inst.paid = Some(match own_cap {
+            // Within the cap: `cut` would give the amount itself.
+            Some(limit) if rounded.max() <= limit => rounded,
             Some(limit) => cut(rounded, limit, Decimal::ZERO, Decimal::ZERO).0,
             None => rounded,
         });
@@ -1314,6 +1342,16 @@ mod tests {
             let fast = part(a, share);
             // The same value with the same places.
             proptest::prop_assert_eq!(fast.to_string(), slow.to_string());
+        }
+
+        #[test]
+        fn cents_are_what_decimal_rounding_gives(m in 0i64..i64::MAX, s in 0u32..28) {
+            let d = Decimal::new(m, s);
+            let mut slow = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+            slow.rescale(2);
+            if let Some(fast) = cents_half_up(d, RoundingMode::HalfUp) {
+                proptest::prop_assert_eq!(fast.to_string(), slow.to_string());
+            }
         }
     }
 
