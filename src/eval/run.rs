@@ -1063,9 +1063,17 @@ impl<'p> Evaluator<'p> {
         let set = self.set;
         // (matter, claim) -> index of the instance kept so far. Every program binds the same
         // claims in the same order, so a claim's index names it across policies.
+        let instances = &mut scratch.instances;
+        let highest = |inst: &Instance| {
+            inst.outcome == Outcome::Awarded
+                && set.programs[inst.pi].header.same_matter == SameMatter::Highest
+        };
+        // One award or none: nothing to compare (most subjects of a population).
+        if instances.iter().filter(|i| highest(i)).nth(1).is_none() {
+            return;
+        }
         let kept = &mut scratch.kept;
         kept.clear();
-        let instances = &mut scratch.instances;
         for i in 0..instances.len() {
             let inst = &instances[i];
             let program = &set.programs[inst.pi];
