@@ -83,7 +83,12 @@ pub fn trim(text: &str) -> &str {
 /// `Decimal::from_str_exact` gives, for the texts it recognises; `None` sends anything else
 /// (units, exponents, signs of zero, more than 18 digits) to the general reader.
 fn plain_decimal(t: &str) -> Option<Decimal> {
-    let (negative, digits) = match t.as_bytes() {
+    plain_decimal_bytes(t.as_bytes())
+}
+
+/// [`plain_decimal`] of text given as bytes.
+fn plain_decimal_bytes(t: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match t {
         [b'-', rest @ ..] => (true, rest),
         all => (false, all),
     };
@@ -665,7 +670,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
 pub fn bind_cells<'c>(
     program: &Program,
     columns: &[Option<usize>],
-    cell: impl Fn(usize) -> Option<&'c str>,
+    cell: impl Fn(usize) -> Option<&'c [u8]>,
     bound: &mut Bound,
 ) -> Result<(), Vec<FactProblem>> {
     let mut problems = Vec::new();
@@ -679,10 +684,10 @@ pub fn bind_cells<'c>(
         };
         // The cells a register is mostly made of, a plain amount or a 0/1 flag, read at once;
         // anything else (blanks, units, words, errors) is read as `bind` reads it.
-        let quick = match (input.flavor, text.as_bytes()) {
+        let quick = match (input.flavor, text) {
             (Flavor::Bool, b"1") => Some(Value::Bool(true)),
             (Flavor::Bool, b"0") => Some(Value::Bool(false)),
-            (Flavor::Money, [b'0'..=b'9', ..]) => plain_decimal(text).map(Value::Num),
+            (Flavor::Money, [b'0'..=b'9', ..]) => plain_decimal_bytes(text).map(Value::Num),
             _ => None,
         };
         bound.subject.push(quick);
@@ -703,10 +708,18 @@ pub fn bind_cells<'c>(
 fn bind_cell(
     program: &Program,
     input: &InputDef,
-    text: &str,
+    text: &[u8],
     bound: &mut Bound,
     problems: &mut Vec<FactProblem>,
 ) {
+    let Ok(text) = std::str::from_utf8(text) else {
+        problems.push(FactProblem::error(
+            format!("attributes.{}", input.name),
+            format!("`{}` is not UTF-8 text", input.name),
+            "save the population as UTF-8".to_string(),
+        ));
+        return;
+    };
     let last = bound.subject.len().saturating_sub(1);
     bind_attributes(
         program,
