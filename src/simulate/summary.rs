@@ -138,6 +138,26 @@ fn add_to<K: PartialEq>(list: &mut Vec<(K, Amount)>, key: K, amount: Amount) {
 
 /// The bucket of an amount: its cents to three significant figures.
 fn bucket(d: Decimal) -> Option<(u32, u32)> {
+    // The usual award: its digits fit a machine word, whose arithmetic is cheap.
+    if let (Ok(m), false) = (u64::try_from(d.mantissa()), d.is_sign_negative()) {
+        let scale = d.scale();
+        let cents = if scale >= 2 {
+            10u64.checked_pow(scale - 2).map(|unit| m / unit)
+        } else {
+            m.checked_mul(10u64.pow(2 - scale))
+        };
+        if let Some(mut c) = cents {
+            if c == 0 {
+                return None;
+            }
+            let mut exp = 0;
+            while c >= 1000 {
+                c /= 10;
+                exp += 1;
+            }
+            return Some((exp, c as u32));
+        }
+    }
     let cents = (d * Decimal::ONE_HUNDRED).trunc();
     let mut c = cents.mantissa().unsigned_abs() / 10u128.pow(cents.scale());
     if c == 0 {
@@ -491,6 +511,25 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    proptest::proptest! {
+        #[test]
+        fn buckets_of_machine_words_are_the_decimal_buckets(m in proptest::prelude::any::<i64>(), s in 0u32..28) {
+            let d = Decimal::new(m, s);
+            let slow = {
+                let cents = (d * Decimal::ONE_HUNDRED).trunc();
+                let mut c = cents.mantissa().unsigned_abs() / 10u128.pow(cents.scale());
+                let mut exp = 0;
+                while c >= 1000 {
+                    c /= 10;
+                    exp += 1;
+                }
+                (c != 0).then_some((exp, c as u32))
+            };
+            proptest::prop_assert_eq!(bucket(d), slow);
+        }
+    }
 
     #[test]
     fn buckets_keep_three_significant_figures() {
