@@ -146,7 +146,9 @@ impl Verdict {
         self.paid = None;
         self.upper = None;
         self.needs.clear();
-        self.words = None;
+        if self.words.is_some() {
+            self.words = None;
+        }
         self.counters = (bounds as u32, bounds as u32);
     }
 
