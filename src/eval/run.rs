@@ -412,6 +412,7 @@ impl<'p> Evaluator<'p> {
     /// caps, rounding), and the running-total bounds it will be counted against, into `inst`
     /// (made by [`Instance::at`]: written in place, as a verdict is too big to move cheaply).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn instance(
         &self,
         at: At,
@@ -911,7 +912,7 @@ impl<'p> Evaluator<'p> {
                     inst
                 }
             };
-            if claim.is_some() {
+            let (cache, params): (&mut [Cache], &[Option<Value>]) = if claim.is_some() {
                 scratch.claim_cache.clear();
                 scratch.claim_cache.resize(program.lets.len(), None);
                 let params: &[Option<Value>] = if date == self.date {
@@ -920,28 +921,20 @@ impl<'p> Evaluator<'p> {
                     params_at(program, &self.settings[pi], date, &mut scratch.claim_params);
                     &scratch.claim_params
                 };
-                self.instance(
-                    at,
-                    kind,
-                    &bound[pi],
-                    &mut scratch.claim_cache,
-                    params,
-                    &mut scratch.locals,
-                    &mut scratch.bounds,
-                    inst,
-                );
+                (&mut scratch.claim_cache, params)
             } else {
-                self.instance(
-                    at,
-                    kind,
-                    &bound[pi],
-                    &mut scratch.caches[pi],
-                    &scratch.params[pi],
-                    &mut scratch.locals,
-                    &mut scratch.bounds,
-                    inst,
-                );
-            }
+                (&mut scratch.caches[pi], &scratch.params[pi])
+            };
+            self.instance(
+                at,
+                kind,
+                &bound[pi],
+                cache,
+                params,
+                &mut scratch.locals,
+                &mut scratch.bounds,
+                inst,
+            );
         }
 
         scratch.instances.truncate(count);
