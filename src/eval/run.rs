@@ -411,6 +411,7 @@ impl<'p> Evaluator<'p> {
     /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
     /// caps, rounding), and the running-total bounds it will be counted against, into `inst`
     /// (made by [`Instance::at`]: written in place, as a verdict is too big to move cheaply).
+    /// Inlined into its one caller: passing its arguments cost more than much of its work.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn instance(
