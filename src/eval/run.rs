@@ -340,6 +340,21 @@ fn part(amount: Decimal, share: Decimal) -> Decimal {
 /// Calls `f(k, share)` for each payer `k` of `funding` with its part of `amount` (each bound of
 /// a range split on its own, as [`split`] does), without allocating.
 pub fn split_each(amount: Amount, funding: &[(String, Decimal)], mut f: impl FnMut(usize, Amount)) {
+    if let Amount::Exact(x) = amount {
+        // One bound: the same parts as below, each worked out once.
+        let mut given = Decimal::ZERO;
+        for (k, (_, frac)) in funding.iter().enumerate() {
+            let share = if k + 1 == funding.len() {
+                x - given
+            } else {
+                let p = part(x, *frac);
+                given += p;
+                p
+            };
+            f(k, Amount::Exact(share));
+        }
+        return;
+    }
     let (min, max) = (amount.min(), amount.max());
     let (mut given_min, mut given_max) = (Decimal::ZERO, Decimal::ZERO);
     for (k, (_, frac)) in funding.iter().enumerate() {
@@ -1346,6 +1361,33 @@ mod tests {
             let fast = part(a, share);
             // The same value with the same places.
             proptest::prop_assert_eq!(fast.to_string(), slow.to_string());
+        }
+
+        #[test]
+        fn exact_amounts_split_as_ranges_of_one_value_do(
+            m in 0i64..i64::MAX, s in 0u32..6, shares in proptest::collection::vec(0i64..100, 1..4)
+        ) {
+            let x = Decimal::new(m, s);
+            let funding: Vec<(String, Decimal)> =
+                shares.iter().map(|p| (String::new(), Decimal::new(*p, 2))).collect();
+            let mut exact = Vec::new();
+            split_each(Amount::Exact(x), &funding, |_, a| exact.push(format!("{}..{}", a.min(), a.max())));
+            // The general rule, bound by bound, on a range whose bounds are the one value.
+            let mut general = Vec::new();
+            let (mut given_min, mut given_max) = (Decimal::ZERO, Decimal::ZERO);
+            for (k, (_, frac)) in funding.iter().enumerate() {
+                let (lo, hi) = if k + 1 == funding.len() {
+                    (x - given_min, x - given_max)
+                } else {
+                    let (lo, hi) = (part(x, *frac), part(x, *frac));
+                    given_min += lo;
+                    given_max += hi;
+                    (lo, hi)
+                };
+                let a = Amount::between(lo, hi);
+                general.push(format!("{}..{}", a.min(), a.max()));
+            }
+            proptest::prop_assert_eq!(exact, general);
         }
 
         #[test]
