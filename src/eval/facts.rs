@@ -97,16 +97,23 @@ fn plain_decimal_bytes(t: &[u8]) -> Option<Decimal> {
     }
     // At most 19 digits: below u64::MAX.
     let mut mantissa: u64 = 0;
-    let mut scale = None;
+    let mut dot = None;
     for (i, &c) in digits.iter().enumerate() {
-        match c {
-            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(c - b'0'),
-            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
-                scale = Some((digits.len() - i - 1) as u32)
-            }
-            _ => return None,
+        let digit = c.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa * 10 + u64::from(digit);
+        } else if c == b'.' && dot.is_none() {
+            dot = Some(i);
+        } else {
+            return None;
         }
     }
+    // A point needs digits on both sides.
+    let scale = match dot {
+        Some(i) if i == 0 || i + 1 == digits.len() => return None,
+        Some(i) => Some((digits.len() - i - 1) as u32),
+        None => None,
+    };
     if digits.len() > 18 + usize::from(scale.is_some()) || (negative && mantissa == 0) {
         return None;
     }
