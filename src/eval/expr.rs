@@ -168,7 +168,11 @@ impl Env<'_> {
             }
             ExprKind::Cmp(op, a, b) => {
                 let a = self.eval(a)?;
-                let b = self.eval(b)?;
+                // Most comparisons are with a constant: read in place, not through a call.
+                let b = match &b.kind {
+                    ExprKind::Const(v) => *v,
+                    _ => self.eval(b)?,
+                };
                 let ord = self.compare(a, b).unwrap_or(Ordering::Less);
                 Ok(Value::Bool(match op {
                     CmpOp::Lt => ord == Ordering::Less,
