@@ -92,6 +92,17 @@ impl Env<'_> {
         v
     }
 
+    /// The subject's input in slot `i`.
+    #[inline(always)]
+    fn subject(&self, i: u32) -> Outcome<Value> {
+        self.bound
+            .subject
+            .get(i as usize)
+            .copied()
+            .flatten()
+            .ok_or(Stop::Needs(Need::Subject(i)))
+    }
+
     /// Evaluates `e` to a yes/no value.
     pub fn eval_bool(&mut self, e: &Expr) -> Outcome<bool> {
         match self.eval(e)? {
@@ -140,13 +151,7 @@ impl Env<'_> {
     pub fn eval(&mut self, e: &Expr) -> Outcome<Value> {
         match &e.kind {
             ExprKind::Const(v) => Ok(*v),
-            ExprKind::Subject(i) => self
-                .bound
-                .subject
-                .get(*i as usize)
-                .copied()
-                .flatten()
-                .ok_or(Stop::Needs(Need::Subject(*i))),
+            ExprKind::Subject(i) => self.subject(*i),
             ExprKind::Claim(i) => self
                 .claim
                 .and_then(|c| c.values.get(*i as usize).copied().flatten())
@@ -167,7 +172,10 @@ impl Env<'_> {
                 arith(*op, a, b, e)
             }
             ExprKind::Cmp(op, a, b) => {
-                let a = self.eval(a)?;
+                let a = match &a.kind {
+                    ExprKind::Subject(i) => self.subject(*i)?,
+                    _ => self.eval(a)?,
+                };
                 // Most comparisons are with a constant: read in place, not through a call.
                 let b = match &b.kind {
                     ExprKind::Const(v) => *v,
