@@ -103,6 +103,21 @@ impl Env<'_> {
             .ok_or(Stop::Needs(Need::Subject(i)))
     }
 
+    /// A number operand: an input or a constant read in place, anything else evaluated.
+    #[inline(always)]
+    fn operand(&mut self, e: &Expr) -> Outcome<Decimal> {
+        let v = match &e.kind {
+            ExprKind::Subject(i) => self.subject(*i)?,
+            ExprKind::Const(v) => *v,
+            _ => return self.eval_num(e),
+        };
+        match v {
+            Value::Num(d) => Ok(d),
+            // INVARIANT: the checker made sure amounts are numbers.
+            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+        }
+    }
+
     /// Evaluates `e` to a yes/no value.
     pub fn eval_bool(&mut self, e: &Expr) -> Outcome<bool> {
         match self.eval(e)? {
@@ -167,8 +182,8 @@ impl Env<'_> {
             ExprKind::Neg(x) => Ok(Value::Num(-self.eval_num(x)?)),
             ExprKind::Not(x) => Ok(Value::Bool(!self.eval_bool(x)?)),
             ExprKind::Arith(op, a, b) => {
-                let a = self.eval_num(a)?;
-                let b = self.eval_num(b)?;
+                let a = self.operand(a)?;
+                let b = self.operand(b)?;
                 arith(*op, a, b, e)
             }
             ExprKind::Cmp(op, a, b) => {
