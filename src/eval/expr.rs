@@ -120,7 +120,12 @@ impl Env<'_> {
 
     /// Evaluates `e` to a yes/no value.
     pub fn eval_bool(&mut self, e: &Expr) -> Outcome<bool> {
-        match self.eval(e)? {
+        let v = match &e.kind {
+            // A yes/no input, the commonest condition, read in place.
+            ExprKind::Subject(i) => self.subject(*i)?,
+            _ => self.eval(e)?,
+        };
+        match v {
             Value::Bool(b) => Ok(b),
             // INVARIANT: the checker made sure conditions are yes/no values.
             _ => Err(Stop::Fault(Fault::Overflow, e.span)),
