@@ -118,20 +118,14 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
 
     /// Reads until the buffer holds `want` bytes or the input ends.
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        while self.buf.len() < want && !self.eof {
-            let old = self.buf.len();
-            self.buf.resize(want.max(old + 64 * 1024), 0);
-            match self.input.read(&mut self.buf[old..]) {
-                Ok(0) => {
-                    self.buf.truncate(old);
-                    self.eof = true;
-                }
-                Ok(n) => self.buf.truncate(old + n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => self.buf.truncate(old),
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
+        if self.buf.len() < want && !self.eof {
+            // Read straight into the buffer's spare room (nothing is zeroed first).
+            let asked = (want - self.buf.len()).max(64 * 1024);
+            let got = (&mut self.input)
+                .take(asked as u64)
+                .read_to_end(&mut self.buf)?;
+            if got == 0 {
+                self.eof = true;
             }
         }
         Ok(())
