@@ -512,7 +512,6 @@ impl Summary {
 mod tests {
     use super::*;
 
-    #[test]
     proptest::proptest! {
         #[test]
         fn buckets_of_machine_words_are_the_decimal_buckets(m in proptest::prelude::any::<i64>(), s in 0u32..28) {
