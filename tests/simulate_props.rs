@@ -141,3 +141,111 @@ proptest! {
         }
     }
 }
+
+const PEER: &str = include_str!("../benches/peer/peer.pol");
+
+/// A firm of the peer workload as facts: each input given, left out, or (for amounts) zero.
+fn peer_firm() -> impl Strategy<Value = String> {
+    let flag = prop_oneof![2 => Just(Some("true")), 5 => Just(Some("false")), 1 => Just(None)];
+    let money = prop_oneof![
+        1 => Just(None),
+        1 => Just(Some("0".to_string())),
+        4 => (0u64..20_000_000_00).prop_map(|c| Some(format!("{}.{:02}", c / 100, c % 100))),
+    ];
+    (
+        prop::collection::vec(flag, 6),
+        prop::collection::vec(money, 4),
+    )
+        .prop_map(|(flags, money)| {
+            let flag_names = [
+                "rd_deduction_eligible",
+                "above_scale",
+                "high_tech",
+                "new_high_tech_first_time",
+                "provincial_leading_enterprise_new",
+                "provincial_little_giant_new",
+            ];
+            let money_names = [
+                "revenue",
+                "rd_expense_prev",
+                "rd_expense",
+                "contract_amount_paid",
+            ];
+            let attrs: Vec<String> = flag_names
+                .iter()
+                .zip(&flags)
+                .filter_map(|(n, v)| v.map(|v| format!(r#""{n}": {v}"#)))
+                .chain(
+                    money_names
+                        .iter()
+                        .zip(&money)
+                        .filter_map(|(n, v)| v.as_ref().map(|v| format!(r#""{n}": "{v}""#))),
+                )
+                .collect();
+            format!(
+                r#"{{"kind": "enterprise", "id": "F1", "attributes": {{{}}}}}"#,
+                attrs.join(", ")
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Rows of firms paid nothing are written from a text made once per combination of
+    /// outcomes: in CSV and JSON Lines, in any columns, it is the text the general path writes.
+    #[test]
+    fn unpaid_rows_are_written_as_the_general_path_writes_them(
+        mut firms in prop::collection::vec(peer_firm(), 1..40),
+        order in Just(()).prop_perturb(|_, mut rng| {
+            use proptest::prelude::RngCore;
+            rng.next_u32()
+        }),
+    ) {
+        // One firm that certainly gets nothing.
+        firms.push(
+            r#"{"kind": "enterprise", "id": "F1", "attributes": {"rd_deduction_eligible": false,
+                "contract_amount_paid": "0"}}"#
+                .to_string(),
+        );
+        let set = PolicySet::compile(&[("peer.pol", PEER)]).unwrap();
+        let mut options = Options::on("2024-06-30".parse().unwrap());
+        options.reasons = false;
+        let ev = set.evaluator(&options).unwrap();
+        let layout = Layout::of(&ev);
+        let mut names = vec![
+            "line", "subject", "claim", "total", "error", "市级财政", "区级财政", "rule_a",
+            "rule_a:outcome", "rule_c:eligible", "matter:B", "matter:B:eligible",
+        ];
+        // A column order of the case's own.
+        let n = names.len();
+        for k in 0..n {
+            names.swap(k, (order as usize).wrapping_mul(k + 7) % n);
+        }
+        let columns = pol::simulate::parse_columns(&names.join(","), &layout).unwrap();
+        let mut scratch = pol::eval::Scratch::new();
+        let mut rows = pol::simulate::Rows::default();
+        let mut fast_rows = 0;
+        for format in [RowFormat::Csv, RowFormat::Jsonl] {
+            let writer = RowWriter { format, columns: columns.clone(), nested: false };
+            let mut unpaid = pol::simulate::output::UnpaidRows::default();
+            for (line, firm) in firms.iter().enumerate() {
+                let (facts, _) = pol::eval::Facts::from_json(firm).unwrap();
+                let bound = ev.bind(&facts).unwrap();
+                ev.decide_into(facts.kind, &bound, &mut scratch);
+                let verdicts = scratch.verdicts();
+                let id = format!("F{line}");
+                let mut general = String::new();
+                pol::simulate::rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, &bound, &layout);
+                writer.row(&mut general, &rows.results[0], &layout);
+                let mut fast = String::new();
+                if writer.unpaid_row(&mut fast, &mut unpaid, (line as u64, &id), verdicts, &layout) {
+                    prop_assert_eq!(&fast, &general);
+                    fast_rows += 1;
+                }
+            }
+        }
+        // The fast path was taken, at least for the firm that gets nothing, in both formats.
+        prop_assert!(fast_rows >= 2);
+    }
+}

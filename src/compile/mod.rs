@@ -142,8 +142,13 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
             ExprKind::And(a, b)
         }
     };
-    match l.kind {
-        ExprKind::And(a, b) if !or => {
+    let chain = match l.kind {
+        ExprKind::And(a, b) if !or => Ok((a, b)),
+        ExprKind::Or(a, b) if or => Ok((a, b)),
+        kind => Err(kind),
+    };
+    match chain {
+        Ok((a, b)) => {
             let span = b.span.to(r.span);
             let rest = Expr {
                 kind: hang_right(*b, r, or),
@@ -152,16 +157,7 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
             };
             pair(a, Box::new(rest))
         }
-        ExprKind::Or(a, b) if or => {
-            let span = b.span.to(r.span);
-            let rest = Expr {
-                kind: hang_right(*b, r, or),
-                show: Show::Bool,
-                span,
-            };
-            pair(a, Box::new(rest))
-        }
-        kind => pair(
+        Err(kind) => pair(
             Box::new(Expr {
                 kind,
                 show: l.show,

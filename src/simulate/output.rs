@@ -147,6 +147,19 @@ impl RowWriter {
             out.push('\n');
             return;
         }
+        self.each_cell(out, |out, column| match column {
+            Column::Line => push_int(out, e.line),
+            Column::Subject => push_text(out, subject, csv),
+            Column::Error => push_text(out, &e.message, csv),
+            _ if csv => {}
+            _ => out.push_str("null"),
+        });
+    }
+
+    /// Appends a row: per column its separator and (in JSON) its key, then what `cell` writes;
+    /// JSON's braces and the line break around them.
+    fn each_cell(&self, out: &mut String, mut cell: impl FnMut(&mut String, &Column)) {
+        let csv = self.format == RowFormat::Csv;
         if !csv {
             out.push('{');
         }
@@ -157,13 +170,7 @@ impl RowWriter {
             if !csv {
                 push_json_key(out, title);
             }
-            match column {
-                Column::Line => push_int(out, e.line),
-                Column::Subject => push_text(out, subject, csv),
-                Column::Error => push_text(out, &e.message, csv),
-                _ if csv => {}
-                _ => out.push_str("null"),
-            }
+            cell(out, column);
         }
         out.push_str(if csv { "\n" } else { "}\n" });
     }
@@ -263,28 +270,15 @@ impl RowWriter {
         let csv = self.format == RowFormat::Csv;
         let mut pieces = Vec::new();
         let mut text = String::new();
-        if !csv {
-            text.push('{');
-        }
-        for (k, (title, column)) in self.columns.iter().enumerate() {
-            if k > 0 {
-                text.push(',');
-            }
-            if !csv {
-                push_json_key(&mut text, title);
-            }
+        self.each_cell(&mut text, |text, column| {
             let open = match column {
                 Column::Line => Piece::Line,
                 Column::Subject => Piece::Subject,
-                _ => {
-                    push_cell(&mut text, &r, column, csv);
-                    continue;
-                }
+                _ => return push_cell(text, &r, column, csv),
             };
-            pieces.push(Piece::Text(std::mem::take(&mut text)));
+            pieces.push(Piece::Text(std::mem::take(text)));
             pieces.push(open);
-        }
-        text.push_str(if csv { "\n" } else { "}\n" });
+        });
         pieces.push(Piece::Text(text));
         pieces
     }

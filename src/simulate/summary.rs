@@ -146,29 +146,30 @@ fn bucket(d: Decimal) -> Option<(u32, u32)> {
         } else {
             m.checked_mul(10u64.pow(2 - scale))
         };
-        if let Some(mut c) = cents {
-            if c == 0 {
-                return None;
-            }
-            let mut exp = 0;
-            while c >= 1000 {
-                c /= 10;
-                exp += 1;
-            }
-            return Some((exp, c as u32));
+        if let Some(c) = cents {
+            return leading(c, 0);
         }
     }
     let cents = (d * Decimal::ONE_HUNDRED).trunc();
     let mut c = cents.mantissa().unsigned_abs() / 10u128.pow(cents.scale());
-    if c == 0 {
-        return None;
-    }
     let mut exp = 0;
-    while c >= 1000 {
+    while c > u128::from(u64::MAX) {
         c /= 10;
         exp += 1;
     }
-    Some((exp, c as u32))
+    leading(u64::try_from(c).unwrap_or(u64::MAX), exp)
+}
+
+/// The bucket of `cents × 10^exp`: its first three digits and how many follow them.
+fn leading(mut cents: u64, mut exp: u32) -> Option<(u32, u32)> {
+    if cents == 0 {
+        return None;
+    }
+    while cents >= 1000 {
+        cents /= 10;
+        exp += 1;
+    }
+    Some((exp, cents as u32))
 }
 
 /// The lower edge of a bucket, in yuan.
