@@ -150,7 +150,7 @@ fn peer_firm() -> impl Strategy<Value = String> {
     let money = prop_oneof![
         1 => Just(None),
         1 => Just(Some("0".to_string())),
-        4 => (0u64..20_000_000_00).prop_map(|c| Some(format!("{}.{:02}", c / 100, c % 100))),
+        4 => (0u64..2_000_000_000).prop_map(|c| Some(format!("{}.{:02}", c / 100, c % 100))),
     ];
     (
         prop::collection::vec(flag, 6),
@@ -197,10 +197,7 @@ proptest! {
     #[test]
     fn unpaid_rows_are_written_as_the_general_path_writes_them(
         mut firms in prop::collection::vec(peer_firm(), 1..40),
-        order in Just(()).prop_perturb(|_, mut rng| {
-            use proptest::prelude::RngCore;
-            rng.next_u32()
-        }),
+        order in any::<u32>(),
     ) {
         // One firm that certainly gets nothing.
         firms.push(
