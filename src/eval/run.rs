@@ -164,9 +164,9 @@ impl Verdict {
 pub struct Scratch<'p> {
     /// Instances in evaluation order: (date, claim, policy, clause).
     order: Vec<(NaiveDate, Option<usize>, usize, usize)>,
-    /// The kind and date `order` was made for when no subject had claims: the next such
-    /// subject of that kind has the same instances.
-    order_for: Option<(Kind, NaiveDate)>,
+    /// The policy set (by address), kind and date `order` was made for when the subject had no
+    /// claims: the next such subject of that kind has the same instances.
+    order_for: Option<(usize, Kind, NaiveDate)>,
     /// Per program: the subject-level let values.
     caches: Vec<Vec<Cache>>,
     /// Let values of a per-claim instance.
@@ -425,7 +425,8 @@ fn missing(
 impl<'p> Evaluator<'p> {
     /// Evaluates one clause for the subject or one claim (window, condition, award, per-claim
     /// caps, rounding), and the running-total bounds it will be counted against, into `inst`
-    /// (made by [`Instance::at`]: written in place, as a verdict is too big to move cheaply).
+    /// (made by [`Instance::at`] or reset to it: written in place, as a verdict is too big to
+    /// move cheaply).
     /// Inlined into its one caller: passing its arguments cost more than much of its work.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
@@ -851,7 +852,8 @@ impl<'p> Evaluator<'p> {
         // Every program binds the same claims sorted by (date, id), so a claim's index orders
         // claims of equal date by id without comparing strings.
         let no_claims = bound.iter().all(|b| b.claims.is_empty());
-        if !(no_claims && scratch.order_for == Some((kind, self.date))) {
+        let made_for = (std::ptr::from_ref(set) as usize, kind, self.date);
+        if !(no_claims && scratch.order_for == Some(made_for)) {
             let order = &mut scratch.order;
             order.clear();
             for (pi, program) in set.programs.iter().enumerate() {
@@ -872,7 +874,7 @@ impl<'p> Evaluator<'p> {
             if !order.is_sorted() {
                 order.sort_unstable();
             }
-            scratch.order_for = no_claims.then_some((kind, self.date));
+            scratch.order_for = no_claims.then_some(made_for);
         }
 
         let filled = scratch
