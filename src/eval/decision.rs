@@ -80,6 +80,7 @@ impl Default for Amount {
 impl Add for Amount {
     type Output = Amount;
 
+    #[inline]
     fn add(self, other: Amount) -> Amount {
         // Most amounts added up over a population are zero or exact: those need one addition
         // or none. Adding a zero gives the other side as it is (decimal places included), as
