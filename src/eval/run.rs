@@ -579,17 +579,21 @@ impl<'p> Evaluator<'p> {
             }
         }
         inst.counters.1 = bounds.len() as u32;
-        let cap_bound = claim_caps
-            .iter()
-            .map(|(v, ..)| *v)
-            .chain(own_cap)
-            .chain(bounds[inst.counters.0 as usize..].iter().map(|(_, v)| *v))
-            .min();
+        // The least bound, only wanted when the clause is undetermined.
+        let counted = &bounds[inst.counters.0 as usize..];
+        let cap_bound = || {
+            claim_caps
+                .iter()
+                .map(|(v, ..)| *v)
+                .chain(own_cap)
+                .chain(counted.iter().map(|(_, v)| *v))
+                .min()
+        };
         let mut amount = match award {
             Ok(a) => a,
             Err(stop @ Stop::Needs(_)) => {
                 inst.outcome = Outcome::Undetermined;
-                inst.upper = cap_bound;
+                inst.upper = cap_bound();
                 inst.needs = missing(program, bound, claim, params, &roots(clause), clause);
                 if self.reasons {
                     inst.words().reason = Some(stop_words(program, stop));
@@ -666,7 +670,7 @@ impl<'p> Evaluator<'p> {
         }
         if let Err(stop) = condition {
             inst.outcome = Outcome::Undetermined;
-            inst.upper = Some(match cap_bound {
+            inst.upper = Some(match cap_bound() {
                 Some(c) => c.min(rounded.max()),
                 None => rounded.max(),
             });

@@ -41,6 +41,22 @@ pub struct ClauseStats {
     pub paid: Amount,
 }
 
+impl ClauseStats {
+    /// Counts one result with this outcome.
+    #[inline]
+    fn count(&mut self, outcome: Outcome) {
+        let n = match outcome {
+            Outcome::Awarded => &mut self.awarded,
+            Outcome::Superseded => &mut self.superseded,
+            Outcome::NotEligible => &mut self.not_eligible,
+            Outcome::NotInForce => &mut self.not_in_force,
+            Outcome::Undetermined => &mut self.undetermined,
+            Outcome::CannotEvaluate => &mut self.cannot_evaluate,
+        };
+        *n += 1;
+    }
+}
+
 /// The distribution of what subjects are paid (those paid more than nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Distribution {
@@ -213,6 +229,26 @@ impl Summary {
         let programs = ev.policies().programs();
         self.rows += rows as u64;
         self.subjects += 1;
+        // Most subjects of a population are paid nothing and wait for nothing: their outcomes
+        // are counted, and every payer is named, as the general path below does for them.
+        let counted_only =
+            |v: &Verdict| !matches!(v.outcome, Outcome::Awarded | Outcome::Undetermined);
+        if verdicts.iter().all(counted_only) {
+            for v in verdicts {
+                let at = self.offsets.get(v.pi).map(|o| o + v.ci);
+                if let Some(stats) = at.and_then(|i| self.clauses.get_mut(i)) {
+                    stats.count(v.outcome);
+                }
+            }
+            for (pi, p) in programs.iter().enumerate() {
+                if p.header.split == Split::PerSubject {
+                    for &c in &self.payer_columns[pi] {
+                        self.payer_sums[c].2 = true;
+                    }
+                }
+            }
+            return;
+        }
         let mut subject_paid = Amount::ZERO;
         // Per policy that splits per subject: its total for this subject.
         self.subject_totals.clear();
@@ -223,14 +259,7 @@ impl Summary {
             let Some(stats) = at.and_then(|i| self.clauses.get_mut(i)) else {
                 continue;
             };
-            match v.outcome {
-                Outcome::Awarded => stats.awarded += 1,
-                Outcome::Superseded => stats.superseded += 1,
-                Outcome::NotEligible => stats.not_eligible += 1,
-                Outcome::NotInForce => stats.not_in_force += 1,
-                Outcome::Undetermined => stats.undetermined += 1,
-                Outcome::CannotEvaluate => stats.cannot_evaluate += 1,
-            }
+            stats.count(v.outcome);
             if v.outcome == Outcome::Undetermined {
                 for need in &v.needs {
                     match self.waiting_for.get_mut(need) {
@@ -264,7 +293,9 @@ impl Summary {
                 });
             }
         }
-        self.paid = self.paid + subject_paid;
+        if !subject_paid.is_zero() {
+            self.paid = self.paid + subject_paid;
+        }
         // A policy that splits per subject splits each subject's total once (nothing included).
         for (pi, p) in programs.iter().enumerate() {
             if p.header.split != Split::PerSubject {
