@@ -681,12 +681,14 @@ pub fn bind_cells<'c>(
     bound: &mut Bound,
 ) -> Result<(), Vec<FactProblem>> {
     let mut problems = Vec::new();
-    bound.subject.clear();
+    let inputs = &program.subject_inputs;
+    // Every slot is written below: sized once, then written in place.
+    bound.subject.resize(inputs.len(), None);
     bound.claims.clear();
     bound.texts.clear();
-    for (slot, input) in program.subject_inputs.iter().enumerate() {
+    for (slot, input) in inputs.iter().enumerate() {
         let Some(text) = columns.get(slot).copied().flatten().and_then(&cell) else {
-            bound.subject.push(input.default);
+            bound.subject[slot] = input.default;
             continue;
         };
         // The cells a register is mostly made of, a plain amount or a 0/1 flag, read at once;
@@ -697,9 +699,9 @@ pub fn bind_cells<'c>(
             (Flavor::Money, [b'0'..=b'9', ..]) => plain_decimal_bytes(text).map(Value::Num),
             _ => None,
         };
-        bound.subject.push(quick);
+        bound.subject[slot] = quick;
         if quick.is_none() {
-            bind_cell(program, input, text, bound, &mut problems);
+            bind_cell(program, input, text, slot, bound, &mut problems);
         }
     }
     if problems.is_empty() {
@@ -709,13 +711,14 @@ pub fn bind_cells<'c>(
     }
 }
 
-/// Binds one cell as [`bind`] reads it, into the last slot of `bound.subject`.
+/// Binds one cell as [`bind`] reads it, into `slot` of `bound.subject`.
 #[cold]
 #[inline(never)]
 fn bind_cell(
     program: &Program,
     input: &InputDef,
     text: &[u8],
+    slot: usize,
     bound: &mut Bound,
     problems: &mut Vec<FactProblem>,
 ) {
@@ -727,13 +730,12 @@ fn bind_cell(
         ));
         return;
     };
-    let last = bound.subject.len().saturating_sub(1);
     bind_attributes(
         program,
         std::slice::from_ref(input),
         |_, _| Some(FactRef::cell(text)),
         "attributes",
-        &mut bound.subject[last..],
+        &mut bound.subject[slot..=slot],
         &mut bound.texts,
         problems,
     );
