@@ -182,10 +182,9 @@ impl RowWriter {
 /// Most rows of a population are such rows. One per worker.
 #[derive(Default)]
 pub struct UnpaidRows {
-    /// The outcome of each clause column of the row being written.
-    key: Vec<Option<Outcome>>,
-    /// The combinations seen so far, with their rows' text.
-    made: Vec<(Vec<Option<Outcome>>, Vec<Piece>)>,
+    /// The combinations seen so far (outcomes packed as in [`RowWriter::unpaid_row`]), with
+    /// their rows' text.
+    made: Vec<(u64, Vec<Piece>)>,
     /// The combination of the last row written.
     last: usize,
 }
@@ -199,6 +198,10 @@ enum Piece {
 
 /// At most this many combinations are kept; rows of any other take the general path.
 const MAX_COMBINATIONS: usize = 64;
+
+/// Rows with at most this many clause columns (three bits each in a word) are written from
+/// their combination's text.
+const KEY_COLUMNS: usize = 21;
 
 impl RowWriter {
     /// Appends the row of a one-row subject without claims when its verdicts pay nothing, from
@@ -215,29 +218,39 @@ impl RowWriter {
         if self.nested {
             return false;
         }
-        let key = &mut unpaid.key;
-        key.clear();
-        key.resize(layout.clauses.len(), None);
+        // The outcomes packed three bits a column (0 for none), so a combination is one word.
+        let columns = layout.clauses.len();
+        if columns > KEY_COLUMNS {
+            return false;
+        }
+        let mut key = 0u64;
         for v in verdicts {
             let nothing = v.paid.is_none_or(|p| p.is_zero());
             if v.claim.is_some() || v.outcome == Outcome::Awarded || !nothing {
                 return false;
             }
             if let Some(col) = layout.column((v.pi, v.ci)) {
-                key[col] = Some(v.outcome);
+                key |= (v.outcome as u64 + 1) << (3 * col);
             }
         }
         // Rows of one combination tend to follow each other: the last one is tried first.
         let last = unpaid.last;
         let found = match unpaid.made.get(last) {
-            Some((k, _)) if k == key => Some(last),
-            _ => unpaid.made.iter().position(|(k, _)| k == key),
+            Some((k, _)) if *k == key => Some(last),
+            _ => unpaid.made.iter().position(|(k, _)| *k == key),
         };
         let at = match found {
             Some(at) => at,
             None if unpaid.made.len() < MAX_COMBINATIONS => {
-                let pieces = self.unpaid_pieces(key, layout);
-                unpaid.made.push((key.clone(), pieces));
+                let outcomes: Vec<Option<Outcome>> = (0..columns)
+                    .map(|col| {
+                        let code = (key >> (3 * col)) & 0b111;
+                        code.checked_sub(1)
+                            .and_then(|k| Outcome::ALL.get(k as usize).copied())
+                    })
+                    .collect();
+                let pieces = self.unpaid_pieces(&outcomes, layout);
+                unpaid.made.push((key, pieces));
                 unpaid.made.len() - 1
             }
             None => return false,
@@ -276,10 +289,14 @@ impl RowWriter {
                 Column::Subject => Piece::Subject,
                 _ => return push_cell(text, &r, column, csv),
             };
-            pieces.push(Piece::Text(std::mem::take(text)));
+            if !text.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(text)));
+            }
             pieces.push(open);
         });
-        pieces.push(Piece::Text(text));
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
+        }
         pieces
     }
 }
@@ -434,6 +451,14 @@ mod tests {
         }
         let range = Amount::between(Decimal::ZERO, Decimal::new(600_000_005, 2));
         assert_eq!(pushed(range), amount_text(range));
+    }
+
+    #[test]
+    fn outcomes_pack_by_their_place_among_all_outcomes() {
+        // `unpaid_row` packs an outcome as its discriminant and unpacks it through `ALL`.
+        for (k, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(*o as usize, k);
+        }
     }
 
     proptest! {
