@@ -11,7 +11,7 @@ use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
 use pol::simulate::chunks::Chunker;
 use pol::simulate::input::{csv_header, csv_id};
 use pol::simulate::output::{RowFormat, RowWriter};
-use pol::simulate::{default_columns, Columns, Layout, Summary};
+use pol::simulate::{default_columns, one_row_into, Columns, Layout, SubjectPaid, Summary};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
@@ -193,9 +193,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Rows of firms paid nothing are written from a text made once per combination of
-    /// outcomes: in CSV and JSON Lines, in any columns, it is the text the general path writes.
+    /// outcomes, and rows of firms paid something from the total and shares the summary worked
+    /// out: in CSV and JSON Lines, in any columns, either is the text the general path writes.
     #[test]
-    fn unpaid_rows_are_written_as_the_general_path_writes_them(
+    fn one_row_subjects_are_written_as_the_general_path_writes_them(
         mut firms in prop::collection::vec(peer_firm(), 1..40),
         order in any::<u32>(),
     ) {
@@ -203,6 +204,12 @@ proptest! {
         firms.push(
             r#"{"kind": "enterprise", "id": "F1", "attributes": {"rd_deduction_eligible": false,
                 "contract_amount_paid": "0"}}"#
+                .to_string(),
+        );
+        // And one that certainly gets something (rule C: 3% of its contract).
+        firms.push(
+            r#"{"kind": "enterprise", "id": "F1", "attributes": {"rd_deduction_eligible": false,
+                "contract_amount_paid": "1000.01"}}"#
                 .to_string(),
         );
         let set = PolicySet::compile(&[("peer.pol", PEER)]).unwrap();
@@ -222,7 +229,8 @@ proptest! {
         let columns = pol::simulate::parse_columns(&names.join(","), &layout).unwrap();
         let mut scratch = pol::eval::Scratch::new();
         let mut rows = pol::simulate::Rows::default();
-        let mut fast_rows = 0;
+        let mut shared_rows = pol::simulate::Rows::default();
+        let (mut fast_rows, mut paid_rows) = (0, 0);
         for format in [RowFormat::Csv, RowFormat::Jsonl] {
             let writer = RowWriter { format, columns: columns.clone(), nested: false };
             let mut unpaid = pol::simulate::output::UnpaidRows::default();
@@ -240,9 +248,19 @@ proptest! {
                     prop_assert_eq!(&fast, &general);
                     fast_rows += 1;
                 }
+                let mut summary = Summary::new(&ev);
+                let mut paid = SubjectPaid::default();
+                summary.add_sharing(&ev, verdicts, 1, Some(&mut paid));
+                one_row_into(&mut shared_rows, (line as u64, &id), verdicts, &paid, &layout);
+                let mut shared = String::new();
+                writer.row(&mut shared, &shared_rows.results[0], &layout);
+                prop_assert_eq!(&shared, &general);
+                paid_rows += usize::from(!paid.total.is_zero());
             }
         }
-        // The fast path was taken, at least for the firm that gets nothing, in both formats.
+        // The fast path was taken, at least for the firm that gets nothing, in both formats;
+        // and some firm was paid.
         prop_assert!(fast_rows >= 2);
+        prop_assert!(paid_rows >= 2);
     }
 }

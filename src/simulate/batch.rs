@@ -14,8 +14,8 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
-use super::{facts_of, id_order, row_error, rows_into, Columns, Layout, RowError, Rows};
-use super::{RowKey, SubjectRows, Summary};
+use super::{facts_of, id_order, one_row_into, row_error, rows_into, Columns, Layout, RowError};
+use super::{RowKey, Rows, SubjectPaid, SubjectRows, Summary};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, trim, Bound};
 use crate::eval::{Evaluator, Scratch};
@@ -164,6 +164,8 @@ pub struct Worker<'a, 'p> {
     out: Rows,
     /// Row text of subjects paid nothing.
     unpaid: UnpaidRows,
+    /// The total and payer shares of a one-row subject, from the summary to its row.
+    subject_paid: SubjectPaid,
 }
 
 /// One row's cells: a record the CSV reader filled, or where each cell lies in the chunk's
@@ -420,6 +422,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             scratch: Scratch::new(),
             out: Rows::default(),
             unpaid: UnpaidRows::default(),
+            subject_paid: SubjectPaid::default(),
         }
     }
 
@@ -580,22 +583,29 @@ impl<'a, 'p> Worker<'a, 'p> {
         }
         let b = &mut run.batch;
         cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch);
-        b.summary.add(cx.ev, self.scratch.verdicts(), 1);
-        if let Some(w) = cx.writer {
-            let verdicts = self.scratch.verdicts();
-            if w.unpaid_row(
-                &mut b.text,
-                &mut self.unpaid,
-                (line, id),
-                verdicts,
-                cx.layout,
-            ) {
-                return;
-            }
-            let key = [(line, None)];
-            rows_into(&mut self.out, id, &key, verdicts, &self.bound, cx.layout);
-            w.row(&mut b.text, &self.out.results[0], cx.layout);
+        let verdicts = self.scratch.verdicts();
+        let Some(w) = cx.writer else {
+            return b.summary.add(cx.ev, verdicts, 1);
+        };
+        b.summary
+            .add_sharing(cx.ev, verdicts, 1, Some(&mut self.subject_paid));
+        if w.unpaid_row(
+            &mut b.text,
+            &mut self.unpaid,
+            (line, id),
+            verdicts,
+            cx.layout,
+        ) {
+            return;
         }
+        one_row_into(
+            &mut self.out,
+            (line, id),
+            verdicts,
+            &self.subject_paid,
+            cx.layout,
+        );
+        w.row(&mut b.text, &self.out.results[0], cx.layout);
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {

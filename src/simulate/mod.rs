@@ -23,7 +23,7 @@ use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
 use crate::eval::{split_each, Amount, Evaluator, Verdict};
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
-pub use summary::Summary;
+pub use summary::{SubjectPaid, Summary};
 
 /// One output row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -316,6 +316,43 @@ pub fn rows_into(
             });
         }
     }
+}
+
+/// [`rows_into`] for a subject of one row without claims, whose total and payer shares the
+/// summary has already worked out ([`Summary::add_sharing`]): the same row, split once.
+pub fn one_row_into(
+    rows_out: &mut Rows,
+    row: (u64, &str),
+    verdicts: &[Verdict],
+    paid: &SubjectPaid,
+    layout: &Layout,
+) {
+    let out = &mut rows_out.results;
+    out.truncate(1);
+    if out.is_empty() {
+        out.push(RowResult {
+            line: 0,
+            subject: String::new(),
+            claim: None,
+            clauses: Vec::new(),
+            total: Amount::ZERO,
+            payers: Vec::new(),
+        });
+    }
+    let r = &mut out[0];
+    r.line = row.0;
+    r.subject.clear();
+    r.subject.push_str(row.1);
+    r.claim = None;
+    r.clauses.clear();
+    r.clauses.resize(layout.clauses.len(), None);
+    for v in verdicts {
+        if let Some(col) = layout.column((v.pi, v.ci)) {
+            r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
+        }
+    }
+    r.total = paid.total;
+    r.payers.clone_from(&paid.payers);
 }
 
 /// The error of a row whose values do not fit their declarations.

@@ -57,6 +57,16 @@ impl ClauseStats {
     }
 }
 
+/// What one subject is paid in all and each payer's part of it, by payer in the order of
+/// [`Layout::payers`](super::Layout) (the summary's payers are counted in that order too).
+#[derive(Clone, Debug, Default)]
+pub struct SubjectPaid {
+    /// The subject's total.
+    pub total: Amount,
+    /// Each payer's part.
+    pub payers: Vec<Amount>,
+}
+
 /// The distribution of what subjects are paid (those paid more than nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Distribution {
@@ -226,6 +236,24 @@ impl Summary {
     /// Counts one subject's results (spread over `rows` rows), as [`Evaluator::decide_into`]
     /// leaves them.
     pub fn add(&mut self, ev: &Evaluator<'_>, verdicts: &[Verdict], rows: usize) {
+        self.add_sharing(ev, verdicts, rows, None);
+    }
+
+    /// [`Summary::add`], also leaving in `subject` what the subject is paid in all and each
+    /// payer's part, as the summary counts them: for a subject of one row, its row's total and
+    /// shares, split once for both.
+    pub fn add_sharing(
+        &mut self,
+        ev: &Evaluator<'_>,
+        verdicts: &[Verdict],
+        rows: usize,
+        mut subject: Option<&mut SubjectPaid>,
+    ) {
+        if let Some(s) = subject.as_deref_mut() {
+            s.total = Amount::ZERO;
+            s.payers.clear();
+            s.payers.resize(self.payer_sums.len(), Amount::ZERO);
+        }
         let programs = ev.policies().programs();
         self.rows += rows as u64;
         self.subjects += 1;
@@ -290,11 +318,17 @@ impl Summary {
                     let (_, sum, seen) = &mut sums[columns[k]];
                     *sum = *sum + share;
                     *seen = true;
+                    if let Some(s) = subject.as_deref_mut() {
+                        s.payers[columns[k]] = s.payers[columns[k]] + share;
+                    }
                 });
             }
         }
         if !subject_paid.is_zero() {
             self.paid = self.paid + subject_paid;
+        }
+        if let Some(s) = subject.as_deref_mut() {
+            s.total = subject_paid;
         }
         // A policy that splits per subject splits each subject's total once (nothing included).
         for (pi, p) in programs.iter().enumerate() {
@@ -315,6 +349,9 @@ impl Summary {
                 let (_, sum, seen) = &mut sums[columns[k]];
                 *sum = *sum + share;
                 *seen = true;
+                if let Some(s) = subject.as_deref_mut() {
+                    s.payers[columns[k]] = s.payers[columns[k]] + share;
+                }
             });
         }
         // Empty between subjects (only its capacity is kept), so summaries compare by counts.
