@@ -129,10 +129,8 @@ pub struct Summary {
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
-    /// Paid per year, as counted (`years` is filled from it at the end).
-    #[serde(skip)]
-    year_sums: Vec<(i32, Amount)>,
-    /// Paid per policy (by position) and year, for the budgets.
+    /// Paid per policy (by position) and year, for the budgets and (added up at the end) the
+    /// years.
     #[serde(skip)]
     policy_years: Vec<((usize, i32), Amount)>,
     /// Per policy, the index in `clauses` of its first clause.
@@ -305,7 +303,6 @@ impl Summary {
             stats.paid = stats.paid + paid;
             subject_paid = subject_paid + paid;
             let year = v.date.year();
-            add_to(&mut self.year_sums, year, paid);
             add_to(&mut self.policy_years, (v.pi, year), paid);
             let header = &programs[v.pi].header;
             if header.split == Split::PerSubject {
@@ -386,9 +383,6 @@ impl Summary {
             mine.1 = mine.1 + theirs.1;
             mine.2 |= theirs.2;
         }
-        for (k, v) in other.year_sums {
-            add_to(&mut self.year_sums, k, v);
-        }
         for (k, v) in other.waiting_for {
             *self.waiting_for.entry(k).or_default() += v;
         }
@@ -420,7 +414,11 @@ impl Summary {
                 }
             }
         }
-        self.years = self.year_sums.iter().copied().collect();
+        let mut years = Vec::new();
+        for &((_, year), paid) in &self.policy_years {
+            add_to(&mut years, year, paid);
+        }
+        self.years = years.into_iter().collect();
         self.payers = self
             .payer_sums
             .iter()
