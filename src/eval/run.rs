@@ -225,6 +225,23 @@ impl<'p> Scratch<'p> {
     }
 }
 
+/// Whether `clause`'s condition is a yes/no input, or an `and` whose first side is one, and
+/// the subject's value of that input is no.
+#[inline(always)]
+fn fails_at_once(clause: &ClauseDef, bound: &Bound) -> bool {
+    let Some(when) = &clause.when else {
+        return false;
+    };
+    let first = match &when.kind {
+        ExprKind::And(a, _) => a,
+        _ => when,
+    };
+    match first.kind {
+        ExprKind::Subject(i) => bound.subject.get(i as usize) == Some(&Some(Value::Bool(false))),
+        _ => false,
+    }
+}
+
 fn step(
     kind: &'static str,
     text: String,
@@ -451,6 +468,13 @@ impl<'p> Evaluator<'p> {
                 inst.words().reason =
                     Some(format!("{date} is outside the window {start} to {end}"));
             }
+            return;
+        }
+        // Without words to write, a condition that starts with a yes/no input that is no fails
+        // at once, as `and` would decide it: nothing else of the clause is needed. (Most
+        // clauses start with such an input, and most subjects of a population fail it.)
+        if !self.explain && !self.reasons && fails_at_once(clause, bound) {
+            inst.outcome = Outcome::NotEligible;
             return;
         }
         locals.clear();

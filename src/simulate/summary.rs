@@ -249,8 +249,8 @@ impl Summary {
     ) {
         if let Some(s) = subject.as_deref_mut() {
             s.total = Amount::ZERO;
-            s.payers.clear();
             s.payers.resize(self.payer_sums.len(), Amount::ZERO);
+            s.payers.fill(Amount::ZERO);
         }
         let programs = ev.policies().programs();
         self.rows += rows as u64;
