@@ -12,6 +12,7 @@ pub mod columns;
 pub mod input;
 pub mod output;
 pub mod summary;
+mod tally;
 
 use std::collections::BTreeMap;
 

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::money_places;
+use super::tally::Tally;
 use crate::ast::Split;
 use crate::eval::decision::Outcome;
 use crate::eval::{format, split_each, Amount, Evaluator, Verdict};
@@ -132,13 +133,19 @@ pub struct Summary {
     /// Paid per policy (by position) and year, for the budgets and (added up at the end) the
     /// years.
     #[serde(skip)]
-    policy_years: Vec<((usize, i32), Amount)>,
+    policy_years: Vec<((usize, i32), Tally)>,
+    /// Paid in all, as counted (`paid` is filled from it at the end).
+    #[serde(skip)]
+    paid_sum: Tally,
+    /// Paid per clause, as counted (each clause's `paid` is filled from it at the end).
+    #[serde(skip)]
+    clause_sums: Vec<Tally>,
     /// Per policy, the index in `clauses` of its first clause.
     #[serde(skip)]
     offsets: Vec<usize>,
     /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
     #[serde(skip)]
-    payer_sums: Vec<(String, Amount, bool)>,
+    payer_sums: Vec<(String, Tally, bool)>,
     /// Per policy, the index in `payer_sums` of each of its payers.
     #[serde(skip)]
     payer_columns: Vec<Vec<usize>>,
@@ -152,12 +159,16 @@ fn plain(a: Amount) -> Amount {
     a.map(money_places)
 }
 
-/// Adds `amount` to the entry of `key` in a short list (a few years or policies).
-fn add_to<K: PartialEq>(list: &mut Vec<(K, Amount)>, key: K, amount: Amount) {
-    match list.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, sum)) => *sum = *sum + amount,
-        None => list.push((key, amount)),
-    }
+/// The sum of `key` in a short list (a few years or policies), added when new.
+fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
+    let at = match list.iter().position(|(k, _)| *k == key) {
+        Some(at) => at,
+        None => {
+            list.push((key, Tally::default()));
+            list.len() - 1
+        }
+    };
+    &mut list[at].1
 }
 
 /// The bucket of an amount: its cents to three significant figures.
@@ -214,13 +225,14 @@ impl Summary {
                     clause: c.name.clone(),
                     ..ClauseStats::default()
                 });
+                s.clause_sums.push(Tally::default());
             }
             let mut columns = Vec::new();
             for (payer, _) in &p.header.funding {
                 let k = match s.payer_sums.iter().position(|(name, ..)| name == payer) {
                     Some(k) => k,
                     None => {
-                        s.payer_sums.push((payer.clone(), Amount::ZERO, false));
+                        s.payer_sums.push((payer.clone(), Tally::default(), false));
                         s.payer_sums.len() - 1
                     }
                 };
@@ -300,10 +312,12 @@ impl Summary {
                 continue;
             }
             let paid = v.paid.unwrap_or(Amount::ZERO);
-            stats.paid = stats.paid + paid;
+            if let Some(sum) = at.and_then(|i| self.clause_sums.get_mut(i)) {
+                sum.add(paid);
+            }
             subject_paid = subject_paid + paid;
             let year = v.date.year();
-            add_to(&mut self.policy_years, (v.pi, year), paid);
+            sum_of(&mut self.policy_years, (v.pi, year)).add(paid);
             let header = &programs[v.pi].header;
             if header.split == Split::PerSubject {
                 let t = &mut self.subject_totals[v.pi];
@@ -313,7 +327,7 @@ impl Summary {
                 let sums = &mut self.payer_sums;
                 split_each(paid, &header.funding, |k, share| {
                     let (_, sum, seen) = &mut sums[columns[k]];
-                    *sum = *sum + share;
+                    sum.add(share);
                     *seen = true;
                     if let Some(s) = subject.as_deref_mut() {
                         s.payers[columns[k]] = s.payers[columns[k]] + share;
@@ -322,7 +336,7 @@ impl Summary {
             }
         }
         if !subject_paid.is_zero() {
-            self.paid = self.paid + subject_paid;
+            self.paid_sum.add(subject_paid);
         }
         if let Some(s) = subject.as_deref_mut() {
             s.total = subject_paid;
@@ -344,7 +358,7 @@ impl Summary {
             }
             split_each(total, &p.header.funding, |k, share| {
                 let (_, sum, seen) = &mut sums[columns[k]];
-                *sum = *sum + share;
+                sum.add(share);
                 *seen = true;
                 if let Some(s) = subject.as_deref_mut() {
                     s.payers[columns[k]] = s.payers[columns[k]] + share;
@@ -355,8 +369,8 @@ impl Summary {
         self.subject_totals.clear();
         let top = subject_paid.max();
         if top > Decimal::ZERO {
+            // Their sum is the upper end of the total paid, filled in at the end.
             self.distribution.count += 1;
-            self.distribution.sum += top;
             self.distribution.max = self.distribution.max.max(top);
             if let Some(b) = bucket(top) {
                 *self.buckets.entry(b).or_default() += 1;
@@ -369,7 +383,10 @@ impl Summary {
         self.rows += other.rows;
         self.subjects += other.subjects;
         self.errors += other.errors;
-        self.paid = self.paid + other.paid;
+        self.paid_sum.add_tally(&other.paid_sum);
+        for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
+            mine.add_tally(theirs);
+        }
         for (mine, theirs) in self.clauses.iter_mut().zip(other.clauses) {
             mine.awarded += theirs.awarded;
             mine.superseded += theirs.superseded;
@@ -377,29 +394,32 @@ impl Summary {
             mine.not_in_force += theirs.not_in_force;
             mine.undetermined += theirs.undetermined;
             mine.cannot_evaluate += theirs.cannot_evaluate;
-            mine.paid = mine.paid + theirs.paid;
         }
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
-            mine.1 = mine.1 + theirs.1;
+            mine.1.add_tally(&theirs.1);
             mine.2 |= theirs.2;
         }
         for (k, v) in other.waiting_for {
             *self.waiting_for.entry(k).or_default() += v;
         }
         self.distribution.count += other.distribution.count;
-        self.distribution.sum += other.distribution.sum;
         self.distribution.max = self.distribution.max.max(other.distribution.max);
         for (k, v) in other.buckets {
             *self.buckets.entry(k).or_default() += v;
         }
         for (k, v) in other.policy_years {
-            add_to(&mut self.policy_years, k, v);
+            sum_of(&mut self.policy_years, k).add_tally(&v);
         }
     }
 
     /// Computes the percentiles and the budget shares once every subject is counted.
     pub fn finish(&mut self, ev: &Evaluator<'_>) {
         let programs = ev.policies().programs();
+        self.paid = self.paid_sum.amount();
+        for (c, sum) in self.clauses.iter_mut().zip(&self.clause_sums) {
+            c.paid = sum.amount();
+        }
+        self.distribution.sum = self.paid.max();
         // Departments and payers are derived from the per-clause and per-payer sums.
         self.departments.clear();
         for (pi, p) in programs.iter().enumerate() {
@@ -415,15 +435,15 @@ impl Summary {
             }
         }
         let mut years = Vec::new();
-        for &((_, year), paid) in &self.policy_years {
-            add_to(&mut years, year, paid);
+        for ((_, year), paid) in &self.policy_years {
+            sum_of(&mut years, *year).add_tally(paid);
         }
-        self.years = years.into_iter().collect();
+        self.years = years.into_iter().map(|(y, t)| (y, t.amount())).collect();
         self.payers = self
             .payer_sums
             .iter()
             .filter(|(.., seen)| *seen)
-            .map(|(name, sum, _)| (name.clone(), *sum))
+            .map(|(name, sum, _)| (name.clone(), sum.amount()))
             .collect();
         let n = self.distribution.count;
         let at = |q: u64| -> Decimal {
@@ -450,7 +470,7 @@ impl Summary {
                     .policy_years
                     .iter()
                     .find(|(k, _)| *k == (pi, *year))
-                    .map_or(Decimal::ZERO, |(_, a)| a.max());
+                    .map_or(Decimal::ZERO, |(_, a)| a.amount().max());
                 let share = if budget.is_zero() {
                     Decimal::ZERO
                 } else {

@@ -1,0 +1,182 @@
+//! Exact running sums of amounts, for the summary of a population.
+//!
+//! A sum is kept as a whole number of its smallest decimal place in 128 bits, so that counting
+//! an award is an integer addition rather than a `Decimal` one (which aligns places and carries
+//! over three words each time). Guarantee: the value and the decimal places of a sum are what
+//! adding the amounts one by one with [`Amount`]'s `+` gives (a zero added to a sum leaves it
+//! as it is; a sum that is zero takes what is added as it is; otherwise the more places win),
+//! for any sum that fits `Decimal` (below about 7.9 × 10^28 of its smallest place). Past that
+//! the sum stops at `Decimal`'s largest value.
+
+use rust_decimal::Decimal;
+
+use crate::eval::Amount;
+
+/// Powers of ten up to 10^38, the largest that fits an `i128`.
+const POW10: [i128; 39] = {
+    let mut p = [1i128; 39];
+    let mut k = 1;
+    while k < 39 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
+
+/// An exact running sum of decimals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sum {
+    /// The sum in units of its last place.
+    units: i128,
+    /// Its decimal places.
+    places: u32,
+    /// Past the range of an `i128`: the sum stays at `Decimal`'s largest value.
+    overflowed: bool,
+}
+
+impl Sum {
+    /// Adds `units` × 10^-`places`.
+    #[inline]
+    fn add(&mut self, units: i128, places: u32) {
+        if units == 0 {
+            if self.units == 0 {
+                self.places = places;
+            }
+            return;
+        }
+        if self.units == 0 {
+            self.units = units;
+            self.places = places;
+            return;
+        }
+        let sum = if places == self.places {
+            self.units.checked_add(units)
+        } else if places < self.places {
+            POW10
+                .get((self.places - places) as usize)
+                .and_then(|p| units.checked_mul(*p))
+                .and_then(|u| self.units.checked_add(u))
+        } else {
+            let up = POW10
+                .get((places - self.places) as usize)
+                .and_then(|p| self.units.checked_mul(*p))
+                .and_then(|u| u.checked_add(units));
+            self.places = places;
+            up
+        };
+        match sum {
+            Some(s) => self.units = s,
+            None => self.overflowed = true,
+        }
+    }
+
+    /// The sum as a decimal.
+    fn value(self) -> Decimal {
+        if self.overflowed {
+            return Decimal::MAX;
+        }
+        Decimal::try_from_i128_with_scale(self.units, self.places).unwrap_or(Decimal::MAX)
+    }
+}
+
+/// An exact running sum of amounts: the sums of their least and their most.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    min: Sum,
+    max: Sum,
+}
+
+impl Tally {
+    /// Adds an amount.
+    #[inline]
+    pub fn add(&mut self, a: Amount) {
+        let (min, max) = (a.min(), a.max());
+        self.min.add(min.mantissa(), min.scale());
+        self.max.add(max.mantissa(), max.scale());
+    }
+
+    /// Adds another sum, as if its amounts had been added here.
+    pub fn add_tally(&mut self, other: &Tally) {
+        self.min.add(other.min.units, other.min.places);
+        self.max.add(other.max.units, other.max.places);
+        self.min.overflowed |= other.min.overflowed;
+        self.max.overflowed |= other.max.overflowed;
+    }
+
+    /// The sum as an amount (exact when its least and most are equal).
+    pub fn amount(&self) -> Amount {
+        Amount::between(self.min.value(), self.max.value())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn amount() -> impl Strategy<Value = Amount> {
+        let mantissa = prop_oneof![2 => Just(0i64), 3 => 0i64..100_000, 2 => any::<i64>()];
+        // Up to six places: any twelve of these add up within Decimal's digits at the most
+        // places among them, where `Decimal` is exact too.
+        let d = (mantissa, 0u32..7).prop_map(|(m, s)| Decimal::new(m, s));
+        (d.clone(), d, any::<bool>()).prop_map(|(x, y, range)| {
+            if range {
+                Amount::between(x.min(y), x.max(y))
+            } else {
+                Amount::Exact(x)
+            }
+        })
+    }
+
+    /// Value and places, which `==` on decimals does not compare.
+    fn text(a: Amount) -> String {
+        format!("{}..{}", a.min(), a.max())
+    }
+
+    proptest! {
+        #[test]
+        fn a_tally_is_the_sum_of_its_amounts_one_by_one(
+            amounts in prop::collection::vec(amount(), 0..12),
+            cut in 0usize..12,
+        ) {
+            let mut tally = Tally::default();
+            let mut sum = Amount::ZERO;
+            for a in &amounts {
+                tally.add(*a);
+                sum = sum + *a;
+            }
+            prop_assert_eq!(text(tally.amount()), text(sum));
+            prop_assert_eq!(tally.amount(), sum);
+            // Two parts added up give what the whole gives.
+            let cut = cut.min(amounts.len());
+            let (mut first, mut second) = (Tally::default(), Tally::default());
+            amounts[..cut].iter().for_each(|a| first.add(*a));
+            amounts[cut..].iter().for_each(|a| second.add(*a));
+            first.add_tally(&second);
+            prop_assert_eq!(first.amount(), sum);
+        }
+    }
+
+    #[test]
+    fn zeros_keep_a_sum_and_a_zero_sum_takes_what_comes() {
+        let d = |s: &str| Amount::Exact(s.parse().unwrap());
+        let mut t = Tally::default();
+        t.add(d("0.000"));
+        assert_eq!(text(t.amount()), "0.000..0.000");
+        t.add(d("5"));
+        assert_eq!(text(t.amount()), "5..5");
+        t.add(d("0.00"));
+        assert_eq!(text(t.amount()), "5..5");
+        t.add(d("1.25"));
+        assert_eq!(text(t.amount()), "6.25..6.25");
+    }
+
+    #[test]
+    fn a_sum_past_decimal_stops_at_its_largest_value() {
+        let mut t = Tally::default();
+        for _ in 0..3 {
+            t.add(Amount::Exact(Decimal::MAX));
+        }
+        assert_eq!(t.amount(), Amount::Exact(Decimal::MAX));
+    }
+}
