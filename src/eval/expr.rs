@@ -51,6 +51,19 @@ fn arith(op: ArithOp, a: Decimal, b: Decimal, e: &Expr) -> Outcome<Value> {
         .ok_or(Stop::Fault(Fault::Overflow, e.span))
 }
 
+/// Whether a comparison holds for two values in this order.
+#[inline(always)]
+pub(super) fn holds(op: CmpOp, ord: Ordering) -> bool {
+    match op {
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+    }
+}
+
 impl Env<'_> {
     /// The text behind a text value.
     pub fn text(&self, id: u32) -> &str {
@@ -202,14 +215,7 @@ impl Env<'_> {
                     _ => self.eval(b)?,
                 };
                 let ord = self.compare(a, b).unwrap_or(Ordering::Less);
-                Ok(Value::Bool(match op {
-                    CmpOp::Lt => ord == Ordering::Less,
-                    CmpOp::Le => ord != Ordering::Greater,
-                    CmpOp::Gt => ord == Ordering::Greater,
-                    CmpOp::Ge => ord != Ordering::Less,
-                    CmpOp::Eq => ord == Ordering::Equal,
-                    CmpOp::Ne => ord != Ordering::Equal,
-                }))
+                Ok(Value::Bool(holds(*op, ord)))
             }
             ExprKind::And(a, b) => self.logic(a, b, false, false).map(Value::Bool),
             ExprKind::Or(a, b) => self.logic(a, b, true, false).map(Value::Bool),

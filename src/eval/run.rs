@@ -15,7 +15,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::decision::*;
 use super::explain::{self, conjuncts, lets_used, source, stop_words};
-use super::expr::{Cache, Env};
+use super::expr::{holds, Cache, Env};
 use super::facts::Bound;
 use super::format;
 use super::value::{Need, Stop, Value};
@@ -225,20 +225,40 @@ impl<'p> Scratch<'p> {
     }
 }
 
-/// Whether `clause`'s condition is a yes/no input, or an `and` whose first side is one, and
-/// the subject's value of that input is no.
+/// Whether `clause`'s condition fails on the subject's inputs alone: it is an `and` of parts
+/// (or one part) and, from the first, its parts that are a yes/no input or an amount input
+/// compared with a constant hold up to one that does not, which decides the `and` whatever
+/// follows. Anything else (an input not given, another kind of part) is left to the evaluator.
 #[inline(always)]
 fn fails_at_once(clause: &ClauseDef, bound: &Bound) -> bool {
-    let Some(when) = &clause.when else {
+    let Some(mut rest) = clause.when.as_ref() else {
         return false;
     };
-    let first = match &when.kind {
-        ExprKind::And(a, _) => a,
-        _ => when,
-    };
-    match first.kind {
-        ExprKind::Subject(i) => bound.subject.get(i as usize) == Some(&Some(Value::Bool(false))),
-        _ => false,
+    let input = |i: u32| bound.subject.get(i as usize).copied().flatten();
+    loop {
+        let (part, next) = match &rest.kind {
+            ExprKind::And(a, b) => (&**a, Some(&**b)),
+            _ => (rest, None),
+        };
+        let holds = match &part.kind {
+            ExprKind::Subject(i) => match input(*i) {
+                Some(Value::Bool(b)) => b,
+                _ => return false,
+            },
+            ExprKind::Cmp(op, a, b) => match (&a.kind, &b.kind) {
+                (ExprKind::Subject(i), ExprKind::Const(Value::Num(c))) => match input(*i) {
+                    Some(Value::Num(x)) => holds(*op, x.cmp(c)),
+                    _ => return false,
+                },
+                _ => return false,
+            },
+            _ => return false,
+        };
+        match next {
+            _ if !holds => return true,
+            Some(n) => rest = n,
+            None => return false,
+        }
     }
 }
 
@@ -470,9 +490,9 @@ impl<'p> Evaluator<'p> {
             }
             return;
         }
-        // Without words to write, a condition that starts with a yes/no input that is no fails
-        // at once, as `and` would decide it: nothing else of the clause is needed. (Most
-        // clauses start with such an input, and most subjects of a population fail it.)
+        // Without words to write, a condition that fails on plain inputs read in place (most
+        // conditions start with them, and most subjects of a population fail them) needs
+        // nothing else of the clause.
         if !self.explain && !self.reasons && fails_at_once(clause, bound) {
             inst.outcome = Outcome::NotEligible;
             return;
