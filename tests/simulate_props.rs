@@ -264,3 +264,27 @@ proptest! {
         prop_assert!(paid_rows >= 2);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Without words to write, clauses are decided by shortcuts (a condition failing on plain
+    /// inputs, caps applied in place, amounts in machine words): for any firm of the peer
+    /// workload, inputs given or not, the outcomes and amounts are those of the full decision.
+    #[test]
+    fn deciding_without_words_gives_the_outcomes_and_amounts_of_the_decision(firm in peer_firm()) {
+        let set = PolicySet::compile(&[("peer.pol", PEER)]).unwrap();
+        let mut options = Options::on("2024-06-30".parse().unwrap());
+        let (facts, _) = pol::eval::Facts::from_json(&firm).unwrap();
+        let decision = set.evaluate(&facts, &options).unwrap();
+        options.reasons = false;
+        let ev = set.evaluator(&options).unwrap();
+        let bound = ev.bind(&facts).unwrap();
+        let mut scratch = pol::eval::Scratch::new();
+        ev.decide_into(facts.kind, &bound, &mut scratch);
+        let text = |a: Option<pol::eval::Amount>| a.map(|a| format!("{}..{}", a.min(), a.max()));
+        let got: Vec<_> = scratch.verdicts().iter().map(|v| (v.outcome, text(v.paid))).collect();
+        let want: Vec<_> = decision.clauses.iter().map(|c| (c.outcome, text(c.paid))).collect();
+        prop_assert_eq!(got, want);
+    }
+}
