@@ -79,33 +79,54 @@ impl Sum {
     }
 }
 
-/// An exact running sum of amounts: the sums of their least and their most.
+/// An exact running sum of amounts: the sums of their least and their most, one sum while
+/// every amount added is exact (as nearly all are).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     min: Sum,
-    max: Sum,
+    /// The sum of the most, once a range was added (until then, `min`).
+    max: Option<Sum>,
 }
 
 impl Tally {
     /// Adds an amount.
     #[inline]
     pub fn add(&mut self, a: Amount) {
-        let (min, max) = (a.min(), a.max());
-        self.min.add(min.mantissa(), min.scale());
-        self.max.add(max.mantissa(), max.scale());
+        match (a, &mut self.max) {
+            (Amount::Exact(d), None) => self.min.add(d.mantissa(), d.scale()),
+            (a, max) => {
+                let mut most = max.unwrap_or(self.min);
+                let (min, high) = (a.min(), a.max());
+                self.min.add(min.mantissa(), min.scale());
+                most.add(high.mantissa(), high.scale());
+                *max = Some(most);
+            }
+        }
     }
 
     /// Adds another sum, as if its amounts had been added here.
     pub fn add_tally(&mut self, other: &Tally) {
+        let mut most = match (self.max, other.max) {
+            (None, None) => None,
+            (mine, _) => Some(mine.unwrap_or(self.min)),
+        };
+        if let Some(most) = &mut most {
+            let theirs = other.max.unwrap_or(other.min);
+            most.add(theirs.units, theirs.places);
+            most.overflowed |= theirs.overflowed;
+        }
         self.min.add(other.min.units, other.min.places);
-        self.max.add(other.max.units, other.max.places);
         self.min.overflowed |= other.min.overflowed;
-        self.max.overflowed |= other.max.overflowed;
+        self.max = most;
     }
 
     /// The sum as an amount (exact when its least and most are equal).
     pub fn amount(&self) -> Amount {
-        Amount::between(self.min.value(), self.max.value())
+        let min = self.min.value();
+        match self.max {
+            None => Amount::Exact(min),
+            Some(max) => Amount::between(min, max.value()),
+        }
     }
 }
 
