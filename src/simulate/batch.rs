@@ -361,11 +361,21 @@ struct Run {
 /// A whole-number id as a number (as `str::parse::<u128>` reads it), by a machine-word parse
 /// when it is short enough to fit one.
 fn id_number(id: &str) -> Option<u128> {
-    if id.len() <= 19 {
-        id.parse::<u64>().ok().map(u128::from)
-    } else {
-        id.parse::<u128>().ok()
+    // As `parse` reads it: one `+` may lead, then digits only.
+    let digits = id.strip_prefix('+').unwrap_or(id).as_bytes();
+    if digits.is_empty() || digits.len() > 19 {
+        return id.parse::<u128>().ok();
     }
+    // Nineteen digits stay below u64::MAX.
+    let mut n = 0u64;
+    for &b in digits {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n = n * 10 + u64::from(d);
+    }
+    Some(u128::from(n))
 }
 
 impl Run {
@@ -786,7 +796,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn ids_read_as_numbers_as_a_u128_parse_reads_them(id in "[+-]?[0-9]{0,41}|[0-9a ]{0,5}") {
+        fn ids_read_as_numbers_as_a_u128_parse_reads_them(id in "[+-]{0,2}[0-9]{0,41}|[0-9a +]{0,5}") {
             prop_assert_eq!(id_number(&id), id.parse::<u128>().ok());
         }
 
