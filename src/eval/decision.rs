@@ -345,6 +345,24 @@ pub struct Decision<'p> {
     pub warnings: Vec<FactProblem>,
 }
 
+/// Amounts for property tests: exact, or a range between two numbers made of a `mantissa` and
+/// a number of `places`.
+#[cfg(test)]
+pub(crate) fn amount_strategy(
+    mantissa: impl proptest::strategy::Strategy<Value = i64> + Clone,
+    places: std::ops::Range<u32>,
+) -> impl proptest::strategy::Strategy<Value = Amount> {
+    use proptest::prelude::*;
+    let d = (mantissa, places).prop_map(|(m, s)| Decimal::new(m, s));
+    (d.clone(), d, any::<bool>()).prop_map(|(x, y, range)| {
+        if range {
+            Amount::between(x.min(y), x.max(y))
+        } else {
+            Amount::Exact(x)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,14 +378,7 @@ mod tests {
 
     fn amount() -> impl Strategy<Value = Amount> {
         let mantissa = prop_oneof![Just(0i64), any::<i32>().prop_map(i64::from), any::<i64>()];
-        let d = (mantissa, 0u32..6).prop_map(|(m, s)| Decimal::new(m, s));
-        (d.clone(), d, any::<bool>()).prop_map(|(x, y, range)| {
-            if range {
-                Amount::between(x.min(y), x.max(y))
-            } else {
-                Amount::Exact(x)
-            }
-        })
+        amount_strategy(mantissa, 0..6)
     }
 
     proptest! {

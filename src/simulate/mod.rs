@@ -27,7 +27,7 @@ pub use input::{BadRow, Columns, Record};
 pub use summary::{SubjectPaid, Summary};
 
 /// One output row.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RowResult {
     /// The input line.
     pub line: u64,
@@ -251,17 +251,7 @@ pub fn rows_into(
     layout: &Layout,
 ) {
     let out = &mut rows_out.results;
-    out.truncate(rows.len());
-    while out.len() < rows.len() {
-        out.push(RowResult {
-            line: 0,
-            subject: String::new(),
-            claim: None,
-            clauses: Vec::new(),
-            total: Amount::ZERO,
-            payers: Vec::new(),
-        });
-    }
+    out.resize_with(rows.len(), RowResult::default);
     for (r, (line, claim)) in out.iter_mut().zip(rows) {
         r.line = *line;
         r.subject.clear();
@@ -329,17 +319,7 @@ pub fn one_row_into(
     layout: &Layout,
 ) {
     let out = &mut rows_out.results;
-    out.truncate(1);
-    if out.is_empty() {
-        out.push(RowResult {
-            line: 0,
-            subject: String::new(),
-            claim: None,
-            clauses: Vec::new(),
-            total: Amount::ZERO,
-            payers: Vec::new(),
-        });
-    }
+    out.resize_with(1, RowResult::default);
     let r = &mut out[0];
     r.line = row.0;
     r.subject.clear();

@@ -139,14 +139,7 @@ mod tests {
         let mantissa = prop_oneof![2 => Just(0i64), 3 => 0i64..100_000, 2 => any::<i64>()];
         // Up to six places: any twelve of these add up within Decimal's digits at the most
         // places among them, where `Decimal` is exact too.
-        let d = (mantissa, 0u32..7).prop_map(|(m, s)| Decimal::new(m, s));
-        (d.clone(), d, any::<bool>()).prop_map(|(x, y, range)| {
-            if range {
-                Amount::between(x.min(y), x.max(y))
-            } else {
-                Amount::Exact(x)
-            }
-        })
+        crate::eval::decision::amount_strategy(mantissa, 0..7)
     }
 
     /// Value and places, which `==` on decimals does not compare.
