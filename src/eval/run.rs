@@ -490,9 +490,9 @@ impl<'p> Evaluator<'p> {
             }
             return;
         }
-        // Without words to write, a condition that fails on plain inputs read in place (most
-        // conditions start with them, and most subjects of a population fail them) needs
-        // nothing else of the clause.
+        // Without words to write, a condition that fails on plain inputs read in place needs
+        // nothing else of the clause (conditions often start with such inputs, and in a
+        // population most subjects fail them).
         if !self.explain && !self.reasons && fails_at_once(clause, bound) {
             inst.outcome = Outcome::NotEligible;
             return;

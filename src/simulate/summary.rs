@@ -38,7 +38,7 @@ pub struct ClauseStats {
     pub undetermined: u64,
     /// Results that could not be evaluated.
     pub cannot_evaluate: u64,
-    /// Paid under the clause.
+    /// Paid under the clause (set by [`Summary::finish`]).
     pub paid: Amount,
 }
 
@@ -111,7 +111,7 @@ pub struct Summary {
     pub subjects: u64,
     /// Rows or subjects that could not be evaluated.
     pub errors: u64,
-    /// Paid in all.
+    /// Paid in all (set by [`Summary::finish`]).
     pub paid: Amount,
     /// Per clause.
     pub clauses: Vec<ClauseStats>,

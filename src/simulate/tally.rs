@@ -6,7 +6,8 @@
 //! adding the amounts one by one with [`Amount`]'s `+` gives (a zero added to a sum leaves it
 //! as it is; a sum that is zero takes what is added as it is; otherwise the more places win),
 //! for any sum that fits `Decimal` (below about 7.9 × 10^28 of its smallest place). Past that
-//! the sum stops at `Decimal`'s largest value.
+//! the sum stops at `Decimal`'s largest value (the summary adds awards and shares, never below
+//! zero).
 
 use rust_decimal::Decimal;
 
