@@ -225,14 +225,23 @@ impl<'p> Scratch<'p> {
     }
 }
 
-/// Whether `clause`'s condition fails on the subject's inputs alone: it is an `and` of parts
-/// (or one part) and, from the first, its parts that are a yes/no input or an amount input
-/// compared with a constant hold up to one that does not, which decides the `and` whatever
-/// follows. Anything else (an input not given, another kind of part) is left to the evaluator.
+/// How far a condition is decided by its plain parts alone.
+enum Plain<'c> {
+    /// One of them does not hold: the condition fails.
+    Fails,
+    /// The condition is all plain parts, and they hold.
+    Holds,
+    /// The parts before this one hold; from here on it takes the evaluator.
+    From(&'c Expr),
+}
+
+/// Reads `condition` from its first part while the parts are plain (a yes/no input, or an
+/// amount input compared with a constant) and given: an `and` is decided by a part that does
+/// not hold, whatever follows, and is what follows when a part holds.
 #[inline(always)]
-fn fails_at_once(clause: &ClauseDef, bound: &Bound) -> bool {
-    let Some(mut rest) = clause.when.as_ref() else {
-        return false;
+fn plain_parts<'c>(condition: Option<&'c Expr>, bound: &Bound) -> Plain<'c> {
+    let Some(mut rest) = condition else {
+        return Plain::Holds;
     };
     let input = |i: u32| bound.subject.get(i as usize).copied().flatten();
     loop {
@@ -243,21 +252,21 @@ fn fails_at_once(clause: &ClauseDef, bound: &Bound) -> bool {
         let holds = match &part.kind {
             ExprKind::Subject(i) => match input(*i) {
                 Some(Value::Bool(b)) => b,
-                _ => return false,
+                _ => return Plain::From(rest),
             },
             ExprKind::Cmp(op, a, b) => match (&a.kind, &b.kind) {
                 (ExprKind::Subject(i), ExprKind::Const(Value::Num(c))) => match input(*i) {
                     Some(Value::Num(x)) => holds(*op, x.cmp(c)),
-                    _ => return false,
+                    _ => return Plain::From(rest),
                 },
-                _ => return false,
+                _ => return Plain::From(rest),
             },
-            _ => return false,
+            _ => return Plain::From(rest),
         };
         match next {
-            _ if !holds => return true,
+            _ if !holds => return Plain::Fails,
             Some(n) => rest = n,
-            None => return false,
+            None => return Plain::Holds,
         }
     }
 }
@@ -490,12 +499,20 @@ impl<'p> Evaluator<'p> {
             }
             return;
         }
-        // Without words to write, a condition that fails on plain inputs read in place needs
-        // nothing else of the clause (conditions often start with such inputs, and in a
-        // population most subjects fail them).
-        if !self.explain && !self.reasons && fails_at_once(clause, bound) {
-            inst.outcome = Outcome::NotEligible;
-            return;
+        // Without words to write, the plain parts a condition starts with are read in place: a
+        // condition that fails on them needs nothing else of the clause (conditions often start
+        // with such inputs, and in a population most subjects fail them), and one that passes
+        // them is evaluated from the first part they leave open.
+        let mut open = clause.when.as_ref();
+        if !self.explain && !self.reasons {
+            match plain_parts(open, bound) {
+                Plain::Fails => {
+                    inst.outcome = Outcome::NotEligible;
+                    return;
+                }
+                Plain::Holds => open = None,
+                Plain::From(rest) => open = Some(rest),
+            }
         }
         locals.clear();
         locals.resize(clause.locals.len(), None);
@@ -531,7 +548,7 @@ impl<'p> Evaluator<'p> {
                 ));
             }
         }
-        let condition = match &clause.when {
+        let condition = match open {
             Some(w) => env.eval_bool(w),
             None => Ok(true),
         };
