@@ -328,23 +328,22 @@ fn split_row(bytes: &[u8], start: usize, bounds: &mut Vec<(usize, usize)>) -> us
         let mut marks = (c | n) & HIGH;
         while marks != 0 {
             let k = i + (marks.trailing_zeros() / 8) as usize;
-            if n & (1 << (marks.trailing_zeros())) != 0 {
-                bounds.push((from, k));
+            bounds.push((from, k));
+            if n & (1 << marks.trailing_zeros()) != 0 {
                 return k;
             }
-            bounds.push((from, k));
             from = k + 1;
             marks &= marks - 1;
         }
         i += 8;
     }
     for (k, &b) in bytes.iter().enumerate().skip(i) {
-        if b == b',' {
+        if b == b',' || b == b'\n' {
             bounds.push((from, k));
+            if b == b'\n' {
+                return k;
+            }
             from = k + 1;
-        } else if b == b'\n' {
-            bounds.push((from, k));
-            return k;
         }
     }
     bounds.push((from, bytes.len()));

@@ -159,6 +159,26 @@ fn plain(a: Amount) -> Amount {
     a.map(money_places)
 }
 
+/// Splits `amount` among the payers of `funding` (at `columns` of `sums`, which are named by
+/// it) and counts each share there and, when given, in the subject's shares.
+fn count_shares(
+    sums: &mut [(String, Tally, bool)],
+    columns: &[usize],
+    funding: &[(String, Decimal)],
+    amount: Amount,
+    mut subject: Option<&mut SubjectPaid>,
+) {
+    split_each(amount, funding, |k, share| {
+        let c = columns[k];
+        let (_, sum, seen) = &mut sums[c];
+        sum.add(share);
+        *seen = true;
+        if let Some(s) = subject.as_deref_mut() {
+            s.payers[c] = s.payers[c] + share;
+        }
+    });
+}
+
 /// The sum of `key` in a short list (a few years or policies), added when new.
 fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     let at = match list.iter().position(|(k, _)| *k == key) {
@@ -324,15 +344,13 @@ impl Summary {
                 *t = *t + paid;
             } else {
                 let columns = &self.payer_columns[v.pi];
-                let sums = &mut self.payer_sums;
-                split_each(paid, &header.funding, |k, share| {
-                    let (_, sum, seen) = &mut sums[columns[k]];
-                    sum.add(share);
-                    *seen = true;
-                    if let Some(s) = subject.as_deref_mut() {
-                        s.payers[columns[k]] = s.payers[columns[k]] + share;
-                    }
-                });
+                count_shares(
+                    &mut self.payer_sums,
+                    columns,
+                    &header.funding,
+                    paid,
+                    subject.as_deref_mut(),
+                );
             }
         }
         if !subject_paid.is_zero() {
@@ -356,14 +374,13 @@ impl Summary {
                 }
                 continue;
             }
-            split_each(total, &p.header.funding, |k, share| {
-                let (_, sum, seen) = &mut sums[columns[k]];
-                sum.add(share);
-                *seen = true;
-                if let Some(s) = subject.as_deref_mut() {
-                    s.payers[columns[k]] = s.payers[columns[k]] + share;
-                }
-            });
+            count_shares(
+                sums,
+                columns,
+                &p.header.funding,
+                total,
+                subject.as_deref_mut(),
+            );
         }
         // Empty between subjects (only its capacity is kept), so summaries compare by counts.
         self.subject_totals.clear();
