@@ -14,6 +14,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod problem;
 pub mod schema;
 pub mod simulate;
 pub mod syntax;

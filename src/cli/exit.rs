@@ -11,6 +11,9 @@ pub enum ExitCode {
     Diagnostics = 1,
     /// The command line was wrong, or a file could not be read or written.
     Usage = 2,
+    /// pol broke one of its own rules (problem code F0901): a bug to report, never the
+    /// input's fault. 70 is `EX_SOFTWARE` of BSD's `sysexits.h`.
+    Internal = 70,
     /// Stopped by Ctrl-C (the shell's convention for an interrupt).
     Interrupted = 130,
 }

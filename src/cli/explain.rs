@@ -5,6 +5,7 @@ use std::io::Write;
 use super::{ExitCode, Format, Output};
 use crate::diagnostic::Code;
 use crate::explain::{examples, explanation, EXAMPLE_HEADER};
+use crate::problem::ProblemCode;
 
 /// Options of `pol explain`.
 #[derive(Debug, clap::Args)]
@@ -18,11 +19,16 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs, out: &Output) -> ExitCode {
     let text = match &args.code {
         None => list(out.format),
-        Some(written) => match Code::parse(written) {
-            Some(code) => one(code, out.format),
-            None => {
+        Some(written) => match (Code::parse(written), ProblemCode::parse(written)) {
+            (Some(code), _) => one(code, out.format),
+            (None, Some(code)) => one_problem(code, out.format),
+            (None, None) => {
                 let upper = written.trim().to_ascii_uppercase();
-                let hint = crate::check::closest(&upper, Code::ALL.iter().map(|c| c.as_str()))
+                let known = Code::ALL
+                    .iter()
+                    .map(|c| c.as_str())
+                    .chain(ProblemCode::ALL.iter().map(|c| c.as_str()));
+                let hint = crate::check::closest(&upper, known)
                     .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
                 return out.fail(&format!(
                     "there is no code `{written}`{hint} (`pol explain` lists every code)"
@@ -44,6 +50,10 @@ fn list(format: Format) -> String {
             for c in Code::ALL {
                 s.push_str(&format!("{c}  {}\n", c.title()));
             }
+            s.push('\n');
+            for c in ProblemCode::ALL {
+                s.push_str(&format!("{c}  {}\n", c.title()));
+            }
             s.push_str("\n`pol explain CODE` explains one code, with an example and its fix.\n");
             s
         }
@@ -51,6 +61,9 @@ fn list(format: Format) -> String {
             let codes: Vec<_> = Code::ALL
                 .iter()
                 .map(|c| serde_json::json!({"code": c.as_str(), "severity": c.severity(), "title": c.title()}))
+                .chain(ProblemCode::ALL.iter().map(|c| {
+                    serde_json::json!({"code": c.as_str(), "severity": c.severity(), "title": c.title()})
+                }))
                 .collect();
             format!("{}\n", serde_json::Value::Array(codes))
         }
@@ -83,6 +96,22 @@ fn one(code: Code, format: Format) -> String {
                 "explanation": text,
                 "wrong": blocks.first(),
                 "fixed": blocks.get(1),
+            });
+            format!("{doc}\n")
+        }
+    }
+}
+
+fn one_problem(code: ProblemCode, format: Format) -> String {
+    let text = code.explanation();
+    match format {
+        Format::Human => text.to_string(),
+        Format::Json => {
+            let doc = serde_json::json!({
+                "code": code.as_str(),
+                "severity": code.severity(),
+                "title": code.title(),
+                "explanation": text,
             });
             format!("{doc}\n")
         }

@@ -1,0 +1,109 @@
+//! Problem codes: the stable codes of what is wrong with what an applicant or a run gives pol,
+//! as opposed to what is wrong with a policy (those are [`crate::diagnostic::Code`]).
+//!
+//! Input: nothing; this module is a registry. Output: [`ProblemCode`], its printed form, title,
+//! severity and long explanation (`docs/problems/CODE.md`, shown by `pol explain CODE`).
+//! Guarantee: a code is never reused or renumbered, and every code has an explanation page.
+//!
+//! The families:
+//! - `F01xx`: a facts file or one value in it (JSON facts, a population cell, a `--set` value).
+//! - `F02xx`: a population file or one of its rows as a whole.
+//! - `F03xx`: command-line settings and files (outputs, paths, counts).
+//! - `F04xx`: sums: an amount that cannot be held, a settlement that does not add up.
+//! - `F09xx`: pol's own broken rules (internal errors): never the user's fault.
+
+use std::fmt;
+
+use crate::diagnostic::Severity;
+
+macro_rules! problem_codes {
+    ($($variant:ident = $code:literal, $sev:ident, $title:literal;)*) => {
+        /// Every problem code pol can report about facts, populations and runs.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum ProblemCode { $(#[doc = $title] $variant,)* }
+
+        impl ProblemCode {
+            /// All codes, in numeric order.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            /// The code as printed, e.g. `F0901`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $code,)* }
+            }
+
+            /// Whether a problem with this code stops a decision or only warns.
+            pub fn severity(self) -> Severity {
+                match self { $(ProblemCode::$variant => Severity::$sev,)* }
+            }
+
+            /// A short title of what the code means.
+            pub fn title(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $title,)* }
+            }
+
+            /// The long explanation (Markdown), from `docs/problems/CODE.md`.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$variant => include_str!(concat!("../docs/problems/", $code, ".md")),)*
+                }
+            }
+
+            /// Looks a code up by its printed form (case-insensitive).
+            pub fn parse(text: &str) -> Option<ProblemCode> {
+                let upper = text.trim().to_ascii_uppercase();
+                ProblemCode::ALL.iter().copied().find(|c| c.as_str() == upper)
+            }
+        }
+    };
+}
+
+// Keep each family's codes together and in numeric order; add new codes at the end of their
+// family. Each code needs `docs/problems/CODE.md` starting with `# CODE: title`.
+problem_codes! {
+    // F01xx: facts and values.
+    // F02xx: population files and rows.
+    // F03xx: command-line settings and files.
+    // F04xx: sums and settlement.
+    // F09xx: internal errors.
+    Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";
+}
+
+impl fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_page_that_starts_with_its_code_and_title() {
+        for code in ProblemCode::ALL {
+            let page = code.explanation();
+            assert!(
+                page.starts_with(&format!("# {code}: {}\n", code.title())),
+                "{code}: docs/problems/{code}.md must start with `# {code}: {}`",
+                code.title()
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_unique_sorted_and_parse_back() {
+        let printed: Vec<&str> = ProblemCode::ALL.iter().map(|c| c.as_str()).collect();
+        let mut sorted = printed.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(printed, sorted, "codes must be unique and in numeric order");
+        for code in ProblemCode::ALL {
+            assert_eq!(
+                ProblemCode::parse(&code.as_str().to_lowercase()),
+                Some(*code)
+            );
+        }
+        assert_eq!(ProblemCode::parse("F9999"), None);
+    }
+}
