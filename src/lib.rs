@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
