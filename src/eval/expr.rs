@@ -296,6 +296,7 @@ impl Env<'_> {
                 }
                 Err(Stop::Fault(Fault::NoBracketRow, e.span))
             }
+            ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
         }
     }
 }
