@@ -59,6 +59,8 @@ pub struct PolicySet {
     payer_offsets: Vec<usize>,
     /// Per policy: its funding shares as exact whole numbers, or why they cannot be used.
     fractions: Vec<Result<settle::Fractions, Failure>>,
+    /// Per payer: whether a policy that splits per subject names it.
+    split_once_payers: Vec<bool>,
 }
 
 /// How to evaluate.
@@ -147,6 +149,14 @@ impl PolicySet {
             .iter()
             .map(|p| settle::Fractions::of(&p.header.funding))
             .collect();
+        let mut split_once_payers = vec![false; payers.len()];
+        for (p, columns) in programs.iter().zip(&payer_columns) {
+            if p.header.split == crate::ast::Split::PerSubject {
+                for &c in columns {
+                    split_once_payers[c] = true;
+                }
+            }
+        }
         PolicySet {
             programs,
             citations,
@@ -154,7 +164,14 @@ impl PolicySet {
             payer_columns,
             payer_offsets,
             fractions,
+            split_once_payers,
         }
+    }
+
+    /// Per payer (in [`PolicySet::payers`] order): whether a policy that splits per subject
+    /// names it (it then has a line in every subject's totals).
+    pub(crate) fn split_once_payers(&self) -> &[bool] {
+        &self.split_once_payers
     }
 
     /// Every payer of the set, in order of first appearance over the policies' `funding`
