@@ -610,7 +610,8 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
     );
     let program = pol::compile_source(&text).program.unwrap();
     use pol::compile::{Expr, ExprKind, Value};
-    let breakages: Vec<Box<dyn Fn(&mut Expr)>> = vec![
+    type Breakage = Box<dyn Fn(&mut Expr)>;
+    let breakages: Vec<Breakage> = vec![
         Box::new(|w: &mut Expr| {
             if let ExprKind::Cmp(_, _, b) = &mut w.kind {
                 b.kind = ExprKind::Const(Value::Bool(true));
