@@ -89,7 +89,7 @@ fn bench(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new("bound facts", &label), |b| {
                 b.iter(|| {
                     for (f, bd) in firms.iter().zip(&bound) {
-                        std::hint::black_box(ev.decide_bound(Kind::Enterprise, &f.id, bd));
+                        let _ = std::hint::black_box(ev.decide_bound(Kind::Enterprise, &f.id, bd));
                     }
                 })
             });

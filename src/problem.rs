@@ -65,6 +65,8 @@ problem_codes! {
     // F02xx: population files and rows.
     // F03xx: command-line settings and files.
     // F04xx: sums and settlement.
+    SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
+    SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";
     // F09xx: internal errors.
     Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";
 }

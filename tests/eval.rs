@@ -538,7 +538,9 @@ fn payer_shares_sum_exactly_to_the_award() {
         .iter()
         .map(|f| f.amount.max())
         .collect();
-    assert_eq!(parts, [d("33.34"), d("33.33"), d("33.34")]);
+    // Largest remainder: 3334.3334, 3333.3333 and 3333.3333 fen leave one fen over, which goes
+    // to the largest fraction left (README, "The payer split").
+    assert_eq!(parts, [d("33.35"), d("33.33"), d("33.33")]);
     assert_eq!(parts.iter().sum::<Decimal>(), d("100.01"));
 }
 
@@ -589,7 +591,7 @@ clause c { source "一" award 比例 of a }
     for date in ["2023-09-01", "2024-06-01", "2023-09-01"] {
         let ev = s.evaluator(&options(date)).unwrap();
         let bound = ev.bind(&f).unwrap();
-        ev.decide_into(f.kind, &bound, &mut scratch);
+        ev.decide_into(f.kind, &bound, &mut scratch).unwrap();
         let verdicts = scratch.verdicts();
         let decision = run(&s, &f, date);
         assert_eq!(verdicts.len(), decision.clauses.len());
@@ -748,7 +750,7 @@ fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case()
             options.reasons = false;
             let ev = set.evaluator(&options).unwrap();
             let bound = ev.bind(&facts).unwrap();
-            ev.decide_into(facts.kind, &bound, &mut scratch);
+            ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
             let got: Vec<_> = scratch
                 .verdicts()
                 .iter()

@@ -11,7 +11,7 @@ use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
 use pol::simulate::chunks::Chunker;
 use pol::simulate::input::{csv_header, csv_id};
 use pol::simulate::output::{RowFormat, RowWriter};
-use pol::simulate::{default_columns, one_row_into, Columns, Layout, SubjectPaid, Summary};
+use pol::simulate::{default_columns, one_row_into, Columns, Layout, Summary};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
@@ -65,7 +65,7 @@ fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
                 .map(|e| format!("{}: {}", e.line, e.message)),
         );
     }
-    summary.finish(&ev);
+    summary.finish(&ev).unwrap();
     (text, serde_json::to_string(&summary).unwrap(), errors, None)
 }
 
@@ -237,11 +237,11 @@ proptest! {
             for (line, firm) in firms.iter().enumerate() {
                 let (facts, _) = pol::eval::Facts::from_json(firm).unwrap();
                 let bound = ev.bind(&facts).unwrap();
-                ev.decide_into(facts.kind, &bound, &mut scratch);
+                ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
                 let verdicts = scratch.verdicts();
                 let id = format!("F{line}");
                 let mut general = String::new();
-                pol::simulate::rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, &bound, &layout);
+                pol::simulate::rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, scratch.settlement(), &bound, &layout).unwrap();
                 writer.row(&mut general, &rows.results[0], &layout);
                 let mut fast = String::new();
                 if writer.unpaid_row(&mut fast, &mut unpaid, (line as u64, &id), verdicts, &layout) {
@@ -249,13 +249,12 @@ proptest! {
                     fast_rows += 1;
                 }
                 let mut summary = Summary::new(&ev);
-                let mut paid = SubjectPaid::default();
-                summary.add_sharing(&ev, verdicts, 1, Some(&mut paid));
-                one_row_into(&mut shared_rows, (line as u64, &id), verdicts, &paid, &layout);
+                summary.add(&ev, &scratch, 1);
+                one_row_into(&mut shared_rows, (line as u64, &id), verdicts, scratch.settlement(), &layout);
                 let mut shared = String::new();
                 writer.row(&mut shared, &shared_rows.results[0], &layout);
                 prop_assert_eq!(&shared, &general);
-                paid_rows += usize::from(!paid.total.is_zero());
+                paid_rows += usize::from(!scratch.settlement().total().is_zero());
             }
         }
         // The fast path was taken, at least for the firm that gets nothing, in both formats;
@@ -281,7 +280,7 @@ proptest! {
         let ev = set.evaluator(&options).unwrap();
         let bound = ev.bind(&facts).unwrap();
         let mut scratch = pol::eval::Scratch::new();
-        ev.decide_into(facts.kind, &bound, &mut scratch);
+        ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
         let text = |a: Option<pol::eval::Amount>| a.map(|a| format!("{}..{}", a.min(), a.max()));
         let got: Vec<_> = scratch.verdicts().iter().map(|v| (v.outcome, text(v.paid))).collect();
         let want: Vec<_> = decision.clauses.iter().map(|c| (c.outcome, text(c.paid))).collect();

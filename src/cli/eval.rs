@@ -158,6 +158,26 @@ fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
     }
 }
 
+/// Reports a subject that cannot be settled; the exit code says whether it is pol's own bug.
+fn print_failure(f: &crate::eval::Failure, source: &str, out: &Output) -> ExitCode {
+    if out.format == Format::Json {
+        let doc = serde_json::json!({ "failure": {
+            "code": f.code.as_str(), "message": f.message, "help": f.help,
+        }});
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        eprintln!(
+            "pol: error[{}]: no decision for the facts in `{source}`: {}\n  help: {}\n  (see `pol explain {}`)",
+            f.code, f.message, f.help, f.code
+        );
+    }
+    if f.is_internal() {
+        ExitCode::Internal
+    } else {
+        ExitCode::Diagnostics
+    }
+}
+
 /// Runs `pol eval`.
 pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
     let set = match load_policies(&args.paths, out) {
@@ -180,13 +200,20 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
             return ExitCode::Diagnostics;
         }
     };
-    let decision = set.evaluator(&options).and_then(|ev| ev.evaluate(&facts));
-    let mut decision = match decision {
-        Ok(d) => d,
+    let ev = match set.evaluator(&options) {
+        Ok(ev) => ev,
         Err(problems) => {
             print_problems(&problems, &source, out);
             return ExitCode::Diagnostics;
         }
+    };
+    let mut decision = match ev.try_evaluate(&facts) {
+        Ok(d) => d,
+        Err(crate::eval::EvalError::Facts(problems)) => {
+            print_problems(&problems, &source, out);
+            return ExitCode::Diagnostics;
+        }
+        Err(crate::eval::EvalError::Failed(f)) => return print_failure(&f, &source, out),
     };
     decision.warnings.splice(0..0, shape_warnings);
     let mut stdout = std::io::stdout().lock();

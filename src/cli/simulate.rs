@@ -383,7 +383,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     if write_failed {
         return out.fail("cannot write the output file");
     }
-    summary.finish(&ev);
+    if let Err(f) = summary.finish(&ev) {
+        eprintln!(
+            "pol: error[{}]: {}\n  help: {}\n  (see `pol explain {}`); no output file was written",
+            f.code, f.message, f.help, f.code
+        );
+        return ExitCode::Diagnostics;
+    }
     if let Some(f) = rows_file {
         if let Err(e) = f.commit() {
             return out.fail(&e);
@@ -410,7 +416,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         }
         None => print!("{text}"),
     }
-    if summary.errors > 0 {
+    if summary.internal_errors > 0 {
+        eprintln!(
+            "pol: {} subjects met a broken rule of pol's own (F0901): this is a bug in pol; please report it",
+            summary.internal_errors
+        );
+        ExitCode::Internal
+    } else if summary.errors > 0 {
         ExitCode::Diagnostics
     } else {
         ExitCode::Ok

@@ -284,7 +284,8 @@ impl<'m> Compiler<'m> {
             | ExprKind::Claim(_)
             | ExprKind::Param(_)
             | ExprKind::Let(_)
-            | ExprKind::Local(_) => Show::Number,
+            | ExprKind::Local(_)
+            | ExprKind::Broken(_) => Show::Number,
             ExprKind::Neg(x) => x.show,
             ExprKind::Arith(op, a, b) => {
                 let (ua, ub) = (self.unit_of_show(a.show), self.unit_of_show(b.show));
@@ -321,7 +322,12 @@ impl<'m> Compiler<'m> {
             A::Bool(b) => Value::Bool(*b),
             A::Date(d) => Value::Date(*d),
             A::Text(t) => Value::Text(self.text(t)),
-            A::Ref(n) => Value::Enum(self.variant(enum_of_ty(ty).map(|i| i as usize), n)),
+            // The checker made sure the variant exists (E0311); were it not to, the first
+            // variant stands in, and the checker's own tests are what guard this.
+            A::Ref(n) => Value::Enum(
+                self.variant(enum_of_ty(ty).map(|i| i as usize), n)
+                    .unwrap_or_default(),
+            ),
             _ => Value::Num(e.as_constant().map(|(v, _)| v).unwrap_or_default()),
         }
     }
@@ -347,11 +353,12 @@ impl<'m> Compiler<'m> {
         }
     }
 
-    /// The index of variant `name` of enum `id` (the checker made sure it exists).
-    fn variant(&self, id: Option<usize>, name: &str) -> u16 {
+    /// The index of variant `name` of enum `id` (the checker made sure it exists: `None`
+    /// means one of its rules broke).
+    fn variant(&self, id: Option<usize>, name: &str) -> Option<u16> {
         id.and_then(|id| self.model.enums.get(id))
             .and_then(|e| e.variant(name))
-            .map_or(0, |i| i as u16)
+            .and_then(|i| u16::try_from(i).ok())
     }
 
     /// Lowers an expression; returns it and whether it depends on the current claim.
@@ -384,7 +391,9 @@ impl<'m> Compiler<'m> {
             A::Bool(b) => ExprKind::Const(Value::Bool(*b)),
             A::Date(d) => ExprKind::Const(Value::Date(*d)),
             A::Text(t) => ExprKind::Const(Value::Text(self.text(t))),
-            A::Error => ExprKind::Const(Value::Bool(false)),
+            A::Error => {
+                ExprKind::Broken("an expression that could not be read reached the compiler")
+            }
             A::Ref(n) => {
                 if let Some(pos) = locals.iter().rposition(|(name, ..)| name == n) {
                     level = locals[pos].2;
@@ -410,10 +419,15 @@ impl<'m> Compiler<'m> {
                             show = Some(self.let_show[i]);
                             ExprKind::Let(self.let_slot[i])
                         }
-                        _ => {
-                            show = hint.map(|h| Show::Enum(h as u32));
-                            ExprKind::Const(Value::Enum(self.variant(hint, n)))
-                        }
+                        _ => match self.variant(hint, n) {
+                            Some(i) => {
+                                show = hint.map(|h| Show::Enum(h as u32));
+                                ExprKind::Const(Value::Enum(i))
+                            }
+                            None => ExprKind::Broken(
+                                "a name that is neither a value nor a variant reached the compiler",
+                            ),
+                        },
                     }
                 }
             }
@@ -428,14 +442,20 @@ impl<'m> Compiler<'m> {
                     level = Level::Claim;
                 }
                 let cmp = match op.node {
-                    BinOp::Lt => CmpOp::Lt,
-                    BinOp::Le => CmpOp::Le,
-                    BinOp::Gt => CmpOp::Gt,
-                    BinOp::Ge => CmpOp::Ge,
-                    BinOp::Eq => CmpOp::Eq,
-                    _ => CmpOp::Ne,
+                    BinOp::Lt => Some(CmpOp::Lt),
+                    BinOp::Le => Some(CmpOp::Le),
+                    BinOp::Gt => Some(CmpOp::Gt),
+                    BinOp::Ge => Some(CmpOp::Ge),
+                    BinOp::Eq => Some(CmpOp::Eq),
+                    BinOp::Ne => Some(CmpOp::Ne),
+                    _ => None,
                 };
-                ExprKind::Cmp(cmp, Box::new(l), Box::new(r))
+                match cmp {
+                    Some(cmp) => ExprKind::Cmp(cmp, Box::new(l), Box::new(r)),
+                    None => {
+                        ExprKind::Broken("an operator that is not a comparison was lowered as one")
+                    }
+                }
             }
             A::Binary(op, l, r) => {
                 let (l, r) = (sub(self, l), sub(self, r));
@@ -446,7 +466,8 @@ impl<'m> Compiler<'m> {
                     BinOp::Div => ExprKind::Arith(ArithOp::Div, l, r),
                     BinOp::And => hang_right(*l, r, false),
                     BinOp::Or => hang_right(*l, r, true),
-                    _ => ExprKind::Implies(l, r),
+                    BinOp::Implies => ExprKind::Implies(l, r),
+                    _ => ExprKind::Broken("a comparison was lowered as another operator"),
                 }
             }
             A::In {
@@ -457,12 +478,21 @@ impl<'m> Compiler<'m> {
                 let id = self.enum_of(value, locals);
                 let n = id.map_or(0, |id| self.model.enums[id].variants.len());
                 let mut flags = vec![false; n];
+                let mut known = true;
                 for v in set {
-                    if let Some(f) = flags.get_mut(usize::from(self.variant(id, &v.node))) {
-                        *f = true;
+                    match self
+                        .variant(id, &v.node)
+                        .and_then(|i| flags.get_mut(usize::from(i)))
+                    {
+                        Some(f) => *f = true,
+                        None => known = false,
                     }
                 }
-                let test = ExprKind::In(sub(self, value), flags.into_boxed_slice());
+                let test = if known {
+                    ExprKind::In(sub(self, value), flags.into_boxed_slice())
+                } else {
+                    ExprKind::Broken("a set names a variant its enum does not have")
+                };
                 if *negated {
                     ExprKind::Not(Box::new(Expr {
                         kind: test,
@@ -485,21 +515,25 @@ impl<'m> Compiler<'m> {
                 let n = id.map_or(0, |id| self.model.enums[id].variants.len());
                 let mut by_variant: Vec<Option<Expr>> = vec![None; n];
                 let mut fallback: Option<Expr> = None;
+                let mut known = true;
                 for (variant, value) in rows {
                     let v = *sub(self, value);
                     match variant {
-                        Some(name) => {
-                            let i = usize::from(self.variant(id, &name.node));
-                            if let Some(row) = by_variant.get_mut(i) {
-                                *row = Some(v);
-                            }
-                        }
+                        Some(name) => match self
+                            .variant(id, &name.node)
+                            .and_then(|i| by_variant.get_mut(usize::from(i)))
+                        {
+                            Some(row) => *row = Some(v),
+                            None => known = false,
+                        },
                         None => fallback = Some(v),
                     }
                 }
                 let key = sub(self, key);
+                // The checker made sure every variant has a row (E0308): a row missing here
+                // is pol's own bug, never a zero.
                 let filler = fallback.unwrap_or(Expr {
-                    kind: ExprKind::Const(Value::Num(Default::default())),
+                    kind: ExprKind::Broken("a tier table has no row for a variant"),
                     show: Show::Number,
                     span,
                 });
@@ -507,7 +541,11 @@ impl<'m> Compiler<'m> {
                     .into_iter()
                     .map(|r| r.unwrap_or_else(|| filler.clone()))
                     .collect();
-                ExprKind::Table(key, rows)
+                if known {
+                    ExprKind::Table(key, rows)
+                } else {
+                    ExprKind::Broken("a tier table names a variant its enum does not have")
+                }
             }
             A::Bracket { value, rows } => {
                 let value = sub(self, value);
@@ -515,6 +553,13 @@ impl<'m> Compiler<'m> {
                     t.as_ref()
                         .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
                 };
+                // The checker made sure thresholds are fixed amounts (E0309): one that is not
+                // would silently open the row's bound.
+                let fixed = rows.iter().all(|r| {
+                    [&r.lower, &r.upper]
+                        .iter()
+                        .all(|t| t.is_none() || edge(t).is_some())
+                });
                 let arms: Box<[Arm]> = rows
                     .iter()
                     .map(|r| Arm {
@@ -523,7 +568,11 @@ impl<'m> Compiler<'m> {
                         value: *sub(self, &r.value),
                     })
                     .collect();
-                ExprKind::Bracket(value, arms)
+                if fixed {
+                    ExprKind::Bracket(value, arms)
+                } else {
+                    ExprKind::Broken("a bracket threshold is not a fixed amount")
+                }
             }
         };
         let show = match show {

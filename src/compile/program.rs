@@ -170,6 +170,9 @@ pub enum ExprKind {
     Table(Box<Expr>, Box<[Expr]>),
     /// A threshold bracket: the first arm whose bounds hold.
     Bracket(Box<Expr>, Box<[Arm]>),
+    /// What the checker should have refused reached the compiler (`what` says which rule
+    /// broke): evaluating it is an internal error (F0901), never a value that looks right.
+    Broken(&'static str),
 }
 
 /// One arm of a bracket.
@@ -424,7 +427,8 @@ impl Expr {
             | ExprKind::Claim(_)
             | ExprKind::Param(_)
             | ExprKind::Let(_)
-            | ExprKind::Local(_) => {}
+            | ExprKind::Local(_)
+            | ExprKind::Broken(_) => {}
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => out.push(x),
             ExprKind::Arith(_, a, b)
             | ExprKind::Cmp(_, a, b)

@@ -56,6 +56,10 @@ pub fn stop_words(program: &Program, stop: Stop) -> String {
         Stop::Fault(Fault::NoBracketRow, span) => {
             format!("no row of `{}` applies", source(program, span))
         }
+        Stop::Fault(Fault::Internal(what), span) => format!(
+            "pol broke one of its own rules at `{}`: {what} (a bug in pol: please report it)",
+            source(program, span)
+        ),
     }
 }
 

@@ -35,6 +35,9 @@ pub struct Env<'a> {
     pub locals: &'a mut [Cache],
 }
 
+/// A value the checker typed as a number is something else.
+const NOT_A_NUMBER: Fault = Fault::Internal("a value the checker typed as a number is not one");
+
 fn arith(op: ArithOp, a: Decimal, b: Decimal, e: &Expr) -> Outcome<Value> {
     let r = match op {
         ArithOp::Add => a.checked_add(b),
@@ -91,7 +94,10 @@ impl Env<'_> {
             self.program.lets.get(i)
         };
         let Some(def) = def else {
-            return Err(Stop::Fault(Fault::Overflow, Default::default()));
+            return Err(Stop::Fault(
+                Fault::Internal("a let is read that the compiled policy does not hold"),
+                Default::default(),
+            ));
         };
         let v = self.eval(&def.expr);
         let slot = if local {
@@ -127,7 +133,7 @@ impl Env<'_> {
         match v {
             Value::Num(d) => Ok(d),
             // INVARIANT: the checker made sure amounts are numbers.
-            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+            _ => Err(Stop::Fault(NOT_A_NUMBER, e.span)),
         }
     }
 
@@ -141,7 +147,10 @@ impl Env<'_> {
         match v {
             Value::Bool(b) => Ok(b),
             // INVARIANT: the checker made sure conditions are yes/no values.
-            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+            _ => Err(Stop::Fault(
+                Fault::Internal("a condition's value is not yes or no"),
+                e.span,
+            )),
         }
     }
 
@@ -164,7 +173,7 @@ impl Env<'_> {
         match self.eval(e)? {
             Value::Num(d) => Ok(d),
             // INVARIANT: the checker made sure amounts are numbers.
-            _ => Err(Stop::Fault(Fault::Overflow, e.span)),
+            _ => Err(Stop::Fault(NOT_A_NUMBER, e.span)),
         }
     }
 
@@ -214,7 +223,13 @@ impl Env<'_> {
                     ExprKind::Const(v) => *v,
                     _ => self.eval(b)?,
                 };
-                let ord = self.compare(a, b).unwrap_or(Ordering::Less);
+                // INVARIANT: the checker only lets values of one kind be compared.
+                let Some(ord) = self.compare(a, b) else {
+                    return Err(Stop::Fault(
+                        Fault::Internal("two values of different kinds are compared"),
+                        e.span,
+                    ));
+                };
                 Ok(Value::Bool(holds(*op, ord)))
             }
             ExprKind::And(a, b) => self.logic(a, b, false, false).map(Value::Bool),
@@ -225,7 +240,11 @@ impl Env<'_> {
                 Value::Enum(i) => Ok(Value::Bool(
                     flags.get(usize::from(i)).copied().unwrap_or(false),
                 )),
-                _ => Ok(Value::Bool(false)),
+                // INVARIANT: the checker only lets enum values be tested for membership.
+                _ => Err(Stop::Fault(
+                    Fault::Internal("a value that is not an enum variant is tested with `in`"),
+                    e.span,
+                )),
             },
             ExprKind::Min(args) | ExprKind::Max(args) => {
                 let want = if matches!(e.kind, ExprKind::Min(_)) {
@@ -241,15 +260,26 @@ impl Env<'_> {
                         _ => v,
                     });
                 }
-                best.map(Value::Num)
-                    .ok_or(Stop::Fault(Fault::Overflow, e.span))
+                // INVARIANT: the grammar gives `min` and `max` at least one argument.
+                best.map(Value::Num).ok_or(Stop::Fault(
+                    Fault::Internal("`min` or `max` has no argument"),
+                    e.span,
+                ))
             }
             ExprKind::Table(key, rows) => match self.eval(key)? {
                 Value::Enum(i) => match rows.get(usize::from(i)) {
                     Some(row) => self.eval(row),
-                    None => Err(Stop::Fault(Fault::NoBracketRow, e.span)),
+                    // INVARIANT: the checker made sure a table has a row for every variant.
+                    None => Err(Stop::Fault(
+                        Fault::Internal("a tier table has no row for a variant"),
+                        e.span,
+                    )),
                 },
-                _ => Err(Stop::Fault(Fault::NoBracketRow, e.span)),
+                // INVARIANT: the checker made sure a table's key is an enum.
+                _ => Err(Stop::Fault(
+                    Fault::Internal("a tier table's key is not an enum variant"),
+                    e.span,
+                )),
             },
             ExprKind::Bracket(value, arms) => {
                 let v = self.eval_num(value)?;
@@ -266,6 +296,7 @@ impl Env<'_> {
                 }
                 Err(Stop::Fault(Fault::NoBracketRow, e.span))
             }
+            ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod facts;
 pub mod format;
 pub mod render;
 mod run;
+pub mod settle;
 mod value;
 
 use std::collections::BTreeMap;
@@ -36,7 +37,8 @@ use chrono::NaiveDate;
 
 pub use decision::{Amount, ClauseResult, Decision, Outcome};
 pub use facts::{FactProblem, FactValue, Facts};
-pub use run::{round, split, split_amount, split_each, Scratch, Verdict};
+pub use run::{round, Scratch, Verdict};
+pub use settle::{Failure, Settlement};
 pub use value::Value;
 
 use crate::check::types::Flavor;
@@ -49,6 +51,16 @@ use decision::Citation;
 pub struct PolicySet {
     programs: Vec<Program>,
     citations: Vec<Vec<Citation>>,
+    /// Every payer, in order of first appearance over the policies' `funding`.
+    payers: Vec<String>,
+    /// Per policy: the position in `payers` of each of its payers, in `funding` order.
+    payer_columns: Vec<Vec<usize>>,
+    /// Per policy: where its payers start in a flat list of every policy's payers.
+    payer_offsets: Vec<usize>,
+    /// Per policy: its funding shares as exact whole numbers, or why they cannot be used.
+    fractions: Vec<Result<settle::Fractions, Failure>>,
+    /// Per payer: whether a policy that splits per subject names it.
+    split_once_payers: Vec<bool>,
 }
 
 /// How to evaluate.
@@ -111,9 +123,87 @@ impl PolicySet {
                     .collect()
             })
             .collect();
+        let mut payers: Vec<String> = Vec::new();
+        let mut payer_columns = Vec::new();
+        let mut payer_offsets = Vec::new();
+        let mut flat = 0;
+        for p in &programs {
+            payer_offsets.push(flat);
+            flat += p.header.funding.len();
+            let columns = p
+                .header
+                .funding
+                .iter()
+                .map(|(payer, _)| match payers.iter().position(|x| x == payer) {
+                    Some(k) => k,
+                    None => {
+                        payers.push(payer.clone());
+                        payers.len() - 1
+                    }
+                })
+                .collect();
+            payer_columns.push(columns);
+        }
+        payer_offsets.push(flat);
+        let fractions = programs
+            .iter()
+            .map(|p| settle::Fractions::of(&p.header.funding))
+            .collect();
+        let mut split_once_payers = vec![false; payers.len()];
+        for (p, columns) in programs.iter().zip(&payer_columns) {
+            if p.header.split == crate::ast::Split::PerSubject {
+                for &c in columns {
+                    split_once_payers[c] = true;
+                }
+            }
+        }
         PolicySet {
             programs,
             citations,
+            payers,
+            payer_columns,
+            payer_offsets,
+            fractions,
+            split_once_payers,
+        }
+    }
+
+    /// Per payer (in [`PolicySet::payers`] order): whether a policy that splits per subject
+    /// names it (it then has a line in every subject's totals).
+    pub(crate) fn split_once_payers(&self) -> &[bool] {
+        &self.split_once_payers
+    }
+
+    /// Every payer of the set, in order of first appearance over the policies' `funding`
+    /// (a payer named by several policies is one payer).
+    pub fn payers(&self) -> &[String] {
+        &self.payers
+    }
+
+    /// For policy `pi`: the position in [`PolicySet::payers`] of each of its payers, in
+    /// `funding` order.
+    pub fn payer_columns(&self, pi: usize) -> &[usize] {
+        self.payer_columns.get(pi).map_or(&[], Vec::as_slice)
+    }
+
+    /// Where policy `pi`'s payers start in a flat list of every policy's payers.
+    pub(crate) fn payer_offset(&self, pi: usize) -> usize {
+        self.payer_offsets.get(pi).copied().unwrap_or(0)
+    }
+
+    /// The length of a flat list of every policy's payers.
+    pub(crate) fn payer_offsets_len(&self) -> usize {
+        self.payer_offsets.last().copied().unwrap_or(0)
+    }
+
+    /// Policy `pi`'s funding shares as exact whole numbers.
+    pub(crate) fn fractions(&self, pi: usize) -> Result<&settle::Fractions, Failure> {
+        match self.fractions.get(pi) {
+            Some(Ok(f)) => Ok(f),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(Failure::internal(
+                "a verdict names a policy that is not in the set",
+            )),
         }
     }
 
@@ -243,9 +333,27 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Binds `facts` to every program (reporting every value that does not fit) and decides.
+    /// A subject that cannot be settled ([`Failure`]) comes back as one more problem, under
+    /// the path `totals`; [`Evaluator::try_evaluate`] keeps it apart, with its code.
     pub fn evaluate(&self, facts: &Facts) -> Result<Decision<'p>, Vec<FactProblem>> {
-        let bound = self.bind(facts)?;
-        let mut decision = self.decide(facts.kind, &facts.id, &bound);
+        self.try_evaluate(facts).map_err(|e| match e {
+            EvalError::Facts(problems) => problems,
+            EvalError::Failed(f) => vec![FactProblem {
+                severity: crate::diagnostic::Severity::Error,
+                path: "totals".to_string(),
+                message: f.to_string(),
+                help: f.help,
+            }],
+        })
+    }
+
+    /// [`Evaluator::evaluate`], with a subject that cannot be settled kept apart from problems
+    /// with its facts.
+    pub fn try_evaluate(&self, facts: &Facts) -> Result<Decision<'p>, EvalError> {
+        let bound = self.bind(facts).map_err(EvalError::Facts)?;
+        let mut decision = self
+            .decide(facts.kind, &facts.id, &bound)
+            .map_err(EvalError::Failed)?;
         let programs: Vec<&Program> = self.set.programs.iter().collect();
         decision.warnings = facts::unknown_attributes(&programs, facts);
         Ok(decision)
@@ -278,7 +386,29 @@ impl<'p> Evaluator<'p> {
         kind: crate::compile::Kind,
         id: &compact_str::CompactString,
         bound: &[facts::Bound],
-    ) -> Decision<'p> {
+    ) -> Result<Decision<'p>, Failure> {
         self.decide(kind, id, bound)
     }
 }
+
+/// Why [`Evaluator::try_evaluate`] gives no decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// The facts do not fit the policies: every problem found.
+    Facts(Vec<FactProblem>),
+    /// The subject cannot be settled: a sum too large to hold exactly (F04xx), or a broken
+    /// rule of pol's own (F0901).
+    Failed(Failure),
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EvalError::Facts(p) => write!(f, "{} problems with the facts", p.len()),
+            EvalError::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}

@@ -18,7 +18,8 @@ use super::explain::{self, conjuncts, lets_used, source, stop_words};
 use super::expr::{holds, Cache, Env};
 use super::facts::Bound;
 use super::format;
-use super::value::{Need, Stop, Value};
+use super::settle::{Failure, Settlement};
+use super::value::{Fault, Need, Stop, Value};
 use super::Evaluator;
 use crate::ast::{RoundingMode, SameMatter};
 use crate::compile::{
@@ -56,11 +57,13 @@ enum Counter {
         k: usize,
         year: Option<i32>,
     },
-    /// A shared limit.
+    /// A shared limit; `claim` is set for a limit counted per project, whose running total
+    /// is the claim's over every clause that names the limit.
     Shared {
         pi: usize,
         li: usize,
         year: Option<i32>,
+        claim: Option<Option<usize>>,
     },
     /// A clause's own limit `k`.
     Own {
@@ -105,6 +108,8 @@ pub struct Verdict {
     words: Option<Box<Words>>,
     /// Running-total bounds evaluated for this instance: a range of [`Scratch::bounds`].
     counters: (u32, u32),
+    /// One of pol's own rules that did not hold while evaluating it.
+    internal: Option<&'static str>,
 }
 
 use Verdict as Instance;
@@ -132,6 +137,7 @@ impl Verdict {
             needs: Vec::new(),
             words: None,
             counters: (bounds as u32, bounds as u32),
+            internal: None,
         }
     }
 
@@ -150,11 +156,24 @@ impl Verdict {
             self.words = None;
         }
         self.counters = (bounds as u32, bounds as u32);
+        self.internal = None;
     }
 
     /// The verdict's words, made when first written.
     fn words(&mut self) -> &mut Words {
         self.words.get_or_insert_with(Default::default)
+    }
+
+    /// Ends the verdict as *cannot evaluate* because of `stop`, with its reason when reasons
+    /// are written; a broken rule of pol's own is kept to fail the whole decision.
+    fn cannot(&mut self, reasons: bool, program: &Program, stop: Stop) {
+        self.outcome = Outcome::CannotEvaluate;
+        if let Stop::Fault(Fault::Internal(what), _) = stop {
+            self.internal = Some(what);
+        }
+        if reasons {
+            self.words().reason = Some(stop_words(program, stop));
+        }
     }
 }
 
@@ -188,6 +207,8 @@ pub struct Scratch<'p> {
     used: Vec<(Counter, (Decimal, Decimal))>,
     /// (matter, claim) -> the instance kept so far.
     kept: HashMap<(&'p str, Option<usize>), usize, BuildHasherDefault<Fnv>>,
+    /// The last subject's settlement: its totals and each award's payer shares.
+    settlement: Settlement,
 }
 
 /// FNV-1a: the keys of non-cumulation are a few short matter names from the policies and claim
@@ -222,6 +243,12 @@ impl<'p> Scratch<'p> {
     /// The last subject's results, in evaluation order.
     pub fn verdicts(&self) -> &[Verdict] {
         &self.instances
+    }
+
+    /// The last subject's settlement: what it is paid in all and by whom, and each paid
+    /// verdict's payer shares (by its index in [`Scratch::verdicts`]).
+    pub fn settlement(&self) -> &Settlement {
+        &self.settlement
     }
 }
 
@@ -331,14 +358,6 @@ pub fn round(d: Decimal, step: Decimal, mode: RoundingMode) -> Option<Decimal> {
     units.checked_mul(step)
 }
 
-/// Splits `amount` among payers: each but the last gets its share rounded half up to 0.01 元,
-/// the last gets the rest.
-pub fn split(amount: Decimal, shares: &[(String, Decimal)]) -> Vec<Decimal> {
-    let mut out = Vec::with_capacity(shares.len());
-    split_each(Amount::Exact(amount), shares, |_, a| out.push(a.min()));
-    out
-}
-
 /// `amount × share` rounded half away from zero to 0.01 (kept as it is with fewer places).
 fn part(amount: Decimal, share: Decimal) -> Decimal {
     // The usual case, a non-negative amount and share whose product fits: integer arithmetic
@@ -369,53 +388,34 @@ fn part(amount: Decimal, share: Decimal) -> Decimal {
     (amount * share).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
-/// Calls `f(k, share)` for each payer `k` of `funding` with its part of `amount` (each bound of
-/// a range split on its own, as [`split`] does), without allocating.
-pub fn split_each(amount: Amount, funding: &[(String, Decimal)], mut f: impl FnMut(usize, Amount)) {
-    if let Amount::Exact(x) = amount {
-        // One bound: the same parts as below, each worked out once.
-        let mut given = Decimal::ZERO;
-        for (k, (_, frac)) in funding.iter().enumerate() {
-            let share = if k + 1 == funding.len() {
-                x - given
-            } else {
-                let p = part(x, *frac);
-                given += p;
-                p
-            };
-            f(k, Amount::Exact(share));
-        }
-        return;
-    }
-    let (min, max) = (amount.min(), amount.max());
-    let (mut given_min, mut given_max) = (Decimal::ZERO, Decimal::ZERO);
-    for (k, (_, frac)) in funding.iter().enumerate() {
-        let (lo, hi) = if k + 1 == funding.len() {
-            (min - given_min, max - given_max)
-        } else {
-            let lo = part(min, *frac);
-            let hi = if max == min { lo } else { part(max, *frac) };
-            given_min += lo;
-            given_max += hi;
-            (lo, hi)
-        };
-        f(k, Amount::between(lo, hi));
-    }
-}
-
 /// `paid` against a running total `limit` of which `lo_used..hi_used` is counted already: what
 /// is paid after it (`paid` itself, as it is written, when the bound does not cut it), and the
-/// low and high amounts it adds to the total.
+/// running total's new least and most.
+///
+/// The room left is `limit - used`, so it is least when the most was counted before: the
+/// award's least pairs with the room after the most counted, its most with the room after the
+/// least counted. The running total after it is `min(used + paid, limit)` at each end.
 fn cut(
     paid: Amount,
     limit: Decimal,
     lo_used: Decimal,
     hi_used: Decimal,
 ) -> (Amount, Decimal, Decimal) {
-    let lo = paid.min().min((limit - lo_used).max(Decimal::ZERO));
-    let hi = paid.max().min((limit - hi_used).max(Decimal::ZERO));
+    let room = |used: Decimal| (limit - used).max(Decimal::ZERO);
+    let lo = paid.min().min(room(hi_used));
+    let hi = paid.max().min(room(lo_used));
     let after = Amount::between(lo, hi);
-    (if after == paid { paid } else { after }, lo, hi)
+    // Past what a decimal holds, a sum of amounts at least zero is past the limit too.
+    let total = |used: Decimal, add: Decimal| {
+        used.checked_add(add)
+            .map_or(limit, |sum| sum.min(limit))
+            .max(used)
+    };
+    (
+        if after == paid { paid } else { after },
+        total(lo_used, paid.min()),
+        total(hi_used, paid.max()),
+    )
 }
 
 /// Names of the inputs and parameters an undetermined clause is missing.
@@ -577,10 +577,7 @@ impl<'p> Evaluator<'p> {
                 return;
             }
             Err(stop @ Stop::Fault(..)) => {
-                inst.outcome = Outcome::CannotEvaluate;
-                if self.reasons {
-                    inst.words().reason = Some(stop_words(program, stop));
-                }
+                inst.cannot(self.reasons, program, stop);
                 return;
             }
             _ => {}
@@ -605,7 +602,15 @@ impl<'p> Evaluator<'p> {
                 LimitUse::Shared(li) => program.limits.get(*li as usize).map(|def| {
                     let li = *li as usize;
                     let year = year_of(&def.bound);
-                    (&def.bound, Counter::Shared { pi, li, year }, "limit")
+                    // A shared limit per project binds the sum over its clauses for one claim.
+                    let claim = (def.bound.per == Kind::Project).then_some(claim);
+                    let counter = Counter::Shared {
+                        pi,
+                        li,
+                        year,
+                        claim,
+                    };
+                    (&def.bound, counter, "limit")
                 }),
                 LimitUse::Own(b) => Some((
                     b,
@@ -632,8 +637,9 @@ impl<'p> Evaluator<'p> {
                 && !clause.per_claim
                 && own_cap.is_none()
                 && matches!(counter, Counter::Cap { .. });
+            let shared = matches!(counter, Counter::Shared { .. });
             match env.eval_num(&b.amount) {
-                Ok(v) if sc == Scope::Claim => claim_caps.push((v, b, what)),
+                Ok(v) if sc == Scope::Claim && !shared => claim_caps.push((v, b, what)),
                 Ok(v) if alone => own_cap = Some(v),
                 Ok(v) => bounds.push((counter, v)),
                 Err(stop) => bound_stop = bound_stop.or(Some(stop)),
@@ -662,10 +668,7 @@ impl<'p> Evaluator<'p> {
                 return;
             }
             Err(stop) => {
-                inst.outcome = Outcome::CannotEvaluate;
-                if self.reasons {
-                    inst.words().reason = Some(stop_words(program, stop));
-                }
+                inst.cannot(self.reasons, program, stop);
                 return;
             }
         };
@@ -739,6 +742,10 @@ impl<'p> Evaluator<'p> {
             if self.reasons {
                 inst.words().reason = Some(stop_words(program, stop));
             }
+            return;
+        }
+        if let Some(stop @ Stop::Fault(..)) = bound_stop {
+            inst.cannot(self.reasons, program, stop);
             return;
         }
         if let Some(stop) = bound_stop {
@@ -886,18 +893,26 @@ impl<'p> Evaluator<'p> {
         kind: Kind,
         id: &compact_str::CompactString,
         bound: &[Bound],
-    ) -> Decision<'p> {
+    ) -> Result<Decision<'p>, Failure> {
         let mut scratch = Scratch::new();
-        self.decide_into(kind, bound, &mut scratch);
+        self.decide_into(kind, bound, &mut scratch)?;
         let instances = std::mem::take(&mut scratch.instances);
-        self.finish(kind, id, bound, instances)
+        self.finish(kind, id, bound, instances, &scratch.settlement)
     }
 
     /// Decides for one subject whose facts are bound to each program, leaving the results in
     /// `scratch` ([`Scratch::verdicts`]): the figures of [`Evaluator::decide_bound`] without
     /// building a [`Decision`] (the path for simulating a population). A scratch may move
     /// between evaluators of one policy set: what depends on the date and settings is redone.
-    pub fn decide_into(&self, kind: Kind, bound: &[Bound], scratch: &mut Scratch<'p>) {
+    ///
+    /// A sum too large to hold exactly, or a broken rule of pol's own, fails the subject as a
+    /// whole: its verdicts are then not to be used.
+    pub fn decide_into(
+        &self,
+        kind: Kind,
+        bound: &[Bound],
+        scratch: &mut Scratch<'p>,
+    ) -> Result<(), Failure> {
         let set = self.set;
         // Instances in evaluation order: event date, then claim id, then policy and clause.
         // Every program binds the same claims sorted by (date, id), so a claim's index orders
@@ -1007,9 +1022,13 @@ impl<'p> Evaluator<'p> {
         }
 
         scratch.instances.truncate(count);
+        if let Some(what) = scratch.instances.iter().find_map(|i| i.internal) {
+            return Err(Failure::internal(what));
+        }
         self.apply_counters(scratch, true);
         self.apply_same_matter(scratch);
         self.apply_counters(scratch, false);
+        scratch.settlement.settle(self.set, &scratch.instances)
     }
 
     /// Applies a running-total bound to `inst`; returns whether it cut the award.
@@ -1031,7 +1050,7 @@ impl<'p> Evaluator<'p> {
         };
         let (lo_used, hi_used) = used[slot].1;
         let (after, lo, hi) = cut(paid, limit, lo_used, hi_used);
-        used[slot].1 = (lo_used + lo, hi_used + hi);
+        used[slot].1 = (lo, hi);
         if after == paid && !self.explain {
             return;
         }
@@ -1198,59 +1217,106 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    /// The decision from a subject's verdicts and their settlement: the totals and payer
+    /// shares are the settlement's, never added up again here.
     fn finish(
         &self,
         kind: Kind,
         id: &compact_str::CompactString,
         bound: &[Bound],
         instances: Vec<Instance>,
-    ) -> Decision<'p> {
+        settlement: &Settlement,
+    ) -> Result<Decision<'p>, Failure> {
         let set = self.set;
-        let mut per_policy: Vec<PolicyTotal<'p>> = set
+        let per_policy: Vec<PolicyTotal<'p>> = set
             .programs
             .iter()
-            .map(|p| PolicyTotal {
-                policy: p.header.document.as_str(),
-                paid: Amount::ZERO,
-                undetermined_upper_bound: Decimal::ZERO,
-                undetermined: 0,
-                split_per_subject: p.header.split == crate::ast::Split::PerSubject,
+            .enumerate()
+            .map(|(pi, p)| {
+                let mut bound_sum = Decimal::ZERO;
+                for u in instances
+                    .iter()
+                    .filter(|i| i.pi == pi && i.outcome == Outcome::Undetermined)
+                    .filter_map(|i| i.upper)
+                {
+                    bound_sum = bound_sum.checked_add(u).ok_or_else(|| {
+                        Failure::overflow(format!(
+                            "the most the undetermined clauses of `{}` could add",
+                            p.header.document
+                        ))
+                    })?;
+                }
+                Ok(PolicyTotal {
+                    policy: p.header.document.as_str(),
+                    paid: settlement.policy_total(pi),
+                    undetermined_upper_bound: bound_sum,
+                    undetermined: instances
+                        .iter()
+                        .filter(|i| i.pi == pi && i.outcome == Outcome::Undetermined)
+                        .count(),
+                    split_per_subject: p.header.split == crate::ast::Split::PerSubject,
+                })
+            })
+            .collect::<Result<_, Failure>>()?;
+        // Payers in the order they first take a share: the payers of per-award policies as
+        // their awards come, then those of policies that split per subject.
+        let mut order: Vec<usize> = Vec::new();
+        let note = |order: &mut Vec<usize>, columns: &[usize]| {
+            for c in columns {
+                if !order.contains(c) {
+                    order.push(*c);
+                }
+            }
+        };
+        for (i, inst) in instances.iter().enumerate() {
+            if set.programs[inst.pi].header.split == crate::ast::Split::PerAward
+                && settlement.shares(i).is_some()
+            {
+                note(&mut order, set.payer_columns(inst.pi));
+            }
+        }
+        for (pi, p) in set.programs.iter().enumerate() {
+            if p.header.split == crate::ast::Split::PerSubject {
+                note(&mut order, set.payer_columns(pi));
+            }
+        }
+        let per_payer = order
+            .into_iter()
+            .map(|c| Share {
+                payer: set.payers[c].as_str(),
+                amount: settlement.payer_totals()[c],
             })
             .collect();
-        let mut per_payer: Vec<Share<'p>> = Vec::new();
-        let mut total = Amount::ZERO;
-        let mut undetermined = 0;
+        let undetermined = instances
+            .iter()
+            .filter(|i| i.outcome == Outcome::Undetermined)
+            .count();
         let mut clauses = Vec::with_capacity(instances.len());
-        for mut inst in instances {
+        for (i, mut inst) in instances.into_iter().enumerate() {
             let program = &set.programs[inst.pi];
             let clause = &program.clauses[inst.ci];
             let mut funding = Vec::new();
+            // A policy that splits per subject shows its payers in the totals only.
             let per_award = program.header.split == crate::ast::Split::PerAward;
-            if let (Outcome::Awarded, Some(paid)) = (inst.outcome, inst.paid) {
-                // A policy that splits per subject splits the policy's total below instead.
-                if per_award {
-                    funding = split_amount(paid, &program.header.funding);
-                    for share in &funding {
-                        add_share(&mut per_payer, share.payer, share.amount);
-                    }
-                    if self.explain {
-                        let parts: Vec<String> = funding
-                            .iter()
-                            .map(|s| format!("{} {}", s.payer, format::amount(s.amount)))
-                            .collect();
-                        inst.words()
-                            .trace
-                            .push(step("funding", parts.join(" / "), None, None));
-                    }
-                }
-                per_policy[inst.pi].paid = per_policy[inst.pi].paid + paid;
-                total = total + paid;
-            }
-            if inst.outcome == Outcome::Undetermined {
-                undetermined += 1;
-                per_policy[inst.pi].undetermined += 1;
-                if let Some(u) = inst.upper {
-                    per_policy[inst.pi].undetermined_upper_bound += u;
+            if let (true, Some(shares)) = (per_award, settlement.shares(i)) {
+                funding = program
+                    .header
+                    .funding
+                    .iter()
+                    .zip(shares)
+                    .map(|((payer, _), amount)| Share {
+                        payer: payer.as_str(),
+                        amount: *amount,
+                    })
+                    .collect();
+                if self.explain {
+                    let parts: Vec<String> = funding
+                        .iter()
+                        .map(|s| format!("{} {}", s.payer, format::amount(s.amount)))
+                        .collect();
+                    inst.words()
+                        .trace
+                        .push(step("funding", parts.join(" / "), None, None));
                 }
             }
             let words = inst.words.map(|w| *w).unwrap_or_default();
@@ -1275,15 +1341,7 @@ impl<'p> Evaluator<'p> {
                 trace: words.trace,
             });
         }
-        // A policy that splits per subject splits each subject's total once.
-        for (pi, program) in set.programs.iter().enumerate() {
-            if program.header.split == crate::ast::Split::PerSubject {
-                for share in split_amount(per_policy[pi].paid, &program.header.funding) {
-                    add_share(&mut per_payer, share.payer, share.amount);
-                }
-            }
-        }
-        Decision {
+        Ok(Decision {
             subject: SubjectRef {
                 kind,
                 id: id.clone(),
@@ -1291,13 +1349,13 @@ impl<'p> Evaluator<'p> {
             date: self.date,
             clauses,
             totals: Totals {
-                paid: total,
+                paid: settlement.total(),
                 per_policy,
                 per_payer,
                 undetermined,
             },
             warnings: Vec::new(),
-        }
+        })
     }
 }
 
@@ -1341,25 +1399,6 @@ fn bracket_row(env: &Env<'_>, show: crate::compile::Show, arm: &crate::compile::
         (Some(l), None) => bound(l, true),
         (None, Some(u)) => bound(u, false),
         (None, None) => String::new(),
-    }
-}
-
-/// `amount` split among `funding`'s payers (each bound of a range on its own).
-pub fn split_amount<'p>(amount: Amount, funding: &'p [(String, Decimal)]) -> Vec<Share<'p>> {
-    let mut out = Vec::with_capacity(funding.len());
-    split_each(amount, funding, |k, a| {
-        out.push(Share {
-            payer: funding[k].0.as_str(),
-            amount: a,
-        })
-    });
-    out
-}
-
-fn add_share<'p>(into: &mut Vec<Share<'p>>, payer: &'p str, amount: Amount) {
-    match into.iter_mut().find(|s| s.payer == payer) {
-        Some(s) => s.amount = s.amount + amount,
-        None => into.push(Share { payer, amount }),
     }
 }
 
@@ -1417,33 +1456,6 @@ mod tests {
         }
 
         #[test]
-        fn exact_amounts_split_as_ranges_of_one_value_do(
-            m in 0i64..i64::MAX, s in 0u32..6, shares in proptest::collection::vec(0i64..100, 1..4)
-        ) {
-            let x = Decimal::new(m, s);
-            let funding: Vec<(String, Decimal)> =
-                shares.iter().map(|p| (String::new(), Decimal::new(*p, 2))).collect();
-            let mut exact = Vec::new();
-            split_each(Amount::Exact(x), &funding, |_, a| exact.push(format!("{}..{}", a.min(), a.max())));
-            // The general rule, bound by bound, on a range whose bounds are the one value.
-            let mut general = Vec::new();
-            let (mut given_min, mut given_max) = (Decimal::ZERO, Decimal::ZERO);
-            for (k, (_, frac)) in funding.iter().enumerate() {
-                let (lo, hi) = if k + 1 == funding.len() {
-                    (x - given_min, x - given_max)
-                } else {
-                    let (lo, hi) = (part(x, *frac), part(x, *frac));
-                    given_min += lo;
-                    given_max += hi;
-                    (lo, hi)
-                };
-                let a = Amount::between(lo, hi);
-                general.push(format!("{}..{}", a.min(), a.max()));
-            }
-            proptest::prop_assert_eq!(exact, general);
-        }
-
-        #[test]
         fn cents_are_what_decimal_rounding_gives(m in proptest::prelude::any::<i64>(), s in 0u32..28) {
             let d = Decimal::new(m, s);
             let mut slow = d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
@@ -1454,19 +1466,30 @@ mod tests {
     }
 
     #[test]
-    fn split_gives_the_remainder_to_the_last_payer() {
-        let halves = vec![("市".to_string(), d("0.5")), ("区".to_string(), d("0.5"))];
-        assert_eq!(
-            split(d("100000.01"), &halves),
-            vec![d("50000.01"), d("50000.00")]
-        );
-        let thirds = vec![
-            ("a".to_string(), d("0.3334")),
-            ("b".to_string(), d("0.3333")),
-            ("c".to_string(), d("0.3333")),
-        ];
-        let parts = split(d("100"), &thirds);
-        assert_eq!(parts.iter().sum::<Decimal>(), d("100"));
+    fn a_range_under_a_limit_pairs_its_least_with_the_most_counted_before() {
+        // 3万元 per year; an "up to 2万元" award counted before (0 to 2万元), then a fixed
+        // 2万元: what is left is 1万元 when the first paid its most, 3万元 when it paid nothing.
+        let (after, lo, hi) = cut(Amount::Exact(d("20000")), d("30000"), d("0"), d("20000"));
+        assert_eq!(after, Amount::between(d("10000"), d("20000")));
+        assert_eq!((lo, hi), (d("20000"), d("30000")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_cut_never_inverts_a_range_and_keeps_the_running_total_within_the_limit(
+            a in 0i64..1_000_000, b in 0i64..1_000_000, limit in 0i64..2_000_000,
+            u in 0i64..2_000_000, v in 0i64..2_000_000,
+        ) {
+            let paid = Amount::between(Decimal::from(a.min(b)), Decimal::from(a.max(b)));
+            let limit = Decimal::from(limit);
+            let (lo_used, hi_used) = (Decimal::from(u.min(v)).min(limit), Decimal::from(u.max(v)).min(limit));
+            let (after, lo, hi) = cut(paid, limit, lo_used, hi_used);
+            proptest::prop_assert!(after.min() <= after.max());
+            proptest::prop_assert!(lo <= hi && hi <= limit.max(hi_used));
+            // Each end of the running total is what that end of the award brings it to.
+            proptest::prop_assert_eq!(lo, (lo_used + paid.min()).min(limit));
+            proptest::prop_assert_eq!(hi, (hi_used + paid.max()).min(limit));
+        }
     }
 
     #[test]

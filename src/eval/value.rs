@@ -28,6 +28,9 @@ pub enum Fault {
     Overflow,
     /// A bracket has no row for the value.
     NoBracketRow,
+    /// One of pol's own rules did not hold (what the checker guarantees, such as a value's
+    /// type): a bug in pol, reported as an internal error (F0901), never as a result.
+    Internal(&'static str),
 }
 
 /// Why an evaluation produced no value.

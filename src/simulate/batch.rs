@@ -15,10 +15,10 @@ use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, Columns, Layout, RowError};
-use super::{RowKey, Rows, SubjectPaid, SubjectRows, Summary};
+use super::{RowKey, Rows, SubjectRows, Summary};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, trim, Bound};
-use crate::eval::{Evaluator, Scratch};
+use crate::eval::{Evaluator, Failure, Scratch};
 
 /// How the rows of a CSV file are laid out.
 #[derive(Clone, Debug)]
@@ -164,8 +164,6 @@ pub struct Worker<'a, 'p> {
     out: Rows,
     /// Row text of subjects paid nothing.
     unpaid: UnpaidRows,
-    /// The total and payer shares of a one-row subject, from the summary to its row.
-    subject_paid: SubjectPaid,
 }
 
 /// One row's cells: a record the CSV reader filled, or where each cell lies in the chunk's
@@ -407,6 +405,15 @@ impl Run {
         true
     }
 
+    /// A subject whose evaluation failed as a whole (a sum too large to hold, or pol's own
+    /// bug): counted once, with the failure's code in its message.
+    fn failed(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str, f: &Failure) {
+        if f.is_internal() {
+            self.batch.summary.internal_errors += 1;
+        }
+        self.bad_row(cx, e, subject);
+    }
+
     /// A row that failed on its own.
     fn bad_row(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str) {
         let b = &mut self.batch;
@@ -431,7 +438,6 @@ impl<'a, 'p> Worker<'a, 'p> {
             scratch: Scratch::new(),
             out: Rows::default(),
             unpaid: UnpaidRows::default(),
-            subject_paid: SubjectPaid::default(),
         }
     }
 
@@ -590,14 +596,16 @@ impl<'a, 'p> Worker<'a, 'p> {
             let e = row_error(line, &problems);
             return run.bad_row(cx, e, id);
         }
+        if let Err(f) = cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch) {
+            let message = failure_message(&f);
+            return run.failed(cx, RowError { line, message }, id, &f);
+        }
         let b = &mut run.batch;
-        cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch);
         let verdicts = self.scratch.verdicts();
+        b.summary.add(cx.ev, &self.scratch, 1);
         let Some(w) = cx.writer else {
-            return b.summary.add(cx.ev, verdicts, 1);
+            return;
         };
-        b.summary
-            .add_sharing(cx.ev, verdicts, 1, Some(&mut self.subject_paid));
         if w.unpaid_row(
             &mut b.text,
             &mut self.unpaid,
@@ -611,7 +619,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             &mut self.out,
             (line, id),
             verdicts,
-            &self.subject_paid,
+            self.scratch.settlement(),
             cx.layout,
         );
         w.row(&mut b.text, &self.out.results[0], cx.layout);
@@ -705,7 +713,28 @@ fn evaluate<'p>(
         return;
     }
     match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
-        Ok(()) => {
+        Ok(Some(f)) => {
+            if f.is_internal() {
+                b.summary.internal_errors += 1;
+            }
+            let e = RowError {
+                line: subject.rows[0].line,
+                message: failure_message(&f),
+            };
+            b.summary.rows += subject.rows.len() as u64;
+            b.summary.errors += 1;
+            for r in &subject.rows {
+                let line = RowError {
+                    line: r.line,
+                    message: e.message.clone(),
+                };
+                if let Some(w) = cx.writer {
+                    w.error_row(&mut b.text, &line, &subject.id);
+                }
+            }
+            b.errors.push(e);
+        }
+        Ok(None) => {
             for r in &out.results {
                 if let Some(w) = cx.writer {
                     w.row(&mut b.text, r, cx.layout);
@@ -729,15 +758,20 @@ fn evaluate<'p>(
     }
 }
 
+/// A subject's failure as written on its rows: the code, then what went wrong.
+fn failure_message(f: &Failure) -> String {
+    format!("error[{}]: {}", f.code, f.message)
+}
+
 /// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error
-/// names the line to blame.
+/// names the line to blame, a failure of the whole subject comes back as it is (not counted).
 fn facts_and_rows<'p>(
     cx: &Context<'_, 'p>,
     subject: &mut SubjectRows,
     scratch: &mut Scratch<'p>,
     summary: &mut Summary,
     out: &mut Rows,
-) -> Result<(), RowError> {
+) -> Result<Option<Failure>, RowError> {
     let facts = facts_of(subject, cx.kind, cx.columns)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
@@ -745,25 +779,31 @@ fn facts_and_rows<'p>(
         .ev
         .bind(&facts)
         .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
-    cx.ev.decide_into(facts.kind, &bound, scratch);
-    summary.add(cx.ev, scratch.verdicts(), subject.rows.len());
-    if cx.writer.is_none() {
-        return Ok(());
+    if let Err(f) = cx.ev.decide_into(facts.kind, &bound, scratch) {
+        return Ok(Some(f));
     }
-    let keys: Vec<RowKey<'_>> = subject
-        .rows
-        .iter()
-        .map(|r| (r.line, r.claim_id.as_deref()))
-        .collect();
-    rows_into(
-        out,
-        &subject.id,
-        &keys,
-        scratch.verdicts(),
-        &bound,
-        cx.layout,
-    );
-    Ok(())
+    if cx.writer.is_some() {
+        let keys: Vec<RowKey<'_>> = subject
+            .rows
+            .iter()
+            .map(|r| (r.line, r.claim_id.as_deref()))
+            .collect();
+        let written = rows_into(
+            out,
+            &subject.id,
+            &keys,
+            scratch.verdicts(),
+            scratch.settlement(),
+            &bound,
+            cx.layout,
+        );
+        if let Err(f) = written {
+            return Ok(Some(f));
+        }
+    }
+    // Counted once its rows are known to be written.
+    summary.add(cx.ev, scratch, subject.rows.len());
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -21,10 +21,10 @@ use rust_decimal::Decimal;
 use crate::compile::Kind;
 use crate::eval::decision::Outcome;
 use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
-use crate::eval::{split_each, Amount, Evaluator, Verdict};
+use crate::eval::{Amount, Evaluator, Failure, Settlement, Verdict};
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
-pub use summary::{SubjectPaid, Summary};
+pub use summary::Summary;
 
 /// One output row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -59,8 +59,6 @@ pub struct Layout {
     payer_columns: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
-    /// Per policy: whether it splits a subject's total once (`split per_subject`).
-    per_subject: Vec<bool>,
 }
 
 impl Layout {
@@ -69,7 +67,6 @@ impl Layout {
         let programs = ev.policies().programs();
         let mut clauses = Vec::new();
         let mut matters = Vec::new();
-        let mut payers: Vec<String> = Vec::new();
         let mut offsets = Vec::new();
         for p in programs {
             offsets.push(clauses.len());
@@ -82,21 +79,14 @@ impl Layout {
                         .unwrap_or_default(),
                 );
             }
-            for (payer, _) in &p.header.funding {
-                if !payers.contains(payer) {
-                    payers.push(payer.clone());
-                }
-            }
         }
+        // The payers in the policy set's order, which its settlements' totals follow.
+        let set = ev.policies();
+        let payers = set.payers().to_vec();
         let funding: Vec<Vec<(String, Decimal)>> =
             programs.iter().map(|p| p.header.funding.clone()).collect();
-        let payer_columns = funding
-            .iter()
-            .map(|f| {
-                f.iter()
-                    .map(|(payer, _)| payers.iter().position(|x| x == payer).unwrap_or(0))
-                    .collect()
-            })
+        let payer_columns = (0..programs.len())
+            .map(|pi| set.payer_columns(pi).to_vec())
             .collect();
         Layout {
             clauses,
@@ -105,10 +95,6 @@ impl Layout {
             funding,
             payer_columns,
             offsets,
-            per_subject: programs
-                .iter()
-                .map(|p| p.header.split == crate::ast::Split::PerSubject)
-                .collect(),
         }
     }
 
@@ -229,27 +215,32 @@ pub fn facts_of(
 /// A row of a subject: its line and claim id.
 pub type RowKey<'a> = (u64, Option<&'a str>);
 
-/// A subject's output rows, with the buffers that make them, reused from one subject to the
-/// next.
+/// A subject's output rows, reused from one subject to the next.
 #[derive(Debug, Default)]
 pub struct Rows {
     /// The rows, in input order.
     pub results: Vec<RowResult>,
-    /// Per row and policy that splits per subject: the row's part, split once at the end.
-    split_later: Vec<Amount>,
+}
+
+/// A row's sum that the settlement already held: failing here is a bug in pol.
+fn row_sum(a: Amount, b: Amount) -> Result<Amount, Failure> {
+    (a + b)
+        .ok_or_else(|| Failure::internal("a row's sum is larger than the subject's settled total"))
 }
 
 /// Distributes a subject's results (as [`Evaluator::decide_into`] leaves them) over its rows,
 /// into `rows_out`: per row the clause outcomes and amounts, the total and the payers' shares.
-/// A policy that splits per subject splits each row's part once.
+/// A row's payer shares are the settlement's shares of the awards on that row, so the rows'
+/// payer columns add up exactly to the subject's payer totals (and the summary's).
 pub fn rows_into(
     rows_out: &mut Rows,
     subject: &str,
     rows: &[RowKey<'_>],
     verdicts: &[Verdict],
+    settlement: &Settlement,
     bound: &[Bound],
     layout: &Layout,
-) {
+) -> Result<(), Failure> {
     let out = &mut rows_out.results;
     out.resize_with(rows.len(), RowResult::default);
     for (r, (line, claim)) in out.iter_mut().zip(rows) {
@@ -263,11 +254,7 @@ pub fn rows_into(
         r.payers.clear();
         r.payers.resize(layout.payers.len(), Amount::ZERO);
     }
-    let policies = layout.offsets.len();
-    let split_later = &mut rows_out.split_later;
-    split_later.clear();
-    split_later.resize(rows.len() * policies, Amount::ZERO);
-    for v in verdicts {
+    for (i, v) in verdicts.iter().enumerate() {
         let row = match v.claim {
             Some(k) => {
                 let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
@@ -284,38 +271,24 @@ pub fn rows_into(
         if v.outcome != Outcome::Awarded {
             continue;
         }
-        r.total = r.total + paid;
-        if layout.per_subject[v.pi] {
-            let t = &mut split_later[row * policies + v.pi];
-            *t = *t + paid;
-        } else {
-            let columns = &layout.payer_columns[v.pi];
-            split_each(paid, &layout.funding[v.pi], |k, share| {
-                r.payers[columns[k]] = r.payers[columns[k]] + share;
-            });
+        r.total = row_sum(r.total, paid)?;
+        let Some(shares) = settlement.shares(i) else {
+            return Err(Failure::internal("a paid award has no payer shares"));
+        };
+        for (share, &c) in shares.iter().zip(&layout.payer_columns[v.pi]) {
+            r.payers[c] = row_sum(r.payers[c], *share)?;
         }
     }
-    for (row, r) in out.iter_mut().enumerate() {
-        for pi in 0..policies {
-            let total = split_later[row * policies + pi];
-            if !layout.per_subject[pi] || total == Amount::ZERO {
-                continue;
-            }
-            let columns = &layout.payer_columns[pi];
-            split_each(total, &layout.funding[pi], |k, share| {
-                r.payers[columns[k]] = r.payers[columns[k]] + share;
-            });
-        }
-    }
+    Ok(())
 }
 
-/// [`rows_into`] for a subject of one row without claims, whose total and payer shares the
-/// summary has already worked out ([`Summary::add_sharing`]): the same row, split once.
+/// [`rows_into`] for a subject of one row without claims: its total and payer shares are the
+/// settlement's.
 pub fn one_row_into(
     rows_out: &mut Rows,
     row: (u64, &str),
     verdicts: &[Verdict],
-    paid: &SubjectPaid,
+    settlement: &Settlement,
     layout: &Layout,
 ) {
     let out = &mut rows_out.results;
@@ -332,8 +305,9 @@ pub fn one_row_into(
             r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
         }
     }
-    r.total = paid.total;
-    r.payers.clone_from(&paid.payers);
+    r.total = settlement.total();
+    r.payers.clear();
+    r.payers.extend_from_slice(settlement.payer_totals());
 }
 
 /// The error of a row whose values do not fit their declarations.

@@ -326,13 +326,18 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
                 None => absent(out),
             },
             _ => {
-                let mut sum = Amount::ZERO;
-                for c in cs {
-                    if let Some((_, a)) = r.clauses[*c] {
-                        sum = sum + a;
-                    }
+                // Part of the row's total, which its settlement held: the sum fits too. Were
+                // it not to, the cell says so rather than holding a clamped figure.
+                let sum = cs
+                    .iter()
+                    .try_fold(Amount::ZERO, |sum, c| match r.clauses[*c] {
+                        Some((_, a)) => sum + a,
+                        None => Some(sum),
+                    });
+                match sum {
+                    Some(sum) => push_money(out, &sum, csv),
+                    None => push_text(out, "error[F0901]: the sum does not fit", csv),
                 }
-                push_money(out, &sum, csv);
             }
         },
         Column::Outcome(c) => match &r.clauses[*c] {

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use super::money_places;
 use super::tally::Tally;
-use crate::ast::Split;
 use crate::eval::decision::Outcome;
-use crate::eval::{format, split_each, Amount, Evaluator, Verdict};
+use crate::eval::{format, Amount, Evaluator, Failure, Scratch, Verdict};
+use crate::problem::ProblemCode;
 
 /// Counts and sums for one clause.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,16 +56,6 @@ impl ClauseStats {
         };
         *n += 1;
     }
-}
-
-/// What one subject is paid in all and each payer's part of it, by payer in the order of
-/// [`Layout::payers`](super::Layout) (the summary's payers are counted in that order too).
-#[derive(Clone, Debug, Default)]
-pub struct SubjectPaid {
-    /// The subject's total.
-    pub total: Amount,
-    /// Each payer's part.
-    pub payers: Vec<Amount>,
 }
 
 /// The distribution of what subjects are paid (those paid more than nothing).
@@ -111,6 +101,8 @@ pub struct Summary {
     pub subjects: u64,
     /// Rows or subjects that could not be evaluated.
     pub errors: u64,
+    /// Of `errors`: subjects that met a broken rule of pol's own (F0901), a bug in pol.
+    pub internal_errors: u64,
     /// Paid in all (set by [`Summary::finish`]).
     pub paid: Amount,
     /// Per clause.
@@ -159,24 +151,14 @@ fn plain(a: Amount) -> Amount {
     a.map(money_places)
 }
 
-/// Splits `amount` among the payers of `funding` (at `columns` of `sums`, which are named by
-/// it) and counts each share there and, when given, in the subject's shares.
-fn count_shares(
-    sums: &mut [(String, Tally, bool)],
-    columns: &[usize],
-    funding: &[(String, Decimal)],
-    amount: Amount,
-    mut subject: Option<&mut SubjectPaid>,
-) {
-    split_each(amount, funding, |k, share| {
-        let c = columns[k];
-        let (_, sum, seen) = &mut sums[c];
-        sum.add(share);
-        *seen = true;
-        if let Some(s) = subject.as_deref_mut() {
-            s.payers[c] = s.payers[c] + share;
-        }
-    });
+/// A total of the summary as an amount, or the problem that it cannot be held (`what` names
+/// the total).
+fn held(t: &Tally, what: impl FnOnce() -> String) -> Result<Amount, Failure> {
+    t.amount().ok_or_else(|| Failure {
+        code: ProblemCode::SummaryOverflow,
+        message: format!("{} is too large to hold exactly", what()),
+        help: "check the population for amounts with a misplaced scale or exponent; each subject's own sums fit".to_string(),
+    })
 }
 
 /// The sum of `key` in a short list (a few years or policies), added when new.
@@ -205,8 +187,15 @@ fn bucket(d: Decimal) -> Option<(u32, u32)> {
             return leading(c, 0);
         }
     }
-    let cents = (d * Decimal::ONE_HUNDRED).trunc();
-    let mut c = cents.mantissa().unsigned_abs() / 10u128.pow(cents.scale());
+    // Whole cents without multiplying (which could pass Decimal's range): the mantissa's
+    // digits beyond two places are dropped, or zeros added up to two.
+    let m = d.mantissa().unsigned_abs();
+    let scale = d.scale();
+    let mut c = if scale >= 2 {
+        m / 10u128.pow(scale - 2)
+    } else {
+        m * 10u128.pow(2 - scale)
+    };
     let mut exp = 0;
     while c > u128::from(u64::MAX) {
         c /= 10;
@@ -227,10 +216,20 @@ fn leading(mut cents: u64, mut exp: u32) -> Option<(u32, u32)> {
     Some((exp, cents as u32))
 }
 
-/// The lower edge of a bucket, in yuan.
+/// The lower edge of a bucket, in yuan: `lead` × 10^`exp` cents.
 fn bucket_value((exp, lead): (u32, u32)) -> Decimal {
-    let cents = Decimal::from(lead) * Decimal::from(10u64.pow(exp.min(18)));
-    cents / Decimal::ONE_HUNDRED
+    // As a decimal of `lead` with its scale moved: exact for every bucket of an amount that
+    // fits a decimal, where raising ten to `exp` in a machine word would not be.
+    let lead = i128::from(lead);
+    if exp >= 2 {
+        let up = 10i128
+            .checked_pow(exp - 2)
+            .and_then(|p| lead.checked_mul(p));
+        up.and_then(|u| Decimal::try_from_i128_with_scale(u, 0).ok())
+            .unwrap_or(Decimal::MAX)
+    } else {
+        Decimal::from_i128_with_scale(lead, 2 - exp)
+    }
 }
 
 impl Summary {
@@ -263,32 +262,27 @@ impl Summary {
         s
     }
 
-    /// Counts one subject's results (spread over `rows` rows), as [`Evaluator::decide_into`]
-    /// leaves them.
-    pub fn add(&mut self, ev: &Evaluator<'_>, verdicts: &[Verdict], rows: usize) {
-        self.add_sharing(ev, verdicts, rows, None);
-    }
-
-    /// [`Summary::add`], also leaving in `subject` what the subject is paid in all and each
-    /// payer's part, as the summary counts them: for a subject of one row, its row's total and
-    /// shares, split once for both.
-    pub fn add_sharing(
-        &mut self,
-        ev: &Evaluator<'_>,
-        verdicts: &[Verdict],
-        rows: usize,
-        mut subject: Option<&mut SubjectPaid>,
-    ) {
-        if let Some(s) = subject.as_deref_mut() {
-            s.total = Amount::ZERO;
-            s.payers.resize(self.payer_sums.len(), Amount::ZERO);
-            s.payers.fill(Amount::ZERO);
-        }
-        let programs = ev.policies().programs();
+    /// Counts one subject's results (spread over `rows` rows) as [`Evaluator::decide_into`]
+    /// leaves them in `scratch`: its outcomes, and its paid amounts and payer shares as its
+    /// settlement gives them (the same figures its rows are written with).
+    pub fn add(&mut self, ev: &Evaluator<'_>, scratch: &Scratch<'_>, rows: usize) {
+        let verdicts = scratch.verdicts();
+        let settlement = scratch.settlement();
         self.rows += rows as u64;
         self.subjects += 1;
+        let payers = &mut self.payer_sums;
+        for (c, (_, sum, seen)) in payers.iter_mut().enumerate() {
+            if settlement.names_payer(c) {
+                *seen = true;
+                if let Some(share) = settlement.payer_totals().get(c) {
+                    if !share.is_zero() {
+                        sum.add(*share);
+                    }
+                }
+            }
+        }
         // Most subjects of a population are paid nothing and wait for nothing: their outcomes
-        // are counted, and every payer is named, as the general path below does for them.
+        // are counted, as the general path below does for them.
         let counted_only =
             |v: &Verdict| !matches!(v.outcome, Outcome::Awarded | Outcome::Undetermined);
         if verdicts.iter().all(counted_only) {
@@ -298,19 +292,9 @@ impl Summary {
                     stats.count(v.outcome);
                 }
             }
-            for (pi, p) in programs.iter().enumerate() {
-                if p.header.split == Split::PerSubject {
-                    for &c in &self.payer_columns[pi] {
-                        self.payer_sums[c].2 = true;
-                    }
-                }
-            }
             return;
         }
-        let mut subject_paid = Amount::ZERO;
-        // Per policy that splits per subject: its total for this subject.
-        self.subject_totals.clear();
-        self.subject_totals.resize(programs.len(), Amount::ZERO);
+        let _ = ev;
         for v in verdicts {
             // The result's indices find its row without comparing names.
             let at = self.offsets.get(v.pi).map(|o| o + v.ci);
@@ -335,55 +319,12 @@ impl Summary {
             if let Some(sum) = at.and_then(|i| self.clause_sums.get_mut(i)) {
                 sum.add(paid);
             }
-            subject_paid = subject_paid + paid;
-            let year = v.date.year();
-            sum_of(&mut self.policy_years, (v.pi, year)).add(paid);
-            let header = &programs[v.pi].header;
-            if header.split == Split::PerSubject {
-                let t = &mut self.subject_totals[v.pi];
-                *t = *t + paid;
-            } else {
-                let columns = &self.payer_columns[v.pi];
-                count_shares(
-                    &mut self.payer_sums,
-                    columns,
-                    &header.funding,
-                    paid,
-                    subject.as_deref_mut(),
-                );
-            }
+            sum_of(&mut self.policy_years, (v.pi, v.date.year())).add(paid);
         }
+        let subject_paid = settlement.total();
         if !subject_paid.is_zero() {
             self.paid_sum.add(subject_paid);
         }
-        if let Some(s) = subject.as_deref_mut() {
-            s.total = subject_paid;
-        }
-        // A policy that splits per subject splits each subject's total once (nothing included).
-        for (pi, p) in programs.iter().enumerate() {
-            if p.header.split != Split::PerSubject {
-                continue;
-            }
-            let total = self.subject_totals[pi];
-            let columns = &self.payer_columns[pi];
-            let sums = &mut self.payer_sums;
-            if total.is_zero() {
-                // Nothing to split: each payer's part is nothing, but the payer is named.
-                for &c in columns {
-                    sums[c].2 = true;
-                }
-                continue;
-            }
-            count_shares(
-                sums,
-                columns,
-                &p.header.funding,
-                total,
-                subject.as_deref_mut(),
-            );
-        }
-        // Empty between subjects (only its capacity is kept), so summaries compare by counts.
-        self.subject_totals.clear();
         let top = subject_paid.max();
         if top > Decimal::ZERO {
             // Their sum is the upper end of the total paid, filled in at the end.
@@ -400,6 +341,7 @@ impl Summary {
         self.rows += other.rows;
         self.subjects += other.subjects;
         self.errors += other.errors;
+        self.internal_errors += other.internal_errors;
         self.paid_sum.add_tally(&other.paid_sum);
         for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
             mine.add_tally(theirs);
@@ -429,12 +371,13 @@ impl Summary {
         }
     }
 
-    /// Computes the percentiles and the budget shares once every subject is counted.
-    pub fn finish(&mut self, ev: &Evaluator<'_>) {
+    /// Computes the totals, percentiles and budget shares once every subject is counted; a
+    /// total too large to hold exactly is an error (F0402), never a clamped figure.
+    pub fn finish(&mut self, ev: &Evaluator<'_>) -> Result<(), Failure> {
         let programs = ev.policies().programs();
-        self.paid = self.paid_sum.amount();
+        self.paid = held(&self.paid_sum, || "the total paid".to_string())?;
         for (c, sum) in self.clauses.iter_mut().zip(&self.clause_sums) {
-            c.paid = sum.amount();
+            c.paid = held(sum, || format!("the total of clause `{}`", c.clause))?;
         }
         self.distribution.sum = self.paid.max();
         // Departments and payers are derived from the per-clause and per-payer sums.
@@ -447,7 +390,14 @@ impl Summary {
                 }
                 for d in &c.departments {
                     let e = self.departments.entry(d.clone()).or_insert(Amount::ZERO);
-                    *e = *e + stats.paid;
+                    *e = (*e + stats.paid).ok_or_else(|| Failure {
+                        code: ProblemCode::SummaryOverflow,
+                        message: format!(
+                            "the total of department `{d}` is too large to hold exactly"
+                        ),
+                        help: "check the population for amounts with a misplaced scale or exponent"
+                            .to_string(),
+                    })?;
                 }
             }
         }
@@ -455,13 +405,16 @@ impl Summary {
         for ((_, year), paid) in &self.policy_years {
             sum_of(&mut years, *year).add_tally(paid);
         }
-        self.years = years.into_iter().map(|(y, t)| (y, t.amount())).collect();
+        self.years = years
+            .into_iter()
+            .map(|(y, t)| Ok((y, held(&t, || format!("the total of {y}"))?)))
+            .collect::<Result<_, Failure>>()?;
         self.payers = self
             .payer_sums
             .iter()
             .filter(|(.., seen)| *seen)
-            .map(|(name, sum, _)| (name.clone(), sum.amount()))
-            .collect();
+            .map(|(name, sum, _)| Ok((name.clone(), held(sum, || format!("what `{name}` pays"))?)))
+            .collect::<Result<_, Failure>>()?;
         let n = self.distribution.count;
         let at = |q: u64| -> Decimal {
             if n == 0 {
@@ -483,15 +436,21 @@ impl Summary {
         self.budgets.clear();
         for (pi, p) in programs.iter().enumerate() {
             for (year, budget) in &p.header.budget {
-                let paid = self
-                    .policy_years
-                    .iter()
-                    .find(|(k, _)| *k == (pi, *year))
-                    .map_or(Decimal::ZERO, |(_, a)| a.amount().max());
+                let paid = match self.policy_years.iter().find(|(k, _)| *k == (pi, *year)) {
+                    Some((_, t)) => held(t, || {
+                        format!("the total of {} in {year}", p.header.document)
+                    })?
+                    .max(),
+                    None => Decimal::ZERO,
+                };
                 let share = if budget.is_zero() {
                     Decimal::ZERO
                 } else {
-                    paid / budget
+                    paid.checked_div(*budget).ok_or_else(|| Failure {
+                        code: ProblemCode::SummaryOverflow,
+                        message: format!("the share used of the {year} budget of `{}` is too large to hold exactly", p.header.document),
+                        help: "check the population for amounts with a misplaced scale or exponent".to_string(),
+                    })?
                 };
                 self.budgets.push(BudgetUse {
                     policy: p.header.document.clone(),
@@ -526,6 +485,7 @@ impl Summary {
             b.paid = money_places(b.paid);
             b.overrun = money_places(b.overrun);
         }
+        Ok(())
     }
 
     /// The summary as text for people.

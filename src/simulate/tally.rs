@@ -5,9 +5,8 @@
 //! over three words each time). Guarantee: the value and the decimal places of a sum are what
 //! adding the amounts one by one with [`Amount`]'s `+` gives (a zero added to a sum leaves it
 //! as it is; a sum that is zero takes what is added as it is; otherwise the more places win),
-//! for any sum that fits `Decimal` (below about 7.9 × 10^28 of its smallest place). Past that
-//! the sum stops at `Decimal`'s largest value (the summary adds awards and shares, never below
-//! zero).
+//! for any sum that fits `Decimal` (below about 7.9 × 10^28 of its smallest place). A sum past
+//! that is known to be past it: [`Tally::amount`] then gives nothing, never a clamped value.
 
 use rust_decimal::Decimal;
 
@@ -31,7 +30,7 @@ struct Sum {
     units: i128,
     /// Its decimal places.
     places: u32,
-    /// Past the range of an `i128`: the sum stays at `Decimal`'s largest value.
+    /// Past the range of an `i128`: the sum can no longer be known.
     overflowed: bool,
 }
 
@@ -71,12 +70,12 @@ impl Sum {
         }
     }
 
-    /// The sum as a decimal.
-    fn value(self) -> Decimal {
+    /// The sum as a decimal, when it fits one.
+    fn value(self) -> Option<Decimal> {
         if self.overflowed {
-            return Decimal::MAX;
+            return None;
         }
-        Decimal::try_from_i128_with_scale(self.units, self.places).unwrap_or(Decimal::MAX)
+        Decimal::try_from_i128_with_scale(self.units, self.places).ok()
     }
 }
 
@@ -121,13 +120,14 @@ impl Tally {
         self.max = most;
     }
 
-    /// The sum as an amount (exact when its least and most are equal).
-    pub fn amount(&self) -> Amount {
-        let min = self.min.value();
-        match self.max {
+    /// The sum as an amount (exact when its least and most are equal), or `None` when it is
+    /// too large for a decimal to hold exactly.
+    pub fn amount(&self) -> Option<Amount> {
+        let min = self.min.value()?;
+        Some(match self.max {
             None => Amount::Exact(min),
-            Some(max) => Amount::between(min, max.value()),
-        }
+            Some(max) => Amount::between(min, max.value()?),
+        })
     }
 }
 
@@ -155,12 +155,12 @@ mod tests {
             cut in 0usize..12,
         ) {
             let mut tally = Tally::default();
-            let mut sum = Amount::ZERO;
+            let mut sum = Some(Amount::ZERO);
             for a in &amounts {
                 tally.add(*a);
-                sum = sum + *a;
+                sum = sum.and_then(|s| s + *a);
             }
-            prop_assert_eq!(text(tally.amount()), text(sum));
+            prop_assert_eq!(tally.amount().map(text), sum.map(text));
             prop_assert_eq!(tally.amount(), sum);
             // Two parts added up give what the whole gives.
             let cut = cut.min(amounts.len());
@@ -177,21 +177,30 @@ mod tests {
         let d = |s: &str| Amount::Exact(s.parse().unwrap());
         let mut t = Tally::default();
         t.add(d("0.000"));
-        assert_eq!(text(t.amount()), "0.000..0.000");
+        assert_eq!(text(t.amount().unwrap()), "0.000..0.000");
         t.add(d("5"));
-        assert_eq!(text(t.amount()), "5..5");
+        assert_eq!(text(t.amount().unwrap()), "5..5");
         t.add(d("0.00"));
-        assert_eq!(text(t.amount()), "5..5");
+        assert_eq!(text(t.amount().unwrap()), "5..5");
         t.add(d("1.25"));
-        assert_eq!(text(t.amount()), "6.25..6.25");
+        assert_eq!(text(t.amount().unwrap()), "6.25..6.25");
     }
 
     #[test]
-    fn a_sum_past_decimal_stops_at_its_largest_value() {
+    fn a_sum_past_decimal_is_known_to_be_past_it_never_clamped() {
         let mut t = Tally::default();
+        t.add(Amount::Exact(Decimal::MAX));
+        assert_eq!(t.amount(), Some(Amount::Exact(Decimal::MAX)));
         for _ in 0..3 {
             t.add(Amount::Exact(Decimal::MAX));
         }
-        assert_eq!(t.amount(), Amount::Exact(Decimal::MAX));
+        assert_eq!(t.amount(), None);
+        // Past an i128 too.
+        for _ in 0..40 {
+            t.add(Amount::Exact(Decimal::MAX));
+            let copy = t;
+            t.add_tally(&copy);
+        }
+        assert_eq!(t.amount(), None);
     }
 }

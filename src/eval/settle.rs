@@ -1,0 +1,482 @@
+//! Settlement: what a subject is paid, in all and by whom, worked out once.
+//!
+//! Input: a subject's verdicts after caps, non-cumulation and limits, and the policy set.
+//! Output: a [`Settlement`]: each paid award's payer shares, and the subject's totals per
+//! policy and payer. The decision, the simulation's rows and its summary all read this one
+//! settlement, so they cannot disagree. Guarantee: every sum is checked (an amount too large
+//! to hold exactly is a [`Failure`], never a clamp or a panic); each award's shares add up
+//! exactly to the award; each payer's total under a policy is within one unit (0.01 元, or the
+//! finer places of the amounts themselves) of its exact share of the subject's total.
+//!
+//! The split rule (README, "The payer split"): under each policy, the subject's awards are
+//! taken in evaluation order and their running total is split among the payers by largest
+//! remainder (each payer gets the whole units of its exact share, and the units left over go
+//! one each to the payers with the largest fractions left, ties to the payer named first in
+//! `funding`). An award's share is what its payer's split of the running total grew by. The
+//! spread of a range (an "up to" award) is split on its own and added to the least amount's
+//! shares, so that each share is a range whose least is at most its most.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use super::decision::{Amount, Outcome};
+use super::run::Verdict;
+use super::PolicySet;
+use crate::problem::ProblemCode;
+
+/// Why no decision can be given for a subject: a sum that cannot be held exactly, or a broken
+/// rule of pol's own. It is never a plausible result: the caller reports it with its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The problem code (`F0401` ..., or `F0901` for pol's own bugs).
+    pub code: ProblemCode,
+    /// What went wrong, in plain words.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+impl Failure {
+    /// A sum (`what`) too large to hold exactly.
+    pub fn overflow(what: impl fmt::Display) -> Failure {
+        Failure {
+            code: ProblemCode::SumOverflow,
+            message: format!("{what} is too large to hold exactly"),
+            help: "amounts up to about 7.9 × 10^26 元 can be held to the fen; check the facts for a misplaced scale or exponent".to_string(),
+        }
+    }
+
+    /// One of pol's own rules (`what`) did not hold.
+    pub fn internal(what: impl fmt::Display) -> Failure {
+        Failure {
+            code: ProblemCode::Internal,
+            message: format!("pol broke one of its own rules: {what}"),
+            help: "this is a bug in pol, not in the input: please report it with the command, the policies and the facts".to_string(),
+        }
+    }
+
+    /// Whether this is pol's own bug rather than a problem with the input.
+    pub fn is_internal(&self) -> bool {
+        self.code == ProblemCode::Internal
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// A policy's funding shares as whole numbers over one denominator: exact, so that splitting
+/// is integer arithmetic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fractions {
+    /// Each payer's share times `denominator`.
+    numerators: Vec<i128>,
+    /// 10 to the most decimal places among the shares.
+    denominator: i128,
+}
+
+impl Fractions {
+    /// The shares of `funding` (fractions that add up to one), or why they cannot be used.
+    pub(crate) fn of(funding: &[(String, Decimal)]) -> Result<Fractions, Failure> {
+        let places = funding.iter().map(|(_, f)| f.scale()).max().unwrap_or(0);
+        let denominator = pow10(places)
+            .ok_or_else(|| Failure::internal("a funding share has too many decimal places"))?;
+        let mut numerators = Vec::with_capacity(funding.len());
+        for (payer, f) in funding {
+            let n = pow10(places - f.scale())
+                .and_then(|p| f.mantissa().checked_mul(p))
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    Failure::internal(format!("the share of `{payer}` cannot be used"))
+                })?;
+            numerators.push(n);
+        }
+        if numerators.iter().sum::<i128>() != denominator || funding.is_empty() {
+            return Err(Failure::internal(
+                "a policy's funding shares do not add up to 100% (the checker should have refused it)",
+            ));
+        }
+        Ok(Fractions {
+            numerators,
+            denominator,
+        })
+    }
+
+    /// Splits `units` (at least zero) by largest remainder into `out`, one entry per payer.
+    pub(crate) fn split(&self, units: i128, out: &mut Vec<i128>) -> Result<(), Failure> {
+        out.clear();
+        if units < 0 {
+            return Err(Failure::internal(
+                "a negative amount reached the payer split",
+            ));
+        }
+        let n = self.numerators.len();
+        // The remainders on the stack for the usual few payers.
+        let mut stack = [0i128; 8];
+        let mut heap = Vec::new();
+        let rems: &mut [i128] = if n <= stack.len() {
+            &mut stack[..n]
+        } else {
+            heap.resize(n, 0);
+            &mut heap
+        };
+        let mut given = 0i128;
+        for (j, &num) in self.numerators.iter().enumerate() {
+            let exact = units
+                .checked_mul(num)
+                .ok_or_else(|| Failure::overflow("a payer's share of the total"))?;
+            // Division in a machine word when the figures fit one (they nearly always do).
+            let (base, rem) = match (u64::try_from(exact), u64::try_from(self.denominator)) {
+                (Ok(e), Ok(den)) => (i128::from(e / den), i128::from(e % den)),
+                _ => (exact / self.denominator, exact % self.denominator),
+            };
+            out.push(base);
+            rems[j] = rem;
+            given += base;
+        }
+        let left = units - given;
+        if left < 0 || left as usize > n {
+            return Err(Failure::internal("the payer split left a wrong remainder"));
+        }
+        for _ in 0..left {
+            // The largest remainder left; ties go to the payer named first.
+            let mut best: Option<usize> = None;
+            for (j, r) in rems.iter().enumerate() {
+                if *r >= 0 && best.is_none_or(|b| *r > rems[b]) {
+                    best = Some(j);
+                }
+            }
+            let Some(j) = best else {
+                return Err(Failure::internal("the payer split ran out of payers"));
+            };
+            out[j] += 1;
+            // Taken: below every remainder still in the running.
+            rems[j] = -1;
+        }
+        Ok(())
+    }
+}
+
+/// 10^`p` as an `i128`, when it fits.
+fn pow10(p: u32) -> Option<i128> {
+    10i128.checked_pow(p)
+}
+
+/// `d` in units of 10^-`places` (`places` at least `d`'s own).
+fn units(d: Decimal, places: u32) -> Result<i128, Failure> {
+    pow10(places.saturating_sub(d.scale()))
+        .and_then(|p| d.mantissa().checked_mul(p))
+        .ok_or_else(|| Failure::overflow("an award in whole units"))
+}
+
+/// `units` × 10^-`places` as a decimal, when it fits one.
+fn decimal(units: i128, places: u32, what: impl FnOnce() -> String) -> Result<Decimal, Failure> {
+    // Most amounts fit a machine word, whose conversion skips the 96-bit check.
+    if let Ok(small) = i64::try_from(units) {
+        if places <= 28 {
+            return Ok(Decimal::new(small, places));
+        }
+    }
+    Decimal::try_from_i128_with_scale(units, places).map_err(|_| Failure::overflow(what()))
+}
+
+/// The places an amount's split works in: at least two (whole fen), more only when the
+/// amount itself has them (a policy whose rounding step is finer than a fen).
+fn places_of(a: Amount) -> u32 {
+    a.min().scale().max(a.max().scale()).max(2)
+}
+
+/// What a subject is paid, in all and by whom, with each award's payer shares.
+#[derive(Clone, Debug, Default)]
+pub struct Settlement {
+    /// Per verdict: where its shares start and end in `shares` (empty when it pays nothing).
+    at: Vec<(u32, u32)>,
+    /// Shares of each paid award, its policy's payers in `funding` order.
+    shares: Vec<Amount>,
+    /// The subject's total.
+    total: Amount,
+    /// Per policy: the subject's total under it.
+    per_policy: Vec<Amount>,
+    /// Per payer, in the policy set's payer order ([`PolicySet::payers`]): its total.
+    per_payer: Vec<Amount>,
+    /// Per payer: whether any policy naming it paid this subject or splits per subject.
+    named: Vec<bool>,
+    /// Per policy: the places its split works in.
+    places: Vec<u32>,
+    /// Per policy: the running total of its awards' least amounts, in units.
+    running: Vec<i128>,
+    /// Per policy: the sum of its ranges' spreads (most less least), in units.
+    spreads: Vec<i128>,
+    /// Per policy and payer (flat): the sum of its shares of the spreads, in units.
+    payer_spreads: Vec<i128>,
+    /// Per policy: whether it paid this subject anything (zero included).
+    touched: Vec<bool>,
+    /// Per policy and payer (flat, at [`PolicySet::payer_offsets`]): the split of `running`.
+    before: Vec<i128>,
+    /// Buffers for one split.
+    now: Vec<i128>,
+    spread: Vec<i128>,
+}
+
+impl Settlement {
+    /// The payer shares of verdict `i` (its policy's payers in `funding` order), if it is paid.
+    pub fn shares(&self, i: usize) -> Option<&[Amount]> {
+        let (start, end) = *self.at.get(i)?;
+        if start == end {
+            return None;
+        }
+        self.shares.get(start as usize..end as usize)
+    }
+
+    /// The subject's total.
+    pub fn total(&self) -> Amount {
+        self.total
+    }
+
+    /// The subject's total under policy `pi`.
+    pub fn policy_total(&self, pi: usize) -> Amount {
+        self.per_policy.get(pi).copied().unwrap_or(Amount::ZERO)
+    }
+
+    /// Each payer's total, in the policy set's payer order ([`PolicySet::payers`]).
+    pub fn payer_totals(&self) -> &[Amount] {
+        &self.per_payer
+    }
+
+    /// Whether payer `k` (in [`PolicySet::payers`] order) has a line for this subject: a policy
+    /// naming it paid something, or splits per subject.
+    pub fn names_payer(&self, k: usize) -> bool {
+        self.named.get(k).copied().unwrap_or(false)
+    }
+
+    /// Settles `verdicts` (in evaluation order) under `set`.
+    pub(crate) fn settle(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
+        let programs = set.programs();
+        self.at.clear();
+        self.shares.clear();
+        self.total = Amount::ZERO;
+        reset(&mut self.per_policy, programs.len(), Amount::ZERO);
+        reset(&mut self.per_payer, set.payers().len(), Amount::ZERO);
+        // The payers of policies that split per subject have a line whatever is paid.
+        self.named.clear();
+        self.named.extend_from_slice(set.split_once_payers());
+        let paid = |v: &Verdict| match (v.outcome, v.paid) {
+            (Outcome::Awarded, Some(a)) => Some(a),
+            _ => None,
+        };
+        reset(&mut self.places, programs.len(), 2);
+        let mut any = false;
+        for v in verdicts {
+            if let Some(a) = paid(v) {
+                any = true;
+                let p = &mut self.places[v.pi];
+                *p = (*p).max(places_of(a));
+            }
+        }
+        // Most subjects of a population are paid nothing.
+        if !any {
+            self.at.resize(verdicts.len(), (0, 0));
+            return Ok(());
+        }
+        // Sums in whole units, made decimals once at the end: per policy the least and the
+        // spread, per policy and payer the same.
+        reset(&mut self.running, programs.len(), 0);
+        reset(&mut self.spreads, programs.len(), 0);
+        reset(&mut self.before, set.payer_offsets_len(), 0);
+        reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
+        reset(&mut self.touched, programs.len(), false);
+        for v in verdicts {
+            let Some(a) = paid(v) else {
+                self.at.push((0, 0));
+                continue;
+            };
+            if a.min().is_sign_negative() || a.min() > a.max() {
+                return Err(Failure::internal(format!(
+                    "a paid amount of `{}` is negative or an inverted range",
+                    super::format::amount(a)
+                )));
+            }
+            let pi = v.pi;
+            self.touched[pi] = true;
+            let places = self.places[pi];
+            let least = units(a.min(), places)?;
+            let spread = units(a.max(), places)? - least;
+            let too_large = || {
+                Failure::overflow(format!(
+                    "the subject's total under `{}`",
+                    programs[pi].header.document
+                ))
+            };
+            let running = self.running[pi].checked_add(least).ok_or_else(too_large)?;
+            self.running[pi] = running;
+            self.spreads[pi] = self.spreads[pi].checked_add(spread).ok_or_else(too_large)?;
+            let fractions = set.fractions(pi)?;
+            fractions.split(running, &mut self.now)?;
+            if spread > 0 {
+                fractions.split(spread, &mut self.spread)?;
+            } else {
+                self.spread.clear();
+                self.spread.resize(self.now.len(), 0);
+            }
+            let start = self.shares.len() as u32;
+            let offset = set.payer_offset(pi);
+            for j in 0..set.payer_columns(pi).len() {
+                let before = &mut self.before[offset + j];
+                let lo = self.now[j] - *before;
+                *before = self.now[j];
+                let hi = lo + self.spread[j];
+                self.payer_spreads[offset + j] += self.spread[j];
+                let what = || "a payer's share".to_string();
+                self.shares.push(Amount::between(
+                    decimal(lo, places, what)?,
+                    decimal(hi, places, what)?,
+                ));
+            }
+            self.at.push((start, self.shares.len() as u32));
+        }
+        for (pi, program) in programs.iter().enumerate() {
+            if !self.touched[pi] {
+                continue;
+            }
+            let what = || format!("the subject's total under `{}`", program.header.document);
+            let places = self.places[pi];
+            let least = self.running[pi];
+            let most = least
+                .checked_add(self.spreads[pi])
+                .ok_or_else(|| Failure::overflow(what()))?;
+            let policy =
+                Amount::between(decimal(least, places, what)?, decimal(most, places, what)?);
+            self.per_policy[pi] = policy;
+            self.total = self
+                .total
+                .checked_add(policy)
+                .ok_or_else(|| Failure::overflow("the subject's total"))?;
+            let offset = set.payer_offset(pi);
+            for (j, &column) in set.payer_columns(pi).iter().enumerate() {
+                let name = &set.payers()[column];
+                let what = || format!("what `{name}` pays");
+                let lo = self.before[offset + j];
+                let hi = lo
+                    .checked_add(self.payer_spreads[offset + j])
+                    .ok_or_else(|| Failure::overflow(what()))?;
+                let share = Amount::between(decimal(lo, places, what)?, decimal(hi, places, what)?);
+                self.per_payer[column] = self.per_payer[column]
+                    .checked_add(share)
+                    .ok_or_else(|| Failure::overflow(what()))?;
+                self.named[column] = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Makes `v` `n` copies of `x`, keeping its buffer.
+fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fractions(percents: &[i64]) -> Fractions {
+        let funding: Vec<(String, Decimal)> = percents
+            .iter()
+            .map(|p| (String::new(), Decimal::new(*p, 4)))
+            .collect();
+        Fractions::of(&funding).unwrap()
+    }
+
+    fn split(f: &Fractions, units: i128) -> Vec<i128> {
+        let mut out = Vec::new();
+        f.split(units, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn halves_give_the_odd_fen_to_the_payer_named_first() {
+        let f = fractions(&[5000, 5000]);
+        assert_eq!(split(&f, 10001), [5001, 5000]);
+        assert_eq!(split(&f, 10000), [5000, 5000]);
+    }
+
+    #[test]
+    fn thirds_give_the_leftover_by_largest_remainder() {
+        let f = fractions(&[3333, 3333, 3334]);
+        assert_eq!(split(&f, 1), [0, 0, 1]);
+        assert_eq!(split(&f, 2), [1, 0, 1]);
+        assert_eq!(split(&f, 3), [1, 1, 1]);
+        assert_eq!(split(&f, 10000), [3333, 3333, 3334]);
+    }
+
+    #[test]
+    fn shares_that_do_not_add_up_to_one_are_an_internal_error() {
+        let funding = vec![
+            (String::new(), Decimal::new(5, 1)),
+            (String::new(), Decimal::new(4, 1)),
+        ];
+        assert_eq!(
+            Fractions::of(&funding).unwrap_err().code,
+            ProblemCode::Internal
+        );
+    }
+
+    #[test]
+    fn a_split_too_large_is_an_overflow_not_a_panic() {
+        let f = fractions(&[5000, 5000]);
+        let mut out = Vec::new();
+        let e = f.split(i128::MAX / 2, &mut out).unwrap_err();
+        assert_eq!(e.code, ProblemCode::SumOverflow);
+    }
+
+    fn shares() -> impl Strategy<Value = Vec<i64>> {
+        // Two to five payers whose shares (in hundredths of a percent) add up to 100%.
+        prop::collection::vec(1i64..5000, 1..5).prop_map(|mut v| {
+            let used: i64 = v.iter().sum();
+            if used >= 10000 {
+                let n = v.len() as i64;
+                v = vec![10000 / (n + 1); v.len()];
+            }
+            let used: i64 = v.iter().sum();
+            v.push(10000 - used);
+            v
+        })
+    }
+
+    proptest! {
+        /// Two payers: the first gets its share rounded half up to the unit, the second the
+        /// rest, as the peer workload's reference output has it (its SHA-256 stays the same).
+        #[test]
+        fn two_payers_split_as_half_up_with_the_rest_to_the_second(
+            first in 1i64..10000, units in 0i128..1_000_000_000_000,
+        ) {
+            let f = fractions(&[first, 10000 - first]);
+            let exact = Decimal::from_i128_with_scale(units * i128::from(first), 4);
+            let half_up = exact
+                .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .mantissa();
+            prop_assert_eq!(split(&f, units), vec![half_up, units - half_up]);
+        }
+
+        #[test]
+        fn a_split_adds_up_and_each_share_is_within_one_unit_of_exact(
+            percents in shares(), units in 0i128..1_000_000_000_000,
+        ) {
+            let f = fractions(&percents);
+            let out = split(&f, units);
+            prop_assert_eq!(out.iter().sum::<i128>(), units);
+            for (j, s) in out.iter().enumerate() {
+                // |s - units × p / 10000| < 1, in integers.
+                let exact = units * i128::from(percents[j]);
+                prop_assert!((s * 10000 - exact).abs() < 10000, "{s} vs {exact}/10000");
+            }
+        }
+    }
+}
