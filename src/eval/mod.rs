@@ -26,6 +26,7 @@ pub mod explain;
 mod expr;
 pub mod facts;
 pub mod format;
+pub mod json;
 pub mod render;
 mod run;
 mod value;
@@ -39,9 +40,9 @@ pub use facts::{FactProblem, FactValue, Facts};
 pub use run::{round, split, split_amount, split_each, Scratch, Verdict};
 pub use value::Value;
 
-use crate::check::types::Flavor;
 use crate::compile::{ParamValues, Program};
 use crate::diagnostic::Diagnostic;
+use crate::problem::ProblemCode;
 use decision::Citation;
 
 /// Policies compiled once, to be evaluated many times.
@@ -157,25 +158,22 @@ impl PolicySet {
                 found = true;
                 let param = &p.params[i];
                 if param.values != ParamValues::Unspecified {
-                    problems.push(FactProblem {
-                        severity: crate::diagnostic::Severity::Error,
-                        path: format!("setting {name}"),
-                        message: format!("`{name}` is fixed by {}; it cannot be set", p.header.document),
-                        help: "only parameters the policy leaves open (declared without a value) take settings".to_string(),
-                    });
+                    problems.push(
+                        FactProblem::new(ProblemCode::FixedParameter, format!("setting {name}"))
+                            .name(name.as_str())
+                            .declared_at(p.header.document.clone()),
+                    );
                     continue;
                 }
-                match facts::parse_setting(text, param.flavor) {
-                    Some(v) => settings[pi][i] = Some(v),
-                    None => problems.push(FactProblem {
-                        severity: crate::diagnostic::Severity::Error,
-                        path: format!("setting {name}"),
-                        message: format!(
-                            "`{text}` is not a value for `{name}`, which is {}",
-                            flavor_words(param.flavor)
-                        ),
-                        help: "write it as in a policy, e.g. `10%` or `50万元`".to_string(),
-                    }),
+                match facts::parse_setting(facts::FactRef::Text(text), param.flavor) {
+                    Ok(v) => settings[pi][i] = Some(v),
+                    Err(refusal) => problems.push(refusal.problem(
+                        ProblemCode::BadSetting,
+                        format!("setting {name}"),
+                        name,
+                        facts::flavor_words(param.flavor, &crate::units::Unit::none()),
+                        facts::FactRef::Text(text),
+                    )),
                 }
             }
             if !found {
@@ -194,12 +192,11 @@ impl PolicySet {
                     None if open.is_empty() => "these policies leave no parameter open".to_string(),
                     None => format!("the open parameters are: {}", open.join(", ")),
                 };
-                problems.push(FactProblem {
-                    severity: crate::diagnostic::Severity::Error,
-                    path: format!("setting {name}"),
-                    message: format!("no policy has a parameter `{name}`"),
-                    help,
-                });
+                problems.push(
+                    FactProblem::new(ProblemCode::UnknownParameter, format!("setting {name}"))
+                        .name(name.as_str())
+                        .hint(help),
+                );
             }
         }
         if problems.is_empty() {
@@ -222,17 +219,6 @@ impl PolicySet {
         options: &Options,
     ) -> Result<Decision<'_>, Vec<FactProblem>> {
         self.evaluator(options)?.evaluate(facts)
-    }
-}
-
-fn flavor_words(f: Flavor) -> &'static str {
-    match f {
-        Flavor::Money => "an amount of money",
-        Flavor::Percent => "a percentage",
-        Flavor::Number | Flavor::Count | Flavor::Quantity => "a number",
-        Flavor::Bool => "true or false",
-        Flavor::Date => "a date",
-        Flavor::Text | Flavor::Enum => "a text",
     }
 }
 
