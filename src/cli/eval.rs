@@ -199,11 +199,11 @@ fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
         eprintln!(
-            "  {sev}[{}] at {}: {}\n    help: {}",
-            p.code,
+            "  {sev} at {}: {}\n    help: {} (see `pol explain {}`)",
             p.path,
             p.message(),
-            p.help()
+            p.help(),
+            p.code
         );
     }
 }
