@@ -375,7 +375,7 @@ impl FactProblem {
             ),
             C::UnknownParameter => (format!("no policy has a parameter `{name}`"), hint),
             C::SettingSyntax => (
-                format!("`--set {found}` is not written NAME=VALUE"),
+                format!("`--set {found}` must be written NAME=VALUE"),
                 "write e.g. --set 一定比例=10%".into(),
             ),
             C::SettingsFile => (

@@ -255,7 +255,7 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
                 .place(columns[1].clone());
             return Some(Err(RowError {
                 line,
-                message: format!("{} {}: {}", problem.code, problem.path, problem.message()),
+                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
             }));
         }
         match node_value(&v.value) {
@@ -266,7 +266,7 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
                     .found(v.value.kind_words());
                 return Some(Err(RowError {
                     line,
-                    message: format!("{} {}: {}", problem.code, problem.path, problem.message()),
+                    message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
                 }));
             }
         }
