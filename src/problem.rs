@@ -86,6 +86,7 @@ problem_codes! {
     SettingSyntax = "F0304", Error, "a setting is not written as NAME=VALUE";
     SettingsFile = "F0305", Error, "the settings file is not a JSON object of single values";
     DuplicateSetting = "F0306", Error, "a setting is given twice";
+    BadDateSetting = "F0307", Error, "the evaluation date is not a day of the calendar written year-month-day";
     // F04xx: sums and settlement.
     // F09xx: internal errors.
     Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";

@@ -15,7 +15,7 @@ use crate::problem::ProblemCode;
 #[derive(Debug, clap::Args)]
 pub struct WhenArgs {
     /// The evaluation date (year-month-day); today when not given.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = evaluation_date)]
     pub date: Option<NaiveDate>,
     /// A value for a parameter the policy leaves open, e.g. `--set 一定比例=10%`. Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -23,6 +23,17 @@ pub struct WhenArgs {
     /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+}
+
+/// Reads `--date` as facts and policies read dates (full-width digits allowed, no other
+/// forms), with the problem's code in the message.
+fn evaluation_date(text: &str) -> Result<NaiveDate, String> {
+    crate::syntax::literal::read_date(text).map_err(|why| {
+        let p = FactProblem::new(ProblemCode::BadDateSetting, "--date")
+            .found(format!("\"{text}\""))
+            .hint(why);
+        format!("{}: {}; {}", p.code, p.message(), p.help())
+    })
 }
 
 impl WhenArgs {

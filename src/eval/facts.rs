@@ -386,6 +386,10 @@ impl FactProblem {
                 format!("the setting `{name}` is given twice ({first} and {place}), and pol will not guess which is meant"),
                 "give each setting once".into(),
             ),
+            C::BadDateSetting => (
+                format!("the evaluation date {found} is not a day of the calendar: {hint}"),
+                "write it as year-month-day, e.g. `--date 2024-05-01`".into(),
+            ),
             _ => (self.code.title().to_string(), String::new()),
         }
     }

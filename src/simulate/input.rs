@@ -108,7 +108,8 @@ fn record(
             r.claim_id = text(&value);
         } else if *name == *columns.claim_date {
             let t = text(&value).unwrap_or_default();
-            match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+            // Dates in cells are read as in facts and policies.
+            match crate::syntax::literal::read_date(&t) {
                 Ok(d) => r.claim_date = Some(d),
                 Err(_) => bad_date = Some(t),
             }

@@ -301,8 +301,13 @@ pub fn read_bool(text: &str) -> Option<bool> {
 
 /// Reads a date written as text (year-month-day, full-width digits allowed), as a policy's
 /// dates are read.
+/// The error is the reason in plain words (`month 2 of 2023 has 28 days`).
 pub fn read_date(text: &str) -> Result<NaiveDate, String> {
-    date(text.trim(), Span::default()).map_err(|d| d.message)
+    date(text.trim(), Span::default()).map_err(|d| {
+        d.primary
+            .text
+            .unwrap_or_else(|| "it is not written as year-month-day".to_string())
+    })
 }
 
 /// Parses `YYYY-MM-DD` (full-width digits allowed) into a calendar date.
@@ -364,6 +369,132 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The value the grammar gives a literal written in a policy.
+    fn in_a_policy(text: &str) -> Option<Literal> {
+        let parsed = crate::syntax::parse(&format!("let x = {text}"));
+        if !parsed.is_ok() {
+            return None;
+        }
+        match &parsed.file.items.first()? {
+            crate::ast::Item::Let(l) => match &l.node.value.node {
+                crate::ast::ExprKind::Number(lit) => Some(lit.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn values_read_on_their_own_as_in_a_policy(
+            int in "[1-9][0-9]{0,2}(,[0-9]{3}){0,2}|[0-9]{1,7}",
+            frac in "(\\.[0-9]{1,3})?",
+            unit in "|元|万元|亿元|千元|百万元|%|亩|元/亩|万元/亩",
+            wide in any::<bool>(),
+        ) {
+            let mut text = format!("{int}{frac}{unit}");
+            if wide {
+                text = text.replace('1', "１").replace(',', "，");
+            }
+            let policy = in_a_policy(&text);
+            prop_assert!(policy.is_some(), "{text}");
+            prop_assert_eq!(read_quantity(&text).ok(), policy, "{}", text);
+        }
+    }
+
+    #[test]
+    fn ambiguous_notations_are_refused_with_and_without_a_unit() {
+        for text in [
+            "1_5",
+            "1e3",
+            "1E3",
+            "1,5",
+            "1,0000",
+            ".5",
+            "5.",
+            "1.2.3",
+            "600 万元",
+        ] {
+            for unit in ["", "元"] {
+                let t = format!("{text}{unit}");
+                assert!(
+                    matches!(read_quantity(&t), Err(LiteralError::Ambiguous(_))),
+                    "{t}: {:?}",
+                    read_quantity(&t)
+                );
+            }
+        }
+        assert_eq!(
+            read_quantity("5万"),
+            Err(LiteralError::ScaleWithoutUnit("万".into()))
+        );
+        for not_a_value in [
+            "",
+            "-",
+            "abc",
+            "5万元\n另有说明",
+            "5元元",
+            "5%%",
+            "1/2",
+            "5元/亩/年",
+        ] {
+            assert_eq!(
+                read_quantity(not_a_value),
+                Err(LiteralError::NotALiteral),
+                "{not_a_value:?}"
+            );
+        }
+        assert_eq!(
+            read_quantity(" -5万元 ").unwrap().value,
+            Decimal::from(-50_000)
+        );
+        assert_eq!(
+            read_quantity("+5万元").unwrap().value,
+            Decimal::from(50_000)
+        );
+        assert_eq!(
+            read_quantity("１，０００元").unwrap().value,
+            Decimal::from(1000)
+        );
+        assert_eq!(
+            read_quantity("123456789012345678901234567890"),
+            Err(LiteralError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn json_numbers_read_exactly_with_their_exponents() {
+        assert_eq!(read_json_number("0.1"), Ok(Decimal::new(1, 1)));
+        assert_eq!(read_json_number("1e2"), Ok(Decimal::from(100)));
+        assert_eq!(read_json_number("1.5E-3"), Ok(Decimal::new(15, 4)));
+        assert_eq!(read_json_number("1e400"), Err(LiteralError::TooLarge));
+        assert_eq!(
+            read_json_number("1234567890123456789012345678")
+                .unwrap()
+                .to_string(),
+            "1234567890123456789012345678"
+        );
+    }
+
+    #[test]
+    fn dates_on_their_own() {
+        assert!(read_date(" 2024-03-01 ").is_ok());
+        assert!(read_date("２０２４-０３-０１").is_ok());
+        for bad in [
+            "2024/03/01",
+            "2024-03-01-5",
+            "+2024-03-01",
+            "2024-3",
+            "2024-02-30",
+        ] {
+            assert!(read_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(read_bool("是"), Some(true));
+        assert_eq!(read_bool("0"), Some(false));
+        assert_eq!(read_bool("yes"), None);
+    }
 
     fn lit(n: &str, units: &[&str]) -> Literal {
         let s = Span::default();
