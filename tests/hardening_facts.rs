@@ -353,3 +353,30 @@ fn every_problem_code_of_this_family_has_a_page_with_a_wrong_and_a_fixed_example
         );
     }
 }
+
+#[test]
+fn the_facts_schema_refuses_a_bare_percentage_as_pol_does() {
+    let source = std::fs::read_to_string(POLICY).unwrap();
+    let set = PolicySet::compile(&[(POLICY, &source)]).unwrap();
+    let programs: Vec<_> = set.programs().iter().collect();
+    let schema = pol::schema::facts_schema(&programs, None);
+    let v = jsonschema::draft202012::new(&schema).unwrap();
+    for (value, accepted) in [
+        (serde_json::json!(79), false),
+        (serde_json::json!("79"), false),
+        (serde_json::json!(0.79), true),
+        (serde_json::json!("0.79"), true),
+        (serde_json::json!("79%"), true),
+        (serde_json::json!("1"), true),
+    ] {
+        let facts = serde_json::json!({"kind": "enterprise", "id": "1", "attributes": {"仪器共享率": value}});
+        assert_eq!(v.is_valid(&facts), accepted, "schema on {value}");
+        let pol_reads = Facts::from_json(&facts.to_string())
+            .ok()
+            .is_some_and(|(f, _)| {
+                set.evaluate(&f, &Options::on("2024-05-01".parse().unwrap()))
+                    .is_ok()
+            });
+        assert_eq!(pol_reads, accepted, "pol on {value}");
+    }
+}

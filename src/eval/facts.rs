@@ -316,7 +316,10 @@ impl FactProblem {
                 "put the subject's values under \"attributes\"".into(),
             ),
             C::NotADate => (
-                format!("`{name}` must be a date, but the facts give {found}: {hint}"),
+                match &self.place {
+                    Some(column) => format!("{found} in {column} is not a date: {hint}"),
+                    None => format!("`{name}` must be a date, but the facts give {found}: {hint}"),
+                },
                 join_help("write the date as year-month-day, e.g. \"2024-03-01\"", &declared),
             ),
             C::DuplicateClaim => (

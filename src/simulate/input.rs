@@ -111,7 +111,7 @@ fn record(
             // Dates in cells are read as in facts and policies.
             match crate::syntax::literal::read_date(&t) {
                 Ok(d) => r.claim_date = Some(d),
-                Err(_) => bad_date = Some(t),
+                Err(why) => bad_date = Some((t, why)),
             }
         } else if claim_inputs.contains(&*name) {
             r.claim.push((name, value));
@@ -126,14 +126,17 @@ fn record(
         }
         .into());
     }
-    if let Some(t) = bad_date {
+    if let Some((t, why)) = bad_date {
+        let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
+            .name(columns.claim_date.as_str())
+            .found(format!("`{t}`"))
+            .place(format!("column `{}`", columns.claim_date))
+            .hint(why);
         return Err(BadRow {
             error: RowError {
                 line,
-                message: format!(
-                    "`{t}` in column `{}` is not a date (write 2024-03-01)",
-                    columns.claim_date
-                ),
+                // The message names the column already.
+                message: format!("{} ({})", problem.message(), problem.code),
             },
             id: Some(r.id),
         });
