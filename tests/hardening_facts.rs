@@ -380,3 +380,37 @@ fn the_facts_schema_refuses_a_bare_percentage_as_pol_does() {
         assert_eq!(pol_reads, accepted, "pol on {value}");
     }
 }
+
+#[test]
+fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
+    // The problems of each policy were checked against every problem found before: with
+    // 100,000 bad claims under two policies that took billions of comparisons.
+    let policy = |n: &str| {
+        format!(
+            "policy \"测试〔2023〕{n}号\" {{\n  title \"测试\"\n  issued 2023-07-24\n  effective 2023-08-01 to 2025-12-31\n  funding {{ 市级财政: 100% }}\n  same_matter highest\n}}\ninput project {{ 金额: money }}\nclause c{n} {{ source \"一\" per project award 金额 }}\n"
+        )
+    };
+    let (a, b) = (policy("1"), policy("2"));
+    let set =
+        PolicySet::compile(&[("a.pol", &a), ("b.pol", &b)]).unwrap_or_else(|e| panic!("{e:#?}"));
+    let n = 100_000;
+    let mut text = String::from(r#"{"kind": "enterprise", "id": "E1", "claims": ["#);
+    for i in 0..n {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            r#"{{"id": "C{i}", "date": "2024-03-01", "attributes": {{"金额": "很多"}}}}"#
+        ));
+    }
+    text.push_str("]}");
+    let (facts, _) = Facts::from_json(&text).unwrap();
+    let problems = set
+        .evaluator(&Options::on("2024-05-01".parse().unwrap()))
+        .unwrap()
+        .bind(&facts)
+        .unwrap_err();
+    // Each claim's value is refused once per policy that declares it (each names its line).
+    assert_eq!(problems.len(), 2 * n);
+    assert!(problems.iter().all(|p| p.code == ProblemCode::WrongType));
+}

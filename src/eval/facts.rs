@@ -153,7 +153,7 @@ pub struct Facts {
 /// A problem with facts, a population cell or a setting: its code and the fields its text is
 /// made from. The text is written in one place, [`FactProblem::message`] and
 /// [`FactProblem::help`], so it can be translated without touching the readers.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct FactProblem {
     /// The stable code (`F0110`); it also fixes the severity.

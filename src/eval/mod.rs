@@ -240,14 +240,20 @@ impl<'p> Evaluator<'p> {
     /// Binds facts to each program's slots.
     pub fn bind(&self, facts: &Facts) -> Result<Vec<facts::Bound>, Vec<FactProblem>> {
         let mut problems = Vec::new();
+        // Through a set, so that facts with many bad claims are reported in linear time.
+        let mut seen = std::collections::HashSet::new();
         let mut bound = Vec::with_capacity(self.set.programs.len());
         for p in &self.set.programs {
             match facts::bind(p, facts) {
                 Ok(b) => bound.push(b),
-                Err(mut e) => {
+                Err(e) => {
                     // The same field declared by several policies is reported once.
-                    e.retain(|x| !problems.contains(x));
-                    problems.extend(e);
+                    for x in e {
+                        if !seen.contains(&x) {
+                            seen.insert(x.clone());
+                            problems.push(x);
+                        }
+                    }
                 }
             }
         }
