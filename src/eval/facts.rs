@@ -332,7 +332,11 @@ impl FactProblem {
             ),
             C::WrongType => (
                 format!("`{name}` must be {expected}, but the facts give {found}"),
-                join_help(&hint, &declared),
+                if hint.is_empty() {
+                    declared
+                } else {
+                    join_help(&format!("did you mean \"{hint}\"?"), &declared)
+                },
             ),
             C::NotUtf8 => (
                 format!("`{name}` is not UTF-8 text"),
@@ -376,7 +380,14 @@ impl FactProblem {
                 format!("{found} is not a value for `{name}`, which is {expected}"),
                 join_help(&hint, "write it as in a policy, e.g. `10%` or `50万元`"),
             ),
-            C::UnknownParameter => (format!("no policy has a parameter `{name}`"), hint),
+            C::UnknownParameter => (
+                format!("no policy has a parameter `{name}`"),
+                match (hint.is_empty(), expected.is_empty()) {
+                    (false, _) => format!("did you mean `{hint}`?"),
+                    (true, true) => "these policies leave no parameter open".into(),
+                    (true, false) => format!("the open parameters are: {expected}"),
+                },
+            ),
             C::SettingSyntax => (
                 format!("`--set {found}` must be written NAME=VALUE"),
                 "write e.g. --set 一定比例=10%".into(),
@@ -403,7 +414,15 @@ fn join_help(a: &str, b: &str) -> String {
     match (a.is_empty(), b.is_empty()) {
         (true, _) => b.to_string(),
         (_, true) => a.to_string(),
-        _ => format!("{}; {b}", a.trim_end_matches([' ', ';'])),
+        _ => {
+            let a = a.trim_end_matches([' ', ';']);
+            // A question or a sentence already ends; a phrase is continued with `;`.
+            if a.ends_with(['?', '.']) {
+                format!("{a} {b}")
+            } else {
+                format!("{a}; {b}")
+            }
+        }
     }
 }
 
@@ -960,9 +979,7 @@ fn read_value(
                 None => {
                     let hint =
                         e.and_then(|e| closest(t.trim(), e.variants.iter().map(String::as_str)));
-                    return Err(Refusal::WrongType(
-                        hint.map(|h| format!("did you mean \"{h}\"?")),
-                    ));
+                    return Err(Refusal::WrongType(hint.map(str::to_string)));
                 }
             }
         }

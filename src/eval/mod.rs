@@ -187,16 +187,14 @@ impl PolicySet {
                             .map(|x| x.name.as_str())
                     })
                     .collect();
-                let help = match crate::check::closest(name, open.iter().copied()) {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None if open.is_empty() => "these policies leave no parameter open".to_string(),
-                    None => format!("the open parameters are: {}", open.join(", ")),
-                };
-                problems.push(
-                    FactProblem::new(ProblemCode::UnknownParameter, format!("setting {name}"))
-                        .name(name.as_str())
-                        .hint(help),
-                );
+                // The closest open parameter, or the list of them, for the help.
+                let p = FactProblem::new(ProblemCode::UnknownParameter, format!("setting {name}"))
+                    .name(name.as_str())
+                    .expected(open.join(", "));
+                problems.push(match crate::check::closest(name, open.iter().copied()) {
+                    Some(h) => p.hint(h),
+                    None => p,
+                });
             }
         }
         if problems.is_empty() {
