@@ -62,8 +62,31 @@ macro_rules! problem_codes {
 // family. Each code needs `docs/problems/CODE.md` starting with `# CODE: title`.
 problem_codes! {
     // F01xx: facts and values.
+    NotJson = "F0101", Error, "the facts are not valid JSON";
+    WrongShape = "F0102", Error, "a part of the facts has the wrong shape";
+    NotSingleValue = "F0103", Error, "an attribute holds a list or an object instead of one value";
+    UnknownKind = "F0104", Error, "the facts name a kind of subject that does not exist";
+    MissingField = "F0105", Error, "a field the facts must have is missing";
+    UnknownKey = "F0106", Warning, "a key is not part of the facts format and is ignored";
+    NotADate = "F0107", Error, "a date is not a day of the calendar written year-month-day";
+    DuplicateClaim = "F0108", Error, "two claims have the same id";
+    Negative = "F0109", Error, "an amount that cannot be negative is negative";
+    WrongType = "F0110", Error, "a value does not fit the type the policy declares";
+    NotUtf8 = "F0111", Error, "a cell is not UTF-8 text";
+    UnusedAttribute = "F0112", Warning, "no policy uses an attribute, so it is ignored";
+    DuplicateKey = "F0113", Error, "a key is given twice";
+    BarePercent = "F0114", Error, "a percentage is given as a bare number above 1";
+    AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
+    TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     // F02xx: population files and rows.
     // F03xx: command-line settings and files.
+    FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
+    BadSetting = "F0302", Error, "a setting's value does not fit its parameter";
+    UnknownParameter = "F0303", Error, "a setting names no parameter of the policies";
+    SettingSyntax = "F0304", Error, "a setting is not written as NAME=VALUE";
+    SettingsFile = "F0305", Error, "the settings file is not a JSON object of single values";
+    DuplicateSetting = "F0306", Error, "a setting is given twice";
+    BadDateSetting = "F0307", Error, "the evaluation date is not a day of the calendar written year-month-day";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";

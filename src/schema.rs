@@ -194,10 +194,12 @@ fn input_schema(program: &Program, input: &InputDef) -> Json {
         }
         Flavor::Percent => (
             json!({"anyOf": [
-                {"type": "string", "pattern": r"^\s*-?\d+(\.\d+)?\s*%?\s*$"},
-                {"type": "number"},
+                // With `%`, or a bare ratio from -1 to 1: pol refuses a bare `79` (F0114).
+                {"type": "string", "pattern": r"^\s*[-+]?\d+(\.\d+)?%\s*$"},
+                {"type": "string", "pattern": r"^\s*[-+]?(0(\.\d+)?|1(\.0+)?)\s*$"},
+                {"type": "number", "minimum": -1, "maximum": 1},
             ], "examples": ["15%", "0.15"]}),
-            "a percentage, \"15%\", or a fraction such as 0.15",
+            "a percentage, \"15%\", or a ratio from -1 to 1 such as 0.15",
         ),
         Flavor::Number => (
             json!({"anyOf": [

@@ -304,7 +304,7 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
         Err(problems) => {
             let list: Vec<String> = problems
                 .iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
+                .map(|p| format!("{}: {}", p.path, p.message()))
                 .collect();
             return fail(format!("the facts are not valid: {}", list.join("; ")));
         }
@@ -320,7 +320,7 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
         Err(problems) => {
             let list: Vec<String> = problems
                 .iter()
-                .map(|p| format!("{}: {}", p.path, p.message))
+                .map(|p| format!("{}: {}", p.path, p.message()))
                 .collect();
             return fail(format!(
                 "the facts do not fit the policies: {}",

@@ -490,11 +490,11 @@ fn settings_must_name_open_parameters_and_fit_their_type() {
     o.settings.insert("固定".into(), "5%".into());
     o.settings.insert("一定比例".into(), "五成".into());
     let problems = s.evaluator(&o).err().unwrap();
-    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    let messages: Vec<String> = problems.iter().map(|p| p.message()).collect();
     assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(problems
         .iter()
-        .any(|p| p.help == "did you mean `一定比例`?"));
+        .any(|p| p.help() == "did you mean `一定比例`?"));
 }
 
 #[test]
@@ -608,9 +608,13 @@ fn facts_that_do_not_fit_are_all_reported_with_field_type_value_and_line() {
     let s = set(ARTICLE_1);
     let f = enterprise(r#""研发费用": "很多", "规上企业": "yes", "营业收入": true"#);
     let problems = s.evaluate(&f, &options("2024-05-01")).err().unwrap();
-    let got: Vec<(&str, &str, &str)> = problems
+    let got: Vec<(String, String, String)> = problems
         .iter()
-        .map(|p| (p.path.as_str(), p.message.as_str(), p.help.as_str()))
+        .map(|p| (p.path.clone(), p.message(), p.help()))
+        .collect();
+    let got: Vec<(&str, &str, &str)> = got
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
         .collect();
     assert_eq!(
         got,
@@ -646,7 +650,7 @@ fn unknown_attributes_are_warnings_with_a_suggestion() {
     let dec = run(&s, &enterprise(r#""研发费甬": "1元""#), "2024-06-01");
     assert_eq!(dec.warnings.len(), 1);
     assert_eq!(
-        dec.warnings[0].help,
+        dec.warnings[0].help(),
         "did you mean `研发费用`? Otherwise remove it"
     );
 }

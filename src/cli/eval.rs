@@ -7,13 +7,15 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::{check, files, ExitCode, Format, Output};
+use crate::eval::json::Json;
 use crate::eval::{render, FactProblem, Facts, Options, PolicySet};
+use crate::problem::ProblemCode;
 
 /// The evaluation date and the settings of open parameters (`pol eval`, `pol simulate`).
 #[derive(Debug, clap::Args)]
 pub struct WhenArgs {
     /// The evaluation date (year-month-day); today when not given.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = evaluation_date)]
     pub date: Option<NaiveDate>,
     /// A value for a parameter the policy leaves open, e.g. `--set 一定比例=10%`. Repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -21,6 +23,17 @@ pub struct WhenArgs {
     /// A JSON file of settings: `{"一定比例": "10%"}`. `--set` wins over it.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+}
+
+/// Reads `--date` as facts and policies read dates (full-width digits allowed, no other
+/// forms), with the problem's code in the message.
+fn evaluation_date(text: &str) -> Result<NaiveDate, String> {
+    crate::syntax::literal::read_date(text).map_err(|why| {
+        let p = FactProblem::new(ProblemCode::BadDateSetting, "--date")
+            .found(format!("\"{text}\""))
+            .hint(why);
+        format!("{}: {}; {}", p.code, p.message(), p.help())
+    })
 }
 
 impl WhenArgs {
@@ -89,46 +102,88 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
     PolicySet::compile(&texts).map_err(|_| ExitCode::Diagnostics)
 }
 
-/// Parses `NAME=VALUE` settings on top of a settings file.
+/// Parses `NAME=VALUE` settings on top of a settings file. A `--set` replaces the same name
+/// from the file; a name given twice by the same means is refused (F0306), as is anything that
+/// is not a name with one value (F0304, F0305).
 pub fn settings_of(
     set: &[String],
     file: Option<&std::path::Path>,
     out: &Output,
 ) -> Result<BTreeMap<String, String>, ExitCode> {
+    let fail = |p: FactProblem| out.fail(&format!("{}: {}; {}", p.code, p.message(), p.help()));
+    let file_problem = |path: &std::path::Path, why: String| {
+        FactProblem::new(ProblemCode::SettingsFile, "settings")
+            .place(path.display().to_string())
+            .found(why)
+    };
     let mut map = BTreeMap::new();
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))?;
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| out.fail(&format!("`{}` is not valid JSON: {e}", path.display())))?;
-        let Some(obj) = v.as_object() else {
-            return Err(out.fail(&format!(
-                "`{}` must hold a JSON object of names and values",
-                path.display()
+            .map_err(|e| fail(file_problem(path, format!("cannot be read: {e}"))))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let root = crate::eval::json::parse(text)
+            .map_err(|e| fail(file_problem(path, format!("is not valid JSON: {e}"))))?;
+        let Json::Object(pairs) = root.value else {
+            return Err(fail(file_problem(
+                path,
+                format!(
+                    "holds {}, not an object of names and values",
+                    root.value.kind_words()
+                ),
             )));
         };
-        for (k, v) in obj {
-            let value = match v {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                _ => {
-                    return Err(out.fail(&format!(
-                        "the setting `{k}` in `{}` must be a single value",
-                        path.display()
+        let lines = crate::eval::json::LineIndex::new(text);
+        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        for (k, v) in &pairs {
+            if let Some(at) = first.insert(k, v.at) {
+                return Err(fail(
+                    FactProblem::new(ProblemCode::DuplicateSetting, format!("setting {k}"))
+                        .name(k.as_str())
+                        .first_place(format!("line {} of `{}`", lines.line(at), path.display()))
+                        .place(format!("line {}", lines.line(v.at))),
+                ));
+            }
+            let value = match &v.value {
+                Json::Text(s) => s.clone(),
+                // A number keeps its exact value; an exponent is written out, since text
+                // values are read without exponents.
+                Json::Number(n) => match crate::syntax::literal::read_json_number(n) {
+                    Ok(d) => d.to_string(),
+                    Err(_) => n.to_string(),
+                },
+                Json::Bool(b) => b.to_string(),
+                other => {
+                    return Err(fail(file_problem(
+                        path,
+                        format!("gives `{k}` {}, not a single value", other.kind_words()),
                     )))
                 }
             };
             map.insert(k.clone(), value);
         }
     }
-    for s in set {
+    let mut from_set: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, s) in set.iter().enumerate() {
         let Some((k, v)) = s.split_once('=') else {
-            return Err(out.fail(&format!(
-                "`--set {s}` must be written NAME=VALUE, e.g. --set 一定比例=10%"
-            )));
+            return Err(fail(
+                FactProblem::new(ProblemCode::SettingSyntax, "setting").found(s.as_str()),
+            ));
         };
-        map.insert(k.trim().to_string(), v.trim().to_string());
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(fail(
+                FactProblem::new(ProblemCode::SettingSyntax, "setting").found(s.as_str()),
+            ));
+        }
+        if let Some(first) = from_set.insert(k.to_string(), i) {
+            return Err(fail(
+                FactProblem::new(ProblemCode::DuplicateSetting, format!("setting {k}"))
+                    .name(k)
+                    .first_place(format!("`--set {}`", set[first]))
+                    .place(format!("`--set {s}`")),
+            ));
+        }
+        map.insert(k.to_string(), v.trim().to_string());
     }
     Ok(map)
 }
@@ -154,7 +209,13 @@ fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
     eprintln!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated");
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
-        eprintln!("  {sev} at {}: {}\n    help: {}", p.path, p.message, p.help);
+        eprintln!(
+            "  {sev} at {}: {}\n    help: {} (see `pol explain {}`)",
+            p.path,
+            p.message(),
+            p.help(),
+            p.code
+        );
     }
 }
 

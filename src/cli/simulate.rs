@@ -98,7 +98,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Ok(ev) => ev,
         Err(problems) => {
             for p in problems {
-                eprintln!("pol: {}: {} ({})", p.path, p.message, p.help);
+                eprintln!("pol: {} {}: {} ({})", p.code, p.path, p.message(), p.help());
             }
             return ExitCode::Diagnostics;
         }

@@ -6,18 +6,21 @@
 //! their JSON text exactly (never through a float); a missing input is not an error here (the
 //! clause that needs it becomes "undetermined").
 
-use std::collections::BTreeMap;
-use std::str::FromStr;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::json::{self, Json, Node};
 use super::value::Value;
+use crate::ast::Literal;
 use crate::check::closest;
 use crate::check::types::Flavor;
 use crate::compile::{InputDef, Kind, Program};
 use crate::diagnostic::line_col;
+use crate::problem::ProblemCode;
+use crate::syntax::literal::{self, LiteralError};
 use crate::units::Unit;
 
 /// One attribute value as given, before it is read against a declaration.
@@ -147,249 +150,594 @@ pub struct Facts {
     pub claims: Vec<ClaimFacts>,
 }
 
-/// A problem with facts.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A problem with facts, a population cell or a setting: its code and the fields its text is
+/// made from. The text is written in one place, [`FactProblem::message`] and
+/// [`FactProblem::help`], so it can be translated without touching the readers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FactProblem {
-    /// `error` (no decision is made) or `warning`.
-    pub severity: crate::diagnostic::Severity,
-    /// Where in the facts: `attributes.研发费用`, `claims[2].date`.
+    /// The stable code (`F0110`); it also fixes the severity.
+    pub code: ProblemCode,
+    /// Where in the facts: `attributes.研发费用`, `claims[2].date`, `setting 一定比例`.
     pub path: String,
-    /// What is wrong, in plain words.
-    pub message: String,
-    /// How to fix it.
-    pub help: String,
+    /// The field, key or setting the problem is about.
+    pub name: Option<String>,
+    /// What the policy (or the format) expects there, in plain words.
+    pub expected: Option<String>,
+    /// The value found, as written (texts in quotes).
+    pub found: Option<String>,
+    /// Where the policy declares the field (`嘉政发〔2023〕15号 line 12`).
+    pub declared_at: Option<String>,
+    /// Where in the file the problem is (`line 4`), when known.
+    pub place: Option<String>,
+    /// For something given twice: where it was given first.
+    pub first_place: Option<String>,
+    /// A suggestion (`did you mean ...`) or the reason a value is refused.
+    pub hint: Option<String>,
 }
 
 impl FactProblem {
-    fn error(path: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Self {
+    /// A problem with `code` at `path`, its other fields empty.
+    pub fn new(code: ProblemCode, path: impl Into<String>) -> Self {
         FactProblem {
-            severity: crate::diagnostic::Severity::Error,
+            code,
             path: path.into(),
-            message: message.into(),
-            help: help.into(),
+            name: None,
+            expected: None,
+            found: None,
+            declared_at: None,
+            place: None,
+            first_place: None,
+            hint: None,
         }
     }
 
-    fn warning(
-        path: impl Into<String>,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        FactProblem {
-            severity: crate::diagnostic::Severity::Warning,
-            path: path.into(),
-            message: message.into(),
-            help: help.into(),
-        }
+    /// With the field's name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// With what is expected.
+    pub fn expected(mut self, expected: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// With the value found.
+    pub fn found(mut self, found: impl Into<String>) -> Self {
+        self.found = Some(found.into());
+        self
+    }
+
+    /// With where the policy declares the field.
+    pub fn declared_at(mut self, at: impl Into<String>) -> Self {
+        self.declared_at = Some(at.into());
+        self
+    }
+
+    /// With the place in the file.
+    pub fn place(mut self, place: impl Into<String>) -> Self {
+        self.place = Some(place.into());
+        self
+    }
+
+    /// With the place of the first of two.
+    pub fn first_place(mut self, place: impl Into<String>) -> Self {
+        self.first_place = Some(place.into());
+        self
+    }
+
+    /// With a suggestion or reason.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// `error` (no decision is made) or `warning`, as the code says.
+    pub fn severity(&self) -> crate::diagnostic::Severity {
+        self.code.severity()
     }
 
     /// True for errors.
     pub fn is_error(&self) -> bool {
-        self.severity == crate::diagnostic::Severity::Error
+        self.severity() == crate::diagnostic::Severity::Error
+    }
+
+    /// What is wrong, in one plain sentence.
+    pub fn message(&self) -> String {
+        self.text().0
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> String {
+        self.text().1
+    }
+
+    /// The message and the help: the one place a problem's fields become words.
+    fn text(&self) -> (String, String) {
+        use ProblemCode as C;
+        let f = |x: &Option<String>| x.clone().unwrap_or_default();
+        let (name, expected, found, hint) = (
+            f(&self.name),
+            f(&self.expected),
+            f(&self.found),
+            f(&self.hint),
+        );
+        let declared = self
+            .declared_at
+            .as_ref()
+            .map(|d| format!("the policy declares it at {d}"))
+            .unwrap_or_default();
+        let place = f(&self.place);
+        let first = f(&self.first_place);
+        match self.code {
+            C::NotJson => (
+                format!("the facts are not valid JSON at {place}: {found}"),
+                "check the quotes, commas and braces near that place".into(),
+            ),
+            C::WrongShape => (
+                format!("`{name}` must be {expected}, but it is {found}"),
+                match name.as_str() {
+                    "attributes" => "write e.g. \"attributes\": { \"研发费用\": \"600万元\" }".into(),
+                    "claims" => "write \"claims\": [ {...}, {...} ]".into(),
+                    "the facts" => "write {\"kind\": \"enterprise\", \"id\": \"...\", \"attributes\": {...}}".into(),
+                    _ => "write {\"id\": \"...\", \"date\": \"2024-03-01\", \"attributes\": {...}}".into(),
+                },
+            ),
+            C::NotSingleValue => (
+                format!("`{name}` is {found}, not a single value"),
+                "give one value: a number, a text in quotes, true or false".into(),
+            ),
+            C::UnknownKind => (
+                format!("`{found}` is not a kind of subject"),
+                "use enterprise, institution, person or region".into(),
+            ),
+            C::MissingField => match name.as_str() {
+                "kind" => (
+                    "the facts do not say what kind of subject they describe".into(),
+                    "add \"kind\": \"enterprise\" (or institution, person, region)".into(),
+                ),
+                "id" => (
+                    "the subject has no id".into(),
+                    "add \"id\": \"...\" (e.g. the unified social credit code)".into(),
+                ),
+                "claim id" => (
+                    "the claim has no id".into(),
+                    "give each claim an id, e.g. the contract number".into(),
+                ),
+                _ => (
+                    "the claim has no date".into(),
+                    "add the date of the event it claims for, e.g. \"date\": \"2024-03-01\"".into(),
+                ),
+            },
+            C::UnknownKey => (
+                format!("`{name}` is not part of the facts format and is ignored"),
+                "put the subject's values under \"attributes\"".into(),
+            ),
+            C::NotADate => (
+                match &self.place {
+                    Some(column) => format!("{found} in {column} is not a date: {hint}"),
+                    None => format!("`{name}` must be a date, but the facts give {found}: {hint}"),
+                },
+                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", &declared),
+            ),
+            C::DuplicateClaim => (
+                format!("two claims have the id `{name}` ({first} and {place})"),
+                "give each claim its own id".into(),
+            ),
+            C::Negative => (
+                format!("`{name}` cannot be negative, but the facts give {found}"),
+                format!("give an amount of at least 0; {declared} (write `signed money` there if negative amounts are meant)"),
+            ),
+            C::WrongType => (
+                format!("`{name}` must be {expected}, but the facts give {found}"),
+                if hint.is_empty() {
+                    declared
+                } else {
+                    join_help(&format!("did you mean \"{hint}\"?"), &declared)
+                },
+            ),
+            C::NotUtf8 => (
+                format!("`{name}` is not UTF-8 text"),
+                "save the population as UTF-8".into(),
+            ),
+            C::UnusedAttribute => {
+                let what = if self.path.starts_with("claims[") { "claim attribute" } else { "attribute" };
+                (
+                    format!("no policy uses the {what} `{name}`; it is ignored"),
+                    if hint.is_empty() {
+                        "remove it, or check the policy's inputs with `pol check`".into()
+                    } else {
+                        format!("did you mean `{hint}`? Otherwise remove it")
+                    },
+                )
+            }
+            C::DuplicateKey => (
+                format!("`{name}` is given twice in `{}`, at {first} and at {place}, and pol will not guess which is meant", parent_of(&self.path)),
+                "keep one of the two and delete the other".into(),
+            ),
+            C::BarePercent => (
+                format!("`{name}` is a percentage, but the facts give the bare number {found}, which as a ratio is more than 100%"),
+                join_help(
+                    &format!("did you mean `{hint}`? Write percentages with `%`; a bare number is read as a ratio only from -1 to 1 (0.79 is 79%)"),
+                    &declared,
+                ),
+            ),
+            C::AmbiguousNumber => (
+                format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
+                join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", &declared),
+            ),
+            C::TooManyDigits => (
+                format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
+                "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
+            ),
+            C::FixedParameter => (
+                format!("`{name}` is fixed by {}; it cannot be set", f(&self.declared_at)),
+                "only parameters the policy leaves open (declared without a value) take settings; remove this one".into(),
+            ),
+            C::BadSetting => (
+                format!("{found} is not a value for `{name}`, which is {expected}"),
+                join_help(&hint, "write it as in a policy, e.g. `10%` or `50万元`"),
+            ),
+            C::UnknownParameter => (
+                format!("no policy has a parameter `{name}`"),
+                match (hint.is_empty(), expected.is_empty()) {
+                    (false, _) => format!("did you mean `{hint}`?"),
+                    (true, true) => "these policies leave no parameter open".into(),
+                    (true, false) => format!("the open parameters are: {expected}"),
+                },
+            ),
+            C::SettingSyntax => (
+                format!("`--set {found}` must be written NAME=VALUE"),
+                "write e.g. --set 一定比例=10%".into(),
+            ),
+            C::SettingsFile => (
+                format!("the settings file `{place}` {found}"),
+                "write a JSON object of names and single values, e.g. {\"一定比例\": \"10%\"}".into(),
+            ),
+            C::DuplicateSetting => (
+                format!("the setting `{name}` is given twice ({first} and {place}), and pol will not guess which is meant"),
+                "give each setting once".into(),
+            ),
+            C::BadDateSetting => (
+                format!("the evaluation date {found} is not a day of the calendar: {hint}"),
+                "write it as year-month-day, e.g. `--date 2024-05-01`".into(),
+            ),
+            _ => (self.code.title().to_string(), String::new()),
+        }
     }
 }
 
-/// A JSON value as a fact (`None` for lists and objects).
-pub fn json_value(v: &serde_json::Value) -> Option<FactValue> {
+/// Two parts of a help text, either of which may be empty.
+fn join_help(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => {
+            let a = a.trim_end_matches([' ', ';']);
+            // A question or a sentence already ends; a phrase is continued with `;`.
+            if a.ends_with(['?', '.']) {
+                format!("{a} {b}")
+            } else {
+                format!("{a}; {b}")
+            }
+        }
+    }
+}
+
+/// The path of the object holding the key at `path` (`attributes` for `attributes.研发费用`).
+fn parent_of(path: &str) -> &str {
+    match path.rsplit_once('.') {
+        Some((parent, _)) => parent,
+        None => "the facts",
+    }
+}
+
+impl Serialize for FactProblem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("code", self.code.as_str())?;
+        m.serialize_entry("severity", &self.severity())?;
+        m.serialize_entry("path", &self.path)?;
+        for (key, v) in [
+            ("name", &self.name),
+            ("expected", &self.expected),
+            ("found", &self.found),
+            ("declared_at", &self.declared_at),
+            ("place", &self.place),
+            ("first_place", &self.first_place),
+            ("hint", &self.hint),
+        ] {
+            if let Some(v) = v {
+                m.serialize_entry(key, v)?;
+            }
+        }
+        let (message, help) = self.text();
+        m.serialize_entry("message", &message)?;
+        m.serialize_entry("help", &help)?;
+        m.end()
+    }
+}
+
+impl std::fmt::Display for FactProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at {}: {}", self.code, self.path, self.message())
+    }
+}
+
+impl std::error::Error for FactProblem {}
+
+/// A fact's value as given in JSON (`None` for lists and objects). Numbers keep their text.
+pub fn node_value(v: &Json<'_>) -> Option<FactValue> {
     Some(match v {
-        serde_json::Value::Null => FactValue::Null,
-        serde_json::Value::Bool(b) => FactValue::Bool(*b),
-        serde_json::Value::Number(n) => FactValue::Number(n.to_string()),
-        serde_json::Value::String(s) => FactValue::Text(s.as_str().into()),
-        _ => return None,
+        Json::Null => FactValue::Null,
+        Json::Bool(b) => FactValue::Bool(*b),
+        Json::Number(n) => FactValue::Number((*n).to_string()),
+        Json::Text(s) => FactValue::Text(s.as_str().into()),
+        Json::List(_) | Json::Object(_) => return None,
     })
 }
 
-fn attributes(
-    v: Option<&serde_json::Value>,
-    path: &str,
-    problems: &mut Vec<FactProblem>,
-) -> BTreeMap<String, FactValue> {
-    let mut out = BTreeMap::new();
-    match v {
-        None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::Object(map)) => {
-            for (k, v) in map {
-                match json_value(v) {
-                    Some(fv) => {
-                        out.insert(k.clone(), fv);
-                    }
-                    None => problems.push(FactProblem::error(
-                        format!("{path}.{k}"),
-                        format!("`{k}` is a list or an object, not a single value"),
-                        "give one value: a number, a text in quotes, true or false",
-                    )),
+/// Reads JSON facts: walks the tree, collecting every problem with its place in the text.
+struct Reader<'t> {
+    text: &'t str,
+    lines: Option<json::LineIndex>,
+    problems: Vec<FactProblem>,
+}
+
+impl<'t> Reader<'t> {
+    /// `line N` of byte offset `at` (the line index is built on the first problem only).
+    fn place(&mut self, at: usize) -> String {
+        let text = self.text;
+        let lines = self.lines.get_or_insert_with(|| json::LineIndex::new(text));
+        format!("line {}", lines.line(at))
+    }
+
+    /// The pairs of an object, reporting every key given more than once (with both lines).
+    fn unique<'n>(
+        &mut self,
+        pairs: &'n [(String, Node<'t>)],
+        path: &str,
+    ) -> &'n [(String, Node<'t>)] {
+        if pairs.len() > 1 {
+            let mut seen: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                // The first place a key is given stays the one later copies are named against.
+                if let Some(&first) = seen.get(k.as_str()) {
+                    let (first, place) = (self.place(first), self.place(v.at));
+                    self.problems.push(
+                        FactProblem::new(ProblemCode::DuplicateKey, join_path(path, k))
+                            .name(k.as_str())
+                            .first_place(first)
+                            .place(place),
+                    );
+                } else {
+                    seen.insert(k, v.at);
                 }
             }
         }
-        Some(_) => problems.push(FactProblem::error(
-            path,
-            "`attributes` must be an object of names and values",
-            "write e.g. \"attributes\": { \"研发费用\": \"600万元\" }",
-        )),
+        pairs
     }
-    out
+
+    fn attributes(&mut self, v: Option<&Node<'t>>, path: &str) -> BTreeMap<String, FactValue> {
+        let mut out = BTreeMap::new();
+        match v.map(|n| &n.value) {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(pairs)) => {
+                for (k, v) in self.unique(pairs, path) {
+                    match node_value(&v.value) {
+                        Some(fv) => {
+                            out.insert(k.clone(), fv);
+                        }
+                        None => {
+                            let place = self.place(v.at);
+                            self.problems.push(
+                                FactProblem::new(ProblemCode::NotSingleValue, join_path(path, k))
+                                    .name(k.as_str())
+                                    .found(v.value.kind_words())
+                                    .place(place),
+                            );
+                        }
+                    }
+                }
+            }
+            Some(other) => self.problems.push(
+                FactProblem::new(ProblemCode::WrongShape, path)
+                    .name("attributes")
+                    .expected("an object of names and values")
+                    .found(other.kind_words()),
+            ),
+        }
+        out
+    }
 }
 
-fn text_field<'a>(
-    obj: &'a serde_json::Map<String, serde_json::Value>,
-    key: &str,
-) -> Option<&'a str> {
-    obj.get(key).and_then(|v| v.as_str())
+fn join_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The text of an id: a JSON string, or a number as written.
+fn id_of(v: Option<&Node<'_>>) -> Option<String> {
+    match v.map(|n| &n.value) {
+        Some(Json::Text(s)) => Some(s.clone()),
+        Some(Json::Number(n)) => Some((*n).to_string()),
+        _ => None,
+    }
+}
+
+fn get<'n, 't>(pairs: &'n [(String, Node<'t>)], key: &str) -> Option<&'n Node<'t>> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
 impl Facts {
     /// Reads facts from JSON text, reporting every problem of shape it finds; warnings (keys
-    /// that are not part of the format) come back with the facts.
+    /// that are not part of the format) come back with the facts. A byte-order mark at the
+    /// start is ignored; a key given twice is an error naming both lines.
     ///
     /// The shape is `{"kind": "enterprise", "id": "...", "attributes": {...},
     /// "claims": [{"id": "...", "date": "2024-03-01", "attributes": {...}}]}`.
     pub fn from_json(text: &str) -> Result<(Facts, Vec<FactProblem>), Vec<FactProblem>> {
-        let root: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            vec![FactProblem::error(
-                format!("line {}, column {}", e.line(), e.column()),
-                format!("the facts are not valid JSON: {e}"),
-                "check quotes, commas and braces near that place",
-            )]
-        })?;
-        let Some(obj) = root.as_object() else {
-            return Err(vec![FactProblem::error(
+        // Editors on Windows start UTF-8 files with a byte-order mark; policies and CSV
+        // populations accept one, so facts do too.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let root = json::parse(text).map_err(|e| vec![not_json(&e)])?;
+        let Json::Object(pairs) = &root.value else {
+            return Err(vec![FactProblem::new(
+                ProblemCode::WrongShape,
                 "(top level)",
-                "the facts must be a JSON object",
-                "write {\"kind\": \"enterprise\", \"id\": \"...\", \"attributes\": {...}}",
-            )]);
+            )
+            .name("the facts")
+            .expected("a JSON object")
+            .found(root.value.kind_words())]);
         };
-        let mut problems = Vec::new();
-        let kind = match text_field(obj, "kind") {
-            Some(k) => match Kind::parse(k) {
+        let mut r = Reader {
+            text,
+            lines: None,
+            problems: Vec::new(),
+        };
+        let obj = r.unique(pairs, "");
+        let kind = match get(obj, "kind").map(|n| &n.value) {
+            Some(Json::Text(k)) => match Kind::parse(k) {
                 Some(Kind::Project) | None => {
-                    problems.push(FactProblem::error(
-                        "kind",
-                        format!("`{k}` is not a kind of subject"),
-                        "use enterprise, institution, person or region",
-                    ));
+                    r.problems
+                        .push(FactProblem::new(ProblemCode::UnknownKind, "kind").found(k.as_str()));
                     None
                 }
                 Some(kind) => Some(kind),
             },
-            None => {
-                problems.push(FactProblem::error(
-                    "kind",
-                    "the facts do not say what kind of subject they describe",
-                    "add \"kind\": \"enterprise\" (or institution, person, region)",
-                ));
+            _ => {
+                r.problems
+                    .push(FactProblem::new(ProblemCode::MissingField, "kind").name("kind"));
                 None
             }
         };
-        let id = match obj.get("id") {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(serde_json::Value::Number(n)) => n.to_string(),
-            _ => {
-                problems.push(FactProblem::error(
-                    "id",
-                    "the subject has no id",
-                    "add \"id\": \"...\" (e.g. the unified social credit code)",
-                ));
-                String::new()
+        let id = id_of(get(obj, "id")).unwrap_or_else(|| {
+            r.problems
+                .push(FactProblem::new(ProblemCode::MissingField, "id").name("id"));
+            String::new()
+        });
+        for (key, v) in obj {
+            if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
+                let place = r.place(v.at);
+                r.problems.push(
+                    FactProblem::new(ProblemCode::UnknownKey, key.as_str())
+                        .name(key.as_str())
+                        .place(place),
+                );
+            }
+        }
+        let attrs = r.attributes(get(obj, "attributes"), "attributes");
+        let claims = match get(obj, "claims").map(|n| &n.value) {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::List(list)) => read_claims(&mut r, list),
+            Some(other) => {
+                r.problems.push(
+                    FactProblem::new(ProblemCode::WrongShape, "claims")
+                        .name("claims")
+                        .expected("a list")
+                        .found(other.kind_words()),
+                );
+                Vec::new()
             }
         };
-        for key in obj.keys() {
-            if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
-                problems.push(FactProblem::warning(
-                    key.clone(),
-                    format!("`{key}` is not part of the facts format and is ignored"),
-                    "put the subject's values under \"attributes\"",
-                ));
-            }
-        }
-        let attrs = attributes(obj.get("attributes"), "attributes", &mut problems);
-        let mut claims = Vec::new();
-        match obj.get("claims") {
-            None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::Array(list)) => {
-                for (i, c) in list.iter().enumerate() {
-                    let path = format!("claims[{i}]");
-                    let Some(c) = c.as_object() else {
-                        problems.push(FactProblem::error(
-                            path,
-                            "a claim must be an object",
-                            "write {\"id\": \"...\", \"date\": \"2024-03-01\", \"attributes\": {...}}",
-                        ));
-                        continue;
-                    };
-                    let id = match c.get("id") {
-                        Some(serde_json::Value::String(s)) => Some(s.clone()),
-                        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                        _ => {
-                            problems.push(FactProblem::error(
-                                format!("{path}.id"),
-                                "the claim has no id",
-                                "give each claim an id, e.g. the contract number",
-                            ));
-                            None
-                        }
-                    };
-                    let date = match text_field(c, "date") {
-                        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                            Ok(d) => Some(d),
-                            Err(_) => {
-                                problems.push(FactProblem::error(
-                                    format!("{path}.date"),
-                                    format!("`{d}` is not a date"),
-                                    "write the date as year-month-day, e.g. \"2024-03-01\"",
-                                ));
-                                None
-                            }
-                        },
-                        None => {
-                            problems.push(FactProblem::error(
-                                format!("{path}.date"),
-                                "the claim has no date",
-                                "add the date of the event it claims for, e.g. \"date\": \"2024-03-01\"",
-                            ));
-                            None
-                        }
-                    };
-                    let attrs = attributes(
-                        c.get("attributes"),
-                        &format!("{path}.attributes"),
-                        &mut problems,
-                    );
-                    if let (Some(id), Some(date)) = (id, date) {
-                        if claims.iter().any(|x: &ClaimFacts| x.id == id) {
-                            problems.push(FactProblem::error(
-                                format!("{path}.id"),
-                                format!("two claims have the id `{id}`"),
-                                "give each claim its own id",
-                            ));
-                        }
-                        claims.push(ClaimFacts {
-                            id,
-                            date,
-                            attributes: attrs,
-                        });
-                    }
-                }
-            }
-            Some(_) => problems.push(FactProblem::error(
-                "claims",
-                "`claims` must be a list",
-                "write \"claims\": [ {...}, {...} ]",
-            )),
-        }
         match kind {
-            Some(kind) if !problems.iter().any(FactProblem::is_error) => Ok((
+            Some(kind) if !r.problems.iter().any(FactProblem::is_error) => Ok((
                 Facts {
                     kind,
                     id: id.into(),
                     attributes: attrs,
                     claims,
                 },
-                problems,
+                r.problems,
             )),
-            _ => Err(problems),
+            _ => Err(r.problems),
         }
     }
+}
+
+/// The problem of text that is not JSON, with serde_json's description and position.
+fn not_json(e: &serde_json::Error) -> FactProblem {
+    // serde_json ends its description with the position, given separately here.
+    let what = e.to_string();
+    let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+    FactProblem::new(
+        ProblemCode::NotJson,
+        format!("line {}, column {}", e.line(), e.column()),
+    )
+    .found(what)
+    .place(format!("line {}, column {}", e.line(), e.column()))
+}
+
+/// Reads the claims: ids are checked for uniqueness through a map, so many claims load in
+/// time linear in their number.
+fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
+    let mut claims = Vec::with_capacity(list.len());
+    let mut ids: HashMap<String, usize> = HashMap::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let path = format!("claims[{i}]");
+        let Json::Object(pairs) = &c.value else {
+            r.problems.push(
+                FactProblem::new(ProblemCode::WrongShape, path.as_str())
+                    .name(path)
+                    .expected("an object")
+                    .found(c.value.kind_words()),
+            );
+            continue;
+        };
+        let c = r.unique(pairs, &path);
+        let id = id_of(get(c, "id"));
+        if id.is_none() {
+            r.problems.push(
+                FactProblem::new(ProblemCode::MissingField, format!("{path}.id")).name("claim id"),
+            );
+        }
+        let date = match get(c, "date").map(|n| &n.value) {
+            Some(Json::Text(d)) => match literal::read_date(d) {
+                Ok(d) => Some(d),
+                Err(why) => {
+                    r.problems.push(
+                        FactProblem::new(ProblemCode::NotADate, format!("{path}.date"))
+                            .name("date")
+                            .found(format!("\"{d}\""))
+                            .hint(why),
+                    );
+                    None
+                }
+            },
+            _ => {
+                r.problems.push(
+                    FactProblem::new(ProblemCode::MissingField, format!("{path}.date"))
+                        .name("claim date"),
+                );
+                None
+            }
+        };
+        let attrs = r.attributes(get(c, "attributes"), &format!("{path}.attributes"));
+        if let (Some(id), Some(date)) = (id, date) {
+            if let Some(&first) = ids.get(&id) {
+                r.problems.push(
+                    FactProblem::new(ProblemCode::DuplicateClaim, format!("{path}.id"))
+                        .name(id.as_str())
+                        .first_place(format!("claims[{first}]"))
+                        .place(path),
+                );
+            } else {
+                ids.insert(id.clone(), i);
+            }
+            claims.push(ClaimFacts {
+                id,
+                date,
+                attributes: attrs,
+            });
+        }
+    }
+    claims
 }
 
 /// Facts bound to one program's slots.
@@ -423,14 +771,6 @@ fn declared_at(program: &Program, input: &InputDef) -> String {
 
 fn describe_flavor(program: &Program, input: &InputDef) -> String {
     match input.flavor {
-        Flavor::Money => "money (an amount in 元, e.g. \"600万元\" or 6000000)".to_string(),
-        Flavor::Percent => "a percentage (e.g. \"15%\" or 0.15)".to_string(),
-        Flavor::Number => "a number".to_string(),
-        Flavor::Count => "a whole number of at least 0".to_string(),
-        Flavor::Quantity => format!("a quantity in {} (e.g. \"500{}\")", input.unit, input.unit),
-        Flavor::Bool => "true or false".to_string(),
-        Flavor::Date => "a date such as \"2024-03-01\"".to_string(),
-        Flavor::Text => "a text".to_string(),
         Flavor::Enum => {
             let variants = input
                 .enum_id
@@ -439,55 +779,184 @@ fn describe_flavor(program: &Program, input: &InputDef) -> String {
                 .unwrap_or_default();
             format!("one of: {variants}")
         }
+        flavor => flavor_words(flavor, &input.unit),
     }
 }
 
-fn show_found(v: FactRef<'_>) -> String {
+/// What a value of `flavor` looks like, in plain words with an example.
+pub(crate) fn flavor_words(flavor: Flavor, unit: &Unit) -> String {
+    match flavor {
+        Flavor::Money => "money (an amount in 元, e.g. \"600万元\" or 6000000)".to_string(),
+        Flavor::Percent => "a percentage (e.g. \"15%\", or the ratio 0.15)".to_string(),
+        Flavor::Number => "a number".to_string(),
+        Flavor::Count => "a whole number of at least 0".to_string(),
+        Flavor::Quantity if unit.is_none() => "a quantity".to_string(),
+        Flavor::Quantity => format!("a quantity in {unit} (e.g. \"500{unit}\")"),
+        Flavor::Bool => "true or false".to_string(),
+        Flavor::Date => "a date such as \"2024-03-01\"".to_string(),
+        Flavor::Text => "a text".to_string(),
+        Flavor::Enum => "one of the policy's words".to_string(),
+    }
+}
+
+/// The value as given, for messages: texts in quotes, numbers as written.
+pub(crate) fn show_found(v: FactRef<'_>) -> String {
     match v {
         FactRef::Number(n) => n.to_string(),
-        FactRef::Text(t) => format!("\"{t}\""),
+        FactRef::Text(t) => format!("\"{}\"", escape_controls(t)),
         FactRef::Bool(b) => b.to_string(),
         FactRef::Null => "null".to_string(),
     }
 }
 
-/// Reads a number written as JSON or as staff write it (`600万元`, `1,000元`, `15%`, `500亩`).
-/// Returns the value in base units and the unit written (if any) and whether it had `%`.
-fn number_text(text: &str) -> Option<(Decimal, Option<Unit>, bool)> {
-    let t = trim(text);
-    if let Some(d) = plain_decimal(t) {
-        return Some((d, None, false));
+/// `text` with control characters (line breaks, escape sequences) written as escapes, so a
+/// value shown in a message cannot break its line or drive the terminal.
+fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
     }
-    if let Ok(d) = Decimal::from_str_exact(t) {
-        return Some((d, None, false));
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// Why a value was not read: each becomes a problem with its own code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Not a value of the declared type (with a suggestion, if any).
+    WrongType(Option<String>),
+    /// A bare number above 1 given for a percentage; the suggestion (`79%`).
+    BarePercent(String),
+    /// A notation refused as ambiguous, and why.
+    Ambiguous(String),
+    /// More digits than can be held.
+    TooLarge,
+    /// Not a date, and why.
+    NotADate(String),
+}
+
+impl Refusal {
+    fn of(e: LiteralError) -> Refusal {
+        match e {
+            LiteralError::NotALiteral => Refusal::WrongType(None),
+            LiteralError::TooLarge => Refusal::TooLarge,
+            e @ (LiteralError::Ambiguous(_) | LiteralError::ScaleWithoutUnit(_)) => {
+                Refusal::Ambiguous(e.reason())
+            }
+        }
     }
-    // Scientific notation from other programs (1e3); exact for the digits given.
-    if t.contains(['e', 'E']) && !t.contains(|c: char| c.is_alphabetic() && c != 'e' && c != 'E') {
-        return Decimal::from_scientific(t).ok().map(|d| (d, None, false));
+
+    /// The problem this refusal makes for the field `name` at `path`.
+    pub(crate) fn problem(
+        self,
+        code: ProblemCode,
+        path: String,
+        name: &str,
+        expected: String,
+        found: FactRef<'_>,
+    ) -> FactProblem {
+        let p = |code| {
+            FactProblem::new(code, path)
+                .name(name)
+                .expected(expected)
+                .found(show_found(found))
+        };
+        match self {
+            Refusal::WrongType(hint) => {
+                let p = p(code);
+                match hint {
+                    Some(h) => p.hint(h),
+                    None => p,
+                }
+            }
+            Refusal::BarePercent(suggestion) => p(ProblemCode::BarePercent).hint(suggestion),
+            Refusal::Ambiguous(why) => p(ProblemCode::AmbiguousNumber).hint(why),
+            Refusal::TooLarge => p(ProblemCode::TooManyDigits),
+            Refusal::NotADate(why) => p(ProblemCode::NotADate).hint(why),
+        }
     }
-    let parsed = crate::syntax::parse(&format!("let x = {t}"));
-    if !parsed.is_ok() {
-        return None;
+}
+
+/// A number given as a JSON number or as text, read with the one literal grammar.
+fn literal_of(v: FactRef<'_>) -> Result<Literal, Refusal> {
+    match v {
+        FactRef::Number(raw) => literal::read_json_number(raw)
+            .map(|value| Literal {
+                value,
+                unit: Unit::none(),
+                percent: false,
+            })
+            .map_err(Refusal::of),
+        FactRef::Text(t) => literal::read_quantity(t).map_err(Refusal::of),
+        FactRef::Bool(_) | FactRef::Null => Err(Refusal::WrongType(None)),
     }
-    match parsed.file.items.first() {
-        Some(crate::ast::Item::Let(l)) => match &l.node.value.node {
-            crate::ast::ExprKind::Number(lit) => Some((
-                lit.value,
-                (!lit.unit.is_none()).then(|| lit.unit.clone()),
-                lit.percent,
-            )),
-            crate::ast::ExprKind::Unary(crate::ast::UnaryOp::Neg, inner) => match &inner.node {
-                crate::ast::ExprKind::Number(lit) => Some((
-                    -lit.value,
-                    (!lit.unit.is_none()).then(|| lit.unit.clone()),
-                    lit.percent,
-                )),
-                _ => None,
-            },
-            _ => None,
+}
+
+/// Reads a value of a number, truth or date type (`unit`: the declared unit of a quantity,
+/// `None` when any unit is taken). Text and enum values are read by the caller.
+pub(crate) fn read_scalar(
+    flavor: Flavor,
+    unit: Option<&Unit>,
+    v: FactRef<'_>,
+) -> Result<Value, Refusal> {
+    let wrong = || Refusal::WrongType(None);
+    Ok(match flavor {
+        Flavor::Money => match literal_of(v)? {
+            l if !l.percent && (l.unit.is_none() || l.unit.is_money()) => Value::Num(l.value),
+            _ => return Err(wrong()),
         },
-        _ => None,
-    }
+        Flavor::Percent => match literal_of(v)? {
+            l if l.percent => Value::Num(l.value),
+            l if !l.unit.is_none() => return Err(wrong()),
+            // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
+            // percentage written without its sign (79 for 79%), so it is refused.
+            l if l.value.abs() > Decimal::ONE => {
+                let written = match v {
+                    FactRef::Number(n) | FactRef::Text(n) => trim(n).to_string(),
+                    _ => l.value.to_string(),
+                };
+                return Err(Refusal::BarePercent(format!("{written}%")));
+            }
+            l => Value::Num(l.value),
+        },
+        Flavor::Number => match literal_of(v)? {
+            l if l.unit.is_none() => Value::Num(l.value),
+            _ => return Err(wrong()),
+        },
+        Flavor::Count => match literal_of(v)? {
+            l if !l.percent
+                && l.unit.is_none()
+                && l.value.fract().is_zero()
+                && !l.value.is_sign_negative() =>
+            {
+                Value::Num(l.value.normalize())
+            }
+            _ => return Err(wrong()),
+        },
+        Flavor::Quantity => match literal_of(v)? {
+            l if !l.percent && (l.unit.is_none() || unit.is_none_or(|u| *u == l.unit)) => {
+                Value::Num(l.value)
+            }
+            _ => return Err(wrong()),
+        },
+        Flavor::Bool => match v {
+            FactRef::Bool(b) => Value::Bool(b),
+            FactRef::Text(t) => Value::Bool(literal::read_bool(t).ok_or_else(wrong)?),
+            _ => return Err(wrong()),
+        },
+        Flavor::Date => match v {
+            FactRef::Text(t) => Value::Date(literal::read_date(t).map_err(Refusal::NotADate)?),
+            _ => return Err(wrong()),
+        },
+        Flavor::Text | Flavor::Enum => return Err(wrong()),
+    })
 }
 
 /// Reads one fact against its declaration.
@@ -496,50 +965,9 @@ fn read_value(
     input: &InputDef,
     v: FactRef<'_>,
     texts: &mut Vec<String>,
-) -> Result<Option<Value>, String> {
-    let number = |v: FactRef<'_>| -> Option<(Decimal, Option<Unit>, bool)> {
-        match v {
-            FactRef::Number(n) | FactRef::Text(n) => number_text(n),
-            _ => None,
-        }
-    };
+) -> Result<Option<Value>, Refusal> {
     Ok(Some(match (input.flavor, v) {
         (_, FactRef::Null) => return Ok(None),
-        (Flavor::Money, v) => match number(v) {
-            Some((d, None, false)) => Value::Num(d),
-            Some((d, Some(u), false)) if u.is_money() => Value::Num(d),
-            _ => return Err(String::new()),
-        },
-        (Flavor::Percent, v) => match number(v) {
-            Some((d, None, _)) => Value::Num(d),
-            _ => return Err(String::new()),
-        },
-        (Flavor::Number, v) => match number(v) {
-            Some((d, None, _)) => Value::Num(d),
-            _ => return Err(String::new()),
-        },
-        (Flavor::Count, v) => match number(v) {
-            Some((d, None, false)) if d.fract().is_zero() && !d.is_sign_negative() => {
-                Value::Num(d.normalize())
-            }
-            _ => return Err(String::new()),
-        },
-        (Flavor::Quantity, v) => match number(v) {
-            Some((d, None, false)) => Value::Num(d),
-            Some((d, Some(u), false)) if u == input.unit => Value::Num(d),
-            _ => return Err(String::new()),
-        },
-        (Flavor::Bool, FactRef::Bool(b)) => Value::Bool(b),
-        (Flavor::Bool, FactRef::Text(t)) => match trim(t) {
-            // `1`/`0` as spreadsheets and CSV exports write them.
-            "true" | "是" | "1" => Value::Bool(true),
-            "false" | "否" | "0" => Value::Bool(false),
-            _ => return Err(String::new()),
-        },
-        (Flavor::Date, FactRef::Text(t)) => match NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d") {
-            Ok(d) => Value::Date(d),
-            Err(_) => return Err(String::new()),
-        },
         (Flavor::Text, FactRef::Text(t)) => {
             texts.push(t.to_string());
             Value::Text((program.texts.len() + texts.len() - 1) as u32)
@@ -551,13 +979,11 @@ fn read_value(
                 None => {
                     let hint =
                         e.and_then(|e| closest(t.trim(), e.variants.iter().map(String::as_str)));
-                    return Err(hint
-                        .map(|h| format!("did you mean \"{h}\"? "))
-                        .unwrap_or_default());
+                    return Err(Refusal::WrongType(hint.map(str::to_string)));
                 }
             }
         }
-        _ => return Err(String::new()),
+        (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
     }))
 }
 
@@ -597,31 +1023,32 @@ fn bind_attributes<'v>(
             }
         }
         let negative = |x: &Option<Value>| matches!(x, Some(Value::Num(d)) if d.is_sign_negative() && !d.is_zero());
+        let at = || format!("{path}.{}", input.name);
         match read_value(program, input, v, texts) {
-            Ok(value) if negative(&value) && !input.signed && matches!(input.flavor, Flavor::Money | Flavor::Quantity) => {
-                problems.push(FactProblem::error(
-                    format!("{path}.{}", input.name),
-                    format!("`{}` cannot be negative, but the facts give {}", input.name, show_found(v)),
-                    format!(
-                        "give an amount of at least 0; the policy declares it at {} (write `signed money` there if negative amounts are meant)",
-                        declared_at(program, input)
-                    ),
-                ))
+            Ok(value)
+                if negative(&value)
+                    && !input.signed
+                    && matches!(input.flavor, Flavor::Money | Flavor::Quantity) =>
+            {
+                problems.push(
+                    FactProblem::new(ProblemCode::Negative, at())
+                        .name(input.name.as_str())
+                        .found(show_found(v))
+                        .declared_at(declared_at(program, input)),
+                )
             }
             Ok(value) => out[slot] = value.or(input.default),
-            Err(hint) => problems.push(FactProblem::error(
-                format!("{path}.{}", input.name),
-                format!(
-                    "`{}` must be {}, but the facts give {}",
-                    input.name,
-                    describe_flavor(program, input),
-                    show_found(v)
-                ),
-                format!(
-                    "{hint}the policy declares it at {}",
-                    declared_at(program, input)
-                ),
-            )),
+            Err(refusal) => problems.push(
+                refusal
+                    .problem(
+                        ProblemCode::WrongType,
+                        at(),
+                        &input.name,
+                        describe_flavor(program, input),
+                        v,
+                    )
+                    .declared_at(declared_at(program, input)),
+            ),
         }
     }
 }
@@ -723,11 +1150,10 @@ fn bind_cell(
     problems: &mut Vec<FactProblem>,
 ) {
     let Ok(text) = std::str::from_utf8(text) else {
-        problems.push(FactProblem::error(
-            format!("attributes.{}", input.name),
-            format!("`{}` is not UTF-8 text", input.name),
-            "save the population as UTF-8".to_string(),
-        ));
+        problems.push(
+            FactProblem::new(ProblemCode::NotUtf8, format!("attributes.{}", input.name))
+                .name(input.name.as_str()),
+        );
         return;
     };
     bind_attributes(
@@ -764,57 +1190,35 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
             };
             inputs.iter().map(|i| i.name.as_str())
         });
-        match closest(name, all) {
-            Some(h) => format!("did you mean `{h}`? Otherwise remove it"),
-            None => "remove it, or check the policy's inputs with `pol check`".to_string(),
+        closest(name, all).map(str::to_string)
+    };
+    let unused = |path: String, name: &str, claim: bool| {
+        let p = FactProblem::new(ProblemCode::UnusedAttribute, path).name(name);
+        match hint(name, claim) {
+            Some(h) => p.hint(h),
+            None => p,
         }
     };
     for name in facts.attributes.keys() {
         if !known_subject(name) {
-            out.push(FactProblem::warning(
-                format!("attributes.{name}"),
-                format!("no policy uses the attribute `{name}`; it is ignored"),
-                hint(name, false),
-            ));
+            out.push(unused(format!("attributes.{name}"), name, false));
         }
     }
     for (i, c) in facts.claims.iter().enumerate() {
         for name in c.attributes.keys() {
             if !known_claim(name) {
-                out.push(FactProblem::warning(
-                    format!("claims[{i}].attributes.{name}"),
-                    format!("no policy uses the claim attribute `{name}`; it is ignored"),
-                    hint(name, true),
-                ));
+                out.push(unused(format!("claims[{i}].attributes.{name}"), name, true));
             }
         }
     }
     out
 }
 
-/// Reads a setting (`--set name=value`) for a parameter shown as `show`.
-pub fn parse_setting(text: &str, flavor: Flavor) -> Option<Value> {
-    match flavor {
-        Flavor::Bool => match text.trim() {
-            "true" | "是" => Some(Value::Bool(true)),
-            "false" | "否" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        Flavor::Date => NaiveDate::from_str(text.trim()).ok().map(Value::Date),
-        Flavor::Money => match number_text(text)? {
-            (d, None, false) => Some(Value::Num(d)),
-            (d, Some(u), false) if u.is_money() => Some(Value::Num(d)),
-            _ => None,
-        },
-        Flavor::Percent | Flavor::Number | Flavor::Count | Flavor::Quantity => {
-            match number_text(text)? {
-                (d, None, _) => Some(Value::Num(d)),
-                (d, Some(_), false) if flavor == Flavor::Quantity => Some(Value::Num(d)),
-                _ => None,
-            }
-        }
-        Flavor::Text | Flavor::Enum => None,
-    }
+/// Reads a setting (`--set name=value`, or a value of a settings file) for a parameter of
+/// type `flavor`, with the grammar facts are read with.
+pub(crate) fn parse_setting(v: FactRef<'_>, flavor: Flavor) -> Result<Value, Refusal> {
+    // Parameters do not record a quantity's unit, so any unit of a quantity is taken.
+    read_scalar(flavor, None, v)
 }
 
 #[cfg(test)]
@@ -862,20 +1266,85 @@ mod tests {
         }
     }
 
+    fn read(flavor: Flavor, v: FactRef<'_>) -> Result<Value, Refusal> {
+        read_scalar(flavor, None, v)
+    }
+
     #[test]
     fn numbers_as_staff_and_programs_write_them() {
-        assert_eq!(number_text("600万元").unwrap().0, Decimal::from(6_000_000));
-        assert_eq!(number_text("6000000").unwrap().0, Decimal::from(6_000_000));
-        assert_eq!(number_text("1,000元").unwrap().0, Decimal::from(1000));
-        assert_eq!(number_text("0.1").unwrap().0, Decimal::new(1, 1));
+        let num = |d: Decimal| Ok(Value::Num(d));
+        let money = |t| read(Flavor::Money, FactRef::Text(t));
+        assert_eq!(money("600万元"), num(Decimal::from(6_000_000)));
+        assert_eq!(money("6000000"), num(Decimal::from(6_000_000)));
+        assert_eq!(money("1,000元"), num(Decimal::from(1000)));
+        assert_eq!(money("0.1"), num(Decimal::new(1, 1)));
+        assert_eq!(money("-3元"), num(Decimal::from(-3)));
+        assert_eq!(money("+5"), money("+5元"));
         assert_eq!(
-            number_text("15%").unwrap(),
-            (Decimal::new(15, 2), None, true)
+            read(Flavor::Money, FactRef::Number("1e3")),
+            num(Decimal::from(1000))
         );
-        assert_eq!(number_text("-3元").unwrap().0, Decimal::from(-3));
-        assert_eq!(number_text("1e3").unwrap().0, Decimal::from(1000));
-        assert!(number_text("abc").is_none());
-        assert!(number_text("1e400").is_none());
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Text("15%")),
+            num(Decimal::new(15, 2))
+        );
+        assert_eq!(money("abc"), Err(Refusal::WrongType(None)));
+        assert_eq!(
+            read(Flavor::Money, FactRef::Number("1e400")),
+            Err(Refusal::TooLarge)
+        );
+    }
+
+    #[test]
+    fn one_notation_for_every_input() {
+        // The same refusals with and without a unit: nothing is accepted bare and refused
+        // with 元, or the other way round.
+        for (bare, with_unit) in [
+            ("1_5", "1_5元"),
+            ("1e3", "1e3元"),
+            ("1,5", "1,5元"),
+            (".5", ".5元"),
+        ] {
+            let a = read(Flavor::Money, FactRef::Text(bare));
+            let b = read(Flavor::Money, FactRef::Text(with_unit));
+            assert!(matches!(a, Err(Refusal::Ambiguous(_))), "{bare}: {a:?}");
+            assert!(
+                matches!(b, Err(Refusal::Ambiguous(_))),
+                "{with_unit}: {b:?}"
+            );
+        }
+        assert!(matches!(
+            read(Flavor::Money, FactRef::Text("5万")),
+            Err(Refusal::Ambiguous(_))
+        ));
+        assert_eq!(
+            read(Flavor::Money, FactRef::Text("5万元\n另有说明")),
+            Err(Refusal::WrongType(None))
+        );
+    }
+
+    #[test]
+    fn a_bare_percentage_above_one_is_refused_with_a_suggestion() {
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Number("79")),
+            Err(Refusal::BarePercent("79%".into()))
+        );
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Text(" 10 ")),
+            Err(Refusal::BarePercent("10%".into()))
+        );
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Number("0.79")),
+            Ok(Value::Num(Decimal::new(79, 2)))
+        );
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Text("1")),
+            Ok(Value::Num(Decimal::ONE))
+        );
+        assert_eq!(
+            read(Flavor::Percent, FactRef::Text("790%")),
+            Ok(Value::Num(Decimal::new(790, 2)))
+        );
     }
 
     #[test]
@@ -885,6 +1354,13 @@ mod tests {
                 .unwrap_err();
         let paths: Vec<&str> = err.iter().map(|p| p.path.as_str()).collect();
         assert_eq!(paths, ["kind", "id", "attributes", "claims[0].date"]);
+        let codes: Vec<&str> = err.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, ["F0104", "F0105", "F0102", "F0105"]);
+        for p in &err {
+            // One sentence each, in plain words, with help.
+            assert!(!p.message().is_empty() && !p.help().is_empty(), "{p:?}");
+            assert!(!p.message().ends_with('.'), "{}", p.message());
+        }
     }
 
     #[test]
@@ -895,6 +1371,52 @@ mod tests {
         assert_eq!(
             f.attributes["b"],
             FactValue::Number("12345678901234567890.123".into())
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_with_both_lines() {
+        let text = "{\"kind\": \"enterprise\", \"id\": \"1\",\n \"attributes\": {\"研发费用\": \"600万元\",\n \"研发费用\": \"60万元\"}}";
+        let err = Facts::from_json(text).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].code, ProblemCode::DuplicateKey);
+        assert_eq!(err[0].path, "attributes.研发费用");
+        assert_eq!(err[0].first_place.as_deref(), Some("line 2"));
+        assert_eq!(err[0].place.as_deref(), Some("line 3"));
+        for twice in [
+            r#"{"kind": "enterprise", "id": "1", "id": "2"}"#,
+            r#"{"kind": "enterprise", "kind": "person", "id": "1"}"#,
+            r#"{"kind": "enterprise", "id": "1", "attributes": {}, "attributes": {}}"#,
+            r#"{"kind": "enterprise", "id": "1", "claims": [{"id": "a", "id": "b", "date": "2024-01-01"}]}"#,
+        ] {
+            let err = Facts::from_json(twice).unwrap_err();
+            assert!(
+                err.iter().any(|p| p.code == ProblemCode::DuplicateKey),
+                "{twice}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_facts() {
+        let (f, _) = Facts::from_json("\u{feff}{\"kind\": \"enterprise\", \"id\": \"1\"}").unwrap();
+        assert_eq!(f.id, "1");
+    }
+
+    #[test]
+    fn exact_numbers_without_arbitrary_precision() {
+        let text = r#"{"kind": "enterprise", "id": "1", "attributes": {"a": 0.1, "b": 1234567890123456789012345678, "c": 1e2, "d": 0.30000000000000004}}"#;
+        let (f, _) = Facts::from_json(text).unwrap();
+        let v = |k: &str| read(Flavor::Number, f.attributes[k].as_ref()).unwrap();
+        assert_eq!(v("a"), Value::Num(Decimal::new(1, 1)));
+        assert_eq!(
+            v("b"),
+            Value::Num(Decimal::from_str_exact("1234567890123456789012345678").unwrap())
+        );
+        assert_eq!(v("c"), Value::Num(Decimal::from(100)));
+        assert_eq!(
+            v("d"),
+            Value::Num(Decimal::from_str_exact("0.30000000000000004").unwrap())
         );
     }
 }

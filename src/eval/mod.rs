@@ -26,6 +26,7 @@ pub mod explain;
 mod expr;
 pub mod facts;
 pub mod format;
+pub mod json;
 pub mod render;
 mod run;
 pub mod settle;
@@ -41,9 +42,9 @@ pub use run::{round, Scratch, Verdict};
 pub use settle::{Failure, Settlement};
 pub use value::Value;
 
-use crate::check::types::Flavor;
 use crate::compile::{ParamValues, Program};
 use crate::diagnostic::Diagnostic;
+use crate::problem::ProblemCode;
 use decision::Citation;
 
 /// Policies compiled once, to be evaluated many times.
@@ -247,25 +248,22 @@ impl PolicySet {
                 found = true;
                 let param = &p.params[i];
                 if param.values != ParamValues::Unspecified {
-                    problems.push(FactProblem {
-                        severity: crate::diagnostic::Severity::Error,
-                        path: format!("setting {name}"),
-                        message: format!("`{name}` is fixed by {}; it cannot be set", p.header.document),
-                        help: "only parameters the policy leaves open (declared without a value) take settings".to_string(),
-                    });
+                    problems.push(
+                        FactProblem::new(ProblemCode::FixedParameter, format!("setting {name}"))
+                            .name(name.as_str())
+                            .declared_at(p.header.document.clone()),
+                    );
                     continue;
                 }
-                match facts::parse_setting(text, param.flavor) {
-                    Some(v) => settings[pi][i] = Some(v),
-                    None => problems.push(FactProblem {
-                        severity: crate::diagnostic::Severity::Error,
-                        path: format!("setting {name}"),
-                        message: format!(
-                            "`{text}` is not a value for `{name}`, which is {}",
-                            flavor_words(param.flavor)
-                        ),
-                        help: "write it as in a policy, e.g. `10%` or `50万元`".to_string(),
-                    }),
+                match facts::parse_setting(facts::FactRef::Text(text), param.flavor) {
+                    Ok(v) => settings[pi][i] = Some(v),
+                    Err(refusal) => problems.push(refusal.problem(
+                        ProblemCode::BadSetting,
+                        format!("setting {name}"),
+                        name,
+                        facts::flavor_words(param.flavor, &crate::units::Unit::none()),
+                        facts::FactRef::Text(text),
+                    )),
                 }
             }
             if !found {
@@ -279,16 +277,13 @@ impl PolicySet {
                             .map(|x| x.name.as_str())
                     })
                     .collect();
-                let help = match crate::check::closest(name, open.iter().copied()) {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None if open.is_empty() => "these policies leave no parameter open".to_string(),
-                    None => format!("the open parameters are: {}", open.join(", ")),
-                };
-                problems.push(FactProblem {
-                    severity: crate::diagnostic::Severity::Error,
-                    path: format!("setting {name}"),
-                    message: format!("no policy has a parameter `{name}`"),
-                    help,
+                // The closest open parameter, or the list of them, for the help.
+                let p = FactProblem::new(ProblemCode::UnknownParameter, format!("setting {name}"))
+                    .name(name.as_str())
+                    .expected(open.join(", "));
+                problems.push(match crate::check::closest(name, open.iter().copied()) {
+                    Some(h) => p.hint(h),
+                    None => p,
                 });
             }
         }
@@ -312,17 +307,6 @@ impl PolicySet {
         options: &Options,
     ) -> Result<Decision<'_>, Vec<FactProblem>> {
         self.evaluator(options)?.evaluate(facts)
-    }
-}
-
-fn flavor_words(f: Flavor) -> &'static str {
-    match f {
-        Flavor::Money => "an amount of money",
-        Flavor::Percent => "a percentage",
-        Flavor::Number | Flavor::Count | Flavor::Quantity => "a number",
-        Flavor::Bool => "true or false",
-        Flavor::Date => "a date",
-        Flavor::Text | Flavor::Enum => "a text",
     }
 }
 
@@ -362,14 +346,20 @@ impl<'p> Evaluator<'p> {
     /// Binds facts to each program's slots.
     pub fn bind(&self, facts: &Facts) -> Result<Vec<facts::Bound>, Vec<FactProblem>> {
         let mut problems = Vec::new();
+        // Through a set, so that facts with many bad claims are reported in linear time.
+        let mut seen = std::collections::HashSet::new();
         let mut bound = Vec::with_capacity(self.set.programs.len());
         for p in &self.set.programs {
             match facts::bind(p, facts) {
                 Ok(b) => bound.push(b),
-                Err(mut e) => {
+                Err(e) => {
                     // The same field declared by several policies is reported once.
-                    e.retain(|x| !problems.contains(x));
-                    problems.extend(e);
+                    for x in e {
+                        if !seen.contains(&x) {
+                            seen.insert(x.clone());
+                            problems.push(x);
+                        }
+                    }
                 }
             }
         }

@@ -35,7 +35,7 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
         d.date
     )?;
     for w in &d.warnings {
-        writeln!(out, "warning: {} ({})", w.message, w.help)?;
+        writeln!(out, "warning: {} ({}) [{}]", w.message(), w.help(), w.code)?;
     }
     if d.clauses.is_empty() {
         writeln!(

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::RowError;
-use crate::eval::facts::{json_value, FactValue};
+use crate::eval::facts::{node_value, FactProblem, FactValue};
+use crate::eval::json::{self, Json};
+use crate::problem::ProblemCode;
 
 /// Which columns identify a row.
 #[derive(Clone, Debug)]
@@ -106,9 +108,10 @@ fn record(
             r.claim_id = text(&value);
         } else if *name == *columns.claim_date {
             let t = text(&value).unwrap_or_default();
-            match NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+            // Dates in cells are read as in facts and policies.
+            match crate::syntax::literal::read_date(&t) {
                 Ok(d) => r.claim_date = Some(d),
-                Err(_) => bad_date = Some(t),
+                Err(why) => bad_date = Some((t, why)),
             }
         } else if claim_inputs.contains(&*name) {
             r.claim.push((name, value));
@@ -123,14 +126,17 @@ fn record(
         }
         .into());
     }
-    if let Some(t) = bad_date {
+    if let Some((t, why)) = bad_date {
+        let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
+            .name(columns.claim_date.as_str())
+            .found(format!("`{t}`"))
+            .place(format!("column `{}`", columns.claim_date))
+            .hint(why);
         return Err(BadRow {
             error: RowError {
                 line,
-                message: format!(
-                    "`{t}` in column `{}` is not a date (write 2024-03-01)",
-                    columns.claim_date
-                ),
+                // The message names the column already.
+                message: format!("{} ({})", problem.message(), problem.code),
             },
             id: Some(r.id),
         });
@@ -217,9 +223,19 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
     if text.trim().is_empty() {
         return None;
     }
-    let parsed: Result<serde_json::Map<String, serde_json::Value>, _> = serde_json::from_str(text);
-    let obj = match parsed {
-        Ok(obj) => obj,
+    // Numbers keep their exact text, and a key given twice is an error rather than the last
+    // copy silently winning.
+    let pairs = match json::parse(text).map(|n| n.value) {
+        Ok(Json::Object(pairs)) => pairs,
+        Ok(other) => {
+            return Some(Err(RowError {
+                line,
+                message: format!(
+                    "the line is not a JSON object: it is {}",
+                    other.kind_words()
+                ),
+            }))
+        }
         Err(e) => {
             return Some(Err(RowError {
                 line,
@@ -227,15 +243,35 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
             }))
         }
     };
-    let mut cells = Vec::with_capacity(obj.len());
-    for (k, v) in obj {
-        match json_value(&v) {
-            Some(fv) => cells.push((Arc::from(k), fv)),
+    let mut cells = Vec::with_capacity(pairs.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(pairs.len());
+    for (k, v) in &pairs {
+        if !seen.insert(k) {
+            // Both copies are on this one line: their columns tell them apart.
+            let columns = pairs
+                .iter()
+                .filter(|(x, _)| x == k)
+                .map(|(_, n)| format!("column {}", text[..n.at].chars().count() + 1))
+                .collect::<Vec<_>>();
+            let problem = FactProblem::new(ProblemCode::DuplicateKey, format!("row.{k}"))
+                .name(k.as_str())
+                .first_place(columns[0].clone())
+                .place(columns[1].clone());
+            return Some(Err(RowError {
+                line,
+                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
+            }));
+        }
+        match node_value(&v.value) {
+            Some(fv) => cells.push((Arc::from(k.as_str()), fv)),
             None => {
+                let problem = FactProblem::new(ProblemCode::NotSingleValue, k.as_str())
+                    .name(k.as_str())
+                    .found(v.value.kind_words());
                 return Some(Err(RowError {
                     line,
-                    message: format!("`{k}` is a list or an object, not a single value"),
-                }))
+                    message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
+                }));
             }
         }
     }

@@ -323,7 +323,7 @@ pub(crate) fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem])
         line,
         message: seen
             .iter()
-            .map(|p| format!("{}: {}", p.path, p.message))
+            .map(|p| format!("{} ({}): {}", p.path, p.code, p.message()))
             .collect::<Vec<_>>()
             .join("; "),
     }

@@ -29,11 +29,26 @@ pub fn normalize_number(text: &str) -> String {
 /// Parses the digits of a number token exactly.
 pub fn parse_number(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
     let plain = normalize_number(text);
-    Decimal::from_str_exact(&plain).map_err(|_| {
-        Diagnostic::new(Code::BadNumber, span, format!("the number `{text}` cannot be held exactly"))
-            .label("too many digits")
-            .help("pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals")
-    })
+    Decimal::from_str_exact(&plain).map_err(|_| number_too_long(text, span))
+}
+
+fn number_too_long(text: &str, span: Span) -> Diagnostic {
+    Diagnostic::new(Code::BadNumber, span, format!("the number `{text}` cannot be held exactly"))
+        .label("too many digits")
+        .help("pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals")
+}
+
+/// Replaces full-width digits and points by their ASCII forms, keeping commas (`１，０００`
+/// becomes `1,000`) so their grouping can still be checked.
+fn normalize_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '，' => ',',
+            other => other,
+        })
+        .collect()
 }
 
 /// The scale of a money unit: 元 is 1, 万元 is 10,000, ...
@@ -49,47 +64,63 @@ fn money_scale(unit: &str) -> Option<Decimal> {
     Some(Decimal::from_i128_with_scale(10i128.pow(exp), 0))
 }
 
+/// Why a value written as text is not a literal pol reads. Each reason is shown to whoever
+/// wrote the value (a policy author, or the staff who filled in facts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiteralError {
+    /// Not a number, date or truth value at all (or nothing is written).
+    NotALiteral,
+    /// A notation that could mean two things (or that other programs read differently), so pol
+    /// refuses it rather than guess; the text says what is wrong in plain words.
+    Ambiguous(&'static str),
+    /// A scale such as `万` written without `元`.
+    ScaleWithoutUnit(String),
+    /// More digits than can be held exactly, or a value too large once scaled.
+    TooLarge,
+}
+
+impl LiteralError {
+    /// The reason in plain words (lowercase, no final period).
+    pub fn reason(&self) -> String {
+        match self {
+            LiteralError::NotALiteral => "it is not a number pol can read".to_string(),
+            LiteralError::Ambiguous(why) => (*why).to_string(),
+            LiteralError::ScaleWithoutUnit(s) => {
+                format!("`{s}` is a scale, not a unit; write `{s}元` for money")
+            }
+            LiteralError::TooLarge => {
+                "it has more digits than pol can hold exactly (at most 28 significant digits)"
+                    .to_string()
+            }
+        }
+    }
+}
+
 /// A unit atom: its unit and the factor that converts a value to base units.
-fn unit_atom(text: &str, span: Span) -> Result<(Unit, Decimal), Diagnostic> {
+fn unit_atom(text: &str) -> Result<(Unit, Decimal), LiteralError> {
     if let Some(scale) = money_scale(text) {
         return Ok((Unit::money(), scale));
     }
     if matches!(text, "万" | "亿" | "千" | "百万" | "千万") {
-        return Err(Diagnostic::new(
-            Code::ScaleWithoutUnit,
-            span,
-            format!("`{text}` is a scale, not a unit"),
-        )
-        .label("a scale without a unit")
-        .help(format!("write `{text}元` for an amount of money")));
+        return Err(LiteralError::ScaleWithoutUnit(text.to_string()));
     }
     Ok((Unit::base(text), Decimal::ONE))
 }
 
-/// Builds a literal from its number text and optional unit parts (`unit_atom`, `/`, `unit_atom`).
-pub fn quantity(
-    number: (&str, Span),
-    percent: bool,
-    units: &[(&str, Span)],
-    whole: Span,
-) -> Result<Literal, Diagnostic> {
-    let value = parse_number(number.0, number.1)?;
-    let overflow = || {
-        Diagnostic::new(
-            Code::BadNumber,
-            whole,
-            "this amount is too large to hold exactly",
-        )
-        .label("too large")
-        .help("pol holds amounts up to about 7.9×10^28 in base units; check the number of digits")
-    };
+/// Builds a literal from its number text and unit parts (`unit_atom`, `/`, `unit_atom`): the
+/// one place a number and its unit become a value, for policies and for facts alike.
+fn build(number: &str, percent: bool, units: &[&str]) -> Result<Literal, (LiteralError, usize)> {
+    let value = Decimal::from_str_exact(&normalize_number(number))
+        .map_err(|_| (LiteralError::TooLarge, 0))?;
+    let too_large = (LiteralError::TooLarge, usize::MAX);
     if percent {
+        // `15%` is the fraction 0.15: the same digits two places further right, exactly.
         let scale = value.scale() + 2;
         if scale > 28 {
-            return Err(overflow());
+            return Err(too_large);
         }
         let mut v = value;
-        v.set_scale(scale).map_err(|_| overflow())?;
+        v.set_scale(scale).map_err(|_| too_large.clone())?;
         return Ok(Literal {
             value: v,
             unit: Unit::none(),
@@ -98,14 +129,14 @@ pub fn quantity(
     }
     let mut unit = Unit::none();
     let mut v = value;
-    for (i, (text, span)) in units.iter().enumerate() {
-        let (u, factor) = unit_atom(text, *span)?;
+    for (i, text) in units.iter().enumerate() {
+        let (u, factor) = unit_atom(text).map_err(|e| (e, i + 1))?;
         if i == 0 {
             unit = u;
-            v = v.checked_mul(factor).ok_or_else(overflow)?;
+            v = v.checked_mul(factor).ok_or_else(|| too_large.clone())?;
         } else {
             unit = unit.div(&u);
-            v = v.checked_div(factor).ok_or_else(overflow)?;
+            v = v.checked_div(factor).ok_or_else(|| too_large.clone())?;
         }
     }
     Ok(Literal {
@@ -115,12 +146,190 @@ pub fn quantity(
     })
 }
 
+/// Builds a literal from its number text and optional unit parts (`unit_atom`, `/`, `unit_atom`),
+/// as the grammar's lowering gives them.
+pub fn quantity(
+    number: (&str, Span),
+    percent: bool,
+    units: &[(&str, Span)],
+    whole: Span,
+) -> Result<Literal, Diagnostic> {
+    let texts: Vec<&str> = units.iter().map(|(t, _)| *t).collect();
+    build(number.0, percent, &texts).map_err(|(e, at)| match e {
+        LiteralError::ScaleWithoutUnit(text) => {
+            let span = units.get(at.wrapping_sub(1)).map_or(whole, |u| u.1);
+            Diagnostic::new(
+                Code::ScaleWithoutUnit,
+                span,
+                format!("`{text}` is a scale, not a unit"),
+            )
+            .label("a scale without a unit")
+            .help(format!("write `{text}元` for an amount of money"))
+        }
+        _ if at == 0 => number_too_long(number.0, number.1),
+        _ => Diagnostic::new(
+            Code::BadNumber,
+            whole,
+            "this amount is too large to hold exactly",
+        )
+        .label("too large")
+        .help("pol holds amounts up to about 7.9×10^28 in base units; check the number of digits"),
+    })
+}
+
+/// Reads one value written as text on its own (a facts string, a population cell, a `--set`
+/// value) with the grammar of a policy's literals: an optional sign, digits (full-width allowed)
+/// in groups of three separated by commas, an optional decimal part, then `%` or a unit
+/// (`元`, `万元`, `亿元`, `千元`, `百万元`, another unit such as `亩`, or `元/亩`). Spaces
+/// around the whole value are ignored; nothing else may come before or after it.
+///
+/// Refused as ambiguous: `_` between digits (`1_5`), exponents (`1e3`), commas that do not
+/// separate groups of three (`1,5`, a decimal comma elsewhere), a point without digits on both
+/// sides (`.5`, `5.`). A `+` or `-` sign is read the same with or without a unit.
+pub fn read_quantity(text: &str) -> Result<Literal, LiteralError> {
+    let t = text.trim();
+    let (negative, body) = match t.chars().next() {
+        Some('-' | '－') => (true, &t[t.chars().next().map_or(0, char::len_utf8)..]),
+        Some('+' | '＋') => (false, &t[t.chars().next().map_or(0, char::len_utf8)..]),
+        _ => (false, t),
+    };
+    let digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
+    // The number part: digits, group commas, one point.
+    let end = body
+        .char_indices()
+        .find(|&(_, c)| !(digit(c) || matches!(c, ',' | '，' | '.' | '．' | '_' | 'e' | 'E')))
+        .map_or(body.len(), |(i, _)| i);
+    let (number, rest) = body.split_at(end);
+    check_number_shape(number)?;
+    let rest = rest.trim_start_matches([' ', '\t', '\u{3000}']);
+    if rest.len() != body.len() - end && !rest.is_empty() {
+        return Err(LiteralError::Ambiguous(
+            "a unit must follow its number without a space, e.g. `600万元`",
+        ));
+    }
+    let (percent, units) = match rest {
+        "" => (false, Vec::new()),
+        "%" | "％" => (true, Vec::new()),
+        unit => (false, unit_parts(unit)?),
+    };
+    let mut lit = build(number, percent, &units).map_err(|(e, _)| e)?;
+    if negative {
+        lit.value = -lit.value;
+    }
+    Ok(lit)
+}
+
+/// Checks the digits of a number written as text against the one notation pol reads.
+fn check_number_shape(number: &str) -> Result<(), LiteralError> {
+    if number.is_empty() {
+        return Err(LiteralError::NotALiteral);
+    }
+    if number.contains('_') {
+        return Err(LiteralError::Ambiguous("`_` is not part of a number; write the digits without it (or with commas between groups of three)"));
+    }
+    if number.contains(['e', 'E']) {
+        return Err(LiteralError::Ambiguous("exponents such as `1e3` are not read in text; write the digits out, e.g. `1000`, or use a unit such as 万元"));
+    }
+    let plain: String = normalize_digits(number);
+    let (int, frac) = match plain.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (plain.as_str(), None),
+    };
+    if let Some(f) = frac {
+        if int.is_empty() || f.is_empty() || f.contains(['.', ',']) {
+            return Err(LiteralError::Ambiguous(
+                "a decimal point needs digits on both sides and comes once, e.g. `0.5`",
+            ));
+        }
+    }
+    if int.contains(',') {
+        let mut groups = int.split(',');
+        let first = groups.next().unwrap_or_default();
+        let good = (1..=3).contains(&first.len()) && groups.all(|g| g.len() == 3);
+        if !good {
+            return Err(LiteralError::Ambiguous("commas must separate groups of three digits, e.g. `1,000,000`; a comma is never a decimal point"));
+        }
+    }
+    if int.is_empty() {
+        return Err(LiteralError::NotALiteral);
+    }
+    Ok(())
+}
+
+/// Splits a unit written after a number into its atoms (`元/亩` into `元` and `亩`), checking
+/// that each is one the grammar accepts.
+fn unit_parts(unit: &str) -> Result<Vec<&str>, LiteralError> {
+    let parts: Vec<&str> = unit.split(['/', '／']).collect();
+    if parts.len() > 2 {
+        return Err(LiteralError::NotALiteral);
+    }
+    for p in &parts {
+        let atom = money_scale(p).is_some()
+            || (!p.is_empty()
+                && p.chars().all(|c| {
+                    ('\u{4E00}'..='\u{9FFF}').contains(&c)
+                        && !matches!(c, '元' | '以' | '及' | '和' | '或' | '且')
+                }));
+        // A scale without 元 (`5万`) passes here and is named by `unit_atom`.
+        if !atom {
+            return Err(LiteralError::NotALiteral);
+        }
+    }
+    Ok(parts)
+}
+
+/// Reads a number as JSON writes it (`-12.5`, `1e3`, `0.1`): exactly, never through a float;
+/// JSON's exponent notation is accepted here, where programs produce it.
+pub fn read_json_number(raw: &str) -> Result<Decimal, LiteralError> {
+    if raw.contains(['e', 'E']) {
+        // `from_scientific` moves the point by the exponent without rounding, and fails
+        // when the result needs more than 28 digits.
+        return Decimal::from_scientific(raw).map_err(|_| LiteralError::TooLarge);
+    }
+    Decimal::from_str_exact(raw).map_err(|_| LiteralError::TooLarge)
+}
+
+/// Reads a truth value written as text: `true`/`false`, `是`/`否`, or `1`/`0` as spreadsheets
+/// write them.
+pub fn read_bool(text: &str) -> Option<bool> {
+    match text.trim() {
+        "true" | "是" | "1" => Some(true),
+        "false" | "否" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a date written as text (year-month-day, full-width digits allowed), as a policy's
+/// dates are read.
+/// The error is the reason in plain words (`month 2 of 2023 has 28 days`).
+pub fn read_date(text: &str) -> Result<NaiveDate, String> {
+    date(text.trim(), Span::default()).map_err(|d| {
+        d.primary
+            .text
+            .unwrap_or_else(|| "it is not written as year-month-day".to_string())
+    })
+}
+
 /// Parses `YYYY-MM-DD` (full-width digits allowed) into a calendar date.
 pub fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
     let plain = normalize_number(text);
-    let mut parts = plain.split('-').map(u32::from_str);
-    let (y, m, d) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) => (y, m, d),
+    // Exactly three parts of plain digits: no signs, no fourth part.
+    let parts: Vec<&str> = plain.split('-').collect();
+    let number = |p: &str| {
+        (!p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| u32::from_str(p).ok())
+            .flatten()
+    };
+    let (y, m, d) = match parts.as_slice() {
+        [y, m, d] => match (number(y), number(m), number(d)) {
+            (Some(y), Some(m), Some(d)) => (y, m, d),
+            _ => {
+                return Err(
+                    Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
+                        .help("write dates as year-month-day, e.g. `2023-08-01`"),
+                )
+            }
+        },
         _ => {
             return Err(
                 Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
@@ -160,6 +369,132 @@ fn days_in_month(y: u32, m: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The value the grammar gives a literal written in a policy.
+    fn in_a_policy(text: &str) -> Option<Literal> {
+        let parsed = crate::syntax::parse(&format!("let x = {text}"));
+        if !parsed.is_ok() {
+            return None;
+        }
+        match &parsed.file.items.first()? {
+            crate::ast::Item::Let(l) => match &l.node.value.node {
+                crate::ast::ExprKind::Number(lit) => Some(lit.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn values_read_on_their_own_as_in_a_policy(
+            int in "[1-9][0-9]{0,2}(,[0-9]{3}){0,2}|[0-9]{1,7}",
+            frac in "(\\.[0-9]{1,3})?",
+            unit in "|元|万元|亿元|千元|百万元|%|亩|元/亩|万元/亩",
+            wide in any::<bool>(),
+        ) {
+            let mut text = format!("{int}{frac}{unit}");
+            if wide {
+                text = text.replace('1', "１").replace(',', "，");
+            }
+            let policy = in_a_policy(&text);
+            prop_assert!(policy.is_some(), "{text}");
+            prop_assert_eq!(read_quantity(&text).ok(), policy, "{}", text);
+        }
+    }
+
+    #[test]
+    fn ambiguous_notations_are_refused_with_and_without_a_unit() {
+        for text in [
+            "1_5",
+            "1e3",
+            "1E3",
+            "1,5",
+            "1,0000",
+            ".5",
+            "5.",
+            "1.2.3",
+            "600 万元",
+        ] {
+            for unit in ["", "元"] {
+                let t = format!("{text}{unit}");
+                assert!(
+                    matches!(read_quantity(&t), Err(LiteralError::Ambiguous(_))),
+                    "{t}: {:?}",
+                    read_quantity(&t)
+                );
+            }
+        }
+        assert_eq!(
+            read_quantity("5万"),
+            Err(LiteralError::ScaleWithoutUnit("万".into()))
+        );
+        for not_a_value in [
+            "",
+            "-",
+            "abc",
+            "5万元\n另有说明",
+            "5元元",
+            "5%%",
+            "1/2",
+            "5元/亩/年",
+        ] {
+            assert_eq!(
+                read_quantity(not_a_value),
+                Err(LiteralError::NotALiteral),
+                "{not_a_value:?}"
+            );
+        }
+        assert_eq!(
+            read_quantity(" -5万元 ").unwrap().value,
+            Decimal::from(-50_000)
+        );
+        assert_eq!(
+            read_quantity("+5万元").unwrap().value,
+            Decimal::from(50_000)
+        );
+        assert_eq!(
+            read_quantity("１，０００元").unwrap().value,
+            Decimal::from(1000)
+        );
+        assert_eq!(
+            read_quantity("123456789012345678901234567890"),
+            Err(LiteralError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn json_numbers_read_exactly_with_their_exponents() {
+        assert_eq!(read_json_number("0.1"), Ok(Decimal::new(1, 1)));
+        assert_eq!(read_json_number("1e2"), Ok(Decimal::from(100)));
+        assert_eq!(read_json_number("1.5E-3"), Ok(Decimal::new(15, 4)));
+        assert_eq!(read_json_number("1e400"), Err(LiteralError::TooLarge));
+        assert_eq!(
+            read_json_number("1234567890123456789012345678")
+                .unwrap()
+                .to_string(),
+            "1234567890123456789012345678"
+        );
+    }
+
+    #[test]
+    fn dates_on_their_own() {
+        assert!(read_date(" 2024-03-01 ").is_ok());
+        assert!(read_date("２０２４-０３-０１").is_ok());
+        for bad in [
+            "2024/03/01",
+            "2024-03-01-5",
+            "+2024-03-01",
+            "2024-3",
+            "2024-02-30",
+        ] {
+            assert!(read_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(read_bool("是"), Some(true));
+        assert_eq!(read_bool("0"), Some(false));
+        assert_eq!(read_bool("yes"), None);
+    }
 
     fn lit(n: &str, units: &[&str]) -> Literal {
         let s = Span::default();

@@ -7,7 +7,7 @@
 
 mod errors;
 mod grammar;
-mod literal;
+pub mod literal;
 mod lower;
 mod scan;
 

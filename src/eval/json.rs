@@ -1,0 +1,192 @@
+//! JSON as facts are read from it: every scalar kept as its exact text, every value with its
+//! byte offset, and every key of an object kept in order, duplicates included.
+//!
+//! Input: JSON text (facts, one JSON Lines row, a settings file). Output: a [`Node`] tree, or
+//! serde_json's syntax error. Guarantee: numbers never pass through a float (their text is
+//! kept, so `0.1` and 28-digit amounts read exactly without serde_json's
+//! `arbitrary_precision`, which would change how an embedder's other types deserialize); a
+//! key given twice is kept twice, so the reader of the tree can name both places.
+
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+/// One JSON value and where it starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node<'a> {
+    /// Byte offset of the value's first character in the text given to [`parse`].
+    pub at: usize,
+    /// The value.
+    pub value: Json<'a>,
+}
+
+/// A JSON value with its scalars as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as its exact text (`-12.50`, `1e3`).
+    Number(&'a str),
+    /// A string, with its escapes resolved.
+    Text(String),
+    /// A list.
+    List(Vec<Node<'a>>),
+    /// An object: its keys in order, a key given twice appearing twice.
+    Object(Vec<(String, Node<'a>)>),
+}
+
+impl Json<'_> {
+    /// What kind of value this is, in plain words (for messages).
+    pub fn kind_words(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "true or false",
+            Json::Number(_) => "a number",
+            Json::Text(_) => "a text",
+            Json::List(_) => "a list",
+            Json::Object(_) => "an object",
+        }
+    }
+}
+
+/// Parses `text` (which must hold exactly one JSON value, with spaces around it allowed).
+pub fn parse(text: &str) -> Result<Node<'_>, serde_json::Error> {
+    let raw: &RawValue = serde_json::from_str(text)?;
+    node(text, raw)
+}
+
+/// The 1-based line of byte offset `at` in `text`.
+pub fn line_of(text: &str, at: usize) -> usize {
+    let end = at.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
+}
+
+/// The start of every line of a text, to turn byte offsets into line numbers in logarithmic
+/// time (so naming the lines of many problems stays linear in the text).
+#[derive(Clone, Debug)]
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    /// Indexes the lines of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex(starts)
+    }
+
+    /// The 1-based line of byte offset `at`.
+    pub fn line(&self, at: usize) -> usize {
+        self.0.partition_point(|&start| start <= at)
+    }
+}
+
+/// The tree of one raw value. Its text is a slice of `base`, so its offset is where it starts.
+fn node<'a>(base: &'a str, raw: &'a RawValue) -> Result<Node<'a>, serde_json::Error> {
+    let text = raw.get();
+    let at = (text.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+    let value = match text.as_bytes().first() {
+        Some(b'{') => {
+            let pairs = serde_json::Deserializer::from_str(text).deserialize_map(Pairs)?;
+            let mut out = Vec::with_capacity(pairs.len());
+            for (k, v) in pairs {
+                out.push((k, node(base, v)?));
+            }
+            Json::Object(out)
+        }
+        Some(b'[') => {
+            let items = serde_json::Deserializer::from_str(text).deserialize_seq(Items)?;
+            let mut out = Vec::with_capacity(items.len());
+            for v in items {
+                out.push(node(base, v)?);
+            }
+            Json::List(out)
+        }
+        Some(b'"') => Json::Text(serde_json::from_str(text)?),
+        Some(b't') => Json::Bool(true),
+        Some(b'f') => Json::Bool(false),
+        Some(b'n') => Json::Null,
+        // serde_json has checked the syntax: anything else is a number.
+        _ => Json::Number(text),
+    };
+    Ok(Node { at, value })
+}
+
+/// The keys and raw values of one object, in order, duplicates kept.
+struct Pairs;
+
+impl<'de> Visitor<'de> for Pairs {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(k) = map.next_key::<String>()? {
+            out.push((k, map.next_value::<&'de RawValue>()?));
+        }
+        Ok(out)
+    }
+}
+
+/// The raw values of one list, in order.
+struct Items;
+
+impl<'de> Visitor<'de> for Items {
+    type Value = Vec<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element::<&'de RawValue>()? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_text_and_values_their_place() {
+        let text = "{\"a\": 0.1,\n \"b\": [1e2, 12345678901234567890123456.78], \"a\": null}";
+        let root = parse(text).unwrap();
+        let Json::Object(pairs) = root.value else {
+            panic!("not an object")
+        };
+        assert_eq!(pairs.len(), 3, "a key given twice is kept twice");
+        assert_eq!(pairs[0].1.value, Json::Number("0.1"));
+        assert_eq!(line_of(text, pairs[0].1.at), 1);
+        let Json::List(items) = &pairs[1].1.value else {
+            panic!("not a list")
+        };
+        assert_eq!(items[0].value, Json::Number("1e2"));
+        assert_eq!(
+            items[1].value,
+            Json::Number("12345678901234567890123456.78")
+        );
+        assert_eq!(line_of(text, items[1].at), 2);
+        assert_eq!(&text[pairs[2].1.at..pairs[2].1.at + 4], "null");
+        let lines = LineIndex::new(text);
+        for at in [0, pairs[0].1.at, items[1].at, text.len() - 1] {
+            assert_eq!(lines.line(at), line_of(text, at));
+        }
+    }
+
+    #[test]
+    fn syntax_errors_come_from_serde_json_with_their_place() {
+        let e = parse("{\"a\": 1,\n}").unwrap_err();
+        assert_eq!(e.line(), 2);
+        assert!(parse("{\"a\": 1} x").is_err());
+        assert!(parse("\"\\u12\"").is_err());
+    }
+}
