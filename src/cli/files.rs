@@ -4,6 +4,7 @@
 //! their text. Guarantee: a path that does not exist or cannot be read is a clear error; a file
 //! that is not UTF-8 is read anyway and reported as a diagnostic, not a crash.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,17 +32,51 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Every `.pol` file named by `paths`: files as given, folders searched recursively, sorted.
+/// What makes two paths one file: the device and inode on Unix (so hard links, symbolic links
+/// and `a/../a.pol` are all one file), the canonical path elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FileId {
+    /// Device and inode.
+    Inode(u64, u64),
+    /// The canonical path, where inodes are not available.
+    Path(PathBuf),
+}
+
+/// The identity of the file or folder at `path` (links followed); `None` when it cannot be
+/// read, in which case the caller reports the path's own error.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(FileId::Path)
+    }
+}
+
+/// Every `.pol` file named by `paths`: files as given, folders searched recursively (each
+/// folder's files sorted). A file reached twice (named twice, through a link, a hard link or
+/// two folders) is listed once, where it is first reached; a folder reached again through a
+/// symbolic link is not searched again, so a link loop ends.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
     let mut out = Vec::new();
+    let mut seen_files = HashSet::new();
+    let mut seen_dirs = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| FileError {
             path: p.clone(),
             reason: io_reason(&e),
         })?;
         if meta.is_dir() {
+            if file_id(p).is_some_and(|id| seen_dirs.contains(&id)) {
+                // Named twice, or inside a folder named before: searched already.
+                continue;
+            }
             let mut found = Vec::new();
-            walk(p, &mut found)?;
+            walk(p, &mut found, &mut seen_dirs)?;
             found.sort();
             if found.is_empty() {
                 return Err(FileError {
@@ -49,23 +84,32 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
                     reason: "the folder holds no .pol files".to_string(),
                 });
             }
-            out.extend(found);
-        } else {
+            for f in found {
+                if seen_files.insert(file_id(&f).unwrap_or(FileId::Path(f.clone()))) {
+                    out.push(f);
+                }
+            }
+        } else if seen_files.insert(file_id(p).unwrap_or(FileId::Path(p.clone()))) {
             out.push(p.clone());
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
+/// Searches `dir` for `.pol` files, unless it is in `seen` (the folders searched already).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<FileId>) -> Result<(), FileError> {
     let err = |e: std::io::Error| FileError {
         path: dir.to_path_buf(),
         reason: io_reason(&e),
     };
+    let id = file_id(dir).unwrap_or_else(|| FileId::Path(dir.to_path_buf()));
+    if !seen.insert(id) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let path = entry.map_err(err)?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, seen)?;
         } else if path.extension().is_some_and(|e| e == "pol") {
             out.push(path);
         }
