@@ -99,6 +99,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::AmbiguousSubject,
         include_str!("../docs/codes/E0409.md"),
     ),
+    (
+        Code::DuplicateDocument,
+        include_str!("../docs/codes/E0410.md"),
+    ),
     (Code::CapNeverBinds, include_str!("../docs/codes/W0301.md")),
     (Code::CapAlwaysBinds, include_str!("../docs/codes/W0302.md")),
     (Code::UnreachableRow, include_str!("../docs/codes/W0303.md")),

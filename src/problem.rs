@@ -87,6 +87,10 @@ problem_codes! {
     SettingsFile = "F0305", Error, "the settings file is not a JSON object of single values";
     DuplicateSetting = "F0306", Error, "a setting is given twice";
     BadDateSetting = "F0307", Error, "the evaluation date is not a day of the calendar written year-month-day";
+    OutputIsInput = "F0350", Error, "an output file is one of the command's input files";
+    OutputsCollide = "F0351", Error, "two outputs of one command are the same file";
+    BadThreads = "F0352", Error, "the number of worker threads is out of range";
+    BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";

@@ -3,14 +3,14 @@
 
 use std::process::Command;
 
-use pol::cli::check::check_text;
+use pol::cli::check::check_bundle;
 use pol::cli::files::SourceText;
 use pol::diagnostic::Code;
 use pol::explain::{example_source, examples, explanation};
 
 fn codes_of(example: &str) -> Vec<Code> {
     let source = SourceText::from_bytes(example_source(example));
-    check_text(&source).iter().map(|d| d.code).collect()
+    check_bundle(&source).iter().map(|d| d.code).collect()
 }
 
 #[test]

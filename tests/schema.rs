@@ -80,7 +80,7 @@ fn broken_facts_do_not_validate_and_pol_refuses_them_too() {
             .map(|e| e.to_string())
             .collect::<Vec<_>>()
     );
-    let set = PolicySet::new(vec![p.clone()]);
+    let set = PolicySet::new(vec![p.clone()]).unwrap();
     let date = Options::on("2024-05-01".parse().unwrap());
     let accepted = |facts: &Value| {
         Facts::from_json(&facts.to_string())

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pol::cli::check::check_text;
+use pol::cli::check::check_bundle;
 use pol::cli::files;
 use pol::diagnostic::{render, Code, Diagnostic, RenderOptions};
 
@@ -27,7 +27,7 @@ fn cases() -> Vec<PathBuf> {
 
 fn diagnostics_of(path: &Path) -> (String, Vec<Diagnostic>) {
     let source = files::read(path).expect("readable case");
-    let diags = check_text(&source);
+    let diags = check_bundle(&source);
     (source.text, diags)
 }
 

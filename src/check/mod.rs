@@ -7,6 +7,7 @@
 
 mod clause;
 mod declare;
+pub mod documents;
 mod expr;
 mod header;
 pub mod model;

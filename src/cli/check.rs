@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::files::{self, SourceText};
 use super::{ExitCode, Format, Output};
 use crate::ast::Span;
+use crate::check::documents::{duplicate_documents, SetFile};
 use crate::diagnostic::{self, Code, Diagnostic, RenderOptions, Severity};
 
 /// Options of `pol check`.
@@ -44,25 +45,100 @@ pub fn check_text(source: &SourceText) -> Vec<Diagnostic> {
     crate::compile_source(&source.text).diagnostics
 }
 
+/// Checks the files of one policy set: each file's own diagnostics (as [`check_text`]), and
+/// E0410 in every file that gives a policy an earlier file gives. The result is in the order of
+/// `sources`.
+pub fn check_files(sources: &[(String, SourceText)]) -> Vec<Vec<Diagnostic>> {
+    let mut out = Vec::with_capacity(sources.len());
+    let mut documents = Vec::new();
+    for (k, (_, source)) in sources.iter().enumerate() {
+        if source.invalid_utf8_at.is_some() {
+            out.push(check_text(source));
+            continue;
+        }
+        let compiled = crate::compile_source(&source.text);
+        if let Some(p) = &compiled.program {
+            documents.push((k, p.header.document.clone()));
+        }
+        out.push(compiled.diagnostics);
+    }
+    let files: Vec<SetFile<'_>> = documents
+        .iter()
+        .map(|(k, document)| SetFile {
+            name: &sources[*k].0,
+            text: &sources[*k].1.text,
+            document,
+        })
+        .collect();
+    for (i, d) in duplicate_documents(&files) {
+        let k = documents[i].0;
+        out[k].push(d);
+        diagnostic::sort(&mut out[k]);
+    }
+    out
+}
+
+/// Checks a text that may hold several files, each starting at a line `# file: NAME` (as the
+/// examples of `pol explain E0410` and the UI tests do), as one policy set; the diagnostics'
+/// spans are in the whole text. A text without such a line is checked as one file.
+pub fn check_bundle(source: &SourceText) -> Vec<Diagnostic> {
+    const MARK: &str = "# file: ";
+    let text = &source.text;
+    let mut starts: Vec<usize> = text
+        .match_indices(MARK)
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+        .collect();
+    if starts.is_empty() || source.invalid_utf8_at.is_some() {
+        return check_text(source);
+    }
+    starts.push(text.len());
+    let parts: Vec<(String, SourceText)> = starts
+        .windows(2)
+        .map(|w| {
+            let part = &text[w[0]..w[1]];
+            let name = part[MARK.len()..].lines().next().unwrap_or("").trim();
+            (
+                name.to_string(),
+                SourceText::from_bytes(part.as_bytes().to_vec()),
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (diags, offset) in check_files(&parts).into_iter().zip(&starts) {
+        for mut d in diags {
+            for label in std::iter::once(&mut d.primary).chain(&mut d.secondary) {
+                label.span = Span::new(label.span.start + offset, label.span.end + offset);
+            }
+            out.push(d);
+        }
+    }
+    out
+}
+
 /// Runs `pol check`.
 pub fn run(args: &CheckArgs, out: &Output) -> ExitCode {
     let paths = match files::collect(&args.paths) {
         Ok(p) => p,
         Err(e) => return out.fail(&e.to_string()),
     };
-    let mut reports = Vec::new();
+    let mut sources = Vec::new();
     for p in paths {
-        let source = match files::read(&p) {
-            Ok(s) => s,
+        match files::read(&p) {
+            Ok(s) => sources.push((p.display().to_string(), s)),
             Err(e) => return out.fail(&e.to_string()),
-        };
-        let diagnostics = check_text(&source);
-        reports.push(FileReport {
-            path: p.display().to_string(),
+        }
+    }
+    let checked = check_files(&sources);
+    let reports: Vec<FileReport> = sources
+        .into_iter()
+        .zip(checked)
+        .map(|((path, source), diagnostics)| FileReport {
+            path,
             text: source.text,
             diagnostics,
-        });
-    }
+        })
+        .collect();
     let errors: usize = reports
         .iter()
         .flat_map(|r| &r.diagnostics)

@@ -76,20 +76,18 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
         let source = files::read(p).map_err(|e| out.fail(&e.to_string()))?;
         sources.push((p.display().to_string(), source));
     }
-    let mut reports = Vec::new();
-    for (name, source) in &sources {
-        let diagnostics = check::check_text(source);
-        if diagnostics
-            .iter()
-            .any(crate::diagnostic::Diagnostic::is_error)
-        {
-            reports.push(check::FileReport {
-                path: name.clone(),
-                text: source.text.clone(),
-                diagnostics,
-            });
-        }
-    }
+    // Each file's own errors, and a policy given by two files (E0410), are reported together.
+    let checked = check::check_files(&sources);
+    let reports: Vec<check::FileReport> = sources
+        .iter()
+        .zip(checked)
+        .filter(|(_, d)| d.iter().any(crate::diagnostic::Diagnostic::is_error))
+        .map(|((name, source), diagnostics)| check::FileReport {
+            path: name.clone(),
+            text: source.text.clone(),
+            diagnostics,
+        })
+        .collect();
     if !reports.is_empty() {
         eprintln!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
@@ -99,7 +97,24 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
         .iter()
         .map(|(n, s)| (n.as_str(), s.text.as_str()))
         .collect();
-    PolicySet::compile(&texts).map_err(|_| ExitCode::Diagnostics)
+    PolicySet::compile(&texts).map_err(|failed| {
+        // Checked clean above, so the set's own check failed: print what it found.
+        let reports: Vec<check::FileReport> = failed
+            .into_iter()
+            .map(|(name, diagnostics)| check::FileReport {
+                text: sources
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, s)| s.text.clone())
+                    .unwrap_or_default(),
+                path: name,
+                diagnostics,
+            })
+            .collect();
+        eprintln!("pol: the policies have errors (listed below); fix them first");
+        let _ = check::print_reports(&reports, out);
+        ExitCode::Diagnostics
+    })
 }
 
 /// Parses `NAME=VALUE` settings on top of a settings file. A `--set` replaces the same name

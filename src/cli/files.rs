@@ -4,9 +4,13 @@
 //! their text. Guarantee: a path that does not exist or cannot be read is a clear error; a file
 //! that is not UTF-8 is read anyway and reported as a diagnostic, not a crash.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use super::ExitCode;
+use crate::problem::ProblemCode;
 
 /// A problem with the files themselves (not with what they say).
 #[derive(Debug)]
@@ -31,17 +35,51 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Every `.pol` file named by `paths`: files as given, folders searched recursively, sorted.
+/// What makes two paths one file: the device and inode on Unix (so hard links, symbolic links
+/// and `a/../a.pol` are all one file), the canonical path elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FileId {
+    /// Device and inode.
+    Inode(u64, u64),
+    /// The canonical path, where inodes are not available.
+    Path(PathBuf),
+}
+
+/// The identity of the file or folder at `path` (links followed); `None` when it cannot be
+/// read, in which case the caller reports the path's own error.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(FileId::Path)
+    }
+}
+
+/// Every `.pol` file named by `paths`: files as given, folders searched recursively (each
+/// folder's files sorted). A file reached twice (named twice, through a link, a hard link or
+/// two folders) is listed once, where it is first reached; a folder reached again through a
+/// symbolic link is not searched again, so a link loop ends.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
     let mut out = Vec::new();
+    let mut seen_files = HashSet::new();
+    let mut seen_dirs = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| FileError {
             path: p.clone(),
             reason: io_reason(&e),
         })?;
         if meta.is_dir() {
+            if file_id(p).is_some_and(|id| seen_dirs.contains(&id)) {
+                // Named twice, or inside a folder named before: searched already.
+                continue;
+            }
             let mut found = Vec::new();
-            walk(p, &mut found)?;
+            walk(p, &mut found, &mut seen_dirs)?;
             found.sort();
             if found.is_empty() {
                 return Err(FileError {
@@ -49,23 +87,32 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FileError> {
                     reason: "the folder holds no .pol files".to_string(),
                 });
             }
-            out.extend(found);
-        } else {
+            for f in found {
+                if seen_files.insert(file_id(&f).unwrap_or(FileId::Path(f.clone()))) {
+                    out.push(f);
+                }
+            }
+        } else if seen_files.insert(file_id(p).unwrap_or(FileId::Path(p.clone()))) {
             out.push(p.clone());
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), FileError> {
+/// Searches `dir` for `.pol` files, unless it is in `seen` (the folders searched already).
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<FileId>) -> Result<(), FileError> {
     let err = |e: std::io::Error| FileError {
         path: dir.to_path_buf(),
         reason: io_reason(&e),
     };
+    let id = file_id(dir).unwrap_or_else(|| FileId::Path(dir.to_path_buf()));
+    if !seen.insert(id) {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(dir).map_err(err)? {
         let path = entry.map_err(err)?.path();
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(&path, out, seen)?;
         } else if path.extension().is_some_and(|e| e == "pol") {
             out.push(path);
         }
@@ -106,12 +153,147 @@ impl SourceText {
     }
 }
 
+/// Prints a coded problem about the command's files or settings (`pol: error[F0350]: ...`,
+/// then its help) and returns the usage exit code.
+pub fn problem(code: ProblemCode, message: &str, help: &str) -> ExitCode {
+    eprintln!("pol: error[{code}]: {message}\n  help: {help}");
+    ExitCode::Usage
+}
+
+/// The path an output will have, for comparing with other paths before it exists: the
+/// canonical folder joined with the file name (a link is resolved to the file it names).
+fn planned(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(std::fs::canonicalize(dir).ok()?.join(path.file_name()?))
+}
+
+/// Whether `path` is written through rather than replaced: standard output, a device, a pipe.
+fn written_through(path: &Path) -> bool {
+    path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+}
+
+/// Refuses outputs that would destroy an input or each other: an output that is one of
+/// `inputs` (the same file by identity, so hard and symbolic links count, or the same path), or
+/// two outputs that are one file. `outputs` are `(option, path)`, e.g. `("--out", path)`.
+/// Standard output, devices and pipes are never replaced, so they are not compared.
+pub fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), ExitCode> {
+    let same = |a: &Path, b: &Path| {
+        let by_id = matches!((file_id(a), file_id(b)), (Some(x), Some(y)) if x == y);
+        by_id || matches!((planned(a), planned(b)), (Some(x), Some(y)) if x == y)
+    };
+    for (k, (option, out)) in outputs.iter().enumerate() {
+        if out.as_os_str() == "-" {
+            // Two outputs on standard output would be mixed into one stream.
+            if let Some((other_option, _)) = outputs[..k].iter().find(|(_, o)| o.as_os_str() == "-")
+            {
+                return Err(problem(
+                    ProblemCode::OutputsCollide,
+                    &format!("`{option} -` and `{other_option} -` both write to standard output"),
+                    &format!("send `{option}` or `{other_option}` to a file"),
+                ));
+            }
+        }
+        if written_through(out) {
+            continue;
+        }
+        for input in inputs {
+            if input.as_os_str() != "-" && same(out, input) {
+                return Err(problem(
+                    ProblemCode::OutputIsInput,
+                    &format!(
+                        "`{option} {}` is the input `{}`: writing it would destroy the input",
+                        out.display(),
+                        input.display()
+                    ),
+                    &format!("write `{option}` to a file of its own"),
+                ));
+            }
+        }
+        for (other_option, other) in &outputs[..k] {
+            if !written_through(other) && same(out, other) {
+                return Err(problem(
+                    ProblemCode::OutputsCollide,
+                    &format!(
+                        "`{option} {}` and `{other_option} {}` are one file: one would overwrite the other",
+                        out.display(),
+                        other.display()
+                    ),
+                    &format!("give `{option}` and `{other_option}` different files"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The start of the names of pol's temporary files: `.pol-PID-`, PID being the process that
+/// writes it, so a later run can tell a stale one (its process is gone) from a live one.
+const TEMP_PREFIX: &str = ".pol-";
+
+/// Removes temporary files a run of pol left in `dir` when it was killed: those named
+/// `.pol-PID-...tmp` whose process is gone and that belong to the same user as `mine`.
+fn remove_stale(dir: &Path, mine: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(me) = std::fs::metadata(mine).map(|m| m.uid()) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.ends_with(".tmp"))
+                .and_then(|n| n.strip_prefix(TEMP_PREFIX))
+                .and_then(|n| n.split('-').next())
+                .and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let gone =
+                pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists();
+            let owned = entry.metadata().is_ok_and(|m| m.is_file() && m.uid() == me);
+            if gone && owned {
+                // Best effort: a file another user or run removed meanwhile is no problem.
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (dir, mine);
+    }
+}
+
+/// The temporary files of this process, for [`remove_temporaries`]: removed on an interrupt
+/// even when the run cannot reach its own clean-up (a read blocked on a pipe).
+static TEMPORARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every temporary file this process made that is still there (those renamed into
+/// place are gone already). Called on an interrupt before the process exits.
+pub fn remove_temporaries() {
+    if let Ok(list) = TEMPORARIES.lock() {
+        for p in list.iter() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 /// Where an output goes: a regular file is written to a temporary name and renamed when
 /// complete; standard output (`-`) and special files (a pipe, `/dev/null`) are written directly.
 pub enum Pending {
-    /// A regular file, renamed into place by [`Pending::commit`].
+    /// A regular file, renamed into place by [`Pending::commit`] or [`commit_all`].
     Temp {
-        /// The temporary file.
+        /// The temporary file (removed when dropped: on an error or an interrupt).
         file: tempfile::NamedTempFile,
         /// Where it goes.
         target: PathBuf,
@@ -145,8 +327,9 @@ pub fn pending(target: &Path) -> Result<Pending, String> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".pol-");
+    builder.prefix(&prefix).suffix(".tmp");
     // A new file gets the permissions any new file gets (0666 less the umask), not the private
     // ones of a temporary file.
     #[cfg(unix)]
@@ -157,6 +340,10 @@ pub fn pending(target: &Path) -> Result<Pending, String> {
     let file = builder
         .tempfile_in(dir)
         .map_err(|e| format!("cannot write in `{}`: {e}", dir.display()))?;
+    remove_stale(dir, file.path());
+    if let Ok(mut list) = TEMPORARIES.lock() {
+        list.push(file.path().to_path_buf());
+    }
     // A file being replaced keeps its permissions (a temporary file is private by default).
     if let Ok(meta) = std::fs::metadata(target) {
         std::fs::set_permissions(file.path(), meta.permissions())
@@ -179,12 +366,64 @@ impl Pending {
 
     /// Finishes the output: renames the temporary file into place.
     pub fn commit(self) -> Result<(), String> {
+        commit_all(vec![self])
+    }
+
+    /// Flushes the output and, for a file, makes its bytes durable (so a crash right after the
+    /// rename cannot leave an empty or partial file under the target's name).
+    fn finish(&mut self) -> Result<(), String> {
         match self {
             Pending::Temp { file, target } => file
-                .persist(&target)
-                .map(|_| ())
-                .map_err(|e| format!("cannot write `{}`: {}", target.display(), e.error)),
-            Pending::Direct(mut w) => w.flush().map_err(|e| e.to_string()),
+                .flush()
+                .and_then(|()| file.as_file().sync_all())
+                .map_err(|e| format!("cannot write `{}`: {e}", target.display())),
+            Pending::Direct(w) => w
+                .flush()
+                .map_err(|e| format!("cannot write the output: {e}")),
         }
     }
+}
+
+/// Commits several outputs together: every one is flushed and synced first, and only when all
+/// are complete are the files renamed into place, one after the other. An error before the
+/// renames leaves every target as it was; a rename that fails (rare: the folder changed under
+/// the run) is reported with the targets already replaced and those left as they were.
+pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
+    for o in &mut outputs {
+        o.finish()?;
+    }
+    let mut replaced: Vec<String> = Vec::new();
+    let mut rest = outputs.into_iter();
+    while let Some(o) = rest.next() {
+        let Pending::Temp { file, target } = o else {
+            continue;
+        };
+        if let Err(e) = file.persist(&target) {
+            let left: Vec<String> = rest
+                .filter_map(|o| match o {
+                    Pending::Temp { target, .. } => Some(format!("`{}`", target.display())),
+                    Pending::Direct(_) => None,
+                })
+                .chain(std::iter::once(format!("`{}`", target.display())))
+                .collect();
+            let done = if replaced.is_empty() {
+                "no output was replaced".to_string()
+            } else {
+                format!("already replaced: {}", replaced.join(", "))
+            };
+            return Err(format!(
+                "cannot write `{}`: {}; {done}; left as they were: {}",
+                target.display(),
+                e.error,
+                left.join(", ")
+            ));
+        }
+        // The rename itself is made durable with the folder (best effort: not every file
+        // system lets a folder be synced).
+        if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        replaced.push(format!("`{}`", target.display()));
+    }
+    Ok(())
 }

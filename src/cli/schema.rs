@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::eval::load_policies;
-use super::files::pending;
+use super::files::{self, pending};
 use super::{ExitCode, Output};
 use crate::compile::{Kind, Program};
 use crate::schema::{facts_schema, subject_kinds};
@@ -24,6 +24,13 @@ pub struct SchemaArgs {
 
 /// Runs `pol schema`.
 pub fn run(args: &SchemaArgs, out: &Output) -> ExitCode {
+    if let Some(target) = &args.out {
+        // A schema written over a policy file would destroy the policy.
+        let inputs = files::collect(&args.paths).unwrap_or_default();
+        if let Err(code) = files::check_outputs(&inputs, &[("--out", target)]) {
+            return code;
+        }
+    }
     let set = match load_policies(&args.paths, out) {
         Ok(s) => s,
         Err(code) => return code,

@@ -14,9 +14,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use super::eval::{load_policies, WhenArgs};
-use super::files::pending;
+use super::files::{self, commit_all, pending, problem};
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
+use crate::problem::ProblemCode;
 use crate::simulate::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use crate::simulate::chunks::{Chunk, Chunker};
 use crate::simulate::input::{csv_header, csv_id, jsonl_id};
@@ -78,8 +79,57 @@ pub struct SimulateArgs {
 /// small enough that both threads stay busy to the end and memory stays flat.
 const CHUNK: u32 = 256 * 1024;
 
+/// The most worker threads `--threads` accepts: far more than any machine has cores, few
+/// enough that their buffers and stacks always fit.
+pub const MAX_THREADS: usize = 1024;
+
 /// Runs `pol simulate`.
 pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
+    if let Some(n) = args.threads.filter(|n| !(1..=MAX_THREADS).contains(n)) {
+        return problem(
+            ProblemCode::BadThreads,
+            &format!("`--threads {n}` is out of range: it must be from 1 to {MAX_THREADS}"),
+            "leave `--threads` out for one thread per core, or give a number from 1 to 1024",
+        );
+    }
+    if args.max_errors == Some(0) {
+        return problem(
+            ProblemCode::BadMaxErrors,
+            "`--max-errors 0` would stop the run before any row is read",
+            "write `--max-errors 1` to stop at the first failed row, or leave it out to never stop",
+        );
+    }
+    // Nothing is read or written before the outputs are known not to destroy an input.
+    let mut inputs = files::collect(&args.paths).unwrap_or_default();
+    inputs.push(args.population.clone());
+    inputs.extend(args.when.settings.clone());
+    let mut outputs: Vec<(&str, &std::path::Path)> = Vec::new();
+    if let Some(p) = &args.out {
+        outputs.push(("--out", p));
+    }
+    if let Some(p) = &args.summary {
+        outputs.push(("--summary", p));
+    }
+    if let Err(code) = files::check_outputs(&inputs, &outputs) {
+        return code;
+    }
+    // Ctrl-C, SIGTERM and SIGHUP (the `termination` feature of ctrlc) all stop the run the same
+    // way: the workers finish, the temporary files are removed, no output is replaced. It is set
+    // before any temporary file exists.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let flag = interrupted.clone();
+        // A handler can be set once per process; a second simulation in one process keeps the first.
+        let _ = ctrlc::set_handler(move || {
+            flag.store(true, Ordering::SeqCst);
+            // The run notices the flag between chunks and cleans up itself. A run that cannot
+            // (its read of a pipe blocks) is ended here: its temporary files removed first.
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            files::remove_temporaries();
+            eprintln!("pol: interrupted; no output file was written");
+            std::process::exit(ExitCode::Interrupted as i32);
+        });
+    }
     let set = match load_policies(&args.paths, out) {
         Ok(s) => s,
         Err(code) => return code,
@@ -107,6 +157,22 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         id: args.id_column.clone(),
         claim_id: args.claim_id_column.clone(),
         claim_date: args.claim_date_column.clone(),
+    };
+    // Both outputs are opened before the population is read, so a folder that cannot be
+    // written stops the run before any work; they are renamed into place together at the end.
+    let mut rows_file = match &args.out {
+        Some(p) => match pending(p) {
+            Ok(f) => Some(f),
+            Err(e) => return out.fail(&e),
+        },
+        None => None,
+    };
+    let mut summary_file = match &args.summary {
+        Some(p) => match pending(p) {
+            Ok(f) => Some(f),
+            Err(e) => return out.fail(&e),
+        },
+        None => None,
     };
     let jsonl = args
         .population
@@ -188,13 +254,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         _ => RowFormat::Csv,
     };
     let layout = Layout::of(&ev);
-    let mut rows_file = match &args.out {
-        Some(p) => match pending(p) {
-            Ok(f) => Some(f),
-            Err(e) => return out.fail(&e),
-        },
-        None => None,
-    };
+    let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let writer = RowWriter {
         format: row_format,
         nested: row_format == RowFormat::Jsonl && args.columns.is_none(),
@@ -212,17 +272,11 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         }
     }
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let flag = interrupted.clone();
-        // A handler can be set once per process; a second simulation in one process keeps the first.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
-    }
     let too_many = AtomicBool::new(false);
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+        .clamp(1, MAX_THREADS);
     let progress = if std::io::stderr().is_terminal() {
         let bar = match size {
             Some(n) => indicatif::ProgressBar::new(n).with_style(
@@ -390,31 +444,32 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         );
         return ExitCode::Diagnostics;
     }
-    if let Some(f) = rows_file {
-        if let Err(e) = f.commit() {
-            return out.fail(&e);
-        }
-    }
     let text = match (&args.summary, out.format) {
         (Some(p), _) if p.extension().is_some_and(|e| e == "json") => {
             serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
         }
-        (None, Format::Json) => serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n",
+        (None, Format::Json) if !rows_on_stdout => {
+            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
+        }
         _ => summary.human(),
     };
-    match &args.summary {
-        Some(p) => {
-            let written = pending(p).and_then(|mut f| {
-                f.writer()
-                    .write_all(text.as_bytes())
-                    .map_err(|e| e.to_string())?;
-                f.commit()
-            });
-            if let Err(e) = written {
-                return out.fail(&e);
-            }
+    if let Some(f) = &mut summary_file {
+        if let Err(e) = f.writer().write_all(text.as_bytes()) {
+            return out.fail(&format!("cannot write the summary: {e}"));
         }
-        None => print!("{text}"),
+    }
+    // Every output complete and synced first, the renames last: both or neither replaced.
+    let outputs: Vec<files::Pending> = rows_file.into_iter().chain(summary_file).collect();
+    if let Err(e) = commit_all(outputs) {
+        return out.fail(&e);
+    }
+    if args.summary.is_none() {
+        if rows_on_stdout {
+            // Standard output carries the rows alone; the summary is for the person watching.
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
     }
     if summary.internal_errors > 0 {
         eprintln!(

@@ -70,7 +70,13 @@ fn policies_of(test: &Path, file: &TestFile) -> Vec<PathBuf> {
 
 fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
     let mut texts = Vec::new();
+    // A policy named twice (or through a link) is read once; two files that give the same
+    // policy are refused by the set (E0410).
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
+        if !seen.insert(super::files::file_id(p).unwrap_or(super::files::FileId::Path(p.clone()))) {
+            continue;
+        }
         let text = std::fs::read_to_string(p)
             .map_err(|e| format!("cannot read the policy `{}`: {e}", p.display()))?;
         texts.push((p.display().to_string(), text));

@@ -42,6 +42,7 @@ pub use run::{round, Scratch, Verdict};
 pub use settle::{Failure, Settlement};
 pub use value::Value;
 
+use crate::check::documents::{duplicate_documents, SetFile};
 use crate::compile::{ParamValues, Program};
 use crate::diagnostic::Diagnostic;
 use crate::problem::ProblemCode;
@@ -103,9 +104,43 @@ pub struct Evaluator<'p> {
     reasons: bool,
 }
 
+/// Two programs of one set give the same policy (the same document number): evaluating both
+/// would pay every award twice, so no set is made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicatePolicy {
+    /// The document number given twice.
+    pub document: String,
+    /// The positions of the two programs in the list given.
+    pub positions: (usize, usize),
+}
+
+impl std::fmt::Display for DuplicatePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the policy `{}` is given twice (programs {} and {}); give each policy once",
+            self.document,
+            self.positions.0 + 1,
+            self.positions.1 + 1
+        )
+    }
+}
+
+impl std::error::Error for DuplicatePolicy {}
+
 impl PolicySet {
-    /// A set of compiled programs.
-    pub fn new(programs: Vec<Program>) -> PolicySet {
+    /// A set of compiled programs; an error when two give the same policy (document number).
+    pub fn new(programs: Vec<Program>) -> Result<PolicySet, DuplicatePolicy> {
+        let mut first = std::collections::HashMap::new();
+        for (k, p) in programs.iter().enumerate() {
+            if let Some(&j) = first.get(p.header.document.as_str()) {
+                return Err(DuplicatePolicy {
+                    document: p.header.document.clone(),
+                    positions: (j, k),
+                });
+            }
+            first.insert(p.header.document.as_str(), k);
+        }
         let citations = programs
             .iter()
             .map(|p| {
@@ -158,7 +193,7 @@ impl PolicySet {
                 }
             }
         }
-        PolicySet {
+        Ok(PolicySet {
             programs,
             citations,
             payers,
@@ -166,7 +201,7 @@ impl PolicySet {
             payer_offsets,
             fractions,
             split_once_payers,
-        }
+        })
     }
 
     /// Per payer (in [`PolicySet::payers`] order): whether a policy that splits per subject
@@ -208,22 +243,50 @@ impl PolicySet {
         }
     }
 
-    /// Compiles `(name, text)` sources; on any error, every file's diagnostics.
+    /// Compiles `(name, text)` sources; on any error, every file's diagnostics. Two sources that
+    /// give the same policy (document number) are an error (E0410) in the later one.
     pub fn compile(sources: &[(&str, &str)]) -> Result<PolicySet, Vec<(String, Vec<Diagnostic>)>> {
         let mut programs = Vec::new();
         let mut failed = Vec::new();
+        let mut compiled_from = Vec::new();
         for (name, text) in sources {
             let compiled = crate::compile_source(text);
             match compiled.program {
-                Some(p) if !compiled.has_errors() => programs.push(p),
+                Some(p) if !compiled.has_errors() => {
+                    programs.push(p);
+                    compiled_from.push((*name, *text));
+                }
                 _ => failed.push((name.to_string(), compiled.diagnostics)),
             }
         }
-        if failed.is_empty() {
-            Ok(PolicySet::new(programs))
-        } else {
-            Err(failed)
+        let files: Vec<SetFile<'_>> = programs
+            .iter()
+            .zip(&compiled_from)
+            .map(|(p, (name, text))| SetFile {
+                name,
+                text,
+                document: &p.header.document,
+            })
+            .collect();
+        for (k, d) in duplicate_documents(&files) {
+            failed.push((compiled_from[k].0.to_string(), vec![d]));
         }
+        if !failed.is_empty() {
+            return Err(failed);
+        }
+        // The documents were checked just above, so this cannot fail; an error still says so.
+        PolicySet::new(programs).map_err(|e| {
+            let name = compiled_from
+                .get(e.positions.1)
+                .map_or_else(String::new, |(n, _)| n.to_string());
+            let d = Diagnostic::new(
+                crate::diagnostic::Code::DuplicateDocument,
+                crate::ast::Span::new(0, 0),
+                e.to_string(),
+            )
+            .help("give each policy once");
+            vec![(name, vec![d])]
+        })
     }
 
     /// The compiled programs.

@@ -6,6 +6,12 @@
 //! rows of one subject that are next to each other are never cut apart (a chunk ends before the
 //! run of rows of its last subject, which starts the next chunk); nothing is parsed here beyond
 //! the few records at each cut, so one thread can feed several.
+//!
+//! Line endings: a carriage return that is not followed by a line feed (old Mac exports end
+//! every line so) is turned into a line feed as the bytes come in, so CR, LF and CRLF files are
+//! read alike by everything downstream, and line numbers count those lines. Blank records (a CSV
+//! line of nothing but line-break bytes, a JSON Lines line of white space) belong to no subject:
+//! the readers skip them, so a cut never treats one as the end of a subject's rows.
 
 use std::io::{self, Read};
 
@@ -33,6 +39,8 @@ pub struct Chunker<R, F> {
     target: usize,
     /// Bytes handed out so far.
     consumed: u64,
+    /// `buf[..clean]` has had its lone carriage returns turned into line feeds.
+    clean: usize,
     id_of: F,
 }
 
@@ -107,6 +115,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
             quoted,
             target: target.max(1),
             consumed: 0,
+            clean: 0,
             id_of,
         }
     }
@@ -128,7 +137,37 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
                 self.eof = true;
             }
         }
+        self.normalize();
         Ok(())
+    }
+
+    /// Turns each carriage return not followed by a line feed into a line feed. A carriage
+    /// return that ends the buffer waits for the next read (or the end of the input) to tell.
+    fn normalize(&mut self) {
+        let mut i = self.clean;
+        while let Some(k) = memchr::memchr(b'\r', &self.buf[i..]) {
+            let k = i + k;
+            match self.buf.get(k + 1) {
+                Some(b'\n') => {}
+                Some(_) => self.buf[k] = b'\n',
+                None if self.eof => self.buf[k] = b'\n',
+                None => {
+                    self.clean = k;
+                    return;
+                }
+            }
+            i = k + 1;
+        }
+        self.clean = self.buf.len();
+    }
+
+    /// Whether a record is blank: it belongs to no subject and the readers skip it.
+    fn blank(&self, record: &[u8]) -> bool {
+        if self.quoted {
+            record.iter().all(|b| matches!(b, b'\n' | b'\r'))
+        } else {
+            std::str::from_utf8(record).is_ok_and(|t| t.trim().is_empty())
+        }
     }
 
     /// Takes the first `n` bytes of the buffer.
@@ -137,6 +176,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
         let bytes = std::mem::replace(&mut self.buf, rest);
         self.buf.reserve(self.target * 2);
         self.consumed += n as u64;
+        self.clean = self.clean.saturating_sub(n);
         self.line += newlines(&bytes);
         bytes
     }
@@ -191,18 +231,28 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
     }
 
     /// Where to cut the buffer: before the run of rows of the last complete record's subject,
-    /// whose rows may go on past the buffer. `None` when there is no such place.
+    /// whose rows may go on past the buffer. Blank records are passed over on the way back, as
+    /// the readers pass over them: a blank line between two rows of one subject does not end
+    /// its rows. `None` when there is no such place.
     fn cut(&self) -> Option<usize> {
         let buf = &self.buf;
         let ends = Ends::of(buf, self.quoted);
-        let end = ends.last(buf)?;
+        let mut end = ends.last(buf)?;
         let mut start = ends.start_of(buf, end);
+        while self.blank(&buf[start..end]) {
+            if start == 0 {
+                return None;
+            }
+            end = start;
+            start = ends.start_of(buf, end);
+        }
         let Some(id) = (self.id_of)(&buf[start..end]) else {
             return (start > 0).then_some(start);
         };
         while start > 0 {
             let before = ends.start_of(buf, start);
-            if (self.id_of)(&buf[before..start]).as_deref() != Some(id.as_str()) {
+            let record = &buf[before..start];
+            if !self.blank(record) && (self.id_of)(record).as_deref() != Some(id.as_str()) {
                 return Some(start);
             }
             start = before;
@@ -306,6 +356,64 @@ mod tests {
                 .first_record()
                 .unwrap(),
             None
+        );
+    }
+
+    #[test]
+    fn a_blank_line_between_rows_of_one_subject_never_ends_its_rows() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["1,a", "", "1,b", "", "", "2,c", "", "2,d", "3,e", ""].join(end);
+            for target in 1..text.len() + 2 {
+                for quoted in [true, false] {
+                    let got = chunks(&text, target, quoted);
+                    for c in &got {
+                        let t = String::from_utf8(c.bytes.clone()).unwrap();
+                        let ids: Vec<&str> = t
+                            .lines()
+                            .filter_map(|l| l.split(',').next().filter(|i| !i.is_empty()))
+                            .collect();
+                        for other in &got {
+                            if other.seq == c.seq {
+                                continue;
+                            }
+                            let o = String::from_utf8(other.bytes.clone()).unwrap();
+                            for id in &ids {
+                                assert!(
+                                    !o.lines().any(|l| l.split(',').next() == Some(id)),
+                                    "{end:?}, target {target}: subject {id} is in two chunks: {got:?}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lone_carriage_returns_are_line_breaks_wherever_the_reads_end() {
+        // A carriage return right at the end of the first read (64 KiB) must wait for the next
+        // byte: followed by a line feed it stays, alone it becomes one.
+        for tail in ["\r\n", "\r", "\rx\r"] {
+            let mut text = "a".repeat(64 * 1024 - 1);
+            text.push_str(tail);
+            text.push_str(&"1,b\r".repeat(100));
+            let got = chunks(&text, 64 * 1024, true);
+            let joined: Vec<u8> = got.iter().flat_map(|c| c.bytes.clone()).collect();
+            let expected = text
+                .replace("\r\n", "\u{0}")
+                .replace('\r', "\n")
+                .replace('\u{0}', "\r\n");
+            assert_eq!(String::from_utf8(joined).unwrap(), expected, "{tail:?}");
+        }
+        // A file of CR-only lines has as many lines as it has rows.
+        let text = "1,a\r2,b\r3,c\r";
+        let got = chunks(text, 1, true);
+        let joined: Vec<u8> = got.iter().flat_map(|c| c.bytes.clone()).collect();
+        assert_eq!(newlines(&joined), 3);
+        assert!(
+            got.len() > 1,
+            "the rows are cut apart like LF rows: {got:?}"
         );
     }
 }

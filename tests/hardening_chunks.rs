@@ -1,0 +1,229 @@
+//! Results and errors never depend on how a population is cut or how many threads read it:
+//! generated CSV and JSON Lines populations with blank lines anywhere (also between two rows of
+//! one subject), LF, CRLF and CR-only line endings, quoted cells with commas and line breaks,
+//! bad cells and subjects out of order give the same rows, summary and errors at every chunk
+//! size (through the library) and at every thread count (through `pol simulate`).
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use pol::compile::Kind;
+use pol::eval::{Options, PolicySet};
+use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
+use pol::simulate::chunks::Chunker;
+use pol::simulate::input::{csv_header, csv_id, jsonl_id};
+use pol::simulate::output::{RowFormat, RowWriter};
+use pol::simulate::{default_columns, Columns, Layout, Summary};
+use proptest::prelude::*;
+
+const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
+const NAMES: [&str; 6] = ["id", "claim_id", "claim_date", "项目类别", "通过评审", "实付合同金额"];
+
+/// Everything a run gives: row text, summary, errors, and the order violation that stopped it.
+type Run = (String, String, Vec<String>, Option<String>);
+
+fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Run {
+    let mut options = Options::on("2024-12-31".parse().unwrap());
+    options.reasons = false;
+    let ev = set.evaluator(&options).unwrap();
+    let columns = Columns::default();
+    let claim_inputs: HashSet<String> = set
+        .programs()
+        .iter()
+        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
+        .collect();
+    let layout = Layout::of(&ev);
+    let writer = RowWriter {
+        format: RowFormat::Csv,
+        columns: default_columns(&layout),
+        nested: false,
+    };
+    let id_column = std::sync::OnceLock::new();
+    let mut chunker = Chunker::new(population, !jsonl, chunk, |r: &[u8]| match id_column.get() {
+        Some(&c) => csv_id(r, c),
+        None => jsonl_id(r, &columns),
+    });
+    let source = if jsonl {
+        Source::Jsonl
+    } else {
+        let header = csv_header(&chunker.first_record().unwrap().unwrap()).unwrap();
+        let shape = CsvShape::new(&ev, &header, &columns).unwrap();
+        id_column.set(shape.id).unwrap();
+        Source::Csv(shape)
+    };
+    let cx = Context {
+        ev: &ev,
+        kind: Kind::Institution,
+        columns: &columns,
+        claim_inputs: &claim_inputs,
+        layout: &layout,
+        writer: Some(&writer),
+        source,
+    };
+    let mut worker = Worker::new(&cx);
+    let mut sequence = Sequence::default();
+    let (mut text, mut summary, mut errors) = (String::new(), Summary::new(&ev), Vec::new());
+    while let Some(chunk) = chunker.next_chunk().unwrap() {
+        let batch = worker.run(&chunk);
+        if let Some(fatal) = sequence.follow(&batch) {
+            return (String::new(), String::new(), Vec::new(), Some(fatal));
+        }
+        text.push_str(&batch.text);
+        summary.merge(batch.summary);
+        errors.extend(batch.errors.iter().map(|e| format!("{}: {}", e.line, e.message)));
+    }
+    summary.finish(&ev);
+    (text, serde_json::to_string(&summary).unwrap(), errors, None)
+}
+
+/// One cell: mostly good values, sometimes empty, quoted (with commas, quotes and line breaks)
+/// or odd.
+fn cell(good: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        8 => prop::sample::select(good).prop_map(String::from),
+        1 => Just(String::new()),
+        1 => "[a-z0-9 ,\"\n-]{0,5}".prop_map(|s| format!("\"{}\"", s.replace('"', "\"\""))),
+        1 => "[a-z0-9 .万元-]{0,4}",
+    ]
+}
+
+/// The cells of one row of subject `id` (before it is written as CSV or JSON).
+fn row(id: u32) -> impl Strategy<Value = Vec<String>> {
+    (
+        prop_oneof![2 => Just(String::new()), 3 => (1u32..4).prop_map(|k| format!("C{k}"))],
+        cell(&["2024-03-01", "2024-11-30", "2024-02-30"]),
+        cell(&["技术开发", "技术转让", "入驻项目"]),
+        cell(&["1", "0", "true"]),
+        cell(&["200万元", "1234.56", "0", "-5"]),
+    )
+        .prop_map(move |(claim, date, kind, reviewed, amount)| {
+            vec![id.to_string(), claim, date, kind, reviewed, amount]
+        })
+}
+
+/// A population: subjects of one to three rows, ids mostly rising, with the blank lines that go
+/// before each row, the line ending, and whether it is JSON Lines.
+#[derive(Clone, Debug)]
+struct Population {
+    rows: Vec<(Vec<String>, usize)>,
+    end: &'static str,
+    jsonl: bool,
+}
+
+fn population() -> impl Strategy<Value = Population> {
+    let subject = (0u32..3, 1usize..4, prop::bool::weighted(0.02));
+    (prop::collection::vec(subject, 1..20), prop::sample::select(vec!["\n", "\r\n", "\r"]), any::<bool>())
+        .prop_flat_map(|(subjects, end, jsonl)| {
+            let mut id = 0;
+            let rows: Vec<_> = subjects
+                .into_iter()
+                .map(|(step, n, back)| {
+                    id = if back && id > 2 { id - 2 } else { id + step + 1 };
+                    prop::collection::vec((row(id), prop_oneof![4 => Just(0usize), 1 => 1usize..3]), n)
+                })
+                .collect();
+            (rows, Just(end), Just(jsonl))
+        })
+        .prop_map(|(rows, end, jsonl)| Population {
+            rows: rows.into_iter().flatten().collect(),
+            end,
+            jsonl,
+        })
+}
+
+impl Population {
+    fn text(&self) -> Vec<u8> {
+        let mut text = String::new();
+        if !self.jsonl {
+            text.push_str(&NAMES.join(","));
+            text.push_str(self.end);
+        }
+        for (cells, blanks) in &self.rows {
+            for _ in 0..*blanks {
+                text.push_str(if self.jsonl { "  " } else { "" });
+                text.push_str(self.end);
+            }
+            if self.jsonl {
+                // A quoted CSV cell becomes a JSON string of what it holds.
+                let object: serde_json::Map<String, serde_json::Value> = NAMES
+                    .iter()
+                    .zip(cells)
+                    .filter(|(_, c)| !c.is_empty())
+                    .map(|(n, c)| {
+                        let value = c
+                            .strip_prefix('"')
+                            .and_then(|c| c.strip_suffix('"'))
+                            .map_or(c.clone(), |c| c.replace("\"\"", "\""));
+                        (n.to_string(), serde_json::Value::String(value))
+                    })
+                    .collect();
+                text.push_str(&serde_json::to_string(&object).unwrap());
+            } else {
+                text.push_str(&cells.join(","));
+            }
+            text.push_str(self.end);
+        }
+        text.into_bytes()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(192))]
+
+    #[test]
+    fn every_chunk_size_gives_what_the_whole_file_gives(p in population()) {
+        let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
+        let text = p.text();
+        let whole = simulate(&set, &text, p.jsonl, 1 << 20);
+        for chunk in [1, 5, 37, 200] {
+            let cut = simulate(&set, &text, p.jsonl, chunk);
+            prop_assert_eq!(&cut, &whole, "chunks of {} bytes", chunk);
+        }
+        // A population with rows is never read as an empty one.
+        if whole.3.is_none() {
+            let summary: serde_json::Value = serde_json::from_str(&whole.1).unwrap();
+            prop_assert_eq!(summary["rows"].as_u64().unwrap() as usize, p.rows.len());
+        }
+    }
+}
+
+/// `pol simulate` of the population on standard input: exit status, rows, and standard error.
+fn cli(p: &Population, threads: &str, chunk: &str) -> (Option<i32>, String, String) {
+    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/jiazhengfa-2023-15.pol");
+    let population = std::env::temp_dir().join(format!(
+        "pol-chunks-{}-{threads}-{chunk}.{}",
+        std::process::id(),
+        if p.jsonl { "jsonl" } else { "csv" }
+    ));
+    std::fs::write(&population, p.text()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(["simulate", policy, "--kind", "institution", "--date", "2024-12-31"])
+        .args(["--out", "-", "--threads", threads, "--chunk-size", chunk, "--population"])
+        .arg(&population)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().map(|mut s| s.flush());
+    let o = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_file(&population);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn every_thread_count_and_chunk_size_gives_the_same_run(p in population()) {
+        let first = cli(&p, "1", "262144");
+        for (threads, chunk) in [("3", "1"), ("2", "64"), ("4", "262144")] {
+            prop_assert_eq!(&cli(&p, threads, chunk), &first, "{} threads, chunks of {}", threads, chunk);
+        }
+    }
+}
