@@ -4,11 +4,75 @@
 //! Guarantee: money shown in 元 is exact (all its decimals); only percentages and the 万元
 //! summary of a total are rounded for display, and say so by their form.
 
+use std::borrow::Cow;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::decision::Amount;
 use super::value::Value;
 use crate::compile::{Program, Show};
+
+/// True for a character that changes the terminal or the order of text when printed raw, or
+/// that cannot be seen: control characters (C0, DEL, C1), bidirectional marks, embeddings,
+/// overrides and isolates, and the invisible format characters (zero-width space, joiners,
+/// word joiner, soft hyphen, variation selectors, tags).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || is_bidi(c) || is_invisible(c)
+}
+
+/// True for a character that reorders how the text around it is displayed (the "Trojan
+/// Source" characters: LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, and the LRM, RLM and ALM
+/// marks).
+pub fn is_bidi(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+/// True for a character that takes no visible space and no visible mark: two names that differ
+/// only by one look the same.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200D}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206A}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// `text` safe to print on a terminal: every [`is_hidden`] character is written as
+/// `\u{XXXX}`, and every backslash is doubled so that an escape cannot be forged. Ids and
+/// names come from facts files and policies, which anyone may write: raw escape sequences would
+/// recolour, hide or rewrite what staff read.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_hidden(c) || c == '\\') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Groups the integer part of a decimal text by thousands.
 fn group(text: &str) -> String {

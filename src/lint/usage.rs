@@ -141,7 +141,9 @@ fn unused(code: Code, what: &str, name: &str, span: crate::ast::Span) -> Diagnos
         .label("declared here, used nowhere")
 }
 
-/// A cap or limit of a clause counted per a kind the clause never awards: it never counts.
+/// A cap or limit of a clause counted per a kind the clause never awards: it never counts, so
+/// the clause would pay in full what its author meant to bound. This is an error (E0318), not a
+/// lint warning: the policy as written certainly pays something other than what it says.
 fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut Vec<Diagnostic>) {
     let mut bounds: Vec<(&crate::ast::Bound, &str)> = c.caps.iter().map(|b| (*b, "cap")).collect();
     for l in &c.limits {
@@ -162,7 +164,7 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             kinds.extend(c.per_claim.clone());
             out.push(
                 Diagnostic::new(
-                    Code::LimitNotFed,
+                    Code::BoundPerUnawardedKind,
                     b.per.span,
                     format!(
                         "this {what} counts per `{per}`, but the clause `{}` awards only {}",
@@ -174,7 +176,9 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
                             .join(", ")
                     ),
                 )
-                .label(format!("no award of this clause is counted per `{per}`"))
+                .label(format!(
+                    "no award of this clause is counted per `{per}`, so the {what} would never bind"
+                ))
                 .help(format!(
                     "count it per one of the clause's kinds ({}), or add `{per}` to its subjects",
                     kinds.join(", ")
