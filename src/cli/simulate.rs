@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use super::eval::{load_policies, WhenArgs};
+use super::eval::{load_checked, with_policy_warnings, Loaded, WhenArgs};
 use super::files::pending;
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
@@ -72,6 +72,10 @@ pub struct SimulateArgs {
     /// The column with the claim's event date.
     #[arg(long, default_value = "claim_date", value_name = "NAME")]
     pub claim_date_column: String,
+    /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
+    /// any warning (as `pol check --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// The size of the chunks workers take: big enough that handing them over costs little,
@@ -80,8 +84,8 @@ const CHUNK: u32 = 256 * 1024;
 
 /// Runs `pol simulate`.
 pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
-    let set = match load_policies(&args.paths, out) {
-        Ok(s) => s,
+    let Loaded { set, warnings } = match load_checked(&args.paths, out, args.deny_warnings) {
+        Ok(l) => l,
         Err(code) => return code,
     };
     let Some(kind) = Kind::parse(&args.kind).filter(|k| *k != Kind::Project) else {
@@ -389,12 +393,21 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             return out.fail(&e);
         }
     }
+    // The summary carries the policies' warnings: figures read without them can mislead.
+    let json = || {
+        serde_json::to_string_pretty(&with_policy_warnings(&summary, &warnings)).unwrap_or_default()
+            + "\n"
+    };
     let text = match (&args.summary, out.format) {
-        (Some(p), _) if p.extension().is_some_and(|e| e == "json") => {
-            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
+        (Some(p), _) if p.extension().is_some_and(|e| e == "json") => json(),
+        (None, Format::Json) => json(),
+        _ => {
+            let mut text = summary.human();
+            for w in &warnings {
+                text.push_str(&format!("policy {w}\n"));
+            }
+            text
         }
-        (None, Format::Json) => serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n",
-        _ => summary.human(),
     };
     match &args.summary {
         Some(p) => {

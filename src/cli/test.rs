@@ -13,6 +13,10 @@ pub struct TestArgs {
     /// Test files (`*.tests.toml`), or folders searched for them. Default: `policies/`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Treat the policies' warnings as errors: a test file whose policies have a warning fails
+    /// (as `pol check --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 fn is_test_file(p: &Path) -> bool {
@@ -68,7 +72,9 @@ fn policies_of(test: &Path, file: &TestFile) -> Vec<PathBuf> {
     vec![dir.join(format!("{}.pol", name.trim_end_matches(".tests.toml")))]
 }
 
-fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
+/// The policies of a test file, compiled, and the warnings they leave (not allowed by an
+/// `allow(CODE)` comment), each as one line.
+fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
     let mut texts = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(p)
@@ -79,13 +85,31 @@ fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    PolicySet::compile(&refs).map_err(|failed| {
+    let set = PolicySet::compile(&refs).map_err(|failed| {
         let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
         format!(
             "the policies have errors (run `pol check {}`)",
             names.join(" ")
         )
-    })
+    })?;
+    let mut warnings = Vec::new();
+    for (name, text) in &texts {
+        for d in crate::compile_source(text).diagnostics {
+            let j = d.to_json(name, text);
+            warnings.push(
+                super::eval::PolicyWarning {
+                    code: d.code.as_str(),
+                    file: name.clone(),
+                    line: j.line,
+                    column: j.column,
+                    message: d.message.clone(),
+                    help: d.help.clone().unwrap_or_default(),
+                }
+                .to_string(),
+            );
+        }
+    }
+    Ok((set, warnings))
 }
 
 /// Runs `pol test`.
@@ -116,7 +140,22 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
             }
         };
         let set = match load(&policies_of(&path, &file)) {
-            Ok(s) => s,
+            Ok((set, warnings)) => {
+                // Cases that pass under a policy with warnings may pass for the wrong reason.
+                for w in &warnings {
+                    eprintln!("pol: {w}");
+                }
+                if args.deny_warnings && !warnings.is_empty() {
+                    let _ = writeln!(
+                        stdout,
+                        "  FAIL  the policies have {} warning(s) (--deny-warnings)",
+                        warnings.len()
+                    );
+                    failed += file.cases.len().max(1);
+                    continue;
+                }
+                set
+            }
             Err(e) => {
                 let _ = writeln!(stdout, "  FAIL  {e}");
                 failed += file.cases.len().max(1);

@@ -77,7 +77,8 @@ fn pieces(source: &str) -> Pieces {
             }
             continue;
         }
-        let part = c.is_alphanumeric() || c == '_' || is_invisible(c);
+        // The byte-order mark is white space to the grammar, never part of a name.
+        let part = c.is_alphanumeric() || c == '_' || (is_invisible(c) && c != '\u{FEFF}');
         match (name, part) {
             (None, true) => name = Some(i),
             (Some(start), false) => {

@@ -1,0 +1,156 @@
+//! What pol prints is what it computed and what the author meant (issues 18 and 15): warnings
+//! reach every command that evaluates, amounts have one canonical form, explanations show the
+//! figures that decided, hostile names are escaped.
+
+use std::process::{Command, Output};
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pol runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
+}
+
+/// A fresh scratch folder for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("pol-output-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// --- Warnings that change money are errors --------------------------------------------------
+
+#[test]
+fn a_cap_per_a_kind_the_clause_never_awards_stops_eval_and_simulate() {
+    // Before: W0311 in `pol check`, and 36,000 元 paid in full by eval and simulate.
+    let o = pol(&[
+        "eval",
+        "tests/output/rent-per-enterprise.pol",
+        "--facts",
+        "tests/output/person.json",
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("E0318"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("36,000"), "{}", stdout(&o));
+
+    let dir = scratch("e0318");
+    let pop = dir.join("people.csv");
+    std::fs::write(&pop, "id,月租金,月数\nP1,1000元,36\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        "tests/output/rent-per-enterprise.pol",
+        "--population",
+        pop.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("E0318"));
+}
+
+// --- Warnings reach every consumer -----------------------------------------------------------
+
+#[test]
+fn eval_prints_the_policies_warnings_and_its_json_carries_them() {
+    let args = [
+        "eval",
+        "tests/output/warned.pol",
+        "--facts",
+        "tests/output/warned.json",
+        "--date",
+        "2024-01-01",
+    ];
+    let o = pol(&args);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("warning[W0311] tests/output/warned.pol:13:"),
+        "{}",
+        stderr(&o)
+    );
+    let o = pol(&[&args[..], &["--format", "json"]].concat());
+    let v = json(&o);
+    assert_eq!(v["policy_warnings"][0]["code"], "W0311");
+    assert_eq!(v["policy_warnings"][0]["line"], 13);
+    // The decision's own fields come first, in their order.
+    let text = stdout(&o);
+    assert!(text.find("\"subject\"") < text.find("\"policy_warnings\""));
+
+    let o = pol(&[&args[..], &["--deny-warnings"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("--deny-warnings"));
+}
+
+#[test]
+fn a_clean_policy_has_no_policy_warnings_field() {
+    let o = pol(&[
+        "eval",
+        "policies/jiazhengfa-2023-15.pol",
+        "--facts",
+        "tests/output/warned.json",
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+        "--deny-warnings",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(json(&o).get("policy_warnings").is_none());
+}
+
+#[test]
+fn simulate_prints_the_warnings_and_its_summary_carries_them() {
+    let args = [
+        "simulate",
+        "tests/output/warned.pol",
+        "--population",
+        "tests/output/warned.csv",
+        "--date",
+        "2024-01-01",
+    ];
+    let o = pol(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning[W0311]"));
+    assert!(stdout(&o).contains("warning[W0311]"), "{}", stdout(&o));
+    let o = pol(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(json(&o)["policy_warnings"][0]["code"], "W0311");
+    let dir = scratch("summary");
+    let summary = dir.join("summary.json");
+    let o = pol(&[&args[..], &["--summary", summary.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(v["policy_warnings"][0]["code"], "W0311");
+    let o = pol(&[&args[..], &["--deny-warnings"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn test_prints_the_warnings_and_deny_warnings_fails_the_file() {
+    let o = pol(&["test", "tests/output/warned.tests.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stderr(&o).contains("warning[W0311]"), "{}", stderr(&o));
+    let o = pol(&["test", "--deny-warnings", "tests/output/warned.tests.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("--deny-warnings"), "{}", stdout(&o));
+}
