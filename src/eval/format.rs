@@ -74,6 +74,44 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// An amount in its canonical machine form, the one every machine output uses (decision JSON,
+/// simulation rows in CSV and JSON Lines, the summary): a plain decimal in yuan with at least
+/// two decimal places and no trailing zero beyond them, no grouping, no unit, `-` only before a
+/// negative amount (`0.00`, `36000.00`, `1000000.00`, `0.125`, `-5.50`). Each value has
+/// exactly one such text, whatever places the computation left on it (a cap written `100万元`
+/// and an award computed to the fen compare equal as text too).
+pub fn canonical(d: Decimal) -> String {
+    canonical_decimal(d).to_string()
+}
+
+/// `d` with the places of its [`canonical`] text (a zero is a positive zero).
+pub fn canonical_decimal(d: Decimal) -> Decimal {
+    if d.is_zero() {
+        return Decimal::new(0, 2);
+    }
+    let mut v = d.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v
+}
+
+/// Serializes an amount as its [`canonical`] text (for `#[serde(serialize_with)]`).
+pub fn serialize_canonical<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&canonical(*d))
+}
+
+/// Serializes an optional amount as its [`canonical`] text, or null.
+pub fn serialize_canonical_opt<S: serde::Serializer>(
+    d: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(&canonical(*d)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Groups the integer part of a decimal text by thousands.
 fn group(text: &str) -> String {
     let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
@@ -182,6 +220,18 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn canonical_amounts_have_one_text_per_value() {
+        assert_eq!(canonical(d("0")), "0.00");
+        assert_eq!(canonical(d("-0.000")), "0.00");
+        assert_eq!(canonical(d("1000000")), "1000000.00");
+        assert_eq!(canonical(d("100000.0000")), "100000.00");
+        assert_eq!(canonical(d("0.125")), "0.125");
+        assert_eq!(canonical(d("0.1250")), "0.125");
+        assert_eq!(canonical(d("-5.5")), "-5.50");
+        assert_eq!(canonical(d("1e3")), "1000.00");
     }
 
     #[test]
