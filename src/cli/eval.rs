@@ -243,11 +243,17 @@ fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
-    eprintln!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated");
+    let mut text =
+        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n");
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
-        eprintln!("  {sev} at {}: {}\n    help: {}", p.path, p.message, p.help);
+        text.push_str(&format!(
+            "  {sev} at {}: {}\n    help: {}\n",
+            p.path, p.message, p.help
+        ));
     }
+    // Paths and values come from the facts file: hidden characters must not reach the terminal.
+    eprint!("{}", crate::eval::format::escape_text(&text));
 }
 
 /// `doc` (a JSON object: a decision or a summary) with the policies' warnings added last under

@@ -112,6 +112,25 @@ pub fn serialize_canonical_opt<S: serde::Serializer>(
     }
 }
 
+/// A whole text for the terminal, lines kept: every [`is_hidden`] character but the line break
+/// is written as `\u{XXXX}`. Human output is built from facts and policies anyone may write;
+/// this is applied once to all of it, so no field can be forgotten.
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| c != '\n' && is_hidden(c);
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Groups the integer part of a decimal text by thousands.
 fn group(text: &str) -> String {
     let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
@@ -140,19 +159,50 @@ pub fn yuan(d: Decimal) -> String {
     format!("{} 元", group(&v.to_string()))
 }
 
-/// `123.46万元`: the amount in 万元, rounded half up to two decimals for a summary.
-pub fn wan(d: Decimal) -> String {
-    let w = (d / Decimal::from(10_000))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    format!("{}万元", w.normalize())
+/// The short figure of an amount in 亿元 or 万元, only where it is exact to two decimal places
+/// of that unit: 亿元 from 1亿元 up (`1.5亿元`), else 万元 from 1万元 up (`3.6万元`, `10万元`);
+/// `None` for anything else (`10.01 元`, `0.04 元`, `123,456.78 元`), so a short figure is never
+/// a rounded or a zero one.
+pub fn short(d: Decimal) -> Option<String> {
+    let units = [(100_000_000i64, "亿元"), (10_000i64, "万元")];
+    units.into_iter().find_map(|(size, unit)| {
+        let size = Decimal::from(size);
+        if d.abs() < size {
+            return None;
+        }
+        let v = d.checked_div(size)?.normalize();
+        (v.scale() <= 2).then(|| format!("{v}{unit}"))
+    })
 }
 
-/// Money as written in a policy: `600万元` when that is exact and short, else `1,234.50 元`.
+/// A total as staff read it: the exact yuan figure, and its [`short`] figure in brackets where
+/// there is one (`100,000.00 元 (10万元)`); a range as `min – max` with the short figures of
+/// both bounds when both have one.
+pub fn total(a: Amount) -> String {
+    let yuan_and_short = |d: Decimal| match short(d) {
+        Some(s) => format!("{} ({s})", yuan(d)),
+        None => yuan(d),
+    };
+    match a {
+        Amount::Exact(d) => yuan_and_short(d),
+        Amount::Range { min, max } => match (short(min), short(max)) {
+            (Some(a), Some(b)) => format!("{} – {} ({a} – {b})", yuan(min), yuan(max)),
+            _ => format!("{} – {}", yuan(min), yuan(max)),
+        },
+    }
+}
+
+/// Money as written in a policy: `600万元` or `1.5亿元` when that is exact and short, else
+/// `3,000元` for whole yuan, else `1,234.50 元`.
 pub fn money(d: Decimal) -> String {
-    if d.abs() >= Decimal::from(10_000) {
-        let w = (d / Decimal::from(10_000)).normalize();
-        if w.scale() <= 4 {
-            return format!("{w}万元");
+    for (size, unit) in [(100_000_000i64, "亿元"), (10_000i64, "万元")] {
+        let size = Decimal::from(size);
+        if d.abs() >= size {
+            if let Some(v) = d.checked_div(size).map(|v| v.normalize()) {
+                if v.scale() <= 4 {
+                    return format!("{v}{unit}");
+                }
+            }
         }
     }
     if d.fract().is_zero() {
@@ -235,12 +285,47 @@ mod tests {
     }
 
     #[test]
+    fn hidden_characters_are_escaped() {
+        assert_eq!(escape("E1"), "E1");
+        assert_eq!(escape("E\u{1b}[31m1"), "E\\u{001B}[31m1");
+        assert_eq!(escape("a\\b"), "a\\\\b");
+        assert_eq!(escape("x\u{202E}y\u{200D}"), "x\\u{202E}y\\u{200D}");
+        assert_eq!(escape_text("a\u{7}\nb\r"), "a\\u{0007}\nb\\u{000D}");
+        assert_eq!(escape_text("研发\n"), "研发\n");
+    }
+
+    #[test]
+    fn short_figures_only_where_exact() {
+        assert_eq!(short(d("100000")), Some("10万元".into()));
+        assert_eq!(short(d("36000.00")), Some("3.6万元".into()));
+        assert_eq!(short(d("150000000")), Some("1.5亿元".into()));
+        assert_eq!(short(d("100000000.00")), Some("1亿元".into()));
+        assert_eq!(short(d("123456700")), Some("12345.67万元".into()));
+        assert_eq!(short(d("10.01")), None);
+        assert_eq!(short(d("0.04")), None);
+        assert_eq!(short(d("0")), None);
+        assert_eq!(short(d("9999")), None);
+        assert_eq!(short(d("123456.78")), None);
+        assert_eq!(total(Amount::Exact(d("10.01"))), "10.01 元");
+        assert_eq!(total(Amount::Exact(d("100000"))), "100,000.00 元 (10万元)");
+        assert_eq!(
+            total(Amount::Exact(d("150000000"))),
+            "150,000,000.00 元 (1.5亿元)"
+        );
+        assert_eq!(
+            total(Amount::between(d("0"), d("600000"))),
+            "0.00 元 – 600,000.00 元"
+        );
+    }
+
+    #[test]
     fn yuan_and_wan() {
         assert_eq!(yuan(d("1234567.89")), "1,234,567.89 元");
         assert_eq!(yuan(d("100000")), "100,000.00 元");
         assert_eq!(yuan(d("-5.5")), "-5.50 元");
         assert_eq!(yuan(d("0.125")), "0.125 元");
-        assert_eq!(wan(d("1234567.89")), "123.46万元");
+        assert_eq!(money(d("150000000")), "1.5亿元");
+        assert_eq!(money(d("123456789")), "12345.6789万元");
         assert_eq!(money(d("6000000")), "600万元");
         assert_eq!(money(d("1234567.89")), "1,234,567.89 元");
         assert_eq!(money(d("3000")), "3,000元");

@@ -549,12 +549,7 @@ impl Summary {
             "rows read: {}, subjects: {}, errors: {}",
             self.rows, self.subjects, self.errors
         )?;
-        writeln!(
-            out,
-            "paid in all: {} ({})",
-            format::amount(self.paid),
-            format::wan(self.paid.max())
-        )?;
+        writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;
         for c in &self.clauses {
             writeln!(
