@@ -154,3 +154,128 @@ fn test_prints_the_warnings_and_deny_warnings_fails_the_file() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("--deny-warnings"), "{}", stdout(&o));
 }
+
+// --- Explanations and human amounts ---------------------------------------------------------
+
+/// Compares with `tests/output/NAME`, or writes it when BLESS is set.
+fn snapshot(name: &str, actual: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/output")
+        .join(name);
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{name} missing: run with BLESS=1"));
+    assert_eq!(expected, actual, "output differs from tests/output/{name}");
+}
+
+fn explained() -> String {
+    let o = pol(&[
+        "eval",
+        "tests/output/explain.pol",
+        "--facts",
+        "tests/output/explain.json",
+        "--date",
+        "2024-05-01",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn explanations_show_every_figure_that_decided() {
+    let text = explained();
+    snapshot("explain.txt", &text);
+    // A strict bound missed by equality says what it asks, not "0元 short".
+    assert!(
+        text.contains("营业收入 100万元 > 100万元 (must exceed 100万元)"),
+        "{text}"
+    );
+    // A near miss is never "0.00 percentage points short".
+    assert!(!text.contains(" 0.00 percentage points"), "{text}");
+    assert!(text.contains("0.000001… percentage points short"), "{text}");
+    // Arithmetic shows the figures it joins, each set apart.
+    assert!(
+        text.contains("= 100万元 + 869,565.23 元 - 10.01 元 = 1,869,555.22 元"),
+        "{text}"
+    );
+    assert!(
+        text.contains("= (100万元 - 869,565.23 元) / 869,565.23 元 ="),
+        "{text}"
+    );
+    // A cap written as an expression shows what it came to.
+    assert!(
+        text.contains("cap 100万元 / 3 = 333,333.33333333333333333333333 元 per enterprise"),
+        "{text}"
+    );
+    // The reason of a result that cannot be evaluated is kept with --explain.
+    assert!(
+        text.contains("! division by zero in `研发费用 / 职工人数`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn human_amounts_get_a_short_figure_only_where_it_is_exact() {
+    let text = explained();
+    assert!(text.contains("awarded: 100,000.00 元 (10万元)\n"), "{text}");
+    assert!(
+        text.contains("awarded: 150,000,000.00 元 (1.5亿元)\n"),
+        "{text}"
+    );
+    assert!(text.contains("awarded: 10.01 元\n"), "{text}");
+    assert!(text.contains("awarded: 1,869,555.22 元\n"), "{text}");
+    assert!(
+        !text.contains("(0万元)") && !text.contains("15000万元"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hidden_characters_of_ids_are_escaped_in_human_output() {
+    let text = explained();
+    assert!(
+        text.starts_with("enterprise E\\u{001B}[2J\\u{202E}1 on 2024-05-01"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    // JSON keeps the id as it is (escaped by JSON itself).
+    let o = pol(&[
+        "eval",
+        "tests/output/explain.pol",
+        "--facts",
+        "tests/output/explain.json",
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json(&o)["subject"]["id"], "E\u{1b}[2J\u{202e}1");
+}
+
+#[test]
+fn hidden_characters_in_fact_problems_are_escaped() {
+    let dir = scratch("problems");
+    let facts = dir.join("facts.json");
+    std::fs::write(
+        &facts,
+        "{\"kind\": \"enterprise\", \"id\": \"E1\", \"attributes\": {\"营业收入\": \"x\\u001b[31m\"}}",
+    )
+    .unwrap();
+    let o = pol(&[
+        "eval",
+        "tests/output/explain.pol",
+        "--facts",
+        facts.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+}
