@@ -279,3 +279,21 @@ fn hidden_characters_in_fact_problems_are_escaped() {
     assert_eq!(o.status.code(), Some(1));
     assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
 }
+
+// --- Every documented example is checked ------------------------------------------------------
+
+#[test]
+fn a_case_that_cites_the_wrong_article_fails() {
+    let o = pol(&["test", "tests/output/wrong-article.tests.toml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  引错条款 (第八条)"), "{out}");
+    assert!(
+        out.contains(
+            "article: `第八条` is not the source of any clause this case expects something of \
+             (`仪器共享创新券奖励` is from `第九条`)"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+}

@@ -112,6 +112,12 @@ fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
     Ok((set, warnings))
 }
 
+/// Writes one line of the report, its hidden characters escaped: case names, ids and
+/// explanations come from test files and facts, and must not drive the terminal.
+fn say(out: &mut impl Write, line: &str) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::eval::format::escape_text(line))
+}
+
 /// Runs `pol test`.
 pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
     let paths = if args.paths.is_empty() {
@@ -126,7 +132,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut stdout = std::io::stdout().lock();
     for path in files {
-        let _ = writeln!(stdout, "{}", path.display());
+        let _ = say(&mut stdout, &path.display().to_string());
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => return out.fail(&format!("cannot read `{}`: {e}", path.display())),
@@ -134,7 +140,10 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
         let file = match TestFile::parse(&text) {
             Ok(f) => f,
             Err(e) => {
-                let _ = writeln!(stdout, "  FAIL  the file cannot be read as tests: {e}");
+                let _ = say(
+                    &mut stdout,
+                    &format!("  FAIL  the file cannot be read as tests: {e}"),
+                );
                 failed += 1;
                 continue;
             }
@@ -143,7 +152,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
             Ok((set, warnings)) => {
                 // Cases that pass under a policy with warnings may pass for the wrong reason.
                 for w in &warnings {
-                    eprintln!("pol: {w}");
+                    eprintln!("pol: {}", crate::eval::format::escape_text(w));
                 }
                 if args.deny_warnings && !warnings.is_empty() {
                     let _ = writeln!(
@@ -157,7 +166,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
                 set
             }
             Err(e) => {
-                let _ = writeln!(stdout, "  FAIL  {e}");
+                let _ = say(&mut stdout, &format!("  FAIL  {e}"));
                 failed += file.cases.len().max(1);
                 continue;
             }
@@ -166,20 +175,26 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
             let report = run_case(&set, case);
             if report.passed {
                 passed += 1;
-                let _ = writeln!(stdout, "  ok    {} ({})", case.name, case.article);
+                let _ = say(
+                    &mut stdout,
+                    &format!("  ok    {} ({})", case.name, case.article),
+                );
             } else {
                 failed += 1;
-                let _ = writeln!(stdout, "  FAIL  {} ({})", case.name, case.article);
+                let _ = say(
+                    &mut stdout,
+                    &format!("  FAIL  {} ({})", case.name, case.article),
+                );
                 for m in &report.mismatches {
-                    let _ = writeln!(stdout, "        {m}");
+                    let _ = say(&mut stdout, &format!("        {m}"));
                 }
                 for line in report.explanation.lines() {
-                    let _ = writeln!(stdout, "        | {line}");
+                    let _ = say(&mut stdout, &format!("        | {line}"));
                 }
             }
         }
     }
-    let _ = writeln!(stdout, "{passed} passed, {failed} failed");
+    let _ = say(&mut stdout, &format!("{passed} passed, {failed} failed"));
     if failed > 0 {
         ExitCode::Diagnostics
     } else {
