@@ -284,6 +284,30 @@ mod tests {
         assert_eq!(canonical(d("1e3")), "1000.00");
     }
 
+    proptest::proptest! {
+        /// A short figure is the amount itself, never a rounded one, and is given whenever
+        /// the amount is at least 1万元 and a whole number of fen of 万元.
+        #[test]
+        fn a_short_figure_is_exact(m in 0i64..1_000_000_000_000, s in 0u32..5) {
+            let v = Decimal::new(m, s);
+            match short(v) {
+                Some(text) => {
+                    let (number, size) = match text.strip_suffix("亿元") {
+                        Some(n) => (n, Decimal::from(100_000_000)),
+                        None => (text.strip_suffix("万元").unwrap(), Decimal::from(10_000)),
+                    };
+                    let n: Decimal = number.parse().unwrap();
+                    proptest::prop_assert_eq!(n * size, v);
+                    proptest::prop_assert!(n.scale() <= 2 && n >= Decimal::ONE);
+                }
+                None => proptest::prop_assert!(
+                    v < Decimal::from(10_000)
+                        || (v / Decimal::from(10_000)).normalize().scale() > 2
+                ),
+            }
+        }
+    }
+
     #[test]
     fn hidden_characters_are_escaped() {
         assert_eq!(escape("E1"), "E1");
