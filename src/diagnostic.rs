@@ -115,6 +115,7 @@ codes! {
     BoundWording = "W0314", Warning, "a bound does not match the wording (以上, 超过, ...) quoted beside it";
     ConfusableName = "W0315", Warning, "a name holds an invisible character or a letter that looks like another";
     BidiInComment = "W0316", Warning, "a comment or text holds a character that reorders how the line is shown";
+    BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
 }
 
 impl fmt::Display for Code {

@@ -128,6 +128,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     (Code::BoundWording, include_str!("../docs/codes/W0314.md")),
     (Code::ConfusableName, include_str!("../docs/codes/W0315.md")),
     (Code::BidiInComment, include_str!("../docs/codes/W0316.md")),
+    (Code::BoundSomeKinds, include_str!("../docs/codes/W0317.md")),
 ];
 
 /// The explanation of `code`, as Markdown text.

@@ -156,7 +156,7 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             }
         }
     }
-    for (b, what) in bounds {
+    for &(b, what) in &bounds {
         let per = b.per.node.as_str();
         let counted = c.subjects.iter().any(|s| s == per) || c.per_claim.as_deref() == Some(per);
         if !counted {
@@ -186,4 +186,63 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             );
         }
     }
+    partly_bounded(c, &bounds, out);
+}
+
+/// A clause for several kinds of subject whose caps and limits are counted per some of them
+/// only: the awards of the other kinds are bounded by nothing (W0317). It may be what the
+/// article says (a ceiling for firms alone), so it is a warning; the shipped policies write one
+/// bound per kind (`limit 30万元 per enterprise per year` and `... per institution per year`).
+fn partly_bounded(
+    c: &crate::check::model::ClauseInfo<'_>,
+    bounds: &[(&crate::ast::Bound, &str)],
+    out: &mut Vec<Diagnostic>,
+) {
+    let per_subject: Vec<&(&crate::ast::Bound, &str)> = bounds
+        .iter()
+        .filter(|(b, _)| c.subjects.iter().any(|s| *s == b.per.node.as_str()))
+        .collect();
+    let Some((first, what)) = per_subject.first() else {
+        return;
+    };
+    let unbounded: Vec<&String> = c
+        .subjects
+        .iter()
+        .filter(|s| {
+            !per_subject
+                .iter()
+                .any(|(b, _)| b.per.node.as_str() == s.as_str())
+        })
+        .collect();
+    if unbounded.is_empty() {
+        return;
+    }
+    let names = |v: &[&String]| {
+        v.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push(
+        Diagnostic::new(
+            Code::BoundSomeKinds,
+            first.per.span,
+            format!(
+                "this {what} counts per `{}`, but the clause `{}` also awards {}, whose awards no cap or limit of it bounds",
+                first.per.node,
+                c.name,
+                names(&unbounded)
+            ),
+        )
+        .label(format!("bounds only the awards of `{}`", first.per.node))
+        .help(format!(
+            "add the same bound per {} if the article bounds every recipient, or allow this \
+             warning with the article's reason",
+            unbounded
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    );
 }
