@@ -297,3 +297,36 @@ fn a_case_that_cites_the_wrong_article_fails() {
     );
     assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
 }
+
+#[test]
+fn hidden_characters_of_a_population_are_escaped_on_standard_error() {
+    let dir = scratch("population-escape");
+    let pop = dir.join("pop.csv");
+    std::fs::write(&pop, "id,创新券兑付金额\nE1,\"12\u{1b}[2J\"\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        "tests/output/warned.pol",
+        "--population",
+        pop.to_str().unwrap(),
+        "--date",
+        "2024-01-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 2:") && err.contains("\\u{001B}[2J"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
+    // Messages about the command line quote what was given, escaped too.
+    let o = pol(&[
+        "eval",
+        "tests/output/warned.pol",
+        "--facts",
+        "tests/output/warned.json",
+        "--set",
+        "x\u{1b}[2J",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+}

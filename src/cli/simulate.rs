@@ -175,6 +175,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             }
             let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
             if !special && !known.contains(h.as_str()) {
+                let h = crate::eval::format::escape(h);
                 eprintln!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
             }
         }
@@ -369,7 +370,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         return out.fail(&format!("{msg}; no output file was written"));
     }
     for e in &first_errors {
-        eprintln!("pol: line {}: {}", e.line, e.message);
+        // Row errors quote ids and cells of the population: no raw control characters.
+        let message = crate::eval::format::escape_text(&e.message);
+        eprintln!("pol: line {}: {message}", e.line);
     }
     if summary.errors as usize > first_errors.len() {
         eprintln!(
