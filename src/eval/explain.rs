@@ -116,12 +116,12 @@ impl Env<'_> {
     }
 
     /// The figures an arithmetic expression joins, each term's value with the operators
-    /// between them set apart by spaces (`1,000元 * 36`, `(600万元 - 500万元) / 500万元`);
-    /// `None` when `e` is not arithmetic or a term cannot be had. Parentheses are kept where
+    /// between them set apart by spaces (`1,000元 * 36`, `(600万元 - 500万元) / 500万元`,
+    /// `min(36,000元, 30万元)`); `None` when `e` is not arithmetic or a term cannot be had. Parentheses are kept where
     /// the grouping needs them.
     pub fn figures(&mut self, e: &Expr) -> Option<String> {
         match &e.kind {
-            ExprKind::Arith(..) => self.term(e, 0),
+            ExprKind::Arith(..) | ExprKind::Min(_) | ExprKind::Max(_) => self.term(e, 0),
             _ => None,
         }
     }
@@ -148,6 +148,18 @@ impl Env<'_> {
                 } else {
                     text
                 })
+            }
+            ExprKind::Min(args) | ExprKind::Max(args) => {
+                let name = if matches!(e.kind, ExprKind::Min(_)) {
+                    "min"
+                } else {
+                    "max"
+                };
+                let parts = args
+                    .iter()
+                    .map(|a| self.term(a, 0))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(format!("{name}({})", parts.join(", ")))
             }
             _ => {
                 let v = self.eval(e).ok()?;
