@@ -330,3 +330,25 @@ fn hidden_characters_of_a_population_are_escaped_on_standard_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
 }
+
+#[test]
+fn check_shows_invisible_and_reordering_characters_in_quoted_lines() {
+    for (file, raw, shown) in [
+        (
+            "tests/ui/W0316-bidi-in-comment.pol",
+            '\u{202e}',
+            "# 第一条 \\u{202E}按研发费用的10%补助",
+        ),
+        (
+            "tests/ui/W0315-confusable-name.pol",
+            '\u{200d}',
+            "研发\\u{200D}费用: money",
+        ),
+    ] {
+        let o = pol(&["check", "--color", "never", file]);
+        assert_eq!(o.status.code(), Some(0));
+        let out = stdout(&o);
+        assert!(out.contains(shown), "{out}");
+        assert!(!out.contains(raw), "{out}");
+    }
+}

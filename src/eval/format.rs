@@ -131,6 +131,26 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with its bidirectional and invisible characters written as `\u{XXXX}`, control
+/// characters left alone: for text that holds terminal colours of its own (rendered
+/// diagnostics quote the policy's lines, where such characters would reorder or hide what is
+/// shown; W0315 and W0316 report them).
+pub fn escape_invisible(text: &str) -> Cow<'_, str> {
+    let hidden = |c: char| is_bidi(c) || (is_invisible(c) && c != '\u{FEFF}');
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Groups the integer part of a decimal text by thousands.
 fn group(text: &str) -> String {
     let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
