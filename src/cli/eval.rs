@@ -237,9 +237,15 @@ fn read_facts(path: &PathBuf, out: &Output) -> Result<String, ExitCode> {
         .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
+fn print_problems(
+    problems: &[FactProblem],
+    warnings: &[PolicyWarning],
+    source: &str,
+    out: &Output,
+) {
     if out.format == Format::Json {
         let doc = serde_json::json!({ "problems": problems });
+        let doc = with_policy_warnings(&doc, warnings);
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
@@ -297,7 +303,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
     let (facts, shape_warnings) = match Facts::from_json(&text) {
         Ok(f) => f,
         Err(problems) => {
-            print_problems(&problems, &source, out);
+            print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
     };
@@ -305,7 +311,7 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
     let mut decision = match decision {
         Ok(d) => d,
         Err(problems) => {
-            print_problems(&problems, &source, out);
+            print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
     };
