@@ -89,6 +89,7 @@ codes! {
     DuplicateRow = "E0315", Error, "a tier table names the same variant twice";
     CircularLet = "E0316", Error, "let definitions depend on each other in a circle";
     DatedOrder = "E0317", Error, "the dates of a parameter's values are not in increasing order";
+    BoundPerUnawardedKind = "E0318", Error, "a cap or limit counts per a kind of subject or claim that its clause never awards";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";
     MissingHeader = "E0403", Error, "the policy header or one of its required lines is missing";
@@ -113,6 +114,9 @@ codes! {
     PercentOver100 = "W0312", Warning, "an award's rate is above 100%";
     DateOutsideWindow = "W0313", Warning, "a date lies outside the policy's window";
     BoundWording = "W0314", Warning, "a bound does not match the wording (以上, 超过, ...) quoted beside it";
+    ConfusableName = "W0315", Warning, "a name holds an invisible character or a letter that looks like another";
+    BidiInComment = "W0316", Warning, "a comment or text holds a character that reorders how the line is shown";
+    BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
 }
 
 impl fmt::Display for Code {

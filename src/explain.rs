@@ -81,6 +81,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     (Code::DuplicateRow, include_str!("../docs/codes/E0315.md")),
     (Code::CircularLet, include_str!("../docs/codes/E0316.md")),
     (Code::DatedOrder, include_str!("../docs/codes/E0317.md")),
+    (
+        Code::BoundPerUnawardedKind,
+        include_str!("../docs/codes/E0318.md"),
+    ),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),
     (Code::MissingHeader, include_str!("../docs/codes/E0403.md")),
@@ -126,6 +130,9 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         include_str!("../docs/codes/W0313.md"),
     ),
     (Code::BoundWording, include_str!("../docs/codes/W0314.md")),
+    (Code::ConfusableName, include_str!("../docs/codes/W0315.md")),
+    (Code::BidiInComment, include_str!("../docs/codes/W0316.md")),
+    (Code::BoundSomeKinds, include_str!("../docs/codes/W0317.md")),
 ];
 
 /// The explanation of `code`, as Markdown text.

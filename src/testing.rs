@@ -292,6 +292,40 @@ fn check(decision: &Decision<'_>, key: &str, e: &Expected) -> Option<String> {
     }
 }
 
+/// A case cites the article its expectations derive from: the article must be the `source`
+/// of at least one clause the case expects something of (of any clause evaluated, when the case
+/// expects only the total), so that a case cannot cite the wrong article. `None` when it is.
+fn check_article(decision: &Decision<'_>, case: &Case) -> Option<String> {
+    let named: Vec<&ClauseResult<'_>> = decision
+        .clauses
+        .iter()
+        .filter(|c| case.expect.iter().any(|(k, _)| *k == key_of(c)))
+        .collect();
+    let cited: Vec<&ClauseResult<'_>> = if named.is_empty() {
+        decision.clauses.iter().collect()
+    } else {
+        named
+    };
+    let article = case.article.trim();
+    if cited.iter().any(|c| c.citation.article.trim() == article) {
+        return None;
+    }
+    let mut sources: Vec<String> = cited
+        .iter()
+        .map(|c| format!("`{}` is from `{}`", c.clause, c.citation.article))
+        .collect();
+    sources.dedup();
+    Some(format!(
+        "article: `{article}` is not the source of any clause this case expects something of \
+         ({}); cite the article the expectations derive from",
+        if sources.is_empty() {
+            "no clause applies".to_string()
+        } else {
+            sources.join(", ")
+        }
+    ))
+}
+
 /// Runs one case against a policy set.
 pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
     let fail = |message: String| CaseReport {
@@ -328,11 +362,14 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
             ));
         }
     };
-    let failed: Vec<(&str, String)> = case
+    let mut failed: Vec<(&str, String)> = case
         .expect
         .iter()
         .filter_map(|(k, e)| check(&decision, k, e).map(|m| (k.as_str(), m)))
         .collect();
+    if let Some(m) = check_article(&decision, case) {
+        failed.push(("article", m));
+    }
     // Explain the clauses that failed; a wrong total is explained by every clause.
     let explanation = if failed.iter().any(|(k, _)| *k == "total") {
         crate::eval::render::human(&decision, true)

@@ -351,19 +351,19 @@ fn eval_settings_complete_open_parameters_and_set_wins_over_the_file() {
     assert_eq!(open.status.code(), Some(0), "{}", stderr(&open));
     let c = paid(&open);
     assert_eq!(c["outcome"], "undetermined");
-    assert_eq!(c["upper_bound"], "3000000");
+    assert_eq!(c["upper_bound"], "3000000.00");
     assert_eq!(c["needs"][0], "parameter 一定比例");
     let mut with_file = args.to_vec();
     with_file.extend(["--settings", "tests/facts/settings.json"]);
     let c = paid(&pol(&with_file));
     assert_eq!(
-        c["paid"]["exact"], "1000000",
+        c["paid"]["exact"], "1000000.00",
         "5% of 2000万元, rounded to 1元"
     );
     with_file.extend(["--set", "一定比例=20%"]);
     let c = paid(&pol(&with_file));
     assert_eq!(
-        c["paid"]["exact"], "3000000",
+        c["paid"]["exact"], "3000000.00",
         "20% capped at 300万元 per project"
     );
 }

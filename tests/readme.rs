@@ -118,3 +118,157 @@ fn the_test_file_example_runs_and_passes() {
         assert!(report.passed, "{:?}", report.mismatches);
     }
 }
+
+/// The language reference's examples (header, inputs, enums and lets, a clause), read together
+/// as one policy: it must check without errors (warnings about unused names are expected of
+/// a reference). `extra` adds declarations a fragment needs and the reference leaves out.
+fn reference_with(extra: &str) -> String {
+    let blocks = pol_blocks();
+    format!("{}\n{extra}\n", blocks[1..5].join("\n"))
+}
+
+fn errors_of(text: &str) -> Vec<String> {
+    pol::compile_source(text)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
+#[test]
+fn the_reference_examples_together_check_without_errors() {
+    let blocks = pol_blocks();
+    assert!(blocks[1].starts_with("policy "), "{}", blocks[1]);
+    assert!(blocks[4].starts_with("clause "), "{}", blocks[4]);
+    let errors = errors_of(&reference_with(""));
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The backticked examples of a row of the first README table after `after`, found by the
+/// row's first cell.
+fn table_examples(after: &str, row: &str) -> Vec<&'static str> {
+    let from = README
+        .find(after)
+        .unwrap_or_else(|| panic!("README has `{after}`"));
+    let text = &README[from..];
+    let start = text
+        .find(&format!("\n| {row} | "))
+        .unwrap_or_else(|| panic!("README has the row `{row}` after `{after}`"));
+    let line = text[start + 1..].lines().next().unwrap();
+    let cell = line.split(" | ").nth(1).unwrap();
+    cell.split('`').skip(1).step_by(2).collect()
+}
+
+#[test]
+fn every_expression_in_the_table_checks_in_a_policy() {
+    // Rows with names of the reference, and rows written with `a`, `b`, `c`, which get inputs
+    // of the kind their operators need.
+    let rows = [
+        (
+            "arithmetic",
+            "input enterprise { a: money, b: money, c: money }",
+        ),
+        ("logic", "input enterprise { a: bool, b: bool }"),
+        ("membership", ""),
+        ("tier table", ""),
+        ("bracket", ""),
+    ];
+    let mut n = 0;
+    for (row, context) in rows {
+        // A bare operator (`=>`) is not an expression of its own.
+        for example in table_examples("### Expressions", row)
+            .into_iter()
+            .filter(|e| e.chars().any(char::is_alphanumeric))
+        {
+            let text = reference_with(&format!("{context}\nlet 表中示例 = {example}\n"));
+            let errors = errors_of(&text);
+            assert!(errors.is_empty(), "`{example}` ({row}): {errors:#?}");
+            n += 1;
+        }
+    }
+    assert!(n >= 14, "{n} examples");
+}
+
+/// Facts for the award-form examples.
+const AWARD_FACTS: &str = r#"{"kind": "enterprise", "id": "E1", "attributes": {
+  "研发费用": "600万元", "上年研发费用": "500万元", "级别": "省级",
+  "核定金额": "70万元", "省级奖励": "30万元"}}"#;
+
+#[test]
+fn every_award_form_in_the_table_pays_what_it_says() {
+    use pol::eval::Amount;
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    // What each row's "meaning" says, for the facts above.
+    let expected = [
+        ("fixed", Amount::Exact(d("200000"))),
+        ("percentage", Amount::Exact(d("100000"))),
+        ("tier table", Amount::Exact(d("500000"))),
+        ("bracket", Amount::Exact(d("100000"))),
+        ("up to", Amount::between(d("0"), d("600000"))),
+        ("up to, assessed", Amount::Exact(d("600000"))),
+        ("matching", Amount::Exact(d("300000"))),
+    ];
+    let (facts, _) = pol::eval::Facts::from_json(AWARD_FACTS).unwrap();
+    let options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    for (row, want) in expected {
+        let [example] = table_examples("Award forms:", row)[..] else {
+            panic!("one example in the row `{row}`")
+        };
+        let policy = reference_with(&format!(
+            "input enterprise {{ 核定金额: money, 省级奖励: money }}\n\
+             clause 表中示例 {{\n  source \"第一条\"\n  subject enterprise\n  {example}\n}}\n"
+        ));
+        let errors = errors_of(&policy);
+        assert!(errors.is_empty(), "`{example}`: {errors:#?}");
+        let set = pol::eval::PolicySet::compile(&[("reference", &policy)]).unwrap();
+        let decision = set.evaluate(&facts, &options).unwrap();
+        let c = decision
+            .clauses
+            .iter()
+            .find(|c| c.clause == "表中示例")
+            .unwrap();
+        assert_eq!(c.paid, Some(want), "`{example}` ({row})");
+    }
+}
+
+#[test]
+fn the_near_miss_quoted_in_the_walkthrough_is_what_the_engine_prints() {
+    let walk = section("## Reading the gazette as code");
+    let quoted = walk
+        .split("the line would read\n`")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .expect("the walkthrough quotes the line of a near miss");
+    let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
+    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    // 14.2% growth: 571万元 after 500万元.
+    let facts = block(walk, "json").replace("\"600万元\"", "\"571万元\"");
+    let (facts, _) = pol::eval::Facts::from_json(&facts).unwrap();
+    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    options.explain = true;
+    let printed = pol::eval::render::human(&set.evaluate(&facts, &options).unwrap(), true);
+    assert!(printed.contains(quoted), "`{quoted}` not in\n{printed}");
+}
+
+#[test]
+fn a_window_of_one_year_ends_the_day_the_readme_says() {
+    // "from 2023-07-01 for 1 year ends 2024-06-30", with the header example of the reference.
+    let policy = format!(
+        "{}\ninput enterprise {{ 合格: bool }}\nclause 示例 {{\n  source \"第一条\"\n  when 合格\n  award 1万元\n}}\n",
+        pol_blocks()[1]
+    );
+    let set = pol::eval::PolicySet::compile(&[("38号", &policy)]).unwrap();
+    let (facts, _) = pol::eval::Facts::from_json(
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"合格": true}}"#,
+    )
+    .unwrap();
+    let outcome = |date: &str| {
+        let decision = set
+            .evaluate(&facts, &pol::eval::Options::on(date.parse().unwrap()))
+            .unwrap();
+        decision.clauses[0].outcome
+    };
+    assert_eq!(outcome("2024-06-30"), pol::eval::Outcome::Awarded);
+    assert_eq!(outcome("2024-07-01"), pol::eval::Outcome::NotInForce);
+}

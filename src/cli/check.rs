@@ -194,7 +194,10 @@ fn write_human(
 ) -> std::io::Result<()> {
     for r in reports {
         for d in &r.diagnostics {
-            writeln!(w, "{}", diagnostic::render(d, &r.path, &r.text, render))?;
+            let shown = diagnostic::render(d, &r.path, &r.text, render);
+            // The quoted lines must show, not hide or reorder, the characters W0315 and W0316
+            // are about.
+            writeln!(w, "{}", crate::eval::format::escape_invisible(&shown))?;
         }
     }
     let files = plural(reports.len(), "file");

@@ -66,28 +66,123 @@ pub struct EvalArgs {
     /// adjustment.
     #[arg(long)]
     pub explain: bool,
+    /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
+    /// any warning (as `pol check --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// A warning about one of the policies, as the commands that evaluate them pass it on: on
+/// standard error, and in their JSON (`policy_warnings` of a decision or a summary).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyWarning {
+    /// The stable code, e.g. `W0309`.
+    pub code: &'static str,
+    /// The policy file as named.
+    pub file: String,
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it (or allow it).
+    pub help: String,
+}
+
+impl std::fmt::Display for PolicyWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "warning[{}] {}:{}:{}: {}",
+            self.code,
+            crate::eval::format::escape(&self.file),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Policies ready to evaluate, and the warnings they left (those not allowed by an
+/// `allow(CODE)` comment).
+pub struct Loaded {
+    /// The compiled policies.
+    pub set: PolicySet,
+    /// Their warnings, file by file, in position order.
+    pub warnings: Vec<PolicyWarning>,
 }
 
 /// Reads the policies named by `paths`; on errors, prints them and returns the exit code.
+/// Warnings are returned, not printed (see [`load_checked`]).
 pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitCode> {
+    load(paths, out).map(|l| l.set)
+}
+
+/// Reads the policies named by `paths` for a command that evaluates them: errors are printed
+/// and stop it, as in [`load_policies`]; every warning is printed on standard error (a warning
+/// can mean the policy pays other than the gazette says, so whoever reads the figures must see
+/// it), and with `deny_warnings` any warning stops the command with exit status 1, as
+/// `pol check --deny-warnings` does.
+pub fn load_checked(
+    paths: &[PathBuf],
+    out: &Output,
+    deny_warnings: bool,
+) -> Result<Loaded, ExitCode> {
+    let loaded = load(paths, out)?;
+    for w in &loaded.warnings {
+        eprintln!("pol: {w}\n  help: {}", w.help);
+    }
+    if deny_warnings && !loaded.warnings.is_empty() {
+        eprintln!(
+            "pol: the policies have {} (--deny-warnings); nothing was evaluated",
+            if loaded.warnings.len() == 1 {
+                "1 warning".to_string()
+            } else {
+                format!("{} warnings", loaded.warnings.len())
+            }
+        );
+        return Err(ExitCode::Diagnostics);
+    }
+    Ok(loaded)
+}
+
+fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
     let paths = files::collect(paths).map_err(|e| out.fail(&e.to_string()))?;
     let mut sources = Vec::new();
     for p in &paths {
         let source = files::read(p).map_err(|e| out.fail(&e.to_string()))?;
         sources.push((p.display().to_string(), source));
     }
-    // Each file's own errors, and a policy given by two files (E0410), are reported together.
+    // Each file's own errors, and a policy given by two files (E0410), are reported together;
+    // the warnings of files without errors are passed on.
     let checked = check::check_files(&sources);
-    let reports: Vec<check::FileReport> = sources
-        .iter()
-        .zip(checked)
-        .filter(|(_, d)| d.iter().any(crate::diagnostic::Diagnostic::is_error))
-        .map(|((name, source), diagnostics)| check::FileReport {
-            path: name.clone(),
-            text: source.text.clone(),
-            diagnostics,
-        })
-        .collect();
+    let mut reports = Vec::new();
+    let mut warnings = Vec::new();
+    for ((name, source), diagnostics) in sources.iter().zip(checked) {
+        if diagnostics
+            .iter()
+            .any(crate::diagnostic::Diagnostic::is_error)
+        {
+            reports.push(check::FileReport {
+                path: name.clone(),
+                text: source.text.clone(),
+                diagnostics,
+            });
+            continue;
+        }
+        warnings.extend(diagnostics.iter().map(|d| {
+            let j = d.to_json(name, &source.text);
+            PolicyWarning {
+                code: d.code.as_str(),
+                file: name.clone(),
+                line: j.line,
+                column: j.column,
+                message: d.message.clone(),
+                help: d.help.clone().unwrap_or_default(),
+            }
+        }));
+    }
     if !reports.is_empty() {
         eprintln!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
@@ -97,7 +192,7 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
         .iter()
         .map(|(n, s)| (n.as_str(), s.text.as_str()))
         .collect();
-    PolicySet::compile(&texts).map_err(|failed| {
+    let set = PolicySet::compile(&texts).map_err(|failed| {
         // Checked clean above, so the set's own check failed: print what it found.
         let reports: Vec<check::FileReport> = failed
             .into_iter()
@@ -114,7 +209,8 @@ pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitC
         eprintln!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
         ExitCode::Diagnostics
-    })
+    })?;
+    Ok(Loaded { set, warnings })
 }
 
 /// Parses `NAME=VALUE` settings on top of a settings file. A `--set` replaces the same name
@@ -215,23 +311,32 @@ fn read_facts(path: &PathBuf, out: &Output) -> Result<String, ExitCode> {
         .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))
 }
 
-fn print_problems(problems: &[FactProblem], source: &str, out: &Output) {
+fn print_problems(
+    problems: &[FactProblem],
+    warnings: &[PolicyWarning],
+    source: &str,
+    out: &Output,
+) {
     if out.format == Format::Json {
         let doc = serde_json::json!({ "problems": problems });
+        let doc = with_policy_warnings(&doc, warnings);
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
-    eprintln!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated");
+    let mut text =
+        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n");
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
-        eprintln!(
-            "  {sev} at {}: {}\n    help: {} (see `pol explain {}`)",
+        text.push_str(&format!(
+            "  {sev} at {}: {}\n    help: {} (see `pol explain {}`)\n",
             p.path,
             p.message(),
             p.help(),
             p.code
-        );
+        ));
     }
+    // Paths and values come from the facts file: hidden characters must not reach the terminal.
+    eprint!("{}", crate::eval::format::escape_text(&text));
 }
 
 /// Reports a subject that cannot be settled; the exit code says whether it is pol's own bug.
@@ -254,10 +359,33 @@ fn print_failure(f: &crate::eval::Failure, source: &str, out: &Output) -> ExitCo
     }
 }
 
+/// `doc` (a JSON object: a decision or a summary) with the policies' warnings added last under
+/// `policy_warnings`, left out when there are none so a clean policy's output is unchanged.
+#[derive(serde::Serialize)]
+pub struct WithPolicyWarnings<'a, T: serde::Serialize> {
+    /// The document, its fields in their own order.
+    #[serde(flatten)]
+    pub doc: &'a T,
+    /// The warnings.
+    #[serde(skip_serializing_if = "<[PolicyWarning]>::is_empty")]
+    pub policy_warnings: &'a [PolicyWarning],
+}
+
+/// [`WithPolicyWarnings`] of `doc` and `warnings`.
+pub fn with_policy_warnings<'a, T: serde::Serialize>(
+    doc: &'a T,
+    warnings: &'a [PolicyWarning],
+) -> WithPolicyWarnings<'a, T> {
+    WithPolicyWarnings {
+        doc,
+        policy_warnings: warnings,
+    }
+}
+
 /// Runs `pol eval`.
 pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
-    let set = match load_policies(&args.paths, out) {
-        Ok(s) => s,
+    let Loaded { set, warnings } = match load_checked(&args.paths, out, args.deny_warnings) {
+        Ok(l) => l,
         Err(code) => return code,
     };
     let options = match args.when.options(args.explain, true, out) {
@@ -272,21 +400,21 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
     let (facts, shape_warnings) = match Facts::from_json(&text) {
         Ok(f) => f,
         Err(problems) => {
-            print_problems(&problems, &source, out);
+            print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
     };
     let ev = match set.evaluator(&options) {
         Ok(ev) => ev,
         Err(problems) => {
-            print_problems(&problems, &source, out);
+            print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
     };
     let mut decision = match ev.try_evaluate(&facts) {
         Ok(d) => d,
         Err(crate::eval::EvalError::Facts(problems)) => {
-            print_problems(&problems, &source, out);
+            print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
         Err(crate::eval::EvalError::Failed(f)) => return print_failure(&f, &source, out),
@@ -294,9 +422,12 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
     decision.warnings.splice(0..0, shape_warnings);
     let mut stdout = std::io::stdout().lock();
     let written = match out.format {
-        Format::Json => serde_json::to_writer_pretty(&mut stdout, &decision)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(stdout)),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &with_policy_warnings(&decision, &warnings))
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(stdout))
+        }
+        // The warnings went to standard error with the policies' loading.
         Format::Human => write!(stdout, "{}", render::human(&decision, args.explain)),
     };
     match written {

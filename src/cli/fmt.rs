@@ -160,7 +160,9 @@ fn format_one(
 
 fn report_diagnostics(diags: &[diagnostic::Diagnostic], shown: &str, text: &str, out: &Output) {
     for d in diags {
-        eprint!("{}", diagnostic::render(d, shown, text, out.render));
+        let rendered = diagnostic::render(d, shown, text, out.render);
+        // As in `pol check`: quoted lines show, not hide, invisible and reordering characters.
+        eprint!("{}", crate::eval::format::escape_invisible(&rendered));
     }
     eprintln!("pol: `{shown}` has syntax errors and was not formatted; `pol check` lists them");
 }

@@ -142,7 +142,8 @@ pub struct Output {
 impl Output {
     /// Prints a message about the command itself and returns the usage exit code.
     pub fn fail(&self, message: &str) -> ExitCode {
-        eprintln!("pol: {message}");
+        // Messages quote paths and values given by the user: no raw control characters.
+        eprintln!("pol: {}", crate::eval::format::escape_text(message));
         ExitCode::Usage
     }
 }

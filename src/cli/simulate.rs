@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use super::eval::{load_policies, WhenArgs};
+use super::eval::{load_checked, with_policy_warnings, Loaded, WhenArgs};
 use super::files::{self, commit_all, pending, problem};
 use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
@@ -73,6 +73,10 @@ pub struct SimulateArgs {
     /// The column with the claim's event date.
     #[arg(long, default_value = "claim_date", value_name = "NAME")]
     pub claim_date_column: String,
+    /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
+    /// any warning (as `pol check --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// The size of the chunks workers take: big enough that handing them over costs little,
@@ -130,8 +134,8 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             std::process::exit(ExitCode::Interrupted as i32);
         });
     }
-    let set = match load_policies(&args.paths, out) {
-        Ok(s) => s,
+    let Loaded { set, warnings } = match load_checked(&args.paths, out, args.deny_warnings) {
+        Ok(l) => l,
         Err(code) => return code,
     };
     let Some(kind) = Kind::parse(&args.kind).filter(|k| *k != Kind::Project) else {
@@ -237,6 +241,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             }
             let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
             if !special && !known.contains(h.as_str()) {
+                let h = crate::eval::format::escape(h);
                 eprintln!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
             }
         }
@@ -419,7 +424,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         return out.fail(&format!("{msg}; no output file was written"));
     }
     for e in &first_errors {
-        eprintln!("pol: line {}: {}", e.line, e.message);
+        // Row errors quote ids and cells of the population: no raw control characters.
+        let message = crate::eval::format::escape_text(&e.message);
+        eprintln!("pol: line {}: {message}", e.line);
     }
     if summary.errors as usize > first_errors.len() {
         eprintln!(
@@ -444,14 +451,21 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         );
         return ExitCode::Diagnostics;
     }
+    // The summary carries the policies' warnings: figures read without them can mislead.
+    let json = || {
+        serde_json::to_string_pretty(&with_policy_warnings(&summary, &warnings)).unwrap_or_default()
+            + "\n"
+    };
     let text = match (&args.summary, out.format) {
-        (Some(p), _) if p.extension().is_some_and(|e| e == "json") => {
-            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
+        (Some(p), _) if p.extension().is_some_and(|e| e == "json") => json(),
+        (None, Format::Json) if !rows_on_stdout => json(),
+        _ => {
+            let mut text = summary.human();
+            for w in &warnings {
+                text.push_str(&format!("policy {w}\n"));
+            }
+            text
         }
-        (None, Format::Json) if !rows_on_stdout => {
-            serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
-        }
-        _ => summary.human(),
     };
     if let Some(f) = &mut summary_file {
         if let Err(e) = f.writer().write_all(text.as_bytes()) {

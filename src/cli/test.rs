@@ -13,6 +13,10 @@ pub struct TestArgs {
     /// Test files (`*.tests.toml`), or folders searched for them. Default: `policies/`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Treat the policies' warnings as errors: a test file whose policies have a warning fails
+    /// (as `pol check --deny-warnings`).
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 fn is_test_file(p: &Path) -> bool {
@@ -68,7 +72,9 @@ fn policies_of(test: &Path, file: &TestFile) -> Vec<PathBuf> {
     vec![dir.join(format!("{}.pol", name.trim_end_matches(".tests.toml")))]
 }
 
-fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
+/// The policies of a test file, compiled, and the warnings they leave (not allowed by an
+/// `allow(CODE)` comment), each as one line.
+fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
     let mut texts = Vec::new();
     // A policy named twice (or through a link) is read once; two files that give the same
     // policy are refused by the set (E0410).
@@ -85,13 +91,37 @@ fn load(paths: &[PathBuf]) -> Result<PolicySet, String> {
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
-    PolicySet::compile(&refs).map_err(|failed| {
+    let set = PolicySet::compile(&refs).map_err(|failed| {
         let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
         format!(
             "the policies have errors (run `pol check {}`)",
             names.join(" ")
         )
-    })
+    })?;
+    let mut warnings = Vec::new();
+    for (name, text) in &texts {
+        for d in crate::compile_source(text).diagnostics {
+            let j = d.to_json(name, text);
+            warnings.push(
+                super::eval::PolicyWarning {
+                    code: d.code.as_str(),
+                    file: name.clone(),
+                    line: j.line,
+                    column: j.column,
+                    message: d.message.clone(),
+                    help: d.help.clone().unwrap_or_default(),
+                }
+                .to_string(),
+            );
+        }
+    }
+    Ok((set, warnings))
+}
+
+/// Writes one line of the report, its hidden characters escaped: case names, ids and
+/// explanations come from test files and facts, and must not drive the terminal.
+fn say(out: &mut impl Write, line: &str) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::eval::format::escape_text(line))
 }
 
 /// Runs `pol test`.
@@ -108,7 +138,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut stdout = std::io::stdout().lock();
     for path in files {
-        let _ = writeln!(stdout, "{}", path.display());
+        let _ = say(&mut stdout, &path.display().to_string());
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => return out.fail(&format!("cannot read `{}`: {e}", path.display())),
@@ -116,15 +146,33 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
         let file = match TestFile::parse(&text) {
             Ok(f) => f,
             Err(e) => {
-                let _ = writeln!(stdout, "  FAIL  the file cannot be read as tests: {e}");
+                let _ = say(
+                    &mut stdout,
+                    &format!("  FAIL  the file cannot be read as tests: {e}"),
+                );
                 failed += 1;
                 continue;
             }
         };
         let set = match load(&policies_of(&path, &file)) {
-            Ok(s) => s,
+            Ok((set, warnings)) => {
+                // Cases that pass under a policy with warnings may pass for the wrong reason.
+                for w in &warnings {
+                    eprintln!("pol: {}", crate::eval::format::escape_text(w));
+                }
+                if args.deny_warnings && !warnings.is_empty() {
+                    let _ = writeln!(
+                        stdout,
+                        "  FAIL  the policies have {} warning(s) (--deny-warnings)",
+                        warnings.len()
+                    );
+                    failed += file.cases.len().max(1);
+                    continue;
+                }
+                set
+            }
             Err(e) => {
-                let _ = writeln!(stdout, "  FAIL  {e}");
+                let _ = say(&mut stdout, &format!("  FAIL  {e}"));
                 failed += file.cases.len().max(1);
                 continue;
             }
@@ -133,20 +181,26 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
             let report = run_case(&set, case);
             if report.passed {
                 passed += 1;
-                let _ = writeln!(stdout, "  ok    {} ({})", case.name, case.article);
+                let _ = say(
+                    &mut stdout,
+                    &format!("  ok    {} ({})", case.name, case.article),
+                );
             } else {
                 failed += 1;
-                let _ = writeln!(stdout, "  FAIL  {} ({})", case.name, case.article);
+                let _ = say(
+                    &mut stdout,
+                    &format!("  FAIL  {} ({})", case.name, case.article),
+                );
                 for m in &report.mismatches {
-                    let _ = writeln!(stdout, "        {m}");
+                    let _ = say(&mut stdout, &format!("        {m}"));
                 }
                 for line in report.explanation.lines() {
-                    let _ = writeln!(stdout, "        | {line}");
+                    let _ = say(&mut stdout, &format!("        | {line}"));
                 }
             }
         }
     }
-    let _ = writeln!(stdout, "{passed} passed, {failed} failed");
+    let _ = say(&mut stdout, &format!("{passed} passed, {failed} failed"));
     if failed > 0 {
         ExitCode::Diagnostics
     } else {

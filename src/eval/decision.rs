@@ -113,12 +113,14 @@ impl Add for Amount {
 impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
+        // One text per value in every machine output: see `format::canonical`.
+        use super::format::canonical;
         let mut m = s.serialize_map(None)?;
         match self {
-            Amount::Exact(d) => m.serialize_entry("exact", d)?,
+            Amount::Exact(d) => m.serialize_entry("exact", &canonical(*d))?,
             Amount::Range { min, max } => {
-                m.serialize_entry("min", min)?;
-                m.serialize_entry("max", max)?;
+                m.serialize_entry("min", &canonical(*min))?;
+                m.serialize_entry("max", &canonical(*max))?;
             }
         }
         m.end()
@@ -282,7 +284,10 @@ pub struct ClauseResult<'p> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paid: Option<Amount>,
     /// For undetermined clauses: the most the award could be, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "super::format::serialize_canonical_opt"
+    )]
     pub upper_bound: Option<Decimal>,
     /// For undetermined clauses: the inputs and parameters it waits for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -306,6 +311,7 @@ pub struct PolicyTotal<'p> {
     /// Paid under it.
     pub paid: Amount,
     /// The most its undetermined clauses could add, where known.
+    #[serde(serialize_with = "super::format::serialize_canonical")]
     pub undetermined_upper_bound: Decimal,
     /// How many of its clauses are undetermined.
     pub undetermined: usize,

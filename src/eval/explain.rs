@@ -11,7 +11,7 @@ use super::expr::Env;
 use super::format;
 use super::value::{Fault, Need, Stop, Value};
 use crate::ast::Span;
-use crate::compile::{CmpOp, Expr, ExprKind, Program, Show};
+use crate::compile::{ArithOp, CmpOp, Expr, ExprKind, Program, Show};
 
 /// The policy text at `span`, with runs of white space folded.
 pub fn source(program: &Program, span: Span) -> String {
@@ -119,6 +119,66 @@ impl Env<'_> {
         }
     }
 
+    /// The figures an arithmetic expression joins, each term's value with the operators
+    /// between them set apart by spaces (`1,000元 * 36`, `(600万元 - 500万元) / 500万元`,
+    /// `min(36,000元, 30万元)`); `None` when `e` is not arithmetic or a term cannot be had. Parentheses are kept where
+    /// the grouping needs them.
+    pub fn figures(&mut self, e: &Expr) -> Option<String> {
+        match &e.kind {
+            ExprKind::Arith(..) | ExprKind::Min(_) | ExprKind::Max(_) => self.term(e, 0),
+            _ => None,
+        }
+    }
+
+    /// One term of [`Env::figures`], in brackets when it binds looser than `outer`.
+    fn term(&mut self, e: &Expr, outer: u8) -> Option<String> {
+        match &e.kind {
+            ExprKind::Arith(op, a, b) => {
+                let (sym, prec) = match op {
+                    ArithOp::Add => ("+", 1),
+                    ArithOp::Sub => ("-", 1),
+                    ArithOp::Mul => ("*", 2),
+                    ArithOp::Div => ("/", 2),
+                };
+                // The right side of `-` and `/` needs brackets at equal binding too.
+                let right = if matches!(op, ArithOp::Sub | ArithOp::Div) {
+                    prec + 1
+                } else {
+                    prec
+                };
+                let text = format!("{} {sym} {}", self.term(a, prec)?, self.term(b, right)?);
+                Some(if prec < outer {
+                    format!("({text})")
+                } else {
+                    text
+                })
+            }
+            ExprKind::Min(args) | ExprKind::Max(args) => {
+                let name = if matches!(e.kind, ExprKind::Min(_)) {
+                    "min"
+                } else {
+                    "max"
+                };
+                let parts = args
+                    .iter()
+                    .map(|a| self.term(a, 0))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(format!("{name}({})", parts.join(", ")))
+            }
+            _ => {
+                let v = self.eval(e).ok()?;
+                let text = self.show_value(e.show, v);
+                Some(
+                    if matches!(e.kind, ExprKind::Neg(_)) || text.starts_with('-') {
+                        format!("({text})")
+                    } else {
+                        text
+                    },
+                )
+            }
+        }
+    }
+
     /// The premise of an implication with its verdict: `规上企业 = true`, or `x >= 1` holds.
     fn premise(&mut self, a: &Expr, holds: bool) -> String {
         let src = source(self.program, a.span);
@@ -188,16 +248,25 @@ impl Env<'_> {
     }
 }
 
-/// How far a failed comparison of `x` with `y` missed, in the unit of `show`.
+/// How far a failed comparison of `x` with `y` missed, in the unit of `show`. A strict bound
+/// missed by equality says what the bound asks (`must exceed 100万元`), and a gap is never shown
+/// as zero: it keeps the places it needs, or says it is below the smallest one shown.
 fn miss(op: CmpOp, x: Decimal, y: Decimal, show: Show) -> String {
     let gap = (y - x).abs();
+    if gap.is_zero() {
+        let bound = match show {
+            Show::Money => format::money(y),
+            Show::Percent => format::percent(y),
+            _ => y.normalize().to_string(),
+        };
+        return match op {
+            CmpOp::Gt => format!("must exceed {bound}"),
+            CmpOp::Lt => format!("must be below {bound}"),
+            _ => format!("must differ from {bound}"),
+        };
+    }
     let amount = match show {
-        Show::Percent => {
-            let pp = (gap * Decimal::ONE_HUNDRED).round_dp(2);
-            let mut pp = pp;
-            pp.rescale(2);
-            format!("{pp} percentage points")
-        }
+        Show::Percent => format!("{} percentage points", points(gap)),
         Show::Money => format::money(gap),
         _ => gap.normalize().to_string(),
     };
@@ -205,6 +274,25 @@ fn miss(op: CmpOp, x: Decimal, y: Decimal, show: Show) -> String {
         CmpOp::Ge | CmpOp::Gt => format!("{amount} short"),
         CmpOp::Le | CmpOp::Lt => format!("{amount} over"),
         CmpOp::Eq | CmpOp::Ne => format!("differs by {amount}"),
+    }
+}
+
+/// A ratio gap in percentage points: two places, more when it needs them (up to six), and
+/// `less than 0.000001` below that, so a near miss never reads `0.00`.
+fn points(gap: Decimal) -> String {
+    let mut pp = (gap * Decimal::ONE_HUNDRED).normalize();
+    if pp.scale() <= 2 {
+        pp.rescale(2);
+        return pp.to_string();
+    }
+    if pp.scale() <= 6 {
+        return pp.to_string();
+    }
+    let cut = pp.trunc_with_scale(6).normalize();
+    if cut.is_zero() {
+        "less than 0.000001".to_string()
+    } else {
+        format!("{cut}…")
     }
 }
 
@@ -275,5 +363,31 @@ mod tests {
             "20万元 short"
         );
         assert_eq!(miss(CmpOp::Lt, d("12"), d("10"), Show::Number), "2 over");
+        // A near miss is not "0.00 percentage points short".
+        assert_eq!(
+            miss(CmpOp::Ge, d("0.14999999"), d("0.15"), Show::Percent),
+            "0.000001 percentage points short"
+        );
+        assert_eq!(
+            miss(CmpOp::Ge, d("0.149999999999"), d("0.15"), Show::Percent),
+            "less than 0.000001 percentage points short"
+        );
+        assert_eq!(
+            miss(CmpOp::Ge, d("0.1499999"), d("0.15"), Show::Percent),
+            "0.00001 percentage points short"
+        );
+        // A strict bound missed by equality.
+        assert_eq!(
+            miss(CmpOp::Gt, d("1000000"), d("1000000"), Show::Money),
+            "must exceed 100万元"
+        );
+        assert_eq!(
+            miss(CmpOp::Lt, d("0.03"), d("0.03"), Show::Percent),
+            "must be below 3.00%"
+        );
+        assert_eq!(
+            miss(CmpOp::Ge, d("99999.99"), d("100000"), Show::Money),
+            "0.01 元 short"
+        );
     }
 }

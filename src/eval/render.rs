@@ -18,12 +18,14 @@ fn marker(step: &Step) -> &'static str {
     }
 }
 
-/// Renders `decision`; with `explain`, every step of every clause.
+/// Renders `decision`; with `explain`, every step of every clause. Control characters and
+/// other hidden characters of ids, names and texts are escaped (`\u{001B}`): they come from
+/// facts and policies and must not drive the terminal.
 pub fn human(decision: &Decision<'_>, explain: bool) -> String {
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = write_human(&mut out, decision, explain);
-    out
+    format::escape_text(&out).into_owned()
 }
 
 fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::Result {
@@ -67,12 +69,7 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
             )?;
         }
     }
-    writeln!(
-        out,
-        "\ntotal paid: {} ({})",
-        format::amount(d.totals.paid),
-        amount_wan(d.totals.paid)
-    )?;
+    writeln!(out, "\ntotal paid: {}", format::total(d.totals.paid))?;
     for p in &d.totals.per_policy {
         write!(out, "  {}: {}", p.policy, format::amount(p.paid))?;
         if p.undetermined > 0 {
@@ -91,12 +88,13 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     Ok(())
 }
 
-/// Renders one clause result: its heading, and its reason or (with `explain`) every step.
+/// Renders one clause result: its heading, and its reason or (with `explain`) every step;
+/// hidden characters escaped as in [`human`].
 pub fn clause(c: &ClauseResult<'_>, explain: bool) -> String {
     let mut out = String::new();
     // Writing into a String cannot fail.
     let _ = write_clause(&mut out, c, explain);
-    out
+    format::escape_text(&out).into_owned()
 }
 
 fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::fmt::Result {
@@ -110,7 +108,7 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
         .as_ref()
         .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
     let amount = match (c.outcome, c.paid, c.upper_bound) {
-        (Outcome::Awarded, Some(p), _) => format!("{} ({})", format::amount(p), amount_wan(p)),
+        (Outcome::Awarded, Some(p), _) => format::total(p),
         (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),
         _ => String::new(),
     };
@@ -128,6 +126,13 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
         for s in &c.trace {
             writeln!(out, "    {} {}", marker(s), s.text)?;
         }
+        // The trace stops where evaluation stopped: the reason says why (a division by zero,
+        // an input or parameter it waits for), as the plain output does.
+        if matches!(c.outcome, Outcome::CannotEvaluate | Outcome::Undetermined) {
+            if let Some(r) = &c.reason {
+                writeln!(out, "    ! {r}")?;
+            }
+        }
     } else {
         if let Some(r) = &c.reason {
             writeln!(out, "    {r}")?;
@@ -140,13 +145,4 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
         writeln!(out, "    waits for: {}", c.needs.join(", "))?;
     }
     Ok(())
-}
-
-fn amount_wan(a: super::decision::Amount) -> String {
-    match a {
-        super::decision::Amount::Exact(d) => format::wan(d),
-        super::decision::Amount::Range { min, max } => {
-            format!("{} – {}", format::wan(min), format::wan(max))
-        }
-    }
 }

@@ -533,7 +533,11 @@ impl<'p> Evaluator<'p> {
                     &program.lets[i]
                 };
                 let value = match env.eval(&def.expr) {
-                    Ok(v) => env.show_value(def.expr.show, v),
+                    // Arithmetic shows the figures it joins, each term set apart.
+                    Ok(v) => match env.figures(&def.expr) {
+                        Some(f) => format!("{f} = {}", env.show_value(def.expr.show, v)),
+                        None => env.show_value(def.expr.show, v),
+                    },
                     Err(stop) => format!("unknown ({})", stop_words(program, stop)),
                 };
                 inst.words().trace.push(step(
@@ -675,7 +679,7 @@ impl<'p> Evaluator<'p> {
         for (cap, b, what) in &claim_caps {
             let capped = amount.map(|d| d.min(*cap));
             if self.explain {
-                let text = describe_bound(program, what, b);
+                let text = describe_bound(program, what, b, *cap);
                 let what = if capped == amount {
                     "not reached"
                 } else {
@@ -1059,7 +1063,7 @@ impl<'p> Evaluator<'p> {
             inst.paid = Some(after);
             return;
         }
-        let (text, span) = self.counter_text(counter);
+        let (text, span) = self.counter_text(counter, limit);
         let year = match counter {
             Counter::Cap { year, .. }
             | Counter::Shared { year, .. }
@@ -1099,7 +1103,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The words of the cap or limit behind a running total, and where it is written.
-    fn counter_text(&self, counter: Counter) -> (String, Option<crate::ast::Span>) {
+    fn counter_text(&self, counter: Counter, limit: Decimal) -> (String, Option<crate::ast::Span>) {
         let programs = &self.set.programs;
         let found = match counter {
             Counter::Cap { pi, ci, k, .. } => {
@@ -1115,7 +1119,10 @@ impl<'p> Evaluator<'p> {
         };
         found.map_or_else(
             || (String::new(), None),
-            |(pi, b, what)| (describe_bound(&programs[pi], what, b), Some(b.amount.span)),
+            |(pi, b, what)| {
+                let text = describe_bound(&programs[pi], what, b, limit);
+                (text, Some(b.amount.span))
+            },
         )
     }
 
@@ -1379,7 +1386,15 @@ fn describe_amount(env: &mut Env<'_>, e: &Expr, v: Decimal) -> Result<String, St
                 format::money(v)
             )
         }
-        _ => format!("{} = {}", source(env.program, e.span), format::money(v)),
+        // Arithmetic shows the figures it joins, each term set apart (explain.rs).
+        _ => match env.figures(e) {
+            Some(f) => format!(
+                "{} = {f} = {}",
+                source(env.program, e.span),
+                format::money(v)
+            ),
+            None => format!("{} = {}", source(env.program, e.span), format::money(v)),
+        },
     })
 }
 
@@ -1418,9 +1433,16 @@ fn roots(clause: &ClauseDef) -> Vec<&Expr> {
 }
 
 /// `cap 10万元 per project`, `limit 每家每年 ... per institution per year`.
-fn describe_bound(program: &Program, what: &str, b: &BoundDef) -> String {
+/// `cap 500万元 per enterprise`; a bound written as an expression also shows the value it
+/// came to (`cap 100万元 / 3 = 333,333.33 元 per person`).
+fn describe_bound(program: &Program, what: &str, b: &BoundDef, value: Decimal) -> String {
+    let computed = if matches!(b.amount.kind, ExprKind::Const(_)) {
+        String::new()
+    } else {
+        format!(" = {}", format::money(value))
+    };
     format!(
-        "{what} {} per {}{}",
+        "{what} {}{computed} per {}{}",
         source(program, b.amount.span),
         b.per.as_str(),
         if b.per_year { " per year" } else { "" }

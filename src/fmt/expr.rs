@@ -207,8 +207,17 @@ impl Flat<'_> {
                 // The unit as written (`亩`, `元/亩`): the parsed unit is canonical, not textual.
                 let text = self.slice(ty.span.start, ty.span.end).trim();
                 let text = text.strip_prefix("signed").unwrap_or(text).trim_start();
-                let unit = text.strip_prefix("quantity").unwrap_or(text).trim();
-                format!("quantity {}", half_width(unit))
+                let rest = text.strip_prefix("quantity").unwrap_or(text);
+                // A comment may stand between `quantity` and its unit (the unit itself holds no
+                // space or `#`): the unit is what remains once comments are cut off; the
+                // comment is written by the printer, before the line.
+                let unit: String = rest
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or(""))
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect();
+                format!("quantity {}", half_width(&unit))
             }
         };
         if signed {

@@ -2,8 +2,10 @@
 //!
 //! Input: the checked [`Model`] of a file without errors, its syntax tree and its text (for the
 //! comments that quote the gazette). Output: warnings (codes W03xx), each with the place, a
-//! plain message and how to fix it. Guarantee: lints only warn; they never change what the
-//! policy compiles to. A warning that staff have looked at and accept is silenced by a comment
+//! plain message and how to fix it, and the one error found by the same reasoning, E0318 (a
+//! cap or limit counted per a kind its clause never awards), which is an error because the
+//! policy as written certainly pays something other than what it says. Guarantee: lints never
+//! change what the policy compiles to. A warning that staff have looked at and accept is silenced by a comment
 //! `allow(CODE)` on its line or in the comment lines just above (see [`allow`]).
 //!
 //! What is found is best effort: reasoning covers comparisons of one name with a number, enum
@@ -12,6 +14,7 @@
 
 pub mod allow;
 mod caps;
+mod chars;
 mod conditions;
 mod matters;
 mod usage;
@@ -50,6 +53,7 @@ pub fn lint(model: &Model<'_>, file: &ast::File, source: &str) -> Vec<Diagnostic
     values::check(&cx, &mut out);
     matters::check(&cx, &mut out);
     wording::check(&cx, &mut out);
+    chars::check(&cx, &mut out);
     out
 }
 

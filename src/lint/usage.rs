@@ -141,7 +141,9 @@ fn unused(code: Code, what: &str, name: &str, span: crate::ast::Span) -> Diagnos
         .label("declared here, used nowhere")
 }
 
-/// A cap or limit of a clause counted per a kind the clause never awards: it never counts.
+/// A cap or limit of a clause counted per a kind the clause never awards: it never counts, so
+/// the clause would pay in full what its author meant to bound. This is an error (E0318), not a
+/// lint warning: the policy as written certainly pays something other than what it says.
 fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut Vec<Diagnostic>) {
     let mut bounds: Vec<(&crate::ast::Bound, &str)> = c.caps.iter().map(|b| (*b, "cap")).collect();
     for l in &c.limits {
@@ -154,7 +156,7 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             }
         }
     }
-    for (b, what) in bounds {
+    for &(b, what) in &bounds {
         let per = b.per.node.as_str();
         let counted = c.subjects.iter().any(|s| s == per) || c.per_claim.as_deref() == Some(per);
         if !counted {
@@ -162,7 +164,7 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             kinds.extend(c.per_claim.clone());
             out.push(
                 Diagnostic::new(
-                    Code::LimitNotFed,
+                    Code::BoundPerUnawardedKind,
                     b.per.span,
                     format!(
                         "this {what} counts per `{per}`, but the clause `{}` awards only {}",
@@ -174,7 +176,9 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
                             .join(", ")
                     ),
                 )
-                .label(format!("no award of this clause is counted per `{per}`"))
+                .label(format!(
+                    "no award of this clause is counted per `{per}`, so the {what} would never bind"
+                ))
                 .help(format!(
                     "count it per one of the clause's kinds ({}), or add `{per}` to its subjects",
                     kinds.join(", ")
@@ -182,4 +186,63 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
             );
         }
     }
+    partly_bounded(c, &bounds, out);
+}
+
+/// A clause for several kinds of subject whose caps and limits are counted per some of them
+/// only: the awards of the other kinds are bounded by nothing (W0317). It may be what the
+/// article says (a ceiling for firms alone), so it is a warning; the shipped policies write one
+/// bound per kind (`limit 30万元 per enterprise per year` and `... per institution per year`).
+fn partly_bounded(
+    c: &crate::check::model::ClauseInfo<'_>,
+    bounds: &[(&crate::ast::Bound, &str)],
+    out: &mut Vec<Diagnostic>,
+) {
+    let per_subject: Vec<&(&crate::ast::Bound, &str)> = bounds
+        .iter()
+        .filter(|(b, _)| c.subjects.iter().any(|s| *s == b.per.node.as_str()))
+        .collect();
+    let Some((first, what)) = per_subject.first() else {
+        return;
+    };
+    let unbounded: Vec<&String> = c
+        .subjects
+        .iter()
+        .filter(|s| {
+            !per_subject
+                .iter()
+                .any(|(b, _)| b.per.node.as_str() == s.as_str())
+        })
+        .collect();
+    if unbounded.is_empty() {
+        return;
+    }
+    let names = |v: &[&String]| {
+        v.iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push(
+        Diagnostic::new(
+            Code::BoundSomeKinds,
+            first.per.span,
+            format!(
+                "this {what} counts per `{}`, but the clause `{}` also awards {}, whose awards no cap or limit of it bounds",
+                first.per.node,
+                c.name,
+                names(&unbounded)
+            ),
+        )
+        .label(format!("bounds only the awards of `{}`", first.per.node))
+        .help(format!(
+            "add the same bound per {} if the article bounds every recipient, or allow this \
+             warning with the article's reason",
+            unbounded
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    );
 }

@@ -337,14 +337,10 @@ pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// Money as written in output files and summaries: no trailing zeros beyond two decimal
-/// places, at least two places.
+/// Money as written in output files and summaries: the canonical form of
+/// [`crate::eval::format::canonical`].
 pub fn money_places(d: Decimal) -> Decimal {
-    let mut v = d.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
-    }
-    v
+    crate::eval::format::canonical_decimal(d)
 }
 
 /// An amount as written in output files: plain, two decimals at least, no separators.

@@ -64,14 +64,19 @@ pub struct Distribution {
     /// Subjects paid more than zero.
     pub count: u64,
     /// Their total (upper bounds for ranges).
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub sum: Decimal,
     /// Median, to three significant figures.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub p50: Decimal,
     /// 90th percentile, to three significant figures.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub p90: Decimal,
     /// 99th percentile, to three significant figures.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub p99: Decimal,
     /// The largest, exact.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub max: Decimal,
 }
 
@@ -83,12 +88,15 @@ pub struct BudgetUse {
     /// The year.
     pub year: i32,
     /// The budget line.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub budget: Decimal,
     /// Paid in that year (upper bounds for ranges).
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub paid: Decimal,
     /// Paid over budget, as a fraction.
     pub share_used: Decimal,
     /// How much over budget, if any.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
 }
 
@@ -501,12 +509,7 @@ impl Summary {
             "rows read: {}, subjects: {}, errors: {}",
             self.rows, self.subjects, self.errors
         )?;
-        writeln!(
-            out,
-            "paid in all: {} ({})",
-            format::amount(self.paid),
-            format::wan(self.paid.max())
-        )?;
+        writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;
         for c in &self.clauses {
             writeln!(
