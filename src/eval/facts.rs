@@ -404,6 +404,16 @@ impl FactProblem {
                 format!("the evaluation date {found} is not a day of the calendar: {hint}"),
                 "write it as year-month-day, e.g. `--date 2024-05-01`".into(),
             ),
+            // A subject that cannot be settled, reported where only a list of problems fits
+            // (`Evaluator::evaluate`): `hint` holds the settlement's own sentence.
+            C::SumOverflow | C::SummaryOverflow => (
+                hint,
+                "amounts up to about 7.9 × 10^26 元 can be held to the fen; check the facts for a misplaced scale or exponent".into(),
+            ),
+            C::Internal => (
+                hint,
+                "this is a bug in pol, not in the input: please report it with the command, the policies and the facts".into(),
+            ),
             _ => (self.code.title().to_string(), String::new()),
         }
     }

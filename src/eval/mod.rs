@@ -385,12 +385,7 @@ impl<'p> Evaluator<'p> {
     pub fn evaluate(&self, facts: &Facts) -> Result<Decision<'p>, Vec<FactProblem>> {
         self.try_evaluate(facts).map_err(|e| match e {
             EvalError::Facts(problems) => problems,
-            EvalError::Failed(f) => vec![FactProblem {
-                severity: crate::diagnostic::Severity::Error,
-                path: "totals".to_string(),
-                message: f.to_string(),
-                help: f.help,
-            }],
+            EvalError::Failed(f) => vec![FactProblem::new(f.code, "totals").hint(f.message)],
         })
     }
 
