@@ -1216,9 +1216,9 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
 
 /// Reads a setting (`--set name=value`, or a value of a settings file) for a parameter of
 /// type `flavor`, with the grammar facts are read with.
-pub(crate) fn parse_setting(v: FactRef<'_>, flavor: Flavor) -> Result<Value, Refusal> {
-    // Parameters do not record a quantity's unit, so any unit of a quantity is taken.
-    read_scalar(flavor, None, v)
+/// `unit` is the unit a quantity parameter is declared in.
+pub(crate) fn parse_setting(v: FactRef<'_>, flavor: Flavor, unit: &Unit) -> Result<Value, Refusal> {
+    read_scalar(flavor, Some(unit), v)
 }
 
 #[cfg(test)]
