@@ -203,6 +203,19 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_tree_or_a_syntax_error(text in "[{}\\[\\],:\" a1.e\\\\nu好-]{0,24}") {
+            // What serde_json accepts, this reader accepts (and more: numbers too large for a
+            // float, which it keeps as text for the exact reader to judge).
+            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+                let root = parse(&text);
+                proptest::prop_assert!(root.is_ok(), "{:?}", root);
+                proptest::prop_assert!(root.unwrap().at < text.len());
+            }
+        }
+    }
+
     #[test]
     fn syntax_errors_come_from_serde_json_with_their_place() {
         let e = parse("{\"a\": 1,\n}").unwrap_err();
