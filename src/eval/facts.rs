@@ -168,6 +168,8 @@ pub struct FactProblem {
     pub found: Option<String>,
     /// Where the policy declares the field (`嘉政发〔2023〕15号 line 12`).
     pub declared_at: Option<String>,
+    /// The bytes of the declaration in the policy's source, for editors.
+    pub declared_span: Option<crate::ast::Span>,
     /// Where in the file the problem is (`line 4`), when known.
     pub place: Option<String>,
     /// For something given twice: where it was given first.
@@ -186,6 +188,7 @@ impl FactProblem {
             expected: None,
             found: None,
             declared_at: None,
+            declared_span: None,
             place: None,
             first_place: None,
             hint: None,
@@ -214,6 +217,12 @@ impl FactProblem {
     pub fn declared_at(mut self, at: impl Into<String>) -> Self {
         self.declared_at = Some(at.into());
         self
+    }
+
+    /// With where `input` is declared in `program`: its document and line, and its bytes.
+    fn declared_in(mut self, program: &Program, input: &InputDef) -> Self {
+        self.declared_span = Some(input.span);
+        self.declared_at(declared_at(program, input))
     }
 
     /// With the place in the file.
@@ -453,6 +462,9 @@ impl Serialize for FactProblem {
             if let Some(v) = v {
                 m.serialize_entry(key, v)?;
             }
+        }
+        if let Some(span) = self.declared_span {
+            m.serialize_entry("declared_span", &[span.start, span.end])?;
         }
         let (message, help) = self.text();
         m.serialize_entry("message", &message)?;
@@ -1034,7 +1046,7 @@ fn bind_attributes<'v>(
                     FactProblem::new(ProblemCode::Negative, at())
                         .name(input.name.as_str())
                         .found(show_found(v))
-                        .declared_at(declared_at(program, input)),
+                        .declared_in(program, input),
                 )
             }
             Ok(value) => out[slot] = value.or(input.default),
@@ -1047,7 +1059,7 @@ fn bind_attributes<'v>(
                         describe_flavor(program, input),
                         v,
                     )
-                    .declared_at(declared_at(program, input)),
+                    .declared_in(program, input),
             ),
         }
     }
