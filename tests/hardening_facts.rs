@@ -431,3 +431,26 @@ fn a_quantity_setting_must_be_in_its_declared_unit() {
         assert_eq!(problems[0].code, ProblemCode::BadSetting, "{wrong}");
     }
 }
+
+#[test]
+fn a_byte_order_mark_starts_a_json_lines_population_too() {
+    let dir = temp("bom-jsonl");
+    let population = write(
+        &dir,
+        "p.jsonl",
+        "\u{feff}{\"id\": \"1\", \"研发费用\": \"600万元\"}\n{\"id\": \"2\", \"研发费用\": \"1元\"}\n",
+    );
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        &population,
+        "--date",
+        "2024-05-01",
+        "--out",
+        dir.join("rows.csv").to_str().unwrap(),
+    ]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("subjects: 2, errors: 0"), "{all}");
+}
