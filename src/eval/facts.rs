@@ -265,22 +265,38 @@ impl FactProblem {
 
     /// The message and the help: the one place a problem's fields become words.
     fn text(&self) -> (String, String) {
-        use ProblemCode as C;
         let f = |x: &Option<String>| x.clone().unwrap_or_default();
-        let (name, expected, found, hint) = (
-            f(&self.name),
-            f(&self.expected),
-            f(&self.found),
-            f(&self.hint),
-        );
-        let declared = self
-            .declared_at
-            .as_ref()
-            .map(|d| format!("the policy declares it at {d}"))
-            .unwrap_or_default();
-        let place = f(&self.place);
-        let first = f(&self.first_place);
-        match self.code {
+        let t = Fields {
+            name: f(&self.name),
+            expected: f(&self.expected),
+            found: f(&self.found),
+            hint: f(&self.hint),
+            declared: self
+                .declared_at
+                .as_ref()
+                .map(|d| format!("the policy declares it at {d}"))
+                .unwrap_or_default(),
+            place: f(&self.place),
+            first: f(&self.first_place),
+        };
+        self.fact_text(&t)
+            .or_else(|| self.setting_text(&t))
+            .unwrap_or_else(|| (self.code.title().to_string(), String::new()))
+    }
+
+    /// The words of a problem with facts or a cell (F01xx).
+    fn fact_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let Fields {
+            name,
+            expected,
+            found,
+            hint,
+            declared,
+            place,
+            first,
+        } = t;
+        Some(match self.code {
             C::NotJson => (
                 format!("the facts are not valid JSON at {place}: {found}"),
                 "check the quotes, commas and braces near that place".into(),
@@ -329,7 +345,7 @@ impl FactProblem {
                     Some(column) => format!("{found} in {column} is not a date: {hint}"),
                     None => format!("`{name}` must be a date, but the facts give {found}: {hint}"),
                 },
-                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", &declared),
+                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
             ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
@@ -342,9 +358,9 @@ impl FactProblem {
             C::WrongType => (
                 format!("`{name}` must be {expected}, but the facts give {found}"),
                 if hint.is_empty() {
-                    declared
+                    declared.clone()
                 } else {
-                    join_help(&format!("did you mean \"{hint}\"?"), &declared)
+                    join_help(&format!("did you mean \"{hint}\"?"), declared)
                 },
             ),
             C::NotUtf8 => (
@@ -370,24 +386,42 @@ impl FactProblem {
                 format!("`{name}` is a percentage, but the facts give the bare number {found}, which as a ratio is more than 100%"),
                 join_help(
                     &format!("did you mean `{hint}`? Write percentages with `%`; a bare number is read as a ratio only from -1 to 1 (0.79 is 79%)"),
-                    &declared,
+                    declared,
                 ),
             ),
             C::AmbiguousNumber => (
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
-                join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", &declared),
+                join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
             ),
             C::TooManyDigits => (
                 format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
                 "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
             ),
+            _ => return None,
+        })
+    }
+
+    /// The words of a problem with a setting (F03xx).
+    fn setting_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let f = |x: &Option<String>| x.clone().unwrap_or_default();
+        let Fields {
+            name,
+            expected,
+            found,
+            hint,
+            place,
+            first,
+            ..
+        } = t;
+        Some(match self.code {
             C::FixedParameter => (
                 format!("`{name}` is fixed by {}; it cannot be set", f(&self.declared_at)),
                 "only parameters the policy leaves open (declared without a value) take settings; remove this one".into(),
             ),
             C::BadSetting => (
                 format!("{found} is not a value for `{name}`, which is {expected}"),
-                join_help(&hint, "write it as in a policy, e.g. `10%` or `50万元`"),
+                join_help(hint, "write it as in a policy, e.g. `10%` or `50万元`"),
             ),
             C::UnknownParameter => (
                 format!("no policy has a parameter `{name}`"),
@@ -413,9 +447,20 @@ impl FactProblem {
                 format!("the evaluation date {found} is not a day of the calendar: {hint}"),
                 "write it as year-month-day, e.g. `--date 2024-05-01`".into(),
             ),
-            _ => (self.code.title().to_string(), String::new()),
-        }
+            _ => return None,
+        })
     }
+}
+
+/// A problem's fields as text (empty when not given), for the functions that word it.
+struct Fields {
+    name: String,
+    expected: String,
+    found: String,
+    hint: String,
+    declared: String,
+    place: String,
+    first: String,
 }
 
 /// Two parts of a help text, either of which may be empty.
