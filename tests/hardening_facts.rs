@@ -414,3 +414,43 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
     assert_eq!(problems.len(), 2 * n);
     assert!(problems.iter().all(|p| p.code == ProblemCode::WrongType));
 }
+
+#[test]
+fn a_quantity_setting_must_be_in_its_declared_unit() {
+    let text = "policy \"测试〔2023〕3号\" {\n  title \"测试\"\n  issued 2023-07-24\n  effective 2023-08-01 to 2025-12-31\n  funding { 市级财政: 100% }\n  same_matter highest\n}\nparam 面积: quantity 亩\ninput enterprise { 单价: money }\nclause c { source \"一\" award 单价 * 面积 / 1亩 }\n";
+    let set = PolicySet::compile(&[("q.pol", text)]).unwrap_or_else(|e| panic!("{e:#?}"));
+    let with = |value: &str| {
+        let mut o = Options::on("2024-05-01".parse().unwrap());
+        o.settings.insert("面积".into(), value.into());
+        set.evaluator(&o).err()
+    };
+    assert!(with("500亩").is_none());
+    assert!(with("500").is_none());
+    for wrong in ["5万元", "500人", "50%"] {
+        let problems = with(wrong).unwrap_or_else(|| panic!("{wrong} is taken"));
+        assert_eq!(problems[0].code, ProblemCode::BadSetting, "{wrong}");
+    }
+}
+
+#[test]
+fn a_byte_order_mark_starts_a_json_lines_population_too() {
+    let dir = temp("bom-jsonl");
+    let population = write(
+        &dir,
+        "p.jsonl",
+        "\u{feff}{\"id\": \"1\", \"研发费用\": \"600万元\"}\n{\"id\": \"2\", \"研发费用\": \"1元\"}\n",
+    );
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        &population,
+        "--date",
+        "2024-05-01",
+        "--out",
+        dir.join("rows.csv").to_str().unwrap(),
+    ]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("subjects: 2, errors: 0"), "{all}");
+}

@@ -623,7 +623,7 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
     for (k, breakage) in breakages.iter().enumerate() {
         let mut broken = program.clone();
         breakage(broken.clauses[0].when.as_mut().unwrap());
-        let set = PolicySet::new(vec![broken]);
+        let set = PolicySet::new(vec![broken]).unwrap();
         let (facts, _) =
             Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {"a": "5元"}}"#)
                 .unwrap();

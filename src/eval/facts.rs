@@ -168,6 +168,8 @@ pub struct FactProblem {
     pub found: Option<String>,
     /// Where the policy declares the field (`嘉政发〔2023〕15号 line 12`).
     pub declared_at: Option<String>,
+    /// The bytes of the declaration in the policy's source, for editors.
+    pub declared_span: Option<crate::ast::Span>,
     /// Where in the file the problem is (`line 4`), when known.
     pub place: Option<String>,
     /// For something given twice: where it was given first.
@@ -186,6 +188,7 @@ impl FactProblem {
             expected: None,
             found: None,
             declared_at: None,
+            declared_span: None,
             place: None,
             first_place: None,
             hint: None,
@@ -214,6 +217,12 @@ impl FactProblem {
     pub fn declared_at(mut self, at: impl Into<String>) -> Self {
         self.declared_at = Some(at.into());
         self
+    }
+
+    /// With where `input` is declared in `program`: its document and line, and its bytes.
+    fn declared_in(mut self, program: &Program, input: &InputDef) -> Self {
+        self.declared_span = Some(input.span);
+        self.declared_at(declared_at(program, input))
     }
 
     /// With the place in the file.
@@ -256,22 +265,55 @@ impl FactProblem {
 
     /// The message and the help: the one place a problem's fields become words.
     fn text(&self) -> (String, String) {
-        use ProblemCode as C;
         let f = |x: &Option<String>| x.clone().unwrap_or_default();
-        let (name, expected, found, hint) = (
-            f(&self.name),
-            f(&self.expected),
-            f(&self.found),
-            f(&self.hint),
-        );
-        let declared = self
-            .declared_at
-            .as_ref()
-            .map(|d| format!("the policy declares it at {d}"))
-            .unwrap_or_default();
-        let place = f(&self.place);
-        let first = f(&self.first_place);
-        match self.code {
+        let t = Fields {
+            name: f(&self.name),
+            expected: f(&self.expected),
+            found: f(&self.found),
+            hint: f(&self.hint),
+            declared: self
+                .declared_at
+                .as_ref()
+                .map(|d| format!("the policy declares it at {d}"))
+                .unwrap_or_default(),
+            place: f(&self.place),
+            first: f(&self.first_place),
+        };
+        self.fact_text(&t)
+            .or_else(|| self.setting_text(&t))
+            .or_else(|| self.settlement_text(&t))
+            .unwrap_or_else(|| (self.code.title().to_string(), String::new()))
+    }
+
+    /// The words of a subject that cannot be settled (F04xx, F0901), where it is reported as
+    /// one more problem (`Evaluator::evaluate`): `hint` holds the settlement's own sentence.
+    fn settlement_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let help = match self.code {
+            C::SumOverflow | C::SummaryOverflow => {
+                "amounts up to about 7.9 × 10^26 元 can be held to the fen; check the facts for a misplaced scale or exponent"
+            }
+            C::Internal => {
+                "this is a bug in pol, not in the input: please report it with the command, the policies and the facts"
+            }
+            _ => return None,
+        };
+        Some((t.hint.clone(), help.to_string()))
+    }
+
+    /// The words of a problem with facts or a cell (F01xx).
+    fn fact_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let Fields {
+            name,
+            expected,
+            found,
+            hint,
+            declared,
+            place,
+            first,
+        } = t;
+        Some(match self.code {
             C::NotJson => (
                 format!("the facts are not valid JSON at {place}: {found}"),
                 "check the quotes, commas and braces near that place".into(),
@@ -320,7 +362,7 @@ impl FactProblem {
                     Some(column) => format!("{found} in {column} is not a date: {hint}"),
                     None => format!("`{name}` must be a date, but the facts give {found}: {hint}"),
                 },
-                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", &declared),
+                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
             ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
@@ -333,9 +375,9 @@ impl FactProblem {
             C::WrongType => (
                 format!("`{name}` must be {expected}, but the facts give {found}"),
                 if hint.is_empty() {
-                    declared
+                    declared.clone()
                 } else {
-                    join_help(&format!("did you mean \"{hint}\"?"), &declared)
+                    join_help(&format!("did you mean \"{hint}\"?"), declared)
                 },
             ),
             C::NotUtf8 => (
@@ -361,24 +403,42 @@ impl FactProblem {
                 format!("`{name}` is a percentage, but the facts give the bare number {found}, which as a ratio is more than 100%"),
                 join_help(
                     &format!("did you mean `{hint}`? Write percentages with `%`; a bare number is read as a ratio only from -1 to 1 (0.79 is 79%)"),
-                    &declared,
+                    declared,
                 ),
             ),
             C::AmbiguousNumber => (
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
-                join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", &declared),
+                join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
             ),
             C::TooManyDigits => (
                 format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
                 "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
             ),
+            _ => return None,
+        })
+    }
+
+    /// The words of a problem with a setting (F03xx).
+    fn setting_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let f = |x: &Option<String>| x.clone().unwrap_or_default();
+        let Fields {
+            name,
+            expected,
+            found,
+            hint,
+            place,
+            first,
+            ..
+        } = t;
+        Some(match self.code {
             C::FixedParameter => (
                 format!("`{name}` is fixed by {}; it cannot be set", f(&self.declared_at)),
                 "only parameters the policy leaves open (declared without a value) take settings; remove this one".into(),
             ),
             C::BadSetting => (
                 format!("{found} is not a value for `{name}`, which is {expected}"),
-                join_help(&hint, "write it as in a policy, e.g. `10%` or `50万元`"),
+                join_help(hint, "write it as in a policy, e.g. `10%` or `50万元`"),
             ),
             C::UnknownParameter => (
                 format!("no policy has a parameter `{name}`"),
@@ -404,19 +464,20 @@ impl FactProblem {
                 format!("the evaluation date {found} is not a day of the calendar: {hint}"),
                 "write it as year-month-day, e.g. `--date 2024-05-01`".into(),
             ),
-            // A subject that cannot be settled, reported where only a list of problems fits
-            // (`Evaluator::evaluate`): `hint` holds the settlement's own sentence.
-            C::SumOverflow | C::SummaryOverflow => (
-                hint,
-                "amounts up to about 7.9 × 10^26 元 can be held to the fen; check the facts for a misplaced scale or exponent".into(),
-            ),
-            C::Internal => (
-                hint,
-                "this is a bug in pol, not in the input: please report it with the command, the policies and the facts".into(),
-            ),
-            _ => (self.code.title().to_string(), String::new()),
-        }
+            _ => return None,
+        })
     }
+}
+
+/// A problem's fields as text (empty when not given), for the functions that word it.
+struct Fields {
+    name: String,
+    expected: String,
+    found: String,
+    hint: String,
+    declared: String,
+    place: String,
+    first: String,
 }
 
 /// Two parts of a help text, either of which may be empty.
@@ -463,6 +524,9 @@ impl Serialize for FactProblem {
             if let Some(v) = v {
                 m.serialize_entry(key, v)?;
             }
+        }
+        if let Some(span) = self.declared_span {
+            m.serialize_entry("declared_span", &[span.start, span.end])?;
         }
         let (message, help) = self.text();
         m.serialize_entry("message", &message)?;
@@ -1044,7 +1108,7 @@ fn bind_attributes<'v>(
                     FactProblem::new(ProblemCode::Negative, at())
                         .name(input.name.as_str())
                         .found(show_found(v))
-                        .declared_at(declared_at(program, input)),
+                        .declared_in(program, input),
                 )
             }
             Ok(value) => out[slot] = value.or(input.default),
@@ -1057,7 +1121,7 @@ fn bind_attributes<'v>(
                         describe_flavor(program, input),
                         v,
                     )
-                    .declared_at(declared_at(program, input)),
+                    .declared_in(program, input),
             ),
         }
     }
@@ -1226,9 +1290,9 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
 
 /// Reads a setting (`--set name=value`, or a value of a settings file) for a parameter of
 /// type `flavor`, with the grammar facts are read with.
-pub(crate) fn parse_setting(v: FactRef<'_>, flavor: Flavor) -> Result<Value, Refusal> {
-    // Parameters do not record a quantity's unit, so any unit of a quantity is taken.
-    read_scalar(flavor, None, v)
+/// `unit` is the unit a quantity parameter is declared in.
+pub(crate) fn parse_setting(v: FactRef<'_>, flavor: Flavor, unit: &Unit) -> Result<Value, Refusal> {
+    read_scalar(flavor, Some(unit), v)
 }
 
 #[cfg(test)]

@@ -318,13 +318,18 @@ impl PolicySet {
                     );
                     continue;
                 }
-                match facts::parse_setting(facts::FactRef::Text(text), param.flavor) {
+                let unit = match param.show {
+                    crate::compile::Show::Quantity(u) => p.units.get(u as usize).cloned(),
+                    _ => None,
+                }
+                .unwrap_or_else(crate::units::Unit::none);
+                match facts::parse_setting(facts::FactRef::Text(text), param.flavor, &unit) {
                     Ok(v) => settings[pi][i] = Some(v),
                     Err(refusal) => problems.push(refusal.problem(
                         ProblemCode::BadSetting,
                         format!("setting {name}"),
                         name,
-                        facts::flavor_words(param.flavor, &crate::units::Unit::none()),
+                        facts::flavor_words(param.flavor, &unit),
                         facts::FactRef::Text(text),
                     )),
                 }

@@ -220,6 +220,8 @@ type Cells = Vec<(Arc<str>, FactValue)>;
 
 /// The named values of one JSON Lines record, or why it cannot be read; `None` for a blank line.
 fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
+    // A byte-order mark (written by editors at the start of a file) is never part of a row.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return None;
     }

@@ -404,6 +404,18 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn any_text_gets_a_value_or_a_reason(text in "\\PC{0,12}|[-+０-９0-9,，._eE%万元亿亩/ \n]{0,12}") {
+            match read_quantity(&text) {
+                Ok(l) => prop_assert!(!l.percent || l.unit.is_none()),
+                Err(e) => prop_assert!(!e.reason().is_empty()),
+            }
+            let _ = read_date(&text);
+            let _ = read_json_number(&text);
+        }
+    }
+
     #[test]
     fn ambiguous_notations_are_refused_with_and_without_a_unit() {
         for text in [
