@@ -334,8 +334,8 @@ fn uncapped() -> String {
 
 #[test]
 fn a_subject_whose_sums_cannot_be_held_is_an_error_row_not_a_panic() {
-    // Issue 15: the cell `1e28` made `pol simulate` panic (exit 101); a 28-digit plain cell
-    // is tried too. The other subjects are evaluated as usual.
+    // Issue 15: the cell `1e28` made `pol simulate` panic (exit 101); it is now refused as a
+    // notation, and a 28-digit plain cell reaches the sums. The other subjects are evaluated as usual.
     let dir = folder(&[
         ("p.pol", &uncapped()),
         (
@@ -360,7 +360,8 @@ fn a_subject_whose_sums_cannot_be_held_is_an_error_row_not_a_panic() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains("line 2: error[F0401]"), "{err}");
+    // `1e28` in text is refused as a notation (F0115) before any sum is made.
+    assert!(err.contains("line 2:") && err.contains("F0115"), "{err}");
     assert!(err.contains("line 3: error[F0401]"), "{err}");
     let rows = std::fs::read_to_string(dir.path().join("rows.csv")).unwrap();
     assert!(rows.contains("error[F0401]"), "{rows}");

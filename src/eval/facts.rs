@@ -877,28 +877,10 @@ pub(crate) fn flavor_words(flavor: Flavor, unit: &Unit) -> String {
 pub(crate) fn show_found(v: FactRef<'_>) -> String {
     match v {
         FactRef::Number(n) => n.to_string(),
-        FactRef::Text(t) => format!("\"{}\"", escape_controls(t)),
+        FactRef::Text(t) => format!("\"{}\"", crate::eval::format::escape(t)),
         FactRef::Bool(b) => b.to_string(),
         FactRef::Null => "null".to_string(),
     }
-}
-
-/// `text` with control characters (line breaks, escape sequences) written as escapes, so a
-/// value shown in a message cannot break its line or drive the terminal.
-fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
 }
 
 /// Why a value was not read: each becomes a problem with its own code.
