@@ -87,7 +87,7 @@ fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Ru
                 .map(|e| format!("{}: {}", e.line, e.message)),
         );
     }
-    summary.finish(&ev);
+    summary.finish(&ev).unwrap();
     (text, serde_json::to_string(&summary).unwrap(), errors, None)
 }
 
