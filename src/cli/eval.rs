@@ -90,6 +90,21 @@ pub struct PolicyWarning {
     pub help: String,
 }
 
+impl PolicyWarning {
+    /// The warning `d` of the policy file `file` whose text is `text`.
+    pub fn of(d: &crate::diagnostic::Diagnostic, file: &str, text: &str) -> PolicyWarning {
+        let j = d.to_json(file, text);
+        PolicyWarning {
+            code: d.code.as_str(),
+            file: file.to_string(),
+            line: j.line,
+            column: j.column,
+            message: d.message.clone(),
+            help: d.help.clone().unwrap_or_default(),
+        }
+    }
+}
+
 impl std::fmt::Display for PolicyWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -171,17 +186,11 @@ fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
             });
             continue;
         }
-        warnings.extend(diagnostics.iter().map(|d| {
-            let j = d.to_json(name, &source.text);
-            PolicyWarning {
-                code: d.code.as_str(),
-                file: name.clone(),
-                line: j.line,
-                column: j.column,
-                message: d.message.clone(),
-                help: d.help.clone().unwrap_or_default(),
-            }
-        }));
+        warnings.extend(
+            diagnostics
+                .iter()
+                .map(|d| PolicyWarning::of(d, name, &source.text)),
+        );
     }
     if !reports.is_empty() {
         eprintln!("pol: the policies have errors (listed below); fix them first");

@@ -101,18 +101,7 @@ fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
     let mut warnings = Vec::new();
     for (name, text) in &texts {
         for d in crate::compile_source(text).diagnostics {
-            let j = d.to_json(name, text);
-            warnings.push(
-                super::eval::PolicyWarning {
-                    code: d.code.as_str(),
-                    file: name.clone(),
-                    line: j.line,
-                    column: j.column,
-                    message: d.message.clone(),
-                    help: d.help.clone().unwrap_or_default(),
-                }
-                .to_string(),
-            );
+            warnings.push(super::eval::PolicyWarning::of(&d, name, text).to_string());
         }
     }
     Ok((set, warnings))

@@ -116,19 +116,7 @@ pub fn serialize_canonical_opt<S: serde::Serializer>(
 /// is written as `\u{XXXX}`. Human output is built from facts and policies anyone may write;
 /// this is applied once to all of it, so no field can be forgotten.
 pub fn escape_text(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| c != '\n' && is_hidden(c);
-    if !text.chars().any(hidden) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if hidden(c) {
-            out.push_str(&format!("\\u{{{:04X}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+    escape_where(text, |c| c != '\n' && is_hidden(c))
 }
 
 /// `text` with its bidirectional and invisible characters written as `\u{XXXX}`, control
@@ -136,8 +124,12 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
 /// diagnostics quote the policy's lines, where such characters would reorder or hide what is
 /// shown; W0315 and W0316 report them).
 pub fn escape_invisible(text: &str) -> Cow<'_, str> {
-    let hidden = |c: char| is_bidi(c) || (is_invisible(c) && c != '\u{FEFF}');
-    if !text.chars().any(hidden) {
+    escape_where(text, |c| is_bidi(c) || (is_invisible(c) && c != '\u{FEFF}'))
+}
+
+/// `text` with every character for which `hidden` holds written as `\u{XXXX}`.
+fn escape_where(text: &str, hidden: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
