@@ -162,13 +162,29 @@ impl Fractions {
     }
 }
 
+/// Powers of ten up to 10^38, the largest that fits an `i128`.
+const POW10: [i128; 39] = {
+    let mut p = [1i128; 39];
+    let mut k = 1;
+    while k < 39 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
+
 /// 10^`p` as an `i128`, when it fits.
 fn pow10(p: u32) -> Option<i128> {
-    10i128.checked_pow(p)
+    POW10.get(p as usize).copied()
 }
 
 /// `d` in units of 10^-`places` (`places` at least `d`'s own).
+#[inline]
 fn units(d: Decimal, places: u32) -> Result<i128, Failure> {
+    // Amounts rounded to the fen are already in units of it.
+    if d.scale() == places {
+        return Ok(d.mantissa());
+    }
     pow10(places.saturating_sub(d.scale()))
         .and_then(|p| d.mantissa().checked_mul(p))
         .ok_or_else(|| Failure::overflow("an award in whole units"))
@@ -197,6 +213,7 @@ fn places_of(a: Amount) -> u32 {
 #[derive(Clone, Copy, Debug, Default)]
 struct Counted {
     pi: usize,
+    paid: Amount,
     before: i128,
     least: i128,
     spread: i128,
@@ -342,6 +359,7 @@ impl Settlement {
             self.at.push(self.counted.len() as u32);
             self.counted.push(Counted {
                 pi: v.pi,
+                paid: a,
                 ..Counted::default()
             });
         }
@@ -350,12 +368,8 @@ impl Settlement {
             return Ok(());
         }
         // Sums in whole units, made decimals once at the end.
-        for (c, v) in self.counted.iter_mut().zip(
-            verdicts
-                .iter()
-                .filter(|v| v.outcome == Outcome::Awarded && v.paid.is_some()),
-        ) {
-            let a = v.paid.unwrap_or(Amount::ZERO);
+        for c in self.counted.iter_mut() {
+            let a = c.paid;
             if a.min().is_sign_negative() || a.min() > a.max() {
                 return Err(Failure::internal(format!(
                     "a paid amount of `{}` is negative or an inverted range",
