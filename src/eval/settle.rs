@@ -126,6 +126,24 @@ impl Fractions {
             &mut heap
         };
         let mut given = 0i128;
+        // In machine words when the figures fit them (they nearly always do).
+        if let (Ok(u), Ok(den)) = (u64::try_from(units), u64::try_from(self.denominator)) {
+            let mut fits = true;
+            for (j, &num) in self.numerators.iter().enumerate() {
+                let Some(exact) = u64::try_from(num).ok().and_then(|n| u.checked_mul(n)) else {
+                    fits = false;
+                    break;
+                };
+                out.push(i128::from(exact / den));
+                rems[j] = i128::from(exact % den);
+                given += i128::from(exact / den);
+            }
+            if fits {
+                return self.leftover(units - given, out, rems);
+            }
+            out.clear();
+            given = 0;
+        }
         for (j, &num) in self.numerators.iter().enumerate() {
             let exact = units
                 .checked_mul(num)
@@ -139,7 +157,14 @@ impl Fractions {
             rems[j] = rem;
             given += base;
         }
-        let left = units - given;
+        self.leftover(units - given, out, rems)
+    }
+
+    /// Gives the `left` units a split leaves over, one each to the payers with the largest
+    /// remainders `rems` (ties to the payer named first).
+    #[inline]
+    fn leftover(&self, left: i128, out: &mut [i128], rems: &mut [i128]) -> Result<(), Failure> {
+        let n = rems.len();
         if left < 0 || left as usize > n {
             return Err(Failure::internal("the payer split left a wrong remainder"));
         }
