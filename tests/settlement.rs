@@ -217,7 +217,7 @@ proptest! {
             quiet.decide_into(facts.kind, &bound, &mut scratch).unwrap();
             let keys: Vec<(u64, Option<&str>)> =
                 facts.claims.iter().enumerate().map(|(k, c)| (k as u64, Some(c.id.as_str()))).collect();
-            rows_into(&mut rows, &facts.id, &keys, scratch.verdicts(), scratch.settlement(), &bound, &layout).unwrap();
+            rows_into(&mut rows, &facts.id, &keys, scratch.verdicts(), scratch.settlement(), &bound, &quiet, &layout).unwrap();
             summary.add(&quiet, &scratch, keys.len());
             let mut subject = vec![Decimal::ZERO; layout.payers.len()];
             for r in &rows.results {

@@ -241,7 +241,7 @@ proptest! {
                 let verdicts = scratch.verdicts();
                 let id = format!("F{line}");
                 let mut general = String::new();
-                pol::simulate::rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, scratch.settlement(), &bound, &layout).unwrap();
+                pol::simulate::rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, scratch.settlement(), &bound, &ev, &layout).unwrap();
                 writer.row(&mut general, &rows.results[0], &layout);
                 let mut fast = String::new();
                 if writer.unpaid_row(&mut fast, &mut unpaid, (line as u64, &id), verdicts, &layout) {

@@ -39,7 +39,7 @@ use chrono::NaiveDate;
 pub use decision::{Amount, ClauseResult, Decision, Outcome};
 pub use facts::{FactProblem, FactValue, Facts};
 pub use run::{round, Scratch, Verdict};
-pub use settle::{Failure, Settlement};
+pub use settle::{Failure, Settlement, ShareBuffers};
 pub use value::Value;
 
 use crate::check::documents::{duplicate_documents, SetFile};

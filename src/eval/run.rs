@@ -1277,7 +1277,7 @@ impl<'p> Evaluator<'p> {
         };
         for (i, inst) in instances.iter().enumerate() {
             if set.programs[inst.pi].header.split == crate::ast::Split::PerAward
-                && settlement.shares(i).is_some()
+                && settlement.is_paid(i)
             {
                 note(&mut order, set.payer_columns(inst.pi));
             }
@@ -1299,18 +1299,19 @@ impl<'p> Evaluator<'p> {
             .filter(|i| i.outcome == Outcome::Undetermined)
             .count();
         let mut clauses = Vec::with_capacity(instances.len());
+        let (mut shares, mut work) = (Vec::new(), super::settle::ShareBuffers::default());
         for (i, mut inst) in instances.into_iter().enumerate() {
             let program = &set.programs[inst.pi];
             let clause = &program.clauses[inst.ci];
             let mut funding = Vec::new();
             // A policy that splits per subject shows its payers in the totals only.
             let per_award = program.header.split == crate::ast::Split::PerAward;
-            if let (true, Some(shares)) = (per_award, settlement.shares(i)) {
+            if per_award && settlement.shares_into(set, i, &mut shares, &mut work)? {
                 funding = program
                     .header
                     .funding
                     .iter()
-                    .zip(shares)
+                    .zip(&shares)
                     .map(|((payer, _), amount)| Share {
                         payer: payer.as_str(),
                         amount: *amount,

@@ -126,6 +126,24 @@ impl Fractions {
             &mut heap
         };
         let mut given = 0i128;
+        // In machine words when the figures fit them (they nearly always do).
+        if let (Ok(u), Ok(den)) = (u64::try_from(units), u64::try_from(self.denominator)) {
+            let mut fits = true;
+            for (j, &num) in self.numerators.iter().enumerate() {
+                let Some(exact) = u64::try_from(num).ok().and_then(|n| u.checked_mul(n)) else {
+                    fits = false;
+                    break;
+                };
+                out.push(i128::from(exact / den));
+                rems[j] = i128::from(exact % den);
+                given += i128::from(exact / den);
+            }
+            if fits {
+                return self.leftover(units - given, out, rems);
+            }
+            out.clear();
+            given = 0;
+        }
         for (j, &num) in self.numerators.iter().enumerate() {
             let exact = units
                 .checked_mul(num)
@@ -139,7 +157,14 @@ impl Fractions {
             rems[j] = rem;
             given += base;
         }
-        let left = units - given;
+        self.leftover(units - given, out, rems)
+    }
+
+    /// Gives the `left` units a split leaves over, one each to the payers with the largest
+    /// remainders `rems` (ties to the payer named first).
+    #[inline]
+    fn leftover(&self, left: i128, out: &mut [i128], rems: &mut [i128]) -> Result<(), Failure> {
+        let n = rems.len();
         if left < 0 || left as usize > n {
             return Err(Failure::internal("the payer split left a wrong remainder"));
         }
@@ -162,13 +187,29 @@ impl Fractions {
     }
 }
 
+/// Powers of ten up to 10^38, the largest that fits an `i128`.
+const POW10: [i128; 39] = {
+    let mut p = [1i128; 39];
+    let mut k = 1;
+    while k < 39 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
+
 /// 10^`p` as an `i128`, when it fits.
 fn pow10(p: u32) -> Option<i128> {
-    10i128.checked_pow(p)
+    POW10.get(p as usize).copied()
 }
 
 /// `d` in units of 10^-`places` (`places` at least `d`'s own).
+#[inline]
 fn units(d: Decimal, places: u32) -> Result<i128, Failure> {
+    // Amounts rounded to the fen are already in units of it.
+    if d.scale() == places {
+        return Ok(d.mantissa());
+    }
     pow10(places.saturating_sub(d.scale()))
         .and_then(|p| d.mantissa().checked_mul(p))
         .ok_or_else(|| Failure::overflow("an award in whole units"))
@@ -191,13 +232,40 @@ fn places_of(a: Amount) -> u32 {
     a.min().scale().max(a.max().scale()).max(2)
 }
 
+/// One paid award, as the settlement counted it: its policy, where its policy's running total
+/// of least amounts stood before it, its least amount and its spread (most less least), in
+/// units of its policy's places.
+#[derive(Clone, Copy, Debug, Default)]
+struct Counted {
+    pi: usize,
+    paid: Amount,
+    before: i128,
+    least: i128,
+    spread: i128,
+}
+
+/// One policy's sums for the subject being settled, in whole units.
+#[derive(Clone, Copy, Debug, Default)]
+struct PolicySums {
+    /// The places its units are in.
+    places: u32,
+    /// The running total of its awards' least amounts.
+    least: i128,
+    /// The sum of its ranges' spreads.
+    spread: i128,
+    /// Whether it paid the subject anything (zero included).
+    paid: bool,
+    /// Whether one of its awards is a range.
+    ranges: bool,
+}
+
 /// What a subject is paid, in all and by whom, with each award's payer shares.
 #[derive(Clone, Debug, Default)]
 pub struct Settlement {
-    /// Per verdict: where its shares start and end in `shares` (empty when it pays nothing).
-    at: Vec<(u32, u32)>,
-    /// Shares of each paid award, its policy's payers in `funding` order.
-    shares: Vec<Amount>,
+    /// Per verdict: its entry in `counted`, or `u32::MAX` when it pays nothing.
+    at: Vec<u32>,
+    /// The paid awards, in evaluation order.
+    counted: Vec<Counted>,
     /// The subject's total.
     total: Amount,
     /// Per policy: the subject's total under it.
@@ -206,31 +274,67 @@ pub struct Settlement {
     per_payer: Vec<Amount>,
     /// Per payer: whether any policy naming it paid this subject or splits per subject.
     named: Vec<bool>,
-    /// Per policy: the places its split works in.
-    places: Vec<u32>,
-    /// Per policy: the running total of its awards' least amounts, in units.
-    running: Vec<i128>,
-    /// Per policy: the sum of its ranges' spreads (most less least), in units.
-    spreads: Vec<i128>,
-    /// Per policy and payer (flat): the sum of its shares of the spreads, in units.
+    /// Per policy: its sums.
+    sums: Vec<PolicySums>,
+    /// Per policy and payer (flat, at [`PolicySet::payer_offset`]): the sum of its shares of
+    /// the ranges' spreads, in units.
     payer_spreads: Vec<i128>,
-    /// Per policy: whether it paid this subject anything (zero included).
-    touched: Vec<bool>,
-    /// Per policy and payer (flat, at [`PolicySet::payer_offsets`]): the split of `running`.
+    /// Buffers for splits.
+    low: Vec<i128>,
+    spread: Vec<i128>,
+}
+
+/// Buffers for [`Settlement::shares_into`], kept by the caller from one call to the next.
+#[derive(Clone, Debug, Default)]
+pub struct ShareBuffers {
     before: Vec<i128>,
-    /// Buffers for one split.
-    now: Vec<i128>,
+    after: Vec<i128>,
     spread: Vec<i128>,
 }
 
 impl Settlement {
-    /// The payer shares of verdict `i` (its policy's payers in `funding` order), if it is paid.
-    pub fn shares(&self, i: usize) -> Option<&[Amount]> {
-        let (start, end) = *self.at.get(i)?;
-        if start == end {
-            return None;
+    /// Whether verdict `i` (by its index in the verdicts settled) is paid.
+    pub fn is_paid(&self, i: usize) -> bool {
+        self.at.get(i).is_some_and(|a| *a != u32::MAX)
+    }
+
+    /// The payer shares of verdict `i` (its policy's payers in `funding` order) into `out`:
+    /// what each payer's split of its policy's running total grew by with this award, and the
+    /// award's spread split on its own. False when the verdict pays nothing.
+    pub fn shares_into(
+        &self,
+        set: &PolicySet,
+        i: usize,
+        out: &mut Vec<Amount>,
+        work: &mut ShareBuffers,
+    ) -> Result<bool, Failure> {
+        out.clear();
+        let Some(&at) = self.at.get(i).filter(|a| **a != u32::MAX) else {
+            return Ok(false);
+        };
+        let Some(&c) = self.counted.get(at as usize) else {
+            return Err(Failure::internal("a paid verdict was not counted"));
+        };
+        let places = self.sums[c.pi].places;
+        let fractions = set.fractions(c.pi)?;
+        fractions.split(c.before, &mut work.before)?;
+        fractions.split(c.before + c.least, &mut work.after)?;
+        if c.spread > 0 {
+            fractions.split(c.spread, &mut work.spread)?;
+        } else {
+            work.spread.clear();
+            work.spread.resize(work.before.len(), 0);
         }
-        self.shares.get(start as usize..end as usize)
+        for j in 0..work.before.len() {
+            let lo = work.after[j] - work.before[j];
+            let hi = lo + work.spread[j];
+            let what = || "a payer's share".to_string();
+            out.push(Amount::between(
+                decimal(lo, places, what)?,
+                decimal(hi, places, what)?,
+            ));
+        }
+        Ok(true)
     }
 
     /// The subject's total.
@@ -258,113 +362,111 @@ impl Settlement {
     pub(crate) fn settle(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
         let programs = set.programs();
         self.at.clear();
-        self.shares.clear();
+        self.counted.clear();
         self.total = Amount::ZERO;
         reset(&mut self.per_policy, programs.len(), Amount::ZERO);
         reset(&mut self.per_payer, set.payers().len(), Amount::ZERO);
         // The payers of policies that split per subject have a line whatever is paid.
         self.named.clear();
         self.named.extend_from_slice(set.split_once_payers());
-        let paid = |v: &Verdict| match (v.outcome, v.paid) {
-            (Outcome::Awarded, Some(a)) => Some(a),
-            _ => None,
-        };
-        reset(&mut self.places, programs.len(), 2);
-        let mut any = false;
+        reset(&mut self.sums, programs.len(), PolicySums::default());
         for v in verdicts {
-            if let Some(a) = paid(v) {
-                any = true;
-                let p = &mut self.places[v.pi];
-                *p = (*p).max(places_of(a));
-            }
+            let a = match (v.outcome, v.paid) {
+                (Outcome::Awarded, Some(a)) => a,
+                _ => {
+                    self.at.push(u32::MAX);
+                    continue;
+                }
+            };
+            let sums = &mut self.sums[v.pi];
+            sums.paid = true;
+            sums.places = sums.places.max(places_of(a));
+            self.at.push(self.counted.len() as u32);
+            self.counted.push(Counted {
+                pi: v.pi,
+                paid: a,
+                ..Counted::default()
+            });
         }
         // Most subjects of a population are paid nothing.
-        if !any {
-            self.at.resize(verdicts.len(), (0, 0));
+        if self.counted.is_empty() {
             return Ok(());
         }
-        // Sums in whole units, made decimals once at the end: per policy the least and the
-        // spread, per policy and payer the same.
-        reset(&mut self.running, programs.len(), 0);
-        reset(&mut self.spreads, programs.len(), 0);
-        reset(&mut self.before, set.payer_offsets_len(), 0);
-        reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
-        reset(&mut self.touched, programs.len(), false);
-        for v in verdicts {
-            let Some(a) = paid(v) else {
-                self.at.push((0, 0));
-                continue;
-            };
+        // Sums in whole units, made decimals once at the end.
+        for c in self.counted.iter_mut() {
+            let a = c.paid;
             if a.min().is_sign_negative() || a.min() > a.max() {
                 return Err(Failure::internal(format!(
                     "a paid amount of `{}` is negative or an inverted range",
                     super::format::amount(a)
                 )));
             }
-            let pi = v.pi;
-            self.touched[pi] = true;
-            let places = self.places[pi];
-            let least = units(a.min(), places)?;
-            let spread = units(a.max(), places)? - least;
+            let sums = &mut self.sums[c.pi];
             let too_large = || {
                 Failure::overflow(format!(
                     "the subject's total under `{}`",
-                    programs[pi].header.document
+                    programs[c.pi].header.document
                 ))
             };
-            let running = self.running[pi].checked_add(least).ok_or_else(too_large)?;
-            self.running[pi] = running;
-            self.spreads[pi] = self.spreads[pi].checked_add(spread).ok_or_else(too_large)?;
-            let fractions = set.fractions(pi)?;
-            fractions.split(running, &mut self.now)?;
-            if spread > 0 {
-                fractions.split(spread, &mut self.spread)?;
-            } else {
-                self.spread.clear();
-                self.spread.resize(self.now.len(), 0);
+            c.before = sums.least;
+            c.least = units(a.min(), sums.places)?;
+            c.spread = units(a.max(), sums.places)? - c.least;
+            sums.least = sums.least.checked_add(c.least).ok_or_else(too_large)?;
+            if c.spread > 0 {
+                sums.ranges = true;
+                sums.spread = sums.spread.checked_add(c.spread).ok_or_else(too_large)?;
             }
-            let start = self.shares.len() as u32;
-            let offset = set.payer_offset(pi);
-            for j in 0..set.payer_columns(pi).len() {
-                let before = &mut self.before[offset + j];
-                let lo = self.now[j] - *before;
-                *before = self.now[j];
-                let hi = lo + self.spread[j];
-                self.payer_spreads[offset + j] += self.spread[j];
-                let what = || "a payer's share".to_string();
-                self.shares.push(Amount::between(
-                    decimal(lo, places, what)?,
-                    decimal(hi, places, what)?,
-                ));
+        }
+        // The spreads of ranges, split one by one (rare: "up to" awards).
+        if self.sums.iter().any(|s| s.ranges) {
+            reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
+            for c in &self.counted {
+                if c.spread > 0 {
+                    set.fractions(c.pi)?.split(c.spread, &mut self.spread)?;
+                    let offset = set.payer_offset(c.pi);
+                    for (j, s) in self.spread.iter().enumerate() {
+                        self.payer_spreads[offset + j] += s;
+                    }
+                }
             }
-            self.at.push((start, self.shares.len() as u32));
         }
         for (pi, program) in programs.iter().enumerate() {
-            if !self.touched[pi] {
+            let sums = self.sums[pi];
+            if !sums.paid {
                 continue;
             }
             let what = || format!("the subject's total under `{}`", program.header.document);
-            let places = self.places[pi];
-            let least = self.running[pi];
-            let most = least
-                .checked_add(self.spreads[pi])
+            let most = sums
+                .least
+                .checked_add(sums.spread)
                 .ok_or_else(|| Failure::overflow(what()))?;
-            let policy =
-                Amount::between(decimal(least, places, what)?, decimal(most, places, what)?);
+            let policy = Amount::between(
+                decimal(sums.least, sums.places, what)?,
+                decimal(most, sums.places, what)?,
+            );
             self.per_policy[pi] = policy;
             self.total = self
                 .total
                 .checked_add(policy)
                 .ok_or_else(|| Failure::overflow("the subject's total"))?;
+            set.fractions(pi)?.split(sums.least, &mut self.low)?;
             let offset = set.payer_offset(pi);
             for (j, &column) in set.payer_columns(pi).iter().enumerate() {
                 let name = &set.payers()[column];
                 let what = || format!("what `{name}` pays");
-                let lo = self.before[offset + j];
+                let lo = self.low[j];
+                let spread = if sums.ranges {
+                    self.payer_spreads[offset + j]
+                } else {
+                    0
+                };
                 let hi = lo
-                    .checked_add(self.payer_spreads[offset + j])
+                    .checked_add(spread)
                     .ok_or_else(|| Failure::overflow(what()))?;
-                let share = Amount::between(decimal(lo, places, what)?, decimal(hi, places, what)?);
+                let share = Amount::between(
+                    decimal(lo, sums.places, what)?,
+                    decimal(hi, sums.places, what)?,
+                );
                 self.per_payer[column] = self.per_payer[column]
                     .checked_add(share)
                     .ok_or_else(|| Failure::overflow(what()))?;
@@ -376,9 +478,14 @@ impl Settlement {
 }
 
 /// Makes `v` `n` copies of `x`, keeping its buffer.
+#[inline]
 fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
+    if v.len() == n {
+        v.fill(x);
+    } else {
+        v.clear();
+        v.resize(n, x);
+    }
 }
 
 #[cfg(test)]

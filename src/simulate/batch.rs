@@ -795,6 +795,7 @@ fn facts_and_rows<'p>(
             scratch.verdicts(),
             scratch.settlement(),
             &bound,
+            cx.ev,
             cx.layout,
         );
         if let Err(f) = written {

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use crate::compile::Kind;
 use crate::eval::decision::Outcome;
 use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
-use crate::eval::{Amount, Evaluator, Failure, Settlement, Verdict};
+use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -220,6 +220,9 @@ pub type RowKey<'a> = (u64, Option<&'a str>);
 pub struct Rows {
     /// The rows, in input order.
     pub results: Vec<RowResult>,
+    /// An award's payer shares, and the buffers that work them out.
+    shares: Vec<Amount>,
+    work: ShareBuffers,
 }
 
 /// A row's sum that the settlement already held: failing here is a bug in pol.
@@ -232,6 +235,7 @@ fn row_sum(a: Amount, b: Amount) -> Result<Amount, Failure> {
 /// into `rows_out`: per row the clause outcomes and amounts, the total and the payers' shares.
 /// A row's payer shares are the settlement's shares of the awards on that row, so the rows'
 /// payer columns add up exactly to the subject's payer totals (and the summary's).
+#[allow(clippy::too_many_arguments)]
 pub fn rows_into(
     rows_out: &mut Rows,
     subject: &str,
@@ -239,8 +243,10 @@ pub fn rows_into(
     verdicts: &[Verdict],
     settlement: &Settlement,
     bound: &[Bound],
+    ev: &Evaluator<'_>,
     layout: &Layout,
 ) -> Result<(), Failure> {
+    let (shares, work) = (&mut rows_out.shares, &mut rows_out.work);
     let out = &mut rows_out.results;
     out.resize_with(rows.len(), RowResult::default);
     for (r, (line, claim)) in out.iter_mut().zip(rows) {
@@ -272,9 +278,9 @@ pub fn rows_into(
             continue;
         }
         r.total = row_sum(r.total, paid)?;
-        let Some(shares) = settlement.shares(i) else {
+        if !settlement.shares_into(ev.policies(), i, shares, work)? {
             return Err(Failure::internal("a paid award has no payer shares"));
-        };
+        }
         for (share, &c) in shares.iter().zip(&layout.payer_columns[v.pi]) {
             r.payers[c] = row_sum(r.payers[c], *share)?;
         }
