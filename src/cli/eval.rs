@@ -146,10 +146,10 @@ pub fn load_checked(
 ) -> Result<Loaded, ExitCode> {
     let loaded = load(paths, out)?;
     for w in &loaded.warnings {
-        eprintln!("pol: {w}\n  help: {}", w.help);
+        say!("pol: {w}\n  help: {}", w.help);
     }
     if deny_warnings && !loaded.warnings.is_empty() {
-        eprintln!(
+        say!(
             "pol: the policies have {} (--deny-warnings); nothing was evaluated",
             if loaded.warnings.len() == 1 {
                 "1 warning".to_string()
@@ -193,7 +193,7 @@ fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
         );
     }
     if !reports.is_empty() {
-        eprintln!("pol: the policies have errors (listed below); fix them first");
+        say!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
         return Err(ExitCode::Diagnostics);
     }
@@ -215,7 +215,7 @@ fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
                 diagnostics,
             })
             .collect();
-        eprintln!("pol: the policies have errors (listed below); fix them first");
+        say!("pol: the policies have errors (listed below); fix them first");
         let _ = check::print_reports(&reports, out);
         ExitCode::Diagnostics
     })?;
@@ -329,7 +329,7 @@ fn print_problems(
     if out.format == Format::Json {
         let doc = serde_json::json!({ "problems": problems });
         let doc = with_policy_warnings(&doc, warnings);
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        show!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
     let mut text =
@@ -345,7 +345,7 @@ fn print_problems(
         ));
     }
     // Paths and values come from the facts file: hidden characters must not reach the terminal.
-    eprint!("{}", crate::eval::format::escape_text(&text));
+    say_part!("{}", crate::eval::format::escape_text(&text));
 }
 
 /// Reports a subject that cannot be settled; the exit code says whether it is pol's own bug.
@@ -354,9 +354,9 @@ fn print_failure(f: &crate::eval::Failure, source: &str, out: &Output) -> ExitCo
         let doc = serde_json::json!({ "failure": {
             "code": f.code.as_str(), "message": f.message, "help": f.help,
         }});
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        show!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        eprintln!(
+        say!(
             "pol: error[{}]: no decision for the facts in `{source}`: {}\n  help: {}\n  (see `pol explain {}`)",
             f.code, f.message, f.help, f.code
         );

@@ -156,7 +156,7 @@ impl SourceText {
 /// Prints a coded problem about the command's files or settings (`pol: error[F0350]: ...`,
 /// then its help) and returns the usage exit code.
 pub fn problem(code: ProblemCode, message: &str, help: &str) -> ExitCode {
-    eprintln!("pol: error[{code}]: {message}\n  help: {help}");
+    say!("pol: error[{code}]: {message}\n  help: {help}");
     ExitCode::Usage
 }
 

@@ -75,7 +75,7 @@ pub fn run(args: &FmtArgs, out: &Output) -> ExitCode {
     }
     let summary = summary(paths.len(), &changed, failed, args.check);
     match out.format {
-        Format::Human => eprintln!("{summary}"),
+        Format::Human => say!("{summary}"),
         Format::Json => {
             let doc = serde_json::json!({
                 "files": paths.len(),
@@ -83,7 +83,7 @@ pub fn run(args: &FmtArgs, out: &Output) -> ExitCode {
                 "failed": failed,
                 "check": args.check,
             });
-            println!("{doc}");
+            show!("{doc}");
         }
     }
     if failed > 0 || (args.check && !changed.is_empty()) {
@@ -149,7 +149,7 @@ fn format_one(
             Ok((Outcome::Failed, String::new()))
         }
         Err(FormatError::Internal(why)) => {
-            eprintln!(
+            say!(
                 "pol: internal error formatting `{shown}`: {why}; the file was left as it was. \
                  Please report this with the file."
             );
@@ -162,9 +162,9 @@ fn report_diagnostics(diags: &[diagnostic::Diagnostic], shown: &str, text: &str,
     for d in diags {
         let rendered = diagnostic::render(d, shown, text, out.render);
         // As in `pol check`: quoted lines show, not hide, invisible and reordering characters.
-        eprint!("{}", crate::eval::format::escape_invisible(&rendered));
+        say_part!("{}", crate::eval::format::escape_invisible(&rendered));
     }
-    eprintln!("pol: `{shown}` has syntax errors and was not formatted; `pol check` lists them");
+    say!("pol: `{shown}` has syntax errors and was not formatted; `pol check` lists them");
 }
 
 fn run_stdin(args: &FmtArgs, out: &Output) -> ExitCode {

@@ -4,6 +4,35 @@
 //! about the command itself on stderr, and an [`ExitCode`]. Guarantee: this is the only module
 //! that reads files, the environment or the terminal.
 
+// Printing never panics: `print!` and `eprint!` panic when their stream is a closed pipe
+// (`pol simulate ... 2>&1 | head -1`), which would turn a finished run into exit 101. These write
+// and ignore a failure instead; the exit status still says how the command ended, and a rows
+// file is written through its own checked writer.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! show {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! show_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod check;
 pub mod eval;
 mod exit;
@@ -143,7 +172,7 @@ impl Output {
     /// Prints a message about the command itself and returns the usage exit code.
     pub fn fail(&self, message: &str) -> ExitCode {
         // Messages quote paths and values given by the user: no raw control characters.
-        eprintln!("pol: {}", crate::eval::format::escape_text(message));
+        say!("pol: {}", crate::eval::format::escape_text(message));
         ExitCode::Usage
     }
 }

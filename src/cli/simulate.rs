@@ -130,7 +130,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             // (its read of a pipe blocks) is ended here: its temporary files removed first.
             std::thread::sleep(std::time::Duration::from_secs(2));
             files::remove_temporaries();
-            eprintln!("pol: interrupted; no output file was written");
+            say!("pol: interrupted; no output file was written");
             std::process::exit(ExitCode::Interrupted as i32);
         });
     }
@@ -152,7 +152,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Ok(ev) => ev,
         Err(problems) => {
             for p in problems {
-                eprintln!("pol: {} {}: {} ({})", p.code, p.path, p.message(), p.help());
+                say!("pol: {} {}: {} ({})", p.code, p.path, p.message(), p.help());
             }
             return ExitCode::Diagnostics;
         }
@@ -242,7 +242,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
             if !special && !known.contains(h.as_str()) {
                 let h = crate::eval::format::escape(h);
-                eprintln!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
+                say!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
             }
         }
         let Some(shape) = CsvShape::new(&ev, &header, &columns) else {
@@ -413,11 +413,11 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     }
 
     if interrupted.load(Ordering::SeqCst) {
-        eprintln!("pol: interrupted; no output file was written");
+        say!("pol: interrupted; no output file was written");
         return ExitCode::Interrupted;
     }
     if let Some(msg) = fatal {
-        eprintln!("pol: {msg}; no output file was written");
+        say!("pol: {msg}; no output file was written");
         return ExitCode::Diagnostics;
     }
     if let Some(msg) = read_failed {
@@ -426,16 +426,16 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     for e in &first_errors {
         // Row errors quote ids and cells of the population: no raw control characters.
         let message = crate::eval::format::escape_text(&e.message);
-        eprintln!("pol: line {}: {message}", e.line);
+        say!("pol: line {}: {message}", e.line);
     }
     if summary.errors as usize > first_errors.len() {
-        eprintln!(
+        say!(
             "pol: ... and {} more errors",
             summary.errors as usize - first_errors.len()
         );
     }
     if too_many.load(Ordering::SeqCst) {
-        eprintln!(
+        say!(
             "pol: stopped after {} errors (--max-errors); no output file was written",
             summary.errors
         );
@@ -445,9 +445,12 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         return out.fail("cannot write the output file");
     }
     if let Err(f) = summary.finish(&ev) {
-        eprintln!(
+        say!(
             "pol: error[{}]: {}\n  help: {}\n  (see `pol explain {}`); no output file was written",
-            f.code, f.message, f.help, f.code
+            f.code,
+            f.message,
+            f.help,
+            f.code
         );
         return ExitCode::Diagnostics;
     }
@@ -480,13 +483,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     if args.summary.is_none() {
         if rows_on_stdout {
             // Standard output carries the rows alone; the summary is for the person watching.
-            eprint!("{text}");
+            say_part!("{text}");
         } else {
-            print!("{text}");
+            show_part!("{text}");
         }
     }
     if summary.internal_errors > 0 {
-        eprintln!(
+        say!(
             "pol: {} subjects met a broken rule of pol's own (F0901): this is a bug in pol; please report it",
             summary.internal_errors
         );

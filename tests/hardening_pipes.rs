@@ -1,0 +1,65 @@
+//! A closed standard output or standard error (`pol ... 2>&1 | head -1`) never turns a run into
+//! a panic (exit 101): what pol prints about itself is written without panicking, and the exit
+//! status still says how the command ended.
+
+use std::process::{Command, Stdio};
+
+/// Runs pol with the stream(s) chosen closed before pol writes to them; returns the exit code.
+fn with_closed(args: &[&str], close_stdout: bool, close_stderr: bool) -> Option<i32> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Dropping the read ends closes the pipes: pol's next write to them fails with EPIPE.
+    if close_stdout {
+        drop(child.stdout.take());
+    }
+    if close_stderr {
+        drop(child.stderr.take());
+    }
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn a_closed_stream_is_not_a_panic() {
+    let runs: &[&[&str]] = &[
+        // Rows on stdout, the summary and a bad row's message on stderr.
+        &[
+            "simulate",
+            "policies/jiazhengfa-2023-15.pol",
+            "--population",
+            "tests/population/firms.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+        &["check", "policies/"],
+        &[
+            "eval",
+            "policies/",
+            "--facts",
+            "tests/facts/article1-eligible.json",
+            "--date",
+            "2024-05-01",
+        ],
+        &["eval", "policies/", "--facts", "tests/facts/bad-types.json"],
+        &["explain"],
+        &["test", "policies/jiazhengbanfa-2023-40.pol"],
+    ];
+    for args in runs {
+        for (out, err) in [(true, false), (false, true), (true, true)] {
+            let code = with_closed(args, out, err);
+            assert_ne!(
+                code,
+                Some(101),
+                "pol {args:?} with stdout closed: {out}, stderr closed: {err}"
+            );
+            assert!(code.is_some(), "pol {args:?} was killed by a signal");
+        }
+    }
+}
