@@ -63,3 +63,34 @@ fn a_closed_stream_is_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn every_message_on_standard_error_escapes_hidden_characters() {
+    // The out-of-order message quotes two subject ids from the population: an escape sequence
+    // in one (here: set the terminal's title, then red) must reach the terminal as text.
+    let dir = std::env::temp_dir().join(format!("pol-escape-order-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pop = dir.join("p.csv");
+    std::fs::write(
+        &pop,
+        "id,加计扣除资格\n\"Z\u{1b}[31m\",1\n\"A\u{1b}]0;pwned\u{7}\",1\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args([
+            "simulate",
+            "policies/jiazhengfa-2023-15.pol",
+            "--population",
+        ])
+        .arg(&pop)
+        .args(["--date", "2024-05-01"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("comes after"), "{err}");
+    assert!(err.contains("\\u{001B}"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -345,7 +345,7 @@ fn print_problems(
         ));
     }
     // Paths and values come from the facts file: hidden characters must not reach the terminal.
-    say_part!("{}", crate::eval::format::escape_text(&text));
+    say_raw!("{}", crate::eval::format::escape_text(&text));
 }
 
 /// Reports a subject that cannot be settled; the exit code says whether it is pol's own bug.

@@ -162,7 +162,7 @@ fn report_diagnostics(diags: &[diagnostic::Diagnostic], shown: &str, text: &str,
     for d in diags {
         let rendered = diagnostic::render(d, shown, text, out.render);
         // As in `pol check`: quoted lines show, not hide, invisible and reordering characters.
-        say_part!("{}", crate::eval::format::escape_invisible(&rendered));
+        say_raw!("{}", crate::eval::format::escape_invisible(&rendered));
     }
     say!("pol: `{shown}` has syntax errors and was not formatted; `pol check` lists them");
 }

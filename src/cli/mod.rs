@@ -8,13 +8,17 @@
 // (`pol simulate ... 2>&1 | head -1`), which would turn a finished run into exit 101. These write
 // and ignore a failure instead; the exit status still says how the command ended, and a rows
 // file is written through its own checked writer.
+// What pol says on standard error is built from ids, names and paths that anyone may write:
+// `say!` writes its line with hidden characters escaped (`\u{001B}`), so no message can drive the
+// terminal; `say_raw!` is for text rendered and escaped already (diagnostics in colour).
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", crate::eval::format::escape_text(&text));
     }};
 }
-macro_rules! say_part {
+macro_rules! say_raw {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = write!(std::io::stderr(), $($arg)*);
@@ -172,7 +176,7 @@ impl Output {
     /// Prints a message about the command itself and returns the usage exit code.
     pub fn fail(&self, message: &str) -> ExitCode {
         // Messages quote paths and values given by the user: no raw control characters.
-        say!("pol: {}", crate::eval::format::escape_text(message));
+        say!("pol: {message}");
         ExitCode::Usage
     }
 }

@@ -483,9 +483,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     if args.summary.is_none() {
         if rows_on_stdout {
             // Standard output carries the rows alone; the summary is for the person watching.
-            say_part!("{text}");
+            say_raw!("{}", crate::eval::format::escape_text(&text));
         } else {
-            show_part!("{text}");
+            show_part!("{}", crate::eval::format::escape_text(&text));
         }
     }
     if summary.internal_errors > 0 {

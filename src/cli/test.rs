@@ -147,7 +147,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
             Ok((set, warnings)) => {
                 // Cases that pass under a policy with warnings may pass for the wrong reason.
                 for w in &warnings {
-                    say!("pol: {}", crate::eval::format::escape_text(w));
+                    say!("pol: {w}");
                 }
                 if args.deny_warnings && !warnings.is_empty() {
                     let _ = writeln!(
