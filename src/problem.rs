@@ -79,6 +79,7 @@ problem_codes! {
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     // F02xx: population files and rows.
+    RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
     BadSetting = "F0302", Error, "a setting's value does not fit its parameter";

@@ -94,3 +94,51 @@ fn every_message_on_standard_error_escapes_hidden_characters() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rows_of_one_subject_that_disagree_on_its_inputs_are_refused() {
+    // The first row's subject inputs are the ones used: a claim row giving another value (or a
+    // value the first row leaves empty) would be dropped without a word.
+    let dir = std::env::temp_dir().join(format!("pol-rows-disagree-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.pol"),
+        "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  \
+         effective 2024-01-01 to 2025-12-31\n  funding { 市: 100% }\n  same_matter cumulative\n}\n\
+         input enterprise { 基数: money }\ninput project { 合同金额: money }\n\
+         clause 项目补助 {\n  source \"第一条\"\n  per project\n  award 10% of 合同金额\n}\n\
+         clause 企业补助 {\n  source \"第二条\"\n  award 1% of 基数\n}\n",
+    )
+    .unwrap();
+    let cases = [
+        ("100万元", "999万元", false),
+        ("100万元", "garbage", false),
+        ("", "100万元", false),
+        ("100万元", "", true),
+        ("100万元", " 100万元 ", true),
+    ];
+    for (first, later, accepted) in cases {
+        std::fs::write(
+            dir.join("pop.csv"),
+            format!(
+                "id,基数,claim_id,claim_date,合同金额\n1,{first},a,2024-03-01,1万元\n\
+                 1,{later},b,2024-03-02,1万元\n"
+            ),
+        )
+        .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args(["simulate", "p.pol", "--population", "pop.csv"])
+            .args(["--date", "2024-05-01", "--out", "-"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        if accepted {
+            assert_eq!(o.status.code(), Some(0), "{first} then {later}: {err}");
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{first} then {later}: {err}");
+            assert!(err.contains("F0210") && err.contains("line 3"), "{err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

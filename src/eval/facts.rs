@@ -414,6 +414,10 @@ impl FactProblem {
                 format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
                 "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
             ),
+            C::RowsDisagree => (
+                format!("the subject's input `{name}` is {expected} on its first row but {found} on {place}, and a subject has one value for each of its inputs"),
+                "give the subject's inputs on its first row and leave them empty on its claim rows, or give the same value on every row".into(),
+            ),
             _ => return None,
         })
     }

@@ -20,8 +20,9 @@ use rust_decimal::Decimal;
 
 use crate::compile::Kind;
 use crate::eval::decision::Outcome;
-use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
+use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
+use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -156,6 +157,7 @@ pub fn facts_of(
     kind: Kind,
     columns: &Columns,
 ) -> Result<Facts, RowError> {
+    disagreeing_rows(subject)?;
     // The values move into the facts: a row's attributes are read once.
     let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
         .into_iter()
@@ -210,6 +212,48 @@ pub fn facts_of(
         attributes,
         claims,
     })
+}
+
+/// Checks that the later rows of a subject give its inputs as the first row does, or not at all:
+/// the first row's values are the ones used, so a different value on a claim row (or one the
+/// first row leaves empty) would otherwise be dropped without a word.
+fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
+    let Some((first, rest)) = subject.rows.split_first() else {
+        return Ok(());
+    };
+    let same = |a: &FactValue, b: &FactValue| match (a, b) {
+        (FactValue::Text(a), FactValue::Text(b)) => a.trim() == b.trim(),
+        _ => a == b,
+    };
+    for r in rest {
+        for (name, value) in &r.subject {
+            if *value == FactValue::Null {
+                continue;
+            }
+            let on_first = first
+                .subject
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(&FactValue::Null, |(_, v)| v);
+            if same(on_first, value) {
+                continue;
+            }
+            let shown = |v: &FactValue| match v {
+                FactValue::Null => "empty".to_string(),
+                v => crate::eval::facts::show_found(v.as_ref()),
+            };
+            let problem = FactProblem::new(ProblemCode::RowsDisagree, name.to_string())
+                .name(name.to_string())
+                .expected(shown(on_first))
+                .found(shown(value))
+                .place(format!("line {}", r.line));
+            return Err(RowError {
+                line: r.line,
+                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A row of a subject: its line and claim id.
