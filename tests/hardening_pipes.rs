@@ -142,3 +142,34 @@ fn rows_of_one_subject_that_disagree_on_its_inputs_are_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_highest_of_a_fixed_award_and_a_range_never_pays_less_than_the_fixed_award() {
+    // Same matter, 就高不重复: a fixed 1.5万元 against "up to 2万元" pays from 1.5万元 to 2万元,
+    // not from 0 (which would lose the fixed award if the range were assessed low).
+    let text = "policy \"就高〔2024〕1号\" {\n  title \"h\"\n  issued 2024-01-01\n  \
+                effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n\
+                input enterprise { 核定: money }\n\
+                clause A {\n  source \"第一条\"\n  matter \"M\"\n  award 1.5万元\n}\n\
+                clause B {\n  source \"第二条\"\n  matter \"M\"\n  award up to 2万元\n}\n";
+    let set = pol::eval::PolicySet::compile(&[("h.pol", text)]).unwrap();
+    let (facts, _) =
+        pol::eval::Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {}}"#)
+            .unwrap();
+    for explain in [false, true] {
+        let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+        options.explain = explain;
+        let d = set.evaluate(&facts, &options).unwrap();
+        let total = d.totals.paid;
+        assert_eq!(
+            total.min(),
+            rust_decimal::Decimal::from(15_000),
+            "{total:?}"
+        );
+        assert_eq!(
+            total.max(),
+            rust_decimal::Decimal::from(20_000),
+            "{total:?}"
+        );
+    }
+}

@@ -1216,6 +1216,36 @@ impl<'p> Evaluator<'p> {
                             after: Amount::ZERO,
                         });
                     }
+                    // The matter pays the higher of the two, so at least the loser's least: when
+                    // the kept award is a range reaching below that (a fixed 1.5万元 against "up
+                    // to 2万元"), its least is raised to it rather than the floor being lost.
+                    let floor = instances[loser].paid.unwrap_or(Amount::ZERO).min();
+                    let w = &mut instances[winner];
+                    let kept_paid = w.paid.unwrap_or(Amount::ZERO);
+                    if kept_paid.min() < floor {
+                        let raised = Amount::between(floor, kept_paid.max());
+                        if self.reasons {
+                            let detail = format!(
+                                "same matter \"{matter}\": at least {} is paid, the other award's least",
+                                format::amount(Amount::Exact(floor))
+                            );
+                            if self.explain {
+                                w.words().trace.push(step(
+                                    "adjustment",
+                                    detail.clone(),
+                                    None,
+                                    None,
+                                ));
+                            }
+                            w.words().adjustments.push(Adjustment {
+                                kind: "same_matter_floor",
+                                detail,
+                                before: kept_paid,
+                                after: raised,
+                            });
+                        }
+                        w.paid = Some(raised);
+                    }
                     let l = &mut instances[loser];
                     l.outcome = Outcome::Superseded;
                     l.paid = Some(Amount::ZERO);
