@@ -92,6 +92,7 @@ problem_codes! {
     OutputsCollide = "F0351", Error, "two outputs of one command are the same file";
     BadThreads = "F0352", Error, "the number of worker threads is out of range";
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
+    FileTooLarge = "F0370", Error, "a file is larger than pol reads";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";

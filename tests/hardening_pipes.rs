@@ -173,3 +173,40 @@ fn the_highest_of_a_fixed_award_and_a_range_never_pays_less_than_the_fixed_award
         );
     }
 }
+
+#[test]
+fn endless_or_special_inputs_end_with_an_error() {
+    // `/dev/zero` never ends: the facts reader stops at its limit with F0370 instead of filling
+    // the memory; a pipe named `.pol` in a folder is reported, not waited on.
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args([
+            "eval",
+            "policies/",
+            "--facts",
+            "/dev/zero",
+            "--date",
+            "2024-05-01",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("F0370"), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("pol-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("x.pol");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .arg("check")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,7 @@
 //! `pol eval`: what one applicant gets under the given policies, and why.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -309,15 +309,33 @@ pub fn settings_of(
 }
 
 fn read_facts(path: &PathBuf, out: &Output) -> Result<String, ExitCode> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| out.fail(&format!("cannot read the facts from standard input: {e}")))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| out.fail(&format!("cannot read `{}`: {e}", path.display())))
+    let (shown, read) = if path.as_os_str() == "-" {
+        (
+            "standard input".to_string(),
+            files::read_at_most(std::io::stdin().lock(), files::MAX_FACTS_BYTES),
+        )
+    } else {
+        let shown = format!("`{}`", path.display());
+        let read =
+            std::fs::File::open(path).and_then(|f| files::read_at_most(f, files::MAX_FACTS_BYTES));
+        (shown, read)
+    };
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return Err(files::problem(
+                ProblemCode::FileTooLarge,
+                &format!(
+                    "the facts in {shown} are larger than {} MiB, far more than any subject's facts",
+                    files::MAX_FACTS_BYTES >> 20
+                ),
+                "give the facts of one subject in a file of its own; a population goes to `pol simulate`",
+            ))
+        }
+        Err(e) => return Err(out.fail(&format!("cannot read the facts from {shown}: {e}"))),
+    };
+    String::from_utf8(bytes)
+        .map_err(|_| out.fail(&format!("the facts in {shown} are not UTF-8 text")))
 }
 
 fn print_problems(

@@ -114,6 +114,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<FileId>) -> Resul
         if path.is_dir() {
             walk(&path, out, seen)?;
         } else if path.extension().is_some_and(|e| e == "pol") {
+            // A pipe or a device named `.pol` is no saved policy, and reading one can wait
+            // forever or never end: it is reported, not read (a link to a file is a file).
+            if !path.is_file() {
+                return Err(FileError {
+                    path,
+                    reason: "it is not a regular file (a pipe, a device or a socket); only saved policy files are read from a folder".to_string(),
+                });
+            }
             out.push(path);
         }
     }
@@ -130,11 +138,35 @@ pub struct SourceText {
 
 /// Reads a file's text.
 pub fn read(path: &Path) -> Result<SourceText, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError {
+    let err = |reason: String| FileError {
         path: path.to_path_buf(),
-        reason: io_reason(&e),
-    })?;
-    Ok(SourceText::from_bytes(bytes))
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| err(io_reason(&e)))?;
+    match read_at_most(file, MAX_POLICY_BYTES) {
+        Ok(Some(bytes)) => Ok(SourceText::from_bytes(bytes)),
+        Ok(None) => Err(err(format!(
+            "it is larger than {} MiB, far more than any policy (F0370)",
+            MAX_POLICY_BYTES >> 20
+        ))),
+        Err(e) => Err(err(io_reason(&e))),
+    }
+}
+
+/// The most bytes read from one policy file.
+pub const MAX_POLICY_BYTES: u64 = 64 << 20;
+
+/// The most bytes read from one facts or settings file: far more than any subject's facts (a
+/// million claims), few enough that an endless source (`/dev/zero`, a pipe that never ends)
+/// stops with an error instead of filling the memory.
+pub const MAX_FACTS_BYTES: u64 = 512 << 20;
+
+/// All of `r`, or `None` when it holds more than `limit` bytes (no more than that is read).
+pub fn read_at_most(r: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    r.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 impl SourceText {
