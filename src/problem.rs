@@ -63,11 +63,14 @@ macro_rules! problem_codes {
 problem_codes! {
     // F01xx: facts and values.
     // F02xx: population files and rows.
+    SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
+    SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";
     // F03xx: command-line settings and files.
     OutputIsInput = "F0350", Error, "an output file is one of the command's input files";
     OutputsCollide = "F0351", Error, "two outputs of one command are the same file";
     BadThreads = "F0352", Error, "the number of worker threads is out of range";
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
+    BadChunkSize = "F0354", Error, "the chunk size is out of range";
     // F04xx: sums and settlement.
     // F09xx: internal errors.
     Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";
