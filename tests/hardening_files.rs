@@ -597,3 +597,63 @@ fn the_memory_of_a_large_subject_stays_within_what_the_readme_states() {
         .unwrap_or_else(|| panic!("{err}"));
     assert!(kib < 10_000 * 6 + 64 * 1024, "peak {kib} KiB");
 }
+
+// ---- 6. The file named `-` ----
+
+#[test]
+fn no_command_writes_a_file_named_dash() {
+    let dir = temp("dash");
+    let population = firms(&dir);
+    let policy = root().join(POLICY);
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "simulate",
+            s(&policy),
+            "--population",
+            s(&population),
+            "--out",
+            "-",
+            "--summary",
+            "s.txt",
+        ],
+        vec![
+            "simulate",
+            s(&policy),
+            "--population",
+            s(&population),
+            "--summary",
+            "-",
+        ],
+        vec!["schema", s(&policy), "--out", "-"],
+    ];
+    for args in runs {
+        let o = pol_in(&dir, &args);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(!dir.join("-").exists(), "{args:?} wrote a file named `-`");
+    }
+}
+
+#[test]
+fn the_repository_holds_no_file_named_dash() {
+    // A stale binary once wrote `--out -` to a file named `-` at the root, which was committed.
+    assert!(
+        !root().join("-").exists(),
+        "remove the file named `-` at the repository root"
+    );
+    let ignored = std::fs::read_to_string(root().join(".gitignore")).unwrap();
+    assert!(
+        ignored.lines().any(|l| l.trim() == "/-"),
+        ".gitignore must keep `/-` out"
+    );
+    for script in ["benches/peer/run.sh", "benches/peer/throughput.sh"] {
+        let text = std::fs::read_to_string(root().join(script)).unwrap();
+        assert!(
+            text.contains("-newer \"$pol\""),
+            "{script} must refuse a stale binary"
+        );
+    }
+}
