@@ -55,7 +55,9 @@ fn output(choice: u8) -> String {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [out, summary, threads, chunk, format, population @ ..] = data else { return };
+    let [out, summary, threads, chunk, format, population @ ..] = data else {
+        return;
+    };
     fresh(population);
     let d = dir().display().to_string();
     let mut args: Vec<String> = ["pol", "simulate"].iter().map(|s| s.to_string()).collect();
@@ -64,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
     args.extend(["--settings".to_string(), format!("{d}/settings.json")]);
     args.extend(["--date".to_string(), "2024-05-01".to_string()]);
     args.extend(["--threads".to_string(), (threads % 4).to_string()]);
-    args.extend(["--chunk-size".to_string(), (1u32 << (chunk % 20)).to_string()]);
+    args.extend([
+        "--chunk-size".to_string(),
+        (1u32 << (chunk % 20)).to_string(),
+    ]);
     if out % 2 == 0 {
         args.extend(["--out".to_string(), output(out / 2)]);
     }
@@ -81,13 +86,34 @@ fuzz_target!(|data: &[u8]| {
         code as u8
     );
     let read = |name: &str| std::fs::read(dir().join(name)).expect("the input is still there");
-    assert_eq!(read("p.csv"), population, "the population was changed by {args:?}");
-    assert_eq!(read("hard.csv"), population, "the population was changed by {args:?}");
-    assert_eq!(read("15.pol"), POLICY.as_bytes(), "the policy was changed by {args:?}");
-    assert_eq!(read("settings.json"), SETTINGS.as_bytes(), "the settings were changed by {args:?}");
+    assert_eq!(
+        read("p.csv"),
+        population,
+        "the population was changed by {args:?}"
+    );
+    assert_eq!(
+        read("hard.csv"),
+        population,
+        "the population was changed by {args:?}"
+    );
+    assert_eq!(
+        read("15.pol"),
+        POLICY.as_bytes(),
+        "the policy was changed by {args:?}"
+    );
+    assert_eq!(
+        read("settings.json"),
+        SETTINGS.as_bytes(),
+        "the settings were changed by {args:?}"
+    );
     let left: Vec<String> = std::fs::read_dir(dir())
         .expect("the folder")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| n.starts_with(".pol-"))
         .collect();
     assert!(left.is_empty(), "temporaries left by {args:?}: {left:?}");

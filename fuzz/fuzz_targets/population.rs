@@ -29,7 +29,13 @@ fn set() -> &'static PolicySet {
 }
 
 /// What a run gives: row text, summary (JSON), errors, the stop, and the summary's paid range.
-type Run = (String, String, Vec<String>, Option<String>, (Decimal, Decimal));
+type Run = (
+    String,
+    String,
+    Vec<String>,
+    Option<String>,
+    (Decimal, Decimal),
+);
 
 fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
     let mut options = Options::on("2024-12-31".parse().expect("a date"));
@@ -82,16 +88,33 @@ fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
             Ok(None) => break,
             Err(e) => {
                 let stop = Some(e.to_string());
-                return Some((String::new(), String::new(), Vec::new(), stop, Default::default()));
+                return Some((
+                    String::new(),
+                    String::new(),
+                    Vec::new(),
+                    stop,
+                    Default::default(),
+                ));
             }
         };
         let batch = worker.run(&chunk);
         if let Some(fatal) = sequence.follow(&batch) {
-            return Some((String::new(), String::new(), Vec::new(), Some(fatal), Default::default()));
+            return Some((
+                String::new(),
+                String::new(),
+                Vec::new(),
+                Some(fatal),
+                Default::default(),
+            ));
         }
         text.push_str(&batch.text);
         summary.merge(batch.summary);
-        errors.extend(batch.errors.iter().map(|e| format!("{}: {}", e.line, e.message)));
+        errors.extend(
+            batch
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.line, e.message)),
+        );
     }
     summary.finish(&ev);
     let paid = (summary.paid.min(), summary.paid.max());
@@ -120,9 +143,15 @@ fn row_totals(text: &str) -> (Decimal, Decimal, usize) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&choice, rest)) = data.split_first() else { return };
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
     let jsonl = choice & 1 != 0;
-    let kind = if choice & 2 != 0 { Kind::Institution } else { Kind::Enterprise };
+    let kind = if choice & 2 != 0 {
+        Kind::Institution
+    } else {
+        Kind::Enterprise
+    };
     let mut bytes = Vec::new();
     if !jsonl && choice & 4 != 0 {
         bytes.extend_from_slice(if kind == Kind::Institution {
@@ -132,15 +161,25 @@ fuzz_target!(|data: &[u8]| {
         });
     }
     bytes.extend_from_slice(rest);
-    let Some(whole) = run(&bytes, jsonl, kind, 1 << 20) else { return };
+    let Some(whole) = run(&bytes, jsonl, kind, 1 << 20) else {
+        return;
+    };
     for chunk in [1, 7, 64] {
         let cut = run(&bytes, jsonl, kind, chunk).expect("the header reads the same");
         assert_eq!(cut, whole, "chunks of {chunk} bytes");
     }
     if whole.3.is_none() {
         let (min, max, rows) = row_totals(&whole.0);
-        assert_eq!((min, max), whole.4, "the summary's total is the sum of the rows");
+        assert_eq!(
+            (min, max),
+            whole.4,
+            "the summary's total is the sum of the rows"
+        );
         let summary: serde_json::Value = serde_json::from_str(&whole.1).expect("JSON");
-        assert_eq!(summary["rows"].as_u64(), Some(rows as u64), "every row is written once");
+        assert_eq!(
+            summary["rows"].as_u64(),
+            Some(rows as u64),
+            "every row is written once"
+        );
     }
 });
