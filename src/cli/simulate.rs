@@ -363,6 +363,16 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                             continue;
                         }
                         if let Some(msg) = sequence.follow(&d) {
+                            // The rows before the subject out of order, in its own chunk, are
+                            // written like those of the chunks before: a stream (`--out -`)
+                            // then ends at the same row whatever the chunks and threads.
+                            if d.fatal.as_deref() == Some(msg.as_str()) {
+                                if let Some(f) = rows_file.as_mut() {
+                                    if f.writer().write_all(d.text.as_bytes()).is_err() {
+                                        *write_failed = true;
+                                    }
+                                }
+                            }
                             *fatal = Some(msg);
                             stop.store(true, Ordering::SeqCst);
                             continue;
@@ -434,7 +444,11 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         return ExitCode::Interrupted;
     }
     if let Some(msg) = fatal.or(fatal_read) {
-        eprintln!("pol: {msg}; no output file was written");
+        if rows_on_stdout {
+            eprintln!("pol: {msg}; standard output has the rows before it, and no summary");
+        } else {
+            eprintln!("pol: {msg}; no output file was written");
+        }
         return ExitCode::Diagnostics;
     }
     if let Some(msg) = read_failed {
