@@ -79,6 +79,8 @@ problem_codes! {
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     // F02xx: population files and rows.
+    SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
+    SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
@@ -92,6 +94,7 @@ problem_codes! {
     OutputsCollide = "F0351", Error, "two outputs of one command are the same file";
     BadThreads = "F0352", Error, "the number of worker threads is out of range";
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
+    BadChunkSize = "F0354", Error, "the chunk size is out of range";
     FileTooLarge = "F0370", Error, "a file is larger than pol reads";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";

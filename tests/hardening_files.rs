@@ -501,3 +501,159 @@ fn thread_counts_and_max_errors_out_of_range_are_coded_errors() {
         text(&o.stderr)
     );
 }
+
+// ---- 5. A large subject ----
+
+#[test]
+fn a_subject_with_more_rows_than_the_limit_stops_the_run_at_every_chunk_size() {
+    let dir = temp("large");
+    let limit = pol::simulate::batch::MAX_SUBJECT_ROWS;
+    let mut csv = String::from(
+        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n0,C0,2024-03-01,技术开发,1,1万元\n",
+    );
+    let mut jsonl = String::new();
+    for k in 0..=limit {
+        csv.push_str(&format!("1,C{k},2024-03-01,技术开发,1,1万元\n"));
+        jsonl.push_str(&format!(
+            "{{\"id\": \"1\", \"claim_id\": \"C{k}\", \"claim_date\": \"2024-03-01\"}}\n"
+        ));
+    }
+    std::fs::write(dir.join("p.csv"), &csv).unwrap();
+    std::fs::write(dir.join("p.jsonl"), &jsonl).unwrap();
+    for name in ["p.csv", "p.jsonl"] {
+        for chunk in ["1000", "262144"] {
+            let o = simulate_in(
+                &dir,
+                &dir.join(name),
+                &[
+                    "--kind",
+                    "institution",
+                    "--chunk-size",
+                    chunk,
+                    "--out",
+                    "r.csv",
+                ],
+            );
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "{name} {chunk}: {}",
+                text(&o.stderr)
+            );
+            assert!(
+                text(&o.stderr).contains("F0201"),
+                "{name} {chunk}: {}",
+                text(&o.stderr)
+            );
+            assert!(!dir.join("r.csv").exists());
+        }
+    }
+    let o = simulate_in(&dir, &dir.join("p.csv"), &["--chunk-size", "16777217"]);
+    assert_refused(&o, "F0354");
+}
+
+#[test]
+fn the_memory_of_a_large_subject_stays_within_what_the_readme_states() {
+    // The README states about 4 KiB per claim row on top of a fixed base; 10,000 rows must
+    // stay under 10,000 x 6 KiB + 64 MiB.
+    if !Path::new("/usr/bin/time").exists() {
+        eprintln!("skipped: no /usr/bin/time to measure the peak memory with");
+        return;
+    }
+    let dir = temp("memory");
+    let mut csv = String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n");
+    for k in 0..10_000 {
+        csv.push_str(&format!("1,C{k},2024-03-01,技术开发,1,1万元\n"));
+    }
+    std::fs::write(dir.join("p.csv"), &csv).unwrap();
+    let o = Command::new("/usr/bin/time")
+        .args(["-f", "peak %M"])
+        .arg(env!("CARGO_BIN_EXE_pol"))
+        .args([
+            "simulate",
+            s(&root().join(POLICY)),
+            "--kind",
+            "institution",
+            "--population",
+            "p.csv",
+        ])
+        .args([
+            "--date",
+            "2024-12-31",
+            "--out",
+            "/dev/null",
+            "--summary",
+            "/dev/null",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    let kib: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("peak "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(kib < 10_000 * 6 + 64 * 1024, "peak {kib} KiB");
+}
+
+// ---- 6. The file named `-` ----
+
+#[test]
+fn no_command_writes_a_file_named_dash() {
+    let dir = temp("dash");
+    let population = firms(&dir);
+    let policy = root().join(POLICY);
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "simulate",
+            s(&policy),
+            "--population",
+            s(&population),
+            "--out",
+            "-",
+            "--summary",
+            "s.txt",
+        ],
+        vec![
+            "simulate",
+            s(&policy),
+            "--population",
+            s(&population),
+            "--summary",
+            "-",
+        ],
+        vec!["schema", s(&policy), "--out", "-"],
+    ];
+    for args in runs {
+        let o = pol_in(&dir, &args);
+        assert!(
+            matches!(o.status.code(), Some(0 | 1)),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+        assert!(!dir.join("-").exists(), "{args:?} wrote a file named `-`");
+    }
+}
+
+#[test]
+fn the_repository_holds_no_file_named_dash() {
+    // A stale binary once wrote `--out -` to a file named `-` at the root, which was committed.
+    assert!(
+        !root().join("-").exists(),
+        "remove the file named `-` at the repository root"
+    );
+    let ignored = std::fs::read_to_string(root().join(".gitignore")).unwrap();
+    assert!(
+        ignored.lines().any(|l| l.trim() == "/-"),
+        ".gitignore must keep `/-` out"
+    );
+    for script in ["benches/peer/run.sh", "benches/peer/throughput.sh"] {
+        let text = std::fs::read_to_string(root().join(script)).unwrap();
+        assert!(
+            text.contains("-newer \"$pol\""),
+            "{script} must refuse a stale binary"
+        );
+    }
+}

@@ -9,6 +9,12 @@ root="$(cd "$here/../.." && pwd)"
 population=${1:?population CSV}
 out=${2:?output CSV}
 pol=${POL:-$root/target/release/pol}
+# A stale binary once wrote its `--out -` to a file named `-` (committed by mistake): the
+# default binary must be at least as new as the sources it is built from.
+if [ -z "${POL:-}" ] && [ -n "$(find "$root/src" "$root/Cargo.toml" -newer "$pol" -print -quit 2>/dev/null)" ]; then
+    echo "$pol is older than the sources: run \`cargo build --release\` first (or set POL)" >&2
+    exit 2
+fi
 # The canonical columns: flags are `:eligible` columns (1 when the conditions held, whether
 # paid or superseded by a higher award of the same matter), award B is what matter B pays.
 columns="firm_id=subject,rule_a_eligible=rule_a:eligible,rule_b_eligible=matter:B:eligible"

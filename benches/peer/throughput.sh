@@ -9,6 +9,12 @@ root="$(cd "$here/../.." && pwd)"
 population=${1:?population CSV}
 reps=${2:-5}
 pol=${POL:-$root/target/release/pol}
+# A stale binary once wrote its `--out -` to a file named `-` (committed by mistake): the
+# default binary must be at least as new as the sources it is built from.
+if [ -z "${POL:-}" ] && [ -n "$(find "$root/src" "$root/Cargo.toml" -newer "$pol" -print -quit 2>/dev/null)" ]; then
+    echo "$pol is older than the sources: run \`cargo build --release\` first (or set POL)" >&2
+    exit 2
+fi
 firms=$(( $(wc -l < "$population") - 1 ))
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

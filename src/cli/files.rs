@@ -459,3 +459,72 @@ pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pol-files-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_failed_rename_says_which_outputs_were_replaced_and_which_were_left() {
+        let dir = folder("commit");
+        let first = dir.join("rows.csv");
+        let mut a = pending(&first).unwrap();
+        a.writer().write_all(b"rows").unwrap();
+        // A folder in the second target's place makes its rename fail after the first's.
+        let second = dir.join("summary.txt");
+        let mut b = pending(&second).unwrap();
+        std::fs::create_dir_all(second.join("inside")).unwrap();
+        b.writer().write_all(b"summary").unwrap();
+        let e = commit_all(vec![a, b]).unwrap_err();
+        assert!(
+            e.contains("already replaced: `") && e.contains("rows.csv"),
+            "{e}"
+        );
+        assert!(
+            e.contains("left as they were: `") && e.contains("summary.txt"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "rows");
+        let temporaries = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".pol-")
+            })
+            .count();
+        assert_eq!(
+            temporaries, 0,
+            "the temporary of the failed output is removed"
+        );
+    }
+
+    #[test]
+    fn temporaries_are_named_after_the_process() {
+        let dir = folder("names");
+        let p = pending(&dir.join("x.csv")).unwrap();
+        let Pending::Temp { file, .. } = &p else {
+            panic!("a regular file gets a temporary")
+        };
+        let name = file
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(&format!(".pol-{}-", std::process::id())),
+            "{name}"
+        );
+        assert!(name.ends_with(".tmp"), "{name}");
+    }
+}

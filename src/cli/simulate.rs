@@ -19,7 +19,7 @@ use super::{ExitCode, Format, Output};
 use crate::compile::Kind;
 use crate::problem::ProblemCode;
 use crate::simulate::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
-use crate::simulate::chunks::{Chunk, Chunker};
+use crate::simulate::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
 use crate::simulate::input::{csv_header, csv_id, jsonl_id};
 use crate::simulate::output::{RowFormat, RowWriter};
 use crate::simulate::{default_columns, parse_columns, Columns, Layout, RowError, Summary};
@@ -94,6 +94,16 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             ProblemCode::BadThreads,
             &format!("`--threads {n}` is out of range: it must be from 1 to {MAX_THREADS}"),
             "leave `--threads` out for one thread per core, or give a number from 1 to 1024",
+        );
+    }
+    if args.chunk_size as usize > MAX_CHUNK {
+        return problem(
+            ProblemCode::BadChunkSize,
+            &format!(
+                "`--chunk-size {}` is out of range: it must be from 1 to {MAX_CHUNK} bytes (16 MiB)",
+                args.chunk_size
+            ),
+            "leave `--chunk-size` out (256 KiB), or give a size from 1 to 16777216 bytes",
         );
     }
     if args.max_errors == Some(0) {
@@ -311,6 +321,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     let (done_tx, done_rx) = mpsc::sync_channel::<Batch>(threads * 2);
     let mut fatal: Option<String> = None;
     let mut read_failed: Option<String> = None;
+    let mut fatal_read: Option<String> = None;
     let mut summary = Summary::new(&ev);
     let mut first_errors: Vec<RowError> = Vec::new();
     let mut write_failed = false;
@@ -357,6 +368,16 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                             continue;
                         }
                         if let Some(msg) = sequence.follow(&d) {
+                            // The rows before the subject out of order, in its own chunk, are
+                            // written like those of the chunks before: a stream (`--out -`)
+                            // then ends at the same row whatever the chunks and threads.
+                            if d.fatal.as_deref() == Some(msg.as_str()) {
+                                if let Some(f) = rows_file.as_mut() {
+                                    if f.writer().write_all(d.text.as_bytes()).is_err() {
+                                        *write_failed = true;
+                                    }
+                                }
+                            }
                             *fatal = Some(msg);
                             stop.store(true, Ordering::SeqCst);
                             continue;
@@ -391,7 +412,18 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
                 Err(e) => {
-                    read_failed = Some(format!("cannot read `{}`: {e}", args.population.display()));
+                    match e
+                        .get_ref()
+                        .and_then(|x| x.downcast_ref::<SubjectTooLarge>())
+                    {
+                        // The population's content, not the file, is the problem: like a
+                        // subject out of order, it stops the run with exit status 1.
+                        Some(too_large) => fatal_read = Some(too_large.to_string()),
+                        None => {
+                            read_failed =
+                                Some(format!("cannot read `{}`: {e}", args.population.display()))
+                        }
+                    }
                     break;
                 }
             };
@@ -416,8 +448,12 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         say!("pol: interrupted; no output file was written");
         return ExitCode::Interrupted;
     }
-    if let Some(msg) = fatal {
-        say!("pol: {msg}; no output file was written");
+    if let Some(msg) = fatal.or(fatal_read) {
+        if rows_on_stdout {
+            say!("pol: {msg}; standard output has the rows before it, and no summary");
+        } else {
+            say!("pol: {msg}; no output file was written");
+        }
         return ExitCode::Diagnostics;
     }
     if let Some(msg) = read_failed {

@@ -107,6 +107,19 @@ pub struct Batch {
     pub fatal: Option<String>,
 }
 
+/// The most rows one subject may have. A subject's rows are held and evaluated together, so
+/// its memory grows with them (about 4 KiB a claim row, see the README); a larger subject stops
+/// the run (F0201) rather than exhaust the machine. The count is the subject's rows, whatever
+/// the chunks, so the limit never depends on `--chunk-size` or `--threads`.
+pub const MAX_SUBJECT_ROWS: usize = 50_000;
+
+/// The message for a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`].
+fn too_many_rows(id: &str, line: u64) -> String {
+    format!(
+        "line {line}: error[F0201]: subject `{id}` has more than {MAX_SUBJECT_ROWS} rows, more than pol holds for one subject; split its claims over several runs (each run's totals add up) or check that its id column is right"
+    )
+}
+
 /// The message for a subject `id` (at `line`) that follows `last`, when out of order.
 pub fn order_error(id: &str, line: u64, last: &str) -> Option<String> {
     if id_order(id, last) == std::cmp::Ordering::Greater {
@@ -513,6 +526,10 @@ impl<'a, 'p> Worker<'a, 'p> {
             self.problems[n] = problem;
             if n > 0 && self.rows[0].get(text, shape.id).map(trim) == Some(id) {
                 n += 1;
+                if n > MAX_SUBJECT_ROWS {
+                    run.batch.fatal = Some(too_many_rows(id, self.lines[0]));
+                    return;
+                }
                 continue;
             }
             if n > 0 {
@@ -644,7 +661,14 @@ impl<'a, 'p> Worker<'a, 'p> {
             match item {
                 Err(bad) => match current.as_mut() {
                     // A bad row of the subject being read fails that subject as a whole.
-                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => s.bad.push(bad.error),
+                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => {
+                        if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
+                            let first = s.rows.first().map_or(bad.error.line, |r| r.line);
+                            run.batch.fatal = Some(too_many_rows(&s.id, first));
+                            return;
+                        }
+                        s.bad.push(bad.error);
+                    }
                     _ => {
                         if let Some(mut s) = current.take() {
                             evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
@@ -654,7 +678,14 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                 },
                 Ok(record) => match current.as_mut() {
-                    Some(s) if s.id == record.id => s.rows.push(record),
+                    Some(s) if s.id == record.id => {
+                        if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
+                            let first = s.rows.first().map_or(record.line, |r| r.line);
+                            run.batch.fatal = Some(too_many_rows(&s.id, first));
+                            return;
+                        }
+                        s.rows.push(record);
+                    }
                     _ => {
                         if let Some(mut s) = current.take() {
                             evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);

@@ -15,6 +15,37 @@
 
 use std::io::{self, Read};
 
+/// The most bytes the rows of one subject (with the blank lines before them) may take: a
+/// subject is cut whole into one chunk, so its rows are all in memory at once. Beyond it the
+/// chunker stops with [`SubjectTooLarge`] (F0202) rather than read on without end.
+pub const MAX_SUBJECT_BYTES: usize = 64 << 20;
+
+/// The largest chunk size: a quarter of [`MAX_SUBJECT_BYTES`], so the chunk size never decides
+/// whether a subject fits (a subject is only ever grown into a buffer of its own).
+pub const MAX_CHUNK: usize = MAX_SUBJECT_BYTES / 4;
+
+/// One subject's rows take more than the chunker's limit (by default [`MAX_SUBJECT_BYTES`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectTooLarge {
+    /// The line the subject's rows start on.
+    pub line: u64,
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+impl std::fmt::Display for SubjectTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "error[F0202]: the subject whose rows start on line {} takes more than {} MiB of the file, more than pol holds for one subject; split its claims over several runs or check that its id column is right",
+            self.line,
+            self.limit >> 20
+        )
+    }
+}
+
+impl std::error::Error for SubjectTooLarge {}
+
 /// A run of whole records.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
@@ -41,6 +72,8 @@ pub struct Chunker<R, F> {
     consumed: u64,
     /// `buf[..clean]` has had its lone carriage returns turned into line feeds.
     clean: usize,
+    /// The most bytes one subject's rows may take.
+    max_subject: usize,
     id_of: F,
 }
 
@@ -116,8 +149,15 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
             target: target.max(1),
             consumed: 0,
             clean: 0,
+            max_subject: MAX_SUBJECT_BYTES,
             id_of,
         }
+    }
+
+    /// Sets the most bytes one subject's rows may take (tests and fuzzing use small limits).
+    pub fn max_subject_bytes(mut self, bytes: usize) -> Self {
+        self.max_subject = bytes.max(1);
+        self
     }
 
     /// Bytes handed out so far (for progress).
@@ -224,8 +264,17 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
                     self.seq += 1;
                     return Ok(Some(Chunk { seq, line, bytes }));
                 }
-                // One subject fills the buffer: read on until its rows end.
-                None => want = self.buf.len() * 2,
+                // One subject fills the buffer: read on until its rows end, up to the limit.
+                None if self.buf.len() >= self.max_subject => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        SubjectTooLarge {
+                            line: self.line,
+                            limit: self.max_subject,
+                        },
+                    ))
+                }
+                None => want = (self.buf.len() * 2).min(self.max_subject),
             }
         }
     }
@@ -415,5 +464,33 @@ mod tests {
             got.len() > 1,
             "the rows are cut apart like LF rows: {got:?}"
         );
+    }
+
+    #[test]
+    fn a_subject_larger_than_the_limit_stops_the_chunker_at_every_target() {
+        let mut text = String::from("1,a\n");
+        text.push_str(&"2,bbbbbbbbbb\n".repeat(20_000));
+        text.push_str("3,c\n");
+        for target in [1, 10, 1000, 25_000] {
+            let mut c =
+                Chunker::new(text.as_bytes(), true, target, first_field).max_subject_bytes(100_000);
+            let err = std::iter::from_fn(|| c.next_chunk().transpose())
+                .find_map(Result::err)
+                .expect("the limit is reached");
+            let too_large = err
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<SubjectTooLarge>());
+            assert_eq!(
+                too_large,
+                Some(&SubjectTooLarge {
+                    line: 2,
+                    limit: 100_000
+                }),
+                "target {target}"
+            );
+        }
+        // Under the limit, the same subject is read whole.
+        let mut c = Chunker::new(text.as_bytes(), true, 10, first_field).max_subject_bytes(400_000);
+        assert!(std::iter::from_fn(|| c.next_chunk().unwrap()).count() >= 2);
     }
 }
