@@ -96,6 +96,7 @@ problem_codes! {
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
     BadChunkSize = "F0354", Error, "the chunk size is out of range";
     FileTooLarge = "F0370", Error, "a file is larger than pol reads";
+    KindNotAwarded = "F0371", Error, "no clause of the policies is for the kind of subject given";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";

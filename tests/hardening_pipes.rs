@@ -210,3 +210,27 @@ fn endless_or_special_inputs_end_with_an_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_population_of_a_kind_no_clause_is_for_is_refused() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args([
+            "simulate",
+            "policies/jiazhengfa-2023-15.pol",
+            "--population",
+        ])
+        .args([
+            "tests/population/firms.csv",
+            "--kind",
+            "region",
+            "--date",
+            "2024-05-01",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("F0371") && err.contains("enterprise"), "{err}");
+    assert!(o.stdout.is_empty(), "no summary of a zero cost");
+}

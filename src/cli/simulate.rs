@@ -154,6 +154,31 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             args.kind
         ));
     };
+    // A population of a kind no clause is for would be paid nothing, every row "evaluated":
+    // almost always a wrong `--kind`, so it is refused rather than reported as a zero cost.
+    if !set
+        .programs()
+        .iter()
+        .any(|p| p.clauses.iter().any(|c| c.subjects.contains(&kind)))
+    {
+        let kinds: std::collections::BTreeSet<&str> = set
+            .programs()
+            .iter()
+            .flat_map(|p| p.clauses.iter().flat_map(|c| c.subjects.iter()))
+            .map(|k| k.as_str())
+            .collect();
+        return files::problem(
+            ProblemCode::KindNotAwarded,
+            &format!(
+                "no clause of these policies is for a subject of kind `{}`, so every row would be paid nothing",
+                args.kind
+            ),
+            &format!(
+                "give `--kind` the kind of the population's subjects; these policies award: {}",
+                kinds.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        );
+    }
     let options = match args.when.options(false, false, out) {
         Ok(o) => o,
         Err(code) => return code,
