@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use rust_decimal::Decimal;
+
 use crate::units::Unit;
 
 /// Index of an enum in the checked model.
@@ -82,6 +84,37 @@ pub enum Flavor {
     Text,
     /// One of the enum's variants.
     Enum,
+}
+
+/// The values an input may take, declared as `in LOW..HIGH`: both bounds included, `None` on
+/// a side left open. Bounds are in the units facts are read in (yuan; a ratio for a percentage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueRange {
+    /// The smallest value allowed.
+    pub low: Option<Decimal>,
+    /// The largest value allowed.
+    pub high: Option<Decimal>,
+    /// The range as the policy writes it, e.g. `0%..100%`, for messages.
+    pub text: String,
+}
+
+impl ValueRange {
+    /// Whether `v` lies within the range.
+    pub fn contains(&self, v: Decimal) -> bool {
+        self.low.is_none_or(|l| v >= l) && self.high.is_none_or(|h| v <= h)
+    }
+
+    /// Whether a bare number beyond ±1 given for a percentage is meant as a ratio: only when
+    /// the range contains it and its bound on that side is written out (`0%..10000%`), so an
+    /// open side never turns a forgotten `%` into a huge rate.
+    pub fn admits_bare_ratio(&self, v: Decimal) -> bool {
+        let written = if v.is_sign_negative() {
+            self.low.is_some()
+        } else {
+            self.high.is_some()
+        };
+        written && self.contains(v)
+    }
 }
 
 /// A declared type.

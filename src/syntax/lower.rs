@@ -221,8 +221,11 @@ impl<'d> Lowerer<'d> {
             let ty = self.type_expr(ty_pair);
             let mut default = None;
             let mut doc = None;
+            let mut range = None;
             for rest in fi {
-                if rest.as_rule() == Rule::field_default {
+                if rest.as_rule() == Rule::input_range {
+                    range = Some(self.input_range(rest));
+                } else if rest.as_rule() == Rule::field_default {
                     default = Some(self.expr(next(&mut rest.into_inner())));
                 } else {
                     doc = Some(self.string(rest));
@@ -233,6 +236,7 @@ impl<'d> Lowerer<'d> {
                     name,
                     ty,
                     signed,
+                    range,
                     default,
                     doc,
                 },
@@ -240,6 +244,41 @@ impl<'d> Lowerer<'d> {
             ));
         }
         InputBlock { kinds, fields }
+    }
+
+    /// `in LOW..HIGH`: the bounds on either side of the dots, each optional.
+    fn input_range(&mut self, p: P<'_>) -> Node<InputRange> {
+        let span = self.span(&p);
+        let (mut low, mut high) = (None, None);
+        let mut after_dots = false;
+        let mut text = String::new();
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::range_dots => {
+                    after_dots = true;
+                    text.push_str("..");
+                }
+                Rule::range_bound => {
+                    text.extend(part.as_str().chars().filter(|c| !c.is_whitespace()));
+                    let bound_span = self.span(&part);
+                    let mut it = part.into_inner();
+                    let first = next(&mut it);
+                    let bound = if first.as_rule() == Rule::neg_op {
+                        let inner = self.quantity(next(&mut it));
+                        Node::new(ExprKind::Unary(UnaryOp::Neg, Box::new(inner)), bound_span)
+                    } else {
+                        self.quantity(first)
+                    };
+                    if after_dots {
+                        high = Some(bound);
+                    } else {
+                        low = Some(bound);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Node::new(InputRange { low, high, text }, span)
     }
 
     fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
