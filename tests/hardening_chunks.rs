@@ -18,14 +18,7 @@ use pol::simulate::{default_columns, Columns, Layout, Summary};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
-const NAMES: [&str; 6] = [
-    "id",
-    "claim_id",
-    "claim_date",
-    "项目类别",
-    "通过评审",
-    "实付合同金额",
-];
+const NAMES: [&str; 6] = ["id", "claim_id", "claim_date", "项目类别", "通过评审", "实付合同金额"];
 
 /// Everything a run gives: row text, summary, errors, and the order violation that stopped it.
 type Run = (String, String, Vec<String>, Option<String>);
@@ -47,11 +40,9 @@ fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Ru
         nested: false,
     };
     let id_column = std::sync::OnceLock::new();
-    let mut chunker = Chunker::new(population, !jsonl, chunk, |r: &[u8]| {
-        match id_column.get() {
-            Some(&c) => csv_id(r, c),
-            None => jsonl_id(r, &columns),
-        }
+    let mut chunker = Chunker::new(population, !jsonl, chunk, |r: &[u8]| match id_column.get() {
+        Some(&c) => csv_id(r, c),
+        None => jsonl_id(r, &columns),
     });
     let source = if jsonl {
         Source::Jsonl
@@ -80,12 +71,7 @@ fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Ru
         }
         text.push_str(&batch.text);
         summary.merge(batch.summary);
-        errors.extend(
-            batch
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.line, e.message)),
-        );
+        errors.extend(batch.errors.iter().map(|e| format!("{}: {}", e.line, e.message)));
     }
     summary.finish(&ev);
     (text, serde_json::to_string(&summary).unwrap(), errors, None)
@@ -127,25 +113,14 @@ struct Population {
 
 fn population() -> impl Strategy<Value = Population> {
     let subject = (0u32..3, 1usize..4, prop::bool::weighted(0.02));
-    (
-        prop::collection::vec(subject, 1..20),
-        prop::sample::select(vec!["\n", "\r\n", "\r"]),
-        any::<bool>(),
-    )
+    (prop::collection::vec(subject, 1..20), prop::sample::select(vec!["\n", "\r\n", "\r"]), any::<bool>())
         .prop_flat_map(|(subjects, end, jsonl)| {
             let mut id = 0;
             let rows: Vec<_> = subjects
                 .into_iter()
                 .map(|(step, n, back)| {
-                    id = if back && id > 2 {
-                        id - 2
-                    } else {
-                        id + step + 1
-                    };
-                    prop::collection::vec(
-                        (row(id), prop_oneof![4 => Just(0usize), 1 => 1usize..3]),
-                        n,
-                    )
+                    id = if back && id > 2 { id - 2 } else { id + step + 1 };
+                    prop::collection::vec((row(id), prop_oneof![4 => Just(0usize), 1 => 1usize..3]), n)
                 })
                 .collect();
             (rows, Just(end), Just(jsonl))
@@ -215,10 +190,7 @@ proptest! {
 
 /// `pol simulate` of the population on standard input: exit status, rows, and standard error.
 fn cli(p: &Population, threads: &str, chunk: &str) -> (Option<i32>, String, String) {
-    let policy = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/policies/jiazhengfa-2023-15.pol"
-    );
+    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/jiazhengfa-2023-15.pol");
     let population = std::env::temp_dir().join(format!(
         "pol-chunks-{}-{threads}-{chunk}.{}",
         std::process::id(),
@@ -226,23 +198,8 @@ fn cli(p: &Population, threads: &str, chunk: &str) -> (Option<i32>, String, Stri
     ));
     std::fs::write(&population, p.text()).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args([
-            "simulate",
-            policy,
-            "--kind",
-            "institution",
-            "--date",
-            "2024-12-31",
-        ])
-        .args([
-            "--out",
-            "-",
-            "--threads",
-            threads,
-            "--chunk-size",
-            chunk,
-            "--population",
-        ])
+        .args(["simulate", policy, "--kind", "institution", "--date", "2024-12-31"])
+        .args(["--out", "-", "--threads", threads, "--chunk-size", chunk, "--population"])
         .arg(&population)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -164,3 +164,36 @@ impl fmt::Display for Flavor {
         f.write_str(s)
     }
 }
+
+#[cfg(test)]
+mod range_tests {
+    use super::ValueRange;
+    use rust_decimal::Decimal;
+
+    fn range(low: Option<i64>, high: Option<i64>) -> ValueRange {
+        ValueRange {
+            low: low.map(Decimal::from),
+            high: high.map(Decimal::from),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn both_bounds_are_included_and_an_open_side_has_no_bound() {
+        let r = range(Some(1), Some(3));
+        assert!(r.contains(Decimal::ONE) && r.contains(Decimal::from(3)));
+        assert!(!r.contains(Decimal::ZERO) && !r.contains(Decimal::new(3001, 3)));
+        assert!(range(Some(1), None).contains(Decimal::MAX));
+        assert!(range(None, Some(1)).contains(Decimal::MIN));
+    }
+
+    #[test]
+    fn a_bare_ratio_beyond_one_needs_a_written_bound_on_its_side() {
+        let wide = range(Some(0), Some(100));
+        assert!(wide.admits_bare_ratio(Decimal::from(79)));
+        assert!(!wide.admits_bare_ratio(Decimal::from(101)));
+        assert!(!range(Some(0), None).admits_bare_ratio(Decimal::from(79)));
+        assert!(!range(None, Some(100)).admits_bare_ratio(Decimal::from(-5)));
+        assert!(range(Some(-100), Some(0)).admits_bare_ratio(Decimal::from(-5)));
+    }
+}

@@ -1437,6 +1437,41 @@ mod tests {
     }
 
     #[test]
+    fn a_ranged_input_refuses_values_outside_it_on_both_readers() {
+        let text = "policy \"p\" { title \"t\" issued 2023-01-01 effective 2023-01-01 to 2025-12-31 funding { a: 100% } same_matter highest }\n\
+            input enterprise { 费用: money in 0元..5亿元  率: percent in 0%..1000% }\n\
+            clause c { source \"一\" when 率 > 0% award 10% of 费用 }";
+        let program = crate::compile_source(text)
+            .program
+            .expect("the policy compiles");
+        let bind_one = |cost: &str, rate: &str| {
+            let (facts, _) = Facts::from_json(&format!(
+                r#"{{"kind": "enterprise", "id": "1", "attributes": {{"费用": {cost}, "率": {rate}}}}}"#
+            ))
+            .unwrap();
+            bind(&program, &facts).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
+        };
+        assert!(bind_one("\"5亿元\"", "\"5%\"").is_ok());
+        // The plain amount a register holds and the same amount with a unit, one fen over.
+        assert_eq!(
+            bind_one("\"500000000.01\"", "\"5%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
+        );
+        assert_eq!(
+            bind_one("500000000.01", "\"5%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
+        );
+        // A bare 10 is a ratio of 10 (1000%) here: the range writes that bound out.
+        let bound = bind_one("1", "10").unwrap();
+        assert_eq!(bound.subject[1], Some(Value::Num(Decimal::TEN)));
+        assert_eq!(bind_one("1", "11").unwrap_err(), [ProblemCode::BarePercent]);
+        assert_eq!(
+            bind_one("1", "\"1001%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
+        );
+    }
+
+    #[test]
     fn a_bare_percentage_above_one_is_refused_with_a_suggestion() {
         assert_eq!(
             read(Flavor::Percent, FactRef::Number("79")),
