@@ -102,10 +102,7 @@ fn a_claim_dated_after_the_evaluation_date_is_not_yet_in_json() {
     );
     assert!(clause("C2")["paid"].is_null());
     assert_eq!(d["totals"]["paid"]["exact"], "1000000.00", "{d}");
-}
 
-#[test]
-fn a_claim_dated_on_the_evaluation_date_is_decided() {
     // The evaluation date itself is included: as of 2024-06-01 both contracts are paid.
     let o = eval_two_contracts("2024-06-01", &["--format", "json"]);
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -245,19 +242,14 @@ fn a_sharing_rate_above_its_range_is_refused_naming_field_value_and_range() {
     assert_eq!(p["expected"], "0%..100%");
     assert_eq!(p["found"], "\"120%\"");
     assert_eq!(p["path"], "attributes.仪器共享率");
-}
 
-#[test]
-fn the_bounds_of_a_range_are_included() {
-    // 第九条: 100% is a sharing rate the range allows; 10% of 100万元 is 10万元.
+    // Both bounds are included: at 100%, 10% of 100万元 is 10万元.
     let o = eval_15(&sharing_facts(r#""100%""#), &["--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(d["totals"]["paid"]["exact"], "100000.00", "{d}");
-}
 
-#[test]
-fn a_bare_percentage_keeps_its_suggestion_when_the_range_does_not_reach_it() {
+    // A bare 79 keeps its suggestion: the range `0%..100%` does not reach 79 (7900%).
     let o = eval_15(&sharing_facts("79"), &[]);
     assert_eq!(o.status.code(), Some(1));
     let text = stderr(&o);
