@@ -261,14 +261,14 @@ impl<'d> Lowerer<'d> {
                 Rule::range_bound => {
                     // Full-width forms as their half-width twins, so the text is the same
                     // however the bound was typed (and `pol fmt` keeps it the same).
-                    text.extend(part.as_str().chars().filter(|c| !c.is_whitespace()).map(|c| {
-                        match c {
+                    text.extend(part.as_str().chars().filter(|c| !c.is_whitespace()).map(
+                        |c| match c {
                             '\u{FF01}'..='\u{FF5E}' => {
                                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
                             }
                             _ => c,
-                        }
-                    }));
+                        },
+                    ));
                     let bound_span = self.span(&part);
                     let mut it = part.into_inner();
                     let first = next(&mut it);
@@ -884,7 +884,10 @@ mod tests {
         assert_eq!(high, Some(rust_decimal::Decimal::from(100_000_000)));
         assert!(f.default.is_some());
 
-        let open = field("input enterprise { n: count in ..5 }").range.unwrap().node;
+        let open = field("input enterprise { n: count in ..5 }")
+            .range
+            .unwrap()
+            .node;
         assert!(open.low.is_none() && open.high.is_some());
         assert_eq!(open.text, "..5");
     }
