@@ -241,10 +241,24 @@ pub struct Field {
     /// `signed money`: negative amounts are allowed (money and quantities are otherwise at
     /// least zero).
     pub signed: bool,
+    /// The values facts may give, `in 0%..100%` (both bounds included).
+    pub range: Option<Node<InputRange>>,
     /// The value used when the facts do not give one (`= false`).
     pub default: Option<Expr>,
     /// An optional description for staff and schemas.
     pub doc: Option<Node<String>>,
+}
+
+/// `in LOW..HIGH` after an input's type: each bound is a number written out (optionally
+/// negative), `None` where that side is left open.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputRange {
+    /// The smallest value allowed, included.
+    pub low: Option<Expr>,
+    /// The largest value allowed, included.
+    pub high: Option<Expr>,
+    /// The bounds and dots as written, without spaces: `0%..100%`, `1..`.
+    pub text: String,
 }
 
 /// A type as written in a declaration.

@@ -90,6 +90,10 @@ codes! {
     CircularLet = "E0316", Error, "let definitions depend on each other in a circle";
     DatedOrder = "E0317", Error, "the dates of a parameter's values are not in increasing order";
     BoundPerUnawardedKind = "E0318", Error, "a cap or limit counts per a kind of subject or claim that its clause never awards";
+    RangeOnUnordered = "E0340", Error, "a range is declared on an input whose values have no order";
+    RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
+    RangeReversed = "E0342", Error, "an input's range ends below where it starts";
+    DefaultOutOfRange = "E0343", Error, "an input's default lies outside its declared range";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";
     MissingHeader = "E0403", Error, "the policy header or one of its required lines is missing";

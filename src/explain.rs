@@ -85,6 +85,16 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::BoundPerUnawardedKind,
         include_str!("../docs/codes/E0318.md"),
     ),
+    (
+        Code::RangeOnUnordered,
+        include_str!("../docs/codes/E0340.md"),
+    ),
+    (Code::RangeBoundKind, include_str!("../docs/codes/E0341.md")),
+    (Code::RangeReversed, include_str!("../docs/codes/E0342.md")),
+    (
+        Code::DefaultOutOfRange,
+        include_str!("../docs/codes/E0343.md"),
+    ),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),
     (Code::MissingHeader, include_str!("../docs/codes/E0403.md")),

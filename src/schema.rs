@@ -11,9 +11,10 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::check::types::Flavor;
+use crate::check::types::{Flavor, ValueRange};
 use crate::compile::{InputDef, Kind, Program, Value};
 use crate::diagnostic::line_col;
+use rust_decimal::Decimal;
 
 /// The draft this module writes.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -249,6 +250,11 @@ fn input_schema(program: &Program, input: &InputDef) -> Json {
     let Json::Object(map) = &mut schema else {
         return schema;
     };
+    let mut what = what.to_string();
+    if let Some(range) = &input.range {
+        bound_numbers(map, input.flavor, range);
+        what = format!("{what}, within `{}` (both bounds included)", range.text);
+    }
     map.insert("title".into(), json!(input.name));
     let (line, _) = line_col(&program.source, input.span.start);
     let mut description = match &input.doc {
@@ -273,6 +279,61 @@ fn input_schema(program: &Program, input: &InputDef) -> Json {
         vs.push(Json::Null);
     }
     schema
+}
+
+/// Puts a declared range on the JSON-number branch of an input's schema as `minimum` and
+/// `maximum` (a string such as `"600万元"` cannot carry them: pol checks those itself). For a
+/// percentage the number is a ratio, from -1 to 1 unless the range explicitly reaches further,
+/// as pol reads it; the bare-number string pattern is widened to match.
+fn bound_numbers(map: &mut Map<String, Json>, flavor: Flavor, range: &ValueRange) {
+    let Some(Json::Array(any)) = map.get_mut("anyOf") else {
+        return;
+    };
+    let (low, high) = match flavor {
+        Flavor::Percent => (
+            range.low.unwrap_or(-Decimal::ONE),
+            Some(range.high.unwrap_or(Decimal::ONE)),
+        ),
+        _ => (range.low.unwrap_or(Decimal::MIN), range.high),
+    };
+    for branch in any.iter_mut() {
+        let Json::Object(b) = branch else { continue };
+        let is_number =
+            matches!(b.get("type"), Some(Json::String(t)) if t == "number" || t == "integer");
+        if is_number {
+            // Keep the tighter of the range and the at-least-zero bound already there.
+            let floor = b.get("minimum").and_then(Json::as_i64).map(Decimal::from);
+            match floor.map_or(Some(low), |f| Some(f.max(low))) {
+                Some(l) if l != Decimal::MIN => {
+                    b.insert("minimum".into(), number(l));
+                }
+                _ => {}
+            }
+            match high {
+                Some(h) => b.insert("maximum".into(), number(h)),
+                None => b.remove("maximum"),
+            };
+        } else if flavor == Flavor::Percent
+            && (low < -Decimal::ONE || high.is_some_and(|h| h > Decimal::ONE))
+        {
+            if let Some(Json::String(p)) = b.get("pattern") {
+                if !p.contains('%') {
+                    b.insert("pattern".into(), json!(r"^\s*[-+]?\d+(\.\d+)?\s*$"));
+                }
+            }
+        }
+    }
+}
+
+/// A decimal as a JSON number, written with the decimal's own digits.
+fn number(d: Decimal) -> Json {
+    let d = d.normalize();
+    if d.fract().is_zero() {
+        if let Ok(i) = i64::try_from(d.mantissa()) {
+            return json!(i);
+        }
+    }
+    serde_json::from_str(&d.to_string()).unwrap_or(Json::Null)
 }
 
 fn default_json(program: &Program, input: &InputDef, v: Value) -> Option<Json> {

@@ -6,7 +6,7 @@
 use super::model::{
     EnumInfo, InputInfo, LetInfo, Level, LimitInfo, ParamInfo, Symbol, CLAIM_KINDS, SUBJECT_KINDS,
 };
-use super::types::{Decl, Flavor, Ty};
+use super::types::{Decl, Flavor, Ty, ValueRange};
 use super::{suggest, Checker, LetState};
 use crate::ast::{self, Item, Name, Node, TypeExpr};
 use crate::diagnostic::{Code, Diagnostic};
@@ -262,6 +262,10 @@ impl<'a> Checker<'a> {
                     let Some(decl) = self.resolve_type(&field.ty, &field.name) else {
                         continue;
                     };
+                    let range = field
+                        .range
+                        .as_ref()
+                        .and_then(|r| self.range_of(r, &decl, field));
                     let index = self.inputs.len();
                     if !self.define(&field.name, Symbol::Input(index)) {
                         continue;
@@ -275,6 +279,7 @@ impl<'a> Checker<'a> {
                         doc: field.doc.as_ref().map(|d| d.node.clone()),
                         default: field.default.clone(),
                         signed: field.signed,
+                        range,
                     });
                     index
                 }
@@ -301,6 +306,9 @@ impl<'a> Checker<'a> {
             (TypeExpr::Quantity(u), Ty::Num(v)) => u == v,
             _ => false,
         };
+        // The range is part of the declared type: facts of every kind are held to one range.
+        let written = field.range.as_ref().map(|r| r.node.text.as_str());
+        let same = same && written == self.inputs[i].range.as_ref().map(|r| r.text.as_str());
         if !same || self.inputs[i].level != level {
             let first = self.inputs[i].span;
             self.report(
@@ -319,6 +327,132 @@ impl<'a> Checker<'a> {
             self.inputs[i].kinds.push(kind.to_string());
         }
         true
+    }
+}
+
+impl Checker<'_> {
+    /// The range `in LOW..HIGH` declared for `field` of type `decl`, once its bounds are known
+    /// to be values of that type in increasing order (each problem is reported, and the input
+    /// is then declared without a range).
+    fn range_of(
+        &mut self,
+        range: &Node<ast::InputRange>,
+        decl: &Decl,
+        field: &ast::Field,
+    ) -> Option<ValueRange> {
+        let name = &field.name.node;
+        let flavor = decl.flavor;
+        let (expected, example) = match (flavor, &decl.ty) {
+            (Flavor::Money, _) => (
+                "amounts of money".to_string(),
+                "money in 0元..5亿元".to_string(),
+            ),
+            (Flavor::Percent, _) => ("percentages".to_string(), "percent in 0%..100%".to_string()),
+            (Flavor::Number, _) => ("plain numbers".to_string(), "number in 0..10".to_string()),
+            (Flavor::Count, _) => ("whole numbers".to_string(), "count in 1..".to_string()),
+            (Flavor::Quantity, Ty::Num(u)) => (
+                format!("quantities in `{u}`"),
+                format!("quantity {u} in 0{u}.."),
+            ),
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        Code::RangeOnUnordered,
+                        range.span,
+                        format!("`{name}` is a {flavor} input, which cannot have a range"),
+                    )
+                    .label(format!("a range on a {flavor} input"))
+                    .help("remove `in ...`; a range is for money, percent, number, count and quantity inputs"),
+                );
+                return None;
+            }
+        };
+        let mut bounds = [None, None];
+        let mut fits = true;
+        for (slot, bound) in [&range.node.low, &range.node.high].into_iter().enumerate() {
+            let Some(bound) = bound else { continue };
+            let value = bound_value(bound).filter(|(v, percent, unit)| match (flavor, &decl.ty) {
+                (Flavor::Money, _) => !percent && unit.is_money(),
+                (Flavor::Percent, _) => *percent,
+                (Flavor::Number, _) => !percent && unit.is_none(),
+                (Flavor::Count, _) => !percent && unit.is_none() && v.fract().is_zero(),
+                (_, Ty::Num(u)) => !percent && unit == u,
+                _ => false,
+            });
+            match value {
+                Some((v, _, _)) => bounds[slot] = Some(v),
+                None => {
+                    fits = false;
+                    self.report(
+                        Diagnostic::new(
+                            Code::RangeBoundKind,
+                            bound.span,
+                            format!("the bounds of the range of `{name}` must be {expected}"),
+                        )
+                        .label(format!("not a value of this {flavor} input"))
+                        .help(format!(
+                            "write the bound in the input's own unit, e.g. `{name}: {example}`"
+                        )),
+                    );
+                }
+            }
+        }
+        if !fits {
+            return None;
+        }
+        let [low, high] = bounds;
+        if let (Some(l), Some(h)) = (low, high) {
+            if l > h {
+                self.report(
+                    Diagnostic::new(
+                        Code::RangeReversed,
+                        range.span,
+                        format!(
+                            "the range `{}` of `{name}` ends below where it starts",
+                            range.node.text
+                        ),
+                    )
+                    .label("the lower bound is greater than the upper bound")
+                    .help("write the smaller bound first, e.g. `in 0%..100%`"),
+                );
+                return None;
+            }
+        }
+        let range = ValueRange {
+            low,
+            high,
+            text: range.node.text.clone(),
+        };
+        if let Some(default) = &field.default {
+            if bound_value(default).is_some_and(|(v, _, _)| !range.contains(v)) {
+                self.report(
+                    Diagnostic::new(
+                        Code::DefaultOutOfRange,
+                        default.span,
+                        format!(
+                            "the default of `{name}` lies outside its range `{}`",
+                            range.text
+                        ),
+                    )
+                    .label("outside the declared range")
+                    .help(
+                        "give a default within the range, or widen the range if the text allows it",
+                    ),
+                );
+            }
+        }
+        Some(range)
+    }
+}
+
+/// A number written out, optionally negated: its value, whether it is a percentage, its unit.
+fn bound_value(e: &ast::Expr) -> Option<(rust_decimal::Decimal, bool, crate::units::Unit)> {
+    match &e.node {
+        ast::ExprKind::Number(l) => Some((l.value, l.percent, l.unit.clone())),
+        ast::ExprKind::Unary(ast::UnaryOp::Neg, inner) => {
+            bound_value(inner).map(|(v, p, u)| (-v, p, u))
+        }
+        _ => None,
     }
 }
 

@@ -70,6 +70,8 @@ pub struct InputInfo {
     pub default: Option<crate::ast::Expr>,
     /// Whether negative money or quantities are allowed.
     pub signed: bool,
+    /// The values facts may give, when declared (`in 0%..100%`).
+    pub range: Option<super::types::ValueRange>,
 }
 
 /// A declared parameter.

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use rust_decimal::Decimal;
+
 use crate::units::Unit;
 
 /// Index of an enum in the checked model.
@@ -84,6 +86,37 @@ pub enum Flavor {
     Enum,
 }
 
+/// The values an input may take, declared as `in LOW..HIGH`: both bounds included, `None` on
+/// a side left open. Bounds are in the units facts are read in (yuan; a ratio for a percentage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueRange {
+    /// The smallest value allowed.
+    pub low: Option<Decimal>,
+    /// The largest value allowed.
+    pub high: Option<Decimal>,
+    /// The range as the policy writes it, e.g. `0%..100%`, for messages.
+    pub text: String,
+}
+
+impl ValueRange {
+    /// Whether `v` lies within the range.
+    pub fn contains(&self, v: Decimal) -> bool {
+        self.low.is_none_or(|l| v >= l) && self.high.is_none_or(|h| v <= h)
+    }
+
+    /// Whether a bare number beyond ±1 given for a percentage is meant as a ratio: only when
+    /// the range contains it and its bound on that side is written out (`0%..10000%`), so an
+    /// open side never turns a forgotten `%` into a huge rate.
+    pub fn admits_bare_ratio(&self, v: Decimal) -> bool {
+        let written = if v.is_sign_negative() {
+            self.low.is_some()
+        } else {
+            self.high.is_some()
+        };
+        written && self.contains(v)
+    }
+}
+
 /// A declared type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decl {
@@ -129,5 +162,38 @@ impl fmt::Display for Flavor {
             Flavor::Enum => "enum",
         };
         f.write_str(s)
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::ValueRange;
+    use rust_decimal::Decimal;
+
+    fn range(low: Option<i64>, high: Option<i64>) -> ValueRange {
+        ValueRange {
+            low: low.map(Decimal::from),
+            high: high.map(Decimal::from),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn both_bounds_are_included_and_an_open_side_has_no_bound() {
+        let r = range(Some(1), Some(3));
+        assert!(r.contains(Decimal::ONE) && r.contains(Decimal::from(3)));
+        assert!(!r.contains(Decimal::ZERO) && !r.contains(Decimal::new(3001, 3)));
+        assert!(range(Some(1), None).contains(Decimal::MAX));
+        assert!(range(None, Some(1)).contains(Decimal::MIN));
+    }
+
+    #[test]
+    fn a_bare_ratio_beyond_one_needs_a_written_bound_on_its_side() {
+        let wide = range(Some(0), Some(100));
+        assert!(wide.admits_bare_ratio(Decimal::from(79)));
+        assert!(!wide.admits_bare_ratio(Decimal::from(101)));
+        assert!(!range(Some(0), None).admits_bare_ratio(Decimal::from(79)));
+        assert!(!range(None, Some(100)).admits_bare_ratio(Decimal::from(-5)));
+        assert!(range(Some(-100), Some(0)).admits_bare_ratio(Decimal::from(-5)));
     }
 }

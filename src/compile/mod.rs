@@ -44,6 +44,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
                 .as_ref()
                 .map(|e| c.constant(e, &input.decl.ty)),
             signed: input.signed,
+            range: input.range.clone(),
             span: input.span,
         };
         match input.level {

@@ -219,6 +219,9 @@ pub struct InputDef {
     pub default: Option<Value>,
     /// Whether negative money or quantities are allowed.
     pub signed: bool,
+    /// The values facts may give, when declared (`in 0%..100%`).
+    #[serde(skip)]
+    pub range: Option<crate::check::types::ValueRange>,
     /// Where it was declared.
     #[serde(skip)]
     pub span: Span,

@@ -143,17 +143,21 @@ pub enum Outcome {
     CannotEvaluate,
     /// Eligible, but a higher award for the same matter is paid instead.
     Superseded,
+    /// The claim's event date is after the evaluation date: the decision is "as of" that
+    /// date, so an event that has not happened yet is not paid.
+    NotYet,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Awarded,
         Outcome::NotEligible,
         Outcome::NotInForce,
         Outcome::Undetermined,
         Outcome::CannotEvaluate,
         Outcome::Superseded,
+        Outcome::NotYet,
     ];
 
     /// The outcome as written in JSON, output files and test files: `not_eligible`.
@@ -165,6 +169,7 @@ impl Outcome {
             Outcome::Undetermined => "undetermined",
             Outcome::CannotEvaluate => "cannot_evaluate",
             Outcome::Superseded => "superseded",
+            Outcome::NotYet => "not_yet",
         }
     }
 
@@ -182,6 +187,7 @@ impl Outcome {
             Outcome::Undetermined => "undetermined",
             Outcome::CannotEvaluate => "cannot evaluate",
             Outcome::Superseded => "superseded",
+            Outcome::NotYet => "dated after the evaluation date",
         }
     }
 }

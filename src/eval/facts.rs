@@ -410,6 +410,13 @@ impl FactProblem {
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
                 join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
             ),
+            C::OutOfRange => (
+                format!("`{name}` must be within `{expected}`, but the facts give {found}"),
+                join_help(
+                    "give a value within the range, both bounds included; check for a misplaced unit or scale",
+                    declared,
+                ),
+            ),
             C::TooManyDigits => (
                 format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
                 "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
@@ -1043,8 +1050,25 @@ fn read_value(
                 }
             }
         }
+        (Flavor::Percent, v) => match read_scalar(Flavor::Percent, None, v) {
+            // A bare number beyond ±1 is taken as a ratio only where the declared range
+            // explicitly reaches it (`percent in 0%..10000%`).
+            Err(Refusal::BarePercent(suggestion)) => match (literal_of(v), &input.range) {
+                (Ok(l), Some(range)) if range.admits_bare_ratio(l.value) => Value::Num(l.value),
+                _ => return Err(Refusal::BarePercent(suggestion)),
+            },
+            read => read?,
+        },
         (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
     }))
+}
+
+/// Whether `value` lies outside the range `input` declares (never, without a range).
+fn out_of_range(input: &InputDef, value: &Option<Value>) -> bool {
+    match (&input.range, value) {
+        (Some(range), Some(Value::Num(d))) => !range.contains(*d),
+        _ => false,
+    }
 }
 
 fn bind_attributes<'v>(
@@ -1073,7 +1097,8 @@ fn bind_attributes<'v>(
                     out[slot] = Some(Value::Bool(false));
                     continue;
                 }
-                (Flavor::Money, [b'0'..=b'9', ..]) => {
+                // A ranged amount takes the general reader, which checks the range.
+                (Flavor::Money, [b'0'..=b'9', ..]) if input.range.is_none() => {
                     if let Some(d) = plain_decimal(t) {
                         out[slot] = Some(Value::Num(d));
                         continue;
@@ -1097,6 +1122,18 @@ fn bind_attributes<'v>(
                         .declared_in(program, input),
                 )
             }
+            Ok(value) if out_of_range(input, &value) => problems.push(
+                FactProblem::new(ProblemCode::OutOfRange, at())
+                    .name(input.name.as_str())
+                    .expected(
+                        input
+                            .range
+                            .as_ref()
+                            .map_or(String::new(), |r| r.text.clone()),
+                    )
+                    .found(show_found(v))
+                    .declared_in(program, input),
+            ),
             Ok(value) => out[slot] = value.or(input.default),
             Err(refusal) => problems.push(
                 refusal
@@ -1183,7 +1220,9 @@ pub fn bind_cells<'c>(
         let quick = match (input.flavor, text) {
             (Flavor::Bool, b"1") => Some(Value::Bool(true)),
             (Flavor::Bool, b"0") => Some(Value::Bool(false)),
-            (Flavor::Money, [b'0'..=b'9', ..]) => plain_decimal_bytes(text).map(Value::Num),
+            (Flavor::Money, [b'0'..=b'9', ..]) if input.range.is_none() => {
+                plain_decimal_bytes(text).map(Value::Num)
+            }
             _ => None,
         };
         bound.subject[slot] = quick;
@@ -1380,6 +1419,41 @@ mod tests {
         assert_eq!(
             read(Flavor::Money, FactRef::Text("5万元\n另有说明")),
             Err(Refusal::WrongType(None))
+        );
+    }
+
+    #[test]
+    fn a_ranged_input_refuses_values_outside_it_on_both_readers() {
+        let text = "policy \"p\" { title \"t\" issued 2023-01-01 effective 2023-01-01 to 2025-12-31 funding { a: 100% } same_matter highest }\n\
+            input enterprise { 费用: money in 0元..5亿元  率: percent in 0%..1000% }\n\
+            clause c { source \"一\" when 率 > 0% award 10% of 费用 }";
+        let program = crate::compile_source(text)
+            .program
+            .expect("the policy compiles");
+        let bind_one = |cost: &str, rate: &str| {
+            let (facts, _) = Facts::from_json(&format!(
+                r#"{{"kind": "enterprise", "id": "1", "attributes": {{"费用": {cost}, "率": {rate}}}}}"#
+            ))
+            .unwrap();
+            bind(&program, &facts).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
+        };
+        assert!(bind_one("\"5亿元\"", "\"5%\"").is_ok());
+        // The plain amount a register holds and the same amount with a unit, one fen over.
+        assert_eq!(
+            bind_one("\"500000000.01\"", "\"5%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
+        );
+        assert_eq!(
+            bind_one("500000000.01", "\"5%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
+        );
+        // A bare 10 is a ratio of 10 (1000%) here: the range writes that bound out.
+        let bound = bind_one("1", "10").unwrap();
+        assert_eq!(bound.subject[1], Some(Value::Num(Decimal::TEN)));
+        assert_eq!(bind_one("1", "11").unwrap_err(), [ProblemCode::BarePercent]);
+        assert_eq!(
+            bind_one("1", "\"1001%\"").unwrap_err(),
+            [ProblemCode::OutOfRange]
         );
     }
 

@@ -481,6 +481,26 @@ impl<'p> Evaluator<'p> {
         } = at;
         let program = &self.set.programs[pi];
         let clause = &program.clauses[ci];
+        // The decision is as of the evaluation date: a claim for a later event is not paid,
+        // whatever the window says (the window is about when the event happens).
+        if claim.is_some() && date > self.date {
+            inst.outcome = Outcome::NotYet;
+            let why = || {
+                format!(
+                    "the claim is dated {date}, after the evaluation date {}",
+                    self.date
+                )
+            };
+            if self.explain {
+                inst.words()
+                    .trace
+                    .push(step("date", why(), Some(false), None));
+            }
+            if self.reasons {
+                inst.words().reason = Some(why());
+            }
+            return;
+        }
         let (start, end) = clause.window;
         let in_force = start <= date && date <= end;
         if self.explain {

@@ -160,6 +160,16 @@ impl<'s> Layout<'s> {
         self.block(span, next, &head, &input.fields, |me, field, next| {
             let f = &field.node;
             let mut tail = String::new();
+            if let Some(r) = &f.range {
+                // Each side as the expression printer writes a number; an open side stays empty.
+                let side =
+                    |b: &Option<Expr>| b.as_ref().map_or(String::new(), |e| me.flat.expr(e, 0));
+                tail.push_str(&format!(
+                    " in {}..{}",
+                    side(&r.node.low),
+                    side(&r.node.high)
+                ));
+            }
             if let Some(d) = &f.default {
                 tail.push_str(" = ");
                 tail.push_str(&me.flat.expr(d, 0));

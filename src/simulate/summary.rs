@@ -38,6 +38,8 @@ pub struct ClauseStats {
     pub undetermined: u64,
     /// Results that could not be evaluated.
     pub cannot_evaluate: u64,
+    /// Results of claims dated after the evaluation date (not paid).
+    pub not_yet: u64,
     /// Paid under the clause (set by [`Summary::finish`]).
     pub paid: Amount,
 }
@@ -53,6 +55,7 @@ impl ClauseStats {
             Outcome::NotInForce => &mut self.not_in_force,
             Outcome::Undetermined => &mut self.undetermined,
             Outcome::CannotEvaluate => &mut self.cannot_evaluate,
+            Outcome::NotYet => &mut self.not_yet,
         };
         *n += 1;
     }
@@ -361,6 +364,7 @@ impl Summary {
             mine.not_in_force += theirs.not_in_force;
             mine.undetermined += theirs.undetermined;
             mine.cannot_evaluate += theirs.cannot_evaluate;
+            mine.not_yet += theirs.not_yet;
         }
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
             mine.1.add_tally(&theirs.1);
@@ -514,13 +518,19 @@ impl Summary {
         for c in &self.clauses {
             writeln!(
                 out,
-                "  {} {}: {} awarded, {} superseded, {} undetermined, {} cannot evaluate; paid {}",
+                "  {} {}: {} awarded, {} superseded, {} undetermined, {} cannot evaluate{}; paid {}",
                 c.policy,
                 c.clause,
                 c.awarded,
                 c.superseded,
                 c.undetermined,
                 c.cannot_evaluate,
+                // Shown only when it happens, so runs without such claims read as before.
+                if c.not_yet == 0 {
+                    String::new()
+                } else {
+                    format!(", {} dated after the evaluation date", c.not_yet)
+                },
                 format::amount(c.paid)
             )?;
         }

@@ -221,8 +221,11 @@ impl<'d> Lowerer<'d> {
             let ty = self.type_expr(ty_pair);
             let mut default = None;
             let mut doc = None;
+            let mut range = None;
             for rest in fi {
-                if rest.as_rule() == Rule::field_default {
+                if rest.as_rule() == Rule::input_range {
+                    range = Some(self.input_range(rest));
+                } else if rest.as_rule() == Rule::field_default {
                     default = Some(self.expr(next(&mut rest.into_inner())));
                 } else {
                     doc = Some(self.string(rest));
@@ -233,6 +236,7 @@ impl<'d> Lowerer<'d> {
                     name,
                     ty,
                     signed,
+                    range,
                     default,
                     doc,
                 },
@@ -240,6 +244,50 @@ impl<'d> Lowerer<'d> {
             ));
         }
         InputBlock { kinds, fields }
+    }
+
+    /// `in LOW..HIGH`: the bounds on either side of the dots, each optional.
+    fn input_range(&mut self, p: P<'_>) -> Node<InputRange> {
+        let span = self.span(&p);
+        let (mut low, mut high) = (None, None);
+        let mut after_dots = false;
+        let mut text = String::new();
+        for part in p.into_inner() {
+            match part.as_rule() {
+                Rule::range_dots => {
+                    after_dots = true;
+                    text.push_str("..");
+                }
+                Rule::range_bound => {
+                    // Full-width forms as their half-width twins, so the text is the same
+                    // however the bound was typed (and `pol fmt` keeps it the same).
+                    text.extend(part.as_str().chars().filter(|c| !c.is_whitespace()).map(
+                        |c| match c {
+                            '\u{FF01}'..='\u{FF5E}' => {
+                                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+                            }
+                            _ => c,
+                        },
+                    ));
+                    let bound_span = self.span(&part);
+                    let mut it = part.into_inner();
+                    let first = next(&mut it);
+                    let bound = if first.as_rule() == Rule::neg_op {
+                        let inner = self.quantity(next(&mut it));
+                        Node::new(ExprKind::Unary(UnaryOp::Neg, Box::new(inner)), bound_span)
+                    } else {
+                        self.quantity(first)
+                    };
+                    if after_dots {
+                        high = Some(bound);
+                    } else {
+                        low = Some(bound);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Node::new(InputRange { low, high, text }, span)
     }
 
     fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
@@ -808,5 +856,39 @@ mod tests {
         assert_eq!(content_len("award 20万元\n  "), "award 20万元".len());
         assert_eq!(content_len("when a # why\n  # more\n"), "when a".len());
         assert_eq!(content_len("source \"#1\" # c"), "source \"#1\"".len());
+    }
+
+    /// The fields of the one input declared in `text`.
+    fn field(text: &str) -> crate::ast::Field {
+        let parsed = crate::syntax::parse(text);
+        assert!(parsed.is_ok(), "{:?}", parsed.diagnostics);
+        parsed
+            .file
+            .items
+            .iter()
+            .find_map(|i| match i {
+                crate::ast::Item::Input(b) => Some(b.node.fields[0].node.clone()),
+                _ => None,
+            })
+            .expect("an input")
+    }
+
+    #[test]
+    fn a_range_keeps_its_bounds_and_a_half_width_text() {
+        let f = field("input enterprise { a: signed money in －5万元 .. １亿元 = 0元 }");
+        let r = f.range.expect("a range").node;
+        assert_eq!(r.text, "-5万元..1亿元");
+        let low = r.low.and_then(|e| e.as_constant()).map(|(v, _)| v);
+        assert_eq!(low, Some(rust_decimal::Decimal::from(-50_000)));
+        let high = r.high.and_then(|e| e.as_constant()).map(|(v, _)| v);
+        assert_eq!(high, Some(rust_decimal::Decimal::from(100_000_000)));
+        assert!(f.default.is_some());
+
+        let open = field("input enterprise { n: count in ..5 }")
+            .range
+            .unwrap()
+            .node;
+        assert!(open.low.is_none() && open.high.is_some());
+        assert_eq!(open.text, "..5");
     }
 }
