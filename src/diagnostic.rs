@@ -90,6 +90,7 @@ codes! {
     CircularLet = "E0316", Error, "let definitions depend on each other in a circle";
     DatedOrder = "E0317", Error, "the dates of a parameter's values are not in increasing order";
     BoundPerUnawardedKind = "E0318", Error, "a cap or limit counts per a kind of subject or claim that its clause never awards";
+    UncleanKey = "E0350", Error, "a document number, matter, department or payer holds a hidden character or a space at an end";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";
     MissingHeader = "E0403", Error, "the policy header or one of its required lines is missing";

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod eval;
+pub mod keys;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
