@@ -85,6 +85,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::BoundPerUnawardedKind,
         include_str!("../docs/codes/E0318.md"),
     ),
+    (Code::UncleanKey, include_str!("../docs/codes/E0350.md")),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),
     (Code::MissingHeader, include_str!("../docs/codes/E0403.md")),
