@@ -78,6 +78,7 @@ problem_codes! {
     BarePercent = "F0114", Error, "a percentage is given as a bare number above 1";
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
+    HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden or control character";
     // F02xx: population files and rows.
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";

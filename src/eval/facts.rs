@@ -364,6 +364,10 @@ impl FactProblem {
                 },
                 join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
             ),
+            C::HiddenInClaimId => (
+                format!("the claim id `{name}` holds the hidden character {found}"),
+                "retype the id without it: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
+            ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
                 "give each claim its own id".into(),
@@ -748,6 +752,18 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     .place(format!("line {}, column {}", e.line(), e.column()))
 }
 
+/// The problem with a claim id that holds a hidden or control character (F0180), if it does:
+/// such an id cannot be read back or shown as given. `path` names the claim (`claims[2]`, a
+/// row). Facts files and populations both check their ids here.
+pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
+    let c = id.chars().find(|c| crate::eval::format::is_hidden(*c))?;
+    Some(
+        FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
+            .name(crate::eval::format::escape(id).into_owned())
+            .found(format!("U+{:04X}", u32::from(c))),
+    )
+}
+
 /// Reads the claims: ids are checked for uniqueness through a map, so many claims load in
 /// time linear in their number.
 fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
@@ -766,6 +782,9 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         };
         let c = r.unique(pairs, &path);
         let id = id_of(get(c, "id"));
+        if let Some(p) = id.as_deref().and_then(|id| claim_id_problem(id, &path)) {
+            r.problems.push(p);
+        }
         if id.is_none() {
             r.problems.push(
                 FactProblem::new(ProblemCode::MissingField, format!("{path}.id")).name("claim id"),
@@ -794,7 +813,9 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         };
         let attrs = r.attributes(get(c, "attributes"), &format!("{path}.attributes"));
         if let (Some(id), Some(date)) = (id, date) {
-            if let Some(&first) = ids.get(&id) {
+            // The comparison `pol simulate` makes too: look-alike ids are one claim.
+            let key = crate::keys::key(&id).into_owned();
+            if let Some(&first) = ids.get(&key) {
                 r.problems.push(
                     FactProblem::new(ProblemCode::DuplicateClaim, format!("{path}.id"))
                         .name(id.as_str())
@@ -802,7 +823,7 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
                         .place(path),
                 );
             } else {
-                ids.insert(id.clone(), i);
+                ids.insert(key, i);
             }
             claims.push(ClaimFacts {
                 id,

@@ -164,6 +164,13 @@ pub fn facts_of(
     let mut claims = Vec::new();
     let several = subject.rows.len() > 1;
     for r in subject.rows.iter_mut() {
+        if let Some(p) = r
+            .claim_id
+            .as_deref()
+            .and_then(|id| crate::eval::facts::claim_id_problem(id, "claim"))
+        {
+            return Err(row_error(r.line, &[p]));
+        }
         match (&r.claim_id, r.claim_date) {
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
@@ -192,7 +199,9 @@ pub fn facts_of(
         }
     }
     if claims.len() > 1 {
-        let mut ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
+        // Compared as facts files compare them (`keys::key`): look-alike ids are one claim.
+        let mut ids: Vec<std::borrow::Cow<'_, str>> =
+            claims.iter().map(|c| crate::keys::key(&c.id)).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(RowError {
