@@ -175,11 +175,11 @@ impl PolicySet {
                 .map(|(payer, _)| {
                     let same = |x: &String| crate::keys::key(x) == crate::keys::key(payer);
                     match payers.iter().position(same) {
-                    Some(k) => k,
-                    None => {
-                        payers.push(payer.clone());
-                        payers.len() - 1
-                    }
+                        Some(k) => k,
+                        None => {
+                            payers.push(payer.clone());
+                            payers.len() - 1
+                        }
                     }
                 })
                 .collect();

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::borrow::Cow;
 
 use super::Cx;
-use crate::keys::key;
 use crate::ast::{ClauseItem, Span};
 use crate::check::model::ClauseInfo;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::keys::key;
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     let mut first: HashMap<Cow<'_, str>, &ClauseInfo<'_>> = HashMap::new();
