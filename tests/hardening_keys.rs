@@ -267,7 +267,7 @@ fn a_population_compares_and_refuses_claim_ids_as_facts_do() {
     let (_, out) = run(&format!(
         "{head}1,a,2024-03-01,100元\n1,ａ,2024-03-01,100元\n"
     ));
-    assert!(out.contains("two claims"), "{out}");
+    assert!(out.contains("two claims") && out.contains("F0108"), "{out}");
     assert!(!out.contains("10.00,"), "a claim paid twice: {out}");
     let (_, out) = run(&format!("{head}1,\"x\ry\",2024-03-01,100元\n"));
     assert!(out.contains("F0180"), "{out}");

@@ -20,8 +20,9 @@ use rust_decimal::Decimal;
 
 use crate::compile::Kind;
 use crate::eval::decision::Outcome;
-use crate::eval::facts::{Bound, ClaimFacts, FactValue, Facts};
+use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, Verdict};
+use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use summary::Summary;
@@ -199,18 +200,20 @@ pub fn facts_of(
         }
     }
     if claims.len() > 1 {
-        // Compared as facts files compare them (`keys::key`): look-alike ids are one claim.
-        let mut ids: Vec<std::borrow::Cow<'_, str>> =
-            claims.iter().map(|c| crate::keys::key(&c.id)).collect();
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(RowError {
-                line: subject.rows[0].line,
-                message: format!(
-                    "subject `{}` has two claims with the id `{}`",
-                    subject.id, w[0]
-                ),
-            });
+        // Compared as facts files compare them (`keys::key`): look-alike ids are one claim,
+        // reported with the same code (F0108) and the lines of both.
+        let mut first = std::collections::HashMap::with_capacity(claims.len());
+        for r in &subject.rows {
+            let Some(id) = r.claim_id.as_deref() else {
+                continue;
+            };
+            if let Some(at) = first.insert(crate::keys::key(id), r.line) {
+                let p = FactProblem::new(ProblemCode::DuplicateClaim, "claim.id")
+                    .name(id)
+                    .first_place(format!("line {at}"))
+                    .place(format!("line {}", r.line));
+                return Err(row_error(r.line, &[p]));
+            }
         }
     }
     Ok(Facts {
