@@ -302,6 +302,7 @@ fn a_bare_percent_from_a_setting_names_the_setting() {
     assert!(text.contains("F0114"), "{text}");
     assert!(text.contains("the setting gives"), "{text}");
     assert!(!text.contains("the facts give"), "{text}");
+    assert!(text.contains("the settings do not fit"), "{text}");
 }
 
 #[test]

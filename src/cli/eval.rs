@@ -353,8 +353,14 @@ fn print_problems(
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
-    let mut text =
-        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n");
+    // Values given by `--set` or `--settings` are not the facts: the heading names what is wrong.
+    let settings_only =
+        !problems.is_empty() && problems.iter().all(|p| p.path.starts_with("setting "));
+    let mut text = if settings_only {
+        "pol: the settings do not fit the policies; nothing was evaluated\n".to_string()
+    } else {
+        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n")
+    };
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
         text.push_str(&format!(
