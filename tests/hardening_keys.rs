@@ -354,3 +354,37 @@ fn a_parameter_given_by_the_settings_is_not_reported_as_having_no_value() {
     let o = pol(&["eval", &p, "--facts", &f]);
     assert!(all_text(&o).contains("W0309"), "{}", all_text(&o));
 }
+
+#[test]
+fn payers_that_differ_only_in_full_width_forms_are_one_payer() {
+    let dir = temp("payers");
+    let mut paths = Vec::new();
+    for (n, payer) in [(1, "A财政"), (2, "Ａ财政")] {
+        let text = policy(&format!("测试〔2024〕{n}号")).replace(
+            "funding { 甲: 50%, 乙: 50% }",
+            &format!("funding {{ {payer}: 100% }}"),
+        );
+        paths.push(write(&dir, &format!("p{n}.pol"), &text));
+    }
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E","attributes":{"研发费用":"100元"}}"#,
+    );
+    let o = pol(&[
+        "eval",
+        &paths[0],
+        &paths[1],
+        "--facts",
+        &facts,
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let payers = v["totals"]["per_payer"].as_array().unwrap();
+    assert_eq!(payers.len(), 1, "{v}");
+    assert_eq!(payers[0]["amount"]["exact"], "20.00", "{v}");
+}
