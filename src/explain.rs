@@ -95,6 +95,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::DefaultOutOfRange,
         include_str!("../docs/codes/E0343.md"),
     ),
+    (Code::UncleanKey, include_str!("../docs/codes/E0350.md")),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),
     (Code::MissingHeader, include_str!("../docs/codes/E0403.md")),

@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod keys;
 pub mod lint;
 pub mod problem;
 pub mod schema;

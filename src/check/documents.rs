@@ -6,10 +6,13 @@
 //! copy such as `X - 副本.pol`) is refused before anything is evaluated, because every one of
 //! its awards would otherwise be paid twice.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::ast::{Item, Span};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::format::escape;
+use crate::keys::key;
 
 /// One file of a policy set.
 #[derive(Clone, Copy, Debug)]
@@ -25,22 +28,32 @@ pub struct SetFile<'a> {
 /// For each file that declares a document number an earlier file declares: its index in
 /// `files` and the E0410 diagnostic to report in it (naming the earlier file).
 pub fn duplicate_documents(files: &[SetFile<'_>]) -> Vec<(usize, Diagnostic)> {
-    let mut first: HashMap<&str, usize> = HashMap::new();
+    // Compared in their folded form: a copy whose number differs by a full-width digit or
+    // `[2024]` for `〔2024〕` is the same policy, and would be paid again.
+    let mut first: HashMap<Cow<'_, str>, usize> = HashMap::new();
     let mut out = Vec::new();
     for (k, f) in files.iter().enumerate() {
-        let Some(&j) = first.get(f.document) else {
-            first.insert(f.document, k);
+        let Some(&j) = first.get(&key(f.document)) else {
+            first.insert(key(f.document), k);
             continue;
         };
         let earlier = files[j].name;
         let same_name = earlier == f.name;
+        let written = if files[j].document == f.document {
+            String::new()
+        } else {
+            format!(" (written `{}` there)", escape(files[j].document))
+        };
         let d = Diagnostic::new(
             Code::DuplicateDocument,
             document_span(f.text),
             if same_name {
                 format!("the policy `{}` is given twice", f.document)
             } else {
-                format!("the policy `{}` is also given by `{earlier}`", f.document)
+                format!(
+                    "the policy `{}` is also given by `{earlier}`{written}",
+                    escape(f.document)
+                )
             },
         )
         .label("given again here")

@@ -10,6 +10,7 @@ mod declare;
 pub mod documents;
 mod expr;
 mod header;
+mod keys;
 pub mod model;
 mod order;
 mod suggest;
@@ -51,6 +52,7 @@ pub fn check(file: &ast::File) -> Checked<'_> {
     c.check_params();
     c.check_limits();
     let clauses = c.clauses(file);
+    keys::check(file, &mut c.diags);
     let mut diagnostics = c.diags;
     diagnostic::sort(&mut diagnostics);
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);

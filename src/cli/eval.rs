@@ -131,20 +131,36 @@ pub struct Loaded {
 /// Reads the policies named by `paths`; on errors, prints them and returns the exit code.
 /// Warnings are returned, not printed (see [`load_checked`]).
 pub fn load_policies(paths: &[PathBuf], out: &Output) -> Result<PolicySet, ExitCode> {
-    load(paths, out).map(|l| l.set)
+    load(paths, out, &BTreeMap::new()).map(|l| l.set)
+}
+
+/// Whether `d` is the W0309 of a parameter that `settings` gives a value (the warning's span is
+/// the parameter's name).
+fn set_by_settings(
+    d: &crate::diagnostic::Diagnostic,
+    text: &str,
+    settings: &BTreeMap<String, String>,
+) -> bool {
+    let span = d.primary.span;
+    d.code == crate::diagnostic::Code::UnspecifiedParam
+        && text
+            .get(span.start..span.end)
+            .is_some_and(|name| settings.contains_key(name))
 }
 
 /// Reads the policies named by `paths` for a command that evaluates them: errors are printed
 /// and stop it, as in [`load_policies`]; every warning is printed on standard error (a warning
 /// can mean the policy pays other than the gazette says, so whoever reads the figures must see
 /// it), and with `deny_warnings` any warning stops the command with exit status 1, as
-/// `pol check --deny-warnings` does.
+/// `pol check --deny-warnings` does. A parameter that `settings` gives a value has one in this
+/// run, so its W0309 ("the parameter has no value") is neither printed nor returned.
 pub fn load_checked(
     paths: &[PathBuf],
     out: &Output,
     deny_warnings: bool,
+    settings: &BTreeMap<String, String>,
 ) -> Result<Loaded, ExitCode> {
-    let loaded = load(paths, out)?;
+    let loaded = load(paths, out, settings)?;
     for w in &loaded.warnings {
         say!("pol: {w}\n  help: {}", w.help);
     }
@@ -162,7 +178,11 @@ pub fn load_checked(
     Ok(loaded)
 }
 
-fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
+fn load(
+    paths: &[PathBuf],
+    out: &Output,
+    settings: &BTreeMap<String, String>,
+) -> Result<Loaded, ExitCode> {
     let paths = files::collect(paths).map_err(|e| out.fail(&e.to_string()))?;
     let mut sources = Vec::new();
     for p in &paths {
@@ -189,6 +209,7 @@ fn load(paths: &[PathBuf], out: &Output) -> Result<Loaded, ExitCode> {
         warnings.extend(
             diagnostics
                 .iter()
+                .filter(|d| !set_by_settings(d, &source.text, settings))
                 .map(|d| PolicyWarning::of(d, name, &source.text)),
         );
     }
@@ -350,8 +371,14 @@ fn print_problems(
         show!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
-    let mut text =
-        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n");
+    // Values given by `--set` or `--settings` are not the facts: the heading names what is wrong.
+    let settings_only =
+        !problems.is_empty() && problems.iter().all(|p| p.path.starts_with("setting "));
+    let mut text = if settings_only {
+        "pol: the settings do not fit the policies; nothing was evaluated\n".to_string()
+    } else {
+        format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n")
+    };
     for p in problems {
         let sev = if p.is_error() { "error" } else { "warning" };
         text.push_str(&format!(
@@ -411,12 +438,13 @@ pub fn with_policy_warnings<'a, T: serde::Serialize>(
 
 /// Runs `pol eval`.
 pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
-    let Loaded { set, warnings } = match load_checked(&args.paths, out, args.deny_warnings) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
     let options = match args.when.options(args.explain, true, out) {
         Ok(o) => o,
+        Err(code) => return code,
+    };
+    let loaded = load_checked(&args.paths, out, args.deny_warnings, &options.settings);
+    let Loaded { set, warnings } = match loaded {
+        Ok(l) => l,
         Err(code) => return code,
     };
     let text = match read_facts(&args.facts, out) {

@@ -144,7 +144,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             std::process::exit(ExitCode::Interrupted as i32);
         });
     }
-    let Loaded { set, warnings } = match load_checked(&args.paths, out, args.deny_warnings) {
+    // The settings first: a parameter they give is not reported as having no value (W0309).
+    let options = match args.when.options(false, false, out) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let loaded = load_checked(&args.paths, out, args.deny_warnings, &options.settings);
+    let Loaded { set, warnings } = match loaded {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -179,10 +185,6 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             ),
         );
     }
-    let options = match args.when.options(false, false, out) {
-        Ok(o) => o,
-        Err(code) => return code,
-    };
     let ev = match set.evaluator(&options) {
         Ok(ev) => ev,
         Err(problems) => {

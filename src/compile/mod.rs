@@ -626,10 +626,13 @@ impl<'m> Compiler<'m> {
                 base: self.expr(base, &slots).0,
             },
         };
+        // Matters are kept in their compared form, so that every comparison of matters (here,
+        // across policies in non-cumulation, in simulation columns) folds look-alikes the same.
         let next = self.matters.len() as u32;
-        let matter = *self.matter_ids.entry(cl.matter.clone()).or_insert(next);
+        let written = crate::keys::key(&cl.matter).into_owned();
+        let matter = *self.matter_ids.entry(written.clone()).or_insert(next);
         if matter == next {
-            self.matters.push(cl.matter.clone());
+            self.matters.push(written);
         }
         ClauseDef {
             name: cl.name.clone(),

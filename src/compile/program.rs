@@ -413,7 +413,8 @@ pub struct Program {
     pub clauses: Vec<ClauseDef>,
     /// Text constants.
     pub texts: Vec<String>,
-    /// Matter names; a clause's `matter` indexes this.
+    /// Matter names in their compared form ([`crate::keys::key`]: look-alike spellings of one
+    /// matter are one entry); a clause's `matter` indexes this.
     pub matters: Vec<String>,
     /// Units other than yuan that values are shown in.
     pub units: Vec<Unit>,

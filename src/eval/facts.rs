@@ -278,6 +278,11 @@ impl FactProblem {
                 .unwrap_or_default(),
             place: f(&self.place),
             first: f(&self.first_place),
+            given: if self.path.starts_with("setting ") {
+                "the setting gives"
+            } else {
+                "the facts give"
+            },
         };
         self.fact_text(&t)
             .or_else(|| self.setting_text(&t))
@@ -312,6 +317,7 @@ impl FactProblem {
             declared,
             place,
             first,
+            given,
         } = t;
         Some(match self.code {
             C::NotJson => (
@@ -360,20 +366,24 @@ impl FactProblem {
             C::NotADate => (
                 match &self.place {
                     Some(column) => format!("{found} in {column} is not a date: {hint}"),
-                    None => format!("`{name}` must be a date, but the facts give {found}: {hint}"),
+                    None => format!("`{name}` must be a date, but {given} {found}: {hint}"),
                 },
                 join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
+            ),
+            C::HiddenInClaimId => (
+                format!("the claim id `{name}` holds the hidden character {found}"),
+                "retype the id without it: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
             ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
                 "give each claim its own id".into(),
             ),
             C::Negative => (
-                format!("`{name}` cannot be negative, but the facts give {found}"),
+                format!("`{name}` cannot be negative, but {given} {found}"),
                 format!("give an amount of at least 0; {declared} (write `signed money` there if negative amounts are meant)"),
             ),
             C::WrongType => (
-                format!("`{name}` must be {expected}, but the facts give {found}"),
+                format!("`{name}` must be {expected}, but {given} {found}"),
                 if hint.is_empty() {
                     declared.clone()
                 } else {
@@ -400,7 +410,7 @@ impl FactProblem {
                 "keep one of the two and delete the other".into(),
             ),
             C::BarePercent => (
-                format!("`{name}` is a percentage, but the facts give the bare number {found}, which as a ratio is more than 100%"),
+                format!("`{name}` is a percentage, but {given} the bare number {found}, which as a ratio is more than 100%"),
                 join_help(
                     &format!("did you mean `{hint}`? Write percentages with `%`; a bare number is read as a ratio only from -1 to 1 (0.79 is 79%)"),
                     declared,
@@ -418,7 +428,7 @@ impl FactProblem {
                 ),
             ),
             C::TooManyDigits => (
-                format!("`{name}` must be {expected} that pol can hold exactly, but the facts give {found}"),
+                format!("`{name}` must be {expected} that pol can hold exactly, but {given} {found}"),
                 "pol keeps at most 28 significant digits; write the amount with a larger unit such as 万元 or 亿元, or with fewer decimals".into(),
             ),
             C::RowsDisagree => (
@@ -489,6 +499,9 @@ struct Fields {
     declared: String,
     place: String,
     first: String,
+    /// Who gives the value: "the facts give", or "the setting gives" for a value from
+    /// `--set` or `--settings`.
+    given: &'static str,
 }
 
 /// Two parts of a help text, either of which may be empty.
@@ -580,6 +593,13 @@ impl<'t> Reader<'t> {
         format!("line {}", lines.line(at))
     }
 
+    /// `line N, column M` of byte offset `at`: where the value given at `at` starts.
+    fn place_in_line(&mut self, at: usize) -> String {
+        let text = self.text;
+        let lines = self.lines.get_or_insert_with(|| json::LineIndex::new(text));
+        format!("line {}, column {}", lines.line(at), lines.column(text, at))
+    }
+
     /// The pairs of an object, reporting every key given more than once (with both lines).
     fn unique<'n>(
         &mut self,
@@ -590,8 +610,14 @@ impl<'t> Reader<'t> {
             let mut seen: HashMap<&str, usize> = HashMap::with_capacity(pairs.len());
             for (k, v) in pairs {
                 // The first place a key is given stays the one later copies are named against.
-                if let Some(&first) = seen.get(k.as_str()) {
-                    let (first, place) = (self.place(first), self.place(v.at));
+                if let Some(&first_at) = seen.get(k.as_str()) {
+                    let (mut first, mut place) = (self.place(first_at), self.place(v.at));
+                    // Two copies on one line (a facts file written on one line) are told apart
+                    // by their columns: "at line 1 and at line 1" names neither.
+                    if first == place {
+                        first = self.place_in_line(first_at);
+                        place = self.place_in_line(v.at);
+                    }
                     self.problems.push(
                         FactProblem::new(ProblemCode::DuplicateKey, join_path(path, k))
                             .name(k.as_str())
@@ -759,6 +785,18 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     .place(format!("line {}, column {}", e.line(), e.column()))
 }
 
+/// The problem with a claim id that holds a hidden or control character (F0180), if it does:
+/// such an id cannot be read back or shown as given. `path` names the claim (`claims[2]`, a
+/// row). Facts files and populations both check their ids here.
+pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
+    let c = id.chars().find(|c| crate::eval::format::is_hidden(*c))?;
+    Some(
+        FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
+            .name(crate::eval::format::escape(id).into_owned())
+            .found(format!("U+{:04X}", u32::from(c))),
+    )
+}
+
 /// Reads the claims: ids are checked for uniqueness through a map, so many claims load in
 /// time linear in their number.
 fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
@@ -777,6 +815,9 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         };
         let c = r.unique(pairs, &path);
         let id = id_of(get(c, "id"));
+        if let Some(p) = id.as_deref().and_then(|id| claim_id_problem(id, &path)) {
+            r.problems.push(p);
+        }
         if id.is_none() {
             r.problems.push(
                 FactProblem::new(ProblemCode::MissingField, format!("{path}.id")).name("claim id"),
@@ -789,12 +830,27 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
                     r.problems.push(
                         FactProblem::new(ProblemCode::NotADate, format!("{path}.date"))
                             .name("date")
-                            .found(format!("\"{d}\""))
+                            .found(show_found(FactRef::Text(d)))
                             .hint(why),
                     );
                     None
                 }
             },
+            // A date given, but not as text (`20240301`): the claim has a date, in a form pol
+            // does not read, and is told so rather than that it has none.
+            Some(other @ (Json::Number(_) | Json::Bool(_) | Json::List(_) | Json::Object(_))) => {
+                let found = match other {
+                    Json::Number(n) => format!("the number {n}"),
+                    _ => other.kind_words().to_string(),
+                };
+                r.problems.push(
+                    FactProblem::new(ProblemCode::NotADate, format!("{path}.date"))
+                        .name("date")
+                        .found(found)
+                        .hint("a date is written as a text in quotes"),
+                );
+                None
+            }
             _ => {
                 r.problems.push(
                     FactProblem::new(ProblemCode::MissingField, format!("{path}.date"))
@@ -805,7 +861,9 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         };
         let attrs = r.attributes(get(c, "attributes"), &format!("{path}.attributes"));
         if let (Some(id), Some(date)) = (id, date) {
-            if let Some(&first) = ids.get(&id) {
+            // The comparison `pol simulate` makes too: look-alike ids are one claim.
+            let key = crate::keys::key(&id).into_owned();
+            if let Some(&first) = ids.get(&key) {
                 r.problems.push(
                     FactProblem::new(ProblemCode::DuplicateClaim, format!("{path}.id"))
                         .name(id.as_str())
@@ -813,7 +871,7 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
                         .place(path),
                 );
             } else {
-                ids.insert(id.clone(), i);
+                ids.insert(key, i);
             }
             claims.push(ClaimFacts {
                 id,

@@ -104,6 +104,15 @@ impl LineIndex {
     pub fn line(&self, at: usize) -> usize {
         self.0.partition_point(|&start| start <= at)
     }
+
+    /// The 1-based column of byte offset `at` of `text` (the text indexed), in characters.
+    pub fn column(&self, text: &str, at: usize) -> usize {
+        let start = self.line(at).checked_sub(1).and_then(|k| self.0.get(k));
+        let start = start.copied().unwrap_or(0).min(text.len());
+        text.get(start..at.min(text.len()))
+            .map_or(0, |s| s.chars().count())
+            + 1
+    }
 }
 
 /// The tree of one raw value. Its text is a slice of `base`, so its offset is where it starts.

@@ -132,14 +132,16 @@ impl PolicySet {
     /// A set of compiled programs; an error when two give the same policy (document number).
     pub fn new(programs: Vec<Program>) -> Result<PolicySet, DuplicatePolicy> {
         let mut first = std::collections::HashMap::new();
+        // The same comparison as the checker's (E0410): look-alike numbers are one policy.
         for (k, p) in programs.iter().enumerate() {
-            if let Some(&j) = first.get(p.header.document.as_str()) {
+            let document = crate::keys::key(&p.header.document);
+            if let Some(&j) = first.get(&document) {
                 return Err(DuplicatePolicy {
                     document: p.header.document.clone(),
                     positions: (j, k),
                 });
             }
-            first.insert(p.header.document.as_str(), k);
+            first.insert(document, k);
         }
         let citations = programs
             .iter()
@@ -170,11 +172,14 @@ impl PolicySet {
                 .header
                 .funding
                 .iter()
-                .map(|(payer, _)| match payers.iter().position(|x| x == payer) {
-                    Some(k) => k,
-                    None => {
-                        payers.push(payer.clone());
-                        payers.len() - 1
+                .map(|(payer, _)| {
+                    let same = |x: &String| crate::keys::key(x) == crate::keys::key(payer);
+                    match payers.iter().position(same) {
+                        Some(k) => k,
+                        None => {
+                            payers.push(payer.clone());
+                            payers.len() - 1
+                        }
                     }
                 })
                 .collect();

@@ -7,16 +7,19 @@
 
 use std::collections::HashMap;
 
+use std::borrow::Cow;
+
 use super::Cx;
 use crate::ast::{ClauseItem, Span};
 use crate::check::model::ClauseInfo;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::keys::key;
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, &ClauseInfo<'_>> = HashMap::new();
+    let mut first: HashMap<Cow<'_, str>, &ClauseInfo<'_>> = HashMap::new();
     for c in &cx.model.clauses {
-        let Some(f) = first.get(c.matter.as_str()).copied() else {
-            first.insert(&c.matter, c);
+        let Some(f) = first.get(&key(&c.matter)).copied() else {
+            first.insert(key(&c.matter), c);
             continue;
         };
         let (a, b) = (&f.subjects, &c.subjects);

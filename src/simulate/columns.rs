@@ -107,7 +107,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
             None => (rest, false),
         };
         let clauses: Vec<usize> = (0..layout.matters.len())
-            .filter(|&c| layout.matters[c] == matter)
+            .filter(|&c| layout.matters[c] == crate::keys::key(matter))
             .collect();
         if clauses.is_empty() {
             let hint = closest(matter, layout.matters.iter().map(String::as_str))

@@ -166,6 +166,13 @@ pub fn facts_of(
     let mut claims = Vec::new();
     let several = subject.rows.len() > 1;
     for r in subject.rows.iter_mut() {
+        if let Some(p) = r
+            .claim_id
+            .as_deref()
+            .and_then(|id| crate::eval::facts::claim_id_problem(id, "claim"))
+        {
+            return Err(row_error(r.line, &[p]));
+        }
         match (&r.claim_id, r.claim_date) {
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
@@ -194,16 +201,20 @@ pub fn facts_of(
         }
     }
     if claims.len() > 1 {
-        let mut ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
-        ids.sort_unstable();
-        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
-            return Err(RowError {
-                line: subject.rows[0].line,
-                message: format!(
-                    "subject `{}` has two claims with the id `{}`",
-                    subject.id, w[0]
-                ),
-            });
+        // Compared as facts files compare them (`keys::key`): look-alike ids are one claim,
+        // reported with the same code (F0108) and the lines of both.
+        let mut first = std::collections::HashMap::with_capacity(claims.len());
+        for r in &subject.rows {
+            let Some(id) = r.claim_id.as_deref() else {
+                continue;
+            };
+            if let Some(at) = first.insert(crate::keys::key(id), r.line) {
+                let p = FactProblem::new(ProblemCode::DuplicateClaim, "claim.id")
+                    .name(id)
+                    .first_place(format!("line {at}"))
+                    .place(format!("line {}", r.line));
+                return Err(row_error(r.line, &[p]));
+            }
         }
     }
     Ok(Facts {

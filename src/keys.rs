@@ -1,0 +1,116 @@
+//! Texts that act as keys: the policy's document number, a clause's `matter` and `department`,
+//! a funding payer's name, a claim's id.
+//!
+//! Two keys that look alike must be one key, or a rule keyed on them is bypassed without a
+//! trace: a second copy of a policy whose number differs by a full-width digit is paid again,
+//! a clause whose matter holds a zero-width space escapes 就高不重复. So every comparison of
+//! keys goes through [`key`], and a key that holds something no reader can see is refused
+//! ([`flaw`]) rather than silently cleaned, because the author should see and fix it.
+//!
+//! The normalisation, in order (documented in the README):
+//! - characters no reader can see (zero-width spaces and joiners, bidi controls, control
+//!   characters) are dropped;
+//! - full-width ASCII (`ＡＢ１２！`) is folded to half-width, the ideographic space to a space;
+//! - the brackets `〔〕` and `【】` are folded to `[]` (full-width `（）` are folded by the rule
+//!   above);
+//! - leading and trailing white space is removed, and each inner run of white space becomes
+//!   one space.
+
+use std::borrow::Cow;
+
+use crate::eval::format::is_hidden;
+
+/// What is wrong with a key text as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flaw {
+    /// It holds a character no reader can see (invisible, bidi control or control character).
+    Hidden(char),
+    /// It starts or ends with white space.
+    Padded,
+}
+
+/// What is wrong with `text` as a key, if anything: the first hidden character, else white
+/// space at either end.
+pub fn flaw(text: &str) -> Option<Flaw> {
+    if let Some(c) = text.chars().find(|c| is_hidden(*c)) {
+        return Some(Flaw::Hidden(c));
+    }
+    if text.trim() != text {
+        return Some(Flaw::Padded);
+    }
+    None
+}
+
+/// The form in which keys are compared: two texts are the same key exactly when their `key`s
+/// are equal (see the module documentation for the rule).
+pub fn key(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_fold) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if is_hidden(c) && !c.is_whitespace() {
+            continue;
+        }
+        let c = fold(c);
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    Cow::Owned(out)
+}
+
+/// `c` in its compared form: full-width ASCII to half-width, `〔〕【】` to `[]`, the
+/// ideographic space to a space.
+fn fold(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        '〔' | '【' => '[',
+        '〕' | '】' => ']',
+        _ => c,
+    }
+}
+
+fn needs_fold(c: char) -> bool {
+    is_hidden(c) || c.is_whitespace() || fold(c) != c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_that_look_alike_compare_equal() {
+        let base = key("测试〔2024〕1号");
+        for other in [
+            "测试〔2024〕１号",
+            "测试〔2024〕1号 ",
+            "测试[2024]1号",
+            "测试\u{200B}〔2024〕1号",
+            "测试【2024】1号",
+        ] {
+            assert_eq!(key(other), base, "{other:?}");
+        }
+        assert_eq!(key("（a  b）"), key("(a b)"));
+        assert_eq!(key("ａ"), "a");
+        assert_ne!(key("测试〔2024〕2号"), base);
+    }
+
+    #[test]
+    fn flaws_are_found() {
+        assert_eq!(flaw("研发\u{200B}补助"), Some(Flaw::Hidden('\u{200B}')));
+        assert_eq!(flaw("研发补助 "), Some(Flaw::Padded));
+        assert_eq!(flaw("x\ry"), Some(Flaw::Hidden('\r')));
+        assert_eq!(flaw("a\u{202E}b"), Some(Flaw::Hidden('\u{202E}')));
+        assert_eq!(flaw("研发 补助"), None);
+        assert_eq!(flaw("ａ"), None);
+    }
+}

@@ -1,0 +1,390 @@
+//! Keys that differ only in what cannot be seen (or in full-width forms) are one key, or are
+//! refused: a document number, a matter, a claim id. Otherwise a copy of a policy, a second
+//! award of one matter or a second claim would be paid, and the total would look right.
+//! Also the wording of a few fact problems that named the wrong place or source.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pol::diagnostic::Code;
+use pol::eval::PolicySet;
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn all_text(o: &Output) -> String {
+    let mut t = String::from_utf8_lossy(&o.stdout).into_owned();
+    t.push_str(&String::from_utf8_lossy(&o.stderr));
+    t
+}
+
+/// A fresh folder for one test's files.
+fn temp(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("pol-hardening-keys-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// A policy numbered `document` with one clause of 10% of 研发费用.
+fn policy(document: &str) -> String {
+    format!(
+        "policy \"{document}\" {{\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding {{ 甲: 50%, 乙: 50% }}\n  same_matter cumulative\n}}\n\ninput enterprise {{\n  研发费用: money\n}}\n\nclause 研发奖 {{\n  source \"第一条\"\n  award 10% of 研发费用\n}}\n"
+    )
+}
+
+/// A policy paying 10万元 under `a`, 20万元 under `b` and 30万元 under `c` (only the highest
+/// of one matter is paid).
+fn matters(a: &str, b: &str, c: &str) -> String {
+    let mut s = String::from(
+        "policy \"事项〔2024〕1号\" {\n  title \"m\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n",
+    );
+    for (k, (m, amount)) in [(a, "10万元"), (b, "20万元"), (c, "30万元")]
+        .iter()
+        .enumerate()
+    {
+        s.push_str(&format!(
+            "\nclause 奖{k} {{\n  source \"第{k}条\"\n  matter \"{m}\"\n  award {amount}\n}}\n"
+        ));
+    }
+    s
+}
+
+fn codes(text: &str) -> Vec<Code> {
+    pol::compile_source(text)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
+}
+
+#[test]
+fn a_matter_holding_a_hidden_character_or_an_end_space_is_refused() {
+    for bad in [
+        "研发\u{200B}补助",
+        "研发补助 ",
+        " 研发补助",
+        "研发\u{202E}补助",
+        "研发\u{2060}补助",
+    ] {
+        let found = codes(&matters("研发补助", bad, "其他"));
+        assert!(found.contains(&Code::UncleanKey), "{bad:?}: {found:?}");
+    }
+    assert!(!codes(&matters("研发补助", "研发 补助", "其他")).contains(&Code::UncleanKey));
+}
+
+#[test]
+fn a_department_payer_or_document_number_holding_a_hidden_character_is_refused() {
+    let text = policy("测试〔2024〕1号")
+        .replace("  source", "  department \"市科技局\u{200B}\"\n  source");
+    assert!(codes(&text).contains(&Code::UncleanKey));
+    // A payer is a name: the grammar already refuses an invisible character in it.
+    let text = policy("测试〔2024〕1号").replace("甲: 50%", "甲\u{200B}: 50%");
+    assert!(pol::compile_source(&text).has_errors());
+    for doc in [
+        "测试〔2024〕1号 ",
+        "测试\u{200B}〔2024〕1号",
+        "\u{FEFF}测试〔2024〕1号",
+    ] {
+        assert!(codes(&policy(doc)).contains(&Code::UncleanKey), "{doc:?}");
+    }
+}
+
+#[test]
+fn matters_that_differ_only_in_full_width_forms_or_spacing_are_one_matter() {
+    let dir = temp("matters");
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E","attributes":{}}"#,
+    );
+    for (a, b, c) in [
+        ("RD补助", "ＲＤ补助", "ＲＤ补助"),
+        ("补助（一）", "补助(一)", "补助（一）"),
+        ("补助〔一〕", "补助[一]", "补助【一】"),
+        ("研发 补助", "研发  补助", "研发\u{3000}补助"),
+    ] {
+        let p = write(&dir, "m.pol", &matters(a, b, c));
+        let o = pol(&[
+            "eval",
+            &p,
+            "--facts",
+            &facts,
+            "--date",
+            "2024-05-01",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            v["totals"]["paid"]["exact"], "300000.00",
+            "{a} {b} {c}: {v}"
+        );
+    }
+}
+
+#[test]
+fn copies_whose_document_numbers_differ_only_in_form_are_one_policy() {
+    let dir = temp("documents");
+    let a = write(&dir, "a.pol", &policy("测试〔2024〕1号"));
+    for (k, other) in [
+        "测试〔2024〕１号",
+        "测试[2024]1号",
+        "测试【2024】1号",
+        "测试〔２０２４〕1号",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let b = write(&dir, &format!("b{k}.pol"), &policy(other));
+        for command in ["check", "schema"] {
+            let o = pol(&[command, &a, &b]);
+            let text = all_text(&o);
+            assert_ne!(o.status.code(), Some(0), "{other}: {text}");
+            assert!(text.contains("E0410"), "{command} {other}: {text}");
+        }
+        std::fs::remove_file(&b).unwrap();
+    }
+    // Inner runs of white space are one space, and a doubled space is the same number too.
+    let sources = [
+        ("a.pol", policy("测试 〔2024〕1号")),
+        ("b.pol", policy("测试  〔2024〕1号")),
+    ];
+    let sources: Vec<(&str, &str)> = sources.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let Err(failed) = PolicySet::compile(&sources) else {
+        panic!("two spellings of one document number were compiled as two policies");
+    };
+    assert!(failed
+        .iter()
+        .any(|(_, ds)| ds.iter().any(|d| d.code == Code::DuplicateDocument)));
+}
+
+#[test]
+fn a_policy_set_made_directly_refuses_look_alike_document_numbers() {
+    let compile = |doc: &str| pol::compile_source(&policy(doc)).program.unwrap();
+    let set = PolicySet::new(vec![compile("测试〔2024〕1号"), compile("测试[2024]１号")]);
+    assert!(set.is_err());
+}
+
+const CLAIMS_POLICY: &str = "policy \"比例〔2024〕1号\" {\n  title \"比例\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput project {\n  合同: money\n}\n\nparam 比率: percent\n\nclause 项目奖 {\n  source \"第二条\"\n  per project\n  award 比率 of 合同\n}\n";
+
+fn claims(ids: &[&str]) -> String {
+    let list: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            format!(
+                r#"{{"id":{},"date":"2024-03-01","attributes":{{"合同":"100元"}}}}"#,
+                serde_json::Value::from(*id)
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"kind":"enterprise","id":"E1","claims":[{}]}}"#,
+        list.join(",")
+    )
+}
+
+#[test]
+fn claim_ids_that_look_alike_are_one_claim_in_facts() {
+    let dir = temp("claims");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    for other in ["a ", " a", "ａ"] {
+        let f = write(&dir, "f.json", &claims(&["a", other]));
+        let o = pol(&[
+            "eval",
+            &p,
+            "--facts",
+            &f,
+            "--set",
+            "比率=10%",
+            "--date",
+            "2024-05-01",
+        ]);
+        let text = all_text(&o);
+        assert_ne!(o.status.code(), Some(0), "{other:?}: {text}");
+        assert!(text.contains("F0108"), "{other:?}: {text}");
+    }
+}
+
+#[test]
+fn a_claim_id_holding_a_hidden_character_is_refused_in_facts() {
+    let dir = temp("hidden-claims");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    for id in ["a\u{200B}", "x\ry", "a\u{202E}b", "x\ty"] {
+        let f = write(&dir, "f.json", &claims(&["b", id]));
+        let o = pol(&[
+            "eval",
+            &p,
+            "--facts",
+            &f,
+            "--set",
+            "比率=10%",
+            "--date",
+            "2024-05-01",
+        ]);
+        let text = all_text(&o);
+        assert_ne!(o.status.code(), Some(0), "{id:?}: {text}");
+        assert!(text.contains("F0180"), "{id:?}: {text}");
+    }
+}
+
+#[test]
+fn a_population_compares_and_refuses_claim_ids_as_facts_do() {
+    let dir = temp("population");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    let run = |csv: &str| {
+        let input = write(&dir, "in.csv", csv);
+        let out = dir.join("out.csv");
+        let o = pol(&[
+            "simulate",
+            &p,
+            "--population",
+            &input,
+            "--set",
+            "比率=10%",
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let written = std::fs::read_to_string(&out).unwrap_or_default();
+        (all_text(&o), written)
+    };
+    let head = "id,claim_id,claim_date,合同\n";
+    let (_, out) = run(&format!(
+        "{head}1,a,2024-03-01,100元\n1,ａ,2024-03-01,100元\n"
+    ));
+    assert!(out.contains("two claims") && out.contains("F0108"), "{out}");
+    assert!(!out.contains("10.00,"), "a claim paid twice: {out}");
+    let (_, out) = run(&format!("{head}1,\"x\ry\",2024-03-01,100元\n"));
+    assert!(out.contains("F0180"), "{out}");
+    assert!(!out.contains("x\ny"), "the id came out changed: {out}");
+    let (_, out) = run(&format!("{head}1,a\u{200B},2024-03-01,100元\n"));
+    assert!(out.contains("F0180"), "{out}");
+}
+
+#[test]
+fn a_key_given_twice_on_one_line_is_placed_by_column() {
+    let dir = temp("columns");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    let f = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E1","id":"E2","claims":[]}"#,
+    );
+    let o = pol(&["eval", &p, "--facts", &f, "--set", "比率=10%"]);
+    let text = all_text(&o);
+    assert!(text.contains("F0113"), "{text}");
+    assert!(text.contains("line 1, column 27"), "{text}");
+    assert!(text.contains("line 1, column 37"), "{text}");
+}
+
+#[test]
+fn a_bare_percent_from_a_setting_names_the_setting() {
+    let dir = temp("setting");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    let f = write(&dir, "f.json", &claims(&["a"]));
+    let o = pol(&["eval", &p, "--facts", &f, "--set", "比率=10"]);
+    let text = all_text(&o);
+    assert!(text.contains("F0114"), "{text}");
+    assert!(text.contains("the setting gives"), "{text}");
+    assert!(!text.contains("the facts give"), "{text}");
+    assert!(text.contains("the settings do not fit"), "{text}");
+}
+
+#[test]
+fn a_date_given_as_a_number_is_not_reported_as_missing() {
+    let dir = temp("date");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    let f = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E1","claims":[{"id":"a","date":20240301}]}"#,
+    );
+    let o = pol(&["eval", &p, "--facts", &f, "--set", "比率=10%"]);
+    let text = all_text(&o);
+    assert_ne!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("F0107"), "{text}");
+    assert!(text.contains("the number 20240301"), "{text}");
+    assert!(!text.contains("has no date"), "{text}");
+}
+
+#[test]
+fn a_parameter_given_by_the_settings_is_not_reported_as_having_no_value() {
+    let dir = temp("w0309");
+    let p = write(&dir, "p.pol", CLAIMS_POLICY);
+    let f = write(&dir, "f.json", &claims(&["a"]));
+    let s = write(&dir, "s.json", r#"{"比率": "10%"}"#);
+    for given in [["--set", "比率=10%"], ["--settings", s.as_str()]] {
+        let o = pol(&["eval", &p, "--facts", &f, given[0], given[1]]);
+        assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+        assert!(!all_text(&o).contains("W0309"), "{}", all_text(&o));
+        let population = write(
+            &dir,
+            "in.csv",
+            "id,claim_id,claim_date,合同\n1,a,2024-03-01,100元\n",
+        );
+        let out = dir.join("out.csv");
+        let o = pol(&[
+            "simulate",
+            &p,
+            "--population",
+            &population,
+            given[0],
+            given[1],
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!all_text(&o).contains("W0309"), "{}", all_text(&o));
+    }
+    // Without a value, the warning is still there.
+    let o = pol(&["eval", &p, "--facts", &f]);
+    assert!(all_text(&o).contains("W0309"), "{}", all_text(&o));
+}
+
+#[test]
+fn payers_that_differ_only_in_full_width_forms_are_one_payer() {
+    let dir = temp("payers");
+    let mut paths = Vec::new();
+    for (n, payer) in [(1, "A财政"), (2, "Ａ财政")] {
+        let text = policy(&format!("测试〔2024〕{n}号")).replace(
+            "funding { 甲: 50%, 乙: 50% }",
+            &format!("funding {{ {payer}: 100% }}"),
+        );
+        paths.push(write(&dir, &format!("p{n}.pol"), &text));
+    }
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E","attributes":{"研发费用":"100元"}}"#,
+    );
+    let o = pol(&[
+        "eval",
+        &paths[0],
+        &paths[1],
+        "--facts",
+        &facts,
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let payers = v["totals"]["per_payer"].as_array().unwrap();
+    assert_eq!(payers.len(), 1, "{v}");
+    assert_eq!(payers[0]["amount"]["exact"], "20.00", "{v}");
+}
