@@ -234,3 +234,55 @@ fn a_population_of_a_kind_no_clause_is_for_is_refused() {
     assert!(err.contains("F0371") && err.contains("enterprise"), "{err}");
     assert!(o.stdout.is_empty(), "no summary of a zero cost");
 }
+
+#[test]
+fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
+    // Rows written to standard output cannot be taken back: when `--max-errors` stops a run,
+    // the stream ends right after the rows of the N-th failed subject, whatever the chunk size
+    // and the number of threads.
+    let dir = std::env::temp_dir().join(format!("pol-max-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut pop =
+        String::from("id,加计扣除资格,研发费用,上年研发费用,营业收入,规上企业,高新技术企业\n");
+    for i in 1..=400 {
+        let spent = if i % 7 == 0 { "很多" } else { "600万元" };
+        pop.push_str(&format!("{i},1,{spent},500万元,1.5亿元,1,0\n"));
+    }
+    std::fs::write(dir.join("p.csv"), pop).unwrap();
+    let mut seen: Option<(Vec<u8>, Option<i32>)> = None;
+    for (chunk, threads) in [
+        ("64", "1"),
+        ("64", "2"),
+        ("1000", "2"),
+        ("16777216", "1"),
+        ("333", "3"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args([
+                "simulate",
+                "policies/jiazhengfa-2023-15.pol",
+                "--population",
+            ])
+            .arg(dir.join("p.csv"))
+            .args(["--date", "2024-05-01", "--out", "-", "--max-errors", "5"])
+            .args(["--chunk-size", chunk, "--threads", threads])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.trim_end()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .starts_with("36,35,"),
+            "the stream ends with the 5th failed subject (id 35, line 36): {text}"
+        );
+        let now = (o.stdout.clone(), o.status.code());
+        if let Some(first) = &seen {
+            assert_eq!(first, &now, "chunk {chunk}, threads {threads}");
+        }
+        seen = Some(now);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

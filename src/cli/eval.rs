@@ -475,7 +475,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
         Err(crate::eval::EvalError::Failed(f)) => return print_failure(&f, &source, out),
     };
     decision.warnings.splice(0..0, shape_warnings);
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: standard output is line-buffered, and a decision of many claims is many lines.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match out.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut stdout, &with_policy_warnings(&decision, &warnings))
@@ -484,7 +485,8 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
         }
         // The warnings went to standard error with the policies' loading.
         Format::Human => write!(stdout, "{}", render::human(&decision, args.explain)),
-    };
+    }
+    .and_then(|()| stdout.flush());
     match written {
         Ok(()) => ExitCode::Ok,
         Err(_) => ExitCode::Usage,

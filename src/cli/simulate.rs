@@ -391,7 +391,10 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                     waiting.insert(done.seq, done);
                     while let Some(d) = waiting.remove(&next) {
                         next += 1;
-                        if fatal.is_some() {
+                        // Nothing after the first subject out of order, or after the error that
+                        // reached `--max-errors`, is written: a stream ends at the same row
+                        // whatever the chunks and threads.
+                        if fatal.is_some() || too_many.load(Ordering::SeqCst) {
                             continue;
                         }
                         if let Some(msg) = sequence.follow(&d) {
@@ -409,8 +412,15 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                             stop.store(true, Ordering::SeqCst);
                             continue;
                         }
+                        // The rows up to the error that reaches `--max-errors`, and no further.
+                        let limit = max_errors.and_then(|m| {
+                            let left = m.checked_sub(summary.errors)?;
+                            let k = usize::try_from(left).ok()?.checked_sub(1)?;
+                            d.error_ends.get(k).copied()
+                        });
+                        let text = &d.text[..limit.unwrap_or(d.text.len())];
                         if let Some(f) = rows_file.as_mut() {
-                            if f.writer().write_all(d.text.as_bytes()).is_err() {
+                            if f.writer().write_all(text.as_bytes()).is_err() {
                                 *write_failed = true;
                             }
                         }

@@ -99,6 +99,10 @@ pub struct Batch {
     pub summary: Summary,
     /// Rows or subjects that failed.
     pub errors: Vec<RowError>,
+    /// For each error counted in `summary.errors`, in order: the length of `text` once its rows
+    /// are written, so that a run stopped by `--max-errors` can end its output exactly after the
+    /// N-th error, whatever the chunks.
+    pub error_ends: Vec<usize>,
     /// The first subject's id and line.
     pub first: Option<(String, u64)>,
     /// The last subject's id.
@@ -435,6 +439,7 @@ impl Run {
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &e, subject);
         }
+        b.error_ends.push(b.text.len());
         b.errors.push(e);
     }
 }
@@ -462,6 +467,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 text: String::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2),
                 summary: Summary::new(self.cx.ev),
                 errors: Vec::new(),
+                error_ends: Vec::new(),
                 first: None,
                 last: None,
                 fatal: None,
@@ -740,6 +746,7 @@ fn evaluate<'p>(
                 w.error_row(&mut b.text, e, &subject.id);
             }
         }
+        b.error_ends.push(b.text.len());
         b.errors.extend(subject.bad.iter().cloned());
         return;
     }
@@ -763,6 +770,7 @@ fn evaluate<'p>(
                     w.error_row(&mut b.text, &line, &subject.id);
                 }
             }
+            b.error_ends.push(b.text.len());
             b.errors.push(e);
         }
         Ok(None) => {
@@ -784,6 +792,7 @@ fn evaluate<'p>(
                     w.error_row(&mut b.text, &line, &subject.id);
                 }
             }
+            b.error_ends.push(b.text.len());
             b.errors.push(e);
         }
     }
