@@ -286,3 +286,39 @@ fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_limit_counts_what_an_award_pays_after_all_its_limits() {
+    // A yearly limit and a per-project limit on the same awards: the yearly total must count
+    // what was paid after the per-project cut, so the result does not hang on the order of the
+    // `limit` lines. Claim k2: C1 5万, C2 cut to 3万 (per project 8万); 2024 has 8万 paid, so k3's
+    // C1 (2万) fits under the yearly 10万: 10万 in all, whichever limit is written first.
+    let policy = |first: &str, second: &str| {
+        format!(
+            "policy \"丙〔2023〕3号\" {{\n  title \"L\"\n  issued 2023-01-01\n  \
+             effective 2023-01-01 to 2025-12-31\n  funding {{ 市级财政: 100% }}\n  same_matter highest\n}}\n\
+             input project {{ 金额: money }}\n\
+             limit 共享: 10万元 per enterprise per year\nlimit 项目: 8万元 per project\n\
+             clause C1 {{\n  source \"第一条\"\n  per project\n  award 50% of 金额\n  limit {first}\n  limit {second}\n}}\n\
+             clause C2 {{\n  source \"第二条\"\n  per project\n  award 6万元\n  limit {first}\n  limit {second}\n}}\n"
+        )
+    };
+    let facts = r#"{"kind":"enterprise","id":"E1","claims":[
+        {"id":"k2","date":"2024-01-01","attributes":{"金额":"10万元"}},
+        {"id":"k3","date":"2024-03-01","attributes":{"金额":"4万元"}}]}"#;
+    let (facts, _) = pol::eval::Facts::from_json(facts).unwrap();
+    for (a, b) in [("共享", "项目"), ("项目", "共享")] {
+        let text = policy(a, b);
+        let set = pol::eval::PolicySet::compile(&[("l.pol", &text)]).unwrap();
+        for explain in [false, true] {
+            let mut options = pol::eval::Options::on("2024-06-01".parse().unwrap());
+            options.explain = explain;
+            let d = set.evaluate(&facts, &options).unwrap();
+            assert_eq!(
+                d.totals.paid,
+                pol::eval::Amount::Exact(rust_decimal::Decimal::from(100_000)),
+                "limits {a} then {b}"
+            );
+        }
+    }
+}

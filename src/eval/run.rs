@@ -418,6 +418,19 @@ fn cut(
     )
 }
 
+/// Adds what an award finally pays to the running total of `counter`.
+fn record(
+    used: &mut [(Counter, (Decimal, Decimal))],
+    counter: Counter,
+    limit: Decimal,
+    paid: Amount,
+) {
+    if let Some((_, sums)) = used.iter_mut().find(|(c, _)| *c == counter) {
+        let (_, lo, hi) = cut(paid, limit, sums.0, sums.1);
+        *sums = (lo, hi);
+    }
+}
+
 /// Names of the inputs and parameters an undetermined clause is missing.
 fn missing(
     program: &Program,
@@ -1073,8 +1086,9 @@ impl<'p> Evaluator<'p> {
             }
         };
         let (lo_used, hi_used) = used[slot].1;
-        let (after, lo, hi) = cut(paid, limit, lo_used, hi_used);
-        used[slot].1 = (lo, hi);
+        // What this bound has counted is updated once the award has met all its bounds
+        // ([`record`]): a later bound may cut it further.
+        let (after, _, _) = cut(paid, limit, lo_used, hi_used);
         if after == paid && !self.explain {
             return;
         }
@@ -1164,6 +1178,17 @@ impl<'p> Evaluator<'p> {
                 let (counter, limit) = scratch.bounds[k as usize];
                 if matches!(counter, Counter::Cap { .. }) == caps {
                     self.count(inst, used, counter, limit, kind);
+                }
+            }
+            // Every bound counts what the award pays after all of them, not what one of them
+            // let through: otherwise a yearly limit would count an amount a per-project limit
+            // cut further, and cut later awards that fit (the result would hang on the order
+            // of the `limit` lines).
+            let Some(paid) = inst.paid else { continue };
+            for k in inst.counters.0..inst.counters.1 {
+                let (counter, limit) = scratch.bounds[k as usize];
+                if matches!(counter, Counter::Cap { .. }) == caps {
+                    record(used, counter, limit, paid);
                 }
             }
         }
