@@ -83,6 +83,7 @@ problem_codes! {
     // F02xx: population files and rows.
     SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
     SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";
+    HeaderTooLong = "F0203", Error, "the first line of a population is too long to be a header";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";

@@ -322,3 +322,62 @@ fn a_limit_counts_what_an_award_pays_after_all_its_limits() {
         }
     }
 }
+
+#[test]
+fn endless_settings_and_populations_end_with_an_error() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[
+        "eval",
+        "policies/",
+        "--facts",
+        "tests/facts/article1-eligible.json",
+        "--settings",
+        "/dev/zero",
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("F0370"), "{err}");
+    // A header line that never ends is no header.
+    let (code, err) = run(&[
+        "simulate",
+        "policies/jiazhengfa-2023-15.pol",
+        "--population",
+        "/dev/zero",
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("F0203"), "{err}");
+}
+
+#[test]
+fn a_summary_that_cannot_be_written_is_a_failed_run() {
+    // Without --out and --summary the summary on standard output is the only result.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else { return };
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args([
+            "simulate",
+            "policies/jiazhengfa-2023-15.pol",
+            "--population",
+        ])
+        .args(["tests/population/claims.csv", "--date", "2024-05-01"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write the summary"), "{err}");
+}

@@ -259,8 +259,8 @@ pub fn settings_of(
     };
     let mut map = BTreeMap::new();
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| fail(file_problem(path, format!("cannot be read: {e}"))))?;
+        let text = files::read_text_at_most(path, files::MAX_FACTS_BYTES)
+            .map_err(|why| fail(file_problem(path, format!("cannot be read: {why}"))))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let root = crate::eval::json::parse(text)
             .map_err(|e| fail(file_problem(path, format!("is not valid JSON: {e}"))))?;

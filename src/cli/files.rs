@@ -161,6 +161,21 @@ pub const MAX_POLICY_BYTES: u64 = 64 << 20;
 /// stops with an error instead of filling the memory.
 pub const MAX_FACTS_BYTES: u64 = 512 << 20;
 
+/// The text of the file at `path`, read up to `limit` bytes; the error is the reason in words,
+/// without the path (a file over the limit is F0370).
+pub fn read_text_at_most(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = std::fs::File::open(path)
+        .and_then(|f| read_at_most(f, limit))
+        .map_err(|e| io_reason(&e))?
+        .ok_or_else(|| {
+            format!(
+                "it is larger than {} MiB, far more than pol reads from such a file (F0370)",
+                limit >> 20
+            )
+        })?;
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
 /// All of `r`, or `None` when it holds more than `limit` bytes (no more than that is read).
 pub fn read_at_most(r: impl std::io::Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read as _;

@@ -30,12 +30,6 @@ macro_rules! show {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
-macro_rules! show_part {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = write!(std::io::stdout(), $($arg)*);
-    }};
-}
 
 pub mod check;
 pub mod eval;

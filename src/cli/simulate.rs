@@ -558,7 +558,19 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             // Standard output carries the rows alone; the summary is for the person watching.
             say_raw!("{}", crate::eval::format::escape_text(&text));
         } else {
-            show_part!("{}", crate::eval::format::escape_text(&text));
+            // Without `--out` and `--summary` the summary is the run's only result: one that
+            // cannot be written (a full disk, a closed pipe) is a failed run, not a success.
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            let shown = crate::eval::format::escape_text(&text);
+            if stdout
+                .write_all(shown.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                say!("pol: cannot write the summary to standard output");
+                return ExitCode::Usage;
+            }
         }
     }
     if summary.internal_errors > 0 {

@@ -83,8 +83,8 @@ fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
         if !seen.insert(super::files::file_id(p).unwrap_or(super::files::FileId::Path(p.clone()))) {
             continue;
         }
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| format!("cannot read the policy `{}`: {e}", p.display()))?;
+        let text = super::files::read_text_at_most(p, super::files::MAX_POLICY_BYTES)
+            .map_err(|why| format!("cannot read the policy `{}`: {why}", p.display()))?;
         texts.push((p.display().to_string(), text));
     }
     let refs: Vec<(&str, &str)> = texts
@@ -128,9 +128,9 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     for path in files {
         let _ = say(&mut stdout, &path.display().to_string());
-        let text = match std::fs::read_to_string(&path) {
+        let text = match super::files::read_text_at_most(&path, super::files::MAX_FACTS_BYTES) {
             Ok(t) => t,
-            Err(e) => return out.fail(&format!("cannot read `{}`: {e}", path.display())),
+            Err(why) => return out.fail(&format!("cannot read `{}`: {why}", path.display())),
         };
         let file = match TestFile::parse(&text) {
             Ok(f) => f,

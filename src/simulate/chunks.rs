@@ -15,6 +15,9 @@
 
 use std::io::{self, Read};
 
+/// The longest header line read: far more than the names of every input of every policy.
+pub const MAX_HEADER_BYTES: usize = 1 << 20;
+
 /// The most bytes the rows of one subject (with the blank lines before them) may take: a
 /// subject is cut whole into one chunk, so its rows are all in memory at once. Beyond it the
 /// chunker stops with [`SubjectTooLarge`] (F0202) rather than read on without end.
@@ -237,6 +240,17 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
                 None if self.eof => {
                     let n = self.buf.len();
                     return Ok(Some(self.take(n)));
+                }
+                // A header is a line of column names: one that has not ended within the limit
+                // is no header (`/dev/zero`, a binary file), and reading on would never end.
+                None if self.buf.len() > MAX_HEADER_BYTES => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "its first line is longer than {} KiB without ending, so it is not a header of column names (F0203)",
+                            MAX_HEADER_BYTES >> 10
+                        ),
+                    ))
                 }
                 None => want = self.buf.len() * 2,
             }
