@@ -94,7 +94,7 @@ codes! {
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
     RangeReversed = "E0342", Error, "an input's range ends below where it starts";
     DefaultOutOfRange = "E0343", Error, "an input's default lies outside its declared range";
-    UncleanKey = "E0350", Error, "a document number, matter, department or payer holds a hidden character or a space at an end";
+    UncleanKey = "E0350", Error, "a document number, matter, department or payer holds a hidden or look-alike character, or a space at an end";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";
     MissingHeader = "E0403", Error, "the policy header or one of its required lines is missing";

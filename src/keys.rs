@@ -27,6 +27,9 @@ pub enum Flaw {
     Hidden(char),
     /// It starts or ends with white space.
     Padded,
+    /// It holds a letter that looks like a Latin one (Cyrillic or Greek) or a combining mark:
+    /// `Rеsearch` with a Cyrillic `е` reads as `Research` but is another key.
+    LookAlike(char),
 }
 
 /// What is wrong with `text` as a key, if anything: the first hidden character, else white
@@ -38,7 +41,25 @@ pub fn flaw(text: &str) -> Option<Flaw> {
     if text.trim() != text {
         return Some(Flaw::Padded);
     }
+    if let Some(c) = text.chars().find(|c| looks_alike(*c)) {
+        return Some(Flaw::LookAlike(c));
+    }
     None
+}
+
+/// A Cyrillic or Greek letter, or a combining mark: in the keys of a Chinese gazette each is
+/// far likelier a look-alike typed or pasted by mistake than meant.
+fn looks_alike(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'   // combining diacritical marks
+        | '\u{0370}'..='\u{03FF}' // Greek
+        | '\u{0400}'..='\u{052F}' // Cyrillic
+        | '\u{1AB0}'..='\u{1AFF}' // combining marks, extended
+        | '\u{1DC0}'..='\u{1DFF}' // combining marks, supplement
+        | '\u{1F00}'..='\u{1FFF}' // Greek, extended
+        | '\u{20D0}'..='\u{20FF}' // combining marks for symbols
+        | '\u{FE20}'..='\u{FE2F}' // combining half marks
+    )
 }
 
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
@@ -102,6 +123,13 @@ mod tests {
         assert_eq!(key("（a  b）"), key("(a b)"));
         assert_eq!(key("ａ"), "a");
         assert_ne!(key("测试〔2024〕2号"), base);
+    }
+
+    #[test]
+    fn look_alike_letters_are_flaws() {
+        assert_eq!(flaw("Rеsearch"), Some(Flaw::LookAlike('\u{0435}')));
+        assert_eq!(flaw("研发补助\u{0300}"), Some(Flaw::LookAlike('\u{0300}')));
+        assert_eq!(flaw("Research 研发补助"), None);
     }
 
     #[test]

@@ -381,3 +381,21 @@ fn a_summary_that_cannot_be_written_is_a_failed_run() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write the summary"), "{err}");
 }
+
+#[test]
+fn a_key_with_a_look_alike_letter_is_refused() {
+    // `Rеsearch` with a Cyrillic `е` reads as `Research` but would be another matter, and both
+    // awards of a same_matter highest policy would be paid.
+    let text = "policy \"就高〔2024〕1号\" {\n  title \"h\"\n  issued 2024-01-01\n  \
+                effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n\
+                clause A {\n  source \"第一条\"\n  matter \"Research\"\n  award 10万元\n}\n\
+                clause B {\n  source \"第二条\"\n  matter \"R\u{0435}search\"\n  award 20万元\n}\n";
+    let c = pol::compile_source(text);
+    assert!(
+        c.diagnostics
+            .iter()
+            .any(|d| d.code == pol::diagnostic::Code::UncleanKey),
+        "{:?}",
+        c.diagnostics
+    );
+}

@@ -62,6 +62,15 @@ fn report(out: &mut Vec<Diagnostic>, what: &str, text: &Node<String>) {
             "white space at an end",
             "delete the space",
         ),
+        Flaw::LookAlike(c) => (
+            format!(
+                "the {what} `{}` holds U+{:04X}, a letter or mark that looks like another",
+                escape(&text.node),
+                u32::from(c)
+            ),
+            "holds a look-alike character",
+            "type the character again on a Latin or Chinese keyboard",
+        ),
     };
     out.push(
         Diagnostic::new(Code::UncleanKey, text.span, message)
