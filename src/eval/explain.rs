@@ -1,7 +1,7 @@
 //! Explanations: each condition with its actual values and verdict, each derived value, and
 //! how far a failed threshold was missed.
 //!
-//! Input: a compiled expression and the [`Env`] it was evaluated in. Output: lines in plain
+//! Input: a compiled expression and the environment it was evaluated in. Output: lines in plain
 //! words quoting the policy's own text. Guarantee: explaining evaluates the same expressions
 //! the decision used, so the explanation cannot disagree with the decision.
 
@@ -19,7 +19,7 @@ pub fn source(program: &Program, span: Span) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The name of what a [`Need`] waits for.
+/// The name of what an undetermined clause waits for (a missing input or parameter).
 pub fn need_name(program: &Program, need: Need) -> String {
     match need {
         Need::Subject(i) => program
