@@ -399,3 +399,51 @@ fn a_key_with_a_look_alike_letter_is_refused() {
         c.diagnostics
     );
 }
+
+#[test]
+fn a_quote_inside_a_cell_cuts_records_where_the_reader_does() {
+    // Found by the population fuzz target: the chunker counted every quote, the CSV reader only
+    // one that starts a cell, so which rows were read (or swallowed into a quoted cell)
+    // depended on the chunk size.
+    let dir = std::env::temp_dir().join(format!("pol-stray-quote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.csv"),
+        "id,加计扣除资格,研发费用,上年研发费用,营业收入,规上企业,高新技术企业\n\
+         1,1,600万元\"x,500万元,1.5亿元,1,0\n\
+         2,1,600万元,500万元,1.5亿元,1,0\n\
+         3,1,\"600万元,500万元,1.5亿元,1,0\n\
+         4,1,600万元,500万元,1.5亿元,1,0\n\
+         5,1,600万元\",500万元,1.5亿元,1,0\n",
+    )
+    .unwrap();
+    let mut seen: Option<(Vec<u8>, Vec<u8>, Option<i32>)> = None;
+    for chunk in ["1", "7", "64", "16777216"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args([
+                "simulate",
+                "policies/jiazhengfa-2023-15.pol",
+                "--population",
+            ])
+            .arg(dir.join("p.csv"))
+            .args(["--date", "2024-05-01", "--out", "-", "--threads", "1"])
+            .args(["--chunk-size", chunk])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let now = (o.stdout, o.stderr, o.status.code());
+        if let Some(first) = &seen {
+            assert_eq!(
+                first,
+                &now,
+                "chunk {chunk}: {}",
+                String::from_utf8_lossy(&now.0)
+            );
+        }
+        seen = Some(now);
+    }
+    let rows = String::from_utf8(seen.unwrap().0).unwrap();
+    // Subject 2 is read on its own: the quote after `600万元` on line 2 is a plain byte.
+    assert!(rows.lines().any(|l| l.starts_with("3,2,")), "{rows}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

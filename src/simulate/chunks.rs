@@ -98,15 +98,34 @@ impl Ends {
         if !quoted || memchr::memchr(b'"', buf).is_none() {
             return Ends::Plain;
         }
-        // A doubled quote inside a quoted cell toggles twice, so parity alone tells inside
-        // from outside.
+        // The CSV reader's own rule, so that a record ends here exactly where the reader ends
+        // it: a quote opens a quoted cell only as the first byte of a cell (elsewhere it is a
+        // plain byte, `100万元"`), a doubled quote inside one is a quote, and a single one closes
+        // it. Counting every quote instead would cut `a"b,"c` differently from the reader, and
+        // the rows it swallowed would depend on the chunk size.
         let mut inside = false;
+        let mut cell_start = 0;
+        let mut escaped = None;
         let mut ends = Vec::new();
-        for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        for i in memchr::memchr3_iter(b'"', b',', b'\n', buf) {
+            if escaped == Some(i) {
+                continue;
+            }
             match buf[i] {
-                b'"' => inside = !inside,
-                _ if !inside => ends.push(i + 1),
-                _ => {}
+                b'"' if inside => {
+                    if buf.get(i + 1) == Some(&b'"') {
+                        escaped = Some(i + 1);
+                    } else {
+                        inside = false;
+                    }
+                }
+                b'"' => inside = i == cell_start,
+                _ if inside => {}
+                b',' => cell_start = i + 1,
+                _ => {
+                    ends.push(i + 1);
+                    cell_start = i + 1;
+                }
             }
         }
         Ends::Scanned(ends)
