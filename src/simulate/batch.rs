@@ -759,19 +759,7 @@ fn evaluate<'p>(
                 line: subject.rows[0].line,
                 message: failure_message(&f),
             };
-            b.summary.rows += subject.rows.len() as u64;
-            b.summary.errors += 1;
-            for r in &subject.rows {
-                let line = RowError {
-                    line: r.line,
-                    message: e.message.clone(),
-                };
-                if let Some(w) = cx.writer {
-                    w.error_row(&mut b.text, &line, &subject.id);
-                }
-            }
-            b.error_ends.push(b.text.len());
-            b.errors.push(e);
+            failed_subject(cx, b, subject, e);
         }
         Ok(None) => {
             for r in &out.results {
@@ -780,22 +768,25 @@ fn evaluate<'p>(
                 }
             }
         }
-        Err(e) => {
-            b.summary.rows += subject.rows.len() as u64;
-            b.summary.errors += 1;
-            for r in &subject.rows {
-                let line = RowError {
-                    line: r.line,
-                    message: e.message.clone(),
-                };
-                if let Some(w) = cx.writer {
-                    w.error_row(&mut b.text, &line, &subject.id);
-                }
-            }
-            b.error_ends.push(b.text.len());
-            b.errors.push(e);
+        Err(e) => failed_subject(cx, b, subject, e),
+    }
+}
+
+/// A subject that failed as a whole: counted once, every one of its rows written with `e`.
+fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e: RowError) {
+    b.summary.rows += subject.rows.len() as u64;
+    b.summary.errors += 1;
+    for r in &subject.rows {
+        let line = RowError {
+            line: r.line,
+            message: e.message.clone(),
+        };
+        if let Some(w) = cx.writer {
+            w.error_row(&mut b.text, &line, &subject.id);
         }
     }
+    b.error_ends.push(b.text.len());
+    b.errors.push(e);
 }
 
 /// A subject's failure as written on its rows: the code, then what went wrong.
