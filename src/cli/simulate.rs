@@ -401,11 +401,17 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                             // The rows before the subject out of order, in its own chunk, are
                             // written like those of the chunks before: a stream (`--out -`)
                             // then ends at the same row whatever the chunks and threads.
-                            if d.fatal.as_deref() == Some(msg.as_str()) {
-                                if let Some(f) = rows_file.as_mut() {
-                                    if f.writer().write_all(d.text.as_bytes()).is_err() {
-                                        *write_failed = true;
-                                    }
+                            // Out of order inside the chunk: its rows before that subject; at
+                            // the chunk's first subject: the rows before it (rows without an id,
+                            // which a larger chunk would have written before the same stop).
+                            let upto = if d.fatal.as_deref() == Some(msg.as_str()) {
+                                d.text.len()
+                            } else {
+                                d.first_at.min(d.text.len())
+                            };
+                            if let Some(f) = rows_file.as_mut() {
+                                if f.writer().write_all(&d.text.as_bytes()[..upto]).is_err() {
+                                    *write_failed = true;
                                 }
                             }
                             *fatal = Some(msg);

@@ -78,7 +78,9 @@ impl<'a> FactRef<'a> {
 pub fn trim(text: &str) -> &str {
     match (text.as_bytes().first(), text.as_bytes().last()) {
         (Some(&a), Some(&z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => text,
-        _ => text.trim(),
+        // A byte-order mark is trimmed like white space: the CSV reader drops one only at the
+        // start of its input (a chunk's start), so a cell must read the same with or without it.
+        _ => text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'),
     }
 }
 

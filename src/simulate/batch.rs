@@ -105,6 +105,9 @@ pub struct Batch {
     pub error_ends: Vec<usize>,
     /// The first subject's id and line.
     pub first: Option<(String, u64)>,
+    /// The length of `text` when the first subject began: what comes before is rows without
+    /// a subject id, written even when that subject turns out to be out of order.
+    pub first_at: usize,
     /// The last subject's id.
     pub last: Option<String>,
     /// The first subject out of order: the rest of the chunk is not evaluated.
@@ -411,6 +414,7 @@ impl Run {
         self.last_number = number;
         if b.first.is_none() {
             b.first = Some((id.to_string(), line));
+            b.first_at = b.text.len();
         }
         match &mut b.last {
             Some(last) => {
@@ -469,6 +473,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 errors: Vec::new(),
                 error_ends: Vec::new(),
                 first: None,
+                first_at: 0,
                 last: None,
                 fatal: None,
             },

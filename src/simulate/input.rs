@@ -147,7 +147,7 @@ fn record(
 /// The subject id written in a cell (trimmed; numbers as written).
 fn id_text(v: &FactValue) -> Option<String> {
     match v {
-        FactValue::Text(t) => Some(t.trim().to_string()),
+        FactValue::Text(t) => Some(crate::eval::facts::trim(t).to_string()),
         FactValue::Number(n) => Some(n.clone()),
         _ => None,
     }
@@ -191,12 +191,12 @@ pub fn csv_id(record: &[u8], id: usize) -> Option<String> {
     if memchr::memchr2(b'"', b'\r', record).is_none() {
         let text = std::str::from_utf8(record).ok()?;
         let line = text.strip_suffix('\n').unwrap_or(text);
-        let id = line.split(',').nth(id)?.trim();
+        let id = crate::eval::facts::trim(line.split(',').nth(id)?);
         return (!id.is_empty()).then(|| id.to_string());
     }
     let mut r = csv::StringRecord::new();
     csv_rows(record).read_record(&mut r).ok()?;
-    let id = r.get(id)?.trim();
+    let id = crate::eval::facts::trim(r.get(id)?);
     (!id.is_empty()).then(|| id.to_string())
 }
 
