@@ -360,3 +360,47 @@ fn a_file_that_is_not_utf8_is_reported_and_the_others_formatted() {
         "{err}"
     );
 }
+
+/// A `min`/`max` too wide for one line, counted in display columns (a CJK character takes two),
+/// takes one argument per line, and a nested call that is still too wide breaks in turn; the
+/// layout holds the same tree and is stable.
+#[test]
+fn a_wide_call_breaks_one_argument_per_line_counting_display_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let text = r#"policy "嘉政发〔2023〕15号" {
+  title "支持科技创新九条政策意见"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 50%, 区级财政: 50% }
+  same_matter highest
+}
+input enterprise { 研发费用增加额度: money, 企业年度研发投入总额: money, 上年度研发投入总额: money }
+clause 研发投入补助 {
+  source "第一条"
+  award min(研发费用增加额度 * 10%, 企业年度研发投入总额 - 上年度研发投入总额, 500万元, max(企业年度研发投入总额 * 20%, 研发费用增加额度 * 30%, 上年度研发投入总额 * 5%, 企业年度研发投入总额 * 6%))
+  cap max(研发费用增加额度, 企业年度研发投入总额) per enterprise
+}
+"#;
+    let award = text.lines().find(|l| l.contains("award")).unwrap();
+    assert!(award.width() > pol::fmt::WIDTH);
+    let formatted = formats_stably(text);
+    for line in formatted.lines() {
+        assert!(line.width() <= pol::fmt::WIDTH, "too wide: {line}");
+    }
+    let expected = "  award min(
+    研发费用增加额度 * 10%,
+    企业年度研发投入总额 - 上年度研发投入总额,
+    500万元,
+    max(
+      企业年度研发投入总额 * 20%,
+      研发费用增加额度 * 30%,
+      上年度研发投入总额 * 5%,
+      企业年度研发投入总额 * 6%,
+    ),
+  )
+  cap max(研发费用增加额度, 企业年度研发投入总额) per enterprise
+";
+    assert!(formatted.contains(expected), "{formatted}");
+    // The same tree: the broken layout compiles to a policy that checks cleanly.
+    assert!(!pol::compile_source(&formatted).has_errors());
+}

@@ -113,8 +113,9 @@ pub enum Command {
     /// Rewrite policy files in the canonical layout, keeping every comment.
     ///
     /// Indentation, spacing, line breaks and parentheses are made uniform: blocks take one
-    /// item per line, brace lists stay on one line when they fit in 100 columns, long
-    /// conditions break before each `and`/`or`. Comments stay beside what they were written
+    /// item per line, brace lists and `min`/`max` calls stay on one line when they fit in 100
+    /// display columns (else one row or argument per line), long conditions break before each
+    /// `and`/`or`. Comments stay beside what they were written
     /// next to. The result is parsed again and compared with the original before anything is
     /// written; files are replaced atomically. With --check nothing is written: a diff of each
     /// file that would change is printed. Exit status: 0 done (or, with --check, nothing to

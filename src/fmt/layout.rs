@@ -1,15 +1,16 @@
 //! The canonical layout of each construct.
 //!
 //! Blocks (`policy`, `input`, `clause`) always take one line per item, indented by two
-//! spaces, and are set apart from their neighbours by a blank line. Brace lists (funding, budget, enum variants, dated values, tables, brackets) stay on
-//! one line when they fit in [`super::printer::WIDTH`] columns and hold no comment, and otherwise take one row
-//! per line. A long `when` or `let` condition is broken before each top-level `and`, `or` or
-//! `implies`, the continuation lines indented one space past the item.
+//! spaces, and are set apart from their neighbours by a blank line. Brace lists (funding,
+//! budget, enum variants, dated values, tables, brackets) and `min`/`max` calls stay on one line
+//! when they fit in [`super::printer::WIDTH`] display columns and hold no comment, and otherwise
+//! take one row (or argument) per line. A long `when` or `let` condition is broken before each
+//! top-level `and`, `or` or `implies`, the continuation lines indented one space past the item.
 
 use super::expr::{self, braces, date, names, quoted, Flat};
 use super::printer::Printer;
 use crate::ast::{
-    Award, BinOp, Bound, Clause, ClauseItem, ClauseLimit, Expr, ExprKind, File, HeaderItem,
+    Award, BinOp, Bound, Clause, ClauseItem, ClauseLimit, Expr, ExprKind, File, Func, HeaderItem,
     InputBlock, Item, Name, Node, Param, ParamValue, Policy, RoundingMode, SameMatter, Span, Split,
     TypeExpr,
 };
@@ -318,12 +319,45 @@ impl<'s> Layout<'s> {
                     .collect();
                 self.flat.bracket_head(value)
             }
+            ExprKind::Call(func, args) => {
+                let text = format!("{prefix}{}{suffix}", self.flat.expr(e, 0));
+                let spans: Vec<Span> = args.iter().map(|a| a.span).collect();
+                if self.p.fits(&text) && !self.p.has_comment_between(e.span, &spans) {
+                    return self.p.line(span, next, &text);
+                }
+                return self.call(span, next, prefix, func.node, args, suffix);
+            }
             _ => {
                 let text = format!("{prefix}{}{suffix}", self.flat.expr(e, 0));
                 return self.p.line(span, next, &text);
             }
         };
         self.list(span, next, &format!("{prefix}{head}"), rows, suffix);
+    }
+
+    /// `PREFIX min(` or `max(`, one argument per line (each laid out like an item of its own, so
+    /// a long argument breaks in turn), then `)SUFFIX`: for a call too wide for one line or with
+    /// a comment between its arguments.
+    fn call(
+        &mut self,
+        span: Span,
+        next: usize,
+        prefix: &str,
+        func: Func,
+        args: &[Expr],
+        suffix: &str,
+    ) {
+        let name = match func {
+            Func::Min => "min",
+            Func::Max => "max",
+        };
+        let first = args.first().map_or(span.end, |a| a.span.start);
+        self.p.open(span.start, first, &format!("{prefix}{name}("));
+        let arg_next = nexts(args.iter().map(|a| a.span.start), span.end);
+        for (arg, n) in args.iter().zip(arg_next) {
+            self.expr_item(arg.span, n, "", arg, ",");
+        }
+        self.p.close(span.end, next, &format!("){suffix}"));
     }
 
     /// `PREFIX CONDITION`, broken before each top-level `and`/`or`/`implies` when too long
