@@ -23,7 +23,11 @@
 //! An expectation is an outcome (`awarded`, `not_eligible`, `not_in_force`, `undetermined`,
 //! `cannot_evaluate`, `superseded`, `not_yet`), optionally followed by the amount paid (`awarded 20000`),
 //! a range (`awarded 0..600000`), or for undetermined clauses the bound (`undetermined <= 3000000`).
-//! A per-claim clause is named with its claim: `技术转移奖励[合同-1]`. `total` is the total paid.
+//! A per-claim clause is named with its claim: `技术转移奖励[合同-1]`. `total` is the total paid;
+//! `payers = { 市级财政 = "50000.00" }` inside `expect` asserts what each named payer pays.
+//!
+//! A case with a key it does not know (`expected` for `expect`, say), or an expectation that
+//! cannot be read, is reported as broken with the reason; the file's other cases still run.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -49,7 +53,23 @@ pub struct Case {
     pub facts: String,
     /// Expectations: `total` or a clause (with `[claim]`), and what is expected.
     pub expect: Vec<(String, Expected)>,
+    /// Expected payer shares: the payer and the amount it pays.
+    pub payers: Vec<(String, Amount)>,
 }
+
+/// A case that cannot be run as written: what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenCase {
+    /// Its position in the file (0 for the first case).
+    pub index: usize,
+    /// Its name (or `case N` when it has none).
+    pub name: String,
+    /// Why it cannot run, in words.
+    pub reason: String,
+}
+
+/// The keys a case may have.
+const CASE_KEYS: [&str; 6] = ["name", "article", "date", "settings", "facts", "expect"];
 
 /// What a test expects of a clause or the total.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,8 +96,10 @@ pub enum ExpectedAmount {
 pub struct TestFile {
     /// Policy files named by the test file (relative to it), if any.
     pub policies: Vec<String>,
-    /// The cases in order.
+    /// The cases that can run, in order.
     pub cases: Vec<Case>,
+    /// The cases that cannot (an unknown key, a missing date, an unreadable expectation...).
+    pub broken: Vec<BrokenCase>,
 }
 
 fn decimal(text: &str) -> Result<Decimal, String> {
@@ -158,78 +180,109 @@ fn text_of(v: &toml::Value) -> Option<String> {
 }
 
 impl TestFile {
-    /// Parses a test file, reporting the first problem with the case it is in.
+    /// Parses a test file. A problem with the file as a whole (not TOML, no `[[case]]`, a bad
+    /// `policies` list) is an error; a problem with one case makes that case broken.
     pub fn parse(text: &str) -> Result<TestFile, String> {
         let root: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        if let Some(k) = root
+            .keys()
+            .find(|k| !["policies", "case"].contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown key `{k}` at the top of the file (it may hold `policies` and `[[case]]`)"
+            ));
+        }
         let policies = match root.get("policies") {
             None => Vec::new(),
             Some(toml::Value::Array(a)) => a.iter().filter_map(text_of).collect(),
             Some(_) => return Err("`policies` must be a list of file names".to_string()),
         };
-        let mut cases = Vec::new();
         let list = match root.get("case") {
             Some(toml::Value::Array(a)) => a.as_slice(),
             _ => return Err("the file has no `[[case]]`".to_string()),
         };
-        for (i, c) in list.iter().enumerate() {
-            let Some(t) = c.as_table() else {
-                return Err(format!("case {} is not a table", i + 1));
-            };
-            let name = t
+        let (mut cases, mut broken) = (Vec::new(), Vec::new());
+        for (index, c) in list.iter().enumerate() {
+            let name = c
                 .get("name")
                 .and_then(text_of)
-                .unwrap_or_else(|| format!("case {}", i + 1));
-            let at = |what: &str| format!("case `{name}`: {what}");
-            let article = t
-                .get("article")
-                .and_then(text_of)
-                .ok_or_else(|| at("no `article` (the article the case derives from)"))?;
-            let date_text = t
-                .get("date")
-                .and_then(text_of)
-                .ok_or_else(|| at("no `date`"))?;
-            let date = NaiveDate::from_str(&date_text)
-                .map_err(|_| at(&format!("`{date_text}` is not a date")))?;
-            let mut settings = BTreeMap::new();
-            if let Some(s) = t.get("settings") {
-                let s = s
-                    .as_table()
-                    .ok_or_else(|| at("`settings` must be a table"))?;
-                for (k, v) in s {
-                    settings.insert(
-                        k.clone(),
-                        text_of(v).ok_or_else(|| at(&format!("setting `{k}` must be text")))?,
-                    );
-                }
+                .unwrap_or_else(|| format!("case {}", index + 1));
+            match parse_case(c, &name) {
+                Ok(case) => cases.push(case),
+                Err(reason) => broken.push(BrokenCase {
+                    index,
+                    name,
+                    reason,
+                }),
             }
-            let facts = t.get("facts").ok_or_else(|| at("no `facts`"))?;
-            let facts = to_json(facts, "facts").map_err(|e| at(&e))?.to_string();
-            let expect_table = t
-                .get("expect")
-                .and_then(|e| e.as_table())
-                .ok_or_else(|| at("no `expect` table"))?;
-            let mut expect = Vec::new();
-            for (k, v) in expect_table {
-                let text =
-                    text_of(v).ok_or_else(|| at(&format!("expectation `{k}` must be text")))?;
-                let e =
-                    Expected::parse(&text, k == "total").map_err(|e| at(&format!("{k}: {e}")))?;
-                expect.push((k.clone(), e));
-            }
-            if expect.is_empty() {
-                return Err(at("`expect` is empty"));
-            }
-            cases.push(Case {
-                name,
-                article,
-                date,
-                settings,
-                facts,
-                expect,
-            });
         }
-        Ok(TestFile { policies, cases })
+        Ok(TestFile {
+            policies,
+            cases,
+            broken,
+        })
     }
+}
+
+/// One `[[case]]` table, named `name`.
+fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
+    let t = c.as_table().ok_or("the case is not a table")?;
+    if let Some(k) = t.keys().find(|k| !CASE_KEYS.contains(&k.as_str())) {
+        let hint = crate::check::suggest::closest(k, CASE_KEYS.iter().copied())
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        return Err(format!(
+            "unknown key `{k}`: {hint}a case has {}",
+            CASE_KEYS.join(", ")
+        ));
+    }
+    let article = t
+        .get("article")
+        .and_then(text_of)
+        .ok_or("no `article` (the article the case derives from)")?;
+    let date_text = t.get("date").and_then(text_of).ok_or("no `date`")?;
+    let date =
+        NaiveDate::from_str(&date_text).map_err(|_| format!("`{date_text}` is not a date"))?;
+    let mut settings = BTreeMap::new();
+    if let Some(s) = t.get("settings") {
+        let s = s.as_table().ok_or("`settings` must be a table")?;
+        for (k, v) in s {
+            let v = text_of(v).ok_or_else(|| format!("setting `{k}` must be text"))?;
+            settings.insert(k.clone(), v);
+        }
+    }
+    let facts = t.get("facts").ok_or("no `facts`")?;
+    let facts = to_json(facts, "facts")?.to_string();
+    let expect_table = t
+        .get("expect")
+        .and_then(|e| e.as_table())
+        .ok_or("no `expect` table")?;
+    let (mut expect, mut payers) = (Vec::new(), Vec::new());
+    for (k, v) in expect_table {
+        if let (true, Some(table)) = (k == "payers", v.as_table()) {
+            for (payer, v) in table {
+                let text = text_of(v).ok_or_else(|| format!("payers.{payer} must be text"))?;
+                let paid = amount(&text).map_err(|e| format!("payers.{payer}: {e}"))?;
+                payers.push((payer.clone(), paid));
+            }
+            continue;
+        }
+        let text = text_of(v).ok_or_else(|| format!("expectation `{k}` must be text"))?;
+        let e = Expected::parse(&text, k == "total").map_err(|e| format!("{k}: {e}"))?;
+        expect.push((k.clone(), e));
+    }
+    if expect.is_empty() && payers.is_empty() {
+        return Err("`expect` is empty".to_string());
+    }
+    Ok(Case {
+        name: name.to_string(),
+        article,
+        date,
+        settings,
+        facts,
+        expect,
+        payers,
+    })
 }
 
 /// The outcome of one case.
@@ -290,6 +343,24 @@ fn check(decision: &Decision<'_>, key: &str, e: &Expected) -> Option<String> {
     } else {
         Some(format!("{key}: expected {}, got {}", e.text, describe(c)))
     }
+}
+
+/// Whether `payer` pays `want` in `decision`; `None` when it does.
+fn check_payer(decision: &Decision<'_>, payer: &str, want: Amount) -> Option<String> {
+    let Some(share) = decision.totals.per_payer.iter().find(|s| s.payer == payer) else {
+        let known: Vec<&str> = decision.totals.per_payer.iter().map(|s| s.payer).collect();
+        return Some(format!(
+            "payers.{payer}: no such payer (there are: {})",
+            known.join(", ")
+        ));
+    };
+    (share.amount != want).then(|| {
+        format!(
+            "payers.{payer}: expected {}, got {}",
+            crate::eval::format::amount(want),
+            crate::eval::format::amount(share.amount)
+        )
+    })
 }
 
 /// A case cites the article its expectations derive from: the article must be the `source`
@@ -367,6 +438,12 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
         .iter()
         .filter_map(|(k, e)| check(&decision, k, e).map(|m| (k.as_str(), m)))
         .collect();
+    for (payer, want) in &case.payers {
+        if let Some(m) = check_payer(&decision, payer, *want) {
+            // A share is explained by every clause, as a wrong total is.
+            failed.push(("total", m));
+        }
+    }
     if let Some(m) = check_article(&decision, case) {
         failed.push(("article", m));
     }
@@ -420,10 +497,26 @@ mod tests {
     #[test]
     fn floats_in_facts_are_refused() {
         let text = "[[case]]\nname = \"x\"\narticle = \"一\"\ndate = 2024-01-01\nfacts = { kind = \"enterprise\", id = \"1\", attributes = { a = 0.1 } }\nexpect = { total = \"0\" }\n";
-        let err = TestFile::parse(text).unwrap_err();
+        let file = TestFile::parse(text).unwrap();
+        assert!(file.cases.is_empty());
+        let reason = &file.broken[0].reason;
         assert!(
-            err.contains("facts.attributes.a is written as a float"),
-            "{err}"
+            reason.contains("facts.attributes.a is written as a float"),
+            "{reason}"
         );
+    }
+
+    #[test]
+    fn an_unknown_key_breaks_its_case_only_and_a_top_level_one_the_file() {
+        let case = |key: &str| {
+            format!("[[case]]\nname = \"{key}\"\narticle = \"一\"\ndate = 2024-01-01\nfacts = {{ kind = \"enterprise\", id = \"1\" }}\n{key} = {{ total = \"0\" }}\n")
+        };
+        let file = TestFile::parse(&(case("expect") + &case("expct") + &case("expect"))).unwrap();
+        assert_eq!(file.cases.len(), 2);
+        assert_eq!(file.broken.len(), 1);
+        assert_eq!(file.broken[0].index, 1);
+        assert!(file.broken[0].reason.contains("did you mean `expect`?"));
+        let err = TestFile::parse(&format!("polices = []\n{}", case("expect"))).unwrap_err();
+        assert!(err.contains("unknown key `polices`"), "{err}");
     }
 }

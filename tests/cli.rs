@@ -378,6 +378,61 @@ fn pol_test_runs_the_shipped_cases_and_counts_them() {
     assert!(last.ends_with("passed, 0 failed"));
 }
 
+/// 嘉政发〔2023〕15号 第二条: 20万元 for a first high-tech recognition; the header splits every
+/// award half to the city, half to the district, so each pays 10万元.
+#[test]
+fn pol_test_runs_the_other_cases_when_one_is_broken_and_checks_payer_shares() {
+    let dir = std::env::temp_dir().join(format!("pol-test-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy("policies/jiazhengfa-2023-15.pol", dir.join("p.pol")).unwrap();
+    let case = |name: &str, expect: &str| {
+        format!(
+            "[[case]]\nname = \"{name}\"\narticle = \"第二条\"\ndate = 2024-05-01\n\
+             facts = {{ kind = \"enterprise\", id = \"X\", attributes = {{ \"首次认定高新技术企业\" = true }} }}\n{expect}\n"
+        )
+    };
+    let text = [
+        case("typo", "expected = { total = \"200000\" }"),
+        case("shares", "expect = { total = \"200000\", payers = { \"市级财政\" = \"100000\", \"区级财政\" = \"100000.00\" } }"),
+        case("wrong share", "expect = { payers = { \"市级财政\" = \"100001\", \"省财政\" = \"1\" } }"),
+        case("bad outcome", "expect = { \"高新技术企业认定奖励\" = \"eligible\" }"),
+    ]
+    .concat();
+    std::fs::write(dir.join("p.tests.toml"), text).unwrap();
+    let o = pol(&["test", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  typo (broken)"), "{out}");
+    assert!(
+        out.contains("the case cannot run: unknown key `expected`: did you mean `expect`?"),
+        "{out}"
+    );
+    assert!(out.contains("ok    shares (第二条)"), "{out}");
+    assert!(out.contains("FAIL  wrong share (第二条)"), "{out}");
+    assert!(
+        out.contains("payers.市级财政: expected 100,001.00 元, got 100,000.00 元"),
+        "{out}"
+    );
+    assert!(
+        out.contains("payers.省财政: no such payer (there are: 市级财政, 区级财政)"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  bad outcome (broken)"), "{out}");
+    assert!(out.contains("`eligible` is not an outcome"), "{out}");
+    // Broken cases are reported where they stand and counted as failed.
+    let order: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("FAIL") || l.contains("ok  "))
+        .collect();
+    assert_eq!(order.len(), 4, "{out}");
+    assert!(
+        order[0].contains("typo") && order[3].contains("bad outcome"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("1 passed, 3 failed"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn pol_test_reports_a_failing_case_with_expected_actual_and_explanation() {
     let dir = std::env::temp_dir().join(format!("pol-test-{}", std::process::id()));

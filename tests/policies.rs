@@ -31,6 +31,7 @@ fn every_clause_has_at_least_three_cases_citing_its_article() {
     for (name, policy, tests) in shipped() {
         let set = PolicySet::compile(&[(&name, &policy)]).unwrap_or_else(|e| panic!("{e:#?}"));
         let file = TestFile::parse(&tests).unwrap();
+        assert!(file.broken.is_empty(), "{name}: {:?}", file.broken);
         total += file.cases.len();
         let program = &set.programs()[0];
         let mut count: BTreeMap<&str, usize> = BTreeMap::new();

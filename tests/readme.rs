@@ -111,6 +111,7 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
 fn the_test_file_example_runs_and_passes() {
     let example = block(section("## Testing policies"), "toml");
     let file = pol::testing::TestFile::parse(example).unwrap();
+    assert!(file.broken.is_empty(), "{:?}", file.broken);
     let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
     let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
     for case in &file.cases {

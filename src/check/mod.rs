@@ -13,7 +13,7 @@ mod header;
 mod keys;
 pub mod model;
 mod order;
-mod suggest;
+pub(crate) mod suggest;
 pub mod types;
 
 use std::collections::HashMap;

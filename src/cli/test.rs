@@ -155,18 +155,30 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
                         "  FAIL  the policies have {} warning(s) (--deny-warnings)",
                         warnings.len()
                     );
-                    failed += file.cases.len().max(1);
+                    failed += (file.cases.len() + file.broken.len()).max(1);
                     continue;
                 }
                 set
             }
             Err(e) => {
                 let _ = say(&mut stdout, &format!("  FAIL  {e}"));
-                failed += file.cases.len().max(1);
+                failed += (file.cases.len() + file.broken.len()).max(1);
                 continue;
             }
         };
-        for case in &file.cases {
+        let mut broken = file.broken.iter().peekable();
+        let mut cases = file.cases.iter();
+        for index in 0..file.cases.len() + file.broken.len() {
+            if let Some(b) = broken.next_if(|b| b.index == index) {
+                failed += 1;
+                let _ = say(&mut stdout, &format!("  FAIL  {} (broken)", b.name));
+                let _ = say(
+                    &mut stdout,
+                    &format!("        the case cannot run: {}", b.reason),
+                );
+                continue;
+            }
+            let Some(case) = cases.next() else { break };
             let report = run_case(&set, case);
             if report.passed {
                 passed += 1;
