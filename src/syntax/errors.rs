@@ -131,6 +131,11 @@ fn join_alternatives(items: &[String]) -> String {
     }
 }
 
+/// Whether `c` continues a word: a name, a keyword or a number with its unit.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
 /// The diagnostic for a failed parse of the chunk that starts at byte `offset` of `source`.
 pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) -> Diagnostic {
     let pos = offset
@@ -139,7 +144,20 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
             InputLocation::Span((s, _)) => s,
         };
     let found = source[pos..].chars().next();
-    let span = if found.is_some() {
+    // The whole word the parse stopped at (`funding`, `20万元`), not only its first character.
+    let word = found
+        .filter(|c| is_word_char(*c))
+        .map(|_| {
+            let rest = &source[pos..];
+            let len = rest
+                .char_indices()
+                .find(|(_, c)| !is_word_char(*c))
+                .map_or(rest.len(), |(i, _)| i);
+            &rest[..len]
+        });
+    let span = if let Some(w) = word {
+        Span::new(pos, pos + w.len())
+    } else if found.is_some() {
         Span::new(pos, pos + found.map_or(0, char::len_utf8))
     } else {
         // At the end of the file, point at the last thing written rather than past it.
@@ -201,6 +219,7 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
         !(has_operator && is_operator || has_group && is_keyword)
     });
     let found_words = match found {
+        _ if word.is_some() => format!("`{}`", word.unwrap_or_default()),
         None => "end of the file after this".to_string(),
         Some('\n') | Some('\r') => "the end of the line".to_string(),
         Some(c) => format!("`{c}`"),
