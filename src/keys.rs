@@ -10,13 +10,18 @@
 //! The normalisation, in order (documented in the README):
 //! - characters no reader can see (zero-width spaces and joiners, bidi controls, control
 //!   characters) are dropped;
-//! - full-width ASCII (`ＡＢ１２！`) is folded to half-width, the ideographic space to a space;
-//! - the brackets `〔〕` and `【】` are folded to `[]` (full-width `（）` are folded by the rule
-//!   above);
+//! - the text is put in Unicode's compatibility composition (NFKC), which folds the forms that
+//!   only look different: full-width ASCII (`ＡＢ１２！`) to half-width, the ideographic space
+//!   to a space, superscript and subscript digits (`²`, `₂`), circled and parenthesised
+//!   numbers (`①` is `1`, `⑴` is `(1)`), compatibility ideographs;
+//! - every dash and minus sign (`‐ ‑ ‒ – — ― − ﹣`) is folded to `-`, and the brackets `〔〕`,
+//!   `【】`, `〖〗` and `［］` to `[]`;
 //! - leading and trailing white space is removed, and each inner run of white space becomes
 //!   one space.
 
 use std::borrow::Cow;
+
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::eval::format::is_hidden;
 
@@ -49,7 +54,7 @@ pub fn flaw(text: &str) -> Option<Flaw> {
 
 /// A Cyrillic or Greek letter, or a combining mark: in the keys of a Chinese gazette each is
 /// far likelier a look-alike typed or pasted by mistake than meant.
-fn looks_alike(c: char) -> bool {
+pub(crate) fn looks_alike(c: char) -> bool {
     matches!(c,
         '\u{0300}'..='\u{036F}'   // combining diacritical marks
         | '\u{0370}'..='\u{03FF}' // Greek
@@ -65,15 +70,14 @@ fn looks_alike(c: char) -> bool {
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
 /// are equal (see the module documentation for the rule).
 pub fn key(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_fold) {
+    // Most keys are already in their compared form: checked without allocating.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(needs_fold) {
         return Cow::Borrowed(text);
     }
+    let visible = text.chars().filter(|c| !is_hidden(*c) || c.is_whitespace());
     let mut out = String::with_capacity(text.len());
     let mut space = false;
-    for c in text.chars() {
-        if is_hidden(c) && !c.is_whitespace() {
-            continue;
-        }
+    for c in visible.nfkc() {
         let c = fold(c);
         if c.is_whitespace() {
             space = !out.is_empty();
@@ -88,18 +92,18 @@ pub fn key(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `c` in its compared form: full-width ASCII to half-width, `〔〕【】` to `[]`, the
-/// ideographic space to a space.
+/// `c` in its compared form once in NFKC: dashes to `-`, the bracket pairs to `[]`.
 fn fold(c: char) -> char {
     match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        '〔' | '【' => '[',
-        '〕' | '】' => ']',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => '-',
+        '〔' | '【' | '〖' => '[',
+        '〕' | '】' | '〗' => ']',
         _ => c,
     }
 }
 
+/// Whether `c` is changed by the fold (or dropped, or is white space to tidy) even in a text
+/// already in NFKC.
 fn needs_fold(c: char) -> bool {
     is_hidden(c) || c.is_whitespace() || fold(c) != c
 }
@@ -121,6 +125,23 @@ mod tests {
             assert_eq!(key(other), base, "{other:?}");
         }
         assert_eq!(key("（a  b）"), key("(a b)"));
+        // Forms that only look different (NFKC), dashes and the other bracket pairs.
+        for (a, b) in [
+            ("测试〔2024〕²号", "测试[2024]2号"),
+            ("测试〔2024〕①号", "测试[2024]1号"),
+            ("测试〖2024〗1号", "测试[2024]1号"),
+            ("测试［2024］1号", "测试[2024]1号"),
+            ("HT—1", "HT-1"),
+            ("HT−1", "HT-1"),
+            ("HT‑1", "HT-1"),
+            ("HT﹣1", "HT-1"),
+            ("HT₁", "HT1"),
+            ("\u{F900}", "\u{8C48}"),
+        ] {
+            assert_eq!(key(a), key(b), "{a:?} and {b:?}");
+        }
+        // Already compared form: no copy.
+        assert!(matches!(key("嘉政发[2023]15号"), Cow::Borrowed(_)));
         assert_eq!(key("ａ"), "a");
         assert_ne!(key("测试〔2024〕2号"), base);
     }

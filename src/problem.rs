@@ -79,7 +79,7 @@ problem_codes! {
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
-    HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden or control character";
+    HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     // F02xx: population files and rows.
     SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
     SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";

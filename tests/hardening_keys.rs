@@ -145,6 +145,11 @@ fn copies_whose_document_numbers_differ_only_in_form_are_one_policy() {
         "测试[2024]1号",
         "测试【2024】1号",
         "测试〔２０２４〕1号",
+        // Forms that only look different: Unicode compatibility (NFKC) and the other brackets.
+        "测试〔2024〕¹号",
+        "测试〔2024〕①号",
+        "测试〖2024〗1号",
+        "测试［2024］1号",
     ]
     .iter()
     .enumerate()
@@ -201,8 +206,16 @@ fn claims(ids: &[&str]) -> String {
 fn claim_ids_that_look_alike_are_one_claim_in_facts() {
     let dir = temp("claims");
     let p = write(&dir, "p.pol", CLAIMS_POLICY);
-    for other in ["a ", " a", "ａ"] {
-        let f = write(&dir, "f.json", &claims(&["a", other]));
+    for (one, other) in [
+        ("a", "a "),
+        ("a", " a"),
+        ("a", "ａ"),
+        ("HT-1", "HT—1"),
+        ("HT-1", "HT−1"),
+        ("HT-2", "HT-²"),
+        ("HT-2", "HT-②"),
+    ] {
+        let f = write(&dir, "f.json", &claims(&[one, other]));
         let o = pol(&[
             "eval",
             &p,
@@ -223,7 +236,15 @@ fn claim_ids_that_look_alike_are_one_claim_in_facts() {
 fn a_claim_id_holding_a_hidden_character_is_refused_in_facts() {
     let dir = temp("hidden-claims");
     let p = write(&dir, "p.pol", CLAIMS_POLICY);
-    for id in ["a\u{200B}", "x\ry", "a\u{202E}b", "x\ty"] {
+    // The last two hold a Cyrillic `Н` and a Greek `Τ`: they read as `HT-1`.
+    for id in [
+        "a\u{200B}",
+        "x\ry",
+        "a\u{202E}b",
+        "x\ty",
+        "\u{041D}T-1",
+        "H\u{03A4}-1",
+    ] {
         let f = write(&dir, "f.json", &claims(&["b", id]));
         let o = pol(&[
             "eval",

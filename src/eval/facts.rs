@@ -373,8 +373,8 @@ impl FactProblem {
                 join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
             ),
             C::HiddenInClaimId => (
-                format!("the claim id `{name}` holds the hidden character {found}"),
-                "retype the id without it: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
+                format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
+                "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
             ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
@@ -787,11 +787,14 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     .place(format!("line {}, column {}", e.line(), e.column()))
 }
 
-/// The problem with a claim id that holds a hidden or control character (F0180), if it does:
-/// such an id cannot be read back or shown as given. `path` names the claim (`claims[2]`, a
-/// row). Facts files and populations both check their ids here.
+/// The problem with a claim id that holds a hidden or control character, or a letter that
+/// looks like a Latin one (F0180), if it does: such an id cannot be read back or shown as
+/// given, or reads as another claim's id. `path` names the claim (`claims[2]`, a row). Facts
+/// files and populations both check their ids here.
 pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
-    let c = id.chars().find(|c| crate::eval::format::is_hidden(*c))?;
+    let c = id
+        .chars()
+        .find(|c| crate::eval::format::is_hidden(*c) || crate::keys::looks_alike(*c))?;
     Some(
         FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
             .name(crate::eval::format::escape(id).into_owned())

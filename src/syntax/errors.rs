@@ -145,16 +145,14 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
         };
     let found = source[pos..].chars().next();
     // The whole word the parse stopped at (`funding`, `20万元`), not only its first character.
-    let word = found
-        .filter(|c| is_word_char(*c))
-        .map(|_| {
-            let rest = &source[pos..];
-            let len = rest
-                .char_indices()
-                .find(|(_, c)| !is_word_char(*c))
-                .map_or(rest.len(), |(i, _)| i);
-            &rest[..len]
-        });
+    let word = found.filter(|c| is_word_char(*c)).map(|_| {
+        let rest = &source[pos..];
+        let len = rest
+            .char_indices()
+            .find(|(_, c)| !is_word_char(*c))
+            .map_or(rest.len(), |(i, _)| i);
+        &rest[..len]
+    });
     let span = if let Some(w) = word {
         Span::new(pos, pos + w.len())
     } else if found.is_some() {
