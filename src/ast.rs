@@ -436,8 +436,20 @@ pub enum ExprKind {
         /// `not in`.
         negated: bool,
     },
-    /// `min(a, b, ...)` / `max(a, b, ...)`.
+    /// `min(a, b, ...)`, `max(a, b, ...)`, `year(d)`, `years_between(a, b)`, ...
     Call(Node<Func>, Vec<Expr>),
+    /// `if COND then A else B`.
+    If {
+        /// The condition.
+        cond: Box<Expr>,
+        /// The value when it holds.
+        then: Box<Expr>,
+        /// The value when it does not.
+        otherwise: Box<Expr>,
+    },
+    /// `event_date`: the date of the event being judged (the claim's date for a per-claim
+    /// clause, the evaluation date otherwise).
+    EventDate,
     /// `by KEY { variant: value, ..., else: value }`.
     Table {
         /// The enum-valued key.
@@ -457,6 +469,42 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// The expressions directly inside this one, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.node {
+            ExprKind::Unary(_, x) => vec![x],
+            ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::In { value, .. } => vec![value],
+            ExprKind::Call(_, args) => args.iter().collect(),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => vec![cond, then, otherwise],
+            ExprKind::Table { key, rows } => {
+                let mut v: Vec<&Expr> = vec![key];
+                v.extend(rows.iter().map(|(_, x)| x));
+                v
+            }
+            ExprKind::Bracket { value, rows } => {
+                let mut v: Vec<&Expr> = vec![value];
+                for r in rows {
+                    v.extend(r.lower.iter().map(|t| &t.value));
+                    v.extend(r.upper.iter().map(|t| &t.value));
+                    v.push(&r.value);
+                }
+                v
+            }
+            ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::Text(_)
+            | ExprKind::Ref(_)
+            | ExprKind::EventDate
+            | ExprKind::Error => Vec::new(),
+        }
+    }
+
     /// The value and unit of a number written out (optionally negated), e.g. `-20万元`.
     pub fn as_constant(&self) -> Option<(Decimal, Unit)> {
         match &self.node {
@@ -593,4 +641,45 @@ pub enum Func {
     Min,
     /// The largest argument.
     Max,
+    /// The calendar year of a date, as a number.
+    Year,
+    /// Whole years from the first date to the second (negative when the second is earlier).
+    YearsBetween,
+    /// Whole months from the first date to the second.
+    MonthsBetween,
+    /// Days from the first date to the second.
+    DaysBetween,
+}
+
+impl Func {
+    /// The name it is written with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Min => "min",
+            Func::Max => "max",
+            Func::Year => "year",
+            Func::YearsBetween => "years_between",
+            Func::MonthsBetween => "months_between",
+            Func::DaysBetween => "days_between",
+        }
+    }
+
+    /// True for the functions of dates (`year`, `years_between`, ...).
+    pub fn is_date_function(self) -> bool {
+        !matches!(self, Func::Min | Func::Max)
+    }
+
+    /// The function written `name`.
+    pub fn from_name(name: &str) -> Option<Func> {
+        [
+            Func::Min,
+            Func::Max,
+            Func::Year,
+            Func::YearsBetween,
+            Func::MonthsBetween,
+            Func::DaysBetween,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
 }

@@ -90,6 +90,8 @@ codes! {
     CircularLet = "E0316", Error, "let definitions depend on each other in a circle";
     DatedOrder = "E0317", Error, "the dates of a parameter's values are not in increasing order";
     BoundPerUnawardedKind = "E0318", Error, "a cap or limit counts per a kind of subject or claim that its clause never awards";
+    BranchKindsDiffer = "E0319", Error, "the two branches of an `if` give values of different kinds";
+    ArgumentCount = "E0320", Error, "a function is given the wrong number of values";
     RangeOnUnordered = "E0340", Error, "a range is declared on an input whose values have no order";
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
     RangeReversed = "E0342", Error, "an input's range ends below where it starts";

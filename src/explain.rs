@@ -86,6 +86,11 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         include_str!("../docs/codes/E0318.md"),
     ),
     (
+        Code::BranchKindsDiffer,
+        include_str!("../docs/codes/E0319.md"),
+    ),
+    (Code::ArgumentCount, include_str!("../docs/codes/E0320.md")),
+    (
         Code::RangeOnUnordered,
         include_str!("../docs/codes/E0340.md"),
     ),

@@ -124,6 +124,7 @@ fn arb_expr() -> impl Strategy<Value = String> {
         Just("true".to_string()),
         Just("2023-7-1".to_string()),
         Just("\"文本\"".to_string()),
+        Just("event_date".to_string()),
     ];
     leaf.prop_recursive(5, 40, 4, |inner| {
         let op = prop_oneof![
@@ -151,6 +152,11 @@ fn arb_expr() -> impl Strategy<Value = String> {
             inner.clone().prop_map(|e| format!("({e}) in {{ 甲, 乙 }}")),
             inner.clone().prop_map(|e| format!("({e}) not in {{ 甲 }}")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("min({a}, {b})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("months_between({a}, {b})")),
+            inner.clone().prop_map(|a| format!("year({a})")),
+            // An `if` in every position, written bare: its brackets are the formatter's job.
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(k, a, b)| format!("by ({k}) {{ 甲: ({a}), else: ({b}) }}")),
             (inner.clone(), inner.clone(), inner.clone()).prop_map(|(v, a, b)| format!(

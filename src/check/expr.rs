@@ -91,6 +91,15 @@ impl Checker<'_> {
                 }
                 Ty::Bool
             }
+            ExprKind::EventDate => Ty::Date,
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => self.conditional(cond, then, otherwise, ctx),
+            ExprKind::Call(f, args) if f.node.is_date_function() => {
+                self.date_call(f.node, args, e.span, ctx)
+            }
             ExprKind::Call(f, args) => {
                 let tys: Vec<Ty> = args.iter().map(|a| self.infer(a, ctx)).collect();
                 let mut result: Option<(Ty, Span)> = None;
@@ -101,11 +110,7 @@ impl Checker<'_> {
                         (Ty::Num(_), Some((first, first_span))) if &t != first => {
                             let msg = format!(
                                 "the values given to `{}` are in different units",
-                                if f.node == crate::ast::Func::Min {
-                                    "min"
-                                } else {
-                                    "max"
-                                }
+                                f.node.name()
                             );
                             let d = Diagnostic::new(Code::UnitMismatch, a.span, msg)
                                 .label(format!("this is {}", self.describe(&t)))
@@ -133,6 +138,90 @@ impl Checker<'_> {
             ExprKind::Table { key, rows } => self.table(key, rows, ctx),
             ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
         }
+    }
+
+    /// `if COND then A else B`: a yes/no condition and two branches of one kind (a bare
+    /// variant name in one branch is read as a variant of the other branch's enum).
+    fn conditional(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr, ctx: &mut Ctx) -> Ty {
+        let ct = self.infer(cond, ctx);
+        if ct != Ty::Bool && ct != Ty::Error {
+            let found = self.describe(&ct);
+            self.report(
+                Diagnostic::new(
+                    Code::ConditionNotBool,
+                    cond.span,
+                    format!("the condition of `if` must be yes or no, but this is {found}"),
+                )
+                .label(format!("this is {found}"))
+                .help("compare the value with something, e.g. `if 研发费用 >= 100万元 then ...`"),
+            );
+        }
+        let (tt, et) = if self.is_bare_variant(then, ctx) {
+            let et = self.infer(otherwise, ctx);
+            (self.infer_with_hint(then, &et, ctx), et)
+        } else {
+            let tt = self.infer(then, ctx);
+            (tt.clone(), self.infer_with_hint(otherwise, &tt, ctx))
+        };
+        match (&tt, &et) {
+            (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
+            (a, b) if a == b => tt,
+            _ => {
+                let (found, first) = (self.describe(&et), self.describe(&tt));
+                self.report(
+                    Diagnostic::new(
+                        Code::BranchKindsDiffer,
+                        otherwise.span,
+                        format!("`else` gives {found} but `then` gives {first}"),
+                    )
+                    .label(format!("this is {found}"))
+                    .with_secondary(then.span, format!("this is {first}"))
+                    .help("give both branches the same kind of value, e.g. two amounts in 元"),
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    /// `year(d)`, `years_between(a, b)`, `months_between(a, b)`, `days_between(a, b)`: dates
+    /// in, a plain number out.
+    fn date_call(&mut self, f: crate::ast::Func, args: &[Expr], span: Span, ctx: &mut Ctx) -> Ty {
+        let wanted = if f == crate::ast::Func::Year { 1 } else { 2 };
+        let tys: Vec<Ty> = args.iter().map(|a| self.infer(a, ctx)).collect();
+        if args.len() != wanted {
+            let example = if wanted == 1 {
+                format!("`{}(完工日期)`", f.name())
+            } else {
+                format!("`{}(合同日期, event_date)`", f.name())
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::ArgumentCount,
+                    span,
+                    format!(
+                        "`{}` takes {wanted} date{}, but {} {} given",
+                        f.name(),
+                        if wanted == 1 { "" } else { "s" },
+                        args.len(),
+                        if args.len() == 1 { "is" } else { "are" }
+                    ),
+                )
+                .label(format!("`{}` with {} value(s)", f.name(), args.len()))
+                .help(format!("write it as {example}")),
+            );
+            return Ty::Error;
+        }
+        for (a, t) in args.iter().zip(&tys) {
+            match t {
+                Ty::Error => return Ty::Error,
+                Ty::Date => {}
+                other => {
+                    let op = format!("`{}`", f.name());
+                    return self.operand_error(a.span, &op, "a date", other);
+                }
+            }
+        }
+        Ty::ratio()
     }
 
     fn operand_error(&mut self, span: Span, op: &str, wanted: &str, found: &Ty) -> Ty {

@@ -15,37 +15,12 @@ use crate::diagnostic::{Code, Diagnostic};
 fn let_refs(checker: &Checker<'_>, e: &Expr, out: &mut Vec<(usize, Span)>) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
-        match &e.node {
-            ExprKind::Ref(n) => {
-                if let Some(Symbol::Let(j)) = checker.names.get(n) {
-                    out.push((*j, e.span));
-                }
+        if let ExprKind::Ref(n) = &e.node {
+            if let Some(Symbol::Let(j)) = checker.names.get(n) {
+                out.push((*j, e.span));
             }
-            ExprKind::Unary(_, x) => stack.push(x),
-            ExprKind::Binary(_, a, b) => {
-                stack.push(b);
-                stack.push(a);
-            }
-            ExprKind::In { value, .. } => stack.push(value),
-            ExprKind::Call(_, args) => stack.extend(args.iter().rev()),
-            ExprKind::Table { key, rows } => {
-                stack.extend(rows.iter().rev().map(|(_, v)| v));
-                stack.push(key);
-            }
-            ExprKind::Bracket { value, rows } => {
-                for r in rows.iter().rev() {
-                    stack.push(&r.value);
-                    stack.extend(r.upper.iter().map(|t| &t.value));
-                    stack.extend(r.lower.iter().map(|t| &t.value));
-                }
-                stack.push(value);
-            }
-            ExprKind::Number(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Date(_)
-            | ExprKind::Text(_)
-            | ExprKind::Error => {}
         }
+        stack.extend(e.children().into_iter().rev());
     }
     out.reverse();
 }

@@ -303,6 +303,9 @@ impl<'m> Compiler<'m> {
             ExprKind::Min(v) | ExprKind::Max(v) | ExprKind::Table(_, v) => {
                 v.first().map_or(Show::Number, |e| e.show)
             }
+            ExprKind::If(_, a, _) => a.show,
+            ExprKind::EventDate => Show::Date,
+            ExprKind::Year(_) | ExprKind::Between(..) => Show::Number,
             ExprKind::Bracket(_, arms) => arms.first().map_or(Show::Number, |a| a.value.show),
         }
     }
@@ -349,6 +352,11 @@ impl<'m> Compiler<'m> {
                 .map(|i| i as usize)
             }
             A::Table { rows, .. } => rows.iter().find_map(|(_, v)| self.enum_of(v, locals)),
+            A::If {
+                then, otherwise, ..
+            } => self
+                .enum_of(then, locals)
+                .or_else(|| self.enum_of(otherwise, locals)),
             A::Bracket { rows, .. } => rows.iter().find_map(|r| self.enum_of(&r.value, locals)),
             _ => None,
         }
@@ -505,11 +513,44 @@ impl<'m> Compiler<'m> {
                 }
             }
             A::Call(f, args) => {
-                let args: Box<[Expr]> = args.iter().map(|a| *sub(self, a)).collect();
+                let mut args: Vec<Expr> = args.iter().map(|a| *sub(self, a)).collect();
+                let mut two = |unit| match (args.pop(), args.pop(), args.is_empty()) {
+                    (Some(b), Some(a), true) => ExprKind::Between(unit, Box::new(a), Box::new(b)),
+                    _ => ExprKind::Broken(
+                        "a function with the wrong number of values reached the compiler",
+                    ),
+                };
                 match f.node {
-                    ast::Func::Min => ExprKind::Min(args),
-                    ast::Func::Max => ExprKind::Max(args),
+                    ast::Func::Min => ExprKind::Min(args.into()),
+                    ast::Func::Max => ExprKind::Max(args.into()),
+                    ast::Func::YearsBetween => two(TimeUnit::Years),
+                    ast::Func::MonthsBetween => two(TimeUnit::Months),
+                    ast::Func::DaysBetween => two(TimeUnit::Days),
+                    ast::Func::Year => match (args.pop(), args.is_empty()) {
+                        (Some(d), true) => ExprKind::Year(Box::new(d)),
+                        _ => ExprKind::Broken(
+                            "a function with the wrong number of values reached the compiler",
+                        ),
+                    },
                 }
+            }
+            A::EventDate => ExprKind::EventDate,
+            A::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = sub(self, cond);
+                // As the checker reads them: a bare variant in one branch belongs to the
+                // other branch's enum (or to the enum the whole is compared with).
+                let th = hint.or_else(|| self.enum_of(otherwise, locals));
+                let eh = hint.or_else(|| self.enum_of(then, locals));
+                let (a, la) = self.expr_hinted(then, locals, th);
+                let (b, lb) = self.expr_hinted(otherwise, locals, eh);
+                if la == Level::Claim || lb == Level::Claim {
+                    level = Level::Claim;
+                }
+                ExprKind::If(c, Box::new(a), Box::new(b))
             }
             A::Table { key, rows } => {
                 let id = self.enum_of(key, locals);

@@ -170,9 +170,29 @@ pub enum ExprKind {
     Table(Box<Expr>, Box<[Expr]>),
     /// A threshold bracket: the first arm whose bounds hold.
     Bracket(Box<Expr>, Box<[Arm]>),
+    /// `if` the first `then` the second `else` the third.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// The date of the event being judged: the claim's date, or the evaluation date.
+    EventDate,
+    /// The calendar year of a date.
+    Year(Box<Expr>),
+    /// Whole units of time from the first date to the second.
+    Between(TimeUnit, Box<Expr>, Box<Expr>),
     /// What the checker should have refused reached the compiler (`what` says which rule
     /// broke): evaluating it is an internal error (F0901), never a value that looks right.
     Broken(&'static str),
+}
+
+/// A unit of time that whole spans between dates are counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Whole years: a year passes on the same month and day (29 February counts from 28
+    /// February in years without it).
+    Years,
+    /// Whole months: a month passes on the same day (or the month's last day when shorter).
+    Months,
+    /// Days.
+    Days,
 }
 
 /// One arm of a bracket.
@@ -432,8 +452,13 @@ impl Expr {
             | ExprKind::Param(_)
             | ExprKind::Let(_)
             | ExprKind::Local(_)
+            | ExprKind::EventDate
             | ExprKind::Broken(_) => {}
-            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) => out.push(x),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::In(x, _) | ExprKind::Year(x) => {
+                out.push(x)
+            }
+            ExprKind::Between(_, a, b) => out.extend([&**a, &**b]),
+            ExprKind::If(c, a, b) => out.extend([&**c, &**a, &**b]),
             ExprKind::Arith(_, a, b)
             | ExprKind::Cmp(_, a, b)
             | ExprKind::And(a, b)

@@ -8,11 +8,12 @@
 
 use std::cmp::Ordering;
 
+use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::facts::{Bound, BoundClaim};
 use super::value::{Fault, Need, Outcome, Stop, Value};
-use crate::compile::{ArithOp, ClauseDef, CmpOp, Expr, ExprKind, LetDef, Program};
+use crate::compile::{ArithOp, ClauseDef, CmpOp, Expr, ExprKind, LetDef, Program, TimeUnit};
 
 /// A cached let value: not yet computed, or its outcome.
 pub type Cache = Option<Outcome<Value>>;
@@ -33,6 +34,9 @@ pub struct Env<'a> {
     pub clause: Option<&'a ClauseDef>,
     /// Clause-local let values.
     pub locals: &'a mut [Cache],
+    /// The date of the event being judged (`event_date`): the claim's date for a per-claim
+    /// clause, the evaluation date otherwise.
+    pub date: NaiveDate,
 }
 
 /// A value the checker typed as a number is something else.
@@ -296,7 +300,86 @@ impl Env<'_> {
                 }
                 Err(Stop::Fault(Fault::NoBracketRow, e.span))
             }
+            ExprKind::If(c, a, b) => {
+                if self.eval_bool(c)? {
+                    self.eval(a)
+                } else {
+                    self.eval(b)
+                }
+            }
+            ExprKind::EventDate => Ok(Value::Date(self.date)),
+            ExprKind::Year(d) => {
+                let d = self.eval_date(d)?;
+                Ok(Value::Num(Decimal::from(d.year())))
+            }
+            ExprKind::Between(unit, a, b) => {
+                let (a, b) = (self.eval_date(a)?, self.eval_date(b)?);
+                Ok(Value::Num(Decimal::from(between(*unit, a, b))))
+            }
             ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
         }
+    }
+
+    /// Evaluates `e` to a date.
+    fn eval_date(&mut self, e: &Expr) -> Outcome<NaiveDate> {
+        match self.eval(e)? {
+            Value::Date(d) => Ok(d),
+            // INVARIANT: the checker gives date functions dates only.
+            _ => Err(Stop::Fault(
+                Fault::Internal("a value the checker typed as a date is not one"),
+                e.span,
+            )),
+        }
+    }
+}
+
+/// Whole `unit`s from `a` to `b`, negative when `b` is earlier. A month passes on the same day
+/// of the next month, or on its last day when it is shorter (31 January to 28 February is one
+/// month); a year is twelve such months.
+pub fn between(unit: TimeUnit, a: NaiveDate, b: NaiveDate) -> i64 {
+    if b < a {
+        return -between(unit, b, a);
+    }
+    let months = || {
+        let guess = (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32;
+        let guess = u32::try_from(guess).unwrap_or(0);
+        // `a` plus `guess` months may pass `b` when `b`'s day comes before `a`'s.
+        let reaches = |n: u32| a.checked_add_months(Months::new(n)).is_some_and(|d| d <= b);
+        i64::from(if reaches(guess) {
+            guess
+        } else {
+            guess.saturating_sub(1)
+        })
+    };
+    match unit {
+        TimeUnit::Days => (b - a).num_days(),
+        TimeUnit::Months => months(),
+        TimeUnit::Years => months() / 12,
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_units_between_dates() {
+        use TimeUnit::*;
+        assert_eq!(between(Years, d("2021-06-30"), d("2024-06-29")), 2);
+        assert_eq!(between(Years, d("2021-06-30"), d("2024-06-30")), 3);
+        assert_eq!(between(Years, d("2024-06-30"), d("2021-06-30")), -3);
+        assert_eq!(between(Months, d("2024-01-31"), d("2024-02-28")), 0);
+        assert_eq!(between(Months, d("2024-01-31"), d("2024-02-29")), 1);
+        assert_eq!(between(Months, d("2023-01-31"), d("2023-02-28")), 1);
+        assert_eq!(between(Months, d("2022-03-01"), d("2024-02-29")), 23);
+        assert_eq!(between(Months, d("2022-03-01"), d("2024-03-01")), 24);
+        assert_eq!(between(Years, d("2024-02-29"), d("2025-02-28")), 1);
+        assert_eq!(between(Days, d("2024-02-28"), d("2024-03-01")), 2);
+        assert_eq!(between(Days, d("2024-03-01"), d("2024-02-28")), -2);
+        assert_eq!(between(Years, d("0001-01-01"), d("9999-12-31")), 9998);
     }
 }

@@ -557,6 +557,7 @@ impl<'p> Evaluator<'p> {
             lets: cache,
             clause: Some(clause),
             locals,
+            date,
         };
         if self.explain {
             for (local, i) in lets_used(program, &clause.locals, &roots(clause)) {
@@ -1447,6 +1448,20 @@ fn describe_amount(env: &mut Env<'_>, e: &Expr, v: Decimal) -> Result<String, St
     Ok(match &e.kind {
         ExprKind::Const(_) => format!("a fixed award of {}", format::money(v)),
         ExprKind::Table(key, _) => format!("by {}: {}", env.quote(key), format::money(v)),
+        ExprKind::If(c, a, b) => {
+            let holds = env.eval_bool(c)?;
+            let branch = if holds { a } else { b };
+            let cond = source(env.program, c.span);
+            let verdict = if holds { "true" } else { "false" };
+            match branch.kind {
+                ExprKind::Const(_) => format!("{cond} is {verdict}: {}", format::money(v)),
+                _ => format!(
+                    "{cond} is {verdict}, so {} = {}",
+                    source(env.program, branch.span),
+                    format::money(v)
+                ),
+            }
+        }
         ExprKind::Bracket(value, arms) => {
             let x = env.eval_num(value)?;
             let row = arms.iter().find(|a| {

@@ -6,12 +6,13 @@
 //! half-width.
 
 use crate::ast::{
-    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Func, Name, Node, TypeExpr, UnaryOp,
+    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Name, Node, TypeExpr, UnaryOp,
     Window,
 };
 
 /// Binding strength, loosest first, as the grammar's rules nest.
 mod prec {
+    pub const CONDITIONAL: u8 = 0;
     pub const IMPLIES: u8 = 1;
     pub const OR: u8 = 2;
     pub const AND: u8 = 3;
@@ -42,6 +43,8 @@ fn precedence(e: &Expr) -> u8 {
         ExprKind::In { .. } => prec::COMPARE,
         ExprKind::Unary(UnaryOp::Not, _) => prec::NOT,
         ExprKind::Unary(UnaryOp::Neg, _) => prec::NEG,
+        // Its `else` reaches as far as an expression goes: as an operand it needs brackets.
+        ExprKind::If { .. } => prec::CONDITIONAL,
         _ => prec::PRIMARY,
     }
 }
@@ -143,13 +146,20 @@ impl Flat<'_> {
                 format!("{} {op} {}", self.expr(value, prec::SUM), name_set(set))
             }
             ExprKind::Call(f, args) => {
-                let name = match f.node {
-                    Func::Min => "min",
-                    Func::Max => "max",
-                };
                 let args: Vec<String> = args.iter().map(|a| self.expr(a, 0)).collect();
-                format!("{name}({})", args.join(", "))
+                format!("{}({})", f.node.name(), args.join(", "))
             }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => format!(
+                "if {} then {} else {}",
+                self.expr(cond, 0),
+                self.expr(then, 0),
+                self.expr(otherwise, 0)
+            ),
+            ExprKind::EventDate => "event_date".to_string(),
             ExprKind::Table { key, rows } => {
                 let rows: Vec<String> = rows.iter().map(|r| self.table_row(r)).collect();
                 format!("{} {}", self.table_head(key), braces(&rows))

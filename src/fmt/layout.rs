@@ -347,10 +347,7 @@ impl<'s> Layout<'s> {
         args: &[Expr],
         suffix: &str,
     ) {
-        let name = match func {
-            Func::Min => "min",
-            Func::Max => "max",
-        };
+        let name = func.name();
         let first = args.first().map_or(span.end, |a| a.span.start);
         self.p.open(span.start, first, &format!("{prefix}{name}("));
         let arg_next = nexts(args.iter().map(|a| a.span.start), span.end);

@@ -65,6 +65,10 @@ fn range(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &Expr) -> Range {
         ExprKind::Unary(UnaryOp::Neg, _) => UNKNOWN,
         ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, c, v))),
         ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, c, &r.value))),
+        ExprKind::If {
+            then, otherwise, ..
+        } => span_of([range(cx, c, then), range(cx, c, otherwise)].into_iter()),
+        ExprKind::Call(f, _) if f.node.is_date_function() => UNKNOWN,
         ExprKind::Call(f, args) => {
             let rs: Vec<Range> = args.iter().map(|a| range(cx, c, a)).collect();
             let los = rs.iter().map(|r| r.lo);
@@ -83,6 +87,7 @@ fn range(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &Expr) -> Range {
                         .collect::<Option<Vec<_>>>()
                         .and_then(|v| v.into_iter().max()),
                 },
+                _ => UNKNOWN,
             }
         }
         _ => UNKNOWN,

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::ast::{self, Expr, ExprKind, Item, Node};
+use crate::ast::{self, Expr, Item, Node};
 use crate::check::model::{ClauseInfo, Model, Symbol};
 use crate::check::types::{Flavor, Ty};
 use crate::diagnostic::Diagnostic;
@@ -119,28 +119,8 @@ impl<'m> Cx<'m> {
 /// Calls `f` on `e` and every expression inside it.
 fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     f(e);
-    match &e.node {
-        ExprKind::Unary(_, x) => walk(x, f),
-        ExprKind::Binary(_, l, r) => {
-            walk(l, f);
-            walk(r, f);
-        }
-        ExprKind::In { value, .. } => walk(value, f),
-        ExprKind::Call(_, args) => args.iter().for_each(|a| walk(a, f)),
-        ExprKind::Table { key, rows } => {
-            walk(key, f);
-            rows.iter().for_each(|(_, v)| walk(v, f));
-        }
-        ExprKind::Bracket { value, rows } => {
-            walk(value, f);
-            for r in rows {
-                for t in [&r.lower, &r.upper].into_iter().flatten() {
-                    walk(&t.value, f);
-                }
-                walk(&r.value, f);
-            }
-        }
-        _ => {}
+    for child in e.children() {
+        walk(child, f);
     }
 }
 

@@ -622,11 +622,8 @@ impl<'d> Lowerer<'d> {
             Rule::call => {
                 let mut it = p.into_inner();
                 let f = next(&mut it);
-                let func = if f.as_str() == "min" {
-                    Func::Min
-                } else {
-                    Func::Max
-                };
+                // INVARIANT: the grammar's `func` rule lists exactly the names `Func` knows.
+                let func = Func::from_name(f.as_str()).unwrap_or(Func::Max);
                 let fnode = Node::new(func, self.span(&f));
                 let mut depth = 0;
                 let args = it
@@ -639,6 +636,25 @@ impl<'d> Lowerer<'d> {
                 (Node::new(ExprKind::Call(fnode, args), span), depth + 1)
             }
             Rule::reference => (Node::new(ExprKind::Ref(p.as_str().to_string()), span), 0),
+            Rule::event_date => (Node::new(ExprKind::EventDate, span), 0),
+            Rule::conditional => {
+                // The keywords are rules of their own, so the three parts are every other one.
+                let mut parts = p.into_inner().filter(|x| x.as_rule() == Rule::expr);
+                let mut part = |this: &mut Self| match parts.next() {
+                    Some(x) => this.expr_d(x),
+                    // INVARIANT: the grammar gives `if` three expressions.
+                    None => (Node::new(ExprKind::Error, span), 0),
+                };
+                let (cond, d1) = part(self);
+                let (then, d2) = part(self);
+                let (otherwise, d3) = part(self);
+                let e = ExprKind::If {
+                    cond: Box::new(cond),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                };
+                (Node::new(e, span), d1.max(d2).max(d3) + 1)
+            }
             Rule::boolean => (Node::new(ExprKind::Bool(p.as_str() == "true"), span), 0),
             Rule::string => {
                 let s = self.string(p);
