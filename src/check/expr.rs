@@ -1,15 +1,20 @@
-//! Type and unit inference for expressions.
+//! Type and unit inference for expressions, and the one place names are resolved.
 //!
 //! Input: an expression and the clause's local bindings. Output: its [`Ty`], with a diagnostic
 //! for every misuse (undefined names, unit mismatches, incomparable values, tables that miss a
-//! variant, brackets out of order). Guarantee: an operand already known to be wrong
-//! ([`Ty::Error`]) is accepted silently, so one mistake is reported once.
+//! variant, brackets out of order), and for every name what it stands for, recorded in the
+//! model's [`Resolution`]. Guarantee: an operand already known to be wrong ([`Ty::Error`]) is
+//! accepted silently, so one mistake is reported once; the scoping rule (a clause's own `let`
+//! hides a policy-wide name, a name that is no value is a variant of the enum expected there)
+//! is written here only.
+//!
+//! [`Resolution`]: super::model::Resolution
 
 use rust_decimal::Decimal;
 
-use super::model::Symbol;
-use super::types::Ty;
-use super::{suggest, Checker, LetState};
+use super::model::{ClauseId, InputId, Ref, Resolved};
+use super::types::{EnumId, Ty};
+use super::{suggest, Checker, LetState, Symbol};
 use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -21,16 +26,28 @@ type Edge = Option<(Decimal, bool, Span)>;
 pub(super) struct Local {
     pub name: String,
     pub ty: Ty,
-    pub used: Vec<(usize, Span)>,
+    pub used: Vec<(InputId, Span)>,
 }
 
 /// What expressions see and what they record while being checked.
 #[derive(Default)]
 pub(super) struct Ctx {
+    /// The clause being checked; `None` for policy-wide expressions.
+    pub clause: Option<ClauseId>,
     /// Clause-local lets declared so far.
     pub locals: Vec<Local>,
     /// Inputs used, with the span of the reference that brings each in.
-    pub used: Vec<(usize, Span)>,
+    pub used: Vec<(InputId, Span)>,
+}
+
+impl Ctx {
+    /// The context of clause `clause`, before its lets are declared.
+    pub fn clause(clause: ClauseId) -> Self {
+        Ctx {
+            clause: Some(clause),
+            ..Ctx::default()
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -76,6 +93,7 @@ impl Checker<'_> {
                 match t {
                     Ty::Error => {}
                     Ty::Enum(id) => {
+                        self.resolution.keys.insert(e.span, id);
                         for v in set {
                             self.expect_variant(v, id);
                         }
@@ -130,7 +148,7 @@ impl Checker<'_> {
                 }
                 result.map_or(Ty::Error, |(t, _)| t)
             }
-            ExprKind::Table { key, rows } => self.table(key, rows, ctx),
+            ExprKind::Table { key, rows } => self.table(e.span, key, rows, ctx),
             ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
         }
     }
@@ -160,25 +178,46 @@ impl Checker<'_> {
         }
     }
 
-    fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<usize>, ctx: &mut Ctx) -> Ty {
-        if let Some(local) = ctx.locals.iter().rev().find(|l| l.name == name) {
+    /// Resolves the name `name` written at `span`, reading it as a variant of enum `hint` when
+    /// it is no value; records what it stands for and returns its type.
+    fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<EnumId>, ctx: &mut Ctx) -> Ty {
+        // The latest of the clause's own lets declared so far hides a policy-wide name.
+        if let Some(index) = ctx.locals.iter().rposition(|l| l.name == name) {
+            let local = &ctx.locals[index];
             let (ty, used) = (local.ty.clone(), local.used.clone());
             ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+            if let Some(clause) = ctx.clause {
+                self.record(span, Ref::Local { clause, index }, &ty);
+            }
             return ty;
         }
-        match self.names.get(name).copied() {
+        let symbol = self.names.get(name).copied();
+        // A name that is no value may be a variant of the enum expected here.
+        if symbol.is_none() {
+            let variant = hint.and_then(|id| Some((id, self.enums.get(id)?.variant(name)?)));
+            if let Some((enum_id, variant)) = variant {
+                let ty = Ty::Enum(enum_id);
+                self.record(span, Ref::Variant { enum_id, variant }, &ty);
+                return ty;
+            }
+        }
+        match symbol {
             Some(Symbol::Input(i)) => {
                 ctx.used.push((i, span));
-                self.inputs[i].decl.ty.clone()
-            }
-            Some(Symbol::Param(i)) => self.params[i].decl.ty.clone(),
-            Some(Symbol::Let(i)) => {
-                let (ty, used) = self.let_type(i, span);
-                ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+                let ty = self.inputs[i.index()].decl.ty.clone();
+                self.record(span, Ref::Input(i), &ty);
                 ty
             }
-            None if hint.is_some_and(|id| self.enums[id].variant(name).is_some()) => {
-                Ty::Enum(hint.unwrap_or_default())
+            Some(Symbol::Param(i)) => {
+                let ty = self.params[i.index()].decl.ty.clone();
+                self.record(span, Ref::Param(i), &ty);
+                ty
+            }
+            Some(Symbol::Let(i)) => {
+                let (ty, used) = self.let_type(i.index(), span);
+                ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+                self.record(span, Ref::Let(i), &ty);
+                ty
             }
             Some(Symbol::Limit(_)) => {
                 self.report(
@@ -226,8 +265,17 @@ impl Checker<'_> {
         }
     }
 
+    /// Records that the name written at `span` stands for `target`, a value of type `ty`.
+    fn record(&mut self, span: Span, target: Ref, ty: &Ty) {
+        let resolved = Resolved {
+            target,
+            ty: ty.clone(),
+        };
+        self.resolution.refs.insert(span, resolved);
+    }
+
     /// The type of policy-wide let `i`, inferring it on first use.
-    pub(super) fn let_type(&mut self, i: usize, at: Span) -> (Ty, Vec<(usize, Span)>) {
+    pub(super) fn let_type(&mut self, i: usize, at: Span) -> (Ty, Vec<(InputId, Span)>) {
         match &self.let_states[i] {
             LetState::Done(ty, used) => (ty.clone(), used.clone()),
             LetState::InProgress => {
@@ -340,10 +388,11 @@ impl Checker<'_> {
         self.operand_error(e.span, &format!("`{sym}`"), "numbers or amounts", &t)
     }
 
-    /// Reports `v` unless it is a variant of enum `id`.
-    fn expect_variant(&mut self, v: &Name, id: usize) -> Option<usize> {
+    /// Reports `v` unless it is a variant of enum `id`; records it when it is.
+    fn expect_variant(&mut self, v: &Name, id: EnumId) -> Option<usize> {
         let en = &self.enums[id];
         if let Some(idx) = en.variant(&v.node) {
+            self.resolution.variants.insert(v.span, (id, idx));
             return Some(idx);
         }
         let list = en
@@ -368,10 +417,13 @@ impl Checker<'_> {
         None
     }
 
-    fn table(&mut self, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
+    fn table(&mut self, at: Span, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
         let kt = self.infer(key, ctx);
         let id = match kt {
-            Ty::Enum(id) => Some(id),
+            Ty::Enum(id) => {
+                self.resolution.keys.insert(at, id);
+                Some(id)
+            }
             Ty::Error => None,
             other => {
                 let d = Diagnostic::new(
