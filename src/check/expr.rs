@@ -663,3 +663,147 @@ impl Checker<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::model::{ClauseId, Ref};
+    use crate::check::{check, Model};
+
+    const HEADER: &str = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 研发费用: money  级别: 等级  上年级别: 等级 }
+"#;
+
+    /// Checks `HEADER` + `body`, which must have no error, and hands the model to `f` with the
+    /// whole text.
+    fn with_model(body: &str, f: impl FnOnce(&Model<'_>, &str)) {
+        let text = format!("{HEADER}{body}");
+        let parsed = crate::syntax::parse(&text);
+        assert!(parsed.is_ok(), "{:#?}", parsed.diagnostics);
+        let checked = check(&parsed.file);
+        let model = checked
+            .model
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        f(&model, &text);
+    }
+
+    /// What each occurrence of `name` in `text` after the header resolved to (`None` where it
+    /// is not a reference, e.g. where it is declared).
+    fn occurrences(model: &Model<'_>, text: &str, name: &str) -> Vec<Option<Ref>> {
+        text.match_indices(name)
+            .filter(|(at, _)| *at >= HEADER.len())
+            .map(|(at, _)| {
+                let span = crate::ast::Span::new(at, at + name.len());
+                model.resolution.refs.get(&span).map(|r| r.target)
+            })
+            .collect()
+    }
+
+    const SHADOWED: &str = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励 + 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+
+    #[test]
+    fn a_clause_let_hides_a_policy_name_after_it_and_in_its_clause_only() {
+        with_model(SHADOWED, |model, text| {
+            let global = Some(Ref::Let(crate::check::model::LetId::new(0)));
+            let local = Some(Ref::Local {
+                clause: ClauseId::new(0),
+                index: 1,
+            });
+            // Declared; used by 奖励 before the clause's own 基数 exists; the clause's own in
+            // its award; the policy-wide one in the other clause.
+            assert_eq!(
+                occurrences(model, text, "基数"),
+                [None, global, None, local, global]
+            );
+            let 奖励 = model
+                .resolution
+                .refs
+                .values()
+                .find(|r| matches!(r.target, Ref::Local { index: 0, .. }));
+            assert_eq!(奖励.map(|r| &r.ty), Some(&crate::check::types::Ty::money()));
+            assert_eq!(model.clauses[1].id, ClauseId::new(1));
+        });
+    }
+
+    #[test]
+    fn a_name_that_is_no_value_is_a_variant_of_the_enum_expected_there() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  when 级别 == 国家级 or 省级 == 上年级别 or 上年级别 != 目标 or 级别 in { 无, 省级 }
+  award by 级别 { 国家级: 10万元, else: 0元 }
+}
+"#;
+        with_model(body, |model, text| {
+            let variant = |variant| {
+                Some(Ref::Variant {
+                    enum_id: 0,
+                    variant,
+                })
+            };
+            // The enum's declaration is in the header; the table row and the `in` set list
+            // variants rather than write values.
+            assert_eq!(occurrences(model, text, "国家级"), [variant(0), None]);
+            assert_eq!(
+                occurrences(model, text, "省级"),
+                [variant(1), variant(1), None]
+            );
+            let 目标 = occurrences(model, text, "目标");
+            assert!(matches!(目标[..], [None, Some(Ref::Param(_))]), "{目标:?}");
+            // The variants listed (the last of each name: the table row, the `in` set) and the
+            // enum of the `in` test and of the table are recorded.
+            let listed = |s: &str| {
+                let at = text.rfind(s).unwrap_or_default();
+                let span = crate::ast::Span::new(at, at + s.len());
+                model.resolution.variants.get(&span).copied()
+            };
+            assert_eq!(listed("国家级"), Some((0, 0)));
+            assert_eq!(listed("省级"), Some((0, 1)));
+            assert_eq!(listed("无"), Some((0, 2)));
+            assert_eq!(model.resolution.keys.len(), 2);
+            assert!(model.resolution.keys.values().all(|id| *id == 0));
+        });
+    }
+
+    #[test]
+    fn matters_that_fold_alike_share_an_id() {
+        let body = r#"clause 甲 {
+  source "一"
+  matter "研发〔2023〕补助"
+  award 1万元
+}
+clause 乙 {
+  source "二"
+  matter "研发[2023]补助"
+  award 1万元
+}
+clause 丙 {
+  source "三"
+  award 1万元
+}
+"#;
+        with_model(body, |model, _| {
+            let ids: Vec<usize> = model.clauses.iter().map(|c| c.matter.index()).collect();
+            assert_eq!(ids, [0, 0, 1]);
+            assert_eq!(model.matters, ["研发[2023]补助", "丙"]);
+            assert_eq!(model.clauses[1].matter_text, "研发[2023]补助");
+        });
+    }
+}

@@ -684,3 +684,163 @@ impl<'m> Compiler<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    const HEADER: &str = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 研发费用: money  级别: 等级  上年级别: 等级 = 无 }
+"#;
+
+    /// Compiles `HEADER` + `body`, which must check without error; `forget` first drops what
+    /// the checker resolved, as a bug in it would.
+    fn program(body: &str, forget: bool) -> Program {
+        let text = format!("{HEADER}{body}");
+        let parsed = crate::syntax::parse(&text);
+        let checked = crate::check::check(&parsed.file);
+        let mut model = checked
+            .model
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        if forget {
+            model.forget_resolution();
+        }
+        compile(&model, &text)
+    }
+
+    fn award(p: &Program, clause: usize) -> &ExprKind {
+        match &p.clauses[clause].award {
+            AwardDef::Amount(e) => &e.kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every expression of the program's lets and clauses.
+    fn all_exprs(p: &Program) -> Vec<&Expr> {
+        let mut todo: Vec<&Expr> = p.lets.iter().map(|l| &l.expr).collect();
+        for c in &p.clauses {
+            todo.extend(c.locals.iter().map(|l| &l.expr));
+            todo.extend(c.when.as_ref());
+            if let AwardDef::Amount(e) = &c.award {
+                todo.push(e);
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(e) = todo.pop() {
+            e.push_children(&mut todo);
+            out.push(e);
+        }
+        out
+    }
+
+    const SHADOWED: &str = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励 + 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+
+    #[test]
+    fn a_clause_let_hides_a_policy_name_after_it_and_in_its_clause_only() {
+        let p = program(SHADOWED, false);
+        let 甲 = &p.clauses[0];
+        // 奖励 reads the policy-wide 基数: the clause's own is declared after it.
+        assert!(
+            matches!(&甲.locals[0].expr.kind, ExprKind::Arith(ArithOp::Mul, a, _) if a.kind == ExprKind::Let(0)),
+            "{:?}",
+            甲.locals[0].expr
+        );
+        assert!(
+            matches!(award(&p, 0), ExprKind::Arith(ArithOp::Add, a, b)
+                if a.kind == ExprKind::Local(0) && b.kind == ExprKind::Local(1)),
+            "{:?}",
+            award(&p, 0)
+        );
+        assert_eq!(award(&p, 1), &ExprKind::Let(0));
+    }
+
+    #[test]
+    fn a_bare_variant_is_lowered_from_the_enum_expected_there() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  when 级别 == 国家级 or 省级 == 上年级别 or 级别 in { 无, 省级 } or 上年级别 != 目标
+  award by 级别 { 省级: 10万元, else: 0元 }
+}
+"#;
+        let p = program(body, false);
+        assert_eq!(p.params[0].values, ParamValues::Fixed(Value::Enum(1)));
+        assert_eq!(p.subject_inputs[2].default, Some(Value::Enum(2)));
+        let exprs = all_exprs(&p);
+        let consts: Vec<(u16, Show)> = exprs
+            .iter()
+            .filter_map(|e| match e.kind {
+                ExprKind::Const(Value::Enum(v)) => Some((v, e.show)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(consts.len(), 2, "{consts:?}");
+        assert!(consts.contains(&(0, Show::Enum(0))) && consts.contains(&(1, Show::Enum(0))));
+        assert!(exprs
+            .iter()
+            .any(|e| matches!(&e.kind, ExprKind::In(_, flags) if **flags == [false, true, true])));
+        assert!(
+            matches!(award(&p, 0), ExprKind::Table(_, rows)
+                if rows[1].kind == ExprKind::Const(Value::Num(Decimal::from(100_000)))
+                && rows[0].kind == ExprKind::Const(Value::Num(Decimal::ZERO))),
+            "{:?}",
+            award(&p, 0)
+        );
+    }
+
+    #[test]
+    fn a_name_the_checker_did_not_resolve_is_an_internal_error_never_a_guess() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  let 奖励 = by 级别 { 国家级: 10万元, else: 0元 }
+  when 级别 in { 国家级 } or 上年级别 == 目标 or 上年级别 == 省级
+  award 奖励
+}
+"#;
+        let p = program(body, true);
+        // No value is made up for the parameter or the default either.
+        assert_eq!(p.params[0].values, ParamValues::Unspecified);
+        assert_eq!(p.subject_inputs[2].default, None);
+        let exprs = all_exprs(&p);
+        let names = exprs.iter().filter(|e| {
+            matches!(
+                e.kind,
+                ExprKind::Subject(_)
+                    | ExprKind::Claim(_)
+                    | ExprKind::Param(_)
+                    | ExprKind::Let(_)
+                    | ExprKind::Local(_)
+                    | ExprKind::Const(Value::Enum(_))
+                    | ExprKind::In(..)
+                    | ExprKind::Table(..)
+            )
+        });
+        assert_eq!(names.count(), 0, "{exprs:#?}");
+        let broken = exprs
+            .iter()
+            .filter(|e| matches!(e.kind, ExprKind::Broken(_)))
+            .count();
+        // The table, the `in` test, 上年级别 twice, 目标, 省级 and 奖励.
+        assert_eq!(broken, 7, "{exprs:#?}");
+    }
+}

@@ -540,6 +540,31 @@ mod tests {
     }
 
     #[test]
+    fn an_enum_compared_with_another_value_of_it_says_nothing_about_either() {
+        let text = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 级别: 等级  上年级别: 等级 }
+clause 甲 {
+  source "一"
+  when 级别 == 上年级别 and 级别 != 国家级
+  award by 级别 { 国家级: 3万元, 省级: 2万元, 无: 1万元 }
+}
+"#;
+        let c = crate::compile_source(text);
+        let codes: Vec<_> = c.diagnostics.iter().map(|d| d.code).collect();
+        // Only the variant named bare narrows 级别: its row is the one never used.
+        assert_eq!(codes, [crate::diagnostic::Code::UnreachableRow]);
+        let row = &c.diagnostics[0].primary.span;
+        assert_eq!(&text[row.start..row.end], "国家级");
+    }
+
+    #[test]
     fn containment_respects_open_ends() {
         let ge0 = Interval::at_least(d(0), true);
         let gt0 = Interval::at_least(d(0), false);

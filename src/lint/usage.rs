@@ -255,3 +255,60 @@ fn partly_bounded(
         )),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+
+    /// The warnings of a policy, with the line each points at.
+    fn warnings(body: &str) -> Vec<(Code, usize)> {
+        let text = format!(
+            r#"policy "测试〔2023〕1号" {{
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding {{ 市级财政: 100% }}
+  same_matter highest
+}}
+input enterprise {{ 研发费用: money }}
+{body}"#
+        );
+        let c = crate::compile_source(&text);
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        c.diagnostics
+            .iter()
+            .map(|d| (d.code, text[..d.primary.span.start].lines().count()))
+            .collect()
+    }
+
+    #[test]
+    fn a_name_counts_as_used_where_the_checker_resolved_it() {
+        // 奖励 reads the policy-wide 基数 (the clause's own comes after it), so the policy-wide
+        // one and 研发费用 are used, and the clause's own 基数 (line 13) is not.
+        let body = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励
+}
+"#;
+        assert_eq!(
+            warnings(body),
+            [(Code::Shadowing, 13), (Code::UnusedLet, 13)]
+        );
+        // The same name hidden in one clause and read in another: both are used.
+        let body = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 基数 = 1万元
+  award 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+        assert_eq!(warnings(body), [(Code::Shadowing, 12)]);
+    }
+}
