@@ -93,7 +93,7 @@ impl Checker<'_> {
                 match t {
                     Ty::Error => {}
                     Ty::Enum(id) => {
-                        self.resolution.keys.insert(e.span, id);
+                        self.resolution.key(e.span, id);
                         for v in set {
                             self.expect_variant(v, id);
                         }
@@ -271,7 +271,7 @@ impl Checker<'_> {
             target,
             ty: ty.clone(),
         };
-        self.resolution.refs.insert(span, resolved);
+        self.resolution.name(span, resolved);
     }
 
     /// The type of policy-wide let `i`, inferring it on first use.
@@ -392,7 +392,7 @@ impl Checker<'_> {
     fn expect_variant(&mut self, v: &Name, id: EnumId) -> Option<usize> {
         let en = &self.enums[id];
         if let Some(idx) = en.variant(&v.node) {
-            self.resolution.variants.insert(v.span, (id, idx));
+            self.resolution.variant(v.span, id, idx);
             return Some(idx);
         }
         let list = en
@@ -421,7 +421,7 @@ impl Checker<'_> {
         let kt = self.infer(key, ctx);
         let id = match kt {
             Ty::Enum(id) => {
-                self.resolution.keys.insert(at, id);
+                self.resolution.key(at, id);
                 Some(id)
             }
             Ty::Error => None,
@@ -700,7 +700,7 @@ input enterprise { 研发费用: money  级别: 等级  上年级别: 等级 }
             .filter(|(at, _)| *at >= HEADER.len())
             .map(|(at, _)| {
                 let span = crate::ast::Span::new(at, at + name.len());
-                model.resolution.refs.get(&span).map(|r| r.target)
+                model.resolution.name_at(span).map(|r| r.target)
             })
             .collect()
     }
@@ -732,12 +732,19 @@ clause 乙 {
                 occurrences(model, text, "基数"),
                 [None, global, None, local, global]
             );
+            // The clause's 奖励, as its award reads it, with its type.
+            let at = text.rfind("奖励").unwrap_or_default();
             let 奖励 = model
                 .resolution
-                .refs
-                .values()
-                .find(|r| matches!(r.target, Ref::Local { index: 0, .. }));
-            assert_eq!(奖励.map(|r| &r.ty), Some(&crate::check::types::Ty::money()));
+                .name_at(crate::ast::Span::new(at, at + "奖励".len()));
+            let expected = crate::check::model::Resolved {
+                target: Ref::Local {
+                    clause: ClauseId::new(0),
+                    index: 0,
+                },
+                ty: crate::check::types::Ty::money(),
+            };
+            assert_eq!(奖励, Some(&expected));
             assert_eq!(model.clauses[1].id, ClauseId::new(1));
         });
     }
@@ -772,13 +779,19 @@ clause 甲 {
             let listed = |s: &str| {
                 let at = text.rfind(s).unwrap_or_default();
                 let span = crate::ast::Span::new(at, at + s.len());
-                model.resolution.variants.get(&span).copied()
+                model.resolution.variant_at(span)
             };
             assert_eq!(listed("国家级"), Some((0, 0)));
             assert_eq!(listed("省级"), Some((0, 1)));
             assert_eq!(listed("无"), Some((0, 2)));
-            assert_eq!(model.resolution.keys.len(), 2);
-            assert!(model.resolution.keys.values().all(|id| *id == 0));
+            let key_of = |s: &str| {
+                let at = text.find(s).unwrap_or_default();
+                model
+                    .resolution
+                    .key_at(crate::ast::Span::new(at, at + s.len()))
+            };
+            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(0));
+            assert_eq!(key_of("by 级别 { 国家级: 10万元, else: 0元 }"), Some(0));
         });
     }
 

@@ -7,7 +7,7 @@
 //! the scoping rule (a clause's `let` hides a policy-wide name; a name that is no value is a
 //! variant of the enum expected there) lives in the checker alone.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -230,14 +230,62 @@ pub struct Model<'a> {
 
 /// What names and enum-keyed expressions stand for, by the span where they are written (every
 /// reference, every `in` test and table is a node of its own text, so spans tell them apart).
+/// A place recorded twice with two meanings holds `None`: neither is trusted.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Resolution {
     /// Every name written as a value (`ExprKind::Ref`).
-    pub refs: HashMap<Span, Resolved>,
+    refs: HashMap<Span, Option<Resolved>>,
     /// Every variant named in an `in` set or as a table row: its enum and position.
-    pub variants: HashMap<Span, (EnumId, usize)>,
+    variants: HashMap<Span, Option<(EnumId, usize)>>,
     /// Every `in` test and tier table: the enum whose variants it lists.
-    pub keys: HashMap<Span, EnumId>,
+    keys: HashMap<Span, Option<EnumId>>,
+}
+
+impl Resolution {
+    /// Records what the name written at `span` stands for.
+    pub(super) fn name(&mut self, span: Span, resolved: Resolved) {
+        settle(&mut self.refs, span, resolved);
+    }
+
+    /// Records the variant listed at `span`.
+    pub(super) fn variant(&mut self, span: Span, enum_id: EnumId, variant: usize) {
+        settle(&mut self.variants, span, (enum_id, variant));
+    }
+
+    /// Records the enum of the `in` test or table written at `span`.
+    pub(super) fn key(&mut self, span: Span, enum_id: EnumId) {
+        settle(&mut self.keys, span, enum_id);
+    }
+
+    /// What the name written at `span` stands for.
+    pub(super) fn name_at(&self, span: Span) -> Option<&Resolved> {
+        self.refs.get(&span)?.as_ref()
+    }
+
+    /// The variant listed at `span`.
+    pub(super) fn variant_at(&self, span: Span) -> Option<(EnumId, usize)> {
+        *self.variants.get(&span)?
+    }
+
+    /// The enum of the `in` test or table written at `span`.
+    pub(super) fn key_at(&self, span: Span) -> Option<EnumId> {
+        *self.keys.get(&span)?
+    }
+}
+
+/// Records `value` at `span`, unless another value is recorded there: then the place is marked
+/// as read two ways, and no reader gets either.
+fn settle<T: PartialEq>(map: &mut HashMap<Span, Option<T>>, span: Span, value: T) {
+    match map.entry(span) {
+        Entry::Vacant(place) => {
+            place.insert(Some(value));
+        }
+        Entry::Occupied(mut place) => {
+            if place.get().as_ref() != Some(&value) {
+                place.insert(None);
+            }
+        }
+    }
 }
 
 impl Model<'_> {
@@ -245,29 +293,22 @@ impl Model<'_> {
     /// the checker did not resolve (which a model never holds: treat it as pol's own bug).
     pub fn resolved(&self, e: &Expr) -> Option<&Resolved> {
         match e.node {
-            ExprKind::Ref(_) => self.resolution.refs.get(&e.span),
+            ExprKind::Ref(_) => self.resolution.name_at(e.span),
             _ => None,
         }
     }
 
     /// The enum and position of the variant `name` listed in an `in` set or as a table row.
     pub fn listed_variant(&self, name: &Name) -> Option<(EnumId, usize)> {
-        self.resolution.variants.get(&name.span).copied()
+        self.resolution.variant_at(name.span)
     }
 
     /// The enum whose variants an `in` test or a tier table (`e`) lists.
     pub fn keyed_by(&self, e: &Expr) -> Option<EnumId> {
         match e.node {
-            ExprKind::In { .. } | ExprKind::Table { .. } => {
-                self.resolution.keys.get(&e.span).copied()
-            }
+            ExprKind::In { .. } | ExprKind::Table { .. } => self.resolution.key_at(e.span),
             _ => None,
         }
-    }
-
-    /// The clause with id `id`.
-    pub fn clause(&self, id: ClauseId) -> Option<&ClauseInfo<'_>> {
-        self.clauses.get(id.index())
     }
 }
 
@@ -284,5 +325,31 @@ impl Model<'_> {
     /// readers of the model never guess a name's meaning.
     pub(crate) fn forget_resolution(&mut self) {
         self.resolution = Resolution::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_read_two_ways_is_trusted_neither_way() {
+        let mut r = Resolution::default();
+        let (a, b) = (Span::new(0, 1), Span::new(2, 3));
+        let input = |i| Resolved {
+            target: Ref::Input(InputId::new(i)),
+            ty: Ty::money(),
+        };
+        r.name(a, input(0));
+        r.name(a, input(0));
+        r.name(b, input(0));
+        r.name(b, input(1));
+        r.name(b, input(0));
+        assert_eq!(r.name_at(a), Some(&input(0)));
+        assert_eq!(r.name_at(b), None);
+        r.key(a, 1);
+        r.key(a, 2);
+        r.variant(a, 1, 0);
+        assert_eq!((r.key_at(a), r.variant_at(a)), (None, Some((1, 0))));
     }
 }
