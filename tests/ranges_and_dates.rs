@@ -32,11 +32,11 @@ const POLICY_15: &str = "policies/jiazhengfa-2023-15.pol";
 // ------------------------------------------------------------------------------------ dates
 
 /// 嘉政发〔2023〕15号 第四条 (揭榜挂帅): 25% of the contract turnover, at most 300万元 per
-/// project. Two contracts of 400万元 each: one dated before the evaluation date 2024-05-01
-/// (pays 100万元), one after it (not yet).
+/// project, for the firm that needs the key technology. Two contracts of 400万元 each: one
+/// dated before the evaluation date 2024-05-01 (pays 100万元), one after it (not yet).
 const TWO_CONTRACTS: &str = r#"{"kind": "enterprise", "id": "E1", "attributes": {}, "claims": [
-  {"id": "C1", "date": "2024-03-01", "attributes": {"项目类别": "揭榜挂帅", "技术合同成交额": "400万元"}},
-  {"id": "C2", "date": "2024-06-01", "attributes": {"项目类别": "揭榜挂帅", "技术合同成交额": "400万元"}}
+  {"id": "C1", "date": "2024-03-01", "attributes": {"项目类别": "揭榜挂帅", "关键技术需求企业": true, "技术合同成交额": "400万元"}},
+  {"id": "C2", "date": "2024-06-01", "attributes": {"项目类别": "揭榜挂帅", "关键技术需求企业": true, "技术合同成交额": "400万元"}}
 ]}"#;
 
 fn eval_two_contracts(date: &str, more: &[&str]) -> Output {
@@ -138,9 +138,9 @@ fn simulate_writes_not_yet_in_the_row_and_counts_it_in_the_summary() {
     let population = dir.join("p.csv");
     std::fs::write(
         &population,
-        "id,claim_id,claim_date,项目类别,技术合同成交额\n\
-         1,C1,2024-03-01,揭榜挂帅,400万元\n\
-         1,C2,2024-06-01,揭榜挂帅,400万元\n",
+        "id,claim_id,claim_date,项目类别,关键技术需求企业,技术合同成交额\n\
+         1,C1,2024-03-01,揭榜挂帅,1,400万元\n\
+         1,C2,2024-06-01,揭榜挂帅,1,400万元\n",
     )
     .unwrap();
     let out = dir.join("rows.csv");
@@ -192,12 +192,12 @@ fn simulate_writes_not_yet_in_the_row_and_counts_it_in_the_summary() {
 
 // ----------------------------------------------------------------------------------- ranges
 
-/// Institution facts for 嘉政发〔2023〕15号 第九条 (仪器共享创新券奖励): a sharing rate of at
-/// least 80% gets 10% of the innovation vouchers redeemed. The sharing rate is a share, declared
-/// `in 0%..100%`.
+/// Institution facts for 嘉政发〔2023〕15号 第九条 (仪器共享创新券奖励): a unit on the sharing
+/// platform with a sharing rate of at least 80% gets 10% of the innovation vouchers redeemed.
+/// The sharing rate is a share, declared `in 0%..100%`.
 fn sharing_facts(rate: &str) -> String {
     format!(
-        r#"{{"kind": "institution", "id": "I1", "attributes": {{"仪器共享率": {rate}, "创新券兑付金额": "100万元"}}}}"#
+        r#"{{"kind": "institution", "id": "I1", "attributes": {{"共享平台单位": true, "仪器共享率": {rate}, "创新券兑付金额": "100万元"}}}}"#
     )
 }
 

@@ -49,7 +49,7 @@ const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
 /// `dir/rows.csv`: the run and the rows written.
 fn institutions(dir: &Path, rows: &str) -> (Output, String) {
     let population = dir.join("p.csv");
-    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n";
+    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,科技中介机构\n";
     std::fs::write(&population, format!("{header}{rows}")).unwrap();
     let out = dir.join("rows.csv");
     let o = simulate(&[
@@ -377,10 +377,10 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     let dir = temp("badrow");
     let (o, rows) = institutions(
         &dir,
-        "A1,C1,2024-03-01,技术开发,1,200万元\n\
-         A1,C2,2024-13-01,技术开发,1,200万元\n\
-         A1,C3,2024-05-01,技术开发,1,200万元\n\
-         A2,C1,2024-03-01,技术开发,1,100万元\n",
+        "A1,C1,2024-03-01,技术开发,1,200万元,1\n\
+         A1,C2,2024-13-01,技术开发,1,200万元,1\n\
+         A1,C3,2024-05-01,技术开发,1,200万元,1\n\
+         A2,C1,2024-03-01,技术开发,1,100万元,1\n",
     );
     assert_eq!(o.status.code(), Some(1));
     let population = dir.join("p.csv");
@@ -607,7 +607,8 @@ fn unknown_columns_are_refused_with_the_closest_name() {
 fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
     let csv = dir.join("mixed.csv");
     let jsonl = dir.join("mixed.jsonl");
-    let mut c = String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注\n");
+    let mut c =
+        String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注,科技中介机构\n");
     let mut j = String::new();
     let mut x: u64 = 11;
     for i in 1..=300u64 {
@@ -628,12 +629,13 @@ fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
             } else {
                 ""
             };
+            // 嘉政发〔2023〕15号 第五条 pays a science and technology intermediary agency.
             c.push_str(&format!(
-                "{i},C{k},{date},{kind},{},{amount},{note}\n",
+                "{i},C{k},{date},{kind},{},{amount},{note},1\n",
                 u8::from(reviewed)
             ));
             j.push_str(&format!(
-                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\"}}\n"
+                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\",\"科技中介机构\":true}}\n"
             ));
         }
     }
@@ -732,17 +734,17 @@ fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     let dir = temp("width");
     let (o, rows) = institutions(
         &dir,
-        "A1,C1,2024-03-01,技术开发,1,200万元\n\
-         A1,C2,2024-03-02,技术开发,1,200万元,extra\n\
-         A1,C3,2024-03-03,技术开发,1,200万元\n\
-         A2,C1,2024-03-01,技术开发,1,100万元\n",
+        "A1,C1,2024-03-01,技术开发,1,200万元,1\n\
+         A1,C2,2024-03-02,技术开发,1,200万元,1,extra\n\
+         A1,C3,2024-03-03,技术开发,1,200万元,1\n\
+         A2,C1,2024-03-01,技术开发,1,100万元,1\n",
     );
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 5);
     assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));
     assert!(
-        lines[2].ends_with("it has 7 cells but the header has 6"),
+        lines[2].ends_with("it has 8 cells but the header has 7"),
         "{}",
         lines[2]
     );

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 
 use super::expr::{Ctx, Local};
-use super::model::{ClauseInfo, LetInfo, Level, LimitUse, Symbol};
+use super::model::{ClauseId, ClauseInfo, InputId, LetInfo, Level, LimitId, LimitUse, MatterId};
 use super::types::Ty;
-use super::{suggest, Checker};
+use super::{suggest, Checker, Symbol};
 use crate::ast::{self, Award, ClauseItem, ClauseLimit, Item, Node, Span};
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -36,14 +36,16 @@ impl<'a> Checker<'a> {
             } else {
                 names.insert(&c.node.name.node, c.node.name.span);
             }
-            if let Some(info) = self.clause(c) {
+            // A clause that fails to check leaves the model unmade (it was reported as an
+            // error), so its id may be handed out again.
+            if let Some(info) = self.clause(ClauseId::new(out.len()), c) {
                 out.push(info);
             }
         }
         out
     }
 
-    fn clause(&mut self, c: &'a Node<ast::Clause>) -> Option<ClauseInfo<'a>> {
+    fn clause(&mut self, id: ClauseId, c: &'a Node<ast::Clause>) -> Option<ClauseInfo<'a>> {
         let name = &c.node.name;
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
         let mut source = None;
@@ -131,7 +133,7 @@ impl<'a> Checker<'a> {
         let subjects = self.clause_subjects(name, subjects);
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
 
-        let mut ctx = Ctx::default();
+        let mut ctx = Ctx::clause(id);
         for l in &lets {
             self.local_let(l, &mut ctx);
         }
@@ -185,12 +187,15 @@ impl<'a> Checker<'a> {
             }
         }
         self.check_inputs_used(name, &ctx.used, &subjects, per_claim.is_some());
+        let matter_text = matter.unwrap_or_else(|| name.node.clone());
         Some(ClauseInfo {
+            id,
             name: name.node.clone(),
             span: c.span,
             source: source?,
             departments,
-            matter: matter.unwrap_or_else(|| name.node.clone()),
+            matter: self.matter(&matter_text),
+            matter_text,
             subjects,
             per_claim,
             window,
@@ -200,6 +205,20 @@ impl<'a> Checker<'a> {
             limits: limit_uses,
             locals,
         })
+    }
+
+    /// The id of the matter written `text`: texts that fold to one key share it. Matters are
+    /// kept in their compared form, so that every comparison of matters (in non-cumulation
+    /// across policies, in simulation columns) folds look-alikes the same.
+    fn matter(&mut self, text: &str) -> MatterId {
+        let key = crate::keys::key(text);
+        match self.matters.iter().position(|m| *m == key) {
+            Some(i) => MatterId::new(i),
+            None => {
+                self.matters.push(key.into_owned());
+                MatterId::new(self.matters.len() - 1)
+            }
+        }
     }
 
     fn clause_subjects(&mut self, name: &ast::Name, written: Option<&[ast::Name]>) -> Vec<String> {
@@ -397,7 +416,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn limit_ref(&mut self, r: &ast::Name) -> Option<usize> {
+    fn limit_ref(&mut self, r: &ast::Name) -> Option<LimitId> {
         match self.names.get(&r.node).copied() {
             Some(Symbol::Limit(i)) => Some(i),
             Some(_) => {
@@ -433,16 +452,16 @@ impl<'a> Checker<'a> {
     fn check_inputs_used(
         &mut self,
         clause: &ast::Name,
-        used: &[(usize, Span)],
+        used: &[(InputId, Span)],
         subjects: &[String],
         per_claim: bool,
     ) {
-        let mut reported: Vec<usize> = Vec::new();
+        let mut reported: Vec<InputId> = Vec::new();
         for (i, span) in used {
             if reported.contains(i) {
                 continue;
             }
-            let input = &self.inputs[*i];
+            let input = &self.inputs[i.index()];
             let d = match input.level {
                 Level::Claim if !per_claim => Diagnostic::new(
                     Code::ClaimInputOutsideClaim,

@@ -4,10 +4,11 @@
 //! each duplicate, unknown subject kind, unknown type or input declared with two types.
 
 use super::model::{
-    EnumInfo, InputInfo, LetInfo, Level, LimitInfo, ParamInfo, Symbol, CLAIM_KINDS, SUBJECT_KINDS,
+    EnumInfo, InputId, InputInfo, LetId, LetInfo, Level, LimitId, LimitInfo, ParamId, ParamInfo,
+    CLAIM_KINDS, SUBJECT_KINDS,
 };
 use super::types::{Decl, Flavor, Ty, ValueRange};
-use super::{suggest, Checker, LetState};
+use super::{suggest, Checker, LetState, Symbol};
 use crate::ast::{self, Item, Name, Node, TypeExpr};
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -169,7 +170,7 @@ impl<'a> Checker<'a> {
                 Item::Param(p) => {
                     let decl = self.resolve_type(&p.node.ty, &p.node.name);
                     let index = self.params.len();
-                    if self.define(&p.node.name, Symbol::Param(index)) {
+                    if self.define(&p.node.name, Symbol::Param(ParamId::new(index))) {
                         self.params.push(ParamInfo {
                             name: p.node.name.node.clone(),
                             decl: decl.unwrap_or(Decl {
@@ -183,7 +184,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::Let(l) => {
                     let index = self.lets.len();
-                    if self.define(&l.node.name, Symbol::Let(index)) {
+                    if self.define(&l.node.name, Symbol::Let(LetId::new(index))) {
                         self.lets.push(LetInfo {
                             name: l.node.name.node.clone(),
                             value: &l.node.value,
@@ -195,7 +196,7 @@ impl<'a> Checker<'a> {
                 }
                 Item::Limit(l) => {
                     let index = self.limits.len();
-                    if self.define(&l.node.name, Symbol::Limit(index)) {
+                    if self.define(&l.node.name, Symbol::Limit(LimitId::new(index))) {
                         self.limits.push(LimitInfo {
                             name: l.node.name.node.clone(),
                             bound: &l.node.bound,
@@ -253,10 +254,10 @@ impl<'a> Checker<'a> {
             seen.push(&field.name);
             let index = match self.names.get(&field.name.node).copied() {
                 Some(Symbol::Input(i)) => {
-                    if !self.redeclare_input(i, field, &kind, level) {
+                    if !self.redeclare_input(i.index(), field, &kind, level) {
                         continue;
                     }
-                    i
+                    i.index()
                 }
                 _ => {
                     let Some(decl) = self.resolve_type(&field.ty, &field.name) else {
@@ -267,7 +268,7 @@ impl<'a> Checker<'a> {
                         .as_ref()
                         .and_then(|r| self.range_of(r, &decl, field));
                     let index = self.inputs.len();
-                    if !self.define(&field.name, Symbol::Input(index)) {
+                    if !self.define(&field.name, Symbol::Input(InputId::new(index))) {
                         continue;
                     }
                     self.inputs.push(InputInfo {

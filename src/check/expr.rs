@@ -1,15 +1,20 @@
-//! Type and unit inference for expressions.
+//! Type and unit inference for expressions, and the one place names are resolved.
 //!
 //! Input: an expression and the clause's local bindings. Output: its [`Ty`], with a diagnostic
 //! for every misuse (undefined names, unit mismatches, incomparable values, tables that miss a
-//! variant, brackets out of order). Guarantee: an operand already known to be wrong
-//! ([`Ty::Error`]) is accepted silently, so one mistake is reported once.
+//! variant, brackets out of order), and for every name what it stands for, recorded in the
+//! model's [`Resolution`]. Guarantee: an operand already known to be wrong ([`Ty::Error`]) is
+//! accepted silently, so one mistake is reported once; the scoping rule (a clause's own `let`
+//! hides a policy-wide name, a name that is no value is a variant of the enum expected there)
+//! is written here only.
+//!
+//! [`Resolution`]: super::model::Resolution
 
 use rust_decimal::Decimal;
 
-use super::model::Symbol;
-use super::types::Ty;
-use super::{suggest, Checker, LetState};
+use super::model::{ClauseId, InputId, Ref, Resolved};
+use super::types::{EnumId, Ty};
+use super::{suggest, Checker, LetState, Symbol};
 use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -21,16 +26,28 @@ type Edge = Option<(Decimal, bool, Span)>;
 pub(super) struct Local {
     pub name: String,
     pub ty: Ty,
-    pub used: Vec<(usize, Span)>,
+    pub used: Vec<(InputId, Span)>,
 }
 
 /// What expressions see and what they record while being checked.
 #[derive(Default)]
 pub(super) struct Ctx {
+    /// The clause being checked; `None` for policy-wide expressions.
+    pub clause: Option<ClauseId>,
     /// Clause-local lets declared so far.
     pub locals: Vec<Local>,
     /// Inputs used, with the span of the reference that brings each in.
-    pub used: Vec<(usize, Span)>,
+    pub used: Vec<(InputId, Span)>,
+}
+
+impl Ctx {
+    /// The context of clause `clause`, before its lets are declared.
+    pub fn clause(clause: ClauseId) -> Self {
+        Ctx {
+            clause: Some(clause),
+            ..Ctx::default()
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -76,6 +93,7 @@ impl Checker<'_> {
                 match t {
                     Ty::Error => {}
                     Ty::Enum(id) => {
+                        self.resolution.key(e.span, id);
                         for v in set {
                             self.expect_variant(v, id);
                         }
@@ -135,7 +153,7 @@ impl Checker<'_> {
                 }
                 result.map_or(Ty::Error, |(t, _)| t)
             }
-            ExprKind::Table { key, rows } => self.table(key, rows, ctx),
+            ExprKind::Table { key, rows } => self.table(e.span, key, rows, ctx),
             ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
         }
     }
@@ -249,25 +267,46 @@ impl Checker<'_> {
         }
     }
 
-    fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<usize>, ctx: &mut Ctx) -> Ty {
-        if let Some(local) = ctx.locals.iter().rev().find(|l| l.name == name) {
+    /// Resolves the name `name` written at `span`, reading it as a variant of enum `hint` when
+    /// it is no value; records what it stands for and returns its type.
+    fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<EnumId>, ctx: &mut Ctx) -> Ty {
+        // The latest of the clause's own lets declared so far hides a policy-wide name.
+        if let Some(index) = ctx.locals.iter().rposition(|l| l.name == name) {
+            let local = &ctx.locals[index];
             let (ty, used) = (local.ty.clone(), local.used.clone());
             ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+            if let Some(clause) = ctx.clause {
+                self.record(span, Ref::Local { clause, index }, &ty);
+            }
             return ty;
         }
-        match self.names.get(name).copied() {
+        let symbol = self.names.get(name).copied();
+        // A name that is no value may be a variant of the enum expected here.
+        if symbol.is_none() {
+            let variant = hint.and_then(|id| Some((id, self.enums.get(id)?.variant(name)?)));
+            if let Some((enum_id, variant)) = variant {
+                let ty = Ty::Enum(enum_id);
+                self.record(span, Ref::Variant { enum_id, variant }, &ty);
+                return ty;
+            }
+        }
+        match symbol {
             Some(Symbol::Input(i)) => {
                 ctx.used.push((i, span));
-                self.inputs[i].decl.ty.clone()
-            }
-            Some(Symbol::Param(i)) => self.params[i].decl.ty.clone(),
-            Some(Symbol::Let(i)) => {
-                let (ty, used) = self.let_type(i, span);
-                ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+                let ty = self.inputs[i.index()].decl.ty.clone();
+                self.record(span, Ref::Input(i), &ty);
                 ty
             }
-            None if hint.is_some_and(|id| self.enums[id].variant(name).is_some()) => {
-                Ty::Enum(hint.unwrap_or_default())
+            Some(Symbol::Param(i)) => {
+                let ty = self.params[i.index()].decl.ty.clone();
+                self.record(span, Ref::Param(i), &ty);
+                ty
+            }
+            Some(Symbol::Let(i)) => {
+                let (ty, used) = self.let_type(i.index(), span);
+                ctx.used.extend(used.into_iter().map(|(i, _)| (i, span)));
+                self.record(span, Ref::Let(i), &ty);
+                ty
             }
             Some(Symbol::Limit(_)) => {
                 self.report(
@@ -315,8 +354,17 @@ impl Checker<'_> {
         }
     }
 
+    /// Records that the name written at `span` stands for `target`, a value of type `ty`.
+    fn record(&mut self, span: Span, target: Ref, ty: &Ty) {
+        let resolved = Resolved {
+            target,
+            ty: ty.clone(),
+        };
+        self.resolution.name(span, resolved);
+    }
+
     /// The type of policy-wide let `i`, inferring it on first use.
-    pub(super) fn let_type(&mut self, i: usize, at: Span) -> (Ty, Vec<(usize, Span)>) {
+    pub(super) fn let_type(&mut self, i: usize, at: Span) -> (Ty, Vec<(InputId, Span)>) {
         match &self.let_states[i] {
             LetState::Done(ty, used) => (ty.clone(), used.clone()),
             LetState::InProgress => {
@@ -429,10 +477,11 @@ impl Checker<'_> {
         self.operand_error(e.span, &format!("`{sym}`"), "numbers or amounts", &t)
     }
 
-    /// Reports `v` unless it is a variant of enum `id`.
-    fn expect_variant(&mut self, v: &Name, id: usize) -> Option<usize> {
+    /// Reports `v` unless it is a variant of enum `id`; records it when it is.
+    fn expect_variant(&mut self, v: &Name, id: EnumId) -> Option<usize> {
         let en = &self.enums[id];
         if let Some(idx) = en.variant(&v.node) {
+            self.resolution.variant(v.span, id, idx);
             return Some(idx);
         }
         let list = en
@@ -457,10 +506,13 @@ impl Checker<'_> {
         None
     }
 
-    fn table(&mut self, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
+    fn table(&mut self, at: Span, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
         let kt = self.infer(key, ctx);
         let id = match kt {
-            Ty::Enum(id) => Some(id),
+            Ty::Enum(id) => {
+                self.resolution.key(at, id);
+                Some(id)
+            }
             Ty::Error => None,
             other => {
                 let d = Diagnostic::new(
@@ -698,5 +750,162 @@ impl Checker<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::model::{ClauseId, Ref};
+    use crate::check::{check, Model};
+
+    const HEADER: &str = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 研发费用: money  级别: 等级  上年级别: 等级 }
+"#;
+
+    /// Checks `HEADER` + `body`, which must have no error, and hands the model to `f` with the
+    /// whole text.
+    fn with_model(body: &str, f: impl FnOnce(&Model<'_>, &str)) {
+        let text = format!("{HEADER}{body}");
+        let parsed = crate::syntax::parse(&text);
+        assert!(parsed.is_ok(), "{:#?}", parsed.diagnostics);
+        let checked = check(&parsed.file);
+        let model = checked
+            .model
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        f(&model, &text);
+    }
+
+    /// What each occurrence of `name` in `text` after the header resolved to (`None` where it
+    /// is not a reference, e.g. where it is declared).
+    fn occurrences(model: &Model<'_>, text: &str, name: &str) -> Vec<Option<Ref>> {
+        text.match_indices(name)
+            .filter(|(at, _)| *at >= HEADER.len())
+            .map(|(at, _)| {
+                let span = crate::ast::Span::new(at, at + name.len());
+                model.resolution.name_at(span).map(|r| r.target)
+            })
+            .collect()
+    }
+
+    const SHADOWED: &str = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励 + 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+
+    #[test]
+    fn a_clause_let_hides_a_policy_name_after_it_and_in_its_clause_only() {
+        with_model(SHADOWED, |model, text| {
+            let global = Some(Ref::Let(crate::check::model::LetId::new(0)));
+            let local = Some(Ref::Local {
+                clause: ClauseId::new(0),
+                index: 1,
+            });
+            // Declared; used by 奖励 before the clause's own 基数 exists; the clause's own in
+            // its award; the policy-wide one in the other clause.
+            assert_eq!(
+                occurrences(model, text, "基数"),
+                [None, global, None, local, global]
+            );
+            // The clause's 奖励, as its award reads it, with its type.
+            let at = text.rfind("奖励").unwrap_or_default();
+            let 奖励 = model
+                .resolution
+                .name_at(crate::ast::Span::new(at, at + "奖励".len()));
+            let expected = crate::check::model::Resolved {
+                target: Ref::Local {
+                    clause: ClauseId::new(0),
+                    index: 0,
+                },
+                ty: crate::check::types::Ty::money(),
+            };
+            assert_eq!(奖励, Some(&expected));
+            assert_eq!(model.clauses[1].id, ClauseId::new(1));
+        });
+    }
+
+    #[test]
+    fn a_name_that_is_no_value_is_a_variant_of_the_enum_expected_there() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  when 级别 == 国家级 or 省级 == 上年级别 or 上年级别 != 目标 or 级别 in { 无, 省级 }
+  award by 级别 { 国家级: 10万元, else: 0元 }
+}
+"#;
+        with_model(body, |model, text| {
+            let variant = |variant| {
+                Some(Ref::Variant {
+                    enum_id: 0,
+                    variant,
+                })
+            };
+            // The enum's declaration is in the header; the table row and the `in` set list
+            // variants rather than write values.
+            assert_eq!(occurrences(model, text, "国家级"), [variant(0), None]);
+            assert_eq!(
+                occurrences(model, text, "省级"),
+                [variant(1), variant(1), None]
+            );
+            let 目标 = occurrences(model, text, "目标");
+            assert!(matches!(目标[..], [None, Some(Ref::Param(_))]), "{目标:?}");
+            // The variants listed (the last of each name: the table row, the `in` set) and the
+            // enum of the `in` test and of the table are recorded.
+            let listed = |s: &str| {
+                let at = text.rfind(s).unwrap_or_default();
+                let span = crate::ast::Span::new(at, at + s.len());
+                model.resolution.variant_at(span)
+            };
+            assert_eq!(listed("国家级"), Some((0, 0)));
+            assert_eq!(listed("省级"), Some((0, 1)));
+            assert_eq!(listed("无"), Some((0, 2)));
+            let key_of = |s: &str| {
+                let at = text.find(s).unwrap_or_default();
+                model
+                    .resolution
+                    .key_at(crate::ast::Span::new(at, at + s.len()))
+            };
+            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(0));
+            assert_eq!(key_of("by 级别 { 国家级: 10万元, else: 0元 }"), Some(0));
+        });
+    }
+
+    #[test]
+    fn matters_that_fold_alike_share_an_id() {
+        let body = r#"clause 甲 {
+  source "一"
+  matter "研发〔2023〕补助"
+  award 1万元
+}
+clause 乙 {
+  source "二"
+  matter "研发[2023]补助"
+  award 1万元
+}
+clause 丙 {
+  source "三"
+  award 1万元
+}
+"#;
+        with_model(body, |model, _| {
+            let ids: Vec<usize> = model.clauses.iter().map(|c| c.matter.index()).collect();
+            assert_eq!(ids, [0, 0, 1]);
+            assert_eq!(model.matters, ["研发[2023]补助", "丙"]);
+            assert_eq!(model.clauses[1].matter_text, "研发[2023]补助");
+        });
     }
 }

@@ -10,6 +10,7 @@ mod declare;
 pub mod documents;
 mod expr;
 mod header;
+mod ids;
 mod keys;
 pub mod model;
 mod order;
@@ -23,8 +24,25 @@ pub use suggest::closest;
 
 use crate::ast::{self, Span};
 use crate::diagnostic::{self, Diagnostic};
-use model::{EnumInfo, InputInfo, LetInfo, LimitInfo, ParamInfo, Symbol};
+use model::{
+    EnumInfo, InputId, InputInfo, LetId, LetInfo, LimitId, LimitInfo, ParamId, ParamInfo,
+    Resolution,
+};
 use types::Ty;
+
+/// What a top-level name stands for. Only the checker reads names: everything after it reads
+/// the resolution recorded in the [`Model`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Symbol {
+    /// An input.
+    Input(InputId),
+    /// A parameter.
+    Param(ParamId),
+    /// A policy-wide `let`.
+    Let(LetId),
+    /// A shared limit.
+    Limit(LimitId),
+}
 
 /// The outcome of checking one file.
 #[derive(Debug)]
@@ -40,7 +58,7 @@ pub struct Checked<'a> {
 enum LetState {
     Pending,
     InProgress,
-    Done(Ty, Vec<(usize, Span)>),
+    Done(Ty, Vec<(InputId, Span)>),
 }
 
 /// Checks a parsed file.
@@ -76,7 +94,8 @@ pub fn check(file: &ast::File) -> Checked<'_> {
             let_order: c.let_order,
             limits: c.limits,
             clauses,
-            names: c.names,
+            matters: c.matters,
+            resolution: c.resolution,
         }),
         _ => None,
     };
@@ -97,8 +116,12 @@ struct Checker<'a> {
     params: Vec<ParamInfo<'a>>,
     lets: Vec<LetInfo<'a>>,
     let_states: Vec<LetState>,
-    let_order: Vec<usize>,
+    let_order: Vec<LetId>,
     limits: Vec<LimitInfo<'a>>,
+    /// Matters in their compared form, in order of first use.
+    matters: Vec<String>,
+    /// What each name and enum-keyed expression was resolved to.
+    resolution: Resolution,
     /// Subject kinds that declare inputs, in order of first declaration.
     declared_subjects: Vec<String>,
 }

@@ -1,33 +1,58 @@
 //! The checked model of a policy: what the checker learnt, in the form the compiler reads.
 //!
 //! Input: built by the checker from a file with no errors. Output: declarations indexed by
-//! number, each clause's parts gathered, the header's values computed. Guarantee: every name
-//! an expression uses is in [`Model::names`], every type is known, and the header is complete.
+//! typed ids, each clause's parts gathered, the header's values computed, and what every name
+//! written in an expression stands for. Guarantee: every name an expression uses is resolved
+//! here ([`Model::resolved`]) with its type, so no reader of the model looks a name up again:
+//! the scoping rule (a clause's `let` hides a policy-wide name; a name that is no value is a
+//! variant of the enum expected there) lives in the checker alone.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::types::{Decl, Ty};
-use crate::ast::{Award, Bound, Expr, ParamValue, RoundingMode, SameMatter, Span};
+pub use super::ids::{ClauseId, InputId, LetId, LimitId, MatterId, ParamId};
+use super::types::{Decl, EnumId, Ty};
+use crate::ast::{Award, Bound, Expr, ExprKind, Name, ParamValue, RoundingMode, SameMatter, Span};
 
 /// Subject kinds: who receives an award.
 pub const SUBJECT_KINDS: [&str; 4] = ["enterprise", "institution", "person", "region"];
 /// Claim kinds: what a subject applies with, evaluated one by one.
 pub const CLAIM_KINDS: [&str; 1] = ["project"];
 
-/// What a top-level name stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Symbol {
-    /// An input (index into [`Model::inputs`]).
-    Input(usize),
+/// What a name written in an expression stands for, as the checker resolved it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ref {
+    /// An input.
+    Input(InputId),
     /// A parameter.
-    Param(usize),
+    Param(ParamId),
     /// A policy-wide `let`.
-    Let(usize),
-    /// A shared limit.
-    Limit(usize),
+    Let(LetId),
+    /// A `let` of a clause: the `index`-th of [`ClauseInfo::locals`] of clause `clause`.
+    Local {
+        /// The clause that declares it.
+        clause: ClauseId,
+        /// Its position among the clause's lets.
+        index: usize,
+    },
+    /// A variant of an enum, named bare where that enum is expected.
+    Variant {
+        /// The enum.
+        enum_id: EnumId,
+        /// The variant's position in [`EnumInfo::variants`].
+        variant: usize,
+    },
+}
+
+/// A resolved name: what it stands for and the type of its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// What it stands for.
+    pub target: Ref,
+    /// The type of its value.
+    pub ty: Ty,
 }
 
 /// Whether an input belongs to the subject or to each claim.
@@ -112,8 +137,8 @@ pub struct LimitInfo<'a> {
 /// A limit as a clause uses it.
 #[derive(Clone, Debug)]
 pub enum LimitUse<'a> {
-    /// A shared limit (index into [`Model::limits`]).
-    Shared(usize),
+    /// A shared limit.
+    Shared(LimitId),
     /// The clause's own limit.
     Own(&'a Bound),
 }
@@ -121,6 +146,8 @@ pub enum LimitUse<'a> {
 /// A clause with its parts gathered.
 #[derive(Clone, Debug)]
 pub struct ClauseInfo<'a> {
+    /// Its id: its position in [`Model::clauses`].
+    pub id: ClauseId,
     /// Its name.
     pub name: String,
     /// The whole clause.
@@ -129,8 +156,10 @@ pub struct ClauseInfo<'a> {
     pub source: String,
     /// Responsible departments.
     pub departments: Vec<String>,
-    /// The non-cumulation key (the clause name when not given).
-    pub matter: String,
+    /// The non-cumulation key as written (the clause name when not given).
+    pub matter_text: String,
+    /// The non-cumulation key: clauses whose keys fold alike ([`crate::keys::key`]) share it.
+    pub matter: MatterId,
     /// Subject kinds it applies to.
     pub subjects: Vec<String>,
     /// The claim kind it is evaluated per, if any.
@@ -145,7 +174,7 @@ pub struct ClauseInfo<'a> {
     pub caps: Vec<&'a Bound>,
     /// Its limits.
     pub limits: Vec<LimitUse<'a>>,
-    /// Its own `let` bindings in order.
+    /// Its own `let` bindings in order ([`Ref::Local`] indexes them).
     pub locals: Vec<LetInfo<'a>>,
 }
 
@@ -187,19 +216,140 @@ pub struct Model<'a> {
     pub params: Vec<ParamInfo<'a>>,
     /// Policy-wide lets in source order.
     pub lets: Vec<LetInfo<'a>>,
-    /// Indices into `lets`, each after the lets it uses.
-    pub let_order: Vec<usize>,
+    /// The policy-wide lets, each after the lets it uses.
+    pub let_order: Vec<LetId>,
     /// Shared limits.
     pub limits: Vec<LimitInfo<'a>>,
     /// Clauses in source order.
     pub clauses: Vec<ClauseInfo<'a>>,
-    /// Top-level names.
-    pub names: HashMap<String, Symbol>,
+    /// Matters in their compared form ([`crate::keys::key`]), in order of first use.
+    pub matters: Vec<String>,
+    /// What the checker learnt about each place, for [`Model::resolved`] and its kin.
+    pub(super) resolution: Resolution,
+}
+
+/// What names and enum-keyed expressions stand for, by the span where they are written (every
+/// reference, every `in` test and table is a node of its own text, so spans tell them apart).
+/// A place recorded twice with two meanings holds `None`: neither is trusted.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Resolution {
+    /// Every name written as a value (`ExprKind::Ref`).
+    refs: HashMap<Span, Option<Resolved>>,
+    /// Every variant named in an `in` set or as a table row: its enum and position.
+    variants: HashMap<Span, Option<(EnumId, usize)>>,
+    /// Every `in` test and tier table: the enum whose variants it lists.
+    keys: HashMap<Span, Option<EnumId>>,
+}
+
+impl Resolution {
+    /// Records what the name written at `span` stands for.
+    pub(super) fn name(&mut self, span: Span, resolved: Resolved) {
+        settle(&mut self.refs, span, resolved);
+    }
+
+    /// Records the variant listed at `span`.
+    pub(super) fn variant(&mut self, span: Span, enum_id: EnumId, variant: usize) {
+        settle(&mut self.variants, span, (enum_id, variant));
+    }
+
+    /// Records the enum of the `in` test or table written at `span`.
+    pub(super) fn key(&mut self, span: Span, enum_id: EnumId) {
+        settle(&mut self.keys, span, enum_id);
+    }
+
+    /// What the name written at `span` stands for.
+    pub(super) fn name_at(&self, span: Span) -> Option<&Resolved> {
+        self.refs.get(&span)?.as_ref()
+    }
+
+    /// The variant listed at `span`.
+    pub(super) fn variant_at(&self, span: Span) -> Option<(EnumId, usize)> {
+        *self.variants.get(&span)?
+    }
+
+    /// The enum of the `in` test or table written at `span`.
+    pub(super) fn key_at(&self, span: Span) -> Option<EnumId> {
+        *self.keys.get(&span)?
+    }
+}
+
+/// Records `value` at `span`, unless another value is recorded there: then the place is marked
+/// as read two ways, and no reader gets either.
+fn settle<T: PartialEq>(map: &mut HashMap<Span, Option<T>>, span: Span, value: T) {
+    match map.entry(span) {
+        Entry::Vacant(place) => {
+            place.insert(Some(value));
+        }
+        Entry::Occupied(mut place) => {
+            if place.get().as_ref() != Some(&value) {
+                place.insert(None);
+            }
+        }
+    }
+}
+
+impl Model<'_> {
+    /// What the name `e` stands for, with its type; `None` when `e` is not a name, or is one
+    /// the checker did not resolve (which a model never holds: treat it as pol's own bug).
+    pub fn resolved(&self, e: &Expr) -> Option<&Resolved> {
+        match e.node {
+            ExprKind::Ref(_) => self.resolution.name_at(e.span),
+            _ => None,
+        }
+    }
+
+    /// The enum and position of the variant `name` listed in an `in` set or as a table row.
+    pub fn listed_variant(&self, name: &Name) -> Option<(EnumId, usize)> {
+        self.resolution.variant_at(name.span)
+    }
+
+    /// The enum whose variants an `in` test or a tier table (`e`) lists.
+    pub fn keyed_by(&self, e: &Expr) -> Option<EnumId> {
+        match e.node {
+            ExprKind::In { .. } | ExprKind::Table { .. } => self.resolution.key_at(e.span),
+            _ => None,
+        }
+    }
 }
 
 impl EnumInfo {
     /// The index of the variant called `name`.
     pub fn variant(&self, name: &str) -> Option<usize> {
         self.variants.iter().position(|v| v == name)
+    }
+}
+
+#[cfg(test)]
+impl Model<'_> {
+    /// Forgets everything the checker resolved, as a bug in it would: for tests that the
+    /// readers of the model never guess a name's meaning.
+    pub(crate) fn forget_resolution(&mut self) {
+        self.resolution = Resolution::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_read_two_ways_is_trusted_neither_way() {
+        let mut r = Resolution::default();
+        let (a, b) = (Span::new(0, 1), Span::new(2, 3));
+        let input = |i| Resolved {
+            target: Ref::Input(InputId::new(i)),
+            ty: Ty::money(),
+        };
+        r.name(a, input(0));
+        r.name(a, input(0));
+        r.name(b, input(0));
+        r.name(b, input(1));
+        r.name(b, input(0));
+        assert_eq!(r.name_at(a), Some(&input(0)));
+        assert_eq!(r.name_at(b), None);
+        r.key(a, 1);
+        r.key(a, 2);
+        r.variant(a, 1, 0);
+        assert_eq!((r.key_at(a), r.variant_at(a)), (None, Some((1, 0))));
     }
 }

@@ -5,9 +5,9 @@
 //! declared in reverse order cannot overflow the stack; lets in a circle are marked as
 //! already wrong so inference never follows the circle.
 
-use super::model::Symbol;
+use super::model::LetId;
 use super::types::Ty;
-use super::{Checker, LetState};
+use super::{Checker, LetState, Symbol};
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -17,7 +17,7 @@ fn let_refs(checker: &Checker<'_>, e: &Expr, out: &mut Vec<(usize, Span)>) {
     while let Some(e) = stack.pop() {
         if let ExprKind::Ref(n) = &e.node {
             if let Some(Symbol::Let(j)) = checker.names.get(n) {
-                out.push((*j, e.span));
+                out.push((j.index(), e.span));
             }
         }
         stack.extend(e.children().into_iter().rev());
@@ -68,7 +68,7 @@ impl Checker<'_> {
             let span = self.lets[i].span;
             self.let_type(i, span);
         }
-        self.let_order = order;
+        self.let_order = order.into_iter().map(LetId::new).collect();
     }
 
     fn report_circle(&mut self, to: usize, at: Span, path: &[(usize, usize)]) {

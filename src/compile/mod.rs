@@ -2,7 +2,9 @@
 //!
 //! Input: a [`Model`] of a file without errors. Output: a [`Program`] whose names are slots,
 //! whose lets are ordered so each comes after what it uses, and whose tables are indexed by
-//! variant. Guarantee: total on a checked model; nothing is looked up by name at evaluation.
+//! variant. Guarantee: total on a checked model; no name is looked up, here or at evaluation:
+//! every name is lowered from what the checker resolved it to ([`Model::resolved`]), and a
+//! name it did not resolve becomes an internal error ([`ExprKind::Broken`]), never a guess.
 
 mod program;
 
@@ -11,7 +13,7 @@ use std::collections::HashMap;
 pub use program::*;
 
 use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
-use crate::check::model::{self, LetInfo, Model, Symbol};
+use crate::check::model::{self, ClauseId, LetInfo, Model, Ref};
 use crate::check::types::{Decl, Flavor, Ty};
 use crate::units::Unit;
 
@@ -27,7 +29,14 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
         })
         .collect();
     let (mut subject_inputs, mut claim_inputs) = (Vec::new(), Vec::new());
-    for input in &model.inputs {
+    for (i, input) in model.inputs.iter().enumerate() {
+        let default = input
+            .default
+            .as_ref()
+            .map(|e| c.constant(e, &input.decl.ty));
+        // A default the checker let through but did not resolve: every use of the input is an
+        // internal error, and facts that leave it out are refused as missing.
+        c.broken_inputs[i] = matches!(default, Some(None));
         let def = InputDef {
             show: c.show_of_decl(&input.decl),
             name: input.name.clone(),
@@ -39,10 +48,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             enum_id: enum_of_ty(&input.decl.ty),
             kinds: input.kinds.iter().filter_map(|k| Kind::parse(k)).collect(),
             doc: input.doc.clone(),
-            default: input
-                .default
-                .as_ref()
-                .map(|e| c.constant(e, &input.decl.ty)),
+            default: default.flatten(),
             signed: input.signed,
             range: input.range.clone(),
             span: input.span,
@@ -55,37 +61,44 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
     let params = model
         .params
         .iter()
-        .map(|p| ParamDef {
-            show: c.show_of_decl(&p.decl),
-            name: p.name.clone(),
-            flavor: p.decl.flavor,
-            enum_id: enum_of_ty(&p.decl.ty),
-            values: match p.value {
-                ParamValue::Unspecified => ParamValues::Unspecified,
-                ParamValue::Fixed(e) => ParamValues::Fixed(c.constant(e, &p.decl.ty)),
-                ParamValue::Dated(list) => ParamValues::Dated(
-                    list.iter()
-                        .map(|(d, e)| (d.node, c.constant(e, &p.decl.ty)))
-                        .collect(),
-                ),
-            },
-            span: p.span,
+        .enumerate()
+        .map(|(i, p)| {
+            let values = match p.value {
+                ParamValue::Unspecified => Some(ParamValues::Unspecified),
+                ParamValue::Fixed(e) => c.constant(e, &p.decl.ty).map(ParamValues::Fixed),
+                ParamValue::Dated(list) => list
+                    .iter()
+                    .map(|(d, e)| Some((d.node, c.constant(e, &p.decl.ty)?)))
+                    .collect::<Option<_>>()
+                    .map(ParamValues::Dated),
+            };
+            // A value the checker let through but did not resolve: every use of the
+            // parameter is an internal error, and it is given no value to show.
+            c.broken_params[i] = values.is_none();
+            ParamDef {
+                show: c.show_of_decl(&p.decl),
+                name: p.name.clone(),
+                flavor: p.decl.flavor,
+                enum_id: enum_of_ty(&p.decl.ty),
+                values: values.unwrap_or(ParamValues::Unspecified),
+                span: p.span,
+            }
         })
         .collect();
     let lets = model
         .let_order
         .iter()
-        .map(|&i| {
-            let l = &model.lets[i];
-            let (expr, level) = c.expr(l.value, &[]);
+        .filter_map(|&id| {
+            let (i, l) = (id.index(), model.lets.get(id.index())?);
+            let (expr, level) = c.expr(l.value, Scope::TOP);
             c.let_level[i] = level;
             c.let_show[i] = expr.show;
-            LetDef {
+            Some(LetDef {
                 span: l.span,
                 name: l.name.clone(),
                 expr,
                 level,
-            }
+            })
         })
         .collect();
     let limits = model
@@ -93,7 +106,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
         .iter()
         .map(|l| LimitDef {
             name: l.name.clone(),
-            bound: c.bound(l.bound, &[]),
+            bound: c.bound(l.bound, Scope::TOP),
         })
         .collect();
     let clauses = model.clauses.iter().map(|cl| c.clause(cl)).collect();
@@ -118,7 +131,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
         limits,
         clauses,
         texts: c.texts,
-        matters: c.matters,
+        matters: model.matters.clone(),
         units: c.units,
         source: source.to_string(),
     }
@@ -169,8 +182,21 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
     }
 }
 
-/// A clause-local binding during lowering: name, type, level and how it is shown.
-type LocalSlot<'m> = (&'m str, &'m Ty, Level, Show);
+/// Where an expression is lowered: in a clause (with its lets lowered so far, each with its
+/// level and how it is shown), or policy-wide.
+#[derive(Clone, Copy)]
+struct Scope<'s> {
+    clause: Option<ClauseId>,
+    locals: &'s [(Level, Show)],
+}
+
+impl Scope<'_> {
+    /// Policy-wide: no clause, no clause lets.
+    const TOP: Scope<'static> = Scope {
+        clause: None,
+        locals: &[],
+    };
+}
 
 struct Compiler<'m> {
     model: &'m Model<'m>,
@@ -182,11 +208,13 @@ struct Compiler<'m> {
     let_level: Vec<Level>,
     /// Model let index -> how it is shown (filled likewise).
     let_show: Vec<Show>,
+    /// Model parameter index -> whether its value could not be lowered (see `constant`).
+    broken_params: Vec<bool>,
+    /// Model input index -> whether its default could not be lowered.
+    broken_inputs: Vec<bool>,
     units: Vec<Unit>,
     texts: Vec<String>,
     text_ids: HashMap<String, u32>,
-    matters: Vec<String>,
-    matter_ids: HashMap<String, u32>,
 }
 
 impl<'m> Compiler<'m> {
@@ -207,8 +235,10 @@ impl<'m> Compiler<'m> {
             })
             .collect();
         let mut let_slot = vec![0; model.lets.len()];
-        for (pos, &i) in model.let_order.iter().enumerate() {
-            let_slot[i] = pos as u32;
+        for (pos, i) in model.let_order.iter().enumerate() {
+            if let Some(slot) = let_slot.get_mut(i.index()) {
+                *slot = pos as u32;
+            }
         }
         Compiler {
             model,
@@ -216,11 +246,11 @@ impl<'m> Compiler<'m> {
             let_slot,
             let_level: vec![Level::Subject; model.lets.len()],
             let_show: vec![Show::Number; model.lets.len()],
+            broken_params: vec![false; model.params.len()],
+            broken_inputs: vec![false; model.inputs.len()],
             units: Vec::new(),
             texts: Vec::new(),
             text_ids: HashMap::new(),
-            matters: Vec::new(),
-            matter_ids: HashMap::new(),
         }
     }
 
@@ -320,72 +350,30 @@ impl<'m> Compiler<'m> {
         id
     }
 
-    /// The value of a parameter written out; `ty` is its declared type.
-    fn constant(&mut self, e: &ast::Expr, ty: &Ty) -> Value {
-        match &e.node {
+    /// The value of a parameter or default written out; `ty` is its declared type. `None` when
+    /// it is not a value written out of that type, which the checker refuses (E0312): reaching
+    /// here, it is pol's own bug, and no value is made up for it.
+    fn constant(&mut self, e: &ast::Expr, ty: &Ty) -> Option<Value> {
+        Some(match &e.node {
             A::Bool(b) => Value::Bool(*b),
             A::Date(d) => Value::Date(*d),
             A::Text(t) => Value::Text(self.text(t)),
-            // The checker made sure the variant exists (E0311); were it not to, the first
-            // variant stands in, and the checker's own tests are what guard this.
-            A::Ref(n) => Value::Enum(
-                self.variant(enum_of_ty(ty).map(|i| i as usize), n)
-                    .unwrap_or_default(),
-            ),
-            _ => Value::Num(e.as_constant().map(|(v, _)| v).unwrap_or_default()),
-        }
-    }
-
-    /// The enum an expression's value belongs to, if it is an enum value.
-    fn enum_of(&self, e: &ast::Expr, locals: &[LocalSlot<'_>]) -> Option<usize> {
-        match &e.node {
-            A::Ref(n) => {
-                if let Some((_, ty, ..)) = locals.iter().rev().find(|(name, ..)| name == n) {
-                    return enum_of_ty(ty).map(|i| i as usize);
+            A::Ref(_) => match self.model.resolved(e).map(|r| r.target) {
+                Some(Ref::Variant { enum_id, variant }) if *ty == Ty::Enum(enum_id) => {
+                    Value::Enum(u16::try_from(variant).ok()?)
                 }
-                match self.model.names.get(n)? {
-                    Symbol::Input(i) => enum_of_ty(&self.model.inputs[*i].decl.ty),
-                    Symbol::Param(i) => enum_of_ty(&self.model.params[*i].decl.ty),
-                    Symbol::Let(i) => enum_of_ty(&self.model.lets[*i].ty),
-                    _ => None,
-                }
-                .map(|i| i as usize)
-            }
-            A::Table { rows, .. } => rows.iter().find_map(|(_, v)| self.enum_of(v, locals)),
-            A::If {
-                then, otherwise, ..
-            } => self
-                .enum_of(then, locals)
-                .or_else(|| self.enum_of(otherwise, locals)),
-            A::Bracket { rows, .. } => rows.iter().find_map(|r| self.enum_of(&r.value, locals)),
-            _ => None,
-        }
-    }
-
-    /// The index of variant `name` of enum `id` (the checker made sure it exists: `None`
-    /// means one of its rules broke).
-    fn variant(&self, id: Option<usize>, name: &str) -> Option<u16> {
-        id.and_then(|id| self.model.enums.get(id))
-            .and_then(|e| e.variant(name))
-            .and_then(|i| u16::try_from(i).ok())
+                _ => return None,
+            },
+            _ => Value::Num(e.as_constant()?.0),
+        })
     }
 
     /// Lowers an expression; returns it and whether it depends on the current claim.
-    fn expr(&mut self, e: &ast::Expr, locals: &[LocalSlot<'_>]) -> (Expr, Level) {
-        self.expr_hinted(e, locals, None)
-    }
-
-    /// Lowers `e`, reading a name that is no value as a variant of enum `hint`.
-    fn expr_hinted(
-        &mut self,
-        e: &ast::Expr,
-        locals: &[LocalSlot<'_>],
-        hint: Option<usize>,
-    ) -> (Expr, Level) {
+    fn expr(&mut self, e: &ast::Expr, scope: Scope<'_>) -> (Expr, Level) {
         let span = e.span;
         let mut level = Level::Subject;
         let mut sub = |this: &mut Self, x: &ast::Expr| {
-            let (x, l) = this.expr(x, locals);
+            let (x, l) = this.expr(x, scope);
             if l == Level::Claim {
                 level = Level::Claim;
             }
@@ -403,69 +391,16 @@ impl<'m> Compiler<'m> {
             A::Error => {
                 ExprKind::Broken("an expression that could not be read reached the compiler")
             }
-            A::Ref(n) => {
-                if let Some(pos) = locals.iter().rposition(|(name, ..)| name == n) {
-                    level = locals[pos].2;
-                    show = Some(locals[pos].3);
-                    ExprKind::Local(pos as u32)
-                } else {
-                    match self.model.names.get(n).copied() {
-                        Some(Symbol::Input(i)) => {
-                            let (l, slot) = self.input_slot[i];
-                            level = l;
-                            show = Some(self.show_of_decl(&self.model.inputs[i].decl));
-                            match l {
-                                Level::Subject => ExprKind::Subject(slot),
-                                Level::Claim => ExprKind::Claim(slot),
-                            }
-                        }
-                        Some(Symbol::Param(i)) => {
-                            show = Some(self.show_of_decl(&self.model.params[i].decl));
-                            ExprKind::Param(i as u32)
-                        }
-                        Some(Symbol::Let(i)) => {
-                            level = self.let_level[i];
-                            show = Some(self.let_show[i]);
-                            ExprKind::Let(self.let_slot[i])
-                        }
-                        _ => match self.variant(hint, n) {
-                            Some(i) => {
-                                show = hint.map(|h| Show::Enum(h as u32));
-                                ExprKind::Const(Value::Enum(i))
-                            }
-                            None => ExprKind::Broken(
-                                "a name that is neither a value nor a variant reached the compiler",
-                            ),
-                        },
-                    }
+            A::Ref(_) => match self.reference(e, scope) {
+                Ok((kind, s, l)) => {
+                    show = Some(s);
+                    level = l;
+                    kind
                 }
-            }
+                Err(what) => ExprKind::Broken(what),
+            },
             A::Unary(UnaryOp::Neg, x) => ExprKind::Neg(sub(self, x)),
             A::Unary(UnaryOp::Not, x) => ExprKind::Not(sub(self, x)),
-            A::Binary(op, l, r) if op.node.is_comparison() => {
-                // Mirrors the checker: a name that is no value is a variant of the other side.
-                let (lh, rh) = (self.enum_of(r, locals), self.enum_of(l, locals));
-                let (l, ll) = self.expr_hinted(l, locals, lh);
-                let (r, rl) = self.expr_hinted(r, locals, rh);
-                if ll == Level::Claim || rl == Level::Claim {
-                    level = Level::Claim;
-                }
-                let cmp = match op.node {
-                    BinOp::Lt => Some(CmpOp::Lt),
-                    BinOp::Le => Some(CmpOp::Le),
-                    BinOp::Gt => Some(CmpOp::Gt),
-                    BinOp::Ge => Some(CmpOp::Ge),
-                    BinOp::Eq => Some(CmpOp::Eq),
-                    BinOp::Ne => Some(CmpOp::Ne),
-                    _ => None,
-                };
-                match cmp {
-                    Some(cmp) => ExprKind::Cmp(cmp, Box::new(l), Box::new(r)),
-                    None => {
-                        ExprKind::Broken("an operator that is not a comparison was lowered as one")
-                    }
-                }
-            }
             A::Binary(op, l, r) => {
                 let (l, r) = (sub(self, l), sub(self, r));
                 match op.node {
@@ -476,7 +411,12 @@ impl<'m> Compiler<'m> {
                     BinOp::And => hang_right(*l, r, false),
                     BinOp::Or => hang_right(*l, r, true),
                     BinOp::Implies => ExprKind::Implies(l, r),
-                    _ => ExprKind::Broken("a comparison was lowered as another operator"),
+                    BinOp::Lt => ExprKind::Cmp(CmpOp::Lt, l, r),
+                    BinOp::Le => ExprKind::Cmp(CmpOp::Le, l, r),
+                    BinOp::Gt => ExprKind::Cmp(CmpOp::Gt, l, r),
+                    BinOp::Ge => ExprKind::Cmp(CmpOp::Ge, l, r),
+                    BinOp::Eq => ExprKind::Cmp(CmpOp::Eq, l, r),
+                    BinOp::Ne => ExprKind::Cmp(CmpOp::Ne, l, r),
                 }
             }
             A::In {
@@ -484,23 +424,9 @@ impl<'m> Compiler<'m> {
                 set,
                 negated,
             } => {
-                let id = self.enum_of(value, locals);
-                let n = id.map_or(0, |id| self.model.enums[id].variants.len());
-                let mut flags = vec![false; n];
-                let mut known = true;
-                for v in set {
-                    match self
-                        .variant(id, &v.node)
-                        .and_then(|i| flags.get_mut(usize::from(i)))
-                    {
-                        Some(f) => *f = true,
-                        None => known = false,
-                    }
-                }
-                let test = if known {
-                    ExprKind::In(sub(self, value), flags.into_boxed_slice())
-                } else {
-                    ExprKind::Broken("a set names a variant its enum does not have")
+                let test = match self.set_flags(e, set) {
+                    Ok(flags) => ExprKind::In(sub(self, value), flags.into_boxed_slice()),
+                    Err(what) => ExprKind::Broken(what),
                 };
                 if *negated {
                     ExprKind::Not(Box::new(Expr {
@@ -540,30 +466,26 @@ impl<'m> Compiler<'m> {
                 then,
                 otherwise,
             } => {
-                let c = sub(self, cond);
-                // As the checker reads them: a bare variant in one branch belongs to the
-                // other branch's enum (or to the enum the whole is compared with).
-                let th = hint.or_else(|| self.enum_of(otherwise, locals));
-                let eh = hint.or_else(|| self.enum_of(then, locals));
-                let (a, la) = self.expr_hinted(then, locals, th);
-                let (b, lb) = self.expr_hinted(otherwise, locals, eh);
-                if la == Level::Claim || lb == Level::Claim {
-                    level = Level::Claim;
-                }
-                ExprKind::If(c, Box::new(a), Box::new(b))
+                // A bare variant in a branch was resolved by the checker like any name.
+                let (c, a, b) = (sub(self, cond), sub(self, then), sub(self, otherwise));
+                ExprKind::If(c, a, b)
             }
             A::Table { key, rows } => {
-                let id = self.enum_of(key, locals);
-                let n = id.map_or(0, |id| self.model.enums[id].variants.len());
+                let id = self.model.keyed_by(e);
+                let n = id
+                    .and_then(|id| self.model.enums.get(id))
+                    .map_or(0, |en| en.variants.len());
                 let mut by_variant: Vec<Option<Expr>> = vec![None; n];
                 let mut fallback: Option<Expr> = None;
-                let mut known = true;
+                let mut known = id.is_some();
                 for (variant, value) in rows {
                     let v = *sub(self, value);
                     match variant {
                         Some(name) => match self
-                            .variant(id, &name.node)
-                            .and_then(|i| by_variant.get_mut(usize::from(i)))
+                            .model
+                            .listed_variant(name)
+                            .filter(|(of, _)| Some(*of) == id)
+                            .and_then(|(_, i)| by_variant.get_mut(i))
                         {
                             Some(row) => *row = Some(v),
                             None => known = false,
@@ -586,7 +508,7 @@ impl<'m> Compiler<'m> {
                 if known {
                     ExprKind::Table(key, rows)
                 } else {
-                    ExprKind::Broken("a tier table names a variant its enum does not have")
+                    ExprKind::Broken("a tier table names a variant the checker did not resolve")
                 }
             }
             A::Bracket { value, rows } => {
@@ -624,26 +546,121 @@ impl<'m> Compiler<'m> {
         (Expr { kind, show, span }, level)
     }
 
-    fn bound(&mut self, b: &ast::Bound, locals: &[LocalSlot<'_>]) -> BoundDef {
+    /// The name `e` lowered from what the checker resolved it to: what it computes, how it is
+    /// shown and its level; or which rule broke when the resolution does not fit.
+    fn reference(
+        &mut self,
+        e: &ast::Expr,
+        scope: Scope<'_>,
+    ) -> Result<(ExprKind, Show, Level), &'static str> {
+        let Some(resolved) = self.model.resolved(e) else {
+            return Err("a name the checker did not resolve reached the compiler");
+        };
+        let model = self.model;
+        Ok(match resolved.target {
+            Ref::Input(i) => {
+                let (input, &(level, slot)) = model
+                    .inputs
+                    .get(i.index())
+                    .zip(self.input_slot.get(i.index()))
+                    .ok_or("a name resolved to an input the model does not have")?;
+                if self.broken_inputs[i.index()] {
+                    return Err(
+                        "an input's default the checker did not resolve reached the compiler",
+                    );
+                }
+                let kind = match level {
+                    Level::Subject => ExprKind::Subject(slot),
+                    Level::Claim => ExprKind::Claim(slot),
+                };
+                (kind, self.show_of_decl(&input.decl), level)
+            }
+            Ref::Param(i) => {
+                let param = model
+                    .params
+                    .get(i.index())
+                    .ok_or("a name resolved to a parameter the model does not have")?;
+                if self.broken_params[i.index()] {
+                    return Err(
+                        "a parameter's value the checker did not resolve reached the compiler",
+                    );
+                }
+                let show = self.show_of_decl(&param.decl);
+                (ExprKind::Param(i.index() as u32), show, Level::Subject)
+            }
+            Ref::Let(i) => {
+                let i = i.index();
+                let (&slot, &level, &show) = self
+                    .let_slot
+                    .get(i)
+                    .zip(self.let_level.get(i))
+                    .zip(self.let_show.get(i))
+                    .map(|((a, b), c)| (a, b, c))
+                    .ok_or("a name resolved to a let the model does not have")?;
+                (ExprKind::Let(slot), show, level)
+            }
+            Ref::Local { clause, index } => {
+                if scope.clause != Some(clause) {
+                    return Err("a name resolved to a let of another clause");
+                }
+                let &(level, show) = scope
+                    .locals
+                    .get(index)
+                    .ok_or("a name resolved to a clause's let not yet defined")?;
+                (ExprKind::Local(index as u32), show, level)
+            }
+            Ref::Variant { enum_id, variant } => {
+                let v = u16::try_from(variant).map_err(|_| "an enum has too many variants")?;
+                (
+                    ExprKind::Const(Value::Enum(v)),
+                    Show::Enum(enum_id as u32),
+                    Level::Subject,
+                )
+            }
+        })
+    }
+
+    /// The set of the `in` test `e` as one flag per variant of its enum, from the variants
+    /// the checker resolved `set` to.
+    fn set_flags(&self, e: &ast::Expr, set: &[ast::Name]) -> Result<Vec<bool>, &'static str> {
+        let id = self
+            .model
+            .keyed_by(e)
+            .ok_or("an `in` test whose enum the checker did not record reached the compiler")?;
+        let n = self.model.enums.get(id).map_or(0, |en| en.variants.len());
+        let mut flags = vec![false; n];
+        for name in set {
+            let flag = match self.model.listed_variant(name) {
+                Some((of, i)) if of == id => flags.get_mut(i),
+                _ => None,
+            };
+            *flag.ok_or("a set names a variant the checker did not resolve")? = true;
+        }
+        Ok(flags)
+    }
+
+    fn bound(&mut self, b: &ast::Bound, scope: Scope<'_>) -> BoundDef {
         BoundDef {
-            amount: self.expr(&b.amount, locals).0,
+            amount: self.expr(&b.amount, scope).0,
             per: Kind::parse(&b.per.node).unwrap_or(Kind::Enterprise),
             per_year: b.per_year,
         }
     }
 
     fn clause(&mut self, cl: &model::ClauseInfo<'_>) -> ClauseDef {
-        let mut slots: Vec<LocalSlot<'_>> = Vec::new();
+        // Each of the clause's lets sees those before it: the scope grows as they are lowered.
+        let mut slots: Vec<(Level, Show)> = Vec::new();
         let mut locals = Vec::new();
         for LetInfo {
-            name,
-            value,
-            ty,
-            span,
+            name, value, span, ..
         } in &cl.locals
         {
-            let (expr, level) = self.expr(value, &slots);
-            slots.push((name.as_str(), ty, level, expr.show));
+            let scope = Scope {
+                clause: Some(cl.id),
+                locals: &slots,
+            };
+            let (expr, level) = self.expr(value, scope);
+            slots.push((level, expr.show));
             locals.push(LetDef {
                 span: *span,
                 name: name.clone(),
@@ -651,51 +668,207 @@ impl<'m> Compiler<'m> {
                 level,
             });
         }
+        let scope = Scope {
+            clause: Some(cl.id),
+            locals: &slots,
+        };
         let award = match cl.award {
-            ast::Award::Amount(e) => AwardDef::Amount(self.expr(e, &slots).0),
+            ast::Award::Amount(e) => AwardDef::Amount(self.expr(e, scope).0),
             ast::Award::Rate { rate, base } => AwardDef::Rate {
-                rate: self.expr(rate, &slots).0,
-                base: self.expr(base, &slots).0,
+                rate: self.expr(rate, scope).0,
+                base: self.expr(base, scope).0,
             },
             ast::Award::UpTo { max, assessed } => AwardDef::UpTo {
-                max: self.expr(max, &slots).0,
-                assessed: assessed.as_ref().map(|a| self.expr(a, &slots).0),
+                max: self.expr(max, scope).0,
+                assessed: assessed.as_ref().map(|a| self.expr(a, scope).0),
             },
             ast::Award::Match { ratio, base } => AwardDef::Match {
                 num: ratio.node.0,
                 den: ratio.node.1,
-                base: self.expr(base, &slots).0,
+                base: self.expr(base, scope).0,
             },
         };
-        // Matters are kept in their compared form, so that every comparison of matters (here,
-        // across policies in non-cumulation, in simulation columns) folds look-alikes the same.
-        let next = self.matters.len() as u32;
-        let written = crate::keys::key(&cl.matter).into_owned();
-        let matter = *self.matter_ids.entry(written.clone()).or_insert(next);
-        if matter == next {
-            self.matters.push(written);
-        }
         ClauseDef {
             name: cl.name.clone(),
             source: cl.source.clone(),
             departments: cl.departments.clone(),
-            matter,
+            matter: cl.matter.index() as u32,
             subjects: cl.subjects.iter().filter_map(|k| Kind::parse(k)).collect(),
             per_claim: cl.per_claim.is_some(),
             window: cl.window.unwrap_or(self.model.header.window),
-            when: cl.when.map(|w| self.expr(w, &slots).0),
+            when: cl.when.map(|w| self.expr(w, scope).0),
             award,
-            caps: cl.caps.iter().map(|b| self.bound(b, &slots)).collect(),
+            caps: cl.caps.iter().map(|b| self.bound(b, scope)).collect(),
             limits: cl
                 .limits
                 .iter()
                 .map(|l| match l {
-                    model::LimitUse::Shared(i) => LimitUse::Shared(*i as u32),
-                    model::LimitUse::Own(b) => LimitUse::Own(self.bound(b, &slots)),
+                    model::LimitUse::Shared(i) => LimitUse::Shared(i.index() as u32),
+                    model::LimitUse::Own(b) => LimitUse::Own(self.bound(b, scope)),
                 })
                 .collect(),
             locals,
             span: cl.span,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    const HEADER: &str = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 研发费用: money  级别: 等级  上年级别: 等级 = 无 }
+"#;
+
+    /// Compiles `HEADER` + `body`, which must check without error; `forget` first drops what
+    /// the checker resolved, as a bug in it would.
+    fn program(body: &str, forget: bool) -> Program {
+        let text = format!("{HEADER}{body}");
+        let parsed = crate::syntax::parse(&text);
+        let checked = crate::check::check(&parsed.file);
+        let mut model = checked
+            .model
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        if forget {
+            model.forget_resolution();
+        }
+        compile(&model, &text)
+    }
+
+    fn award(p: &Program, clause: usize) -> &ExprKind {
+        match &p.clauses[clause].award {
+            AwardDef::Amount(e) => &e.kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Every expression of the program's lets and clauses.
+    fn all_exprs(p: &Program) -> Vec<&Expr> {
+        let mut todo: Vec<&Expr> = p.lets.iter().map(|l| &l.expr).collect();
+        for c in &p.clauses {
+            todo.extend(c.locals.iter().map(|l| &l.expr));
+            todo.extend(c.when.as_ref());
+            if let AwardDef::Amount(e) = &c.award {
+                todo.push(e);
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(e) = todo.pop() {
+            e.push_children(&mut todo);
+            out.push(e);
+        }
+        out
+    }
+
+    const SHADOWED: &str = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励 + 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+
+    #[test]
+    fn a_clause_let_hides_a_policy_name_after_it_and_in_its_clause_only() {
+        let p = program(SHADOWED, false);
+        let 甲 = &p.clauses[0];
+        // 奖励 reads the policy-wide 基数: the clause's own is declared after it.
+        assert!(
+            matches!(&甲.locals[0].expr.kind, ExprKind::Arith(ArithOp::Mul, a, _) if a.kind == ExprKind::Let(0)),
+            "{:?}",
+            甲.locals[0].expr
+        );
+        assert!(
+            matches!(award(&p, 0), ExprKind::Arith(ArithOp::Add, a, b)
+                if a.kind == ExprKind::Local(0) && b.kind == ExprKind::Local(1)),
+            "{:?}",
+            award(&p, 0)
+        );
+        assert_eq!(award(&p, 1), &ExprKind::Let(0));
+    }
+
+    #[test]
+    fn a_bare_variant_is_lowered_from_the_enum_expected_there() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  when 级别 == 国家级 or 省级 == 上年级别 or 级别 in { 无, 省级 } or 上年级别 != 目标
+  award by 级别 { 省级: 10万元, else: 0元 }
+}
+"#;
+        let p = program(body, false);
+        assert_eq!(p.params[0].values, ParamValues::Fixed(Value::Enum(1)));
+        assert_eq!(p.subject_inputs[2].default, Some(Value::Enum(2)));
+        let exprs = all_exprs(&p);
+        let consts: Vec<(u16, Show)> = exprs
+            .iter()
+            .filter_map(|e| match e.kind {
+                ExprKind::Const(Value::Enum(v)) => Some((v, e.show)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(consts.len(), 2, "{consts:?}");
+        assert!(consts.contains(&(0, Show::Enum(0))) && consts.contains(&(1, Show::Enum(0))));
+        assert!(exprs
+            .iter()
+            .any(|e| matches!(&e.kind, ExprKind::In(_, flags) if **flags == [false, true, true])));
+        assert!(
+            matches!(award(&p, 0), ExprKind::Table(_, rows)
+                if rows[1].kind == ExprKind::Const(Value::Num(Decimal::from(100_000)))
+                && rows[0].kind == ExprKind::Const(Value::Num(Decimal::ZERO))),
+            "{:?}",
+            award(&p, 0)
+        );
+    }
+
+    #[test]
+    fn a_name_the_checker_did_not_resolve_is_an_internal_error_never_a_guess() {
+        let body = r#"param 目标: 等级 = 省级
+clause 甲 {
+  source "一"
+  let 奖励 = by 级别 { 国家级: 10万元, else: 0元 }
+  when 级别 in { 国家级 } or 上年级别 == 目标 or 上年级别 == 省级
+  award 奖励
+}
+"#;
+        let p = program(body, true);
+        // No value is made up for the parameter or the default either.
+        assert_eq!(p.params[0].values, ParamValues::Unspecified);
+        assert_eq!(p.subject_inputs[2].default, None);
+        let exprs = all_exprs(&p);
+        let names = exprs.iter().filter(|e| {
+            matches!(
+                e.kind,
+                ExprKind::Subject(_)
+                    | ExprKind::Claim(_)
+                    | ExprKind::Param(_)
+                    | ExprKind::Let(_)
+                    | ExprKind::Local(_)
+                    | ExprKind::Const(Value::Enum(_))
+                    | ExprKind::In(..)
+                    | ExprKind::Table(..)
+            )
+        });
+        assert_eq!(names.count(), 0, "{exprs:#?}");
+        let broken = exprs
+            .iter()
+            .filter(|e| matches!(e.kind, ExprKind::Broken(_)))
+            .count();
+        // The table, the `in` test, 上年级别 twice, 目标, 省级 and 奖励.
+        assert_eq!(broken, 7, "{exprs:#?}");
     }
 }

@@ -9,9 +9,9 @@
 
 use rust_decimal::Decimal;
 
-use super::{constant, Cx, Meaning};
+use super::{constant, Cx};
 use crate::ast::{Award, Expr, ExprKind, Func, ParamValue, UnaryOp};
-use crate::check::model::{ClauseInfo, Symbol};
+use crate::check::model::{ClauseInfo, Ref};
 use crate::check::types::Ty;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::format::money;
@@ -43,34 +43,34 @@ fn times(a: Range, b: Range) -> Range {
     }
 }
 
-fn range(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &Expr) -> Range {
+fn range(cx: &Cx<'_>, e: &Expr) -> Range {
     if let Some(v) = constant(e) {
         return exact(v);
     }
     match &e.node {
-        ExprKind::Ref(name) => match cx.meaning(name, Some(c)) {
-            Meaning::Top(Symbol::Param(i)) => match cx.model.params.get(i).map(|p| p.value) {
+        ExprKind::Ref(_) => match cx.meaning(e) {
+            Some(Ref::Param(i)) => match cx.model.params.get(i.index()).map(|p| p.value) {
                 Some(ParamValue::Fixed(v)) => constant(v).map_or(UNKNOWN, exact),
                 _ => UNKNOWN,
             },
-            Meaning::Top(sym) => match cx.top_type(sym) {
+            Some(target) => match cx.top_type(target) {
                 Some((Ty::Num(_), false)) => Range {
                     lo: Some(Decimal::ZERO),
                     hi: None,
                 },
                 _ => UNKNOWN,
             },
-            _ => UNKNOWN,
+            None => UNKNOWN,
         },
         ExprKind::Unary(UnaryOp::Neg, _) => UNKNOWN,
-        ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, c, v))),
-        ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, c, &r.value))),
+        ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, v))),
+        ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, &r.value))),
         ExprKind::If {
             then, otherwise, ..
-        } => span_of([range(cx, c, then), range(cx, c, otherwise)].into_iter()),
+        } => span_of([range(cx, then), range(cx, otherwise)].into_iter()),
         ExprKind::Call(f, _) if f.node.is_date_function() => UNKNOWN,
         ExprKind::Call(f, args) => {
-            let rs: Vec<Range> = args.iter().map(|a| range(cx, c, a)).collect();
+            let rs: Vec<Range> = args.iter().map(|a| range(cx, a)).collect();
             let los = rs.iter().map(|r| r.lo);
             let his = rs.iter().map(|r| r.hi);
             match f.node {
@@ -113,16 +113,16 @@ fn span_of(rs: impl Iterator<Item = Range>) -> Range {
 
 fn award_range(cx: &Cx<'_>, c: &ClauseInfo<'_>) -> Range {
     match c.award {
-        Award::Amount(e) => range(cx, c, e),
+        Award::Amount(e) => range(cx, e),
         Award::UpTo { max, .. } => Range {
             lo: Some(Decimal::ZERO),
-            hi: range(cx, c, max).hi,
+            hi: range(cx, max).hi,
         },
-        Award::Rate { rate, base } => times(range(cx, c, rate), range(cx, c, base)),
+        Award::Rate { rate, base } => times(range(cx, rate), range(cx, base)),
         Award::Match { ratio, base } => {
             let (a, b) = ratio.node;
             match a.checked_div(b) {
-                Some(f) => times(exact(f), range(cx, c, base)),
+                Some(f) => times(exact(f), range(cx, base)),
                 None => UNKNOWN,
             }
         }

@@ -12,9 +12,9 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{clause_exprs, constant, walk, Cx, Meaning};
+use super::{clause_exprs, constant, walk, Cx};
 use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
-use crate::check::model::{ClauseInfo, Symbol};
+use crate::check::model::Ref;
 use crate::check::types::Ty;
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -143,8 +143,9 @@ impl Fact {
     }
 }
 
-/// A name and what a condition part says about it.
+/// A policy-wide value, what a condition part says about it, and its name as written.
 struct Atom<'e> {
+    target: Ref,
     name: &'e str,
     fact: Fact,
     span: Span,
@@ -153,7 +154,7 @@ struct Atom<'e> {
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     for c in &cx.model.clauses {
         let known = match c.when {
-            Some(when) => condition(cx, c, when, out),
+            Some(when) => condition(cx, when, out),
             None => Some(HashMap::new()),
         };
         // A condition that never holds makes every row unreachable; that is said once already.
@@ -162,11 +163,11 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             if c.when.is_some_and(|w| std::ptr::eq(w, e)) {
                 continue;
             }
-            rows(cx, Some(c), e, &known, out);
+            rows(cx, e, &known, out);
         }
     }
     for l in &cx.model.lets {
-        rows(cx, None, l.value, &HashMap::new(), out);
+        rows(cx, l.value, &HashMap::new(), out);
     }
 }
 
@@ -186,12 +187,10 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
     out
 }
 
-/// What the declaration alone says about a name (money and quantities are never negative).
-fn domain(cx: &Cx<'_>, name: &str, clause: Option<&ClauseInfo<'_>>) -> Option<Fact> {
-    let Meaning::Top(sym) = cx.meaning(name, clause) else {
-        return None;
-    };
-    let (ty, may_be_negative) = cx.top_type(sym)?;
+/// What the declaration alone says about a policy-wide value (money and quantities are never
+/// negative).
+fn domain(cx: &Cx<'_>, target: Ref) -> Option<Fact> {
+    let (ty, may_be_negative) = cx.top_type(target)?;
     match ty {
         Ty::Num(_) if !may_be_negative => Some(Fact::Num(Interval::at_least(Decimal::ZERO, true))),
         Ty::Num(_) => Some(Fact::Num(Interval::default())),
@@ -203,56 +202,51 @@ fn domain(cx: &Cx<'_>, name: &str, clause: Option<&ClauseInfo<'_>>) -> Option<Fa
     }
 }
 
-/// The enum a top-level name holds a variant of.
-fn enum_of(cx: &Cx<'_>, name: &str, clause: Option<&ClauseInfo<'_>>) -> Option<usize> {
-    let Meaning::Top(sym) = cx.meaning(name, clause) else {
-        return None;
-    };
-    match cx.top_type(sym)?.0 {
+/// The enum a policy-wide value holds a variant of.
+fn enum_of(cx: &Cx<'_>, target: Ref) -> Option<usize> {
+    match cx.top_type(target)?.0 {
         Ty::Enum(id) => Some(id),
         _ => None,
     }
 }
 
-fn variant_set(cx: &Cx<'_>, id: usize, names: &[&str], negated: bool) -> Option<Fact> {
-    let variants = &cx.model.enums.get(id)?.variants;
+/// The variants of enum `id` at positions `listed` (or all the others, when `negated`).
+fn variant_set(cx: &Cx<'_>, id: usize, listed: &[usize], negated: bool) -> Option<Fact> {
+    let n = cx.model.enums.get(id)?.variants.len();
     Some(Fact::Variants(
-        variants
-            .iter()
-            .map(|v| names.contains(&v.as_str()) != negated)
-            .collect(),
+        (0..n).map(|i| listed.contains(&i) != negated).collect(),
     ))
 }
 
-/// Reads one condition part as a fact about one name, when it has that simple shape.
-fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
-    let top_name = |x: &'e Expr| match &x.node {
-        ExprKind::Ref(n)
-            if matches!(
-                cx.meaning(n, Some(c)),
-                Meaning::Top(Symbol::Input(_) | Symbol::Let(_) | Symbol::Param(_))
-            ) =>
-        {
-            Some(n.as_str())
-        }
-        _ => None,
+/// The name `x` when it stands for a policy-wide value, with what it stands for.
+fn top_name<'e>(cx: &Cx<'_>, x: &'e Expr) -> Option<(Ref, &'e str)> {
+    let ExprKind::Ref(n) = &x.node else {
+        return None;
     };
-    let fact_of = |name: &'e str, fact: Fact| {
+    match cx.meaning(x)? {
+        target @ (Ref::Input(_) | Ref::Let(_) | Ref::Param(_)) => Some((target, n.as_str())),
+        Ref::Local { .. } | Ref::Variant { .. } => None,
+    }
+}
+
+/// Reads one condition part as a fact about one name, when it has that simple shape.
+fn atom<'e>(cx: &Cx<'_>, e: &'e Expr) -> Option<Atom<'e>> {
+    let fact_of = |(target, name): (Ref, &'e str), fact: Fact| {
         Some(Atom {
+            target,
             name,
             fact,
             span: e.span,
         })
     };
+    let is_bool = |(target, _): (Ref, &str)| matches!(cx.top_type(target), Some((Ty::Bool, _)));
     match &e.node {
         ExprKind::Ref(_) => {
-            let n = top_name(e)?;
-            matches!(cx.top_type(sym_of(cx, n)?)?.0, Ty::Bool).then_some(())?;
+            let n = top_name(cx, e).filter(|n| is_bool(*n))?;
             fact_of(n, Fact::Bool(true))
         }
         ExprKind::Unary(UnaryOp::Not, inner) => {
-            let n = top_name(inner)?;
-            matches!(cx.top_type(sym_of(cx, n)?)?.0, Ty::Bool).then_some(())?;
+            let n = top_name(cx, inner).filter(|n| is_bool(*n))?;
             fact_of(n, Fact::Bool(false))
         }
         ExprKind::In {
@@ -260,25 +254,34 @@ fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
             set,
             negated,
         } => {
-            let n = top_name(value)?;
-            let id = enum_of(cx, n, Some(c))?;
-            let names: Vec<&str> = set.iter().map(|v: &Name| v.node.as_str()).collect();
-            fact_of(n, variant_set(cx, id, &names, *negated)?)
+            let n = top_name(cx, value)?;
+            let id = enum_of(cx, n.0)?;
+            let listed = set
+                .iter()
+                .map(|v: &Name| match cx.model.listed_variant(v) {
+                    Some((of, i)) if of == id => Some(i),
+                    _ => None,
+                })
+                .collect::<Option<Vec<usize>>>()?;
+            fact_of(n, variant_set(cx, id, &listed, *negated)?)
         }
         ExprKind::Binary(op, l, r) if op.node.is_comparison() => {
             // The name on the left, the number or variant on the right.
-            let (name, other, op) = match (top_name(l), top_name(r)) {
+            let (name, other, op) = match (top_name(cx, l), top_name(cx, r)) {
                 (Some(n), _) => (n, r.as_ref(), op.node),
                 (None, Some(n)) => (n, l.as_ref(), op.node.flipped()),
                 _ => return None,
             };
-            if let Some(id) = enum_of(cx, name, Some(c)) {
-                let ExprKind::Ref(v) = &other.node else {
+            if let Some(id) = enum_of(cx, name.0) {
+                let Some(Ref::Variant { enum_id, variant }) = cx.meaning(other) else {
                     return None;
                 };
+                if enum_id != id {
+                    return None;
+                }
                 return match op {
-                    BinOp::Eq => fact_of(name, variant_set(cx, id, &[v], false)?),
-                    BinOp::Ne => fact_of(name, variant_set(cx, id, &[v], true)?),
+                    BinOp::Eq => fact_of(name, variant_set(cx, id, &[variant], false)?),
+                    BinOp::Ne => fact_of(name, variant_set(cx, id, &[variant], true)?),
                     _ => None,
                 };
             }
@@ -297,18 +300,13 @@ fn atom<'e>(cx: &Cx<'_>, c: &ClauseInfo<'_>, e: &'e Expr) -> Option<Atom<'e>> {
     }
 }
 
-fn sym_of(cx: &Cx<'_>, name: &str) -> Option<Symbol> {
-    cx.model.names.get(name).copied()
-}
-
 /// Checks a clause's condition; returns what it says about each name, or `None` when it can
 /// never hold (and that was reported).
 fn condition<'e>(
     cx: &Cx<'_>,
-    c: &ClauseInfo<'_>,
     when: &'e Expr,
     out: &mut Vec<Diagnostic>,
-) -> Option<HashMap<&'e str, Fact>> {
+) -> Option<HashMap<Ref, Fact>> {
     let parts = conjuncts(when);
     // Parts that compare two numbers written out hold or fail whatever the facts.
     for p in &parts {
@@ -332,12 +330,12 @@ fn condition<'e>(
             }
         }
     }
-    let atoms: Vec<Atom<'e>> = parts.iter().filter_map(|p| atom(cx, c, p)).collect();
-    let mut known: HashMap<&'e str, (Fact, Option<Span>)> = HashMap::new();
+    let atoms: Vec<Atom<'e>> = parts.iter().filter_map(|p| atom(cx, p)).collect();
+    let mut known: HashMap<Ref, (Fact, Option<Span>)> = HashMap::new();
     for a in &atoms {
-        let start = match known.get(a.name) {
+        let start = match known.get(&a.target) {
             Some(k) => k.clone(),
-            None => match domain(cx, a.name, Some(c)) {
+            None => match domain(cx, a.target) {
                 Some(d) => (d, None),
                 None => (a.fact.clone(), None),
             },
@@ -363,14 +361,14 @@ fn condition<'e>(
             out.push(d);
             return None;
         }
-        known.insert(a.name, (next, Some(a.span)));
+        known.insert(a.target, (next, Some(a.span)));
     }
     // A part is always true when the declaration and the other parts already imply it.
     for (i, a) in atoms.iter().enumerate() {
-        let mut rest = domain(cx, a.name, Some(c));
+        let mut rest = domain(cx, a.target);
         let mut other_span = None;
         for (j, b) in atoms.iter().enumerate() {
-            if i != j && b.name == a.name {
+            if i != j && b.target == a.target {
                 rest = match rest {
                     Some(r) => r.and(&b.fact),
                     None => Some(b.fact.clone()),
@@ -415,30 +413,20 @@ fn fixed_outcome(cx: &Cx<'_>, span: Span, holds: bool, why: &str) -> Diagnostic 
 }
 
 /// Reports rows of tables and brackets in `e` that the known facts rule out.
-fn rows(
-    cx: &Cx<'_>,
-    c: Option<&ClauseInfo<'_>>,
-    e: &Expr,
-    known: &HashMap<&str, Fact>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn rows(cx: &Cx<'_>, e: &Expr, known: &HashMap<Ref, Fact>, out: &mut Vec<Diagnostic>) {
     walk(e, &mut |x| {
         let (ExprKind::Table { key, .. } | ExprKind::Bracket { value: key, .. }) = &x.node else {
             return;
         };
-        let ExprKind::Ref(name) = &key.node else {
+        let Some((target, name)) = top_name(cx, key) else {
             return;
         };
-        let Some(fact) = known
-            .get(name.as_str())
-            .cloned()
-            .or_else(|| domain(cx, name, c))
-        else {
+        let Some(fact) = known.get(&target).cloned().or_else(|| domain(cx, target)) else {
             return;
         };
         match (&x.node, fact) {
             (ExprKind::Table { rows, .. }, Fact::Variants(allowed)) => {
-                table_rows(cx, name, enum_of(cx, name, c), rows, &allowed, out)
+                table_rows(cx, name, cx.model.keyed_by(x), rows, &allowed, out)
             }
             (ExprKind::Bracket { rows, .. }, Fact::Num(range)) => {
                 bracket_rows(cx, name, rows, range, out)
@@ -456,18 +444,18 @@ fn table_rows(
     allowed: &[bool],
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(variants) = id.and_then(|i| cx.model.enums.get(i)).map(|e| &e.variants) else {
+    let Some((id, n)) = id.and_then(|i| Some((i, cx.model.enums.get(i)?.variants.len()))) else {
         return;
     };
-    let is_allowed = |v: &str| {
-        variants
-            .iter()
-            .position(|x| x == v)
-            .is_some_and(|i| allowed.get(i).copied().unwrap_or(true))
+    // Rows by the variants the checker resolved them to.
+    let position = |v: &Name| match cx.model.listed_variant(v) {
+        Some((of, i)) if of == id => Some(i),
+        _ => None,
     };
+    let is_allowed = |i: usize| allowed.get(i).copied().unwrap_or(true);
     for (variant, value) in rows {
         match variant {
-            Some(v) if !is_allowed(&v.node) => out.push(
+            Some(v) if position(v).is_some_and(|i| !is_allowed(i)) => out.push(
                 Diagnostic::new(
                     Code::UnreachableRow,
                     v.span,
@@ -480,8 +468,8 @@ fn table_rows(
             None => {
                 // `else: 0元` is the usual way to make a table complete; only a non-zero
                 // else row that nothing reaches is worth a warning.
-                let listed: Vec<&str> = rows.iter().filter_map(|(v, _)| v.as_ref().map(|n| n.node.as_str())).collect();
-                let reachable = variants.iter().any(|v| !listed.contains(&v.as_str()) && is_allowed(v));
+                let listed: Vec<usize> = rows.iter().filter_map(|(v, _)| position(v.as_ref()?)).collect();
+                let reachable = (0..n).any(|i| !listed.contains(&i) && is_allowed(i));
                 if !reachable && constant(value) != Some(Decimal::ZERO) {
                     out.push(
                         Diagnostic::new(
@@ -549,6 +537,31 @@ mod tests {
         assert!(!ge100.intersect(le100).is_empty());
         let lt100 = Interval::at_most(d(100), false);
         assert!(ge100.intersect(lt100).is_empty());
+    }
+
+    #[test]
+    fn an_enum_compared_with_another_value_of_it_says_nothing_about_either() {
+        let text = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+enum 等级 { 国家级, 省级, 无 }
+input enterprise { 级别: 等级  上年级别: 等级 }
+clause 甲 {
+  source "一"
+  when 级别 == 上年级别 and 级别 != 国家级
+  award by 级别 { 国家级: 3万元, 省级: 2万元, 无: 1万元 }
+}
+"#;
+        let c = crate::compile_source(text);
+        let codes: Vec<_> = c.diagnostics.iter().map(|d| d.code).collect();
+        // Only the variant named bare narrows 级别: its row is the one never used.
+        assert_eq!(codes, [crate::diagnostic::Code::UnreachableRow]);
+        let row = &c.diagnostics[0].primary.span;
+        assert_eq!(&text[row.start..row.end], "国家级");
     }
 
     #[test]

@@ -7,19 +7,16 @@
 
 use std::collections::HashMap;
 
-use std::borrow::Cow;
-
 use super::Cx;
 use crate::ast::{ClauseItem, Span};
-use crate::check::model::ClauseInfo;
+use crate::check::model::{ClauseInfo, MatterId};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::keys::key;
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<Cow<'_, str>, &ClauseInfo<'_>> = HashMap::new();
+    let mut first: HashMap<MatterId, &ClauseInfo<'_>> = HashMap::new();
     for c in &cx.model.clauses {
-        let Some(f) = first.get(&key(&c.matter)).copied() else {
-            first.insert(key(&c.matter), c);
+        let Some(f) = first.get(&c.matter).copied() else {
+            first.insert(c.matter, c);
             continue;
         };
         let (a, b) = (&f.subjects, &c.subjects);
@@ -35,7 +32,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
                 "`{}` shares the matter \"{}\" with `{}`, but awards only {} and that clause only {}: \
                  the two never meet on one subject",
                 c.name,
-                c.matter,
+                c.matter_text,
                 f.name,
                 list(b),
                 list(a)

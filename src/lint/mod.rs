@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::ast::{self, Expr, Item, Node};
-use crate::check::model::{ClauseInfo, Model, Symbol};
+use crate::check::model::{ClauseInfo, Model, Ref};
 use crate::check::types::{Flavor, Ty};
 use crate::diagnostic::Diagnostic;
 
@@ -66,42 +66,30 @@ struct Cx<'m> {
     clause_nodes: HashMap<usize, &'m Node<ast::Clause>>,
 }
 
-/// What a name in an expression stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Meaning {
-    /// A `let` of the clause itself (by position in its locals).
-    Local(usize),
-    /// A top-level name.
-    Top(Symbol),
-    /// Anything else: an enum variant.
-    Other,
-}
-
 impl<'m> Cx<'m> {
-    /// What `name` means inside `clause` (or at top level when `None`).
-    fn meaning(&self, name: &str, clause: Option<&ClauseInfo<'_>>) -> Meaning {
-        if let Some(i) = clause.and_then(|c| c.locals.iter().position(|l| l.name == name)) {
-            return Meaning::Local(i);
-        }
-        match self.model.names.get(name) {
-            Some(s) => Meaning::Top(*s),
-            None => Meaning::Other,
-        }
+    /// What the name `e` stands for, as the checker resolved it; `None` when `e` is not a name.
+    fn meaning(&self, e: &Expr) -> Option<Ref> {
+        self.model.resolved(e).map(|r| r.target)
     }
 
-    /// The type of a top-level name, and whether it may be negative (`true` when not known).
-    fn top_type(&self, sym: Symbol) -> Option<(Ty, bool)> {
-        match sym {
-            Symbol::Input(i) => {
-                let input = self.model.inputs.get(i)?;
+    /// The type of a policy-wide value (an input, parameter or policy-wide `let`), and whether
+    /// it may be negative (`true` when not known); `None` for anything else.
+    fn top_type(&self, target: Ref) -> Option<(Ty, bool)> {
+        match target {
+            Ref::Input(i) => {
+                let input = self.model.inputs.get(i.index())?;
                 // Facts refuse negative money and quantities unless declared `signed`.
                 let non_negative =
                     !input.signed && matches!(input.decl.flavor, Flavor::Money | Flavor::Quantity);
                 Some((input.decl.ty.clone(), !non_negative))
             }
-            Symbol::Param(i) => self.model.params.get(i).map(|p| (p.decl.ty.clone(), true)),
-            Symbol::Let(i) => self.model.lets.get(i).map(|l| (l.ty.clone(), true)),
-            Symbol::Limit(_) => None,
+            Ref::Param(i) => self
+                .model
+                .params
+                .get(i.index())
+                .map(|p| (p.decl.ty.clone(), true)),
+            Ref::Let(i) => self.model.lets.get(i.index()).map(|l| (l.ty.clone(), true)),
+            Ref::Local { .. } | Ref::Variant { .. } => None,
         }
     }
 

@@ -4,9 +4,9 @@
 //! A name counts as used when a clause reaches it: through its condition, award, caps and
 //! limits, and through the `let`s those use. An input used only by an unused `let` is unused.
 
-use super::{clause_roots, walk, Cx, Meaning};
-use crate::ast::{Expr, ExprKind, ParamValue};
-use crate::check::model::{LimitUse, Symbol};
+use super::{clause_roots, walk, Cx};
+use crate::ast::{Expr, ParamValue};
+use crate::check::model::{LimitUse, Ref};
 use crate::diagnostic::{Code, Diagnostic};
 
 #[derive(Default)]
@@ -27,39 +27,48 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     };
     for c in &m.clauses {
         let mut locals_used = vec![false; c.locals.len()];
-        // Work list of (expression, whether it is read in the clause's scope).
-        let mut work: Vec<(&Expr, bool)> = clause_roots(c).into_iter().map(|e| (e, true)).collect();
+        let mut work: Vec<&Expr> = clause_roots(c);
         for l in &c.limits {
             if let LimitUse::Shared(i) = l {
-                if let Some(u) = used.limits.get_mut(*i) {
+                if let (Some(u), Some(limit)) =
+                    (used.limits.get_mut(i.index()), m.limits.get(i.index()))
+                {
                     if !*u {
                         *u = true;
-                        work.push((&m.limits[*i].bound.amount, false));
+                        work.push(&limit.bound.amount);
                     }
                 }
             }
         }
-        while let Some((e, in_clause)) = work.pop() {
+        while let Some(e) = work.pop() {
             let mut refs = Vec::new();
-            walk(e, &mut |x| {
-                if let ExprKind::Ref(n) = &x.node {
-                    refs.push(n.as_str());
-                }
-            });
-            for name in refs {
-                let meaning = cx.meaning(name, in_clause.then_some(c));
-                match meaning {
-                    Meaning::Local(i) if !locals_used[i] => {
-                        locals_used[i] = true;
-                        work.push((c.locals[i].value, true));
+            walk(e, &mut |x| refs.extend(cx.meaning(x)));
+            for target in refs {
+                // Each name is counted as what the checker resolved it to, so a clause's `let`
+                // that hides a policy-wide name is told apart from it exactly as evaluation does.
+                let first = |flags: &mut Vec<bool>, i: usize| {
+                    flags
+                        .get_mut(i)
+                        .is_some_and(|u| !std::mem::replace(u, true))
+                };
+                match target {
+                    Ref::Local { clause, index } if clause == c.id => {
+                        if first(&mut locals_used, index) {
+                            work.extend(c.locals.get(index).map(|l| l.value));
+                        }
                     }
-                    Meaning::Top(Symbol::Input(i)) => used.inputs[i] = true,
-                    Meaning::Top(Symbol::Param(i)) => used.params[i] = true,
-                    Meaning::Top(Symbol::Let(i)) if !used.lets[i] => {
-                        used.lets[i] = true;
-                        work.push((m.lets[i].value, false));
+                    Ref::Input(i) => {
+                        first(&mut used.inputs, i.index());
                     }
-                    _ => {}
+                    Ref::Param(i) => {
+                        first(&mut used.params, i.index());
+                    }
+                    Ref::Let(i) => {
+                        if first(&mut used.lets, i.index()) {
+                            work.extend(m.lets.get(i.index()).map(|l| l.value));
+                        }
+                    }
+                    Ref::Local { .. } | Ref::Variant { .. } => {}
                 }
             }
         }
@@ -150,7 +159,7 @@ fn kinds_counted(cx: &Cx<'_>, c: &crate::check::model::ClauseInfo<'_>, out: &mut
         match l {
             LimitUse::Own(b) => bounds.push((b, "limit")),
             LimitUse::Shared(i) => {
-                if let Some(l) = cx.model.limits.get(*i) {
+                if let Some(l) = cx.model.limits.get(i.index()) {
                     bounds.push((l.bound, "limit"));
                 }
             }
@@ -245,4 +254,61 @@ fn partly_bounded(
                 .join(", ")
         )),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+
+    /// The warnings of a policy, with the line each points at.
+    fn warnings(body: &str) -> Vec<(Code, usize)> {
+        let text = format!(
+            r#"policy "测试〔2023〕1号" {{
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding {{ 市级财政: 100% }}
+  same_matter highest
+}}
+input enterprise {{ 研发费用: money }}
+{body}"#
+        );
+        let c = crate::compile_source(&text);
+        assert!(!c.has_errors(), "{:#?}", c.diagnostics);
+        c.diagnostics
+            .iter()
+            .map(|d| (d.code, text[..d.primary.span.start].lines().count()))
+            .collect()
+    }
+
+    #[test]
+    fn a_name_counts_as_used_where_the_checker_resolved_it() {
+        // 奖励 reads the policy-wide 基数 (the clause's own comes after it), so the policy-wide
+        // one and 研发费用 are used, and the clause's own 基数 (line 13) is not.
+        let body = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 奖励 = 基数 * 2
+  let 基数 = 1万元
+  award 奖励
+}
+"#;
+        assert_eq!(
+            warnings(body),
+            [(Code::Shadowing, 13), (Code::UnusedLet, 13)]
+        );
+        // The same name hidden in one clause and read in another: both are used.
+        let body = r#"let 基数 = 研发费用 * 10%
+clause 甲 {
+  source "一"
+  let 基数 = 1万元
+  award 基数
+}
+clause 乙 {
+  source "二"
+  award 基数
+}
+"#;
+        assert_eq!(warnings(body), [(Code::Shadowing, 12)]);
+    }
 }

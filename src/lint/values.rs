@@ -3,9 +3,9 @@
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
-use super::{walk, Cx, Meaning};
+use super::{walk, Cx};
 use crate::ast::{Award, ClauseItem, Expr, ExprKind, HeaderItem, Item, ParamValue, Span};
-use crate::check::model::Symbol;
+use crate::check::model::Ref;
 use crate::diagnostic::{Code, Diagnostic};
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
@@ -25,12 +25,18 @@ fn rates(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             ExprKind::Number(l) if l.percent && l.value > Decimal::ONE => {
                 out.push(over_100(cx, e.span, &c.name));
             }
-            ExprKind::Ref(n) => {
-                if let Meaning::Top(Symbol::Param(i)) = cx.meaning(n, Some(c)) {
-                    if std::mem::replace(&mut params_seen[i], true) {
+            ExprKind::Ref(_) => {
+                if let Some(Ref::Param(i)) = cx.meaning(e) {
+                    let (Some(seen), Some(param)) = (
+                        params_seen.get_mut(i.index()),
+                        cx.model.params.get(i.index()),
+                    ) else {
+                        return;
+                    };
+                    if std::mem::replace(seen, true) {
                         return;
                     }
-                    let values: Vec<&Expr> = match cx.model.params[i].value {
+                    let values: Vec<&Expr> = match param.value {
                         ParamValue::Fixed(v) => vec![v],
                         ParamValue::Dated(vs) => vs.iter().map(|(_, v)| v).collect(),
                         ParamValue::Unspecified => Vec::new(),
