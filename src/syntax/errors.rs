@@ -33,10 +33,11 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             10,
             "a clause line such as `source`, `department`, `when`, `award` or `cap`",
         ),
+        kw_then => (15, "`then`"),
+        kw_else => (15, "`else`"),
         expr | implication | disjunction | conjunction | negation | comparison | sum | product
-        | unary | reference | paren | call | table | bracket | func => {
-            (20, "a value such as `20万元`, `15%`, a name or `(`")
-        }
+        | unary | reference | paren | call | table | bracket | func | conditional | kw_if
+        | event_date => (20, "a value such as `20万元`, `15%`, a name or `(`"),
         quantity | number => (21, "a number or an amount such as `20万元` or `15%`"),
         name | limit_ref | type_name => (22, "a name"),
         subject_kind => (22, "a subject kind such as `enterprise` or `project`"),
@@ -223,7 +224,10 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
         Some(c) => format!("`{c}`"),
     };
     let message = format!("expected {}", join_alternatives(&words));
-    let help = if found.is_none() {
+    let attempted = super::attempts::attempt(source, pos, word, found);
+    let help = if let Some(h) = attempted {
+        h
+    } else if found.is_none() {
         "the file ends too early: check that every `{` has its `}` and every quote is closed"
             .to_string()
     } else {

@@ -5,6 +5,7 @@
 //! before pest could recurse on them; a syntax error in one top-level item does not hide
 //! errors in the next.
 
+mod attempts;
 mod errors;
 mod grammar;
 pub mod literal;
