@@ -507,7 +507,7 @@ fn thread_counts_and_max_errors_out_of_range_are_coded_errors() {
 #[test]
 fn a_subject_with_more_rows_than_the_limit_stops_the_run_at_every_chunk_size() {
     let dir = temp("large");
-    let limit = pol::simulate::batch::MAX_SUBJECT_ROWS;
+    let limit = pol::simulate::MAX_SUBJECT_ROWS;
     let mut csv = String::from(
         "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n0,C0,2024-03-01,技术开发,1,1万元\n",
     );

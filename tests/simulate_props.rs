@@ -54,7 +54,12 @@ fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
     while let Some(chunk) = chunker.next_chunk().unwrap() {
         let batch = worker.run(&chunk);
         if let Some(fatal) = sequence.follow(&batch) {
-            return (String::new(), String::new(), Vec::new(), Some(fatal));
+            return (
+                String::new(),
+                String::new(),
+                Vec::new(),
+                Some(fatal.to_string()),
+            );
         }
         text.push_str(&batch.text);
         summary.merge(batch.summary);
@@ -62,7 +67,7 @@ fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
             batch
                 .errors
                 .iter()
-                .map(|e| format!("{}: {}", e.line, e.message)),
+                .map(|e| format!("{}: {}", e.line, e.message())),
         );
     }
     summary.finish(&ev).unwrap();

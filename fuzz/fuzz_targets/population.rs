@@ -103,7 +103,7 @@ fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
                 String::new(),
                 String::new(),
                 Vec::new(),
-                Some(fatal),
+                Some(fatal.to_string()),
                 Default::default(),
             ));
         }
@@ -113,7 +113,7 @@ fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
             batch
                 .errors
                 .iter()
-                .map(|e| format!("{}: {}", e.line, e.message)),
+                .map(|e| format!("{}: {}", e.line, e.message())),
         );
     }
     summary.finish(&ev);

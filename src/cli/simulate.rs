@@ -56,7 +56,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// The columns of `--out`, comma-separated `[TITLE=]NAME`: line, subject, claim, total,
-    /// error, a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
+    /// error, code (a failed row's problem code), a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
     /// conditions held), matter:M (paid under matter M) or matter:M:eligible. Default: line,
     /// subject, claim, total, every payer, every clause's amount and outcome, error.
     #[arg(long, value_name = "LIST")]
@@ -346,7 +346,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::sync_channel::<Batch>(threads * 2);
-    let mut fatal: Option<String> = None;
+    let mut fatal: Option<RowError> = None;
     let mut read_failed: Option<String> = None;
     let mut fatal_read: Option<String> = None;
     let mut summary = Summary::new(&ev);
@@ -404,7 +404,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
                             // Out of order inside the chunk: its rows before that subject; at
                             // the chunk's first subject: the rows before it (rows without an id,
                             // which a larger chunk would have written before the same stop).
-                            let upto = if d.fatal.as_deref() == Some(msg.as_str()) {
+                            let upto = if d.fatal.as_ref() == Some(&msg) {
                                 d.text.len()
                             } else {
                                 d.first_at.min(d.text.len())
@@ -491,7 +491,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         say!("pol: interrupted; no output file was written");
         return ExitCode::Interrupted;
     }
-    if let Some(msg) = fatal.or(fatal_read) {
+    if let Some(msg) = fatal.map(|e| e.to_string()).or(fatal_read) {
         if rows_on_stdout {
             say!("pol: {msg}; standard output has the rows before it, and no summary");
         } else {
@@ -504,7 +504,8 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     }
     for e in &first_errors {
         // Row errors quote ids and cells of the population: no raw control characters.
-        let message = crate::eval::format::escape_text(&e.message);
+        let message = e.message();
+        let message = crate::eval::format::escape_text(&message);
         say!("pol: line {}: {message}", e.line);
     }
     if summary.errors as usize > first_errors.len() {

@@ -11,6 +11,7 @@ pub mod chunks;
 pub mod columns;
 pub mod input;
 pub mod output;
+mod problem;
 pub mod summary;
 mod tally;
 
@@ -25,6 +26,7 @@ use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict}
 use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
+pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
 pub use summary::Summary;
 
 /// One output row.
@@ -129,15 +131,6 @@ impl Layout {
     }
 }
 
-/// A problem with one row or subject.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowError {
-    /// The input line.
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// One subject's rows, ready to evaluate.
 #[derive(Clone, Debug)]
 pub struct SubjectRows {
@@ -183,19 +176,15 @@ pub fn facts_of(
                     .collect(),
             }),
             (Some(_), None) => {
-                return Err(RowError {
-                    line: r.line,
-                    message: format!("the claim has no date in column `{}`", columns.claim_date),
-                })
+                let column = columns.claim_date.clone();
+                return Err(RowError::new(r.line, RowProblem::NoClaimDate { column }));
             }
             (None, _) if several => {
-                return Err(RowError {
-                    line: r.line,
-                    message: format!(
-                        "subject `{}` has several rows but this one has no claim id in column `{}`",
-                        subject.id, columns.claim_id
-                    ),
-                })
+                let problem = RowProblem::NoClaimId {
+                    subject: subject.id.clone(),
+                    column: columns.claim_id.clone(),
+                };
+                return Err(RowError::new(r.line, problem));
             }
             (None, _) => {}
         }
@@ -258,10 +247,7 @@ fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
                 .expected(shown(on_first))
                 .found(shown(value))
                 .place(format!("line {}", r.line));
-            return Err(RowError {
-                line: r.line,
-                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
-            });
+            return Err(row_error(r.line, &[problem]));
         }
     }
     Ok(())
@@ -372,22 +358,8 @@ pub fn one_row_into(
 }
 
 /// The error of a row whose values do not fit their declarations.
-pub(crate) fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem]) -> RowError {
-    let mut seen: Vec<&crate::eval::facts::FactProblem> = Vec::new();
-    for p in problems.iter().filter(|p| p.is_error()) {
-        // The same field declared by several policies is reported once.
-        if !seen.contains(&p) {
-            seen.push(p);
-        }
-    }
-    RowError {
-        line,
-        message: seen
-            .iter()
-            .map(|p| format!("{} ({}): {}", p.path, p.code, p.message()))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
+pub(crate) fn row_error(line: u64, problems: &[FactProblem]) -> RowError {
+    RowError::new(line, RowProblem::facts(problems))
 }
 
 /// Compares subject ids in their natural order: numerically when both are whole numbers.
