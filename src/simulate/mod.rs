@@ -12,6 +12,7 @@ pub mod columns;
 pub mod input;
 pub mod output;
 mod problem;
+pub mod run;
 pub mod summary;
 mod tally;
 
@@ -27,6 +28,10 @@ use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
 pub use input::{BadRow, Columns, Record};
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
+pub use run::{
+    End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions, DEFAULT_CHUNK,
+    MAX_REPORTED_ERRORS, MAX_THREADS,
+};
 pub use summary::Summary;
 
 /// One output row.

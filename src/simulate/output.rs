@@ -12,7 +12,8 @@ use crate::eval::decision::Outcome;
 use crate::eval::{Amount, Verdict};
 
 /// How rows are written.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RowFormat {
     /// CSV with a header row.
     Csv,
