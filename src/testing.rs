@@ -36,6 +36,7 @@ use crate::eval::{Amount, Facts, Options, Outcome, PolicySet};
 
 /// One test case.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Case {
     /// What it tests, in words.
     pub name: String,
@@ -53,6 +54,7 @@ pub struct Case {
 
 /// What a test expects of a clause or the total.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Expected {
     /// The outcome (none for `total`).
     pub outcome: Option<Outcome>,
@@ -64,6 +66,7 @@ pub struct Expected {
 
 /// An expected amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExpectedAmount {
     /// Paid exactly this (or this range).
     Paid(Amount),
@@ -73,6 +76,7 @@ pub enum ExpectedAmount {
 
 /// A parsed test file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TestFile {
     /// Policy files named by the test file (relative to it), if any.
     pub policies: Vec<String>,
@@ -234,6 +238,7 @@ impl TestFile {
 
 /// The outcome of one case.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CaseReport {
     /// Whether every expectation held.
     pub passed: bool,

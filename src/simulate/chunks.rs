@@ -173,6 +173,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
     }
 
     /// Sets the most bytes one subject's rows may take (tests and fuzzing use small limits).
+    #[cfg(test)]
     pub fn max_subject_bytes(mut self, bytes: usize) -> Self {
         self.max_subject = bytes.max(1);
         self

@@ -18,6 +18,7 @@ use crate::problem::ProblemCode;
 
 /// Which columns identify a row.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Columns {
     /// The subject id (default `id`).
     pub id: String,

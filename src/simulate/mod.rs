@@ -26,7 +26,8 @@ use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
 use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
-pub use input::{BadRow, Columns, Record};
+pub use input::{Columns, Record};
+pub use output::RowFormat;
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
 pub use run::{
     End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions, DEFAULT_CHUNK,
@@ -61,9 +62,7 @@ pub struct Layout {
     pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Per policy (in policy-set order): its payers and shares.
-    pub funding: Vec<Vec<(String, Decimal)>>,
-    /// Per policy: the column in `payers` of each of its payers, in `funding` order.
+    /// Per policy: the column in `payers` of each of its payers, in its `funding` order.
     payer_columns: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
@@ -91,8 +90,6 @@ impl Layout {
         // The payers in the policy set's order, which its settlements' totals follow.
         let set = ev.policies();
         let payers = set.payers().to_vec();
-        let funding: Vec<Vec<(String, Decimal)>> =
-            programs.iter().map(|p| p.header.funding.clone()).collect();
         let payer_columns = (0..programs.len())
             .map(|pi| set.payer_columns(pi).to_vec())
             .collect();
@@ -100,7 +97,6 @@ impl Layout {
             clauses,
             matters,
             payers,
-            funding,
             payer_columns,
             offsets,
         }

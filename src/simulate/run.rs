@@ -212,7 +212,7 @@ impl<'s> Simulation<'s> {
     /// Fixes the options for runs of `set`: the date and settings of `options` (explanations
     /// and reasons are never recorded: rows carry figures), and how populations are read and
     /// rows written.
-    pub fn new(
+    pub(crate) fn new(
         set: &'s PolicySet,
         options: &Options,
         sim: SimulationOptions,

@@ -11,9 +11,6 @@ pub mod literal;
 mod lower;
 mod scan;
 
-pub use errors::half_width_of;
-pub use lower::MAX_EXPR_DEPTH;
-pub use scan::MAX_DEPTH;
 
 use pest::Parser;
 
