@@ -192,6 +192,14 @@ impl PolicySet {
     }
 }
 
+#[cfg(test)]
+impl PolicySet {
+    /// The set as the evaluator holds it, for tests of the modules under the façade.
+    pub(crate) fn inner(&self) -> &eval::PolicySet {
+        &self.set
+    }
+}
+
 /// One subject's facts: its kind, id, attributes and claims, read from JSON.
 #[derive(Clone, Debug)]
 pub struct Facts {

@@ -658,3 +658,6 @@ impl<'m> Compiler<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

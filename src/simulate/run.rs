@@ -601,8 +601,8 @@ mod tests {
 
     const POLICY: &str = include_str!("../../policies/jiazhengfa-2023-15.pol");
 
-    fn set() -> PolicySet {
-        PolicySet::compile(&[("15.pol", POLICY)]).unwrap()
+    fn set() -> crate::PolicySet {
+        crate::PolicySet::compile(&[("15.pol", POLICY)]).unwrap()
     }
 
     fn options() -> Options {
@@ -610,11 +610,11 @@ mod tests {
     }
 
     /// Runs `population` of institutions with `threads` and `chunk`: the rows and the report.
-    fn run(set: &PolicySet, population: &str, threads: usize, chunk: usize) -> (String, Report) {
+    fn run(set: &crate::PolicySet, population: &str, threads: usize, chunk: usize) -> (String, Report) {
         let mut sim = SimulationOptions::new(Kind::Institution);
         sim.threads = threads;
         sim.chunk_size = chunk;
-        let simulation = Simulation::new(set, &options(), sim).unwrap();
+        let simulation = set.simulation(&options(), sim).unwrap();
         let mut rows = Vec::new();
         let report = simulation
             .run(
@@ -672,7 +672,7 @@ mod tests {
         let mut sim = SimulationOptions::new(Kind::Institution);
         sim.max_errors = NonZeroU64::new(2);
         sim.row_columns = Some("line,code".into());
-        let simulation = Simulation::new(&set, &options(), sim).unwrap();
+        let simulation = set.simulation(&options(), sim).unwrap();
         let mut rows = Vec::new();
         let report = simulation
             .run(
@@ -691,7 +691,7 @@ mod tests {
     fn a_raised_cancel_flag_stops_the_run_and_progress_is_heard() {
         let set = set();
         let simulation =
-            Simulation::new(&set, &options(), SimulationOptions::new(Kind::Institution)).unwrap();
+            set.simulation(&options(), SimulationOptions::new(Kind::Institution)).unwrap();
         let cancel = AtomicBool::new(true);
         let report = simulation
             .run(POPULATION.as_bytes(), None, &mut |_| {}, &cancel)
@@ -716,7 +716,7 @@ mod tests {
         let refused = |kind: Kind, columns: Option<&str>| {
             let mut sim = SimulationOptions::new(kind);
             sim.row_columns = columns.map(String::from);
-            Simulation::new(&set, &options(), sim)
+            set.simulation(&options(), sim)
                 .err()
                 .map(|e| e.to_string())
         };
@@ -733,10 +733,10 @@ mod tests {
             .contains("is not a column"));
         let mut o = options();
         o.settings.insert("没有".into(), "1".into());
-        let e = Simulation::new(&set, &o, SimulationOptions::new(Kind::Institution));
+        let e = set.simulation(&o, SimulationOptions::new(Kind::Institution));
         assert!(matches!(e, Err(SimulateError::Settings(_))));
         let simulation =
-            Simulation::new(&set, &options(), SimulationOptions::new(Kind::Institution)).unwrap();
+            set.simulation(&options(), SimulationOptions::new(Kind::Institution)).unwrap();
         let header = |text: &str| {
             simulation
                 .run(text.as_bytes(), None, &mut |_| {}, &AtomicBool::new(false))

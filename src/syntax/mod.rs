@@ -66,3 +66,6 @@ pub fn parse(source: &str) -> Parsed {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
