@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use pol::eval::{Facts, Options, PolicySet};
-use pol::problem::ProblemCode;
+use pol::{Facts, Options, PolicySet};
+use pol::ProblemCode;
 
 const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
 
@@ -405,7 +405,7 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
         ));
     }
     text.push_str("]}");
-    let (facts, _) = Facts::from_json(&text).unwrap();
+    let facts = Facts::from_json(&text).unwrap();
     let problems = set
         .evaluator(&Options::on("2024-05-01".parse().unwrap()))
         .unwrap()

@@ -124,16 +124,16 @@ fn a_copy_of_a_policy_is_refused_naming_both_files_in_every_command() {
 #[test]
 fn the_library_refuses_a_set_that_gives_one_policy_twice() {
     let text = std::fs::read_to_string(root().join(POLICY)).unwrap();
-    let failed = pol::eval::PolicySet::compile(&[("a.pol", &text), ("b.pol", &text)]).unwrap_err();
+    let failed = pol::PolicySet::compile(&[("a.pol", &text), ("b.pol", &text)]).unwrap_err();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].0, "b.pol");
     assert_eq!(
         failed[0].1[0].code,
-        pol::diagnostic::Code::DuplicateDocument
+        pol::Code::DuplicateDocument
     );
     assert!(failed[0].1[0].message.contains("a.pol"));
     let program = pol::compile_source(&text).program.unwrap();
-    let e = pol::eval::PolicySet::new(vec![program.clone(), program]).unwrap_err();
+    let e = pol::PolicySet::new(vec![program.clone(), program]).unwrap_err();
     assert_eq!(e.positions, (0, 1));
 }
 

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use pol::diagnostic::Code;
-use pol::eval::PolicySet;
+use pol::Code;
+use pol::PolicySet;
 
 fn pol(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pol"))

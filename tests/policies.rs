@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use pol::eval::PolicySet;
+use pol::PolicySet;
 use pol::testing::TestFile;
 
 fn shipped() -> Vec<(String, String, String)> {

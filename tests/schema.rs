@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pol::compile::Program;
-use pol::eval::{Facts, Options, PolicySet};
+use pol::{Facts, Options, PolicySet};
 use pol::testing::TestFile;
 use serde_json::{json, Value};
 

@@ -384,3 +384,6 @@ pub fn amount_text(a: Amount) -> String {
         Amount::Range { min, max } => format!("{min}..{max}"),
     }
 }
+
+#[cfg(test)]
+mod tests;
