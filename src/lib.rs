@@ -40,8 +40,8 @@ pub use problem::ProblemCode;
 pub use simulate::summary::{BudgetUse, ClauseStats, Distribution};
 pub use simulate::{
     Columns, End, PopulationFormat, Report, RowError, RowFormat, RowProblem, SimulateError,
-    Simulation, SimulationOptions, Summary, DEFAULT_CHUNK, MAX_REPORTED_ERRORS,
-    MAX_SUBJECT_ROWS, MAX_THREADS,
+    Simulation, SimulationOptions, Summary, DEFAULT_CHUNK, MAX_REPORTED_ERRORS, MAX_SUBJECT_ROWS,
+    MAX_THREADS,
 };
 // Running the test cases written beside policies.
 pub use testing::{Case, CaseReport, Expected, ExpectedAmount, TestFile};

@@ -210,8 +210,11 @@ clause 配套 { source "七" matter "七" per project award match 1:1 of 省级�
             "claims": [{"id": "P1", "date": "2024-03-01", "attributes": {"省级奖励": "200万元"}}]}"#,
     );
     let dec = run(&s, &f, "2024-05-01");
-    let paid: BTreeMap<&str, Option<Amount>> =
-        dec.clauses.iter().map(|c| (c.clause.as_str(), c.paid)).collect();
+    let paid: BTreeMap<&str, Option<Amount>> = dec
+        .clauses
+        .iter()
+        .map(|c| (c.clause.as_str(), c.paid))
+        .collect();
     assert_eq!(paid["固定"], exact("200000.00"));
     assert_eq!(paid["比例"], exact("500000.00"));
     assert_eq!(paid["分档"], exact("100000.00"), "else row");
@@ -379,8 +382,11 @@ fn same_matter_across_two_policies() {
     );
     let s = PolicySet::compile(&[("a.pol", &a), ("b.pol", &b)]).unwrap();
     let dec = run(&s, &enterprise(r#""新品": true"#), "2024-05-01");
-    let outcomes: Vec<(&str, Outcome)> =
-        dec.clauses.iter().map(|c| (c.policy.as_str(), c.outcome)).collect();
+    let outcomes: Vec<(&str, Outcome)> = dec
+        .clauses
+        .iter()
+        .map(|c| (c.policy.as_str(), c.outcome))
+        .collect();
     assert_eq!(
         outcomes,
         [

@@ -36,11 +36,23 @@ fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Ru
         .unwrap();
     let mut rows = Vec::new();
     let report = simulation
-        .run(population, Some(&mut rows), &mut |_| {}, &AtomicBool::new(false))
+        .run(
+            population,
+            Some(&mut rows),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
         .unwrap();
     match report.end {
         End::Completed => {}
-        End::Stopped(e) => return (String::new(), String::new(), Vec::new(), Some(e.to_string())),
+        End::Stopped(e) => {
+            return (
+                String::new(),
+                String::new(),
+                Vec::new(),
+                Some(e.to_string()),
+            )
+        }
         other => panic!("{other:?}"),
     }
     let errors = report

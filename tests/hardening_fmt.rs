@@ -11,7 +11,6 @@ const QUANTITY: &str = "input enterprise {
 }
 ";
 
-
 /// How many `#` comments `text` has: a `#` outside a text literal starts one, up to the end of
 /// its line (an oracle of the tests' own, independent of the formatter's).
 fn comment_count(text: &str) -> usize {

@@ -160,19 +160,13 @@ fn deep_nesting_and_long_chains_are_reported_not_overflowed() {
     }
     let chain = format!("let x = 1元{}", " + 1元".repeat(50_000));
     let c = pol::check(&[("t.pol", &chain)]);
-    assert!(c
-        .iter()
-        .any(|d| d.code == pol::Code::TooDeep));
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     let nots = format!("let x = {}true", "not ".repeat(50_000));
     let c = pol::check(&[("t.pol", &nots)]);
-    assert!(c
-        .iter()
-        .any(|d| d.code == pol::Code::TooDeep));
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     let implies = format!("let x = true{}", " implies true".repeat(50_000));
     let c = pol::check(&[("t.pol", &implies)]);
-    assert!(c
-        .iter()
-        .any(|d| d.code == pol::Code::TooDeep));
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     // Ten thousand lets, each using the next one (declared later), and a circle through all.
     let chain: String = (0..10_000)
         .map(|i| format!("let a{i} = a{} + 1元\n", i + 1))
@@ -182,7 +176,5 @@ fn deep_nesting_and_long_chains_are_reported_not_overflowed() {
         .map(|i| format!("let a{i} = a{} + 1元\n", (i + 1) % 10_000))
         .collect();
     let c = pol::check(&[("t.pol", &circle)]);
-    assert!(c
-        .iter()
-        .any(|d| d.code == pol::Code::CircularLet));
+    assert!(c.iter().any(|d| d.code == pol::Code::CircularLet));
 }

@@ -303,8 +303,11 @@ fn evaluate_ranged(attributes: &str) -> Result<String, Vec<pol::FactProblem>> {
         r#"{{"kind": "enterprise", "id": "E1", "attributes": {{{attributes}}}}}"#
     ))
     .unwrap();
-    set.evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
-        .map(|d| serde_json::to_value(&d).unwrap()["totals"]["paid"]["exact"].to_string())
+    match set.evaluate(&facts, &Options::on("2024-05-01".parse().unwrap())) {
+        Ok(d) => Ok(serde_json::to_value(&d).unwrap()["totals"]["paid"]["exact"].to_string()),
+        Err(pol::EvalError::Facts(problems)) => Err(problems),
+        Err(other) => panic!("{other:?}"),
+    }
 }
 
 const BASE: &str = r#""研发费用": "100万元", "研发强度": "5%", "职工人数": 5, "开放倍率": "5%""#;
@@ -356,9 +359,11 @@ fn a_claim_attribute_outside_its_range_is_refused() {
             "claims": [{"id": "C1", "date": "2024-03-01", "attributes": {"合同金额": "0元"}}]}"#,
     )
     .unwrap();
-    let p = ranged_set()
-        .evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
-        .unwrap_err();
+    let Err(pol::EvalError::Facts(p)) =
+        ranged_set().evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
+    else {
+        panic!("the claim is refused")
+    };
     assert_eq!(p[0].code, pol::ProblemCode::OutOfRange, "{p:?}");
     assert_eq!(p[0].path, "claims[0].attributes.合同金额");
 }
@@ -421,8 +426,7 @@ fn population_cells_outside_their_range_fail_their_subject() {
 }
 
 fn codes(text: &str) -> Vec<String> {
-    pol::compile_source(text)
-        .diagnostics
+    pol::check(&[("t.pol", text)])
         .iter()
         .filter(|d| d.is_error())
         .map(|d| d.code.to_string())

@@ -5,6 +5,15 @@ use pol::Code;
 
 const README: &str = include_str!("../README.md");
 
+/// The syntax errors of `text` (codes E01xx, which only the parser reports).
+fn syntax_errors(text: &str) -> Vec<String> {
+    pol::check(&[("readme.pol", text)])
+        .iter()
+        .filter(|d| d.code.as_str().starts_with("E01"))
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
+
 fn pol_blocks() -> Vec<&'static str> {
     README
         .split("```pol\n")
@@ -21,11 +30,10 @@ fn every_example_parses() {
         "the reference has an example per kind of item"
     );
     for b in blocks {
-        let parsed = pol::syntax::parse(b);
+        let errors = syntax_errors(b);
         assert!(
-            parsed.diagnostics.is_empty(),
-            "README example does not parse:\n{b}\n{:#?}",
-            parsed.diagnostics
+            errors.is_empty(),
+            "README example does not parse:\n{b}\n{errors:#?}"
         );
     }
 }
@@ -33,12 +41,8 @@ fn every_example_parses() {
 #[test]
 fn the_first_policy_checks_clean() {
     let first = pol_blocks()[0];
-    let compiled = pol::compile_source(first);
-    assert!(
-        compiled.diagnostics.is_empty(),
-        "{:#?}",
-        compiled.diagnostics
-    );
+    let found = pol::check(&[("first.pol", first)]);
+    assert!(found.is_empty(), "{found}");
 }
 
 #[test]
@@ -55,11 +59,10 @@ fn every_award_form_in_the_table_parses() {
     for piece in README.split("`award ").skip(1) {
         let award = piece.split('`').next().unwrap();
         let clause = format!("clause c {{ source \"第一条\" award {award} }}");
-        let parsed = pol::syntax::parse(&clause);
+        let errors = syntax_errors(&clause);
         assert!(
-            parsed.diagnostics.is_empty(),
-            "`award {award}` does not parse: {:#?}",
-            parsed.diagnostics
+            errors.is_empty(),
+            "`award {award}` does not parse: {errors:#?}"
         );
         n += 1;
     }
@@ -110,11 +113,11 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
 #[test]
 fn the_test_file_example_runs_and_passes() {
     let example = block(section("## Testing policies"), "toml");
-    let file = pol::testing::TestFile::parse(example).unwrap();
+    let file = pol::TestFile::parse(example).unwrap();
     let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
     let set = pol::PolicySet::compile(&[("15号", &policy)]).unwrap();
     for case in &file.cases {
-        let report = pol::testing::run_case(&set, case);
+        let report = set.run_test(case);
         assert!(report.passed, "{:?}", report.mismatches);
     }
 }
@@ -128,8 +131,7 @@ fn reference_with(extra: &str) -> String {
 }
 
 fn errors_of(text: &str) -> Vec<String> {
-    pol::compile_source(text)
-        .diagnostics
+    pol::check(&[("reference.pol", text)])
         .iter()
         .filter(|d| d.is_error())
         .map(|d| format!("{}: {}", d.code, d.message))
@@ -247,7 +249,7 @@ fn the_near_miss_quoted_in_the_walkthrough_is_what_the_engine_prints() {
     let facts = pol::Facts::from_json(&facts).unwrap();
     let mut options = pol::Options::on("2024-05-01".parse().unwrap());
     options.explain = true;
-    let printed = pol::eval::render::human(&set.evaluate(&facts, &options).unwrap(), true);
+    let printed = set.evaluate(&facts, &options).unwrap().render(true);
     assert!(printed.contains(quoted), "`{quoted}` not in\n{printed}");
 }
 

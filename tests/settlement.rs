@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use pol::{Amount, EvalError, Facts, Options, PolicySet};
 use pol::ProblemCode;
+use pol::{Amount, EvalError, Facts, Options, PolicySet};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 

@@ -34,7 +34,14 @@ fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
         .unwrap();
     match report.end {
         End::Completed => {}
-        End::Stopped(e) => return (String::new(), String::new(), Vec::new(), Some(e.to_string())),
+        End::Stopped(e) => {
+            return (
+                String::new(),
+                String::new(),
+                Vec::new(),
+                Some(e.to_string()),
+            )
+        }
         other => panic!("{other:?}"),
     }
     let errors = report

@@ -132,7 +132,9 @@ impl PolicySet {
     pub fn evaluate(&self, facts: &Facts, options: &Options) -> Result<Decision, EvalError> {
         let ev = self.set.evaluator(options).map_err(EvalError::Facts)?;
         let mut decision = ev.try_evaluate(&facts.facts)?;
-        decision.warnings.splice(0..0, facts.warnings.iter().cloned());
+        decision
+            .warnings
+            .splice(0..0, facts.warnings.iter().cloned());
         Ok(Decision::from(decision))
     }
 
@@ -239,5 +241,27 @@ impl Facts {
     /// Warnings about the JSON's form (keys the facts format does not know).
     pub fn warnings(&self) -> &[FactProblem] {
         &self.warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(document: &str) -> String {
+        format!(
+            "policy \"{document}\" {{\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding {{ 甲: 100% }}\n  same_matter cumulative\n}}\ninput enterprise {{ a: money }}\nclause c {{ source \"一\" award a }}\n"
+        )
+    }
+
+    #[test]
+    fn a_set_made_from_programs_directly_refuses_one_policy_twice_however_spelt() {
+        // Below the checker's E0410: the set itself never pays one policy twice.
+        let compile = |doc: &str| crate::compile_source(&policy(doc)).program.unwrap();
+        let text = compile("测试〔2024〕1号");
+        let e = eval::PolicySet::new(vec![text.clone(), text]).unwrap_err();
+        assert_eq!(e.positions, (0, 1));
+        let set = eval::PolicySet::new(vec![compile("测试〔2024〕1号"), compile("测试[2024]１号")]);
+        assert!(set.is_err());
     }
 }

@@ -4,8 +4,8 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use super::files;
-use crate::api::sources::{check_text, SourceText};
 use super::{ExitCode, Format, Output};
+use crate::api::sources::{check_text, SourceText};
 use crate::diagnostic;
 use crate::fmt::{format_source, FormatError};
 

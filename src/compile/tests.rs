@@ -95,4 +95,3 @@ fn compiled_form_uses_slots_not_names() {
     assert_eq!(p.params[3].values, ParamValues::Fixed(Value::Enum(1)));
     assert!(matches!(&p.params[4].values, ParamValues::Dated(v) if v.len() == 2));
 }
-

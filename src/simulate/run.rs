@@ -610,7 +610,12 @@ mod tests {
     }
 
     /// Runs `population` of institutions with `threads` and `chunk`: the rows and the report.
-    fn run(set: &crate::PolicySet, population: &str, threads: usize, chunk: usize) -> (String, Report) {
+    fn run(
+        set: &crate::PolicySet,
+        population: &str,
+        threads: usize,
+        chunk: usize,
+    ) -> (String, Report) {
         let mut sim = SimulationOptions::new(Kind::Institution);
         sim.threads = threads;
         sim.chunk_size = chunk;
@@ -690,8 +695,9 @@ mod tests {
     #[test]
     fn a_raised_cancel_flag_stops_the_run_and_progress_is_heard() {
         let set = set();
-        let simulation =
-            set.simulation(&options(), SimulationOptions::new(Kind::Institution)).unwrap();
+        let simulation = set
+            .simulation(&options(), SimulationOptions::new(Kind::Institution))
+            .unwrap();
         let cancel = AtomicBool::new(true);
         let report = simulation
             .run(POPULATION.as_bytes(), None, &mut |_| {}, &cancel)
@@ -716,9 +722,7 @@ mod tests {
         let refused = |kind: Kind, columns: Option<&str>| {
             let mut sim = SimulationOptions::new(kind);
             sim.row_columns = columns.map(String::from);
-            set.simulation(&options(), sim)
-                .err()
-                .map(|e| e.to_string())
+            set.simulation(&options(), sim).err().map(|e| e.to_string())
         };
         assert!(refused(Kind::Project, None)
             .unwrap()
@@ -735,8 +739,9 @@ mod tests {
         o.settings.insert("没有".into(), "1".into());
         let e = set.simulation(&o, SimulationOptions::new(Kind::Institution));
         assert!(matches!(e, Err(SimulateError::Settings(_))));
-        let simulation =
-            set.simulation(&options(), SimulationOptions::new(Kind::Institution)).unwrap();
+        let simulation = set
+            .simulation(&options(), SimulationOptions::new(Kind::Institution))
+            .unwrap();
         let header = |text: &str| {
             simulation
                 .run(text.as_bytes(), None, &mut |_| {}, &AtomicBool::new(false))

@@ -17,7 +17,9 @@ fn compiled(sources: &[(&str, &str)]) -> crate::PolicySet {
 }
 
 fn facts(json: &str) -> Facts {
-    Facts::from_json(json).unwrap_or_else(|e| panic!("{e:#?}")).0
+    Facts::from_json(json)
+        .unwrap_or_else(|e| panic!("{e:#?}"))
+        .0
 }
 
 fn options(date: &str) -> Options {
@@ -40,14 +42,20 @@ const HEADER: &str = r#"policy "测试〔2023〕1号" {
 #[test]
 fn decide_into_gives_the_figures_of_the_decision_whichever_evaluator_had_the_scratch() {
     // A dated rate: 10% until 2023-12-31, 12% from 2024-01-01 (values made up for the test).
-    let s = compiled(&[("t.pol", &format!("{HEADER}{}", r#"
+    let s = compiled(&[(
+        "t.pol",
+        &format!(
+            "{HEADER}{}",
+            r#"
 input enterprise { a: money }
 param 比例: percent {
   2023-08-01: 10%
   2024-01-01: 12%
 }
 clause c { source "一" award 比例 of a }
-"#))]);
+"#
+        ),
+    )]);
     let s = s.inner();
     let f = facts(r#"{"kind": "enterprise", "id": "E1", "attributes": {"a": "100元"}}"#);
     let mut scratch = Scratch::new();
@@ -65,7 +73,6 @@ clause c { source "一" award 比例 of a }
         assert_eq!(verdicts[0].paid, exact(want), "{date}");
     }
 }
-
 
 #[test]
 fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case() {
@@ -133,7 +140,6 @@ fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case()
     assert!(compared >= 20, "only {compared} cases compared");
 }
 
-
 #[test]
 fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
     // What the checker refuses cannot be written in a policy, so the compiled policy is broken
@@ -183,7 +189,6 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
         assert_eq!(e.code, ProblemCode::Internal, "{k}");
     }
 }
-
 
 const PEER: &str = include_str!("../../benches/peer/peer.pol");
 

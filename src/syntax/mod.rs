@@ -11,7 +11,6 @@ pub mod literal;
 mod lower;
 mod scan;
 
-
 use pest::Parser;
 
 use crate::ast;

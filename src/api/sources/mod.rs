@@ -366,7 +366,10 @@ mod tests {
         let source = SourceText::from_bytes(b"let x = 1\n\xff\n".to_vec());
         let found = check_text(&source);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].code, found[0].primary.span.start), (Code::NotUtf8, 10));
+        assert_eq!(
+            (found[0].code, found[0].primary.span.start),
+            (Code::NotUtf8, 10)
+        );
     }
 
     #[test]
