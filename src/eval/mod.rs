@@ -392,7 +392,7 @@ impl<'p> Evaluator<'p> {
     }
 }
 
-/// Why [`Evaluator::try_evaluate`] gives no decision.
+/// Why a subject gets no decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EvalError {

@@ -41,7 +41,7 @@ pub struct ClauseStats {
     pub cannot_evaluate: u64,
     /// Results of claims dated after the evaluation date (not paid).
     pub not_yet: u64,
-    /// Paid under the clause (set by [`Summary::finish`]).
+    /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
 
@@ -118,7 +118,7 @@ pub struct Summary {
     pub errors: u64,
     /// Of `errors`: subjects that met a broken rule of pol's own (F0901), a bug in pol.
     pub internal_errors: u64,
-    /// Paid in all (set by [`Summary::finish`]).
+    /// Paid in all (set when the run completes).
     pub paid: Amount,
     /// Per clause.
     pub clauses: Vec<ClauseStats>,
