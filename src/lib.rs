@@ -46,7 +46,7 @@ pub use simulate::{
 // Running the test cases written beside policies.
 pub use testing::{Case, CaseReport, Expected, ExpectedAmount, TestFile};
 
-use diagnostic::Diagnostic as Found;
+// What the modules share: the one pipeline from a file's text to its program.
 
 /// The result of compiling one policy's text.
 #[derive(Debug)]
@@ -54,13 +54,13 @@ pub(crate) struct Compiled {
     /// The compiled program, when there is no error (warnings allowed).
     pub program: Option<compile::Program>,
     /// Every diagnostic, sorted by position.
-    pub diagnostics: Vec<Found>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Compiled {
     /// True when there is at least one error.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(Found::is_error)
+        self.diagnostics.iter().any(Diagnostic::is_error)
     }
 }
 
