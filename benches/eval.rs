@@ -1,13 +1,16 @@
-//! Benchmark: evaluations per second on facts already parsed and bound.
+//! Benchmark: evaluations per second, through the library's façade.
 //!
 //! `cargo bench --bench eval` reports, for 10,000 generated firms: article 1 of
-//! 嘉政发〔2023〕15号 alone and the whole shipped policy, with explanations off and on.
-//! Criterion's throughput line is firms (evaluations) per second on one core.
+//! 嘉政发〔2023〕15号 alone and the whole shipped policy, (1) as a population run through
+//! `Simulation` on one worker thread (cells bound straight to the policies, figures only: the
+//! path of `pol simulate`), without and with per-row output, and (2) one decision per firm
+//! through `PolicySet::evaluate` on facts already parsed, with explanations off and on.
+//! Criterion's throughput line is firms (evaluations) per second.
+
+use std::sync::atomic::AtomicBool;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pol::compile::Kind;
-use pol::eval::facts::Bound;
-use pol::eval::{Facts, Options, PolicySet};
+use pol::{Facts, Kind, Options, PolicySet, SimulationOptions};
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 const FIRMS: usize = 10_000;
@@ -25,27 +28,34 @@ impl Lcg {
     }
 }
 
-fn firms() -> Vec<Facts> {
+/// The firms, as facts JSON and as the rows of a CSV population (the same values).
+fn firms() -> (Vec<Facts>, String) {
     let mut r = Lcg(20231524);
-    (0..FIRMS)
+    let mut csv = String::from(
+        "id,加计扣除资格,研发费用,上年研发费用,营业收入,规上企业,高新技术企业,首次认定高新技术企业,新认定省科技企业\n",
+    );
+    let facts = (0..FIRMS)
         .map(|i| {
             let last = 50_000 + r.next(20_000_000);
             let spend = last + r.next(last / 2 + 1);
             let revenue = spend * (10 + r.next(50));
             let recognised = ["省科技领军企业", "省科技小巨人企业", "无", "无", "无"][r.next(5) as usize];
+            let flags = [r.next(10) > 0, r.next(2) == 0, r.next(3) == 0, r.next(20) == 0];
+            csv.push_str(&format!(
+                "{i},{},{spend},{last},{revenue},{},{},{},{recognised}\n",
+                flags[0], flags[1], flags[2], flags[3]
+            ));
             let json = format!(
                 r#"{{"kind": "enterprise", "id": "F{i}", "attributes": {{
                     "加计扣除资格": {}, "研发费用": {spend}, "上年研发费用": {last}, "营业收入": {revenue},
                     "规上企业": {}, "高新技术企业": {}, "首次认定高新技术企业": {},
                     "新认定省科技企业": "{recognised}"}}}}"#,
-                r.next(10) > 0,
-                r.next(2) == 0,
-                r.next(3) == 0,
-                r.next(20) == 0
+                flags[0], flags[1], flags[2], flags[3]
             );
-            Facts::from_json(&json).unwrap().0
+            Facts::from_json(&json).unwrap()
         })
-        .collect()
+        .collect();
+    (facts, csv)
 }
 
 /// Article 1 alone: the shipped header, the inputs it reads, and its lets and clause as shipped
@@ -70,40 +80,48 @@ fn bench(c: &mut Criterion) {
     let whole = PolicySet::compile(&[("15号", POLICY)]).unwrap();
     let article1_text = article1_policy();
     let article1 = PolicySet::compile(&[("第一条", &article1_text)]).unwrap();
-    assert_eq!(article1.programs()[0].clauses.len(), 1);
-    let firms = firms();
+    assert_eq!(article1.documents().len(), 1);
+    let (firms, population) = firms();
+    let options = Options::on("2024-05-01".parse().unwrap());
     let mut group = c.benchmark_group("eval");
     group.throughput(Throughput::Elements(FIRMS as u64));
     group.sample_size(20);
     for (name, set) in [("article 1", &article1), ("whole policy", &whole)] {
+        let mut sim = SimulationOptions::new(Kind::Enterprise);
+        sim.threads = 1;
+        let simulation = set.simulation(&options, sim).unwrap();
+        let cancel = AtomicBool::new(false);
+        for rows in [false, true] {
+            let label = format!(
+                "{name}, rows {}",
+                if rows { "written" } else { "not written" }
+            );
+            group.bench_function(BenchmarkId::new("population", &label), |b| {
+                b.iter(|| {
+                    let mut out = Vec::new();
+                    let sink: Option<&mut dyn std::io::Write> = rows.then_some(&mut out);
+                    let report = simulation
+                        .run(population.as_bytes(), sink, &mut |_| {}, &cancel)
+                        .unwrap();
+                    std::hint::black_box((report.summary.subjects, out.len()))
+                })
+            });
+        }
         for explain in [false, true] {
-            let mut options = Options::on("2024-05-01".parse().unwrap());
+            let mut options = options.clone();
             options.explain = explain;
-            options.reasons = explain;
-            let ev = set.evaluator(&options).unwrap();
-            let bound: Vec<Vec<Bound>> = firms.iter().map(|f| ev.bind(f).unwrap()).collect();
             let label = format!(
                 "{name}, explanations {}",
                 if explain { "on" } else { "off" }
             );
-            group.bench_function(BenchmarkId::new("bound facts", &label), |b| {
+            group.bench_function(BenchmarkId::new("decision", &label), |b| {
                 b.iter(|| {
-                    for (f, bd) in firms.iter().zip(&bound) {
-                        let _ = std::hint::black_box(ev.decide_bound(Kind::Enterprise, &f.id, bd));
+                    for f in &firms {
+                        std::hint::black_box(set.evaluate(f, &options).unwrap());
                     }
                 })
             });
         }
-        let ev = set
-            .evaluator(&Options::on("2024-05-01".parse().unwrap()))
-            .unwrap();
-        group.bench_function(BenchmarkId::new("bind + decide", name), |b| {
-            b.iter(|| {
-                for f in &firms {
-                    std::hint::black_box(ev.evaluate(f).unwrap());
-                }
-            })
-        });
     }
     group.finish();
 }

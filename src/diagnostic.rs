@@ -26,6 +26,7 @@ macro_rules! codes {
     ($($variant:ident = $code:literal, $sev:ident, $title:literal;)*) => {
         /// Every diagnostic code pol can report. Codes are never reused or renumbered.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
         pub enum Code { $(#[doc = $title] $variant,)* }
 
         impl Code {
@@ -134,6 +135,7 @@ impl fmt::Display for Code {
 
 /// A span with an optional text shown next to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Label {
     /// Where.
     pub span: Span,
@@ -143,6 +145,7 @@ pub struct Label {
 
 /// One problem found in a policy file.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// The stable code.
     pub code: Code,
@@ -262,7 +265,7 @@ pub struct JsonSpan {
 
 impl Diagnostic {
     /// The JSON record of this diagnostic in `file` whose text is `source`.
-    pub fn to_json<'a>(&'a self, file: &'a str, source: &str) -> JsonDiagnostic<'a> {
+    pub(crate) fn to_json<'a>(&'a self, file: &'a str, source: &str) -> JsonDiagnostic<'a> {
         let (line, column) = line_col(source, self.primary.span.start);
         JsonDiagnostic {
             code: self.code.as_str(),
@@ -283,6 +286,7 @@ impl Diagnostic {
 
 /// Options for human-readable rendering.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub struct RenderOptions {
     /// Use colour and Unicode box drawing for a terminal.
     pub color: bool,

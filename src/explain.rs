@@ -12,6 +12,7 @@
 use crate::diagnostic::Code;
 
 /// The header put in front of an example that has none.
+#[cfg(any(test, feature = "cli"))]
 pub const EXAMPLE_HEADER: &str = "policy \"示例〔2023〕1号\" {
   title \"示例\"
   issued 2023-07-24
@@ -159,7 +160,21 @@ pub fn explanation(code: Code) -> &'static str {
         .map_or("", |(_, text)| text)
 }
 
+impl Code {
+    /// The long explanation (Markdown), from `docs/codes/CODE.md`, as `pol explain CODE`
+    /// prints it: what the code means, why it matters, an example that produces it and the
+    /// example fixed.
+    ///
+    /// ```
+    /// assert!(pol::Code::TooDeep.explanation().starts_with("# E0105"));
+    /// ```
+    pub fn explanation(self) -> &'static str {
+        explanation(self)
+    }
+}
+
 /// The code blocks of an explanation: the wrong example, then the fixed one.
+#[cfg(any(test, feature = "cli"))]
 pub fn examples(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
@@ -174,6 +189,7 @@ pub fn examples(text: &str) -> Vec<&str> {
 
 /// The bytes of a file holding `example`: `\x{HH}` decoded, and [`EXAMPLE_HEADER`] in front
 /// unless the example has a `policy` header of its own.
+#[cfg(test)]
 pub fn example_source(example: &str) -> Vec<u8> {
     let mut out = Vec::new();
     if !example.lines().any(|l| l.starts_with("policy ")) {

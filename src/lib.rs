@@ -5,29 +5,52 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-pub mod ast;
-pub mod check;
+// The modules that do the work are the crate's own; what embedders use is re-exported below.
+pub(crate) mod api;
+pub(crate) mod ast;
+pub(crate) mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod compile;
-pub mod diagnostic;
-pub mod eval;
-pub mod explain;
-pub mod fmt;
-pub mod keys;
-pub mod lint;
-pub mod problem;
-pub mod schema;
-pub mod simulate;
-pub mod syntax;
-pub mod testing;
-pub mod units;
+pub(crate) mod compile;
+pub(crate) mod diagnostic;
+pub(crate) mod eval;
+pub(crate) mod explain;
+pub(crate) mod fmt;
+pub(crate) mod keys;
+pub(crate) mod lint;
+pub(crate) mod problem;
+pub(crate) mod schema;
+pub(crate) mod simulate;
+pub(crate) mod syntax;
+pub(crate) mod testing;
+pub(crate) mod units;
 
-use diagnostic::Diagnostic;
+// Compiling and checking policies.
+pub use api::{check, CompileError, Diagnostics, FileDiagnostics, PolicySet};
+pub use ast::Span;
+pub use compile::Kind;
+pub use diagnostic::{Code, Diagnostic, Label, RenderOptions, Severity};
+pub use fmt::{format_source, FormatError};
+// Evaluating one subject.
+pub use api::{ClauseResult, Decision, Facts, PolicyTotal, Share, Subject, Totals};
+pub use eval::decision::{Adjustment, Citation, SpanJson, Step};
+pub use eval::{Amount, EvalError, FactProblem, Failure, Options, Outcome};
+pub use problem::ProblemCode;
+// Simulating a population.
+pub use simulate::summary::{BudgetUse, ClauseStats, Distribution};
+pub use simulate::{
+    Columns, End, PopulationFormat, Report, RowError, RowFormat, RowProblem, SimulateError,
+    Simulation, SimulationOptions, Summary, DEFAULT_CHUNK, MAX_REPORTED_ERRORS, MAX_SUBJECT_ROWS,
+    MAX_THREADS,
+};
+// Running the test cases written beside policies.
+pub use testing::{BrokenCase, Case, CaseReport, Expected, ExpectedAmount, TestFile};
+
+// What the modules share: the one pipeline from a file's text to its program.
 
 /// The result of compiling one policy's text.
 #[derive(Debug)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// The compiled program, when there is no error (warnings allowed).
     pub program: Option<compile::Program>,
     /// Every diagnostic, sorted by position.
@@ -45,29 +68,7 @@ impl Compiled {
 ///
 /// When the text has syntax errors only those are reported: checking a half-parsed file
 /// would mostly report consequences of the same mistakes.
-///
-/// ```
-/// let text = r#"
-/// policy "嘉政发〔2023〕15号" {
-///   title "支持科技创新九条政策意见"
-///   issued 2023-07-24
-///   effective 2023-08-01 to 2025-12-31
-///   funding { 市级财政: 50%, 区级财政: 50% }
-///   same_matter highest
-/// }
-/// input enterprise { 首次认定高新技术企业: bool }
-/// clause 高新技术企业认定奖励 {
-///   source "第二条"
-///   when 首次认定高新技术企业
-///   award 20万元
-/// }
-/// "#;
-/// let compiled = pol::compile_source(text);
-/// assert!(compiled.diagnostics.is_empty());
-/// let program = compiled.program.unwrap();
-/// assert_eq!(program.clauses[0].name, "高新技术企业认定奖励");
-/// ```
-pub fn compile_source(text: &str) -> Compiled {
+pub(crate) fn compile_source(text: &str) -> Compiled {
     let parsed = syntax::parse(text);
     if !parsed.is_ok() {
         let mut diagnostics = parsed.diagnostics;

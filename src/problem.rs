@@ -84,7 +84,14 @@ problem_codes! {
     SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
     SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";
     HeaderTooLong = "F0203", Error, "the first line of a population is too long to be a header";
+    NotCsv = "F0204", Error, "a row of a CSV population cannot be read as CSV";
+    NotJsonObject = "F0205", Error, "a line of a JSON Lines population is not a JSON object";
+    NoSubjectId = "F0206", Error, "a row of a population has no subject id";
+    SubjectNotRead = "F0207", Error, "a subject is not evaluated because one of its rows cannot be read";
+    NoClaimDate = "F0208", Error, "a claim row of a population has no claim date";
+    NoClaimId = "F0209", Error, "a subject has several rows but one of them has no claim id";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
+    OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
     BadSetting = "F0302", Error, "a setting's value does not fit its parameter";

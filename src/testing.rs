@@ -40,6 +40,7 @@ use crate::eval::{Amount, Facts, Options, Outcome, PolicySet};
 
 /// One test case.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Case {
     /// What it tests, in words.
     pub name: String,
@@ -73,6 +74,7 @@ const CASE_KEYS: [&str; 6] = ["name", "article", "date", "settings", "facts", "e
 
 /// What a test expects of a clause or the total.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Expected {
     /// The outcome (none for `total`).
     pub outcome: Option<Outcome>,
@@ -84,6 +86,7 @@ pub struct Expected {
 
 /// An expected amount.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExpectedAmount {
     /// Paid exactly this (or this range).
     Paid(Amount),
@@ -93,6 +96,7 @@ pub enum ExpectedAmount {
 
 /// A parsed test file.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TestFile {
     /// Policy files named by the test file (relative to it), if any.
     pub policies: Vec<String>,
@@ -287,6 +291,7 @@ fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
 
 /// The outcome of one case.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct CaseReport {
     /// Whether every expectation held.
     pub passed: bool,
@@ -468,6 +473,7 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn expectations() {
@@ -518,5 +524,77 @@ mod tests {
         assert!(file.broken[0].reason.contains("did you mean `expect`?"));
         let err = TestFile::parse(&format!("polices = []\n{}", case("expect"))).unwrap_err();
         assert!(err.contains("unknown key `polices`"), "{err}");
+    }
+
+    /// The shipped policies: every clause is covered by at least three test cases, every case
+    /// cites an article of the clause it tests, and every policy checks clean.
+    fn shipped() -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(root.join("policies")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "pol") {
+                let tests = path.with_extension("tests.toml");
+                out.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path).unwrap(),
+                    std::fs::read_to_string(&tests)
+                        .unwrap_or_else(|_| panic!("{} has no tests", path.display())),
+                ));
+            }
+        }
+        out.sort();
+        assert_eq!(out.len(), 4, "15号, 38号, 40号 and 41号");
+        out
+    }
+
+    #[test]
+    fn every_clause_has_at_least_three_cases_citing_its_article() {
+        let mut total = 0;
+        for (name, policy, tests) in shipped() {
+            let set =
+                crate::PolicySet::compile(&[(&name, &policy)]).unwrap_or_else(|e| panic!("{e}"));
+            let file = TestFile::parse(&tests).unwrap();
+            assert!(file.broken.is_empty(), "{name}: {:?}", file.broken);
+            total += file.cases.len();
+            let program = &set.inner().programs()[0];
+            let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+            for case in &file.cases {
+                for (key, _) in &case.expect {
+                    let clause_name = key.split('[').next().unwrap();
+                    if let Some(c) = program.clauses.iter().find(|c| c.name == clause_name) {
+                        *count.entry(c.name.as_str()).or_default() += 1;
+                        assert_eq!(
+                            case.article, c.source,
+                            "{name}: case `{}` cites {} but tests {}",
+                            case.name, case.article, c.name
+                        );
+                    }
+                }
+            }
+            for c in &program.clauses {
+                let n = count.get(c.name.as_str()).copied().unwrap_or(0);
+                assert!(n >= 3, "{name}: clause {} has {n} cases", c.name);
+            }
+        }
+        assert!(total >= 150, "{total} cases");
+    }
+
+    #[test]
+    fn every_policy_states_its_header_and_cites_every_clause() {
+        for (name, policy, _) in shipped() {
+            let compiled = crate::compile_source(&policy);
+            assert!(
+                compiled.diagnostics.is_empty(),
+                "{name}: {:#?}",
+                compiled.diagnostics
+            );
+            let p = compiled.program.unwrap();
+            assert!(p.header.document.starts_with("嘉政"), "{name}");
+            assert!(!p.header.funding.is_empty());
+            for c in &p.clauses {
+                assert!(!c.source.is_empty(), "{name}: {} has no source", c.name);
+            }
+        }
     }
 }

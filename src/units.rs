@@ -44,11 +44,6 @@ impl Unit {
         self.dims.len() == 1 && self.dims[0].0 == YUAN && self.dims[0].1 == 1
     }
 
-    /// Base-unit names with their exponents.
-    pub fn dims(&self) -> &[(String, i8)] {
-        &self.dims
-    }
-
     fn combine(&self, other: &Unit, sign: i8) -> Unit {
         let mut dims = self.dims.clone();
         for (name, exp) in &other.dims {

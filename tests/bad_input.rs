@@ -73,23 +73,14 @@ fn every_bad_input_gets_its_expected_answer() {
 fn extremely_long_lines_and_files_get_an_answer() {
     // One line of a million characters, and a policy of several megabytes.
     let long_line = format!("let x = 1元{}\n", " + 1元".repeat(100_000));
-    let c = pol::compile_source(&long_line);
-    assert!(c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    let c = pol::check(&[("t.pol", &long_line)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     let name = "研".repeat(100_000);
-    let c = pol::compile_source(&format!("let {name} = 1元\nlet b = {name}\n"));
-    assert!(c
-        .diagnostics
-        .iter()
-        .all(|d| d.code == pol::diagnostic::Code::MissingHeader));
+    let c = pol::check(&[("t.pol", &format!("let {name} = 1元\nlet b = {name}\n"))]);
+    assert!(c.iter().all(|d| d.code == pol::Code::MissingHeader));
     let many: String = (0..20_000)
         .map(|i| format!("let v{i} = {i}元 + 1元\n"))
         .collect();
-    let c = pol::compile_source(&many);
-    assert!(c
-        .diagnostics
-        .iter()
-        .all(|d| d.code == pol::diagnostic::Code::MissingHeader));
+    let c = pol::check(&[("t.pol", &many)]);
+    assert!(c.iter().all(|d| d.code == pol::Code::MissingHeader));
 }

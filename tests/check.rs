@@ -1,17 +1,14 @@
-//! Checker and compiler tests through the public API: what checks clean, what does not, and
-//! the compiled form.
+//! Checker tests through the public API: what checks clean and what does not (the compiled
+//! form is tested beside the compiler, in `src/compile/tests.rs`).
 
-use pol::compile::{ExprKind, Kind, Level, ParamValues, Value};
-use pol::compile_source;
-use pol::diagnostic::{Code, Diagnostic};
+use pol::{Code, Diagnostic};
 
 const EVERY: &str = include_str!("fixtures/every-construct.pol");
 const SHIPPED: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 
 /// The checker's codes for `src`; the lints' warnings (W03xx) have their own tests.
 fn codes(src: &str) -> Vec<Code> {
-    compile_source(src)
-        .diagnostics
+    pol::check(&[("t.pol", src)])
         .iter()
         .map(|d| d.code)
         .filter(|c| !c.as_str().starts_with("W03"))
@@ -35,17 +32,9 @@ fn with_header(body: &str) -> Vec<Code> {
 
 #[test]
 fn every_construct_checks_clean_and_compiles() {
-    let c = compile_source(EVERY);
-    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
-    let p = c.program.unwrap();
-    assert_eq!(p.clauses.len(), 8);
-    assert_eq!(p.subject_inputs.len(), 10);
-    assert_eq!(p.claim_inputs.len(), 4);
-    assert_eq!(
-        p.header.window.1.to_string(),
-        "2025-07-31",
-        "from 2023-08-01 for 2 years"
-    );
+    let c = pol::check(&[("every.pol", EVERY)]);
+    assert!(c.is_empty(), "{c}");
+    assert!(pol::PolicySet::compile(&[("every.pol", EVERY)]).is_ok());
 }
 
 #[test]
@@ -66,9 +55,8 @@ clause 奖励 {{
 }}
 "
     );
-    let c = compile_source(&src);
+    let c = pol::check(&[("t.pol", &src)]);
     let got: Vec<(Code, &str)> = c
-        .diagnostics
         .iter()
         .map(|d| (d.code, &src[d.primary.span.start..d.primary.span.end]))
         .collect();
@@ -239,8 +227,7 @@ fn header_window_from_for_and_reversed() {
         "effective 2023-08-01 to 2025-12-31",
         "effective from 2023-07-01 for 1 year",
     );
-    let p = compile_source(&one_year).program.unwrap();
-    assert_eq!(p.header.window.1.to_string(), "2024-06-30");
+    assert_eq!(codes(&one_year), []);
     let zero = HEADER.replace(
         "effective 2023-08-01 to 2025-12-31",
         "effective from 2023-07-01 for 0 years",
@@ -266,58 +253,20 @@ fn funding_shares_must_be_exactly_whole() {
 
 #[test]
 fn did_you_mean_works_on_chinese_names() {
-    let c = compile_source(&format!("{HEADER}let a = 研发费甬 * 2"));
-    let d: &Diagnostic = &c.diagnostics[0];
+    let c = pol::check(&[("t.pol", &format!("{HEADER}let a = 研发费甬 * 2"))]);
+    let d: &Diagnostic = c.iter().next().unwrap();
     assert_eq!(d.help.as_deref(), Some("did you mean `研发费用`?"));
 }
 
 #[test]
 fn diagnostics_are_sorted_by_position() {
-    let c = compile_source(&format!(
-        "{HEADER}let b = 乙乙\nlet a = 甲甲\nlet c = 研发费用 + 1%"
-    ));
-    let starts: Vec<usize> = c.diagnostics.iter().map(|d| d.primary.span.start).collect();
+    let text = format!("{HEADER}let b = 乙乙\nlet a = 甲甲\nlet c = 研发费用 + 1%");
+    let c = pol::check(&[("t.pol", &text)]);
+    let starts: Vec<usize> = c.iter().map(|d| d.primary.span.start).collect();
     let mut sorted = starts.clone();
     sorted.sort();
     assert_eq!(starts, sorted);
     assert_eq!(starts.len(), 3);
-}
-
-#[test]
-fn compiled_form_uses_slots_not_names() {
-    let p = compile_source(EVERY).program.unwrap();
-    let c = &p.clauses[0];
-    assert_eq!(c.subjects, [Kind::Enterprise]);
-    assert!(!c.per_claim);
-    // Every reference in the condition is a slot or a constant.
-    // (The compiled form has no name to look up: a checked policy compiles to nothing broken.)
-    fn only_slots(e: &pol::compile::Expr) -> bool {
-        let mut children = Vec::new();
-        e.push_children(&mut children);
-        !matches!(e.kind, ExprKind::Broken(_)) && children.into_iter().all(only_slots)
-    }
-    assert!(only_slots(c.when.as_ref().unwrap()));
-    // Lets come after the lets they use: 研发增幅 uses 研发增量.
-    let pos = |n: &str| p.lets.iter().position(|l| l.name == n).unwrap();
-    assert!(pos("研发增量") < pos("研发增幅"));
-    // The tier table has one row per variant, with `else` filling the rest.
-    let table = &p.clauses[1];
-    match &table.award {
-        pol::compile::AwardDef::Amount(e) => match &e.kind {
-            ExprKind::Table(_, rows) => assert_eq!(rows.len(), 3),
-            other => panic!("{other:?}"),
-        },
-        other => panic!("{other:?}"),
-    }
-    // A clause-local let that reads a claim input is recomputed per claim.
-    let transfer = &p.clauses[3];
-    assert!(transfer.per_claim);
-    assert_eq!(transfer.locals[0].level, Level::Claim);
-    assert_eq!(transfer.subjects, [Kind::Institution, Kind::Person]);
-    // Parameters keep their declared values, unspecified ones stay open.
-    assert_eq!(p.params[0].values, ParamValues::Unspecified);
-    assert_eq!(p.params[3].values, ParamValues::Fixed(Value::Enum(1)));
-    assert!(matches!(&p.params[4].values, ParamValues::Dated(v) if v.len() == 2));
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use pol::eval::{Facts, Options, PolicySet};
+use pol::{Facts, Options, PolicySet};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use rust_decimal::Decimal;
@@ -506,13 +506,12 @@ fn check_case(p: &PolicySpec, s: &SubjectSpec, date: &str) -> Result<(), TestCas
         Ok(set) => set,
         Err(failed) => {
             return Err(TestCaseError::fail(format!(
-                "the generator wrote a policy with errors: {:?}\n{text}",
-                failed[0].1.iter().map(|d| &d.message).collect::<Vec<_>>()
+                "the generator wrote a policy with errors: {failed}\n{text}"
             )))
         }
     };
     let json = facts_json(s);
-    let facts = Facts::from_json(&json).unwrap().0;
+    let facts = Facts::from_json(&json).unwrap();
     let silent = decide(&set, &facts, date, false, false);
     let reasons = decide(&set, &facts, date, false, true);
     let explained = decide(&set, &facts, date, true, true);

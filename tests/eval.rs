@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use pol::eval::decision::Decision;
-use pol::eval::{Amount, Facts, Options, Outcome, PolicySet};
+use pol::Decision;
+use pol::{Amount, EvalError, Facts, Options, Outcome, PolicySet};
 use rust_decimal::Decimal;
 
 fn d(s: &str) -> Decimal {
@@ -26,9 +26,7 @@ fn set(body: &str) -> PolicySet {
 }
 
 fn facts(json: &str) -> Facts {
-    Facts::from_json(json)
-        .unwrap_or_else(|e| panic!("{e:#?}"))
-        .0
+    Facts::from_json(json).unwrap_or_else(|e| panic!("{e:#?}"))
 }
 
 fn enterprise(attrs: &str) -> Facts {
@@ -41,12 +39,12 @@ fn options(date: &str) -> Options {
     Options::on(date.parse().unwrap())
 }
 
-fn run<'p>(set: &'p PolicySet, f: &Facts, date: &str) -> Decision<'p> {
+fn run(set: &PolicySet, f: &Facts, date: &str) -> Decision {
     set.evaluate(f, &options(date))
         .unwrap_or_else(|e| panic!("{e:#?}"))
 }
 
-fn only(dec: &Decision<'_>) -> (Outcome, Option<Amount>) {
+fn only(dec: &Decision) -> (Outcome, Option<Amount>) {
     assert_eq!(dec.clauses.len(), 1, "{:#?}", dec.clauses);
     (dec.clauses[0].outcome, dec.clauses[0].paid)
 }
@@ -212,8 +210,11 @@ clause 配套 { source "七" matter "七" per project award match 1:1 of 省级�
             "claims": [{"id": "P1", "date": "2024-03-01", "attributes": {"省级奖励": "200万元"}}]}"#,
     );
     let dec = run(&s, &f, "2024-05-01");
-    let paid: BTreeMap<&str, Option<Amount>> =
-        dec.clauses.iter().map(|c| (c.clause, c.paid)).collect();
+    let paid: BTreeMap<&str, Option<Amount>> = dec
+        .clauses
+        .iter()
+        .map(|c| (c.clause.as_str(), c.paid))
+        .collect();
     assert_eq!(paid["固定"], exact("200000.00"));
     assert_eq!(paid["比例"], exact("500000.00"));
     assert_eq!(paid["分档"], exact("100000.00"), "else row");
@@ -296,7 +297,7 @@ clause 技术转让 { source "第五条" matter "转让" per project award 50万
     let paid: Vec<(&str, &str, Option<Amount>)> = dec
         .clauses
         .iter()
-        .map(|c| (c.claim.as_deref().unwrap(), c.clause, c.paid))
+        .map(|c| (c.claim.as_deref().unwrap(), c.clause.as_str(), c.paid))
         .collect();
     // 2024: c1 9万 + 50万 = 59万; c2 9万 -> 68万, then 50万 cut to 32万 (100万 reached).
     assert_eq!(
@@ -381,8 +382,11 @@ fn same_matter_across_two_policies() {
     );
     let s = PolicySet::compile(&[("a.pol", &a), ("b.pol", &b)]).unwrap();
     let dec = run(&s, &enterprise(r#""新品": true"#), "2024-05-01");
-    let outcomes: Vec<(&str, Outcome)> =
-        dec.clauses.iter().map(|c| (c.policy, c.outcome)).collect();
+    let outcomes: Vec<(&str, Outcome)> = dec
+        .clauses
+        .iter()
+        .map(|c| (c.policy.as_str(), c.outcome))
+        .collect();
     assert_eq!(
         outcomes,
         [
@@ -489,7 +493,9 @@ fn settings_must_name_open_parameters_and_fit_their_type() {
     o.settings.insert("一定比列".into(), "5%".into());
     o.settings.insert("固定".into(), "5%".into());
     o.settings.insert("一定比例".into(), "五成".into());
-    let problems = s.evaluator(&o).err().unwrap();
+    let Err(EvalError::Facts(problems)) = s.evaluate(&enterprise(""), &o) else {
+        panic!("the settings are refused")
+    };
     let messages: Vec<String> = problems.iter().map(|p| p.message()).collect();
     assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(problems
@@ -570,44 +576,18 @@ fn a_policy_that_splits_per_subject_counts_its_awards_and_splits_their_sum_once(
         .totals
         .per_payer
         .iter()
-        .map(|s| (s.payer, s.amount.max()))
+        .map(|s| (s.payer.as_str(), s.amount.max()))
         .collect();
     assert_eq!(shares, [("市级财政", d("0.01")), ("区级财政", d("0.01"))]);
-}
-
-#[test]
-fn decide_into_gives_the_figures_of_the_decision_whichever_evaluator_had_the_scratch() {
-    // A dated rate: 10% until 2023-12-31, 12% from 2024-01-01 (values made up for the test).
-    let s = set(r#"
-input enterprise { a: money }
-param 比例: percent {
-  2023-08-01: 10%
-  2024-01-01: 12%
-}
-clause c { source "一" award 比例 of a }
-"#);
-    let f = enterprise(r#""a": "100元""#);
-    let mut scratch = pol::eval::Scratch::new();
-    for date in ["2023-09-01", "2024-06-01", "2023-09-01"] {
-        let ev = s.evaluator(&options(date)).unwrap();
-        let bound = ev.bind(&f).unwrap();
-        ev.decide_into(f.kind, &bound, &mut scratch).unwrap();
-        let verdicts = scratch.verdicts();
-        let decision = run(&s, &f, date);
-        assert_eq!(verdicts.len(), decision.clauses.len());
-        for (v, c) in verdicts.iter().zip(&decision.clauses) {
-            assert_eq!((v.outcome, v.paid), (c.outcome, c.paid), "{date}");
-        }
-        let want = if date.starts_with("2023") { "10" } else { "12" };
-        assert_eq!(verdicts[0].paid, exact(want), "{date}");
-    }
 }
 
 #[test]
 fn facts_that_do_not_fit_are_all_reported_with_field_type_value_and_line() {
     let s = set(ARTICLE_1);
     let f = enterprise(r#""研发费用": "很多", "规上企业": "yes", "营业收入": true"#);
-    let problems = s.evaluate(&f, &options("2024-05-01")).err().unwrap();
+    let Err(EvalError::Facts(problems)) = s.evaluate(&f, &options("2024-05-01")) else {
+        panic!("the facts are refused")
+    };
     let got: Vec<(String, String, String)> = problems
         .iter()
         .map(|p| (p.path.clone(), p.message(), p.help()))
@@ -701,75 +681,12 @@ clause 亏损补助 {
     let refused = Facts::from_json(
         r#"{"kind": "enterprise", "id": "E1", "attributes": {"利润": "1元", "收入": "-1元"}}"#,
     )
-    .and_then(|(f, _)| s.evaluate(&f, &options("2024-05-01")).map(|_| ()));
+    .and_then(|f| s.evaluate(&f, &options("2024-05-01")).map(|_| ()));
     let err = format!(
         "{:?}",
         refused.expect_err("negative plain money must be refused")
     );
     assert!(err.contains("收入") && !err.contains("利润"), "{err}");
-}
-
-#[test]
-fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case() {
-    // Without reasons the engine takes shorter paths (caps applied at once, no words); every
-    // case of the shipped test files must come out the same, decimal places included.
-    let text_of = |a: Amount| format!("{}..{}", a.min(), a.max());
-    let mut compared = 0;
-    for entry in std::fs::read_dir("policies").unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let Some(stem) = name.strip_suffix(".tests.toml") else {
-            continue;
-        };
-        let file = pol::testing::TestFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let policies = if file.policies.is_empty() {
-            vec![format!("{stem}.pol")]
-        } else {
-            file.policies.clone()
-        };
-        let texts: Vec<(String, String)> = policies
-            .iter()
-            .map(|p| {
-                (
-                    p.clone(),
-                    std::fs::read_to_string(format!("policies/{p}")).unwrap(),
-                )
-            })
-            .collect();
-        let sources: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let set = PolicySet::compile(&sources).unwrap();
-        let mut scratch = pol::eval::Scratch::new();
-        for case in &file.cases {
-            let Ok((facts, _)) = Facts::from_json(&case.facts) else {
-                continue;
-            };
-            let mut options = Options::on(case.date);
-            options.settings = case.settings.clone();
-            let Ok(decision) = set.evaluate(&facts, &options) else {
-                continue;
-            };
-            options.reasons = false;
-            let ev = set.evaluator(&options).unwrap();
-            let bound = ev.bind(&facts).unwrap();
-            ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
-            let got: Vec<_> = scratch
-                .verdicts()
-                .iter()
-                .map(|v| (v.outcome, v.paid.map(text_of)))
-                .collect();
-            let want: Vec<_> = decision
-                .clauses
-                .iter()
-                .map(|c| (c.outcome, c.paid.map(text_of)))
-                .collect();
-            assert_eq!(got, want, "{name}: {}", case.name);
-            compared += 1;
-        }
-    }
-    assert!(compared >= 20, "only {compared} cases compared");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! payer shares add up exactly, claim order in the input does not matter, evaluation is
 //! deterministic.
 
-use pol::eval::{Facts, Options, Outcome, PolicySet};
+use pol::{Facts, Options, Outcome, PolicySet};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -90,7 +90,7 @@ fn facts_json(claims: &[Claim], order: &[usize]) -> String {
 }
 
 fn decide_json(set: &PolicySet, json: &str) -> String {
-    let facts: Facts = Facts::from_json(json).unwrap().0;
+    let facts: Facts = Facts::from_json(json).unwrap();
     let d = set
         .evaluate(&facts, &Options::on("2025-12-31".parse().unwrap()))
         .unwrap();
@@ -104,7 +104,7 @@ proptest! {
     fn caps_limits_and_shares_hold(claims in prop::collection::vec(claim(), 0..12)) {
         let set = policy();
         let order: Vec<usize> = (0..claims.len()).collect();
-        let facts = Facts::from_json(&facts_json(&claims, &order)).unwrap().0;
+        let facts = Facts::from_json(&facts_json(&claims, &order)).unwrap();
         let d = set.evaluate(&facts, &Options::on("2025-12-31".parse().unwrap())).unwrap();
         let cap = Decimal::from(100_000);
         let mut per_subject = Decimal::ZERO;

@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use pol::eval::{Facts, Options, PolicySet};
+use pol::{Facts, Options, PolicySet};
 
 /// Whether `text` is the canonical text of an amount.
 fn canonical(text: &str) -> bool {
@@ -111,7 +111,7 @@ proptest! {
             attrs["核定金额"] = serde_json::Value::from(a);
         }
         let facts = serde_json::json!({"kind": "enterprise", "id": "E1", "attributes": attrs});
-        let (facts, _) = Facts::from_json(&facts.to_string()).unwrap();
+        let facts = Facts::from_json(&facts.to_string()).unwrap();
         for explain in [false, true] {
             let mut options = Options::on("2024-05-01".parse().unwrap());
             options.explain = explain;

@@ -4,17 +4,11 @@
 //! bad cells and subjects out of order give the same rows, summary and errors at every chunk
 //! size (through the library) and at every thread count (through `pol simulate`).
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
 
-use pol::compile::Kind;
-use pol::eval::{Options, PolicySet};
-use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
-use pol::simulate::chunks::Chunker;
-use pol::simulate::input::{csv_header, csv_id, jsonl_id};
-use pol::simulate::output::{RowFormat, RowWriter};
-use pol::simulate::{default_columns, Columns, Layout, Summary};
+use pol::{End, Kind, Options, PolicySet, PopulationFormat, SimulationOptions};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
@@ -31,64 +25,47 @@ const NAMES: [&str; 6] = [
 type Run = (String, String, Vec<String>, Option<String>);
 
 fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Run {
-    let mut options = Options::on("2024-12-31".parse().unwrap());
-    options.reasons = false;
-    let ev = set.evaluator(&options).unwrap();
-    let columns = Columns::default();
-    let claim_inputs: HashSet<String> = set
-        .programs()
-        .iter()
-        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
-        .collect();
-    let layout = Layout::of(&ev);
-    let writer = RowWriter {
-        format: RowFormat::Csv,
-        columns: default_columns(&layout),
-        nested: false,
-    };
-    let id_column = std::sync::OnceLock::new();
-    let mut chunker = Chunker::new(population, !jsonl, chunk, |r: &[u8]| {
-        match id_column.get() {
-            Some(&c) => csv_id(r, c),
-            None => jsonl_id(r, &columns),
-        }
-    });
-    let source = if jsonl {
-        Source::Jsonl
-    } else {
-        let header = csv_header(&chunker.first_record().unwrap().unwrap()).unwrap();
-        let shape = CsvShape::new(&ev, &header, &columns).unwrap();
-        id_column.set(shape.id).unwrap();
-        Source::Csv(shape)
-    };
-    let cx = Context {
-        ev: &ev,
-        kind: Kind::Institution,
-        columns: &columns,
-        claim_inputs: &claim_inputs,
-        layout: &layout,
-        writer: Some(&writer),
-        source,
-    };
-    let mut worker = Worker::new(&cx);
-    let mut sequence = Sequence::default();
-    let (mut text, mut summary, mut errors) = (String::new(), Summary::new(&ev), Vec::new());
-    while let Some(chunk) = chunker.next_chunk().unwrap() {
-        let batch = worker.run(&chunk);
-        if let Some(fatal) = sequence.follow(&batch) {
-            return (String::new(), String::new(), Vec::new(), Some(fatal));
-        }
-        text.push_str(&batch.text);
-        summary.merge(batch.summary);
-        errors.extend(
-            batch
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.line, e.message)),
-        );
+    let mut sim = SimulationOptions::new(Kind::Institution);
+    sim.chunk_size = chunk;
+    sim.threads = 1;
+    if jsonl {
+        sim.format = PopulationFormat::Jsonl;
     }
-    summary.finish(&ev).unwrap();
-    (text, serde_json::to_string(&summary).unwrap(), errors, None)
+    let simulation = set
+        .simulation(&Options::on("2024-12-31".parse().unwrap()), sim)
+        .unwrap();
+    let mut rows = Vec::new();
+    let report = simulation
+        .run(
+            population,
+            Some(&mut rows),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    match report.end {
+        End::Completed => {}
+        End::Stopped(e) => {
+            return (
+                String::new(),
+                String::new(),
+                Vec::new(),
+                Some(e.to_string()),
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.line, e.message()))
+        .collect();
+    (
+        String::from_utf8(rows).unwrap(),
+        serde_json::to_string(&report.summary).unwrap(),
+        errors,
+        None,
+    )
 }
 
 /// One cell: mostly good values, sometimes empty, quoted (with commas, quotes and line breaks)

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use pol::eval::{Facts, Options, PolicySet};
-use pol::problem::ProblemCode;
+use pol::ProblemCode;
+use pol::{EvalError, Facts, Options, PolicySet};
 
 const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
 
@@ -85,17 +85,24 @@ fn two_hundred_thousand_claims_load_and_bind() {
         ));
     }
     text.push_str("]}");
-    let (facts, warnings) = Facts::from_json(&text).unwrap();
-    assert!(warnings.is_empty());
-    assert_eq!(facts.claims.len(), n);
+    let facts = Facts::from_json(&text).unwrap();
+    assert!(facts.warnings().is_empty());
     let source = std::fs::read_to_string(POLICY).unwrap();
     let set = PolicySet::compile(&[(POLICY, &source)]).unwrap();
     let options = Options::on("2024-05-01".parse().unwrap());
-    let bound = set.evaluator(&options).unwrap().bind(&facts).unwrap();
-    assert_eq!(bound[0].claims.len(), n);
+    // Every claim is bound and decided.
+    let decision = set.evaluate(&facts, &options).unwrap();
+    let claims: std::collections::HashSet<&str> = decision
+        .clauses
+        .iter()
+        .filter_map(|c| c.claim.as_deref())
+        .collect();
+    assert_eq!(claims.len(), n);
     // Two claims with one id among them are still found, with both places.
     let twice = text.replacen("\"C199999\"", "\"C7\"", 1);
-    let problems = Facts::from_json(&twice).unwrap_err();
+    let Err(EvalError::Facts(problems)) = Facts::from_json(&twice) else {
+        panic!("two claims with one id are refused")
+    };
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].code, ProblemCode::DuplicateClaim);
     assert_eq!(problems[0].first_place.as_deref(), Some("claims[7]"));
@@ -359,8 +366,7 @@ fn every_problem_code_of_this_family_has_a_page_with_a_wrong_and_a_fixed_example
 fn the_facts_schema_refuses_a_bare_percentage_as_pol_does() {
     let source = std::fs::read_to_string(POLICY).unwrap();
     let set = PolicySet::compile(&[(POLICY, &source)]).unwrap();
-    let programs: Vec<_> = set.programs().iter().collect();
-    let schema = pol::schema::facts_schema(&programs, None);
+    let schema = set.facts_schema(None);
     let v = jsonschema::draft202012::new(&schema).unwrap();
     for (value, accepted) in [
         (serde_json::json!(79), false),
@@ -372,12 +378,10 @@ fn the_facts_schema_refuses_a_bare_percentage_as_pol_does() {
     ] {
         let facts = serde_json::json!({"kind": "enterprise", "id": "1", "attributes": {"仪器共享率": value}});
         assert_eq!(v.is_valid(&facts), accepted, "schema on {value}");
-        let pol_reads = Facts::from_json(&facts.to_string())
-            .ok()
-            .is_some_and(|(f, _)| {
-                set.evaluate(&f, &Options::on("2024-05-01".parse().unwrap()))
-                    .is_ok()
-            });
+        let pol_reads = Facts::from_json(&facts.to_string()).ok().is_some_and(|f| {
+            set.evaluate(&f, &Options::on("2024-05-01".parse().unwrap()))
+                .is_ok()
+        });
         assert_eq!(pol_reads, accepted, "pol on {value}");
     }
 }
@@ -405,12 +409,12 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
         ));
     }
     text.push_str("]}");
-    let (facts, _) = Facts::from_json(&text).unwrap();
-    let problems = set
-        .evaluator(&Options::on("2024-05-01".parse().unwrap()))
-        .unwrap()
-        .bind(&facts)
-        .unwrap_err();
+    let facts = Facts::from_json(&text).unwrap();
+    let Err(EvalError::Facts(problems)) =
+        set.evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
+    else {
+        panic!("the bad claims are refused")
+    };
     // Each claim's value is refused once per policy that declares it (each names its line).
     assert_eq!(problems.len(), 2 * n);
     assert!(problems.iter().all(|p| p.code == ProblemCode::WrongType));
@@ -423,7 +427,12 @@ fn a_quantity_setting_must_be_in_its_declared_unit() {
     let with = |value: &str| {
         let mut o = Options::on("2024-05-01".parse().unwrap());
         o.settings.insert("面积".into(), value.into());
-        set.evaluator(&o).err()
+        let facts = Facts::from_json(r#"{"kind": "enterprise", "id": "E1", "attributes": {}}"#);
+        match set.evaluate(&facts.unwrap(), &o) {
+            Ok(_) => None,
+            Err(EvalError::Facts(problems)) => Some(problems),
+            Err(other) => panic!("{other:?}"),
+        }
     };
     assert!(with("500亩").is_none());
     assert!(with("500").is_none());

@@ -11,14 +11,35 @@ const QUANTITY: &str = "input enterprise {
 }
 ";
 
+/// How many `#` comments `text` has: a `#` outside a text literal starts one, up to the end of
+/// its line (an oracle of the tests' own, independent of the formatter's).
+fn comment_count(text: &str) -> usize {
+    text.lines()
+        .filter(|line| {
+            let mut closing = None;
+            for c in line.chars() {
+                match (closing, c) {
+                    (Some(q), c) if c == q => closing = None,
+                    (Some(_), _) => {}
+                    (None, '"') => closing = Some('"'),
+                    (None, '“') => closing = Some('”'),
+                    (None, '#') => return true,
+                    (None, _) => {}
+                }
+            }
+            false
+        })
+        .count()
+}
+
 #[test]
 fn a_comment_between_quantity_and_its_unit_is_kept() {
-    let formatted = pol::fmt::format_source(QUANTITY).unwrap_or_else(|e| panic!("{e:?}"));
+    let formatted = pol::format_source(QUANTITY).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
         formatted,
         "input enterprise {\n  # 按亩计\n  耕地面积: quantity 亩\n  # 每亩\n  管护标准: signed quantity 元/亩\n}\n"
     );
-    assert_eq!(pol::fmt::format_source(&formatted).unwrap(), formatted);
+    assert_eq!(pol::format_source(&formatted).unwrap(), formatted);
 }
 
 fn shipped() -> Vec<String> {
@@ -80,12 +101,12 @@ proptest! {
         for (n, i) in at.iter().enumerate().rev() {
             text.replace_range(*i..*i + 1, &format!(" # 注{n}\n"));
         }
-        let formatted = match pol::fmt::format_source(&text) {
+        let formatted = match pol::format_source(&text) {
             Ok(f) => f,
-            Err(pol::fmt::FormatError::Syntax(_)) => return Ok(()),
+            Err(pol::FormatError::Syntax(_)) => return Ok(()),
             Err(e) => panic!("{e:?} for\n{text}"),
         };
-        prop_assert_eq!(pol::fmt::comments(&text).len(), pol::fmt::comments(&formatted).len());
-        prop_assert_eq!(pol::fmt::format_source(&formatted).unwrap(), formatted);
+        prop_assert_eq!(comment_count(&text), comment_count(&formatted));
+        prop_assert_eq!(pol::format_source(&formatted).unwrap(), formatted);
     }
 }

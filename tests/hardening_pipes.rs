@@ -152,12 +152,11 @@ fn the_highest_of_a_fixed_award_and_a_range_never_pays_less_than_the_fixed_award
                 input enterprise { 核定: money }\n\
                 clause A {\n  source \"第一条\"\n  matter \"M\"\n  award 1.5万元\n}\n\
                 clause B {\n  source \"第二条\"\n  matter \"M\"\n  award up to 2万元\n}\n";
-    let set = pol::eval::PolicySet::compile(&[("h.pol", text)]).unwrap();
-    let (facts, _) =
-        pol::eval::Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {}}"#)
-            .unwrap();
+    let set = pol::PolicySet::compile(&[("h.pol", text)]).unwrap();
+    let facts =
+        pol::Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {}}"#).unwrap();
     for explain in [false, true] {
-        let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+        let mut options = pol::Options::on("2024-05-01".parse().unwrap());
         options.explain = explain;
         let d = set.evaluate(&facts, &options).unwrap();
         let total = d.totals.paid;
@@ -306,17 +305,17 @@ fn a_limit_counts_what_an_award_pays_after_all_its_limits() {
     let facts = r#"{"kind":"enterprise","id":"E1","claims":[
         {"id":"k2","date":"2024-01-01","attributes":{"金额":"10万元"}},
         {"id":"k3","date":"2024-03-01","attributes":{"金额":"4万元"}}]}"#;
-    let (facts, _) = pol::eval::Facts::from_json(facts).unwrap();
+    let facts = pol::Facts::from_json(facts).unwrap();
     for (a, b) in [("共享", "项目"), ("项目", "共享")] {
         let text = policy(a, b);
-        let set = pol::eval::PolicySet::compile(&[("l.pol", &text)]).unwrap();
+        let set = pol::PolicySet::compile(&[("l.pol", &text)]).unwrap();
         for explain in [false, true] {
-            let mut options = pol::eval::Options::on("2024-06-01".parse().unwrap());
+            let mut options = pol::Options::on("2024-06-01".parse().unwrap());
             options.explain = explain;
             let d = set.evaluate(&facts, &options).unwrap();
             assert_eq!(
                 d.totals.paid,
-                pol::eval::Amount::Exact(rust_decimal::Decimal::from(100_000)),
+                pol::Amount::Exact(rust_decimal::Decimal::from(100_000)),
                 "limits {a} then {b}"
             );
         }
@@ -390,14 +389,8 @@ fn a_key_with_a_look_alike_letter_is_refused() {
                 effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n\
                 clause A {\n  source \"第一条\"\n  matter \"Research\"\n  award 10万元\n}\n\
                 clause B {\n  source \"第二条\"\n  matter \"R\u{0435}search\"\n  award 20万元\n}\n";
-    let c = pol::compile_source(text);
-    assert!(
-        c.diagnostics
-            .iter()
-            .any(|d| d.code == pol::diagnostic::Code::UncleanKey),
-        "{:?}",
-        c.diagnostics
-    );
+    let c = pol::check(&[("t.pol", text)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::UncleanKey), "{c}");
 }
 
 #[test]

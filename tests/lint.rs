@@ -1,8 +1,7 @@
 //! Lints through the public API: what each one finds, and what it must leave alone.
 //! (Each code's rendered output is in `tests/ui/W03xx-*.pol`.)
 
-use pol::compile_source;
-use pol::diagnostic::Code;
+use pol::Code;
 
 const HEADER: &str = r#"policy "测试〔2023〕1号" {
   title "测试政策"
@@ -20,10 +19,9 @@ fn lints(body: &str) -> Vec<(Code, String)> {
     // Inputs the snippet does not use would be reported too; each case uses what it needs and
     // the unused-input warnings are left out unless asked for.
     let text = format!("{HEADER}{body}");
-    let c = compile_source(&text);
-    assert!(!c.has_errors(), "{:#?}", c.diagnostics);
-    c.diagnostics
-        .iter()
+    let c = pol::check(&[("t.pol", &text)]);
+    assert!(!c.has_errors(), "{c}");
+    c.iter()
         .filter(|d| d.code != Code::UnusedInput)
         .map(|d| {
             (
@@ -170,8 +168,7 @@ fn unused_declarations_are_found_through_lets() {
     let body = "let 一 = 研发费用\nlet 二 = 一\nlet 三 = 规上企业\nclause c {\n  source \"一\"\n  award 10% of 二\n}\n";
     assert_eq!(lints(body), [(Code::UnusedLet, "三".into())]);
     let text = format!("{HEADER}{body}");
-    let unused_inputs: Vec<String> = compile_source(&text)
-        .diagnostics
+    let unused_inputs: Vec<String> = pol::check(&[("t.pol", &text)])
         .iter()
         .filter(|d| d.code == Code::UnusedInput)
         .map(|d| text[d.primary.span.start..d.primary.span.end].to_string())

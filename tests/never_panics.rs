@@ -42,8 +42,8 @@ const TOKENS: [&str; 28] = [
 ];
 
 fn assert_sound(text: &str) {
-    let compiled = pol::compile_source(text);
-    for d in &compiled.diagnostics {
+    let found = pol::check(&[("t.pol", text)]);
+    for d in found.iter() {
         let s = d.primary.span;
         assert!(
             s.start <= s.end && s.end <= text.len(),
@@ -60,15 +60,18 @@ fn assert_sound(text: &str) {
                     && text.is_char_boundary(l.span.end)
             );
         }
-        // Rendering must not panic either.
-        let _ = pol::diagnostic::render(d, "t.pol", text, Default::default());
     }
-    if compiled.program.is_some() {
-        assert!(!compiled.has_errors());
-    }
+    // Rendering must not panic either.
+    let _ = found.render(pol::RenderOptions::default());
+    let _ = found.to_string();
+    // A policy set is made exactly when there is no error.
+    assert_eq!(
+        pol::PolicySet::compile(&[("t.pol", text)]).is_ok(),
+        !found.has_errors()
+    );
     // Formatting either refuses text with syntax errors or keeps the policy and its comments;
     // an internal error (the formatted text would mean something else) is a bug.
-    if let Err(pol::fmt::FormatError::Internal(why)) = pol::fmt::format_source(text) {
+    if let Err(pol::FormatError::Internal(why)) = pol::format_source(text) {
         panic!("the formatter would change the policy: {why}\n{text}");
     }
 }
@@ -156,23 +159,14 @@ fn deep_nesting_and_long_chains_are_reported_not_overflowed() {
         assert_sound(&text);
     }
     let chain = format!("let x = 1元{}", " + 1元".repeat(50_000));
-    let c = pol::compile_source(&chain);
-    assert!(c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    let c = pol::check(&[("t.pol", &chain)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     let nots = format!("let x = {}true", "not ".repeat(50_000));
-    let c = pol::compile_source(&nots);
-    assert!(c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    let c = pol::check(&[("t.pol", &nots)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     let implies = format!("let x = true{}", " implies true".repeat(50_000));
-    let c = pol::compile_source(&implies);
-    assert!(c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == pol::diagnostic::Code::TooDeep));
+    let c = pol::check(&[("t.pol", &implies)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::TooDeep));
     // Ten thousand lets, each using the next one (declared later), and a circle through all.
     let chain: String = (0..10_000)
         .map(|i| format!("let a{i} = a{} + 1元\n", i + 1))
@@ -181,9 +175,6 @@ fn deep_nesting_and_long_chains_are_reported_not_overflowed() {
     let circle: String = (0..10_000)
         .map(|i| format!("let a{i} = a{} + 1元\n", (i + 1) % 10_000))
         .collect();
-    let c = pol::compile_source(&circle);
-    assert!(c
-        .diagnostics
-        .iter()
-        .any(|d| d.code == pol::diagnostic::Code::CircularLet));
+    let c = pol::check(&[("t.pol", &circle)]);
+    assert!(c.iter().any(|d| d.code == pol::Code::CircularLet));
 }

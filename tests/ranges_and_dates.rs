@@ -111,12 +111,12 @@ fn a_claim_dated_after_the_evaluation_date_is_not_yet_in_json() {
 
 #[test]
 fn the_library_gives_not_yet_too() {
-    use pol::eval::{Facts, Options, Outcome, PolicySet};
+    use pol::{Facts, Options, Outcome, PolicySet};
     let text =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(POLICY_15))
             .unwrap();
     let set = PolicySet::compile(&[("15号", &text)]).unwrap();
-    let (facts, _) = Facts::from_json(TWO_CONTRACTS).unwrap();
+    let facts = Facts::from_json(TWO_CONTRACTS).unwrap();
     let decision = set
         .evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
         .unwrap();
@@ -292,19 +292,22 @@ clause 合同补助 {
 }
 "#;
 
-fn ranged_set() -> pol::eval::PolicySet {
-    pol::eval::PolicySet::compile(&[("ranged", RANGED)]).unwrap()
+fn ranged_set() -> pol::PolicySet {
+    pol::PolicySet::compile(&[("ranged", RANGED)]).unwrap()
 }
 
-fn evaluate_ranged(attributes: &str) -> Result<String, Vec<pol::eval::FactProblem>> {
-    use pol::eval::{Facts, Options};
+fn evaluate_ranged(attributes: &str) -> Result<String, Vec<pol::FactProblem>> {
+    use pol::{Facts, Options};
     let set = ranged_set();
-    let (facts, _) = Facts::from_json(&format!(
+    let facts = Facts::from_json(&format!(
         r#"{{"kind": "enterprise", "id": "E1", "attributes": {{{attributes}}}}}"#
     ))
     .unwrap();
-    set.evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
-        .map(|d| serde_json::to_value(&d).unwrap()["totals"]["paid"]["exact"].to_string())
+    match set.evaluate(&facts, &Options::on("2024-05-01".parse().unwrap())) {
+        Ok(d) => Ok(serde_json::to_value(&d).unwrap()["totals"]["paid"]["exact"].to_string()),
+        Err(pol::EvalError::Facts(problems)) => Err(problems),
+        Err(other) => panic!("{other:?}"),
+    }
 }
 
 const BASE: &str = r#""研发费用": "100万元", "研发强度": "5%", "职工人数": 5, "开放倍率": "5%""#;
@@ -318,13 +321,13 @@ fn a_bare_number_beyond_one_is_a_ratio_only_where_the_range_writes_it_out() {
     );
     // Beyond the written bound it is still refused with the suggestion.
     let p = evaluate_ranged(&format!(r#"{BASE}, "倍率": 1000000"#)).unwrap_err();
-    assert_eq!(p[0].code, pol::problem::ProblemCode::BarePercent, "{p:?}");
+    assert_eq!(p[0].code, pol::ProblemCode::BarePercent, "{p:?}");
     // `开放倍率: percent in 0%..`: an open side never turns a forgotten `%` into a ratio.
     let p = evaluate_ranged(
         r#""研发费用": "100万元", "研发强度": "5%", "职工人数": 5, "倍率": "5%", "开放倍率": 79"#,
     )
     .unwrap_err();
-    assert_eq!(p[0].code, pol::problem::ProblemCode::BarePercent, "{p:?}");
+    assert_eq!(p[0].code, pol::ProblemCode::BarePercent, "{p:?}");
     assert_eq!(p[0].hint.as_deref(), Some("79%"));
 }
 
@@ -334,7 +337,7 @@ fn counts_and_plain_amounts_outside_their_range_are_refused() {
         r#""研发费用": "100万元", "研发强度": "5%", "职工人数": 0, "倍率": "5%", "开放倍率": "5%""#,
     )
     .unwrap_err();
-    assert_eq!(p[0].code, pol::problem::ProblemCode::OutOfRange, "{p:?}");
+    assert_eq!(p[0].code, pol::ProblemCode::OutOfRange, "{p:?}");
     assert_eq!(
         p[0].message(),
         "`职工人数` must be within `1..`, but the facts give 0"
@@ -342,7 +345,7 @@ fn counts_and_plain_amounts_outside_their_range_are_refused() {
     // A plain amount, the form the fast reader takes, is held to the range too.
     let p = evaluate_ranged(r#""研发费用": "500000000.01", "研发强度": "5%", "职工人数": 5, "倍率": "5%", "开放倍率": "5%""#)
         .unwrap_err();
-    assert_eq!(p[0].code, pol::problem::ProblemCode::OutOfRange, "{p:?}");
+    assert_eq!(p[0].code, pol::ProblemCode::OutOfRange, "{p:?}");
     assert_eq!(p[0].expected.as_deref(), Some("0元..5亿元"));
     // Exactly 5亿元 is allowed.
     assert!(evaluate_ranged(r#""研发费用": "500000000", "研发强度": "5%", "职工人数": 5, "倍率": "5%", "开放倍率": "5%""#).is_ok());
@@ -350,16 +353,18 @@ fn counts_and_plain_amounts_outside_their_range_are_refused() {
 
 #[test]
 fn a_claim_attribute_outside_its_range_is_refused() {
-    use pol::eval::{Facts, Options};
-    let (facts, _) = Facts::from_json(
+    use pol::{Facts, Options};
+    let facts = Facts::from_json(
         r#"{"kind": "enterprise", "id": "E1", "attributes": {},
             "claims": [{"id": "C1", "date": "2024-03-01", "attributes": {"合同金额": "0元"}}]}"#,
     )
     .unwrap();
-    let p = ranged_set()
-        .evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
-        .unwrap_err();
-    assert_eq!(p[0].code, pol::problem::ProblemCode::OutOfRange, "{p:?}");
+    let Err(pol::EvalError::Facts(p)) =
+        ranged_set().evaluate(&facts, &Options::on("2024-05-01".parse().unwrap()))
+    else {
+        panic!("the claim is refused")
+    };
+    assert_eq!(p[0].code, pol::ProblemCode::OutOfRange, "{p:?}");
     assert_eq!(p[0].path, "claims[0].attributes.合同金额");
 }
 
@@ -421,8 +426,7 @@ fn population_cells_outside_their_range_fail_their_subject() {
 }
 
 fn codes(text: &str) -> Vec<String> {
-    pol::compile_source(text)
-        .diagnostics
+    pol::check(&[("t.pol", text)])
         .iter()
         .filter(|d| d.is_error())
         .map(|d| d.code.to_string())

@@ -1,9 +1,18 @@
 //! The README is the language reference: its examples must parse, the complete policy in it
 //! must check clean, and its table of codes must list every code.
 
-use pol::diagnostic::Code;
+use pol::Code;
 
 const README: &str = include_str!("../README.md");
+
+/// The syntax errors of `text` (codes E01xx, which only the parser reports).
+fn syntax_errors(text: &str) -> Vec<String> {
+    pol::check(&[("readme.pol", text)])
+        .iter()
+        .filter(|d| d.code.as_str().starts_with("E01"))
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect()
+}
 
 fn pol_blocks() -> Vec<&'static str> {
     README
@@ -21,11 +30,10 @@ fn every_example_parses() {
         "the reference has an example per kind of item"
     );
     for b in blocks {
-        let parsed = pol::syntax::parse(b);
+        let errors = syntax_errors(b);
         assert!(
-            parsed.diagnostics.is_empty(),
-            "README example does not parse:\n{b}\n{:#?}",
-            parsed.diagnostics
+            errors.is_empty(),
+            "README example does not parse:\n{b}\n{errors:#?}"
         );
     }
 }
@@ -33,12 +41,8 @@ fn every_example_parses() {
 #[test]
 fn the_first_policy_checks_clean() {
     let first = pol_blocks()[0];
-    let compiled = pol::compile_source(first);
-    assert!(
-        compiled.diagnostics.is_empty(),
-        "{:#?}",
-        compiled.diagnostics
-    );
+    let found = pol::check(&[("first.pol", first)]);
+    assert!(found.is_empty(), "{found}");
 }
 
 #[test]
@@ -55,11 +59,10 @@ fn every_award_form_in_the_table_parses() {
     for piece in README.split("`award ").skip(1) {
         let award = piece.split('`').next().unwrap();
         let clause = format!("clause c {{ source \"第一条\" award {award} }}");
-        let parsed = pol::syntax::parse(&clause);
+        let errors = syntax_errors(&clause);
         assert!(
-            parsed.diagnostics.is_empty(),
-            "`award {award}` does not parse: {:#?}",
-            parsed.diagnostics
+            errors.is_empty(),
+            "`award {award}` does not parse: {errors:#?}"
         );
         n += 1;
     }
@@ -94,12 +97,12 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
         );
     }
     // The explanation shown is what the engine prints for the facts shown.
-    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
-    let (facts, _) = pol::eval::Facts::from_json(block(walk, "json")).unwrap();
-    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    let set = pol::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    let facts = pol::Facts::from_json(block(walk, "json")).unwrap();
+    let mut options = pol::Options::on("2024-05-01".parse().unwrap());
     options.explain = true;
     let decision = set.evaluate(&facts, &options).unwrap();
-    let printed = pol::eval::render::human(&decision, true);
+    let printed = decision.render(true);
     let shown = block(walk, "text");
     assert!(
         printed.contains(shown),
@@ -110,12 +113,12 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
 #[test]
 fn the_test_file_example_runs_and_passes() {
     let example = block(section("## Testing policies"), "toml");
-    let file = pol::testing::TestFile::parse(example).unwrap();
+    let file = pol::TestFile::parse(example).unwrap();
     assert!(file.broken.is_empty(), "{:?}", file.broken);
     let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
-    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    let set = pol::PolicySet::compile(&[("15号", &policy)]).unwrap();
     for case in &file.cases {
-        let report = pol::testing::run_case(&set, case);
+        let report = set.run_test(case);
         assert!(report.passed, "{:?}", report.mismatches);
     }
 }
@@ -129,8 +132,7 @@ fn reference_with(extra: &str) -> String {
 }
 
 fn errors_of(text: &str) -> Vec<String> {
-    pol::compile_source(text)
-        .diagnostics
+    pol::check(&[("reference.pol", text)])
         .iter()
         .filter(|d| d.is_error())
         .map(|d| format!("{}: {}", d.code, d.message))
@@ -198,7 +200,7 @@ const AWARD_FACTS: &str = r#"{"kind": "enterprise", "id": "E1", "attributes": {
 
 #[test]
 fn every_award_form_in_the_table_pays_what_it_says() {
-    use pol::eval::Amount;
+    use pol::Amount;
     let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
     // What each row's "meaning" says, for the facts above.
     let expected = [
@@ -210,8 +212,8 @@ fn every_award_form_in_the_table_pays_what_it_says() {
         ("up to, assessed", Amount::Exact(d("600000"))),
         ("matching", Amount::Exact(d("300000"))),
     ];
-    let (facts, _) = pol::eval::Facts::from_json(AWARD_FACTS).unwrap();
-    let options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    let facts = pol::Facts::from_json(AWARD_FACTS).unwrap();
+    let options = pol::Options::on("2024-05-01".parse().unwrap());
     for (row, want) in expected {
         let [example] = table_examples("Award forms:", row)[..] else {
             panic!("one example in the row `{row}`")
@@ -222,7 +224,7 @@ fn every_award_form_in_the_table_pays_what_it_says() {
         ));
         let errors = errors_of(&policy);
         assert!(errors.is_empty(), "`{example}`: {errors:#?}");
-        let set = pol::eval::PolicySet::compile(&[("reference", &policy)]).unwrap();
+        let set = pol::PolicySet::compile(&[("reference", &policy)]).unwrap();
         let decision = set.evaluate(&facts, &options).unwrap();
         let c = decision
             .clauses
@@ -242,13 +244,13 @@ fn the_near_miss_quoted_in_the_walkthrough_is_what_the_engine_prints() {
         .and_then(|r| r.split('`').next())
         .expect("the walkthrough quotes the line of a near miss");
     let policy = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
-    let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
+    let set = pol::PolicySet::compile(&[("15号", &policy)]).unwrap();
     // 14.2% growth: 571万元 after 500万元.
     let facts = block(walk, "json").replace("\"600万元\"", "\"571万元\"");
-    let (facts, _) = pol::eval::Facts::from_json(&facts).unwrap();
-    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    let facts = pol::Facts::from_json(&facts).unwrap();
+    let mut options = pol::Options::on("2024-05-01".parse().unwrap());
     options.explain = true;
-    let printed = pol::eval::render::human(&set.evaluate(&facts, &options).unwrap(), true);
+    let printed = set.evaluate(&facts, &options).unwrap().render(true);
     assert!(printed.contains(quoted), "`{quoted}` not in\n{printed}");
 }
 
@@ -259,17 +261,17 @@ fn a_window_of_one_year_ends_the_day_the_readme_says() {
         "{}\ninput enterprise {{ 合格: bool }}\nclause 示例 {{\n  source \"第一条\"\n  when 合格\n  award 1万元\n}}\n",
         pol_blocks()[1]
     );
-    let set = pol::eval::PolicySet::compile(&[("38号", &policy)]).unwrap();
-    let (facts, _) = pol::eval::Facts::from_json(
+    let set = pol::PolicySet::compile(&[("38号", &policy)]).unwrap();
+    let facts = pol::Facts::from_json(
         r#"{"kind": "enterprise", "id": "E1", "attributes": {"合格": true}}"#,
     )
     .unwrap();
     let outcome = |date: &str| {
         let decision = set
-            .evaluate(&facts, &pol::eval::Options::on(date.parse().unwrap()))
+            .evaluate(&facts, &pol::Options::on(date.parse().unwrap()))
             .unwrap();
         decision.clauses[0].outcome
     };
-    assert_eq!(outcome("2024-06-30"), pol::eval::Outcome::Awarded);
-    assert_eq!(outcome("2024-07-01"), pol::eval::Outcome::NotInForce);
+    assert_eq!(outcome("2024-06-30"), pol::Outcome::Awarded);
+    assert_eq!(outcome("2024-07-01"), pol::Outcome::NotInForce);
 }

@@ -4,24 +4,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pol::compile::Program;
-use pol::eval::{Facts, Options, PolicySet};
-use pol::testing::TestFile;
+use pol::{Facts, Kind, Options, PolicySet, TestFile};
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn program(file: &str) -> Program {
+fn program(file: &str) -> PolicySet {
     let text = std::fs::read_to_string(root().join("policies").join(file)).unwrap();
-    pol::compile_source(&text)
-        .program
-        .expect("shipped policies compile")
+    PolicySet::compile(&[(file, &text)]).expect("shipped policies compile")
 }
 
-fn schema_of(programs: &[&Program], subject: Option<pol::compile::Kind>) -> Value {
-    let schema = pol::schema::facts_schema(programs, subject);
+fn schema_of(set: &PolicySet, subject: Option<Kind>) -> Value {
+    let schema = set.facts_schema(subject);
     assert!(
         jsonschema::meta::is_valid(&schema),
         "not a valid schema: {schema:#}"
@@ -43,7 +39,7 @@ fn every_shipped_test_case_validates_against_its_policys_schema() {
             continue;
         };
         let p = program(&format!("{stem}.pol"));
-        let v = validator(&schema_of(&[&p], None));
+        let v = validator(&schema_of(&p, None));
         let tests = TestFile::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for case in tests.cases {
             let facts: Value = serde_json::from_str(&case.facts).unwrap();
@@ -66,8 +62,8 @@ fn enterprise(attributes: Value, claims: Value) -> Value {
 
 #[test]
 fn broken_facts_do_not_validate_and_pol_refuses_them_too() {
-    let p = program("jiazhengfa-2023-15.pol");
-    let v = validator(&schema_of(&[&p], None));
+    let set = program("jiazhengfa-2023-15.pol");
+    let v = validator(&schema_of(&set, None));
     let good = enterprise(
         json!({"研发费用": "600万元", "上年研发费用": 5000000, "仪器共享率": "85%",
                "规上企业": true, "新认定省级企业研究院": "省级企业研究院", "高新技术企业": null}),
@@ -80,12 +76,11 @@ fn broken_facts_do_not_validate_and_pol_refuses_them_too() {
             .map(|e| e.to_string())
             .collect::<Vec<_>>()
     );
-    let set = PolicySet::new(vec![p.clone()]).unwrap();
     let date = Options::on("2024-05-01".parse().unwrap());
     let accepted = |facts: &Value| {
         Facts::from_json(&facts.to_string())
             .ok()
-            .is_some_and(|(f, _)| set.evaluate(&f, &date).is_ok())
+            .is_some_and(|f| set.evaluate(&f, &date).is_ok())
     };
     assert!(accepted(&good));
     let broken = [
@@ -137,7 +132,7 @@ fn broken_facts_do_not_validate_and_pol_refuses_them_too() {
 #[test]
 fn a_subject_schema_names_inputs_with_their_descriptions() {
     let p = program("jiazhengbanfa-2023-40.pol");
-    let schema = schema_of(&[&p], Some(pol::compile::Kind::Region));
+    let schema = schema_of(&p, Some(Kind::Region));
     assert_eq!(
         schema["$schema"],
         "https://json-schema.org/draft/2020-12/schema"

@@ -833,3 +833,56 @@ fn a_bad_claim_date_is_reported_even_on_a_row_without_a_claim() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_code_column_gives_each_failed_row_its_problem_code() {
+    let dir = temp("codes");
+    let population = dir.join("p.csv");
+    let out = dir.join("rows.csv");
+    std::fs::write(
+        &population,
+        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
+         A1,C1,2024-03-01,技术开发,1,200万元\n\
+         A1,C2,2024-13-01,技术开发,1,200万元\n\
+         A2,C1,2024-03-01,技术开发,1,100万元,surplus\n\
+         ,C1,2024-03-01,技术开发,1,100万元\n\
+         A3,C1,,技术开发,1,100万元\n\
+         A4,C1,2024-03-01,技术开发,1,100万元\n",
+    )
+    .unwrap();
+    let o = simulate(&[
+        "--kind",
+        "institution",
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-12-31",
+        "--out",
+        out.to_str().unwrap(),
+        "--columns",
+        "line,subject,code,error",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let rows = std::fs::read_to_string(&out).unwrap();
+    let codes: Vec<(&str, &str)> = rows
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cells: Vec<&str> = l.splitn(4, ',').collect();
+            (cells[0], cells[2])
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("2", "F0207"),
+            ("3", "F0107"),
+            ("4", "F0204"),
+            ("5", "F0206"),
+            ("6", "F0208"),
+            ("7", ""),
+        ],
+        "{rows}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

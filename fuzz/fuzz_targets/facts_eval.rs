@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pol::eval::{Facts, Options, PolicySet};
+use pol::{Facts, Options, PolicySet};
 
 fn set() -> &'static PolicySet {
     static SET: OnceLock<PolicySet> = OnceLock::new();
@@ -23,11 +23,11 @@ fn set() -> &'static PolicySet {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok((facts, _)) = Facts::from_json(text) else { return };
+    let Ok(facts) = Facts::from_json(text) else { return };
     let mut options = Options::on("2024-05-01".parse().expect("a date"));
     options.explain = true;
     if let Ok(decision) = set().evaluate(&facts, &options) {
-        let _ = pol::eval::render::human(&decision, true);
+        let _ = decision.render(true);
         let _ = serde_json::to_string(&decision);
         for c in &decision.clauses {
             let shares: Option<rust_decimal::Decimal> = c.funding.iter().map(|s| Some(s.amount.max())).sum();

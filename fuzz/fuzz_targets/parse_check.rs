@@ -6,15 +6,17 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let compiled = pol::compile_source(&text);
-    for d in &compiled.diagnostics {
+    let found = pol::check(&[("fuzz.pol", &text)]);
+    for d in found.iter() {
         assert!(d.primary.span.end <= text.len());
-        let _ = pol::diagnostic::render(d, "fuzz.pol", &text, Default::default());
-        let _ = d.to_json("fuzz.pol", &text);
     }
-    match pol::fmt::format_source(&text) {
-        Err(pol::fmt::FormatError::Internal(why)) => panic!("formatting changed the policy: {why}"),
-        Ok(formatted) => assert_eq!(pol::fmt::format_source(&formatted).ok(), Some(formatted.clone())),
-        Err(pol::fmt::FormatError::Syntax(_)) => {}
+    let _ = found.render(pol::RenderOptions::default());
+    let _ = found.to_json();
+    // A set is compiled exactly when the file has no error.
+    assert_eq!(pol::PolicySet::compile(&[("fuzz.pol", &text)]).is_ok(), !found.has_errors());
+    match pol::format_source(&text) {
+        Err(pol::FormatError::Internal(why)) => panic!("formatting changed the policy: {why}"),
+        Ok(formatted) => assert_eq!(pol::format_source(&formatted).ok(), Some(formatted.clone())),
+        Err(_) => {}
     }
 });

@@ -1,23 +1,17 @@
-//! Any bytes as a population (CSV or JSON Lines), through the chunker, the row readers, the
-//! evaluation of the shipped 15号 and the summary: nothing panics; the rows, summary, errors
-//! and any stop are the same at every chunk size; and the summary's total equals the sum of the
-//! rows' totals.
+//! Any bytes as a population (CSV or JSON Lines), through the library's simulation (the
+//! chunker, the row readers, the evaluation of the shipped 15号 and the summary): nothing
+//! panics; the rows, summary, errors and any stop are the same at every chunk size; and the
+//! summary's total equals the sum of the rows' totals.
 //!
 //! The first byte chooses the run: bit 0 JSON Lines, bit 1 institutions (else enterprises),
 //! bit 2 a known header put in front of CSV bytes. The rest is the file.
 #![no_main]
 
-use std::collections::HashSet;
+use std::sync::atomic::AtomicBool;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pol::compile::Kind;
-use pol::eval::{Options, PolicySet};
-use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
-use pol::simulate::chunks::Chunker;
-use pol::simulate::input::{csv_header, csv_id, jsonl_id};
-use pol::simulate::output::{RowFormat, RowWriter};
-use pol::simulate::{parse_columns, Columns, Layout, Summary};
+use pol::{End, Kind, Options, PolicySet, PopulationFormat, SimulateError, SimulationOptions};
 use rust_decimal::Decimal;
 
 fn set() -> &'static PolicySet {
@@ -37,88 +31,49 @@ type Run = (
     (Decimal, Decimal),
 );
 
+/// The run of `bytes` in chunks of `chunk` bytes, through the library's simulation on one
+/// worker thread; `None` when the population cannot start (its header).
 fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
-    let mut options = Options::on("2024-12-31".parse().expect("a date"));
-    options.reasons = false;
-    let ev = set().evaluator(&options).expect("no settings needed");
-    let columns = Columns::default();
-    let claim_inputs: HashSet<String> = set()
-        .programs()
-        .iter()
-        .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
-        .collect();
-    let layout = Layout::of(&ev);
-    let writer = RowWriter {
-        format: RowFormat::Csv,
-        columns: parse_columns("line,subject,claim,total,error", &layout).expect("known columns"),
-        nested: false,
-    };
-    let id_column = OnceLock::new();
-    let mut chunker = Chunker::new(bytes, !jsonl, chunk, |r: &[u8]| match id_column.get() {
-        Some(&c) => csv_id(r, c),
-        None => jsonl_id(r, &columns),
-    });
-    let source = if jsonl {
-        Source::Jsonl
-    } else {
-        let header = csv_header(&chunker.first_record().ok()??).ok()?;
-        let mut seen = HashSet::new();
-        if !header.iter().all(|h| seen.insert(h.clone())) {
-            return None; // refused by the command line before any row is read
-        }
-        let shape = CsvShape::new(&ev, &header, &columns)?;
-        id_column.set(shape.id).ok()?;
-        Source::Csv(shape)
-    };
-    let cx = Context {
-        ev: &ev,
-        kind,
-        columns: &columns,
-        claim_inputs: &claim_inputs,
-        layout: &layout,
-        writer: Some(&writer),
-        source,
-    };
-    let mut worker = Worker::new(&cx);
-    let mut sequence = Sequence::default();
-    let (mut text, mut summary, mut errors) = (String::new(), Summary::new(&ev), Vec::new());
-    loop {
-        let chunk = match chunker.next_chunk() {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => {
-                let stop = Some(e.to_string());
-                return Some((
-                    String::new(),
-                    String::new(),
-                    Vec::new(),
-                    stop,
-                    Default::default(),
-                ));
-            }
-        };
-        let batch = worker.run(&chunk);
-        if let Some(fatal) = sequence.follow(&batch) {
-            return Some((
-                String::new(),
-                String::new(),
-                Vec::new(),
-                Some(fatal),
-                Default::default(),
-            ));
-        }
-        text.push_str(&batch.text);
-        summary.merge(batch.summary);
-        errors.extend(
-            batch
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.line, e.message)),
-        );
+    let mut sim = SimulationOptions::new(kind);
+    sim.chunk_size = chunk;
+    sim.threads = 1;
+    sim.row_columns = Some("line,subject,claim,total,error".to_string());
+    if jsonl {
+        sim.format = PopulationFormat::Jsonl;
     }
-    summary.finish(&ev);
-    let paid = (summary.paid.min(), summary.paid.max());
-    let json = serde_json::to_string(&summary).expect("a summary serializes");
+    let options = Options::on("2024-12-31".parse().expect("a date"));
+    let simulation = set().simulation(&options, sim).expect("a kind the policy awards");
+    let mut rows = Vec::new();
+    let cancel = AtomicBool::new(false);
+    let report = match simulation.run(bytes, Some(&mut rows), &mut |_| {}, &cancel) {
+        Ok(r) => r,
+        // Refused before any row is read (as the command line refuses it).
+        Err(SimulateError::Header(_) | SimulateError::DuplicateColumn(_) | SimulateError::NoIdColumn(_)) => {
+            return None
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let errors = report
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.line, e.message()))
+        .collect();
+    match report.end {
+        End::Completed => {}
+        // The whole of the output is what reading stopped at; nothing else is compared.
+        End::Stopped(e) => {
+            return Some((String::new(), String::new(), Vec::new(), Some(e.to_string()), Default::default()))
+        }
+        End::SummaryFailed(f) => {
+            return Some((String::new(), String::new(), Vec::new(), Some(f.to_string()), Default::default()))
+        }
+        other => panic!("{other:?}"),
+    }
+    let paid = (report.summary.paid.min(), report.summary.paid.max());
+    let json = serde_json::to_string(&report.summary).expect("a summary serializes");
+    let text = String::from_utf8(rows).expect("rows are UTF-8");
+    // The CSV header line of the rows is not a row.
+    let text = text.split_once('\n').map_or(String::new(), |(_, rest)| rest.to_string());
     Some((text, json, errors, None, paid))
 }
 

@@ -18,6 +18,8 @@ macro_rules! ids {
             }
 
             /// The position in the model's list.
+            // Not every kind of id is read by position (clause ids are only compared).
+            #[allow(dead_code)]
             pub fn index(self) -> usize {
                 self.0
             }

@@ -73,6 +73,10 @@ pub struct EnumInfo {
     /// the enum is known (tables, `in` sets, comparisons with an enum value).
     pub variants: Vec<String>,
     /// Where it was declared.
+    #[allow(
+        dead_code,
+        reason = "kept with the model for the passes that will point at it"
+    )]
     pub span: Span,
 }
 

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::{check, files, ExitCode, Format, Output};
+use crate::api::sources::{compile_files, Diagnostics};
+use crate::diagnostic::Diagnostic;
 use crate::eval::json::Json;
 use crate::eval::{render, FactProblem, Facts, Options, PolicySet};
 use crate::problem::ProblemCode;
@@ -191,21 +193,19 @@ fn load(
     }
     // Each file's own errors, and a policy given by two files (E0410), are reported together;
     // the warnings of files without errors are passed on.
-    let checked = check::check_files(&sources);
-    let mut reports = Vec::new();
+    let (checked, programs) = compile_files(&sources);
+    if checked.iter().flatten().any(Diagnostic::is_error) {
+        let (failed, found): (Vec<_>, Vec<_>) = sources
+            .into_iter()
+            .zip(checked)
+            .filter(|(_, d)| d.iter().any(Diagnostic::is_error))
+            .unzip();
+        say!("pol: the policies have errors (listed below); fix them first");
+        let _ = check::print_reports(&Diagnostics::of_files(failed, found), out);
+        return Err(ExitCode::Diagnostics);
+    }
     let mut warnings = Vec::new();
-    for ((name, source), diagnostics) in sources.iter().zip(checked) {
-        if diagnostics
-            .iter()
-            .any(crate::diagnostic::Diagnostic::is_error)
-        {
-            reports.push(check::FileReport {
-                path: name.clone(),
-                text: source.text.clone(),
-                diagnostics,
-            });
-            continue;
-        }
+    for ((name, source), diagnostics) in sources.iter().zip(&checked) {
         warnings.extend(
             diagnostics
                 .iter()
@@ -213,31 +213,9 @@ fn load(
                 .map(|d| PolicyWarning::of(d, name, &source.text)),
         );
     }
-    if !reports.is_empty() {
-        say!("pol: the policies have errors (listed below); fix them first");
-        let _ = check::print_reports(&reports, out);
-        return Err(ExitCode::Diagnostics);
-    }
-    let texts: Vec<(&str, &str)> = sources
-        .iter()
-        .map(|(n, s)| (n.as_str(), s.text.as_str()))
-        .collect();
-    let set = PolicySet::compile(&texts).map_err(|failed| {
-        // Checked clean above, so the set's own check failed: print what it found.
-        let reports: Vec<check::FileReport> = failed
-            .into_iter()
-            .map(|(name, diagnostics)| check::FileReport {
-                text: sources
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, s)| s.text.clone())
-                    .unwrap_or_default(),
-                path: name,
-                diagnostics,
-            })
-            .collect();
-        say!("pol: the policies have errors (listed below); fix them first");
-        let _ = check::print_reports(&reports, out);
+    // No file has an error, so every file compiled and no two give the same policy.
+    let set = PolicySet::new(programs.into_iter().flatten().collect()).map_err(|e| {
+        say!("pol: error[E0410]: {e}");
         ExitCode::Diagnostics
     })?;
     Ok(Loaded { set, warnings })

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ExitCode;
+use crate::api::sources::SourceText;
 use crate::problem::ProblemCode;
 
 /// A problem with the files themselves (not with what they say).
@@ -128,14 +129,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, seen: &mut HashSet<FileId>) -> Resul
     Ok(())
 }
 
-/// A file's text, and whether its bytes were valid UTF-8.
-pub struct SourceText {
-    /// The text (invalid bytes replaced by U+FFFD).
-    pub text: String,
-    /// The byte offset of the first invalid byte, if any.
-    pub invalid_utf8_at: Option<usize>,
-}
-
 /// Reads a file's text.
 pub fn read(path: &Path) -> Result<SourceText, FileError> {
     let err = |reason: String| FileError {
@@ -182,22 +175,6 @@ pub fn read_at_most(r: impl std::io::Read, limit: u64) -> std::io::Result<Option
     let mut bytes = Vec::new();
     r.take(limit + 1).read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
-}
-
-impl SourceText {
-    /// The text of `bytes`, with the first invalid byte noted when they are not UTF-8.
-    pub fn from_bytes(bytes: Vec<u8>) -> SourceText {
-        match String::from_utf8(bytes) {
-            Ok(text) => SourceText {
-                text,
-                invalid_utf8_at: None,
-            },
-            Err(e) => SourceText {
-                invalid_utf8_at: Some(e.utf8_error().valid_up_to()),
-                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            },
-        }
-    }
 }
 
 /// Prints a coded problem about the command's files or settings (`pol: error[F0350]: ...`,

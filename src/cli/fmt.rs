@@ -3,9 +3,9 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use super::check::check_text;
-use super::files::{self, SourceText};
+use super::files;
 use super::{ExitCode, Format, Output};
+use crate::api::sources::{check_text, SourceText};
 use crate::diagnostic;
 use crate::fmt::{format_source, FormatError};
 

@@ -1,5 +1,8 @@
 //! The `pol` command line: a thin layer over the library.
 //!
+//! Only [`run`], [`run_with`] and [`ExitCode`] are public: the binary's entry points (and a
+//! fuzz target's). Everything else is the command's own.
+//!
 //! Input: the arguments and the files they name. Output: text or JSON on stdout, messages
 //! about the command itself on stderr, and an [`ExitCode`]. Guarantee: this is the only module
 //! that reads files, the environment or the terminal.
@@ -31,15 +34,15 @@ macro_rules! show {
     }};
 }
 
-pub mod check;
-pub mod eval;
+pub(crate) mod check;
+pub(crate) mod eval;
 mod exit;
-pub mod explain;
-pub mod files;
-pub mod fmt;
-pub mod schema;
-pub mod simulate;
-pub mod test;
+pub(crate) mod explain;
+pub(crate) mod files;
+pub(crate) mod fmt;
+pub(crate) mod schema;
+pub(crate) mod simulate;
+pub(crate) mod test;
 
 use std::io::IsTerminal;
 
@@ -59,7 +62,7 @@ use crate::diagnostic::RenderOptions;
 /// simulate` runs the policies over a whole population and sums up what they cost.
 #[derive(Debug, Parser)]
 #[command(name = "pol", version, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -73,7 +76,7 @@ pub struct Cli {
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check policy files and report every problem found.
     ///
     /// Give one or more .pol files or folders (folders are searched for .pol files). Every
@@ -140,7 +143,7 @@ pub enum Command {
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Text for people.
     Human,
     /// JSON for programs.
@@ -149,7 +152,7 @@ pub enum Format {
 
 /// Colour choice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     /// Colours on a terminal, unless NO_COLOR is set.
     Auto,
     /// Always colours.
@@ -160,7 +163,7 @@ pub enum Color {
 
 /// How the chosen command should print.
 #[derive(Clone, Copy, Debug)]
-pub struct Output {
+pub(crate) struct Output {
     /// Human or JSON.
     pub format: Format,
     /// Rendering options for diagnostics.
@@ -169,7 +172,7 @@ pub struct Output {
 
 impl Output {
     /// Prints a message about the command itself and returns the usage exit code.
-    pub fn fail(&self, message: &str) -> ExitCode {
+    pub(crate) fn fail(&self, message: &str) -> ExitCode {
         // Messages quote paths and values given by the user: no raw control characters.
         say!("pol: {message}");
         ExitCode::Usage

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{ExitCode, Output};
-use crate::eval::PolicySet;
-use crate::testing::{run_case, TestFile};
+use crate::api::PolicySet;
+use crate::testing::TestFile;
 
 /// Options of `pol test`.
 #[derive(Debug, clap::Args)]
@@ -92,16 +92,22 @@ fn load(paths: &[PathBuf]) -> Result<(PolicySet, Vec<String>), String> {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     let set = PolicySet::compile(&refs).map_err(|failed| {
-        let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = failed
+            .diagnostics()
+            .files()
+            .iter()
+            .filter(|f| f.diagnostics.iter().any(|d| d.is_error()))
+            .map(|f| f.name.as_str())
+            .collect();
         format!(
             "the policies have errors (run `pol check {}`)",
             names.join(" ")
         )
     })?;
     let mut warnings = Vec::new();
-    for (name, text) in &texts {
-        for d in crate::compile_source(text).diagnostics {
-            warnings.push(super::eval::PolicyWarning::of(&d, name, text).to_string());
+    for f in set.warnings().files() {
+        for d in &f.diagnostics {
+            warnings.push(super::eval::PolicyWarning::of(d, &f.name, &f.text).to_string());
         }
     }
     Ok((set, warnings))
@@ -179,7 +185,7 @@ pub fn run(args: &TestArgs, out: &Output) -> ExitCode {
                 continue;
             }
             let Some(case) = cases.next() else { break };
-            let report = run_case(&set, case);
+            let report = set.run_test(case);
             if report.passed {
                 passed += 1;
                 let _ = say(

@@ -714,7 +714,11 @@ impl<'m> Compiler<'m> {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+/// The compiler reads what the checker resolved, and never guesses when it is missing.
+#[cfg(test)]
+mod resolution_tests {
     use super::*;
     use rust_decimal::Decimal;
 

@@ -476,13 +476,3 @@ impl Expr {
         }
     }
 }
-
-impl Value {
-    /// The number, if this is one.
-    pub fn num(self) -> Option<Decimal> {
-        match self {
-            Value::Num(d) => Some(d),
-            _ => None,
-        }
-    }
-}

@@ -82,6 +82,7 @@ fn object<'a>(
 }
 
 /// The 1-based line of byte offset `at` in `text`.
+#[cfg(test)]
 pub fn line_of(text: &str, at: usize) -> usize {
     let end = at.min(text.len());
     memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1

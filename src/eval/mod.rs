@@ -7,10 +7,10 @@
 //! `Decimal` throughout; bad facts come back as a list of problems, never a panic.
 //!
 //! ```
-//! use pol::eval::{Facts, Options, PolicySet};
+//! use pol::{Facts, Options, PolicySet};
 //! let text = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
 //! let set = PolicySet::compile(&[("15号.pol", &text)]).unwrap();
-//! let (facts, _) = Facts::from_json(r#"{
+//! let facts = Facts::from_json(r#"{
 //!   "kind": "enterprise", "id": "E1",
 //!   "attributes": {"加计扣除资格": true, "研发费用": "600万元", "上年研发费用": "500万元",
 //!                  "营业收入": "1.5亿元", "规上企业": true, "高新技术企业": false}
@@ -18,7 +18,7 @@
 //! let options = Options::on("2024-05-01".parse().unwrap());
 //! let decision = set.evaluate(&facts, &options).unwrap();
 //! // Article 1: 10% of the 100万元 increase.
-//! assert_eq!(decision.totals.paid, pol::eval::Amount::Exact("100000.00".parse().unwrap()));
+//! assert_eq!(decision.totals.paid, pol::Amount::Exact("100000.00".parse().unwrap()));
 //! ```
 
 pub mod decision;
@@ -36,15 +36,13 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-pub use decision::{Amount, ClauseResult, Decision, Outcome};
-pub use facts::{FactProblem, FactValue, Facts};
-pub use run::{round, Scratch, Verdict};
+pub use decision::{Amount, Decision, Outcome};
+pub use facts::{FactProblem, Facts};
+pub use run::{Scratch, Verdict};
 pub use settle::{Failure, Settlement, ShareBuffers};
 pub use value::Value;
 
-use crate::check::documents::{duplicate_documents, SetFile};
 use crate::compile::{ParamValues, Program};
-use crate::diagnostic::Diagnostic;
 use crate::problem::ProblemCode;
 use decision::Citation;
 
@@ -67,6 +65,7 @@ pub struct PolicySet {
 
 /// How to evaluate.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Options {
     /// The evaluation date: clauses evaluated once per subject are in force or not on this
     /// day, and dated parameters take their value at it.
@@ -248,52 +247,6 @@ impl PolicySet {
         }
     }
 
-    /// Compiles `(name, text)` sources; on any error, every file's diagnostics. Two sources that
-    /// give the same policy (document number) are an error (E0410) in the later one.
-    pub fn compile(sources: &[(&str, &str)]) -> Result<PolicySet, Vec<(String, Vec<Diagnostic>)>> {
-        let mut programs = Vec::new();
-        let mut failed = Vec::new();
-        let mut compiled_from = Vec::new();
-        for (name, text) in sources {
-            let compiled = crate::compile_source(text);
-            match compiled.program {
-                Some(p) if !compiled.has_errors() => {
-                    programs.push(p);
-                    compiled_from.push((*name, *text));
-                }
-                _ => failed.push((name.to_string(), compiled.diagnostics)),
-            }
-        }
-        let files: Vec<SetFile<'_>> = programs
-            .iter()
-            .zip(&compiled_from)
-            .map(|(p, (name, text))| SetFile {
-                name,
-                text,
-                document: &p.header.document,
-            })
-            .collect();
-        for (k, d) in duplicate_documents(&files) {
-            failed.push((compiled_from[k].0.to_string(), vec![d]));
-        }
-        if !failed.is_empty() {
-            return Err(failed);
-        }
-        // The documents were checked just above, so this cannot fail; an error still says so.
-        PolicySet::new(programs).map_err(|e| {
-            let name = compiled_from
-                .get(e.positions.1)
-                .map_or_else(String::new, |(n, _)| n.to_string());
-            let d = Diagnostic::new(
-                crate::diagnostic::Code::DuplicateDocument,
-                crate::ast::Span::new(0, 0),
-                e.to_string(),
-            )
-            .help("give each policy once");
-            vec![(name, vec![d])]
-        })
-    }
-
     /// The compiled programs.
     pub fn programs(&self) -> &[Program] {
         &self.programs
@@ -437,19 +390,9 @@ impl<'p> Evaluator<'p> {
             Err(problems)
         }
     }
-
-    /// Decides for facts already bound to each program (the fast path for many subjects).
-    pub fn decide_bound(
-        &self,
-        kind: crate::compile::Kind,
-        id: &compact_str::CompactString,
-        bound: &[facts::Bound],
-    ) -> Result<Decision<'p>, Failure> {
-        self.decide(kind, id, bound)
-    }
 }
 
-/// Why [`Evaluator::try_evaluate`] gives no decision.
+/// Why a subject gets no decision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EvalError {

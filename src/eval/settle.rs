@@ -28,6 +28,7 @@ use crate::problem::ProblemCode;
 /// Why no decision can be given for a subject: a sum that cannot be held exactly, or a broken
 /// rule of pol's own. It is never a plausible result: the caller reports it with its code.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Failure {
     /// The problem code (`F0401` ..., or `F0901` for pol's own bugs).
     pub code: ProblemCode,

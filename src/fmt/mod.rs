@@ -12,12 +12,12 @@ mod layout;
 mod printer;
 
 pub use comments::{comments, Comment};
-pub use printer::WIDTH;
 
 use crate::diagnostic::Diagnostic;
 
 /// Why a text could not be formatted.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum FormatError {
     /// The text has syntax errors; they are given, and must be fixed first.
     Syntax(Vec<Diagnostic>),
@@ -26,11 +26,29 @@ pub enum FormatError {
     Internal(String),
 }
 
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatError::Syntax(d) => write!(
+                f,
+                "the text has {} syntax error(s); fix them first (`pol::check` reports them)",
+                d.len()
+            ),
+            FormatError::Internal(why) => write!(
+                f,
+                "formatting would change the policy ({why}): this is a bug in pol; please report it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
 /// `source` in canonical layout.
 ///
 /// ```
 /// let text = "let  x=(a+b)*2   # doubled\n";
-/// assert_eq!(pol::fmt::format_source(text).unwrap(), "let x = (a + b) * 2 # doubled\n");
+/// assert_eq!(pol::format_source(text).unwrap(), "let x = (a + b) * 2 # doubled\n");
 /// ```
 pub fn format_source(source: &str) -> Result<String, FormatError> {
     let parsed = crate::syntax::parse(source);

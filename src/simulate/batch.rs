@@ -15,7 +15,7 @@ use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, Columns, Layout, RowError};
-use super::{RowKey, Rows, SubjectRows, Summary};
+use super::{RowKey, RowProblem, Rows, SubjectRows, Summary, MAX_SUBJECT_ROWS};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, trim, Bound};
 use crate::eval::{Evaluator, Failure, Scratch};
@@ -110,36 +110,27 @@ pub struct Batch {
     pub first_at: usize,
     /// The last subject's id.
     pub last: Option<String>,
-    /// The first subject out of order: the rest of the chunk is not evaluated.
-    pub fatal: Option<String>,
+    /// The first subject out of order (or over the limit of rows): the rest of the chunk is
+    /// not evaluated.
+    pub fatal: Option<RowError>,
 }
 
-/// The most rows one subject may have. A subject's rows are held and evaluated together, so
-/// its memory grows with them (about 4 KiB a claim row, see the README); a larger subject stops
-/// the run (F0201) rather than exhaust the machine. The count is the subject's rows, whatever
-/// the chunks, so the limit never depends on `--chunk-size` or `--threads`.
-pub const MAX_SUBJECT_ROWS: usize = 50_000;
-
-/// The message for a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`].
-fn too_many_rows(id: &str, line: u64) -> String {
-    format!(
-        "line {line}: error[F0201]: subject `{id}` has more than {MAX_SUBJECT_ROWS} rows, more than pol holds for one subject; split its claims over several runs (each run's totals add up) or check that its id column is right"
-    )
+/// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
+fn too_many_rows(id: &str, line: u64) -> RowError {
+    let subject = id.to_string();
+    RowError::new(line, RowProblem::TooManyRows { subject })
 }
 
-/// The message for a subject `id` (at `line`) that follows `last`, when out of order.
-pub fn order_error(id: &str, line: u64, last: &str) -> Option<String> {
+/// The error of a subject `id` (at `line`) that follows `last`, when out of order.
+pub fn order_error(id: &str, line: u64, last: &str) -> Option<RowError> {
     if id_order(id, last) == std::cmp::Ordering::Greater {
         return None;
     }
-    let why = if id == last {
-        format!("the rows of subject `{id}` are not next to each other")
-    } else {
-        format!("subject `{id}` comes after `{last}`")
+    let problem = RowProblem::OutOfOrder {
+        subject: id.to_string(),
+        after: last.to_string(),
     };
-    Some(format!(
-        "line {line}: {why}; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together"
-    ))
+    Some(RowError::new(line, problem))
 }
 
 /// Checks that the subjects of consecutive chunks follow on from each other, batch by batch in
@@ -152,13 +143,13 @@ pub struct Sequence {
 impl Sequence {
     /// Takes the next batch in file order: the first subject out of order, if any (within the
     /// batch or against the batches before it).
-    pub fn follow(&mut self, batch: &Batch) -> Option<String> {
+    pub fn follow(&mut self, batch: &Batch) -> Option<RowError> {
         let across = match (&self.last, &batch.first) {
             (Some(last), Some((id, line))) => order_error(id, *line, last),
             _ => None,
         };
-        if let Some(msg) = across.or_else(|| batch.fatal.clone()) {
-            return Some(msg);
+        if let Some(e) = across.or_else(|| batch.fatal.clone()) {
+            return Some(e);
         }
         if batch.last.is_some() {
             self.last.clone_from(&batch.last);
@@ -177,7 +168,7 @@ pub struct Worker<'a, 'p> {
     /// Their lines.
     lines: Vec<u64>,
     /// What is wrong with each, if anything.
-    problems: Vec<Option<String>>,
+    problems: Vec<Option<RowProblem>>,
     /// The evaluator's buffers.
     scratch: Scratch<'p>,
     /// A subject's output rows.
@@ -428,8 +419,8 @@ impl Run {
 
     /// A subject whose evaluation failed as a whole (a sum too large to hold, or pol's own
     /// bug): counted once, with the failure's code in its message.
-    fn failed(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str, f: &Failure) {
-        if f.is_internal() {
+    fn failed(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str, internal: bool) {
+        if internal {
             self.batch.summary.internal_errors += 1;
         }
         self.bad_row(cx, e, subject);
@@ -502,12 +493,9 @@ impl<'a, 'p> Worker<'a, 'p> {
             let line = chunk.line + at - 1;
             let problem = match read {
                 Ok(false) => break,
-                Ok(true) => (self.rows[n].len() != shape.names.len()).then(|| {
-                    format!(
-                        "the row cannot be read as CSV: it has {} cells but the header has {}",
-                        self.rows[n].len(),
-                        shape.names.len()
-                    )
+                Ok(true) => (self.rows[n].len() != shape.names.len()).then(|| RowProblem::Cells {
+                    found: self.rows[n].len(),
+                    expected: shape.names.len(),
                 }),
                 Err(e) => {
                     // Nothing of the row can be trusted, its subject id included.
@@ -515,8 +503,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                         self.csv_subject(n, text, shape, run);
                         n = 0;
                     }
-                    let message = format!("the row cannot be read as CSV: {}", csv_problem(&e));
-                    run.bad_row(cx, RowError { line, message }, "");
+                    run.bad_row(cx, RowError::new(line, csv_problem(&e)), "");
                     continue;
                 }
             };
@@ -526,10 +513,10 @@ impl<'a, 'p> Worker<'a, 'p> {
                     self.csv_subject(n, text, shape, run);
                     n = 0;
                 }
-                let message = problem.unwrap_or_else(|| {
-                    format!("the row has no subject id in column `{}`", cx.columns.id)
+                let problem = problem.unwrap_or_else(|| RowProblem::NoSubjectId {
+                    column: cx.columns.id.clone(),
                 });
-                run.bad_row(cx, RowError { line, message }, "");
+                run.bad_row(cx, RowError::new(line, problem), "");
                 continue;
             }
             // A row of the wrong width still names its subject, which then fails as a whole.
@@ -581,9 +568,8 @@ impl<'a, 'p> Worker<'a, 'p> {
             bad: Vec::new(),
         };
         for k in 0..n {
-            if let Some(message) = self.problems[k].take() {
-                let line = self.lines[k];
-                subject.bad.push(RowError { line, message });
+            if let Some(problem) = self.problems[k].take() {
+                subject.bad.push(RowError::new(self.lines[k], problem));
                 continue;
             }
             match csv_record(
@@ -625,8 +611,8 @@ impl<'a, 'p> Worker<'a, 'p> {
             return run.bad_row(cx, e, id);
         }
         if let Err(f) = cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch) {
-            let message = failure_message(&f);
-            return run.failed(cx, RowError { line, message }, id, &f);
+            let internal = f.is_internal();
+            return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, internal);
         }
         let b = &mut run.batch;
         let verdicts = self.scratch.verdicts();
@@ -661,10 +647,10 @@ impl<'a, 'p> Worker<'a, 'p> {
             // A line that is not UTF-8 is an error of its own, never read with replaced bytes.
             let item = match std::str::from_utf8(bytes) {
                 Ok(text) => jsonl_record(line, text, cx.columns, cx.claim_inputs),
-                Err(_) => Some(Err(BadRow::from(RowError {
+                Err(_) => Some(Err(BadRow::from(RowError::new(
                     line,
-                    message: "the line is not UTF-8 text".to_string(),
-                }))),
+                    RowProblem::LineNotUtf8,
+                )))),
             };
             let Some(item) = item else {
                 continue;
@@ -734,12 +720,12 @@ fn evaluate<'p>(
         let mut lines: Vec<RowError> = subject
             .rows
             .iter()
-            .map(|r| RowError {
-                line: r.line,
-                message: format!(
-                    "subject `{}` is not evaluated: line {first} cannot be read",
-                    subject.id
-                ),
+            .map(|r| {
+                let problem = RowProblem::SubjectNotRead {
+                    subject: subject.id.clone(),
+                    line: first,
+                };
+                RowError::new(r.line, problem)
             })
             .chain(subject.bad.iter().cloned())
             .collect();
@@ -760,10 +746,7 @@ fn evaluate<'p>(
             if f.is_internal() {
                 b.summary.internal_errors += 1;
             }
-            let e = RowError {
-                line: subject.rows[0].line,
-                message: failure_message(&f),
-            };
+            let e = RowError::new(subject.rows[0].line, RowProblem::Failed(f));
             failed_subject(cx, b, subject, e);
         }
         Ok(None) => {
@@ -782,21 +765,13 @@ fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e:
     b.summary.rows += subject.rows.len() as u64;
     b.summary.errors += 1;
     for r in &subject.rows {
-        let line = RowError {
-            line: r.line,
-            message: e.message.clone(),
-        };
+        let line = RowError::new(r.line, e.problem.clone());
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &line, &subject.id);
         }
     }
     b.error_ends.push(b.text.len());
     b.errors.push(e);
-}
-
-/// A subject's failure as written on its rows: the code, then what went wrong.
-fn failure_message(f: &Failure) -> String {
-    format!("error[{}]: {}", f.code, f.message)
 }
 
 /// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error

@@ -38,12 +38,8 @@ pub struct SubjectTooLarge {
 
 impl std::fmt::Display for SubjectTooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "error[F0202]: the subject whose rows start on line {} takes more than {} MiB of the file, more than pol holds for one subject; split its claims over several runs or check that its id column is right",
-            self.line,
-            self.limit >> 20
-        )
+        let problem = super::RowProblem::TooManyBytes { limit: self.limit };
+        f.write_str(&problem.text(self.line))
     }
 }
 
@@ -177,6 +173,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
     }
 
     /// Sets the most bytes one subject's rows may take (tests and fuzzing use small limits).
+    #[cfg(test)]
     pub fn max_subject_bytes(mut self, bytes: usize) -> Self {
         self.max_subject = bytes.max(1);
         self

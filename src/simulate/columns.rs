@@ -22,6 +22,8 @@ pub enum Column {
     Total,
     /// Why the row could not be evaluated (empty for good rows).
     Error,
+    /// The problem code of a row that could not be evaluated (empty for good rows).
+    Code,
     /// A payer's share, by its index in [`Layout::payers`].
     Payer(usize),
     /// The sum paid under these clauses (indices in [`Layout::clauses`]).
@@ -48,7 +50,7 @@ pub fn default_columns(layout: &Layout) -> Vec<(String, Column)> {
 }
 
 /// Reads a `--columns` list: comma-separated `[TITLE=]NAME`, where NAME is `line`, `subject`,
-/// `claim`, `total`, `error`, a payer, a clause (its paid amount), `CLAUSE:outcome`,
+/// `claim`, `total`, `error`, `code`, a payer, a clause (its paid amount), `CLAUSE:outcome`,
 /// `CLAUSE:eligible`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
 /// several policies is written `DOCUMENT/CLAUSE`. The title defaults to the name.
 pub fn parse_columns(spec: &str, layout: &Layout) -> Result<Vec<(String, Column)>, String> {
@@ -96,6 +98,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         "claim" => return Ok(Column::Claim),
         "total" => return Ok(Column::Total),
         "error" => return Ok(Column::Error),
+        "code" => return Ok(Column::Code),
         _ => {}
     }
     if let Some(p) = layout.payers.iter().position(|p| p == name) {
@@ -126,7 +129,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         _ => (name, None),
     };
     let Some(c) = clause_names.iter().position(|n| n == clause) else {
-        let known = ["line", "subject", "claim", "total", "error"]
+        let known = ["line", "subject", "claim", "total", "error", "code"]
             .into_iter()
             .chain(layout.payers.iter().map(String::as_str))
             .chain(clause_names.iter().map(String::as_str));
@@ -134,7 +137,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
             .map(|m| format!("; did you mean `{m}`?"))
             .unwrap_or_default();
         return Err(format!(
-            "`{name}` is not a column: name a clause, a payer, `matter:M`, line, subject, claim, total or error{hint}"
+            "`{name}` is not a column: name a clause, a payer, `matter:M`, line, subject, claim, total, error or code{hint}"
         ));
     };
     Ok(match part {

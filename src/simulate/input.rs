@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::RowError;
+use super::{row_error, RowError, RowProblem};
 use crate::eval::facts::{node_value, FactProblem, FactValue};
 use crate::eval::json::{self, Json};
 use crate::problem::ProblemCode;
 
 /// Which columns identify a row.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Columns {
     /// The subject id (default `id`).
     pub id: String,
@@ -120,11 +121,8 @@ fn record(
         }
     }
     if r.id.is_empty() {
-        return Err(RowError {
-            line,
-            message: format!("the row has no subject id in column `{}`", columns.id),
-        }
-        .into());
+        let column = columns.id.clone();
+        return Err(RowError::new(line, RowProblem::NoSubjectId { column }).into());
     }
     if let Some((t, why)) = bad_date {
         let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
@@ -133,11 +131,7 @@ fn record(
             .place(format!("column `{}`", columns.claim_date))
             .hint(why);
         return Err(BadRow {
-            error: RowError {
-                line,
-                // The message names the column already.
-                message: format!("{} ({})", problem.message(), problem.code),
-            },
+            error: RowError::new(line, RowProblem::ClaimDate(Box::new(problem))),
             id: Some(r.id),
         });
     }
@@ -167,19 +161,30 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     match csv_rows(bytes).read_record(&mut record) {
         Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
         Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
-        Err(e) => Err(format!("cannot read the CSV header: {}", csv_problem(&e))),
+        Err(e) => Err(format!(
+            "cannot read the CSV header: {}",
+            match csv_problem(&e) {
+                RowProblem::CellNotUtf8 { cell } => format!("cell {cell} is not UTF-8 text"),
+                RowProblem::NotCsv { reason } => reason,
+                other => other.text(1),
+            }
+        )),
     }
 }
 
 /// What is wrong with a CSV row, without the reader's positions (which count from the start of
 /// a chunk, not of the file).
-pub fn csv_problem(e: &csv::Error) -> String {
+pub fn csv_problem(e: &csv::Error) -> RowProblem {
     match e.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => {
-            format!("cell {} is not UTF-8 text", err.field() + 1)
-        }
-        csv::ErrorKind::Io(e) => e.to_string(),
-        _ => e.to_string(),
+        csv::ErrorKind::Utf8 { err, .. } => RowProblem::CellNotUtf8 {
+            cell: err.field() + 1,
+        },
+        csv::ErrorKind::Io(e) => RowProblem::NotCsv {
+            reason: e.to_string(),
+        },
+        _ => RowProblem::NotCsv {
+            reason: e.to_string(),
+        },
     }
 }
 
@@ -230,19 +235,12 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
     let pairs = match json::parse(text).map(|n| n.value) {
         Ok(Json::Object(pairs)) => pairs,
         Ok(other) => {
-            return Some(Err(RowError {
-                line,
-                message: format!(
-                    "the line is not a JSON object: it is {}",
-                    other.kind_words()
-                ),
-            }))
+            let found = other.kind_words().to_string();
+            return Some(Err(RowError::new(line, RowProblem::NotObject { found })));
         }
         Err(e) => {
-            return Some(Err(RowError {
-                line,
-                message: format!("the line is not a JSON object: {e}"),
-            }))
+            let reason = e.to_string();
+            return Some(Err(RowError::new(line, RowProblem::NotJson { reason })));
         }
     };
     let mut cells = Vec::with_capacity(pairs.len());
@@ -259,10 +257,7 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
                 .name(k.as_str())
                 .first_place(columns[0].clone())
                 .place(columns[1].clone());
-            return Some(Err(RowError {
-                line,
-                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
-            }));
+            return Some(Err(row_error(line, &[problem])));
         }
         match node_value(&v.value) {
             Some(fv) => cells.push((Arc::from(k.as_str()), fv)),
@@ -270,10 +265,7 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
                 let problem = FactProblem::new(ProblemCode::NotSingleValue, k.as_str())
                     .name(k.as_str())
                     .found(v.value.kind_words());
-                return Some(Err(RowError {
-                    line,
-                    message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
-                }));
+                return Some(Err(row_error(line, &[problem])));
             }
         }
     }

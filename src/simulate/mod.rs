@@ -11,6 +11,8 @@ pub mod chunks;
 pub mod columns;
 pub mod input;
 pub mod output;
+mod problem;
+pub mod run;
 pub mod summary;
 mod tally;
 
@@ -24,7 +26,13 @@ use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
 use crate::problem::ProblemCode;
 pub use columns::{default_columns, parse_columns, Column};
-pub use input::{BadRow, Columns, Record};
+pub use input::{Columns, Record};
+pub use output::RowFormat;
+pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
+pub use run::{
+    End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions, DEFAULT_CHUNK,
+    MAX_REPORTED_ERRORS, MAX_THREADS,
+};
 pub use summary::Summary;
 
 /// One output row.
@@ -54,9 +62,7 @@ pub struct Layout {
     pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Per policy (in policy-set order): its payers and shares.
-    pub funding: Vec<Vec<(String, Decimal)>>,
-    /// Per policy: the column in `payers` of each of its payers, in `funding` order.
+    /// Per policy: the column in `payers` of each of its payers, in its `funding` order.
     payer_columns: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
@@ -84,8 +90,6 @@ impl Layout {
         // The payers in the policy set's order, which its settlements' totals follow.
         let set = ev.policies();
         let payers = set.payers().to_vec();
-        let funding: Vec<Vec<(String, Decimal)>> =
-            programs.iter().map(|p| p.header.funding.clone()).collect();
         let payer_columns = (0..programs.len())
             .map(|pi| set.payer_columns(pi).to_vec())
             .collect();
@@ -93,7 +97,6 @@ impl Layout {
             clauses,
             matters,
             payers,
-            funding,
             payer_columns,
             offsets,
         }
@@ -127,15 +130,6 @@ impl Layout {
         }
         h
     }
-}
-
-/// A problem with one row or subject.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RowError {
-    /// The input line.
-    pub line: u64,
-    /// What is wrong.
-    pub message: String,
 }
 
 /// One subject's rows, ready to evaluate.
@@ -183,19 +177,15 @@ pub fn facts_of(
                     .collect(),
             }),
             (Some(_), None) => {
-                return Err(RowError {
-                    line: r.line,
-                    message: format!("the claim has no date in column `{}`", columns.claim_date),
-                })
+                let column = columns.claim_date.clone();
+                return Err(RowError::new(r.line, RowProblem::NoClaimDate { column }));
             }
             (None, _) if several => {
-                return Err(RowError {
-                    line: r.line,
-                    message: format!(
-                        "subject `{}` has several rows but this one has no claim id in column `{}`",
-                        subject.id, columns.claim_id
-                    ),
-                })
+                let problem = RowProblem::NoClaimId {
+                    subject: subject.id.clone(),
+                    column: columns.claim_id.clone(),
+                };
+                return Err(RowError::new(r.line, problem));
             }
             (None, _) => {}
         }
@@ -258,10 +248,7 @@ fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
                 .expected(shown(on_first))
                 .found(shown(value))
                 .place(format!("line {}", r.line));
-            return Err(RowError {
-                line: r.line,
-                message: format!("{} ({}): {}", problem.path, problem.code, problem.message()),
-            });
+            return Err(row_error(r.line, &[problem]));
         }
     }
     Ok(())
@@ -372,22 +359,8 @@ pub fn one_row_into(
 }
 
 /// The error of a row whose values do not fit their declarations.
-pub(crate) fn row_error(line: u64, problems: &[crate::eval::facts::FactProblem]) -> RowError {
-    let mut seen: Vec<&crate::eval::facts::FactProblem> = Vec::new();
-    for p in problems.iter().filter(|p| p.is_error()) {
-        // The same field declared by several policies is reported once.
-        if !seen.contains(&p) {
-            seen.push(p);
-        }
-    }
-    RowError {
-        line,
-        message: seen
-            .iter()
-            .map(|p| format!("{} ({}): {}", p.path, p.code, p.message()))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
+pub(crate) fn row_error(line: u64, problems: &[FactProblem]) -> RowError {
+    RowError::new(line, RowProblem::facts(problems))
 }
 
 /// Compares subject ids in their natural order: numerically when both are whole numbers.
@@ -411,3 +384,6 @@ pub fn amount_text(a: Amount) -> String {
         Amount::Range { min, max } => format!("{min}..{max}"),
     }
 }
+
+#[cfg(test)]
+mod tests;

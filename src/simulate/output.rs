@@ -12,7 +12,8 @@ use crate::eval::decision::Outcome;
 use crate::eval::{Amount, Verdict};
 
 /// How rows are written.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RowFormat {
     /// CSV with a header row.
     Csv,
@@ -141,8 +142,9 @@ impl RowWriter {
     /// Appends the line of a row that could not be evaluated.
     pub fn error_row(&self, out: &mut String, e: &RowError, subject: &str) {
         let csv = self.format == RowFormat::Csv;
+        let message = e.message();
         if self.nested {
-            let v = serde_json::json!({"line": e.line, "subject": subject, "error": e.message});
+            let v = serde_json::json!({"line": e.line, "subject": subject, "error": message});
             out.push_str(&v.to_string());
             out.push('\n');
             return;
@@ -150,7 +152,8 @@ impl RowWriter {
         self.each_cell(out, |out, column| match column {
             Column::Line => push_int(out, e.line),
             Column::Subject => push_text(out, subject, csv),
-            Column::Error => push_text(out, &e.message, csv),
+            Column::Error => push_text(out, &message, csv),
+            Column::Code => push_text(out, e.code().as_str(), csv),
             _ if csv => {}
             _ => out.push_str("null"),
         });
@@ -318,7 +321,7 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
             None => absent(out),
         },
         Column::Total => push_money(out, &r.total, csv),
-        Column::Error => absent(out),
+        Column::Error | Column::Code => absent(out),
         Column::Payer(p) => push_money(out, &r.payers[*p], csv),
         Column::Paid(cs) => match cs.as_slice() {
             [c] => match &r.clauses[*c] {

@@ -21,6 +21,7 @@ use crate::problem::ProblemCode;
 
 /// Counts and sums for one clause.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ClauseStats {
     /// Document number.
     pub policy: String,
@@ -40,7 +41,7 @@ pub struct ClauseStats {
     pub cannot_evaluate: u64,
     /// Results of claims dated after the evaluation date (not paid).
     pub not_yet: u64,
-    /// Paid under the clause (set by [`Summary::finish`]).
+    /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
 
@@ -63,6 +64,7 @@ impl ClauseStats {
 
 /// The distribution of what subjects are paid (those paid more than nothing).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Distribution {
     /// Subjects paid more than zero.
     pub count: u64,
@@ -85,6 +87,7 @@ pub struct Distribution {
 
 /// A yearly budget and what the simulation spends of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct BudgetUse {
     /// Document number.
     pub policy: String,
@@ -105,6 +108,7 @@ pub struct BudgetUse {
 
 /// The summary of a simulation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Rows read (good and bad).
     pub rows: u64,
@@ -114,7 +118,7 @@ pub struct Summary {
     pub errors: u64,
     /// Of `errors`: subjects that met a broken rule of pol's own (F0901), a bug in pol.
     pub internal_errors: u64,
-    /// Paid in all (set by [`Summary::finish`]).
+    /// Paid in all (set when the run completes).
     pub paid: Amount,
     /// Per clause.
     pub clauses: Vec<ClauseStats>,
@@ -245,7 +249,7 @@ fn bucket_value((exp, lead): (u32, u32)) -> Decimal {
 
 impl Summary {
     /// An empty summary for the clauses of `ev`'s policies.
-    pub fn new(ev: &Evaluator<'_>) -> Summary {
+    pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
         for p in ev.policies().programs() {
             s.offsets.push(s.clauses.len());
@@ -276,7 +280,7 @@ impl Summary {
     /// Counts one subject's results (spread over `rows` rows) as [`Evaluator::decide_into`]
     /// leaves them in `scratch`: its outcomes, and its paid amounts and payer shares as its
     /// settlement gives them (the same figures its rows are written with).
-    pub fn add(&mut self, ev: &Evaluator<'_>, scratch: &Scratch<'_>, rows: usize) {
+    pub(crate) fn add(&mut self, ev: &Evaluator<'_>, scratch: &Scratch<'_>, rows: usize) {
         let verdicts = scratch.verdicts();
         let settlement = scratch.settlement();
         self.rows += rows as u64;
@@ -348,7 +352,7 @@ impl Summary {
     }
 
     /// Adds another part's counts into this one.
-    pub fn merge(&mut self, other: Summary) {
+    pub(crate) fn merge(&mut self, other: Summary) {
         self.rows += other.rows;
         self.subjects += other.subjects;
         self.errors += other.errors;
@@ -385,7 +389,7 @@ impl Summary {
 
     /// Computes the totals, percentiles and budget shares once every subject is counted; a
     /// total too large to hold exactly is an error (F0402), never a clamped figure.
-    pub fn finish(&mut self, ev: &Evaluator<'_>) -> Result<(), Failure> {
+    pub(crate) fn finish(&mut self, ev: &Evaluator<'_>) -> Result<(), Failure> {
         let programs = ev.policies().programs();
         self.paid = held(&self.paid_sum, || "the total paid".to_string())?;
         for (c, sum) in self.clauses.iter_mut().zip(&self.clause_sums) {

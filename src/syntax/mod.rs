@@ -12,10 +12,6 @@ pub mod literal;
 mod lower;
 mod scan;
 
-pub use errors::half_width_of;
-pub use lower::MAX_EXPR_DEPTH;
-pub use scan::MAX_DEPTH;
-
 use pest::Parser;
 
 use crate::ast;
@@ -70,3 +66,6 @@ pub fn parse(source: &str) -> Parsed {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
-//! Parser tests: every construct and every literal form, through the public API.
+//! Parser tests: every construct and every literal form, as the syntax tree holds them.
 
-use pol::ast::*;
-use pol::syntax::parse;
+use super::parse;
+use crate::ast::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
 

@@ -1,0 +1,758 @@
+//! Running a population through the policies: threads, chunks, the order of the output,
+//! progress and cancellation.
+//!
+//! Input: a [`Simulation`] (the policies with fixed options, the kind of subject, how the
+//! population is laid out and how rows are written), a reader of the population (CSV with a
+//! header row, or JSON Lines, sorted by subject id) and optionally a writer for the per-row
+//! output. Output: the rows written in input order, and a [`Report`]: the summary, the first
+//! errors, the columns ignored and how the run ended ([`End`]).
+//!
+//! Guarantee: one thread cuts the input into chunks of whole subjects, worker threads read,
+//! group, check and evaluate a chunk each, and the calling thread puts the chunks back in input
+//! order, checks the order of subjects across chunks, writes the rows and merges the summaries.
+//! The rows, the summary and the errors never depend on the chunk size or the thread count.
+//! Nothing here reads a file, the clock or the terminal: the caller passes the reader and
+//! the writer, hears of progress through a callback and stops a run with a flag.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Mutex, OnceLock};
+
+use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
+use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
+use super::input::{csv_header, csv_id, jsonl_id};
+use super::output::{RowFormat, RowWriter};
+use super::{default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary};
+use crate::compile::Kind;
+use crate::eval::{Evaluator, FactProblem, Failure, Options, PolicySet};
+
+/// The chunk size used unless another is given: big enough that handing chunks over costs
+/// little, small enough that every thread stays busy to the end and memory stays flat.
+pub const DEFAULT_CHUNK: usize = 256 * 1024;
+
+/// The most worker threads a run uses: far more than any machine has cores, few enough that
+/// their buffers and stacks always fit.
+pub const MAX_THREADS: usize = 1024;
+
+/// The most row errors a [`Report`] keeps (the summary counts them all).
+pub const MAX_REPORTED_ERRORS: usize = 100;
+
+/// The format of a population.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PopulationFormat {
+    /// CSV with a header row naming the columns.
+    Csv,
+    /// JSON Lines: one JSON object per row.
+    Jsonl,
+}
+
+/// How a population is read and run.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SimulationOptions {
+    /// The kind of subject every row describes.
+    pub kind: Kind,
+    /// CSV or JSON Lines.
+    pub format: PopulationFormat,
+    /// The columns holding the subject id, the claim id and the claim date.
+    pub columns: Columns,
+    /// Bytes of input per chunk handed to a worker, from 1 to 16 MiB (other sizes are brought
+    /// into that range). Results never depend on it.
+    pub chunk_size: usize,
+    /// Worker threads, from 1 to [`MAX_THREADS`] (other counts are brought into that range).
+    /// Results never depend on it.
+    pub threads: usize,
+    /// Stop, with [`End::MaxErrors`], once this many rows or subjects have failed.
+    pub max_errors: Option<NonZeroU64>,
+    /// How rows are written, when a writer is given to [`Simulation::run`].
+    pub rows: RowFormat,
+    /// The columns of the rows, comma-separated `[TITLE=]NAME` (as `pol simulate --columns`);
+    /// `None` for every payer and every clause's amount and outcome.
+    pub row_columns: Option<String>,
+}
+
+impl SimulationOptions {
+    /// A CSV population of subjects of `kind` with the usual columns (`id`, `claim_id`,
+    /// `claim_date`), run in chunks of 256 KiB on one thread per core, rows written as CSV.
+    pub fn new(kind: Kind) -> SimulationOptions {
+        SimulationOptions {
+            kind,
+            format: PopulationFormat::Csv,
+            columns: Columns::default(),
+            chunk_size: DEFAULT_CHUNK,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_errors: None,
+            rows: RowFormat::Csv,
+            row_columns: None,
+        }
+    }
+}
+
+/// Why a simulation cannot start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SimulateError {
+    /// `project` is the kind of a claim, not of a subject.
+    NotASubject(Kind),
+    /// No clause of the policies is for this kind of subject (F0371): every row would be paid
+    /// nothing.
+    KindNotAwarded {
+        /// The kind given.
+        kind: Kind,
+        /// The kinds the policies award, in alphabetical order.
+        awarded: Vec<Kind>,
+    },
+    /// The settings do not fit the policies' parameters (F03xx).
+    Settings(Vec<FactProblem>),
+    /// The row columns cannot be read: what is wrong with them.
+    Columns(String),
+    /// The CSV header cannot be read: why.
+    Header(String),
+    /// The header names a column twice: which value is meant would be a guess.
+    DuplicateColumn(String),
+    /// The header has no subject id column: the column looked for.
+    NoIdColumn(String),
+    /// The header of the rows cannot be written.
+    Write(io::Error),
+}
+
+impl fmt::Display for SimulateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimulateError::NotASubject(kind) => write!(
+                f,
+                "`{}` is not a kind of subject; use enterprise, institution, person or region",
+                kind.as_str()
+            ),
+            SimulateError::KindNotAwarded { kind, awarded } => write!(
+                f,
+                "no clause of these policies is for a subject of kind `{}`, so every row would be paid nothing; these policies award: {}",
+                kind.as_str(),
+                kind_list(awarded)
+            ),
+            SimulateError::Settings(problems) => {
+                let words: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                write!(f, "the settings do not fit the policies: {}", words.join("; "))
+            }
+            SimulateError::Columns(why) => write!(f, "the row columns: {why}"),
+            SimulateError::Header(why) => f.write_str(why),
+            SimulateError::DuplicateColumn(name) => write!(
+                f,
+                "the column `{name}` appears twice in the population's header; rename or remove one"
+            ),
+            SimulateError::NoIdColumn(name) => {
+                write!(f, "the population has no `{name}` column for the subject id")
+            }
+            SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimulateError {}
+
+/// Kinds as a list in words: `enterprise, institution`.
+pub fn kind_list(kinds: &[Kind]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    names.join(", ")
+}
+
+/// How a run ended.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum End {
+    /// Every row was read; the summary is complete.
+    Completed,
+    /// The cancel flag was raised: the run stopped between chunks.
+    Cancelled,
+    /// A problem that stops the run (a subject out of order, F0211, or over the limits, F0201
+    /// and F0202): the rows before it are written, nothing after.
+    Stopped(RowError),
+    /// The population cannot be read on.
+    ReadFailed(io::Error),
+    /// `max_errors` rows or subjects failed: the rows up to the last of them are written.
+    MaxErrors,
+    /// The rows cannot be written.
+    WriteFailed(io::Error),
+    /// A total of the summary is too large to hold exactly (F0402).
+    SummaryFailed(Failure),
+}
+
+/// What a run gives besides its rows.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Report {
+    /// Counts and sums over the rows read (complete when the run ended with
+    /// [`End::Completed`]).
+    pub summary: Summary,
+    /// The first [`MAX_REPORTED_ERRORS`] row errors, in input order (the summary counts them
+    /// all).
+    pub errors: Vec<RowError>,
+    /// Columns of the CSV header that are not inputs of the policies: they are ignored.
+    pub ignored_columns: Vec<String>,
+    /// How the run ended.
+    pub end: End,
+}
+
+/// A policy set ready to run populations of one kind of subject.
+pub struct Simulation<'s> {
+    /// The only evaluator of the run: every worker decides through it.
+    ev: Evaluator<'s>,
+    options: SimulationOptions,
+    layout: Layout,
+    claim_inputs: HashSet<String>,
+    writer: RowWriter,
+}
+
+impl<'s> Simulation<'s> {
+    /// Fixes the options for runs of `set`: the date and settings of `options` (explanations
+    /// and reasons are never recorded: rows carry figures), and how populations are read and
+    /// rows written.
+    pub(crate) fn new(
+        set: &'s PolicySet,
+        options: &Options,
+        sim: SimulationOptions,
+    ) -> Result<Simulation<'s>, SimulateError> {
+        if sim.kind == Kind::Project {
+            return Err(SimulateError::NotASubject(sim.kind));
+        }
+        // A population of a kind no clause is for would be paid nothing, every row
+        // "evaluated": almost always a wrong kind, so it is refused rather than reported as a
+        // zero cost.
+        let awarded: BTreeSet<Kind> = set
+            .programs()
+            .iter()
+            .flat_map(|p| p.clauses.iter().flat_map(|c| c.subjects.iter().copied()))
+            .collect();
+        if !awarded.contains(&sim.kind) {
+            let mut awarded: Vec<Kind> = awarded.into_iter().collect();
+            awarded.sort_by_key(|k| k.as_str());
+            return Err(SimulateError::KindNotAwarded {
+                kind: sim.kind,
+                awarded,
+            });
+        }
+        let quiet = Options {
+            explain: false,
+            reasons: false,
+            ..options.clone()
+        };
+        let ev = set.evaluator(&quiet).map_err(SimulateError::Settings)?;
+        let layout = Layout::of(&ev);
+        let columns = match &sim.row_columns {
+            Some(spec) => parse_columns(spec, &layout).map_err(SimulateError::Columns)?,
+            None => default_columns(&layout),
+        };
+        let writer = RowWriter {
+            format: sim.rows,
+            nested: sim.rows == RowFormat::Jsonl && sim.row_columns.is_none(),
+            columns,
+        };
+        let claim_inputs = set
+            .programs()
+            .iter()
+            .flat_map(|p| p.claim_inputs.iter().map(|i| i.name.clone()))
+            .collect();
+        Ok(Simulation {
+            ev,
+            options: sim,
+            layout,
+            claim_inputs,
+            writer,
+        })
+    }
+
+    /// Runs the population `input`, writing one row per input row to `rows` (when given; the
+    /// CSV header first). `progress` hears the bytes of input read so far after each chunk;
+    /// raising `cancel` stops the run between chunks ([`End::Cancelled`]). An error is a
+    /// population that cannot start (its header); everything after is in the [`Report`].
+    pub fn run<R: Read + Send>(
+        &self,
+        input: R,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        let o = &self.options;
+        let jsonl = o.format == PopulationFormat::Jsonl;
+        let id_column = OnceLock::new();
+        let columns = &o.columns;
+        let mut chunker = Chunker::new(
+            input,
+            !jsonl,
+            o.chunk_size.clamp(1, MAX_CHUNK),
+            |record: &[u8]| match id_column.get() {
+                Some(&c) => csv_id(record, c),
+                None => jsonl_id(record, columns),
+            },
+        );
+        let (source, ignored_columns) = if jsonl {
+            (Source::Jsonl, Vec::new())
+        } else {
+            let (shape, ignored) = self.csv_shape(&mut chunker)?;
+            let _ = id_column.set(shape.id);
+            (Source::Csv(shape), ignored)
+        };
+        let mut rows = rows;
+        if let (Some(w), RowFormat::Csv) = (rows.as_mut(), self.writer.format) {
+            w.write_all(self.writer.header().as_bytes())
+                .map_err(SimulateError::Write)?;
+        }
+        let cx = Context {
+            ev: &self.ev,
+            kind: o.kind,
+            columns,
+            claim_inputs: &self.claim_inputs,
+            layout: &self.layout,
+            writer: rows.is_some().then_some(&self.writer),
+            source,
+        };
+        let mut merger = Merger::new(&self.ev, o.max_errors, rows);
+        let read_end = in_threads(&cx, chunker, o.threads, &mut merger, progress, cancel);
+        let end = self.end(&mut merger, read_end, cancel);
+        Ok(Report {
+            summary: merger.summary,
+            errors: merger.errors,
+            ignored_columns,
+            end,
+        })
+    }
+
+    /// Reads the CSV header: the shape of the rows, and the columns that are not inputs.
+    fn csv_shape<R: Read, F: Fn(&[u8]) -> Option<String>>(
+        &self,
+        chunker: &mut Chunker<R, F>,
+    ) -> Result<(CsvShape, Vec<String>), SimulateError> {
+        let header = match chunker.first_record() {
+            Ok(Some(h)) => csv_header(&h),
+            Ok(None) => Err("cannot read the CSV header: the file is empty".to_string()),
+            Err(e) => Err(format!("cannot read the CSV header: {e}")),
+        }
+        .map_err(SimulateError::Header)?;
+        let programs = self.ev.policies().programs();
+        let known: HashSet<&str> = programs
+            .iter()
+            .flat_map(|p| p.subject_inputs.iter().chain(&p.claim_inputs))
+            .map(|i| i.name.as_str())
+            .collect();
+        let columns = &self.options.columns;
+        let mut ignored = Vec::new();
+        for (k, h) in header.iter().enumerate() {
+            // Which of two cells with one name holds the value would be a guess.
+            if header[..k].contains(h) {
+                return Err(SimulateError::DuplicateColumn(h.clone()));
+            }
+            let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
+            if !special && !known.contains(h.as_str()) {
+                ignored.push(h.clone());
+            }
+        }
+        let shape = CsvShape::new(&self.ev, &header, columns)
+            .ok_or_else(|| SimulateError::NoIdColumn(columns.id.clone()))?;
+        Ok((shape, ignored))
+    }
+
+    /// How a run ended, the first reason first: cancelled, stopped by the population,
+    /// unreadable, too many errors, unwritable; else its summary is finished.
+    fn end(&self, merger: &mut Merger<'_>, read_end: Option<ReadEnd>, cancel: &AtomicBool) -> End {
+        let (too_large, read_failed) = match read_end {
+            Some(ReadEnd::TooLarge(e)) => (Some(e), None),
+            Some(ReadEnd::Failed(e)) => (None, Some(e)),
+            None => (None, None),
+        };
+        if cancel.load(Ordering::SeqCst) {
+            return End::Cancelled;
+        }
+        if let Some(e) = merger.fatal.take().or(too_large) {
+            return End::Stopped(e);
+        }
+        if let Some(e) = read_failed {
+            return End::ReadFailed(e);
+        }
+        if merger.too_many {
+            return End::MaxErrors;
+        }
+        if let Some(w) = merger.rows.as_mut() {
+            if let Err(e) = w.flush() {
+                merger.write_error.get_or_insert(e);
+            }
+        }
+        if let Some(e) = merger.write_error.take() {
+            return End::WriteFailed(e);
+        }
+        match merger.summary.finish(&self.ev) {
+            Ok(()) => End::Completed,
+            Err(f) => End::SummaryFailed(f),
+        }
+    }
+}
+
+/// Why reading the population ended early.
+enum ReadEnd {
+    /// A subject takes more bytes than pol holds for one (F0202).
+    TooLarge(RowError),
+    /// The input cannot be read on.
+    Failed(io::Error),
+}
+
+/// Runs the chunks of `chunker` on `threads` workers, a thread of its own cutting them, and
+/// merges their batches on this thread: how reading ended, if early.
+fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
+    cx: &Context<'_, '_>,
+    chunker: Chunker<R, F>,
+    threads: usize,
+    merger: &mut Merger<'_>,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Option<ReadEnd> {
+    let threads = threads.clamp(1, MAX_THREADS);
+    let stop = AtomicBool::new(false);
+    let consumed = AtomicU64::new(0);
+    let (stop, consumed) = (&stop, &consumed);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<Batch>(threads * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            scope.spawn(move || work(cx, work_rx, &done_tx));
+        }
+        drop(done_tx);
+        let reader = scope.spawn(move || read(chunker, &work_tx, cancel, stop, consumed));
+        for done in done_rx {
+            merger.take(done);
+            if merger.stopped() {
+                stop.store(true, Ordering::SeqCst);
+            }
+            progress(consumed.load(Ordering::Relaxed));
+        }
+        reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
+/// A worker: evaluates chunks until there are no more (or no one takes the batches).
+fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Chunk>>, done: &SyncSender<Batch>) {
+    let mut worker = Worker::new(cx);
+    loop {
+        let next = chunks.lock().map(|rx| rx.recv());
+        let Ok(Ok(chunk)) = next else {
+            break;
+        };
+        if done.send(worker.run(&chunk)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Cuts the input into chunks for the workers until it ends, the run is cancelled or stopped,
+/// or it cannot be read on (the reason is returned).
+fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
+    mut chunker: Chunker<R, F>,
+    work: &SyncSender<Chunk>,
+    cancel: &AtomicBool,
+    stop: &AtomicBool,
+    consumed: &AtomicU64,
+) -> Option<ReadEnd> {
+    loop {
+        if cancel.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let chunk = match chunker.next_chunk() {
+            Ok(Some(c)) => c,
+            Ok(None) => return None,
+            Err(e) => {
+                let too_large = e
+                    .get_ref()
+                    .and_then(|x| x.downcast_ref::<SubjectTooLarge>());
+                // The population's content, not the file, is the problem: like a subject out
+                // of order, it stops the run.
+                return Some(match too_large {
+                    Some(t) => {
+                        let problem = RowProblem::TooManyBytes { limit: t.limit };
+                        ReadEnd::TooLarge(RowError::new(t.line, problem))
+                    }
+                    None => ReadEnd::Failed(e),
+                });
+            }
+        };
+        consumed.store(chunker.consumed(), Ordering::Relaxed);
+        if work.send(chunk).is_err() {
+            return None;
+        }
+    }
+}
+
+/// Puts batches back in input order, checks the order of subjects across them, writes their
+/// rows and merges their summaries.
+struct Merger<'w> {
+    /// Batches that came before the ones before them.
+    waiting: BTreeMap<u64, Batch>,
+    /// The place of the next batch to merge.
+    next: u64,
+    sequence: Sequence,
+    summary: Summary,
+    errors: Vec<RowError>,
+    max_errors: Option<NonZeroU64>,
+    /// The first problem that stops the run.
+    fatal: Option<RowError>,
+    /// Whether `max_errors` was reached.
+    too_many: bool,
+    rows: Option<&'w mut dyn Write>,
+    write_error: Option<io::Error>,
+}
+
+impl<'w> Merger<'w> {
+    fn new(
+        ev: &Evaluator<'_>,
+        max_errors: Option<NonZeroU64>,
+        rows: Option<&'w mut dyn Write>,
+    ) -> Merger<'w> {
+        Merger {
+            waiting: BTreeMap::new(),
+            next: 0,
+            sequence: Sequence::default(),
+            summary: Summary::new(ev),
+            errors: Vec::new(),
+            max_errors,
+            fatal: None,
+            too_many: false,
+            rows,
+            write_error: None,
+        }
+    }
+
+    /// Whether nothing more is to be merged.
+    fn stopped(&self) -> bool {
+        self.fatal.is_some() || self.too_many
+    }
+
+    /// Takes a batch in any order; merges every batch that is next in input order.
+    fn take(&mut self, batch: Batch) {
+        self.waiting.insert(batch.seq, batch);
+        while let Some(b) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.merge(b);
+        }
+    }
+
+    /// Writes the rows of `bytes`; after a failure, nothing more is written.
+    fn write(&mut self, bytes: &[u8]) {
+        if self.write_error.is_some() {
+            return;
+        }
+        if let Some(w) = self.rows.as_mut() {
+            if let Err(e) = w.write_all(bytes) {
+                self.write_error = Some(e);
+            }
+        }
+    }
+
+    /// Merges the next batch in input order.
+    fn merge(&mut self, d: Batch) {
+        // Nothing after the first subject out of order, or after the error that reached
+        // `max_errors`, is written: a stream ends at the same row whatever the chunks and
+        // threads.
+        if self.stopped() {
+            return;
+        }
+        if let Some(e) = self.sequence.follow(&d) {
+            // The rows before the subject out of order, in its own chunk, are written like
+            // those of the chunks before. Out of order inside the chunk: its rows before that
+            // subject; at the chunk's first subject: the rows before it (rows without an id,
+            // which a larger chunk would have written before the same stop).
+            let upto = if d.fatal.as_ref() == Some(&e) {
+                d.text.len()
+            } else {
+                d.first_at.min(d.text.len())
+            };
+            self.write(&d.text.as_bytes()[..upto]);
+            self.fatal = Some(e);
+            return;
+        }
+        // The rows up to the error that reaches `max_errors`, and no further.
+        let limit = self.max_errors.and_then(|m| {
+            let left = m.get().checked_sub(self.summary.errors)?;
+            let k = usize::try_from(left).ok()?.checked_sub(1)?;
+            d.error_ends.get(k).copied()
+        });
+        self.write(&d.text.as_bytes()[..limit.unwrap_or(d.text.len())]);
+        self.summary.merge(d.summary);
+        let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
+        self.errors.extend(d.errors.into_iter().take(room));
+        if self
+            .max_errors
+            .is_some_and(|m| self.summary.errors >= m.get())
+        {
+            self.too_many = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = include_str!("../../policies/jiazhengfa-2023-15.pol");
+
+    fn set() -> crate::PolicySet {
+        crate::PolicySet::compile(&[("15.pol", POLICY)]).unwrap()
+    }
+
+    fn options() -> Options {
+        Options::on("2024-12-31".parse().unwrap())
+    }
+
+    /// Runs `population` of institutions with `threads` and `chunk`: the rows and the report.
+    fn run(
+        set: &crate::PolicySet,
+        population: &str,
+        threads: usize,
+        chunk: usize,
+    ) -> (String, Report) {
+        let mut sim = SimulationOptions::new(Kind::Institution);
+        sim.threads = threads;
+        sim.chunk_size = chunk;
+        let simulation = set.simulation(&options(), sim).unwrap();
+        let mut rows = Vec::new();
+        let report = simulation
+            .run(
+                population.as_bytes(),
+                Some(&mut rows),
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        (String::from_utf8(rows).unwrap(), report)
+    }
+
+    const POPULATION: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注\n\
+        1,C1,2024-03-01,技术开发,1,200万元,\n\
+        1,C2,2024-04-01,技术转让,1,100万元,\n\
+        2,C1,2024-13-01,技术开发,1,200万元,\n\
+        3,,,技术开发,1,200万元,\n";
+
+    #[test]
+    fn rows_report_and_ignored_columns_do_not_depend_on_threads_or_chunks() {
+        let set = set();
+        let (rows, report) = run(&set, POPULATION, 1, 1 << 20);
+        assert!(matches!(report.end, End::Completed), "{:?}", report.end);
+        assert_eq!(report.ignored_columns, ["备注"]);
+        assert_eq!(report.summary.rows, 4);
+        assert_eq!(report.summary.errors, 1);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].line, 4);
+        assert_eq!(rows.lines().count(), 5, "{rows}");
+        for (threads, chunk) in [(3, 1), (2, 17)] {
+            let (r, other) = run(&set, POPULATION, threads, chunk);
+            assert_eq!(r, rows);
+            assert_eq!(other.summary, report.summary);
+            assert_eq!(other.errors, report.errors);
+        }
+    }
+
+    #[test]
+    fn a_subject_out_of_order_stops_the_run_after_the_rows_before_it() {
+        let set = set();
+        let population = format!("{POPULATION}2,C1,2024-03-01,技术开发,1,1万元,\n");
+        let (rows, report) = run(&set, &population, 2, 40);
+        let End::Stopped(e) = &report.end else {
+            panic!("{:?}", report.end)
+        };
+        assert_eq!((e.line, e.code().as_str()), (6, "F0211"));
+        assert_eq!(rows.lines().count(), 5, "{rows}");
+    }
+
+    #[test]
+    fn max_errors_ends_the_rows_at_the_last_error_counted() {
+        let set = set();
+        let population =
+            format!("{POPULATION}4,C1,bad,技术开发,1,1万元,\n5,C1,2024-03-01,技术开发,1,1万元,\n");
+        let mut sim = SimulationOptions::new(Kind::Institution);
+        sim.max_errors = NonZeroU64::new(2);
+        sim.row_columns = Some("line,code".into());
+        let simulation = set.simulation(&options(), sim).unwrap();
+        let mut rows = Vec::new();
+        let report = simulation
+            .run(
+                population.as_bytes(),
+                Some(&mut rows),
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert!(matches!(report.end, End::MaxErrors), "{:?}", report.end);
+        let rows = String::from_utf8(rows).unwrap();
+        assert_eq!(rows, "line,code\n2,\n3,\n4,F0107\n5,\n6,F0107\n");
+    }
+
+    #[test]
+    fn a_raised_cancel_flag_stops_the_run_and_progress_is_heard() {
+        let set = set();
+        let simulation = set
+            .simulation(&options(), SimulationOptions::new(Kind::Institution))
+            .unwrap();
+        let cancel = AtomicBool::new(true);
+        let report = simulation
+            .run(POPULATION.as_bytes(), None, &mut |_| {}, &cancel)
+            .unwrap();
+        assert!(matches!(report.end, End::Cancelled));
+        let mut heard = Vec::new();
+        let report = simulation
+            .run(
+                POPULATION.as_bytes(),
+                None,
+                &mut |bytes| heard.push(bytes),
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert!(matches!(report.end, End::Completed));
+        assert_eq!(heard.last().copied(), Some(POPULATION.len() as u64));
+    }
+
+    #[test]
+    fn setups_that_cannot_run_are_refused_before_any_row() {
+        let set = set();
+        let refused = |kind: Kind, columns: Option<&str>| {
+            let mut sim = SimulationOptions::new(kind);
+            sim.row_columns = columns.map(String::from);
+            set.simulation(&options(), sim).err().map(|e| e.to_string())
+        };
+        assert!(refused(Kind::Project, None)
+            .unwrap()
+            .contains("not a kind of subject"));
+        let region = refused(Kind::Region, None).unwrap();
+        assert!(
+            region.contains("`region`") && region.contains("enterprise, institution"),
+            "{region}"
+        );
+        assert!(refused(Kind::Institution, Some("nope"))
+            .unwrap()
+            .contains("is not a column"));
+        let mut o = options();
+        o.settings.insert("没有".into(), "1".into());
+        let e = set.simulation(&o, SimulationOptions::new(Kind::Institution));
+        assert!(matches!(e, Err(SimulateError::Settings(_))));
+        let simulation = set
+            .simulation(&options(), SimulationOptions::new(Kind::Institution))
+            .unwrap();
+        let header = |text: &str| {
+            simulation
+                .run(text.as_bytes(), None, &mut |_| {}, &AtomicBool::new(false))
+                .err()
+                .map(|e| e.to_string())
+        };
+        assert_eq!(
+            header("").unwrap(),
+            "cannot read the CSV header: the file is empty"
+        );
+        assert!(header("id,id\n").unwrap().contains("appears twice"));
+        assert!(header("name\n").unwrap().contains("no `id` column"));
+    }
+}
