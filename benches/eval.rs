@@ -7,7 +7,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pol::compile::Kind;
 use pol::eval::facts::Bound;
-use pol::eval::{Facts, Options, PolicySet};
+use pol::eval::{Explain, Facts, Options, PolicySet, Reasons, Silent, Tracer};
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 const FIRMS: usize = 10_000;
@@ -76,26 +76,11 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(FIRMS as u64));
     group.sample_size(20);
     for (name, set) in [("article 1", &article1), ("whole policy", &whole)] {
-        for explain in [false, true] {
-            let mut options = Options::on("2024-05-01".parse().unwrap());
-            options.explain = explain;
-            options.reasons = explain;
-            let ev = set.evaluator(&options).unwrap();
-            let bound: Vec<Vec<Bound>> = firms.iter().map(|f| ev.bind(f).unwrap()).collect();
-            let label = format!(
-                "{name}, explanations {}",
-                if explain { "on" } else { "off" }
-            );
-            group.bench_function(BenchmarkId::new("bound facts", &label), |b| {
-                b.iter(|| {
-                    for (f, bd) in firms.iter().zip(&bound) {
-                        let _ = std::hint::black_box(ev.decide_bound(Kind::Enterprise, &f.id, bd));
-                    }
-                })
-            });
-        }
+        let label = |on: &str| format!("{name}, explanations {on}");
+        bound_facts::<Silent>(&mut group, set, &firms, &label("off"));
+        bound_facts::<Explain>(&mut group, set, &firms, &label("on"));
         let ev = set
-            .evaluator(&Options::on("2024-05-01".parse().unwrap()))
+            .evaluator::<Reasons>(&Options::on("2024-05-01".parse().unwrap()))
             .unwrap();
         group.bench_function(BenchmarkId::new("bind + decide", name), |b| {
             b.iter(|| {
@@ -106,6 +91,26 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Deciding for facts bound once, with the tracer `T`.
+fn bound_facts<T: Tracer>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    set: &PolicySet,
+    firms: &[Facts],
+    label: &str,
+) {
+    let ev = set
+        .evaluator::<T>(&Options::on("2024-05-01".parse().unwrap()))
+        .unwrap();
+    let bound: Vec<Vec<Bound>> = firms.iter().map(|f| ev.bind(f).unwrap()).collect();
+    group.bench_function(BenchmarkId::new("bound facts", label), |b| {
+        b.iter(|| {
+            for (f, bd) in firms.iter().zip(&bound) {
+                let _ = std::hint::black_box(ev.decide_bound(Kind::Enterprise, &f.id, bd));
+            }
+        })
+    });
 }
 
 criterion_group!(benches, bench);

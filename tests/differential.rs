@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use pol::eval::{Facts, Options, PolicySet};
+use pol::eval::{Explain, Facts, Options, PolicySet, Reasons, Silent, Tracer};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use rust_decimal::Decimal;
@@ -456,11 +456,14 @@ fn results(decision: &Value) -> Results {
         .collect()
 }
 
-fn decide(set: &PolicySet, facts: &Facts, date: &str, explain: bool, reasons: bool) -> Value {
-    let mut options = Options::on(date.parse().unwrap());
-    options.explain = explain;
-    options.reasons = reasons;
-    let d = set.evaluate(facts, &options).unwrap();
+/// The decision with the tracer `T`, as JSON.
+fn decide<T: Tracer>(set: &PolicySet, facts: &Facts, date: &str) -> Value {
+    let options = Options::on(date.parse().unwrap());
+    let d = set
+        .evaluator::<T>(&options)
+        .unwrap()
+        .evaluate(facts)
+        .unwrap();
     serde_json::to_value(&d).unwrap()
 }
 
@@ -513,9 +516,9 @@ fn check_case(p: &PolicySpec, s: &SubjectSpec, date: &str) -> Result<(), TestCas
     };
     let json = facts_json(s);
     let facts = Facts::from_json(&json).unwrap().0;
-    let silent = decide(&set, &facts, date, false, false);
-    let reasons = decide(&set, &facts, date, false, true);
-    let explained = decide(&set, &facts, date, true, true);
+    let silent = decide::<Silent>(&set, &facts, date);
+    let reasons = decide::<Reasons>(&set, &facts, date);
+    let explained = decide::<Explain>(&set, &facts, date);
     let (silent_r, reasons_r, explained_r) =
         (results(&silent), results(&reasons), results(&explained));
     prop_assert_eq!(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use pol::eval::decision::Decision;
-use pol::eval::{Amount, Facts, Options, Outcome, PolicySet};
+use pol::eval::{Amount, Explain, Facts, Options, Outcome, PolicySet, Silent};
 use rust_decimal::Decimal;
 
 fn d(s: &str) -> Decimal {
@@ -489,7 +489,7 @@ fn settings_must_name_open_parameters_and_fit_their_type() {
     o.settings.insert("一定比列".into(), "5%".into());
     o.settings.insert("固定".into(), "5%".into());
     o.settings.insert("一定比例".into(), "五成".into());
-    let problems = s.evaluator(&o).err().unwrap();
+    let problems = s.evaluator::<Silent>(&o).err().unwrap();
     let messages: Vec<String> = problems.iter().map(|p| p.message()).collect();
     assert_eq!(messages.len(), 3, "{messages:?}");
     assert!(problems
@@ -508,9 +508,12 @@ fn rounding_is_applied_once_at_the_end_of_each_award_and_shown() {
         "input enterprise { a: money }\nclause c { source \"一\" award 3% of a }"
     );
     let s = PolicySet::compile(&[("r.pol", &text)]).unwrap();
-    let mut o = options("2024-06-01");
-    o.explain = true;
-    let dec = s.evaluate(&enterprise(r#""a": "12345.67""#), &o).unwrap();
+    let o = options("2024-06-01");
+    let dec = s
+        .evaluator::<Explain>(&o)
+        .unwrap()
+        .evaluate(&enterprise(r#""a": "12345.67""#))
+        .unwrap();
     assert_eq!(dec.clauses[0].paid, exact("370"));
     assert!(
         dec.clauses[0]
@@ -589,7 +592,7 @@ clause c { source "一" award 比例 of a }
     let f = enterprise(r#""a": "100元""#);
     let mut scratch = pol::eval::Scratch::new();
     for date in ["2023-09-01", "2024-06-01", "2023-09-01"] {
-        let ev = s.evaluator(&options(date)).unwrap();
+        let ev = s.evaluator::<Silent>(&options(date)).unwrap();
         let bound = ev.bind(&f).unwrap();
         ev.decide_into(f.kind, &bound, &mut scratch).unwrap();
         let verdicts = scratch.verdicts();
@@ -751,8 +754,7 @@ fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case()
             let Ok(decision) = set.evaluate(&facts, &options) else {
                 continue;
             };
-            options.reasons = false;
-            let ev = set.evaluator(&options).unwrap();
+            let ev = set.evaluator::<Silent>(&options).unwrap();
             let bound = ev.bind(&facts).unwrap();
             ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
             let got: Vec<_> = scratch

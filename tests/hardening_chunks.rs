@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use pol::compile::Kind;
-use pol::eval::{Options, PolicySet};
+use pol::eval::{Options, PolicySet, Silent};
 use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
 use pol::simulate::chunks::Chunker;
 use pol::simulate::input::{csv_header, csv_id, jsonl_id};
@@ -31,9 +31,8 @@ const NAMES: [&str; 6] = [
 type Run = (String, String, Vec<String>, Option<String>);
 
 fn simulate(set: &PolicySet, population: &[u8], jsonl: bool, chunk: usize) -> Run {
-    let mut options = Options::on("2024-12-31".parse().unwrap());
-    options.reasons = false;
-    let ev = set.evaluator(&options).unwrap();
+    let options = Options::on("2024-12-31".parse().unwrap());
+    let ev = set.evaluator::<Silent>(&options).unwrap();
     let columns = Columns::default();
     let claim_inputs: HashSet<String> = set
         .programs()

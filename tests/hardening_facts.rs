@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use pol::eval::{Facts, Options, PolicySet};
+use pol::eval::{Facts, Options, PolicySet, Silent};
 use pol::problem::ProblemCode;
 
 const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
@@ -91,7 +91,11 @@ fn two_hundred_thousand_claims_load_and_bind() {
     let source = std::fs::read_to_string(POLICY).unwrap();
     let set = PolicySet::compile(&[(POLICY, &source)]).unwrap();
     let options = Options::on("2024-05-01".parse().unwrap());
-    let bound = set.evaluator(&options).unwrap().bind(&facts).unwrap();
+    let bound = set
+        .evaluator::<Silent>(&options)
+        .unwrap()
+        .bind(&facts)
+        .unwrap();
     assert_eq!(bound[0].claims.len(), n);
     // Two claims with one id among them are still found, with both places.
     let twice = text.replacen("\"C199999\"", "\"C7\"", 1);
@@ -407,7 +411,7 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
     text.push_str("]}");
     let (facts, _) = Facts::from_json(&text).unwrap();
     let problems = set
-        .evaluator(&Options::on("2024-05-01".parse().unwrap()))
+        .evaluator::<Silent>(&Options::on("2024-05-01".parse().unwrap()))
         .unwrap()
         .bind(&facts)
         .unwrap_err();
@@ -423,7 +427,7 @@ fn a_quantity_setting_must_be_in_its_declared_unit() {
     let with = |value: &str| {
         let mut o = Options::on("2024-05-01".parse().unwrap());
         o.settings.insert("面积".into(), value.into());
-        set.evaluator(&o).err()
+        set.evaluator::<Silent>(&o).err()
     };
     assert!(with("500亩").is_none());
     assert!(with("500").is_none());

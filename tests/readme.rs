@@ -96,9 +96,9 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
     // The explanation shown is what the engine prints for the facts shown.
     let set = pol::eval::PolicySet::compile(&[("15号", &policy)]).unwrap();
     let (facts, _) = pol::eval::Facts::from_json(block(walk, "json")).unwrap();
-    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
-    options.explain = true;
-    let decision = set.evaluate(&facts, &options).unwrap();
+    let options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    let ev = set.evaluator::<pol::eval::Explain>(&options).unwrap();
+    let decision = ev.evaluate(&facts).unwrap();
     let printed = pol::eval::render::human(&decision, true);
     let shown = block(walk, "text");
     assert!(
@@ -245,9 +245,9 @@ fn the_near_miss_quoted_in_the_walkthrough_is_what_the_engine_prints() {
     // 14.2% growth: 571万元 after 500万元.
     let facts = block(walk, "json").replace("\"600万元\"", "\"571万元\"");
     let (facts, _) = pol::eval::Facts::from_json(&facts).unwrap();
-    let mut options = pol::eval::Options::on("2024-05-01".parse().unwrap());
-    options.explain = true;
-    let printed = pol::eval::render::human(&set.evaluate(&facts, &options).unwrap(), true);
+    let options = pol::eval::Options::on("2024-05-01".parse().unwrap());
+    let ev = set.evaluator::<pol::eval::Explain>(&options).unwrap();
+    let printed = pol::eval::render::human(&ev.evaluate(&facts).unwrap(), true);
     assert!(printed.contains(quoted), "`{quoted}` not in\n{printed}");
 }
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use pol::eval::{Amount, EvalError, Facts, Options, PolicySet};
+use pol::eval::{Amount, EvalError, Explain, Facts, Options, PolicySet, Reasons, Silent};
 use pol::problem::ProblemCode;
 use pol::simulate::{rows_into, Layout, Summary};
 use proptest::prelude::*;
@@ -49,10 +49,8 @@ fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-fn options(date: &str, explain: bool) -> Options {
-    let mut o = Options::on(date.parse().unwrap());
-    o.explain = explain;
-    o
+fn options(date: &str) -> Options {
+    Options::on(date.parse().unwrap())
 }
 
 /// `{"exact": x}` or `{"min", "max"}` as (least, most).
@@ -201,10 +199,9 @@ proptest! {
         let split = if per_subject { "  split per_subject\n" } else { "" };
         let text = policy(&funding_text(&shares), split, PER_CLAIM);
         let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
-        let mut o = options("2024-12-31", false);
-        let ev = set.evaluator(&o).unwrap();
-        o.reasons = false;
-        let quiet = set.evaluator(&o).unwrap();
+        let o = options("2024-12-31");
+        let ev = set.evaluator::<Reasons>(&o).unwrap();
+        let quiet = set.evaluator::<Silent>(&o).unwrap();
         let layout = Layout::of(&quiet);
         let mut summary = Summary::new(&quiet);
         let mut scratch = pol::eval::Scratch::new();
@@ -259,7 +256,7 @@ proptest! {
     ) {
         let text = policy(&funding_text(&shares), "", PER_CLAIM);
         let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
-        let decision = set.evaluate(&facts_of(0, &cents), &options("2024-12-31", false)).unwrap();
+        let decision = set.evaluate(&facts_of(0, &cents), &options("2024-12-31")).unwrap();
         let grand: Decimal = cents.iter().map(|c| Decimal::new(*c, 2)).sum();
         let mut per_payer = BTreeMap::new();
         for c in decision.clauses.iter().filter(|c| !c.funding.is_empty()) {
@@ -285,7 +282,7 @@ fn a_thousand_awards_of_one_fen_are_shared_by_every_payer() {
     let text = policy("甲: 33.33%, 乙: 33.33%, 丙: 33.34%", "", PER_CLAIM);
     let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
     let decision = set
-        .evaluate(&facts_of(0, &[1; 1000]), &options("2024-12-31", false))
+        .evaluate(&facts_of(0, &[1; 1000]), &options("2024-12-31"))
         .unwrap();
     let got: Vec<(&str, Decimal)> = decision
         .totals
@@ -309,7 +306,7 @@ fn shares_are_whole_fen_unless_the_policy_rounds_finer() {
         let (facts, _) =
             Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {"a": "1.23"}}"#)
                 .unwrap();
-        let decision = set.evaluate(&facts, &options("2024-06-30", false)).unwrap();
+        let decision = set.evaluate(&facts, &options("2024-06-30")).unwrap();
         let paid = decision.clauses[0].paid.unwrap().min();
         let shares: Vec<Decimal> = decision.clauses[0]
             .funding
@@ -395,7 +392,7 @@ fn eval_refuses_a_total_it_cannot_hold_with_its_code() {
         r#"{"kind": "enterprise", "id": "E", "attributes": {"金额": "50000000000000000000000000000"}}"#,
     )
     .unwrap();
-    let ev = set.evaluator(&options("2024-06-30", false)).unwrap();
+    let ev = set.evaluator::<Reasons>(&options("2024-06-30")).unwrap();
     match ev.try_evaluate(&facts) {
         Err(EvalError::Failed(f)) => assert_eq!(f.code, ProblemCode::SumOverflow),
         other => panic!("{other:?}"),
@@ -473,7 +470,11 @@ fn a_shared_limit_per_project_binds_the_sum_over_its_clauses_for_each_claim() {
             {"id": "小", "date": "2024-04-01", "attributes": {"合同金额": "1亿元"}}]}"#,
     )
     .unwrap();
-    let decision = set.evaluate(&facts, &options("2024-06-30", true)).unwrap();
+    let decision = set
+        .evaluator::<Explain>(&options("2024-06-30"))
+        .unwrap()
+        .evaluate(&facts)
+        .unwrap();
     let paid = |clause: &str, claim: &str| {
         decision
             .clauses
@@ -507,7 +508,11 @@ fn an_award_after_an_up_to_award_under_one_limit_is_a_range_from_low_to_high() {
             {"id": "C1", "date": "2024-01-15", "attributes": {"金额": "1元"}}]}"#,
     )
     .unwrap();
-    let decision = set.evaluate(&facts, &options("2024-06-30", true)).unwrap();
+    let decision = set
+        .evaluator::<Explain>(&options("2024-06-30"))
+        .unwrap()
+        .evaluate(&facts)
+        .unwrap();
     let later = decision.clauses.iter().find(|c| c.clause == "后").unwrap();
     assert_eq!(
         later.paid,
@@ -564,7 +569,7 @@ proptest! {
             .collect();
         let json = format!(r#"{{"kind": "enterprise", "id": "E", "claims": [{}]}}"#, claims.join(","));
         let (facts, _) = Facts::from_json(&json).unwrap();
-        let decision = set.evaluate(&facts, &options("2024-12-31", true)).unwrap();
+        let decision = set.evaluator::<Explain>(&options("2024-12-31")).unwrap().evaluate(&facts).unwrap();
         let v = serde_json::to_value(&decision).unwrap();
         let (mut lo, mut hi) = (Decimal::ZERO, Decimal::ZERO);
         for c in v["clauses"].as_array().unwrap() {
@@ -629,8 +634,13 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
             Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {"a": "5元"}}"#)
                 .unwrap();
         for explain in [false, true] {
-            let ev = set.evaluator(&options("2024-06-30", explain)).unwrap();
-            match ev.try_evaluate(&facts) {
+            let o = options("2024-06-30");
+            let evaluated = if explain {
+                set.evaluator::<Explain>(&o).unwrap().try_evaluate(&facts)
+            } else {
+                set.evaluator::<Reasons>(&o).unwrap().try_evaluate(&facts)
+            };
+            match evaluated {
                 Err(EvalError::Failed(f)) => {
                     assert_eq!(f.code, ProblemCode::Internal, "{k}");
                     assert!(f.help.contains("report"), "{k}");
@@ -638,9 +648,7 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
                 other => panic!("{k}: {other:?}"),
             }
         }
-        let mut o = options("2024-06-30", false);
-        o.reasons = false;
-        let ev = set.evaluator(&o).unwrap();
+        let ev = set.evaluator::<Silent>(&options("2024-06-30")).unwrap();
         let bound = ev.bind(&facts).unwrap();
         let mut scratch = pol::eval::Scratch::new();
         let e = ev

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use pol::compile::Kind;
-use pol::eval::{Options, PolicySet};
+use pol::eval::{Options, PolicySet, Silent};
 use pol::simulate::batch::{Context, CsvShape, Sequence, Source, Worker};
 use pol::simulate::chunks::Chunker;
 use pol::simulate::input::{csv_header, csv_id};
@@ -21,9 +21,8 @@ const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合
 type Run = (String, String, Vec<String>, Option<String>);
 
 fn simulate(set: &PolicySet, population: &str, chunk: usize) -> Run {
-    let mut options = Options::on("2024-12-31".parse().unwrap());
-    options.reasons = false;
-    let ev = set.evaluator(&options).unwrap();
+    let options = Options::on("2024-12-31".parse().unwrap());
+    let ev = set.evaluator::<Silent>(&options).unwrap();
     let columns = Columns::default();
     let claim_inputs: HashSet<String> = set
         .programs()
@@ -213,9 +212,8 @@ proptest! {
                 .to_string(),
         );
         let set = PolicySet::compile(&[("peer.pol", PEER)]).unwrap();
-        let mut options = Options::on("2024-06-30".parse().unwrap());
-        options.reasons = false;
-        let ev = set.evaluator(&options).unwrap();
+        let options = Options::on("2024-06-30".parse().unwrap());
+        let ev = set.evaluator::<Silent>(&options).unwrap();
         let layout = Layout::of(&ev);
         let mut names = vec![
             "line", "subject", "claim", "total", "error", "市级财政", "区级财政", "rule_a",
@@ -273,11 +271,10 @@ proptest! {
     #[test]
     fn deciding_without_words_gives_the_outcomes_and_amounts_of_the_decision(firm in peer_firm()) {
         let set = PolicySet::compile(&[("peer.pol", PEER)]).unwrap();
-        let mut options = Options::on("2024-06-30".parse().unwrap());
+        let options = Options::on("2024-06-30".parse().unwrap());
         let (facts, _) = pol::eval::Facts::from_json(&firm).unwrap();
         let decision = set.evaluate(&facts, &options).unwrap();
-        options.reasons = false;
-        let ev = set.evaluator(&options).unwrap();
+        let ev = set.evaluator::<Silent>(&options).unwrap();
         let bound = ev.bind(&facts).unwrap();
         let mut scratch = pol::eval::Scratch::new();
         ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();

@@ -24,9 +24,11 @@ fn set() -> &'static PolicySet {
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok((facts, _)) = Facts::from_json(text) else { return };
-    let mut options = Options::on("2024-05-01".parse().expect("a date"));
-    options.explain = true;
-    if let Ok(decision) = set().evaluate(&facts, &options) {
+    let options = Options::on("2024-05-01".parse().expect("a date"));
+    let explained = set()
+        .evaluator::<pol::eval::Explain>(&options)
+        .and_then(|ev| ev.evaluate(&facts));
+    if let Ok(decision) = explained {
         let _ = pol::eval::render::human(&decision, true);
         let _ = serde_json::to_string(&decision);
         for c in &decision.clauses {

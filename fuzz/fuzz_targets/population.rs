@@ -38,9 +38,10 @@ type Run = (
 );
 
 fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
-    let mut options = Options::on("2024-12-31".parse().expect("a date"));
-    options.reasons = false;
-    let ev = set().evaluator(&options).expect("no settings needed");
+    let options = Options::on("2024-12-31".parse().expect("a date"));
+    let ev = set()
+        .evaluator::<pol::eval::Silent>(&options)
+        .expect("no settings needed");
     let columns = Columns::default();
     let claim_inputs: HashSet<String> = set()
         .programs()

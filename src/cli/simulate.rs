@@ -145,7 +145,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         });
     }
     // The settings first: a parameter they give is not reported as having no value (W0309).
-    let options = match args.when.options(false, false, out) {
+    let options = match args.when.options(out) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -185,7 +185,8 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             ),
         );
     }
-    let ev = match set.evaluator(&options) {
+    // Figures only: a simulation writes no words.
+    let ev = match set.evaluator::<crate::eval::Silent>(&options) {
         Ok(ev) => ev,
         Err(problems) => {
             for p in problems {
