@@ -1,7 +1,9 @@
 //! Differential test over generated policies: the three ways pol decides one subject must agree.
 //!
-//! For random policies (inputs, lets, a parameter, conditions built from and/or/implies/not,
-//! every award form, caps, shared and own limits, matters, clause windows, both payer splits)
+//! For random policies (inputs, lets, a fixed and a dated parameter, conditions built from
+//! and/or/implies/not, every award form, caps per claim and per subject (yearly or not), shared
+//! and own limits per subject and per project, matters, clause windows, rounding rules, both
+//! payer splits)
 //! and random facts (values given or left out, several claims), the decision
 //! - without words (what `pol simulate` uses: no reasons, no explanation),
 //! - with reasons (what `pol eval` prints), and
@@ -41,6 +43,10 @@ struct PolicySpec {
     payers: usize,
     limit0: i64,
     limit1: i64,
+    /// A shared limit per project, named by per-project clauses.
+    limit2: i64,
+    /// The header's rounding line, if any.
+    rounding: Option<&'static str>,
     clauses: Vec<ClauseSpec>,
 }
 
@@ -120,6 +126,8 @@ fn award(per_project: bool) -> BoxedStrategy<String> {
         (1u32..300, base(per_project))
             .prop_map(|(bp, b)| format!("award {}% of {b}", Decimal::new(bp.into(), 1))),
         base(per_project).prop_map(|b| format!("award p0 of {b}")),
+        // A dated rate: a claim dated before its change takes the earlier value.
+        base(per_project).prop_map(|b| format!("award p1 of {b}")),
         (0i64..500_000, 0i64..500_000).prop_map(move |(a, b)| format!(
             "award by {table_key} {{ {}: {}, {}: {}, else: 0元 }}",
             rows.0,
@@ -163,32 +171,50 @@ fn clause() -> impl Strategy<Value = ClauseSpec> {
         (
             prop_oneof![1 => Just(None), 2 => Just(Some("甲事项")), 1 => Just(Some("乙事项"))],
             prop_oneof![
-                3 => Just(None),
-                1 => Just(Some(("2024-01-01", "2024-12-31"))),
+                6 => Just(None),
+                2 => Just(Some(("2024-01-01", "2024-12-31"))),
+                1 => Just(Some(("2023-03-01", "2024-03-31"))),
             ],
             condition(per_project),
             award(per_project),
             prop::option::of(1i64..1_000_000),
-            prop::option::of(1i64..3_000_000),
-            (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(a, b, c)| {
-                [
-                    (a, "limit L0"),
-                    (b, "limit L1"),
-                    (c, "limit 500000元 per enterprise per year"),
-                ]
-                .into_iter()
-                .filter_map(|(on, l)| on.then_some(l))
-                .collect::<Vec<_>>()
-            }),
+            prop::option::of((1i64..3_000_000, any::<bool>())),
+            (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+                move |(a, b, c, d)| {
+                    [
+                        (a, "limit L0"),
+                        (b, "limit L1"),
+                        (c, "limit 500000元 per enterprise per year"),
+                        (d && per_project, "limit L2"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, l)| on.then_some(l.to_string()))
+                    .collect::<Vec<_>>()
+                },
+            ),
+            prop::option::of(1i64..800_000),
         )
             .prop_map(
-                move |(matter, window, condition, award, cap_claim, cap_subject, limits)| {
+                move |(
+                    matter,
+                    window,
+                    condition,
+                    award,
+                    cap_claim,
+                    cap_subject,
+                    mut limits,
+                    own_project_limit,
+                )| {
                     let mut caps = Vec::new();
                     if let (true, Some(c)) = (per_project, cap_claim) {
                         caps.push(format!("cap {} per project", yuan(c)));
                     }
-                    if let Some(c) = cap_subject {
-                        caps.push(format!("cap {} per enterprise", yuan(c)));
+                    if let Some((c, yearly)) = cap_subject {
+                        let year = if yearly { " per year" } else { "" };
+                        caps.push(format!("cap {} per enterprise{year}", yuan(c)));
+                    }
+                    if let (true, Some(l)) = (per_project, own_project_limit) {
+                        limits.push(format!("limit {} per project", yuan(l)));
                     }
                     ClauseSpec {
                         per_project,
@@ -197,7 +223,7 @@ fn clause() -> impl Strategy<Value = ClauseSpec> {
                         condition,
                         award,
                         caps,
-                        limits: limits.into_iter().map(str::to_string).collect(),
+                        limits,
                     }
                 },
             )
@@ -211,16 +237,27 @@ fn policy_spec() -> impl Strategy<Value = PolicySpec> {
         1usize..=3,
         1i64..3_000_000,
         1i64..5_000_000,
+        1i64..1_500_000,
+        prop_oneof![
+            3 => Just(None),
+            1 => Just(Some("rounding 1元 down")),
+            1 => Just(Some("rounding 100元 half_even")),
+            1 => Just(Some("rounding 0.1元 up")),
+        ],
         prop::collection::vec(clause(), 1..=5),
     )
         .prop_map(
-            |(highest, per_subject, payers, limit0, limit1, clauses)| PolicySpec {
-                highest,
-                per_subject,
-                payers,
-                limit0,
-                limit1,
-                clauses,
+            |(highest, per_subject, payers, limit0, limit1, limit2, rounding, clauses)| {
+                PolicySpec {
+                    highest,
+                    per_subject,
+                    payers,
+                    limit0,
+                    limit1,
+                    limit2,
+                    rounding,
+                    clauses,
+                }
             },
         )
 }
@@ -234,27 +271,31 @@ fn policy_text(p: &PolicySpec) -> String {
     let mut s = format!(
         "policy \"差分〔2023〕1号\" {{\n  title \"生成的政策\"\n  issued 2023-01-01\n  \
          effective 2023-01-01 to 2025-12-31\n  funding {{ {funding} }}\n  same_matter {}\n  \
-         split {}\n}}\n",
+         split {}\n{}}}\n",
         if p.highest { "highest" } else { "cumulative" },
         if p.per_subject {
             "per_subject"
         } else {
             "per_award"
         },
+        p.rounding.map_or(String::new(), |r| format!("  {r}\n")),
     );
     s.push_str(
         "input enterprise {\n  b0: bool\n  b1: bool\n  m0: money\n  m1: money\n  \
          e0: enum { 甲, 乙, 丙 }\n}\n\
          input project {\n  pm: money\n  pb: bool\n  pe: enum { 开发, 转让 }\n}\n\
          param p0: percent = 12.5%\n\
+         param p1: percent { 2023-01-01: 8%, 2024-03-01: 15% }\n\
          let d0 = m0 - m1\n\
          let r0 = m0 / m1\n",
     );
     let _ = writeln!(
         s,
-        "limit L0: {} per enterprise per year\nlimit L1: {} per enterprise",
+        "limit L0: {} per enterprise per year\nlimit L1: {} per enterprise\n\
+         limit L2: {} per project",
         yuan(p.limit0),
-        yuan(p.limit1)
+        yuan(p.limit1),
+        yuan(p.limit2)
     );
     for (i, c) in p.clauses.iter().enumerate() {
         let _ = writeln!(s, "clause c{i} {{\n  source \"第{i}条\"");
