@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use super::facts::{Bound, BoundClaim};
-use super::value::{Fault, Need, Outcome, Stop, Value};
+use super::value::{compare_numbers, Fault, Need, Outcome, Stop, Value};
 use crate::compile::{ArithOp, ClauseDef, CmpOp, Expr, ExprKind, LetDef, Program};
 
 /// A cached let value: not yet computed, or its outcome.
@@ -180,7 +180,7 @@ impl Env<'_> {
     /// Compares two values of the same kind.
     pub fn compare(&self, a: Value, b: Value) -> Option<Ordering> {
         match (a, b) {
-            (Value::Num(x), Value::Num(y)) => Some(x.cmp(&y)),
+            (Value::Num(x), Value::Num(y)) => Some(compare_numbers(x, y)),
             (Value::Date(x), Value::Date(y)) => Some(x.cmp(&y)),
             (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(&y)),
             (Value::Enum(x), Value::Enum(y)) => Some(x.cmp(&y)),

@@ -20,7 +20,7 @@ use super::facts::{Bound, BoundClaim};
 use super::format;
 use super::run::{round, At, Verdict};
 use super::trace::Tracer;
-use super::value::{Fault, Need, Stop, Value};
+use super::value::{compare_numbers, Fault, Need, Stop, Value};
 use super::Evaluator;
 use crate::ast::{RoundingMode, Span};
 use crate::compile::{AwardDef, BoundDef, ClauseDef, Expr, ExprKind, Kind, LimitUse, Program};
@@ -30,6 +30,8 @@ use crate::compile::{AwardDef, BoundDef, ClauseDef, Expr, ExprKind, Kind, LimitU
 pub(super) struct Place<'a> {
     pub(super) at: At,
     pub(super) kind: Kind,
+    /// The program of clause `at`.
+    pub(super) program: &'a Program,
     pub(super) bound: &'a Bound,
     pub(super) params: &'a [Option<Value>],
 }
@@ -90,7 +92,7 @@ fn plain_parts<'c>(condition: Option<&'c Expr>, bound: &Bound) -> Plain<'c> {
             },
             ExprKind::Cmp(op, a, b) => match (&a.kind, &b.kind) {
                 (ExprKind::Subject(i), ExprKind::Const(Value::Num(c))) => match input(*i) {
-                    Some(Value::Num(x)) => holds(*op, x.cmp(c)),
+                    Some(Value::Num(x)) => holds(*op, compare_numbers(x, *c)),
                     _ => return Plain::From(rest),
                 },
                 _ => return Plain::From(rest),
@@ -137,10 +139,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let Place {
             at,
             kind,
+            program,
             bound,
             params,
         } = place;
-        let program = &self.set.programs[at.pi];
         let clause = &program.clauses[at.ci];
         if !self.in_force(at, clause, inst) {
             return;

@@ -72,6 +72,16 @@ pub struct PolicySet {
     fractions: Vec<Result<settle::Fractions, Failure>>,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
+    /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
+    /// know it by this.
+    id: u64,
+}
+
+/// A number no other policy set or evaluator of the process has: a buffer kept from one
+/// subject to the next (a [`Scratch`]) remembers what it was last filled for by it.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What to evaluate with: the date and the settings. What is written besides the figures is
@@ -104,6 +114,8 @@ pub struct Evaluator<'p, T: Tracer = Silent> {
     date: NaiveDate,
     /// Per program, per parameter: the value given in the settings.
     settings: Vec<Vec<Option<Value>>>,
+    /// This evaluator among those of the process ([`next_id`]).
+    id: u64,
     tracer: std::marker::PhantomData<T>,
 }
 
@@ -209,7 +221,13 @@ impl PolicySet {
             payer_offsets,
             fractions,
             split_once_payers,
+            id: next_id(),
         })
+    }
+
+    /// This set's number among the sets of the process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Per payer (in [`PolicySet::payers`] order): whether a policy that splits per subject
@@ -372,6 +390,7 @@ impl PolicySet {
                 set: self,
                 date: options.date,
                 settings,
+                id: next_id(),
                 tracer: std::marker::PhantomData,
             })
         } else {

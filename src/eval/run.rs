@@ -106,7 +106,9 @@ impl Verdict {
         self.assessed = None;
         self.paid = None;
         self.upper = None;
-        self.needs.clear();
+        if !self.needs.is_empty() {
+            self.needs.clear();
+        }
         if self.words.is_some() {
             self.words = None;
         }
@@ -136,9 +138,9 @@ impl Verdict {
 pub struct Scratch<'p> {
     /// Instances in evaluation order: (date, claim, policy, clause).
     order: Vec<(NaiveDate, Option<usize>, usize, usize)>,
-    /// The policy set (by address), kind and date `order` was made for when the subject had no
-    /// claims: the next such subject of that kind has the same instances.
-    order_for: Option<(usize, Kind, NaiveDate)>,
+    /// The policy set (by its number), kind and date `order` was made for when the subject had
+    /// no claims: the next such subject of that kind has the same instances.
+    order_for: Option<(u64, Kind, NaiveDate)>,
     /// Per program: the subject-level let values.
     caches: Vec<Vec<Cache>>,
     /// Let values of a per-claim instance.
@@ -147,9 +149,9 @@ pub struct Scratch<'p> {
     locals: Vec<Cache>,
     /// Per program: parameter values at the evaluation date (filled on first use).
     params: Vec<Vec<Option<Value>>>,
-    /// The date and settings `params` were filled for: a scratch handed to an evaluator with
-    /// other options fills them again.
-    params_for: Option<(NaiveDate, Vec<Vec<Option<Value>>>)>,
+    /// The evaluator (by its number) `params` were filled for, with its date and settings: a
+    /// scratch handed to another evaluator fills them again.
+    params_for: Option<u64>,
     /// Parameter values at a claim's date.
     claim_params: Vec<Option<Value>>,
     /// The subject's instances.
@@ -202,6 +204,21 @@ impl<'p> Scratch<'p> {
     /// verdict's payer shares (by its index in [`Scratch::verdicts`]).
     pub fn settlement(&self) -> &Settlement {
         &self.settlement
+    }
+}
+
+/// Which outcomes a subject's verdicts came to, one bit each: the steps after the instances
+/// are for awards, and most subjects of a population have none.
+#[derive(Clone, Copy, Default)]
+struct Outcomes(u16);
+
+impl Outcomes {
+    fn add(&mut self, outcome: Outcome) {
+        self.0 |= 1 << outcome as u16;
+    }
+
+    fn has(self, outcome: Outcome) -> bool {
+        self.0 & (1 << outcome as u16) != 0
     }
 }
 
@@ -310,14 +327,28 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<(), Failure> {
         self.order(kind, bound, scratch);
         self.fill_params(scratch);
-        self.evaluate_instances(kind, bound, scratch);
-        if let Some(what) = scratch.instances.iter().find_map(|i| i.internal) {
-            return Err(Failure::internal(what));
+        let outcomes = self.evaluate_instances(kind, bound, scratch);
+        // A broken rule of pol's own ends its verdict as cannot evaluate (rare).
+        if outcomes.has(Outcome::CannotEvaluate) {
+            if let Some(what) = scratch.instances.iter().find_map(|i| i.internal) {
+                return Err(Failure::internal(what));
+            }
         }
-        self.apply_counters(scratch, true);
-        self.apply_same_matter(scratch);
-        self.apply_counters(scratch, false);
-        scratch.settlement.settle(self.set, &scratch.instances)
+        // Running totals and non-cumulation change awards only: most subjects have none.
+        let awarded = outcomes.has(Outcome::Awarded);
+        if awarded {
+            let counters = !scratch.bounds.is_empty();
+            if counters {
+                self.apply_counters(scratch, true);
+            }
+            self.apply_same_matter(scratch);
+            if counters {
+                self.apply_counters(scratch, false);
+            }
+        }
+        scratch
+            .settlement
+            .settle(self.set, &scratch.instances, awarded)
     }
 
     /// The subject's instances in evaluation order, into `scratch.order`: event date, then
@@ -327,7 +358,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     fn order(&self, kind: Kind, bound: &[Bound], scratch: &mut Scratch<'p>) {
         let set = self.set;
         let no_claims = bound.iter().all(|b| b.claims.is_empty());
-        let made_for = (std::ptr::from_ref(set) as usize, kind, self.date);
+        let made_for = (set.id(), kind, self.date);
         if no_claims && scratch.order_for == Some(made_for) {
             return;
         }
@@ -354,17 +385,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         scratch.order_for = no_claims.then_some(made_for);
     }
 
-    /// Parameter values at the evaluation date and empty let caches, made again only when the
-    /// scratch was last used with another date or settings; the caches are emptied.
+    /// Parameter values at the evaluation date and let caches, made again only when the
+    /// scratch was last used by another evaluator; the caches are emptied.
     #[inline]
     fn fill_params(&self, scratch: &mut Scratch<'p>) {
         let set = self.set;
-        let filled = scratch
-            .params_for
-            .as_ref()
-            .is_some_and(|(date, settings)| *date == self.date && *settings == self.settings);
-        if !filled || scratch.params.len() != set.programs.len() {
-            scratch.params_for = Some((self.date, self.settings.clone()));
+        if scratch.params_for != Some(self.id) {
+            scratch.params_for = Some(self.id);
             scratch.params = set
                 .programs
                 .iter()
@@ -388,14 +415,32 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
     }
 
-    /// Evaluates each instance of `scratch.order` into `scratch.instances`. The previous
-    /// subject's verdicts are written over in place (their `needs` keep their buffers); a
-    /// verdict is too big to build and move cheaply.
+    /// Evaluates each instance of `scratch.order` into `scratch.instances`, and says which
+    /// outcomes they came to. The previous subject's verdicts are written over in place (their
+    /// `needs` keep their buffers); a verdict is too big to build and move cheaply.
     #[inline]
-    fn evaluate_instances(&self, kind: Kind, bound: &[Bound], scratch: &mut Scratch<'p>) {
-        scratch.bounds.clear();
-        let count = scratch.order.len();
-        for (i, &(date, claim, pi, ci)) in scratch.order.iter().enumerate() {
+    fn evaluate_instances(
+        &self,
+        kind: Kind,
+        bound: &[Bound],
+        scratch: &mut Scratch<'p>,
+    ) -> Outcomes {
+        let mut outcomes = Outcomes::default();
+        // The buffers apart, each held once for the whole loop.
+        let Scratch {
+            order,
+            caches,
+            claim_cache,
+            locals,
+            params,
+            claim_params,
+            instances,
+            bounds,
+            ..
+        } = scratch;
+        let (caches, params) = (caches.as_mut_slice(), params.as_slice());
+        bounds.clear();
+        for (i, &(date, claim, pi, ci)) in order.iter().enumerate() {
             let at = At {
                 pi,
                 ci,
@@ -403,42 +448,44 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 date,
             };
             let program = &self.set.programs[pi];
-            let bounds = scratch.bounds.len();
-            let inst = match scratch.instances.get_mut(i) {
+            let inst = match instances.get_mut(i) {
                 Some(inst) => {
-                    inst.reset(at, bounds);
+                    inst.reset(at, bounds.len());
                     inst
                 }
                 None => {
-                    scratch.instances.push(Verdict::at(at, bounds));
-                    let Some(inst) = scratch.instances.last_mut() else {
+                    instances.push(Verdict::at(at, bounds.len()));
+                    let Some(inst) = instances.last_mut() else {
                         continue;
                     };
                     inst
                 }
             };
             let (cache, params): (&mut [Cache], &[Option<Value>]) = if claim.is_some() {
-                scratch.claim_cache.clear();
-                scratch.claim_cache.resize(program.lets.len(), None);
+                claim_cache.clear();
+                claim_cache.resize(program.lets.len(), None);
                 let params: &[Option<Value>] = if date == self.date {
-                    &scratch.params[pi]
+                    &params[pi]
                 } else {
-                    params_at(program, &self.settings[pi], date, &mut scratch.claim_params);
-                    &scratch.claim_params
+                    params_at(program, &self.settings[pi], date, claim_params);
+                    claim_params
                 };
-                (&mut scratch.claim_cache, params)
+                (claim_cache, params)
             } else {
-                (&mut scratch.caches[pi], &scratch.params[pi])
+                (&mut caches[pi], &params[pi])
             };
             let place = super::instance::Place {
                 at,
                 kind,
+                program,
                 bound: &bound[pi],
                 params,
             };
-            self.instance(place, cache, &mut scratch.locals, &mut scratch.bounds, inst);
+            self.instance(place, cache, locals, bounds, inst);
+            outcomes.add(inst.outcome);
         }
-        scratch.instances.truncate(count);
+        instances.truncate(order.len());
+        outcomes
     }
 }
 

@@ -17,16 +17,24 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// Keeps the highest award of each matter (and claim) under policies that pay the
     /// highest only; the others are superseded.
     pub(super) fn apply_same_matter(&self, scratch: &mut Scratch<'p>) {
+        // One award or none: nothing to compare (most subjects of a population).
+        let mut awarded = scratch
+            .instances
+            .iter()
+            .filter(|i| i.outcome == Outcome::Awarded);
+        if awarded.nth(1).is_some() {
+            self.keep_highest(scratch);
+        }
+    }
+
+    /// [`Evaluator::apply_same_matter`] for a subject with at least two awards.
+    fn keep_highest(&self, scratch: &mut Scratch<'p>) {
         let set = self.set;
         let instances = &mut scratch.instances;
         let highest = |inst: &Verdict| {
             inst.outcome == Outcome::Awarded
                 && set.programs[inst.pi].header.same_matter == SameMatter::Highest
         };
-        // One award or none: nothing to compare (most subjects of a population).
-        if instances.iter().filter(|i| highest(i)).nth(1).is_none() {
-            return;
-        }
         // (matter, claim) -> index of the instance kept so far. Every program binds the same
         // claims in the same order, so a claim's index names it across policies.
         let kept = &mut scratch.kept;
