@@ -422,10 +422,11 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
     let options = Options {
         date: case.date,
         settings: case.settings.clone(),
-        explain: true,
-        reasons: true,
     };
-    let decision = match set.evaluate(&facts, &options) {
+    let explained = set
+        .evaluator::<crate::eval::Explain>(&options)
+        .and_then(|ev| ev.evaluate(&facts));
+    let decision = match explained {
         Ok(d) => d,
         Err(problems) => {
             let list: Vec<String> = problems

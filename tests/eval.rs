@@ -514,9 +514,8 @@ fn rounding_is_applied_once_at_the_end_of_each_award_and_shown() {
         "input enterprise { a: money }\nclause c { source \"一\" award 3% of a }"
     );
     let s = PolicySet::compile(&[("r.pol", &text)]).unwrap();
-    let mut o = options("2024-06-01");
-    o.explain = true;
-    let dec = s.evaluate(&enterprise(r#""a": "12345.67""#), &o).unwrap();
+    let o = options("2024-06-01");
+    let dec = s.explain(&enterprise(r#""a": "12345.67""#), &o).unwrap();
     assert_eq!(dec.clauses[0].paid, exact("370"));
     assert!(
         dec.clauses[0]

@@ -113,9 +113,13 @@ proptest! {
         let facts = serde_json::json!({"kind": "enterprise", "id": "E1", "attributes": attrs});
         let facts = Facts::from_json(&facts.to_string()).unwrap();
         for explain in [false, true] {
-            let mut options = Options::on("2024-05-01".parse().unwrap());
-            options.explain = explain;
-            let decision = set.evaluate(&facts, &options).unwrap();
+            let options = Options::on("2024-05-01".parse().unwrap());
+            let decision = if explain {
+                set.explain(&facts, &options)
+            } else {
+                set.evaluate(&facts, &options)
+            }
+            .unwrap();
             let v = serde_json::to_value(&decision).unwrap();
             let mut found = Vec::new();
             amounts(&v, "", &mut found);

@@ -156,9 +156,13 @@ fn the_highest_of_a_fixed_award_and_a_range_never_pays_less_than_the_fixed_award
     let facts =
         pol::Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {}}"#).unwrap();
     for explain in [false, true] {
-        let mut options = pol::Options::on("2024-05-01".parse().unwrap());
-        options.explain = explain;
-        let d = set.evaluate(&facts, &options).unwrap();
+        let options = pol::Options::on("2024-05-01".parse().unwrap());
+        let d = if explain {
+            set.explain(&facts, &options)
+        } else {
+            set.evaluate(&facts, &options)
+        }
+        .unwrap();
         let total = d.totals.paid;
         assert_eq!(
             total.min(),
@@ -310,9 +314,13 @@ fn a_limit_counts_what_an_award_pays_after_all_its_limits() {
         let text = policy(a, b);
         let set = pol::PolicySet::compile(&[("l.pol", &text)]).unwrap();
         for explain in [false, true] {
-            let mut options = pol::Options::on("2024-06-01".parse().unwrap());
-            options.explain = explain;
-            let d = set.evaluate(&facts, &options).unwrap();
+            let options = pol::Options::on("2024-06-01".parse().unwrap());
+            let d = if explain {
+                set.explain(&facts, &options)
+            } else {
+                set.evaluate(&facts, &options)
+            }
+            .unwrap();
             assert_eq!(
                 d.totals.paid,
                 pol::Amount::Exact(rust_decimal::Decimal::from(100_000)),

@@ -99,9 +99,8 @@ fn the_gazette_walkthrough_matches_the_policy_and_the_engine() {
     // The explanation shown is what the engine prints for the facts shown.
     let set = pol::PolicySet::compile(&[("15号", &policy)]).unwrap();
     let facts = pol::Facts::from_json(block(walk, "json")).unwrap();
-    let mut options = pol::Options::on("2024-05-01".parse().unwrap());
-    options.explain = true;
-    let decision = set.evaluate(&facts, &options).unwrap();
+    let options = pol::Options::on("2024-05-01".parse().unwrap());
+    let decision = set.explain(&facts, &options).unwrap();
     let printed = decision.render(true);
     let shown = block(walk, "text");
     assert!(
@@ -248,9 +247,8 @@ fn the_near_miss_quoted_in_the_walkthrough_is_what_the_engine_prints() {
     // 14.2% growth: 571万元 after 500万元.
     let facts = block(walk, "json").replace("\"600万元\"", "\"571万元\"");
     let facts = pol::Facts::from_json(&facts).unwrap();
-    let mut options = pol::Options::on("2024-05-01".parse().unwrap());
-    options.explain = true;
-    let printed = set.evaluate(&facts, &options).unwrap().render(true);
+    let options = pol::Options::on("2024-05-01".parse().unwrap());
+    let printed = set.explain(&facts, &options).unwrap().render(true);
     assert!(printed.contains(quoted), "`{quoted}` not in\n{printed}");
 }
 

@@ -49,10 +49,8 @@ fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-fn options(date: &str, explain: bool) -> Options {
-    let mut o = Options::on(date.parse().unwrap());
-    o.explain = explain;
-    o
+fn options(date: &str) -> Options {
+    Options::on(date.parse().unwrap())
 }
 
 /// `{"exact": x}` or `{"min", "max"}` as (least, most).
@@ -201,7 +199,7 @@ proptest! {
         let split = if per_subject { "  split per_subject\n" } else { "" };
         let text = policy(&funding_text(&shares), split, PER_CLAIM);
         let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
-        let o = options("2024-12-31", false);
+        let o = options("2024-12-31");
         // The population through the library's simulation, one row per claim.
         let mut csv = "id,claim_id,claim_date,金额\n".to_string();
         for (id, claims) in people.iter().enumerate() {
@@ -270,7 +268,7 @@ proptest! {
     ) {
         let text = policy(&funding_text(&shares), "", PER_CLAIM);
         let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
-        let decision = set.evaluate(&facts_of(0, &cents), &options("2024-12-31", false)).unwrap();
+        let decision = set.evaluate(&facts_of(0, &cents), &options("2024-12-31")).unwrap();
         let grand: Decimal = cents.iter().map(|c| Decimal::new(*c, 2)).sum();
         let mut per_payer = BTreeMap::new();
         for c in decision.clauses.iter().filter(|c| !c.funding.is_empty()) {
@@ -296,7 +294,7 @@ fn a_thousand_awards_of_one_fen_are_shared_by_every_payer() {
     let text = policy("甲: 33.33%, 乙: 33.33%, 丙: 33.34%", "", PER_CLAIM);
     let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
     let decision = set
-        .evaluate(&facts_of(0, &[1; 1000]), &options("2024-12-31", false))
+        .evaluate(&facts_of(0, &[1; 1000]), &options("2024-12-31"))
         .unwrap();
     let got: Vec<(&str, Decimal)> = decision
         .totals
@@ -320,7 +318,7 @@ fn shares_are_whole_fen_unless_the_policy_rounds_finer() {
         let facts =
             Facts::from_json(r#"{"kind": "enterprise", "id": "E", "attributes": {"a": "1.23"}}"#)
                 .unwrap();
-        let decision = set.evaluate(&facts, &options("2024-06-30", false)).unwrap();
+        let decision = set.evaluate(&facts, &options("2024-06-30")).unwrap();
         let paid = decision.clauses[0].paid.unwrap().min();
         let shares: Vec<Decimal> = decision.clauses[0]
             .funding
@@ -406,7 +404,7 @@ fn eval_refuses_a_total_it_cannot_hold_with_its_code() {
         r#"{"kind": "enterprise", "id": "E", "attributes": {"金额": "50000000000000000000000000000"}}"#,
     )
     .unwrap();
-    match set.evaluate(&facts, &options("2024-06-30", false)) {
+    match set.evaluate(&facts, &options("2024-06-30")) {
         Err(EvalError::Failed(f)) => assert_eq!(f.code, ProblemCode::SumOverflow),
         other => panic!("{other:?}"),
     }
@@ -483,7 +481,7 @@ fn a_shared_limit_per_project_binds_the_sum_over_its_clauses_for_each_claim() {
             {"id": "小", "date": "2024-04-01", "attributes": {"合同金额": "1亿元"}}]}"#,
     )
     .unwrap();
-    let decision = set.evaluate(&facts, &options("2024-06-30", true)).unwrap();
+    let decision = set.explain(&facts, &options("2024-06-30")).unwrap();
     let paid = |clause: &str, claim: &str| {
         decision
             .clauses
@@ -517,7 +515,7 @@ fn an_award_after_an_up_to_award_under_one_limit_is_a_range_from_low_to_high() {
             {"id": "C1", "date": "2024-01-15", "attributes": {"金额": "1元"}}]}"#,
     )
     .unwrap();
-    let decision = set.evaluate(&facts, &options("2024-06-30", true)).unwrap();
+    let decision = set.explain(&facts, &options("2024-06-30")).unwrap();
     let later = decision.clauses.iter().find(|c| c.clause == "后").unwrap();
     assert_eq!(
         later.paid,
@@ -574,7 +572,7 @@ proptest! {
             .collect();
         let json = format!(r#"{{"kind": "enterprise", "id": "E", "claims": [{}]}}"#, claims.join(","));
         let facts = Facts::from_json(&json).unwrap();
-        let decision = set.evaluate(&facts, &options("2024-12-31", true)).unwrap();
+        let decision = set.explain(&facts, &options("2024-12-31")).unwrap();
         let v = serde_json::to_value(&decision).unwrap();
         let (mut lo, mut hi) = (Decimal::ZERO, Decimal::ZERO);
         for c in v["clauses"].as_array().unwrap() {

@@ -282,9 +282,12 @@ mod tests {
                     {"项目类别": "技术开发", "通过评审": true, "实付合同金额": "200万元"}}]}"#,
         )
         .unwrap();
-        let mut options = Options::on("2024-12-31".parse().unwrap());
-        options.explain = true;
-        let borrowed = set.evaluate(&facts, &options).unwrap();
+        let options = Options::on("2024-12-31".parse().unwrap());
+        let borrowed = set
+            .evaluator::<crate::eval::Explain>(&options)
+            .unwrap()
+            .evaluate(&facts)
+            .unwrap();
         let owned = Decision::from(borrowed.clone());
         assert!(owned.totals.paid.max() > Decimal::ZERO);
         assert!(owned.clauses.iter().any(|c| !c.funding.is_empty()));

@@ -112,7 +112,8 @@ impl PolicySet {
     }
 
     /// What `facts` get on `options.date`: every clause's outcome, amount and payers, with the
-    /// explanation when `options.explain`. The facts' own warnings come first in the
+    /// reason of each outcome ([`PolicySet::explain`] adds the explanation: the figures are the
+    /// same, through one evaluation path). The facts' own warnings come first in the
     /// decision's. [`EvalError::Facts`] lists every problem with the facts (or the settings);
     /// [`EvalError::Failed`] is a subject whose sums cannot be held (F0401) or pol's own bug
     /// (F0901).
@@ -130,7 +131,32 @@ impl PolicySet {
     /// assert_eq!(decision.totals.paid, pol::Amount::Exact("100000.00".parse().unwrap()));
     /// ```
     pub fn evaluate(&self, facts: &Facts, options: &Options) -> Result<Decision, EvalError> {
-        let ev = self.set.evaluator(options).map_err(EvalError::Facts)?;
+        self.decide::<crate::eval::Reasons>(facts, options)
+    }
+
+    /// What `facts` get on `options.date`, as [`PolicySet::evaluate`], with the explanation
+    /// of every clause (what `pol eval --explain` prints).
+    ///
+    /// ```
+    /// let text = std::fs::read_to_string("policies/jiazhengfa-2023-15.pol").unwrap();
+    /// let set = pol::PolicySet::compile(&[("15号.pol", &text)]).unwrap();
+    /// let facts = pol::Facts::from_json(
+    ///     r#"{"kind": "enterprise", "id": "E1", "attributes": {"首次认定高新技术企业": true}}"#,
+    /// ).unwrap();
+    /// let decision = set.explain(&facts, &pol::Options::on("2024-05-01".parse().unwrap())).unwrap();
+    /// assert!(decision.render(true).contains("✓ 首次认定高新技术企业 = true"));
+    /// ```
+    pub fn explain(&self, facts: &Facts, options: &Options) -> Result<Decision, EvalError> {
+        self.decide::<crate::eval::Explain>(facts, options)
+    }
+
+    /// The decision, with what the tracer `T` writes.
+    fn decide<T: crate::eval::Tracer>(
+        &self,
+        facts: &Facts,
+        options: &Options,
+    ) -> Result<Decision, EvalError> {
+        let ev = self.set.evaluator::<T>(options).map_err(EvalError::Facts)?;
         let mut decision = ev.try_evaluate(&facts.facts)?;
         decision
             .warnings

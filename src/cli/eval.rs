@@ -10,7 +10,7 @@ use super::{check, files, ExitCode, Format, Output};
 use crate::api::sources::{compile_files, Diagnostics};
 use crate::diagnostic::Diagnostic;
 use crate::eval::json::Json;
-use crate::eval::{render, FactProblem, Facts, Options, PolicySet};
+use crate::eval::{render, Explain, FactProblem, Facts, Options, PolicySet, Reasons};
 use crate::problem::ProblemCode;
 
 /// The evaluation date and the settings of open parameters (`pol eval`, `pol simulate`).
@@ -40,14 +40,12 @@ fn evaluation_date(text: &str) -> Result<NaiveDate, String> {
 
 impl WhenArgs {
     /// The options these arguments give (the CLI reads the clock when no date is given).
-    pub fn options(&self, explain: bool, reasons: bool, out: &Output) -> Result<Options, ExitCode> {
+    pub fn options(&self, out: &Output) -> Result<Options, ExitCode> {
         Ok(Options {
             date: self
                 .date
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             settings: settings_of(&self.set, self.settings.as_deref(), out)?,
-            explain,
-            reasons,
         })
     }
 }
@@ -416,7 +414,7 @@ pub fn with_policy_warnings<'a, T: serde::Serialize>(
 
 /// Runs `pol eval`.
 pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
-    let options = match args.when.options(args.explain, true, out) {
+    let options = match args.when.options(out) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -437,14 +435,22 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
             return ExitCode::Diagnostics;
         }
     };
-    let ev = match set.evaluator(&options) {
-        Ok(ev) => ev,
+    // The tracer is chosen once: every step explained, or reasons only.
+    let evaluated = if args.explain {
+        set.evaluator::<Explain>(&options)
+            .map(|ev| ev.try_evaluate(&facts))
+    } else {
+        set.evaluator::<Reasons>(&options)
+            .map(|ev| ev.try_evaluate(&facts))
+    };
+    let evaluated = match evaluated {
+        Ok(e) => e,
         Err(problems) => {
             print_problems(&problems, &warnings, &source, out);
             return ExitCode::Diagnostics;
         }
     };
-    let mut decision = match ev.try_evaluate(&facts) {
+    let mut decision = match evaluated {
         Ok(d) => d,
         Err(crate::eval::EvalError::Facts(problems)) => {
             print_problems(&problems, &warnings, &source, out);

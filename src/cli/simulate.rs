@@ -93,7 +93,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     }
     let interrupted = on_interrupt();
     // The settings first: a parameter they give is not reported as having no value (W0309).
-    let options = match args.when.options(false, false, out) {
+    let options = match args.when.options(out) {
         Ok(o) => o,
         Err(code) => return code,
     };

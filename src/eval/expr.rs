@@ -12,7 +12,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::facts::{Bound, BoundClaim};
-use super::value::{Fault, Need, Outcome, Stop, Value};
+use super::value::{compare_numbers, Fault, Need, Outcome, Stop, Value};
 use crate::compile::{ArithOp, ClauseDef, CmpOp, Expr, ExprKind, LetDef, Program, TimeUnit};
 
 /// A cached let value: not yet computed, or its outcome.
@@ -184,7 +184,7 @@ impl Env<'_> {
     /// Compares two values of the same kind.
     pub fn compare(&self, a: Value, b: Value) -> Option<Ordering> {
         match (a, b) {
-            (Value::Num(x), Value::Num(y)) => Some(x.cmp(&y)),
+            (Value::Num(x), Value::Num(y)) => Some(compare_numbers(x, y)),
             (Value::Date(x), Value::Date(y)) => Some(x.cmp(&y)),
             (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(&y)),
             (Value::Enum(x), Value::Enum(y)) => Some(x.cmp(&y)),
@@ -300,6 +300,16 @@ impl Env<'_> {
                 }
                 Err(Stop::Fault(Fault::NoBracketRow, e.span))
             }
+            ExprKind::If(..) | ExprKind::EventDate | ExprKind::Year(_) | ExprKind::Between(..) => {
+                self.eval_choice_or_date(e)
+            }
+            ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
+        }
+    }
+
+    /// Evaluates an `if`, `event_date` or a function of dates.
+    fn eval_choice_or_date(&mut self, e: &Expr) -> Outcome<Value> {
+        match &e.kind {
             ExprKind::If(c, a, b) => {
                 if self.eval_bool(c)? {
                     self.eval(a)
@@ -316,7 +326,11 @@ impl Env<'_> {
                 let (a, b) = (self.eval_date(a)?, self.eval_date(b)?);
                 Ok(Value::Num(Decimal::from(between(*unit, a, b))))
             }
-            ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
+            // INVARIANT: called for the four kinds above only.
+            _ => Err(Stop::Fault(
+                Fault::Internal("an expression was evaluated as a choice or a date function"),
+                e.span,
+            )),
         }
     }
 

@@ -286,7 +286,8 @@ impl FactProblem {
                 "the facts give"
             },
         };
-        self.fact_text(&t)
+        self.shape_text(&t)
+            .or_else(|| self.value_text(&t))
             .or_else(|| self.setting_text(&t))
             .or_else(|| self.settlement_text(&t))
             .unwrap_or_else(|| (self.code.title().to_string(), String::new()))
@@ -308,18 +309,18 @@ impl FactProblem {
         Some((t.hint.clone(), help.to_string()))
     }
 
-    /// The words of a problem with facts or a cell (F01xx).
-    fn fact_text(&self, t: &Fields) -> Option<(String, String)> {
+    /// The words of a problem with the shape of the facts or a population (F01xx): what is
+    /// missing, unknown, given twice or unreadable.
+    fn shape_text(&self, t: &Fields) -> Option<(String, String)> {
         use ProblemCode as C;
         let Fields {
             name,
             expected,
             found,
             hint,
-            declared,
             place,
             first,
-            given,
+            ..
         } = t;
         Some(match self.code {
             C::NotJson => (
@@ -365,13 +366,6 @@ impl FactProblem {
                 format!("`{name}` is not part of the facts format and is ignored"),
                 "put the subject's values under \"attributes\"".into(),
             ),
-            C::NotADate => (
-                match &self.place {
-                    Some(column) => format!("{found} in {column} is not a date: {hint}"),
-                    None => format!("`{name}` must be a date, but {given} {found}: {hint}"),
-                },
-                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
-            ),
             C::HiddenInClaimId => (
                 format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
                 "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
@@ -379,18 +373,6 @@ impl FactProblem {
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
                 "give each claim its own id".into(),
-            ),
-            C::Negative => (
-                format!("`{name}` cannot be negative, but {given} {found}"),
-                format!("give an amount of at least 0; {declared} (write `signed money` there if negative amounts are meant)"),
-            ),
-            C::WrongType => (
-                format!("`{name}` must be {expected}, but {given} {found}"),
-                if hint.is_empty() {
-                    declared.clone()
-                } else {
-                    join_help(&format!("did you mean \"{hint}\"?"), declared)
-                },
             ),
             C::NotUtf8 => (
                 format!("`{name}` is not UTF-8 text"),
@@ -410,6 +392,43 @@ impl FactProblem {
             C::DuplicateKey => (
                 format!("`{name}` is given twice in `{}`, at {first} and at {place}, and pol will not guess which is meant", parent_of(&self.path)),
                 "keep one of the two and delete the other".into(),
+            ),
+            _ => return None,
+        })
+    }
+
+    /// The words of a value of the facts or a cell that does not fit its input (F01xx).
+    fn value_text(&self, t: &Fields) -> Option<(String, String)> {
+        use ProblemCode as C;
+        let Fields {
+            name,
+            expected,
+            found,
+            hint,
+            declared,
+            place,
+            given,
+            ..
+        } = t;
+        Some(match self.code {
+            C::NotADate => (
+                match &self.place {
+                    Some(column) => format!("{found} in {column} is not a date: {hint}"),
+                    None => format!("`{name}` must be a date, but {given} {found}: {hint}"),
+                },
+                join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
+            ),
+            C::Negative => (
+                format!("`{name}` cannot be negative, but {given} {found}"),
+                format!("give an amount of at least 0; {declared} (write `signed money` there if negative amounts are meant)"),
+            ),
+            C::WrongType => (
+                format!("`{name}` must be {expected}, but {given} {found}"),
+                if hint.is_empty() {
+                    declared.clone()
+                } else {
+                    join_help(&format!("did you mean \"{hint}\"?"), declared)
+                },
             ),
             C::BarePercent => (
                 format!("`{name}` is a percentage, but {given} the bare number {found}, which as a ratio is more than 100%"),

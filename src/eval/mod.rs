@@ -17,19 +17,27 @@
 //! }"#).unwrap();
 //! let options = Options::on("2024-05-01".parse().unwrap());
 //! let decision = set.evaluate(&facts, &options).unwrap();
+//! // The same with every step explained: one evaluation path, the words chosen by a tracer.
+//! let explained = set.explain(&facts, &options).unwrap();
+//! assert_eq!(explained.totals.paid, decision.totals.paid);
 //! // Article 1: 10% of the 100万元 increase.
 //! assert_eq!(decision.totals.paid, pol::Amount::Exact("100000.00".parse().unwrap()));
 //! ```
 
+mod assemble;
+mod bounds;
 pub mod decision;
 pub mod explain;
 mod expr;
 pub mod facts;
 pub mod format;
+mod instance;
 pub mod json;
 pub mod render;
 mod run;
+mod same_matter;
 pub mod settle;
+mod trace;
 mod value;
 
 use std::collections::BTreeMap;
@@ -40,6 +48,7 @@ pub use decision::{Amount, Decision, Outcome};
 pub use facts::{FactProblem, Facts};
 pub use run::{Scratch, Verdict};
 pub use settle::{Failure, Settlement, ShareBuffers};
+pub use trace::{Explain, Reasons, Silent, Tracer};
 pub use value::Value;
 
 use crate::compile::{ParamValues, Program};
@@ -61,9 +70,20 @@ pub struct PolicySet {
     fractions: Vec<Result<settle::Fractions, Failure>>,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
+    /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
+    /// know it by this.
+    id: u64,
 }
 
-/// How to evaluate.
+/// A number no other policy set or evaluator of the process has: a buffer kept from one
+/// subject to the next (a [`Scratch`]) remembers what it was last filled for by it.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// What to evaluate with: the date and the settings. What is written besides the figures is
+/// the evaluator's [`Tracer`], a type chosen once ([`PolicySet::evaluator`]).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
@@ -73,34 +93,29 @@ pub struct Options {
     /// Values for parameters the policies leave open, by name, written as in a policy
     /// (`10%`, `50万元`).
     pub settings: BTreeMap<String, String>,
-    /// Record an explanation for every clause.
-    pub explain: bool,
-    /// Say why a clause is not eligible, undetermined or adjusted, even without a full
-    /// explanation. Off, results carry the figures only (outcomes, amounts, what undetermined
-    /// clauses wait for), as a simulation needs.
-    pub reasons: bool,
 }
 
 impl Options {
-    /// Evaluation on `date`, no settings, reasons but no explanations.
+    /// Evaluation on `date`, no settings.
     pub fn on(date: NaiveDate) -> Options {
         Options {
             date,
             settings: BTreeMap::new(),
-            explain: false,
-            reasons: true,
         }
     }
 }
 
-/// A policy set ready to evaluate with fixed options.
-pub struct Evaluator<'p> {
+/// A policy set ready to evaluate with fixed options, writing what the tracer `T` writes:
+/// [`Silent`] (the default: figures only, as a simulation needs), [`Reasons`] or [`Explain`].
+/// Each tracer gets its own compiled evaluator; the figures are the same under all three.
+pub struct Evaluator<'p, T: Tracer = Silent> {
     set: &'p PolicySet,
     date: NaiveDate,
     /// Per program, per parameter: the value given in the settings.
     settings: Vec<Vec<Option<Value>>>,
-    explain: bool,
-    reasons: bool,
+    /// This evaluator among those of the process ([`next_id`]).
+    id: u64,
+    tracer: std::marker::PhantomData<T>,
 }
 
 /// Two programs of one set give the same policy (the same document number): evaluating both
@@ -205,7 +220,13 @@ impl PolicySet {
             payer_offsets,
             fractions,
             split_once_payers,
+            id: next_id(),
         })
+    }
+
+    /// This set's number among the sets of the process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// Per payer (in [`PolicySet::payers`] order): whether a policy that splits per subject
@@ -252,8 +273,12 @@ impl PolicySet {
         &self.programs
     }
 
-    /// Fixes the options: reads the settings against the parameters they complete.
-    pub fn evaluator(&self, options: &Options) -> Result<Evaluator<'_>, Vec<FactProblem>> {
+    /// Fixes the options, for evaluations that write what the tracer `T` writes: reads the
+    /// settings against the parameters they complete.
+    pub fn evaluator<T: Tracer>(
+        &self,
+        options: &Options,
+    ) -> Result<Evaluator<'_, T>, Vec<FactProblem>> {
         let mut problems = Vec::new();
         let mut settings: Vec<Vec<Option<Value>>> = self
             .programs
@@ -318,25 +343,27 @@ impl PolicySet {
                 set: self,
                 date: options.date,
                 settings,
-                explain: options.explain,
-                reasons: options.reasons || options.explain,
+                id: next_id(),
+                tracer: std::marker::PhantomData,
             })
         } else {
             Err(problems)
         }
     }
 
-    /// Evaluates one subject's facts.
+    /// Evaluates one subject's facts, with reasons (what `pol eval` prints); an explanation is
+    /// `self.evaluator::<Explain>(options)?.evaluate(facts)`.
+    #[cfg(test)]
     pub fn evaluate(
         &self,
         facts: &Facts,
         options: &Options,
     ) -> Result<Decision<'_>, Vec<FactProblem>> {
-        self.evaluator(options)?.evaluate(facts)
+        self.evaluator::<Reasons>(options)?.evaluate(facts)
     }
 }
 
-impl<'p> Evaluator<'p> {
+impl<'p, T: Tracer> Evaluator<'p, T> {
     /// The policy set this evaluator evaluates.
     pub fn policies(&self) -> &'p PolicySet {
         self.set

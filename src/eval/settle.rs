@@ -283,6 +283,9 @@ pub struct Settlement {
     /// Buffers for splits.
     low: Vec<i128>,
     spread: Vec<i128>,
+    /// The policy set (by its number) for which every total above is zero: a subject paid
+    /// nothing leaves them as they are.
+    zero_for: Option<u64>,
 }
 
 /// Buffers for [`Settlement::shares_into`], kept by the caller from one call to the next.
@@ -329,11 +332,7 @@ impl Settlement {
         for j in 0..work.before.len() {
             let lo = work.after[j] - work.before[j];
             let hi = lo + work.spread[j];
-            let what = || "a payer's share".to_string();
-            out.push(Amount::between(
-                decimal(lo, places, what)?,
-                decimal(hi, places, what)?,
-            ));
+            out.push(amount(lo, hi, places, || "a payer's share".to_string())?);
         }
         Ok(true)
     }
@@ -359,25 +358,67 @@ impl Settlement {
         self.named.get(k).copied().unwrap_or(false)
     }
 
-    /// Settles `verdicts` (in evaluation order) under `set`.
-    pub(crate) fn settle(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
-        let programs = set.programs();
+    /// Settles `verdicts` (in evaluation order) under `set`; `awarded` says whether any of
+    /// them is an award.
+    #[inline(always)]
+    pub(crate) fn settle(
+        &mut self,
+        set: &PolicySet,
+        verdicts: &[Verdict],
+        awarded: bool,
+    ) -> Result<(), Failure> {
         self.at.clear();
         self.counted.clear();
         self.total = Amount::ZERO;
-        reset(&mut self.per_policy, programs.len(), Amount::ZERO);
+        // Most subjects of a population are paid nothing: their totals are the zeros the
+        // previous such subject left (no verdict is paid: `at` stays empty).
+        if !awarded && self.zero_for == Some(set.id()) {
+            return Ok(());
+        }
+        self.settle_awards(set, verdicts)
+    }
+
+    /// [`Settlement::settle`] for a subject that may have awards, or whose totals are not
+    /// zeros for `set`.
+    #[inline(never)]
+    fn settle_awards(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
+        if self.zero_for != Some(set.id()) {
+            self.clear(set);
+        }
+        if !verdicts.iter().any(|v| v.outcome == Outcome::Awarded) {
+            return Ok(());
+        }
+        // The totals are written: the next subject clears them.
+        self.zero_for = None;
+        self.count(set, verdicts)?;
+        self.split_spreads(set)?;
+        for pi in 0..set.programs().len() {
+            if self.sums[pi].paid {
+                self.policy_totals(set, pi)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every total zero for `set` (its policies and payers), the payers of policies that
+    /// split per subject named.
+    fn clear(&mut self, set: &PolicySet) {
+        let policies = set.programs().len();
+        reset(&mut self.per_policy, policies, Amount::ZERO);
         reset(&mut self.per_payer, set.payers().len(), Amount::ZERO);
-        // The payers of policies that split per subject have a line whatever is paid.
         self.named.clear();
         self.named.extend_from_slice(set.split_once_payers());
-        reset(&mut self.sums, programs.len(), PolicySums::default());
+        reset(&mut self.sums, policies, PolicySums::default());
+        self.zero_for = Some(set.id());
+    }
+
+    /// Counts each paid verdict: where it is in `counted`, and its policy's running total of
+    /// least amounts and sum of spreads, in whole units (made decimals once at the end).
+    fn count(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
         for v in verdicts {
-            let a = match (v.outcome, v.paid) {
-                (Outcome::Awarded, Some(a)) => a,
-                _ => {
-                    self.at.push(u32::MAX);
-                    continue;
-                }
+            let Some(a) = paid(v) else {
+                self.at.push(u32::MAX);
+                continue;
             };
             let sums = &mut self.sums[v.pi];
             sums.paid = true;
@@ -389,14 +430,13 @@ impl Settlement {
                 ..Counted::default()
             });
         }
-        // Most subjects of a population are paid nothing.
-        if self.counted.is_empty() {
-            return Ok(());
-        }
-        // Sums in whole units, made decimals once at the end.
         for c in self.counted.iter_mut() {
             let a = c.paid;
-            if a.min().is_sign_negative() || a.min() > a.max() {
+            let wrong = match a {
+                Amount::Exact(d) => d.is_sign_negative(),
+                Amount::Range { min, max } => min.is_sign_negative() || min > max,
+            };
+            if wrong {
                 return Err(Failure::internal(format!(
                     "a paid amount of `{}` is negative or an inverted range",
                     super::format::amount(a)
@@ -406,7 +446,7 @@ impl Settlement {
             let too_large = || {
                 Failure::overflow(format!(
                     "the subject's total under `{}`",
-                    programs[c.pi].header.document
+                    set.programs()[c.pi].header.document
                 ))
             };
             c.before = sums.least;
@@ -418,63 +458,83 @@ impl Settlement {
                 sums.spread = sums.spread.checked_add(c.spread).ok_or_else(too_large)?;
             }
         }
-        // The spreads of ranges, split one by one (rare: "up to" awards).
-        if self.sums.iter().any(|s| s.ranges) {
-            reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
-            for c in &self.counted {
-                if c.spread > 0 {
-                    set.fractions(c.pi)?.split(c.spread, &mut self.spread)?;
-                    let offset = set.payer_offset(c.pi);
-                    for (j, s) in self.spread.iter().enumerate() {
-                        self.payer_spreads[offset + j] += s;
-                    }
+        Ok(())
+    }
+
+    /// The spreads of ranges ("up to" awards, rare), split one by one: each payer's sum of its
+    /// shares of them, per policy.
+    fn split_spreads(&mut self, set: &PolicySet) -> Result<(), Failure> {
+        if !self.sums.iter().any(|s| s.ranges) {
+            return Ok(());
+        }
+        reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
+        for c in &self.counted {
+            if c.spread > 0 {
+                set.fractions(c.pi)?.split(c.spread, &mut self.spread)?;
+                let offset = set.payer_offset(c.pi);
+                for (j, s) in self.spread.iter().enumerate() {
+                    self.payer_spreads[offset + j] += s;
                 }
             }
         }
-        for (pi, program) in programs.iter().enumerate() {
-            let sums = self.sums[pi];
-            if !sums.paid {
-                continue;
-            }
-            let what = || format!("the subject's total under `{}`", program.header.document);
-            let most = sums
-                .least
-                .checked_add(sums.spread)
+        Ok(())
+    }
+
+    /// Policy `pi`'s total, and its payers' shares of it added to their totals.
+    fn policy_totals(&mut self, set: &PolicySet, pi: usize) -> Result<(), Failure> {
+        let sums = self.sums[pi];
+        let document = &set.programs()[pi].header.document;
+        let what = || format!("the subject's total under `{document}`");
+        let most = sums
+            .least
+            .checked_add(sums.spread)
+            .ok_or_else(|| Failure::overflow(what()))?;
+        let policy = amount(sums.least, most, sums.places, what)?;
+        self.per_policy[pi] = policy;
+        self.total = self
+            .total
+            .checked_add(policy)
+            .ok_or_else(|| Failure::overflow("the subject's total"))?;
+        set.fractions(pi)?.split(sums.least, &mut self.low)?;
+        let offset = set.payer_offset(pi);
+        for (j, &column) in set.payer_columns(pi).iter().enumerate() {
+            let what = || format!("what `{}` pays", set.payers()[column]);
+            let lo = self.low[j];
+            let spread = if sums.ranges {
+                self.payer_spreads[offset + j]
+            } else {
+                0
+            };
+            let hi = lo
+                .checked_add(spread)
                 .ok_or_else(|| Failure::overflow(what()))?;
-            let policy = Amount::between(
-                decimal(sums.least, sums.places, what)?,
-                decimal(most, sums.places, what)?,
-            );
-            self.per_policy[pi] = policy;
-            self.total = self
-                .total
-                .checked_add(policy)
-                .ok_or_else(|| Failure::overflow("the subject's total"))?;
-            set.fractions(pi)?.split(sums.least, &mut self.low)?;
-            let offset = set.payer_offset(pi);
-            for (j, &column) in set.payer_columns(pi).iter().enumerate() {
-                let name = &set.payers()[column];
-                let what = || format!("what `{name}` pays");
-                let lo = self.low[j];
-                let spread = if sums.ranges {
-                    self.payer_spreads[offset + j]
-                } else {
-                    0
-                };
-                let hi = lo
-                    .checked_add(spread)
-                    .ok_or_else(|| Failure::overflow(what()))?;
-                let share = Amount::between(
-                    decimal(lo, sums.places, what)?,
-                    decimal(hi, sums.places, what)?,
-                );
-                self.per_payer[column] = self.per_payer[column]
-                    .checked_add(share)
-                    .ok_or_else(|| Failure::overflow(what()))?;
-                self.named[column] = true;
-            }
+            let share = amount(lo, hi, sums.places, what)?;
+            self.per_payer[column] = self.per_payer[column]
+                .checked_add(share)
+                .ok_or_else(|| Failure::overflow(what()))?;
+            self.named[column] = true;
         }
         Ok(())
+    }
+}
+
+/// `lo..hi` units of 10^-`places` as an amount (exact when they are equal, as they are but for
+/// "up to" awards).
+#[inline]
+fn amount(lo: i128, hi: i128, places: u32, what: impl Fn() -> String) -> Result<Amount, Failure> {
+    let least = decimal(lo, places, &what)?;
+    if hi == lo {
+        return Ok(Amount::Exact(least));
+    }
+    Ok(Amount::between(least, decimal(hi, places, &what)?))
+}
+
+/// What verdict `v` pays, when it is an award.
+#[inline]
+fn paid(v: &Verdict) -> Option<Amount> {
+    match (v.outcome, v.paid) {
+        (Outcome::Awarded, Some(a)) => Some(a),
+        _ => None,
     }
 }
 

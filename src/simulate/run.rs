@@ -236,12 +236,10 @@ impl<'s> Simulation<'s> {
                 awarded,
             });
         }
-        let quiet = Options {
-            explain: false,
-            reasons: false,
-            ..options.clone()
-        };
-        let ev = set.evaluator(&quiet).map_err(SimulateError::Settings)?;
+        // Figures only: the silent tracer records no words.
+        let ev = set
+            .evaluator::<crate::eval::Silent>(options)
+            .map_err(SimulateError::Settings)?;
         let layout = Layout::of(&ev);
         let columns = match &sim.row_columns {
             Some(spec) => parse_columns(spec, &layout).map_err(SimulateError::Columns)?,

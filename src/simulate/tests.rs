@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::output::{RowFormat, RowWriter, UnpaidRows};
 use super::{one_row_into, parse_columns, rows_into, Layout, Rows, Summary};
-use crate::eval::{Amount, Facts, Options, Scratch};
+use crate::eval::{Amount, Explain, Facts, Options, Reasons, Scratch, Silent};
 use crate::problem::ProblemCode;
 
 /// A policy set of `(name, text)` files, as the evaluator holds it (through the façade, whose
@@ -60,7 +60,7 @@ clause c { source "一" award 比例 of a }
     let f = facts(r#"{"kind": "enterprise", "id": "E1", "attributes": {"a": "100元"}}"#);
     let mut scratch = Scratch::new();
     for date in ["2023-09-01", "2024-06-01", "2023-09-01"] {
-        let ev = s.evaluator(&options(date)).unwrap();
+        let ev = s.evaluator::<Silent>(&options(date)).unwrap();
         let bound = ev.bind(&f).unwrap();
         ev.decide_into(f.kind, &bound, &mut scratch).unwrap();
         let verdicts = scratch.verdicts();
@@ -119,8 +119,7 @@ fn figures_without_words_are_the_figures_of_the_decision_in_every_shipped_case()
             let Ok(decision) = set.evaluate(&facts, &options) else {
                 continue;
             };
-            options.reasons = false;
-            let ev = set.evaluator(&options).unwrap();
+            let ev = set.evaluator::<Silent>(&options).unwrap();
             let bound = ev.bind(&facts).unwrap();
             ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
             let got: Vec<_> = scratch
@@ -166,11 +165,19 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
         breakage(broken.clauses[0].when.as_mut().unwrap());
         let set = PolicySet::new(vec![broken]).unwrap();
         let facts = facts(r#"{"kind": "enterprise", "id": "E", "attributes": {"a": "5元"}}"#);
-        for explain in [false, true] {
-            let mut o = options("2024-06-30");
-            o.explain = explain;
-            let ev = set.evaluator(&o).unwrap();
-            match ev.try_evaluate(&facts) {
+        let o = options("2024-06-30");
+        let results = [
+            set.evaluator::<Reasons>(&o)
+                .unwrap()
+                .try_evaluate(&facts)
+                .map(|_| ()),
+            set.evaluator::<Explain>(&o)
+                .unwrap()
+                .try_evaluate(&facts)
+                .map(|_| ()),
+        ];
+        for result in results {
+            match result {
                 Err(EvalError::Failed(f)) => {
                     assert_eq!(f.code, ProblemCode::Internal, "{k}");
                     assert!(f.help.contains("report"), "{k}");
@@ -178,9 +185,7 @@ fn a_broken_rule_of_pols_own_is_an_internal_error_never_a_result() {
                 other => panic!("{k}: {other:?}"),
             }
         }
-        let mut o = options("2024-06-30");
-        o.reasons = false;
-        let ev = set.evaluator(&o).unwrap();
+        let ev = set.evaluator::<Silent>(&o).unwrap();
         let bound = ev.bind(&facts).unwrap();
         let mut scratch = Scratch::new();
         let e = ev
@@ -262,9 +267,8 @@ proptest! {
         );
         let set = compiled(&[("peer.pol", PEER)]);
         let set = set.inner();
-        let mut options = Options::on("2024-06-30".parse().unwrap());
-        options.reasons = false;
-        let ev = set.evaluator(&options).unwrap();
+        let options = Options::on("2024-06-30".parse().unwrap());
+        let ev = set.evaluator::<Silent>(&options).unwrap();
         let layout = Layout::of(&ev);
         let mut names = vec![
             "line", "subject", "claim", "total", "error", "市级财政", "区级财政", "rule_a",
@@ -323,11 +327,10 @@ proptest! {
     fn deciding_without_words_gives_the_outcomes_and_amounts_of_the_decision(firm in peer_firm()) {
         let set = compiled(&[("peer.pol", PEER)]);
         let set = set.inner();
-        let mut options = Options::on("2024-06-30".parse().unwrap());
+        let options = Options::on("2024-06-30".parse().unwrap());
         let facts = facts(&firm);
         let decision = set.evaluate(&facts, &options).unwrap();
-        options.reasons = false;
-        let ev = set.evaluator(&options).unwrap();
+        let ev = set.evaluator::<Silent>(&options).unwrap();
         let bound = ev.bind(&facts).unwrap();
         let mut scratch = Scratch::new();
         ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();

@@ -1,0 +1,108 @@
+//! Non-cumulation (就高不重复): under a policy whose `same_matter` is `highest`, one matter
+//! pays one award per subject (or per claim), the highest.
+//!
+//! Input: a subject's verdicts after per-subject caps. Output: the lower awards of a matter
+//! superseded (paid nothing), said through the tracer. Guarantee: the award kept is the one
+//! with the highest most, then the highest least (the first in evaluation order on a tie); a
+//! kept range never pays less than the least of an award it superseded.
+
+use super::decision::{Amount, Outcome};
+use super::format;
+use super::run::{Scratch, Verdict};
+use super::trace::Tracer;
+use super::Evaluator;
+use crate::ast::SameMatter;
+
+impl<'p, T: Tracer> Evaluator<'p, T> {
+    /// Keeps the highest award of each matter (and claim) under policies that pay the
+    /// highest only; the others are superseded.
+    pub(super) fn apply_same_matter(&self, scratch: &mut Scratch<'p>) {
+        // One award or none: nothing to compare (most subjects of a population).
+        let mut awarded = scratch
+            .instances
+            .iter()
+            .filter(|i| i.outcome == Outcome::Awarded);
+        if awarded.nth(1).is_some() {
+            self.keep_highest(scratch);
+        }
+    }
+
+    /// [`Evaluator::apply_same_matter`] for a subject with at least two awards.
+    fn keep_highest(&self, scratch: &mut Scratch<'p>) {
+        let set = self.set;
+        let instances = &mut scratch.instances;
+        let highest = |inst: &Verdict| {
+            inst.outcome == Outcome::Awarded
+                && set.programs[inst.pi].header.same_matter == SameMatter::Highest
+        };
+        // (matter, claim) -> index of the instance kept so far. Every program binds the same
+        // claims in the same order, so a claim's index names it across policies.
+        let kept = &mut scratch.kept;
+        kept.clear();
+        for i in 0..instances.len() {
+            let inst = &instances[i];
+            if !highest(inst) {
+                continue;
+            }
+            let program = &set.programs[inst.pi];
+            let matter = program
+                .matters
+                .get(program.clauses[inst.ci].matter as usize)
+                .map_or("", String::as_str);
+            let key = (matter, inst.claim);
+            let Some(j) = kept.get(&key).copied() else {
+                kept.insert(key, i);
+                continue;
+            };
+            let paid = inst.paid.unwrap_or(Amount::ZERO);
+            let other = instances[j].paid.unwrap_or(Amount::ZERO);
+            let (winner, loser) = if (paid.max(), paid.min()) > (other.max(), other.min()) {
+                (i, j)
+            } else {
+                (j, i)
+            };
+            kept.insert(key, winner);
+            self.supersede(instances, matter, winner, loser);
+        }
+    }
+
+    /// Verdict `loser` gives way to `winner`, of the same matter: it pays nothing, and the
+    /// winner pays at least its least.
+    fn supersede(&self, instances: &mut [Verdict], matter: &str, winner: usize, loser: usize) {
+        let (pi, ci) = (instances[winner].pi, instances[winner].ci);
+        let kept_paid = instances[winner].paid.unwrap_or(Amount::ZERO);
+        let by = || {
+            let wp = &self.set.programs[pi];
+            let name = &wp.clauses[ci].name;
+            let document = &wp.header.document;
+            format!("{document} {name} ({})", format::amount(kept_paid))
+        };
+        let l = &mut instances[loser];
+        let before = l.paid.unwrap_or(Amount::ZERO);
+        T::adjustment(l, "superseded", (before, Amount::ZERO), || {
+            let detail = format!(
+                "same matter \"{matter}\": only the highest award is paid, which is {}",
+                by()
+            );
+            (detail, None)
+        });
+        l.outcome = Outcome::Superseded;
+        l.paid = Some(Amount::ZERO);
+        // The matter pays the higher of the two, so at least the loser's least: when the kept
+        // award is a range reaching below that (a fixed 1.5万元 against "up to 2万元"), its
+        // least is raised to it rather than the floor being lost.
+        let floor = before.min();
+        if kept_paid.min() < floor {
+            let raised = Amount::between(floor, kept_paid.max());
+            let w = &mut instances[winner];
+            T::adjustment(w, "same_matter_floor", (kept_paid, raised), || {
+                let detail = format!(
+                    "same matter \"{matter}\": at least {} is paid, the other award's least",
+                    format::amount(Amount::Exact(floor))
+                );
+                (detail, None)
+            });
+            w.paid = Some(raised);
+        }
+    }
+}
