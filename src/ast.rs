@@ -450,12 +450,12 @@ pub enum ExprKind {
     /// `event_date`: the date of the event being judged (the claim's date for a per-claim
     /// clause, the evaluation date otherwise).
     EventDate,
-    /// `by KEY { variant: value, ..., else: value }`.
+    /// `by KEY { variant: value, ..., else: value }` or `by KEY { true: value, false: value }`.
     Table {
-        /// The enum-valued key.
+        /// The key: an enum value or a yes/no value.
         key: Box<Expr>,
-        /// Rows in order; `None` as the variant is the `else` row.
-        rows: Vec<(Option<Name>, Expr)>,
+        /// Rows in order, each with what chooses it.
+        rows: Vec<(RowKey, Expr)>,
     },
     /// `bracket VALUE { >= a and < b: x, ... }`.
     Bracket {
@@ -511,6 +511,38 @@ impl Expr {
             ExprKind::Number(l) => Some((l.value, l.unit.clone())),
             ExprKind::Unary(UnaryOp::Neg, inner) => inner.as_constant().map(|(v, u)| (-v, u)),
             _ => None,
+        }
+    }
+}
+
+/// What chooses a row of a tier table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowKey {
+    /// `国家级:`: a variant of the key's enum.
+    Variant(Name),
+    /// `true:` or `false:`: a yes/no value.
+    Bool(Node<bool>),
+    /// `else:`: every value without a row of its own.
+    Else,
+}
+
+impl RowKey {
+    /// The row's label as written: the variant, `true`, `false` or `else`.
+    pub fn label(&self) -> &str {
+        match self {
+            RowKey::Variant(n) => &n.node,
+            RowKey::Bool(b) if b.node => "true",
+            RowKey::Bool(_) => "false",
+            RowKey::Else => "else",
+        }
+    }
+
+    /// Where the label was written (`None` for `else`, whose row is found by its value).
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            RowKey::Variant(n) => Some(n.span),
+            RowKey::Bool(b) => Some(b.span),
+            RowKey::Else => None,
         }
     }
 }

@@ -78,7 +78,7 @@ codes! {
     CapOnNonMoney = "E0304", Error, "a cap or limit is attached to an award that is not money";
     OperandKind = "E0305", Error, "an operator is applied to a value of the wrong kind";
     AmountNotMoney = "E0306", Error, "an award, cap or limit amount is not money";
-    TableKeyNotEnum = "E0307", Error, "a tier table is keyed by a value that is not an enum";
+    TableKeyNotEnum = "E0307", Error, "a tier table is keyed by a value that is neither an enum nor yes/no";
     TableNotExhaustive = "E0308", Error, "a tier table misses variants and has no else row";
     BracketOrder = "E0309", Error, "bracket thresholds are out of order, overlap or are not fixed amounts";
     RowKindsDiffer = "E0310", Error, "the rows of a table or bracket give values of different kinds";

@@ -159,6 +159,8 @@ fn arb_expr() -> impl Strategy<Value = String> {
                 .prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(k, a, b)| format!("by ({k}) {{ 甲: ({a}), else: ({b}) }}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(k, a, b)| format!("by ({k}) {{ true: ({a}), false: ({b}) }}")),
             (inner.clone(), inner.clone(), inner.clone()).prop_map(|(v, a, b)| format!(
                 "bracket ({v}) {{ < 1元: ({a}), >= 1元 and <= 5元: ({b}), > 5元: 0元 }}"
             )),

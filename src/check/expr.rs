@@ -12,10 +12,10 @@
 
 use rust_decimal::Decimal;
 
-use super::model::{ClauseId, InputId, Ref, Resolved};
+use super::model::{ClauseId, InputId, Ref, Resolved, TableKey};
 use super::types::{EnumId, Ty};
 use super::{suggest, Checker, LetState, Symbol};
-use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// A bracket threshold as a fixed number: value, inclusive, where.
@@ -93,7 +93,7 @@ impl Checker<'_> {
                 match t {
                     Ty::Error => {}
                     Ty::Enum(id) => {
-                        self.resolution.key(e.span, id);
+                        self.resolution.key(e.span, TableKey::Enum(id));
                         for v in set {
                             self.expect_variant(v, id);
                         }
@@ -484,12 +484,7 @@ impl Checker<'_> {
             self.resolution.variant(v.span, id, idx);
             return Some(idx);
         }
-        let list = en
-            .variants
-            .iter()
-            .map(|v| format!("`{v}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = variant_list(&en.variants);
         let hint =
             suggest::closest(&v.node, en.variants.iter().map(String::as_str)).map(str::to_string);
         let mut d = Diagnostic::new(
@@ -506,96 +501,188 @@ impl Checker<'_> {
         None
     }
 
-    fn table(&mut self, at: Span, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
+    /// `by KEY { ... }`: rows chosen by the variants of an enum key, or by `true` and `false`
+    /// for a yes/no key; every value of the key has a row or there is an `else` row.
+    fn table(&mut self, at: Span, key: &Expr, rows: &[(RowKey, Expr)], ctx: &mut Ctx) -> Ty {
         let kt = self.infer(key, ctx);
-        let id = match kt {
-            Ty::Enum(id) => {
-                self.resolution.key(at, id);
-                Some(id)
-            }
+        let table_key = match kt {
+            Ty::Enum(id) => Some(TableKey::Enum(id)),
+            Ty::Bool => Some(TableKey::YesNo),
             Ty::Error => None,
             other => {
                 let d = Diagnostic::new(
                     Code::TableKeyNotEnum,
                     key.span,
-                    format!("a tier table needs an enum to choose its row, but this is {}", self.describe(&other)),
+                    format!(
+                        "a tier table needs an enum or a yes/no value to choose its row, but this is {}",
+                        self.describe(&other)
+                    ),
                 )
-                .label("not an enum")
-                .help("key the table by an input declared as an enum, e.g. `级别: enum { 国家级, 省级 }`; for amounts use `bracket`");
+                .label("neither an enum nor yes/no")
+                .help("key the table by an enum input (`级别: enum { 国家级, 省级 }`) or a yes/no one (`by 高新技术企业 { true: 20万元, false: 10万元 }`); for amounts use `bracket`");
                 self.report(d);
                 None
             }
         };
-        let mut covered: Vec<(usize, Span)> = Vec::new();
-        let mut else_row: Option<Span> = None;
-        for (variant, value) in rows {
-            match (variant, id) {
-                (None, _) => match else_row {
-                    Some(first) => self.report(
-                        Diagnostic::new(
-                            Code::DuplicateRow,
-                            value.span,
-                            "the table has more than one `else` row",
-                        )
-                        .label("another `else` row")
-                        .with_secondary(first, "first `else` row")
-                        .help("keep one `else` row"),
-                    ),
-                    None => else_row = Some(value.span),
-                },
-                (Some(v), Some(id)) => {
-                    if let Some(idx) = self.expect_variant(v, id) {
-                        if let Some((_, first)) = covered.iter().find(|(i, _)| *i == idx) {
-                            let first = *first;
-                            self.report(
-                                Diagnostic::new(
-                                    Code::DuplicateRow,
-                                    v.span,
-                                    format!("`{}` has two rows in this table", v.node),
-                                )
-                                .label("second row")
-                                .with_secondary(first, "first row")
-                                .help("keep one row per variant"),
-                            );
-                        } else {
-                            covered.push((idx, v.span));
-                        }
-                    }
-                }
-                (Some(_), None) => {}
+        self.duplicate_rows(rows);
+        match table_key {
+            Some(k @ TableKey::Enum(id)) => {
+                self.resolution.key(at, k);
+                self.enum_rows(key.span, rows, id);
             }
-        }
-        if let (Some(id), None) = (id, else_row) {
-            let missing: Vec<String> = self.enums[id]
-                .variants
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !covered.iter().any(|(c, _)| c == i))
-                .map(|(_, v)| format!("`{v}`"))
-                .collect();
-            if !missing.is_empty() {
-                let d = Diagnostic::new(
-                    Code::TableNotExhaustive,
-                    key.span,
-                    format!(
-                        "the table by `{}` has no row for {}",
-                        self.enums[id].name,
-                        missing.join(", ")
-                    ),
-                )
-                .label("rows are chosen by this value")
-                .help(format!(
-                    "add a row for {} or an `else: ...` row",
-                    missing.join(", ")
-                ));
-                self.report(d);
+            Some(k @ TableKey::YesNo) => {
+                self.resolution.key(at, k);
+                let key_text = self.yes_no_key_text(key);
+                self.yes_no_rows(key.span, &key_text, rows);
             }
+            None => {}
         }
         let values: Vec<(Span, Ty)> = rows
             .iter()
             .map(|(_, e)| (e.span, self.infer(e, ctx)))
             .collect();
         self.same_row_types(&values)
+    }
+
+    /// How a message names a yes/no key: the name written, or "a yes/no value".
+    fn yes_no_key_text(&self, key: &Expr) -> String {
+        match &key.node {
+            ExprKind::Ref(n) => format!("`{n}`"),
+            _ => "a yes/no value".to_string(),
+        }
+    }
+
+    /// Reports a second row for the same variant, yes/no value or `else`.
+    pub(super) fn duplicate_rows(&mut self, rows: &[(RowKey, Expr)]) {
+        for (i, (label, value)) in rows.iter().enumerate() {
+            let Some((first, first_value)) = rows[..i].iter().find(|(l, _)| l == label) else {
+                continue;
+            };
+            let d = match label {
+                RowKey::Else => Diagnostic::new(
+                    Code::DuplicateRow,
+                    value.span,
+                    "the table has more than one `else` row",
+                )
+                .label("another `else` row")
+                .with_secondary(first_value.span, "first `else` row")
+                .help("keep one `else` row"),
+                _ => Diagnostic::new(
+                    Code::DuplicateRow,
+                    label.span().unwrap_or(value.span),
+                    format!("`{}` has two rows in this table", label.label()),
+                )
+                .label("second row")
+                .with_secondary(first.span().unwrap_or(first_value.span), "first row")
+                .help(match label {
+                    RowKey::Bool(_) => "keep one row for `true` and one for `false`",
+                    _ => "keep one row per variant",
+                }),
+            };
+            self.report(d);
+        }
+    }
+
+    /// The rows of a table by enum `id`: each names one of its variants (recorded), and every
+    /// variant has a row unless there is an `else` row.
+    fn enum_rows(&mut self, key: Span, rows: &[(RowKey, Expr)], id: EnumId) {
+        let mut covered: Vec<usize> = Vec::new();
+        let mut has_else = false;
+        for (label, _) in rows {
+            match label {
+                RowKey::Else => has_else = true,
+                RowKey::Variant(v) => covered.extend(self.expect_variant(v, id)),
+                RowKey::Bool(b) => {
+                    let en = &self.enums[id];
+                    let d = Diagnostic::new(
+                        Code::NotAVariant,
+                        b.span,
+                        format!("`{}` is not a variant of `{}`", label.label(), en.name),
+                    )
+                    .label("a yes/no row in a table by an enum")
+                    .help(format!(
+                        "give a row per variant ({}); to choose by a yes/no value, key the table by one: `by 高新技术企业 {{ true: 20万元, false: 10万元 }}`",
+                        variant_list(&en.variants)
+                    ));
+                    self.report(d);
+                }
+            }
+        }
+        if has_else {
+            return;
+        }
+        let en = &self.enums[id];
+        let missing: Vec<String> = en
+            .variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !covered.contains(i))
+            .map(|(_, v)| format!("`{v}`"))
+            .collect();
+        if !missing.is_empty() {
+            let d = Diagnostic::new(
+                Code::TableNotExhaustive,
+                key,
+                format!(
+                    "the table by `{}` has no row for {}",
+                    en.name,
+                    missing.join(", ")
+                ),
+            )
+            .label("rows are chosen by this value")
+            .help(format!(
+                "add a row for {} or an `else: ...` row",
+                missing.join(", ")
+            ));
+            self.report(d);
+        }
+    }
+
+    /// The rows of a table by a yes/no value (`key_text` names it): `true` and `false`, each
+    /// with a row unless there is an `else` row.
+    pub(super) fn yes_no_rows(&mut self, key: Span, key_text: &str, rows: &[(RowKey, Expr)]) {
+        let mut covered = [false; 2];
+        let mut has_else = false;
+        for (label, _) in rows {
+            match label {
+                RowKey::Else => has_else = true,
+                RowKey::Bool(b) => covered[usize::from(b.node)] = true,
+                RowKey::Variant(v) => self.report(
+                    Diagnostic::new(
+                        Code::NotAVariant,
+                        v.span,
+                        format!("`{}` is not a row of a table by {key_text}, which is yes or no", v.node),
+                    )
+                    .label("not `true` or `false`")
+                    .help("a table by a yes/no value has a `true` row and a `false` row (or an `else` row); to choose by a tier, key the table by an enum"),
+                ),
+            }
+        }
+        if has_else {
+            return;
+        }
+        let missing: Vec<&str> = [(true, "`true`"), (false, "`false`")]
+            .into_iter()
+            .filter(|(b, _)| !covered[usize::from(*b)])
+            .map(|(_, t)| t)
+            .collect();
+        if !missing.is_empty() {
+            self.report(
+                Diagnostic::new(
+                    Code::TableNotExhaustive,
+                    key,
+                    format!(
+                        "the table by {key_text} has no row for {}",
+                        missing.join(" or ")
+                    ),
+                )
+                .label("rows are chosen by this yes/no value")
+                .help(format!(
+                    "add a row for {} or an `else: ...` row",
+                    missing.join(" and ")
+                )),
+            );
+        }
     }
 
     fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
@@ -753,9 +840,18 @@ impl Checker<'_> {
     }
 }
 
+/// The variants of an enum as a sentence fragment: `` `国家级`, `省级` ``.
+pub(super) fn variant_list(variants: &[String]) -> String {
+    variants
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::check::model::{ClauseId, Ref};
+    use crate::check::model::{ClauseId, Ref, TableKey};
     use crate::check::{check, Model};
 
     const HEADER: &str = r#"policy "测试〔2023〕1号" {
@@ -879,8 +975,11 @@ clause 甲 {
                     .resolution
                     .key_at(crate::ast::Span::new(at, at + s.len()))
             };
-            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(0));
-            assert_eq!(key_of("by 级别 { 国家级: 10万元, else: 0元 }"), Some(0));
+            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(TableKey::Enum(0)));
+            assert_eq!(
+                key_of("by 级别 { 国家级: 10万元, else: 0元 }"),
+                Some(TableKey::Enum(0))
+            );
         });
     }
 

@@ -46,6 +46,15 @@ pub enum Ref {
     },
 }
 
+/// What chooses the row of a tier table, as the checker resolved its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TableKey {
+    /// A variant of this enum: its rows name variants.
+    Enum(EnumId),
+    /// A yes/no value: its rows are `true` and `false`.
+    YesNo,
+}
+
 /// A resolved name: what it stands for and the type of its value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
@@ -237,8 +246,9 @@ pub(super) struct Resolution {
     refs: HashMap<Span, Option<Resolved>>,
     /// Every variant named in an `in` set or as a table row: its enum and position.
     variants: HashMap<Span, Option<(EnumId, usize)>>,
-    /// Every `in` test and tier table: the enum whose variants it lists.
-    keys: HashMap<Span, Option<EnumId>>,
+    /// Every `in` test and tier table: what chooses its rows (an `in` test lists an enum's
+    /// variants).
+    keys: HashMap<Span, Option<TableKey>>,
 }
 
 impl Resolution {
@@ -252,9 +262,9 @@ impl Resolution {
         settle(&mut self.variants, span, (enum_id, variant));
     }
 
-    /// Records the enum of the `in` test or table written at `span`.
-    pub(super) fn key(&mut self, span: Span, enum_id: EnumId) {
-        settle(&mut self.keys, span, enum_id);
+    /// Records what chooses the rows of the `in` test or table written at `span`.
+    pub(super) fn key(&mut self, span: Span, key: TableKey) {
+        settle(&mut self.keys, span, key);
     }
 
     /// What the name written at `span` stands for.
@@ -267,8 +277,8 @@ impl Resolution {
         *self.variants.get(&span)?
     }
 
-    /// The enum of the `in` test or table written at `span`.
-    pub(super) fn key_at(&self, span: Span) -> Option<EnumId> {
+    /// What chooses the rows of the `in` test or table written at `span`.
+    pub(super) fn key_at(&self, span: Span) -> Option<TableKey> {
         *self.keys.get(&span)?
     }
 }
@@ -303,8 +313,17 @@ impl Model<'_> {
         self.resolution.variant_at(name.span)
     }
 
-    /// The enum whose variants an `in` test or a tier table (`e`) lists.
+    /// The enum whose variants an `in` test or a tier table by an enum (`e`) lists.
     pub fn keyed_by(&self, e: &Expr) -> Option<EnumId> {
+        match self.table_key(e)? {
+            TableKey::Enum(id) => Some(id),
+            TableKey::YesNo => None,
+        }
+    }
+
+    /// What chooses the rows of a tier table (`e`): an enum's variants or yes/no (an `in`
+    /// test is read as a table of its enum).
+    pub fn table_key(&self, e: &Expr) -> Option<TableKey> {
         match e.node {
             ExprKind::In { .. } | ExprKind::Table { .. } => self.resolution.key_at(e.span),
             _ => None,
@@ -347,9 +366,11 @@ mod tests {
         r.name(b, input(0));
         assert_eq!(r.name_at(a), Some(&input(0)));
         assert_eq!(r.name_at(b), None);
-        r.key(a, 1);
-        r.key(a, 2);
+        r.key(a, TableKey::Enum(1));
+        r.key(a, TableKey::Enum(2));
+        r.key(b, TableKey::YesNo);
         r.variant(a, 1, 0);
         assert_eq!((r.key_at(a), r.variant_at(a)), (None, Some((1, 0))));
+        assert_eq!(r.key_at(b), Some(TableKey::YesNo));
     }
 }

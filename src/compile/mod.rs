@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub use program::*;
 
 use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
-use crate::check::model::{self, ClauseId, LetInfo, Model, Ref};
+use crate::check::model::{self, ClauseId, LetInfo, Model, Ref, TableKey};
 use crate::check::types::{Decl, Flavor, Ty};
 use crate::units::Unit;
 
@@ -180,6 +180,48 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
             r,
         ),
     }
+}
+
+/// Where a row of a tier table goes in its compiled form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// The row of this variant (or of `false` = 0 and `true` = 1).
+    At(usize),
+    /// The `else` row: every slot without a row of its own.
+    Else,
+    /// A row the checker did not resolve (pol's own bug).
+    Unresolved,
+}
+
+/// A tier table of `n` slots keyed by `key`, from its compiled rows. The `else` row is copied
+/// into the slots without a row of their own; the checker made sure every slot has one
+/// (E0308), so a slot still empty, or a row it did not resolve, is pol's own bug: the table is
+/// then an internal error, never a zero.
+fn tier(key: Box<Expr>, n: usize, rows: Vec<(Slot, Expr)>, span: ast::Span) -> ExprKind {
+    let mut by_slot: Vec<Option<Expr>> = vec![None; n];
+    let mut fallback: Option<Expr> = None;
+    for (slot, value) in rows {
+        match slot {
+            Slot::At(i) => match by_slot.get_mut(i) {
+                Some(row) => *row = Some(value),
+                None => return ExprKind::Broken("a tier table's row lies outside its key"),
+            },
+            Slot::Else => fallback = Some(value),
+            Slot::Unresolved => {
+                return ExprKind::Broken("a tier table names a row the checker did not resolve")
+            }
+        }
+    }
+    let filler = fallback.unwrap_or(Expr {
+        kind: ExprKind::Broken("a tier table has no row for a value of its key"),
+        show: Show::Number,
+        span,
+    });
+    let rows: Box<[Expr]> = by_slot
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| filler.clone()))
+        .collect();
+    ExprKind::Table(key, rows)
 }
 
 /// Where an expression is lowered: in a clause (with its lets lowered so far, each with its
@@ -471,44 +513,17 @@ impl<'m> Compiler<'m> {
                 ExprKind::If(c, a, b)
             }
             A::Table { key, rows } => {
-                let id = self.model.keyed_by(e);
-                let n = id
-                    .and_then(|id| self.model.enums.get(id))
-                    .map_or(0, |en| en.variants.len());
-                let mut by_variant: Vec<Option<Expr>> = vec![None; n];
-                let mut fallback: Option<Expr> = None;
-                let mut known = id.is_some();
-                for (variant, value) in rows {
-                    let v = *sub(self, value);
-                    match variant {
-                        Some(name) => match self
-                            .model
-                            .listed_variant(name)
-                            .filter(|(of, _)| Some(*of) == id)
-                            .and_then(|(_, i)| by_variant.get_mut(i))
-                        {
-                            Some(row) => *row = Some(v),
-                            None => known = false,
-                        },
-                        None => fallback = Some(v),
-                    }
-                }
-                let key = sub(self, key);
-                // The checker made sure every variant has a row (E0308): a row missing here
-                // is pol's own bug, never a zero.
-                let filler = fallback.unwrap_or(Expr {
-                    kind: ExprKind::Broken("a tier table has no row for a variant"),
-                    show: Show::Number,
-                    span,
-                });
-                let rows: Box<[Expr]> = by_variant
-                    .into_iter()
-                    .map(|r| r.unwrap_or_else(|| filler.clone()))
+                let table_key = self.model.table_key(e);
+                let rows: Vec<(Slot, Expr)> = rows
+                    .iter()
+                    .map(|(label, value)| (self.row_slot(table_key, label), *sub(self, value)))
                     .collect();
-                if known {
-                    ExprKind::Table(key, rows)
-                } else {
-                    ExprKind::Broken("a tier table names a variant the checker did not resolve")
+                let key = sub(self, key);
+                match table_key {
+                    Some(k) => tier(key, self.slot_count(k), rows, span),
+                    None => ExprKind::Broken(
+                        "a tier table whose key the checker did not record reached the compiler",
+                    ),
                 }
             }
             A::Bracket { value, rows } => {
@@ -618,6 +633,30 @@ impl<'m> Compiler<'m> {
                 )
             }
         })
+    }
+
+    /// Where the row labelled `label` of a table by `key` goes: the position of its variant
+    /// (as the checker resolved it) or of `false`/`true` (0 and 1).
+    fn row_slot(&self, key: Option<TableKey>, label: &ast::RowKey) -> Slot {
+        match (key, label) {
+            (_, ast::RowKey::Else) => Slot::Else,
+            (Some(TableKey::YesNo), ast::RowKey::Bool(b)) => Slot::At(usize::from(b.node)),
+            (Some(TableKey::Enum(id)), ast::RowKey::Variant(name)) => {
+                match self.model.listed_variant(name) {
+                    Some((of, i)) if of == id => Slot::At(i),
+                    _ => Slot::Unresolved,
+                }
+            }
+            _ => Slot::Unresolved,
+        }
+    }
+
+    /// How many rows a compiled table by `key` has: one per variant, or two for yes/no.
+    fn slot_count(&self, key: TableKey) -> usize {
+        match key {
+            TableKey::Enum(id) => self.model.enums.get(id).map_or(0, |en| en.variants.len()),
+            TableKey::YesNo => 2,
+        }
     }
 
     /// The set of the `in` test `e` as one flag per variant of its enum, from the variants

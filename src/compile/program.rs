@@ -166,7 +166,9 @@ pub enum ExprKind {
     Min(Box<[Expr]>),
     /// The largest argument.
     Max(Box<[Expr]>),
-    /// A tier table: one row per variant, the `else` row copied into the variants it covers.
+    /// A tier table: one row per variant of an enum key (by its position), or two rows for a
+    /// yes/no key (`false` first, then `true`); the `else` row copied into the values it
+    /// covers.
     Table(Box<Expr>, Box<[Expr]>),
     /// A threshold bracket: the first arm whose bounds hold.
     Bracket(Box<Expr>, Box<[Arm]>),

@@ -303,7 +303,7 @@ impl<'s> Layout<'s> {
                 rows = r
                     .iter()
                     .map(|row| Row {
-                        span: row.0.as_ref().map_or(row.1.span, |n| n.span.to(row.1.span)),
+                        span: row.0.span().map_or(row.1.span, |s| s.to(row.1.span)),
                         text: self.flat.table_row(row),
                     })
                     .collect();

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::{clause_exprs, constant, walk, Cx};
-use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
-use crate::check::model::Ref;
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, UnaryOp};
+use crate::check::model::{Ref, TableKey};
 use crate::check::types::Ty;
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -425,8 +425,12 @@ fn rows(cx: &Cx<'_>, e: &Expr, known: &HashMap<Ref, Fact>, out: &mut Vec<Diagnos
             return;
         };
         match (&x.node, fact) {
-            (ExprKind::Table { rows, .. }, Fact::Variants(allowed)) => {
-                table_rows(cx, name, cx.model.keyed_by(x), rows, &allowed, out)
+            (ExprKind::Table { rows, .. }, fact) => {
+                let Some((slots, allowed)) = table_slots(cx, x, rows, &fact) else {
+                    return;
+                };
+                let dead = dead_rows(rows, &slots, &allowed);
+                table_rows(name, rows, &dead, out);
             }
             (ExprKind::Bracket { rows, .. }, Fact::Num(range)) => {
                 bracket_rows(cx, name, rows, range, out)
@@ -436,52 +440,83 @@ fn rows(cx: &Cx<'_>, e: &Expr, known: &HashMap<Ref, Fact>, out: &mut Vec<Diagnos
     });
 }
 
-fn table_rows(
+/// The slot each row of the table `x` fills (its variant's position, or 0 for `false` and 1
+/// for `true`; `None` for `else`), and which slots `fact` allows its key to be.
+fn table_slots(
     cx: &Cx<'_>,
-    key: &str,
-    id: Option<usize>,
-    rows: &[(Option<Name>, Expr)],
-    allowed: &[bool],
-    out: &mut Vec<Diagnostic>,
-) {
-    let Some((id, n)) = id.and_then(|i| Some((i, cx.model.enums.get(i)?.variants.len()))) else {
-        return;
+    x: &Expr,
+    rows: &[(RowKey, Expr)],
+    fact: &Fact,
+) -> Option<(Vec<Option<usize>>, Vec<bool>)> {
+    let allowed = match (cx.model.table_key(x)?, fact) {
+        (TableKey::Enum(id), Fact::Variants(allowed)) => {
+            let n = cx.model.enums.get(id)?.variants.len();
+            (allowed.len() == n).then(|| allowed.clone())?
+        }
+        (TableKey::YesNo, Fact::Bool(b)) => vec![!b, *b],
+        _ => return None,
     };
-    // Rows by the variants the checker resolved them to.
-    let position = |v: &Name| match cx.model.listed_variant(v) {
-        Some((of, i)) if of == id => Some(i),
-        _ => None,
-    };
+    let key = cx.model.table_key(x)?;
+    // Rows by what the checker resolved them to; a row it did not resolve ends the reasoning.
+    let slots = rows
+        .iter()
+        .map(|(label, _)| match (label, key) {
+            (RowKey::Else, _) => Some(None),
+            (RowKey::Bool(b), TableKey::YesNo) => Some(Some(usize::from(b.node))),
+            (RowKey::Variant(v), TableKey::Enum(id)) => match cx.model.listed_variant(v) {
+                Some((of, i)) if of == id => Some(Some(i)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((slots, allowed))
+}
+
+/// Which rows can never be used: a row whose slot is not allowed, and an `else` row when every
+/// allowed slot has a row of its own.
+fn dead_rows(rows: &[(RowKey, Expr)], slots: &[Option<usize>], allowed: &[bool]) -> Vec<bool> {
     let is_allowed = |i: usize| allowed.get(i).copied().unwrap_or(true);
-    for (variant, value) in rows {
-        match variant {
-            Some(v) if position(v).is_some_and(|i| !is_allowed(i)) => out.push(
+    let listed: Vec<usize> = slots.iter().flatten().copied().collect();
+    let else_reached = (0..allowed.len()).any(|i| !listed.contains(&i) && is_allowed(i));
+    rows.iter()
+        .zip(slots)
+        .map(|(_, slot)| match slot {
+            Some(i) => !is_allowed(*i),
+            None => !else_reached,
+        })
+        .collect()
+}
+
+/// Reports the rows marked `dead` of a table keyed by `key`.
+fn table_rows(key: &str, rows: &[(RowKey, Expr)], dead: &[bool], out: &mut Vec<Diagnostic>) {
+    for ((label, value), _) in rows.iter().zip(dead).filter(|(_, d)| **d) {
+        match label.span() {
+            Some(span) => out.push(
                 Diagnostic::new(
                     Code::UnreachableRow,
-                    v.span,
-                    format!("the row for `{}` is never used: the clause's condition rules out `{key}` being `{}`", v.node, v.node),
+                    span,
+                    format!(
+                        "the row for `{}` is never used: the clause's condition rules out `{key}` being `{}`",
+                        label.label(),
+                        label.label()
+                    ),
                 )
                 .label("never reached")
                 .help("remove the row, or widen the condition if the article awards this tier"),
             ),
-            Some(_) => {}
-            None => {
-                // `else: 0元` is the usual way to make a table complete; only a non-zero
-                // else row that nothing reaches is worth a warning.
-                let listed: Vec<usize> = rows.iter().filter_map(|(v, _)| position(v.as_ref()?)).collect();
-                let reachable = (0..n).any(|i| !listed.contains(&i) && is_allowed(i));
-                if !reachable && constant(value) != Some(Decimal::ZERO) {
-                    out.push(
-                        Diagnostic::new(
-                            Code::UnreachableRow,
-                            value.span,
-                            format!("the `else` row is never used: every value of `{key}` the condition allows has its own row"),
-                        )
-                        .label("never reached")
-                        .help("remove the value or write `else: 0元`, so no reader expects this amount to be paid"),
-                    );
-                }
-            }
+            // `else: 0元` is the usual way to make a table complete; only a non-zero else row
+            // that nothing reaches is worth a warning.
+            None if constant(value) != Some(Decimal::ZERO) => out.push(
+                Diagnostic::new(
+                    Code::UnreachableRow,
+                    value.span,
+                    format!("the `else` row is never used: every value of `{key}` the condition allows has its own row"),
+                )
+                .label("never reached")
+                .help("remove the value or write `else: 0元`, so no reader expects this amount to be paid"),
+            ),
+            None => {}
         }
     }
 }

@@ -55,11 +55,6 @@ pub fn attempt(
              the `policy` header, and split every award of the policy"
                 .into(),
         ),
-        (Some("true" | "false"), _) if line.contains("by ") => Some(
-            "a tier table chooses its row by an enum; to choose by a yes/no value write \
-             `if 高新技术企业 then 20万元 else 10万元`"
-                .into(),
-        ),
         (Some("after" | "before"), _) => Some(
             "dates are compared like numbers: `完工日期 > 2023-01-01` is after, `<` before \
              (`>=` and `<=` include the day)"
@@ -99,8 +94,6 @@ mod tests {
         assert!(h.unwrap().contains("years_between"));
         let h = help("  funding { 区级财政: 100% }", "funding", Some("funding"));
         assert!(h.unwrap().contains("header"));
-        let h = help("award by 高新 { true: 1万元 }", "true", Some("true"));
-        assert!(h.unwrap().contains("if 高新技术企业 then"));
         let h = help("when 高新 ? 1 : 2", "?", None);
         assert!(h.unwrap().contains("if COND then A else B"));
         let h = help("award if 高新 then 1万元\n", "\n", None);

@@ -677,10 +677,16 @@ impl<'d> Lowerer<'d> {
                     .map(|row| {
                         let mut ri = row.into_inner();
                         let k = next(&mut ri);
-                        let variant = (k.as_rule() == Rule::variant).then(|| self.name(k));
+                        let label = match k.as_rule() {
+                            Rule::variant => RowKey::Variant(self.name(k)),
+                            Rule::boolean => {
+                                RowKey::Bool(Node::new(k.as_str() == "true", self.span(&k)))
+                            }
+                            _ => RowKey::Else,
+                        };
                         let (v, d) = self.expr_d(next(&mut ri));
                         depth = depth.max(d);
-                        (variant, v)
+                        (label, v)
                     })
                     .collect();
                 let e = ExprKind::Table {
