@@ -21,6 +21,14 @@ use crate::diagnostic::{Code, Diagnostic};
 /// A bracket threshold as a fixed number: value, inclusive, where.
 type Edge = Option<(Decimal, bool, Span)>;
 
+/// What the thresholds of a bracket must be in.
+pub(super) enum Against {
+    /// The unit of the value placed in the bracket, written at the span.
+    Value(crate::units::Unit, Span),
+    /// The unit of its first threshold (a named bracket, which has no value of its own).
+    First,
+}
+
 /// A clause-local binding visible to later expressions of the clause.
 #[derive(Clone, Debug)]
 pub(super) struct Local {
@@ -38,6 +46,8 @@ pub(super) struct Ctx {
     pub locals: Vec<Local>,
     /// Inputs used, with the span of the reference that brings each in.
     pub used: Vec<(InputId, Span)>,
+    /// Whether the rows of a named table are being checked (they may not look up another).
+    pub in_table: bool,
 }
 
 impl Ctx {
@@ -154,7 +164,8 @@ impl Checker<'_> {
                 result.map_or(Ty::Error, |(t, _)| t)
             }
             ExprKind::Table { key, rows } => self.table(e.span, key, rows, ctx),
-            ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
+            ExprKind::Bracket { value, rows } => self.bracket(e.span, value, rows, ctx),
+            ExprKind::Lookup { table, args } => self.lookup(e, table, args, ctx),
         }
     }
 
@@ -320,6 +331,20 @@ impl Checker<'_> {
                 );
                 Ty::Error
             }
+            Some(Symbol::Table(_)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::WrongKindOfName,
+                        span,
+                        format!("`{name}` is a table, not a value"),
+                    )
+                    .label("a table")
+                    .help(format!(
+                        "look a value up in it: `{name}(销售收入)` gives the row that value chooses"
+                    )),
+                );
+                Ty::Error
+            }
             None => {
                 let locals: Vec<String> = ctx.locals.iter().map(|l| l.name.clone()).collect();
                 let suggestion = {
@@ -329,7 +354,7 @@ impl Checker<'_> {
                     let values = self
                         .names
                         .iter()
-                        .filter(|(_, s)| !matches!(s, Symbol::Limit(_)))
+                        .filter(|(_, s)| !matches!(s, Symbol::Limit(_) | Symbol::Table(_)))
                         .map(|(n, _)| n.as_str());
                     let all = values
                         .chain(locals.iter().map(String::as_str))
@@ -685,7 +710,7 @@ impl Checker<'_> {
         }
     }
 
-    fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
+    pub(super) fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
         let Some((first_span, first)) = values.iter().find(|(_, t)| *t != Ty::Error).cloned()
         else {
             return Ty::Error;
@@ -711,10 +736,11 @@ impl Checker<'_> {
         first
     }
 
-    fn bracket(&mut self, value: &Expr, rows: &[BracketRow], ctx: &mut Ctx) -> Ty {
+    /// `bracket VALUE { rows }`: a number placed in rows whose thresholds are in its unit.
+    fn bracket(&mut self, at: Span, value: &Expr, rows: &[BracketRow], ctx: &mut Ctx) -> Ty {
         let vt = self.infer(value, ctx);
-        let unit = match &vt {
-            Ty::Num(u) => Some(u.clone()),
+        let against = match &vt {
+            Ty::Num(u) => Some(Against::Value(u.clone(), value.span)),
             Ty::Error => None,
             other => {
                 let other = other.clone();
@@ -727,44 +753,58 @@ impl Checker<'_> {
                 None
             }
         };
+        self.thresholds(at, rows, against);
+        let values: Vec<(Span, Ty)> = rows
+            .iter()
+            .map(|r| (r.value.span, self.infer(&r.value, ctx)))
+            .collect();
+        self.same_row_types(&values)
+    }
+
+    /// Checks the thresholds of a bracket written at `at`: there is a row, every threshold is
+    /// a fixed amount in the unit `against` gives (none checked when `None`), and the rows go
+    /// from low to high without overlapping. Returns the unit of the first fixed threshold.
+    pub(super) fn thresholds(
+        &mut self,
+        at: Span,
+        rows: &[BracketRow],
+        against: Option<Against>,
+    ) -> Option<crate::units::Unit> {
+        if rows.is_empty() {
+            self.report(
+                Diagnostic::new(Code::BracketOrder, at, "this bracket has no rows")
+                    .label("no row to place a value in")
+                    .help("give it its rows, e.g. `< 100万元: 0元, >= 100万元: 10万元`"),
+            );
+            return None;
+        }
+        let mut first: Option<(crate::units::Unit, Span)> = None;
         let mut edges: Vec<(Edge, Edge, Span)> = Vec::new();
         let mut fixed = true;
         for row in rows {
             let mut edge = |t: &Option<crate::ast::Threshold>, this: &mut Self| -> Edge {
                 let t = t.as_ref()?;
-                match t.value.as_constant() {
-                    Some((v, u)) => {
-                        if let Some(unit) = &unit {
-                            if &u != unit {
-                                let d = Diagnostic::new(
-                                    Code::IncomparableKinds,
-                                    t.value.span,
-                                    format!("this threshold is {} but the bracket places {}", this.describe(&Ty::Num(u)), this.describe(&vt)),
-                                )
-                                .label("threshold in another unit")
-                                .with_secondary(value.span, "the value placed in the bracket")
-                                .help("write thresholds in the unit of the value, e.g. `>= 100万元` for money");
-                                this.report(d);
-                            }
-                        }
-                        Some((v, t.inclusive, t.value.span))
+                let Some((v, u)) = t.value.as_constant() else {
+                    if !matches!(t.value.node, ExprKind::Error) {
+                        this.report(
+                            Diagnostic::new(
+                                Code::BracketOrder,
+                                t.value.span,
+                                "a bracket threshold must be a fixed amount",
+                            )
+                            .label("not a fixed amount")
+                            .help("write the threshold out, e.g. `>= 100万元`"),
+                        );
                     }
-                    None => {
-                        if !matches!(t.value.node, crate::ast::ExprKind::Error) {
-                            this.report(
-                                Diagnostic::new(
-                                    Code::BracketOrder,
-                                    t.value.span,
-                                    "a bracket threshold must be a fixed amount",
-                                )
-                                .label("not a fixed amount")
-                                .help("write the threshold out, e.g. `>= 100万元`"),
-                            );
-                        }
-                        fixed = false;
-                        None
-                    }
+                    fixed = false;
+                    return None;
+                };
+                // Thresholds in two units cannot be put in order: that is not reported too.
+                fixed &= this.threshold_unit(&u, t.value.span, against.as_ref(), &first);
+                if first.is_none() {
+                    first = Some((u, t.value.span));
                 }
+                Some((v, t.inclusive, t.value.span))
             };
             let lo = edge(&row.lower, self);
             let hi = edge(&row.upper, self);
@@ -773,11 +813,44 @@ impl Checker<'_> {
         if fixed {
             self.bracket_order(rows, &edges);
         }
-        let values: Vec<(Span, Ty)> = rows
-            .iter()
-            .map(|r| (r.value.span, self.infer(&r.value, ctx)))
-            .collect();
-        self.same_row_types(&values)
+        first.map(|(u, _)| u)
+    }
+
+    /// Reports a threshold (in `unit`, at `span`) that is not in the unit `against` asks for:
+    /// the value's, or the first threshold's (`first`). Returns whether it is in that unit.
+    fn threshold_unit(
+        &mut self,
+        unit: &crate::units::Unit,
+        span: Span,
+        against: Option<&Against>,
+        first: &Option<(crate::units::Unit, Span)>,
+    ) -> bool {
+        let (wanted, other, what) = match (against, first) {
+            (Some(Against::Value(u, at)), _) => (u, *at, "the bracket places"),
+            (Some(Against::First), Some((u, at))) => (u, *at, "the first threshold is"),
+            _ => return true,
+        };
+        if unit == wanted {
+            return true;
+        }
+        let (found, wanted) = (
+            self.describe(&Ty::Num(unit.clone())),
+            self.describe(&Ty::Num(wanted.clone())),
+        );
+        let secondary = match against {
+            Some(Against::Value(..)) => "the value placed in the bracket",
+            _ => "the first threshold",
+        };
+        let d = Diagnostic::new(
+            Code::IncomparableKinds,
+            span,
+            format!("this threshold is {found} but {what} {wanted}"),
+        )
+        .label("threshold in another unit")
+        .with_secondary(other, secondary)
+        .help("write thresholds in the unit of the value, e.g. `>= 100万元` for money");
+        self.report(d);
+        false
     }
 
     fn bracket_order(&mut self, rows: &[BracketRow], edges: &[(Edge, Edge, Span)]) {

@@ -12,9 +12,11 @@ use std::collections::hash_map::{Entry, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-pub use super::ids::{ClauseId, InputId, LetId, LimitId, MatterId, ParamId};
+pub use super::ids::{ClauseId, InputId, LetId, LimitId, MatterId, ParamId, TableId};
 use super::types::{Decl, EnumId, Ty};
-use crate::ast::{Award, Bound, Expr, ExprKind, Name, ParamValue, RoundingMode, SameMatter, Span};
+use crate::ast::{
+    Award, Bound, Expr, ExprKind, Name, ParamValue, RoundingMode, SameMatter, Span, TableRows,
+};
 
 /// Subject kinds: who receives an award.
 pub const SUBJECT_KINDS: [&str; 4] = ["enterprise", "institution", "person", "region"];
@@ -53,6 +55,33 @@ pub enum TableKey {
     Enum(EnumId),
     /// A yes/no value: its rows are `true` and `false`.
     YesNo,
+}
+
+/// A named table looked up at one place, as the checker resolved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The table.
+    pub table: TableId,
+    /// How its rows are chosen there.
+    pub rows: LookupRows,
+}
+
+/// How the rows of a named table are chosen where it is looked up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupRows {
+    /// By the thresholds of a bracket, on a number in their unit.
+    Bracket,
+    /// By a yes/no value: rows `true`, `false` and `else`.
+    YesNo,
+    /// By a variant of the enum of the value looked up: for each row in order, the position of
+    /// the variant it names in that enum (`None` for the `else` row). The same table looked up
+    /// with values of two enums that share variant names is resolved at each place on its own.
+    Enum {
+        /// The enum of the value looked up.
+        enum_id: EnumId,
+        /// Each row's variant in that enum.
+        variants: Vec<Option<usize>>,
+    },
 }
 
 /// A resolved name: what it stands for and the type of its value.
@@ -143,6 +172,19 @@ pub struct LimitInfo<'a> {
     pub bound: &'a Bound,
 }
 
+/// A named table: rows declared once, looked up by several expressions.
+#[derive(Clone, Debug)]
+pub struct TableInfo<'a> {
+    /// Its name.
+    pub name: String,
+    /// Its rows as written.
+    pub rows: &'a TableRows,
+    /// The type of the values its rows give.
+    pub ty: Ty,
+    /// Where its name was declared.
+    pub span: Span,
+}
+
 /// A limit as a clause uses it.
 #[derive(Clone, Debug)]
 pub enum LimitUse<'a> {
@@ -229,6 +271,8 @@ pub struct Model<'a> {
     pub let_order: Vec<LetId>,
     /// Shared limits.
     pub limits: Vec<LimitInfo<'a>>,
+    /// Named tables in source order.
+    pub tables: Vec<TableInfo<'a>>,
     /// Clauses in source order.
     pub clauses: Vec<ClauseInfo<'a>>,
     /// Matters in their compared form ([`crate::keys::key`]), in order of first use.
@@ -249,6 +293,8 @@ pub(super) struct Resolution {
     /// Every `in` test and tier table: what chooses its rows (an `in` test lists an enum's
     /// variants).
     keys: HashMap<Span, Option<TableKey>>,
+    /// Every look-up of a named table: the table and how its rows are chosen there.
+    lookups: HashMap<Span, Option<Lookup>>,
 }
 
 impl Resolution {
@@ -265,6 +311,16 @@ impl Resolution {
     /// Records what chooses the rows of the `in` test or table written at `span`.
     pub(super) fn key(&mut self, span: Span, key: TableKey) {
         settle(&mut self.keys, span, key);
+    }
+
+    /// Records the named table looked up at `span` and how its rows are chosen there.
+    pub(super) fn lookup(&mut self, span: Span, lookup: Lookup) {
+        settle(&mut self.lookups, span, lookup);
+    }
+
+    /// The named table looked up at `span`.
+    pub(super) fn lookup_at(&self, span: Span) -> Option<&Lookup> {
+        self.lookups.get(&span)?.as_ref()
     }
 
     /// What the name written at `span` stands for.
@@ -318,6 +374,15 @@ impl Model<'_> {
         match self.table_key(e)? {
             TableKey::Enum(id) => Some(id),
             TableKey::YesNo => None,
+        }
+    }
+
+    /// The named table a look-up (`e`, `销售档(销售收入)`) reads, and how its rows are chosen
+    /// there; `None` when `e` is no look-up.
+    pub fn looked_up(&self, e: &Expr) -> Option<&Lookup> {
+        match e.node {
+            ExprKind::Lookup { .. } => self.resolution.lookup_at(e.span),
+            _ => None,
         }
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 pub use program::*;
 
 use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
-use crate::check::model::{self, ClauseId, LetInfo, Model, Ref, TableKey};
+use crate::check::model::{self, ClauseId, LetInfo, LookupRows, Model, Ref, TableKey};
 use crate::check::types::{Decl, Flavor, Ty};
 use crate::units::Unit;
 
@@ -179,6 +179,15 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
             }),
             r,
         ),
+    }
+}
+
+/// The level of a value computed from values of levels `a` and `b`.
+fn join(a: Level, b: Level) -> Level {
+    if a == Level::Claim || b == Level::Claim {
+        Level::Claim
+    } else {
+        Level::Subject
     }
 }
 
@@ -513,45 +522,23 @@ impl<'m> Compiler<'m> {
                 ExprKind::If(c, a, b)
             }
             A::Table { key, rows } => {
-                let table_key = self.model.table_key(e);
-                let rows: Vec<(Slot, Expr)> = rows
-                    .iter()
-                    .map(|(label, value)| (self.row_slot(table_key, label), *sub(self, value)))
-                    .collect();
-                let key = sub(self, key);
-                match table_key {
-                    Some(k) => tier(key, self.slot_count(k), rows, span),
-                    None => ExprKind::Broken(
-                        "a tier table whose key the checker did not record reached the compiler",
-                    ),
-                }
+                let (kind, l) = self.table(e, key, rows, scope);
+                level = join(level, l);
+                kind
             }
             A::Bracket { value, rows } => {
-                let value = sub(self, value);
-                let edge = |t: &Option<ast::Threshold>| {
-                    t.as_ref()
-                        .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
-                };
-                // The checker made sure thresholds are fixed amounts (E0309): one that is not
-                // would silently open the row's bound.
-                let fixed = rows.iter().all(|r| {
-                    [&r.lower, &r.upper]
-                        .iter()
-                        .all(|t| t.is_none() || edge(t).is_some())
-                });
-                let arms: Box<[Arm]> = rows
-                    .iter()
-                    .map(|r| Arm {
-                        lower: edge(&r.lower),
-                        upper: edge(&r.upper),
-                        value: *sub(self, &r.value),
-                    })
-                    .collect();
-                if fixed {
-                    ExprKind::Bracket(value, arms)
-                } else {
-                    ExprKind::Broken("a bracket threshold is not a fixed amount")
+                let (value, l) = self.expr(value, scope);
+                let (arms, l2) = self.arms(rows, scope);
+                level = join(level, join(l, l2));
+                match arms {
+                    Some(arms) => ExprKind::Bracket(Box::new(value), arms),
+                    None => ExprKind::Broken("a bracket threshold is not a fixed amount"),
                 }
+            }
+            A::Lookup { args, .. } => {
+                let (kind, l) = self.lookup(e, args, scope);
+                level = join(level, l);
+                kind
             }
         };
         let show = match show {
@@ -559,6 +546,133 @@ impl<'m> Compiler<'m> {
             None => self.show_of(&kind),
         };
         (Expr { kind, show, span }, level)
+    }
+
+    /// The tier table `e` (`by KEY { rows }`), its rows placed as the checker resolved them.
+    fn table(
+        &mut self,
+        e: &ast::Expr,
+        key: &ast::Expr,
+        rows: &[(ast::RowKey, ast::Expr)],
+        scope: Scope<'_>,
+    ) -> (ExprKind, Level) {
+        let table_key = self.model.table_key(e);
+        let slots = rows
+            .iter()
+            .map(|(label, _)| self.row_slot(table_key, label))
+            .collect();
+        let (rows, l) = self.tier_rows(rows, slots, scope);
+        let (key, l2) = self.expr(key, scope);
+        let kind = match table_key {
+            Some(k) => tier(Box::new(key), self.slot_count(k), rows, e.span),
+            None => ExprKind::Broken(
+                "a tier table whose key the checker did not record reached the compiler",
+            ),
+        };
+        (kind, join(l, l2))
+    }
+
+    /// The values of a tier table's rows, each with the slot it fills, and their level.
+    fn tier_rows(
+        &mut self,
+        rows: &[(ast::RowKey, ast::Expr)],
+        slots: Vec<Slot>,
+        scope: Scope<'_>,
+    ) -> (Vec<(Slot, Expr)>, Level) {
+        let mut level = Level::Subject;
+        let rows = rows
+            .iter()
+            .zip(slots)
+            .map(|((_, value), slot)| {
+                let (v, l) = self.expr(value, scope);
+                level = join(level, l);
+                (slot, v)
+            })
+            .collect();
+        (rows, level)
+    }
+
+    /// The arms of a bracket and their level; `None` when a threshold is not a fixed amount,
+    /// which the checker refuses (E0309): lowering it would silently open the row's bound.
+    fn arms(&mut self, rows: &[ast::BracketRow], scope: Scope<'_>) -> (Option<Box<[Arm]>>, Level) {
+        let edge = |t: &Option<ast::Threshold>| {
+            t.as_ref()
+                .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
+        };
+        let fixed = rows.iter().all(|r| {
+            [&r.lower, &r.upper]
+                .iter()
+                .all(|t| t.is_none() || edge(t).is_some())
+        });
+        let mut level = Level::Subject;
+        let arms: Box<[Arm]> = rows
+            .iter()
+            .map(|r| {
+                let (value, l) = self.expr(&r.value, scope);
+                level = join(level, l);
+                Arm {
+                    lower: edge(&r.lower),
+                    upper: edge(&r.upper),
+                    value,
+                }
+            })
+            .collect();
+        (fixed.then_some(arms), level)
+    }
+
+    /// The look-up `e` of a named table with `args`, lowered to the bracket or tier table its
+    /// rows make with the value looked up: the same compiled form as the table written out in
+    /// place, so evaluation and explanations need nothing of their own. The rows are lowered
+    /// policy-wide, as the checker checked them (a table's rows see no clause's `let`).
+    fn lookup(&mut self, e: &ast::Expr, args: &[ast::Expr], scope: Scope<'_>) -> (ExprKind, Level) {
+        let model = self.model;
+        let Some(lookup) = model.looked_up(e) else {
+            let what = "a table look-up the checker did not resolve reached the compiler";
+            return (ExprKind::Broken(what), Level::Subject);
+        };
+        let (Some(table), [arg]) = (model.tables.get(lookup.table.index()), args) else {
+            let what = "a table look-up without its table or its one value reached the compiler";
+            return (ExprKind::Broken(what), Level::Subject);
+        };
+        let (key, level) = self.expr(arg, scope);
+        let key = Box::new(key);
+        let (kind, l) = match (&lookup.rows, table.rows) {
+            (LookupRows::Bracket, ast::TableRows::Bracket(rows)) => {
+                let (arms, l) = self.arms(rows, Scope::TOP);
+                let kind = match arms {
+                    Some(arms) => ExprKind::Bracket(key, arms),
+                    None => ExprKind::Broken("a bracket threshold is not a fixed amount"),
+                };
+                (kind, l)
+            }
+            (LookupRows::YesNo, ast::TableRows::Tier(rows)) => {
+                let slots = rows
+                    .iter()
+                    .map(|(label, _)| self.row_slot(Some(TableKey::YesNo), label))
+                    .collect();
+                let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
+                (tier(key, 2, rows, e.span), l)
+            }
+            (LookupRows::Enum { enum_id, variants }, ast::TableRows::Tier(rows)) => {
+                let slots = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (label, _))| match (label, variants.get(i)) {
+                        (ast::RowKey::Else, _) => Slot::Else,
+                        (ast::RowKey::Variant(_), Some(Some(v))) => Slot::At(*v),
+                        _ => Slot::Unresolved,
+                    })
+                    .collect();
+                let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
+                let n = self.slot_count(TableKey::Enum(*enum_id));
+                (tier(key, n, rows, e.span), l)
+            }
+            _ => (
+                ExprKind::Broken("a table look-up resolved to rows of another kind"),
+                Level::Subject,
+            ),
+        };
+        (kind, join(level, l))
     }
 
     /// The name `e` lowered from what the checker resolved it to: what it computes, how it is

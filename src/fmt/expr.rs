@@ -149,6 +149,10 @@ impl Flat<'_> {
                 let args: Vec<String> = args.iter().map(|a| self.expr(a, 0)).collect();
                 format!("{}({})", f.node.name(), args.join(", "))
             }
+            ExprKind::Lookup { table, args } => {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a, 0)).collect();
+                format!("{}({})", table.node, args.join(", "))
+            }
             ExprKind::If {
                 cond,
                 then,
@@ -327,6 +331,10 @@ mod tests {
         assert_eq!(
             round("let x = by 高企 {true:20万元,false :10万元}"),
             "by 高企 { true: 20万元, false: 10万元 }"
+        );
+        assert_eq!(
+            round("let x = 销售档 ( 销售收入*2 )+级别奖（级别）"),
+            "销售档(销售收入 * 2) + 级别奖(级别)"
         );
     }
 }

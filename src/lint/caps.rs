@@ -1,7 +1,7 @@
 //! Caps that can never change an award, and caps that cut every award.
 //!
 //! The award's possible amounts are bounded from its form: a fixed amount, the rows of a
-//! table or bracket, `up to` its maximum, a rate of a base that is never negative, `min` and
+//! table or bracket (written in place or named), `up to` its maximum, a rate of a base that is never negative, `min` and
 //! `max` of those. A cap at or above the largest possible award never binds; a cap below the
 //! smallest possible award always binds (the award as written is never paid). A cap counted per
 //! subject on a clause evaluated per claim adds the claims up, so it can bind even when each
@@ -65,6 +65,13 @@ fn range(cx: &Cx<'_>, e: &Expr) -> Range {
         ExprKind::Unary(UnaryOp::Neg, _) => UNKNOWN,
         ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, v))),
         ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, &r.value))),
+        ExprKind::Lookup { .. } => match cx.model.looked_up(e) {
+            Some(l) => match cx.model.tables.get(l.table.index()) {
+                Some(t) => span_of(t.rows.values().into_iter().map(|v| range(cx, v))),
+                None => UNKNOWN,
+            },
+            None => UNKNOWN,
+        },
         ExprKind::If {
             then, otherwise, ..
         } => span_of([range(cx, then), range(cx, otherwise)].into_iter()),

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::{clause_exprs, constant, walk, Cx};
-use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, UnaryOp};
-use crate::check::model::{Ref, TableKey};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, TableRows, UnaryOp};
+use crate::check::model::{LookupRows, Ref, TableKey};
 use crate::check::types::Ty;
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -151,24 +151,58 @@ struct Atom<'e> {
     span: Span,
 }
 
+/// For each named table looked up (by its index), which of its rows some look-up can reach.
+type Reach = HashMap<usize, Vec<bool>>;
+
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut reach = Reach::new();
     for c in &cx.model.clauses {
         let known = match c.when {
             Some(when) => condition(cx, when, out),
             None => Some(HashMap::new()),
         };
-        // A condition that never holds makes every row unreachable; that is said once already.
-        let Some(known) = known else { continue };
         for e in clause_exprs(c) {
+            // A look-up in the condition itself is taken to reach every row.
             if c.when.is_some_and(|w| std::ptr::eq(w, e)) {
+                lookups(cx, e, None, &mut reach);
                 continue;
             }
-            rows(cx, e, &known, out);
+            // A condition that never holds makes every row unreachable; that is said once
+            // already, so its look-ups are taken to reach every row.
+            lookups(cx, e, known.as_ref(), &mut reach);
+            if let Some(known) = &known {
+                rows(cx, e, known, out);
+            }
         }
     }
     for l in &cx.model.lets {
         rows(cx, l.value, &HashMap::new(), out);
+        lookups(cx, l.value, Some(&HashMap::new()), &mut reach);
     }
+    named_rows(cx, &reach, out);
+}
+
+/// Marks in `reach` the rows of the named tables `e` looks up that the facts `known` let the
+/// value looked up reach: every row when `known` is `None` or the value is not a simple name.
+fn lookups(cx: &Cx<'_>, e: &Expr, known: Option<&HashMap<Ref, Fact>>, reach: &mut Reach) {
+    walk(e, &mut |x| {
+        let Some(lookup) = cx.model.looked_up(x) else {
+            return;
+        };
+        let Some(table) = cx.model.tables.get(lookup.table.index()) else {
+            return;
+        };
+        let n = table.rows.values().len();
+        let reached = known
+            .and_then(|k| reached_rows(cx, x, &lookup.rows, table.rows, k))
+            .unwrap_or_else(|| vec![true; n]);
+        let entry = reach
+            .entry(lookup.table.index())
+            .or_insert_with(|| vec![false; n]);
+        for (r, now) in entry.iter_mut().zip(reached) {
+            *r |= now;
+        }
+    });
 }
 
 /// The `and` parts of `e`, in order.
@@ -521,6 +555,119 @@ fn table_rows(key: &str, rows: &[(RowKey, Expr)], dead: &[bool], out: &mut Vec<D
     }
 }
 
+/// The numbers a bracket row holds; `None` when a threshold is not written out.
+fn row_interval(row: &BracketRow) -> Option<Interval> {
+    let mut interval = Interval::default();
+    for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
+        let Some(t) = t else { continue };
+        let v = constant(&t.value)?;
+        interval = interval.intersect(if lower {
+            Interval::at_least(v, t.inclusive)
+        } else {
+            Interval::at_most(v, t.inclusive)
+        });
+    }
+    Some(interval)
+}
+
+/// A bracket row's thresholds as written, without its value: `>= 100万元 and < 500万元`.
+fn row_text<'s>(cx: &Cx<'s>, row: &BracketRow) -> &'s str {
+    let text = cx.text(Span::new(row.span.start, row.value.span.start));
+    text.trim_end().trim_end_matches([':', '：']).trim_end()
+}
+
+/// Which rows of a named table (`rows`) one look-up, chosen as `chosen`, can reach when the
+/// value looked up is known to satisfy `known`; `None` when nothing is known of it.
+fn reached_rows(
+    cx: &Cx<'_>,
+    x: &Expr,
+    chosen: &LookupRows,
+    rows: &TableRows,
+    known: &HashMap<Ref, Fact>,
+) -> Option<Vec<bool>> {
+    let ExprKind::Lookup { args, .. } = &x.node else {
+        return None;
+    };
+    let (target, _) = top_name(cx, args.first()?)?;
+    let fact = known.get(&target).cloned().or_else(|| domain(cx, target))?;
+    let alive = |dead: Vec<bool>| dead.into_iter().map(|d| !d).collect();
+    match (chosen, rows, fact) {
+        (LookupRows::Bracket, TableRows::Bracket(rows), Fact::Num(range)) => Some(
+            rows.iter()
+                .map(|r| row_interval(r).is_none_or(|i| !i.intersect(range).is_empty()))
+                .collect(),
+        ),
+        (LookupRows::YesNo, TableRows::Tier(rows), Fact::Bool(b)) => {
+            let slots: Vec<Option<usize>> = rows
+                .iter()
+                .map(|(label, _)| match label {
+                    RowKey::Bool(v) => Some(usize::from(v.node)),
+                    _ => None,
+                })
+                .collect();
+            Some(alive(dead_rows(rows, &slots, &[!b, b])))
+        }
+        (
+            LookupRows::Enum { enum_id, variants },
+            TableRows::Tier(rows),
+            Fact::Variants(allowed),
+        ) => {
+            let n = cx.model.enums.get(*enum_id)?.variants.len();
+            (allowed.len() == n).then(|| alive(dead_rows(rows, variants, &allowed)))
+        }
+        _ => None,
+    }
+}
+
+/// Reports the rows of named tables that no look-up reaches (`reach`); a table looked up
+/// nowhere is reported as unused instead.
+fn named_rows(cx: &Cx<'_>, reach: &Reach, out: &mut Vec<Diagnostic>) {
+    let mut looked_up: Vec<(&usize, &Vec<bool>)> = reach.iter().collect();
+    looked_up.sort();
+    for (&t, reached) in looked_up {
+        let Some(table) = cx.model.tables.get(t) else {
+            continue;
+        };
+        let name = &table.name;
+        let help = format!("remove the row, or check it against the article and the conditions of the clauses that look `{name}` up");
+        let unreached = |i: &usize| !reached.get(*i).copied().unwrap_or(true);
+        match table.rows {
+            TableRows::Bracket(rows) => {
+                for (_, row) in rows.iter().enumerate().filter(|(i, _)| unreached(i)) {
+                    out.push(
+                        Diagnostic::new(
+                            Code::UnreachableRow,
+                            row.span,
+                            format!("the bracket row `{}` of `{name}` is never used: no value it is looked up with can be in it", row_text(cx, row)),
+                        )
+                        .label("never reached")
+                        .help(help.clone()),
+                    );
+                }
+            }
+            TableRows::Tier(rows) => {
+                for (_, (label, value)) in rows.iter().enumerate().filter(|(i, _)| unreached(i)) {
+                    let d = match label.span() {
+                        Some(span) => Diagnostic::new(
+                            Code::UnreachableRow,
+                            span,
+                            format!("the row for `{}` of `{name}` is never used: wherever `{name}` is looked up, the conditions rule out `{}`", label.label(), label.label()),
+                        ),
+                        // `else: 0元` completes a table: only a non-zero one is worth a word.
+                        None if constant(value) != Some(Decimal::ZERO) => Diagnostic::new(
+                            Code::UnreachableRow,
+                            value.span,
+                            format!("the `else` row of `{name}` is never used: every value it is looked up with has its own row"),
+                        ),
+                        None => continue,
+                    };
+                    out.push(d.label("never reached").help(help.clone()));
+                }
+            }
+        }
+    }
+}
+
 fn bracket_rows(
     cx: &Cx<'_>,
     key: &str,
@@ -529,19 +676,11 @@ fn bracket_rows(
     out: &mut Vec<Diagnostic>,
 ) {
     for row in rows {
-        let mut interval = Interval::default();
-        for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
-            let Some(t) = t else { continue };
-            let Some(v) = constant(&t.value) else { return };
-            interval = interval.intersect(if lower {
-                Interval::at_least(v, t.inclusive)
-            } else {
-                Interval::at_most(v, t.inclusive)
-            });
-        }
+        let Some(interval) = row_interval(row) else {
+            return;
+        };
         if interval.intersect(range).is_empty() {
-            let row_text = cx.text(Span::new(row.span.start, row.value.span.start));
-            let row_text = row_text.trim_end().trim_end_matches([':', '：']).trim_end();
+            let row_text = row_text(cx, row);
             out.push(
                 Diagnostic::new(
                     Code::UnreachableRow,
