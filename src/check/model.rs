@@ -1,8 +1,9 @@
 //! The checked model of a policy: what the checker learnt, in the form the compiler reads.
 //!
 //! Input: built by the checker from a file with no errors. Output: declarations indexed by
-//! typed ids, each clause's parts gathered, the header's values computed, and what every name
-//! written in an expression stands for. Guarantee: every name an expression uses is resolved
+//! typed ids, each clause's parts gathered, the header's values computed, what every name
+//! written in an expression stands for, and the table each look-up (`销售档(销售收入)`) reads
+//! with how its rows are chosen there. Guarantee: every name an expression uses is resolved
 //! here ([`Model::resolved`]) with its type, so no reader of the model looks a name up again:
 //! the scoping rule (a clause's `let` hides a policy-wide name; a name that is no value is a
 //! variant of the enum expected there) lives in the checker alone.

@@ -480,3 +480,66 @@ impl<'a> Checker<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::check;
+    use crate::check::model::{LookupRows, TableId};
+
+    #[test]
+    fn each_look_up_is_resolved_against_the_enum_of_its_own_value() {
+        let text = r#"policy "测试〔2023〕1号" {
+  title "测试政策"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+input enterprise {
+  甲级别: enum { 国家级, 省级, 无 }
+  乙级别: enum { 无, 市级, 省级, 国家级 }
+  高企: bool
+}
+table 级别奖 = by { 国家级: 10万元, 省级: 5万元, else: 0元 }
+table 高企奖 = by { true: 2万元, false: 1万元 }
+clause 甲 {
+  source "一"
+  award 级别奖(甲级别) + 级别奖(乙级别) + 高企奖(高企)
+}
+"#;
+        let parsed = crate::syntax::parse(text);
+        let checked = check(&parsed.file);
+        let model = checked
+            .model
+            .unwrap_or_else(|| panic!("{:#?}", checked.diagnostics));
+        let crate::ast::Award::Amount(award) = model.clauses[0].award else {
+            panic!("not an amount");
+        };
+        let mut found = Vec::new();
+        let mut stack = vec![award];
+        while let Some(e) = stack.pop() {
+            found.extend(model.looked_up(e).cloned());
+            stack.extend(e.children());
+        }
+        found.sort_by_key(|l| format!("{l:?}"));
+        let enum_rows = |enum_id, variants: [Option<usize>; 3]| crate::check::model::Lookup {
+            table: TableId::new(0),
+            rows: LookupRows::Enum {
+                enum_id,
+                variants: variants.to_vec(),
+            },
+        };
+        // 甲级别 is the first enum: 国家级 is its variant 0, 省级 1; 乙级别 lists them as 3, 2.
+        let expected = [
+            enum_rows(0, [Some(0), Some(1), None]),
+            enum_rows(1, [Some(3), Some(2), None]),
+            crate::check::model::Lookup {
+                table: TableId::new(1),
+                rows: LookupRows::YesNo,
+            },
+        ];
+        assert_eq!(found, expected);
+        assert_eq!(model.tables.len(), 2);
+        assert_eq!(model.tables[0].ty, crate::check::types::Ty::money());
+    }
+}

@@ -1,10 +1,12 @@
 //! The compiler: a checked model lowered to a [`Program`].
 //!
 //! Input: a [`Model`] of a file without errors. Output: a [`Program`] whose names are slots,
-//! whose lets are ordered so each comes after what it uses, and whose tables are indexed by
-//! variant. Guarantee: total on a checked model; no name is looked up, here or at evaluation:
-//! every name is lowered from what the checker resolved it to ([`Model::resolved`]), and a
-//! name it did not resolve becomes an internal error ([`ExprKind::Broken`]), never a guess.
+//! whose lets are ordered so each comes after what it uses, whose tables are indexed by
+//! variant (or by `false`, `true`), and in which a look-up of a named table is the table
+//! written out with the value looked up. Guarantee: total on a checked model; no name is
+//! looked up, here or at evaluation: every name is lowered from what the checker resolved it
+//! to ([`Model::resolved`]), and a name (or look-up) it did not resolve becomes an internal
+//! error ([`ExprKind::Broken`]), never a guess.
 
 mod program;
 
@@ -986,6 +988,61 @@ clause 甲 {
             "{:?}",
             award(&p, 0)
         );
+    }
+
+    /// The debug form of `e` without its spans: two expressions written in different places
+    /// that compute alike read the same.
+    fn without_spans(e: &ExprKind) -> String {
+        let text = format!("{e:?}");
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("span: Span {") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at..];
+            rest = after.find('}').map_or("", |end| &after[end + 1..]);
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn a_look_up_compiles_to_the_table_written_out_in_place() {
+        let body = r#"table 级别奖 = by { 国家级: 10万元, 省级: 研发费用 * 10%, else: 0元 }
+table 费用档 = bracket { < 100万元: 0元, >= 100万元: 5万元 }
+table 高企奖 = by { false: 1万元, true: 2万元 }
+clause 甲 {
+  source "一"
+  award 级别奖(上年级别) + 费用档(研发费用) + 高企奖(研发费用 > 0元)
+}
+clause 乙 {
+  source "二"
+  award by 上年级别 { 国家级: 10万元, 省级: 研发费用 * 10%, else: 0元 } + bracket 研发费用 { < 100万元: 0元, >= 100万元: 5万元 } + by 研发费用 > 0元 { true: 2万元, false: 1万元 }
+}
+"#;
+        let p = program(body, false);
+        assert_eq!(without_spans(award(&p, 0)), without_spans(award(&p, 1)));
+        assert!(
+            matches!(award(&p, 0), ExprKind::Arith(ArithOp::Add, a, _) if matches!(&a.kind, ExprKind::Arith(ArithOp::Add, t, _) if matches!(t.kind, ExprKind::Table(..)))),
+            "{:?}",
+            award(&p, 0)
+        );
+        // Unresolved, a look-up is an internal error, never a guessed row.
+        let p = program(body, true);
+        let exprs = all_exprs(&p);
+        assert!(!exprs.iter().any(|e| matches!(
+            e.kind,
+            ExprKind::Table(..) | ExprKind::Bracket(..)
+        ) && e.span.start < p.source.find("clause 乙").unwrap_or(0)));
+        let lookups = exprs
+            .iter()
+            .filter(|e| {
+                e.kind
+                    == ExprKind::Broken(
+                        "a table look-up the checker did not resolve reached the compiler",
+                    )
+            })
+            .count();
+        assert_eq!(lookups, 3);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! is a yes/no input (`规上企业`, `not 规上企业`) narrows what that name may be; money and
 //! quantities start out at zero or more. A part that leaves nothing possible can never hold; a
 //! part that the others (or the declaration) already imply always holds. The same narrowed
-//! ranges show which rows of the award's tables and brackets can be reached.
+//! ranges show which rows of the award's tables and brackets can be reached (a table keyed by a
+//! yes/no input included); a row of a named table is reported only when none of its look-ups,
+//! each with what its clause's condition says of the value looked up, can reach it.
 
 use std::collections::HashMap;
 
