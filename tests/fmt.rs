@@ -154,6 +154,8 @@ fn arb_expr() -> impl Strategy<Value = String> {
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("min({a}, {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("months_between({a}, {b})")),
             inner.clone().prop_map(|a| format!("year({a})")),
+            inner.clone().prop_map(|a| format!("档({a})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("档({a}, {b})")),
             // An `if` in every position, written bare: its brackets are the formatter's job.
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
@@ -193,8 +195,8 @@ proptest! {
         gaps in prop::collection::vec(arb_gap(), 8),
     ) {
         let text = format!(
-            "let{}x = {value}{}\nclause c{}{{ source \"a\"{}when {cond}{}award {amount}{}cap ({amount}) per enterprise{}}}\n",
-            gaps[0], gaps[1], gaps[2], gaps[3], gaps[4], gaps[5], gaps[6]
+            "let{}x = {value}{}\nclause c{}{{ source \"a\"{}when {cond}{}award {amount}{}cap ({amount}) per enterprise{}}}\ntable 档 ={}by {{ true: ({value}), else: ({amount}) }}\ntable 档位 = bracket {{ < 1元: ({cond}),{}>= 1元: ({value}) }}\n",
+            gaps[0], gaps[1], gaps[2], gaps[3], gaps[4], gaps[5], gaps[6], gaps[7], gaps[1]
         );
         let formatted = formats_stably(&text);
         prop_assert_eq!(

@@ -680,3 +680,13 @@ fn a_population_is_simulated_through_named_tables() {
     let summary: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["paid"]["exact"], "2160000.00", "{summary}");
 }
+
+#[test]
+fn a_named_bracket_is_held_to_the_wording_quoted_above_it() {
+    let d = dir("named-wording");
+    let policy = format!(
+        "{NAMED_INPUTS}# 销售收入超过1000万元的，奖励10万元\ntable 销售档 = bracket {{ < 1000万元: 0元, >= 1000万元: 10万元 }}\nclause 甲 {{\n  source \"一\"\n  when 上年销售收入 > 0元 and 耕地面积 > 0亩 and 基础奖 > 0元 and 高新技术企业 and 重点项目 and (认定级别 == 国家级 or 孵化器级别 == 市级)\n  per project\n  award 销售档(销售收入) + 合同金额 * 0%\n}}\n"
+    );
+    // 超过 leaves 1000万元 out of the upper band: `>= 1000万元` puts it in.
+    assert_eq!(codes(&d, &policy), ["W0314"]);
+}

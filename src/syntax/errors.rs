@@ -24,10 +24,7 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             10,
             "a top-level item (`policy`, `input`, `enum`, `param`, `let`, `limit`, `table` or `clause`)",
         ),
-        named_bracket | named_tier => (
-            24,
-            "the rows of a named table: `bracket { ... }` or `by { ... }`",
-        ),
+        named_bracket | named_tier => (24, "the table's rows: `bracket {` or `by {`"),
         title | issued | effective | funding | same_matter | rounding | budget => (
             10,
             "a header line such as `title`, `effective`, `funding` or `same_matter`",
