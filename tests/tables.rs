@@ -690,3 +690,40 @@ fn a_named_bracket_is_held_to_the_wording_quoted_above_it() {
     // 超过 leaves 1000万元 out of the upper band: `>= 1000万元` puts it in.
     assert_eq!(codes(&d, &policy), ["W0314"]);
 }
+
+#[test]
+fn rows_that_read_a_claim_are_computed_for_each_claim() {
+    let d = dir("named-claims");
+    let policy = format!(
+        "{NAMED_INPUTS}{}",
+        r#"
+table 合同奖 = by { true: 合同金额 * 10%, false: 0元 }
+let 合同奖励额 = 合同奖(重点项目)
+
+clause 甲 {
+  source "一"
+  per project
+  when 销售收入 >= 0元 and 上年销售收入 >= 0元 and 耕地面积 >= 0亩 and 基础奖 > 0元 and 高新技术企业 and (认定级别 == 国家级 or 孵化器级别 == 市级)
+  award 合同奖(重点项目)
+}
+
+clause 乙 {
+  source "二"
+  per project
+  award 合同奖励额
+}
+"#
+    );
+    // C1, a key project: 10% of 200万元 = 20万元, in each clause; C2 is no key project: the
+    // `false` row, 0元. A value computed once per subject would pay C2 the 20万元 of C1.
+    let v = eval(
+        &d,
+        &policy,
+        &firm("1元", "1元", "国家级", "市级", true, "1亩", CLAIMS),
+    );
+    for clause in ["甲", "乙"] {
+        assert_eq!(claim_paid(&v, clause, "C1"), "200000.00");
+        assert_eq!(claim_paid(&v, clause, "C2"), "0.00");
+    }
+    assert_eq!(v["totals"]["paid"]["exact"], "400000.00");
+}

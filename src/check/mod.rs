@@ -146,6 +146,9 @@ struct Checker<'a> {
     limits: Vec<LimitInfo<'a>>,
     tables: Vec<TableInfo<'a>>,
     table_states: Vec<TableState>,
+    /// How the rows of a named table by variants are chosen by each enum it was looked up
+    /// with, once found clean (a table looked up many times is matched once per enum).
+    table_enums: HashMap<(TableId, types::EnumId), model::LookupRows>,
     /// Matters in their compared form, in order of first use.
     matters: Vec<String>,
     /// What each name and enum-keyed expression was resolved to.

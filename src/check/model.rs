@@ -68,7 +68,7 @@ pub struct Lookup {
 }
 
 /// How the rows of a named table are chosen where it is looked up.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum LookupRows {
     /// By the thresholds of a bracket, on a number in their unit.
     Bracket,

@@ -287,7 +287,16 @@ impl<'a> Checker<'a> {
             (_, Ty::Error) => None,
             (By::Number(u), Ty::Num(v)) if u == v => Some(LookupRows::Bracket),
             (By::YesNo | By::Any, Ty::Bool) => Some(LookupRows::YesNo),
-            (By::Variant | By::Any, Ty::Enum(id)) => self.lookup_variants(t, arg, *id),
+            (By::Variant | By::Any, Ty::Enum(id)) => match self.table_enums.get(&(t, *id)) {
+                Some(rows) => Some(rows.clone()),
+                None => {
+                    let rows = self.lookup_variants(t, arg, *id);
+                    if let Some(rows) = &rows {
+                        self.table_enums.insert((t, *id), rows.clone());
+                    }
+                    rows
+                }
+            },
             (by, found) => {
                 self.lookup_kind(t, arg, by, found);
                 None

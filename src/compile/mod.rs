@@ -11,6 +11,7 @@
 mod program;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use program::*;
 
@@ -204,23 +205,21 @@ enum Slot {
     Unresolved,
 }
 
-/// A tier table of `n` slots keyed by `key`, from its compiled rows. The `else` row is copied
+/// The rows of a tier table of `n` slots, from its compiled rows. The `else` row is copied
 /// into the slots without a row of their own; the checker made sure every slot has one
 /// (E0308), so a slot still empty, or a row it did not resolve, is pol's own bug: the table is
-/// then an internal error, never a zero.
-fn tier(key: Box<Expr>, n: usize, rows: Vec<(Slot, Expr)>, span: ast::Span) -> ExprKind {
+/// then an internal error (`Err` says which), never a zero.
+fn tier(n: usize, rows: Vec<(Slot, Expr)>, span: ast::Span) -> Result<Arc<[Expr]>, &'static str> {
     let mut by_slot: Vec<Option<Expr>> = vec![None; n];
     let mut fallback: Option<Expr> = None;
     for (slot, value) in rows {
         match slot {
             Slot::At(i) => match by_slot.get_mut(i) {
                 Some(row) => *row = Some(value),
-                None => return ExprKind::Broken("a tier table's row lies outside its key"),
+                None => return Err("a tier table's row lies outside its key"),
             },
             Slot::Else => fallback = Some(value),
-            Slot::Unresolved => {
-                return ExprKind::Broken("a tier table names a row the checker did not resolve")
-            }
+            Slot::Unresolved => return Err("a tier table names a row the checker did not resolve"),
         }
     }
     let filler = fallback.unwrap_or(Expr {
@@ -228,11 +227,22 @@ fn tier(key: Box<Expr>, n: usize, rows: Vec<(Slot, Expr)>, span: ast::Span) -> E
         show: Show::Number,
         span,
     });
-    let rows: Box<[Expr]> = by_slot
+    Ok(by_slot
         .into_iter()
         .map(|r| r.unwrap_or_else(|| filler.clone()))
-        .collect();
-    ExprKind::Table(key, rows)
+        .collect())
+}
+
+/// The rows of a named table compiled for one way of choosing them, shared by every look-up
+/// that chooses them that way (a table looked up many times is compiled once).
+#[derive(Clone)]
+enum Shared {
+    /// A tier table's rows, one per slot.
+    Rows(Arc<[Expr]>),
+    /// A bracket's arms.
+    Arms(Arc<[Arm]>),
+    /// What the checker should have refused.
+    Broken(&'static str),
 }
 
 /// Where an expression is lowered: in a clause (with its lets lowered so far, each with its
@@ -268,6 +278,8 @@ struct Compiler<'m> {
     units: Vec<Unit>,
     texts: Vec<String>,
     text_ids: HashMap<String, u32>,
+    /// The rows of each named table (by index) as compiled for each way of choosing them.
+    tables: HashMap<(usize, LookupRows), (Shared, Level)>,
 }
 
 impl<'m> Compiler<'m> {
@@ -304,6 +316,7 @@ impl<'m> Compiler<'m> {
             units: Vec::new(),
             texts: Vec::new(),
             text_ids: HashMap::new(),
+            tables: HashMap::new(),
         }
     }
 
@@ -383,9 +396,8 @@ impl<'m> Compiler<'m> {
                     is_pct(a.show) || is_pct(b.show) || (*op == ArithOp::Div && amounts(a.show));
                 self.show_of_unit(&unit, percent)
             }
-            ExprKind::Min(v) | ExprKind::Max(v) | ExprKind::Table(_, v) => {
-                v.first().map_or(Show::Number, |e| e.show)
-            }
+            ExprKind::Min(v) | ExprKind::Max(v) => v.first().map_or(Show::Number, |e| e.show),
+            ExprKind::Table(_, v) => v.first().map_or(Show::Number, |e| e.show),
             ExprKind::If(_, a, _) => a.show,
             ExprKind::EventDate => Show::Date,
             ExprKind::Year(_) | ExprKind::Between(..) => Show::Number,
@@ -566,7 +578,10 @@ impl<'m> Compiler<'m> {
         let (rows, l) = self.tier_rows(rows, slots, scope);
         let (key, l2) = self.expr(key, scope);
         let kind = match table_key {
-            Some(k) => tier(Box::new(key), self.slot_count(k), rows, e.span),
+            Some(k) => match tier(self.slot_count(k), rows, e.span) {
+                Ok(rows) => ExprKind::Table(Box::new(key), rows),
+                Err(what) => ExprKind::Broken(what),
+            },
             None => ExprKind::Broken(
                 "a tier table whose key the checker did not record reached the compiler",
             ),
@@ -596,7 +611,7 @@ impl<'m> Compiler<'m> {
 
     /// The arms of a bracket and their level; `None` when a threshold is not a fixed amount,
     /// which the checker refuses (E0309): lowering it would silently open the row's bound.
-    fn arms(&mut self, rows: &[ast::BracketRow], scope: Scope<'_>) -> (Option<Box<[Arm]>>, Level) {
+    fn arms(&mut self, rows: &[ast::BracketRow], scope: Scope<'_>) -> (Option<Arc<[Arm]>>, Level) {
         let edge = |t: &Option<ast::Threshold>| {
             t.as_ref()
                 .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
@@ -607,7 +622,7 @@ impl<'m> Compiler<'m> {
                 .all(|t| t.is_none() || edge(t).is_some())
         });
         let mut level = Level::Subject;
-        let arms: Box<[Arm]> = rows
+        let arms: Arc<[Arm]> = rows
             .iter()
             .map(|r| {
                 let (value, l) = self.expr(&r.value, scope);
@@ -638,14 +653,42 @@ impl<'m> Compiler<'m> {
         };
         let (key, level) = self.expr(arg, scope);
         let key = Box::new(key);
-        let (kind, l) = match (&lookup.rows, table.rows) {
+        let cached = self
+            .tables
+            .get(&(lookup.table.index(), lookup.rows.clone()));
+        let (shared, l) = match cached {
+            Some(done) => done.clone(),
+            None => {
+                let done = self.shared_rows(&lookup.rows, table.rows, e.span);
+                let at = (lookup.table.index(), lookup.rows.clone());
+                self.tables.insert(at, done.clone());
+                done
+            }
+        };
+        let kind = match shared {
+            Shared::Rows(rows) => ExprKind::Table(key, rows),
+            Shared::Arms(arms) => ExprKind::Bracket(key, arms),
+            Shared::Broken(what) => ExprKind::Broken(what),
+        };
+        (kind, join(level, l))
+    }
+
+    /// The rows of a named table compiled for `chosen`, the way a look-up chooses them, and
+    /// their level.
+    fn shared_rows(
+        &mut self,
+        chosen: &LookupRows,
+        rows: &ast::TableRows,
+        span: ast::Span,
+    ) -> (Shared, Level) {
+        let (shared, level) = match (chosen, rows) {
             (LookupRows::Bracket, ast::TableRows::Bracket(rows)) => {
                 let (arms, l) = self.arms(rows, Scope::TOP);
-                let kind = match arms {
-                    Some(arms) => ExprKind::Bracket(key, arms),
-                    None => ExprKind::Broken("a bracket threshold is not a fixed amount"),
+                let shared = match arms {
+                    Some(arms) => Shared::Arms(arms),
+                    None => Shared::Broken("a bracket threshold is not a fixed amount"),
                 };
-                (kind, l)
+                (shared, l)
             }
             (LookupRows::YesNo, ast::TableRows::Tier(rows)) => {
                 let slots = rows
@@ -653,7 +696,10 @@ impl<'m> Compiler<'m> {
                     .map(|(label, _)| self.row_slot(Some(TableKey::YesNo), label))
                     .collect();
                 let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
-                (tier(key, 2, rows, e.span), l)
+                (
+                    tier(2, rows, span).map_or_else(Shared::Broken, Shared::Rows),
+                    l,
+                )
             }
             (LookupRows::Enum { enum_id, variants }, ast::TableRows::Tier(rows)) => {
                 let slots = rows
@@ -667,14 +713,17 @@ impl<'m> Compiler<'m> {
                     .collect();
                 let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
                 let n = self.slot_count(TableKey::Enum(*enum_id));
-                (tier(key, n, rows, e.span), l)
+                (
+                    tier(n, rows, span).map_or_else(Shared::Broken, Shared::Rows),
+                    l,
+                )
             }
             _ => (
-                ExprKind::Broken("a table look-up resolved to rows of another kind"),
+                Shared::Broken("a table look-up resolved to rows of another kind"),
                 Level::Subject,
             ),
         };
-        (kind, join(level, l))
+        (shared, level)
     }
 
     /// The name `e` lowered from what the checker resolved it to: what it computes, how it is

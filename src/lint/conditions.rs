@@ -153,11 +153,45 @@ struct Atom<'e> {
     span: Span,
 }
 
-/// For each named table looked up (by its index), which of its rows some look-up can reach.
-type Reach = HashMap<usize, Vec<bool>>;
+/// What the look-ups of named tables reach, gathered over every clause and `let`.
+#[derive(Default)]
+struct Reach {
+    /// Per table (by index): +1 where a run of reached rows starts and -1 one past its end, so
+    /// that a look-up reaching many rows of a bracket costs no more than one reaching a few.
+    runs: HashMap<usize, Vec<i64>>,
+    /// The rows of each named bracket as intervals (`None` when a threshold is not written
+    /// out), worked out on first use.
+    bands: HashMap<usize, Option<Vec<Interval>>>,
+}
+
+impl Reach {
+    /// Marks the rows `rows` of table `table` (of `n` rows) as reached.
+    fn mark(&mut self, table: usize, n: usize, rows: std::ops::Range<usize>) {
+        let runs = self.runs.entry(table).or_insert_with(|| vec![0; n + 1]);
+        if rows.start < rows.end && rows.end < runs.len() {
+            runs[rows.start] += 1;
+            runs[rows.end] -= 1;
+        }
+    }
+
+    /// Which rows of `table` some look-up reaches; `None` when nothing looks it up.
+    fn reached(&self, table: usize) -> Option<Vec<bool>> {
+        let runs = self.runs.get(&table)?;
+        let mut open = 0;
+        Some(
+            runs.iter()
+                .take(runs.len().saturating_sub(1))
+                .map(|d| {
+                    open += d;
+                    open > 0
+                })
+                .collect(),
+        )
+    }
+}
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut reach = Reach::new();
+    let mut reach = Reach::default();
     for c in &cx.model.clauses {
         let known = match c.when {
             Some(when) => condition(cx, when, out),
@@ -191,18 +225,24 @@ fn lookups(cx: &Cx<'_>, e: &Expr, known: Option<&HashMap<Ref, Fact>>, reach: &mu
         let Some(lookup) = cx.model.looked_up(x) else {
             return;
         };
-        let Some(table) = cx.model.tables.get(lookup.table.index()) else {
+        let t = lookup.table.index();
+        let Some(table) = cx.model.tables.get(t) else {
             return;
         };
         let n = table.rows.values().len();
-        let reached = known
-            .and_then(|k| reached_rows(cx, x, &lookup.rows, table.rows, k))
-            .unwrap_or_else(|| vec![true; n]);
-        let entry = reach
-            .entry(lookup.table.index())
-            .or_insert_with(|| vec![false; n]);
-        for (r, now) in entry.iter_mut().zip(reached) {
-            *r |= now;
+        let bands = match table.rows {
+            TableRows::Bracket(rows) => reach
+                .bands
+                .entry(t)
+                .or_insert_with(|| rows.iter().map(row_interval).collect())
+                .clone(),
+            TableRows::Tier(_) => None,
+        };
+        let runs = known
+            .and_then(|k| reached_rows(cx, x, &lookup.rows, table.rows, bands.as_deref(), k))
+            .unwrap_or_else(|| vec![0..n]);
+        for rows in runs {
+            reach.mark(t, n, rows);
         }
     });
 }
@@ -578,27 +618,47 @@ fn row_text<'s>(cx: &Cx<'s>, row: &BracketRow) -> &'s str {
     text.trim_end().trim_end_matches([':', '：']).trim_end()
 }
 
-/// Which rows of a named table (`rows`) one look-up, chosen as `chosen`, can reach when the
-/// value looked up is known to satisfy `known`; `None` when nothing is known of it.
+/// The runs of rows of a named table (`rows`, chosen as `chosen`; a bracket's rows as the
+/// intervals `bands`) that the look-up `x` can reach when its value is known to satisfy
+/// `known`; `None` when nothing is known of that value.
 fn reached_rows(
     cx: &Cx<'_>,
     x: &Expr,
     chosen: &LookupRows,
     rows: &TableRows,
+    bands: Option<&[Interval]>,
     known: &HashMap<Ref, Fact>,
-) -> Option<Vec<bool>> {
+) -> Option<Vec<std::ops::Range<usize>>> {
     let ExprKind::Lookup { args, .. } = &x.node else {
         return None;
     };
     let (target, _) = top_name(cx, args.first()?)?;
     let fact = known.get(&target).cloned().or_else(|| domain(cx, target))?;
-    let alive = |dead: Vec<bool>| dead.into_iter().map(|d| !d).collect();
+    // Each row that is not dead, as a run of its own.
+    let alive = |dead: Vec<bool>| {
+        dead.into_iter()
+            .enumerate()
+            .filter(|(_, d)| !d)
+            .map(|(i, _)| i..i + 1)
+            .collect()
+    };
     match (chosen, rows, fact) {
-        (LookupRows::Bracket, TableRows::Bracket(rows), Fact::Num(range)) => Some(
-            rows.iter()
-                .map(|r| row_interval(r).is_none_or(|i| !i.intersect(range).is_empty()))
-                .collect(),
-        ),
+        (LookupRows::Bracket, TableRows::Bracket(_), Fact::Num(range)) => {
+            // The rows go from low to high without overlapping (E0309): those the range meets
+            // are one run, found by halving.
+            let bands = bands?;
+            let above = Interval {
+                lo: range.lo,
+                hi: None,
+            };
+            let below = Interval {
+                lo: None,
+                hi: range.hi,
+            };
+            let first = bands.partition_point(|b| b.intersect(above).is_empty());
+            let last = bands.partition_point(|b| !b.intersect(below).is_empty());
+            Some(vec![first..last.max(first)])
+        }
         (LookupRows::YesNo, TableRows::Tier(rows), Fact::Bool(b)) => {
             let slots: Vec<Option<usize>> = rows
                 .iter()
@@ -624,10 +684,8 @@ fn reached_rows(
 /// Reports the rows of named tables that no look-up reaches (`reach`); a table looked up
 /// nowhere is reported as unused instead.
 fn named_rows(cx: &Cx<'_>, reach: &Reach, out: &mut Vec<Diagnostic>) {
-    let mut looked_up: Vec<(&usize, &Vec<bool>)> = reach.iter().collect();
-    looked_up.sort();
-    for (&t, reached) in looked_up {
-        let Some(table) = cx.model.tables.get(t) else {
+    for (t, table) in cx.model.tables.iter().enumerate() {
+        let Some(reached) = reach.reached(t) else {
             continue;
         };
         let name = &table.name;
