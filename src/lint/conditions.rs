@@ -165,12 +165,12 @@ struct Reach {
 }
 
 impl Reach {
-    /// Marks the rows `rows` of table `table` (of `n` rows) as reached.
-    fn mark(&mut self, table: usize, n: usize, rows: std::ops::Range<usize>) {
+    /// Marks the rows `start..end` of table `table` (of `n` rows) as reached.
+    fn mark(&mut self, table: usize, n: usize, (start, end): (usize, usize)) {
         let runs = self.runs.entry(table).or_insert_with(|| vec![0; n + 1]);
-        if rows.start < rows.end && rows.end < runs.len() {
-            runs[rows.start] += 1;
-            runs[rows.end] -= 1;
+        if start < end && end < runs.len() {
+            runs[start] += 1;
+            runs[end] -= 1;
         }
     }
 
@@ -240,9 +240,9 @@ fn lookups(cx: &Cx<'_>, e: &Expr, known: Option<&HashMap<Ref, Fact>>, reach: &mu
         };
         let runs = known
             .and_then(|k| reached_rows(cx, x, &lookup.rows, table.rows, bands.as_deref(), k))
-            .unwrap_or_else(|| vec![0..n]);
-        for rows in runs {
-            reach.mark(t, n, rows);
+            .unwrap_or_else(|| vec![(0, n)]);
+        for run in runs {
+            reach.mark(t, n, run);
         }
     });
 }
@@ -618,7 +618,7 @@ fn row_text<'s>(cx: &Cx<'s>, row: &BracketRow) -> &'s str {
     text.trim_end().trim_end_matches([':', '：']).trim_end()
 }
 
-/// The runs of rows of a named table (`rows`, chosen as `chosen`; a bracket's rows as the
+/// The runs of rows (`start`, one past the end) of a named table (`rows`, chosen as `chosen`; a bracket's rows as the
 /// intervals `bands`) that the look-up `x` can reach when its value is known to satisfy
 /// `known`; `None` when nothing is known of that value.
 fn reached_rows(
@@ -628,7 +628,7 @@ fn reached_rows(
     rows: &TableRows,
     bands: Option<&[Interval]>,
     known: &HashMap<Ref, Fact>,
-) -> Option<Vec<std::ops::Range<usize>>> {
+) -> Option<Vec<(usize, usize)>> {
     let ExprKind::Lookup { args, .. } = &x.node else {
         return None;
     };
@@ -639,7 +639,7 @@ fn reached_rows(
         dead.into_iter()
             .enumerate()
             .filter(|(_, d)| !d)
-            .map(|(i, _)| i..i + 1)
+            .map(|(i, _)| (i, i + 1))
             .collect()
     };
     match (chosen, rows, fact) {
@@ -657,7 +657,7 @@ fn reached_rows(
             };
             let first = bands.partition_point(|b| b.intersect(above).is_empty());
             let last = bands.partition_point(|b| !b.intersect(below).is_empty());
-            Some(vec![first..last.max(first)])
+            Some(vec![(first, last.max(first))])
         }
         (LookupRows::YesNo, TableRows::Tier(rows), Fact::Bool(b)) => {
             let slots: Vec<Option<usize>> = rows
