@@ -90,6 +90,8 @@ pub enum Item {
     Let(Node<Let>),
     /// `limit 年度累计: 100万元 per institution per year`
     Limit(Node<LimitDecl>),
+    /// `table 销售档 = bracket { ... }` or `table 级别奖 = by { ... }`
+    Table(Node<TableDecl>),
     /// `clause 名称 { ... }`
     Clause(Node<Clause>),
 }
@@ -104,6 +106,7 @@ impl Item {
             Item::Param(n) => n.span,
             Item::Let(n) => n.span,
             Item::Limit(n) => n.span,
+            Item::Table(n) => n.span,
             Item::Clause(n) => n.span,
         }
     }
@@ -334,6 +337,49 @@ pub struct Bound {
     pub per_year: bool,
 }
 
+/// `table NAME = bracket { rows }` or `table NAME = by { rows }`: a bracket or tier table
+/// declared once without the value it looks up, and looked up by name (`NAME(value)`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableDecl {
+    /// The table's name.
+    pub name: Name,
+    /// Its rows.
+    pub rows: TableRows,
+}
+
+/// The rows of a named table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableRows {
+    /// `bracket { >= a and < b: x, ... }`: rows chosen by thresholds on a number.
+    Bracket(Vec<BracketRow>),
+    /// `by { 国家级: x, ..., else: y }` or `by { true: x, false: y }`.
+    Tier(Vec<(RowKey, Expr)>),
+}
+
+impl TableRows {
+    /// Every expression of the rows in source order: thresholds and values.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            TableRows::Bracket(rows) => rows
+                .iter()
+                .flat_map(|r| {
+                    let bounds = [&r.lower, &r.upper].into_iter().flatten();
+                    bounds.map(|t| &t.value).chain([&r.value])
+                })
+                .collect(),
+            TableRows::Tier(rows) => rows.iter().map(|(_, v)| v).collect(),
+        }
+    }
+
+    /// The values the rows give, in order.
+    pub fn values(&self) -> Vec<&Expr> {
+        match self {
+            TableRows::Bracket(rows) => rows.iter().map(|r| &r.value).collect(),
+            TableRows::Tier(rows) => rows.iter().map(|(_, v)| v).collect(),
+        }
+    }
+}
+
 /// `clause NAME { items }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clause {
@@ -450,12 +496,20 @@ pub enum ExprKind {
     /// `event_date`: the date of the event being judged (the claim's date for a per-claim
     /// clause, the evaluation date otherwise).
     EventDate,
-    /// `by KEY { variant: value, ..., else: value }`.
+    /// `by KEY { variant: value, ..., else: value }` or `by KEY { true: value, false: value }`.
     Table {
-        /// The enum-valued key.
+        /// The key: an enum value or a yes/no value.
         key: Box<Expr>,
-        /// Rows in order; `None` as the variant is the `else` row.
-        rows: Vec<(Option<Name>, Expr)>,
+        /// Rows in order, each with what chooses it.
+        rows: Vec<(RowKey, Expr)>,
+    },
+    /// `销售档(销售收入)`: the named table `table` looked up with its argument (the checker
+    /// refuses any other number of arguments).
+    Lookup {
+        /// The table's name.
+        table: Name,
+        /// The values given.
+        args: Vec<Expr>,
     },
     /// `bracket VALUE { >= a and < b: x, ... }`.
     Bracket {
@@ -475,7 +529,7 @@ impl Expr {
             ExprKind::Unary(_, x) => vec![x],
             ExprKind::Binary(_, a, b) => vec![a, b],
             ExprKind::In { value, .. } => vec![value],
-            ExprKind::Call(_, args) => args.iter().collect(),
+            ExprKind::Call(_, args) | ExprKind::Lookup { args, .. } => args.iter().collect(),
             ExprKind::If {
                 cond,
                 then,
@@ -511,6 +565,38 @@ impl Expr {
             ExprKind::Number(l) => Some((l.value, l.unit.clone())),
             ExprKind::Unary(UnaryOp::Neg, inner) => inner.as_constant().map(|(v, u)| (-v, u)),
             _ => None,
+        }
+    }
+}
+
+/// What chooses a row of a tier table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowKey {
+    /// `国家级:`: a variant of the key's enum.
+    Variant(Name),
+    /// `true:` or `false:`: a yes/no value.
+    Bool(Node<bool>),
+    /// `else:`: every value without a row of its own.
+    Else,
+}
+
+impl RowKey {
+    /// The row's label as written: the variant, `true`, `false` or `else`.
+    pub fn label(&self) -> &str {
+        match self {
+            RowKey::Variant(n) => &n.node,
+            RowKey::Bool(b) if b.node => "true",
+            RowKey::Bool(_) => "false",
+            RowKey::Else => "else",
+        }
+    }
+
+    /// Where the label was written (`None` for `else`, whose row is found by its value).
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            RowKey::Variant(n) => Some(n.span),
+            RowKey::Bool(b) => Some(b.span),
+            RowKey::Else => None,
         }
     }
 }

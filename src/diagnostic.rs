@@ -79,7 +79,7 @@ codes! {
     CapOnNonMoney = "E0304", Error, "a cap or limit is attached to an award that is not money";
     OperandKind = "E0305", Error, "an operator is applied to a value of the wrong kind";
     AmountNotMoney = "E0306", Error, "an award, cap or limit amount is not money";
-    TableKeyNotEnum = "E0307", Error, "a tier table is keyed by a value that is not an enum";
+    TableKeyNotEnum = "E0307", Error, "a tier table is keyed by a value that is neither an enum nor yes/no";
     TableNotExhaustive = "E0308", Error, "a tier table misses variants and has no else row";
     BracketOrder = "E0309", Error, "bracket thresholds are out of order, overlap or are not fixed amounts";
     RowKindsDiffer = "E0310", Error, "the rows of a table or bracket give values of different kinds";
@@ -93,6 +93,8 @@ codes! {
     BoundPerUnawardedKind = "E0318", Error, "a cap or limit counts per a kind of subject or claim that its clause never awards";
     BranchKindsDiffer = "E0319", Error, "the two branches of an `if` give values of different kinds";
     ArgumentCount = "E0320", Error, "a function is given the wrong number of values";
+    TableArgumentKind = "E0321", Error, "a named table is looked up with a value of another kind than its rows are chosen by";
+    NestedTable = "E0322", Error, "the rows of a named table look up another named table";
     RangeOnUnordered = "E0340", Error, "a range is declared on an input whose values have no order";
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
     RangeReversed = "E0342", Error, "an input's range ends below where it starts";
@@ -125,6 +127,7 @@ codes! {
     ConfusableName = "W0315", Warning, "a name holds an invisible character or a letter that looks like another";
     BidiInComment = "W0316", Warning, "a comment or text holds a character that reorders how the line is shown";
     BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
+    UnusedTable = "W0318", Warning, "a named table is declared but nothing looks it up";
 }
 
 impl fmt::Display for Code {

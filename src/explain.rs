@@ -92,6 +92,11 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     ),
     (Code::ArgumentCount, include_str!("../docs/codes/E0320.md")),
     (
+        Code::TableArgumentKind,
+        include_str!("../docs/codes/E0321.md"),
+    ),
+    (Code::NestedTable, include_str!("../docs/codes/E0322.md")),
+    (
         Code::RangeOnUnordered,
         include_str!("../docs/codes/E0340.md"),
     ),
@@ -150,6 +155,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     (Code::ConfusableName, include_str!("../docs/codes/W0315.md")),
     (Code::BidiInComment, include_str!("../docs/codes/W0316.md")),
     (Code::BoundSomeKinds, include_str!("../docs/codes/W0317.md")),
+    (Code::UnusedTable, include_str!("../docs/codes/W0318.md")),
 ];
 
 /// The explanation of `code`, as Markdown text.

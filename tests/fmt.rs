@@ -182,11 +182,15 @@ fn arb_expr() -> impl Strategy<Value = String> {
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("min({a}, {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("months_between({a}, {b})")),
             inner.clone().prop_map(|a| format!("year({a})")),
+            inner.clone().prop_map(|a| format!("档({a})")),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("档({a}, {b})")),
             // An `if` in every position, written bare: its brackets are the formatter's job.
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, a, b)| format!("if {c} then {a} else {b}")),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(k, a, b)| format!("by ({k}) {{ 甲: ({a}), else: ({b}) }}")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(k, a, b)| format!("by ({k}) {{ true: ({a}), false: ({b}) }}")),
             (inner.clone(), inner.clone(), inner.clone()).prop_map(|(v, a, b)| format!(
                 "bracket ({v}) {{ < 1元: ({a}), >= 1元 and <= 5元: ({b}), > 5元: 0元 }}"
             )),
@@ -219,8 +223,8 @@ proptest! {
         gaps in prop::collection::vec(arb_gap(), 8),
     ) {
         let text = format!(
-            "let{}x = {value}{}\nclause c{}{{ source \"a\"{}when {cond}{}award {amount}{}cap ({amount}) per enterprise{}}}\n",
-            gaps[0], gaps[1], gaps[2], gaps[3], gaps[4], gaps[5], gaps[6]
+            "let{}x = {value}{}\nclause c{}{{ source \"a\"{}when {cond}{}award {amount}{}cap ({amount}) per enterprise{}}}\ntable 档 ={}by {{ true: ({value}), else: ({amount}) }}\ntable 档位 = bracket {{ < 1元: ({cond}),{}>= 1元: ({value}) }}\n",
+            gaps[0], gaps[1], gaps[2], gaps[3], gaps[4], gaps[5], gaps[6], gaps[7], gaps[1]
         );
         let formatted = formats_stably(&text);
         prop_assert_eq!(

@@ -175,6 +175,7 @@ fn every_expression_in_the_table_checks_in_a_policy() {
         ("membership", ""),
         ("tier table", ""),
         ("bracket", ""),
+        ("named table", ""),
     ];
     let mut n = 0;
     for (row, context) in rows {

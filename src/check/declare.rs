@@ -203,6 +203,7 @@ impl<'a> Checker<'a> {
                         });
                     }
                 }
+                Item::Table(t) => self.declare_table(&t.node),
                 _ => {}
             }
         }

@@ -12,14 +12,22 @@
 
 use rust_decimal::Decimal;
 
-use super::model::{ClauseId, InputId, Ref, Resolved};
+use super::model::{ClauseId, InputId, Ref, Resolved, TableKey};
 use super::types::{EnumId, Ty};
 use super::{suggest, Checker, LetState, Symbol};
-use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// A bracket threshold as a fixed number: value, inclusive, where.
 type Edge = Option<(Decimal, bool, Span)>;
+
+/// What the thresholds of a bracket must be in.
+pub(super) enum Against {
+    /// The unit of the value placed in the bracket, written at the span.
+    Value(crate::units::Unit, Span),
+    /// The unit of its first threshold (a named bracket, which has no value of its own).
+    First,
+}
 
 /// A clause-local binding visible to later expressions of the clause.
 #[derive(Clone, Debug)]
@@ -38,6 +46,8 @@ pub(super) struct Ctx {
     pub locals: Vec<Local>,
     /// Inputs used, with the span of the reference that brings each in.
     pub used: Vec<(InputId, Span)>,
+    /// Whether the rows of a named table are being checked (they may not look up another).
+    pub in_table: bool,
 }
 
 impl Ctx {
@@ -93,7 +103,7 @@ impl Checker<'_> {
                 match t {
                     Ty::Error => {}
                     Ty::Enum(id) => {
-                        self.resolution.key(e.span, id);
+                        self.resolution.key(e.span, TableKey::Enum(id));
                         for v in set {
                             self.expect_variant(v, id);
                         }
@@ -154,7 +164,8 @@ impl Checker<'_> {
                 result.map_or(Ty::Error, |(t, _)| t)
             }
             ExprKind::Table { key, rows } => self.table(e.span, key, rows, ctx),
-            ExprKind::Bracket { value, rows } => self.bracket(value, rows, ctx),
+            ExprKind::Bracket { value, rows } => self.bracket(e.span, value, rows, ctx),
+            ExprKind::Lookup { table, args } => self.lookup(e, table, args, ctx),
         }
     }
 
@@ -320,6 +331,20 @@ impl Checker<'_> {
                 );
                 Ty::Error
             }
+            Some(Symbol::Table(_)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::WrongKindOfName,
+                        span,
+                        format!("`{name}` is a table, not a value"),
+                    )
+                    .label("a table")
+                    .help(format!(
+                        "look a value up in it: `{name}(销售收入)` gives the row that value chooses"
+                    )),
+                );
+                Ty::Error
+            }
             None => {
                 let locals: Vec<String> = ctx.locals.iter().map(|l| l.name.clone()).collect();
                 let suggestion = {
@@ -329,7 +354,7 @@ impl Checker<'_> {
                     let values = self
                         .names
                         .iter()
-                        .filter(|(_, s)| !matches!(s, Symbol::Limit(_)))
+                        .filter(|(_, s)| !matches!(s, Symbol::Limit(_) | Symbol::Table(_)))
                         .map(|(n, _)| n.as_str());
                     let all = values
                         .chain(locals.iter().map(String::as_str))
@@ -484,12 +509,7 @@ impl Checker<'_> {
             self.resolution.variant(v.span, id, idx);
             return Some(idx);
         }
-        let list = en
-            .variants
-            .iter()
-            .map(|v| format!("`{v}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = variant_list(&en.variants);
         let hint =
             suggest::closest(&v.node, en.variants.iter().map(String::as_str)).map(str::to_string);
         let mut d = Diagnostic::new(
@@ -506,90 +526,41 @@ impl Checker<'_> {
         None
     }
 
-    fn table(&mut self, at: Span, key: &Expr, rows: &[(Option<Name>, Expr)], ctx: &mut Ctx) -> Ty {
+    /// `by KEY { ... }`: rows chosen by the variants of an enum key, or by `true` and `false`
+    /// for a yes/no key; every value of the key has a row or there is an `else` row.
+    fn table(&mut self, at: Span, key: &Expr, rows: &[(RowKey, Expr)], ctx: &mut Ctx) -> Ty {
         let kt = self.infer(key, ctx);
-        let id = match kt {
-            Ty::Enum(id) => {
-                self.resolution.key(at, id);
-                Some(id)
-            }
+        let table_key = match kt {
+            Ty::Enum(id) => Some(TableKey::Enum(id)),
+            Ty::Bool => Some(TableKey::YesNo),
             Ty::Error => None,
             other => {
                 let d = Diagnostic::new(
                     Code::TableKeyNotEnum,
                     key.span,
-                    format!("a tier table needs an enum to choose its row, but this is {}", self.describe(&other)),
+                    format!(
+                        "a tier table needs an enum or a yes/no value to choose its row, but this is {}",
+                        self.describe(&other)
+                    ),
                 )
-                .label("not an enum")
-                .help("key the table by an input declared as an enum, e.g. `级别: enum { 国家级, 省级 }`; for amounts use `bracket`");
+                .label("neither an enum nor yes/no")
+                .help("key the table by an enum input (`级别: enum { 国家级, 省级 }`) or a yes/no one (`by 高新技术企业 { true: 20万元, false: 10万元 }`); for amounts use `bracket`");
                 self.report(d);
                 None
             }
         };
-        let mut covered: Vec<(usize, Span)> = Vec::new();
-        let mut else_row: Option<Span> = None;
-        for (variant, value) in rows {
-            match (variant, id) {
-                (None, _) => match else_row {
-                    Some(first) => self.report(
-                        Diagnostic::new(
-                            Code::DuplicateRow,
-                            value.span,
-                            "the table has more than one `else` row",
-                        )
-                        .label("another `else` row")
-                        .with_secondary(first, "first `else` row")
-                        .help("keep one `else` row"),
-                    ),
-                    None => else_row = Some(value.span),
-                },
-                (Some(v), Some(id)) => {
-                    if let Some(idx) = self.expect_variant(v, id) {
-                        if let Some((_, first)) = covered.iter().find(|(i, _)| *i == idx) {
-                            let first = *first;
-                            self.report(
-                                Diagnostic::new(
-                                    Code::DuplicateRow,
-                                    v.span,
-                                    format!("`{}` has two rows in this table", v.node),
-                                )
-                                .label("second row")
-                                .with_secondary(first, "first row")
-                                .help("keep one row per variant"),
-                            );
-                        } else {
-                            covered.push((idx, v.span));
-                        }
-                    }
-                }
-                (Some(_), None) => {}
+        self.duplicate_rows(rows);
+        match table_key {
+            Some(k @ TableKey::Enum(id)) => {
+                self.resolution.key(at, k);
+                self.enum_rows(key.span, rows, id);
             }
-        }
-        if let (Some(id), None) = (id, else_row) {
-            let missing: Vec<String> = self.enums[id]
-                .variants
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !covered.iter().any(|(c, _)| c == i))
-                .map(|(_, v)| format!("`{v}`"))
-                .collect();
-            if !missing.is_empty() {
-                let d = Diagnostic::new(
-                    Code::TableNotExhaustive,
-                    key.span,
-                    format!(
-                        "the table by `{}` has no row for {}",
-                        self.enums[id].name,
-                        missing.join(", ")
-                    ),
-                )
-                .label("rows are chosen by this value")
-                .help(format!(
-                    "add a row for {} or an `else: ...` row",
-                    missing.join(", ")
-                ));
-                self.report(d);
+            Some(k @ TableKey::YesNo) => {
+                self.resolution.key(at, k);
+                let key_text = self.yes_no_key_text(key);
+                self.yes_no_rows(key.span, &key_text, rows);
             }
+            None => {}
         }
         let values: Vec<(Span, Ty)> = rows
             .iter()
@@ -598,7 +569,148 @@ impl Checker<'_> {
         self.same_row_types(&values)
     }
 
-    fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
+    /// How a message names a yes/no key: the name written, or "a yes/no value".
+    fn yes_no_key_text(&self, key: &Expr) -> String {
+        match &key.node {
+            ExprKind::Ref(n) => format!("`{n}`"),
+            _ => "a yes/no value".to_string(),
+        }
+    }
+
+    /// Reports a second row for the same variant, yes/no value or `else`.
+    pub(super) fn duplicate_rows(&mut self, rows: &[(RowKey, Expr)]) {
+        for (i, (label, value)) in rows.iter().enumerate() {
+            let Some((first, first_value)) = rows[..i].iter().find(|(l, _)| l == label) else {
+                continue;
+            };
+            let d = match label {
+                RowKey::Else => Diagnostic::new(
+                    Code::DuplicateRow,
+                    value.span,
+                    "the table has more than one `else` row",
+                )
+                .label("another `else` row")
+                .with_secondary(first_value.span, "first `else` row")
+                .help("keep one `else` row"),
+                _ => Diagnostic::new(
+                    Code::DuplicateRow,
+                    label.span().unwrap_or(value.span),
+                    format!("`{}` has two rows in this table", label.label()),
+                )
+                .label("second row")
+                .with_secondary(first.span().unwrap_or(first_value.span), "first row")
+                .help(match label {
+                    RowKey::Bool(_) => "keep one row for `true` and one for `false`",
+                    _ => "keep one row per variant",
+                }),
+            };
+            self.report(d);
+        }
+    }
+
+    /// The rows of a table by enum `id`: each names one of its variants (recorded), and every
+    /// variant has a row unless there is an `else` row.
+    fn enum_rows(&mut self, key: Span, rows: &[(RowKey, Expr)], id: EnumId) {
+        let mut covered: Vec<usize> = Vec::new();
+        let mut has_else = false;
+        for (label, _) in rows {
+            match label {
+                RowKey::Else => has_else = true,
+                RowKey::Variant(v) => covered.extend(self.expect_variant(v, id)),
+                RowKey::Bool(b) => {
+                    let en = &self.enums[id];
+                    let d = Diagnostic::new(
+                        Code::NotAVariant,
+                        b.span,
+                        format!("`{}` is not a variant of `{}`", label.label(), en.name),
+                    )
+                    .label("a yes/no row in a table by an enum")
+                    .help(format!(
+                        "give a row per variant ({}); to choose by a yes/no value, key the table by one: `by 高新技术企业 {{ true: 20万元, false: 10万元 }}`",
+                        variant_list(&en.variants)
+                    ));
+                    self.report(d);
+                }
+            }
+        }
+        if has_else {
+            return;
+        }
+        let en = &self.enums[id];
+        let missing: Vec<String> = en
+            .variants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !covered.contains(i))
+            .map(|(_, v)| format!("`{v}`"))
+            .collect();
+        if !missing.is_empty() {
+            let d = Diagnostic::new(
+                Code::TableNotExhaustive,
+                key,
+                format!(
+                    "the table by `{}` has no row for {}",
+                    en.name,
+                    missing.join(", ")
+                ),
+            )
+            .label("rows are chosen by this value")
+            .help(format!(
+                "add a row for {} or an `else: ...` row",
+                missing.join(", ")
+            ));
+            self.report(d);
+        }
+    }
+
+    /// The rows of a table by a yes/no value (`key_text` names it): `true` and `false`, each
+    /// with a row unless there is an `else` row.
+    pub(super) fn yes_no_rows(&mut self, key: Span, key_text: &str, rows: &[(RowKey, Expr)]) {
+        let mut covered = [false; 2];
+        let mut has_else = false;
+        for (label, _) in rows {
+            match label {
+                RowKey::Else => has_else = true,
+                RowKey::Bool(b) => covered[usize::from(b.node)] = true,
+                RowKey::Variant(v) => self.report(
+                    Diagnostic::new(
+                        Code::NotAVariant,
+                        v.span,
+                        format!("`{}` is not a row of a table by {key_text}, which is yes or no", v.node),
+                    )
+                    .label("not `true` or `false`")
+                    .help("a table by a yes/no value has a `true` row and a `false` row (or an `else` row); to choose by a tier, key the table by an enum"),
+                ),
+            }
+        }
+        if has_else {
+            return;
+        }
+        let missing: Vec<&str> = [(true, "`true`"), (false, "`false`")]
+            .into_iter()
+            .filter(|(b, _)| !covered[usize::from(*b)])
+            .map(|(_, t)| t)
+            .collect();
+        if !missing.is_empty() {
+            self.report(
+                Diagnostic::new(
+                    Code::TableNotExhaustive,
+                    key,
+                    format!(
+                        "the table by {key_text} has no row for {}",
+                        missing.join(" or ")
+                    ),
+                )
+                .label("rows are chosen by this yes/no value")
+                .help(format!(
+                    "add a row for {} or an `else: ...` row",
+                    missing.join(" and ")
+                )),
+            );
+        }
+    }
+
+    pub(super) fn same_row_types(&mut self, values: &[(Span, Ty)]) -> Ty {
         let Some((first_span, first)) = values.iter().find(|(_, t)| *t != Ty::Error).cloned()
         else {
             return Ty::Error;
@@ -624,10 +736,11 @@ impl Checker<'_> {
         first
     }
 
-    fn bracket(&mut self, value: &Expr, rows: &[BracketRow], ctx: &mut Ctx) -> Ty {
+    /// `bracket VALUE { rows }`: a number placed in rows whose thresholds are in its unit.
+    fn bracket(&mut self, at: Span, value: &Expr, rows: &[BracketRow], ctx: &mut Ctx) -> Ty {
         let vt = self.infer(value, ctx);
-        let unit = match &vt {
-            Ty::Num(u) => Some(u.clone()),
+        let against = match &vt {
+            Ty::Num(u) => Some(Against::Value(u.clone(), value.span)),
             Ty::Error => None,
             other => {
                 let other = other.clone();
@@ -640,44 +753,58 @@ impl Checker<'_> {
                 None
             }
         };
+        self.thresholds(at, rows, against);
+        let values: Vec<(Span, Ty)> = rows
+            .iter()
+            .map(|r| (r.value.span, self.infer(&r.value, ctx)))
+            .collect();
+        self.same_row_types(&values)
+    }
+
+    /// Checks the thresholds of a bracket written at `at`: there is a row, every threshold is
+    /// a fixed amount in the unit `against` gives (none checked when `None`), and the rows go
+    /// from low to high without overlapping. Returns the unit of the first fixed threshold.
+    pub(super) fn thresholds(
+        &mut self,
+        at: Span,
+        rows: &[BracketRow],
+        against: Option<Against>,
+    ) -> Option<crate::units::Unit> {
+        if rows.is_empty() {
+            self.report(
+                Diagnostic::new(Code::BracketOrder, at, "this bracket has no rows")
+                    .label("no row to place a value in")
+                    .help("give it its rows, e.g. `< 100万元: 0元, >= 100万元: 10万元`"),
+            );
+            return None;
+        }
+        let mut first: Option<(crate::units::Unit, Span)> = None;
         let mut edges: Vec<(Edge, Edge, Span)> = Vec::new();
         let mut fixed = true;
         for row in rows {
             let mut edge = |t: &Option<crate::ast::Threshold>, this: &mut Self| -> Edge {
                 let t = t.as_ref()?;
-                match t.value.as_constant() {
-                    Some((v, u)) => {
-                        if let Some(unit) = &unit {
-                            if &u != unit {
-                                let d = Diagnostic::new(
-                                    Code::IncomparableKinds,
-                                    t.value.span,
-                                    format!("this threshold is {} but the bracket places {}", this.describe(&Ty::Num(u)), this.describe(&vt)),
-                                )
-                                .label("threshold in another unit")
-                                .with_secondary(value.span, "the value placed in the bracket")
-                                .help("write thresholds in the unit of the value, e.g. `>= 100万元` for money");
-                                this.report(d);
-                            }
-                        }
-                        Some((v, t.inclusive, t.value.span))
+                let Some((v, u)) = t.value.as_constant() else {
+                    if !matches!(t.value.node, ExprKind::Error) {
+                        this.report(
+                            Diagnostic::new(
+                                Code::BracketOrder,
+                                t.value.span,
+                                "a bracket threshold must be a fixed amount",
+                            )
+                            .label("not a fixed amount")
+                            .help("write the threshold out, e.g. `>= 100万元`"),
+                        );
                     }
-                    None => {
-                        if !matches!(t.value.node, crate::ast::ExprKind::Error) {
-                            this.report(
-                                Diagnostic::new(
-                                    Code::BracketOrder,
-                                    t.value.span,
-                                    "a bracket threshold must be a fixed amount",
-                                )
-                                .label("not a fixed amount")
-                                .help("write the threshold out, e.g. `>= 100万元`"),
-                            );
-                        }
-                        fixed = false;
-                        None
-                    }
+                    fixed = false;
+                    return None;
+                };
+                // Thresholds in two units cannot be put in order: that is not reported too.
+                fixed &= this.threshold_unit(&u, t.value.span, against.as_ref(), &first);
+                if first.is_none() {
+                    first = Some((u, t.value.span));
                 }
+                Some((v, t.inclusive, t.value.span))
             };
             let lo = edge(&row.lower, self);
             let hi = edge(&row.upper, self);
@@ -686,11 +813,44 @@ impl Checker<'_> {
         if fixed {
             self.bracket_order(rows, &edges);
         }
-        let values: Vec<(Span, Ty)> = rows
-            .iter()
-            .map(|r| (r.value.span, self.infer(&r.value, ctx)))
-            .collect();
-        self.same_row_types(&values)
+        first.map(|(u, _)| u)
+    }
+
+    /// Reports a threshold (in `unit`, at `span`) that is not in the unit `against` asks for:
+    /// the value's, or the first threshold's (`first`). Returns whether it is in that unit.
+    fn threshold_unit(
+        &mut self,
+        unit: &crate::units::Unit,
+        span: Span,
+        against: Option<&Against>,
+        first: &Option<(crate::units::Unit, Span)>,
+    ) -> bool {
+        let (wanted, other, what) = match (against, first) {
+            (Some(Against::Value(u, at)), _) => (u, *at, "the bracket places"),
+            (Some(Against::First), Some((u, at))) => (u, *at, "the first threshold is"),
+            _ => return true,
+        };
+        if unit == wanted {
+            return true;
+        }
+        let (found, wanted) = (
+            self.describe(&Ty::Num(unit.clone())),
+            self.describe(&Ty::Num(wanted.clone())),
+        );
+        let secondary = match against {
+            Some(Against::Value(..)) => "the value placed in the bracket",
+            _ => "the first threshold",
+        };
+        let d = Diagnostic::new(
+            Code::IncomparableKinds,
+            span,
+            format!("this threshold is {found} but {what} {wanted}"),
+        )
+        .label("threshold in another unit")
+        .with_secondary(other, secondary)
+        .help("write thresholds in the unit of the value, e.g. `>= 100万元` for money");
+        self.report(d);
+        false
     }
 
     fn bracket_order(&mut self, rows: &[BracketRow], edges: &[(Edge, Edge, Span)]) {
@@ -753,9 +913,18 @@ impl Checker<'_> {
     }
 }
 
+/// The variants of an enum as a sentence fragment: `` `国家级`, `省级` ``.
+pub(super) fn variant_list(variants: &[String]) -> String {
+    variants
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::check::model::{ClauseId, Ref};
+    use crate::check::model::{ClauseId, Ref, TableKey};
     use crate::check::{check, Model};
 
     const HEADER: &str = r#"policy "测试〔2023〕1号" {
@@ -879,8 +1048,11 @@ clause 甲 {
                     .resolution
                     .key_at(crate::ast::Span::new(at, at + s.len()))
             };
-            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(0));
-            assert_eq!(key_of("by 级别 { 国家级: 10万元, else: 0元 }"), Some(0));
+            assert_eq!(key_of("级别 in { 无, 省级 }"), Some(TableKey::Enum(0)));
+            assert_eq!(
+                key_of("by 级别 { 国家级: 10万元, else: 0元 }"),
+                Some(TableKey::Enum(0))
+            );
         });
     }
 

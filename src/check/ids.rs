@@ -36,6 +36,8 @@ ids! {
     LetId,
     /// A shared limit: its position in [`super::Model::limits`].
     LimitId,
+    /// A named table: its position in [`super::Model::tables`].
+    TableId,
     /// A clause: its position in [`super::Model::clauses`].
     ClauseId,
     /// A matter (the non-cumulation key in its compared form): its position in

@@ -15,6 +15,7 @@ mod keys;
 pub mod model;
 mod order;
 pub(crate) mod suggest;
+mod tables;
 pub mod types;
 
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ use crate::ast::{self, Span};
 use crate::diagnostic::{self, Diagnostic};
 use model::{
     EnumInfo, InputId, InputInfo, LetId, LetInfo, LimitId, LimitInfo, ParamId, ParamInfo,
-    Resolution,
+    Resolution, TableId, TableInfo,
 };
 use types::Ty;
 
@@ -42,6 +43,8 @@ enum Symbol {
     Let(LetId),
     /// A shared limit.
     Limit(LimitId),
+    /// A named table.
+    Table(TableId),
 }
 
 /// The outcome of checking one file.
@@ -61,12 +64,24 @@ enum LetState {
     Done(Ty, Vec<(InputId, Span)>),
 }
 
+/// The state of a named table while declarations are checked on demand: its declaration is
+/// checked once, where it is first looked up (or after the lets).
+#[derive(Clone, Debug)]
+enum TableState {
+    Pending,
+    InProgress,
+    /// How its rows are chosen and the type of its values (`None` when the declaration is
+    /// wrong, which was reported), and the inputs its rows use.
+    Done(Option<tables::Shape>, Vec<(InputId, Span)>),
+}
+
 /// Checks a parsed file.
 pub fn check(file: &ast::File) -> Checked<'_> {
     let mut c = Checker::default();
     c.declare(file);
     let header = c.header(file);
     c.check_lets();
+    c.check_tables();
     c.check_params();
     c.check_limits();
     let clauses = c.clauses(file);
@@ -93,6 +108,17 @@ pub fn check(file: &ast::File) -> Checked<'_> {
                 .collect(),
             let_order: c.let_order,
             limits: c.limits,
+            tables: c
+                .tables
+                .into_iter()
+                .zip(c.table_states)
+                .map(|(mut t, st)| {
+                    if let TableState::Done(Some(shape), _) = st {
+                        t.ty = shape.ty;
+                    }
+                    t
+                })
+                .collect(),
             clauses,
             matters: c.matters,
             resolution: c.resolution,
@@ -118,6 +144,11 @@ struct Checker<'a> {
     let_states: Vec<LetState>,
     let_order: Vec<LetId>,
     limits: Vec<LimitInfo<'a>>,
+    tables: Vec<TableInfo<'a>>,
+    table_states: Vec<TableState>,
+    /// How the rows of a named table by variants are chosen by each enum it was looked up
+    /// with, once found clean (a table looked up many times is matched once per enum).
+    table_enums: HashMap<(TableId, types::EnumId), model::LookupRows>,
     /// Matters in their compared form, in order of first use.
     matters: Vec<String>,
     /// What each name and enum-keyed expression was resolved to.

@@ -1,8 +1,9 @@
 //! The checked model of a policy: what the checker learnt, in the form the compiler reads.
 //!
 //! Input: built by the checker from a file with no errors. Output: declarations indexed by
-//! typed ids, each clause's parts gathered, the header's values computed, and what every name
-//! written in an expression stands for. Guarantee: every name an expression uses is resolved
+//! typed ids, each clause's parts gathered, the header's values computed, what every name
+//! written in an expression stands for, and the table each look-up (`销售档(销售收入)`) reads
+//! with how its rows are chosen there. Guarantee: every name an expression uses is resolved
 //! here ([`Model::resolved`]) with its type, so no reader of the model looks a name up again:
 //! the scoping rule (a clause's `let` hides a policy-wide name; a name that is no value is a
 //! variant of the enum expected there) lives in the checker alone.
@@ -12,9 +13,11 @@ use std::collections::hash_map::{Entry, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-pub use super::ids::{ClauseId, InputId, LetId, LimitId, MatterId, ParamId};
+pub use super::ids::{ClauseId, InputId, LetId, LimitId, MatterId, ParamId, TableId};
 use super::types::{Decl, EnumId, Ty};
-use crate::ast::{Award, Bound, Expr, ExprKind, Name, ParamValue, RoundingMode, SameMatter, Span};
+use crate::ast::{
+    Award, Bound, Expr, ExprKind, Name, ParamValue, RoundingMode, SameMatter, Span, TableRows,
+};
 
 /// Subject kinds: who receives an award.
 pub const SUBJECT_KINDS: [&str; 4] = ["enterprise", "institution", "person", "region"];
@@ -43,6 +46,42 @@ pub enum Ref {
         enum_id: EnumId,
         /// The variant's position in [`EnumInfo::variants`].
         variant: usize,
+    },
+}
+
+/// What chooses the row of a tier table, as the checker resolved its key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TableKey {
+    /// A variant of this enum: its rows name variants.
+    Enum(EnumId),
+    /// A yes/no value: its rows are `true` and `false`.
+    YesNo,
+}
+
+/// A named table looked up at one place, as the checker resolved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The table.
+    pub table: TableId,
+    /// How its rows are chosen there.
+    pub rows: LookupRows,
+}
+
+/// How the rows of a named table are chosen where it is looked up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LookupRows {
+    /// By the thresholds of a bracket, on a number in their unit.
+    Bracket,
+    /// By a yes/no value: rows `true`, `false` and `else`.
+    YesNo,
+    /// By a variant of the enum of the value looked up: for each row in order, the position of
+    /// the variant it names in that enum (`None` for the `else` row). The same table looked up
+    /// with values of two enums that share variant names is resolved at each place on its own.
+    Enum {
+        /// The enum of the value looked up.
+        enum_id: EnumId,
+        /// Each row's variant in that enum.
+        variants: Vec<Option<usize>>,
     },
 }
 
@@ -138,6 +177,19 @@ pub struct LimitInfo<'a> {
     pub bound: &'a Bound,
 }
 
+/// A named table: rows declared once, looked up by several expressions.
+#[derive(Clone, Debug)]
+pub struct TableInfo<'a> {
+    /// Its name.
+    pub name: String,
+    /// Its rows as written.
+    pub rows: &'a TableRows,
+    /// The type of the values its rows give.
+    pub ty: Ty,
+    /// Where its name was declared.
+    pub span: Span,
+}
+
 /// A limit as a clause uses it.
 #[derive(Clone, Debug)]
 pub enum LimitUse<'a> {
@@ -224,6 +276,8 @@ pub struct Model<'a> {
     pub let_order: Vec<LetId>,
     /// Shared limits.
     pub limits: Vec<LimitInfo<'a>>,
+    /// Named tables in source order.
+    pub tables: Vec<TableInfo<'a>>,
     /// Clauses in source order.
     pub clauses: Vec<ClauseInfo<'a>>,
     /// Matters in their compared form ([`crate::keys::key`]), in order of first use.
@@ -241,8 +295,11 @@ pub(super) struct Resolution {
     refs: HashMap<Span, Option<Resolved>>,
     /// Every variant named in an `in` set or as a table row: its enum and position.
     variants: HashMap<Span, Option<(EnumId, usize)>>,
-    /// Every `in` test and tier table: the enum whose variants it lists.
-    keys: HashMap<Span, Option<EnumId>>,
+    /// Every `in` test and tier table: what chooses its rows (an `in` test lists an enum's
+    /// variants).
+    keys: HashMap<Span, Option<TableKey>>,
+    /// Every look-up of a named table: the table and how its rows are chosen there.
+    lookups: HashMap<Span, Option<Lookup>>,
 }
 
 impl Resolution {
@@ -256,9 +313,19 @@ impl Resolution {
         settle(&mut self.variants, span, (enum_id, variant));
     }
 
-    /// Records the enum of the `in` test or table written at `span`.
-    pub(super) fn key(&mut self, span: Span, enum_id: EnumId) {
-        settle(&mut self.keys, span, enum_id);
+    /// Records what chooses the rows of the `in` test or table written at `span`.
+    pub(super) fn key(&mut self, span: Span, key: TableKey) {
+        settle(&mut self.keys, span, key);
+    }
+
+    /// Records the named table looked up at `span` and how its rows are chosen there.
+    pub(super) fn lookup(&mut self, span: Span, lookup: Lookup) {
+        settle(&mut self.lookups, span, lookup);
+    }
+
+    /// The named table looked up at `span`.
+    pub(super) fn lookup_at(&self, span: Span) -> Option<&Lookup> {
+        self.lookups.get(&span)?.as_ref()
     }
 
     /// What the name written at `span` stands for.
@@ -271,8 +338,8 @@ impl Resolution {
         *self.variants.get(&span)?
     }
 
-    /// The enum of the `in` test or table written at `span`.
-    pub(super) fn key_at(&self, span: Span) -> Option<EnumId> {
+    /// What chooses the rows of the `in` test or table written at `span`.
+    pub(super) fn key_at(&self, span: Span) -> Option<TableKey> {
         *self.keys.get(&span)?
     }
 }
@@ -307,8 +374,26 @@ impl Model<'_> {
         self.resolution.variant_at(name.span)
     }
 
-    /// The enum whose variants an `in` test or a tier table (`e`) lists.
+    /// The enum whose variants an `in` test or a tier table by an enum (`e`) lists.
     pub fn keyed_by(&self, e: &Expr) -> Option<EnumId> {
+        match self.table_key(e)? {
+            TableKey::Enum(id) => Some(id),
+            TableKey::YesNo => None,
+        }
+    }
+
+    /// The named table a look-up (`e`, `销售档(销售收入)`) reads, and how its rows are chosen
+    /// there; `None` when `e` is no look-up.
+    pub fn looked_up(&self, e: &Expr) -> Option<&Lookup> {
+        match e.node {
+            ExprKind::Lookup { .. } => self.resolution.lookup_at(e.span),
+            _ => None,
+        }
+    }
+
+    /// What chooses the rows of a tier table (`e`): an enum's variants or yes/no (an `in`
+    /// test is read as a table of its enum).
+    pub fn table_key(&self, e: &Expr) -> Option<TableKey> {
         match e.node {
             ExprKind::In { .. } | ExprKind::Table { .. } => self.resolution.key_at(e.span),
             _ => None,
@@ -351,9 +436,11 @@ mod tests {
         r.name(b, input(0));
         assert_eq!(r.name_at(a), Some(&input(0)));
         assert_eq!(r.name_at(b), None);
-        r.key(a, 1);
-        r.key(a, 2);
+        r.key(a, TableKey::Enum(1));
+        r.key(a, TableKey::Enum(2));
+        r.key(b, TableKey::YesNo);
         r.variant(a, 1, 0);
         assert_eq!((r.key_at(a), r.variant_at(a)), (None, Some((1, 0))));
+        assert_eq!(r.key_at(b), Some(TableKey::YesNo));
     }
 }

@@ -11,14 +11,29 @@ use super::{Checker, LetState, Symbol};
 use crate::ast::{Expr, ExprKind, Span};
 use crate::diagnostic::{Code, Diagnostic};
 
-/// The policy-wide lets an expression refers to, with where.
-fn let_refs(checker: &Checker<'_>, e: &Expr, out: &mut Vec<(usize, Span)>) {
+/// The policy-wide lets an expression refers to, with where: directly, and through the rows of
+/// the named tables it looks up (each table followed once).
+fn let_refs<'e>(checker: &Checker<'e>, e: &'e Expr, out: &mut Vec<(usize, Span)>) {
     let mut stack = vec![e];
+    let mut tables: Vec<usize> = Vec::new();
     while let Some(e) = stack.pop() {
-        if let ExprKind::Ref(n) = &e.node {
-            if let Some(Symbol::Let(j)) = checker.names.get(n) {
-                out.push((j.index(), e.span));
+        match &e.node {
+            ExprKind::Ref(n) => {
+                if let Some(Symbol::Let(j)) = checker.names.get(n) {
+                    out.push((j.index(), e.span));
+                }
             }
+            ExprKind::Lookup { table, .. } => {
+                if let Some(Symbol::Table(t)) = checker.names.get(&table.node) {
+                    if !tables.contains(&t.index()) {
+                        tables.push(t.index());
+                        if let Some(info) = checker.tables.get(t.index()) {
+                            stack.extend(info.rows.exprs().into_iter().rev());
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
         stack.extend(e.children().into_iter().rev());
     }

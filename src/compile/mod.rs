@@ -1,19 +1,22 @@
 //! The compiler: a checked model lowered to a [`Program`].
 //!
 //! Input: a [`Model`] of a file without errors. Output: a [`Program`] whose names are slots,
-//! whose lets are ordered so each comes after what it uses, and whose tables are indexed by
-//! variant. Guarantee: total on a checked model; no name is looked up, here or at evaluation:
-//! every name is lowered from what the checker resolved it to ([`Model::resolved`]), and a
-//! name it did not resolve becomes an internal error ([`ExprKind::Broken`]), never a guess.
+//! whose lets are ordered so each comes after what it uses, whose tables are indexed by
+//! variant (or by `false`, `true`), and in which a look-up of a named table is the table
+//! written out with the value looked up. Guarantee: total on a checked model; no name is
+//! looked up, here or at evaluation: every name is lowered from what the checker resolved it
+//! to ([`Model::resolved`]), and a name (or look-up) it did not resolve becomes an internal
+//! error ([`ExprKind::Broken`]), never a guess.
 
 mod program;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use program::*;
 
 use crate::ast::{self, BinOp, ExprKind as A, ParamValue, UnaryOp};
-use crate::check::model::{self, ClauseId, LetInfo, Model, Ref};
+use crate::check::model::{self, ClauseId, LetInfo, LookupRows, Model, Ref, TableKey};
 use crate::check::types::{Decl, Flavor, Ty};
 use crate::units::Unit;
 
@@ -182,6 +185,66 @@ fn hang_right(l: Expr, r: Box<Expr>, or: bool) -> ExprKind {
     }
 }
 
+/// The level of a value computed from values of levels `a` and `b`.
+fn join(a: Level, b: Level) -> Level {
+    if a == Level::Claim || b == Level::Claim {
+        Level::Claim
+    } else {
+        Level::Subject
+    }
+}
+
+/// Where a row of a tier table goes in its compiled form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    /// The row of this variant (or of `false` = 0 and `true` = 1).
+    At(usize),
+    /// The `else` row: every slot without a row of its own.
+    Else,
+    /// A row the checker did not resolve (pol's own bug).
+    Unresolved,
+}
+
+/// The rows of a tier table of `n` slots, from its compiled rows. The `else` row is copied
+/// into the slots without a row of their own; the checker made sure every slot has one
+/// (E0308), so a slot still empty, or a row it did not resolve, is pol's own bug: the table is
+/// then an internal error (`Err` says which), never a zero.
+fn tier(n: usize, rows: Vec<(Slot, Expr)>, span: ast::Span) -> Result<Arc<[Expr]>, &'static str> {
+    let mut by_slot: Vec<Option<Expr>> = vec![None; n];
+    let mut fallback: Option<Expr> = None;
+    for (slot, value) in rows {
+        match slot {
+            Slot::At(i) => match by_slot.get_mut(i) {
+                Some(row) => *row = Some(value),
+                None => return Err("a tier table's row lies outside its key"),
+            },
+            Slot::Else => fallback = Some(value),
+            Slot::Unresolved => return Err("a tier table names a row the checker did not resolve"),
+        }
+    }
+    let filler = fallback.unwrap_or(Expr {
+        kind: ExprKind::Broken("a tier table has no row for a value of its key"),
+        show: Show::Number,
+        span,
+    });
+    Ok(by_slot
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| filler.clone()))
+        .collect())
+}
+
+/// The rows of a named table compiled for one way of choosing them, shared by every look-up
+/// that chooses them that way (a table looked up many times is compiled once).
+#[derive(Clone)]
+enum Shared {
+    /// A tier table's rows, one per slot.
+    Rows(Arc<[Expr]>),
+    /// A bracket's arms.
+    Arms(Arc<[Arm]>),
+    /// What the checker should have refused.
+    Broken(&'static str),
+}
+
 /// Where an expression is lowered: in a clause (with its lets lowered so far, each with its
 /// level and how it is shown), or policy-wide.
 #[derive(Clone, Copy)]
@@ -215,6 +278,8 @@ struct Compiler<'m> {
     units: Vec<Unit>,
     texts: Vec<String>,
     text_ids: HashMap<String, u32>,
+    /// The rows of each named table (by index) as compiled for each way of choosing them.
+    tables: HashMap<(usize, LookupRows), (Shared, Level)>,
 }
 
 impl<'m> Compiler<'m> {
@@ -251,6 +316,7 @@ impl<'m> Compiler<'m> {
             units: Vec::new(),
             texts: Vec::new(),
             text_ids: HashMap::new(),
+            tables: HashMap::new(),
         }
     }
 
@@ -330,9 +396,8 @@ impl<'m> Compiler<'m> {
                     is_pct(a.show) || is_pct(b.show) || (*op == ArithOp::Div && amounts(a.show));
                 self.show_of_unit(&unit, percent)
             }
-            ExprKind::Min(v) | ExprKind::Max(v) | ExprKind::Table(_, v) => {
-                v.first().map_or(Show::Number, |e| e.show)
-            }
+            ExprKind::Min(v) | ExprKind::Max(v) => v.first().map_or(Show::Number, |e| e.show),
+            ExprKind::Table(_, v) => v.first().map_or(Show::Number, |e| e.show),
             ExprKind::If(_, a, _) => a.show,
             ExprKind::EventDate => Show::Date,
             ExprKind::Year(_) | ExprKind::Between(..) => Show::Number,
@@ -471,72 +536,23 @@ impl<'m> Compiler<'m> {
                 ExprKind::If(c, a, b)
             }
             A::Table { key, rows } => {
-                let id = self.model.keyed_by(e);
-                let n = id
-                    .and_then(|id| self.model.enums.get(id))
-                    .map_or(0, |en| en.variants.len());
-                let mut by_variant: Vec<Option<Expr>> = vec![None; n];
-                let mut fallback: Option<Expr> = None;
-                let mut known = id.is_some();
-                for (variant, value) in rows {
-                    let v = *sub(self, value);
-                    match variant {
-                        Some(name) => match self
-                            .model
-                            .listed_variant(name)
-                            .filter(|(of, _)| Some(*of) == id)
-                            .and_then(|(_, i)| by_variant.get_mut(i))
-                        {
-                            Some(row) => *row = Some(v),
-                            None => known = false,
-                        },
-                        None => fallback = Some(v),
-                    }
-                }
-                let key = sub(self, key);
-                // The checker made sure every variant has a row (E0308): a row missing here
-                // is pol's own bug, never a zero.
-                let filler = fallback.unwrap_or(Expr {
-                    kind: ExprKind::Broken("a tier table has no row for a variant"),
-                    show: Show::Number,
-                    span,
-                });
-                let rows: Box<[Expr]> = by_variant
-                    .into_iter()
-                    .map(|r| r.unwrap_or_else(|| filler.clone()))
-                    .collect();
-                if known {
-                    ExprKind::Table(key, rows)
-                } else {
-                    ExprKind::Broken("a tier table names a variant the checker did not resolve")
-                }
+                let (kind, l) = self.table(e, key, rows, scope);
+                level = join(level, l);
+                kind
             }
             A::Bracket { value, rows } => {
-                let value = sub(self, value);
-                let edge = |t: &Option<ast::Threshold>| {
-                    t.as_ref()
-                        .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
-                };
-                // The checker made sure thresholds are fixed amounts (E0309): one that is not
-                // would silently open the row's bound.
-                let fixed = rows.iter().all(|r| {
-                    [&r.lower, &r.upper]
-                        .iter()
-                        .all(|t| t.is_none() || edge(t).is_some())
-                });
-                let arms: Box<[Arm]> = rows
-                    .iter()
-                    .map(|r| Arm {
-                        lower: edge(&r.lower),
-                        upper: edge(&r.upper),
-                        value: *sub(self, &r.value),
-                    })
-                    .collect();
-                if fixed {
-                    ExprKind::Bracket(value, arms)
-                } else {
-                    ExprKind::Broken("a bracket threshold is not a fixed amount")
+                let (value, l) = self.expr(value, scope);
+                let (arms, l2) = self.arms(rows, scope);
+                level = join(level, join(l, l2));
+                match arms {
+                    Some(arms) => ExprKind::Bracket(Box::new(value), arms),
+                    None => ExprKind::Broken("a bracket threshold is not a fixed amount"),
                 }
+            }
+            A::Lookup { args, .. } => {
+                let (kind, l) = self.lookup(e, args, scope);
+                level = join(level, l);
+                kind
             }
         };
         let show = match show {
@@ -544,6 +560,170 @@ impl<'m> Compiler<'m> {
             None => self.show_of(&kind),
         };
         (Expr { kind, show, span }, level)
+    }
+
+    /// The tier table `e` (`by KEY { rows }`), its rows placed as the checker resolved them.
+    fn table(
+        &mut self,
+        e: &ast::Expr,
+        key: &ast::Expr,
+        rows: &[(ast::RowKey, ast::Expr)],
+        scope: Scope<'_>,
+    ) -> (ExprKind, Level) {
+        let table_key = self.model.table_key(e);
+        let slots = rows
+            .iter()
+            .map(|(label, _)| self.row_slot(table_key, label))
+            .collect();
+        let (rows, l) = self.tier_rows(rows, slots, scope);
+        let (key, l2) = self.expr(key, scope);
+        let kind = match table_key {
+            Some(k) => match tier(self.slot_count(k), rows, e.span) {
+                Ok(rows) => ExprKind::Table(Box::new(key), rows),
+                Err(what) => ExprKind::Broken(what),
+            },
+            None => ExprKind::Broken(
+                "a tier table whose key the checker did not record reached the compiler",
+            ),
+        };
+        (kind, join(l, l2))
+    }
+
+    /// The values of a tier table's rows, each with the slot it fills, and their level.
+    fn tier_rows(
+        &mut self,
+        rows: &[(ast::RowKey, ast::Expr)],
+        slots: Vec<Slot>,
+        scope: Scope<'_>,
+    ) -> (Vec<(Slot, Expr)>, Level) {
+        let mut level = Level::Subject;
+        let rows = rows
+            .iter()
+            .zip(slots)
+            .map(|((_, value), slot)| {
+                let (v, l) = self.expr(value, scope);
+                level = join(level, l);
+                (slot, v)
+            })
+            .collect();
+        (rows, level)
+    }
+
+    /// The arms of a bracket and their level; `None` when a threshold is not a fixed amount,
+    /// which the checker refuses (E0309): lowering it would silently open the row's bound.
+    fn arms(&mut self, rows: &[ast::BracketRow], scope: Scope<'_>) -> (Option<Arc<[Arm]>>, Level) {
+        let edge = |t: &Option<ast::Threshold>| {
+            t.as_ref()
+                .and_then(|t| t.value.as_constant().map(|(v, _)| (v, t.inclusive)))
+        };
+        let fixed = rows.iter().all(|r| {
+            [&r.lower, &r.upper]
+                .iter()
+                .all(|t| t.is_none() || edge(t).is_some())
+        });
+        let mut level = Level::Subject;
+        let arms: Arc<[Arm]> = rows
+            .iter()
+            .map(|r| {
+                let (value, l) = self.expr(&r.value, scope);
+                level = join(level, l);
+                Arm {
+                    lower: edge(&r.lower),
+                    upper: edge(&r.upper),
+                    value,
+                }
+            })
+            .collect();
+        (fixed.then_some(arms), level)
+    }
+
+    /// The look-up `e` of a named table with `args`, lowered to the bracket or tier table its
+    /// rows make with the value looked up: the same compiled form as the table written out in
+    /// place, so evaluation and explanations need nothing of their own. The rows are lowered
+    /// policy-wide, as the checker checked them (a table's rows see no clause's `let`).
+    fn lookup(&mut self, e: &ast::Expr, args: &[ast::Expr], scope: Scope<'_>) -> (ExprKind, Level) {
+        let model = self.model;
+        let Some(lookup) = model.looked_up(e) else {
+            let what = "a table look-up the checker did not resolve reached the compiler";
+            return (ExprKind::Broken(what), Level::Subject);
+        };
+        let (Some(table), [arg]) = (model.tables.get(lookup.table.index()), args) else {
+            let what = "a table look-up without its table or its one value reached the compiler";
+            return (ExprKind::Broken(what), Level::Subject);
+        };
+        let (key, level) = self.expr(arg, scope);
+        let key = Box::new(key);
+        let cached = self
+            .tables
+            .get(&(lookup.table.index(), lookup.rows.clone()));
+        let (shared, l) = match cached {
+            Some(done) => done.clone(),
+            None => {
+                let done = self.shared_rows(&lookup.rows, table.rows, e.span);
+                let at = (lookup.table.index(), lookup.rows.clone());
+                self.tables.insert(at, done.clone());
+                done
+            }
+        };
+        let kind = match shared {
+            Shared::Rows(rows) => ExprKind::Table(key, rows),
+            Shared::Arms(arms) => ExprKind::Bracket(key, arms),
+            Shared::Broken(what) => ExprKind::Broken(what),
+        };
+        (kind, join(level, l))
+    }
+
+    /// The rows of a named table compiled for `chosen`, the way a look-up chooses them, and
+    /// their level.
+    fn shared_rows(
+        &mut self,
+        chosen: &LookupRows,
+        rows: &ast::TableRows,
+        span: ast::Span,
+    ) -> (Shared, Level) {
+        let (shared, level) = match (chosen, rows) {
+            (LookupRows::Bracket, ast::TableRows::Bracket(rows)) => {
+                let (arms, l) = self.arms(rows, Scope::TOP);
+                let shared = match arms {
+                    Some(arms) => Shared::Arms(arms),
+                    None => Shared::Broken("a bracket threshold is not a fixed amount"),
+                };
+                (shared, l)
+            }
+            (LookupRows::YesNo, ast::TableRows::Tier(rows)) => {
+                let slots = rows
+                    .iter()
+                    .map(|(label, _)| self.row_slot(Some(TableKey::YesNo), label))
+                    .collect();
+                let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
+                (
+                    tier(2, rows, span).map_or_else(Shared::Broken, Shared::Rows),
+                    l,
+                )
+            }
+            (LookupRows::Enum { enum_id, variants }, ast::TableRows::Tier(rows)) => {
+                let slots = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (label, _))| match (label, variants.get(i)) {
+                        (ast::RowKey::Else, _) => Slot::Else,
+                        (ast::RowKey::Variant(_), Some(Some(v))) => Slot::At(*v),
+                        _ => Slot::Unresolved,
+                    })
+                    .collect();
+                let (rows, l) = self.tier_rows(rows, slots, Scope::TOP);
+                let n = self.slot_count(TableKey::Enum(*enum_id));
+                (
+                    tier(n, rows, span).map_or_else(Shared::Broken, Shared::Rows),
+                    l,
+                )
+            }
+            _ => (
+                Shared::Broken("a table look-up resolved to rows of another kind"),
+                Level::Subject,
+            ),
+        };
+        (shared, level)
     }
 
     /// The name `e` lowered from what the checker resolved it to: what it computes, how it is
@@ -618,6 +798,30 @@ impl<'m> Compiler<'m> {
                 )
             }
         })
+    }
+
+    /// Where the row labelled `label` of a table by `key` goes: the position of its variant
+    /// (as the checker resolved it) or of `false`/`true` (0 and 1).
+    fn row_slot(&self, key: Option<TableKey>, label: &ast::RowKey) -> Slot {
+        match (key, label) {
+            (_, ast::RowKey::Else) => Slot::Else,
+            (Some(TableKey::YesNo), ast::RowKey::Bool(b)) => Slot::At(usize::from(b.node)),
+            (Some(TableKey::Enum(id)), ast::RowKey::Variant(name)) => {
+                match self.model.listed_variant(name) {
+                    Some((of, i)) if of == id => Slot::At(i),
+                    _ => Slot::Unresolved,
+                }
+            }
+            _ => Slot::Unresolved,
+        }
+    }
+
+    /// How many rows a compiled table by `key` has: one per variant, or two for yes/no.
+    fn slot_count(&self, key: TableKey) -> usize {
+        match key {
+            TableKey::Enum(id) => self.model.enums.get(id).map_or(0, |en| en.variants.len()),
+            TableKey::YesNo => 2,
+        }
     }
 
     /// The set of the `in` test `e` as one flag per variant of its enum, from the variants
@@ -837,6 +1041,61 @@ clause 甲 {
             "{:?}",
             award(&p, 0)
         );
+    }
+
+    /// The debug form of `e` without its spans: two expressions written in different places
+    /// that compute alike read the same.
+    fn without_spans(e: &ExprKind) -> String {
+        let text = format!("{e:?}");
+        let mut out = String::new();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("span: Span {") {
+            out.push_str(&rest[..at]);
+            let after = &rest[at..];
+            rest = after.find('}').map_or("", |end| &after[end + 1..]);
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn a_look_up_compiles_to_the_table_written_out_in_place() {
+        let body = r#"table 级别奖 = by { 国家级: 10万元, 省级: 研发费用 * 10%, else: 0元 }
+table 费用档 = bracket { < 100万元: 0元, >= 100万元: 5万元 }
+table 高企奖 = by { false: 1万元, true: 2万元 }
+clause 甲 {
+  source "一"
+  award 级别奖(上年级别) + 费用档(研发费用) + 高企奖(研发费用 > 0元)
+}
+clause 乙 {
+  source "二"
+  award by 上年级别 { 国家级: 10万元, 省级: 研发费用 * 10%, else: 0元 } + bracket 研发费用 { < 100万元: 0元, >= 100万元: 5万元 } + by 研发费用 > 0元 { true: 2万元, false: 1万元 }
+}
+"#;
+        let p = program(body, false);
+        assert_eq!(without_spans(award(&p, 0)), without_spans(award(&p, 1)));
+        assert!(
+            matches!(award(&p, 0), ExprKind::Arith(ArithOp::Add, a, _) if matches!(&a.kind, ExprKind::Arith(ArithOp::Add, t, _) if matches!(t.kind, ExprKind::Table(..)))),
+            "{:?}",
+            award(&p, 0)
+        );
+        // Unresolved, a look-up is an internal error, never a guessed row.
+        let p = program(body, true);
+        let exprs = all_exprs(&p);
+        assert!(!exprs.iter().any(|e| matches!(
+            e.kind,
+            ExprKind::Table(..) | ExprKind::Bracket(..)
+        ) && e.span.start < p.source.find("clause 乙").unwrap_or(0)));
+        let lookups = exprs
+            .iter()
+            .filter(|e| {
+                e.kind
+                    == ExprKind::Broken(
+                        "a table look-up the checker did not resolve reached the compiler",
+                    )
+            })
+            .count();
+        assert_eq!(lookups, 3);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! Guarantee: evaluating an expression needs no name lookup, no string comparison and no
 //! allocation; spans are kept only so explanations can point at the source.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -166,10 +168,12 @@ pub enum ExprKind {
     Min(Box<[Expr]>),
     /// The largest argument.
     Max(Box<[Expr]>),
-    /// A tier table: one row per variant, the `else` row copied into the variants it covers.
-    Table(Box<Expr>, Box<[Expr]>),
+    /// A tier table: one row per variant of an enum key (by its position), or two rows for a
+    /// yes/no key (`false` first, then `true`); the `else` row copied into the values it
+    /// covers. The rows of a named table are shared by its look-ups.
+    Table(Box<Expr>, Arc<[Expr]>),
     /// A threshold bracket: the first arm whose bounds hold.
-    Bracket(Box<Expr>, Box<[Arm]>),
+    Bracket(Box<Expr>, Arc<[Arm]>),
     /// `if` the first `then` the second `else` the third.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// The date of the event being judged: the claim's date, or the evaluation date.

@@ -270,21 +270,28 @@ impl Env<'_> {
                     e.span,
                 ))
             }
-            ExprKind::Table(key, rows) => match self.eval(key)? {
-                Value::Enum(i) => match rows.get(usize::from(i)) {
+            ExprKind::Table(key, rows) => {
+                // A variant picks the row at its position; yes/no picks row 0 (`false`) or 1.
+                let slot = match self.eval(key)? {
+                    Value::Enum(i) => usize::from(i),
+                    Value::Bool(b) => usize::from(b),
+                    // INVARIANT: the checker made sure a table's key is an enum or yes/no.
+                    _ => {
+                        return Err(Stop::Fault(
+                            Fault::Internal("a tier table's key is neither a variant nor yes/no"),
+                            e.span,
+                        ))
+                    }
+                };
+                match rows.get(slot) {
                     Some(row) => self.eval(row),
-                    // INVARIANT: the checker made sure a table has a row for every variant.
+                    // INVARIANT: the checker made sure a table has a row for every value.
                     None => Err(Stop::Fault(
-                        Fault::Internal("a tier table has no row for a variant"),
+                        Fault::Internal("a tier table has no row for a value of its key"),
                         e.span,
                     )),
-                },
-                // INVARIANT: the checker made sure a table's key is an enum.
-                _ => Err(Stop::Fault(
-                    Fault::Internal("a tier table's key is not an enum variant"),
-                    e.span,
-                )),
-            },
+                }
+            }
             ExprKind::Bracket(value, arms) => {
                 let v = self.eval_num(value)?;
                 for arm in arms.iter() {

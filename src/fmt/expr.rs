@@ -6,8 +6,8 @@
 //! half-width.
 
 use crate::ast::{
-    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Name, Node, TypeExpr, UnaryOp,
-    Window,
+    BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Name, Node, RowKey, TypeExpr,
+    UnaryOp, Window,
 };
 
 /// Binding strength, loosest first, as the grammar's rules nest.
@@ -149,6 +149,10 @@ impl Flat<'_> {
                 let args: Vec<String> = args.iter().map(|a| self.expr(a, 0)).collect();
                 format!("{}({})", f.node.name(), args.join(", "))
             }
+            ExprKind::Lookup { table, args } => {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a, 0)).collect();
+                format!("{}({})", table.node, args.join(", "))
+            }
             ExprKind::If {
                 cond,
                 then,
@@ -179,10 +183,9 @@ impl Flat<'_> {
         format!("by {}", self.expr(key, prec::SUM))
     }
 
-    /// One row of a table: `variant: value` or `else: value`.
-    pub fn table_row(&self, row: &(Option<Name>, Expr)) -> String {
-        let label = row.0.as_ref().map_or("else", |n| n.node.as_str());
-        format!("{label}: {}", self.expr(&row.1, prec::SUM))
+    /// One row of a table: `variant: value`, `true: value` or `else: value`.
+    pub fn table_row(&self, row: &(RowKey, Expr)) -> String {
+        format!("{}: {}", row.0.label(), self.expr(&row.1, prec::SUM))
     }
 
     /// `bracket VALUE`, the part of a bracket before its rows.
@@ -324,6 +327,14 @@ mod tests {
         assert_eq!(
             round("let x = bracket a { >=1元 and <2元: 3元, ≥2元: 4元 }"),
             "bracket a { >= 1元 and < 2元: 3元, >= 2元: 4元 }"
+        );
+        assert_eq!(
+            round("let x = by 高企 {true:20万元,false :10万元}"),
+            "by 高企 { true: 20万元, false: 10万元 }"
+        );
+        assert_eq!(
+            round("let x = 销售档 ( 销售收入*2 )+级别奖（级别）"),
+            "销售档(销售收入 * 2) + 级别奖(级别)"
         );
     }
 }

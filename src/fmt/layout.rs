@@ -2,17 +2,17 @@
 //!
 //! Blocks (`policy`, `input`, `clause`) always take one line per item, indented by two
 //! spaces, and are set apart from their neighbours by a blank line. Brace lists (funding,
-//! budget, enum variants, dated values, tables, brackets) and `min`/`max` calls stay on one line
-//! when they fit in [`super::printer::WIDTH`] display columns and hold no comment, and otherwise
-//! take one row (or argument) per line. A long `when` or `let` condition is broken before each
+//! budget, enum variants, dated values, tables, brackets, named tables) and `min`/`max` calls
+//! stay on one line when they fit in [`super::printer::WIDTH`] display columns and hold no
+//! comment, and otherwise take one row (or argument) per line. A long `when` or `let` condition is broken before each
 //! top-level `and`, `or` or `implies`, the continuation lines indented one space past the item.
 
 use super::expr::{self, braces, date, names, quoted, Flat};
 use super::printer::Printer;
 use crate::ast::{
-    Award, BinOp, Bound, Clause, ClauseItem, ClauseLimit, Expr, ExprKind, File, Func, HeaderItem,
-    InputBlock, Item, Name, Node, Param, ParamValue, Policy, RoundingMode, SameMatter, Span, Split,
-    TypeExpr,
+    Award, BinOp, Bound, BracketRow, Clause, ClauseItem, ClauseLimit, Expr, ExprKind, File, Func,
+    HeaderItem, InputBlock, Item, Name, Node, Param, ParamValue, Policy, RoundingMode, RowKey,
+    SameMatter, Span, Split, TableRows, TypeExpr,
 };
 
 /// Lays out a whole file.
@@ -76,8 +76,38 @@ impl<'s> Layout<'s> {
                 let prefix = format!("limit {}: ", n.node.name.node);
                 self.bound(n.span, next, &prefix, &n.node.bound);
             }
+            Item::Table(n) => {
+                let name = &n.node.name.node;
+                let (head, rows) = match &n.node.rows {
+                    TableRows::Bracket(r) => {
+                        (format!("table {name} = bracket"), self.bracket_rows(r))
+                    }
+                    TableRows::Tier(r) => (format!("table {name} = by"), self.tier_rows(r)),
+                };
+                self.list(n.span, next, &head, rows, "");
+            }
             Item::Clause(n) => self.clause(&n.node, n.span, next),
         }
+    }
+
+    /// The rows of a tier table, each spanning its label and value.
+    fn tier_rows(&self, rows: &[(RowKey, Expr)]) -> Vec<Row> {
+        rows.iter()
+            .map(|row| Row {
+                span: row.0.span().map_or(row.1.span, |s| s.to(row.1.span)),
+                text: self.flat.table_row(row),
+            })
+            .collect()
+    }
+
+    /// The rows of a bracket.
+    fn bracket_rows(&self, rows: &[BracketRow]) -> Vec<Row> {
+        rows.iter()
+            .map(|row| Row {
+                span: row.span,
+                text: self.flat.bracket_row(row),
+            })
+            .collect()
     }
 
     /// A block: `head {`, its items one per line, `}`; `head {}` when empty.
@@ -300,23 +330,11 @@ impl<'s> Layout<'s> {
         let rows: Vec<Row>;
         let head = match &e.node {
             ExprKind::Table { key, rows: r } => {
-                rows = r
-                    .iter()
-                    .map(|row| Row {
-                        span: row.0.as_ref().map_or(row.1.span, |n| n.span.to(row.1.span)),
-                        text: self.flat.table_row(row),
-                    })
-                    .collect();
+                rows = self.tier_rows(r);
                 self.flat.table_head(key)
             }
             ExprKind::Bracket { value, rows: r } => {
-                rows = r
-                    .iter()
-                    .map(|row| Row {
-                        span: row.span,
-                        text: self.flat.bracket_row(row),
-                    })
-                    .collect();
+                rows = self.bracket_rows(r);
                 self.flat.bracket_head(value)
             }
             ExprKind::Call(func, args) => {

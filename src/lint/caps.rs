@@ -1,7 +1,7 @@
 //! Caps that can never change an award, and caps that cut every award.
 //!
 //! The award's possible amounts are bounded from its form: a fixed amount, the rows of a
-//! table or bracket, `up to` its maximum, a rate of a base that is never negative, `min` and
+//! table or bracket (written in place or named), `up to` its maximum, a rate of a base that is never negative, `min` and
 //! `max` of those. A cap at or above the largest possible award never binds; a cap below the
 //! smallest possible award always binds (the award as written is never paid). A cap counted per
 //! subject on a clause evaluated per claim adds the claims up, so it can bind even when each
@@ -43,7 +43,8 @@ fn times(a: Range, b: Range) -> Range {
     }
 }
 
-fn range(cx: &Cx<'_>, e: &Expr) -> Range {
+/// The range of `e`; `tables` holds the range of each named table's values, worked out once.
+fn range(cx: &Cx<'_>, tables: &[Range], e: &Expr) -> Range {
     if let Some(v) = constant(e) {
         return exact(v);
     }
@@ -63,14 +64,19 @@ fn range(cx: &Cx<'_>, e: &Expr) -> Range {
             None => UNKNOWN,
         },
         ExprKind::Unary(UnaryOp::Neg, _) => UNKNOWN,
-        ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, v))),
-        ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, &r.value))),
+        ExprKind::Table { rows, .. } => span_of(rows.iter().map(|(_, v)| range(cx, tables, v))),
+        ExprKind::Bracket { rows, .. } => span_of(rows.iter().map(|r| range(cx, tables, &r.value))),
+        ExprKind::Lookup { .. } => cx
+            .model
+            .looked_up(e)
+            .and_then(|l| tables.get(l.table.index()).copied())
+            .unwrap_or(UNKNOWN),
         ExprKind::If {
             then, otherwise, ..
-        } => span_of([range(cx, then), range(cx, otherwise)].into_iter()),
+        } => span_of([range(cx, tables, then), range(cx, tables, otherwise)].into_iter()),
         ExprKind::Call(f, _) if f.node.is_date_function() => UNKNOWN,
         ExprKind::Call(f, args) => {
-            let rs: Vec<Range> = args.iter().map(|a| range(cx, a)).collect();
+            let rs: Vec<Range> = args.iter().map(|a| range(cx, tables, a)).collect();
             let los = rs.iter().map(|r| r.lo);
             let his = rs.iter().map(|r| r.hi);
             match f.node {
@@ -111,18 +117,18 @@ fn span_of(rs: impl Iterator<Item = Range>) -> Range {
     }
 }
 
-fn award_range(cx: &Cx<'_>, c: &ClauseInfo<'_>) -> Range {
+fn award_range(cx: &Cx<'_>, tables: &[Range], c: &ClauseInfo<'_>) -> Range {
     match c.award {
-        Award::Amount(e) => range(cx, e),
+        Award::Amount(e) => range(cx, tables, e),
         Award::UpTo { max, .. } => Range {
             lo: Some(Decimal::ZERO),
-            hi: range(cx, max).hi,
+            hi: range(cx, tables, max).hi,
         },
-        Award::Rate { rate, base } => times(range(cx, rate), range(cx, base)),
+        Award::Rate { rate, base } => times(range(cx, tables, rate), range(cx, tables, base)),
         Award::Match { ratio, base } => {
             let (a, b) = ratio.node;
             match a.checked_div(b) {
-                Some(f) => times(exact(f), range(cx, base)),
+                Some(f) => times(exact(f), range(cx, tables, base)),
                 None => UNKNOWN,
             }
         }
@@ -130,8 +136,15 @@ fn award_range(cx: &Cx<'_>, c: &ClauseInfo<'_>) -> Range {
 }
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    // A table's rows look up no other table (E0322): each range needs no other table's.
+    let tables: Vec<Range> = cx
+        .model
+        .tables
+        .iter()
+        .map(|t| span_of(t.rows.values().into_iter().map(|v| range(cx, &[], v))))
+        .collect();
     for c in &cx.model.clauses {
-        let award = award_range(cx, c);
+        let award = award_range(cx, &tables, c);
         for cap in &c.caps {
             let Some(limit) = constant(&cap.amount) else {
                 continue;

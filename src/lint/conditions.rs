@@ -6,15 +6,17 @@
 //! is a yes/no input (`规上企业`, `not 规上企业`) narrows what that name may be; money and
 //! quantities start out at zero or more. A part that leaves nothing possible can never hold; a
 //! part that the others (or the declaration) already imply always holds. The same narrowed
-//! ranges show which rows of the award's tables and brackets can be reached.
+//! ranges show which rows of the award's tables and brackets can be reached (a table keyed by a
+//! yes/no input included); a row of a named table is reported only when none of its look-ups,
+//! each with what its clause's condition says of the value looked up, can reach it.
 
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
 use super::{clause_exprs, constant, walk, Cx};
-use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, Span, UnaryOp};
-use crate::check::model::Ref;
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Name, RowKey, Span, TableRows, UnaryOp};
+use crate::check::model::{LookupRows, Ref, TableKey};
 use crate::check::types::Ty;
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -151,24 +153,98 @@ struct Atom<'e> {
     span: Span,
 }
 
+/// What the look-ups of named tables reach, gathered over every clause and `let`.
+#[derive(Default)]
+struct Reach {
+    /// Per table (by index): +1 where a run of reached rows starts and -1 one past its end, so
+    /// that a look-up reaching many rows of a bracket costs no more than one reaching a few.
+    runs: HashMap<usize, Vec<i64>>,
+    /// The rows of each named bracket as intervals (`None` when a threshold is not written
+    /// out), worked out on first use.
+    bands: HashMap<usize, Option<Vec<Interval>>>,
+}
+
+impl Reach {
+    /// Marks the rows `start..end` of table `table` (of `n` rows) as reached.
+    fn mark(&mut self, table: usize, n: usize, (start, end): (usize, usize)) {
+        let runs = self.runs.entry(table).or_insert_with(|| vec![0; n + 1]);
+        if start < end && end < runs.len() {
+            runs[start] += 1;
+            runs[end] -= 1;
+        }
+    }
+
+    /// Which rows of `table` some look-up reaches; `None` when nothing looks it up.
+    fn reached(&self, table: usize) -> Option<Vec<bool>> {
+        let runs = self.runs.get(&table)?;
+        let mut open = 0;
+        Some(
+            runs.iter()
+                .take(runs.len().saturating_sub(1))
+                .map(|d| {
+                    open += d;
+                    open > 0
+                })
+                .collect(),
+        )
+    }
+}
+
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut reach = Reach::default();
     for c in &cx.model.clauses {
         let known = match c.when {
             Some(when) => condition(cx, when, out),
             None => Some(HashMap::new()),
         };
-        // A condition that never holds makes every row unreachable; that is said once already.
-        let Some(known) = known else { continue };
         for e in clause_exprs(c) {
+            // A look-up in the condition itself is taken to reach every row.
             if c.when.is_some_and(|w| std::ptr::eq(w, e)) {
+                lookups(cx, e, None, &mut reach);
                 continue;
             }
-            rows(cx, e, &known, out);
+            // A condition that never holds makes every row unreachable; that is said once
+            // already, so its look-ups are taken to reach every row.
+            lookups(cx, e, known.as_ref(), &mut reach);
+            if let Some(known) = &known {
+                rows(cx, e, known, out);
+            }
         }
     }
     for l in &cx.model.lets {
         rows(cx, l.value, &HashMap::new(), out);
+        lookups(cx, l.value, Some(&HashMap::new()), &mut reach);
     }
+    named_rows(cx, &reach, out);
+}
+
+/// Marks in `reach` the rows of the named tables `e` looks up that the facts `known` let the
+/// value looked up reach: every row when `known` is `None` or the value is not a simple name.
+fn lookups(cx: &Cx<'_>, e: &Expr, known: Option<&HashMap<Ref, Fact>>, reach: &mut Reach) {
+    walk(e, &mut |x| {
+        let Some(lookup) = cx.model.looked_up(x) else {
+            return;
+        };
+        let t = lookup.table.index();
+        let Some(table) = cx.model.tables.get(t) else {
+            return;
+        };
+        let n = table.rows.values().len();
+        let bands = match table.rows {
+            TableRows::Bracket(rows) => reach
+                .bands
+                .entry(t)
+                .or_insert_with(|| rows.iter().map(row_interval).collect())
+                .clone(),
+            TableRows::Tier(_) => None,
+        };
+        let runs = known
+            .and_then(|k| reached_rows(cx, x, &lookup.rows, table.rows, bands.as_deref(), k))
+            .unwrap_or_else(|| vec![(0, n)]);
+        for run in runs {
+            reach.mark(t, n, run);
+        }
+    });
 }
 
 /// The `and` parts of `e`, in order.
@@ -425,8 +501,12 @@ fn rows(cx: &Cx<'_>, e: &Expr, known: &HashMap<Ref, Fact>, out: &mut Vec<Diagnos
             return;
         };
         match (&x.node, fact) {
-            (ExprKind::Table { rows, .. }, Fact::Variants(allowed)) => {
-                table_rows(cx, name, cx.model.keyed_by(x), rows, &allowed, out)
+            (ExprKind::Table { rows, .. }, fact) => {
+                let Some((slots, allowed)) = table_slots(cx, x, rows, &fact) else {
+                    return;
+                };
+                let dead = dead_rows(rows, &slots, &allowed);
+                table_rows(name, rows, &dead, out);
             }
             (ExprKind::Bracket { rows, .. }, Fact::Num(range)) => {
                 bracket_rows(cx, name, rows, range, out)
@@ -436,50 +516,212 @@ fn rows(cx: &Cx<'_>, e: &Expr, known: &HashMap<Ref, Fact>, out: &mut Vec<Diagnos
     });
 }
 
-fn table_rows(
+/// The slot each row of the table `x` fills (its variant's position, or 0 for `false` and 1
+/// for `true`; `None` for `else`), and which slots `fact` allows its key to be.
+fn table_slots(
     cx: &Cx<'_>,
-    key: &str,
-    id: Option<usize>,
-    rows: &[(Option<Name>, Expr)],
-    allowed: &[bool],
-    out: &mut Vec<Diagnostic>,
-) {
-    let Some((id, n)) = id.and_then(|i| Some((i, cx.model.enums.get(i)?.variants.len()))) else {
-        return;
+    x: &Expr,
+    rows: &[(RowKey, Expr)],
+    fact: &Fact,
+) -> Option<(Vec<Option<usize>>, Vec<bool>)> {
+    let allowed = match (cx.model.table_key(x)?, fact) {
+        (TableKey::Enum(id), Fact::Variants(allowed)) => {
+            let n = cx.model.enums.get(id)?.variants.len();
+            (allowed.len() == n).then(|| allowed.clone())?
+        }
+        (TableKey::YesNo, Fact::Bool(b)) => vec![!b, *b],
+        _ => return None,
     };
-    // Rows by the variants the checker resolved them to.
-    let position = |v: &Name| match cx.model.listed_variant(v) {
-        Some((of, i)) if of == id => Some(i),
-        _ => None,
-    };
+    let key = cx.model.table_key(x)?;
+    // Rows by what the checker resolved them to; a row it did not resolve ends the reasoning.
+    let slots = rows
+        .iter()
+        .map(|(label, _)| match (label, key) {
+            (RowKey::Else, _) => Some(None),
+            (RowKey::Bool(b), TableKey::YesNo) => Some(Some(usize::from(b.node))),
+            (RowKey::Variant(v), TableKey::Enum(id)) => match cx.model.listed_variant(v) {
+                Some((of, i)) if of == id => Some(Some(i)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((slots, allowed))
+}
+
+/// Which rows can never be used: a row whose slot is not allowed, and an `else` row when every
+/// allowed slot has a row of its own.
+fn dead_rows(rows: &[(RowKey, Expr)], slots: &[Option<usize>], allowed: &[bool]) -> Vec<bool> {
     let is_allowed = |i: usize| allowed.get(i).copied().unwrap_or(true);
-    for (variant, value) in rows {
-        match variant {
-            Some(v) if position(v).is_some_and(|i| !is_allowed(i)) => out.push(
+    let listed: Vec<usize> = slots.iter().flatten().copied().collect();
+    let else_reached = (0..allowed.len()).any(|i| !listed.contains(&i) && is_allowed(i));
+    rows.iter()
+        .zip(slots)
+        .map(|(_, slot)| match slot {
+            Some(i) => !is_allowed(*i),
+            None => !else_reached,
+        })
+        .collect()
+}
+
+/// Reports the rows marked `dead` of a table keyed by `key`.
+fn table_rows(key: &str, rows: &[(RowKey, Expr)], dead: &[bool], out: &mut Vec<Diagnostic>) {
+    for ((label, value), _) in rows.iter().zip(dead).filter(|(_, d)| **d) {
+        match label.span() {
+            Some(span) => out.push(
                 Diagnostic::new(
                     Code::UnreachableRow,
-                    v.span,
-                    format!("the row for `{}` is never used: the clause's condition rules out `{key}` being `{}`", v.node, v.node),
+                    span,
+                    format!(
+                        "the row for `{}` is never used: the clause's condition rules out `{key}` being `{}`",
+                        label.label(),
+                        label.label()
+                    ),
                 )
                 .label("never reached")
                 .help("remove the row, or widen the condition if the article awards this tier"),
             ),
-            Some(_) => {}
-            None => {
-                // `else: 0元` is the usual way to make a table complete; only a non-zero
-                // else row that nothing reaches is worth a warning.
-                let listed: Vec<usize> = rows.iter().filter_map(|(v, _)| position(v.as_ref()?)).collect();
-                let reachable = (0..n).any(|i| !listed.contains(&i) && is_allowed(i));
-                if !reachable && constant(value) != Some(Decimal::ZERO) {
+            // `else: 0元` is the usual way to make a table complete; only a non-zero else row
+            // that nothing reaches is worth a warning.
+            None if constant(value) != Some(Decimal::ZERO) => out.push(
+                Diagnostic::new(
+                    Code::UnreachableRow,
+                    value.span,
+                    format!("the `else` row is never used: every value of `{key}` the condition allows has its own row"),
+                )
+                .label("never reached")
+                .help("remove the value or write `else: 0元`, so no reader expects this amount to be paid"),
+            ),
+            None => {}
+        }
+    }
+}
+
+/// The numbers a bracket row holds; `None` when a threshold is not written out.
+fn row_interval(row: &BracketRow) -> Option<Interval> {
+    let mut interval = Interval::default();
+    for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
+        let Some(t) = t else { continue };
+        let v = constant(&t.value)?;
+        interval = interval.intersect(if lower {
+            Interval::at_least(v, t.inclusive)
+        } else {
+            Interval::at_most(v, t.inclusive)
+        });
+    }
+    Some(interval)
+}
+
+/// A bracket row's thresholds as written, without its value: `>= 100万元 and < 500万元`.
+fn row_text<'s>(cx: &Cx<'s>, row: &BracketRow) -> &'s str {
+    let text = cx.text(Span::new(row.span.start, row.value.span.start));
+    text.trim_end().trim_end_matches([':', '：']).trim_end()
+}
+
+/// The runs of rows (`start`, one past the end) of a named table (`rows`, chosen as `chosen`; a bracket's rows as the
+/// intervals `bands`) that the look-up `x` can reach when its value is known to satisfy
+/// `known`; `None` when nothing is known of that value.
+fn reached_rows(
+    cx: &Cx<'_>,
+    x: &Expr,
+    chosen: &LookupRows,
+    rows: &TableRows,
+    bands: Option<&[Interval]>,
+    known: &HashMap<Ref, Fact>,
+) -> Option<Vec<(usize, usize)>> {
+    let ExprKind::Lookup { args, .. } = &x.node else {
+        return None;
+    };
+    let (target, _) = top_name(cx, args.first()?)?;
+    let fact = known.get(&target).cloned().or_else(|| domain(cx, target))?;
+    // Each row that is not dead, as a run of its own.
+    let alive = |dead: Vec<bool>| {
+        dead.into_iter()
+            .enumerate()
+            .filter(|(_, d)| !d)
+            .map(|(i, _)| (i, i + 1))
+            .collect()
+    };
+    match (chosen, rows, fact) {
+        (LookupRows::Bracket, TableRows::Bracket(_), Fact::Num(range)) => {
+            // The rows go from low to high without overlapping (E0309): those the range meets
+            // are one run, found by halving.
+            let bands = bands?;
+            let above = Interval {
+                lo: range.lo,
+                hi: None,
+            };
+            let below = Interval {
+                lo: None,
+                hi: range.hi,
+            };
+            let first = bands.partition_point(|b| b.intersect(above).is_empty());
+            let last = bands.partition_point(|b| !b.intersect(below).is_empty());
+            Some(vec![(first, last.max(first))])
+        }
+        (LookupRows::YesNo, TableRows::Tier(rows), Fact::Bool(b)) => {
+            let slots: Vec<Option<usize>> = rows
+                .iter()
+                .map(|(label, _)| match label {
+                    RowKey::Bool(v) => Some(usize::from(v.node)),
+                    _ => None,
+                })
+                .collect();
+            Some(alive(dead_rows(rows, &slots, &[!b, b])))
+        }
+        (
+            LookupRows::Enum { enum_id, variants },
+            TableRows::Tier(rows),
+            Fact::Variants(allowed),
+        ) => {
+            let n = cx.model.enums.get(*enum_id)?.variants.len();
+            (allowed.len() == n).then(|| alive(dead_rows(rows, variants, &allowed)))
+        }
+        _ => None,
+    }
+}
+
+/// Reports the rows of named tables that no look-up reaches (`reach`); a table looked up
+/// nowhere is reported as unused instead.
+fn named_rows(cx: &Cx<'_>, reach: &Reach, out: &mut Vec<Diagnostic>) {
+    for (t, table) in cx.model.tables.iter().enumerate() {
+        let Some(reached) = reach.reached(t) else {
+            continue;
+        };
+        let name = &table.name;
+        let help = format!("remove the row, or check it against the article and the conditions of the clauses that look `{name}` up");
+        let unreached = |i: &usize| !reached.get(*i).copied().unwrap_or(true);
+        match table.rows {
+            TableRows::Bracket(rows) => {
+                for (_, row) in rows.iter().enumerate().filter(|(i, _)| unreached(i)) {
                     out.push(
                         Diagnostic::new(
                             Code::UnreachableRow,
-                            value.span,
-                            format!("the `else` row is never used: every value of `{key}` the condition allows has its own row"),
+                            row.span,
+                            format!("the bracket row `{}` of `{name}` is never used: no value it is looked up with can be in it", row_text(cx, row)),
                         )
                         .label("never reached")
-                        .help("remove the value or write `else: 0元`, so no reader expects this amount to be paid"),
+                        .help(help.clone()),
                     );
+                }
+            }
+            TableRows::Tier(rows) => {
+                for (_, (label, value)) in rows.iter().enumerate().filter(|(i, _)| unreached(i)) {
+                    let d = match label.span() {
+                        Some(span) => Diagnostic::new(
+                            Code::UnreachableRow,
+                            span,
+                            format!("the row for `{}` of `{name}` is never used: wherever `{name}` is looked up, the conditions rule out `{}`", label.label(), label.label()),
+                        ),
+                        // `else: 0元` completes a table: only a non-zero one is worth a word.
+                        None if constant(value) != Some(Decimal::ZERO) => Diagnostic::new(
+                            Code::UnreachableRow,
+                            value.span,
+                            format!("the `else` row of `{name}` is never used: every value it is looked up with has its own row"),
+                        ),
+                        None => continue,
+                    };
+                    out.push(d.label("never reached").help(help.clone()));
                 }
             }
         }
@@ -494,19 +736,11 @@ fn bracket_rows(
     out: &mut Vec<Diagnostic>,
 ) {
     for row in rows {
-        let mut interval = Interval::default();
-        for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
-            let Some(t) = t else { continue };
-            let Some(v) = constant(&t.value) else { return };
-            interval = interval.intersect(if lower {
-                Interval::at_least(v, t.inclusive)
-            } else {
-                Interval::at_most(v, t.inclusive)
-            });
-        }
+        let Some(interval) = row_interval(row) else {
+            return;
+        };
         if interval.intersect(range).is_empty() {
-            let row_text = cx.text(Span::new(row.span.start, row.value.span.start));
-            let row_text = row_text.trim_end().trim_end_matches([':', '：']).trim_end();
+            let row_text = row_text(cx, row);
             out.push(
                 Diagnostic::new(
                     Code::UnreachableRow,

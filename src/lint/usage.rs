@@ -2,7 +2,8 @@
 //! counts against.
 //!
 //! A name counts as used when a clause reaches it: through its condition, award, caps and
-//! limits, and through the `let`s those use. An input used only by an unused `let` is unused.
+//! limits, and through the `let`s and named tables those use. An input used only by an unused
+//! `let` or table is unused.
 
 use super::{clause_roots, walk, Cx};
 use crate::ast::{Expr, ParamValue};
@@ -15,6 +16,7 @@ struct Used {
     params: Vec<bool>,
     lets: Vec<bool>,
     limits: Vec<bool>,
+    tables: Vec<bool>,
 }
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
@@ -24,6 +26,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         params: vec![false; m.params.len()],
         lets: vec![false; m.lets.len()],
         limits: vec![false; m.limits.len()],
+        tables: vec![false; m.tables.len()],
     };
     for c in &m.clauses {
         let mut locals_used = vec![false; c.locals.len()];
@@ -42,7 +45,19 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         }
         while let Some(e) = work.pop() {
             let mut refs = Vec::new();
-            walk(e, &mut |x| refs.extend(cx.meaning(x)));
+            let mut tables = Vec::new();
+            walk(e, &mut |x| {
+                refs.extend(cx.meaning(x));
+                tables.extend(m.looked_up(x).map(|l| l.table.index()));
+            });
+            // A table looked up counts as used, and so does everything its rows use.
+            for t in tables {
+                if let (Some(u), Some(table)) = (used.tables.get_mut(t), m.tables.get(t)) {
+                    if !std::mem::replace(u, true) {
+                        work.extend(table.rows.exprs());
+                    }
+                }
+            }
             for target in refs {
                 // Each name is counted as what the checker resolved it to, so a clause's `let`
                 // that hides a policy-wide name is told apart from it exactly as evaluation does.
@@ -99,6 +114,22 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             out.push(
                 unused(Code::UnusedLet, "let", &l.name, l.span)
                     .help("remove it, or use it in the clause it was written for"),
+            );
+        }
+    }
+    for (i, t) in m.tables.iter().enumerate() {
+        if !used.tables[i] {
+            out.push(
+                Diagnostic::new(
+                    Code::UnusedTable,
+                    t.span,
+                    format!("the table `{}` is never looked up", t.name),
+                )
+                .label("declared here, looked up nowhere")
+                .help(format!(
+                    "remove it, or look a value up in it where the article uses it: `{}(value)`",
+                    t.name
+                )),
             );
         }
     }

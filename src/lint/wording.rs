@@ -2,14 +2,15 @@
 //!
 //! Chinese regulations follow a convention: 以上, 以下 and 以内 include the number (100万元以上
 //! means 100万元 or more), while 超过, 高于, 不满, 不足 and 低于 leave it out; 不超过 and 不低于
-//! include it. When a comment in or just above a clause quotes such a phrase, a comparison of
-//! the clause against the same figure should use the matching operator. This is best effort:
-//! only figures written with digits are recognised.
+//! include it. When a comment in or just above a clause (or a named bracket) quotes such a
+//! phrase, a comparison of the clause (or a threshold of the bracket) against the same figure
+//! should use the matching operator. This is best effort: only figures written with digits
+//! are recognised.
 
 use rust_decimal::Decimal;
 
 use super::{constant, walk, Cx};
-use crate::ast::{BinOp, Expr, ExprKind, Span};
+use crate::ast::{BinOp, BracketRow, Expr, ExprKind, Item, Span, TableRows};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// Which side of a bound a phrase gives, and whether it includes the number.
@@ -235,6 +236,20 @@ fn quoting_comments<'s>(
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     let comments = crate::fmt::comments(cx.source);
+    // A named bracket, against the comments in and just above its declaration.
+    for item in &cx.file.items {
+        let Item::Table(t) = item else { continue };
+        let TableRows::Bracket(rows) = &t.node.rows else {
+            continue;
+        };
+        let quoted: Vec<Phrase> = quoting_comments(cx.source, &comments, t.span)
+            .into_iter()
+            .flat_map(phrases)
+            .collect();
+        if !quoted.is_empty() {
+            against_quotes(bracket_bounds(cx, rows), &quoted, out);
+        }
+    }
     for c in &cx.model.clauses {
         let quoted: Vec<Phrase> = quoting_comments(cx.source, &comments, c.span)
             .into_iter()
@@ -280,34 +295,47 @@ fn check_bounds(cx: &Cx<'_>, x: &Expr, quoted: &[Phrase], out: &mut Vec<Diagnost
             };
             bounds.push((bound, value, x.span, cx.text(x.span).to_string()));
         }
-        ExprKind::Bracket { rows, .. } => {
-            for row in rows {
-                for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
-                    let Some(t) = t else { continue };
-                    let Some(v) = constant(&t.value) else {
-                        continue;
-                    };
-                    let op = match (lower, t.inclusive) {
-                        (true, true) => ">=",
-                        (true, false) => ">",
-                        (false, true) => "<=",
-                        (false, false) => "<",
-                    };
-                    let written = format!("{op} {}", cx.text(t.value.span));
-                    bounds.push((
-                        Bound {
-                            lower,
-                            inclusive: t.inclusive,
-                        },
-                        v,
-                        t.value.span,
-                        written,
-                    ));
-                }
-            }
-        }
+        ExprKind::Bracket { rows, .. } => bounds = bracket_bounds(cx, rows),
         _ => return,
     }
+    against_quotes(bounds, quoted, out);
+}
+
+/// A written bound: its side, its figure, where and how it is written.
+type Written = (Bound, Decimal, Span, String);
+
+/// The thresholds of a bracket's rows, each as a bound.
+fn bracket_bounds(cx: &Cx<'_>, rows: &[BracketRow]) -> Vec<Written> {
+    let mut bounds = Vec::new();
+    for row in rows {
+        for (t, lower) in [(&row.lower, true), (&row.upper, false)] {
+            let Some(t) = t else { continue };
+            let Some(v) = constant(&t.value) else {
+                continue;
+            };
+            let op = match (lower, t.inclusive) {
+                (true, true) => ">=",
+                (true, false) => ">",
+                (false, true) => "<=",
+                (false, false) => "<",
+            };
+            let written = format!("{op} {}", cx.text(t.value.span));
+            bounds.push((
+                Bound {
+                    lower,
+                    inclusive: t.inclusive,
+                },
+                v,
+                t.value.span,
+                written,
+            ));
+        }
+    }
+    bounds
+}
+
+/// Reports each bound of `bounds` that a quoted phrase with the same figure contradicts.
+fn against_quotes(bounds: Vec<Written>, quoted: &[Phrase], out: &mut Vec<Diagnostic>) {
     for (bound, value, span, written) in bounds {
         let Some(p) = quoted.iter().find(|p| {
             p.value == value && p.bound.lower == bound.lower && p.bound.inclusive != bound.inclusive

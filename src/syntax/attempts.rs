@@ -50,14 +50,15 @@ pub fn attempt(
              (also `days_between`)"
                 .into(),
         ),
+        (Some("bracket" | "by"), _) if line.trim_start().starts_with("table ") => Some(
+            "a named table is declared without the value it looks up: `table 销售档 = bracket { \
+             < 1000万元: 0元, >= 1000万元: 10万元 }`; the value is given where the table is looked \
+             up: `销售档(销售收入)`"
+                .into(),
+        ),
         (Some("funding"), _) => Some(
             "a clause has no `funding` line: the payers and their shares are declared once, in \
              the `policy` header, and split every award of the policy"
-                .into(),
-        ),
-        (Some("true" | "false"), _) if line.contains("by ") => Some(
-            "a tier table chooses its row by an enum; to choose by a yes/no value write \
-             `if 高新技术企业 then 20万元 else 10万元`"
                 .into(),
         ),
         (Some("after" | "before"), _) => Some(
@@ -99,8 +100,14 @@ mod tests {
         assert!(h.unwrap().contains("years_between"));
         let h = help("  funding { 区级财政: 100% }", "funding", Some("funding"));
         assert!(h.unwrap().contains("header"));
-        let h = help("award by 高新 { true: 1万元 }", "true", Some("true"));
-        assert!(h.unwrap().contains("if 高新技术企业 then"));
+        let h = help(
+            "table 档 = bracket 收入 { < 1元: 0元 }",
+            "bracket",
+            Some("bracket"),
+        );
+        assert!(h.unwrap().contains("`销售档(销售收入)`"));
+        let h = help("table 档 = by 级别 { 国家级: 1元 }", "by", Some("by"));
+        assert!(h.unwrap().contains("declared without the value"));
         let h = help("when 高新 ? 1 : 2", "?", None);
         assert!(h.unwrap().contains("if COND then A else B"));
         let h = help("award if 高新 then 1万元\n", "\n", None);
@@ -114,5 +121,7 @@ mod tests {
         assert_eq!(help("when 研发费用 >=\n", "\n", None), None);
         // `year` not after a number is not a duration.
         assert_eq!(help("cap 1万元 per year x", "x", Some("x")), None);
+        // `by` outside a table declaration is a tier table.
+        assert_eq!(help("award by 级别 级别 {", "级别 {", Some("级别")), None);
     }
 }

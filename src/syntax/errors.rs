@@ -20,10 +20,11 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
     Some(match rule {
         EOI => (90, "the end of the file"),
         let_decl => (45, "`let`"),
-        policy | input | enum_decl | param | limit_decl | clause => (
+        policy | input | enum_decl | param | limit_decl | table_decl | clause => (
             10,
-            "a top-level item (`policy`, `input`, `enum`, `param`, `let`, `limit` or `clause`)",
+            "a top-level item (`policy`, `input`, `enum`, `param`, `let`, `limit`, `table` or `clause`)",
         ),
+        named_bracket | named_tier => (24, "the table's rows: `bracket {` or `by {`"),
         title | issued | effective | funding | same_matter | rounding | budget => (
             10,
             "a header line such as `title`, `effective`, `funding` or `same_matter`",
@@ -37,7 +38,7 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
         kw_else => (15, "`else`"),
         expr | implication | disjunction | conjunction | negation | comparison | sum | product
         | unary | reference | paren | call | table | bracket | func | conditional | kw_if
-        | event_date => (20, "a value such as `20万元`, `15%`, a name or `(`"),
+        | event_date | lookup => (20, "a value such as `20万元`, `15%`, a name or `(`"),
         quantity | number => (21, "a number or an amount such as `20万元` or `15%`"),
         name | limit_ref | type_name => (22, "a name"),
         subject_kind => (22, "a subject kind such as `enterprise` or `project`"),

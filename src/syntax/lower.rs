@@ -67,6 +67,7 @@ impl<'d> Lowerer<'d> {
                     let bound = self.bound(amount, &mut it);
                     Item::Limit(Node::new(LimitDecl { name, bound }, span))
                 }
+                Rule::table_decl => Item::Table(Node::new(self.table_decl(p), span)),
                 Rule::clause => Item::Clause(Node::new(self.clause(p), span)),
                 _ => continue, // EOI
             };
@@ -672,74 +673,131 @@ impl<'d> Lowerer<'d> {
             Rule::quantity => (self.quantity(p), 0),
             Rule::table => {
                 let mut it = p.into_inner();
-                let (key, mut depth) = self.expr_d(next(&mut it));
-                let rows = it
-                    .map(|row| {
-                        let mut ri = row.into_inner();
-                        let k = next(&mut ri);
-                        let variant = (k.as_rule() == Rule::variant).then(|| self.name(k));
-                        let (v, d) = self.expr_d(next(&mut ri));
-                        depth = depth.max(d);
-                        (variant, v)
-                    })
-                    .collect();
+                let (key, depth) = self.expr_d(next(&mut it));
+                let (rows, d) = self.table_rows(it);
                 let e = ExprKind::Table {
                     key: Box::new(key),
                     rows,
                 };
-                (Node::new(e, span), depth + 1)
+                (Node::new(e, span), depth.max(d) + 1)
             }
             Rule::bracket => {
                 let mut it = p.into_inner();
-                let (value, mut depth) = self.expr_d(next(&mut it));
-                let rows = it
-                    .map(|row| {
-                        let row_span = self.span(&row);
-                        let mut lower = None;
-                        let mut upper = None;
-                        let mut value = Node::new(ExprKind::Error, row_span);
-                        for part in row.into_inner() {
-                            match part.as_rule() {
-                                Rule::lower_bound | Rule::upper_bound => {
-                                    let is_lower = part.as_rule() == Rule::lower_bound;
-                                    let mut bi = part.into_inner();
-                                    let op = next(&mut bi).as_str().to_string();
-                                    let (v, d) = self.expr_d(next(&mut bi));
-                                    depth = depth.max(d);
-                                    let inclusive = matches!(op.as_str(), ">=" | "≥" | "<=" | "≤");
-                                    let t = Threshold {
-                                        inclusive,
-                                        value: v,
-                                    };
-                                    if is_lower {
-                                        lower = Some(t);
-                                    } else {
-                                        upper = Some(t);
-                                    }
-                                }
-                                _ => {
-                                    let (v, d) = self.expr_d(part);
-                                    depth = depth.max(d);
-                                    value = v;
-                                }
-                            }
-                        }
-                        BracketRow {
-                            lower,
-                            upper,
-                            value,
-                            span: row_span,
-                        }
-                    })
-                    .collect();
+                let (value, depth) = self.expr_d(next(&mut it));
+                let (rows, d) = self.bracket_rows(it);
                 let e = ExprKind::Bracket {
                     value: Box::new(value),
                     rows,
                 };
-                (Node::new(e, span), depth + 1)
+                (Node::new(e, span), depth.max(d) + 1)
+            }
+            Rule::lookup => {
+                let mut it = p.into_inner();
+                let table = self.name(next(&mut it));
+                let mut depth = 0;
+                let args = it
+                    .map(|a| {
+                        let (e, d) = self.expr_d(a);
+                        depth = depth.max(d);
+                        e
+                    })
+                    .collect();
+                (Node::new(ExprKind::Lookup { table, args }, span), depth + 1)
             }
             _ => (Node::new(ExprKind::Error, span), 0),
         }
+    }
+
+    /// The rows of a tier table (`table_row` pairs), with the depth of the deepest value.
+    fn table_rows<'i>(
+        &mut self,
+        rows: impl Iterator<Item = P<'i>>,
+    ) -> (Vec<(RowKey, Expr)>, usize) {
+        let mut depth = 0;
+        let rows = rows
+            .map(|row| {
+                let mut ri = row.into_inner();
+                let k = next(&mut ri);
+                let label = match k.as_rule() {
+                    Rule::variant => RowKey::Variant(self.name(k)),
+                    Rule::boolean => RowKey::Bool(Node::new(k.as_str() == "true", self.span(&k))),
+                    _ => RowKey::Else,
+                };
+                let (v, d) = self.expr_d(next(&mut ri));
+                depth = depth.max(d);
+                (label, v)
+            })
+            .collect();
+        (rows, depth)
+    }
+
+    /// The rows of a bracket (`bracket_row` pairs), with the depth of the deepest expression.
+    fn bracket_rows<'i>(&mut self, rows: impl Iterator<Item = P<'i>>) -> (Vec<BracketRow>, usize) {
+        let mut depth = 0;
+        let rows = rows
+            .map(|row| {
+                let row_span = self.span(&row);
+                let mut lower = None;
+                let mut upper = None;
+                let mut value = Node::new(ExprKind::Error, row_span);
+                for part in row.into_inner() {
+                    match part.as_rule() {
+                        Rule::lower_bound | Rule::upper_bound => {
+                            let is_lower = part.as_rule() == Rule::lower_bound;
+                            let mut bi = part.into_inner();
+                            let op = next(&mut bi).as_str().to_string();
+                            let (v, d) = self.expr_d(next(&mut bi));
+                            depth = depth.max(d);
+                            let inclusive = matches!(op.as_str(), ">=" | "≥" | "<=" | "≤");
+                            let t = Threshold {
+                                inclusive,
+                                value: v,
+                            };
+                            if is_lower {
+                                lower = Some(t);
+                            } else {
+                                upper = Some(t);
+                            }
+                        }
+                        _ => {
+                            let (v, d) = self.expr_d(part);
+                            depth = depth.max(d);
+                            value = v;
+                        }
+                    }
+                }
+                BracketRow {
+                    lower,
+                    upper,
+                    value,
+                    span: row_span,
+                }
+            })
+            .collect();
+        (rows, depth)
+    }
+
+    /// `table NAME = bracket { ... }` or `table NAME = by { ... }`.
+    fn table_decl(&mut self, p: P<'_>) -> TableDecl {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.name(next(&mut it));
+        let body = next(&mut it);
+        let (rows, depth) = if body.as_rule() == Rule::named_bracket {
+            let (rows, d) = self.bracket_rows(body.into_inner());
+            (TableRows::Bracket(rows), d)
+        } else {
+            let (rows, d) = self.table_rows(body.into_inner());
+            (TableRows::Tier(rows), d)
+        };
+        if depth + 1 > MAX_EXPR_DEPTH {
+            self.too_deep(span);
+            return TableDecl {
+                name,
+                rows: TableRows::Tier(Vec::new()),
+            };
+        }
+        TableDecl { name, rows }
     }
 
     /// `a op b op c` grouped from the left; operands and operators alternate in `parts`.

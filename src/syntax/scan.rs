@@ -11,7 +11,9 @@ use crate::diagnostic::{Code, Diagnostic};
 /// The deepest nesting of brackets and braces accepted.
 pub const MAX_DEPTH: usize = 32;
 
-const ITEM_KEYWORDS: [&str; 7] = ["policy", "input", "enum", "param", "let", "limit", "clause"];
+const ITEM_KEYWORDS: [&str; 8] = [
+    "policy", "input", "enum", "param", "let", "limit", "table", "clause",
+];
 
 /// The result of scanning: chunks to parse and nesting problems.
 #[derive(Debug, Default)]

@@ -173,8 +173,16 @@ fn min_max_tables_and_brackets() {
     match expr("by 级别 { 国家级: 100万元, 省级: 20万元, else: 0元 }") {
         ExprKind::Table { rows, .. } => {
             assert_eq!(rows.len(), 3);
-            assert_eq!(rows[0].0.as_ref().unwrap().node, "国家级");
-            assert!(rows[2].0.is_none());
+            assert!(matches!(&rows[0].0, RowKey::Variant(n) if n.node == "国家级"));
+            assert_eq!(rows[2].0, RowKey::Else);
+        }
+        other => panic!("{other:?}"),
+    }
+    match expr("by 高新技术企业 { true: 20万元, false: 10万元 }") {
+        ExprKind::Table { rows, .. } => {
+            let labels: Vec<&str> = rows.iter().map(|(k, _)| k.label()).collect();
+            assert_eq!(labels, ["true", "false"]);
+            assert!(matches!(&rows[1].0, RowKey::Bool(b) if !b.node));
         }
         other => panic!("{other:?}"),
     }
