@@ -12,13 +12,16 @@ use pol::{End, Kind, Options, PolicySet, PopulationFormat, SimulationOptions};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
-const NAMES: [&str; 6] = [
+// 科技中介机构 (15号 第五条: only an agency is paid for technology transfer) is given on every
+// row, so that the populations have awarded rows to compare.
+const NAMES: [&str; 7] = [
     "id",
     "claim_id",
     "claim_date",
     "项目类别",
     "通过评审",
     "实付合同金额",
+    "科技中介机构",
 ];
 
 /// Everything a run gives: row text, summary, errors, and the order violation that stopped it.
@@ -89,7 +92,15 @@ fn row(id: u32) -> impl Strategy<Value = Vec<String>> {
         cell(&["200万元", "1234.56", "0", "-5"]),
     )
         .prop_map(move |(claim, date, kind, reviewed, amount)| {
-            vec![id.to_string(), claim, date, kind, reviewed, amount]
+            vec![
+                id.to_string(),
+                claim,
+                date,
+                kind,
+                reviewed,
+                amount,
+                "true".to_string(),
+            ]
         })
 }
 
@@ -245,5 +256,34 @@ proptest! {
         for (threads, chunk) in [("3", "1"), ("2", "64"), ("4", "262144")] {
             prop_assert_eq!(&cli(&p, threads, chunk), &first, "{} threads, chunks of {}", threads, chunk);
         }
+    }
+}
+
+/// The generated columns can pay: 15号 第五条 gives an agency (科技中介机构) 3% of a reviewed
+/// contract, here 3% of 200万元 = 6万元 (under the 10万元 cap per project), in CSV and JSON
+/// Lines alike. Without this, the properties above could compare populations where nothing is
+/// ever paid.
+#[test]
+fn a_generated_row_of_an_agency_is_paid() {
+    let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
+    let cells = [
+        "1",
+        "C1",
+        "2024-03-01",
+        "技术开发",
+        "true",
+        "200万元",
+        "true",
+    ];
+    let csv = format!("{}\n{}\n", NAMES.join(","), cells.join(","));
+    let object: serde_json::Map<String, serde_json::Value> = NAMES
+        .iter()
+        .zip(cells)
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(v)))
+        .collect();
+    let jsonl = format!("{}\n", serde_json::to_string(&object).unwrap());
+    for (text, is_jsonl) in [(csv, false), (jsonl, true)] {
+        let (rows, ..) = simulate(&set, text.as_bytes(), is_jsonl, 1 << 20);
+        assert!(rows.contains("60000.00"), "{rows}");
     }
 }

@@ -11,7 +11,9 @@ use pol::{End, Kind, Options, PolicySet, SimulationOptions};
 use proptest::prelude::*;
 
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
-const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注";
+// 科技中介机构 (15号 第五条: only an agency is paid for technology transfer) is given on every
+// row, so that the populations have awarded rows to compare.
+const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注,科技中介机构";
 
 /// Everything a run produces: row text, summary, errors and the first order violation.
 type Run = (String, String, Vec<String>, Option<String>);
@@ -77,7 +79,7 @@ fn row(id: u32) -> impl Strategy<Value = String> {
         cell(&["", "备注", "a,b"]),
     )
         .prop_map(move |(claim, date, kind, reviewed, amount, note)| {
-            format!("{id},{claim},{date},{kind},{reviewed},{amount},{note}")
+            format!("{id},{claim},{date},{kind},{reviewed},{amount},{note},true")
         })
 }
 
@@ -128,4 +130,15 @@ proptest! {
             prop_assert_eq!(&cut, &whole, "chunks of {} bytes", chunk);
         }
     }
+}
+
+/// The generated columns can pay: 15号 第五条 gives an agency (科技中介机构) 3% of a reviewed
+/// contract, here 3% of 200万元 = 6万元 (under the 10万元 cap per project). Without this, the
+/// properties above could compare populations where nothing is ever paid.
+#[test]
+fn a_generated_row_of_an_agency_is_paid() {
+    let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
+    let text = format!("{HEADER}\n1,C1,2024-03-01,技术开发,true,200万元,,true\n");
+    let (rows, ..) = simulate(&set, &text, 1 << 20);
+    assert!(rows.contains("60000.00"), "{rows}");
 }
