@@ -8,7 +8,7 @@
 use std::fmt;
 
 use super::decision::Decision;
-use super::sources::{compile_files, Diagnostics, SourceText};
+use super::sources::{compile_files, owned_sources, Diagnostics};
 use crate::compile::Kind;
 use crate::eval::{self, EvalError, FactProblem, Options};
 use crate::simulate::{SimulateError, Simulation, SimulationOptions};
@@ -64,16 +64,7 @@ impl PolicySet {
     /// assert!(err.to_string().contains("x.pol:1:1: error[E0403]"));
     /// ```
     pub fn compile(sources: &[(&str, &str)]) -> Result<PolicySet, CompileError> {
-        let owned: Vec<(String, SourceText)> = sources
-            .iter()
-            .map(|(name, text)| {
-                let source = SourceText {
-                    text: text.to_string(),
-                    invalid_utf8_at: None,
-                };
-                (name.to_string(), source)
-            })
-            .collect();
+        let owned = owned_sources(sources);
         let (found, programs) = compile_files(&owned);
         let diagnostics = Diagnostics::of_files(owned, found);
         if diagnostics.has_errors() {

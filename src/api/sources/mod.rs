@@ -60,6 +60,20 @@ pub(crate) fn check_text(source: &SourceText) -> Vec<Diagnostic> {
     }
 }
 
+/// Texts given by a caller as named sources of their own (valid UTF-8, as a `&str` is).
+pub(crate) fn owned_sources(sources: &[(&str, &str)]) -> Vec<(String, SourceText)> {
+    sources
+        .iter()
+        .map(|(name, text)| {
+            let source = SourceText {
+                text: text.to_string(),
+                invalid_utf8_at: None,
+            };
+            (name.to_string(), source)
+        })
+        .collect()
+}
+
 /// Compiles the files of one policy set: each file's own diagnostics (as [`check_text`]) and
 /// E0410 in every file that gives a policy an earlier file gives, in the order of `sources`;
 /// and the program of each file that has no error.
@@ -153,16 +167,7 @@ pub(crate) fn check_bundle(source: &SourceText) -> Vec<Diagnostic> {
 /// assert!(found.iter().any(|d| d.code.as_str() == "E0403"));
 /// ```
 pub fn check(sources: &[(&str, &str)]) -> Diagnostics {
-    let owned: Vec<(String, SourceText)> = sources
-        .iter()
-        .map(|(name, text)| {
-            let source = SourceText {
-                text: text.to_string(),
-                invalid_utf8_at: None,
-            };
-            (name.to_string(), source)
-        })
-        .collect();
+    let owned = owned_sources(sources);
     let (diagnostics, _) = compile_files(&owned);
     Diagnostics::of_files(owned, diagnostics)
 }
