@@ -404,3 +404,46 @@ fn payers_that_differ_only_in_full_width_forms_are_one_payer() {
     assert_eq!(payers.len(), 1, "{v}");
     assert_eq!(payers[0]["amount"]["exact"], "20.00", "{v}");
 }
+
+/// Subject ids that read as another id: in a population, rows of `E1` and `Ｅ1` would be two
+/// subjects, each paid up to its own caps; they are refused (F0181) in populations and facts
+/// alike, and the plain id next to them is paid as usual.
+#[test]
+fn a_subject_id_that_reads_as_another_is_refused_in_populations_and_facts() {
+    let dir = temp("subjects");
+    let p = write(&dir, "p.pol", &policy("比例〔2024〕9号"));
+    // (A population's cells are trimmed of white space, so an end space is a facts file's only.)
+    for odd in ["Ｅ1", "E\u{2014}1", "\u{0415}1", "E1\u{200B}"] {
+        // `A1` sorts before every odd id.
+        let csv = format!("id,研发费用\nA1,100元\n{odd},100元\n");
+        let input = write(&dir, "in.csv", &csv);
+        let out = dir.join("out.csv");
+        let o = pol(&[
+            "simulate",
+            &p,
+            "--population",
+            &input,
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let written = std::fs::read_to_string(&out).unwrap_or_default();
+        let text = all_text(&o) + &written;
+        assert_ne!(o.status.code(), Some(0), "{odd:?}: {text}");
+        assert!(written.contains("F0181"), "{odd:?}: {text}");
+        // 10% of 100元 for the plain id.
+        assert!(
+            written.lines().any(|l| l.starts_with("2,A1,,10.00,")),
+            "{odd:?}: {text}"
+        );
+    }
+    for odd in ["Ｅ1", "E\u{2014}1", "\u{0415}1", "E1\u{200B}", "E1 "] {
+        let facts = serde_json::json!({"kind": "enterprise", "id": odd, "attributes": {"研发费用": "100元"}});
+        let f = write(&dir, "f.json", &facts.to_string());
+        let o = pol(&["eval", &p, "--facts", &f, "--date", "2024-05-01"]);
+        let text = all_text(&o);
+        assert_ne!(o.status.code(), Some(0), "{odd:?}: {text}");
+        assert!(text.contains("F0181"), "{odd:?}: {text}");
+    }
+}

@@ -235,28 +235,34 @@ fn human_amounts_get_a_short_figure_only_where_it_is_exact() {
 }
 
 #[test]
-fn hidden_characters_of_ids_are_escaped_in_human_output() {
-    let text = explained();
-    assert!(
-        text.starts_with("enterprise E\\u{001B}[2J\\u{202E}1 on 2024-05-01"),
-        "{text}"
-    );
-    assert!(
-        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
-        "{text}"
-    );
-    // JSON keeps the id as it is (escaped by JSON itself).
+fn hidden_characters_of_ids_are_refused_and_escaped_in_the_message() {
+    // A subject id with a terminal escape and a bidi control is refused (F0181: it does not
+    // read as what it is); the message shows it escaped, so it cannot drive the terminal.
+    let dir = std::env::temp_dir().join(format!("pol-output-ids-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let facts = dir.join("f.json");
+    std::fs::write(
+        &facts,
+        r#"{"kind": "enterprise", "id": "E\u001b[2J\u202e1", "attributes": {"营业收入": "100万元"}}"#,
+    )
+    .unwrap();
     let o = pol(&[
         "eval",
         "tests/output/explain.pol",
         "--facts",
-        "tests/output/explain.json",
+        facts.to_str().unwrap(),
         "--date",
         "2024-05-01",
-        "--format",
-        "json",
     ]);
-    assert_eq!(json(&o)["subject"]["id"], "E\u{1b}[2J\u{202e}1");
+    assert_ne!(o.status.code(), Some(0));
+    let text = stderr(&o) + &stdout(&o);
+    assert!(text.contains("F0181"), "{text}");
+    assert!(text.contains("E\\u{001B}[2J\\u{202E}1"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -370,6 +370,10 @@ impl FactProblem {
                 format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
                 "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
             ),
+            C::SubjectIdNotPlain => (
+                format!("the subject id `{name}` is written with characters that read as another id ({found})"),
+                "write the id in its plain form: ids that look the same must be one subject, or its caps and limits would count twice".into(),
+            ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
                 "give each claim its own id".into(),
@@ -754,6 +758,7 @@ impl Facts {
                 .push(FactProblem::new(ProblemCode::MissingField, "id").name("id"));
             String::new()
         });
+        r.problems.extend(subject_id_problem(&id));
         for (key, v) in obj {
             if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
                 let place = r.place(v.at);
@@ -804,6 +809,27 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     )
     .found(what)
     .place(format!("line {}, column {}", e.line(), e.column()))
+}
+
+/// The problem with a subject id that is not written in its plain form (F0181): a hidden
+/// character, a Cyrillic or Greek letter, or any form that the comparison of keys
+/// ([`crate::keys::key`]) would read as another id (`Ｅ1` for `E1`). Facts files and populations
+/// both check their subjects' ids here, so two spellings of one id are never two subjects.
+pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
+    let odd = id
+        .chars()
+        .find(|c| crate::eval::format::is_hidden(*c) || crate::keys::looks_alike(*c));
+    let plain = crate::keys::key(id);
+    let found = match odd {
+        Some(c) => format!("it holds U+{:04X}", u32::from(c)),
+        None if plain != id => format!("it reads as `{plain}`"),
+        None => return None,
+    };
+    Some(
+        FactProblem::new(ProblemCode::SubjectIdNotPlain, "id")
+            .name(crate::eval::format::escape(id).into_owned())
+            .found(found),
+    )
 }
 
 /// The problem with a claim id that holds a hidden or control character, or a letter that

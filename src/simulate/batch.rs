@@ -591,6 +591,11 @@ impl<'a, 'p> Worker<'a, 'p> {
         let cx = self.cx;
         let row = &self.rows[0];
         let line = self.lines[0];
+        // Two spellings of one id would be two subjects, each with its own caps (F0181).
+        let id = trim(row.get(text, shape.id).unwrap_or(""));
+        if let Some(p) = crate::eval::facts::subject_id_problem(id) {
+            return run.bad_row(cx, row_error(line, &[p]), id);
+        }
         let mut problems = Vec::new();
         for ((program, columns), bound) in cx
             .ev
@@ -605,7 +610,6 @@ impl<'a, 'p> Worker<'a, 'p> {
                 problems.extend(p);
             }
         }
-        let id = trim(row.get(text, shape.id).unwrap_or(""));
         if !problems.is_empty() {
             let e = row_error(line, &problems);
             return run.bad_row(cx, e, id);
@@ -740,6 +744,11 @@ fn evaluate<'p>(
         b.error_ends.push(b.text.len());
         b.errors.extend(subject.bad.iter().cloned());
         return;
+    }
+    // Two spellings of one id would be two subjects, each with its own caps (F0181).
+    if let Some(p) = crate::eval::facts::subject_id_problem(&subject.id) {
+        let line = subject.rows.first().map_or(0, |r| r.line);
+        return failed_subject(cx, b, subject, row_error(line, &[p]));
     }
     match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
         Ok(Some(f)) => {
