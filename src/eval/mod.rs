@@ -83,7 +83,8 @@ fn next_id() -> u64 {
 }
 
 /// What to evaluate with: the date and the settings. What is written besides the figures is
-/// the evaluator's [`Tracer`], a type chosen once ([`PolicySet::evaluator`]).
+/// chosen by the call: a decision with reasons (`PolicySet::evaluate` of the façade) or with
+/// the whole explanation (`PolicySet::explain`), figures only in a simulation.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
