@@ -80,7 +80,7 @@ problem_codes! {
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
-    SubjectIdNotPlain = "F0181", Error, "a subject's id is written with characters that read as another id";
+    SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.
     SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
     SubjectTooManyBytes = "F0202", Error, "one subject's rows take more bytes than pol holds for a subject";

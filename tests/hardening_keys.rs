@@ -438,7 +438,7 @@ fn a_subject_id_that_reads_as_another_is_refused_in_populations_and_facts() {
             "{odd:?}: {text}"
         );
     }
-    for odd in ["Ｅ1", "E\u{2014}1", "\u{0415}1", "E1\u{200B}", "E1 "] {
+    for odd in ["Ｅ1", "E\u{2014}1", "\u{0415}1", "E1\u{200B}", "E1 ", "E①"] {
         let facts = serde_json::json!({"kind": "enterprise", "id": odd, "attributes": {"研发费用": "100元"}});
         let f = write(&dir, "f.json", &facts.to_string());
         let o = pol(&["eval", &p, "--facts", &f, "--date", "2024-05-01"]);
@@ -446,4 +446,35 @@ fn a_subject_id_that_reads_as_another_is_refused_in_populations_and_facts() {
         assert_ne!(o.status.code(), Some(0), "{odd:?}: {text}");
         assert!(text.contains("F0181"), "{odd:?}: {text}");
     }
+}
+
+/// A Chinese firm name with full-width brackets is an ordinary subject id: paid as usual.
+#[test]
+fn a_chinese_firm_name_with_full_width_brackets_is_a_subject_id() {
+    let dir = temp("firm-names");
+    let p = write(&dir, "p.pol", &policy("比例〔2024〕8号"));
+    let name = "嘉兴某某（集团）有限公司";
+    let facts =
+        serde_json::json!({"kind": "enterprise", "id": name, "attributes": {"研发费用": "100元"}});
+    let f = write(&dir, "f.json", &facts.to_string());
+    let o = pol(&["eval", &p, "--facts", &f, "--date", "2024-05-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    let input = write(&dir, "in.csv", &format!("id,研发费用\n{name},100元\n"));
+    let o = pol(&[
+        "simulate",
+        &p,
+        "--population",
+        &input,
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    // 10% of 100元.
+    assert!(
+        all_text(&o).contains(&format!("2,{name},,10.00,")),
+        "{}",
+        all_text(&o)
+    );
 }

@@ -371,8 +371,8 @@ impl FactProblem {
                 "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
             ),
             C::SubjectIdNotPlain => (
-                format!("the subject id `{name}` is written with characters that read as another id ({found})"),
-                "write the id in its plain form: ids that look the same must be one subject, or its caps and limits would count twice".into(),
+                format!("the subject id `{name}` holds a character that reads as another ({found})"),
+                "write it with plain letters, digits and `-`: ids that look the same must be one subject, or its caps and limits would count twice".into(),
             ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
@@ -811,18 +811,16 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     .place(format!("line {}, column {}", e.line(), e.column()))
 }
 
-/// The problem with a subject id that is not written in its plain form (F0181): a hidden
-/// character, a Cyrillic or Greek letter, or any form that the comparison of keys
-/// ([`crate::keys::key`]) would read as another id (`Ｅ1` for `E1`). Facts files and populations
-/// both check their subjects' ids here, so two spellings of one id are never two subjects.
+/// The problem with a subject id that holds a character that reads as another (F0181): a
+/// hidden character, a Cyrillic or Greek letter, a full-width letter or digit (`Ｅ1` for `E1`),
+/// a superscript or circled digit, a dash other than `-`, or white space at an end. Two such
+/// spellings of one firm would be two subjects, each with its own caps. Full-width punctuation
+/// and CJK brackets, normal in Chinese names (`嘉兴某某（集团）有限公司`), are kept as written.
+/// Facts files and populations both check their subjects' ids here.
 pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
-    let odd = id
-        .chars()
-        .find(|c| crate::eval::format::is_hidden(*c) || crate::keys::looks_alike(*c));
-    let plain = crate::keys::key(id);
-    let found = match odd {
-        Some(c) => format!("it holds U+{:04X}", u32::from(c)),
-        None if plain != id => format!("it reads as `{plain}`"),
+    let found = match id.chars().find(|c| reads_as_another(*c)) {
+        Some(c) => format!("U+{:04X}", u32::from(c)),
+        None if id.trim() != id => "white space at an end".to_string(),
         None => return None,
     };
     Some(
@@ -830,6 +828,17 @@ pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
             .name(crate::eval::format::escape(id).into_owned())
             .found(found),
     )
+}
+
+/// A character of an id that readers take for another one (see [`subject_id_problem`]).
+fn reads_as_another(c: char) -> bool {
+    crate::eval::format::is_hidden(c)
+        || crate::keys::looks_alike(c)
+        || matches!(c,
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}'
+            | '\u{FF0D}' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}')
+        // Digits of another form: superscript, subscript, circled (`²`, `₂`, `①`).
+        || (c.is_numeric() && !c.is_ascii_digit() && crate::keys::key(c.encode_utf8(&mut [0; 4])).bytes().all(|b| b.is_ascii_digit() || b == b'(' || b == b')' || b == b'.'))
 }
 
 /// The problem with a claim id that holds a hidden or control character, or a letter that
