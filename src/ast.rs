@@ -414,6 +414,21 @@ pub enum ClauseItem {
     Limit(ClauseLimit),
     /// `let NAME = expr` local to the clause.
     Let(Node<Let>),
+    /// `stages { NAME: SHARE [when COND] [on DATE], ... }`: the award paid in parts.
+    Stages(Vec<Node<Stage>>),
+}
+
+/// One stage of a staged award: `验收: 60% when 通过验收 on 验收日期`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stage {
+    /// Its name.
+    pub name: Name,
+    /// Its share of the award: a fixed percentage.
+    pub share: Expr,
+    /// What must hold for it to be paid (none: it is paid with the award).
+    pub when: Option<Expr>,
+    /// The date it is paid on (none: the instance's event date).
+    pub on: Option<Expr>,
 }
 
 /// The forms an award takes.

@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use crate::compile::Kind;
 use crate::eval::decision::{self as eval, Adjustment, Citation, Step};
+use crate::eval::stages::StageResult;
 use crate::eval::{Amount, FactProblem, Outcome};
 
 /// What a subject gets under a policy set, and why: every clause's outcome, amount and payers,
@@ -76,6 +77,10 @@ pub struct ClauseResult {
     pub funding: Vec<Share>,
     /// The explanation, when asked for.
     pub trace: Vec<Step>,
+    /// For a staged award: each stage, its amount and whether it is paid now.
+    pub stages: Vec<StageResult>,
+    /// For a staged award: what its deferred stages come to.
+    pub deferred: Option<Amount>,
 }
 
 /// One payer's part of an amount.
@@ -117,6 +122,8 @@ pub struct Totals {
     pub per_payer: Vec<Share>,
     /// How many clause results are undetermined.
     pub undetermined: usize,
+    /// What deferred stages of staged awards come to (not paid now).
+    pub deferred: Amount,
 }
 
 fn share(s: &eval::Share<'_>) -> Share {
@@ -154,6 +161,8 @@ impl From<eval::Decision<'_>> for Decision {
                 adjustments: c.adjustments,
                 funding: c.funding.iter().map(share).collect(),
                 trace: c.trace,
+                stages: c.stages,
+                deferred: c.deferred,
             })
             .collect();
         let per_policy = d
@@ -180,6 +189,7 @@ impl From<eval::Decision<'_>> for Decision {
                 per_policy,
                 per_payer: d.totals.per_payer.iter().map(share).collect(),
                 undetermined: d.totals.undetermined,
+                deferred: d.totals.deferred,
             },
             warnings: d.warnings,
         }
@@ -208,6 +218,8 @@ impl Decision {
                 adjustments: c.adjustments.clone(),
                 funding: c.funding.iter().map(share_view).collect(),
                 trace: c.trace.clone(),
+                stages: c.stages.clone(),
+                deferred: c.deferred,
             })
             .collect();
         let per_policy = self
@@ -234,6 +246,7 @@ impl Decision {
                 per_policy,
                 per_payer: self.totals.per_payer.iter().map(share_view).collect(),
                 undetermined: self.totals.undetermined,
+                deferred: self.totals.deferred,
             },
             warnings: self.warnings.clone(),
         }

@@ -59,6 +59,7 @@ impl<'a> Checker<'a> {
         let mut caps = Vec::new();
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
+        let mut stages: Option<(Span, &'a [Node<ast::Stage>])> = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -69,6 +70,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Effective(_) => "effective",
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
+                ClauseItem::Stages(_) => "stages",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -107,6 +109,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Cap(b) => caps.push(b),
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
+                ClauseItem::Stages(list) => stages = Some((item.span, list)),
             }
         }
         if source.is_none() {
@@ -186,6 +189,10 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        let award_kind = award.zip(award_money).map(|(a, m)| (a.span, m));
+        let stages = stages
+            .and_then(|(at, list)| self.stages(at, list, award_kind, &mut ctx))
+            .unwrap_or_default();
         self.check_inputs_used(name, &ctx.used, &subjects, per_claim.is_some());
         let matter_text = matter.unwrap_or_else(|| name.node.clone());
         Some(ClauseInfo {
@@ -204,6 +211,7 @@ impl<'a> Checker<'a> {
             caps,
             limits: limit_uses,
             locals,
+            stages,
         })
     }
 

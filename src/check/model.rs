@@ -232,6 +232,8 @@ pub struct ClauseInfo<'a> {
     pub limits: Vec<LimitUse<'a>>,
     /// Its own `let` bindings in order ([`Ref::Local`] indexes them).
     pub locals: Vec<LetInfo<'a>>,
+    /// The stages its award is paid in (none: paid at once).
+    pub stages: Vec<super::stages::StageInfo<'a>>,
 }
 
 /// The policy header's values.

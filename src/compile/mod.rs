@@ -911,6 +911,17 @@ impl<'m> Compiler<'m> {
                     model::LimitUse::Own(b) => LimitUse::Own(self.bound(b, scope)),
                 })
                 .collect(),
+            stages: cl
+                .stages
+                .iter()
+                .map(|s| StageDef {
+                    name: s.name.clone(),
+                    share: s.share,
+                    when: s.when.map(|w| self.expr(w, scope).0),
+                    on: s.on.map(|d| self.expr(d, scope).0),
+                    span: s.span,
+                })
+                .collect(),
             locals,
             span: cl.span,
         }

@@ -387,7 +387,24 @@ pub struct ClauseDef {
     pub caps: Vec<BoundDef>,
     /// Its limits.
     pub limits: Vec<LimitUse>,
+    /// The stages its award is paid in, in order (empty: paid at once).
+    pub stages: Vec<StageDef>,
     /// Where it was written.
+    pub span: Span,
+}
+
+/// One stage of a staged award.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageDef {
+    /// Its name.
+    pub name: String,
+    /// Its share of the award (the shares add up to exactly 1).
+    pub share: Decimal,
+    /// What must hold for it to be paid.
+    pub when: Option<Expr>,
+    /// The date it is paid on (none: the instance's event date).
+    pub on: Option<Expr>,
+    /// Where it is written.
     pub span: Span,
 }
 

@@ -31,6 +31,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<Decision<'p>, Failure> {
         let per_policy = self.policy_totals(&instances, settlement)?;
         let per_payer = self.payer_totals(&instances, settlement);
+        let deferred = self.deferred_total(&instances)?;
         let undetermined = instances
             .iter()
             .filter(|i| i.outcome == Outcome::Undetermined)
@@ -52,9 +53,19 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 per_policy,
                 per_payer,
                 undetermined,
+                deferred,
             },
             warnings: Vec::new(),
         })
+    }
+
+    /// What the deferred stages of the subject's staged awards come to, checked.
+    fn deferred_total(&self, instances: &[Verdict]) -> Result<super::Amount, Failure> {
+        let mut sum = super::Amount::ZERO;
+        for d in instances.iter().filter_map(Verdict::deferred) {
+            sum = (sum + d).ok_or_else(|| Failure::overflow("the deferred stages".to_string()))?;
+        }
+        Ok(sum)
     }
 
     /// Per policy: what it pays, and the most its undetermined clauses could add.
@@ -158,6 +169,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             });
         }
         let words = inst.words.map(|w| *w).unwrap_or_default();
+        let (stages, deferred) = match inst.stages {
+            Some(s) => (s.list, Some(s.deferred)),
+            None => (Vec::new(), None),
+        };
         Ok(ClauseResult {
             at: (inst.pi, inst.ci),
             policy: program.header.document.as_str(),
@@ -177,6 +192,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             adjustments: words.adjustments,
             funding,
             trace: words.trace,
+            stages,
+            deferred,
         })
     }
 }

@@ -146,11 +146,15 @@ pub enum Outcome {
     /// The claim's event date is after the evaluation date: the decision is "as of" that
     /// date, so an event that has not happened yet is not paid.
     NotYet,
+    /// Eligible, but every stage of the award waits (its condition does not hold yet, or its
+    /// date is after the evaluation date): nothing is paid now; `stages` says what each waits
+    /// for.
+    Deferred,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Awarded,
         Outcome::NotEligible,
         Outcome::NotInForce,
@@ -158,6 +162,7 @@ impl Outcome {
         Outcome::CannotEvaluate,
         Outcome::Superseded,
         Outcome::NotYet,
+        Outcome::Deferred,
     ];
 
     /// The outcome as written in JSON, output files and test files: `not_eligible`.
@@ -170,6 +175,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot_evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "not_yet",
+            Outcome::Deferred => "deferred",
         }
     }
 
@@ -188,6 +194,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "dated after the evaluation date",
+            Outcome::Deferred => "deferred",
         }
     }
 }
@@ -307,6 +314,12 @@ pub struct ClauseResult<'p> {
     /// The explanation, when asked for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<Step>,
+    /// For a staged award: each stage, its amount and whether it is paid now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<super::stages::StageResult>,
+    /// For a staged award: what its deferred stages come to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deferred: Option<Amount>,
 }
 
 /// A total for one policy.
@@ -337,6 +350,14 @@ pub struct Totals<'p> {
     pub per_payer: Vec<Share<'p>>,
     /// How many clause results are undetermined.
     pub undetermined: usize,
+    /// What deferred stages of staged awards come to (not paid now; absent when none).
+    #[serde(skip_serializing_if = "nothing")]
+    pub deferred: Amount,
+}
+
+/// Whether `a` is exactly zero (a total left out of JSON when it is).
+fn nothing(a: &Amount) -> bool {
+    a.is_zero()
 }
 
 /// The subject a decision is about.

@@ -180,7 +180,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             return;
         };
         let award = award::<T>(&mut env, clause, inst);
-        let limits = limits(&mut env, program, at, kind, clause, bounds);
+        // A staged award: which stages are paid now, and in which year limits count them.
+        let mut staged = None;
+        let mut pay_year = at.date.year();
+        if !clause.stages.is_empty() {
+            match super::stages::plan(&mut env, clause, self.date) {
+                Ok(plan) => {
+                    if let Some(why) = super::stages::split_years(program, clause, &plan) {
+                        inst.outcome = Outcome::CannotEvaluate;
+                        return T::reason(inst, || why);
+                    }
+                    pay_year = plan.pay_year.unwrap_or(pay_year);
+                    staged = Some(plan);
+                }
+                Err(stop) => return inst.cannot::<T>(program, stop),
+            }
+        }
+        let limits = limits(&mut env, program, at, pay_year, kind, clause, bounds);
         inst.counters.1 = bounds.len() as u32;
         let counted = &bounds[inst.counters.0 as usize..];
         let amount = match award {
@@ -210,6 +226,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.outcome = Outcome::Awarded;
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
+        inst.stages = staged;
         if let Some((limit, counter)) = limits.own_cap {
             let nothing = (Decimal::ZERO, Decimal::ZERO);
             self.apply_bound(inst, counter, limit, nothing, "subject_cap");
@@ -506,6 +523,7 @@ fn limits<'c>(
     env: &mut Env<'_>,
     program: &'c Program,
     at: At,
+    pay_year: i32,
     kind: Kind,
     clause: &'c ClauseDef,
     bounds: &mut Vec<(Counter, Decimal)>,
@@ -516,9 +534,11 @@ fn limits<'c>(
         claim,
         date,
     } = at;
-    let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
+    // Caps bound the whole award, counted in its event's year; limits count what is paid, in
+    // the year it is paid (a staged award's stages paid now may be paid on their own date).
+    let year_of = |b: &BoundDef| b.per_year.then_some(pay_year);
     let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
-        let year = year_of(cap);
+        let year = cap.per_year.then(|| date.year());
         (cap, Counter::Cap { pi, ci, k, year }, "cap")
     });
     let limits = clause
@@ -661,7 +681,7 @@ fn undetermined<T: Tracer>(
 }
 
 /// Names of the inputs and parameters an undetermined clause is missing.
-fn missing(env: &Env<'_>, roots: &[&Expr], clause: &ClauseDef) -> Vec<String> {
+pub(super) fn missing(env: &Env<'_>, roots: &[&Expr], clause: &ClauseDef) -> Vec<String> {
     let (program, bound, params) = (env.program, env.bound, env.params);
     let claim_values = env.claim.map(|c: &BoundClaim| c.values.as_slice());
     let mut names: Vec<String> = Vec::new();

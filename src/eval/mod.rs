@@ -37,6 +37,7 @@ pub mod render;
 mod run;
 mod same_matter;
 pub mod settle;
+pub mod stages;
 mod trace;
 mod value;
 
@@ -73,6 +74,8 @@ pub struct PolicySet {
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
     /// know it by this.
     id: u64,
+    /// Whether a clause of the set pays in stages (the others skip that step).
+    staged: bool,
 }
 
 /// A number no other policy set or evaluator of the process has: a buffer kept from one
@@ -213,7 +216,11 @@ impl PolicySet {
                 }
             }
         }
+        let staged = programs
+            .iter()
+            .any(|p| p.clauses.iter().any(|c| !c.stages.is_empty()));
         Ok(PolicySet {
+            staged,
             programs,
             citations,
             payers,

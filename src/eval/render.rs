@@ -70,6 +70,13 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
         }
     }
     writeln!(out, "\ntotal paid: {}", format::total(d.totals.paid))?;
+    if !d.totals.deferred.is_zero() {
+        writeln!(
+            out,
+            "total deferred (stages not paid yet): {}",
+            format::total(d.totals.deferred)
+        )?;
+    }
     for p in &d.totals.per_policy {
         write!(out, "  {}: {}", p.policy, format::amount(p.paid))?;
         if p.undetermined > 0 {
@@ -107,11 +114,18 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
         .claim
         .as_ref()
         .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
-    let amount = match (c.outcome, c.paid, c.upper_bound) {
+    let mut amount = match (c.outcome, c.paid, c.upper_bound) {
         (Outcome::Awarded, Some(p), _) => format::total(p),
         (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),
         _ => String::new(),
     };
+    // A staged award says what waits as well as what is paid now.
+    if let Some(d) = c.deferred.filter(|d| !d.is_zero()) {
+        if !amount.is_empty() {
+            amount.push_str(" now; ");
+        }
+        amount.push_str(&format!("{} deferred", format::total(d)));
+    }
     writeln!(
         out,
         "\n{}{claim} ({} {}{departments})\n  {}{}{}",

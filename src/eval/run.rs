@@ -67,6 +67,8 @@ pub struct Verdict {
     pub(super) counters: (u32, u32),
     /// One of pol's own rules that did not hold while evaluating it.
     pub(super) internal: Option<&'static str>,
+    /// For a staged award: its stages (none for most verdicts, which are paid at once).
+    pub(super) stages: Option<Box<super::stages::Staged>>,
 }
 
 /// The words of a verdict.
@@ -93,6 +95,7 @@ impl Verdict {
             words: None,
             counters: (bounds as u32, bounds as u32),
             internal: None,
+            stages: None,
         }
     }
 
@@ -114,6 +117,14 @@ impl Verdict {
         }
         self.counters = (bounds as u32, bounds as u32);
         self.internal = None;
+        if self.stages.is_some() {
+            self.stages = None;
+        }
+    }
+
+    /// For a staged award: what its deferred stages come to (`None` when it is not staged).
+    pub fn deferred(&self) -> Option<Amount> {
+        self.stages.as_ref().map(|s| s.deferred)
     }
 
     /// The verdict's words, made when first written.
@@ -342,6 +353,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 self.apply_counters(scratch, true);
             }
             self.apply_same_matter(scratch);
+            // Stages split what caps and non-cumulation left; limits count what is paid now.
+            if self.set.staged {
+                self.apply_stages(scratch);
+            }
             if counters {
                 self.apply_counters(scratch, false);
             }

@@ -275,6 +275,7 @@ impl<'s> Layout<'s> {
                 return self.bound(span, next, "limit ", b)
             }
             ClauseItem::Limit(ClauseLimit::Ref(n)) => format!("limit {}", n.node),
+            ClauseItem::Stages(list) => return self.stages(span, next, list),
             ClauseItem::Award(a) => match &a.node {
                 Award::Amount(e) => return self.expr_item(span, next, "award ", e, ""),
                 Award::Rate { rate, base } => {
@@ -307,6 +308,28 @@ impl<'s> Layout<'s> {
     }
 
     /// A brace list: on one line when it fits and holds no comment, else one row per line.
+    /// `stages { NAME: SHARE [when COND] [on DATE], ... }`, one row per stage when it does not
+    /// fit on one line.
+    fn stages(&mut self, span: Span, next: usize, list: &[Node<crate::ast::Stage>]) {
+        let rows = list
+            .iter()
+            .map(|s| {
+                let st = &s.node;
+                let mut text = format!("{}: {}", st.name.node, self.flat.expr(&st.share, 0));
+                if let Some(w) = &st.when {
+                    text.push_str(" when ");
+                    text.push_str(&self.flat.expr(w, 0));
+                }
+                if let Some(on) = &st.on {
+                    text.push_str(" on ");
+                    text.push_str(&self.flat.expr(on, 0));
+                }
+                Row { span: s.span, text }
+            })
+            .collect();
+        self.list(span, next, "stages", rows, "");
+    }
+
     fn list(&mut self, span: Span, next: usize, head: &str, rows: Vec<Row>, tail: &str) {
         let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
         let one_line = format!("{head} {}{tail}", braces(&texts));

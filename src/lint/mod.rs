@@ -119,8 +119,8 @@ fn clause_exprs<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
     v
 }
 
-/// The expressions a clause evaluates directly: its condition, award, caps and own limits (its
-/// lets count only as far as these use them).
+/// The expressions a clause evaluates directly: its condition, award, caps, own limits and
+/// stages (its lets count only as far as these use them).
 fn clause_roots<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
     let mut v: Vec<&'a Expr> = Vec::new();
     v.extend(c.when);
@@ -138,6 +138,10 @@ fn clause_roots<'a>(c: &ClauseInfo<'a>) -> Vec<&'a Expr> {
         if let crate::check::model::LimitUse::Own(b) = l {
             v.push(&b.amount);
         }
+    }
+    for s in &c.stages {
+        v.extend(s.when);
+        v.extend(s.on);
     }
     v
 }

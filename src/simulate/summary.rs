@@ -41,6 +41,8 @@ pub struct ClauseStats {
     pub cannot_evaluate: u64,
     /// Results of claims dated after the evaluation date (not paid).
     pub not_yet: u64,
+    /// Staged awards of which every stage waits (nothing paid now).
+    pub deferred: u64,
     /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
@@ -57,6 +59,7 @@ impl ClauseStats {
             Outcome::Undetermined => &mut self.undetermined,
             Outcome::CannotEvaluate => &mut self.cannot_evaluate,
             Outcome::NotYet => &mut self.not_yet,
+            Outcome::Deferred => &mut self.deferred,
         };
         *n += 1;
     }

@@ -427,11 +427,41 @@ impl<'d> Lowerer<'d> {
                     let l = self.let_decl_inner(inner);
                     ClauseItem::Let(Node::new(l, span))
                 }
+                Rule::stages => ClauseItem::Stages(inner.map(|s| self.stage(s)).collect()),
                 _ => continue,
             };
             items.push(Node::new(item, span));
         }
         Clause { name, items }
+    }
+
+    /// `NAME: SHARE [when COND] [on DATE]`, the two last in either order.
+    fn stage(&mut self, p: P<'_>) -> Node<Stage> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let name = self.name(next(&mut it));
+        let share = self.expr(next(&mut it));
+        let (mut when, mut on) = (None, None);
+        for part in it {
+            let rule = part.as_rule();
+            let Some(e) = part.into_inner().find(|q| q.as_rule() != Rule::kw_on) else {
+                continue;
+            };
+            let e = self.expr(e);
+            match rule {
+                Rule::stage_when => when = Some(e),
+                _ => on = Some(e),
+            }
+        }
+        Node::new(
+            Stage {
+                name,
+                share,
+                when,
+                on,
+            },
+            span,
+        )
     }
 
     fn let_decl_inner(&mut self, mut it: pest::iterators::Pairs<'_, Rule>) -> Let {

@@ -1,0 +1,400 @@
+//! Staged awards: an award's total (after its caps and non-cumulation) paid in parts.
+//!
+//! Input: a clause's stages (share, condition, date), evaluated for one instance when its
+//! award is known (`plan`), and the total once caps and non-cumulation have had their say
+//! (`Evaluator::apply_stages`). Output: each stage's amount and whether it is paid now,
+//! deferred (its condition does not hold yet, or its date is after the evaluation date) or
+//! undetermined; the verdict then pays what is paid now. Guarantee: the stages add up exactly
+//! to the total, each is a whole number of fen except the last (which takes the remainder),
+//! and none is below zero; a deferred stage counts towards no limit or budget now.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::decision::{Amount, Outcome};
+use super::explain::source;
+use super::expr::Env;
+use super::format;
+use super::instance::step;
+use super::run::{round, Scratch, Verdict};
+use super::trace::Tracer;
+use super::value::{Stop, Value};
+use super::Evaluator;
+use crate::ast::RoundingMode;
+use crate::compile::{ClauseDef, LimitUse, Program, StageDef};
+
+/// What became of one stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageOutcome {
+    /// Its condition holds and its date is on or before the evaluation date: paid now.
+    Paid,
+    /// Its condition does not hold yet, or its date is after the evaluation date.
+    Deferred,
+    /// Its condition or its date is not known.
+    Undetermined,
+}
+
+impl StageOutcome {
+    /// The outcome as written in JSON and test files.
+    pub fn key(self) -> &'static str {
+        match self {
+            StageOutcome::Paid => "paid",
+            StageOutcome::Deferred => "deferred",
+            StageOutcome::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// One stage of a clause result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StageResult {
+    /// The stage's name.
+    pub name: String,
+    /// Its share of the award, as a percentage (`40%`).
+    pub share: String,
+    /// Its part of the award.
+    pub amount: Amount,
+    /// Paid now, deferred or undetermined.
+    pub outcome: StageOutcome,
+    /// The date it is paid on, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// For a deferred stage: what it waits for, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<String>,
+    /// For an undetermined stage: the inputs it needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
+}
+
+/// The stages of one verdict.
+#[derive(Clone, Debug, Default)]
+pub struct Staged {
+    /// Each stage, in the clause's order.
+    pub list: Vec<StageResult>,
+    /// The calendar year the stages paid now are paid in, when they are all paid in one.
+    pub pay_year: Option<i32>,
+    /// What the deferred stages come to.
+    pub deferred: Amount,
+}
+
+/// The stages of `clause` for one instance: each stage's outcome and date, amounts not yet
+/// known. `today` is the evaluation date. A fault in a stage's condition or date is returned.
+pub(super) fn plan(
+    env: &mut Env<'_>,
+    clause: &ClauseDef,
+    today: NaiveDate,
+) -> Result<Box<Staged>, Stop> {
+    let mut list = Vec::with_capacity(clause.stages.len());
+    let mut years: Vec<i32> = Vec::new();
+    for s in &clause.stages {
+        let r = stage_outcome(env, clause, s, today)?;
+        if let (StageOutcome::Paid, Some(d)) = (r.outcome, r.date) {
+            if !years.contains(&d.year()) {
+                years.push(d.year());
+            }
+        }
+        list.push(r);
+    }
+    Ok(Box::new(Staged {
+        list,
+        pay_year: (years.len() == 1).then(|| years[0]),
+        deferred: Amount::ZERO,
+    }))
+}
+
+/// What became of stage `s`, its amount left at zero.
+fn stage_outcome(
+    env: &mut Env<'_>,
+    clause: &ClauseDef,
+    s: &StageDef,
+    today: NaiveDate,
+) -> Result<StageResult, Stop> {
+    let program = env.program;
+    let date = match &s.on {
+        None => Ok(env.date),
+        Some(e) => match env.eval(e) {
+            Ok(Value::Date(d)) => Ok(d),
+            Ok(_) => {
+                return Err(Stop::Fault(
+                    super::value::Fault::Internal(
+                        "a stage date the checker typed as a date is not one",
+                    ),
+                    e.span,
+                ))
+            }
+            Err(stop @ Stop::Fault(..)) => return Err(stop),
+            Err(need) => Err(need),
+        },
+    };
+    let holds = match &s.when {
+        None => Ok(true),
+        Some(w) => match env.eval_bool(w) {
+            Err(stop @ Stop::Fault(..)) => return Err(stop),
+            other => other,
+        },
+    };
+    let mut waits = Vec::new();
+    if let (Ok(false), Some(w)) = (holds, &s.when) {
+        waits.push(source(program, w.span));
+    }
+    if let Ok(d) = date {
+        if d > today {
+            let what =
+                s.on.as_ref()
+                    .map_or("its event date".to_string(), |e| source(program, e.span));
+            waits.push(format!("{what} {d}"));
+        }
+    }
+    let outcome = if !waits.is_empty() {
+        StageOutcome::Deferred
+    } else if holds.is_err() || date.is_err() {
+        StageOutcome::Undetermined
+    } else {
+        StageOutcome::Paid
+    };
+    let needs = if outcome == StageOutcome::Undetermined {
+        let roots: Vec<_> = s.when.iter().chain(s.on.iter()).collect();
+        super::instance::missing(env, &roots, clause)
+    } else {
+        Vec::new()
+    };
+    Ok(StageResult {
+        name: s.name.clone(),
+        share: format::percent(s.share),
+        amount: Amount::ZERO,
+        outcome,
+        date: date.ok(),
+        waits_for: (!waits.is_empty()).then(|| waits.join(", ")),
+        needs,
+    })
+}
+
+/// Why a staged award cannot be counted against a yearly limit: its stages paid now fall in
+/// several years, and a running total counts an award in one year. `None` when it can.
+pub(super) fn split_years(
+    program: &Program,
+    clause: &ClauseDef,
+    staged: &Staged,
+) -> Option<String> {
+    let paid_years = staged
+        .list
+        .iter()
+        .filter(|s| s.outcome == StageOutcome::Paid)
+        .filter_map(|s| s.date.map(|d| d.year()));
+    let mut years: Vec<i32> = paid_years.collect();
+    years.dedup();
+    let yearly = clause.limits.iter().any(|l| match l {
+        LimitUse::Own(b) => b.per_year,
+        LimitUse::Shared(i) => program
+            .limits
+            .get(*i as usize)
+            .is_some_and(|d| d.bound.per_year),
+    });
+    (staged.pay_year.is_none() && years.len() > 1 && yearly).then(|| {
+        "the stages paid now fall in several calendar years, and a yearly limit counts an award in one year: split the clause by year".to_string()
+    })
+}
+
+/// The parts of `total` for `shares` (adding up to 1): each cumulative share of the total is
+/// rounded half up to the fen and a stage gets what its cumulative part grew by; the last
+/// takes the rest. So the parts add up exactly to the total, and none is below zero (the
+/// rounded cumulative parts never go down). `None` when a product cannot be held.
+pub fn split(total: Decimal, shares: &[Decimal]) -> Option<Vec<Decimal>> {
+    let fen = Decimal::new(1, 2);
+    let mut out = Vec::with_capacity(shares.len());
+    let (mut cumulative, mut before) = (Decimal::ZERO, Decimal::ZERO);
+    for (k, share) in shares.iter().enumerate() {
+        let upto = if k + 1 == shares.len() {
+            total
+        } else {
+            cumulative = cumulative.checked_add(*share)?;
+            round(total.checked_mul(cumulative)?, fen, RoundingMode::HalfUp)?.min(total)
+        };
+        out.push(upto.checked_sub(before)?);
+        before = upto;
+    }
+    Some(out)
+}
+
+impl<'p, T: Tracer> Evaluator<'p, T> {
+    /// Splits each staged award into its stages once caps and non-cumulation are applied: the
+    /// verdict then pays its stages paid now, and is *deferred* when every stage waits (or
+    /// *undetermined* when none is paid and one is not known).
+    pub(super) fn apply_stages(&self, scratch: &mut Scratch<'p>) {
+        for inst in scratch.instances.iter_mut() {
+            if inst.stages.is_none() {
+                continue;
+            }
+            if inst.outcome != Outcome::Awarded {
+                inst.stages = None;
+                continue;
+            }
+            let clause = &self.set.programs[inst.pi].clauses[inst.ci];
+            self.stage_verdict(clause, inst);
+        }
+    }
+
+    /// Splits the award of one staged verdict.
+    fn stage_verdict(&self, clause: &ClauseDef, inst: &mut Verdict) {
+        let (Some(total), Some(mut staged)) = (inst.paid, inst.stages.take()) else {
+            return;
+        };
+        let shares: Vec<Decimal> = clause.stages.iter().map(|s| s.share).collect();
+        let (Some(lo), Some(hi)) = (split(total.min(), &shares), split(total.max(), &shares))
+        else {
+            inst.outcome = Outcome::CannotEvaluate;
+            inst.paid = None;
+            T::reason(inst, || {
+                "the stages of the award are too large to hold".to_string()
+            });
+            return;
+        };
+        let mut sums = [Amount::ZERO; 3];
+        let mut needs: Vec<String> = Vec::new();
+        for ((s, lo), hi) in staged.list.iter_mut().zip(lo).zip(hi) {
+            s.amount = Amount::between(lo, hi);
+            let k = s.outcome as usize;
+            // Parts of a total that is held are held too.
+            sums[k] = (sums[k] + s.amount).unwrap_or(sums[k]);
+            for n in &s.needs {
+                if !needs.contains(n) {
+                    needs.push(n.clone());
+                }
+            }
+        }
+        let [paid, deferred, unknown] = sums;
+        let any = |o: StageOutcome| staged.list.iter().any(|s| s.outcome == o);
+        staged.deferred = deferred;
+        if any(StageOutcome::Paid) {
+            inst.paid = Some(paid);
+        } else if any(StageOutcome::Undetermined) {
+            inst.outcome = Outcome::Undetermined;
+            inst.paid = None;
+            inst.upper = Some(unknown.max());
+            inst.needs = needs;
+        } else {
+            inst.outcome = Outcome::Deferred;
+            inst.paid = None;
+        }
+        T::adjustment(inst, "stages", (total, paid), || {
+            let parts: Vec<String> = staged.list.iter().map(describe).collect();
+            (format!("paid in stages: {}", parts.join("; ")), None)
+        });
+        if inst.outcome == Outcome::Deferred {
+            T::reason(inst, || {
+                let waits: Vec<&str> = staged
+                    .list
+                    .iter()
+                    .filter_map(|s| s.waits_for.as_deref())
+                    .collect();
+                format!("every stage waits: for {}", waits.join("; "))
+            });
+        }
+        T::steps(inst, |steps| {
+            for (s, def) in staged.list.iter().zip(&clause.stages) {
+                let passed = match s.outcome {
+                    StageOutcome::Paid => Some(true),
+                    StageOutcome::Deferred => Some(false),
+                    StageOutcome::Undetermined => None,
+                };
+                let text = format!(
+                    "stage {}: {} of {} = {}, {}",
+                    s.name,
+                    s.share,
+                    format::amount(total),
+                    format::amount(s.amount),
+                    status(s)
+                );
+                steps.push(step("stage", text, passed, Some(def.span)));
+            }
+        });
+        inst.stages = Some(staged);
+    }
+}
+
+/// What became of a stage, in words: `paid on 2024-05-01`, `deferred: waits for 通过验收`.
+fn status(s: &StageResult) -> String {
+    match s.outcome {
+        StageOutcome::Paid => match s.date {
+            Some(d) => format!("paid on {d}"),
+            None => "paid".to_string(),
+        },
+        StageOutcome::Deferred => format!(
+            "deferred: waits for {}",
+            s.waits_for.as_deref().unwrap_or("")
+        ),
+        StageOutcome::Undetermined => format!("undetermined: needs {}", s.needs.join(", ")),
+    }
+}
+
+/// One stage in words: `验收 60.00% 600,000.00 元 deferred: waits for 通过验收`.
+fn describe(s: &StageResult) -> String {
+    format!(
+        "{} {} {} {}",
+        s.name,
+        s.share,
+        format::amount(s.amount),
+        status(s)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn stages_are_fen_and_the_last_takes_the_rest() {
+        let parts = split(d("100000.00"), &[d("0.4"), d("0.6")]).unwrap();
+        assert_eq!(parts, vec![d("40000.00"), d("60000.00")]);
+        let parts = split(d("0.05"), &[d("0.3"), d("0.3"), d("0.3"), d("0.1")]).unwrap();
+        // Rounding each share alone would give 0.02 three times and -0.01 for the last.
+        assert_eq!(parts, vec![d("0.02"), d("0.01"), d("0.02"), d("0.00")]);
+        let parts = split(d("100.005"), &[d("0.5"), d("0.5")]).unwrap();
+        assert_eq!(parts, vec![d("50.00"), d("50.005")]);
+    }
+
+    fn shares() -> impl Strategy<Value = Vec<Decimal>> {
+        // Whole percentages above zero adding up to 100.
+        proptest::collection::vec(1u32..100, 1..6).prop_map(|cuts| {
+            let mut points: Vec<u32> = cuts.into_iter().collect();
+            points.sort_unstable();
+            points.dedup();
+            let mut out = Vec::new();
+            let mut before = 0;
+            for p in points.into_iter().chain([100]) {
+                out.push(Decimal::new(i64::from(p - before), 2));
+                before = p;
+            }
+            out
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn stages_add_up_exactly_and_none_is_negative(
+            m in 0i64..10_000_000_000_000, s in 0u32..4, shares in shares()
+        ) {
+            let total = Decimal::new(m, s);
+            let parts = split(total, &shares).unwrap();
+            prop_assert_eq!(parts.len(), shares.len());
+            prop_assert_eq!(parts.iter().copied().sum::<Decimal>(), total);
+            for p in &parts {
+                prop_assert!(!p.is_sign_negative() || p.is_zero());
+            }
+            // Every stage but the last is a whole number of fen, within a fen of its share.
+            for (p, sh) in parts.iter().zip(&shares).take(parts.len() - 1) {
+                prop_assert_eq!(p.round_dp(2), *p);
+                prop_assert!((*p - total * sh).abs() <= Decimal::new(1, 2));
+            }
+        }
+    }
+}
