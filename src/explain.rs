@@ -96,6 +96,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         include_str!("../docs/codes/E0321.md"),
     ),
     (Code::NestedTable, include_str!("../docs/codes/E0322.md")),
+    (Code::StageShares, include_str!("../docs/codes/E0330.md")),
     (
         Code::RangeOnUnordered,
         include_str!("../docs/codes/E0340.md"),

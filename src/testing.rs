@@ -38,6 +38,9 @@ use rust_decimal::Decimal;
 use crate::eval::decision::{ClauseResult, Decision};
 use crate::eval::{Amount, Facts, Options, Outcome, PolicySet};
 
+mod stages;
+pub use stages::StageExpect;
+
 /// One test case.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -56,6 +59,10 @@ pub struct Case {
     pub expect: Vec<(String, Expected)>,
     /// Expected payer shares: the payer and the amount it pays.
     pub payers: Vec<(String, Amount)>,
+    /// Expected stages of staged awards.
+    pub stages: Vec<StageExpect>,
+    /// The expected total of deferred stages (`deferred = "60000"`).
+    pub deferred: Option<Amount>,
 }
 
 /// A case that cannot be run as written: what is wrong with it.
@@ -80,6 +87,9 @@ pub struct Expected {
     pub outcome: Option<Outcome>,
     /// The amount, if given.
     pub amount: Option<ExpectedAmount>,
+    /// What its deferred stages come to, if given (`awarded 40000 deferred 60000`,
+    /// `deferred 60000`).
+    pub deferred: Option<Amount>,
     /// The text as written.
     pub text: String,
 }
@@ -125,13 +135,24 @@ impl Expected {
             return Ok(Expected {
                 outcome: None,
                 amount: Some(ExpectedAmount::Paid(amount(t)?)),
+                deferred: None,
                 text: t.to_string(),
             });
         }
         let (word, rest) = t.split_once(' ').unwrap_or((t, ""));
         let outcome = Outcome::from_key(word).ok_or_else(|| {
-            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded or not_yet")
+            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded, not_yet or deferred")
         })?;
+        // `deferred AMOUNT` (alone for a wholly deferred award) is what the stages that wait
+        // come to.
+        let (rest, deferred) = if outcome == Outcome::Deferred {
+            match rest.trim() {
+                "" => ("", None),
+                a => ("", Some(amount(a)?)),
+            }
+        } else {
+            stages::split_deferred(rest.trim())?
+        };
         let rest = rest.trim();
         let amount = if rest.is_empty() {
             None
@@ -143,6 +164,7 @@ impl Expected {
         Ok(Expected {
             outcome: Some(outcome),
             amount,
+            deferred,
             text: t.to_string(),
         })
     }
@@ -262,7 +284,17 @@ fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
         .and_then(|e| e.as_table())
         .ok_or("no `expect` table")?;
     let (mut expect, mut payers) = (Vec::new(), Vec::new());
+    let (mut staged, mut deferred) = (Vec::new(), None);
     for (k, v) in expect_table {
+        if k == "stages" {
+            staged = stages::parse(v)?;
+            continue;
+        }
+        if k == "deferred" {
+            let text = text_of(v).ok_or("`deferred` must be text")?;
+            deferred = Some(amount(&text).map_err(|e| format!("deferred: {e}"))?);
+            continue;
+        }
         if let (true, Some(table)) = (k == "payers", v.as_table()) {
             for (payer, v) in table {
                 let text = text_of(v).ok_or_else(|| format!("payers.{payer} must be text"))?;
@@ -275,7 +307,7 @@ fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
         let e = Expected::parse(&text, k == "total").map_err(|e| format!("{k}: {e}"))?;
         expect.push((k.clone(), e));
     }
-    if expect.is_empty() && payers.is_empty() {
+    if expect.is_empty() && payers.is_empty() && staged.is_empty() && deferred.is_none() {
         return Err("`expect` is empty".to_string());
     }
     Ok(Case {
@@ -286,6 +318,8 @@ fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
         facts,
         expect,
         payers,
+        stages: staged,
+        deferred,
     })
 }
 
@@ -310,11 +344,19 @@ fn key_of(c: &ClauseResult<'_>) -> String {
 
 fn describe(c: &ClauseResult<'_>) -> String {
     let words = c.outcome.key();
-    match (c.outcome, c.paid, c.upper_bound) {
-        (Outcome::Awarded, Some(Amount::Exact(d)), _) => format!("{words} {d}"),
-        (Outcome::Awarded, Some(Amount::Range { min, max }), _) => format!("{words} {min}..{max}"),
+    let text = |a: Amount| match a {
+        Amount::Exact(d) => d.to_string(),
+        Amount::Range { min, max } => format!("{min}..{max}"),
+    };
+    let said = match (c.outcome, c.paid, c.upper_bound) {
+        (Outcome::Awarded, Some(a), _) => format!("{words} {}", text(a)),
         (Outcome::Undetermined, _, Some(u)) => format!("{words} <= {u}"),
         _ => words.to_string(),
+    };
+    match c.deferred {
+        Some(d) if c.outcome == Outcome::Deferred => format!("{words} {}", text(d)),
+        Some(d) => format!("{said} deferred {}", text(d)),
+        None => said,
     }
 }
 
@@ -337,7 +379,8 @@ fn check(decision: &Decision<'_>, key: &str, e: &Expected) -> Option<String> {
             known.join(", ")
         ));
     };
-    let outcome_ok = e.outcome == Some(c.outcome);
+    let outcome_ok =
+        e.outcome == Some(c.outcome) && e.deferred.is_none_or(|d| c.deferred == Some(d));
     let amount_ok = match e.amount {
         None => true,
         Some(ExpectedAmount::Paid(want)) => c.paid == Some(want),
@@ -449,6 +492,17 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
             // A share is explained by every clause, as a wrong total is.
             failed.push(("total", m));
         }
+    }
+    for e in &case.stages {
+        if let Some(m) = stages::check(&decision, e) {
+            failed.push((e.clause.as_str(), m));
+        }
+    }
+    if let Some(m) = case
+        .deferred
+        .and_then(|d| stages::check_total(&decision, d))
+    {
+        failed.push(("total", m));
     }
     if let Some(m) = check_article(&decision, case) {
         failed.push(("article", m));

@@ -104,7 +104,7 @@ impl<'a> Checker<'a> {
             self.report(
                 Diagnostic::new(Code::StageShares, at, format!("the stages' shares add up to {pct}%, not 100%"))
                     .label(format!("these shares total {pct}%"))
-                    .help("make the stages' shares add up to exactly 100% of the award, e.g. `stages { 签约: 40%, 验收: 60% when 通过验收 }`"),
+                    .help("make the stages' shares add up to exactly 100% of the award, e.g. `签约: 40%, 验收: 60%`"),
             );
             return None;
         }

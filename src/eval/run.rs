@@ -122,6 +122,11 @@ impl Verdict {
         }
     }
 
+    /// For a staged award: each stage with its amount, outcome and date (empty otherwise).
+    pub fn stage_list(&self) -> &[super::stages::StageResult] {
+        self.stages.as_ref().map_or(&[], |s| s.list.as_slice())
+    }
+
     /// For a staged award: what its deferred stages come to (`None` when it is not staged).
     pub fn deferred(&self) -> Option<Amount> {
         self.stages.as_ref().map(|s| s.deferred)

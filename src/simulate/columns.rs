@@ -30,8 +30,11 @@ pub enum Column {
     Paid(Vec<usize>),
     /// A clause's outcome (`awarded`, `not_eligible`, ...).
     Outcome(usize),
-    /// `1` when any of these clauses' conditions held (awarded or superseded), else `0`.
+    /// `1` when any of these clauses' conditions held (awarded, superseded or deferred), else
+    /// `0`.
     Eligible(Vec<usize>),
+    /// What a staged clause's deferred stages come to (`0.00` for a clause paid at once).
+    Deferred(usize),
 }
 
 /// The default columns: line, subject, claim, total, every payer, every clause's amount and
@@ -51,7 +54,7 @@ pub fn default_columns(layout: &Layout) -> Vec<(String, Column)> {
 
 /// Reads a `--columns` list: comma-separated `[TITLE=]NAME`, where NAME is `line`, `subject`,
 /// `claim`, `total`, `error`, `code`, a payer, a clause (its paid amount), `CLAUSE:outcome`,
-/// `CLAUSE:eligible`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
+/// `CLAUSE:eligible`, `CLAUSE:deferred`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
 /// several policies is written `DOCUMENT/CLAUSE`. The title defaults to the name.
 pub fn parse_columns(spec: &str, layout: &Layout) -> Result<Vec<(String, Column)>, String> {
     let several = layout
@@ -125,7 +128,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         });
     }
     let (clause, part) = match name.rsplit_once(':') {
-        Some((c, p @ ("outcome" | "eligible"))) => (c, Some(p)),
+        Some((c, p @ ("outcome" | "eligible" | "deferred"))) => (c, Some(p)),
         _ => (name, None),
     };
     let Some(c) = clause_names.iter().position(|n| n == clause) else {
@@ -142,6 +145,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
     };
     Ok(match part {
         Some("outcome") => Column::Outcome(c),
+        Some("deferred") => Column::Deferred(c),
         Some(_) => Column::Eligible(vec![c]),
         None => Column::Paid(vec![c]),
     })

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod chunks;
 pub mod columns;
+pub mod deferred;
 pub mod input;
 pub mod output;
 mod problem;
@@ -51,6 +52,9 @@ pub struct RowResult {
     pub total: Amount,
     /// Per payer (in [`Layout::payers`] order).
     pub payers: Vec<Amount>,
+    /// Staged awards of this row: the clause (in [`Layout::clauses`] order) and what its
+    /// deferred stages come to (empty for most rows).
+    pub deferred: Vec<(usize, Amount)>,
 }
 
 /// The columns of the output: every clause of every policy and every payer.
@@ -301,6 +305,7 @@ pub fn rows_into(
         r.total = Amount::ZERO;
         r.payers.clear();
         r.payers.resize(layout.payers.len(), Amount::ZERO);
+        r.deferred.clear();
     }
     for (i, v) in verdicts.iter().enumerate() {
         let row = match v.claim {
@@ -316,6 +321,9 @@ pub fn rows_into(
         let paid = v.paid.unwrap_or(Amount::ZERO);
         let r = &mut out[row];
         r.clauses[col] = Some((v.outcome, paid));
+        if let Some(d) = v.deferred() {
+            r.deferred.push((col, d));
+        }
         if v.outcome != Outcome::Awarded {
             continue;
         }
@@ -348,9 +356,13 @@ pub fn one_row_into(
     r.claim = None;
     r.clauses.clear();
     r.clauses.resize(layout.clauses.len(), None);
+    r.deferred.clear();
     for v in verdicts {
         if let Some(col) = layout.column((v.pi, v.ci)) {
             r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
+            if let Some(d) = v.deferred() {
+                r.deferred.push((col, d));
+            }
         }
     }
     r.total = settlement.total();

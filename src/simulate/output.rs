@@ -229,7 +229,10 @@ impl RowWriter {
         let mut key = 0u64;
         for v in verdicts {
             let nothing = v.paid.is_none_or(|p| p.is_zero());
-            if v.claim.is_some() || v.outcome == Outcome::Awarded || !nothing {
+            // A deferred award (the last outcome) needs more than three bits, and a deferred
+            // column: such rows take the general path.
+            let general = matches!(v.outcome, Outcome::Awarded | Outcome::Deferred);
+            if v.claim.is_some() || general || !nothing {
                 return false;
             }
             if let Some(col) = layout.column((v.pi, v.ci)) {
@@ -282,6 +285,7 @@ impl RowWriter {
                 .collect(),
             total: Amount::ZERO,
             payers: vec![Amount::ZERO; layout.payers.len()],
+            deferred: Vec::new(),
         };
         let csv = self.format == RowFormat::Csv;
         let mut pieces = Vec::new();
@@ -347,11 +351,21 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
             Some((o, _)) => push_text(out, o.key(), csv),
             None => absent(out),
         },
+        Column::Deferred(c) => match &r.clauses[*c] {
+            Some(_) => {
+                let d = r.deferred.iter().find(|(k, _)| k == c).map(|(_, d)| *d);
+                push_money(out, &d.unwrap_or(Amount::ZERO), csv)
+            }
+            None => absent(out),
+        },
         Column::Eligible(cs) => {
             let held = cs.iter().any(|c| {
                 matches!(
                     r.clauses[*c],
-                    Some((Outcome::Awarded | Outcome::Superseded, _))
+                    Some((
+                        Outcome::Awarded | Outcome::Superseded | Outcome::Deferred,
+                        _
+                    ))
                 )
             });
             out.push(if held { '1' } else { '0' });

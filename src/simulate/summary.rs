@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::money_places;
 use super::tally::Tally;
 use crate::eval::decision::Outcome;
+use crate::eval::stages::StageOutcome;
 use crate::eval::{format, Amount, Evaluator, Failure, Scratch, Verdict};
 use crate::problem::ProblemCode;
 
@@ -137,6 +138,9 @@ pub struct Summary {
     pub distribution: Distribution,
     /// Yearly budgets against what is paid.
     pub budgets: Vec<BudgetUse>,
+    /// What staged awards leave for later (absent when nothing is deferred).
+    #[serde(skip_serializing_if = "super::deferred::DeferredSums::is_empty")]
+    pub deferred: super::deferred::DeferredSums,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -301,8 +305,12 @@ impl Summary {
         }
         // Most subjects of a population are paid nothing and wait for nothing: their outcomes
         // are counted, as the general path below does for them.
-        let counted_only =
-            |v: &Verdict| !matches!(v.outcome, Outcome::Awarded | Outcome::Undetermined);
+        let counted_only = |v: &Verdict| {
+            !matches!(
+                v.outcome,
+                Outcome::Awarded | Outcome::Undetermined | Outcome::Deferred
+            )
+        };
         if verdicts.iter().all(counted_only) {
             for v in verdicts {
                 let at = self.offsets.get(v.pi).map(|o| o + v.ci);
@@ -330,6 +338,9 @@ impl Summary {
                     }
                 }
             }
+            if let Some(i) = at {
+                self.deferred.add(v, i);
+            }
             if v.outcome != Outcome::Awarded {
                 continue;
             }
@@ -337,7 +348,15 @@ impl Summary {
             if let Some(sum) = at.and_then(|i| self.clause_sums.get_mut(i)) {
                 sum.add(paid);
             }
-            sum_of(&mut self.policy_years, (v.pi, v.date.year())).add(paid);
+            // A stage paid now counts in the year of its own date.
+            let stages = v.stage_list();
+            if stages.is_empty() {
+                sum_of(&mut self.policy_years, (v.pi, v.date.year())).add(paid);
+            }
+            for s in stages.iter().filter(|s| s.outcome == StageOutcome::Paid) {
+                let year = s.date.unwrap_or(v.date).year();
+                sum_of(&mut self.policy_years, (v.pi, year)).add(s.amount);
+            }
         }
         let subject_paid = settlement.total();
         if !subject_paid.is_zero() {
@@ -372,7 +391,9 @@ impl Summary {
             mine.undetermined += theirs.undetermined;
             mine.cannot_evaluate += theirs.cannot_evaluate;
             mine.not_yet += theirs.not_yet;
+            mine.deferred += theirs.deferred;
         }
+        self.deferred.merge(&other.deferred);
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
             mine.1.add_tally(&theirs.1);
             mine.2 |= theirs.2;
@@ -399,6 +420,16 @@ impl Summary {
             c.paid = held(sum, || format!("the total of clause `{}`", c.clause))?;
         }
         self.distribution.sum = self.paid.max();
+        let names: Vec<String> = self
+            .clauses
+            .iter()
+            .map(|c| format!("{}/{}", c.policy, c.clause))
+            .collect();
+        self.deferred.finish(&names).map_err(|what| Failure {
+            code: ProblemCode::SummaryOverflow,
+            message: format!("{what} is too large to hold exactly"),
+            help: "check the population for amounts with a misplaced scale or exponent".to_string(),
+        })?;
         // Departments and payers are derived from the per-clause and per-payer sums.
         self.departments.clear();
         for (pi, p) in programs.iter().enumerate() {
@@ -533,10 +564,11 @@ impl Summary {
                 c.undetermined,
                 c.cannot_evaluate,
                 // Shown only when it happens, so runs without such claims read as before.
-                if c.not_yet == 0 {
-                    String::new()
-                } else {
-                    format!(", {} dated after the evaluation date", c.not_yet)
+                match (c.not_yet, c.deferred) {
+                    (0, 0) => String::new(),
+                    (n, 0) => format!(", {n} dated after the evaluation date"),
+                    (0, d) => format!(", {d} deferred"),
+                    (n, d) => format!(", {n} dated after the evaluation date, {d} deferred"),
                 },
                 format::amount(c.paid)
             )?;
@@ -554,6 +586,20 @@ impl Summary {
         writeln!(out, "\nper year:")?;
         for (y, a) in &self.years {
             writeln!(out, "  {y}: {}", format::amount(*a))?;
+        }
+        if !self.deferred.is_empty() {
+            let d = &self.deferred;
+            writeln!(
+                out,
+                "\ndeferred (stages not paid yet): {}",
+                format::total(d.total)
+            )?;
+            for (c, a) in &d.clauses {
+                writeln!(out, "  {c}: {}", format::amount(*a))?;
+            }
+            for (y, a) in &d.years {
+                writeln!(out, "  dated {y}: {}", format::amount(*a))?;
+            }
         }
         if !self.waiting_for.is_empty() {
             writeln!(out, "\nundetermined, waiting for:")?;
