@@ -274,3 +274,32 @@ fn a_window_of_one_year_ends_the_day_the_readme_says() {
     assert_eq!(outcome("2024-06-30"), pol::Outcome::Awarded);
     assert_eq!(outcome("2024-07-01"), pol::Outcome::NotInForce);
 }
+
+/// Each pattern of the "Patterns" chapter: its policy checks without errors and the cases of
+/// its test file pass (the figures stated are what pol computes).
+#[test]
+fn every_pattern_compiles_and_gives_its_stated_amounts() {
+    let chapter = section("## Patterns");
+    let patterns: Vec<&str> = chapter.split("\n### ").skip(1).collect();
+    assert!(
+        patterns.len() >= 3,
+        "one-off award, staged payment, deferred stage"
+    );
+    for pattern in patterns {
+        let title = pattern.lines().next().unwrap();
+        let policy = block(pattern, "pol");
+        let set = pol::PolicySet::compile(&[("pattern.pol", policy)])
+            .unwrap_or_else(|e| panic!("{title}: {}", e.diagnostics()));
+        let file = pol::TestFile::parse(block(pattern, "toml")).unwrap();
+        assert!(file.broken.is_empty(), "{title}: {:?}", file.broken);
+        assert!(!file.cases.is_empty(), "{title} has no case");
+        for case in &file.cases {
+            let report = set.run_test(case);
+            assert!(
+                report.passed,
+                "{title}: {}: {:?}\n{}",
+                case.name, report.mismatches, report.explanation
+            );
+        }
+    }
+}
