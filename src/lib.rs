@@ -34,9 +34,11 @@ pub use fmt::{format_source, FormatError};
 // Evaluating one subject.
 pub use api::{ClauseResult, Decision, Facts, PolicyTotal, Share, Subject, Totals};
 pub use eval::decision::{Adjustment, Citation, SpanJson, Step};
+pub use eval::stages::{StageOutcome, StageResult};
 pub use eval::{Amount, EvalError, FactProblem, Failure, Options, Outcome};
 pub use problem::ProblemCode;
 // Simulating a population.
+pub use simulate::deferred::DeferredSums;
 pub use simulate::summary::{BudgetUse, ClauseStats, Distribution};
 pub use simulate::{
     Columns, End, PopulationFormat, Report, RowError, RowFormat, RowProblem, SimulateError,
@@ -44,7 +46,7 @@ pub use simulate::{
     MAX_THREADS,
 };
 // Running the test cases written beside policies.
-pub use testing::{BrokenCase, Case, CaseReport, Expected, ExpectedAmount, TestFile};
+pub use testing::{BrokenCase, Case, CaseReport, Expected, ExpectedAmount, StageExpect, TestFile};
 
 // What the modules share: the one pipeline from a file's text to its program.
 

@@ -182,7 +182,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let award = award::<T>(&mut env, clause, inst);
         // A staged award: which stages are paid now, and in which year limits count them.
         let mut staged = None;
-        let mut pay_year = at.date.year();
+        let mut pay_year = None;
         if !clause.stages.is_empty() {
             match super::stages::plan(&mut env, clause, self.date) {
                 Ok(plan) => {
@@ -190,7 +190,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                         inst.outcome = Outcome::CannotEvaluate;
                         return T::reason(inst, || why);
                     }
-                    pay_year = plan.pay_year.unwrap_or(pay_year);
+                    pay_year = plan.pay_year;
                     staged = Some(plan);
                 }
                 Err(stop) => return inst.cannot::<T>(program, stop),
@@ -523,7 +523,7 @@ fn limits<'c>(
     env: &mut Env<'_>,
     program: &'c Program,
     at: At,
-    pay_year: i32,
+    pay_year: Option<i32>,
     kind: Kind,
     clause: &'c ClauseDef,
     bounds: &mut Vec<(Counter, Decimal)>,
@@ -536,7 +536,7 @@ fn limits<'c>(
     } = at;
     // Caps bound the whole award, counted in its event's year; limits count what is paid, in
     // the year it is paid (a staged award's stages paid now may be paid on their own date).
-    let year_of = |b: &BoundDef| b.per_year.then_some(pay_year);
+    let year_of = |b: &BoundDef| b.per_year.then(|| pay_year.unwrap_or_else(|| date.year()));
     let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
         let year = cap.per_year.then(|| date.year());
         (cap, Counter::Cap { pi, ci, k, year }, "cap")

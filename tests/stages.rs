@@ -1,0 +1,489 @@
+//! Staged and deferred payments through the command line and the library: the split, what is
+//! paid now and what waits, caps before the split, limits counting a stage in the year it is
+//! paid, the simulation agreeing with `pol eval`, `pol test` expectations and `pol fmt`.
+//!
+//! The award figures are those of 嘉政发〔2023〕15号 第四条 ("对关键技术需求企业按照项目实际发生
+//! 技术合同成交额的25%给予后补助支持,最高不超过300万元"); the gazette pays nothing in stages, so
+//! the 40%/60% shares and the yearly limit (第四条's 300万元 used per year) are test figures.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const POLICY: &str = r#"policy "嘉政发〔2023〕15号" {
+  title "嘉兴市人民政府关于支持科技创新九条政策意见"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 50%, 区级财政: 50% }
+  same_matter cumulative
+}
+
+input enterprise {
+  技术合同成交额: money
+  合同日期: date
+  通过验收: bool = false
+  验收日期: date
+  揭榜项目: bool = false
+}
+
+limit 年度后补助: 300万元 per enterprise per year
+
+clause 揭榜挂帅后补助 {
+  source "第四条"
+  award 25% of 技术合同成交额
+  cap 300万元 per enterprise
+  limit 年度后补助
+  stages { 签约: 40% on 合同日期, 验收: 60% when 通过验收 on 验收日期 }
+}
+
+clause 揭榜项目补助 {
+  source "第四条"
+  when 揭榜项目
+  award 300万元
+  limit 年度后补助
+}
+"#;
+
+fn dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("pol-stages-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `pol eval` of `attributes` on `date`, as JSON.
+fn eval(name: &str, attributes: &str, date: &str) -> Value {
+    let d = dir(name);
+    let p = d.join("t.pol");
+    std::fs::write(&p, POLICY).unwrap();
+    let f = d.join("f.json");
+    let facts = format!(r#"{{"kind": "enterprise", "id": "E1", "attributes": {attributes}}}"#);
+    std::fs::write(&f, facts).unwrap();
+    let o = pol(&[
+        "eval",
+        p.to_str().unwrap(),
+        "--facts",
+        f.to_str().unwrap(),
+        "--date",
+        date,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn clause<'v>(v: &'v Value, name: &str) -> &'v Value {
+    v["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {v}"))
+}
+
+fn exact(v: &Value) -> &str {
+    v["exact"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not exact: {v}"))
+}
+
+#[test]
+fn a_stage_waiting_for_acceptance_is_deferred_and_the_rest_is_paid_now() {
+    // 25% of 800万元 = 200万元: 40% (80万元) at signing, 60% (120万元) once accepted.
+    let v = eval(
+        "wait",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-02-01"}"#,
+        "2024-05-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(c["outcome"], "awarded");
+    assert_eq!(exact(&c["assessed"]), "2000000.00");
+    assert_eq!(exact(&c["paid"]), "800000.00");
+    assert_eq!(exact(&c["deferred"]), "1200000.00");
+    let stages = c["stages"].as_array().unwrap();
+    assert_eq!(stages[0]["name"], "签约");
+    assert_eq!(stages[0]["outcome"], "paid");
+    assert_eq!(stages[0]["date"], "2024-02-01");
+    assert_eq!(exact(&stages[0]["amount"]), "800000.00");
+    assert_eq!(stages[1]["outcome"], "deferred");
+    assert_eq!(stages[1]["waits_for"], "通过验收");
+    assert_eq!(exact(&stages[1]["amount"]), "1200000.00");
+    // Payers share what is paid now; the totals show paid and deferred apart.
+    let funding = c["funding"].as_array().unwrap();
+    assert_eq!(exact(&funding[0]["amount"]), "400000.00");
+    assert_eq!(exact(&funding[1]["amount"]), "400000.00");
+    assert_eq!(exact(&v["totals"]["paid"]), "800000.00");
+    assert_eq!(exact(&v["totals"]["deferred"]), "1200000.00");
+}
+
+#[test]
+fn an_award_whose_every_stage_waits_is_deferred_and_counts_towards_no_limit() {
+    // The contract is dated after the evaluation date and acceptance has not happened: nothing
+    // is paid now, and the other clause under the yearly limit gets the whole 300万元.
+    let v = eval(
+        "all",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-06-01", "揭榜项目": true}"#,
+        "2024-05-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(c["outcome"], "deferred");
+    assert!(c.get("paid").is_none(), "{c}");
+    assert_eq!(exact(&c["deferred"]), "2000000.00");
+    assert_eq!(c["stages"][0]["waits_for"], "合同日期 2024-06-01");
+    assert_eq!(exact(&clause(&v, "揭榜项目补助")["paid"]), "3000000.00");
+    assert_eq!(exact(&v["totals"]["paid"]), "3000000.00");
+    assert_eq!(exact(&v["totals"]["deferred"]), "2000000.00");
+}
+
+#[test]
+fn the_cap_bounds_the_award_before_it_is_split() {
+    // 25% of 2000万元 = 500万元, capped to 300万元, then 120万元 + 180万元.
+    let v = eval(
+        "cap",
+        r#"{"技术合同成交额": "2000万元", "合同日期": "2024-02-01", "通过验收": true, "验收日期": "2024-04-01"}"#,
+        "2024-05-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(exact(&c["paid"]), "3000000.00");
+    assert_eq!(exact(&c["stages"][0]["amount"]), "1200000.00");
+    assert_eq!(exact(&c["stages"][1]["amount"]), "1800000.00");
+    assert_eq!(exact(&c["deferred"]), "0.00");
+    assert!(v["totals"].get("deferred").is_none(), "{}", v["totals"]);
+}
+
+#[test]
+fn a_limit_counts_a_stage_in_the_year_it_is_paid() {
+    // Judged in 2025: the signing stage (80万元) was paid on its contract date in 2024, so the
+    // 2025 room of the yearly limit is whole and the other clause is paid 300万元 in full.
+    let v = eval(
+        "year",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-12-01", "揭榜项目": true}"#,
+        "2025-03-01",
+    );
+    assert_eq!(exact(&clause(&v, "揭榜挂帅后补助")["paid"]), "800000.00");
+    assert_eq!(exact(&clause(&v, "揭榜项目补助")["paid"]), "3000000.00");
+    // Signed in 2025 instead: both count in 2025, and the second is cut to the room left.
+    let v = eval(
+        "same-year",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2025-01-02", "揭榜项目": true}"#,
+        "2025-03-01",
+    );
+    assert_eq!(exact(&clause(&v, "揭榜项目补助")["paid"]), "2200000.00");
+}
+
+#[test]
+fn stages_paid_in_two_years_under_a_yearly_limit_cannot_be_evaluated() {
+    let v = eval(
+        "two-years",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-12-01", "通过验收": true, "验收日期": "2025-02-01"}"#,
+        "2025-03-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(c["outcome"], "cannot_evaluate");
+    assert!(c["reason"]
+        .as_str()
+        .unwrap()
+        .contains("several calendar years"));
+}
+
+#[test]
+fn an_unknown_stage_date_is_undetermined_naming_it() {
+    let v = eval(
+        "unknown",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-02-01", "通过验收": true}"#,
+        "2024-05-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(c["outcome"], "awarded");
+    assert_eq!(exact(&c["paid"]), "800000.00");
+    assert_eq!(c["stages"][1]["outcome"], "undetermined");
+    assert_eq!(c["stages"][1]["needs"][0], "验收日期");
+    // With the contract date unknown too, no stage is paid: the clause waits for both dates.
+    let v = eval(
+        "unknown-both",
+        r#"{"技术合同成交额": "800万元", "通过验收": true}"#,
+        "2024-05-01",
+    );
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(c["outcome"], "undetermined");
+    assert_eq!(c["upper_bound"], "2000000.00");
+    assert_eq!(c["needs"], serde_json::json!(["合同日期", "验收日期"]));
+}
+
+#[test]
+fn the_explanation_and_the_text_show_each_stage() {
+    let d = dir("explain");
+    let p = d.join("t.pol");
+    std::fs::write(&p, POLICY).unwrap();
+    let f = d.join("f.json");
+    std::fs::write(
+        &f,
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"技术合同成交额": "800万元", "合同日期": "2024-02-01"}}"#,
+    )
+    .unwrap();
+    let args = [
+        "eval",
+        p.to_str().unwrap(),
+        "--facts",
+        f.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ];
+    let o = pol(&[&args[..], &["--explain"]].concat());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "✓ stage 签约: 40.00% of 2,000,000.00 元 = 800,000.00 元, paid on 2024-02-01"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ stage 验收: 60.00% of 2,000,000.00 元 = 1,200,000.00 元, deferred: waits for 通过验收"),
+        "{text}"
+    );
+    let o = pol(&args);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("awarded: 800,000.00 元 (80万元) now; 1,200,000.00 元 (120万元) deferred"),
+        "{text}"
+    );
+    assert!(
+        text.contains("total deferred (stages not paid yet): 1,200,000.00 元 (120万元)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_library_gives_the_same_stages() {
+    let set = pol::PolicySet::compile(&[("t.pol", POLICY)]).unwrap();
+    let facts = pol::Facts::from_json(
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"技术合同成交额": "800万元", "合同日期": "2024-02-01"}}"#,
+    )
+    .unwrap();
+    let d = set
+        .evaluate(&facts, &pol::Options::on("2024-05-01".parse().unwrap()))
+        .unwrap();
+    let c = d
+        .clauses
+        .iter()
+        .find(|c| c.clause == "揭榜挂帅后补助")
+        .unwrap();
+    let outcomes: Vec<pol::StageOutcome> = c.stages.iter().map(|s| s.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [pol::StageOutcome::Paid, pol::StageOutcome::Deferred]
+    );
+    assert_eq!(
+        d.totals.deferred,
+        pol::Amount::Exact("1200000".parse().unwrap())
+    );
+    assert_eq!(d.totals.paid, pol::Amount::Exact("800000".parse().unwrap()));
+}
+
+#[test]
+fn the_simulation_pays_and_defers_what_eval_does() {
+    let d = dir("simulate");
+    let p = d.join("t.pol");
+    std::fs::write(&p, POLICY).unwrap();
+    let rows = [
+        ("E1", "800万元", "2024-02-01", "0", "", "0"),
+        ("E2", "800万元", "2024-06-01", "0", "", "1"),
+        ("E3", "2000万元", "2024-02-01", "1", "2024-04-01", "0"),
+        ("E4", "800万元", "2024-02-01", "1", "", "0"),
+        ("E5", "123.45万元", "2024-02-01", "0", "", "1"),
+    ];
+    let mut csv = "id,技术合同成交额,合同日期,通过验收,验收日期,揭榜项目\n".to_string();
+    for r in rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r.0, r.1, r.2, r.3, r.4, r.5
+        ));
+    }
+    let pop = d.join("pop.csv");
+    std::fs::write(&pop, csv).unwrap();
+    let out = d.join("out.csv");
+    let summary = d.join("summary.json");
+    let o = pol(&[
+        "simulate",
+        p.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--columns",
+        "subject,total,揭榜挂帅后补助,揭榜挂帅后补助:outcome,揭榜挂帅后补助:deferred,揭榜挂帅后补助:eligible",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let written = std::fs::read_to_string(&out).unwrap();
+    let mut deferred_sum = rust_decimal::Decimal::ZERO;
+    for (line, r) in written.lines().skip(1).zip(rows) {
+        let mut attrs = format!(
+            r#"{{"技术合同成交额": "{}", "合同日期": "{}", "通过验收": {}, "揭榜项目": {}"#,
+            r.1,
+            r.2,
+            r.3 == "1",
+            r.5 == "1"
+        );
+        if !r.4.is_empty() {
+            attrs.push_str(&format!(r#", "验收日期": "{}""#, r.4));
+        }
+        attrs.push('}');
+        let v = eval(&format!("sim-{}", r.0), &attrs, "2024-05-01");
+        let c = clause(&v, "揭榜挂帅后补助");
+        let paid = c.get("paid").map_or("0.00", exact);
+        let deferred = c.get("deferred").map_or("0.00", exact);
+        let eligible = if c["outcome"] == "not_eligible" {
+            "0"
+        } else {
+            "1"
+        };
+        let want = format!(
+            "{},{},{paid},{},{deferred},{eligible}",
+            r.0,
+            exact(&v["totals"]["paid"]),
+            c["outcome"].as_str().unwrap()
+        );
+        assert_eq!(line, want);
+        deferred_sum += deferred.parse::<rust_decimal::Decimal>().unwrap();
+    }
+    let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let total: rust_decimal::Decimal = s["deferred"]["total"]["exact"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(total, deferred_sum);
+    let clause_stats = &s["clauses"][0];
+    assert_eq!(clause_stats["deferred"], 1, "{clause_stats}");
+}
+
+#[test]
+fn test_files_assert_stages_and_a_malformed_one_breaks_its_case_only() {
+    let file = r#"
+[[case]]
+name = "ok"
+article = "第四条"
+date = 2024-05-01
+[case.facts]
+kind = "enterprise"
+id = "E1"
+[case.facts.attributes]
+"技术合同成交额" = "800万元"
+"合同日期" = "2024-02-01"
+[case.expect]
+"揭榜挂帅后补助" = "awarded 800000 deferred 1200000"
+deferred = "1200000"
+stages = { "揭榜挂帅后补助" = { "签约" = "paid 800000", "验收" = "deferred" } }
+
+[[case]]
+name = "wrong amount"
+article = "第四条"
+date = 2024-05-01
+[case.facts]
+kind = "enterprise"
+id = "E1"
+[case.facts.attributes]
+"技术合同成交额" = "800万元"
+"合同日期" = "2024-02-01"
+[case.expect]
+stages = { "揭榜挂帅后补助" = { "验收" = "deferred 1000000" } }
+
+[[case]]
+name = "broken"
+article = "第四条"
+date = 2024-05-01
+[case.facts]
+kind = "enterprise"
+id = "E1"
+[case.expect]
+stages = { "揭榜挂帅后补助" = { "验收" = "waiting 1000000" } }
+"#;
+    let parsed = pol::TestFile::parse(file).unwrap();
+    assert_eq!(parsed.broken.len(), 1);
+    assert_eq!(parsed.broken[0].name, "broken");
+    assert!(
+        parsed.broken[0]
+            .reason
+            .contains("not paid, deferred or undetermined"),
+        "{}",
+        parsed.broken[0].reason
+    );
+    let set = pol::PolicySet::compile(&[("t.pol", POLICY)]).unwrap();
+    let reports: Vec<pol::CaseReport> = parsed.cases.iter().map(|c| set.run_test(c)).collect();
+    assert!(reports[0].passed, "{:?}", reports[0].mismatches);
+    assert!(!reports[1].passed);
+    assert!(
+        reports[1].mismatches[0]
+            .contains("expected deferred 1000000, got deferred 1,200,000.00 元"),
+        "{:?}",
+        reports[1].mismatches
+    );
+    // A wholly deferred award is asserted by its outcome and what waits.
+    let e = pol::Expected::parse("deferred 2000000", false).unwrap();
+    assert_eq!(e.outcome, Some(pol::Outcome::Deferred));
+    assert!(pol::Expected::parse("awarded 1 deferred lots", false).is_err());
+}
+
+#[test]
+fn shares_not_adding_up_to_100_percent_are_e0330() {
+    let bad = POLICY.replace("验收: 60%", "验收: 50%");
+    let found = pol::check(&[("t.pol", bad.as_str())]);
+    assert!(
+        found
+            .iter()
+            .any(|d| d.code == pol::Code::StageShares
+                && d.message.contains("add up to 90%, not 100%")),
+        "{found}"
+    );
+    let named_twice = POLICY.replace("验收: 60%", "签约: 60%");
+    let found = pol::check(&[("t.pol", named_twice.as_str())]);
+    assert!(
+        found.iter().any(|d| d.code == pol::Code::DuplicateName),
+        "{found}"
+    );
+    let not_a_date = POLICY.replace("on 验收日期", "on 技术合同成交额");
+    let found = pol::check(&[("t.pol", not_a_date.as_str())]);
+    assert!(
+        found.iter().any(|d| d.code == pol::Code::OperandKind),
+        "{found}"
+    );
+}
+
+#[test]
+fn fmt_lays_out_stages_and_keeps_them() {
+    let messy = POLICY.replace(
+        "stages { 签约: 40% on 合同日期, 验收: 60% when 通过验收 on 验收日期 }",
+        "stages{签约:40% on 合同日期\n 验收：60%  on 验收日期 when 通过验收}",
+    );
+    let formatted = pol::format_source(&messy).unwrap();
+    assert!(
+        formatted
+            .contains("  stages { 签约: 40% on 合同日期, 验收: 60% when 通过验收 on 验收日期 }\n"),
+        "{formatted}"
+    );
+    assert_eq!(pol::format_source(&formatted).unwrap(), formatted);
+    // A list too wide for one line takes a row per stage.
+    let wide = formatted.replace(
+        "验收: 60% when 通过验收 on 验收日期",
+        "验收: 30% when 通过验收 on 验收日期, 绩效评价: 30% when 通过验收 and 技术合同成交额 >= 1000万元 on 验收日期",
+    );
+    let formatted = pol::format_source(&wide).unwrap();
+    assert!(
+        formatted.contains(
+            "  stages {\n    签约: 40% on 合同日期\n    验收: 30% when 通过验收 on 验收日期\n"
+        ),
+        "{formatted}"
+    );
+    assert!(pol::check(&[("t.pol", formatted.as_str())]).is_empty());
+}
