@@ -364,6 +364,20 @@ fn the_simulation_pays_and_defers_what_eval_does() {
         .parse()
         .unwrap();
     assert_eq!(total, deferred_sum);
+    // Split among the payers as the paid totals are: each subject's half to the fen.
+    let payers: rust_decimal::Decimal = ["市级财政", "区级财政"]
+        .iter()
+        .map(|p| {
+            s["deferred"]["payers"][p]["exact"]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(payers, total);
+    let years = &s["deferred"]["years"];
+    assert!(years.get("2024").is_some(), "{years}");
     let clause_stats = &s["clauses"][0];
     assert_eq!(clause_stats["deferred"], 1, "{clause_stats}");
 }

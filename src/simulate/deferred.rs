@@ -1,5 +1,5 @@
 //! What staged awards leave for later, over a population: the deferred stages' sums per
-//! clause and per year they are dated in.
+//! clause, per payer and per year they are dated in.
 //!
 //! Input: each subject's verdicts. Output: exact sums (a sum too large to hold is F0402, as
 //! every summary total). Guarantee: kept apart from what is paid, which counts paid-now stages
@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use serde::Serialize;
 
+use rust_decimal::Decimal;
+
 use super::tally::Tally;
 use crate::eval::stages::StageOutcome;
-use crate::eval::{Amount, Verdict};
+use crate::eval::{Amount, PolicySet, Verdict};
 
 /// The deferred stages of a population's staged awards.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -25,13 +27,32 @@ pub struct DeferredSums {
     /// Per calendar year of the stage's date (the event date's year when the date is not
     /// known).
     pub years: BTreeMap<i32, Amount>,
+    /// Per payer: each subject's deferred total under a policy split among its payers as its
+    /// paid total is (largest remainder to the fen).
+    pub payers: BTreeMap<String, Amount>,
     /// As counted: per clause index and per year.
     #[serde(skip)]
     counted: Counted,
+    /// As counted: per payer (its position in the set's payers).
+    #[serde(skip)]
+    payer_sums: Vec<(usize, Tally)>,
+    /// A subject's deferred total per policy (a buffer reused from one subject to the next).
+    #[serde(skip)]
+    subject: Vec<(usize, Amount)>,
+    /// Why a sum could not be made, when one could not.
+    #[serde(skip)]
+    failed: Option<String>,
 }
 
 /// Sums as counted: per clause index, per year, and in all.
 type Counted = (Vec<(usize, Tally)>, Vec<(i32, Tally)>, Tally);
+
+/// `a` in units of 10^-`places`, when it fits.
+fn units(a: Decimal, places: u32) -> Option<i128> {
+    10i128
+        .checked_pow(places.checked_sub(a.scale())?)
+        .and_then(|p| a.mantissa().checked_mul(p))
+}
 
 fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     let at = match list.iter().position(|(k, _)| *k == key) {
@@ -51,11 +72,18 @@ impl DeferredSums {
     }
 
     /// Counts the deferred stages of `v`, the result of clause `clause` (its index in the
-    /// summary's clauses).
+    /// summary's clauses); [`DeferredSums::end_subject`] splits the subject's among payers.
     pub(super) fn add(&mut self, v: &Verdict, clause: usize) {
         let Some(d) = v.deferred().filter(|d| !d.is_zero()) else {
             return;
         };
+        match self.subject.iter_mut().find(|(pi, _)| *pi == v.pi) {
+            Some((_, sum)) => match *sum + d {
+                Some(s) => *sum = s,
+                None => self.failed = Some("a subject's deferred total".to_string()),
+            },
+            None => self.subject.push((v.pi, d)),
+        }
         let (clauses, years, total) = &mut self.counted;
         total.add(d);
         sum_of(clauses, clause).add(d);
@@ -65,6 +93,40 @@ impl DeferredSums {
                 sum_of(years, year).add(s.amount);
             }
         }
+    }
+
+    /// Splits the subject's deferred totals (one per policy) among the policies' payers.
+    pub(super) fn end_subject(&mut self, set: &PolicySet) {
+        for (pi, sum) in std::mem::take(&mut self.subject) {
+            if let Err(why) = self.split(set, pi, sum) {
+                self.failed = Some(why);
+            }
+        }
+    }
+
+    /// Adds each payer's part of `sum`, deferred under policy `pi`: the least amount and the
+    /// spread (most less least) are split apart, as the settlement splits what is paid.
+    fn split(&mut self, set: &PolicySet, pi: usize, sum: Amount) -> Result<(), String> {
+        let fractions = set.fractions(pi).map_err(|e| e.to_string())?;
+        let places = sum.min().scale().max(sum.max().scale()).max(2);
+        let too_large = || "a payer's part of the deferred total".to_string();
+        let lo = units(sum.min(), places).ok_or_else(too_large)?;
+        let spread = units(sum.max(), places)
+            .and_then(|hi| hi.checked_sub(lo))
+            .ok_or_else(too_large)?;
+        let (mut low, mut wide) = (Vec::new(), Vec::new());
+        fractions.split(lo, &mut low).map_err(|e| e.to_string())?;
+        fractions
+            .split(spread, &mut wide)
+            .map_err(|e| e.to_string())?;
+        for ((&c, l), w) in set.payer_columns(pi).iter().zip(low).zip(wide) {
+            let part = |u: i128| Decimal::try_from_i128_with_scale(u, places).ok();
+            let (Some(min), Some(max)) = (part(l), l.checked_add(w).and_then(part)) else {
+                return Err(too_large());
+            };
+            sum_of(&mut self.payer_sums, c).add(Amount::between(min, max));
+        }
+        Ok(())
     }
 
     /// Adds another part's counts.
@@ -77,10 +139,24 @@ impl DeferredSums {
         for (k, t) in &other.counted.1 {
             sum_of(years, *k).add_tally(t);
         }
+        for (k, t) in &other.payer_sums {
+            sum_of(&mut self.payer_sums, *k).add_tally(t);
+        }
+        self.failed = self.failed.take().or_else(|| other.failed.clone());
     }
 
-    /// The sums, once every subject is counted; `None` (with what) when one cannot be held.
-    pub(super) fn finish(&mut self, names: &[String]) -> Result<(), String> {
+    /// The sums, once every subject is counted (`names`: the clauses', `payers`: the set's);
+    /// `Err` (with what) when one cannot be held.
+    pub(super) fn finish(&mut self, names: &[String], payers: &[String]) -> Result<(), String> {
+        if let Some(what) = &self.failed {
+            return Err(what.clone());
+        }
+        self.payers.clear();
+        for (c, t) in &self.payer_sums {
+            let name = payers.get(*c).cloned().unwrap_or_default();
+            let a = t.amount().ok_or_else(|| format!("what `{name}` defers"))?;
+            self.payers.insert(name, a);
+        }
         let (clauses, years, total) = &self.counted;
         self.total = total.amount().ok_or("the total deferred")?;
         self.clauses.clear();

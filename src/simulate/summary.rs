@@ -320,7 +320,6 @@ impl Summary {
             }
             return;
         }
-        let _ = ev;
         for v in verdicts {
             // The result's indices find its row without comparing names.
             let at = self.offsets.get(v.pi).map(|o| o + v.ci);
@@ -358,6 +357,7 @@ impl Summary {
                 sum_of(&mut self.policy_years, (v.pi, year)).add(s.amount);
             }
         }
+        self.deferred.end_subject(ev.policies());
         let subject_paid = settlement.total();
         if !subject_paid.is_zero() {
             self.paid_sum.add(subject_paid);
@@ -425,11 +425,15 @@ impl Summary {
             .iter()
             .map(|c| format!("{}/{}", c.policy, c.clause))
             .collect();
-        self.deferred.finish(&names).map_err(|what| Failure {
-            code: ProblemCode::SummaryOverflow,
-            message: format!("{what} is too large to hold exactly"),
-            help: "check the population for amounts with a misplaced scale or exponent".to_string(),
-        })?;
+        let payers = ev.policies().payers();
+        self.deferred
+            .finish(&names, payers)
+            .map_err(|what| Failure {
+                code: ProblemCode::SummaryOverflow,
+                message: format!("{what} is too large to hold exactly"),
+                help: "check the population for amounts with a misplaced scale or exponent"
+                    .to_string(),
+            })?;
         // Departments and payers are derived from the per-clause and per-payer sums.
         self.departments.clear();
         for (pi, p) in programs.iter().enumerate() {
@@ -596,6 +600,9 @@ impl Summary {
             )?;
             for (c, a) in &d.clauses {
                 writeln!(out, "  {c}: {}", format::amount(*a))?;
+            }
+            for (p, a) in &d.payers {
+                writeln!(out, "  {p}: {}", format::amount(*a))?;
             }
             for (y, a) in &d.years {
                 writeln!(out, "  dated {y}: {}", format::amount(*a))?;
