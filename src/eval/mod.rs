@@ -276,6 +276,11 @@ impl PolicySet {
         }
     }
 
+    /// Whether a clause of the set pays its award in stages.
+    pub(crate) fn has_stages(&self) -> bool {
+        self.staged
+    }
+
     /// The compiled programs.
     pub fn programs(&self) -> &[Program] {
         &self.programs

@@ -70,6 +70,8 @@ pub struct Layout {
     payer_columns: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
+    /// Whether a clause pays in stages (rows then carry what is deferred).
+    staged: bool,
 }
 
 impl Layout {
@@ -103,6 +105,7 @@ impl Layout {
             payers,
             payer_columns,
             offsets,
+            staged: set.has_stages(),
         }
     }
 
@@ -321,8 +324,8 @@ pub fn rows_into(
         let paid = v.paid.unwrap_or(Amount::ZERO);
         let r = &mut out[row];
         r.clauses[col] = Some((v.outcome, paid));
-        if let Some(d) = v.deferred() {
-            r.deferred.push((col, d));
+        if layout.staged {
+            r.deferred.extend(v.deferred().map(|d| (col, d)));
         }
         if v.outcome != Outcome::Awarded {
             continue;
@@ -360,8 +363,8 @@ pub fn one_row_into(
     for v in verdicts {
         if let Some(col) = layout.column((v.pi, v.ci)) {
             r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
-            if let Some(d) = v.deferred() {
-                r.deferred.push((col, d));
+            if layout.staged {
+                r.deferred.extend(v.deferred().map(|d| (col, d)));
             }
         }
     }

@@ -320,6 +320,8 @@ impl Summary {
             }
             return;
         }
+        // Only a set with staged awards has deferred stages to count.
+        let staged = ev.policies().has_stages();
         for v in verdicts {
             // The result's indices find its row without comparing names.
             let at = self.offsets.get(v.pi).map(|o| o + v.ci);
@@ -337,7 +339,7 @@ impl Summary {
                     }
                 }
             }
-            if let Some(i) = at {
+            if let (true, Some(i)) = (staged, at) {
                 self.deferred.add(v, i);
             }
             if v.outcome != Outcome::Awarded {
@@ -348,7 +350,7 @@ impl Summary {
                 sum.add(paid);
             }
             // A stage paid now counts in the year of its own date.
-            let stages = v.stage_list();
+            let stages = if staged { v.stage_list() } else { &[] };
             if stages.is_empty() {
                 sum_of(&mut self.policy_years, (v.pi, v.date.year())).add(paid);
             }
@@ -357,7 +359,9 @@ impl Summary {
                 sum_of(&mut self.policy_years, (v.pi, year)).add(s.amount);
             }
         }
-        self.deferred.end_subject(ev.policies());
+        if staged {
+            self.deferred.end_subject(ev.policies());
+        }
         let subject_paid = settlement.total();
         if !subject_paid.is_zero() {
             self.paid_sum.add(subject_paid);
