@@ -501,3 +501,63 @@ fn fmt_lays_out_stages_and_keeps_them() {
     );
     assert!(pol::check(&[("t.pol", formatted.as_str())]).is_empty());
 }
+
+#[test]
+fn an_up_to_award_is_split_bound_by_bound_and_a_superseded_one_has_no_stages() {
+    // 第八条: "对符合条件的单个入驻项目,给予最高不超过6万元的一次性落地奖励": up to 6万元, here
+    // paid 40%/60% (the shares are test figures), and a fixed 10万元 of the same matter (第四条's
+    // 市级科技项目 figure stands in) that is higher and supersedes it.
+    let policy = r#"policy "嘉政发〔2023〕15号" {
+  title "嘉兴市人民政府关于支持科技创新九条政策意见"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 50%, 区级财政: 50% }
+  same_matter highest
+}
+
+input enterprise {
+  入驻项目: bool
+  通过验收: bool = false
+  市级项目: bool = false
+}
+
+clause 落地奖励 {
+  source "第八条"
+  matter "落地"
+  when 入驻项目
+  award up to 6万元
+  stages { 入驻: 40%, 验收: 60% when 通过验收 }
+}
+
+clause 项目支持 {
+  source "第四条"
+  matter "落地"
+  when 市级项目
+  award 10万元
+}
+"#;
+    let set = pol::PolicySet::compile(&[("t.pol", policy)]).unwrap();
+    let options = pol::Options::on("2024-05-01".parse().unwrap());
+    let facts = |attrs: &str| {
+        pol::Facts::from_json(&format!(
+            r#"{{"kind": "enterprise", "id": "E1", "attributes": {attrs}}}"#
+        ))
+        .unwrap()
+    };
+    let d = set
+        .evaluate(&facts(r#"{"入驻项目": true}"#), &options)
+        .unwrap();
+    let c = &d.clauses[0];
+    let range = |lo: &str, hi: &str| pol::Amount::between(lo.parse().unwrap(), hi.parse().unwrap());
+    assert_eq!(c.stages[0].amount, range("0", "24000"));
+    assert_eq!(c.stages[1].amount, range("0", "36000"));
+    assert_eq!(c.paid, Some(range("0", "24000")));
+    assert_eq!(c.deferred, Some(range("0", "36000")));
+    let d = set
+        .evaluate(&facts(r#"{"入驻项目": true, "市级项目": true}"#), &options)
+        .unwrap();
+    let c = d.clauses.iter().find(|c| c.clause == "落地奖励").unwrap();
+    assert_eq!(c.outcome, pol::Outcome::Superseded);
+    assert!(c.stages.is_empty() && c.deferred.is_none());
+    assert_eq!(d.totals.deferred, pol::Amount::ZERO);
+}
