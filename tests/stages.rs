@@ -561,3 +561,96 @@ clause 项目支持 {
     assert!(c.stages.is_empty() && c.deferred.is_none());
     assert_eq!(d.totals.deferred, pol::Amount::ZERO);
 }
+
+/// A population row for the property below: (contract amount in 万元, days from the evaluation
+/// date to the contract, accepted, days from the evaluation date to acceptance or none, also a
+/// 揭榜 project).
+type Firm = (u32, i64, bool, Option<i64>, bool);
+
+fn firms() -> impl proptest::strategy::Strategy<Value = Vec<Firm>> {
+    use proptest::prelude::*;
+    let firm = (
+        0u32..2500,
+        -400i64..60,
+        any::<bool>(),
+        proptest::option::of(-400i64..60),
+        any::<bool>(),
+    );
+    proptest::collection::vec(firm, 1..12)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Each row of a simulation pays, defers and is decided as `pol eval` decides that firm,
+    /// and the summary's deferred total is the sum of the decisions' deferred totals.
+    #[test]
+    fn a_simulation_of_staged_awards_is_what_eval_gives(firms in firms()) {
+        use std::sync::atomic::AtomicBool;
+        let today: chrono::NaiveDate = "2025-03-01".parse().unwrap();
+        let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+        let set = pol::PolicySet::compile(&[("t.pol", POLICY)]).unwrap();
+        let options = pol::Options::on(today);
+        let mut csv = "id,技术合同成交额,合同日期,通过验收,验收日期,揭榜项目\n".to_string();
+        let mut decisions = Vec::new();
+        for (i, f) in firms.iter().enumerate() {
+            let accepted_on = f.3.map(day).unwrap_or_default();
+            csv.push_str(&format!(
+                "E{i:02},{}万元,{},{},{accepted_on},{}\n",
+                f.0, day(f.1), u8::from(f.2), u8::from(f.4)
+            ));
+            let mut attrs = format!(
+                r#""技术合同成交额": "{}万元", "合同日期": "{}", "通过验收": {}, "揭榜项目": {}"#,
+                f.0, day(f.1), f.2, f.4
+            );
+            if !accepted_on.is_empty() {
+                attrs.push_str(&format!(r#", "验收日期": "{accepted_on}""#));
+            }
+            let facts = pol::Facts::from_json(&format!(
+                r#"{{"kind": "enterprise", "id": "E{i:02}", "attributes": {{{attrs}}}}}"#
+            ))
+            .unwrap();
+            decisions.push(set.evaluate(&facts, &options).unwrap());
+        }
+        let mut sim = pol::SimulationOptions::new(pol::Kind::Enterprise);
+        sim.threads = 1;
+        sim.row_columns = Some(
+            "subject,total,揭榜挂帅后补助,揭榜挂帅后补助:outcome,揭榜挂帅后补助:deferred".to_string(),
+        );
+        let simulation = set.simulation(&options, sim).unwrap();
+        let mut rows = Vec::new();
+        let cancel = AtomicBool::new(false);
+        let report = simulation
+            .run(csv.as_bytes(), Some(&mut rows), &mut |_| {}, &cancel)
+            .unwrap();
+        // Ids in order, so the whole population is read and the summary finished.
+        proptest::prop_assert!(matches!(report.end, pol::End::Completed));
+        proptest::prop_assert!(report.errors.is_empty());
+        let text = String::from_utf8(rows).unwrap();
+        proptest::prop_assert_eq!(text.lines().count(), decisions.len() + 1);
+        let amount = |a: Option<pol::Amount>| match a {
+            Some(pol::Amount::Exact(d)) => format!("{d:.2}"),
+            Some(pol::Amount::Range { min, max }) => format!("{min:.2}..{max:.2}"),
+            None => "0.00".to_string(),
+        };
+        let mut deferred = pol::Amount::ZERO;
+        for (line, d) in text.lines().skip(1).zip(&decisions) {
+            let c = d.clauses.iter().find(|c| c.clause == "揭榜挂帅后补助").unwrap();
+            let want = format!(
+                "{},{},{},{},{}",
+                d.subject.id,
+                amount(Some(d.totals.paid)),
+                amount(c.paid),
+                c.outcome.key(),
+                amount(c.deferred)
+            );
+            proptest::prop_assert_eq!(line, want.as_str());
+            deferred = (deferred + d.totals.deferred).unwrap();
+        }
+        let summary = serde_json::to_value(&report.summary).unwrap();
+        let got = summary.get("deferred").map_or("0.00".to_string(), |s| {
+            s["total"]["exact"].as_str().unwrap().to_string()
+        });
+        proptest::prop_assert_eq!(got, amount(Some(deferred)));
+    }
+}
