@@ -197,6 +197,18 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             Some(when) => condition(cx, when, out),
             None => Some(HashMap::new()),
         };
+        // A stage's own condition that can never hold leaves its stage deferred for ever.
+        for stage in &c.stages {
+            if let Some(when) = stage.when {
+                let before = out.len();
+                condition(cx, when, out);
+                for d in &mut out[before..] {
+                    if d.code == Code::NeverTrue {
+                        d.help = Some(format!("the stage `{}` is never paid: it stays deferred; check the condition against the article", stage.name));
+                    }
+                }
+            }
+        }
         for e in clause_exprs(c) {
             // A look-up in the condition itself is taken to reach every row.
             if c.when.is_some_and(|w| std::ptr::eq(w, e)) {
