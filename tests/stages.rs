@@ -298,6 +298,9 @@ fn the_simulation_pays_and_defers_what_eval_does() {
         ("E3", "2000万元", "2024-02-01", "1", "2024-04-01", "0"),
         ("E4", "800万元", "2024-02-01", "1", "", "0"),
         ("E5", "123.45万元", "2024-02-01", "0", "", "1"),
+        // Signed after the evaluation date, accepted on a day not given: undetermined, with
+        // the signing stage deferred (the row takes the general path for its deferred cell).
+        ("E6", "1万元", "2024-06-01", "1", "", "0"),
     ];
     let mut csv = "id,技术合同成交额,合同日期,通过验收,验收日期,揭榜项目\n".to_string();
     for r in rows {

@@ -229,9 +229,11 @@ impl RowWriter {
         let mut key = 0u64;
         for v in verdicts {
             let nothing = v.paid.is_none_or(|p| p.is_zero());
-            // A deferred award (the last outcome) needs more than three bits, and a deferred
+            // A deferred award (the last outcome) needs more than three bits, and a staged
+            // award that defers something (even one left undetermined) fills a deferred
             // column: such rows take the general path.
-            let general = matches!(v.outcome, Outcome::Awarded | Outcome::Deferred);
+            let general = matches!(v.outcome, Outcome::Awarded | Outcome::Deferred)
+                || v.deferred().is_some_and(|d| !d.is_zero());
             if v.claim.is_some() || general || !nothing {
                 return false;
             }
