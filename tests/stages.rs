@@ -346,11 +346,9 @@ fn the_simulation_pays_and_defers_what_eval_does() {
         let c = clause(&v, "揭榜挂帅后补助");
         let paid = c.get("paid").map_or("0.00", exact);
         let deferred = c.get("deferred").map_or("0.00", exact);
-        let eligible = if c["outcome"] == "not_eligible" {
-            "0"
-        } else {
-            "1"
-        };
+        // `:eligible` is 1 when the conditions held: paid, superseded or deferred.
+        let held = ["awarded", "superseded", "deferred"].contains(&c["outcome"].as_str().unwrap());
+        let eligible = if held { "1" } else { "0" };
         let want = format!(
             "{},{},{paid},{},{deferred},{eligible}",
             r.0,
