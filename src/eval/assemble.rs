@@ -105,12 +105,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         };
         for (i, inst) in instances.iter().enumerate() {
             if set.programs[inst.pi].header.split == Split::PerAward && settlement.is_paid(i) {
-                note(&mut order, set.payer_columns(inst.pi));
+                let g = set.groups().of_clause(inst.pi, inst.ci);
+                note(&mut order, set.groups().columns(g));
             }
         }
-        for (pi, p) in set.programs.iter().enumerate() {
-            if p.header.split == Split::PerSubject {
-                note(&mut order, set.payer_columns(pi));
+        for g in 0..set.groups().len() {
+            let pi = set.groups().policy(g);
+            if set.programs[pi].header.split == Split::PerSubject {
+                note(&mut order, set.groups().columns(g));
             }
         }
         order
@@ -139,9 +141,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // A policy that splits per subject shows its payers in the totals only.
         let per_award = program.header.split == Split::PerAward;
         if per_award && settlement.shares_into(set, i, shares, work)? {
-            funding = program
-                .header
-                .funding
+            let g = set.groups().of_clause(inst.pi, inst.ci);
+            funding = set
+                .groups()
+                .funding(g)
                 .iter()
                 .zip(shares.iter())
                 .map(|((payer, _), amount)| Share {

@@ -62,8 +62,11 @@ pub struct Layout {
     pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Per policy: the column in `payers` of each of its payers, in its `funding` order.
+    /// Per funding group: the column in `payers` of each of its payers, in its `funding`
+    /// order.
     payer_columns: Vec<Vec<usize>>,
+    /// Per policy and clause: its funding group.
+    groups: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
 }
@@ -90,14 +93,19 @@ impl Layout {
         // The payers in the policy set's order, which its settlements' totals follow.
         let set = ev.policies();
         let payers = set.payers().to_vec();
-        let payer_columns = (0..programs.len())
-            .map(|pi| set.payer_columns(pi).to_vec())
+        let g = set.groups();
+        let payer_columns = (0..g.len()).map(|k| g.columns(k).to_vec()).collect();
+        let groups = programs
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| (0..p.clauses.len()).map(|ci| g.of_clause(pi, ci)).collect())
             .collect();
         Layout {
             clauses,
             matters,
             payers,
             payer_columns,
+            groups,
             offsets,
         }
     }
@@ -323,7 +331,8 @@ pub fn rows_into(
         if !settlement.shares_into(ev.policies(), i, shares, work)? {
             return Err(Failure::internal("a paid award has no payer shares"));
         }
-        for (share, &c) in shares.iter().zip(&layout.payer_columns[v.pi]) {
+        let g = layout.groups[v.pi][v.ci];
+        for (share, &c) in shares.iter().zip(&layout.payer_columns[g]) {
             r.payers[c] = row_sum(r.payers[c], *share)?;
         }
     }

@@ -153,9 +153,6 @@ pub struct Summary {
     /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
     #[serde(skip)]
     payer_sums: Vec<(String, Tally, bool)>,
-    /// Per policy, the index in `payer_sums` of each of its payers.
-    #[serde(skip)]
-    payer_columns: Vec<Vec<usize>>,
     /// Per policy, the subject being counted's total (a buffer reused from one to the next).
     #[serde(skip)]
     subject_totals: Vec<Amount>,
@@ -261,18 +258,10 @@ impl Summary {
                 });
                 s.clause_sums.push(Tally::default());
             }
-            let mut columns = Vec::new();
-            for (payer, _) in &p.header.funding {
-                let k = match s.payer_sums.iter().position(|(name, ..)| name == payer) {
-                    Some(k) => k,
-                    None => {
-                        s.payer_sums.push((payer.clone(), Tally::default(), false));
-                        s.payer_sums.len() - 1
-                    }
-                };
-                columns.push(k);
-            }
-            s.payer_columns.push(columns);
+        }
+        // In the policy set's payer order, which each settlement's payer totals follow.
+        for payer in ev.policies().payers() {
+            s.payer_sums.push((payer.clone(), Tally::default(), false));
         }
         s
     }
