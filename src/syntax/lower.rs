@@ -408,9 +408,7 @@ impl<'d> Lowerer<'d> {
                 Rule::subject => ClauseItem::Subject(inner.map(|s| self.name(s)).collect()),
                 Rule::per_claim => ClauseItem::PerClaim(self.name(next(&mut inner))),
                 Rule::clause_effective => ClauseItem::Effective(self.window(next(&mut inner))),
-                Rule::clause_funding => {
-                    ClauseItem::Funding(self.shares(next(&mut inner).into_inner()))
-                }
+                Rule::clause_funding => ClauseItem::Funding(self.shares(inner)),
                 Rule::when => ClauseItem::When(self.expr(next(&mut inner))),
                 Rule::award => {
                     let form = next(&mut inner);
