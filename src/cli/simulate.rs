@@ -112,6 +112,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Ok(s) => s,
         Err(e) => return refused(&e, args, out),
     };
+    if simulation.needs_two_passes() && args.population.as_os_str() == "-" {
+        return problem(
+            ProblemCode::TwoPassesFromStdin,
+            "a budget of these policies is reduced pro rata (`pro_rata`): the population is read twice, once to add up the year and once to write the rows, and standard input can be read only once",
+            "give the population as a file (`--population firms.csv`), or save the stream to a file first",
+        );
+    }
     // Both outputs are opened before the population is read, so a folder that cannot be
     // written stops the run before any work; they are renamed into place together at the end.
     let (mut rows_file, summary_file) =
@@ -133,7 +140,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         }
     };
     let rows = rows_file.as_mut().map(Pending::writer);
-    let report = simulation.run(input, rows, &mut progress, &interrupted);
+    // Opened again only for a second pass (budgets reduced pro rata).
+    let mut again = || population(&args.population).map(|(r, _)| r);
+    let report = simulation.run_twice(input, &mut again, rows, &mut progress, &interrupted);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -35,6 +35,7 @@ pub mod funding;
 mod instance;
 pub mod json;
 pub mod render;
+mod rescale;
 mod run;
 mod same_matter;
 pub mod settle;

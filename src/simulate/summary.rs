@@ -104,6 +104,9 @@ pub struct BudgetUse {
     /// How much over budget, if any.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
+    /// For a line reduced pro rata (`pro_rata`): the total before, and the factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pro_rata: Option<super::pro_rata::ProRataUse>,
 }
 
 /// The summary of a simulation.
@@ -340,6 +343,13 @@ impl Summary {
         }
     }
 
+    /// What policy `pi` paid in `year` (of the event date) in the subjects counted so far:
+    /// `None` when nothing was counted, `Some(None)` when the sum cannot be held.
+    pub(crate) fn paid_in(&self, pi: usize, year: i32) -> Option<Option<Amount>> {
+        let (_, t) = self.policy_years.iter().find(|(k, _)| *k == (pi, year))?;
+        Some(t.amount())
+    }
+
     /// Adds another part's counts into this one.
     pub(crate) fn merge(&mut self, other: Summary) {
         self.rows += other.rows;
@@ -464,6 +474,7 @@ impl Summary {
                     paid,
                     share_used: share,
                     overrun: (paid - budget).max(Decimal::ZERO),
+                    pro_rata: None,
                 });
             }
         }
@@ -573,6 +584,16 @@ impl Summary {
                     String::new()
                 }
             )?;
+            match &b.pro_rata {
+                Some(p) if p.reduced => writeln!(
+                    out,
+                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by budget / total before, to the fen)",
+                    format::yuan(p.paid_before),
+                    p.factor
+                )?,
+                Some(_) => writeln!(out, "  reduced pro rata if overrun: within budget, nothing reduced")?,
+                None => {}
+            }
         }
         Ok(())
     }
