@@ -160,6 +160,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 step("funding", parts.join(" / "), None, None)
             });
         }
+        pro_rata_note::<T>(program, &mut inst);
         let words = inst.words.map(|w| *w).unwrap_or_default();
         Ok(ClauseResult {
             at: (inst.pi, inst.ci),
@@ -182,4 +183,25 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             trace: words.trace,
         })
     }
+}
+
+/// Says of an award counted against a budget reduced pro rata (`pro_rata`) that one subject's
+/// decision cannot apply the reduction: only a simulation knows the year's total. In the
+/// reason (when the award has none) and as a step of the explanation.
+fn pro_rata_note<T: Tracer>(program: &crate::compile::Program, inst: &mut Verdict) {
+    use chrono::Datelike;
+    let year = inst.date.year();
+    if inst.outcome != Outcome::Awarded || !program.header.pro_rata.contains(&year) {
+        return;
+    }
+    let note = || {
+        format!(
+            "counted against the {year} budget of {}, which is reduced pro rata (按比例核减) when the year's awards overrun it: `pol simulate` over the whole population applies it; this amount is before any reduction",
+            program.header.document
+        )
+    };
+    if inst.words.as_ref().is_none_or(|w| w.reason.is_none()) {
+        T::reason(inst, note);
+    }
+    T::step(inst, || step("budget", note(), None, None));
 }
