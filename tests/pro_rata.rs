@@ -257,6 +257,43 @@ fn eval_says_the_reduction_is_the_simulations_and_fmt_keeps_the_mark() {
     );
 }
 
+#[test]
+fn a_population_changed_between_the_passes_stops_the_run() {
+    let set = PolicySet::compile(&[("p.pol", &policy("2024: 100元 pro_rata", SINGLE))]).unwrap();
+    let simulation = set
+        .simulation(
+            &Options::on("2024-05-01".parse().unwrap()),
+            SimulationOptions::new(Kind::Enterprise),
+        )
+        .unwrap();
+    let changed = POPULATION.replace("3,66.67", "3,66.68");
+    let mut second = || Ok(changed.as_bytes());
+    let mut rows = Vec::new();
+    let report = simulation
+        .run_twice(
+            POPULATION.as_bytes(),
+            &mut second,
+            Some(&mut rows),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    let End::SummaryFailed(f) = &report.end else {
+        panic!("{:?}", report.end)
+    };
+    assert_eq!(f.code.as_str(), "F0404");
+    // One chunk: none of its rows is written.
+    assert_eq!(String::from_utf8(rows).unwrap().lines().count(), 1);
+    // `run` alone cannot read a population twice.
+    let e = simulation.run(
+        POPULATION.as_bytes(),
+        None,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    );
+    assert!(matches!(e, Err(pol::SimulateError::TwoPasses)));
+}
+
 /// A policy with claims and subject-level awards over two years, 2024 reduced pro rata.
 const CLAIMS: &str = "input enterprise { 基数: money = 0元 }\ninput project { 额: money }\n\
     clause 项目 { source \"第一条\" per project award 额 }\n\

@@ -117,6 +117,9 @@ pub struct Batch {
     /// The first subject out of order (or over the limit of rows): the rest of the chunk is
     /// not evaluated.
     pub fatal: Option<RowError>,
+    /// In the second pass of a run with budgets reduced pro rata: each line's running total
+    /// (before reduction) at the chunk's end, to be checked against the first pass.
+    pub(crate) pro_rata_end: Option<Vec<i128>>,
 }
 
 /// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
@@ -474,6 +477,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 first_at: 0,
                 last: None,
                 fatal: None,
+                pro_rata_end: None,
             },
             last_number: None,
         };
@@ -483,6 +487,9 @@ impl<'a, 'p> Worker<'a, 'p> {
         match &self.cx.source {
             Source::Csv(shape) => self.csv(chunk, shape, &mut run),
             Source::Jsonl => self.jsonl(chunk, &mut run),
+        }
+        if self.cx.pro_rata.is_some() {
+            run.batch.pro_rata_end = Some(self.running.totals().to_vec());
         }
         run.batch
     }

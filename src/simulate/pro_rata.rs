@@ -229,7 +229,39 @@ pub(crate) struct Running {
     before: Vec<Option<Amount>>,
 }
 
+impl Running {
+    /// Each line's running total (before reduction) so far in the chunk, from its start.
+    pub(crate) fn totals(&self) -> &[i128] {
+        &self.at
+    }
+}
+
 impl Plan {
+    /// Checks, in the second pass, that chunk `seq` ended where the first pass found the next
+    /// one to start (each line's running total before reduction): else the population changed
+    /// between the passes (F0404), and the reduction would not add up to the budget.
+    pub(crate) fn check_chunk(&self, seq: u64, end: &[i128]) -> Result<(), Failure> {
+        let next = usize::try_from(seq + 1)
+            .ok()
+            .and_then(|s| self.starts.get(s));
+        let same = match next {
+            Some(start) => start.as_slice() == end,
+            None => self
+                .lines
+                .iter()
+                .map(|l| l.total_units)
+                .eq(end.iter().copied()),
+        };
+        if same && usize::try_from(seq).is_ok_and(|s| s < self.starts.len()) {
+            return Ok(());
+        }
+        Err(Failure {
+            code: ProblemCode::ChangedBetweenPasses,
+            message: "the population is not what the first pass read: its awards under a budget reduced pro rata differ".to_string(),
+            help: "do not change the population file while `pol simulate` runs, then run it again".to_string(),
+        })
+    }
+
     /// Starts chunk `seq`: each line's running total before it.
     pub(crate) fn start(&self, seq: u64, running: &mut Running) {
         running.at.clear();
@@ -239,16 +271,17 @@ impl Plan {
         }
     }
 
-    /// The line of an award of policy `pi` dated `v`'s year, when it is reduced.
+    /// The line an award is counted against: its policy's, for the year of its event date.
     fn line_of(&self, v: &Verdict) -> Option<usize> {
         let year = v.date.year();
         self.lines
             .iter()
-            .position(|l| l.reduce && l.line.pi == v.pi && l.line.year == year)
+            .position(|l| l.line.pi == v.pi && l.line.year == year)
     }
 
     /// Reduces the awards of the subject just decided into `scratch` that fall under an
-    /// overrun line, and settles it again; `running` keeps what each was before.
+    /// overrun line, and settles it again; `running` keeps what each was before, and every
+    /// line's running total before reduction (checked against the first pass).
     pub(crate) fn apply<'p>(
         &self,
         running: &mut Running,
@@ -257,9 +290,6 @@ impl Plan {
     ) -> Result<(), Failure> {
         running.before.clear();
         running.before.resize(scratch.verdicts().len(), None);
-        if !self.lines.iter().any(|l| l.reduce) {
-            return Ok(());
-        }
         let (at, before) = (&mut running.at, &mut running.before);
         scratch.rescale(ev, |i, v| {
             let Some(k) = self.line_of(v) else {
@@ -267,20 +297,24 @@ impl Plan {
             };
             let line = &self.lines[k];
             let paid = v.paid.unwrap_or(Amount::ZERO);
-            let Amount::Exact(d) = paid else {
-                return Err(Failure::internal(
-                    "a range reached a budget reduced pro rata whose total is exact",
-                ));
-            };
-            let u = units(d, line.places).ok_or_else(|| {
+            // Counted as the first pass counted it (the most of a range).
+            let u = units(paid.max(), line.places).ok_or_else(|| {
                 Failure::internal("an award has more places than its budget line's total")
             })?;
             let prev = at[k];
             let next = prev
                 .checked_add(u)
                 .ok_or_else(|| Failure::overflow("a budget's running total"))?;
-            let grew = line.scaled(next)? - line.scaled(prev)?;
             at[k] = next;
+            if !line.reduce {
+                return Ok(None);
+            }
+            if !matches!(paid, Amount::Exact(_)) {
+                return Err(Failure::internal(
+                    "a range reached a budget reduced pro rata whose total is exact",
+                ));
+            }
+            let grew = line.scaled(next)? - line.scaled(prev)?;
             before[i] = Some(paid);
             let reduced = Decimal::try_from_i128_with_scale(grew, line.places)
                 .map_err(|_| Failure::overflow("a reduced award"))?;

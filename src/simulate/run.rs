@@ -190,7 +190,8 @@ pub enum End {
     /// The rows cannot be written.
     WriteFailed(io::Error),
     /// A total of the summary is too large to hold exactly (F0402), or a budget reduced pro
-    /// rata is overrun by ranges (F0403, after the first pass: no row is written).
+    /// rata is overrun by ranges (F0403, after the first pass: no row is written), or the
+    /// population changed between the two passes (F0404).
     SummaryFailed(Failure),
 }
 
@@ -394,8 +395,10 @@ impl<'s> Simulation<'s> {
             },
         };
         let mut merger = Merger::new(&self.ev, o.max_errors, rows);
-        if let Pass::Record(r) = pass {
-            merger.recorder = Some(r);
+        match pass {
+            Pass::Record(r) => merger.recorder = Some(r),
+            Pass::Apply(plan) => merger.plan = Some(plan),
+            Pass::Only => {}
         }
         let read_end = in_threads(&cx, chunker, o.threads, &mut merger, progress, cancel);
         let end = self.end(&mut merger, read_end, cancel);
@@ -459,6 +462,9 @@ impl<'s> Simulation<'s> {
         }
         if let Some(e) = merger.fatal.take().or(too_large) {
             return End::Stopped(e);
+        }
+        if let Some(f) = merger.changed.take() {
+            return End::SummaryFailed(f);
         }
         if let Some(e) = read_failed {
             return End::ReadFailed(e);
@@ -609,6 +615,9 @@ struct Merger<'w, 'r> {
     /// In the first pass of a run with budgets reduced pro rata: each chunk's awards under
     /// them, recorded in file order.
     recorder: Option<&'r mut super::pro_rata::Recorder>,
+    /// In the second pass: the plan each chunk is checked against, and the first difference.
+    plan: Option<&'r super::pro_rata::Plan>,
+    changed: Option<Failure>,
 }
 
 impl<'w, 'r> Merger<'w, 'r> {
@@ -629,12 +638,14 @@ impl<'w, 'r> Merger<'w, 'r> {
             rows,
             write_error: None,
             recorder: None,
+            plan: None,
+            changed: None,
         }
     }
 
     /// Whether nothing more is to be merged.
     fn stopped(&self) -> bool {
-        self.fatal.is_some() || self.too_many
+        self.fatal.is_some() || self.too_many || self.changed.is_some()
     }
 
     /// Takes a batch in any order; merges every batch that is next in input order.
@@ -686,6 +697,14 @@ impl<'w, 'r> Merger<'w, 'r> {
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
             d.error_ends.get(k).copied()
         });
+        // A chunk that does not end where the first pass said is a population that changed:
+        // its rows and every row after it are not written.
+        if let (Some(plan), Some(end)) = (self.plan, &d.pro_rata_end) {
+            if let Err(f) = plan.check_chunk(d.seq, end) {
+                self.changed = Some(f);
+                return;
+            }
+        }
         self.write(&d.text.as_bytes()[..limit.unwrap_or(d.text.len())]);
         if let Some(r) = self.recorder.as_mut() {
             r.chunk(&d.summary);
