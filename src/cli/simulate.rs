@@ -35,6 +35,7 @@ pub struct SimulateArgs {
     pub paths: Vec<PathBuf>,
     /// The population: CSV (with a header row) or JSON Lines (`.jsonl`); `-` reads CSV from
     /// standard input. Rows must be sorted by subject id, a subject's rows next to each other.
+    /// A budget reduced pro rata (`pro_rata`) reads the file twice, so it must be a file.
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
     /// The kind of subject every row describes.
@@ -60,8 +61,10 @@ pub struct SimulateArgs {
     pub threads: Option<usize>,
     /// The columns of `--out`, comma-separated `[TITLE=]NAME`: line, subject, claim, total,
     /// error, code (a failed row's problem code), a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
-    /// conditions held), matter:M (paid under matter M) or matter:M:eligible. Default: line,
-    /// subject, claim, total, every payer, every clause's amount and outcome, error.
+    /// conditions held), CLAUSE:before_pro_rata (its amount before a budget reduced it pro
+    /// rata), matter:M (paid under matter M) or matter:M:eligible. Default: line, subject,
+    /// claim, total, every payer, every clause's amount and outcome (and, under a budget
+    /// reduced pro rata, its amount before), error.
     #[arg(long, value_name = "LIST")]
     pub columns: Option<String>,
     /// Stop, writing nothing, once this many rows or subjects have failed.
