@@ -166,6 +166,26 @@ mod tests {
     }
 
     #[test]
+    fn clauses_with_one_funding_share_a_group_and_the_header_s_own_is_the_header_s() {
+        let text = "policy \"测〔2024〕9号\" {\n  title \"分级\"\n  issued 2024-01-01\n  \
+            effective 2024-01-01 to 2024-12-31\n  funding { 市: 50%, 区: 50% }\n  same_matter cumulative\n}\n\
+            input enterprise { a: money }\n\
+            clause c0 { source \"一\" award a }\n\
+            clause c1 { source \"二\" funding { 县: 100% } award a }\n\
+            clause c2 { source \"三\" funding { 区: 50%, 市: 50% } award a }\n\
+            clause c3 { source \"四\" funding { 县: 100% } award a }\n";
+        let program = crate::compile_source(text).program.unwrap();
+        let mut payers = Vec::new();
+        let g = Groups::of(&[program], &mut payers);
+        assert_eq!(payers, ["市", "区", "县"]);
+        assert_eq!(g.len(), 2);
+        let groups: Vec<usize> = (0..4).map(|ci| g.of_clause(0, ci)).collect();
+        assert_eq!(groups, [0, 1, 0, 1]);
+        assert_eq!(g.columns(1), [2]);
+        assert_eq!((g.offset(1), g.flat_len()), (2, 3));
+    }
+
+    #[test]
     fn fundings_compare_as_keys_in_any_order() {
         let a = vec![
             ("市级财政".to_string(), d("0.5")),
