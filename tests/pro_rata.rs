@@ -109,6 +109,26 @@ fn an_overrun_year_is_reduced_to_its_budget_with_the_amounts_before_shown() {
     assert_eq!(b["pro_rata"]["reduced"], true);
     assert_eq!(b["pro_rata"]["factor"], "0.662208");
     assert_eq!(s["paid"]["exact"], "100.00");
+    // JSON Lines rows carry the amount before beside the amount paid.
+    let (code, _, err) = pol(
+        &[
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "rows.jsonl",
+        ],
+        dir.path(),
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let jsonl = std::fs::read_to_string(dir.path().join("rows.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(first["clauses"]["补助"]["paid"], "22.07");
+    assert_eq!(first["clauses"]["补助"]["before_pro_rata"], "33.33");
     // The human summary says so too.
     let (_, text, _) = pol(
         &[
