@@ -200,6 +200,9 @@ pub struct BudgetLine {
     pub year: Node<i32>,
     /// The amount budgeted.
     pub amount: Expr,
+    /// `pro_rata`: where it was written, when an overrun is reduced pro rata (按比例核减)
+    /// rather than only reported.
+    pub pro_rata: Option<Span>,
 }
 
 /// What happens when several awards of one subject share a matter.
@@ -416,6 +419,8 @@ pub enum ClauseItem {
     Let(Node<Let>),
     /// `stages { NAME: SHARE [when COND] [on DATE], ... }`: the award paid in parts.
     Stages(Vec<Node<Stage>>),
+    /// `funding { 市级财政: 100% }`: the clause's payers, instead of the header's.
+    Funding(Vec<Share>),
 }
 
 /// One stage of a staged award: `验收: 60% when 通过验收 on 验收日期`.

@@ -60,6 +60,7 @@ impl<'a> Checker<'a> {
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
         let mut stages: Option<(Span, &'a [Node<ast::Stage>])> = None;
+        let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -71,6 +72,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
                 ClauseItem::Stages(_) => "stages",
+                ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -110,6 +112,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
                 ClauseItem::Stages(list) => stages = Some((item.span, list)),
+                ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
         if source.is_none() {
@@ -212,6 +215,7 @@ impl<'a> Checker<'a> {
             limits: limit_uses,
             locals,
             stages,
+            funding,
         })
     }
 

@@ -36,7 +36,8 @@ pub struct DeferredSums {
     /// As counted: per payer (its position in the set's payers).
     #[serde(skip)]
     payer_sums: Vec<(usize, Tally)>,
-    /// A subject's deferred total per policy (a buffer reused from one subject to the next).
+    /// A subject's deferred total per funding group (a buffer reused from one subject to the
+    /// next).
     #[serde(skip)]
     subject: Vec<(usize, Amount)>,
     /// Why a sum could not be made, when one could not.
@@ -72,17 +73,18 @@ impl DeferredSums {
     }
 
     /// Counts the deferred stages of `v`, the result of clause `clause` (its index in the
-    /// summary's clauses); [`DeferredSums::end_subject`] splits the subject's among payers.
-    pub(super) fn add(&mut self, v: &Verdict, clause: usize) {
+    /// summary's clauses) paid by funding group `group`; [`DeferredSums::end_subject`] splits
+    /// the subject's among payers.
+    pub(super) fn add(&mut self, v: &Verdict, clause: usize, group: usize) {
         let Some(d) = v.deferred().filter(|d| !d.is_zero()) else {
             return;
         };
-        match self.subject.iter_mut().find(|(pi, _)| *pi == v.pi) {
+        match self.subject.iter_mut().find(|(g, _)| *g == group) {
             Some((_, sum)) => match *sum + d {
                 Some(s) => *sum = s,
                 None => self.failed = Some("a subject's deferred total".to_string()),
             },
-            None => self.subject.push((v.pi, d)),
+            None => self.subject.push((group, d)),
         }
         let (clauses, years, total) = &mut self.counted;
         total.add(d);
@@ -95,19 +97,20 @@ impl DeferredSums {
         }
     }
 
-    /// Splits the subject's deferred totals (one per policy) among the policies' payers.
+    /// Splits the subject's deferred totals (one per funding group) among the groups' payers.
     pub(super) fn end_subject(&mut self, set: &PolicySet) {
-        for (pi, sum) in std::mem::take(&mut self.subject) {
-            if let Err(why) = self.split(set, pi, sum) {
+        for (g, sum) in std::mem::take(&mut self.subject) {
+            if let Err(why) = self.split(set, g, sum) {
                 self.failed = Some(why);
             }
         }
     }
 
-    /// Adds each payer's part of `sum`, deferred under policy `pi`: the least amount and the
-    /// spread (most less least) are split apart, as the settlement splits what is paid.
-    fn split(&mut self, set: &PolicySet, pi: usize, sum: Amount) -> Result<(), String> {
-        let fractions = set.fractions(pi).map_err(|e| e.to_string())?;
+    /// Adds each payer's part of `sum`, deferred under funding group `g`: the least amount and
+    /// the spread (most less least) are split apart, as the settlement splits what is paid.
+    fn split(&mut self, set: &PolicySet, g: usize, sum: Amount) -> Result<(), String> {
+        let groups = set.groups();
+        let fractions = groups.fractions(g).map_err(|e| e.to_string())?;
         let places = sum.min().scale().max(sum.max().scale()).max(2);
         let too_large = || "a payer's part of the deferred total".to_string();
         let lo = units(sum.min(), places).ok_or_else(too_large)?;
@@ -119,7 +122,7 @@ impl DeferredSums {
         fractions
             .split(spread, &mut wide)
             .map_err(|e| e.to_string())?;
-        for ((&c, l), w) in set.payer_columns(pi).iter().zip(low).zip(wide) {
+        for ((&c, l), w) in groups.columns(g).iter().zip(low).zip(wide) {
             let part = |u: i128| Decimal::try_from_i128_with_scale(u, places).ok();
             let (Some(min), Some(max)) = (part(l), l.checked_add(w).and_then(part)) else {
                 return Err(too_large());

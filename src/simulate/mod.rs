@@ -12,6 +12,7 @@ pub mod columns;
 pub mod deferred;
 pub mod input;
 pub mod output;
+pub mod pro_rata;
 mod problem;
 pub mod run;
 pub mod summary;
@@ -55,6 +56,9 @@ pub struct RowResult {
     /// Staged awards of this row: the clause (in [`Layout::clauses`] order) and what its
     /// deferred stages come to (empty for most rows).
     pub deferred: Vec<(usize, Amount)>,
+    /// Per clause (in [`Layout::clauses`] order, as far as any is given): what an award reduced
+    /// pro rata was before (`pro_rata` budgets); empty when nothing on the row was reduced.
+    pub before: Vec<Option<Amount>>,
 }
 
 /// The columns of the output: every clause of every policy and every payer.
@@ -66,12 +70,18 @@ pub struct Layout {
     pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Per policy: the column in `payers` of each of its payers, in its `funding` order.
+    /// Per funding group: the column in `payers` of each of its payers, in its `funding`
+    /// order.
     payer_columns: Vec<Vec<usize>>,
+    /// Per policy and clause: its funding group.
+    groups: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
     /// Whether a clause pays in stages (rows then carry what is deferred).
     staged: bool,
+    /// Per clause (in `clauses` order): whether its policy has a budget line reduced pro rata,
+    /// so that its rows show what its awards were before (`CLAUSE:before_pro_rata`).
+    pub reduced: Vec<bool>,
 }
 
 impl Layout {
@@ -81,9 +91,11 @@ impl Layout {
         let mut clauses = Vec::new();
         let mut matters = Vec::new();
         let mut offsets = Vec::new();
+        let mut reduced = Vec::new();
         for p in programs {
             offsets.push(clauses.len());
             for c in &p.clauses {
+                reduced.push(!p.header.pro_rata.is_empty());
                 clauses.push((p.header.document.clone(), c.name.clone()));
                 matters.push(
                     p.matters
@@ -96,21 +108,27 @@ impl Layout {
         // The payers in the policy set's order, which its settlements' totals follow.
         let set = ev.policies();
         let payers = set.payers().to_vec();
-        let payer_columns = (0..programs.len())
-            .map(|pi| set.payer_columns(pi).to_vec())
+        let g = set.groups();
+        let payer_columns = (0..g.len()).map(|k| g.columns(k).to_vec()).collect();
+        let groups = programs
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| (0..p.clauses.len()).map(|ci| g.of_clause(pi, ci)).collect())
             .collect();
         Layout {
             clauses,
             matters,
             payers,
             payer_columns,
+            groups,
             offsets,
             staged: set.has_stages(),
+            reduced,
         }
     }
 
     /// The column of a clause result in [`Layout::clauses`].
-    fn column(&self, at: (usize, usize)) -> Option<usize> {
+    pub(crate) fn column(&self, at: (usize, usize)) -> Option<usize> {
         let col = self.offsets.get(at.0)? + at.1;
         (col < self.clauses.len()).then_some(col)
     }
@@ -134,6 +152,16 @@ impl Layout {
             };
             h.push(name.clone());
             h.push(format!("{name}:outcome"));
+        }
+        for (k, (doc, clause)) in self.clauses.iter().enumerate() {
+            if self.reduced[k] {
+                let name = if several {
+                    format!("{doc}/{clause}")
+                } else {
+                    clause.clone()
+                };
+                h.push(format!("{name}:before_pro_rata"));
+            }
         }
         h
     }
@@ -309,15 +337,10 @@ pub fn rows_into(
         r.payers.clear();
         r.payers.resize(layout.payers.len(), Amount::ZERO);
         r.deferred.clear();
+        r.before.clear();
     }
     for (i, v) in verdicts.iter().enumerate() {
-        let row = match v.claim {
-            Some(k) => {
-                let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
-                rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
-            }
-            None => 0,
-        };
+        let row = row_of(v, rows, bound);
         let Some(col) = layout.column((v.pi, v.ci)) else {
             continue;
         };
@@ -334,11 +357,23 @@ pub fn rows_into(
         if !settlement.shares_into(ev.policies(), i, shares, work)? {
             return Err(Failure::internal("a paid award has no payer shares"));
         }
-        for (share, &c) in shares.iter().zip(&layout.payer_columns[v.pi]) {
+        let g = layout.groups[v.pi][v.ci];
+        for (share, &c) in shares.iter().zip(&layout.payer_columns[g]) {
             r.payers[c] = row_sum(r.payers[c], *share)?;
         }
     }
     Ok(())
+}
+
+/// The row of a subject's rows that verdict `v` is written on: its claim's row, or the first.
+pub(crate) fn row_of(v: &Verdict, rows: &[RowKey<'_>], bound: &[Bound]) -> usize {
+    match v.claim {
+        Some(k) => {
+            let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
+            rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+        }
+        None => 0,
+    }
 }
 
 /// [`rows_into`] for a subject of one row without claims: its total and payer shares are the
@@ -371,6 +406,7 @@ pub fn one_row_into(
     r.total = settlement.total();
     r.payers.clear();
     r.payers.extend_from_slice(settlement.payer_totals());
+    r.before.clear();
 }
 
 /// The error of a row whose values do not fit their declarations.
