@@ -344,7 +344,7 @@ impl<'s> Simulation<'s> {
             if header[..k].contains(h) {
                 return Err(SimulateError::DuplicateColumn(h.clone()));
             }
-            let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
+            let special = columns.is_special(h);
             if !special && !known.contains(h.as_str()) {
                 ignored.push(h.clone());
             }

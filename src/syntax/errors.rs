@@ -29,7 +29,7 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             10,
             "a header line such as `title`, `effective`, `funding` or `same_matter`",
         ),
-        source | department | matter | subject | per_claim | clause_effective | when | award
+        source | department | matter | item_line | subject | per_claim | clause_effective | when | award
         | cap | clause_limit => (
             10,
             "a clause line such as `source`, `department`, `when`, `award` or `cap`",
