@@ -135,9 +135,11 @@ fn resolve_one(
         [] => Err(unknown(items, kind, claim, path)),
         several => {
             let documents: Vec<&str> = several.iter().map(|i| i.document).collect();
-            Err(FactProblem::new(ProblemCode::AmbiguousItem, format!("{path}.document"))
-                .name(claim.item.clone().unwrap_or_default())
-                .expected(documents.join(", ")))
+            Err(
+                FactProblem::new(ProblemCode::AmbiguousItem, format!("{path}.document"))
+                    .name(claim.item.clone().unwrap_or_default())
+                    .expected(documents.join(", ")),
+            )
         }
     }
 }
@@ -166,11 +168,7 @@ fn known(p: FactProblem, items: &[&ItemRef<'_>]) -> FactProblem {
     let list: Vec<String> = items
         .iter()
         .map(|i| {
-            let shared = items
-                .iter()
-                .filter(|j| key(j.name) == key(i.name))
-                .count()
-                > 1;
+            let shared = items.iter().filter(|j| key(j.name) == key(i.name)).count() > 1;
             i.shown(shared)
         })
         .collect();
@@ -255,7 +253,11 @@ clause 项目经费 { source "第四条" subject institution per project award 1
         let e = resolve(&p, Kind::Institution, &[claim(Some("技术转让"), None)]).unwrap_err();
         assert_eq!(e[0].code, ProblemCode::UnknownItem);
         assert_eq!(e[0].hint.as_deref(), Some("技术转移"));
-        assert!(e[0].message().contains("技术转移, 项目经费"), "{}", e[0].message());
+        assert!(
+            e[0].message().contains("技术转移, 项目经费"),
+            "{}",
+            e[0].message()
+        );
         // An item of another kind only: not one for this subject.
         let e = resolve(&p, Kind::Person, &[claim(Some("项目经费"), None)]).unwrap_err();
         assert_eq!(e[0].code, ProblemCode::UnknownItem);
@@ -270,7 +272,10 @@ clause 项目经费 { source "第四条" subject institution per project award 1
         );
         let e = resolve(&p, Kind::Institution, &[claim(None, None)]).unwrap_err();
         assert_eq!(e[0].code, ProblemCode::ClaimWithoutItem);
-        assert_eq!(resolve(&p, Kind::Region, &[claim(None, None)]).unwrap(), [None]);
+        assert_eq!(
+            resolve(&p, Kind::Region, &[claim(None, None)]).unwrap(),
+            [None]
+        );
     }
 
     #[test]
