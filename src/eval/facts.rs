@@ -1589,7 +1589,7 @@ mod tests {
                 r#"{{"kind": "enterprise", "id": "1", "attributes": {{"费用": {cost}, "率": {rate}}}}}"#
             ))
             .unwrap();
-            bind(&program, &facts).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
+            bind(&program, &facts, &[]).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
         };
         assert!(bind_one("\"5亿元\"", "\"5%\"").is_ok());
         // The plain amount a register holds and the same amount with a unit, one fen over.

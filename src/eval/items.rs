@@ -86,7 +86,7 @@ pub(crate) fn resolve(
         match resolve_one(&for_kind, kind, c, &format!("claims[{n}]")) {
             Ok(at) => out.push(at),
             Err(p) => {
-                problems.push(p);
+                problems.push(*p);
                 out.push(None);
             }
         }
@@ -104,7 +104,7 @@ fn resolve_one(
     kind: Kind,
     claim: &ClaimFacts,
     path: &str,
-) -> Result<Option<(usize, u32)>, FactProblem> {
+) -> Result<Option<(usize, u32)>, Box<FactProblem>> {
     let document = claim.document.as_deref().map(key);
     let of_document = |i: &&&ItemRef<'_>| document.as_ref().is_none_or(|d| key(i.document) == *d);
     let candidates: Vec<&&ItemRef<'_>> = match claim.item.as_deref() {
@@ -121,25 +121,24 @@ fn resolve_one(
         None => {
             let candidates: Vec<_> = items.iter().filter(of_document).collect();
             if candidates.len() != 1 {
-                return Err(known(
+                return Err(Box::new(known(
                     FactProblem::new(ProblemCode::ClaimWithoutItem, format!("{path}.item"))
                         .name(claim.id.as_str()),
                     items,
-                ));
+                )));
             }
             candidates
         }
     };
     match candidates.as_slice() {
         [one] => Ok(Some((one.pi, one.index))),
-        [] => Err(unknown(items, kind, claim, path)),
+        [] => Err(Box::new(unknown(items, kind, claim, path))),
         several => {
             let documents: Vec<&str> = several.iter().map(|i| i.document).collect();
-            Err(
-                FactProblem::new(ProblemCode::AmbiguousItem, format!("{path}.document"))
-                    .name(claim.item.clone().unwrap_or_default())
-                    .expected(documents.join(", ")),
-            )
+            let p = FactProblem::new(ProblemCode::AmbiguousItem, format!("{path}.document"))
+                .name(claim.item.clone().unwrap_or_default())
+                .expected(documents.join(", "));
+            Err(Box::new(p))
         }
     }
 }
