@@ -42,9 +42,9 @@ impl ItemRef<'_> {
 
 /// Every application item of `programs`, in policy and item order, with the kinds of subject
 /// its clauses are for. The one list that resolution, `pol schema` and history entries read.
-pub(crate) fn items_of(programs: &[Program]) -> Vec<ItemRef<'_>> {
+pub(crate) fn items_of<'p>(programs: impl IntoIterator<Item = &'p Program>) -> Vec<ItemRef<'p>> {
     let mut out = Vec::new();
-    for (pi, p) in programs.iter().enumerate() {
+    for (pi, p) in programs.into_iter().enumerate() {
         for (index, name) in p.items.iter().enumerate() {
             let index = u32::try_from(index).unwrap_or(u32::MAX);
             let mut kinds: Vec<Kind> = Vec::new();
