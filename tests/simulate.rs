@@ -745,7 +745,7 @@ fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     assert_eq!(lines.len(), 5);
     assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));
     assert!(
-        lines[2].ends_with("it has 8 cells but the header has 7"),
+        lines[2].ends_with("it has 9 cells but the header has 8"),
         "{}",
         lines[2]
     );

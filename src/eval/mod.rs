@@ -400,7 +400,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let mut seen = std::collections::HashSet::new();
         let mut bound = Vec::with_capacity(self.set.programs.len());
         // Which item each claim is for: resolved once for the set, then bound per program.
-        let addressed = items::resolve(&self.set.programs, facts.kind, &facts.claims)?;
+        let addressed = match items::resolve(&self.set.programs, facts.kind, &facts.claims) {
+            Ok(a) => a,
+            // Reported with the values' problems, so one run shows them all.
+            Err(p) => {
+                problems.extend(p);
+                Vec::new()
+            }
+        };
         for (pi, p) in self.set.programs.iter().enumerate() {
             let of_this: Vec<Option<u32>> = addressed
                 .iter()
