@@ -401,3 +401,62 @@ fn a_population_with_an_item_column_gives_what_eval_gives() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("F0120") && err.contains("首台套补助"), "{err}");
 }
+
+#[test]
+fn the_schema_lists_the_items_a_claim_may_name() {
+    let set = shipped();
+    let schema = set.facts_schema(Some(pol::Kind::Enterprise));
+    let item = &schema["properties"]["claims"]["items"]["properties"]["item"]["enum"];
+    let names: Vec<&str> = item
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in [
+        "科技项目",
+        "入驻项目",
+        "科学技术奖",
+        "首台套补助",
+        "海外研发中心补助",
+    ] {
+        assert!(names.contains(&expected), "{names:?}");
+    }
+    // 技术转移 is for agencies and brokers only (15号 第五条).
+    assert!(!names.contains(&"技术转移"), "{names:?}");
+}
+
+/// Two documents paying the highest only, whose clauses test one input under two matters.
+const A: &str = r#"policy "示例〔2023〕15号" {
+  title "示例"
+  issued 2023-07-24
+  effective 2023-08-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+input enterprise { 新认定海外研发机构: bool }
+clause 海外研发机构奖励 { source "第七条" when 新认定海外研发机构 award 100万元 }
+"#;
+
+#[test]
+fn clauses_of_two_documents_testing_one_input_under_two_matters_are_reported_unless_allowed() {
+    let b = A.replace("15号", "38号").replace(
+        "海外研发机构奖励 { source \"第七条\"",
+        "海外研发中心补助 { source \"二(一)1\"",
+    );
+    let found = pol::check(&[("a.pol", A), ("b.pol", &b)]);
+    let codes: Vec<&str> = found.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["W0319"], "{found}");
+    // The same clauses under one matter: nothing to report.
+    let shared = |t: &str| t.replace("when 新认定", "matter \"海外研发机构\" when 新认定");
+    assert!(pol::check(&[("a.pol", &shared(A)), ("b.pol", &shared(&b))]).is_empty());
+    // Cumulative documents pay both anyway: nothing to report.
+    let cumulative = |t: &str| t.replace("same_matter highest", "same_matter cumulative");
+    assert!(pol::check(&[("a.pol", &cumulative(A)), ("b.pol", &cumulative(&b))]).is_empty());
+    // Looked at and accepted: silenced in the file it points into.
+    let allowed = b.replace(
+        "clause 海外研发中心补助",
+        "# allow(W0319): a centre abroad, not the provincial recognition\nclause 海外研发中心补助",
+    );
+    assert!(pol::check(&[("a.pol", A), ("b.pol", &allowed)]).is_empty());
+}
