@@ -380,6 +380,56 @@ fn a_population_with_an_item_column_gives_what_eval_gives() {
          4,首台套-2024-03,1500000.00,\n\
          5,海外中心-2024-02,0.00,\n"
     );
+    // The same rows as JSON Lines, `item` a key of each object: the same figures.
+    let header: Vec<&str> = rows.lines().next().unwrap().split(',').collect();
+    let jsonl: String = rows
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let object: serde_json::Map<String, Value> = header
+                .iter()
+                .zip(line.trim().split(','))
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (k.to_string(), Value::from(v)))
+                .collect();
+            format!("{}\n", Value::Object(object))
+        })
+        .collect();
+    let population = dir.join("p.jsonl");
+    std::fs::write(&population, jsonl).unwrap();
+    let out = dir.join("rows.jsonl");
+    let o = pol(&[
+        "simulate",
+        "policies/",
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        out.to_str().unwrap(),
+        "--columns",
+        "claim,total",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let totals: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["total"].to_string())
+        .collect();
+    assert_eq!(
+        totals,
+        [
+            "\"2000000.00\"",
+            "\"50000.00\"",
+            "\"1500000.00\"",
+            "\"0.00\""
+        ]
+    );
     // A claim addressed to an unknown item fails its subject with F0120.
     let bad = dir.join("bad.csv");
     std::fs::write(
