@@ -1,11 +1,12 @@
 //! Running totals: per-subject caps and limits (yearly or not, shared or a clause's own).
 //!
 //! Input: a subject's verdicts in evaluation order, each with the bounds it is counted against.
-//! Output: what each award pays once every bound has counted it (the cut said through the
-//! tracer). Guarantee: a bound cuts an award to the room its running total has left, never
-//! below zero; every running total counts what the award finally pays after all its bounds,
-//! so the result does not hang on the order of the `limit` lines; a range keeps its least at
-//! most its most.
+//! Output: what each award pays once every bound (and non-cumulation) has counted it (the cut
+//! said through the tracer). Guarantee: a bound cuts an award to the room its running total
+//! has left, never below zero; every running total, caps included, counts what the award
+//! finally pays after all its bounds and non-cumulation, so the result does not hang on the
+//! order of the `limit` lines and no award is cut below the room what was actually paid left;
+//! a range keeps its least at most its most.
 
 use rust_decimal::Decimal;
 
@@ -115,58 +116,95 @@ fn counted(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> 
     (total(lo_used, paid.min()), total(hi_used, paid.max()))
 }
 
-/// Adds what an award finally pays to the running total of `counter`.
-fn record(
-    used: &mut [(Counter, (Decimal, Decimal))],
-    counter: Counter,
-    limit: Decimal,
-    paid: Amount,
-) {
-    if let Some((_, sums)) = used.iter_mut().find(|(c, _)| *c == counter) {
-        *sums = counted(paid, limit, sums.0, sums.1);
+/// The running total of `counter` in `used`, added (at zero) when first met.
+fn slot(used: &mut Vec<(Counter, (Decimal, Decimal))>, counter: Counter) -> usize {
+    match used.iter().position(|(c, _)| *c == counter) {
+        Some(i) => i,
+        None => {
+            used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
+            used.len() - 1
+        }
     }
 }
 
 impl<'p, T: Tracer> Evaluator<'p, T> {
-    /// Applies the running totals of one kind (per-subject caps when `caps`, else limits) to
-    /// the awarded verdicts, in evaluation order.
-    pub(super) fn apply_counters(&self, scratch: &mut Scratch<'p>, caps: bool) {
+    /// Applies the per-subject caps, non-cumulation and limits to the awarded verdicts, in
+    /// evaluation order (README, "Order of evaluation", steps 3 to 5), one event (a claim, or
+    /// the subject's clauses on the evaluation date) at a time: its awards meet their caps,
+    /// then non-cumulation among them, then their limits; only then is what each award finally
+    /// pays counted by every cap and limit it met. So a cap counts neither a superseded award
+    /// nor the part of an award a limit cut, and a later award is cut only to the room that
+    /// what was actually paid left.
+    pub(super) fn apply_running_totals(&self, scratch: &mut Scratch<'p>) {
         if scratch.bounds.is_empty() {
             // No instance reached a running-total bound.
+            self.apply_same_matter(scratch);
             return;
         }
-        let used = &mut scratch.used;
-        used.clear();
-        let kind = if caps { "subject_cap" } else { "limit" };
-        for inst in scratch
-            .instances
-            .iter_mut()
-            .filter(|i| i.outcome == super::Outcome::Awarded)
-        {
-            let range = inst.counters.0 as usize..inst.counters.1 as usize;
-            let of_kind = |&&(counter, _): &&(Counter, Decimal)| {
-                matches!(counter, Counter::Cap { .. }) == caps
+        scratch.used.clear();
+        scratch.kept.clear();
+        let mut start = 0;
+        while start < scratch.instances.len() {
+            let event = |v: &Verdict| (v.date, v.claim);
+            let first = event(&scratch.instances[start]);
+            let end = scratch.instances[start..]
+                .iter()
+                .position(|v| event(v) != first)
+                .map_or(scratch.instances.len(), |n| start + n);
+            self.apply_event(scratch, start..end);
+            start = end;
+        }
+    }
+
+    /// [`Evaluator::apply_running_totals`] for the verdicts `event` of one event.
+    fn apply_event(&self, scratch: &mut Scratch<'p>, event: std::ops::Range<usize>) {
+        let awarded = |v: &Verdict| v.outcome == super::Outcome::Awarded;
+        if !scratch.instances[event.clone()].iter().any(awarded) {
+            return;
+        }
+        for i in event.clone() {
+            self.meet_bounds(scratch, i, true);
+        }
+        self.keep_highest_in(scratch, event.clone());
+        for i in event {
+            self.meet_bounds(scratch, i, false);
+            let inst = &scratch.instances[i];
+            let Some(paid) = inst.paid.filter(|_| awarded(inst)) else {
+                continue;
             };
-            for &(counter, limit) in scratch.bounds[range.clone()].iter().filter(of_kind) {
-                let slot = match used.iter().position(|(c, _)| *c == counter) {
-                    Some(i) => i,
-                    None => {
-                        used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
-                        used.len() - 1
-                    }
-                };
-                // What this bound has counted is updated once the award has met all its
-                // bounds: a later bound may cut it further.
-                self.apply_bound(inst, counter, limit, used[slot].1, kind);
+            let range = inst.counters.0 as usize..inst.counters.1 as usize;
+            for &(counter, limit) in &scratch.bounds[range] {
+                let at = slot(&mut scratch.used, counter);
+                let sums = &mut scratch.used[at].1;
+                *sums = counted(paid, limit, sums.0, sums.1);
             }
-            // Every bound counts what the award pays after all of them, not what one of them
-            // let through: otherwise a yearly limit would count an amount a per-project limit
-            // cut further, and cut later awards that fit (the result would hang on the order
-            // of the `limit` lines).
-            let Some(paid) = inst.paid else { continue };
-            for &(counter, limit) in scratch.bounds[range].iter().filter(of_kind) {
-                record(used, counter, limit, paid);
+        }
+    }
+
+    /// Verdict `i` (when awarded) meets its per-subject caps (`caps`), or its limits and again
+    /// its caps (the caps then only when they cut: two verdicts of one event may count
+    /// against one cap).
+    fn meet_bounds(&self, scratch: &mut Scratch<'p>, i: usize, caps: bool) {
+        let inst = &mut scratch.instances[i];
+        if inst.outcome != super::Outcome::Awarded {
+            return;
+        }
+        let range = inst.counters.0 as usize..inst.counters.1 as usize;
+        for &(counter, limit) in &scratch.bounds[range] {
+            let is_cap = matches!(counter, Counter::Cap { .. });
+            if caps && !is_cap {
+                continue;
             }
+            let at = slot(&mut scratch.used, counter);
+            let used = scratch.used[at].1;
+            if !caps && is_cap {
+                let paid = inst.paid.unwrap_or(Amount::ZERO);
+                if cut(paid, limit, used.0, used.1) == paid {
+                    continue;
+                }
+            }
+            let kind = if is_cap { "subject_cap" } else { "limit" };
+            self.apply_bound(inst, counter, limit, used, kind);
         }
     }
 

@@ -337,14 +337,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // Running totals and non-cumulation change awards only: most subjects have none.
         let awarded = outcomes.has(Outcome::Awarded);
         if awarded {
-            let counters = !scratch.bounds.is_empty();
-            if counters {
-                self.apply_counters(scratch, true);
-            }
-            self.apply_same_matter(scratch);
-            if counters {
-                self.apply_counters(scratch, false);
-            }
+            self.apply_running_totals(scratch);
         }
         scratch
             .settlement

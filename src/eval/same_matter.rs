@@ -29,6 +29,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
 
     /// [`Evaluator::apply_same_matter`] for a subject with at least two awards.
     fn keep_highest(&self, scratch: &mut Scratch<'p>) {
+        scratch.kept.clear();
+        self.keep_highest_in(scratch, 0..scratch.instances.len());
+    }
+
+    /// Non-cumulation among the verdicts `range`, with `scratch.kept` holding what was kept
+    /// before them (the awards of one matter and claim are of one event, so the running totals
+    /// can settle one event at a time).
+    pub(super) fn keep_highest_in(&self, scratch: &mut Scratch<'p>, range: std::ops::Range<usize>) {
         let set = self.set;
         let instances = &mut scratch.instances;
         let highest = |inst: &Verdict| {
@@ -38,8 +46,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // (matter, claim) -> index of the instance kept so far. Every program binds the same
         // claims in the same order, so a claim's index names it across policies.
         let kept = &mut scratch.kept;
-        kept.clear();
-        for i in 0..instances.len() {
+        for i in range {
             let inst = &instances[i];
             if !highest(inst) {
                 continue;
