@@ -225,3 +225,103 @@ proptest! {
         }
     }
 }
+
+/// The subject's total, as (least, most).
+fn total(text: &str, claims: &[(String, String, Decimal, Decimal)]) -> (Decimal, Decimal) {
+    let set = PolicySet::compile(&[("p.pol", text)]).unwrap();
+    let decision = set
+        .evaluate(&facts(claims), &Options::on("2030-12-31".parse().unwrap()))
+        .unwrap();
+    let t = decision.totals.paid;
+    let per_payer = decision
+        .totals
+        .per_payer
+        .first()
+        .map_or(Amount::ZERO, |s| s.amount);
+    assert_eq!(per_payer, t, "one payer pays the whole total");
+    (t.min(), t.max())
+}
+
+/// An "up to 乙" clause (or `award` as given) before a fixed 甲 clause, both under a yearly
+/// limit of `yearly` yuan.
+fn linked(award: &str, yearly: i64) -> String {
+    format!(
+        "{}limit 年度: {yearly}元 per enterprise per year\n\
+         clause 酌定 {{\n  source \"一\"\n  per project\n  award {award}\n  limit 年度\n}}\n\
+         clause 定额 {{\n  source \"二\"\n  per project\n  award 甲\n  limit 年度\n}}\n",
+        header("cumulative")
+    )
+}
+
+#[test]
+fn the_readme_example_of_linked_ranges_totals_two_to_three_not_one_to_four() {
+    // limit 3万元 per year: an "up to 2万元" award and then a fixed 2万元. The second pays
+    // 1万元 to 2万元 on its own, but the two together pay 2万元 (the first nothing) to 3万元.
+    let text = linked("up to 2万元", 30000);
+    let claims = [claim("C1", "2024-03-01", "20000", "0")];
+    assert_eq!(total(&text, &claims), (d("20000"), d("30000")));
+    let paid = paid_ranges(&text, &claims);
+    assert_eq!(paid, [(d("0"), d("20000")), (d("10000"), d("20000"))]);
+}
+
+#[test]
+fn two_fixed_awards_after_a_range_fill_the_limit_whatever_the_range_pays() {
+    // limit 3万元: "up to 2万元", then fixed 2万元 twice (two claims of one year). Whatever the
+    // range pays, the three come to exactly 3万元 (the sum of their own ranges is 1万元 to
+    // 6万元).
+    let text = linked("up to 2万元", 30000);
+    let claims = [
+        claim("C1", "2024-03-01", "20000", "0"),
+        claim("C2", "2024-04-01", "20000", "0"),
+    ];
+    assert_eq!(total(&text, &claims), (d("30000"), d("30000")));
+    let paid = paid_ranges(&text, &claims);
+    assert_eq!(paid[1], (d("10000"), d("20000")));
+    assert!(
+        paid[3].0 == Decimal::ZERO && paid[3].1 <= d("20000"),
+        "{paid:?}"
+    );
+}
+
+/// Each clause result's paid amount as (least, most), in evaluation order.
+fn paid_ranges(
+    text: &str,
+    claims: &[(String, String, Decimal, Decimal)],
+) -> Vec<(Decimal, Decimal)> {
+    let set = PolicySet::compile(&[("p.pol", text)]).unwrap();
+    let decision = set
+        .evaluate(&facts(claims), &Options::on("2030-12-31".parse().unwrap()))
+        .unwrap();
+    decision
+        .clauses
+        .iter()
+        .map(|c| {
+            c.paid
+                .map_or((Decimal::ZERO, Decimal::ZERO), |p| (p.min(), p.max()))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// With "up to" awards linked by a limit, the subject's total is exactly the total with
+    /// every such award at its least (nothing) to the total with every one at its most.
+    #[test]
+    fn a_total_of_linked_ranges_is_exact(yearly in 1i64..100, cs in claims()) {
+        let yearly = yearly * 1000;
+        let ranged = total(&linked("up to 乙", yearly), &cs);
+        let least = total(&linked("0元", yearly), &cs);
+        let most = total(&linked("乙", yearly), &cs);
+        prop_assert_eq!(least.0, least.1);
+        prop_assert_eq!(most.0, most.1);
+        prop_assert_eq!(ranged, (least.0, most.0));
+        // Each award's own range holds what it pays in both cases.
+        let own = paid_ranges(&linked("up to 乙", yearly), &cs);
+        for (case, text) in [(0, linked("0元", yearly)), (1, linked("乙", yearly))] {
+            for (r, p) in own.iter().zip(paid_ranges(&text, &cs)) {
+                prop_assert!(r.0 <= p.0 && p.1 <= r.1, "case {}: {:?} outside {:?}", case, p, r);
+            }
+        }
+    }
+}

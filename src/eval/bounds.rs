@@ -104,27 +104,54 @@ fn cut(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> Amou
     }
 }
 
-/// A running total `limit` of which `lo_used..hi_used` was counted, after `paid` is counted:
+/// A running total `limit` of which `lo_used..hi_used` was counted (when every award before
+/// is at its least, and at its most), after an award that pays `lo..hi` in those two cases:
 /// `min(used + paid, limit)` at each end.
-fn counted(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> (Decimal, Decimal) {
+fn counted(
+    (lo, hi): (Decimal, Decimal),
+    limit: Decimal,
+    lo_used: Decimal,
+    hi_used: Decimal,
+) -> (Decimal, Decimal) {
     // Past what a decimal holds, a sum of amounts at least zero is past the limit too.
     let total = |used: Decimal, add: Decimal| {
         used.checked_add(add)
             .map_or(limit, |sum| sum.min(limit))
             .max(used)
     };
-    (total(lo_used, paid.min()), total(hi_used, paid.max()))
+    (total(lo_used, lo), total(hi_used, hi))
 }
 
-/// The running total of `counter` in `used`, added (at zero) when first met.
-fn slot(used: &mut Vec<(Counter, (Decimal, Decimal))>, counter: Counter) -> usize {
-    match used.iter().position(|(c, _)| *c == counter) {
-        Some(i) => i,
-        None => {
-            used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
-            used.len() - 1
-        }
+/// The running totals of a subject: counter and what it counted.
+type Used = Vec<(Counter, [(Decimal, Decimal); 2])>;
+
+/// Counters looked through one by one; past this many (a subject with many claims under a
+/// limit per project has one per claim), they are found through a map.
+const FEW: usize = 16;
+
+/// The running total of `counter` in `used` (found through `at` once there are many), added
+/// (at zero) when first met.
+fn slot(
+    used: &mut Used,
+    at: &mut std::collections::HashMap<Counter, usize, impl std::hash::BuildHasher>,
+    counter: Counter,
+) -> usize {
+    let found = if used.len() <= FEW {
+        used.iter().position(|(c, _)| *c == counter)
+    } else {
+        at.get(&counter).copied()
+    };
+    if let Some(i) = found {
+        return i;
     }
+    used.push((counter, [(Decimal::ZERO, Decimal::ZERO); 2]));
+    if used.len() == FEW + 1 {
+        at.clear();
+        at.extend(used.iter().enumerate().map(|(i, (c, _))| (*c, i)));
+    } else if used.len() > FEW {
+        at.insert(counter, used.len() - 1);
+    }
+    used.len() - 1
 }
 
 impl<'p, T: Tracer> Evaluator<'p, T> {
@@ -162,21 +189,43 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         if !scratch.instances[event.clone()].iter().any(awarded) {
             return;
         }
+        scratch.leasts.clear();
         for i in event.clone() {
+            let least = scratch.instances[i].paid.map_or(Decimal::ZERO, |p| p.min());
+            scratch.leasts.push(least);
             self.meet_bounds(scratch, i, true);
         }
         self.keep_highest_in(scratch, event.clone());
-        for i in event {
-            self.meet_bounds(scratch, i, false);
-            let inst = &scratch.instances[i];
-            let Some(paid) = inst.paid.filter(|_| awarded(inst)) else {
+        for i in event.clone() {
+            let Some(before) = scratch.instances[i]
+                .paid
+                .filter(|_| awarded(&scratch.instances[i]))
+            else {
                 continue;
             };
+            self.meet_bounds(scratch, i, false);
+            let inst = &scratch.instances[i];
             let range = inst.counters.0 as usize..inst.counters.1 as usize;
+            // What it pays when every award is at its least, and at its most: the room each
+            // bound has left in that same case. Its least before the caps (raised to the floor
+            // of an award it superseded), as the caps paired it with the most counted.
+            let least = scratch.leasts[i - event.start].max(before.min());
+            let (mut lo, mut hi) = (least, before.max());
+            for &(counter, limit) in &scratch.bounds[range.clone()] {
+                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+                let (lo_used, hi_used) = scratch.used[at].1[1];
+                lo = lo.min((limit - lo_used).max(Decimal::ZERO));
+                hi = hi.min((limit - hi_used).max(Decimal::ZERO));
+            }
+            let paid = inst.paid.unwrap_or(Amount::ZERO);
+            if (lo, hi) != (paid.min(), paid.max()) {
+                scratch.ends.push((i, lo, hi));
+            }
             for &(counter, limit) in &scratch.bounds[range] {
-                let at = slot(&mut scratch.used, counter);
-                let sums = &mut scratch.used[at].1;
-                *sums = counted(paid, limit, sums.0, sums.1);
+                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+                let [own, ends] = &mut scratch.used[at].1;
+                *own = counted((paid.min(), paid.max()), limit, own.0, own.1);
+                *ends = counted((lo, hi), limit, ends.0, ends.1);
             }
         }
     }
@@ -195,8 +244,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             if caps && !is_cap {
                 continue;
             }
-            let at = slot(&mut scratch.used, counter);
-            let used = scratch.used[at].1;
+            let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+            let used = scratch.used[at].1[0];
             if !caps && is_cap {
                 let paid = inst.paid.unwrap_or(Amount::ZERO);
                 if cut(paid, limit, used.0, used.1) == paid {
@@ -314,7 +363,8 @@ mod tests {
         let paid = Amount::Exact(d("20000"));
         let after = cut(paid, d("30000"), d("0"), d("20000"));
         assert_eq!(after, Amount::between(d("10000"), d("20000")));
-        let (lo, hi) = counted(paid, d("30000"), d("0"), d("20000"));
+        // Counted: 2万元 when the first paid nothing, 2万元 + 1万元 when it paid its most.
+        let (lo, hi) = counted((d("20000"), d("10000")), d("30000"), d("0"), d("20000"));
         assert_eq!((lo, hi), (d("20000"), d("30000")));
     }
 
@@ -328,7 +378,7 @@ mod tests {
             let limit = Decimal::from(limit);
             let (lo_used, hi_used) = (Decimal::from(u.min(v)).min(limit), Decimal::from(u.max(v)).min(limit));
             let after = cut(paid, limit, lo_used, hi_used);
-            let (lo, hi) = counted(paid, limit, lo_used, hi_used);
+            let (lo, hi) = counted((paid.min(), paid.max()), limit, lo_used, hi_used);
             proptest::prop_assert!(after.min() <= after.max());
             proptest::prop_assert!(lo <= hi && hi <= limit.max(hi_used));
             // Each end of the running total is what that end of the award brings it to.

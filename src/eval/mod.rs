@@ -64,8 +64,6 @@ pub struct PolicySet {
     payers: Vec<String>,
     /// Per policy: the position in `payers` of each of its payers, in `funding` order.
     payer_columns: Vec<Vec<usize>>,
-    /// Per policy: where its payers start in a flat list of every policy's payers.
-    payer_offsets: Vec<usize>,
     /// Per policy: its funding shares as exact whole numbers, or why they cannot be used.
     fractions: Vec<Result<settle::Fractions, Failure>>,
     /// Per payer: whether a policy that splits per subject names it.
@@ -178,11 +176,7 @@ impl PolicySet {
             .collect();
         let mut payers: Vec<String> = Vec::new();
         let mut payer_columns = Vec::new();
-        let mut payer_offsets = Vec::new();
-        let mut flat = 0;
         for p in &programs {
-            payer_offsets.push(flat);
-            flat += p.header.funding.len();
             let columns = p
                 .header
                 .funding
@@ -200,7 +194,6 @@ impl PolicySet {
                 .collect();
             payer_columns.push(columns);
         }
-        payer_offsets.push(flat);
         let fractions = programs
             .iter()
             .map(|p| settle::Fractions::of(&p.header.funding))
@@ -218,7 +211,6 @@ impl PolicySet {
             citations,
             payers,
             payer_columns,
-            payer_offsets,
             fractions,
             split_once_payers,
             id: next_id(),
@@ -246,16 +238,6 @@ impl PolicySet {
     /// `funding` order.
     pub fn payer_columns(&self, pi: usize) -> &[usize] {
         self.payer_columns.get(pi).map_or(&[], Vec::as_slice)
-    }
-
-    /// Where policy `pi`'s payers start in a flat list of every policy's payers.
-    pub(crate) fn payer_offset(&self, pi: usize) -> usize {
-        self.payer_offsets.get(pi).copied().unwrap_or(0)
-    }
-
-    /// The length of a flat list of every policy's payers.
-    pub(crate) fn payer_offsets_len(&self) -> usize {
-        self.payer_offsets.last().copied().unwrap_or(0)
     }
 
     /// Policy `pi`'s funding shares as exact whole numbers.

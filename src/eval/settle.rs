@@ -14,7 +14,10 @@
 //! one each to the payers with the largest fractions left, ties to the payer named first in
 //! `funding`). An award's share is what its payer's split of the running total grew by. The
 //! spread of a range (an "up to" award) is split on its own and added to the least amount's
-//! shares, so that each share is a range whose least is at most its most.
+//! shares, so that each share is a range whose least is at most its most. A policy's total is
+//! exact even where a limit links ranges: its least is the total with every award at its least
+//! and its most the total with every award at its most (the bounds work both out); a payer's
+//! total is its split of those two ends.
 
 use std::fmt;
 
@@ -240,6 +243,8 @@ fn places_of(a: Amount) -> u32 {
 struct Counted {
     pi: usize,
     paid: Amount,
+    /// What it pays when every award is at its least, and at its most.
+    ends: (Decimal, Decimal),
     before: i128,
     least: i128,
     spread: i128,
@@ -252,12 +257,12 @@ struct PolicySums {
     places: u32,
     /// The running total of its awards' least amounts.
     least: i128,
-    /// The sum of its ranges' spreads.
-    spread: i128,
     /// Whether it paid the subject anything (zero included).
     paid: bool,
-    /// Whether one of its awards is a range.
-    ranges: bool,
+    /// Its total when every award is at its least, and at its most: the least and most it
+    /// can pay in all (each is monotone in every award, the awards kept being fixed).
+    lo: i128,
+    hi: i128,
 }
 
 /// What a subject is paid, in all and by whom, with each award's payer shares.
@@ -277,12 +282,9 @@ pub struct Settlement {
     named: Vec<bool>,
     /// Per policy: its sums.
     sums: Vec<PolicySums>,
-    /// Per policy and payer (flat, at [`PolicySet::payer_offset`]): the sum of its shares of
-    /// the ranges' spreads, in units.
-    payer_spreads: Vec<i128>,
     /// Buffers for splits.
     low: Vec<i128>,
-    spread: Vec<i128>,
+    high: Vec<i128>,
     /// The policy set (by its number) for which every total above is zero: a subject paid
     /// nothing leaves them as they are.
     zero_for: Option<u64>,
@@ -358,13 +360,15 @@ impl Settlement {
         self.named.get(k).copied().unwrap_or(false)
     }
 
-    /// Settles `verdicts` (in evaluation order) under `set`; `awarded` says whether any of
-    /// them is an award.
+    /// Settles `verdicts` (in evaluation order) under `set`; `ends` gives, for the awards
+    /// whose part of the totals is narrower than their own range, what each pays when every
+    /// award is at its least and at its most; `awarded` says whether any verdict is an award.
     #[inline(always)]
     pub(crate) fn settle(
         &mut self,
         set: &PolicySet,
         verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
         awarded: bool,
     ) -> Result<(), Failure> {
         self.at.clear();
@@ -375,13 +379,18 @@ impl Settlement {
         if !awarded && self.zero_for == Some(set.id()) {
             return Ok(());
         }
-        self.settle_awards(set, verdicts)
+        self.settle_awards(set, verdicts, ends)
     }
 
     /// [`Settlement::settle`] for a subject that may have awards, or whose totals are not
     /// zeros for `set`.
     #[inline(never)]
-    fn settle_awards(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
+    fn settle_awards(
+        &mut self,
+        set: &PolicySet,
+        verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
+    ) -> Result<(), Failure> {
         if self.zero_for != Some(set.id()) {
             self.clear(set);
         }
@@ -390,8 +399,7 @@ impl Settlement {
         }
         // The totals are written: the next subject clears them.
         self.zero_for = None;
-        self.count(set, verdicts)?;
-        self.split_spreads(set)?;
+        self.count(set, verdicts, ends)?;
         for pi in 0..set.programs().len() {
             if self.sums[pi].paid {
                 self.policy_totals(set, pi)?;
@@ -413,20 +421,33 @@ impl Settlement {
     }
 
     /// Counts each paid verdict: where it is in `counted`, and its policy's running total of
-    /// least amounts and sum of spreads, in whole units (made decimals once at the end).
-    fn count(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
-        for v in verdicts {
+    /// least amounts and its totals at the two ends (`ends`, for awards whose part is narrower
+    /// than their range), in whole units (made decimals once at the end).
+    fn count(
+        &mut self,
+        set: &PolicySet,
+        verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
+    ) -> Result<(), Failure> {
+        let mut narrowed = ends.iter().peekable();
+        for (i, v) in verdicts.iter().enumerate() {
             let Some(a) = paid(v) else {
                 self.at.push(u32::MAX);
                 continue;
             };
+            let ends = match narrowed.next_if(|e| e.0 == i) {
+                Some(&(_, lo, hi)) => (lo, hi),
+                None => (a.min(), a.max()),
+            };
             let sums = &mut self.sums[v.pi];
             sums.paid = true;
-            sums.places = sums.places.max(places_of(a));
+            let places = places_of(a).max(ends.0.scale()).max(ends.1.scale());
+            sums.places = sums.places.max(places);
             self.at.push(self.counted.len() as u32);
             self.counted.push(Counted {
                 pi: v.pi,
                 paid: a,
+                ends,
                 ..Counted::default()
             });
         }
@@ -435,10 +456,12 @@ impl Settlement {
             let wrong = match a {
                 Amount::Exact(d) => d.is_sign_negative(),
                 Amount::Range { min, max } => min.is_sign_negative() || min > max,
-            };
+            } || [c.ends.0, c.ends.1]
+                .iter()
+                .any(|e| *e < a.min() || *e > a.max());
             if wrong {
                 return Err(Failure::internal(format!(
-                    "a paid amount of `{}` is negative or an inverted range",
+                    "a paid amount of `{}` is negative or an inverted range, or its part of the totals is outside it",
                     super::format::amount(a)
                 )));
             }
@@ -453,29 +476,13 @@ impl Settlement {
             c.least = units(a.min(), sums.places)?;
             c.spread = units(a.max(), sums.places)? - c.least;
             sums.least = sums.least.checked_add(c.least).ok_or_else(too_large)?;
-            if c.spread > 0 {
-                sums.ranges = true;
-                sums.spread = sums.spread.checked_add(c.spread).ok_or_else(too_large)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The spreads of ranges ("up to" awards, rare), split one by one: each payer's sum of its
-    /// shares of them, per policy.
-    fn split_spreads(&mut self, set: &PolicySet) -> Result<(), Failure> {
-        if !self.sums.iter().any(|s| s.ranges) {
-            return Ok(());
-        }
-        reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
-        for c in &self.counted {
-            if c.spread > 0 {
-                set.fractions(c.pi)?.split(c.spread, &mut self.spread)?;
-                let offset = set.payer_offset(c.pi);
-                for (j, s) in self.spread.iter().enumerate() {
-                    self.payer_spreads[offset + j] += s;
-                }
-            }
+            let (lo, hi) = if c.spread == 0 {
+                (c.least, c.least)
+            } else {
+                (units(c.ends.0, sums.places)?, units(c.ends.1, sums.places)?)
+            };
+            sums.lo = sums.lo.checked_add(lo).ok_or_else(too_large)?;
+            sums.hi = sums.hi.checked_add(hi).ok_or_else(too_large)?;
         }
         Ok(())
     }
@@ -485,30 +492,29 @@ impl Settlement {
         let sums = self.sums[pi];
         let document = &set.programs()[pi].header.document;
         let what = || format!("the subject's total under `{document}`");
-        let most = sums
-            .least
-            .checked_add(sums.spread)
-            .ok_or_else(|| Failure::overflow(what()))?;
-        let policy = amount(sums.least, most, sums.places, what)?;
+        if sums.lo > sums.hi {
+            return Err(Failure::internal(format!(
+                "the least total under `{document}` is above its most"
+            )));
+        }
+        let policy = amount(sums.lo, sums.hi, sums.places, what)?;
         self.per_policy[pi] = policy;
         self.total = self
             .total
             .checked_add(policy)
             .ok_or_else(|| Failure::overflow("the subject's total"))?;
-        set.fractions(pi)?.split(sums.least, &mut self.low)?;
-        let offset = set.payer_offset(pi);
+        let fractions = set.fractions(pi)?;
+        fractions.split(sums.lo, &mut self.low)?;
+        if sums.hi != sums.lo {
+            fractions.split(sums.hi, &mut self.high)?;
+        }
         for (j, &column) in set.payer_columns(pi).iter().enumerate() {
             let what = || format!("what `{}` pays", set.payers()[column]);
             let lo = self.low[j];
-            let spread = if sums.ranges {
-                self.payer_spreads[offset + j]
-            } else {
-                0
-            };
-            let hi = lo
-                .checked_add(spread)
-                .ok_or_else(|| Failure::overflow(what()))?;
-            let share = amount(lo, hi, sums.places, what)?;
+            // Largest remainder can give a payer one unit less of a larger total: the share
+            // is the range between its shares of the two ends.
+            let hi = if sums.hi != sums.lo { self.high[j] } else { lo };
+            let share = amount(lo.min(hi), lo.max(hi), sums.places, what)?;
             self.per_payer[column] = self.per_payer[column]
                 .checked_add(share)
                 .ok_or_else(|| Failure::overflow(what()))?;
