@@ -1180,6 +1180,44 @@ fn read_value(
     }))
 }
 
+/// Whether `a` and `b`, given for the subject input `name` of a `kind` subject, are the same
+/// value: each policy declaring the input reads both alike (`true` and `1`, `1,000元` and
+/// `1000元`). An input no policy declares compares its texts, spaces around them aside.
+pub(crate) fn same_fact(
+    programs: &[Program],
+    kind: Kind,
+    name: &str,
+    a: FactRef<'_>,
+    b: FactRef<'_>,
+) -> bool {
+    let mut declared = false;
+    for program in programs {
+        let inputs = program.subject_inputs.iter();
+        for input in inputs.filter(|i| i.name == name && i.kinds.contains(&kind)) {
+            declared = true;
+            let (mut ta, mut tb) = (Vec::new(), Vec::new());
+            let read_a = read_value(program, input, a, &mut ta);
+            let read_b = read_value(program, input, b, &mut tb);
+            let same = match (read_a, read_b) {
+                // Texts are held by their place: compare what they say.
+                (Ok(Some(Value::Text(_))), Ok(Some(Value::Text(_)))) => {
+                    ta.first().map(|t| t.trim()) == tb.first().map(|t| t.trim())
+                }
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+    }
+    declared
+        || match (a, b) {
+            (FactRef::Text(x), FactRef::Text(y)) => x.trim() == y.trim(),
+            _ => a == b,
+        }
+}
+
 /// Whether `value` lies outside the range `input` declares (never, without a range).
 fn out_of_range(input: &InputDef, value: &Option<Value>) -> bool {
     match (&input.range, value) {

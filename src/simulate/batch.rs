@@ -792,7 +792,7 @@ fn facts_and_rows<'p>(
     summary: &mut Summary,
     out: &mut Rows,
 ) -> Result<Option<Failure>, RowError> {
-    let facts = facts_of(subject, cx.kind, cx.columns)?;
+    let facts = facts_of(subject, cx.kind, cx.columns, cx.ev.policies().programs())?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
     let bound = cx

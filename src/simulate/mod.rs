@@ -145,13 +145,14 @@ pub struct SubjectRows {
 }
 
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
-/// row when the rows carry claim ids.
+/// row when the rows carry claim ids; `programs` read the values rows must agree on.
 pub fn facts_of(
     subject: &mut SubjectRows,
     kind: Kind,
     columns: &Columns,
+    programs: &[crate::compile::Program],
 ) -> Result<Facts, RowError> {
-    disagreeing_rows(subject)?;
+    disagreeing_rows(subject, kind, programs)?;
     // The values move into the facts: a row's attributes are read once.
     let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
         .into_iter()
@@ -217,14 +218,18 @@ pub fn facts_of(
 
 /// Checks that the later rows of a subject give its inputs as the first row does, or not at all:
 /// the first row's values are the ones used, so a different value on a claim row (or one the
-/// first row leaves empty) would otherwise be dropped without a word.
-fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
+/// first row leaves empty) would otherwise be dropped without a word. Values are compared as
+/// the policies read them (`true` and `1`, `1,000元` and `1000元` are one value).
+fn disagreeing_rows(
+    subject: &SubjectRows,
+    kind: Kind,
+    programs: &[crate::compile::Program],
+) -> Result<(), RowError> {
     let Some((first, rest)) = subject.rows.split_first() else {
         return Ok(());
     };
-    let same = |a: &FactValue, b: &FactValue| match (a, b) {
-        (FactValue::Text(a), FactValue::Text(b)) => a.trim() == b.trim(),
-        _ => a == b,
+    let same = |name: &str, a: &FactValue, b: &FactValue| {
+        a == b || crate::eval::facts::same_fact(programs, kind, name, a.as_ref(), b.as_ref())
     };
     for r in rest {
         for (name, value) in &r.subject {
@@ -236,7 +241,7 @@ fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or(&FactValue::Null, |(_, v)| v);
-            if same(on_first, value) {
+            if same(name, on_first, value) {
                 continue;
             }
             let shown = |v: &FactValue| match v {
