@@ -22,8 +22,19 @@ fn simulate(
     chunk: usize,
     threads: usize,
 ) -> (String, String, Vec<String>) {
+    simulate_kind(Kind::Enterprise, population, jsonl, chunk, threads)
+}
+
+/// [`simulate`] for subjects of `kind`.
+fn simulate_kind(
+    kind: Kind,
+    population: &[u8],
+    jsonl: bool,
+    chunk: usize,
+    threads: usize,
+) -> (String, String, Vec<String>) {
     let set = set();
-    let mut sim = SimulationOptions::new(Kind::Enterprise);
+    let mut sim = SimulationOptions::new(kind);
     sim.chunk_size = chunk;
     sim.threads = threads;
     if jsonl {
@@ -85,4 +96,31 @@ fn rows_giving_two_values_still_disagree() {
                E1,C2,2024-04-01,true,100.01万元\n";
     let (_, _, errors) = simulate(csv.as_bytes(), false, 1 << 20, 1);
     assert!(errors.iter().any(|e| e.contains("F0210")), "{errors:?}");
+}
+
+#[test]
+fn a_lone_cr_inside_a_quoted_cell_stays_a_cr_and_counts_as_a_line() {
+    // A CR-only file and a mixed one: the quoted 项目类别 holds a lone CR, which the cell keeps
+    // (the error shows it as a CR, not a line feed) and which still starts a line, so the
+    // bad date of subject 3 is on line 5 in both.
+    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,科技中介机构";
+    let rows = [
+        "1,C1,2024-03-01,\"技术\r开发\",1,200万元,true",
+        "2,C1,2024-03-01,技术开发,1,200万元,true",
+        "3,C1,2024-02-30,技术开发,1,200万元,true",
+    ];
+    let cr_only = format!("{header}\r{}\r", rows.join("\r"));
+    let mixed = format!("{header}\r\n{}\r{}\n{}\r\n", rows[0], rows[1], rows[2]);
+    for text in [cr_only, mixed] {
+        for chunk in [1, 7, 40, 1 << 20] {
+            for threads in [1, 3] {
+                let (_, _, errors) =
+                    simulate_kind(Kind::Institution, text.as_bytes(), false, chunk, threads);
+                assert_eq!(errors.len(), 2, "{errors:?}");
+                assert!(errors[0].starts_with("2: F0110"), "{errors:?}");
+                assert!(errors[0].contains("技术\\u{000D}开发"), "{errors:?}");
+                assert!(errors[1].starts_with("5: F0107"), "{errors:?}");
+            }
+        }
+    }
 }

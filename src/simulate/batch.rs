@@ -236,8 +236,10 @@ impl Cells {
 
 /// The rows of a chunk of CSV.
 enum CsvRows<'c> {
-    /// Quotes or carriage returns: the CSV reader, and the bytes it reads.
-    Reader(csv::Reader<&'c [u8]>, &'c [u8]),
+    /// Quotes or carriage returns: the CSV reader, the bytes it reads, and how far they were
+    /// looked through for the lone carriage returns kept in quoted cells (which count as lines,
+    /// as the chunker counts them, though the reader counts line feeds only) with how many.
+    Reader(csv::Reader<&'c [u8]>, &'c [u8], (usize, u64)),
     /// Neither (as exported registers usually are): every line break ends a row and every
     /// comma a cell, which splitting finds faster than the reader's state machine.
     Plain {
@@ -259,7 +261,7 @@ impl<'c> CsvRows<'c> {
                 at: 0,
                 line: 1,
             },
-            _ => CsvRows::Reader(csv_rows(bytes), bytes),
+            _ => CsvRows::Reader(csv_rows(bytes), bytes, (0, 0)),
         }
     }
 
@@ -275,7 +277,7 @@ impl<'c> CsvRows<'c> {
     /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
     fn next(&mut self, into: &mut Cells) -> (Result<bool, csv::Error>, u64) {
         match self {
-            CsvRows::Reader(r, bytes) => {
+            CsvRows::Reader(r, bytes, crs) => {
                 into.split = false;
                 let into = &mut into.record;
                 let read = r.read_record(into);
@@ -290,7 +292,15 @@ impl<'c> CsvRows<'c> {
                     .take_while(|b| matches!(b, b'\n' | b'\r'))
                     .filter(|b| **b == b'\n')
                     .count();
-                (read, p.line() + blank as u64)
+                if from > crs.0 {
+                    // Looked at in the whole chunk: a carriage return just before `from`
+                    // may be followed by a line feed at it.
+                    crs.1 += memchr::memchr_iter(b'\r', &bytes[crs.0..from])
+                        .filter(|&k| bytes.get(crs.0 + k + 1) != Some(&b'\n'))
+                        .count() as u64;
+                    crs.0 = from;
+                }
+                (read, p.line() + blank as u64 + crs.1)
             }
             CsvRows::Plain { text, at, line } => loop {
                 let bytes = text.as_bytes();
@@ -865,7 +875,7 @@ mod tests {
             let plain = CsvRows::of(text.as_bytes());
             let is_plain = matches!(plain, CsvRows::Plain { .. });
             prop_assert!(is_plain);
-            let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes());
+            let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes(), (0, 0));
             prop_assert_eq!(rows(plain), rows(reader));
         }
     }
