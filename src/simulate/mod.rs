@@ -307,11 +307,23 @@ pub fn rows_into(
         r.payers.clear();
         r.payers.resize(layout.payers.len(), Amount::ZERO);
     }
+    // A claim's row: looked through when there are few, through a map when there are many
+    // (a subject may have tens of thousands of claims, each with several verdicts).
+    let by_id: Option<std::collections::HashMap<&str, usize>> =
+        (rows.len() > FEW_ROWS).then(|| {
+            let mut map = std::collections::HashMap::with_capacity(rows.len());
+            for (i, (_, c)) in rows.iter().enumerate() {
+                if let Some(c) = c {
+                    map.entry(*c).or_insert(i);
+                }
+            }
+            map
+        });
     for (i, v) in verdicts.iter().enumerate() {
         let row = match v.claim {
             Some(k) => {
                 let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
-                rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+                row_of(rows, by_id.as_ref(), id)
             }
             None => 0,
         };
@@ -333,6 +345,28 @@ pub fn rows_into(
         }
     }
     Ok(())
+}
+
+/// Rows looked through one by one for a claim's row; past this many, a map finds it.
+const FEW_ROWS: usize = 8;
+
+/// The row of claim `id` among `rows` (found through `by_id` when given): the first row with
+/// that claim id, or the first row.
+fn row_of(
+    rows: &[RowKey<'_>],
+    by_id: Option<&std::collections::HashMap<&str, usize>>,
+    id: Option<&str>,
+) -> usize {
+    #[cfg(test)]
+    tests::ROW_LOOKUPS.with(|n| n.set(n.get() + 1));
+    match (by_id, id) {
+        (Some(map), Some(id)) => map.get(id).copied().unwrap_or(0),
+        _ => {
+            #[cfg(test)]
+            tests::ROW_PROBES.with(|n| n.set(n.get() + rows.len() as u64));
+            rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+        }
+    }
 }
 
 /// [`rows_into`] for a subject of one row without claims: its total and payer shares are the
