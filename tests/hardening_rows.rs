@@ -124,3 +124,74 @@ fn a_lone_cr_inside_a_quoted_cell_stays_a_cr_and_counts_as_a_line() {
         }
     }
 }
+
+/// A population of `rows` (subject id, claim id) as CSV or JSON Lines.
+fn population(rows: &[(&str, &str)], jsonl: bool) -> String {
+    let mut out = String::new();
+    if !jsonl {
+        out.push_str("id,claim_id,claim_date,加计扣除资格\n");
+    }
+    for (id, claim) in rows {
+        if jsonl {
+            out.push_str(&format!(
+                "{{\"id\": \"{id}\", \"claim_id\": \"{claim}\", \"claim_date\": \"2024-03-01\", \"加计扣除资格\": true}}\n"
+            ));
+        } else {
+            out.push_str(&format!("{id},{claim},2024-03-01,true\n"));
+        }
+    }
+    out
+}
+
+#[test]
+fn two_spellings_of_one_firm_are_one_subject_at_every_chunk_size() {
+    // Full-width, half-width and mixed brackets: one firm, so one subject (its rows together, the
+    // first spelling naming it), whatever the chunk size and thread count.
+    // In the compared form's order: 乙 (U+4E59) < 某 (U+67D0) < 甲 (U+7532).
+    let sorted = [
+        ("嘉兴乙公司", "C1"),
+        ("嘉兴某某（集团）有限公司", "C1"),
+        ("嘉兴某某(集团)有限公司", "C2"),
+        ("嘉兴某某（集团)有限公司", "C3"),
+        ("嘉兴甲公司", "C1"),
+    ];
+    for jsonl in [false, true] {
+        let text = population(&sorted, jsonl);
+        for chunk in [1, 7, 64, 1 << 20] {
+            for threads in [1, 3] {
+                let (out, summary, errors) = simulate(text.as_bytes(), jsonl, chunk, threads);
+                assert!(errors.is_empty(), "{errors:?}");
+                let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+                assert_eq!(summary["subjects"], 3, "chunk {chunk}, {threads} threads");
+                assert_eq!(summary["rows"], 5);
+                let firm: Vec<&str> = out.lines().filter(|l| l.contains("集团")).collect();
+                assert_eq!(firm.len(), 3, "{out}");
+                let first = "嘉兴某某（集团）有限公司";
+                let subject_cell = format!(",{first},");
+                assert!(firm.iter().all(|l| l.contains(&subject_cell)), "{out}");
+            }
+        }
+    }
+}
+
+#[test]
+fn two_spellings_of_one_firm_apart_stop_the_run_as_out_of_order() {
+    // Sorted by the raw text, another firm comes between the two spellings: the second is
+    // out of order (it would otherwise be a second subject with a cap of its own).
+    let rows = [
+        ("嘉兴某某(集团)有限公司", "C1"),
+        ("嘉兴某某有限公司", "C1"),
+        ("嘉兴某某（集团）有限公司", "C2"),
+    ];
+    for jsonl in [false, true] {
+        let text = population(&rows, jsonl);
+        for chunk in [1, 7, 1 << 20] {
+            for threads in [1, 3] {
+                let (_, _, errors) = simulate(text.as_bytes(), jsonl, chunk, threads);
+                assert_eq!(errors.len(), 1, "{errors:?}");
+                assert!(errors[0].starts_with("stopped: "), "{errors:?}");
+                assert!(errors[0].contains("嘉兴某某（集团）有限公司"), "{errors:?}");
+            }
+        }
+    }
+}

@@ -115,6 +115,12 @@ pub struct Batch {
     pub fatal: Option<RowError>,
 }
 
+/// Whether two rows' subject ids name one subject: equal in their compared form
+/// ([`crate::keys::key`]), so `嘉兴某某（集团）有限公司` and `嘉兴某某(集团)有限公司` are one firm.
+fn same_id(a: &str, b: &str) -> bool {
+    a == b || crate::keys::key(a) == crate::keys::key(b)
+}
+
 /// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
 fn too_many_rows(id: &str, line: u64) -> RowError {
     let subject = id.to_string();
@@ -532,7 +538,12 @@ impl<'a, 'p> Worker<'a, 'p> {
             // A row of the wrong width still names its subject, which then fails as a whole.
             self.lines[n] = line;
             self.problems[n] = problem;
-            if n > 0 && self.rows[0].get(text, shape.id).map(trim) == Some(id) {
+            if n > 0
+                && self.rows[0]
+                    .get(text, shape.id)
+                    .map(trim)
+                    .is_some_and(|f| same_id(f, id))
+            {
                 n += 1;
                 if n > MAX_SUBJECT_ROWS {
                     run.batch.fatal = Some(too_many_rows(id, self.lines[0]));
@@ -672,7 +683,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             match item {
                 Err(bad) => match current.as_mut() {
                     // A bad row of the subject being read fails that subject as a whole.
-                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => {
+                    Some(s) if bad.id.as_deref().is_some_and(|id| same_id(id, &s.id)) => {
                         if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
                             let first = s.rows.first().map_or(bad.error.line, |r| r.line);
                             run.batch.fatal = Some(too_many_rows(&s.id, first));
@@ -689,7 +700,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                 },
                 Ok(record) => match current.as_mut() {
-                    Some(s) if s.id == record.id => {
+                    Some(s) if same_id(&s.id, &record.id) => {
                         if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
                             let first = s.rows.first().map_or(record.line, |r| r.line);
                             run.batch.fatal = Some(too_many_rows(&s.id, first));

@@ -402,11 +402,12 @@ pub(crate) fn row_error(line: u64, problems: &[FactProblem]) -> RowError {
     RowError::new(line, RowProblem::facts(problems))
 }
 
-/// Compares subject ids in their natural order: numerically when both are whole numbers.
+/// Compares subject ids in their natural order: numerically when both are whole numbers, else
+/// in their compared form ([`crate::keys::key`]), so two spellings of one id are equal.
 pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     match (a.parse::<u128>(), b.parse::<u128>()) {
         (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.cmp(b),
+        _ => crate::keys::key(a).cmp(&crate::keys::key(b)),
     }
 }
 
