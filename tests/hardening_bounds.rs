@@ -325,3 +325,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn up_to_a_maximum_below_zero_pays_nothing_rather_than_an_inverted_range() {
+    // It was the range 0 to -1万元 (`Amount::between` took any order) and ended as pol's own
+    // error (F0901).
+    let text = format!(
+        "{}clause 酌定 {{\n  source \"一\"\n  per project\n  award up to 甲 - 2万元\n}}\n",
+        header("cumulative")
+    );
+    let claims = [claim("C1", "2024-03-01", "10000", "0")];
+    assert_eq!(total(&text, &claims), (Decimal::ZERO, Decimal::ZERO));
+}
+
+#[test]
+fn an_amount_is_never_an_inverted_range() {
+    assert_eq!(Amount::between(d("2"), d("1")), None);
+    assert_eq!(Amount::between(d("1"), d("1")), Some(Amount::Exact(d("1"))));
+    assert_eq!(
+        Amount::spanning(d("2"), d("1")),
+        Amount::between(d("1"), d("2")).unwrap()
+    );
+    // A decreasing function maps a range onto one that is still in order.
+    let r = Amount::between(d("1"), d("2")).unwrap().map(|x| -x);
+    assert!(r.min() <= r.max());
+}

@@ -96,7 +96,9 @@ fn cut(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> Amou
     let room = |used: Decimal| (limit - used).max(Decimal::ZERO);
     let lo = paid.min().min(room(hi_used));
     let hi = paid.max().min(room(lo_used));
-    let after = Amount::between(lo, hi);
+    // `lo` is at most `hi`: the room after the most counted is at most the room after the
+    // least counted.
+    let after = Amount::spanning(lo, hi);
     if after == paid {
         paid
     } else {
@@ -274,7 +276,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // The words: the bound, what it counted before this award, and in which year.
         let said = || {
             let (text, span) = self.counter_text(counter, limit);
-            let before = format::amount(Amount::between(lo_used, hi_used));
+            let before = format::amount(Amount::spanning(lo_used, hi_used));
             let period = counter.year().map_or(String::new(), |y| format!(" in {y}"));
             (text, span, before, period)
         };
@@ -362,7 +364,7 @@ mod tests {
         // 2万元: what is left is 1万元 when the first paid its most, 3万元 when it paid nothing.
         let paid = Amount::Exact(d("20000"));
         let after = cut(paid, d("30000"), d("0"), d("20000"));
-        assert_eq!(after, Amount::between(d("10000"), d("20000")));
+        assert_eq!(after, Amount::between(d("10000"), d("20000")).unwrap());
         // Counted: 2万元 when the first paid nothing, 2万元 + 1万元 when it paid its most.
         let (lo, hi) = counted((d("20000"), d("10000")), d("30000"), d("0"), d("20000"));
         assert_eq!((lo, hi), (d("20000"), d("30000")));
@@ -374,7 +376,7 @@ mod tests {
             a in 0i64..1_000_000, b in 0i64..1_000_000, limit in 0i64..2_000_000,
             u in 0i64..2_000_000, v in 0i64..2_000_000,
         ) {
-            let paid = Amount::between(Decimal::from(a.min(b)), Decimal::from(a.max(b)));
+            let paid = Amount::spanning(Decimal::from(a), Decimal::from(b));
             let limit = Decimal::from(limit);
             let (lo_used, hi_used) = (Decimal::from(u.min(v)).min(limit), Decimal::from(u.max(v)).min(limit));
             let after = cut(paid, limit, lo_used, hi_used);

@@ -99,8 +99,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // award is a range reaching below that (a fixed 1.5万元 against "up to 2万元"), its
         // least is raised to it rather than the floor being lost.
         let floor = before.min();
-        if kept_paid.min() < floor {
-            let raised = Amount::between(floor, kept_paid.max());
+        // The kept award's most is at least the other's, so at least the floor.
+        if let Some(raised) =
+            Amount::between(floor, kept_paid.max()).filter(|_| kept_paid.min() < floor)
+        {
             let w = &mut instances[winner];
             T::adjustment(w, "same_matter_floor", (kept_paid, raised), || {
                 let detail = format!(

@@ -532,7 +532,12 @@ fn amount(lo: i128, hi: i128, places: u32, what: impl Fn() -> String) -> Result<
     if hi == lo {
         return Ok(Amount::Exact(least));
     }
-    Ok(Amount::between(least, decimal(hi, places, &what)?))
+    Amount::between(least, decimal(hi, places, &what)?).ok_or_else(|| {
+        Failure::internal(format!(
+            "{} is a range whose least is above its most",
+            what()
+        ))
+    })
 }
 
 /// What verdict `v` pays, when it is an award.

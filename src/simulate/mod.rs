@@ -194,12 +194,12 @@ pub fn facts_of(
     if claims.len() > 1 {
         // Compared as facts files compare them (`keys::key`): look-alike ids are one claim,
         // reported with the same code (F0108) and the lines of both.
-        let mut first = std::collections::HashMap::with_capacity(claims.len());
+        let mut first = crate::ids::ClaimIds::with_capacity(claims.len());
         for r in &subject.rows {
             let Some(id) = r.claim_id.as_deref() else {
                 continue;
             };
-            if let Some(at) = first.insert(crate::keys::key(id), r.line) {
+            if let Some(at) = first.repeat(id, r.line) {
                 let p = FactProblem::new(ProblemCode::DuplicateClaim, "claim.id")
                     .name(id)
                     .first_place(format!("line {at}"))
