@@ -350,3 +350,32 @@ fn an_amount_is_never_an_inverted_range() {
     let r = Amount::between(d("1"), d("2")).unwrap().map(|x| -x);
     assert!(r.min() <= r.max());
 }
+
+/// [`linked`] with per-subject caps on both clauses and a per-claim limit they share.
+fn linked_capped(award: &str, yearly: i64, cap: i64, per_claim: i64) -> String {
+    format!(
+        "{}limit 年度: {yearly}元 per enterprise per year\nlimit 每项: {per_claim}元 per project\n\
+         clause 酌定 {{\n  source \"一\"\n  per project\n  award {award}\n  cap {cap}元 per enterprise\n  \
+         limit 年度\n  limit 每项\n}}\n\
+         clause 定额 {{\n  source \"二\"\n  per project\n  award 甲\n  cap {cap}元 per enterprise per year\n  \
+         limit 年度\n  limit 每项\n}}\n",
+        header("cumulative")
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// The same under caps and a per-claim limit as well: the total is exactly the total with
+    /// every "up to" award at nothing to the total with every one at its most.
+    #[test]
+    fn a_total_of_ranges_under_caps_and_limits_is_exact(
+        yearly in 1i64..100, cap in 1i64..100, per_claim in 1i64..60, cs in claims(),
+    ) {
+        let (yearly, cap, per_claim) = (yearly * 1000, cap * 1000, per_claim * 1000);
+        let ranged = total(&linked_capped("up to 乙", yearly, cap, per_claim), &cs);
+        let least = total(&linked_capped("0元", yearly, cap, per_claim), &cs);
+        let most = total(&linked_capped("乙", yearly, cap, per_claim), &cs);
+        prop_assert_eq!(ranged, (least.0, most.0));
+    }
+}
