@@ -59,6 +59,7 @@ impl<'a> Checker<'a> {
         let mut caps = Vec::new();
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
+        let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -69,6 +70,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Effective(_) => "effective",
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
+                ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -107,6 +109,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Cap(b) => caps.push(b),
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
+                ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
         if source.is_none() {
@@ -204,6 +207,7 @@ impl<'a> Checker<'a> {
             caps,
             limits: limit_uses,
             locals,
+            funding,
         })
     }
 

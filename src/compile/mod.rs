@@ -124,6 +124,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             rounding_step: model.header.rounding_step,
             rounding_mode: model.header.rounding_mode,
             budget: model.header.budget.clone(),
+            pro_rata: model.header.pro_rata.clone(),
             split: model.header.split,
         },
         enums,
@@ -912,6 +913,7 @@ impl<'m> Compiler<'m> {
                 })
                 .collect(),
             locals,
+            funding: cl.funding.clone(),
             span: cl.span,
         }
     }

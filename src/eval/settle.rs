@@ -8,16 +8,16 @@
 //! exactly to the award; each payer's total under a policy is within one unit (0.01 元, or the
 //! finer places of the amounts themselves) of its exact share of the subject's total.
 //!
-//! The split rule (README, "The payer split"): under each policy, the subject's awards are
-//! taken in evaluation order and their running total is split among the payers by largest
-//! remainder (each payer gets the whole units of its exact share, and the units left over go
+//! The split rule (README, "The payer split"): under each funding group (a policy's header
+//! funding, or a funding its clauses declare for themselves: [`super::funding::Groups`]), the
+//! subject's awards are taken in evaluation order and their running total is split among the
+//! group's payers by largest remainder (each payer gets the whole units of its exact share, and the units left over go
 //! one each to the payers with the largest fractions left, ties to the payer named first in
 //! `funding`). An award's share is what its payer's split of the running total grew by. The
 //! spread of a range (an "up to" award) is split on its own and added to the least amount's
-//! shares, so that each share is a range whose least is at most its most. A policy's total is
-//! exact even where a limit links ranges: its least is the total with every award at its least
-//! and its most the total with every award at its most (the bounds work both out); a payer's
-//! total is its split of those two ends.
+//! shares, so that each share is a range whose least is at most its most.
+//! Where a limit links "up to" awards, a policy's total (and the subject's) is made exact
+//! ([`Settlement`]'s `narrow`): from every award at its least to every award at its most.
 
 use std::fmt;
 
@@ -236,33 +236,35 @@ fn places_of(a: Amount) -> u32 {
     a.min().scale().max(a.max().scale()).max(2)
 }
 
-/// One paid award, as the settlement counted it: its policy, where its policy's running total
-/// of least amounts stood before it, its least amount and its spread (most less least), in
-/// units of its policy's places.
+/// One paid award, as the settlement counted it: its policy and funding group, where its
+/// group's running total of least amounts stood before it, its least amount and its spread
+/// (most less least), in units of its group's places.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counted {
     pi: usize,
+    g: usize,
     paid: Amount,
-    /// What it pays when every award is at its least, and at its most.
+    /// What it pays when every award is at its least, and at its most (its own ends unless
+    /// a limit links it to a range).
     ends: (Decimal, Decimal),
     before: i128,
     least: i128,
     spread: i128,
 }
 
-/// One policy's sums for the subject being settled, in whole units.
+/// One funding group's sums for the subject being settled, in whole units.
 #[derive(Clone, Copy, Debug, Default)]
 struct PolicySums {
     /// The places its units are in.
     places: u32,
     /// The running total of its awards' least amounts.
     least: i128,
+    /// The sum of its ranges' spreads.
+    spread: i128,
     /// Whether it paid the subject anything (zero included).
     paid: bool,
-    /// Its total when every award is at its least, and at its most: the least and most it
-    /// can pay in all (each is monotone in every award, the awards kept being fixed).
-    lo: i128,
-    hi: i128,
+    /// Whether one of its awards is a range.
+    ranges: bool,
 }
 
 /// What a subject is paid, in all and by whom, with each award's payer shares.
@@ -280,11 +282,14 @@ pub struct Settlement {
     per_payer: Vec<Amount>,
     /// Per payer: whether any policy naming it paid this subject or splits per subject.
     named: Vec<bool>,
-    /// Per policy: its sums.
+    /// Per funding group: its sums.
     sums: Vec<PolicySums>,
+    /// Per funding group and payer (flat, at [`super::funding::Groups::offset`]): the sum of
+    /// its shares of the ranges' spreads, in units.
+    payer_spreads: Vec<i128>,
     /// Buffers for splits.
     low: Vec<i128>,
-    high: Vec<i128>,
+    spread: Vec<i128>,
     /// The policy set (by its number) for which every total above is zero: a subject paid
     /// nothing leaves them as they are.
     zero_for: Option<u64>,
@@ -304,8 +309,8 @@ impl Settlement {
         self.at.get(i).is_some_and(|a| *a != u32::MAX)
     }
 
-    /// The payer shares of verdict `i` (its policy's payers in `funding` order) into `out`:
-    /// what each payer's split of its policy's running total grew by with this award, and the
+    /// The payer shares of verdict `i` (its funding group's payers in `funding` order) into
+    /// `out`: what each payer's split of its group's running total grew by with this award, and the
     /// award's spread split on its own. False when the verdict pays nothing.
     pub fn shares_into(
         &self,
@@ -321,8 +326,8 @@ impl Settlement {
         let Some(&c) = self.counted.get(at as usize) else {
             return Err(Failure::internal("a paid verdict was not counted"));
         };
-        let places = self.sums[c.pi].places;
-        let fractions = set.fractions(c.pi)?;
+        let places = self.sums[c.g].places;
+        let fractions = set.groups().fractions(c.g)?;
         fractions.split(c.before, &mut work.before)?;
         fractions.split(c.before + c.least, &mut work.after)?;
         if c.spread > 0 {
@@ -400,10 +405,53 @@ impl Settlement {
         // The totals are written: the next subject clears them.
         self.zero_for = None;
         self.count(set, verdicts, ends)?;
-        for pi in 0..set.programs().len() {
-            if self.sums[pi].paid {
-                self.policy_totals(set, pi)?;
+        self.split_spreads(set)?;
+        for g in 0..set.groups().len() {
+            if self.sums[g].paid {
+                self.group_totals(set, g)?;
             }
+        }
+        if !ends.is_empty() {
+            self.narrow(set)?;
+        }
+        Ok(())
+    }
+
+    /// Makes exact the totals of the policies where a limit links ranges: a policy's total
+    /// can only grow when one of its awards grows (the awards kept being fixed), so it runs
+    /// from its total with every award at its least to its total with every award at its
+    /// most, narrower than the sum of the awards' own ranges; the subject's total is the sum
+    /// of the policies'. (Payer and funding-group totals stay the sums of the awards' ranges:
+    /// a part of a policy can pay more when another part pays less.)
+    fn narrow(&mut self, set: &PolicySet) -> Result<(), Failure> {
+        let policies = set.programs().len();
+        let mut ends = vec![None::<(Decimal, Decimal)>; policies];
+        for c in &self.counted {
+            let what = || Failure::overflow("the subject's total");
+            let (lo, hi) = ends[c.pi].unwrap_or((Decimal::ZERO, Decimal::ZERO));
+            let lo = lo.checked_add(c.ends.0).ok_or_else(what)?;
+            let hi = hi.checked_add(c.ends.1).ok_or_else(what)?;
+            ends[c.pi] = Some((lo, hi));
+        }
+        self.total = Amount::ZERO;
+        for (pi, sum) in ends.iter().enumerate() {
+            if let Some((lo, hi)) = *sum {
+                let document = &set.programs()[pi].header.document;
+                let exact = Amount::between(lo, hi)
+                    .filter(|e| {
+                        e.min() >= self.per_policy[pi].min() && e.max() <= self.per_policy[pi].max()
+                    })
+                    .ok_or_else(|| {
+                        Failure::internal(format!(
+                            "the exact total under `{document}` is not within the sum of its awards"
+                        ))
+                    })?;
+                self.per_policy[pi] = exact;
+            }
+            self.total = self
+                .total
+                .checked_add(self.per_policy[pi])
+                .ok_or_else(|| Failure::overflow("the subject's total"))?;
         }
         Ok(())
     }
@@ -416,13 +464,12 @@ impl Settlement {
         reset(&mut self.per_payer, set.payers().len(), Amount::ZERO);
         self.named.clear();
         self.named.extend_from_slice(set.split_once_payers());
-        reset(&mut self.sums, policies, PolicySums::default());
+        reset(&mut self.sums, set.groups().len(), PolicySums::default());
         self.zero_for = Some(set.id());
     }
 
     /// Counts each paid verdict: where it is in `counted`, and its policy's running total of
-    /// least amounts and its totals at the two ends (`ends`, for awards whose part is narrower
-    /// than their range), in whole units (made decimals once at the end).
+    /// least amounts and sum of spreads, in whole units (made decimals once at the end).
     fn count(
         &mut self,
         set: &PolicySet,
@@ -439,13 +486,26 @@ impl Settlement {
                 Some(&(_, lo, hi)) => (lo, hi),
                 None => (a.min(), a.max()),
             };
-            let sums = &mut self.sums[v.pi];
+            if [ends.0, ends.1]
+                .iter()
+                .any(|e| *e < a.min() || *e > a.max())
+            {
+                return Err(Failure::internal(
+                    "an award's part of the totals is outside its own range",
+                ));
+            }
+            let g = set.groups().of_clause(v.pi, v.ci);
+            let Some(sums) = self.sums.get_mut(g) else {
+                return Err(Failure::internal(
+                    "a verdict names a funding that is not in the set",
+                ));
+            };
             sums.paid = true;
-            let places = places_of(a).max(ends.0.scale()).max(ends.1.scale());
-            sums.places = sums.places.max(places);
+            sums.places = sums.places.max(places_of(a));
             self.at.push(self.counted.len() as u32);
             self.counted.push(Counted {
                 pi: v.pi,
+                g,
                 paid: a,
                 ends,
                 ..Counted::default()
@@ -456,16 +516,14 @@ impl Settlement {
             let wrong = match a {
                 Amount::Exact(d) => d.is_sign_negative(),
                 Amount::Range { min, max } => min.is_sign_negative() || min > max,
-            } || [c.ends.0, c.ends.1]
-                .iter()
-                .any(|e| *e < a.min() || *e > a.max());
+            };
             if wrong {
                 return Err(Failure::internal(format!(
-                    "a paid amount of `{}` is negative or an inverted range, or its part of the totals is outside it",
+                    "a paid amount of `{}` is negative or an inverted range",
                     super::format::amount(a)
                 )));
             }
-            let sums = &mut self.sums[c.pi];
+            let sums = &mut self.sums[c.g];
             let too_large = || {
                 Failure::overflow(format!(
                     "the subject's total under `{}`",
@@ -476,45 +534,73 @@ impl Settlement {
             c.least = units(a.min(), sums.places)?;
             c.spread = units(a.max(), sums.places)? - c.least;
             sums.least = sums.least.checked_add(c.least).ok_or_else(too_large)?;
-            let (lo, hi) = if c.spread == 0 {
-                (c.least, c.least)
-            } else {
-                (units(c.ends.0, sums.places)?, units(c.ends.1, sums.places)?)
-            };
-            sums.lo = sums.lo.checked_add(lo).ok_or_else(too_large)?;
-            sums.hi = sums.hi.checked_add(hi).ok_or_else(too_large)?;
+            if c.spread > 0 {
+                sums.ranges = true;
+                sums.spread = sums.spread.checked_add(c.spread).ok_or_else(too_large)?;
+            }
         }
         Ok(())
     }
 
-    /// Policy `pi`'s total, and its payers' shares of it added to their totals.
-    fn policy_totals(&mut self, set: &PolicySet, pi: usize) -> Result<(), Failure> {
-        let sums = self.sums[pi];
+    /// The spreads of ranges ("up to" awards, rare), split one by one: each payer's sum of its
+    /// shares of them, per policy.
+    fn split_spreads(&mut self, set: &PolicySet) -> Result<(), Failure> {
+        if !self.sums.iter().any(|s| s.ranges) {
+            return Ok(());
+        }
+        let groups = set.groups();
+        reset(&mut self.payer_spreads, groups.flat_len(), 0);
+        for c in &self.counted {
+            if c.spread > 0 {
+                groups.fractions(c.g)?.split(c.spread, &mut self.spread)?;
+                let offset = groups.offset(c.g);
+                for (j, s) in self.spread.iter().enumerate() {
+                    self.payer_spreads[offset + j] += s;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Funding group `g`'s total added to its policy's, and its payers' shares of it added to
+    /// their totals.
+    fn group_totals(&mut self, set: &PolicySet, g: usize) -> Result<(), Failure> {
+        let sums = self.sums[g];
+        let groups = set.groups();
+        let pi = groups.policy(g);
         let document = &set.programs()[pi].header.document;
         let what = || format!("the subject's total under `{document}`");
-        if sums.lo > sums.hi {
-            return Err(Failure::internal(format!(
-                "the least total under `{document}` is above its most"
-            )));
-        }
-        let policy = amount(sums.lo, sums.hi, sums.places, what)?;
-        self.per_policy[pi] = policy;
+        let most = sums
+            .least
+            .checked_add(sums.spread)
+            .ok_or_else(|| Failure::overflow(what()))?;
+        let group = amount(sums.least, most, sums.places, what)?;
+        // A policy's first group (most policies have one) is its total as it is.
+        self.per_policy[pi] = if self.per_policy[pi].is_zero() {
+            group
+        } else {
+            self.per_policy[pi]
+                .checked_add(group)
+                .ok_or_else(|| Failure::overflow(what()))?
+        };
         self.total = self
             .total
-            .checked_add(policy)
+            .checked_add(group)
             .ok_or_else(|| Failure::overflow("the subject's total"))?;
-        let fractions = set.fractions(pi)?;
-        fractions.split(sums.lo, &mut self.low)?;
-        if sums.hi != sums.lo {
-            fractions.split(sums.hi, &mut self.high)?;
-        }
-        for (j, &column) in set.payer_columns(pi).iter().enumerate() {
+        groups.fractions(g)?.split(sums.least, &mut self.low)?;
+        let offset = groups.offset(g);
+        for (j, &column) in groups.columns(g).iter().enumerate() {
             let what = || format!("what `{}` pays", set.payers()[column]);
             let lo = self.low[j];
-            // Largest remainder can give a payer one unit less of a larger total: the share
-            // is the range between its shares of the two ends.
-            let hi = if sums.hi != sums.lo { self.high[j] } else { lo };
-            let share = amount(lo.min(hi), lo.max(hi), sums.places, what)?;
+            let spread = if sums.ranges {
+                self.payer_spreads[offset + j]
+            } else {
+                0
+            };
+            let hi = lo
+                .checked_add(spread)
+                .ok_or_else(|| Failure::overflow(what()))?;
+            let share = amount(lo, hi, sums.places, what)?;
             self.per_payer[column] = self.per_payer[column]
                 .checked_add(share)
                 .ok_or_else(|| Failure::overflow(what()))?;
