@@ -16,6 +16,7 @@ pub(crate) mod diagnostic;
 pub(crate) mod eval;
 pub(crate) mod explain;
 pub(crate) mod fmt;
+pub(crate) mod ids;
 pub(crate) mod keys;
 pub(crate) mod lint;
 pub(crate) mod problem;

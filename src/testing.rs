@@ -122,7 +122,8 @@ fn decimal(text: &str) -> Result<Decimal, String> {
 
 fn amount(text: &str) -> Result<Amount, String> {
     match text.split_once("..") {
-        Some((a, b)) => Ok(Amount::between(decimal(a)?, decimal(b)?)),
+        Some((a, b)) => Amount::between(decimal(a)?, decimal(b)?)
+            .ok_or_else(|| format!("`{text}` is a range whose least is above its most")),
         None => Ok(Amount::Exact(decimal(text)?)),
     }
 }
@@ -529,6 +530,16 @@ pub fn run_case(set: &PolicySet, case: &Case) -> CaseReport {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn an_expected_range_whose_least_is_above_its_most_is_refused() {
+        let e = amount("600000..0").unwrap_err();
+        assert!(e.contains("least is above its most"), "{e}");
+        assert_eq!(
+            amount("0..600000"),
+            Ok(Amount::between(Decimal::ZERO, Decimal::from(600000)).unwrap())
+        );
+    }
 
     #[test]
     fn expectations() {

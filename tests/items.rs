@@ -510,3 +510,95 @@ fn clauses_of_two_documents_testing_one_input_under_two_matters_are_reported_unl
     );
     assert!(pol::check(&[("a.pol", A), ("b.pol", &allowed)]).is_empty());
 }
+
+/// A subject's award and a claim's award of one matter meet before any running total: the
+/// one superseded counts towards no limit, even though the claim's event comes first. (A
+/// made-up policy: the figures are the test's own, not the gazette's.)
+#[test]
+fn awards_meeting_across_levels_are_decided_before_the_limits_count() {
+    let policy = r#"
+policy "测试〔2024〕1号" {
+  title "跨层级就高"
+  issued 2024-01-01
+  effective 2024-01-01 to 2024-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+input enterprise { 认定: bool }
+input project { 项目金额: money }
+limit 年度上限: 150万元 per enterprise per year
+clause 认定奖励 {
+  source "第一条"
+  department "科技局"
+  matter "研发中心"
+  subject enterprise
+  when 认定
+  award 100万元
+  limit 年度上限
+}
+clause 中心项目补助 {
+  source "第二条"
+  department "科技局"
+  matter "研发中心"
+  subject enterprise
+  per project
+  item "中心项目"
+  award 项目金额
+  limit 年度上限
+}
+clause 其他项目补助 {
+  source "第三条"
+  department "科技局"
+  matter "其他"
+  subject enterprise
+  per project
+  item "其他项目"
+  award 项目金额
+  limit 年度上限
+}
+"#;
+    let dir = temp("across-limits");
+    let pol_path = dir.join("p.pol");
+    std::fs::write(&pol_path, policy).unwrap();
+    let facts = serde_json::json!({
+        "kind": "enterprise", "id": "E1", "attributes": {"认定": true},
+        "claims": [
+            {"id": "C1", "date": "2024-03-01", "item": "中心项目", "attributes": {"项目金额": "80万元"}},
+            {"id": "C2", "date": "2024-04-01", "item": "其他项目", "attributes": {"项目金额": "60万元"}}
+        ]
+    });
+    let facts_path = dir.join("f.json");
+    std::fs::write(&facts_path, facts.to_string()).unwrap();
+    let out = pol(&[
+        "eval",
+        pol_path.to_str().unwrap(),
+        "--facts",
+        facts_path.to_str().unwrap(),
+        "--date",
+        "2024-06-30",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The recognition (100万元) is higher than the centre's project (80万元), which is
+    // superseded and counts towards nothing; the other project's 60万元 counts, leaving 90万元
+    // of the year's 150万元 for the recognition.
+    assert_eq!(
+        outcome(&v, "中心项目补助"),
+        ("superseded".to_string(), "0.00".to_string())
+    );
+    assert_eq!(
+        outcome(&v, "其他项目补助"),
+        ("awarded".to_string(), "600000.00".to_string())
+    );
+    assert_eq!(
+        outcome(&v, "认定奖励"),
+        ("awarded".to_string(), "900000.00".to_string())
+    );
+    assert_eq!(v["totals"]["paid"]["exact"], "1500000.00");
+}

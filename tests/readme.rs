@@ -208,7 +208,7 @@ fn every_award_form_in_the_table_pays_what_it_says() {
         ("percentage", Amount::Exact(d("100000"))),
         ("tier table", Amount::Exact(d("500000"))),
         ("bracket", Amount::Exact(d("100000"))),
-        ("up to", Amount::between(d("0"), d("600000"))),
+        ("up to", Amount::between(d("0"), d("600000")).unwrap()),
         ("up to, assessed", Amount::Exact(d("600000"))),
         ("matching", Amount::Exact(d("300000"))),
     ];

@@ -549,7 +549,9 @@ clause 项目支持 {
         .evaluate(&facts(r#"{"入驻项目": true}"#), &options)
         .unwrap();
     let c = &d.clauses[0];
-    let range = |lo: &str, hi: &str| pol::Amount::between(lo.parse().unwrap(), hi.parse().unwrap());
+    let range = |lo: &str, hi: &str| {
+        pol::Amount::between(lo.parse().unwrap(), hi.parse().unwrap()).unwrap()
+    };
     assert_eq!(c.stages[0].amount, range("0", "24000"));
     assert_eq!(c.stages[1].amount, range("0", "36000"));
     assert_eq!(c.paid, Some(range("0", "24000")));

@@ -25,18 +25,31 @@ pub struct SetFile<'a> {
     pub document: &'a str,
 }
 
+/// Each document number of `documents` that an earlier one already gives, as (the earlier
+/// one's position, its own), in order: the one rule for "a policy given twice", used by the
+/// checker (E0410) and by [`crate::eval::PolicySet::new`]. Numbers are compared in their
+/// folded form: a copy whose number differs by a full-width digit or `[2024]` for `〔2024〕`
+/// is the same policy, and would be paid again.
+pub fn repeated_documents<'a>(documents: impl IntoIterator<Item = &'a str>) -> Vec<(usize, usize)> {
+    let mut first: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (k, document) in documents.into_iter().enumerate() {
+        match first.get(&key(document)) {
+            Some(&j) => out.push((j, k)),
+            None => {
+                first.insert(key(document), k);
+            }
+        }
+    }
+    out
+}
+
 /// For each file that declares a document number an earlier file declares: its index in
 /// `files` and the E0410 diagnostic to report in it (naming the earlier file).
 pub fn duplicate_documents(files: &[SetFile<'_>]) -> Vec<(usize, Diagnostic)> {
-    // Compared in their folded form: a copy whose number differs by a full-width digit or
-    // `[2024]` for `〔2024〕` is the same policy, and would be paid again.
-    let mut first: HashMap<Cow<'_, str>, usize> = HashMap::new();
     let mut out = Vec::new();
-    for (k, f) in files.iter().enumerate() {
-        let Some(&j) = first.get(&key(f.document)) else {
-            first.insert(key(f.document), k);
-            continue;
-        };
+    for (j, k) in repeated_documents(files.iter().map(|f| f.document)) {
+        let f = &files[k];
         let earlier = files[j].name;
         let same_name = earlier == f.name;
         let written = if files[j].document == f.document {
@@ -114,5 +127,16 @@ mod tests {
             &A[d.primary.span.start..d.primary.span.end],
             "\"甲〔2023〕1号\""
         );
+    }
+
+    #[test]
+    fn numbers_repeated_in_their_folded_form_are_found_with_the_first_place() {
+        let documents = [
+            "嘉政发〔2023〕15号",
+            "嘉政发[2023]15号",
+            "其他",
+            "嘉政发〔２０２３〕15号",
+        ];
+        assert_eq!(repeated_documents(documents), [(0, 1), (0, 3)]);
     }
 }

@@ -1,11 +1,12 @@
 //! Running totals: per-subject caps and limits (yearly or not, shared or a clause's own).
 //!
 //! Input: a subject's verdicts in evaluation order, each with the bounds it is counted against.
-//! Output: what each award pays once every bound has counted it (the cut said through the
-//! tracer). Guarantee: a bound cuts an award to the room its running total has left, never
-//! below zero; every running total counts what the award finally pays after all its bounds,
-//! so the result does not hang on the order of the `limit` lines; a range keeps its least at
-//! most its most.
+//! Output: what each award pays once every bound (and non-cumulation) has counted it (the cut
+//! said through the tracer). Guarantee: a bound cuts an award to the room its running total
+//! has left, never below zero; every running total, caps included, counts what the award
+//! finally pays after all its bounds and non-cumulation, so the result does not hang on the
+//! order of the `limit` lines and no award is cut below the room what was actually paid left;
+//! a range keeps its least at most its most.
 
 use rust_decimal::Decimal;
 
@@ -95,7 +96,9 @@ fn cut(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> Amou
     let room = |used: Decimal| (limit - used).max(Decimal::ZERO);
     let lo = paid.min().min(room(hi_used));
     let hi = paid.max().min(room(lo_used));
-    let after = Amount::between(lo, hi);
+    // `lo` is at most `hi`: the room after the most counted is at most the room after the
+    // least counted.
+    let after = Amount::spanning(lo, hi);
     if after == paid {
         paid
     } else {
@@ -103,70 +106,172 @@ fn cut(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> Amou
     }
 }
 
-/// A running total `limit` of which `lo_used..hi_used` was counted, after `paid` is counted:
+/// A running total `limit` of which `lo_used..hi_used` was counted (when every award before
+/// is at its least, and at its most), after an award that pays `lo..hi` in those two cases:
 /// `min(used + paid, limit)` at each end.
-fn counted(paid: Amount, limit: Decimal, lo_used: Decimal, hi_used: Decimal) -> (Decimal, Decimal) {
+fn counted(
+    (lo, hi): (Decimal, Decimal),
+    limit: Decimal,
+    lo_used: Decimal,
+    hi_used: Decimal,
+) -> (Decimal, Decimal) {
     // Past what a decimal holds, a sum of amounts at least zero is past the limit too.
     let total = |used: Decimal, add: Decimal| {
         used.checked_add(add)
             .map_or(limit, |sum| sum.min(limit))
             .max(used)
     };
-    (total(lo_used, paid.min()), total(hi_used, paid.max()))
+    (total(lo_used, lo), total(hi_used, hi))
 }
 
-/// Adds what an award finally pays to the running total of `counter`.
-fn record(
-    used: &mut [(Counter, (Decimal, Decimal))],
+/// The running totals of a subject: counter and what it counted.
+type Used = Vec<(Counter, [(Decimal, Decimal); 2])>;
+
+/// Counters looked through one by one; past this many (a subject with many claims under a
+/// limit per project has one per claim), they are found through a map.
+const FEW: usize = 16;
+
+/// The running total of `counter` in `used` (found through `at` once there are many), added
+/// (at zero) when first met.
+fn slot(
+    used: &mut Used,
+    at: &mut std::collections::HashMap<Counter, usize, impl std::hash::BuildHasher>,
     counter: Counter,
-    limit: Decimal,
-    paid: Amount,
-) {
-    if let Some((_, sums)) = used.iter_mut().find(|(c, _)| *c == counter) {
-        *sums = counted(paid, limit, sums.0, sums.1);
+) -> usize {
+    let found = if used.len() <= FEW {
+        used.iter().position(|(c, _)| *c == counter)
+    } else {
+        at.get(&counter).copied()
+    };
+    if let Some(i) = found {
+        return i;
     }
+    used.push((counter, [(Decimal::ZERO, Decimal::ZERO); 2]));
+    if used.len() == FEW + 1 {
+        at.clear();
+        at.extend(used.iter().enumerate().map(|(i, (c, _))| (*c, i)));
+    } else if used.len() > FEW {
+        at.insert(counter, used.len() - 1);
+    }
+    used.len() - 1
 }
 
 impl<'p, T: Tracer> Evaluator<'p, T> {
-    /// Applies the running totals of one kind (per-subject caps when `caps`, else limits) to
-    /// the awarded verdicts, in evaluation order.
-    pub(super) fn apply_counters(&self, scratch: &mut Scratch<'p>, caps: bool) {
+    /// Applies the per-subject caps, non-cumulation and limits to the awarded verdicts, in
+    /// evaluation order (README, "Order of evaluation", steps 3 to 5), one event (a claim, or
+    /// the subject's clauses on the evaluation date) at a time: its awards meet their caps,
+    /// then non-cumulation among them, then their limits; only then is what each award finally
+    /// pays counted by every cap and limit it met. So a cap counts neither a superseded award
+    /// nor the part of an award a limit cut, and a later award is cut only to the room that
+    /// what was actually paid left.
+    pub(super) fn apply_running_totals(&self, scratch: &mut Scratch<'p>) {
         if scratch.bounds.is_empty() {
             // No instance reached a running-total bound.
+            self.apply_same_matter(scratch);
+            // Stages split what caps and non-cumulation left.
+            if self.set.has_stages() {
+                self.apply_stages(scratch, 0..scratch.instances.len());
+            }
             return;
         }
-        let used = &mut scratch.used;
-        used.clear();
-        let kind = if caps { "subject_cap" } else { "limit" };
-        for inst in scratch
-            .instances
-            .iter_mut()
-            .filter(|i| i.outcome == super::Outcome::Awarded)
-        {
-            let range = inst.counters.0 as usize..inst.counters.1 as usize;
-            let of_kind = |&&(counter, _): &&(Counter, Decimal)| {
-                matches!(counter, Counter::Cap { .. }) == caps
+        scratch.used.clear();
+        scratch.kept.clear();
+        self.across_levels(&mut scratch.instances);
+        let mut start = 0;
+        while start < scratch.instances.len() {
+            let event = |v: &Verdict| (v.date, v.claim);
+            let first = event(&scratch.instances[start]);
+            let end = scratch.instances[start..]
+                .iter()
+                .position(|v| event(v) != first)
+                .map_or(scratch.instances.len(), |n| start + n);
+            self.apply_event(scratch, start..end);
+            start = end;
+        }
+    }
+
+    /// [`Evaluator::apply_running_totals`] for the verdicts `event` of one event.
+    fn apply_event(&self, scratch: &mut Scratch<'p>, event: std::ops::Range<usize>) {
+        let awarded = |v: &Verdict| v.outcome == super::Outcome::Awarded;
+        if !scratch.instances[event.clone()].iter().any(awarded) {
+            return;
+        }
+        scratch.leasts.clear();
+        for i in event.clone() {
+            let least = scratch.instances[i].paid.map_or(Decimal::ZERO, |p| p.min());
+            scratch.leasts.push(least);
+            self.meet_bounds(scratch, i, true);
+        }
+        self.keep_highest_in(scratch, event.clone());
+        // Stages split what caps and non-cumulation left; limits count what is paid now.
+        if self.set.has_stages() {
+            self.apply_stages(scratch, event.clone());
+            // A staged award's least is now that of what it pays now.
+            for i in event.clone() {
+                let inst = &scratch.instances[i];
+                if inst.stages.is_some() {
+                    scratch.leasts[i - event.start] = inst.paid.map_or(Decimal::ZERO, |p| p.min());
+                }
+            }
+        }
+        for i in event.clone() {
+            let Some(before) = scratch.instances[i]
+                .paid
+                .filter(|_| awarded(&scratch.instances[i]))
+            else {
+                continue;
             };
-            for &(counter, limit) in scratch.bounds[range.clone()].iter().filter(of_kind) {
-                let slot = match used.iter().position(|(c, _)| *c == counter) {
-                    Some(i) => i,
-                    None => {
-                        used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
-                        used.len() - 1
-                    }
-                };
-                // What this bound has counted is updated once the award has met all its
-                // bounds: a later bound may cut it further.
-                self.apply_bound(inst, counter, limit, used[slot].1, kind);
+            self.meet_bounds(scratch, i, false);
+            let inst = &scratch.instances[i];
+            let range = inst.counters.0 as usize..inst.counters.1 as usize;
+            // What it pays when every award is at its least, and at its most: the room each
+            // bound has left in that same case. Its least before the caps (raised to the floor
+            // of an award it superseded), as the caps paired it with the most counted.
+            let least = scratch.leasts[i - event.start].max(before.min());
+            let (mut lo, mut hi) = (least, before.max());
+            for &(counter, limit) in &scratch.bounds[range.clone()] {
+                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+                let (lo_used, hi_used) = scratch.used[at].1[1];
+                lo = lo.min((limit - lo_used).max(Decimal::ZERO));
+                hi = hi.min((limit - hi_used).max(Decimal::ZERO));
             }
-            // Every bound counts what the award pays after all of them, not what one of them
-            // let through: otherwise a yearly limit would count an amount a per-project limit
-            // cut further, and cut later awards that fit (the result would hang on the order
-            // of the `limit` lines).
-            let Some(paid) = inst.paid else { continue };
-            for &(counter, limit) in scratch.bounds[range].iter().filter(of_kind) {
-                record(used, counter, limit, paid);
+            let paid = inst.paid.unwrap_or(Amount::ZERO);
+            if (lo, hi) != (paid.min(), paid.max()) {
+                scratch.ends.push((i, lo, hi));
             }
+            for &(counter, limit) in &scratch.bounds[range] {
+                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+                let [own, ends] = &mut scratch.used[at].1;
+                *own = counted((paid.min(), paid.max()), limit, own.0, own.1);
+                *ends = counted((lo, hi), limit, ends.0, ends.1);
+            }
+        }
+    }
+
+    /// Verdict `i` (when awarded) meets its per-subject caps (`caps`), or its limits and again
+    /// its caps (the caps then only when they cut: two verdicts of one event may count
+    /// against one cap).
+    fn meet_bounds(&self, scratch: &mut Scratch<'p>, i: usize, caps: bool) {
+        let inst = &mut scratch.instances[i];
+        if inst.outcome != super::Outcome::Awarded {
+            return;
+        }
+        let range = inst.counters.0 as usize..inst.counters.1 as usize;
+        for &(counter, limit) in &scratch.bounds[range] {
+            let is_cap = matches!(counter, Counter::Cap { .. });
+            if caps && !is_cap {
+                continue;
+            }
+            let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+            let used = scratch.used[at].1[0];
+            if !caps && is_cap {
+                let paid = inst.paid.unwrap_or(Amount::ZERO);
+                if cut(paid, limit, used.0, used.1) == paid {
+                    continue;
+                }
+            }
+            let kind = if is_cap { "subject_cap" } else { "limit" };
+            self.apply_bound(inst, counter, limit, used, kind);
         }
     }
 
@@ -187,7 +292,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // The words: the bound, what it counted before this award, and in which year.
         let said = || {
             let (text, span) = self.counter_text(counter, limit);
-            let before = format::amount(Amount::between(lo_used, hi_used));
+            let before = format::amount(Amount::spanning(lo_used, hi_used));
             let period = counter.year().map_or(String::new(), |y| format!(" in {y}"));
             (text, span, before, period)
         };
@@ -275,8 +380,9 @@ mod tests {
         // 2万元: what is left is 1万元 when the first paid its most, 3万元 when it paid nothing.
         let paid = Amount::Exact(d("20000"));
         let after = cut(paid, d("30000"), d("0"), d("20000"));
-        assert_eq!(after, Amount::between(d("10000"), d("20000")));
-        let (lo, hi) = counted(paid, d("30000"), d("0"), d("20000"));
+        assert_eq!(after, Amount::between(d("10000"), d("20000")).unwrap());
+        // Counted: 2万元 when the first paid nothing, 2万元 + 1万元 when it paid its most.
+        let (lo, hi) = counted((d("20000"), d("10000")), d("30000"), d("0"), d("20000"));
         assert_eq!((lo, hi), (d("20000"), d("30000")));
     }
 
@@ -286,11 +392,11 @@ mod tests {
             a in 0i64..1_000_000, b in 0i64..1_000_000, limit in 0i64..2_000_000,
             u in 0i64..2_000_000, v in 0i64..2_000_000,
         ) {
-            let paid = Amount::between(Decimal::from(a.min(b)), Decimal::from(a.max(b)));
+            let paid = Amount::spanning(Decimal::from(a), Decimal::from(b));
             let limit = Decimal::from(limit);
             let (lo_used, hi_used) = (Decimal::from(u.min(v)).min(limit), Decimal::from(u.max(v)).min(limit));
             let after = cut(paid, limit, lo_used, hi_used);
-            let (lo, hi) = counted(paid, limit, lo_used, hi_used);
+            let (lo, hi) = counted((paid.min(), paid.max()), limit, lo_used, hi_used);
             proptest::prop_assert!(after.min() <= after.max());
             proptest::prop_assert!(lo <= hi && hi <= limit.max(hi_used));
             // Each end of the running total is what that end of the award brings it to.

@@ -48,20 +48,31 @@ impl Amount {
         }
     }
 
-    /// An amount from its bounds (exact when they are equal).
-    pub fn between(min: Decimal, max: Decimal) -> Amount {
-        if min == max {
-            Amount::Exact(min)
-        } else {
-            Amount::Range { min, max }
+    /// An amount from its bounds (exact when they are equal), or `None` when `min` is above
+    /// `max`: an inverted range is never made.
+    pub fn between(min: Decimal, max: Decimal) -> Option<Amount> {
+        match min.cmp(&max) {
+            std::cmp::Ordering::Equal => Some(Amount::Exact(min)),
+            std::cmp::Ordering::Less => Some(Amount::Range { min, max }),
+            std::cmp::Ordering::Greater => None,
         }
     }
 
-    /// Applies `f` to both bounds.
+    /// The amount from the lesser of `a` and `b` to the greater (exact when they are equal):
+    /// for bounds whose order is not known, such as the image of a range under a function.
+    pub fn spanning(a: Decimal, b: Decimal) -> Amount {
+        if a <= b {
+            Amount::between(a, b).unwrap_or(Amount::Exact(a))
+        } else {
+            Amount::between(b, a).unwrap_or(Amount::Exact(b))
+        }
+    }
+
+    /// Applies `f` to both bounds (the result spans the two images, whichever is greater).
     pub fn map(self, mut f: impl FnMut(Decimal) -> Decimal) -> Amount {
         match self {
             Amount::Exact(d) => Amount::Exact(f(d)),
-            Amount::Range { min, max } => Amount::between(f(min), f(max)),
+            Amount::Range { min, max } => Amount::spanning(f(min), f(max)),
         }
     }
 
@@ -86,10 +97,11 @@ impl Amount {
             (Amount::Exact(a), Amount::Exact(b)) => return a.checked_add(b).map(Amount::Exact),
             _ => {}
         }
-        Some(Amount::between(
+        // Least plus least is at most most plus most: the sum of two ranges is one.
+        Amount::between(
             self.min().checked_add(other.min())?,
             self.max().checked_add(other.max())?,
-        ))
+        )
     }
 }
 
@@ -397,7 +409,7 @@ pub(crate) fn amount_strategy(
     let d = (mantissa, places).prop_map(|(m, s)| Decimal::new(m, s));
     (d.clone(), d, any::<bool>()).prop_map(|(x, y, range)| {
         if range {
-            Amount::between(x.min(y), x.max(y))
+            Amount::spanning(x, y)
         } else {
             Amount::Exact(x)
         }
@@ -411,10 +423,7 @@ mod tests {
 
     /// The sum as the general rule makes it, bound by bound.
     fn slow(a: Amount, b: Amount) -> Option<Amount> {
-        Some(Amount::between(
-            a.min().checked_add(b.min())?,
-            a.max().checked_add(b.max())?,
-        ))
+        Amount::between(a.min().checked_add(b.min())?, a.max().checked_add(b.max())?)
     }
 
     fn amount() -> impl Strategy<Value = Amount> {

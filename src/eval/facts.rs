@@ -816,56 +816,13 @@ fn not_json(e: &serde_json::Error) -> FactProblem {
     .place(format!("line {}, column {}", e.line(), e.column()))
 }
 
-/// The problem with a subject id that holds a character that reads as another (F0181): a
-/// hidden character, a Cyrillic or Greek letter, a full-width letter or digit (`Ｅ1` for `E1`),
-/// a superscript or circled digit, a dash other than `-`, or white space at an end. Two such
-/// spellings of one firm would be two subjects, each with its own caps. Full-width punctuation
-/// and CJK brackets, normal in Chinese names (`嘉兴某某（集团）有限公司`), are kept as written.
-/// Facts files and populations both check their subjects' ids here.
-pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
-    let found = match id.chars().find(|c| reads_as_another(*c)) {
-        Some(c) => format!("U+{:04X}", u32::from(c)),
-        None if id.trim() != id => "white space at an end".to_string(),
-        None => return None,
-    };
-    Some(
-        FactProblem::new(ProblemCode::SubjectIdNotPlain, "id")
-            .name(crate::eval::format::escape(id).into_owned())
-            .found(found),
-    )
-}
-
-/// A character of an id that readers take for another one (see [`subject_id_problem`]).
-fn reads_as_another(c: char) -> bool {
-    crate::eval::format::is_hidden(c)
-        || crate::keys::looks_alike(c)
-        || matches!(c,
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}'
-            | '\u{FF0D}' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}')
-        // Digits of another form: superscript, subscript, circled (`²`, `₂`, `①`).
-        || (c.is_numeric() && !c.is_ascii_digit() && crate::keys::key(c.encode_utf8(&mut [0; 4])).bytes().all(|b| b.is_ascii_digit() || b == b'(' || b == b')' || b == b'.'))
-}
-
-/// The problem with a claim id that holds a hidden or control character, or a letter that
-/// looks like a Latin one (F0180), if it does: such an id cannot be read back or shown as
-/// given, or reads as another claim's id. `path` names the claim (`claims[2]`, a row). Facts
-/// files and populations both check their ids here.
-pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
-    let c = id
-        .chars()
-        .find(|c| crate::eval::format::is_hidden(*c) || crate::keys::looks_alike(*c))?;
-    Some(
-        FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
-            .name(crate::eval::format::escape(id).into_owned())
-            .found(format!("U+{:04X}", u32::from(c))),
-    )
-}
+pub use crate::ids::{claim_id_problem, subject_id_problem};
 
 /// Reads the claims: ids are checked for uniqueness through a map, so many claims load in
 /// time linear in their number.
 fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
     let mut claims = Vec::with_capacity(list.len());
-    let mut ids: HashMap<String, usize> = HashMap::with_capacity(list.len());
+    let mut ids = crate::ids::ClaimIds::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let path = format!("claims[{i}]");
         let Json::Object(pairs) = &c.value else {
@@ -928,16 +885,13 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         let document = text_field(r, get(c, "document"), &path, "document");
         if let (Some(id), Some(date)) = (id, date) {
             // The comparison `pol simulate` makes too: look-alike ids are one claim.
-            let key = crate::keys::key(&id).into_owned();
-            if let Some(&first) = ids.get(&key) {
+            if let Some(first) = ids.repeat(&id, i) {
                 r.problems.push(
                     FactProblem::new(ProblemCode::DuplicateClaim, format!("{path}.id"))
                         .name(id.as_str())
                         .first_place(format!("claims[{first}]"))
                         .place(path),
                 );
-            } else {
-                ids.insert(key, i);
             }
             claims.push(ClaimFacts {
                 id,
@@ -1208,6 +1162,44 @@ fn read_value(
         },
         (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
     }))
+}
+
+/// Whether `a` and `b`, given for the subject input `name` of a `kind` subject, are the same
+/// value: each policy declaring the input reads both alike (`true` and `1`, `1,000元` and
+/// `1000元`). An input no policy declares compares its texts, spaces around them aside.
+pub(crate) fn same_fact(
+    programs: &[Program],
+    kind: Kind,
+    name: &str,
+    a: FactRef<'_>,
+    b: FactRef<'_>,
+) -> bool {
+    let mut declared = false;
+    for program in programs {
+        let inputs = program.subject_inputs.iter();
+        for input in inputs.filter(|i| i.name == name && i.kinds.contains(&kind)) {
+            declared = true;
+            let (mut ta, mut tb) = (Vec::new(), Vec::new());
+            let read_a = read_value(program, input, a, &mut ta);
+            let read_b = read_value(program, input, b, &mut tb);
+            let same = match (read_a, read_b) {
+                // Texts are held by their place: compare what they say.
+                (Ok(Some(Value::Text(_))), Ok(Some(Value::Text(_)))) => {
+                    ta.first().map(|t| t.trim()) == tb.first().map(|t| t.trim())
+                }
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+        }
+    }
+    declared
+        || match (a, b) {
+            (FactRef::Text(x), FactRef::Text(y)) => x.trim() == y.trim(),
+            _ => a == b,
+        }
 }
 
 /// Whether `value` lies outside the range `input` declares (never, without a range).

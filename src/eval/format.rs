@@ -349,7 +349,7 @@ mod tests {
             "150,000,000.00 元 (1.5亿元)"
         );
         assert_eq!(
-            total(Amount::between(d("0"), d("600000"))),
+            total(Amount::between(d("0"), d("600000")).unwrap()),
             "0.00 元 – 600,000.00 元"
         );
     }

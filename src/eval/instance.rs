@@ -387,7 +387,9 @@ fn award_amount(env: &mut Env<'_>, award: &AwardDef) -> Result<Amount, Stop> {
             let m = env.eval_num(max)?;
             match assessed_value(env, assessed.as_ref())? {
                 Some(v) => Amount::Exact(v.min(m)),
-                None => Amount::between(Decimal::ZERO, m),
+                // Up to a maximum below zero spans it and 0, so the award is said to be
+                // below zero and paid 0, like any other.
+                None => Amount::spanning(Decimal::ZERO, m),
             }
         }
         AwardDef::Match { num, den, base } => {

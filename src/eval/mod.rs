@@ -150,17 +150,13 @@ impl std::error::Error for DuplicatePolicy {}
 impl PolicySet {
     /// A set of compiled programs; an error when two give the same policy (document number).
     pub fn new(programs: Vec<Program>) -> Result<PolicySet, DuplicatePolicy> {
-        let mut first = std::collections::HashMap::new();
-        // The same comparison as the checker's (E0410): look-alike numbers are one policy.
-        for (k, p) in programs.iter().enumerate() {
-            let document = crate::keys::key(&p.header.document);
-            if let Some(&j) = first.get(&document) {
-                return Err(DuplicatePolicy {
-                    document: p.header.document.clone(),
-                    positions: (j, k),
-                });
-            }
-            first.insert(document, k);
+        // The checker's own rule (E0410): look-alike numbers are one policy.
+        let documents = programs.iter().map(|p| p.header.document.as_str());
+        if let Some(&(j, k)) = crate::check::documents::repeated_documents(documents).first() {
+            return Err(DuplicatePolicy {
+                document: programs[k].header.document.clone(),
+                positions: (j, k),
+            });
         }
         let citations = programs
             .iter()

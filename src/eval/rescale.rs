@@ -41,8 +41,12 @@ impl<'p> Scratch<'p> {
             }
         }
         if changed {
+            // What the awards would pay at the ends of linked ranges was worked out for the
+            // amounts before the reduction: the totals are now the sums of the awards' own
+            // ranges (pro rata reduces exact amounts only, F0403).
+            self.ends.clear();
             self.settlement
-                .settle(ev.policies(), &self.instances, true)?;
+                .settle(ev.policies(), &self.instances, &[], true)?;
         }
         Ok(())
     }

@@ -174,8 +174,16 @@ pub struct Scratch<'p> {
     pub(super) instances: Vec<Verdict>,
     /// Running-total bounds of all instances: counter and amount.
     pub(super) bounds: Vec<(Counter, Decimal)>,
-    /// Running totals: counter and (low, high) counted so far.
-    pub(super) used: Vec<(Counter, (Decimal, Decimal))>,
+    /// Running totals: counter and what it counted so far, as (least, most) over each award's
+    /// own range, and (every award at its least, every award at its most).
+    pub(super) used: Vec<(Counter, [(Decimal, Decimal); 2])>,
+    /// Where each counter is in `used`, once there are too many to look through.
+    pub(super) used_at: HashMap<Counter, usize, BuildHasherDefault<Fnv>>,
+    /// The awards (by index) whose part of the subject's totals is narrower than their own
+    /// range, with that part: what each pays when every award is at its least, and at its most.
+    pub(super) ends: Vec<(usize, Decimal, Decimal)>,
+    /// The least of each verdict of the event being settled, before its per-subject caps.
+    pub(super) leasts: Vec<Decimal>,
     /// (matter, claim) -> the instance kept so far.
     pub(super) kept: HashMap<(&'p str, Option<usize>), usize, BuildHasherDefault<Fnv>>,
     /// The last subject's settlement: its totals and each award's payer shares.
@@ -352,23 +360,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         // Running totals and non-cumulation change awards only: most subjects have none.
         let awarded = outcomes.has(Outcome::Awarded);
+        scratch.ends.clear();
         if awarded {
-            let counters = !scratch.bounds.is_empty();
-            if counters {
-                self.apply_counters(scratch, true);
-            }
-            self.apply_same_matter(scratch);
-            // Stages split what caps and non-cumulation left; limits count what is paid now.
-            if self.set.staged {
-                self.apply_stages(scratch);
-            }
-            if counters {
-                self.apply_counters(scratch, false);
-            }
+            self.apply_running_totals(scratch);
         }
         scratch
             .settlement
-            .settle(self.set, &scratch.instances, awarded)
+            .settle(self.set, &scratch.instances, &scratch.ends, awarded)
     }
 
     /// The subject's instances in evaluation order, into `scratch.order`: event date, then

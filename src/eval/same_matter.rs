@@ -24,12 +24,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             .iter()
             .filter(|i| i.outcome == Outcome::Awarded);
         if awarded.nth(1).is_some() {
+            self.across_levels(&mut scratch.instances);
             self.keep_highest(scratch);
         }
     }
 
     /// [`Evaluator::apply_same_matter`] for a subject with at least two awards.
     fn keep_highest(&self, scratch: &mut Scratch<'p>) {
+        scratch.kept.clear();
+        self.keep_highest_in(scratch, 0..scratch.instances.len());
+    }
+
+    /// Non-cumulation among the verdicts `range`, with `scratch.kept` holding what was kept
+    /// before them (the awards of one matter and claim are of one event, so the running totals
+    /// can settle one event at a time).
+    pub(super) fn keep_highest_in(&self, scratch: &mut Scratch<'p>, range: std::ops::Range<usize>) {
         let set = self.set;
         let instances = &mut scratch.instances;
         let highest = |inst: &Verdict| {
@@ -39,8 +48,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // (matter, claim) -> index of the instance kept so far. Every program binds the same
         // claims in the same order, so a claim's index names it across policies.
         let kept = &mut scratch.kept;
-        kept.clear();
-        for i in 0..instances.len() {
+        for i in range {
             let inst = &instances[i];
             if !highest(inst) {
                 continue;
@@ -65,7 +73,6 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             kept.insert(key, winner);
             self.supersede(instances, matter, winner, loser);
         }
-        self.across_levels(scratch);
     }
 
     /// A subject's award and the awards of its claims for one matter meet when the claim's
@@ -73,30 +80,51 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// date): the subject's award is kept only when it is higher than each of them, and then
     /// they are superseded; else it gives way to the highest of them. Claims' awards do not
     /// meet each other (two projects are two matters' worth of work).
-    fn across_levels(&self, scratch: &mut Scratch<'p>) {
+    ///
+    /// Decided before any running total (per-subject caps and limits), on what each award is
+    /// due on its own: a subject's award and a claim's award are different events, counted at
+    /// different points of the running totals, and what a total has counted cannot be taken
+    /// back. Awards of one level then meet among themselves event by event.
+    pub(super) fn across_levels(&self, instances: &mut [Verdict]) {
         use chrono::Datelike;
-        let instances = &mut scratch.instances;
-        let mut subject_level: Vec<(&str, usize)> = Vec::new();
-        let mut claim_level: Vec<(&str, usize)> = Vec::new();
-        for (&(matter, claim), &i) in scratch.kept.iter() {
-            match claim {
-                None => subject_level.push((matter, i)),
-                Some(_) => claim_level.push((matter, i)),
+        let set = self.set;
+        let highest = |inst: &Verdict| {
+            inst.outcome == Outcome::Awarded
+                && set.programs[inst.pi].header.same_matter == SameMatter::Highest
+        };
+        // Most subjects have no claim, or no subject-level award: nothing meets across levels.
+        let (mut subject, mut claim) = (false, false);
+        for inst in instances.iter().filter(|i| highest(i)) {
+            match inst.claim {
+                None => subject = true,
+                Some(_) => claim = true,
             }
         }
-        if subject_level.is_empty() || claim_level.is_empty() {
+        if !(subject && claim) {
             return;
         }
-        // The map's order is not the evaluation order: sorted, so ties fall the same way.
-        subject_level.sort_unstable_by_key(|&(_, i)| i);
-        claim_level.sort_unstable_by_key(|&(_, i)| i);
+        let matter_of = |inst: &Verdict| {
+            let program = &set.programs[inst.pi];
+            program
+                .matters
+                .get(program.clauses[inst.ci].matter as usize)
+                .map_or("", String::as_str)
+        };
         let rank = |a: Amount| (a.max(), a.min());
-        for (matter, s) in subject_level {
+        for s in 0..instances.len() {
+            if instances[s].claim.is_some() || !highest(&instances[s]) {
+                continue;
+            }
+            let matter = matter_of(&instances[s]);
             let year = instances[s].date.year();
-            let met: Vec<usize> = claim_level
-                .iter()
-                .filter(|(m, c)| *m == matter && instances[*c].date.year() == year)
-                .map(|&(_, c)| c)
+            let met: Vec<usize> = (0..instances.len())
+                .filter(|&c| {
+                    let inst = &instances[c];
+                    inst.claim.is_some()
+                        && highest(inst)
+                        && inst.date.year() == year
+                        && matter_of(inst) == matter
+                })
                 .collect();
             let paid = |i: usize| instances[i].paid.unwrap_or(Amount::ZERO);
             let best = met
@@ -141,8 +169,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // award is a range reaching below that (a fixed 1.5万元 against "up to 2万元"), its
         // least is raised to it rather than the floor being lost.
         let floor = before.min();
-        if kept_paid.min() < floor {
-            let raised = Amount::between(floor, kept_paid.max());
+        // The kept award's most is at least the other's, so at least the floor.
+        if let Some(raised) =
+            Amount::between(floor, kept_paid.max()).filter(|_| kept_paid.min() < floor)
+        {
             let w = &mut instances[winner];
             T::adjustment(w, "same_matter_floor", (kept_paid, raised), || {
                 let detail = format!(

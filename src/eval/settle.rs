@@ -16,6 +16,8 @@
 //! `funding`). An award's share is what its payer's split of the running total grew by. The
 //! spread of a range (an "up to" award) is split on its own and added to the least amount's
 //! shares, so that each share is a range whose least is at most its most.
+//! Where a limit links "up to" awards, a policy's total (and the subject's) is made exact
+//! ([`Settlement`]'s `narrow`): from every award at its least to every award at its most.
 
 use std::fmt;
 
@@ -242,6 +244,9 @@ struct Counted {
     pi: usize,
     g: usize,
     paid: Amount,
+    /// What it pays when every award is at its least, and at its most (its own ends unless
+    /// a limit links it to a range).
+    ends: (Decimal, Decimal),
     before: i128,
     least: i128,
     spread: i128,
@@ -360,13 +365,15 @@ impl Settlement {
         self.named.get(k).copied().unwrap_or(false)
     }
 
-    /// Settles `verdicts` (in evaluation order) under `set`; `awarded` says whether any of
-    /// them is an award.
+    /// Settles `verdicts` (in evaluation order) under `set`; `ends` gives, for the awards
+    /// whose part of the totals is narrower than their own range, what each pays when every
+    /// award is at its least and at its most; `awarded` says whether any verdict is an award.
     #[inline(always)]
     pub(crate) fn settle(
         &mut self,
         set: &PolicySet,
         verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
         awarded: bool,
     ) -> Result<(), Failure> {
         self.at.clear();
@@ -377,13 +384,18 @@ impl Settlement {
         if !awarded && self.zero_for == Some(set.id()) {
             return Ok(());
         }
-        self.settle_awards(set, verdicts)
+        self.settle_awards(set, verdicts, ends)
     }
 
     /// [`Settlement::settle`] for a subject that may have awards, or whose totals are not
     /// zeros for `set`.
     #[inline(never)]
-    fn settle_awards(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
+    fn settle_awards(
+        &mut self,
+        set: &PolicySet,
+        verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
+    ) -> Result<(), Failure> {
         if self.zero_for != Some(set.id()) {
             self.clear(set);
         }
@@ -392,12 +404,54 @@ impl Settlement {
         }
         // The totals are written: the next subject clears them.
         self.zero_for = None;
-        self.count(set, verdicts)?;
+        self.count(set, verdicts, ends)?;
         self.split_spreads(set)?;
         for g in 0..set.groups().len() {
             if self.sums[g].paid {
                 self.group_totals(set, g)?;
             }
+        }
+        if !ends.is_empty() {
+            self.narrow(set)?;
+        }
+        Ok(())
+    }
+
+    /// Makes exact the totals of the policies where a limit links ranges: a policy's total
+    /// can only grow when one of its awards grows (the awards kept being fixed), so it runs
+    /// from its total with every award at its least to its total with every award at its
+    /// most, narrower than the sum of the awards' own ranges; the subject's total is the sum
+    /// of the policies'. (Payer and funding-group totals stay the sums of the awards' ranges:
+    /// a part of a policy can pay more when another part pays less.)
+    fn narrow(&mut self, set: &PolicySet) -> Result<(), Failure> {
+        let policies = set.programs().len();
+        let mut ends = vec![None::<(Decimal, Decimal)>; policies];
+        for c in &self.counted {
+            let what = || Failure::overflow("the subject's total");
+            let (lo, hi) = ends[c.pi].unwrap_or((Decimal::ZERO, Decimal::ZERO));
+            let lo = lo.checked_add(c.ends.0).ok_or_else(what)?;
+            let hi = hi.checked_add(c.ends.1).ok_or_else(what)?;
+            ends[c.pi] = Some((lo, hi));
+        }
+        self.total = Amount::ZERO;
+        for (pi, sum) in ends.iter().enumerate() {
+            if let Some((lo, hi)) = *sum {
+                let document = &set.programs()[pi].header.document;
+                let exact = Amount::between(lo, hi)
+                    .filter(|e| {
+                        e.min() >= self.per_policy[pi].min() && e.max() <= self.per_policy[pi].max()
+                    })
+                    .ok_or_else(|| {
+                        Failure::internal(format!(
+                            "the exact total under `{document}` is not within the sum of its awards"
+                        ))
+                    })?;
+                self.per_policy[pi] = exact;
+            }
+            self.total = self
+                .total
+                .checked_add(self.per_policy[pi])
+                .ok_or_else(|| Failure::overflow("the subject's total"))?;
         }
         Ok(())
     }
@@ -416,12 +470,30 @@ impl Settlement {
 
     /// Counts each paid verdict: where it is in `counted`, and its policy's running total of
     /// least amounts and sum of spreads, in whole units (made decimals once at the end).
-    fn count(&mut self, set: &PolicySet, verdicts: &[Verdict]) -> Result<(), Failure> {
-        for v in verdicts {
+    fn count(
+        &mut self,
+        set: &PolicySet,
+        verdicts: &[Verdict],
+        ends: &[(usize, Decimal, Decimal)],
+    ) -> Result<(), Failure> {
+        let mut narrowed = ends.iter().peekable();
+        for (i, v) in verdicts.iter().enumerate() {
             let Some(a) = paid(v) else {
                 self.at.push(u32::MAX);
                 continue;
             };
+            let ends = match narrowed.next_if(|e| e.0 == i) {
+                Some(&(_, lo, hi)) => (lo, hi),
+                None => (a.min(), a.max()),
+            };
+            if [ends.0, ends.1]
+                .iter()
+                .any(|e| *e < a.min() || *e > a.max())
+            {
+                return Err(Failure::internal(
+                    "an award's part of the totals is outside its own range",
+                ));
+            }
             let g = set.groups().of_clause(v.pi, v.ci);
             let Some(sums) = self.sums.get_mut(g) else {
                 return Err(Failure::internal(
@@ -435,6 +507,7 @@ impl Settlement {
                 pi: v.pi,
                 g,
                 paid: a,
+                ends,
                 ..Counted::default()
             });
         }
@@ -545,7 +618,12 @@ fn amount(lo: i128, hi: i128, places: u32, what: impl Fn() -> String) -> Result<
     if hi == lo {
         return Ok(Amount::Exact(least));
     }
-    Ok(Amount::between(least, decimal(hi, places, &what)?))
+    Amount::between(least, decimal(hi, places, &what)?).ok_or_else(|| {
+        Failure::internal(format!(
+            "{} is a range whose least is above its most",
+            what()
+        ))
+    })
 }
 
 /// What verdict `v` pays, when it is an award.

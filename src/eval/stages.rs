@@ -223,8 +223,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// Splits each staged award into its stages once caps and non-cumulation are applied: the
     /// verdict then pays its stages paid now, and is *deferred* when every stage waits (or
     /// *undetermined* when none is paid and one is not known).
-    pub(super) fn apply_stages(&self, scratch: &mut Scratch<'p>) {
-        for inst in scratch.instances.iter_mut() {
+    pub(super) fn apply_stages(&self, scratch: &mut Scratch<'p>, range: std::ops::Range<usize>) {
+        for inst in scratch.instances[range].iter_mut() {
             if inst.stages.is_none() {
                 continue;
             }
@@ -252,10 +252,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             });
             return;
         };
+        // The split of the least is at most the split of the most, stage by stage (rounding
+        // cumulative shares keeps order); were it not, pol's own rule is broken (F0901).
+        let amounts: Option<Vec<Amount>> = lo
+            .into_iter()
+            .zip(hi)
+            .map(|(l, h)| Amount::between(l, h))
+            .collect();
+        let Some(amounts) = amounts else {
+            inst.outcome = Outcome::CannotEvaluate;
+            inst.paid = None;
+            inst.internal = Some("a stage of a range came to a least above its most");
+            return;
+        };
         let mut sums = [Amount::ZERO; 3];
         let mut needs: Vec<String> = Vec::new();
-        for ((s, lo), hi) in staged.list.iter_mut().zip(lo).zip(hi) {
-            s.amount = Amount::between(lo, hi);
+        for (s, amount) in staged.list.iter_mut().zip(amounts) {
+            s.amount = amount;
             let k = s.outcome as usize;
             // Parts of a total that is held are held too.
             sums[k] = (sums[k] + s.amount).unwrap_or(sums[k]);

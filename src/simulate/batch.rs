@@ -15,7 +15,7 @@ use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
-use super::{facts_of, id_order, one_row_into, row_error, row_of, rows_into};
+use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
 use super::{Columns, Layout, RowError};
 use super::{RowKey, RowProblem, Rows, SubjectRows, Summary, MAX_SUBJECT_ROWS};
 use crate::compile::Kind;
@@ -120,6 +120,12 @@ pub struct Batch {
     /// In the second pass of a run with budgets reduced pro rata: each line's running total
     /// (before reduction) at the chunk's end, to be checked against the first pass.
     pub(crate) pro_rata_end: Option<Vec<i128>>,
+}
+
+/// Whether two rows' subject ids name one subject: equal in their compared form
+/// ([`crate::keys::key`]), so `嘉兴某某（集团）有限公司` and `嘉兴某某(集团)有限公司` are one firm.
+fn same_id(a: &str, b: &str) -> bool {
+    a == b || crate::keys::key(a) == crate::keys::key(b)
 }
 
 /// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
@@ -245,8 +251,10 @@ impl Cells {
 
 /// The rows of a chunk of CSV.
 enum CsvRows<'c> {
-    /// Quotes or carriage returns: the CSV reader, and the bytes it reads.
-    Reader(csv::Reader<&'c [u8]>, &'c [u8]),
+    /// Quotes or carriage returns: the CSV reader, the bytes it reads, and how far they were
+    /// looked through for the lone carriage returns kept in quoted cells (which count as lines,
+    /// as the chunker counts them, though the reader counts line feeds only) with how many.
+    Reader(csv::Reader<&'c [u8]>, &'c [u8], (usize, u64)),
     /// Neither (as exported registers usually are): every line break ends a row and every
     /// comma a cell, which splitting finds faster than the reader's state machine.
     Plain {
@@ -268,7 +276,7 @@ impl<'c> CsvRows<'c> {
                 at: 0,
                 line: 1,
             },
-            _ => CsvRows::Reader(csv_rows(bytes), bytes),
+            _ => CsvRows::Reader(csv_rows(bytes), bytes, (0, 0)),
         }
     }
 
@@ -284,7 +292,7 @@ impl<'c> CsvRows<'c> {
     /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
     fn next(&mut self, into: &mut Cells) -> (Result<bool, csv::Error>, u64) {
         match self {
-            CsvRows::Reader(r, bytes) => {
+            CsvRows::Reader(r, bytes, crs) => {
                 into.split = false;
                 let into = &mut into.record;
                 let read = r.read_record(into);
@@ -299,7 +307,15 @@ impl<'c> CsvRows<'c> {
                     .take_while(|b| matches!(b, b'\n' | b'\r'))
                     .filter(|b| **b == b'\n')
                     .count();
-                (read, p.line() + blank as u64)
+                if from > crs.0 {
+                    // Looked at in the whole chunk: a carriage return just before `from`
+                    // may be followed by a line feed at it.
+                    crs.1 += memchr::memchr_iter(b'\r', &bytes[crs.0..from])
+                        .filter(|&k| bytes.get(crs.0 + k + 1) != Some(&b'\n'))
+                        .count() as u64;
+                    crs.0 = from;
+                }
+                (read, p.line() + blank as u64 + crs.1)
             }
             CsvRows::Plain { text, at, line } => loop {
                 let bytes = text.as_bytes();
@@ -539,7 +555,12 @@ impl<'a, 'p> Worker<'a, 'p> {
             // A row of the wrong width still names its subject, which then fails as a whole.
             self.lines[n] = line;
             self.problems[n] = problem;
-            if n > 0 && self.rows[0].get(text, shape.id).map(trim) == Some(id) {
+            if n > 0
+                && self.rows[0]
+                    .get(text, shape.id)
+                    .map(trim)
+                    .is_some_and(|f| same_id(f, id))
+            {
                 n += 1;
                 if n > MAX_SUBJECT_ROWS {
                     run.batch.fatal = Some(too_many_rows(id, self.lines[0]));
@@ -684,7 +705,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             match item {
                 Err(bad) => match current.as_mut() {
                     // A bad row of the subject being read fails that subject as a whole.
-                    Some(s) if bad.id.as_deref() == Some(s.id.as_str()) => {
+                    Some(s) if bad.id.as_deref().is_some_and(|id| same_id(id, &s.id)) => {
                         if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
                             let first = s.rows.first().map_or(bad.error.line, |r| r.line);
                             run.batch.fatal = Some(too_many_rows(&s.id, first));
@@ -707,7 +728,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                 },
                 Ok(record) => match current.as_mut() {
-                    Some(s) if s.id == record.id => {
+                    Some(s) if same_id(&s.id, &record.id) => {
                         if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
                             let first = s.rows.first().map_or(record.line, |r| r.line);
                             run.batch.fatal = Some(too_many_rows(&s.id, first));
@@ -847,7 +868,7 @@ fn facts_and_rows<'p>(
     summary: &mut Summary,
     out: &mut Rows,
 ) -> Result<Option<Failure>, RowError> {
-    let facts = facts_of(subject, cx.kind, cx.columns)?;
+    let facts = facts_of(subject, cx.kind, cx.columns, cx.ev.policies().programs())?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
     let bound = cx
@@ -877,8 +898,9 @@ fn facts_and_rows<'p>(
             return Ok(Some(f));
         }
         if cx.pro_rata.is_some() {
+            let index = RowIndex::new(&keys);
             let place =
-                |v: &Verdict| Some((row_of(v, &keys, &bound), cx.layout.column((v.pi, v.ci))?));
+                |v: &Verdict| Some((index.row_of(v, &bound), cx.layout.column((v.pi, v.ci))?));
             befores_into(&mut out.results, scratch.verdicts(), running, place);
         }
     }
@@ -925,7 +947,7 @@ mod tests {
             let plain = CsvRows::of(text.as_bytes());
             let is_plain = matches!(plain, CsvRows::Plain { .. });
             prop_assert!(is_plain);
-            let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes());
+            let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes(), (0, 0));
             prop_assert_eq!(rows(plain), rows(reader));
         }
     }

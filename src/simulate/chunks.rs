@@ -9,7 +9,8 @@
 //!
 //! Line endings: a carriage return that is not followed by a line feed (old Mac exports end
 //! every line so) is turned into a line feed as the bytes come in, so CR, LF and CRLF files are
-//! read alike by everything downstream, and line numbers count those lines. Blank records (a CSV
+//! read alike by everything downstream, and line numbers count those lines. Inside a quoted CSV
+//! cell it is kept as it is (a cell's text is what the file holds) and still counts as a line. Blank records (a CSV
 //! line of nothing but line-break bytes, a JSON Lines line of white space) belong to no subject:
 //! the readers skip them, so a cut never treats one as the end of a subject's rows.
 
@@ -71,14 +72,74 @@ pub struct Chunker<R, F> {
     consumed: u64,
     /// `buf[..clean]` has had its lone carriage returns turned into line feeds.
     clean: usize,
+    /// Where quoted cells are, read up to the last carriage return met (CSV).
+    quotes: Quotes,
     /// The most bytes one subject's rows may take.
     max_subject: usize,
     id_of: F,
 }
 
-/// The number of line breaks in `bytes` (what line numbers count).
+/// The number of line breaks in `bytes` (what line numbers count): line feeds, and the lone
+/// carriage returns kept inside quoted cells.
 pub fn newlines(bytes: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', bytes).count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64 + lone_crs(bytes)
+}
+
+/// The carriage returns in `bytes` not followed by a line feed.
+fn lone_crs(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\r', bytes)
+        .filter(|&k| bytes.get(k + 1) != Some(&b'\n'))
+        .count() as u64
+}
+
+/// Whether a CSV buffer is inside a quoted cell, read as far as `at`, by the CSV reader's own
+/// rule (as [`Ends::of`] reads it: a quote opens a quoted cell only as the first byte of a
+/// cell, a doubled quote inside one is a quote).
+#[derive(Clone, Copy, Debug, Default)]
+struct Quotes {
+    at: usize,
+    inside: bool,
+    cell_start: usize,
+    escaped: Option<usize>,
+}
+
+impl Quotes {
+    /// Reads `buf` on to `to`.
+    fn advance(&mut self, buf: &[u8], to: usize) {
+        if to <= self.at {
+            return;
+        }
+        for i in memchr::memchr3_iter(b'"', b',', b'\n', &buf[self.at..to]) {
+            let i = self.at + i;
+            if self.escaped == Some(i) {
+                continue;
+            }
+            match buf[i] {
+                b'"' if self.inside => {
+                    if buf.get(i + 1) == Some(&b'"') {
+                        self.escaped = Some(i + 1);
+                    } else {
+                        self.inside = false;
+                    }
+                }
+                b'"' => self.inside = i == self.cell_start,
+                _ if self.inside => {}
+                _ => self.cell_start = i + 1,
+            }
+        }
+        self.at = to;
+    }
+
+    /// The same place once the buffer's first `n` bytes (whole records) are taken.
+    fn taken(&mut self, n: usize) {
+        if n >= self.at {
+            *self = Quotes::default();
+        } else {
+            self.at -= n;
+            self.cell_start = self.cell_start.saturating_sub(n);
+            self.escaped = self.escaped.map(|e| e.saturating_sub(n));
+        }
+    }
 }
 
 /// Where the complete records of a buffer end.
@@ -167,6 +228,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
             target: target.max(1),
             consumed: 0,
             clean: 0,
+            quotes: Quotes::default(),
             max_subject: MAX_SUBJECT_BYTES,
             id_of,
         }
@@ -200,19 +262,29 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
         Ok(())
     }
 
-    /// Turns each carriage return not followed by a line feed into a line feed. A carriage
-    /// return that ends the buffer waits for the next read (or the end of the input) to tell.
+    /// Turns each carriage return not followed by a line feed, outside a quoted CSV cell, into
+    /// a line feed. A carriage return that ends the buffer waits for the next read (or the end
+    /// of the input) to tell.
     fn normalize(&mut self) {
         let mut i = self.clean;
         while let Some(k) = memchr::memchr(b'\r', &self.buf[i..]) {
             let k = i + k;
-            match self.buf.get(k + 1) {
-                Some(b'\n') => {}
-                Some(_) => self.buf[k] = b'\n',
-                None if self.eof => self.buf[k] = b'\n',
+            let lone = match self.buf.get(k + 1) {
+                Some(b'\n') => false,
+                Some(_) => true,
+                None if self.eof => true,
                 None => {
                     self.clean = k;
                     return;
+                }
+            };
+            if lone {
+                let quoted = self.quoted && {
+                    self.quotes.advance(&self.buf, k);
+                    self.quotes.inside
+                };
+                if !quoted {
+                    self.buf[k] = b'\n';
                 }
             }
             i = k + 1;
@@ -236,6 +308,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
         self.buf.reserve(self.target * 2);
         self.consumed += n as u64;
         self.clean = self.clean.saturating_sub(n);
+        self.quotes.taken(n);
         self.line += newlines(&bytes);
         bytes
     }
@@ -494,6 +567,42 @@ mod tests {
             got.len() > 1,
             "the rows are cut apart like LF rows: {got:?}"
         );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_inside_a_quoted_cell_is_kept_and_counts_as_a_line() {
+        // CR-only and mixed (CR, LF, CRLF) files; the quoted cells hold a lone CR, a CRLF, a
+        // doubled quote before a CR, and a quote that opens no cell (`b"`).
+        let cr_only = "1,\"a\rb\"\r2,\"c\"\"\rd\"\r3,b\"\r4,x\r";
+        let mixed = "1,\"a\rb\"\n2,\"c\r\nd\"\r\n3,\"e\rf\rg\"\r4,x\n";
+        let expect_cr = "1,\"a\rb\"\n2,\"c\"\"\rd\"\n3,b\"\n4,x\n";
+        let expect_mixed = "1,\"a\rb\"\n2,\"c\r\nd\"\r\n3,\"e\rf\rg\"\n4,x\n";
+        for (text, expected, lines) in [(cr_only, expect_cr, 6), (mixed, expect_mixed, 8)] {
+            for target in 1..text.len() + 2 {
+                let got = chunks(text, target, true);
+                let joined: Vec<u8> = got.iter().flat_map(|c| c.bytes.clone()).collect();
+                assert_eq!(
+                    String::from_utf8(joined.clone()).unwrap(),
+                    expected,
+                    "target {target}"
+                );
+                assert_eq!(newlines(&joined), lines, "target {target}");
+                let mut line = 1;
+                for c in &got {
+                    assert_eq!(c.line, line, "target {target}: {got:?}");
+                    line += newlines(&c.bytes);
+                    let t = String::from_utf8(c.bytes.clone()).unwrap();
+                    assert!(
+                        t.starts_with(['1', '2', '3', '4']),
+                        "target {target}: {got:?}"
+                    );
+                }
+            }
+        }
+        // JSON Lines have no quoted cells: every lone CR is a line break.
+        let got = chunks("1,\"a\rb\"\r", 1, false);
+        let joined: Vec<u8> = got.iter().flat_map(|c| c.bytes.clone()).collect();
+        assert_eq!(joined, b"1,\"a\nb\"\n");
     }
 
     #[test]

@@ -127,7 +127,8 @@ impl DeferredSums {
             let (Some(min), Some(max)) = (part(l), l.checked_add(w).and_then(part)) else {
                 return Err(too_large());
             };
-            sum_of(&mut self.payer_sums, c).add(Amount::between(min, max));
+            let part = Amount::between(min, max).ok_or_else(too_large)?;
+            sum_of(&mut self.payer_sums, c).add(part);
         }
         Ok(())
     }

@@ -180,13 +180,14 @@ pub struct SubjectRows {
 }
 
 /// Builds a subject's facts from its rows: subject attributes from the first row, one claim per
-/// row when the rows carry claim ids.
+/// row when the rows carry claim ids; `programs` read the values rows must agree on.
 pub fn facts_of(
     subject: &mut SubjectRows,
     kind: Kind,
     columns: &Columns,
+    programs: &[crate::compile::Program],
 ) -> Result<Facts, RowError> {
-    disagreeing_rows(subject)?;
+    disagreeing_rows(subject, kind, programs)?;
     // The values move into the facts: a row's attributes are read once.
     let attributes: BTreeMap<String, FactValue> = std::mem::take(&mut subject.rows[0].subject)
         .into_iter()
@@ -230,12 +231,12 @@ pub fn facts_of(
     if claims.len() > 1 {
         // Compared as facts files compare them (`keys::key`): look-alike ids are one claim,
         // reported with the same code (F0108) and the lines of both.
-        let mut first = std::collections::HashMap::with_capacity(claims.len());
+        let mut first = crate::ids::ClaimIds::with_capacity(claims.len());
         for r in &subject.rows {
             let Some(id) = r.claim_id.as_deref() else {
                 continue;
             };
-            if let Some(at) = first.insert(crate::keys::key(id), r.line) {
+            if let Some(at) = first.repeat(id, r.line) {
                 let p = FactProblem::new(ProblemCode::DuplicateClaim, "claim.id")
                     .name(id)
                     .first_place(format!("line {at}"))
@@ -254,14 +255,18 @@ pub fn facts_of(
 
 /// Checks that the later rows of a subject give its inputs as the first row does, or not at all:
 /// the first row's values are the ones used, so a different value on a claim row (or one the
-/// first row leaves empty) would otherwise be dropped without a word.
-fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
+/// first row leaves empty) would otherwise be dropped without a word. Values are compared as
+/// the policies read them (`true` and `1`, `1,000元` and `1000元` are one value).
+fn disagreeing_rows(
+    subject: &SubjectRows,
+    kind: Kind,
+    programs: &[crate::compile::Program],
+) -> Result<(), RowError> {
     let Some((first, rest)) = subject.rows.split_first() else {
         return Ok(());
     };
-    let same = |a: &FactValue, b: &FactValue| match (a, b) {
-        (FactValue::Text(a), FactValue::Text(b)) => a.trim() == b.trim(),
-        _ => a == b,
+    let same = |name: &str, a: &FactValue, b: &FactValue| {
+        a == b || crate::eval::facts::same_fact(programs, kind, name, a.as_ref(), b.as_ref())
     };
     for r in rest {
         for (name, value) in &r.subject {
@@ -273,7 +278,7 @@ fn disagreeing_rows(subject: &SubjectRows) -> Result<(), RowError> {
                 .iter()
                 .find(|(n, _)| n == name)
                 .map_or(&FactValue::Null, |(_, v)| v);
-            if same(on_first, value) {
+            if same(name, on_first, value) {
                 continue;
             }
             let shown = |v: &FactValue| match v {
@@ -341,8 +346,9 @@ pub fn rows_into(
         r.deferred.clear();
         r.before.clear();
     }
+    let index = RowIndex::new(rows);
     for (i, v) in verdicts.iter().enumerate() {
-        let row = row_of(v, rows, bound);
+        let row = index.row_of(v, bound);
         let Some(col) = layout.column((v.pi, v.ci)) else {
             continue;
         };
@@ -367,14 +373,49 @@ pub fn rows_into(
     Ok(())
 }
 
-/// The row of a subject's rows that verdict `v` is written on: its claim's row, or the first.
-pub(crate) fn row_of(v: &Verdict, rows: &[RowKey<'_>], bound: &[Bound]) -> usize {
-    match v.claim {
-        Some(k) => {
-            let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
-            rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+/// Rows looked through one by one for a claim's row; past this many, a map finds it.
+const FEW_ROWS: usize = 8;
+
+/// Finds the row a verdict is written on among a subject's rows: looked through when there
+/// are few, through a map when there are many (a subject may have tens of thousands of claims,
+/// each with several verdicts: a scan per verdict made that quadratic).
+pub(crate) struct RowIndex<'r> {
+    rows: &'r [RowKey<'r>],
+    by_id: Option<std::collections::HashMap<&'r str, usize>>,
+}
+
+impl<'r> RowIndex<'r> {
+    /// The index of `rows`.
+    pub(crate) fn new(rows: &'r [RowKey<'r>]) -> RowIndex<'r> {
+        let by_id = (rows.len() > FEW_ROWS).then(|| {
+            let mut map = std::collections::HashMap::with_capacity(rows.len());
+            for (i, (_, c)) in rows.iter().enumerate() {
+                if let Some(c) = c {
+                    map.entry(*c).or_insert(i);
+                }
+            }
+            map
+        });
+        RowIndex { rows, by_id }
+    }
+
+    /// The row verdict `v` is written on: its claim's row (the first with its id), or the
+    /// first row.
+    pub(crate) fn row_of(&self, v: &Verdict, bound: &[Bound]) -> usize {
+        let Some(k) = v.claim else {
+            return 0;
+        };
+        let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
+        #[cfg(test)]
+        tests::ROW_LOOKUPS.with(|n| n.set(n.get() + 1));
+        match (&self.by_id, id) {
+            (Some(map), Some(id)) => map.get(id).copied().unwrap_or(0),
+            _ => {
+                #[cfg(test)]
+                tests::ROW_PROBES.with(|n| n.set(n.get() + self.rows.len() as u64));
+                self.rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+            }
         }
-        None => 0,
     }
 }
 
@@ -416,11 +457,12 @@ pub(crate) fn row_error(line: u64, problems: &[FactProblem]) -> RowError {
     RowError::new(line, RowProblem::facts(problems))
 }
 
-/// Compares subject ids in their natural order: numerically when both are whole numbers.
+/// Compares subject ids in their natural order: numerically when both are whole numbers, else
+/// in their compared form ([`crate::keys::key`]), so two spellings of one id are equal.
 pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
     match (a.parse::<u128>(), b.parse::<u128>()) {
         (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.cmp(b),
+        _ => crate::keys::key(a).cmp(&crate::keys::key(b)),
     }
 }
 

@@ -480,7 +480,7 @@ mod tests {
                 "{text}"
             );
         }
-        let range = Amount::between(Decimal::ZERO, Decimal::new(600_000_005, 2));
+        let range = Amount::between(Decimal::ZERO, Decimal::new(600_000_005, 2)).unwrap();
         assert_eq!(pushed(range), amount_text(range));
     }
 

@@ -364,9 +364,13 @@ impl<'s> Simulation<'s> {
             input,
             !jsonl,
             o.chunk_size.clamp(1, MAX_CHUNK),
-            |record: &[u8]| match id_column.get() {
-                Some(&c) => csv_id(record, c),
-                None => jsonl_id(record, columns),
+            // Cut on the id's compared form: two spellings of one id are one subject.
+            |record: &[u8]| {
+                let id = match id_column.get() {
+                    Some(&c) => csv_id(record, c),
+                    None => jsonl_id(record, columns),
+                };
+                id.map(|id| crate::keys::key(&id).into_owned())
             },
         );
         let (source, ignored_columns) = if jsonl {

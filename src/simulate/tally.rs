@@ -126,7 +126,8 @@ impl Tally {
         let min = self.min.value()?;
         Some(match self.max {
             None => Amount::Exact(min),
-            Some(max) => Amount::between(min, max.value()?),
+            // Sums of ordered ranges are ordered: an inverted one is refused, never shown.
+            Some(max) => Amount::between(min, max.value()?)?,
         })
     }
 }

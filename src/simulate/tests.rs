@@ -340,3 +340,72 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+thread_local! {
+    /// Claim rows looked up by [`super::rows_into`] on this thread.
+    pub(super) static ROW_LOOKUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Rows compared one by one in those lookups.
+    pub(super) static ROW_PROBES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Issue 15: a subject with tens of thousands of claims was spread over its rows by looking
+/// each verdict's claim up among all the rows (80,000 claims: billions of comparisons). The
+/// work is now bounded per verdict: counted, not timed.
+#[test]
+fn rows_of_a_subject_with_many_claims_take_bounded_work_per_verdict() {
+    let policy = format!(
+        "{HEADER}input project {{ 金额: money }}\n\
+         clause 补助 {{ source \"第一条\" per project award 金额 }}\n"
+    );
+    let set = compiled(&[("p.pol", &policy)]);
+    let set = set.inner();
+    let ev = set.evaluator::<Silent>(&options("2024-06-30")).unwrap();
+    let layout = Layout::of(&ev);
+    for n in [3usize, 20_000] {
+        let claims: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"id": "C{i}", "date": "2024-03-01", "attributes": {{"金额": "1元"}}}}"#
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"kind": "enterprise", "id": "E", "claims": [{}]}}"#,
+            claims.join(",")
+        );
+        let facts = facts(&json);
+        let bound = ev.bind(&facts).unwrap();
+        let mut scratch = Scratch::new();
+        ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
+        let ids: Vec<String> = (0..n).map(|i| format!("C{i}")).collect();
+        let keys: Vec<(u64, Option<&str>)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (i as u64 + 2, Some(id.as_str())))
+            .collect();
+        ROW_LOOKUPS.with(|c| c.set(0));
+        ROW_PROBES.with(|c| c.set(0));
+        let mut rows = Rows::default();
+        let verdicts = scratch.verdicts();
+        rows_into(
+            &mut rows,
+            "E",
+            &keys,
+            verdicts,
+            scratch.settlement(),
+            &bound,
+            &ev,
+            &layout,
+        )
+        .unwrap();
+        let lookups = ROW_LOOKUPS.with(std::cell::Cell::get);
+        let probes = ROW_PROBES.with(std::cell::Cell::get);
+        assert_eq!(lookups, n as u64, "one lookup per verdict");
+        assert!(probes <= 8 * lookups, "{n} claims: {probes} rows compared");
+        // Each claim's award is on its own row.
+        for (r, id) in rows.results.iter().zip(&ids) {
+            assert_eq!(r.claim.as_deref(), Some(id.as_str()));
+            assert_eq!(r.total, Amount::Exact(Decimal::ONE), "row of {id}");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The rules for the ids of facts: which characters an id may not hold, and when two claim ids
+//! are one claim. Facts files and populations both check their ids here, so the two can never
+//! accept different ids.
+//!
+//! Input: a subject or claim id as given. Output: the problem with it (F0181, F0180), or the
+//! place of an earlier claim with the same id (F0108). Guarantee: every rule is written once:
+//! a character hidden or looking like a Latin letter is refused in every id; a subject id also
+//! refuses the other characters that read as another; claim ids are compared in the compared
+//! form of keys ([`crate::keys::key`]).
+
+use std::collections::HashMap;
+
+use crate::eval::facts::FactProblem;
+use crate::problem::ProblemCode;
+
+/// A character no reader can see, or a letter that looks like a Latin one: refused in every
+/// id.
+fn hidden_or_look_alike(c: char) -> bool {
+    crate::eval::format::is_hidden(c) || crate::keys::looks_alike(c)
+}
+
+/// A character of a subject id that readers take for another one (see
+/// [`subject_id_problem`]).
+fn reads_as_another(c: char) -> bool {
+    hidden_or_look_alike(c)
+        || matches!(c,
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}'
+            | '\u{FF0D}' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}')
+        // Digits of another form: superscript, subscript, circled (`²`, `₂`, `①`).
+        || (c.is_numeric() && !c.is_ascii_digit() && crate::keys::key(c.encode_utf8(&mut [0; 4])).bytes().all(|b| b.is_ascii_digit() || b == b'(' || b == b')' || b == b'.'))
+}
+
+/// The problem with a subject id (F0181), if it has one: a character that reads as another, a
+/// hidden character, a Cyrillic or Greek letter, a full-width letter or digit (`Ｅ1` for `E1`),
+/// a superscript or circled digit, a dash other than `-`, or white space at an end. Two such
+/// spellings of one firm would be two subjects, each with its own caps. Full-width punctuation
+/// and CJK brackets, normal in Chinese names (`嘉兴某某（集团）有限公司`), are kept as written.
+pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
+    let found = match id.chars().find(|c| reads_as_another(*c)) {
+        Some(c) => format!("U+{:04X}", u32::from(c)),
+        None if id.trim() != id => "white space at an end".to_string(),
+        None => return None,
+    };
+    Some(
+        FactProblem::new(ProblemCode::SubjectIdNotPlain, "id")
+            .name(crate::eval::format::escape(id).into_owned())
+            .found(found),
+    )
+}
+
+/// The problem with a claim id that holds a hidden or control character, or a letter that
+/// looks like a Latin one (F0180), if it does: such an id cannot be read back or shown as
+/// given, or reads as another claim's id. `path` names the claim (`claims[2]`, a row).
+pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
+    let c = id.chars().find(|c| hidden_or_look_alike(*c))?;
+    Some(
+        FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
+            .name(crate::eval::format::escape(id).into_owned())
+            .found(format!("U+{:04X}", u32::from(c))),
+    )
+}
+
+/// The claim ids of one subject met so far, each with the place it was met (`P`: an index in
+/// a facts file, a line in a population), compared as keys: look-alike ids are one claim.
+#[derive(Debug)]
+pub(crate) struct ClaimIds<P> {
+    first: HashMap<String, P>,
+}
+
+impl<P: Copy> ClaimIds<P> {
+    /// Room for `n` ids.
+    pub(crate) fn with_capacity(n: usize) -> ClaimIds<P> {
+        ClaimIds {
+            first: HashMap::with_capacity(n),
+        }
+    }
+
+    /// Notes claim `id` met at `place`: the place of an earlier claim with the same id, if any
+    /// (the id is then not noted again).
+    pub(crate) fn repeat(&mut self, id: &str, place: P) -> Option<P> {
+        let key = crate::keys::key(id).into_owned();
+        match self.first.get(&key) {
+            Some(&first) => Some(first),
+            None => {
+                self.first.insert(key, place);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_kinds_of_id_refuse_hidden_and_look_alike_characters() {
+        for id in ["E\u{200B}1", "Rеsearch"] {
+            assert!(subject_id_problem(id).is_some(), "{id}");
+            assert!(claim_id_problem(id, "claims[0]").is_some(), "{id}");
+        }
+        // Only a subject id refuses full-width letters: a claim id is compared as a key.
+        assert!(subject_id_problem("Ｅ1").is_some());
+        assert!(claim_id_problem("Ｅ1", "claims[0]").is_none());
+        assert!(subject_id_problem("嘉兴某某（集团）有限公司").is_none());
+    }
+
+    #[test]
+    fn claim_ids_that_look_alike_are_one_claim() {
+        let mut ids = ClaimIds::with_capacity(2);
+        assert_eq!(ids.repeat("C1", 1), None);
+        assert_eq!(ids.repeat("Ｃ１", 2), Some(1));
+        assert_eq!(ids.repeat("C2", 3), None);
+    }
+}
