@@ -414,6 +414,19 @@ pub enum ClauseItem {
     Limit(ClauseLimit),
     /// `let NAME = expr` local to the clause.
     Let(Node<Let>),
+    /// `once per KIND [and matter]`: the award is paid once (see [`Once`]).
+    Once(Once),
+}
+
+/// `once per KIND [and matter]`: an award paid at most once per subject (`per enterprise`) or
+/// per claim (`per project`); with `and matter`, once for the clause's matter whichever clause
+/// paid it. Earlier grants are the subject's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Once {
+    /// The subject or claim kind it counts per.
+    pub per: Name,
+    /// `and matter`: any earlier grant of the same matter counts, not only this clause's.
+    pub matter: bool,
 }
 
 /// The forms an award takes.

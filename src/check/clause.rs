@@ -59,6 +59,7 @@ impl<'a> Checker<'a> {
         let mut caps = Vec::new();
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
+        let mut once: Option<&'a ast::Once> = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -69,6 +70,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Effective(_) => "effective",
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
+                ClauseItem::Once(_) => "once",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -107,6 +109,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Cap(b) => caps.push(b),
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
+                ClauseItem::Once(o) => once = Some(o),
             }
         }
         if source.is_none() {
@@ -132,6 +135,9 @@ impl<'a> Checker<'a> {
         }
         let subjects = self.clause_subjects(name, subjects);
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
+        if let Some(o) = once {
+            self.check_once(o, &subjects, per_claim.as_deref());
+        }
 
         let mut ctx = Ctx::clause(id);
         for l in &lets {
@@ -204,7 +210,37 @@ impl<'a> Checker<'a> {
             caps,
             limits: limit_uses,
             locals,
+            once,
         })
+    }
+
+    /// `once per KIND`: KIND is one of the clause's subjects, or its claim kind when it is
+    /// evaluated per claim; otherwise no grant could ever be matched (E0318, as for a cap).
+    fn check_once(&mut self, o: &ast::Once, subjects: &[String], per_claim: Option<&str>) {
+        let Some(level) = self.kind_level(&o.per) else {
+            return;
+        };
+        let fits = match level {
+            Level::Subject => subjects.contains(&o.per.node),
+            Level::Claim => per_claim == Some(o.per.node.as_str()),
+        };
+        if !fits {
+            let awarded = subjects
+                .iter()
+                .map(String::as_str)
+                .chain(per_claim)
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(
+                Diagnostic::new(
+                    Code::BoundPerUnawardedKind,
+                    o.per.span,
+                    format!("`once per {}` counts per a kind this clause never awards", o.per.node),
+                )
+                .label("not a kind this clause is for")
+                .help(format!("write `once per` one of: {awarded}")),
+            );
+        }
     }
 
     /// The id of the matter written `text`: texts that fold to one key share it. Matters are

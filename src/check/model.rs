@@ -232,6 +232,8 @@ pub struct ClauseInfo<'a> {
     pub limits: Vec<LimitUse<'a>>,
     /// Its own `let` bindings in order ([`Ref::Local`] indexes them).
     pub locals: Vec<LetInfo<'a>>,
+    /// `once per KIND [and matter]`, when the award is paid once.
+    pub once: Option<&'a crate::ast::Once>,
 }
 
 /// The policy header's values.

@@ -912,6 +912,12 @@ impl<'m> Compiler<'m> {
                 })
                 .collect(),
             locals,
+            once: cl.once.and_then(|o| {
+                Some(OnceDef {
+                    per: Kind::parse(&o.per.node)?,
+                    matter: o.matter,
+                })
+            }),
             span: cl.span,
         }
     }

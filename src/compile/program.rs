@@ -387,8 +387,20 @@ pub struct ClauseDef {
     pub caps: Vec<BoundDef>,
     /// Its limits.
     pub limits: Vec<LimitUse>,
+    /// `once per KIND [and matter]`: paid at most once (per subject or per claim), the
+    /// subject's history of past grants saying what was paid.
+    pub once: Option<OnceDef>,
     /// Where it was written.
     pub span: Span,
+}
+
+/// `once per KIND [and matter]`, compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnceDef {
+    /// Per subject (its kind), or per claim ([`Kind::Project`]).
+    pub per: Kind,
+    /// Whether an earlier grant of the clause's matter counts, whichever clause paid it.
+    pub matter: bool,
 }
 
 /// The policy header.

@@ -146,11 +146,14 @@ pub enum Outcome {
     /// The claim's event date is after the evaluation date: the decision is "as of" that
     /// date, so an event that has not happened yet is not paid.
     NotYet,
+    /// The award is declared once-only (`once per ...`) and the subject's history holds an
+    /// earlier grant of it: not paid again, and counted towards nothing.
+    AlreadyPaid,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Awarded,
         Outcome::NotEligible,
         Outcome::NotInForce,
@@ -158,6 +161,7 @@ impl Outcome {
         Outcome::CannotEvaluate,
         Outcome::Superseded,
         Outcome::NotYet,
+        Outcome::AlreadyPaid,
     ];
 
     /// The outcome as written in JSON, output files and test files: `not_eligible`.
@@ -170,6 +174,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot_evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "not_yet",
+            Outcome::AlreadyPaid => "already_paid",
         }
     }
 
@@ -188,6 +193,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "dated after the evaluation date",
+            Outcome::AlreadyPaid => "already paid",
         }
     }
 }

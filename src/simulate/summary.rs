@@ -41,6 +41,8 @@ pub struct ClauseStats {
     pub cannot_evaluate: u64,
     /// Results of claims dated after the evaluation date (not paid).
     pub not_yet: u64,
+    /// Results of once-only awards the subject's history shows as paid already.
+    pub already_paid: u64,
     /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
@@ -57,6 +59,7 @@ impl ClauseStats {
             Outcome::Undetermined => &mut self.undetermined,
             Outcome::CannotEvaluate => &mut self.cannot_evaluate,
             Outcome::NotYet => &mut self.not_yet,
+            Outcome::AlreadyPaid => &mut self.already_paid,
         };
         *n += 1;
     }
@@ -369,6 +372,7 @@ impl Summary {
             mine.undetermined += theirs.undetermined;
             mine.cannot_evaluate += theirs.cannot_evaluate;
             mine.not_yet += theirs.not_yet;
+            mine.already_paid += theirs.already_paid;
         }
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
             mine.1.add_tally(&theirs.1);
@@ -534,6 +538,10 @@ impl Summary {
                     String::new()
                 } else {
                     format!(", {} dated after the evaluation date", c.not_yet)
+                } + &if c.already_paid == 0 {
+                    String::new()
+                } else {
+                    format!(", {} already paid", c.already_paid)
                 },
                 format::amount(c.paid)
             )?;
