@@ -34,6 +34,7 @@ pub use fmt::{format_source, FormatError};
 // Evaluating one subject.
 pub use api::{ClauseResult, Decision, Facts, PolicyTotal, Share, Subject, Totals};
 pub use eval::decision::{Adjustment, Citation, SpanJson, Step};
+pub use eval::history::{Headroom, PastGrant};
 pub use eval::{Amount, EvalError, FactProblem, Failure, Options, Outcome};
 pub use problem::ProblemCode;
 // Simulating a population.

@@ -79,6 +79,9 @@ problem_codes! {
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
+    BadGrant = "F0160", Error, "a grant of the history has a key the format does not have, or lacks one it needs";
+    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has";
+    FutureGrant = "F0162", Error, "a grant of the history is dated after the evaluation date";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

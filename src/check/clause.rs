@@ -235,7 +235,10 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(
                     Code::BoundPerUnawardedKind,
                     o.per.span,
-                    format!("`once per {}` counts per a kind this clause never awards", o.per.node),
+                    format!(
+                        "`once per {}` counts per a kind this clause never awards",
+                        o.per.node
+                    ),
                 )
                 .label("not a kind this clause is for")
                 .help(format!("write `once per` one of: {awarded}")),

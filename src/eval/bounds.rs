@@ -69,6 +69,13 @@ pub(super) enum Counter {
 }
 
 impl Counter {
+    /// The policy whose bound it counts.
+    pub(super) fn pi(self) -> usize {
+        match self {
+            Counter::Cap { pi, .. } | Counter::Shared { pi, .. } | Counter::Own { pi, .. } => pi,
+        }
+    }
+
     /// The year the running total counts, for a yearly bound.
     fn year(self) -> Option<i32> {
         match self {
@@ -130,7 +137,12 @@ fn record(
 impl<'p, T: Tracer> Evaluator<'p, T> {
     /// Applies the running totals of one kind (per-subject caps when `caps`, else limits) to
     /// the awarded verdicts, in evaluation order.
-    pub(super) fn apply_counters(&self, scratch: &mut Scratch<'p>, caps: bool) {
+    pub(super) fn apply_counters(
+        &self,
+        scratch: &mut Scratch<'p>,
+        bound: &[super::facts::Bound],
+        caps: bool,
+    ) {
         if scratch.bounds.is_empty() {
             // No instance reached a running-total bound.
             return;
@@ -151,7 +163,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 let slot = match used.iter().position(|(c, _)| *c == counter) {
                     Some(i) => i,
                     None => {
-                        used.push((counter, (Decimal::ZERO, Decimal::ZERO)));
+                        // Earlier grants (the subject's history) are counted first.
+                        let pi = counter.pi();
+                        let before =
+                            super::history::seed(&self.set.programs[pi], &bound[pi], counter);
+                        used.push((counter, (before, before)));
                         used.len() - 1
                     }
                 };

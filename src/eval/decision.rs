@@ -366,6 +366,10 @@ pub struct Decision<'p> {
     pub clauses: Vec<ClauseResult<'p>>,
     /// Totals.
     pub totals: Totals<'p>,
+    /// Every cap and limit the awards met (per-subject caps and limits, counted with the
+    /// history of past grants), with how much more could still be paid under it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<super::history::Headroom>,
     /// Warnings about the facts (attributes no policy uses).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FactProblem>,

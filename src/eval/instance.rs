@@ -147,6 +147,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         if !self.in_force(at, clause, inst) {
             return;
         }
+        // A once-only award the history shows as paid is not evaluated further.
+        if clause.once.is_some() && self.already_paid(program, clause, bound, at, inst) {
+            return;
+        }
         // The one shortcut taken only when no words are written (measured faster, and
         // compared with the full evaluation by tests/differential.rs): the plain parts a
         // condition starts with are read in place. A condition that fails on them needs
@@ -211,8 +215,15 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
         if let Some((limit, counter)) = limits.own_cap {
-            let nothing = (Decimal::ZERO, Decimal::ZERO);
-            self.apply_bound(inst, counter, limit, nothing, "subject_cap");
+            // What earlier grants (the history) paid under the clause counts first.
+            let before = super::history::seed(program, bound, counter);
+            self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
+            // A decision reports every cap's headroom: the cap is listed after the
+            // instance's own running totals, in no instance's range, so it is not applied
+            // again. A simulation reports none, and keeps its list of running totals empty.
+            if T::REASONS {
+                bounds.push((counter, limit));
+            }
         }
     }
 

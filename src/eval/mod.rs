@@ -31,6 +31,7 @@ pub mod explain;
 mod expr;
 pub mod facts;
 pub mod format;
+pub mod history;
 mod instance;
 pub mod json;
 pub mod render;
@@ -70,6 +71,9 @@ pub struct PolicySet {
     fractions: Vec<Result<settle::Fractions, Failure>>,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
+    /// Whether a clause evaluated per claim is paid once per subject (`once per enterprise`):
+    /// its later claims in one decision are then *already paid*.
+    once_per_claim: bool,
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
     /// know it by this.
     id: u64,
@@ -213,7 +217,15 @@ impl PolicySet {
                 }
             }
         }
+        let once_per_claim = programs.iter().any(|p| {
+            p.clauses.iter().any(|c| {
+                c.per_claim
+                    && c.once
+                        .is_some_and(|o| o.per != crate::compile::Kind::Project)
+            })
+        });
         Ok(PolicySet {
+            once_per_claim,
             programs,
             citations,
             payers,
@@ -410,6 +422,16 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                         }
                     }
                 }
+            }
+        }
+        if !facts.history.is_empty() {
+            match history::resolve(&self.set.programs, facts, self.date) {
+                Ok(grants) => {
+                    for b in &mut bound {
+                        b.history = grants.clone();
+                    }
+                }
+                Err(e) => problems.extend(e),
             }
         }
         if problems.is_empty() {

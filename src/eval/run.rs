@@ -308,8 +308,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<Decision<'p>, Failure> {
         let mut scratch = Scratch::new();
         self.decide_into(kind, bound, &mut scratch)?;
+        let headroom = self.headroom(&scratch, bound);
         let instances = std::mem::take(&mut scratch.instances);
-        self.assemble(kind, id, bound, instances, &scratch.settlement)
+        let mut decision = self.assemble(kind, id, bound, instances, &scratch.settlement)?;
+        decision.headroom = headroom;
+        Ok(decision)
     }
 
     /// Decides for one subject whose facts are bound to each program, leaving the results in
@@ -338,12 +341,15 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let awarded = outcomes.has(Outcome::Awarded);
         if awarded {
             let counters = !scratch.bounds.is_empty();
+            if self.set.once_per_claim {
+                self.once_in_decision(scratch, bound);
+            }
             if counters {
-                self.apply_counters(scratch, true);
+                self.apply_counters(scratch, bound, true);
             }
             self.apply_same_matter(scratch);
             if counters {
-                self.apply_counters(scratch, false);
+                self.apply_counters(scratch, bound, false);
             }
         }
         scratch

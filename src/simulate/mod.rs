@@ -212,6 +212,7 @@ pub fn facts_of(
         id: subject.id.as_str().into(),
         attributes,
         claims,
+        history: Vec::new(),
     })
 }
 
