@@ -793,6 +793,12 @@ impl Facts {
         let history = match get(obj, "history").map(|n| &n.value) {
             None | Some(Json::Null) => Vec::new(),
             Some(Json::List(list)) => {
+                // A key given twice in a grant is refused as anywhere else (F0113).
+                for (i, n) in list.iter().enumerate() {
+                    if let Json::Object(pairs) = &n.value {
+                        r.unique(pairs, &format!("history[{i}]"));
+                    }
+                }
                 let mut problems = std::mem::take(&mut r.problems);
                 let history = super::history::read(list, &mut |at| r.place(at), &mut problems);
                 r.problems = problems;

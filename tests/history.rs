@@ -1,0 +1,278 @@
+//! The history of past grants, through the real `pol` command and the library: earlier grants
+//! fill caps and yearly limits, make once-only awards *already paid*, every cap and limit
+//! reports its headroom, and bad entries are coded errors. Figures from 嘉政发〔2023〕15号.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn pol(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+const POLICY_15: &str = "policies/jiazhengfa-2023-15.pol";
+
+/// `pol eval` of `facts` on 2024-05-01 with `more` arguments.
+fn eval(name: &str, facts: &str, more: &[&str]) -> Output {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("pol-history-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("facts.json");
+    std::fs::write(&path, facts).unwrap();
+    let mut args = vec![
+        "eval",
+        POLICY_15,
+        "--facts",
+        path.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ];
+    args.extend_from_slice(more);
+    pol(&args)
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// 第五条: a broker (技术经纪人) gets 1.5% of the contract paid, at most 3万元 per project and
+/// 20万元 per person per year. Two contracts of 200万元 in 2024 (3万元 each); the history has
+/// 16万元 paid in 2024 and 20万元 in 2023.
+const BROKER: &str = r#"{"kind": "person", "id": "P1", "attributes": {"技术经纪人": true},
+ "claims": [
+  {"id": "C1", "date": "2024-02-01", "attributes": {"项目类别": "技术转让", "通过评审": true, "实付合同金额": "200万元"}},
+  {"id": "C2", "date": "2024-03-01", "attributes": {"项目类别": "技术开发", "通过评审": true, "实付合同金额": "200万元"}}
+ ],
+ "history": [
+  {"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "C0", "date": "2024-01-10", "amount": "16万元"},
+  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "date": "2023-06-10", "amount": "20万元"}
+ ]}"#;
+
+#[test]
+fn a_yearly_limit_counts_the_grants_of_the_same_year_and_reports_its_headroom() {
+    let d = json(&eval("broker", BROKER, &["--format", "json"]));
+    let paid = |claim: &str| {
+        d["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == "技术经纪人技术转移奖励" && c["claim"] == claim)
+            .unwrap()["paid"]["exact"]
+            .clone()
+    };
+    // 20万元 - 16万元 = 4万元 left in 2024: C1 gets its 3万元, C2 the 1万元 left. The 2023
+    // grant counts towards 2023 only.
+    assert_eq!(paid("C1"), "30000.00");
+    assert_eq!(paid("C2"), "10000.00");
+    assert_eq!(d["totals"]["paid"]["exact"], "40000.00");
+    let h = &d["headroom"][0];
+    assert_eq!(h["kind"], "limit");
+    assert_eq!(h["year"], 2024);
+    assert_eq!(h["amount"], "200000.00");
+    assert_eq!(h["history"], "160000.00");
+    assert_eq!(h["counted"]["exact"], "200000.00");
+    assert_eq!(h["headroom"]["exact"], "0.00");
+    assert_eq!(
+        d["headroom"].as_array().unwrap().len(),
+        1,
+        "{}",
+        d["headroom"]
+    );
+}
+
+#[test]
+fn headroom_is_explained_in_the_human_output() {
+    let o = eval("broker-text", BROKER, &["--explain"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains("headroom (what more could be paid under each cap and limit):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("limit 20万元 per person per year in 2024: 200,000.00 元 counted, 16万元 of it by earlier grants, 0.00 元 left"),
+        "{text}"
+    );
+}
+
+/// 第一条: 10% of the R&D increase, at most 500万元 per firm. An increase of 1000万元 gives
+/// 100万元; 450万元 was paid under the article before, so 50万元 is left.
+#[test]
+fn a_per_subject_cap_counts_earlier_grants_of_its_clause() {
+    let facts = r#"{"kind": "enterprise", "id": "E1", "attributes": {"加计扣除资格": true,
+      "研发费用": "2000万元", "上年研发费用": "1000万元", "营业收入": "2亿元", "规上企业": true, "高新技术企业": false},
+      "history": [{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-12-01", "amount": "450万元"}]}"#;
+    let d = json(&eval("cap", facts, &["--format", "json"]));
+    let c = &d["clauses"][0];
+    assert_eq!(c["clause"], "研发投入补助");
+    assert_eq!(c["assessed"]["exact"], "1000000.00");
+    assert_eq!(c["paid"]["exact"], "500000.00");
+    assert_eq!(c["adjustments"][0]["kind"], "subject_cap");
+    let h = &d["headroom"][0];
+    assert_eq!(
+        (h["kind"].as_str(), h["name"].as_str()),
+        (Some("cap"), Some("研发投入补助"))
+    );
+    assert_eq!(h["history"], "4500000.00");
+    assert_eq!(h["headroom"]["exact"], "0.00");
+    // Without the history the cap is not reached and 400万元 is left.
+    let facts = facts.replace("450万元", "0元");
+    let d = json(&eval("cap-none", &facts, &["--format", "json"]));
+    assert_eq!(d["clauses"][0]["paid"]["exact"], "1000000.00");
+    assert_eq!(d["headroom"][0]["headroom"]["exact"], "4000000.00");
+}
+
+/// 第二条: "首次通过认定的高新技术企业", once per firm (`once per enterprise`).
+#[test]
+fn a_once_only_award_with_an_earlier_grant_is_already_paid_citing_it() {
+    let facts = r#"{"kind": "enterprise", "id": "E1", "attributes": {"首次认定高新技术企业": true},
+      "history": [{"document": "嘉政发〔2023〕15号", "clause": "高新技术企业认定奖励", "date": "2023-09-01", "amount": "20万元"}]}"#;
+    let d = json(&eval("once", facts, &["--format", "json"]));
+    let c = d["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["clause"] == "高新技术企业认定奖励")
+        .unwrap()
+        .clone();
+    assert_eq!(c["outcome"], "already_paid");
+    assert!(c.get("paid").is_none(), "{c}");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("嘉政发〔2023〕15号 高新技术企业认定奖励")
+            && reason.contains("2023-09-01")
+            && reason.contains("20万元"),
+        "{reason}"
+    );
+    assert_eq!(d["totals"]["paid"]["exact"], "0.00");
+    let text = eval("once-text", facts, &[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("already paid"), "{text}");
+}
+
+/// 第八条: "一次性落地奖励" is once per project: a grant for another project does not block it.
+#[test]
+fn once_per_project_compares_the_claim() {
+    let facts = |claim: &str| {
+        format!(
+            r#"{{"kind": "enterprise", "id": "E1", "claims": [{{"id": "S1", "date": "2024-03-01",
+          "attributes": {{"项目类别": "入驻项目", "入驻载体": "众创空间", "落地奖励核定金额": "6万元"}}}}],
+          "history": [{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "claim": "{claim}", "date": "2023-09-01", "amount": "6万元"}}]}}"#
+        )
+    };
+    let outcome = |claim: &str| {
+        let d = json(&eval(
+            &format!("project-{claim}"),
+            &facts(claim),
+            &["--format", "json"],
+        ));
+        d["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == "入驻项目落地奖励")
+            .unwrap()["outcome"]
+            .clone()
+    };
+    assert_eq!(outcome("S1"), "already_paid");
+    assert_eq!(outcome("S0"), "awarded");
+}
+
+fn problems(name: &str, history: &str) -> serde_json::Value {
+    let facts = format!(r#"{{"kind": "enterprise", "id": "E1", "history": [{history}]}}"#);
+    let o = eval(name, &facts, &["--format", "json"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v
+}
+
+fn codes(v: &serde_json::Value) -> Vec<String> {
+    let list = v["problems"]
+        .as_array()
+        .or(v.as_array())
+        .cloned()
+        .unwrap_or_default();
+    list.iter()
+        .map(|p| p["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn bad_grants_are_coded_errors() {
+    let g = |extra: &str| {
+        format!(
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-05-01"{extra}}}"#
+        )
+    };
+    // A key the format does not have, with the closest key as a suggestion.
+    let v = problems("unknown-key", &g(r#", "ammount": "1万元""#));
+    assert!(codes(&v).contains(&"F0160".to_string()), "{v}");
+    assert!(v.to_string().contains("did you mean `amount`?"), "{v}");
+    // No amount.
+    let v = problems("no-amount", &g(""));
+    assert_eq!(codes(&v), ["F0160"], "{v}");
+    // A negative amount, a bad date, a key given twice.
+    let v = problems("negative", &g(r#", "amount": "-1万元""#));
+    assert_eq!(codes(&v), ["F0109"], "{v}");
+    let v = problems(
+        "bad-date",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-02-30", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0107"], "{v}");
+    let v = problems("twice", &g(r#", "amount": "1万元", "amount": "2万元""#));
+    assert_eq!(codes(&v), ["F0113"], "{v}");
+    // A clause the policy does not have: did you mean.
+    let v = problems(
+        "unknown-clause",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补贴", "date": "2023-05-01", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0161"], "{v}");
+    assert!(
+        v.to_string().contains("did you mean `研发投入补助`?"),
+        "{v}"
+    );
+    // A document not given.
+    let v = problems(
+        "unknown-document",
+        r#"{"document": "嘉政发〔2023〕16号", "clause": "研发投入补助", "date": "2023-05-01", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0161"], "{v}");
+    // A grant dated after the evaluation date (2024-05-01) cannot have been paid yet.
+    let v = problems(
+        "future",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2024-05-02", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0162"], "{v}");
+}
+
+#[test]
+fn once_lines_are_checked_and_formatted() {
+    let policy = "policy \"测试〔2024〕1号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\nclause c {\n  source \"一\"\n  subject enterprise\n  once   per enterprise  and   matter\n  award 1元\n}\n";
+    let formatted = pol::format_source(policy).unwrap();
+    assert!(
+        formatted.contains("\n  once per enterprise and matter\n"),
+        "{formatted}"
+    );
+    assert!(pol::check(&[("a.pol", &formatted)]).iter().next().is_none());
+    // `once per project` on a clause not evaluated per claim could never match a grant.
+    let wrong = formatted.replace("once per enterprise and matter", "once per project");
+    let found: Vec<_> = pol::check(&[("a.pol", &wrong)])
+        .iter()
+        .map(|d| d.code)
+        .collect();
+    assert_eq!(found, [pol::Code::BoundPerUnawardedKind]);
+}
