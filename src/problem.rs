@@ -96,6 +96,8 @@ problem_codes! {
     NoClaimId = "F0209", Error, "a subject has several rows but one of them has no claim id";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
+    HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
+    HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
     BadSetting = "F0302", Error, "a setting's value does not fit its parameter";

@@ -37,6 +37,11 @@ pub struct SimulateArgs {
     /// standard input. Rows must be sorted by subject id, a subject's rows next to each other.
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
+    /// Earlier grants of the population's subjects: CSV (columns: the subject id, document,
+    /// clause, item, matter, claim, date, amount) or JSON Lines (`.jsonl`), sorted by subject id
+    /// like the population and read in step with it.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// The kind of subject every row describes.
     #[arg(long, default_value = "enterprise", value_name = "KIND")]
     pub kind: String,
@@ -132,8 +137,24 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             }
         }
     };
+    let history = match args.history.as_deref().map(File::open) {
+        None => None,
+        Some(Ok(f)) => {
+            let jsonl = args.history.as_deref().is_some_and(is_jsonl);
+            let format = if jsonl {
+                PopulationFormat::Jsonl
+            } else {
+                PopulationFormat::Csv
+            };
+            Some((f, format))
+        }
+        Some(Err(e)) => {
+            let path = args.history.as_deref().unwrap_or(Path::new("")).display();
+            return out.fail(&format!("cannot read `{path}`: {e}"));
+        }
+    };
     let rows = rows_file.as_mut().map(Pending::writer);
-    let report = simulation.run(input, rows, &mut progress, &interrupted);
+    let report = simulation.run_with_history(input, history, rows, &mut progress, &interrupted);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -182,6 +203,7 @@ fn check_counts(args: &SimulateArgs) -> Result<(), ExitCode> {
 fn check_paths(args: &SimulateArgs) -> Result<(), ExitCode> {
     let mut inputs = files::collect(&args.paths).unwrap_or_default();
     inputs.push(args.population.clone());
+    inputs.extend(args.history.clone());
     inputs.extend(args.when.settings.clone());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     if let Some(p) = &args.out {

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::bounds::{describe_bound, Counter};
 use super::decision::{Amount, Outcome};
-use super::facts::{show_found, FactProblem, FactRef, Facts};
+use super::facts::{show_found, FactProblem, FactRef};
 use super::format;
 use super::json::{Json, Node};
 use super::run::{Scratch, Verdict};
@@ -89,15 +89,16 @@ pub(super) fn read(
             );
             continue;
         };
-        if let Some(g) = grant(pairs, &path, place, problems) {
+        if let Some(g) = read_one(pairs, &path, place, problems) {
             out.push(g);
         }
     }
     out
 }
 
-/// One grant from its pairs (duplicate keys were reported by the caller).
-fn grant(
+/// One grant from its pairs (duplicate keys were reported by the caller), its problems added
+/// to `problems` under `path`.
+pub(crate) fn read_one(
     pairs: &[(String, Node<'_>)],
     path: &str,
     place: &mut dyn FnMut(usize) -> String,
@@ -230,12 +231,12 @@ fn grant(
 /// dated after the evaluation date `date` (F0162) is an error.
 pub(super) fn resolve(
     programs: &[Program],
-    facts: &Facts,
+    history: &[PastGrant],
     date: NaiveDate,
 ) -> Result<Arc<[Grant]>, Vec<FactProblem>> {
     let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(facts.history.len());
-    for (i, g) in facts.history.iter().enumerate() {
+    let mut out = Vec::with_capacity(history.len());
+    for (i, g) in history.iter().enumerate() {
         let path = format!("history[{i}]");
         let doc = key(&g.document);
         let Some(pi) = programs.iter().position(|p| key(&p.header.document) == doc) else {

@@ -424,21 +424,38 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
         }
-        if !facts.history.is_empty() {
-            match history::resolve(&self.set.programs, facts, self.date) {
-                Ok(grants) => {
-                    for b in &mut bound {
-                        b.history = grants.clone();
-                    }
-                }
-                Err(e) => problems.extend(e),
-            }
+        if let Err(e) = self.bind_history(&facts.history, &mut bound) {
+            problems.extend(e);
         }
         if problems.is_empty() {
             Ok(bound)
         } else {
             Err(problems)
         }
+    }
+}
+
+impl<T: Tracer> Evaluator<'_, T> {
+    /// Matches a subject's earlier grants to the clauses of the set and gives them to its
+    /// facts bound to each program (none when `history` is empty: bound facts reused from one
+    /// subject to the next are cleared of the last one's).
+    pub fn bind_history(
+        &self,
+        history: &[history::PastGrant],
+        bound: &mut [facts::Bound],
+    ) -> Result<(), Vec<FactProblem>> {
+        let grants = if history.is_empty() {
+            if bound.iter().all(|b| b.history.is_empty()) {
+                return Ok(());
+            }
+            std::sync::Arc::default()
+        } else {
+            history::resolve(&self.set.programs, history, self.date)?
+        };
+        for b in bound {
+            b.history = grants.clone();
+        }
+        Ok(())
     }
 }
 

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::chunks::Chunk;
+use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, Columns, Layout, RowError};
@@ -86,6 +87,8 @@ pub struct Context<'a, 'p> {
     pub writer: Option<&'a RowWriter>,
     /// The file format.
     pub source: Source,
+    /// Whether a history file of past grants is read with the population.
+    pub history: bool,
 }
 
 /// What evaluating one chunk gives.
@@ -175,6 +178,8 @@ pub struct Worker<'a, 'p> {
     out: Rows,
     /// Row text of subjects paid nothing.
     unpaid: UnpaidRows,
+    /// The grants of the chunk's subjects (a history file read with the population).
+    history: ChunkHistory,
 }
 
 /// One row's cells: a record the CSV reader filled, or where each cell lies in the chunk's
@@ -364,6 +369,9 @@ struct Run {
     batch: Batch,
     /// The last subject's id as a whole number, if it is one.
     last_number: Option<u128>,
+    /// A history row out of order: the subject id before it, and the error. Subjects from
+    /// that id on are not evaluated (their grants may be missing).
+    stop: Option<(String, RowError)>,
 }
 
 /// A whole-number id as a number (as `str::parse::<u128>` reads it), by a machine-word parse
@@ -389,6 +397,13 @@ fn id_number(id: &str) -> Option<u128> {
 impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
+        if let Some((after, e)) = &self.stop {
+            if id_order(id, after) != std::cmp::Ordering::Less {
+                self.batch.fatal = Some(e.clone());
+                self.stop = None;
+                return false;
+            }
+        }
         let b = &mut self.batch;
         // The previous id was parsed when it came: one parse per subject.
         let number = id_number(id);
@@ -451,11 +466,13 @@ impl<'a, 'p> Worker<'a, 'p> {
             scratch: Scratch::new(),
             out: Rows::default(),
             unpaid: UnpaidRows::default(),
+            history: ChunkHistory::default(),
         }
     }
 
-    /// Evaluates a chunk.
-    pub fn run(&mut self, chunk: &Chunk) -> Batch {
+    /// Evaluates a chunk whose subjects' earlier grants are `history`.
+    pub fn run(&mut self, chunk: &Chunk, history: ChunkHistory) -> Batch {
+        self.history = history;
         let mut run = Run {
             batch: Batch {
                 seq: chunk.seq,
@@ -469,10 +486,21 @@ impl<'a, 'p> Worker<'a, 'p> {
                 fatal: None,
             },
             last_number: None,
+            stop: self.history.stop.take(),
         };
+        if self.cx.history {
+            let given = self.history.rows.len() as u64;
+            run.batch
+                .summary
+                .add_history(Some(given), Some(self.history.ignored));
+        }
         match &self.cx.source {
             Source::Csv(shape) => self.csv(chunk, shape, &mut run),
             Source::Jsonl => self.jsonl(chunk, &mut run),
+        }
+        // A history row out of order stops the run after this chunk's subjects before it.
+        if let (Some((_, e)), None) = (run.stop.take(), &run.batch.fatal) {
+            run.batch.fatal = Some(e);
         }
         run.batch
     }
@@ -583,7 +611,14 @@ impl<'a, 'p> Worker<'a, 'p> {
                 Err(bad) => subject.bad.push(bad.error),
             }
         }
-        evaluate(cx, &mut subject, run, &mut self.scratch, &mut self.out);
+        evaluate(
+            cx,
+            &mut subject,
+            run,
+            &mut self.scratch,
+            &mut self.out,
+            &self.history,
+        );
     }
 
     /// A subject of one row without a claim: bound from its cells.
@@ -596,6 +631,10 @@ impl<'a, 'p> Worker<'a, 'p> {
         if let Some(p) = crate::eval::facts::subject_id_problem(id) {
             return run.bad_row(cx, row_error(line, &[p]), id);
         }
+        let grants = match self.history.grants(id, line) {
+            Ok(g) => g,
+            Err(e) => return run.bad_row(cx, e, id),
+        };
         let mut problems = Vec::new();
         for ((program, columns), bound) in cx
             .ev
@@ -609,6 +648,9 @@ impl<'a, 'p> Worker<'a, 'p> {
             if let Err(p) = bind_cells(program, columns, cell, bound) {
                 problems.extend(p);
             }
+        }
+        if let Err(p) = cx.ev.bind_history(&grants, &mut self.bound) {
+            problems.extend(p);
         }
         if !problems.is_empty() {
             let e = row_error(line, &problems);
@@ -672,7 +714,14 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+                            evaluate(
+                                cx,
+                                &mut s,
+                                run,
+                                &mut self.scratch,
+                                &mut self.out,
+                                &self.history,
+                            );
                         }
                         let BadRow { error, id } = bad;
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
@@ -689,7 +738,14 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+                            evaluate(
+                                cx,
+                                &mut s,
+                                run,
+                                &mut self.scratch,
+                                &mut self.out,
+                                &self.history,
+                            );
                         }
                         if !run.begin(&record.id, record.line) {
                             return;
@@ -704,7 +760,14 @@ impl<'a, 'p> Worker<'a, 'p> {
             }
         }
         if let Some(mut s) = current.take() {
-            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+            evaluate(
+                cx,
+                &mut s,
+                run,
+                &mut self.scratch,
+                &mut self.out,
+                &self.history,
+            );
         }
     }
 }
@@ -716,6 +779,7 @@ fn evaluate<'p>(
     run: &mut Run,
     scratch: &mut Scratch<'p>,
     out: &mut Rows,
+    history: &ChunkHistory,
 ) {
     let b = &mut run.batch;
     if !subject.bad.is_empty() {
@@ -750,7 +814,7 @@ fn evaluate<'p>(
         let line = subject.rows.first().map_or(0, |r| r.line);
         return failed_subject(cx, b, subject, row_error(line, &[p]));
     }
-    match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
+    match facts_and_rows(cx, subject, scratch, &mut b.summary, out, history) {
         Ok(Some(f)) => {
             if f.is_internal() {
                 b.summary.internal_errors += 1;
@@ -791,8 +855,10 @@ fn facts_and_rows<'p>(
     scratch: &mut Scratch<'p>,
     summary: &mut Summary,
     out: &mut Rows,
+    history: &ChunkHistory,
 ) -> Result<Option<Failure>, RowError> {
-    let facts = facts_of(subject, cx.kind, cx.columns)?;
+    let mut facts = facts_of(subject, cx.kind, cx.columns)?;
+    facts.history = history.grants(&subject.id, subject.rows[0].line)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
     let bound = cx

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod chunks;
 pub mod columns;
+pub mod history;
 pub mod input;
 pub mod output;
 mod problem;

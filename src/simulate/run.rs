@@ -24,6 +24,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
+use super::history::{chunk_ids, ChunkHistory, HistoryReader};
 use super::input::{csv_header, csv_id, jsonl_id};
 use super::output::{RowFormat, RowWriter};
 use super::{default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary};
@@ -119,6 +120,8 @@ pub enum SimulateError {
     NoIdColumn(String),
     /// The header of the rows cannot be written.
     Write(io::Error),
+    /// The history file's header cannot be read or lacks a column: why.
+    History(String),
 }
 
 impl fmt::Display for SimulateError {
@@ -149,6 +152,7 @@ impl fmt::Display for SimulateError {
                 write!(f, "the population has no `{name}` column for the subject id")
             }
             SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
+            SimulateError::History(why) => f.write_str(why),
         }
     }
 }
@@ -275,7 +279,34 @@ impl<'s> Simulation<'s> {
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<Report, SimulateError> {
+        self.run_with_history(
+            input,
+            None::<(&[u8], PopulationFormat)>,
+            rows,
+            progress,
+            cancel,
+        )
+    }
+
+    /// [`Simulation::run`] with the subjects' earlier grants read from `history` (CSV or JSON
+    /// Lines, sorted by subject id like the population, read in step with it): each subject
+    /// is evaluated with its grants, as `pol eval` evaluates facts with that `history`.
+    pub fn run_with_history<R: Read + Send, H: Read + Send>(
+        &self,
+        input: R,
+        history: Option<(H, PopulationFormat)>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
         let o = &self.options;
+        let history = match history {
+            Some((h, format)) => Some(
+                HistoryReader::new(h, format == PopulationFormat::Jsonl, &o.columns)
+                    .map_err(SimulateError::History)?,
+            ),
+            None => None,
+        };
         let jsonl = o.format == PopulationFormat::Jsonl;
         let id_column = OnceLock::new();
         let columns = &o.columns;
@@ -308,9 +339,22 @@ impl<'s> Simulation<'s> {
             layout: &self.layout,
             writer: rows.is_some().then_some(&self.writer),
             source,
+            history: history.is_some(),
         };
         let mut merger = Merger::new(&self.ev, o.max_errors, rows);
-        let read_end = in_threads(&cx, chunker, o.threads, &mut merger, progress, cancel);
+        let given = history.is_some();
+        let ignored_at_end = AtomicU64::new(0);
+        let reading = Reading {
+            chunker,
+            history,
+            ignored_at_end: &ignored_at_end,
+        };
+        let read_end = in_threads(&cx, reading, o.threads, &mut merger, progress, cancel);
+        if given {
+            // The history's subjects after the population's last: none of them is in it.
+            let ignored = ignored_at_end.load(Ordering::SeqCst);
+            merger.summary.add_history(Some(0), Some(ignored));
+        }
         let end = self.end(&mut merger, read_end, cancel);
         Ok(Report {
             summary: merger.summary,
@@ -358,7 +402,7 @@ impl<'s> Simulation<'s> {
     /// unreadable, too many errors, unwritable; else its summary is finished.
     fn end(&self, merger: &mut Merger<'_>, read_end: Option<ReadEnd>, cancel: &AtomicBool) -> End {
         let (too_large, read_failed) = match read_end {
-            Some(ReadEnd::TooLarge(e)) => (Some(e), None),
+            Some(ReadEnd::TooLarge(e) | ReadEnd::History(e)) => (Some(e), None),
             Some(ReadEnd::Failed(e)) => (None, Some(e)),
             None => (None, None),
         };
@@ -393,15 +437,30 @@ impl<'s> Simulation<'s> {
 enum ReadEnd {
     /// A subject takes more bytes than pol holds for one (F0202).
     TooLarge(RowError),
+    /// The history's rows after the population's last subject are out of order (F0260) or
+    /// unreadable (F0261).
+    History(RowError),
     /// The input cannot be read on.
     Failed(io::Error),
 }
+
+/// What the reading thread reads: the population cut into chunks, and the history (if any)
+/// read in step with it.
+struct Reading<'h, R, F> {
+    chunker: Chunker<R, F>,
+    history: Option<HistoryReader<'h>>,
+    /// Set when the population ends: the history's subjects after its last.
+    ignored_at_end: &'h AtomicU64,
+}
+
+/// A chunk and its subjects' earlier grants.
+type Work = (Chunk, ChunkHistory);
 
 /// Runs the chunks of `chunker` on `threads` workers, a thread of its own cutting them, and
 /// merges their batches on this thread: how reading ended, if early.
 fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     cx: &Context<'_, '_>,
-    chunker: Chunker<R, F>,
+    reading: Reading<'_, R, F>,
     threads: usize,
     merger: &mut Merger<'_>,
     progress: &mut dyn FnMut(u64),
@@ -411,7 +470,7 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     let stop = AtomicBool::new(false);
     let consumed = AtomicU64::new(0);
     let (stop, consumed) = (&stop, &consumed);
-    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::sync_channel::<Batch>(threads * 2);
     std::thread::scope(|scope| {
@@ -421,7 +480,9 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
             scope.spawn(move || work(cx, work_rx, &done_tx));
         }
         drop(done_tx);
-        let reader = scope.spawn(move || read(chunker, &work_tx, cancel, stop, consumed));
+        let (source, columns) = (&cx.source, cx.columns);
+        let reader =
+            scope.spawn(move || read(reading, (source, columns), &work_tx, cancel, stop, consumed));
         for done in done_rx {
             merger.take(done);
             if merger.stopped() {
@@ -436,14 +497,14 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
 }
 
 /// A worker: evaluates chunks until there are no more (or no one takes the batches).
-fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Chunk>>, done: &SyncSender<Batch>) {
+fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Work>>, done: &SyncSender<Batch>) {
     let mut worker = Worker::new(cx);
     loop {
         let next = chunks.lock().map(|rx| rx.recv());
-        let Ok(Ok(chunk)) = next else {
+        let Ok(Ok((chunk, history))) = next else {
             break;
         };
-        if done.send(worker.run(&chunk)).is_err() {
+        if done.send(worker.run(&chunk, history)).is_err() {
             break;
         }
     }
@@ -452,19 +513,29 @@ fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Chunk>>, done: &SyncSender
 /// Cuts the input into chunks for the workers until it ends, the run is cancelled or stopped,
 /// or it cannot be read on (the reason is returned).
 fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
-    mut chunker: Chunker<R, F>,
-    work: &SyncSender<Chunk>,
+    reading: Reading<'_, R, F>,
+    (source, columns): (&Source, &Columns),
+    work: &SyncSender<Work>,
     cancel: &AtomicBool,
     stop: &AtomicBool,
     consumed: &AtomicU64,
 ) -> Option<ReadEnd> {
+    let Reading {
+        mut chunker,
+        mut history,
+        ignored_at_end,
+    } = reading;
     loop {
         if cancel.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
             return None;
         }
         let chunk = match chunker.next_chunk() {
             Ok(Some(c)) => c,
-            Ok(None) => return None,
+            Ok(None) => {
+                let (ignored, e) = history.as_mut().map_or((0, None), HistoryReader::drain);
+                ignored_at_end.store(ignored, Ordering::SeqCst);
+                return e.map(ReadEnd::History);
+            }
             Err(e) => {
                 let too_large = e
                     .get_ref()
@@ -481,7 +552,14 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
             }
         };
         consumed.store(chunker.consumed(), Ordering::Relaxed);
-        if work.send(chunk).is_err() {
+        // The grants of the chunk's subjects, read in step: the history is read no further
+        // than the chunk's last subject.
+        let grants = match history.as_mut() {
+            Some(h) => h.take_for(&chunk_ids(&chunk.bytes, source, columns)),
+            None => ChunkHistory::default(),
+        };
+        let stopped = grants.stop.is_some();
+        if work.send((chunk, grants)).is_err() || stopped {
             return None;
         }
     }

@@ -137,6 +137,12 @@ pub struct Summary {
     pub distribution: Distribution,
     /// Yearly budgets against what is paid.
     pub budgets: Vec<BudgetUse>,
+    /// With a history file (`--history`): its grants given to subjects of the population.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_grants: Option<u64>,
+    /// With a history file: its subjects that are not in the population (ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_subjects_ignored: Option<u64>,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -251,6 +257,18 @@ fn bucket_value((exp, lead): (u32, u32)) -> Decimal {
 }
 
 impl Summary {
+    /// Counts `grants` of a history file given to subjects and `ignored` subjects of it not in
+    /// the population (`None`: no history file).
+    pub(crate) fn add_history(&mut self, grants: Option<u64>, ignored: Option<u64>) {
+        let add = |mine: &mut Option<u64>, theirs: Option<u64>| {
+            if let Some(n) = theirs {
+                *mine = Some(mine.unwrap_or(0) + n);
+            }
+        };
+        add(&mut self.history_grants, grants);
+        add(&mut self.history_subjects_ignored, ignored);
+    }
+
     /// An empty summary for the clauses of `ev`'s policies.
     pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
@@ -360,6 +378,7 @@ impl Summary {
         self.subjects += other.subjects;
         self.errors += other.errors;
         self.internal_errors += other.internal_errors;
+        self.add_history(other.history_grants, other.history_subjects_ignored);
         self.paid_sum.add_tally(&other.paid_sum);
         for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
             mine.add_tally(theirs);
@@ -521,6 +540,12 @@ impl Summary {
             "rows read: {}, subjects: {}, errors: {}",
             self.rows, self.subjects, self.errors
         )?;
+        if let (Some(g), Some(i)) = (self.history_grants, self.history_subjects_ignored) {
+            writeln!(
+                out,
+                "history: {g} earlier grants of subjects in the population, {i} subjects not in the population ignored"
+            )?;
+        }
         writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;
         for c in &self.clauses {
