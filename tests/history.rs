@@ -276,3 +276,243 @@ fn once_lines_are_checked_and_formatted() {
         .collect();
     assert_eq!(found, [pol::Code::BoundPerUnawardedKind]);
 }
+
+// ------------------------------------------------------------------------ simulate --history
+
+/// A population of brokers (第五条: 1.5% of the contract paid, at most 3万元 per project and
+/// 20万元 per person per year) with claims, and their earlier grants, the history holding two
+/// subjects that are not in the population: as CSV files, and each subject's facts for
+/// `pol eval`.
+fn brokers() -> (String, String, Vec<(String, String)>) {
+    let mut population =
+        String::from("id,claim_id,claim_date,技术经纪人,项目类别,通过评审,实付合同金额\n");
+    let mut history = String::from("id,document,clause,claim,date,amount\n");
+    history.push_str("P00,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    let mut facts = Vec::new();
+    for i in 1..=12u32 {
+        let id = format!("P{i:02}");
+        let mut claims = Vec::new();
+        for k in 0..(i % 3 + 1) {
+            let amount = (i * 37 + k * 11) % 300 + 10;
+            let date = format!("2024-0{}-15", k + 1);
+            population.push_str(&format!("{id},C{k},{date},1,技术转让,1,{amount}万元\n"));
+            claims.push(format!(
+                r#"{{"id": "C{k}", "date": "{date}", "attributes": {{"项目类别": "技术转让", "通过评审": true, "实付合同金额": "{amount}万元"}}}}"#
+            ));
+        }
+        let mut grants = Vec::new();
+        if i % 4 != 0 {
+            let this_year = (i * 13) % 20 + 1;
+            grants.push(("2024-01-05", this_year));
+            if i % 2 == 0 {
+                grants.push(("2023-07-01", 20));
+            }
+        }
+        for (date, amount) in &grants {
+            history.push_str(&format!(
+                "{id},嘉政发〔2023〕15号,技术经纪人技术转移奖励,,{date},{amount}万元\n"
+            ));
+        }
+        let grants: Vec<String> = grants
+            .iter()
+            .map(|(date, amount)| {
+                format!(r#"{{"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "date": "{date}", "amount": "{amount}万元"}}"#)
+            })
+            .collect();
+        let json = format!(
+            r#"{{"kind": "person", "id": "{id}", "attributes": {{"技术经纪人": true}}, "claims": [{}], "history": [{}]}}"#,
+            claims.join(", "),
+            grants.join(", ")
+        );
+        facts.push((id, json));
+    }
+    history.push_str("P99,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    (population, history, facts)
+}
+
+#[test]
+fn simulate_with_history_gives_each_subject_what_eval_gives_whatever_the_chunks() {
+    let (population, history, facts) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-sim", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(&hist, &history).unwrap();
+    let run = |chunk: &str, threads: &str| {
+        let out = dir.join(format!("rows-{chunk}-{threads}.csv"));
+        let summary = dir.join(format!("summary-{chunk}-{threads}.json"));
+        let o = pol(&[
+            "simulate",
+            POLICY_15,
+            "--population",
+            pop.to_str().unwrap(),
+            "--history",
+            hist.to_str().unwrap(),
+            "--kind",
+            "person",
+            "--date",
+            "2024-05-01",
+            "--out",
+            out.to_str().unwrap(),
+            "--summary",
+            summary.to_str().unwrap(),
+            "--columns",
+            "subject,claim,total",
+            "--chunk-size",
+            chunk,
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (
+            std::fs::read_to_string(out).unwrap(),
+            std::fs::read_to_string(summary).unwrap(),
+        )
+    };
+    let (rows, summary) = run("262144", "1");
+    for (chunk, threads) in [("1", "3"), ("60", "2"), ("200", "1")] {
+        assert_eq!(
+            run(chunk, threads),
+            (rows.clone(), summary.clone()),
+            "chunk {chunk}"
+        );
+    }
+    let s: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(s["history_subjects_ignored"], 2, "{s}");
+    // Each subject's rows add up to what `pol eval` pays it with the same history in its facts.
+    let mut history_counted = false;
+    for (id, json_facts) in facts {
+        let d = super_eval(&id, &json_facts);
+        let from_rows: rust_decimal::Decimal = rows
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with(&format!("{id},")))
+            .map(|l| {
+                l.rsplit(',')
+                    .next()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum();
+        let paid: rust_decimal::Decimal = d["totals"]["paid"]["exact"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(from_rows, paid, "{id}");
+        history_counted |= d["headroom"][0]["history"] != "0.00";
+    }
+    assert!(
+        history_counted,
+        "no subject's limit counted an earlier grant"
+    );
+    // Without the history the subjects are paid more: the history is read.
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,claim,total",
+    ]);
+    assert_ne!(String::from_utf8_lossy(&o.stdout), rows);
+}
+
+fn super_eval(id: &str, facts: &str) -> serde_json::Value {
+    json(&eval(&format!("sim-{id}"), facts, &["--format", "json"]))
+}
+
+#[test]
+fn a_history_out_of_order_stops_simulate_with_its_line() {
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-order", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,date,amount\nP05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\nP03,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\n",
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for chunk in ["1", "100", "262144"] {
+        let o = pol(&[
+            "simulate",
+            POLICY_15,
+            "--population",
+            pop.to_str().unwrap(),
+            "--history",
+            hist.to_str().unwrap(),
+            "--kind",
+            "person",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+            "--columns",
+            "subject,claim,total",
+            "--chunk-size",
+            chunk,
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("history line 3: error[F0260]"), "{err}");
+        outputs.push(String::from_utf8_lossy(&o.stdout).into_owned());
+    }
+    // The rows of the subjects before P05 are written, the same whatever the chunks.
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{outputs:?}");
+    assert!(
+        outputs[0].contains("P04,") && !outputs[0].contains("P05,"),
+        "{}",
+        outputs[0]
+    );
+}
+
+#[test]
+fn a_bad_grant_in_the_history_file_fails_its_subject_only() {
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-bad", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,date,amount\nP02,嘉政发〔2023〕15号,技术经纪人奖励,2024-01-02,1万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,code",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("P02,F0161"), "{rows}");
+    assert!(
+        rows.contains("P01,\n") || rows.contains("P01,\r\n"),
+        "{rows}"
+    );
+}
