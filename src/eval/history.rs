@@ -152,7 +152,29 @@ pub(crate) fn read_one(
     {
         problems.push(p);
     }
-    let date = match get("date").map(|n| &n.value) {
+    let date = grant_date(get("date"), path, problems);
+    let amount = grant_amount(get("amount"), path, problems);
+    if problems.len() > before {
+        return None;
+    }
+    Some(PastGrant {
+        document: document?,
+        clause: clause?,
+        item,
+        matter,
+        claim,
+        date: date?,
+        amount: amount?,
+    })
+}
+
+/// A grant's `date`, or `None` with its problem added.
+fn grant_date(
+    node: Option<&Node<'_>>,
+    path: &str,
+    problems: &mut Vec<FactProblem>,
+) -> Option<NaiveDate> {
+    match node.map(|n| &n.value) {
         Some(Json::Text(d)) => match crate::syntax::literal::read_date(d) {
             Ok(d) => Some(d),
             Err(why) => {
@@ -175,8 +197,16 @@ pub(crate) fn read_one(
             );
             None
         }
-    };
-    let amount = match get("amount").and_then(|n| super::facts::node_value(&n.value)) {
+    }
+}
+
+/// A grant's `amount` (money, at least zero), or `None` with its problem added.
+fn grant_amount(
+    node: Option<&Node<'_>>,
+    path: &str,
+    problems: &mut Vec<FactProblem>,
+) -> Option<Decimal> {
+    match node.and_then(|n| super::facts::node_value(&n.value)) {
         Some(v) if v != super::facts::FactValue::Null => {
             let r = v.as_ref();
             match super::facts::read_scalar(Flavor::Money, None, r) {
@@ -211,19 +241,7 @@ pub(crate) fn read_one(
             );
             None
         }
-    };
-    if problems.len() > before {
-        return None;
     }
-    Some(PastGrant {
-        document: document?,
-        clause: clause?,
-        item,
-        matter,
-        claim,
-        date: date?,
-        amount: amount?,
-    })
 }
 
 /// Matches each grant of `facts` to the clause that paid it: the document and the clause are
