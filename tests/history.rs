@@ -516,3 +516,56 @@ fn a_bad_grant_in_the_history_file_fails_its_subject_only() {
         "{rows}"
     );
 }
+
+#[test]
+fn a_history_in_json_lines_is_read_as_the_csv_one() {
+    let (population, history, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-jsonl", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, csv, jsonl) = (
+        dir.join("population.csv"),
+        dir.join("history.csv"),
+        dir.join("history.jsonl"),
+    );
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(&csv, &history).unwrap();
+    let lines: Vec<String> = history
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let claim = if c[3].is_empty() { String::new() } else { format!(r#", "claim": "{}""#, c[3]) };
+            format!(
+                r#"{{"id": "{}", "document": "{}", "clause": "{}", "date": "{}", "amount": "{}"{claim}}}"#,
+                c[0], c[1], c[2], c[4], c[5]
+            )
+        })
+        .collect();
+    std::fs::write(&jsonl, lines.join("\n") + "\n").unwrap();
+    let rows = |h: &std::path::Path| {
+        let o = pol(&[
+            "simulate",
+            POLICY_15,
+            "--population",
+            pop.to_str().unwrap(),
+            "--history",
+            h.to_str().unwrap(),
+            "--kind",
+            "person",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+            "--columns",
+            "subject,claim,total",
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(rows(&jsonl), rows(&csv));
+}
