@@ -569,3 +569,54 @@ fn a_history_in_json_lines_is_read_as_the_csv_one() {
     };
     assert_eq!(rows(&jsonl), rows(&csv));
 }
+
+#[test]
+fn a_per_claim_award_paid_once_per_subject_pays_its_first_claim_only() {
+    let policy = "policy \"测试〔2024〕1号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput project {\n  额: money\n}\n\nclause 落地 {\n  source \"一\"\n  subject enterprise\n  per project\n  once per enterprise\n  award 额\n}\n";
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-percl", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pol_file, facts) = (dir.join("p.pol"), dir.join("f.json"));
+    std::fs::write(&pol_file, policy).unwrap();
+    let claims = r#""claims": [{"id": "A", "date": "2024-02-01", "attributes": {"额": "1万元"}},
+        {"id": "B", "date": "2024-03-01", "attributes": {"额": "2万元"}}]"#;
+    let decide = |history: &str| {
+        std::fs::write(
+            &facts,
+            format!(r#"{{"kind": "enterprise", "id": "E1", {claims}, "history": [{history}]}}"#),
+        )
+        .unwrap();
+        let o = pol(&[
+            "eval",
+            pol_file.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--format",
+            "json",
+        ]);
+        json(&o)
+    };
+    // The first claim in date order is paid, the later one is already paid.
+    let d = decide("");
+    let outcomes: Vec<_> = d["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].clone())
+        .collect();
+    assert_eq!(outcomes, ["awarded", "already_paid"]);
+    assert_eq!(d["totals"]["paid"]["exact"], "10000.00");
+    // With an earlier grant of the clause, neither is paid.
+    let d = decide(
+        r#"{"document": "测试[2024]1号", "clause": "落地", "claim": "Z", "date": "2024-01-05", "amount": "5千元"}"#,
+    );
+    let outcomes: Vec<_> = d["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcome"].clone())
+        .collect();
+    assert_eq!(outcomes, ["already_paid", "already_paid"]);
+    assert_eq!(d["totals"]["paid"]["exact"], "0.00");
+}
