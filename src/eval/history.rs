@@ -617,3 +617,88 @@ fn own_cap_of(programs: &[Program], v: &Verdict, counter: Counter) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = include_str!("../../policies/jiazhengfa-2023-15.pol");
+
+    fn grants(json: &str) -> (Vec<PastGrant>, Vec<FactProblem>) {
+        let node = crate::eval::json::parse(json).unwrap();
+        let Json::List(list) = &node.value else {
+            panic!("a list")
+        };
+        let mut problems = Vec::new();
+        let out = read(list, &mut |at| format!("byte {at}"), &mut problems);
+        (out, problems)
+    }
+
+    fn program() -> Program {
+        crate::compile_source(POLICY).program.unwrap()
+    }
+
+    #[test]
+    fn grants_are_read_exactly_and_bad_ones_report_every_problem() {
+        let (ok, problems) = grants(
+            r#"[{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-05-01", "amount": "12.5万元", "claim": "C1"}]"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(ok[0].amount, Decimal::new(125_000, 0));
+        assert_eq!(ok[0].claim.as_deref(), Some("C1"));
+        let (none, problems) =
+            grants(r#"[{"clause": 3, "date": "2023-05-01", "amount": 1.5, "x": 1}, 7]"#);
+        assert!(none.is_empty());
+        let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
+        // `x`, no document, a clause that is not a text, and an entry that is not an object.
+        assert_eq!(codes, ["F0160", "F0160", "F0160", "F0160"], "{problems:?}");
+    }
+
+    #[test]
+    fn grants_match_clauses_as_keys_and_count_by_year() {
+        let p = program();
+        let (given, _) = grants(
+            r#"[{"document": "嘉政发[2023]15号", "clause": "创新券额度", "date": "2024-01-05", "amount": "5万元"},
+                {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-01-05", "amount": "7万元"}]"#,
+        );
+        let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
+        let resolved = resolve(std::slice::from_ref(&p), &given, date).unwrap();
+        let ci = p
+            .clauses
+            .iter()
+            .position(|c| c.name == "创新券额度")
+            .unwrap();
+        assert!(resolved.iter().all(|g| (g.pi, g.ci) == (0, ci)));
+        let bound = super::super::facts::Bound {
+            history: resolved,
+            ..Default::default()
+        };
+        let own = |year| Counter::Own {
+            pi: 0,
+            ci,
+            k: 0,
+            year,
+        };
+        assert_eq!(seed(&p, &bound, own(Some(2024))), Decimal::new(50_000, 0));
+        assert_eq!(seed(&p, &bound, own(Some(2023))), Decimal::new(70_000, 0));
+        assert_eq!(seed(&p, &bound, own(None)), Decimal::new(120_000, 0));
+        // Another clause's bound counts none of them.
+        assert_eq!(
+            seed(
+                &p,
+                &bound,
+                Counter::Own {
+                    pi: 0,
+                    ci: 0,
+                    k: 0,
+                    year: None
+                }
+            ),
+            Decimal::ZERO
+        );
+        // A grant dated after the evaluation date cannot have been paid.
+        let early = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
+        let e = resolve(std::slice::from_ref(&p), &given, early).unwrap_err();
+        assert_eq!(e[0].code, ProblemCode::FutureGrant);
+    }
+}

@@ -396,3 +396,78 @@ pub fn chunk_ids(bytes: &[u8], source: &Source, columns: &Columns) -> Vec<String
     ids.dedup();
     ids
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "id,document,clause,date,amount\n";
+
+    fn reader(rows: &str) -> HistoryReader<'static> {
+        static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
+        let columns = COLUMNS.get_or_init(Columns::default);
+        let text: &'static str = Box::leak(format!("{HEADER}{rows}").into_boxed_str());
+        HistoryReader::new(text.as_bytes(), false, columns).unwrap()
+    }
+
+    fn row(id: &str) -> String {
+        format!("{id},嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n")
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_chunk_gets_the_grants_of_its_subjects_and_counts_the_others() {
+        let text = [row("1"), row("2"), row("2"), row("3"), row("5"), row("9")].concat();
+        let mut r = reader(&text);
+        let first = r.take_for(&ids(&["2", "4"]));
+        let given: Vec<&str> = first.rows.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(given, ["2", "2"]);
+        // 1 and 3 are not subjects of the chunk.
+        assert_eq!((first.ignored, first.stop.is_none()), (2, true));
+        assert_eq!(first.grants("2", 7).unwrap().len(), 2);
+        assert!(first.grants("4", 7).unwrap().is_empty());
+        let second = r.take_for(&ids(&["5"]));
+        assert_eq!((second.rows.len(), second.ignored), (1, 0));
+        // 9 is after the population's last subject.
+        assert_eq!(r.drain(), (1, None));
+    }
+
+    #[test]
+    fn rows_out_of_order_stop_with_the_line_and_the_subject_before() {
+        let text = [row("1"), row("3"), row("2")].concat();
+        let mut r = reader(&text);
+        let got = r.take_for(&ids(&["3"]));
+        let (after, e) = got.stop.unwrap();
+        assert_eq!(
+            (after.as_str(), e.line, e.code()),
+            ("3", 4, ProblemCode::HistoryOutOfOrder)
+        );
+        // Whole-number ids are sorted as numbers, as in the population.
+        let mut r = reader(&[row("9"), row("10")].concat());
+        assert!(r.take_for(&ids(&["10"])).stop.is_none());
+    }
+
+    #[test]
+    fn headers_without_a_required_column_or_with_another_are_refused() {
+        let columns = Columns::default();
+        for header in [
+            "id,document,clause,date\n",
+            "id,document,clause,date,amount,note\n",
+        ] {
+            assert!(
+                HistoryReader::new(header.as_bytes(), false, &columns).is_err(),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_without_an_id_is_unreadable() {
+        let mut r = reader(",嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n");
+        let (_, e) = r.take_for(&ids(&["1"])).stop.unwrap();
+        assert_eq!(e.code(), ProblemCode::HistoryUnreadable);
+    }
+}
