@@ -372,6 +372,23 @@ fn counts(program: &Program, g: &Grant, counter: Counter, claim_key: Option<&str
     }
 }
 
+/// What earlier grants of the clause of `at` paid for its claim (by the claim id's key): it
+/// counts against the clause's caps and limits per claim. Zero for a clause not per claim.
+pub(super) fn claim_seed(bound: &super::facts::Bound, at: super::run::At) -> Decimal {
+    let Some(claim) = at.claim.and_then(|k| bound.claims.get(k)) else {
+        return Decimal::ZERO;
+    };
+    if bound.history.is_empty() {
+        return Decimal::ZERO;
+    }
+    let id = key(&claim.id);
+    bound
+        .history
+        .iter()
+        .filter(|g| (g.pi, g.ci) == (at.pi, at.ci) && g.claim.as_deref() == Some(&*id))
+        .fold(Decimal::ZERO, |sum, g| sum.saturating_add(g.given.amount))
+}
+
 /// What the history has counted towards `counter` before this decision.
 pub(super) fn seed(program: &Program, bound: &super::facts::Bound, counter: Counter) -> Decimal {
     if bound.history.is_empty() {

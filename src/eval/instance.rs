@@ -195,7 +195,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             }
             Err(stop) => return inst.cannot::<T>(program, stop),
         };
-        let amount = claim_caps::<T>(program, &limits.claim_caps, amount, inst);
+        // What earlier grants of this clause paid for the same claim counts against its
+        // per-claim caps and limits.
+        let before = super::history::claim_seed(bound, at);
+        let amount = claim_caps::<T>(program, &limits.claim_caps, before, amount, inst);
         let Some(rounded) = rounded::<T>(program, amount, inst) else {
             return;
         };
@@ -591,11 +594,13 @@ fn limits<'c>(
 fn claim_caps<T: Tracer>(
     program: &Program,
     caps: &[(Decimal, &BoundDef, &'static str)],
+    before: Decimal,
     mut amount: Amount,
     inst: &mut Verdict,
 ) -> Amount {
     for (cap, b, what) in caps {
-        let capped = amount.map(|d| d.min(*cap));
+        let room = (*cap - before).max(Decimal::ZERO);
+        let capped = amount.map(|d| d.min(room));
         T::step(inst, || {
             let text = describe_bound(program, what, b, *cap);
             let what = if capped == amount {
@@ -603,8 +608,16 @@ fn claim_caps<T: Tracer>(
             } else {
                 "applied"
             };
+            let earlier = if before.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    ", {} paid for this claim by earlier grants",
+                    format::money(before)
+                )
+            };
             let text = format!(
-                "{text}: {what} ({} -> {})",
+                "{text}: {what} ({} -> {}{earlier})",
                 format::amount(amount),
                 format::amount(capped)
             );
