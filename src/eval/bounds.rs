@@ -66,13 +66,47 @@ pub(super) enum Counter {
         k: usize,
         year: Option<i32>,
     },
+    /// A clause's cap `k` (or own limit `k`, when `limit`) per claim, for claim `claim`:
+    /// applied as the claim is evaluated, listed only for its headroom.
+    Claim {
+        pi: usize,
+        ci: usize,
+        k: usize,
+        limit: bool,
+        claim: usize,
+    },
 }
 
 impl Counter {
     /// The policy whose bound it counts.
     pub(super) fn pi(self) -> usize {
         match self {
-            Counter::Cap { pi, .. } | Counter::Shared { pi, .. } | Counter::Own { pi, .. } => pi,
+            Counter::Cap { pi, .. }
+            | Counter::Shared { pi, .. }
+            | Counter::Own { pi, .. }
+            | Counter::Claim { pi, .. } => pi,
+        }
+    }
+
+    /// The per-claim form of a clause's cap or own limit `counter`, for `claim`.
+    pub(super) fn per_claim(counter: Counter, claim: Option<usize>) -> Option<Counter> {
+        let claim = claim?;
+        match counter {
+            Counter::Cap { pi, ci, k, .. } => Some(Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: false,
+                claim,
+            }),
+            Counter::Own { pi, ci, k, .. } => Some(Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: true,
+                claim,
+            }),
+            _ => None,
         }
     }
 
@@ -82,6 +116,7 @@ impl Counter {
             Counter::Cap { year, .. }
             | Counter::Shared { year, .. }
             | Counter::Own { year, .. } => year,
+            Counter::Claim { .. } => None,
         }
     }
 }
@@ -239,7 +274,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             Counter::Shared { pi, li, .. } => {
                 programs[pi].limits.get(li).map(|l| (pi, &l.bound, "limit"))
             }
-            Counter::Own { pi, ci, k, .. } => match programs[pi].clauses[ci].limits.get(k) {
+            Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: false,
+                ..
+            } => programs[pi].clauses[ci].caps.get(k).map(|b| (pi, b, "cap")),
+            Counter::Own { pi, ci, k, .. }
+            | Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: true,
+                ..
+            } => match programs[pi].clauses[ci].limits.get(k) {
                 Some(LimitUse::Own(b)) => Some((pi, b, "limit")),
                 _ => None,
             },

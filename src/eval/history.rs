@@ -352,6 +352,10 @@ fn counts(program: &Program, g: &Grant, counter: Counter, claim_key: Option<&str
         Counter::Cap { pi, ci, year, .. } | Counter::Own { pi, ci, year, .. } => {
             g.pi == pi && g.ci == ci && year_fits(year)
         }
+        // Per claim: the clause's grants for the same claim.
+        Counter::Claim { pi, ci, .. } => {
+            g.pi == pi && g.ci == ci && claim_key.is_some() && g.claim.as_deref() == claim_key
+        }
         Counter::Shared {
             pi,
             li,
@@ -398,7 +402,8 @@ pub(super) fn seed(program: &Program, bound: &super::facts::Bound, counter: Coun
         Counter::Shared {
             claim: Some(Some(k)),
             ..
-        } => bound.claims.get(k).map(|c| key(&c.id).into_owned()),
+        }
+        | Counter::Claim { claim: k, .. } => bound.claims.get(k).map(|c| key(&c.id).into_owned()),
         _ => None,
     };
     bound
@@ -551,7 +556,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 for v in &scratch.instances {
                     let range = v.counters.0 as usize..v.counters.1 as usize;
                     let mine = scratch.bounds[range].iter().any(|(c, _)| *c == counter)
-                        || own_cap_of(programs, v, counter);
+                        || own_cap_of(programs, v, counter)
+                        || claim_bound_of(v, counter);
                     if let (true, Outcome::Awarded, Some(p)) = (mine, v.outcome, v.paid) {
                         lo = lo.saturating_add(p.min());
                         hi = hi.saturating_add(p.max());
@@ -594,6 +600,26 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 };
                 ("limit", c.name.clone(), def, year, None)
             }
+            Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit,
+                claim,
+            } => {
+                let c = &program.clauses[ci];
+                let def = if limit {
+                    match c.limits.get(k) {
+                        Some(LimitUse::Own(b)) => Some(b),
+                        _ => None,
+                    }
+                } else {
+                    c.caps.get(k)
+                };
+                let claim = bound[pi].claims.get(claim).map(|c| c.id.clone());
+                let kind = if limit { "limit" } else { "cap" };
+                (kind, c.name.clone(), def, None, claim)
+            }
             Counter::Shared {
                 pi,
                 li,
@@ -621,6 +647,15 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             counted: Amount::between(lo, hi),
             headroom: Amount::between(least, most),
         }
+    }
+}
+
+/// Whether `counter` is one of verdict `v`'s caps or limits per claim (applied as its claim
+/// was evaluated, and listed for the headroom only).
+fn claim_bound_of(v: &Verdict, counter: Counter) -> bool {
+    match counter {
+        Counter::Claim { pi, ci, claim, .. } => (v.pi, v.ci, v.claim) == (pi, ci, Some(claim)),
+        _ => false,
     }
 }
 

@@ -38,8 +38,9 @@ pub(super) struct Place<'a> {
 
 /// The bounds of an instance that are applied as it is evaluated.
 struct Limits<'c> {
-    /// Per-claim caps and limits: amount, definition, and `cap` or `limit`.
-    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str)>,
+    /// Per-claim caps and limits: amount, definition, `cap` or `limit`, and the running total
+    /// it would be ([`Counter::Cap`] or [`Counter::Own`]; only its place is used).
+    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str, Counter)>,
     /// The clause's first per-subject cap when the clause is not per claim: this instance is
     /// the only one its running total counts, so it is applied at once, as that running total
     /// would apply it (amount and counter).
@@ -226,6 +227,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             // again. A simulation reports none, and keeps its list of running totals empty.
             if T::REASONS {
                 bounds.push((counter, limit));
+            }
+        }
+        // The same for the caps and limits per claim, by claim.
+        if T::REASONS {
+            for &(limit, _, _, counter) in &limits.claim_caps {
+                if let Some(c) = Counter::per_claim(counter, at.claim) {
+                    bounds.push((c, limit));
+                }
             }
         }
     }
@@ -580,7 +589,7 @@ fn limits<'c>(
             !clause.per_claim && out.own_cap.is_none() && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
         match env.eval_num(&b.amount) {
-            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what)),
+            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what, counter)),
             Ok(v) if alone => out.own_cap = Some((v, counter)),
             Ok(v) => bounds.push((counter, v)),
             Err(stop) => out.stop = out.stop.or(Some(stop)),
@@ -593,12 +602,12 @@ fn limits<'c>(
 #[inline(always)]
 fn claim_caps<T: Tracer>(
     program: &Program,
-    caps: &[(Decimal, &BoundDef, &'static str)],
+    caps: &[(Decimal, &BoundDef, &'static str, Counter)],
     before: Decimal,
     mut amount: Amount,
     inst: &mut Verdict,
 ) -> Amount {
-    for (cap, b, what) in caps {
+    for (cap, b, what, _) in caps {
         let room = (*cap - before).max(Decimal::ZERO);
         let capped = amount.map(|d| d.min(room));
         T::step(inst, || {
