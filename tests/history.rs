@@ -625,3 +625,51 @@ fn a_per_claim_award_paid_once_per_subject_pays_its_first_claim_only() {
     assert_eq!(outcomes, ["already_paid", "already_paid"]);
     assert_eq!(d["totals"]["paid"]["exact"], "0.00");
 }
+
+#[test]
+fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
+    let policy = "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\nclause 甲认定 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  award 1万元\n}\n\nclause 乙认定 {\n  source \"二\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  award 2万元\n}\n\nclause 其他 {\n  source \"三\"\n  subject enterprise\n  award 3万元\n}\n";
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-matter", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pol_file, facts) = (dir.join("p.pol"), dir.join("f.json"));
+    std::fs::write(&pol_file, policy).unwrap();
+    let outcome = |grant: &str| {
+        std::fs::write(
+            &facts,
+            format!(r#"{{"kind": "enterprise", "id": "E1", "history": [{grant}]}}"#),
+        )
+        .unwrap();
+        let o = pol(&[
+            "eval",
+            pol_file.to_str().unwrap(),
+            "--facts",
+            facts.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--format",
+            "json",
+        ]);
+        let d = json(&o);
+        let c = d["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == "乙认定")
+            .unwrap()
+            .clone();
+        c["outcome"].as_str().unwrap().to_string()
+    };
+    let grant = |clause: &str, matter: &str| {
+        format!(
+            r#"{{"document": "测试〔2024〕2号", "clause": "{clause}", "date": "2024-01-05", "amount": "1万元"{matter}}}"#
+        )
+    };
+    // A grant of the other clause of the matter counts; one of another matter does not.
+    assert_eq!(outcome(&grant("甲认定", "")), "already_paid");
+    assert_eq!(outcome(&grant("其他", "")), "awarded");
+    // A grant's own `matter` is the one compared (as a key).
+    assert_eq!(
+        outcome(&grant("其他", r#", "matter": "认定""#)),
+        "already_paid"
+    );
+}
