@@ -234,6 +234,8 @@ pub struct ClauseInfo<'a> {
     pub locals: Vec<LetInfo<'a>>,
     /// `once per KIND [and matter]`, when the award is paid once.
     pub once: Option<&'a crate::ast::Once>,
+    /// Its own `funding` (payers and shares adding up to one), when it overrides the header's.
+    pub funding: Option<Vec<(String, Decimal)>>,
 }
 
 /// The policy header's values.
@@ -257,6 +259,8 @@ pub struct Header {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// The budget years whose overrun is reduced pro rata (`pro_rata`).
+    pub pro_rata: Vec<i32>,
     /// What the payer split is applied to.
     pub split: crate::ast::Split,
 }

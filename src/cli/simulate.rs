@@ -21,7 +21,7 @@ use crate::eval::format::escape_text;
 use crate::problem::ProblemCode;
 use crate::simulate::chunks::MAX_CHUNK;
 use crate::simulate::output::RowFormat;
-use crate::simulate::run::kind_list;
+use crate::simulate::run::{kind_list, HistorySource};
 use crate::simulate::{
     Columns, End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions,
     DEFAULT_CHUNK, MAX_THREADS,
@@ -35,6 +35,7 @@ pub struct SimulateArgs {
     pub paths: Vec<PathBuf>,
     /// The population: CSV (with a header row) or JSON Lines (`.jsonl`); `-` reads CSV from
     /// standard input. Rows must be sorted by subject id, a subject's rows next to each other.
+    /// A budget reduced pro rata (`pro_rata`) reads the file twice, so it must be a file.
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
     /// Earlier grants of the population's subjects: CSV (columns: the subject id, document,
@@ -65,8 +66,10 @@ pub struct SimulateArgs {
     pub threads: Option<usize>,
     /// The columns of `--out`, comma-separated `[TITLE=]NAME`: line, subject, claim, total,
     /// error, code (a failed row's problem code), a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
-    /// conditions held), matter:M (paid under matter M) or matter:M:eligible. Default: line,
-    /// subject, claim, total, every payer, every clause's amount and outcome, error.
+    /// conditions held), CLAUSE:before_pro_rata (its amount before a budget reduced it pro
+    /// rata), matter:M (paid under matter M) or matter:M:eligible. Default: line, subject,
+    /// claim, total, every payer, every clause's amount and outcome (and, under a budget
+    /// reduced pro rata, its amount before), error.
     #[arg(long, value_name = "LIST")]
     pub columns: Option<String>,
     /// Stop, writing nothing, once this many rows or subjects have failed.
@@ -117,6 +120,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Ok(s) => s,
         Err(e) => return refused(&e, args, out),
     };
+    if simulation.needs_two_passes() && args.population.as_os_str() == "-" {
+        return problem(
+            ProblemCode::TwoPassesFromStdin,
+            "a budget of these policies is reduced pro rata (`pro_rata`): the population is read twice, once to add up the year and once to write the rows, and standard input can be read only once",
+            "give the population as a file (`--population firms.csv`), or save the stream to a file first",
+        );
+    }
     // Both outputs are opened before the population is read, so a folder that cannot be
     // written stops the run before any work; they are renamed into place together at the end.
     let (mut rows_file, summary_file) =
@@ -137,24 +147,33 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             }
         }
     };
-    let history = match args.history.as_deref().map(File::open) {
-        None => None,
-        Some(Ok(f)) => {
-            let jsonl = args.history.as_deref().is_some_and(is_jsonl);
-            let format = if jsonl {
-                PopulationFormat::Jsonl
-            } else {
-                PopulationFormat::Csv
-            };
-            Some((f, format))
-        }
-        Some(Err(e)) => {
-            let path = args.history.as_deref().unwrap_or(Path::new("")).display();
-            return out.fail(&format!("cannot read `{path}`: {e}"));
-        }
+    // The history is opened for each pass over the population (two with budgets reduced pro
+    // rata); a file that cannot be opened stops the run before any row.
+    let history_path = args.history.clone();
+    let mut open_history = || -> Result<File, String> {
+        let path = history_path.as_deref().unwrap_or(Path::new(""));
+        File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
     };
+    let format = if args.history.as_deref().is_some_and(is_jsonl) {
+        PopulationFormat::Jsonl
+    } else {
+        PopulationFormat::Csv
+    };
+    let history: Option<HistorySource<'_, File>> = args.history.is_some().then_some((
+        &mut open_history as &mut dyn FnMut() -> Result<File, String>,
+        format,
+    ));
     let rows = rows_file.as_mut().map(Pending::writer);
-    let report = simulation.run_with_history(input, history, rows, &mut progress, &interrupted);
+    // Opened again only for a second pass (budgets reduced pro rata).
+    let mut again = || population(&args.population).map(|(r, _)| r);
+    let report = simulation.run_twice_with_history(
+        input,
+        &mut again,
+        history,
+        rows,
+        &mut progress,
+        &interrupted,
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

@@ -124,6 +124,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             rounding_step: model.header.rounding_step,
             rounding_mode: model.header.rounding_mode,
             budget: model.header.budget.clone(),
+            pro_rata: model.header.pro_rata.clone(),
             split: model.header.split,
         },
         enums,
@@ -918,6 +919,7 @@ impl<'m> Compiler<'m> {
                     matter: o.matter,
                 })
             }),
+            funding: cl.funding.clone(),
             span: cl.span,
         }
     }

@@ -390,6 +390,9 @@ pub struct ClauseDef {
     /// `once per KIND [and matter]`: paid at most once (per subject or per claim), the
     /// subject's history of past grants saying what was paid.
     pub once: Option<OnceDef>,
+    /// Its own payers and shares (fractions summing to exactly 1), when it overrides the
+    /// header's `funding`.
+    pub funding: Option<Vec<(String, Decimal)>>,
     /// Where it was written.
     pub span: Span,
 }
@@ -424,6 +427,8 @@ pub struct HeaderDef {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// The budget years whose overrun is reduced pro rata (`pro_rata`) in a simulation.
+    pub pro_rata: Vec<i32>,
     /// What the payer split is applied to.
     pub split: crate::ast::Split,
 }

@@ -120,7 +120,12 @@ pub enum SimulateError {
     NoIdColumn(String),
     /// The header of the rows cannot be written.
     Write(io::Error),
-    /// The history file's header cannot be read or lacks a column: why.
+    /// A budget reduced pro rata needs the population twice ([`Simulation::run_twice`]), but
+    /// [`Simulation::run`] was given one reader (F0355).
+    TwoPasses,
+    /// The population cannot be opened again for the second pass: why.
+    Reopen(String),
+    /// The history file cannot be opened, its header read, or it lacks a column: why.
     History(String),
 }
 
@@ -152,7 +157,13 @@ impl fmt::Display for SimulateError {
                 write!(f, "the population has no `{name}` column for the subject id")
             }
             SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
+            SimulateError::TwoPasses => f.write_str(
+                "a budget of these policies is reduced pro rata, so the population is read twice: give it as a file, not a stream (F0355)",
+            ),
             SimulateError::History(why) => f.write_str(why),
+            SimulateError::Reopen(why) => {
+                write!(f, "cannot read the population again for the second pass: {why}")
+            }
         }
     }
 }
@@ -182,7 +193,9 @@ pub enum End {
     MaxErrors,
     /// The rows cannot be written.
     WriteFailed(io::Error),
-    /// A total of the summary is too large to hold exactly (F0402).
+    /// A total of the summary is too large to hold exactly (F0402), or a budget reduced pro
+    /// rata is overrun by ranges (F0403, after the first pass: no row is written), or the
+    /// population changed between the two passes (F0404).
     SummaryFailed(Failure),
 }
 
@@ -210,6 +223,8 @@ pub struct Simulation<'s> {
     layout: Layout,
     claim_inputs: HashSet<String>,
     writer: RowWriter,
+    /// The budget lines reduced pro rata: the population is then read twice.
+    pro_rata: Vec<super::pro_rata::Line>,
 }
 
 impl<'s> Simulation<'s> {
@@ -265,6 +280,7 @@ impl<'s> Simulation<'s> {
             layout,
             claim_inputs,
             writer,
+            pro_rata: super::pro_rata::lines(set),
         })
     }
 
@@ -272,6 +288,8 @@ impl<'s> Simulation<'s> {
     /// CSV header first). `progress` hears the bytes of input read so far after each chunk;
     /// raising `cancel` stops the run between chunks ([`End::Cancelled`]). An error is a
     /// population that cannot start (its header); everything after is in the [`Report`].
+    /// Policies with a budget reduced pro rata need the population twice
+    /// ([`Simulation::run_twice`]): for them this is [`SimulateError::TwoPasses`].
     pub fn run<R: Read + Send>(
         &self,
         input: R,
@@ -279,13 +297,10 @@ impl<'s> Simulation<'s> {
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<Report, SimulateError> {
-        self.run_with_history(
-            input,
-            None::<(&[u8], PopulationFormat)>,
-            rows,
-            progress,
-            cancel,
-        )
+        if self.needs_two_passes() {
+            return Err(SimulateError::TwoPasses);
+        }
+        self.pass(input, None, rows, progress, cancel, Pass::Only)
     }
 
     /// [`Simulation::run`] with the subjects' earlier grants read from `history` (CSV or JSON
@@ -299,14 +314,121 @@ impl<'s> Simulation<'s> {
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<Report, SimulateError> {
-        let o = &self.options;
-        let history = match history {
-            Some((h, format)) => Some(
-                HistoryReader::new(h, format == PopulationFormat::Jsonl, &o.columns)
-                    .map_err(SimulateError::History)?,
-            ),
-            None => None,
+        if self.needs_two_passes() {
+            return Err(SimulateError::TwoPasses);
+        }
+        let history = self.history_reader(history)?;
+        self.pass(input, history, rows, progress, cancel, Pass::Only)
+    }
+
+    /// The reader of a history file, its header read.
+    fn history_reader<'h, H: Read + Send + 'h>(
+        &'h self,
+        history: Option<(H, PopulationFormat)>,
+    ) -> Result<Option<HistoryReader<'h>>, SimulateError> {
+        match history {
+            Some((h, format)) => {
+                let jsonl = format == PopulationFormat::Jsonl;
+                HistoryReader::new(h, jsonl, &self.options.columns)
+                    .map(Some)
+                    .map_err(SimulateError::History)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Whether the policies have a budget reduced pro rata (`pro_rata`), so that the population
+    /// is read twice: once to add up each such year, once to reduce and write every row.
+    pub fn needs_two_passes(&self) -> bool {
+        !self.pro_rata.is_empty()
+    }
+
+    /// Runs the population as [`Simulation::run`] does, reading it twice when a budget is
+    /// reduced pro rata: `first` adds up each such year (nothing is written), `second` (opened
+    /// only then) reduces and writes every row. A first pass that does not complete (a subject
+    /// out of order, too many errors, an interruption) ends the run with nothing written, and
+    /// so does a year whose overrun cannot be reduced exactly (F0403). Memory stays flat: the
+    /// first pass keeps one running total per chunk and reduced budget line.
+    pub fn run_twice<R: Read + Send>(
+        &self,
+        first: R,
+        second: &mut dyn FnMut() -> Result<R, String>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        let no_history: Option<HistorySource<'_, &[u8]>> = None;
+        self.run_twice_with_history(first, second, no_history, rows, progress, cancel)
+    }
+
+    /// [`Simulation::run_twice`] with the subjects' earlier grants: `history` opens the history
+    /// file (for each pass) and says its format, as for [`Simulation::run_with_history`].
+    pub fn run_twice_with_history<R: Read + Send, H: Read + Send>(
+        &self,
+        first: R,
+        second: &mut dyn FnMut() -> Result<R, String>,
+        mut history: Option<HistorySource<'_, H>>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        let mut open_history = || -> Result<Option<(H, PopulationFormat)>, SimulateError> {
+            match history.as_mut() {
+                Some((open, format)) => {
+                    Ok(Some((open().map_err(SimulateError::History)?, *format)))
+                }
+                None => Ok(None),
+            }
         };
+        if !self.needs_two_passes() {
+            let h = self.history_reader(open_history()?)?;
+            return self.pass(first, h, rows, progress, cancel, Pass::Only);
+        }
+        let mut recorder = super::pro_rata::Recorder::new(self.pro_rata.clone());
+        let h = self.history_reader(open_history()?)?;
+        let counted = self.pass(
+            first,
+            h,
+            None,
+            progress,
+            cancel,
+            Pass::Record(&mut recorder),
+        )?;
+        if !matches!(counted.end, End::Completed) {
+            return Ok(counted);
+        }
+        let set = self.ev.policies();
+        let plan = match recorder.plan(set) {
+            Ok(p) => p,
+            Err(f) => {
+                return Ok(Report {
+                    end: End::SummaryFailed(f),
+                    ..counted
+                })
+            }
+        };
+        let input = second().map_err(SimulateError::Reopen)?;
+        let h = self.history_reader(open_history()?)?;
+        let mut report = self.pass(input, h, rows, progress, cancel, Pass::Apply(&plan))?;
+        if matches!(report.end, End::Completed) {
+            if let Err(f) = plan.annotate(set, &mut report.summary) {
+                report.end = End::SummaryFailed(f);
+            }
+        }
+        Ok(report)
+    }
+
+    /// One pass over the population: [`Simulation::run`]'s work, with what `pass` adds.
+    fn pass<R: Read + Send>(
+        &self,
+        input: R,
+        history: Option<HistoryReader<'_>>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+        pass: Pass<'_>,
+    ) -> Result<Report, SimulateError> {
+        let o = &self.options;
         let jsonl = o.format == PopulationFormat::Jsonl;
         let id_column = OnceLock::new();
         let columns = &o.columns;
@@ -339,9 +461,18 @@ impl<'s> Simulation<'s> {
             layout: &self.layout,
             writer: rows.is_some().then_some(&self.writer),
             source,
+            pro_rata: match &pass {
+                Pass::Apply(plan) => Some(plan),
+                _ => None,
+            },
             history: history.is_some(),
         };
         let mut merger = Merger::new(&self.ev, o.max_errors, rows);
+        match pass {
+            Pass::Record(r) => merger.recorder = Some(r),
+            Pass::Apply(plan) => merger.plan = Some(plan),
+            Pass::Only => {}
+        }
         let given = history.is_some();
         let ignored_at_end = AtomicU64::new(0);
         let reading = Reading {
@@ -400,7 +531,12 @@ impl<'s> Simulation<'s> {
 
     /// How a run ended, the first reason first: cancelled, stopped by the population,
     /// unreadable, too many errors, unwritable; else its summary is finished.
-    fn end(&self, merger: &mut Merger<'_>, read_end: Option<ReadEnd>, cancel: &AtomicBool) -> End {
+    fn end(
+        &self,
+        merger: &mut Merger<'_, '_>,
+        read_end: Option<ReadEnd>,
+        cancel: &AtomicBool,
+    ) -> End {
         let (too_large, read_failed) = match read_end {
             Some(ReadEnd::TooLarge(e) | ReadEnd::History(e)) => (Some(e), None),
             Some(ReadEnd::Failed(e)) => (None, Some(e)),
@@ -411,6 +547,9 @@ impl<'s> Simulation<'s> {
         }
         if let Some(e) = merger.fatal.take().or(too_large) {
             return End::Stopped(e);
+        }
+        if let Some(f) = merger.changed.take() {
+            return End::SummaryFailed(f);
         }
         if let Some(e) = read_failed {
             return End::ReadFailed(e);
@@ -431,6 +570,16 @@ impl<'s> Simulation<'s> {
             Err(f) => End::SummaryFailed(f),
         }
     }
+}
+
+/// What a pass over the population does besides [`Simulation::run`]'s work.
+enum Pass<'r> {
+    /// Nothing: the only pass.
+    Only,
+    /// The first of two: each chunk's awards under the budgets reduced pro rata are recorded.
+    Record(&'r mut super::pro_rata::Recorder),
+    /// The second of two: awards under overrun budgets are reduced by the plan.
+    Apply(&'r super::pro_rata::Plan),
 }
 
 /// Why reading the population ended early.
@@ -456,13 +605,16 @@ struct Reading<'h, R, F> {
 /// A chunk and its subjects' earlier grants.
 type Work = (Chunk, ChunkHistory);
 
+/// How to open a history file (once per pass over the population), and its format.
+pub type HistorySource<'o, H> = (&'o mut dyn FnMut() -> Result<H, String>, PopulationFormat);
+
 /// Runs the chunks of `chunker` on `threads` workers, a thread of its own cutting them, and
 /// merges their batches on this thread: how reading ended, if early.
 fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     cx: &Context<'_, '_>,
     reading: Reading<'_, R, F>,
     threads: usize,
-    merger: &mut Merger<'_>,
+    merger: &mut Merger<'_, '_>,
     progress: &mut dyn FnMut(u64),
     cancel: &AtomicBool,
 ) -> Option<ReadEnd> {
@@ -567,7 +719,7 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
 
 /// Puts batches back in input order, checks the order of subjects across them, writes their
 /// rows and merges their summaries.
-struct Merger<'w> {
+struct Merger<'w, 'r> {
     /// Batches that came before the ones before them.
     waiting: BTreeMap<u64, Batch>,
     /// The place of the next batch to merge.
@@ -582,14 +734,20 @@ struct Merger<'w> {
     too_many: bool,
     rows: Option<&'w mut dyn Write>,
     write_error: Option<io::Error>,
+    /// In the first pass of a run with budgets reduced pro rata: each chunk's awards under
+    /// them, recorded in file order.
+    recorder: Option<&'r mut super::pro_rata::Recorder>,
+    /// In the second pass: the plan each chunk is checked against, and the first difference.
+    plan: Option<&'r super::pro_rata::Plan>,
+    changed: Option<Failure>,
 }
 
-impl<'w> Merger<'w> {
+impl<'w, 'r> Merger<'w, 'r> {
     fn new(
         ev: &Evaluator<'_>,
         max_errors: Option<NonZeroU64>,
         rows: Option<&'w mut dyn Write>,
-    ) -> Merger<'w> {
+    ) -> Merger<'w, 'r> {
         Merger {
             waiting: BTreeMap::new(),
             next: 0,
@@ -601,12 +759,15 @@ impl<'w> Merger<'w> {
             too_many: false,
             rows,
             write_error: None,
+            recorder: None,
+            plan: None,
+            changed: None,
         }
     }
 
     /// Whether nothing more is to be merged.
     fn stopped(&self) -> bool {
-        self.fatal.is_some() || self.too_many
+        self.fatal.is_some() || self.too_many || self.changed.is_some()
     }
 
     /// Takes a batch in any order; merges every batch that is next in input order.
@@ -658,7 +819,18 @@ impl<'w> Merger<'w> {
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
             d.error_ends.get(k).copied()
         });
+        // A chunk that does not end where the first pass said is a population that changed:
+        // its rows and every row after it are not written.
+        if let (Some(plan), Some(end)) = (self.plan, &d.pro_rata_end) {
+            if let Err(f) = plan.check_chunk(d.seq, end) {
+                self.changed = Some(f);
+                return;
+            }
+        }
         self.write(&d.text.as_bytes()[..limit.unwrap_or(d.text.len())]);
+        if let Some(r) = self.recorder.as_mut() {
+            r.chunk(&d.summary);
+        }
         self.summary.merge(d.summary);
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
         self.errors.extend(d.errors.into_iter().take(room));
