@@ -673,3 +673,55 @@ fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
         "already_paid"
     );
 }
+
+/// With a budget reduced pro rata the population is read twice, and so is the history: a
+/// once-only award already paid is out of both passes, and the year still comes to its budget.
+/// (A made-up policy: no shipped policy says how an overrun is handled.)
+#[test]
+fn a_budget_reduced_pro_rata_reads_the_history_in_both_passes() {
+    let policy = "policy \"测〔2024〕9号\" {\n  title \"核减\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2024-12-31\n  funding { 市: 50%, 区: 50% }\n  same_matter cumulative\n  budget { 2024: 100元 pro_rata }\n}\ninput enterprise { 额: money }\nclause 补助 { source \"第一条\" once per enterprise award 额 }\n";
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-prorata", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (p, pop, hist) = (dir.join("p.pol"), dir.join("pop.csv"), dir.join("hist.csv"));
+    std::fs::write(&p, policy).unwrap();
+    std::fs::write(&pop, "id,额\n1,33.33\n2,50.01\n3,66.67\n4,0\n5,1\n").unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,date,amount\n2,测〔2024〕9号,补助,2023-06-01,50元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        p.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,total,补助:outcome",
+    ]);
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{rows}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(rows.contains("\n2,0.00,already_paid\n"), "{rows}");
+    let total: rust_decimal::Decimal = rows
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .nth(1)
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(total, rust_decimal::Decimal::new(10000, 2), "{rows}");
+}
