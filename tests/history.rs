@@ -170,7 +170,7 @@ fn once_per_project_compares_the_claim() {
     let facts = |claim: &str| {
         format!(
             r#"{{"kind": "enterprise", "id": "E1", "claims": [{{"id": "S1", "date": "2024-03-01",
-          "attributes": {{"项目类别": "入驻项目", "入驻载体": "众创空间", "落地奖励核定金额": "6万元"}}}}],
+          "item": "入驻项目", "attributes": {{"入驻载体": "众创空间", "落地奖励核定金额": "6万元"}}}}],
           "history": [{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "claim": "{claim}", "date": "2023-09-01", "amount": "6万元"}}]}}"#
         )
     };

@@ -376,8 +376,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     continue;
                 }
                 if clause.per_claim {
+                    // A claim is evaluated by the clauses of the item it is addressed to only.
                     for (k, c) in bound[pi].claims.iter().enumerate() {
-                        order.push((c.date, Some(k), pi, ci));
+                        if c.item.is_some() && c.item == clause.item {
+                            order.push((c.date, Some(k), pi, ci));
+                        }
                     }
                 } else {
                     order.push((self.date, None, pi, ci));
