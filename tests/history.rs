@@ -725,3 +725,20 @@ fn a_budget_reduced_pro_rata_reads_the_history_in_both_passes() {
         .sum();
     assert_eq!(total, rust_decimal::Decimal::new(10000, 2), "{rows}");
 }
+
+#[test]
+fn a_grant_naming_an_item_names_the_one_its_clause_answers() {
+    let grant = |item: &str| {
+        format!(
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "{item}", "claim": "S0", "date": "2023-05-01", "amount": "1万元"}}"#
+        )
+    };
+    let v = problems("item-wrong", &grant("科技项目"));
+    assert_eq!(codes(&v), ["F0161"], "{v}");
+    assert!(v.to_string().contains("answers the item `入驻项目`"), "{v}");
+    let facts = format!(
+        r#"{{"kind": "enterprise", "id": "E1", "history": [{}]}}"#,
+        grant("入驻项目")
+    );
+    assert!(eval("item-right", &facts, &[]).status.success());
+}

@@ -270,6 +270,17 @@ pub(super) fn resolve(
                 .push(unknown(&path, "clause", &g.clause, known).declared_at(g.document.as_str()));
             continue;
         };
+        // A grant that names its item names the one its clause answers (compared as keys).
+        let item = program.clauses[ci]
+            .item
+            .and_then(|i| program.items.get(i as usize));
+        if let (Some(given), Some(declared)) = (g.item.as_deref(), item) {
+            if key(given) != key(declared) {
+                let p = unknown(&path, "item", given, std::iter::once(declared.as_str()));
+                problems.push(p.declared_at(format!("{} {}", g.document, g.clause)));
+                continue;
+            }
+        }
         if g.date > date {
             problems.push(
                 FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
@@ -327,6 +338,13 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
             } else {
                 format!("did you mean `{hint}`?")
             },
+        ),
+        ProblemCode::UnknownGrant if name == "item" => (
+            format!(
+                "the history's grant of {} names the item `{found}`, but that clause answers the item `{expected}`",
+                f(&p.declared_at)
+            ),
+            "give the grant the clause's item, or name the clause that paid it".to_string(),
         ),
         ProblemCode::UnknownGrant => (
             format!("the history names the {name} `{found}`, which no policy given has"),
