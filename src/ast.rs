@@ -421,6 +421,19 @@ pub enum ClauseItem {
     Let(Node<Let>),
     /// `funding { 市级财政: 100% }`: the clause's payers, instead of the header's.
     Funding(Vec<Share>),
+    /// `once per KIND [and matter]`: the award is paid once (see [`Once`]).
+    Once(Once),
+}
+
+/// `once per KIND [and matter]`: an award paid at most once per subject (`per enterprise`) or
+/// per claim (`per project`); with `and matter`, once for the clause's matter whichever clause
+/// paid it. Earlier grants are the subject's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Once {
+    /// The subject or claim kind it counts per.
+    pub per: Name,
+    /// `and matter`: any earlier grant of the same matter counts, not only this clause's.
+    pub matter: bool,
 }
 
 /// The forms an award takes.

@@ -162,6 +162,31 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
             }),
         );
     }
+    let documents_enum: Vec<&str> = programs
+        .iter()
+        .map(|p| p.header.document.as_str())
+        .collect();
+    properties.insert(
+        "history".into(),
+        json!({
+            "description": "What the subject has already been paid: earlier grants, each naming the document and clause that paid it. They count towards caps and limits and make once-only awards already paid.",
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "required": ["document", "clause", "date", "amount"],
+                "additionalProperties": false,
+                "properties": {
+                    "document": {"description": "The document number of the policy that paid it.", "type": "string", "examples": documents_enum},
+                    "clause": {"description": "The clause that paid it.", "type": "string"},
+                    "item": {"description": "The application item it was paid for.", "type": "string"},
+                    "matter": {"description": "The matter it was paid for (default: the clause's).", "type": "string"},
+                    "claim": {"description": "The claim it was paid for.", "type": "string"},
+                    "date": date_schema("The date it was granted."),
+                    "amount": {"description": "What was paid: money, e.g. \"20万元\".", "type": ["string", "number"]},
+                }
+            }
+        }),
+    );
     json!({
         "title": format!("Facts of a subject of kind `{}` under {documents}", kind.as_str()),
         "type": "object",

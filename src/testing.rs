@@ -21,7 +21,7 @@
 //! ```
 //!
 //! An expectation is an outcome (`awarded`, `not_eligible`, `not_in_force`, `undetermined`,
-//! `cannot_evaluate`, `superseded`, `not_yet`), optionally followed by the amount paid (`awarded 20000`),
+//! `cannot_evaluate`, `superseded`, `not_yet`, `already_paid`), optionally followed by the amount paid (`awarded 20000`),
 //! a range (`awarded 0..600000`), or for undetermined clauses the bound (`undetermined <= 3000000`).
 //! A per-claim clause is named with its claim: `技术转移奖励[合同-1]`. `total` is the total paid;
 //! `payers = { 市级财政 = "50000.00" }` inside `expect` asserts what each named payer pays.
@@ -131,7 +131,7 @@ impl Expected {
         }
         let (word, rest) = t.split_once(' ').unwrap_or((t, ""));
         let outcome = Outcome::from_key(word).ok_or_else(|| {
-            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded or not_yet")
+            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded, not_yet or already_paid")
         })?;
         let rest = rest.trim();
         let amount = if rest.is_empty() {

@@ -27,6 +27,9 @@ pub struct Decision {
     pub clauses: Vec<ClauseResult>,
     /// Totals.
     pub totals: Totals,
+    /// Every cap and limit the awards met, with how much more could still be paid under it
+    /// after this decision (the history of past grants counted).
+    pub headroom: Vec<crate::eval::history::Headroom>,
     /// Warnings about the facts (attributes no policy uses, keys the format does not know).
     pub warnings: Vec<FactProblem>,
 }
@@ -181,6 +184,7 @@ impl From<eval::Decision<'_>> for Decision {
                 per_payer: d.totals.per_payer.iter().map(share).collect(),
                 undetermined: d.totals.undetermined,
             },
+            headroom: d.headroom,
             warnings: d.warnings,
         }
     }
@@ -235,6 +239,7 @@ impl Decision {
                 per_payer: self.totals.per_payer.iter().map(share_view).collect(),
                 undetermined: self.totals.undetermined,
             },
+            headroom: self.headroom.clone(),
             warnings: self.warnings.clone(),
         }
     }

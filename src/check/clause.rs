@@ -60,6 +60,7 @@ impl<'a> Checker<'a> {
         let mut caps = Vec::new();
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
+        let mut once: Option<&'a ast::Once> = None;
         let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
@@ -72,6 +73,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Effective(_) => "effective",
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
+                ClauseItem::Once(_) => "once",
                 ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
@@ -112,6 +114,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Cap(b) => caps.push(b),
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
+                ClauseItem::Once(o) => once = Some(o),
                 ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
@@ -138,6 +141,9 @@ impl<'a> Checker<'a> {
         }
         let subjects = self.clause_subjects(name, subjects);
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
+        if let Some(o) = once {
+            self.check_once(o, &subjects, per_claim.as_deref());
+        }
         let item = self.clause_item(name, item_line, per_claim.is_some());
 
         let mut ctx = Ctx::clause(id);
@@ -212,8 +218,41 @@ impl<'a> Checker<'a> {
             caps,
             limits: limit_uses,
             locals,
+            once,
             funding,
         })
+    }
+
+    /// `once per KIND`: KIND is one of the clause's subjects, or its claim kind when it is
+    /// evaluated per claim; otherwise no grant could ever be matched (E0318, as for a cap).
+    fn check_once(&mut self, o: &ast::Once, subjects: &[String], per_claim: Option<&str>) {
+        let Some(level) = self.kind_level(&o.per) else {
+            return;
+        };
+        let fits = match level {
+            Level::Subject => subjects.contains(&o.per.node),
+            Level::Claim => per_claim == Some(o.per.node.as_str()),
+        };
+        if !fits {
+            let awarded = subjects
+                .iter()
+                .map(String::as_str)
+                .chain(per_claim)
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(
+                Diagnostic::new(
+                    Code::BoundPerUnawardedKind,
+                    o.per.span,
+                    format!(
+                        "`once per {}` counts per a kind this clause never awards",
+                        o.per.node
+                    ),
+                )
+                .label("not a kind this clause is for")
+                .help(format!("write `once per` one of: {awarded}")),
+            );
+        }
     }
 
     /// The id of the matter written `text`: texts that fold to one key share it. Matters are

@@ -235,6 +235,8 @@ pub struct ClauseInfo<'a> {
     pub limits: Vec<LimitUse<'a>>,
     /// Its own `let` bindings in order ([`Ref::Local`] indexes them).
     pub locals: Vec<LetInfo<'a>>,
+    /// `once per KIND [and matter]`, when the award is paid once.
+    pub once: Option<&'a crate::ast::Once>,
     /// Its own `funding` (payers and shares adding up to one), when it overrides the header's.
     pub funding: Option<Vec<(String, Decimal)>>,
 }

@@ -935,6 +935,12 @@ impl<'m> Compiler<'m> {
                 })
                 .collect(),
             locals,
+            once: cl.once.and_then(|o| {
+                Some(OnceDef {
+                    per: Kind::parse(&o.per.node)?,
+                    matter: o.matter,
+                })
+            }),
             funding: cl.funding.clone(),
             span: cl.span,
         }

@@ -390,11 +390,23 @@ pub struct ClauseDef {
     pub caps: Vec<BoundDef>,
     /// Its limits.
     pub limits: Vec<LimitUse>,
+    /// `once per KIND [and matter]`: paid at most once (per subject or per claim), the
+    /// subject's history of past grants saying what was paid.
+    pub once: Option<OnceDef>,
     /// Its own payers and shares (fractions summing to exactly 1), when it overrides the
     /// header's `funding`.
     pub funding: Option<Vec<(String, Decimal)>>,
     /// Where it was written.
     pub span: Span,
+}
+
+/// `once per KIND [and matter]`, compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnceDef {
+    /// Per subject (its kind), or per claim ([`Kind::Project`]).
+    pub per: Kind,
+    /// Whether an earlier grant of the clause's matter counts, whichever clause paid it.
+    pub matter: bool,
 }
 
 /// The policy header.

@@ -53,6 +53,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 per_payer,
                 undetermined,
             },
+            headroom: Vec::new(),
             warnings: Vec::new(),
         })
     }

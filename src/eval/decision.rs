@@ -158,11 +158,14 @@ pub enum Outcome {
     /// The claim's event date is after the evaluation date: the decision is "as of" that
     /// date, so an event that has not happened yet is not paid.
     NotYet,
+    /// The award is declared once-only (`once per ...`) and the subject's history holds an
+    /// earlier grant of it: not paid again, and counted towards nothing.
+    AlreadyPaid,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Awarded,
         Outcome::NotEligible,
         Outcome::NotInForce,
@@ -170,6 +173,7 @@ impl Outcome {
         Outcome::CannotEvaluate,
         Outcome::Superseded,
         Outcome::NotYet,
+        Outcome::AlreadyPaid,
     ];
 
     /// The outcome as written in JSON, output files and test files: `not_eligible`.
@@ -182,6 +186,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot_evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "not_yet",
+            Outcome::AlreadyPaid => "already_paid",
         }
     }
 
@@ -200,6 +205,7 @@ impl Outcome {
             Outcome::CannotEvaluate => "cannot evaluate",
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "dated after the evaluation date",
+            Outcome::AlreadyPaid => "already paid",
         }
     }
 }
@@ -372,6 +378,10 @@ pub struct Decision<'p> {
     pub clauses: Vec<ClauseResult<'p>>,
     /// Totals.
     pub totals: Totals<'p>,
+    /// Every cap and limit the awards met (per-subject caps and limits, counted with the
+    /// history of past grants), with how much more could still be paid under it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<super::history::Headroom>,
     /// Warnings about the facts (attributes no policy uses).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FactProblem>,

@@ -154,6 +154,9 @@ pub struct Facts {
     pub attributes: BTreeMap<String, FactValue>,
     /// Its claims.
     pub claims: Vec<ClaimFacts>,
+    /// What it has already been paid: earlier grants, each naming the clause that paid it
+    /// (see [`super::history`]).
+    pub history: Vec<super::history::PastGrant>,
 }
 
 /// A problem with facts, a population cell or a setting: its code and the fields its text is
@@ -295,6 +298,7 @@ impl FactProblem {
             .or_else(|| self.value_text(&t))
             .or_else(|| self.setting_text(&t))
             .or_else(|| self.settlement_text(&t))
+            .or_else(|| super::history::words(self))
             .unwrap_or_else(|| (self.code.title().to_string(), String::new()))
     }
 
@@ -765,7 +769,10 @@ impl Facts {
         });
         r.problems.extend(subject_id_problem(&id));
         for (key, v) in obj {
-            if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
+            if !matches!(
+                key.as_str(),
+                "kind" | "id" | "attributes" | "claims" | "history"
+            ) {
                 let place = r.place(v.at);
                 r.problems.push(
                     FactProblem::new(ProblemCode::UnknownKey, key.as_str())
@@ -788,6 +795,30 @@ impl Facts {
                 Vec::new()
             }
         };
+        let history = match get(obj, "history").map(|n| &n.value) {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::List(list)) => {
+                // A key given twice in a grant is refused as anywhere else (F0113).
+                for (i, n) in list.iter().enumerate() {
+                    if let Json::Object(pairs) = &n.value {
+                        r.unique(pairs, &format!("history[{i}]"));
+                    }
+                }
+                let mut problems = std::mem::take(&mut r.problems);
+                let history = super::history::read(list, &mut |at| r.place(at), &mut problems);
+                r.problems = problems;
+                history
+            }
+            Some(other) => {
+                r.problems.push(
+                    FactProblem::new(ProblemCode::WrongShape, "history")
+                        .name("history")
+                        .expected("a list")
+                        .found(other.kind_words()),
+                );
+                Vec::new()
+            }
+        };
         match kind {
             Some(kind) if !r.problems.iter().any(FactProblem::is_error) => Ok((
                 Facts {
@@ -795,6 +826,7 @@ impl Facts {
                     id: id.into(),
                     attributes: attrs,
                     claims,
+                    history,
                 },
                 r.problems,
             )),
@@ -933,6 +965,9 @@ pub struct Bound {
     /// Texts given in the facts; a [`Value::Text`] at or past the program's own texts
     /// indexes this list.
     pub texts: Vec<String>,
+    /// The subject's earlier grants, matched to the clauses of the whole policy set (the same
+    /// list in every program's bound facts).
+    pub history: std::sync::Arc<[super::history::Grant]>,
 }
 
 /// One claim bound to a program's claim slots.
@@ -1302,6 +1337,7 @@ pub fn bind(
         subject: vec![None; program.subject_inputs.len()],
         claims: Vec::with_capacity(facts.claims.len()),
         texts: Vec::new(),
+        history: std::sync::Arc::default(),
     };
     bind_attributes(
         program,

@@ -38,8 +38,9 @@ pub(super) struct Place<'a> {
 
 /// The bounds of an instance that are applied as it is evaluated.
 struct Limits<'c> {
-    /// Per-claim caps and limits: amount, definition, and `cap` or `limit`.
-    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str)>,
+    /// Per-claim caps and limits: amount, definition, `cap` or `limit`, and the running total
+    /// it would be ([`Counter::Cap`] or [`Counter::Own`]; only its place is used).
+    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str, Counter)>,
     /// The clause's first per-subject cap when the clause is not per claim: this instance is
     /// the only one its running total counts, so it is applied at once, as that running total
     /// would apply it (amount and counter).
@@ -147,6 +148,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         if !self.in_force(at, clause, inst) {
             return;
         }
+        // A once-only award the history shows as paid is not evaluated further.
+        if clause.once.is_some() && self.already_paid(program, clause, bound, at, inst) {
+            return;
+        }
         // The one shortcut taken only when no words are written (measured faster, and
         // compared with the full evaluation by tests/differential.rs): the plain parts a
         // condition starts with are read in place. A condition that fails on them needs
@@ -191,7 +196,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             }
             Err(stop) => return inst.cannot::<T>(program, stop),
         };
-        let amount = claim_caps::<T>(program, &limits.claim_caps, amount, inst);
+        // What earlier grants of this clause paid for the same claim counts against its
+        // per-claim caps and limits.
+        let before = super::history::claim_seed(bound, at);
+        let amount = claim_caps::<T>(program, &limits.claim_caps, before, amount, inst);
         let Some(rounded) = rounded::<T>(program, amount, inst) else {
             return;
         };
@@ -211,8 +219,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
         if let Some((limit, counter)) = limits.own_cap {
-            let nothing = (Decimal::ZERO, Decimal::ZERO);
-            self.apply_bound(inst, counter, limit, nothing, "subject_cap");
+            // What earlier grants (the history) paid under the clause counts first.
+            let before = super::history::seed(program, bound, counter);
+            self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
+            // A decision reports every cap's headroom: the cap is listed after the
+            // instance's own running totals, in no instance's range, so it is not applied
+            // again. A simulation reports none, and keeps its list of running totals empty.
+            if T::REASONS {
+                bounds.push((counter, limit));
+            }
+        }
+        // The same for the caps and limits per claim, by claim.
+        if T::REASONS {
+            for &(limit, _, _, counter) in &limits.claim_caps {
+                if let Some(c) = Counter::per_claim(counter, at.claim) {
+                    bounds.push((c, limit));
+                }
+            }
         }
     }
 
@@ -568,7 +591,7 @@ fn limits<'c>(
             !clause.per_claim && out.own_cap.is_none() && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
         match env.eval_num(&b.amount) {
-            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what)),
+            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what, counter)),
             Ok(v) if alone => out.own_cap = Some((v, counter)),
             Ok(v) => bounds.push((counter, v)),
             Err(stop) => out.stop = out.stop.or(Some(stop)),
@@ -581,12 +604,14 @@ fn limits<'c>(
 #[inline(always)]
 fn claim_caps<T: Tracer>(
     program: &Program,
-    caps: &[(Decimal, &BoundDef, &'static str)],
+    caps: &[(Decimal, &BoundDef, &'static str, Counter)],
+    before: Decimal,
     mut amount: Amount,
     inst: &mut Verdict,
 ) -> Amount {
-    for (cap, b, what) in caps {
-        let capped = amount.map(|d| d.min(*cap));
+    for (cap, b, what, _) in caps {
+        let room = (*cap - before).max(Decimal::ZERO);
+        let capped = amount.map(|d| d.min(room));
         T::step(inst, || {
             let text = describe_bound(program, what, b, *cap);
             let what = if capped == amount {
@@ -594,8 +619,16 @@ fn claim_caps<T: Tracer>(
             } else {
                 "applied"
             };
+            let earlier = if before.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    ", {} paid for this claim by earlier grants",
+                    format::money(before)
+                )
+            };
             let text = format!(
-                "{text}: {what} ({} -> {})",
+                "{text}: {what} ({} -> {}{earlier})",
                 format::amount(amount),
                 format::amount(capped)
             );

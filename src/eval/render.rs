@@ -85,6 +85,39 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     for s in &d.totals.per_payer {
         writeln!(out, "  {}: {}", s.payer, format::amount(s.amount))?;
     }
+    if explain && !d.headroom.is_empty() {
+        write_headroom(out, &d.headroom)?;
+    }
+    Ok(())
+}
+
+/// Each cap's and limit's room after the decision: `headroom:` then one line each.
+fn write_headroom(out: &mut String, rows: &[super::history::Headroom]) -> std::fmt::Result {
+    writeln!(
+        out,
+        "\nheadroom (what more could be paid under each cap and limit):"
+    )?;
+    for h in rows {
+        let year = h.year.map_or(String::new(), |y| format!(" in {y}"));
+        let claim = h
+            .claim
+            .as_ref()
+            .map_or(String::new(), |c| format!(" [{c}]"));
+        let history = if h.history.is_zero() {
+            String::new()
+        } else {
+            format!(", {} of it by earlier grants", format::money(h.history))
+        };
+        writeln!(
+            out,
+            "  {} {}{claim}: {}{year}: {} counted{history}, {} left",
+            h.policy,
+            h.name,
+            h.bound,
+            format::amount(h.counted),
+            format::amount(h.headroom)
+        )?;
+    }
     Ok(())
 }
 

@@ -316,8 +316,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<Decision<'p>, Failure> {
         let mut scratch = Scratch::new();
         self.decide_into(kind, bound, &mut scratch)?;
+        let headroom = self.headroom(&scratch, bound);
         let instances = std::mem::take(&mut scratch.instances);
-        self.assemble(kind, id, bound, instances, &scratch.settlement)
+        let mut decision = self.assemble(kind, id, bound, instances, &scratch.settlement)?;
+        decision.headroom = headroom;
+        Ok(decision)
     }
 
     /// Decides for one subject whose facts are bound to each program, leaving the results in
@@ -346,7 +349,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let awarded = outcomes.has(Outcome::Awarded);
         scratch.ends.clear();
         if awarded {
-            self.apply_running_totals(scratch);
+            if self.set.once_per_claim {
+                self.once_in_decision(scratch, bound);
+            }
+            self.apply_running_totals(scratch, bound);
         }
         scratch
             .settlement

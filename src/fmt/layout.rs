@@ -288,6 +288,10 @@ impl<'s> Layout<'s> {
                 return self.bound(span, next, "limit ", b)
             }
             ClauseItem::Limit(ClauseLimit::Ref(n)) => format!("limit {}", n.node),
+            ClauseItem::Once(o) => {
+                let matter = if o.matter { " and matter" } else { "" };
+                format!("once per {}{matter}", o.per.node)
+            }
             ClauseItem::Funding(shares) => return self.funding(shares, span, next),
             ClauseItem::Award(a) => match &a.node {
                 Award::Amount(e) => return self.expr_item(span, next, "award ", e, ""),

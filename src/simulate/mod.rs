@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod chunks;
 pub mod columns;
+pub mod history;
 pub mod input;
 pub mod output;
 pub mod pro_rata;
@@ -31,8 +32,8 @@ pub use input::{Columns, Record};
 pub use output::RowFormat;
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
 pub use run::{
-    End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions, DEFAULT_CHUNK,
-    MAX_REPORTED_ERRORS, MAX_THREADS,
+    End, HistorySource, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions,
+    DEFAULT_CHUNK, MAX_REPORTED_ERRORS, MAX_THREADS,
 };
 pub use summary::Summary;
 
@@ -243,6 +244,7 @@ pub fn facts_of(
         id: subject.id.as_str().into(),
         attributes,
         claims,
+        history: Vec::new(),
     })
 }
 

@@ -41,6 +41,8 @@ pub struct ClauseStats {
     pub cannot_evaluate: u64,
     /// Results of claims dated after the evaluation date (not paid).
     pub not_yet: u64,
+    /// Results of once-only awards the subject's history shows as paid already.
+    pub already_paid: u64,
     /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
@@ -57,6 +59,7 @@ impl ClauseStats {
             Outcome::Undetermined => &mut self.undetermined,
             Outcome::CannotEvaluate => &mut self.cannot_evaluate,
             Outcome::NotYet => &mut self.not_yet,
+            Outcome::AlreadyPaid => &mut self.already_paid,
         };
         *n += 1;
     }
@@ -137,6 +140,12 @@ pub struct Summary {
     pub distribution: Distribution,
     /// Yearly budgets against what is paid.
     pub budgets: Vec<BudgetUse>,
+    /// With a history file (`--history`): its grants given to subjects of the population.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_grants: Option<u64>,
+    /// With a history file: its subjects that are not in the population (ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_subjects_ignored: Option<u64>,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -248,6 +257,18 @@ fn bucket_value((exp, lead): (u32, u32)) -> Decimal {
 }
 
 impl Summary {
+    /// Counts `grants` of a history file given to subjects and `ignored` subjects of it not in
+    /// the population (`None`: no history file).
+    pub(crate) fn add_history(&mut self, grants: Option<u64>, ignored: Option<u64>) {
+        let add = |mine: &mut Option<u64>, theirs: Option<u64>| {
+            if let Some(n) = theirs {
+                *mine = Some(mine.unwrap_or(0) + n);
+            }
+        };
+        add(&mut self.history_grants, grants);
+        add(&mut self.history_subjects_ignored, ignored);
+    }
+
     /// An empty summary for the clauses of `ev`'s policies.
     pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
@@ -356,6 +377,7 @@ impl Summary {
         self.subjects += other.subjects;
         self.errors += other.errors;
         self.internal_errors += other.internal_errors;
+        self.add_history(other.history_grants, other.history_subjects_ignored);
         self.paid_sum.add_tally(&other.paid_sum);
         for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
             mine.add_tally(theirs);
@@ -368,6 +390,7 @@ impl Summary {
             mine.undetermined += theirs.undetermined;
             mine.cannot_evaluate += theirs.cannot_evaluate;
             mine.not_yet += theirs.not_yet;
+            mine.already_paid += theirs.already_paid;
         }
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
             mine.1.add_tally(&theirs.1);
@@ -517,6 +540,12 @@ impl Summary {
             "rows read: {}, subjects: {}, errors: {}",
             self.rows, self.subjects, self.errors
         )?;
+        if let (Some(g), Some(i)) = (self.history_grants, self.history_subjects_ignored) {
+            writeln!(
+                out,
+                "history: {g} earlier grants of subjects in the population, {i} subjects not in the population ignored"
+            )?;
+        }
         writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;
         for c in &self.clauses {
@@ -534,6 +563,10 @@ impl Summary {
                     String::new()
                 } else {
                     format!(", {} dated after the evaluation date", c.not_yet)
+                } + &if c.already_paid == 0 {
+                    String::new()
+                } else {
+                    format!(", {} already paid", c.already_paid)
                 },
                 format::amount(c.paid)
             )?;

@@ -434,6 +434,13 @@ impl<'d> Lowerer<'d> {
                     let l = self.let_decl_inner(inner);
                     ClauseItem::Let(Node::new(l, span))
                 }
+                Rule::once => {
+                    let per = self.name(next(&mut next(&mut inner).into_inner()));
+                    ClauseItem::Once(crate::ast::Once {
+                        per,
+                        matter: inner.next().is_some(),
+                    })
+                }
                 _ => continue,
             };
             items.push(Node::new(item, span));
