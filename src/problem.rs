@@ -79,6 +79,8 @@ problem_codes! {
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
+    BadYearKey = "F0160", Error, "a yearly series gives a value under a key that is not a four-digit year";
+    SeriesShape = "F0161", Error, "a yearly series is given as one value, or a value that is not a series is given per year";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

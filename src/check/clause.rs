@@ -59,6 +59,7 @@ impl<'a> Checker<'a> {
         let mut caps = Vec::new();
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
+        let mut run: Option<(&'a ast::Run, Span)> = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -69,6 +70,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Effective(_) => "effective",
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
+                ClauseItem::Run(_) => "for",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -107,6 +109,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Cap(b) => caps.push(b),
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
+                ClauseItem::Run(r) => run = Some((r, item.span)),
             }
         }
         if source.is_none() {
@@ -163,6 +166,8 @@ impl<'a> Checker<'a> {
             }
         }
         let award_money = award.map(|a| self.award(a, &mut ctx));
+        let (caps, run_caps) = self.run_caps(caps, run.is_some(), &mut ctx);
+        let run = run.and_then(|(r, at)| self.clause_run(r, at, per_claim.is_some()));
         for b in &caps {
             let is_money = self.check_bound(b, "cap", &mut ctx);
             if is_money {
@@ -204,6 +209,8 @@ impl<'a> Checker<'a> {
             caps,
             limits: limit_uses,
             locals,
+            run,
+            run_caps,
         })
     }
 

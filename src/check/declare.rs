@@ -282,7 +282,9 @@ impl<'a> Checker<'a> {
                         default: field.default.clone(),
                         signed: field.signed,
                         range,
+                        series: field.by_year,
                     });
+                    self.check_series_field(field, level);
                     index
                 }
             };
@@ -311,6 +313,7 @@ impl<'a> Checker<'a> {
         // The range is part of the declared type: facts of every kind are held to one range.
         let written = field.range.as_ref().map(|r| r.node.text.as_str());
         let same = same && written == self.inputs[i].range.as_ref().map(|r| r.text.as_str());
+        let same = same && field.by_year == self.inputs[i].series;
         if !same || self.inputs[i].level != level {
             let first = self.inputs[i].span;
             self.report(

@@ -9,6 +9,7 @@
 //! error ([`ExprKind::Broken`]), never a guess.
 
 mod program;
+mod series;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             doc: input.doc.clone(),
             default: default.flatten(),
             signed: input.signed,
+            series: input.series,
             range: input.range.clone(),
             span: input.span,
         };
@@ -401,6 +403,7 @@ impl<'m> Compiler<'m> {
             ExprKind::If(_, a, _) => a.show,
             ExprKind::EventDate => Show::Date,
             ExprKind::Year(_) | ExprKind::Between(..) => Show::Number,
+            ExprKind::Series(_) => Show::Number,
             ExprKind::Bracket(_, arms) => arms.first().map_or(Show::Number, |a| a.value.show),
         }
     }
@@ -503,6 +506,26 @@ impl<'m> Compiler<'m> {
                     test
                 }
             }
+            A::Call(f, args) if crate::check::model::Model::reads_range(f.node, args) => {
+                let (kind, s, l) = match args.first() {
+                    Some(a) => self.series(a, Some(f.node), scope),
+                    None => (
+                        ExprKind::Broken("an aggregate without a value"),
+                        None,
+                        level,
+                    ),
+                };
+                show = s;
+                level = join(level, l);
+                kind
+            }
+            A::Index { .. } => {
+                let (kind, s, l) = self.series(e, None, scope);
+                show = s;
+                level = join(level, l);
+                kind
+            }
+            A::EventYear => Self::event_year(span),
             A::Call(f, args) => {
                 let mut args: Vec<Expr> = args.iter().map(|a| *sub(self, a)).collect();
                 let mut two = |unit| match (args.pop(), args.pop(), args.is_empty()) {
@@ -512,6 +535,9 @@ impl<'m> Compiler<'m> {
                     ),
                 };
                 match f.node {
+                    ast::Func::Sum | ast::Func::Average => {
+                        ExprKind::Broken("`sum` or `average` without a range of years")
+                    }
                     ast::Func::Min => ExprKind::Min(args.into()),
                     ast::Func::Max => ExprKind::Max(args.into()),
                     ast::Func::YearsBetween => two(TimeUnit::Years),
@@ -902,7 +928,12 @@ impl<'m> Compiler<'m> {
             window: cl.window.unwrap_or(self.model.header.window),
             when: cl.when.map(|w| self.expr(w, scope).0),
             award,
-            caps: cl.caps.iter().map(|b| self.bound(b, scope)).collect(),
+            caps: {
+                let mut caps: Vec<BoundDef> =
+                    cl.caps.iter().map(|b| self.bound(b, scope)).collect();
+                caps.extend(self.run_caps(cl, scope));
+                caps
+            },
             limits: cl
                 .limits
                 .iter()
@@ -912,6 +943,7 @@ impl<'m> Compiler<'m> {
                 })
                 .collect(),
             locals,
+            run: self.run(cl),
             span: cl.span,
         }
     }

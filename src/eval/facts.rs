@@ -287,6 +287,7 @@ impl FactProblem {
             },
         };
         self.shape_text(&t)
+            .or_else(|| super::series::problem_text(self.code, &t.name, &t.found))
             .or_else(|| self.value_text(&t))
             .or_else(|| self.setting_text(&t))
             .or_else(|| self.settlement_text(&t))
@@ -604,15 +605,15 @@ pub fn node_value(v: &Json<'_>) -> Option<FactValue> {
 }
 
 /// Reads JSON facts: walks the tree, collecting every problem with its place in the text.
-struct Reader<'t> {
+pub(super) struct Reader<'t> {
     text: &'t str,
     lines: Option<json::LineIndex>,
-    problems: Vec<FactProblem>,
+    pub(super) problems: Vec<FactProblem>,
 }
 
 impl<'t> Reader<'t> {
     /// `line N` of byte offset `at` (the line index is built on the first problem only).
-    fn place(&mut self, at: usize) -> String {
+    pub(super) fn place(&mut self, at: usize) -> String {
         let text = self.text;
         let lines = self.lines.get_or_insert_with(|| json::LineIndex::new(text));
         format!("line {}", lines.line(at))
@@ -626,7 +627,7 @@ impl<'t> Reader<'t> {
     }
 
     /// The pairs of an object, reporting every key given more than once (with both lines).
-    fn unique<'n>(
+    pub(super) fn unique<'n>(
         &mut self,
         pairs: &'n [(String, Node<'t>)],
         path: &str,
@@ -665,7 +666,12 @@ impl<'t> Reader<'t> {
                 for (k, v) in self.unique(pairs, path) {
                     match node_value(&v.value) {
                         Some(fv) => {
-                            out.insert(k.clone(), fv);
+                            if out.insert(k.clone(), fv).is_some() {
+                                self.given_twice(k, path, v.at);
+                            }
+                        }
+                        None if matches!(v.value, Json::Object(_)) => {
+                            self.series_object(k, v, path, &mut out);
                         }
                         None => {
                             let place = self.place(v.at);
@@ -690,7 +696,7 @@ impl<'t> Reader<'t> {
     }
 }
 
-fn join_path(path: &str, key: &str) -> String {
+pub(super) fn join_path(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -952,6 +958,8 @@ pub struct Bound {
     /// Texts given in the facts; a [`Value::Text`] at or past the program's own texts
     /// indexes this list.
     pub texts: Vec<String>,
+    /// The years given for the subject's yearly series (empty when the policy has none).
+    pub series: Vec<super::series::SeriesValues>,
 }
 
 /// One claim bound to a program's claim slots.
@@ -1188,7 +1196,7 @@ fn out_of_range(input: &InputDef, value: &Option<Value>) -> bool {
     }
 }
 
-fn bind_attributes<'v>(
+pub(super) fn bind_attributes<'v>(
     program: &Program,
     inputs: &[InputDef],
     lookup: impl Fn(usize, &InputDef) -> Option<FactRef<'v>>,
@@ -1274,7 +1282,9 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
         subject: vec![None; program.subject_inputs.len()],
         claims: Vec::with_capacity(facts.claims.len()),
         texts: Vec::new(),
+        series: Vec::new(),
     };
+    super::series::bind_series(program, &facts.attributes, &mut bound, &mut problems);
     bind_attributes(
         program,
         &program.subject_inputs,
@@ -1387,6 +1397,7 @@ fn bind_cell(
 pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProblem> {
     let mut out = Vec::new();
     let known_subject = |name: &str| {
+        let name = super::series::series_name(name).map_or(name, |(n, _)| n);
         programs
             .iter()
             .any(|p| p.subject_inputs.iter().any(|i| i.name == name))

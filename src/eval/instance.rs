@@ -312,6 +312,11 @@ fn value_steps(env: &mut Env<'_>, clause: &ClauseDef, steps: &mut Vec<Step>) {
         );
         steps.push(step("value", text, None, Some(def.span)));
     }
+    let roots = roots(clause);
+    for (read, e) in super::series::series_reads(program, &clause.locals, &roots) {
+        let text = env.series_words(read, e);
+        steps.push(step("years", text, None, Some(e.span)));
+    }
 }
 
 /// Why a condition that does not hold fails: its first part that does not hold.
@@ -657,6 +662,13 @@ fn undetermined<T: Tracer>(
     inst.outcome = Outcome::Undetermined;
     inst.upper = upper;
     inst.needs = missing(env, &roots(clause), clause);
+    // A missing year of a series is named with its year (`销售收入[2023]`).
+    if let Stop::Needs(need @ Need::Year(..)) = stop {
+        let name = explain::need_name(env.program, need);
+        if !inst.needs.contains(&name) {
+            inst.needs.push(name);
+        }
+    }
     T::reason(inst, || stop_words(env.program, stop));
 }
 
@@ -675,6 +687,10 @@ fn missing(env: &Env<'_>, roots: &[&Expr], clause: &ClauseDef) -> Vec<String> {
             ExprKind::Subject(i) if !known(Some(&bound.subject), i) => Need::Subject(i),
             ExprKind::Claim(i) if !known(claim_values, i) => Need::Claim(i),
             ExprKind::Param(i) if !known(Some(params), i) => Need::Param(i),
+            // A series none of whose years is given; a missing year is named by the stop.
+            ExprKind::Series(ref read) if !bound.series.iter().any(|s| s.slot == read.slot) => {
+                Need::Subject(read.slot)
+            }
             _ => return,
         };
         let name = match need {

@@ -36,6 +36,7 @@ pub mod json;
 pub mod render;
 mod run;
 mod same_matter;
+pub mod series;
 pub mod settle;
 mod trace;
 mod value;

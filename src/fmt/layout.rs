@@ -191,6 +191,9 @@ impl<'s> Layout<'s> {
         self.block(span, next, &head, &input.fields, |me, field, next| {
             let f = &field.node;
             let mut tail = String::new();
+            if f.by_year {
+                tail.push_str(" by year");
+            }
             if let Some(r) = &f.range {
                 // Each side as the expression printer writes a number; an open side stays empty.
                 let side =
@@ -264,6 +267,7 @@ impl<'s> Layout<'s> {
             ClauseItem::Matter(m) => format!("matter {}", quoted(&m.node)),
             ClauseItem::Subject(kinds) => format!("subject {}", names(kinds)),
             ClauseItem::PerClaim(k) => format!("per {}", k.node),
+            ClauseItem::Run(r) => crate::fmt::expr::run(r),
             ClauseItem::Effective(w) => format!("effective {}", self.flat.window(w)),
             ClauseItem::When(e) => return self.chain(span, next, "when ", e),
             ClauseItem::Let(l) => {

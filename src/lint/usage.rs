@@ -48,6 +48,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             let mut tables = Vec::new();
             walk(e, &mut |x| {
                 refs.extend(cx.meaning(x));
+                refs.extend(m.series_read(x).map(Ref::Input));
                 tables.extend(m.looked_up(x).map(|l| l.table.index()));
             });
             // A table looked up counts as used, and so does everything its rows use.

@@ -33,6 +33,9 @@ pub struct CsvShape {
     pub claim_date: Option<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
+    /// Whether a policy reads yearly series: a subject's row is then read as facts, whose
+    /// binding gathers the year columns (`销售收入[2023]`), not by the one-row path.
+    pub series: bool,
 }
 
 impl CsvShape {
@@ -56,6 +59,11 @@ impl CsvShape {
                         .collect()
                 })
                 .collect(),
+            series: ev
+                .policies()
+                .programs()
+                .iter()
+                .any(|p| p.subject_inputs.iter().any(|i| i.series)),
         })
     }
 }
@@ -558,7 +566,7 @@ impl<'a, 'p> Worker<'a, 'p> {
         // A row with a claim id or date takes the general path, which reads (and checks) both.
         let first = &self.rows[0];
         let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
-        if n == 1 && plain && self.problems[0].is_none() {
+        if n == 1 && plain && !shape.series && self.problems[0].is_none() {
             return self.csv_single(text, shape, run);
         }
         let id = trim(self.rows[0].get(text, shape.id).unwrap_or("")).to_string();
