@@ -301,10 +301,13 @@ pub struct CaseReport {
     pub explanation: String,
 }
 
+/// How a case names a clause result: `CLAUSE`, `CLAUSE[claim]`, or `CLAUSE@2024` for the
+/// year 2024 of a clause paid each year of a run.
 fn key_of(c: &ClauseResult<'_>) -> String {
-    match &c.claim {
-        Some(id) => format!("{}[{id}]", c.clause),
-        None => c.clause.to_string(),
+    match (&c.claim, c.year) {
+        (Some(id), _) => format!("{}[{id}]", c.clause),
+        (None, Some(year)) => format!("{}@{year}", c.clause),
+        (None, None) => c.clause.to_string(),
     }
 }
 

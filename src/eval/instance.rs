@@ -144,6 +144,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             params,
         } = place;
         let clause = &program.clauses[at.ci];
+        if clause.run.is_some() && at.year.is_none() {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         if !self.in_force(at, clause, inst) {
             return;
         }
@@ -222,13 +225,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     #[inline(always)]
     fn in_force(&self, at: At, clause: &ClauseDef, inst: &mut Verdict) -> bool {
         let date = at.date;
-        if at.claim.is_some() && date > self.date {
+        if (at.claim.is_some() || at.year.is_some()) && date > self.date {
             inst.outcome = Outcome::NotYet;
-            let why = || {
-                format!(
+            let why = || match at.year {
+                Some(year) => format!(
+                    "year {year} of the run falls on {date}, after the evaluation date {}",
+                    self.date
+                ),
+                None => format!(
                     "the claim is dated {date}, after the evaluation date {}",
                     self.date
-                )
+                ),
             };
             T::step(inst, || step("date", why(), Some(false), None));
             T::reason(inst, why);
@@ -520,6 +527,7 @@ fn limits<'c>(
         ci,
         claim,
         date,
+        ..
     } = at;
     let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
     let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
@@ -565,10 +573,12 @@ fn limits<'c>(
         if sc == Scope::Other {
             continue;
         }
-        // A per-subject cap of a clause that is not per claim is counted by this instance
+        // A per-subject cap of a clause that is not per claim (nor per year of a run) is counted by this instance
         // alone.
-        let alone =
-            !clause.per_claim && out.own_cap.is_none() && matches!(counter, Counter::Cap { .. });
+        let alone = !clause.per_claim
+            && clause.run.is_none()
+            && out.own_cap.is_none()
+            && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
         match env.eval_num(&b.amount) {
             Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what)),

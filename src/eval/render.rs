@@ -103,10 +103,11 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
     } else {
         format!(", {}", c.citation.departments.join("、"))
     };
-    let claim = c
-        .claim
-        .as_ref()
-        .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
+    let claim = match (&c.claim, c.year) {
+        (Some(id), _) => format!(" [{id}, {}]", c.event_date),
+        (None, Some(year)) => format!(" [year {year}, {}]", c.event_date),
+        (None, None) => String::new(),
+    };
     let amount = match (c.outcome, c.paid, c.upper_bound) {
         (Outcome::Awarded, Some(p), _) => format::total(p),
         (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),

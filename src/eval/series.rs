@@ -392,3 +392,48 @@ pub(super) fn bind_series(
         s.years.sort_by_key(|(y, _)| *y);
     }
 }
+
+/// The instances of a clause paid for each year of a run: `(event date, year)` for each year,
+/// the event date being the anchor's anniversary in that year (28 February for a 29 February
+/// anchor in other years). Without the anchor date, one instance on the evaluation date with
+/// no year, which is undetermined ([`no_run`]).
+pub(super) fn run_years(
+    run: &crate::compile::RunDef,
+    bound: &super::facts::Bound,
+    on: chrono::NaiveDate,
+    mut push: impl FnMut(chrono::NaiveDate, Option<i32>),
+) {
+    use chrono::{Datelike, NaiveDate};
+    let Some(Some(Value::Date(anchor))) = bound.subject.get(run.anchor as usize) else {
+        return push(on, None);
+    };
+    let first = anchor.year() + i32::from(run.after);
+    for k in 0..run.count {
+        let Some(year) = i32::try_from(k).ok().and_then(|k| first.checked_add(k)) else {
+            break;
+        };
+        let date = NaiveDate::from_ymd_opt(year, anchor.month(), anchor.day())
+            .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28));
+        match date {
+            Some(d) if year <= 9999 => push(d, Some(year)),
+            _ => break,
+        }
+    }
+}
+
+/// A clause paid per year of a run whose anchor date the facts do not give: undetermined,
+/// waiting for that date (its years are not known).
+pub(super) fn no_run<T: super::trace::Tracer>(
+    program: &crate::compile::Program,
+    clause: &crate::compile::ClauseDef,
+    inst: &mut super::run::Verdict,
+) {
+    let Some(run) = &clause.run else {
+        return;
+    };
+    let name = super::explain::need_name(program, Need::Subject(run.anchor));
+    inst.outcome = super::decision::Outcome::Undetermined;
+    let why = || format!("needs `{name}`: the years of the run count from it");
+    T::reason(inst, why);
+    inst.needs.push(name.clone());
+}
