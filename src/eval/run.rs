@@ -138,12 +138,18 @@ impl Verdict {
     }
 }
 
+/// An instance to evaluate: (event date, claim, policy, clause, year of a run).
+type Slot = (NaiveDate, Option<usize>, usize, usize, Option<i32>);
+
+/// What non-cumulation pays one award of: a matter, for one claim or one year of a run.
+pub(super) type MatterKey<'p> = (&'p str, Option<usize>, Option<i32>);
+
 /// Buffers reused from one subject to the next, so deciding many subjects allocates nothing
 /// per subject in the common case (no undetermined clause, no adjustment in words).
 #[derive(Default)]
 pub struct Scratch<'p> {
-    /// Instances in evaluation order: (date, claim, policy, clause, year of a run).
-    order: Vec<(NaiveDate, Option<usize>, usize, usize, Option<i32>)>,
+    /// Instances in evaluation order.
+    order: Vec<Slot>,
     /// The policy set (by its number), kind and date `order` was made for when the subject had
     /// no claims: the next such subject of that kind has the same instances.
     order_for: Option<(u64, Kind, NaiveDate)>,
@@ -167,7 +173,7 @@ pub struct Scratch<'p> {
     /// Running totals: counter and (low, high) counted so far.
     pub(super) used: Vec<(Counter, (Decimal, Decimal))>,
     /// (matter, claim) -> the instance kept so far.
-    pub(super) kept: HashMap<(&'p str, Option<usize>, Option<i32>), usize, BuildHasherDefault<Fnv>>,
+    pub(super) kept: HashMap<MatterKey<'p>, usize, BuildHasherDefault<Fnv>>,
     /// The last subject's settlement: its totals and each award's payer shares.
     pub(super) settlement: Settlement,
 }

@@ -182,49 +182,6 @@ pub fn series_reads<'a>(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn values(v: &[(i32, i64)]) -> SeriesValues {
-        SeriesValues {
-            slot: 0,
-            years: v
-                .iter()
-                .map(|&(y, n)| (y, Value::Num(Decimal::from(n))))
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn a_year_is_found_only_when_given() {
-        let s = values(&[(2021, 5), (2023, 7)]);
-        assert_eq!(s.at(2021), Some(Value::Num(Decimal::from(5))));
-        assert_eq!(s.at(2022), None);
-        assert_eq!(s.at(2023), Some(Value::Num(Decimal::from(7))));
-    }
-
-    proptest! {
-        #[test]
-        fn every_given_year_is_found(years in proptest::collection::btree_set(1i32..9999, 0..20)) {
-            let given: Vec<(i32, i64)> = years.iter().map(|&y| (y, i64::from(y) * 3)).collect();
-            let s = values(&given);
-            for &(y, n) in &given {
-                prop_assert_eq!(s.at(y), Some(Value::Num(Decimal::from(n))));
-            }
-            prop_assert_eq!(s.at(0), None);
-        }
-    }
-}
-
-/// `(name, inside)` of an attribute or column named `name[inside]`.
-pub fn series_name(key: &str) -> Option<(&str, &str)> {
-    let inner = key.strip_suffix(']')?;
-    let open = inner.rfind('[')?;
-    Some((&inner[..open], &inner[open + 1..]))
-}
-
 /// The year of a key written as four ASCII digits (`"2023"`).
 fn year_key(text: &str) -> Option<i32> {
     (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
@@ -436,4 +393,47 @@ pub(super) fn no_run<T: super::trace::Tracer>(
     let why = || format!("needs `{name}`: the years of the run count from it");
     T::reason(inst, why);
     inst.needs.push(name.clone());
+}
+
+/// `(name, inside)` of an attribute or column named `name[inside]`.
+pub fn series_name(key: &str) -> Option<(&str, &str)> {
+    let inner = key.strip_suffix(']')?;
+    let open = inner.rfind('[')?;
+    Some((&inner[..open], &inner[open + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn values(v: &[(i32, i64)]) -> SeriesValues {
+        SeriesValues {
+            slot: 0,
+            years: v
+                .iter()
+                .map(|&(y, n)| (y, Value::Num(Decimal::from(n))))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_year_is_found_only_when_given() {
+        let s = values(&[(2021, 5), (2023, 7)]);
+        assert_eq!(s.at(2021), Some(Value::Num(Decimal::from(5))));
+        assert_eq!(s.at(2022), None);
+        assert_eq!(s.at(2023), Some(Value::Num(Decimal::from(7))));
+    }
+
+    proptest! {
+        #[test]
+        fn every_given_year_is_found(years in proptest::collection::btree_set(1i32..9999, 0..20)) {
+            let given: Vec<(i32, i64)> = years.iter().map(|&y| (y, i64::from(y) * 3)).collect();
+            let s = values(&given);
+            for &(y, n) in &given {
+                prop_assert_eq!(s.at(y), Some(Value::Num(Decimal::from(n))));
+            }
+            prop_assert_eq!(s.at(0), None);
+        }
+    }
 }

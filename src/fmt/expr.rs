@@ -292,6 +292,13 @@ pub fn braces(items: &[String]) -> String {
     }
 }
 
+/// A clause's run of years: `for 3 years from 认定日期`.
+pub fn run(r: &crate::ast::Run) -> String {
+    let unit = if r.count.node == 1 { "year" } else { "years" };
+    let start = if r.after { "after" } else { "from" };
+    format!("for {} {unit} {start} {}", r.count.node, r.anchor.node)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,11 +363,4 @@ mod tests {
             "销售档(销售收入 * 2) + 级别奖(级别)"
         );
     }
-}
-
-/// A clause's run of years: `for 3 years from 认定日期`.
-pub fn run(r: &crate::ast::Run) -> String {
-    let unit = if r.count.node == 1 { "year" } else { "years" };
-    let start = if r.after { "after" } else { "from" };
-    format!("for {} {unit} {start} {}", r.count.node, r.anchor.node)
 }
