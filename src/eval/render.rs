@@ -57,10 +57,11 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     if !rest.is_empty() {
         writeln!(out, "\nnot eligible or not in force ({}):", rest.len())?;
         for c in rest {
-            let claim = c
-                .claim
-                .as_ref()
-                .map_or(String::new(), |id| format!(" [{id}]"));
+            let claim = match (&c.claim, c.year) {
+                (Some(id), _) => format!(" [{id}]"),
+                (None, Some(year)) => format!(" [year {year}]"),
+                (None, None) => String::new(),
+            };
             let why = c.reason.as_deref().unwrap_or(c.outcome.words());
             writeln!(
                 out,
