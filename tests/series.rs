@@ -329,8 +329,7 @@ fn runs_are_named_by_year_in_json_human_output_and_tests() {
         text.contains("三年支持 [year 2024] (测试〔2024〕9号 第八条)"),
         "{text}"
     );
-    let toml = format!(
-        r#"[[case]]
+    let toml = r#"[[case]]
 name = "三年"
 article = "第八条"
 date = 2025-05-01
@@ -339,14 +338,13 @@ kind = "enterprise"
 id = "E1"
 [case.facts.attributes]
 "认定日期" = "2022-06-15"
-"营业收入" = {{ "2022" = "300万元", "2023" = "50万元" }}
+"营业收入" = { "2022" = "300万元", "2023" = "50万元" }
 [case.expect]
 "三年支持@2023" = "awarded 200000"
 "三年支持@2024" = "not_eligible"
 "三年支持@2025" = "not_yet"
 total = "200000"
-"#
-    );
+"#;
     std::fs::write(dir.path().join("t.tests.toml"), toml).unwrap();
     let test = pol(&["test", "."], dir.path());
     let out = String::from_utf8_lossy(&test.stdout);
