@@ -144,7 +144,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             params,
         } = place;
         let clause = &program.clauses[at.ci];
-        if clause.run.is_some() && at.year.is_none() {
+        // A run whose anchor date is not given: undetermined, unless a condition that does
+        // not depend on the year already fails.
+        let no_run = clause.run.is_some() && at.year.is_none();
+        if no_run && super::series::reads_the_year(program, clause) {
             return super::series::no_run::<T>(program, clause, inst);
         }
         if !self.in_force(at, clause, inst) {
@@ -182,6 +185,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let Some(condition) = condition::<T>(&mut env, clause, open, inst) else {
             return;
         };
+        if no_run {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         let award = award::<T>(&mut env, clause, inst);
         let limits = limits(&mut env, program, at, kind, clause, bounds);
         inst.counters.1 = bounds.len() as u32;

@@ -401,6 +401,21 @@ pub(super) fn no_run<T: super::trace::Tracer>(
     inst.needs.push(name.clone());
 }
 
+/// Whether the clause's condition reads the event's date or year (directly, through a `let`,
+/// or through a series read at a year): evaluated on the evaluation date it might fail where a
+/// year of the run would not.
+pub(super) fn reads_the_year(
+    program: &crate::compile::Program,
+    clause: &crate::compile::ClauseDef,
+) -> bool {
+    let mut reads = false;
+    let roots: Vec<&Expr> = clause.when.iter().collect();
+    super::explain::reachable(program, &clause.locals, &roots, |e| {
+        reads |= matches!(e.kind, ExprKind::EventDate | ExprKind::Series(_));
+    });
+    reads
+}
+
 /// `(name, inside)` of an attribute or column named `name[inside]`.
 pub fn series_name(key: &str) -> Option<(&str, &str)> {
     let inner = key.strip_suffix(']')?;
