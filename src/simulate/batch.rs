@@ -641,14 +641,17 @@ impl<'a, 'p> Worker<'a, 'p> {
         ) {
             return;
         }
-        one_row_into(
+        if let Err(f) = one_row_into(
             &mut self.out,
             (line, id),
             verdicts,
             self.scratch.settlement(),
             cx.layout,
-        );
-        w.row(&mut b.text, &self.out.results[0], cx.layout);
+        ) {
+            // Cannot happen: the row's sums are parts of the settled total. Reported, not hidden.
+            return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, true);
+        }
+        w.row(&mut run.batch.text, &self.out.results[0], cx.layout);
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
