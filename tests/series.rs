@@ -410,3 +410,35 @@ fn series_and_runs_keep_their_layout() {
         .iter()
         .all(|d| !d.is_error()));
 }
+
+#[test]
+fn a_run_has_one_cell_per_row_the_sum_of_its_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = format!(
+        "{HEADER}\ninput enterprise {{\n  认定日期: date\n}}\n\nclause 三年补助 {{\n  source \"第八条\"\n  for 3 years from 认定日期\n  award 10万元\n  cap 25万元 per run\n}}\n"
+    );
+    std::fs::write(dir.path().join("t.pol"), policy).unwrap();
+    // Subject 1: 2023, 2024 paid (10万元 each), 2025 not yet. Subject 2: 2021..2023, the last
+    // cut to 5万元 by the cap over the run. Subject 3: no date, undetermined.
+    let csv = "id,认定日期\n1,2023-03-01\n2,2021-01-15\n3,\n";
+    std::fs::write(dir.path().join("p.csv"), csv).unwrap();
+    let o = pol(
+        &[
+            "simulate", "t.pol", "--population", "p.csv", "--date", "2025-02-01", "--out", "-",
+            "--columns", "subject,三年补助,三年补助:outcome,total",
+        ],
+        dir.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        [
+            "1,200000.00,awarded,200000.00",
+            "2,250000.00,awarded,250000.00",
+            "3,0.00,undetermined,0.00"
+        ],
+        "{out}"
+    );
+}
