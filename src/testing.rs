@@ -565,7 +565,7 @@ mod tests {
             let mut count: BTreeMap<&str, usize> = BTreeMap::new();
             for case in &file.cases {
                 for (key, _) in &case.expect {
-                    let clause_name = key.split('[').next().unwrap();
+                    let clause_name = key.split(['[', '@']).next().unwrap();
                     if let Some(c) = program.clauses.iter().find(|c| c.name == clause_name) {
                         *count.entry(c.name.as_str()).or_default() += 1;
                         assert_eq!(

@@ -424,13 +424,25 @@ fn a_run_has_one_cell_per_row_the_sum_of_its_years() {
     std::fs::write(dir.path().join("p.csv"), csv).unwrap();
     let o = pol(
         &[
-            "simulate", "t.pol", "--population", "p.csv", "--date", "2025-02-01", "--out", "-",
-            "--columns", "subject,三年补助,三年补助:outcome,total",
+            "simulate",
+            "t.pol",
+            "--population",
+            "p.csv",
+            "--date",
+            "2025-02-01",
+            "--out",
+            "-",
+            "--columns",
+            "subject,三年补助,三年补助:outcome,total",
         ],
         dir.path(),
     );
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let rows: Vec<&str> = out.lines().skip(1).collect();
     assert_eq!(
         rows,

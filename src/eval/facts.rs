@@ -663,10 +663,14 @@ impl<'t> Reader<'t> {
         match v.map(|n| &n.value) {
             None | Some(Json::Null) => {}
             Some(Json::Object(pairs)) => {
+                let mut seen: std::collections::HashSet<&str> = Default::default();
                 for (k, v) in self.unique(pairs, path) {
+                    // A key given twice was reported by `unique`; one year given both as
+                    // `"销售收入[2023]"` and in `"销售收入": {"2023": ...}` is reported here.
+                    let again = !seen.insert(k.as_str());
                     match node_value(&v.value) {
                         Some(fv) => {
-                            if out.insert(k.clone(), fv).is_some() {
+                            if out.insert(k.clone(), fv).is_some() && !again {
                                 self.given_twice(k, path, v.at);
                             }
                         }

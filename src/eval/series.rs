@@ -230,13 +230,12 @@ impl<'t> super::facts::Reader<'t> {
             return;
         };
         let here = join_path(path, name);
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = Default::default();
         for (k, y) in self.unique(pairs, &here) {
             // A year given twice in this object was reported by `unique`.
-            if seen.contains(&k.as_str()) {
+            if !seen.insert(k.as_str()) {
                 continue;
             }
-            seen.push(k);
             if year_key(k).is_none() {
                 let p = FactProblem::new(C::BadYearKey, join_path(&here, k))
                     .name(name)
