@@ -874,6 +874,7 @@ impl<'m> Compiler<'m> {
             amount: self.expr(&b.amount, scope).0,
             per: Kind::parse(&b.per.node).unwrap_or(Kind::Enterprise),
             per_year: b.per_year,
+            per_run: false,
         }
     }
 

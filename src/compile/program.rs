@@ -349,6 +349,9 @@ pub struct BoundDef {
     pub per: Kind,
     /// Whether it resets each calendar year.
     pub per_year: bool,
+    /// Whether it was written `per run`: the clause's total for the subject over its run of
+    /// years (counted per `per`, the subject's kind).
+    pub per_run: bool,
 }
 
 /// A shared limit.

@@ -98,6 +98,7 @@ impl Compiler<'_> {
                     amount: self.expr(&b.amount, scope).0,
                     per,
                     per_year: false,
+                    per_run: true,
                 });
             }
         }
