@@ -1341,6 +1341,8 @@ pub fn bind_cells<'c>(
     bound.subject.resize(inputs.len(), None);
     bound.claims.clear();
     bound.texts.clear();
+    // Policies with yearly series are bound from facts, not cells (their rows take that path).
+    bound.series.clear();
     for (slot, input) in inputs.iter().enumerate() {
         let Some(text) = columns.get(slot).copied().flatten().and_then(&cell) else {
             bound.subject[slot] = input.default;
