@@ -20,17 +20,7 @@ impl Checker<'_> {
     /// Whether `f(args)` reads a range of years: `sum` and `average` always do (and are
     /// refused otherwise), `min` and `max` when given one range.
     pub(super) fn is_aggregate(f: Func, args: &[Expr]) -> bool {
-        let one_range = matches!(
-            args,
-            [Expr {
-                node: ExprKind::Index {
-                    years: Years::Range(..),
-                    ..
-                },
-                ..
-            }]
-        );
-        matches!(f, Func::Sum | Func::Average) || (f.aggregates() && one_range)
+        matches!(f, Func::Sum | Func::Average) || super::model::Model::reads_range(f, args)
     }
 
     /// `max(S[a .. b])`, `min(...)`, `sum(...)`, `average(...)`: the type of one year's value,
