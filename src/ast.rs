@@ -293,6 +293,8 @@ pub struct Param {
     pub name: Name,
     /// Its declared type.
     pub ty: Node<TypeExpr>,
+    /// Whether `by year` was written after its type (refused: E0364).
+    pub by_year: bool,
     /// Its value, dated values, or none (unspecified).
     pub value: ParamValue,
     /// An optional description for staff.

@@ -168,6 +168,9 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             match item {
                 Item::Param(p) => {
+                    if p.node.by_year {
+                        self.report(super::series::param_by_year(p.node.ty.span));
+                    }
                     let decl = self.resolve_type(&p.node.ty, &p.node.name);
                     let index = self.params.len();
                     if self.define(&p.node.name, Symbol::Param(ParamId::new(index))) {

@@ -334,3 +334,17 @@ impl<'a> Checker<'a> {
         })
     }
 }
+
+/// `by year` on a parameter: a parameter has one value (or values by date), not one a year.
+pub(super) fn param_by_year(at: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::SeriesMisplaced,
+        at,
+        "a parameter cannot hold one value per year",
+    )
+    .label("`by year` is for inputs")
+    .help(
+        "declare the yearly values as an input (`销售收入: money by year`), or give the \
+         parameter values by date: `param 比例: percent { 2023-01-01: 10%, 2024-01-01: 12% }`",
+    )
+}

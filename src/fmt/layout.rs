@@ -225,9 +225,10 @@ impl<'s> Layout<'s> {
 
     fn param(&mut self, param: &Param, span: Span, next: usize) {
         let head = format!(
-            "param {}: {}",
+            "param {}: {}{}",
             param.name.node,
-            self.flat.type_expr(&param.ty, false)
+            self.flat.type_expr(&param.ty, false),
+            if param.by_year { " by year" } else { "" }
         );
         let doc = param
             .doc

@@ -349,9 +349,6 @@ impl<'d> Lowerer<'d> {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
         let (ty, by_year) = self.type_expr(next(&mut it));
-        if let Some(at) = by_year {
-            self.diags.push(series::param_by_year(at));
-        }
         let mut value = ParamValue::Unspecified;
         let mut doc = None;
         for part in it {
@@ -377,6 +374,7 @@ impl<'d> Lowerer<'d> {
         Param {
             name,
             ty,
+            by_year: by_year.is_some(),
             value,
             doc,
         }

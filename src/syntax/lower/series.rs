@@ -7,20 +7,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::syntax::grammar::Rule;
 use crate::syntax::literal;
 
-/// `by year` on a parameter: a parameter has one value (or values by date), not one a year.
-pub(super) fn param_by_year(at: Span) -> Diagnostic {
-    Diagnostic::new(
-        Code::SeriesMisplaced,
-        at,
-        "a parameter cannot hold one value per year",
-    )
-    .label("`by year` is for inputs")
-    .help(
-        "declare the yearly values as an input (`销售收入: money by year`), or give the \
-         parameter values by date: `param 比例: percent { 2023-01-01: 10%, 2024-01-01: 12% }`",
-    )
-}
-
 impl Lowerer<'_> {
     /// `NAME[YEAR]` or `NAME[FROM .. TO]` (either end optional), with its depth.
     pub(super) fn index(&mut self, p: P<'_>, span: Span) -> (Expr, usize) {
