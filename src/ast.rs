@@ -200,6 +200,9 @@ pub struct BudgetLine {
     pub year: Node<i32>,
     /// The amount budgeted.
     pub amount: Expr,
+    /// `pro_rata`: where it was written, when an overrun is reduced pro rata (按比例核减)
+    /// rather than only reported.
+    pub pro_rata: Option<Span>,
 }
 
 /// What happens when several awards of one subject share a matter.
@@ -418,6 +421,8 @@ pub enum ClauseItem {
     Limit(ClauseLimit),
     /// `let NAME = expr` local to the clause.
     Let(Node<Let>),
+    /// `funding { 市级财政: 100% }`: the clause's payers, instead of the header's.
+    Funding(Vec<Share>),
     /// `for N years from|after DATE`: the clause is evaluated once for each year of the run.
     Run(Run),
 }

@@ -37,6 +37,7 @@ pub use eval::decision::{Adjustment, Citation, SpanJson, Step};
 pub use eval::{Amount, EvalError, FactProblem, Failure, Options, Outcome};
 pub use problem::ProblemCode;
 // Simulating a population.
+pub use simulate::pro_rata::ProRataUse;
 pub use simulate::summary::{BudgetUse, ClauseStats, Distribution};
 pub use simulate::{
     Columns, End, PopulationFormat, Report, RowError, RowFormat, RowProblem, SimulateError,

@@ -108,11 +108,14 @@ problem_codes! {
     BadThreads = "F0352", Error, "the number of worker threads is out of range";
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
     BadChunkSize = "F0354", Error, "the chunk size is out of range";
+    TwoPassesFromStdin = "F0355", Error, "a budget reduced pro rata needs the population twice, but it comes on standard input";
     FileTooLarge = "F0370", Error, "a file is larger than pol reads";
     KindNotAwarded = "F0371", Error, "no clause of the policies is for the kind of subject given";
     // F04xx: sums and settlement.
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";
+    ProRataRange = "F0403", Error, "a budget reduced pro rata is overrun by awards whose amounts are ranges";
+    ChangedBetweenPasses = "F0404", Error, "the population changed between the two passes of a run with a budget reduced pro rata";
     // F09xx: internal errors.
     Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";
 }

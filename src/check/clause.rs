@@ -60,6 +60,7 @@ impl<'a> Checker<'a> {
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
         let mut run: Option<(&'a ast::Run, Span)> = None;
+        let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
                 ClauseItem::Source(_) => "source",
@@ -71,6 +72,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
                 ClauseItem::Run(_) => "for",
+                ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
             if !key.is_empty() {
@@ -110,6 +112,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
                 ClauseItem::Run(r) => run = Some((r, item.span)),
+                ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
         if source.is_none() {
@@ -211,6 +214,7 @@ impl<'a> Checker<'a> {
             locals,
             run,
             run_caps,
+            funding,
         })
     }
 

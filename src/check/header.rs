@@ -168,6 +168,7 @@ impl<'a> Checker<'a> {
             rounding_step: h.rounding.map_or(Decimal::new(1, 2), |r| r.0),
             rounding_mode: h.rounding.map_or(RoundingMode::HalfUp, |r| r.1),
             budget: h.budget,
+            pro_rata: h.pro_rata,
             split: h.split,
         })
     }
@@ -195,7 +196,12 @@ impl<'a> Checker<'a> {
             HeaderItem::Budget(lines) => {
                 for line in lines {
                     match line.amount.as_constant() {
-                        Some((v, u)) if u.is_money() => h.budget.push((line.year.node, v)),
+                        Some((v, u)) if u.is_money() => {
+                            h.budget.push((line.year.node, v));
+                            if line.pro_rata.is_some() {
+                                h.pro_rata.push(line.year.node);
+                            }
+                        }
                         _ if matches!(line.amount.node, ExprKind::Error) => {}
                         _ => self.report(
                             Diagnostic::new(
@@ -212,7 +218,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn funding(&mut self, shares: &[ast::Share], span: Span) -> Option<Vec<(String, Decimal)>> {
+    /// The shares of a `funding` line (the header's, or a clause's own): each payer once, each
+    /// share a positive percentage, adding up to exactly 100% (E0401).
+    pub(super) fn funding(
+        &mut self,
+        shares: &[ast::Share],
+        span: Span,
+    ) -> Option<Vec<(String, Decimal)>> {
         let mut out: Vec<(String, Decimal)> = Vec::new();
         let mut spans: Vec<Span> = Vec::new();
         let mut ok = true;
@@ -381,5 +393,6 @@ struct HeaderParts {
     same_matter: Option<SameMatter>,
     rounding: Option<(Decimal, RoundingMode)>,
     budget: Vec<(i32, Decimal)>,
+    pro_rata: Vec<i32>,
     split: ast::Split,
 }

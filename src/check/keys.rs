@@ -34,6 +34,11 @@ pub(super) fn check(file: &ast::File, out: &mut Vec<Diagnostic>) {
                                 report(out, "department", d);
                             }
                         }
+                        ClauseItem::Funding(shares) => {
+                            for s in shares {
+                                report(out, "payer", &s.payer);
+                            }
+                        }
                         _ => {}
                     }
                 }

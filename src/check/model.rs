@@ -234,6 +234,8 @@ pub struct ClauseInfo<'a> {
     pub limits: Vec<LimitUse<'a>>,
     /// Its own `let` bindings in order ([`Ref::Local`] indexes them).
     pub locals: Vec<LetInfo<'a>>,
+    /// Its own `funding` (payers and shares adding up to one), when it overrides the header's.
+    pub funding: Option<Vec<(String, Decimal)>>,
     /// The run of years it pays for (`for 3 years from 认定日期`), if any.
     pub run: Option<RunInfo>,
     /// Its caps over the whole run (`cap 300万元 per run`).
@@ -272,6 +274,8 @@ pub struct Header {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// The budget years whose overrun is reduced pro rata (`pro_rata`).
+    pub pro_rata: Vec<i32>,
     /// What the payer split is applied to.
     pub split: crate::ast::Split,
 }

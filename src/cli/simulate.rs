@@ -35,6 +35,7 @@ pub struct SimulateArgs {
     pub paths: Vec<PathBuf>,
     /// The population: CSV (with a header row) or JSON Lines (`.jsonl`); `-` reads CSV from
     /// standard input. Rows must be sorted by subject id, a subject's rows next to each other.
+    /// A budget reduced pro rata (`pro_rata`) reads the file twice, so it must be a file.
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
     /// The kind of subject every row describes.
@@ -60,8 +61,10 @@ pub struct SimulateArgs {
     pub threads: Option<usize>,
     /// The columns of `--out`, comma-separated `[TITLE=]NAME`: line, subject, claim, total,
     /// error, code (a failed row's problem code), a payer, a clause (its paid amount), CLAUSE:outcome, CLAUSE:eligible (1 when its
-    /// conditions held), matter:M (paid under matter M) or matter:M:eligible. Default: line,
-    /// subject, claim, total, every payer, every clause's amount and outcome, error.
+    /// conditions held), CLAUSE:before_pro_rata (its amount before a budget reduced it pro
+    /// rata), matter:M (paid under matter M) or matter:M:eligible. Default: line, subject,
+    /// claim, total, every payer, every clause's amount and outcome (and, under a budget
+    /// reduced pro rata, its amount before), error.
     #[arg(long, value_name = "LIST")]
     pub columns: Option<String>,
     /// Stop, writing nothing, once this many rows or subjects have failed.
@@ -112,6 +115,13 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Ok(s) => s,
         Err(e) => return refused(&e, args, out),
     };
+    if simulation.needs_two_passes() && args.population.as_os_str() == "-" {
+        return problem(
+            ProblemCode::TwoPassesFromStdin,
+            "a budget of these policies is reduced pro rata (`pro_rata`): the population is read twice, once to add up the year and once to write the rows, and standard input can be read only once",
+            "give the population as a file (`--population firms.csv`), or save the stream to a file first",
+        );
+    }
     // Both outputs are opened before the population is read, so a folder that cannot be
     // written stops the run before any work; they are renamed into place together at the end.
     let (mut rows_file, summary_file) =
@@ -133,7 +143,9 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         }
     };
     let rows = rows_file.as_mut().map(Pending::writer);
-    let report = simulation.run(input, rows, &mut progress, &interrupted);
+    // Opened again only for a second pass (budgets reduced pro rata).
+    let mut again = || population(&args.population).map(|(r, _)| r);
+    let report = simulation.run_twice(input, &mut again, rows, &mut progress, &interrupted);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

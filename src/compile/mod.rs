@@ -126,6 +126,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             rounding_step: model.header.rounding_step,
             rounding_mode: model.header.rounding_mode,
             budget: model.header.budget.clone(),
+            pro_rata: model.header.pro_rata.clone(),
             split: model.header.split,
         },
         enums,
@@ -945,6 +946,7 @@ impl<'m> Compiler<'m> {
                 .collect(),
             locals,
             run: self.run(cl),
+            funding: cl.funding.clone(),
             span: cl.span,
         }
     }

@@ -431,6 +431,9 @@ pub struct ClauseDef {
     pub limits: Vec<LimitUse>,
     /// The run of years it is paid for, if any (`for 3 years from 认定日期`).
     pub run: Option<RunDef>,
+    /// Its own payers and shares (fractions summing to exactly 1), when it overrides the
+    /// header's `funding`.
+    pub funding: Option<Vec<(String, Decimal)>>,
     /// Where it was written.
     pub span: Span,
 }
@@ -468,6 +471,8 @@ pub struct HeaderDef {
     pub rounding_mode: RoundingMode,
     /// Yearly budget lines.
     pub budget: Vec<(i32, Decimal)>,
+    /// The budget years whose overrun is reduced pro rata (`pro_rata`) in a simulation.
+    pub pro_rata: Vec<i32>,
     /// What the payer split is applied to.
     pub split: crate::ast::Split,
 }

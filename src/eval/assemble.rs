@@ -105,12 +105,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         };
         for (i, inst) in instances.iter().enumerate() {
             if set.programs[inst.pi].header.split == Split::PerAward && settlement.is_paid(i) {
-                note(&mut order, set.payer_columns(inst.pi));
+                let g = set.groups().of_clause(inst.pi, inst.ci);
+                note(&mut order, set.groups().columns(g));
             }
         }
-        for (pi, p) in set.programs.iter().enumerate() {
-            if p.header.split == Split::PerSubject {
-                note(&mut order, set.payer_columns(pi));
+        for g in 0..set.groups().len() {
+            let pi = set.groups().policy(g);
+            if set.programs[pi].header.split == Split::PerSubject {
+                note(&mut order, set.groups().columns(g));
             }
         }
         order
@@ -139,9 +141,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // A policy that splits per subject shows its payers in the totals only.
         let per_award = program.header.split == Split::PerAward;
         if per_award && settlement.shares_into(set, i, shares, work)? {
-            funding = program
-                .header
-                .funding
+            let g = set.groups().of_clause(inst.pi, inst.ci);
+            funding = set
+                .groups()
+                .funding(g)
                 .iter()
                 .zip(shares.iter())
                 .map(|((payer, _), amount)| Share {
@@ -157,6 +160,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 step("funding", parts.join(" / "), None, None)
             });
         }
+        pro_rata_note::<T>(program, &mut inst);
         let words = inst.words.map(|w| *w).unwrap_or_default();
         Ok(ClauseResult {
             at: (inst.pi, inst.ci),
@@ -180,4 +184,25 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             trace: words.trace,
         })
     }
+}
+
+/// Says of an award counted against a budget reduced pro rata (`pro_rata`) that one subject's
+/// decision cannot apply the reduction: only a simulation knows the year's total. In the
+/// reason (when the award has none) and as a step of the explanation.
+fn pro_rata_note<T: Tracer>(program: &crate::compile::Program, inst: &mut Verdict) {
+    use chrono::Datelike;
+    let year = inst.date.year();
+    if inst.outcome != Outcome::Awarded || !program.header.pro_rata.contains(&year) {
+        return;
+    }
+    let note = || {
+        format!(
+            "counted against the {year} budget of {}, which is reduced pro rata (按比例核减) when the year's awards overrun it: `pol simulate` over the whole population applies it; this amount is before any reduction",
+            program.header.document
+        )
+    };
+    if inst.words.as_ref().is_none_or(|w| w.reason.is_none()) {
+        T::reason(inst, note);
+    }
+    T::step(inst, || step("budget", note(), None, None));
 }

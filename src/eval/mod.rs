@@ -31,9 +31,11 @@ pub mod explain;
 mod expr;
 pub mod facts;
 pub mod format;
+pub mod funding;
 mod instance;
 pub mod json;
 pub mod render;
+mod rescale;
 mod run;
 mod same_matter;
 pub mod series;
@@ -61,14 +63,12 @@ use decision::Citation;
 pub struct PolicySet {
     programs: Vec<Program>,
     citations: Vec<Vec<Citation>>,
-    /// Every payer, in order of first appearance over the policies' `funding`.
+    /// Every payer, in order of first appearance over the policies' `funding` (the header's,
+    /// then the clauses' own).
     payers: Vec<String>,
-    /// Per policy: the position in `payers` of each of its payers, in `funding` order.
-    payer_columns: Vec<Vec<usize>>,
-    /// Per policy: where its payers start in a flat list of every policy's payers.
-    payer_offsets: Vec<usize>,
-    /// Per policy: its funding shares as exact whole numbers, or why they cannot be used.
-    fractions: Vec<Result<settle::Fractions, Failure>>,
+    /// The funding groups: per policy, its header's funding and each other funding its
+    /// clauses declare (see [`funding::Groups`]).
+    groups: funding::Groups,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
@@ -178,38 +178,12 @@ impl PolicySet {
             })
             .collect();
         let mut payers: Vec<String> = Vec::new();
-        let mut payer_columns = Vec::new();
-        let mut payer_offsets = Vec::new();
-        let mut flat = 0;
-        for p in &programs {
-            payer_offsets.push(flat);
-            flat += p.header.funding.len();
-            let columns = p
-                .header
-                .funding
-                .iter()
-                .map(|(payer, _)| {
-                    let same = |x: &String| crate::keys::key(x) == crate::keys::key(payer);
-                    match payers.iter().position(same) {
-                        Some(k) => k,
-                        None => {
-                            payers.push(payer.clone());
-                            payers.len() - 1
-                        }
-                    }
-                })
-                .collect();
-            payer_columns.push(columns);
-        }
-        payer_offsets.push(flat);
-        let fractions = programs
-            .iter()
-            .map(|p| settle::Fractions::of(&p.header.funding))
-            .collect();
+        let groups = funding::Groups::of(&programs, &mut payers);
         let mut split_once_payers = vec![false; payers.len()];
-        for (p, columns) in programs.iter().zip(&payer_columns) {
+        for g in 0..groups.len() {
+            let p = &programs[groups.policy(g)];
             if p.header.split == crate::ast::Split::PerSubject {
-                for &c in columns {
+                for &c in groups.columns(g) {
                     split_once_payers[c] = true;
                 }
             }
@@ -218,9 +192,7 @@ impl PolicySet {
             programs,
             citations,
             payers,
-            payer_columns,
-            payer_offsets,
-            fractions,
+            groups,
             split_once_payers,
             id: next_id(),
         })
@@ -243,31 +215,9 @@ impl PolicySet {
         &self.payers
     }
 
-    /// For policy `pi`: the position in [`PolicySet::payers`] of each of its payers, in
-    /// `funding` order.
-    pub fn payer_columns(&self, pi: usize) -> &[usize] {
-        self.payer_columns.get(pi).map_or(&[], Vec::as_slice)
-    }
-
-    /// Where policy `pi`'s payers start in a flat list of every policy's payers.
-    pub(crate) fn payer_offset(&self, pi: usize) -> usize {
-        self.payer_offsets.get(pi).copied().unwrap_or(0)
-    }
-
-    /// The length of a flat list of every policy's payers.
-    pub(crate) fn payer_offsets_len(&self) -> usize {
-        self.payer_offsets.last().copied().unwrap_or(0)
-    }
-
-    /// Policy `pi`'s funding shares as exact whole numbers.
-    pub(crate) fn fractions(&self, pi: usize) -> Result<&settle::Fractions, Failure> {
-        match self.fractions.get(pi) {
-            Some(Ok(f)) => Ok(f),
-            Some(Err(e)) => Err(e.clone()),
-            None => Err(Failure::internal(
-                "a verdict names a policy that is not in the set",
-            )),
-        }
+    /// The funding groups of the set: who pays each clause's awards.
+    pub(crate) fn groups(&self) -> &funding::Groups {
+        &self.groups
     }
 
     /// The compiled programs.

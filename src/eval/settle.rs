@@ -8,9 +8,10 @@
 //! exactly to the award; each payer's total under a policy is within one unit (0.01 元, or the
 //! finer places of the amounts themselves) of its exact share of the subject's total.
 //!
-//! The split rule (README, "The payer split"): under each policy, the subject's awards are
-//! taken in evaluation order and their running total is split among the payers by largest
-//! remainder (each payer gets the whole units of its exact share, and the units left over go
+//! The split rule (README, "The payer split"): under each funding group (a policy's header
+//! funding, or a funding its clauses declare for themselves: [`super::funding::Groups`]), the
+//! subject's awards are taken in evaluation order and their running total is split among the
+//! group's payers by largest remainder (each payer gets the whole units of its exact share, and the units left over go
 //! one each to the payers with the largest fractions left, ties to the payer named first in
 //! `funding`). An award's share is what its payer's split of the running total grew by. The
 //! spread of a range (an "up to" award) is split on its own and added to the least amount's
@@ -233,19 +234,20 @@ fn places_of(a: Amount) -> u32 {
     a.min().scale().max(a.max().scale()).max(2)
 }
 
-/// One paid award, as the settlement counted it: its policy, where its policy's running total
-/// of least amounts stood before it, its least amount and its spread (most less least), in
-/// units of its policy's places.
+/// One paid award, as the settlement counted it: its policy and funding group, where its
+/// group's running total of least amounts stood before it, its least amount and its spread
+/// (most less least), in units of its group's places.
 #[derive(Clone, Copy, Debug, Default)]
 struct Counted {
     pi: usize,
+    g: usize,
     paid: Amount,
     before: i128,
     least: i128,
     spread: i128,
 }
 
-/// One policy's sums for the subject being settled, in whole units.
+/// One funding group's sums for the subject being settled, in whole units.
 #[derive(Clone, Copy, Debug, Default)]
 struct PolicySums {
     /// The places its units are in.
@@ -275,10 +277,10 @@ pub struct Settlement {
     per_payer: Vec<Amount>,
     /// Per payer: whether any policy naming it paid this subject or splits per subject.
     named: Vec<bool>,
-    /// Per policy: its sums.
+    /// Per funding group: its sums.
     sums: Vec<PolicySums>,
-    /// Per policy and payer (flat, at [`PolicySet::payer_offset`]): the sum of its shares of
-    /// the ranges' spreads, in units.
+    /// Per funding group and payer (flat, at [`super::funding::Groups::offset`]): the sum of
+    /// its shares of the ranges' spreads, in units.
     payer_spreads: Vec<i128>,
     /// Buffers for splits.
     low: Vec<i128>,
@@ -302,8 +304,8 @@ impl Settlement {
         self.at.get(i).is_some_and(|a| *a != u32::MAX)
     }
 
-    /// The payer shares of verdict `i` (its policy's payers in `funding` order) into `out`:
-    /// what each payer's split of its policy's running total grew by with this award, and the
+    /// The payer shares of verdict `i` (its funding group's payers in `funding` order) into
+    /// `out`: what each payer's split of its group's running total grew by with this award, and the
     /// award's spread split on its own. False when the verdict pays nothing.
     pub fn shares_into(
         &self,
@@ -319,8 +321,8 @@ impl Settlement {
         let Some(&c) = self.counted.get(at as usize) else {
             return Err(Failure::internal("a paid verdict was not counted"));
         };
-        let places = self.sums[c.pi].places;
-        let fractions = set.fractions(c.pi)?;
+        let places = self.sums[c.g].places;
+        let fractions = set.groups().fractions(c.g)?;
         fractions.split(c.before, &mut work.before)?;
         fractions.split(c.before + c.least, &mut work.after)?;
         if c.spread > 0 {
@@ -392,9 +394,9 @@ impl Settlement {
         self.zero_for = None;
         self.count(set, verdicts)?;
         self.split_spreads(set)?;
-        for pi in 0..set.programs().len() {
-            if self.sums[pi].paid {
-                self.policy_totals(set, pi)?;
+        for g in 0..set.groups().len() {
+            if self.sums[g].paid {
+                self.group_totals(set, g)?;
             }
         }
         Ok(())
@@ -408,7 +410,7 @@ impl Settlement {
         reset(&mut self.per_payer, set.payers().len(), Amount::ZERO);
         self.named.clear();
         self.named.extend_from_slice(set.split_once_payers());
-        reset(&mut self.sums, policies, PolicySums::default());
+        reset(&mut self.sums, set.groups().len(), PolicySums::default());
         self.zero_for = Some(set.id());
     }
 
@@ -420,12 +422,18 @@ impl Settlement {
                 self.at.push(u32::MAX);
                 continue;
             };
-            let sums = &mut self.sums[v.pi];
+            let g = set.groups().of_clause(v.pi, v.ci);
+            let Some(sums) = self.sums.get_mut(g) else {
+                return Err(Failure::internal(
+                    "a verdict names a funding that is not in the set",
+                ));
+            };
             sums.paid = true;
             sums.places = sums.places.max(places_of(a));
             self.at.push(self.counted.len() as u32);
             self.counted.push(Counted {
                 pi: v.pi,
+                g,
                 paid: a,
                 ..Counted::default()
             });
@@ -442,7 +450,7 @@ impl Settlement {
                     super::format::amount(a)
                 )));
             }
-            let sums = &mut self.sums[c.pi];
+            let sums = &mut self.sums[c.g];
             let too_large = || {
                 Failure::overflow(format!(
                     "the subject's total under `{}`",
@@ -467,11 +475,12 @@ impl Settlement {
         if !self.sums.iter().any(|s| s.ranges) {
             return Ok(());
         }
-        reset(&mut self.payer_spreads, set.payer_offsets_len(), 0);
+        let groups = set.groups();
+        reset(&mut self.payer_spreads, groups.flat_len(), 0);
         for c in &self.counted {
             if c.spread > 0 {
-                set.fractions(c.pi)?.split(c.spread, &mut self.spread)?;
-                let offset = set.payer_offset(c.pi);
+                groups.fractions(c.g)?.split(c.spread, &mut self.spread)?;
+                let offset = groups.offset(c.g);
                 for (j, s) in self.spread.iter().enumerate() {
                     self.payer_spreads[offset + j] += s;
                 }
@@ -480,24 +489,34 @@ impl Settlement {
         Ok(())
     }
 
-    /// Policy `pi`'s total, and its payers' shares of it added to their totals.
-    fn policy_totals(&mut self, set: &PolicySet, pi: usize) -> Result<(), Failure> {
-        let sums = self.sums[pi];
+    /// Funding group `g`'s total added to its policy's, and its payers' shares of it added to
+    /// their totals.
+    fn group_totals(&mut self, set: &PolicySet, g: usize) -> Result<(), Failure> {
+        let sums = self.sums[g];
+        let groups = set.groups();
+        let pi = groups.policy(g);
         let document = &set.programs()[pi].header.document;
         let what = || format!("the subject's total under `{document}`");
         let most = sums
             .least
             .checked_add(sums.spread)
             .ok_or_else(|| Failure::overflow(what()))?;
-        let policy = amount(sums.least, most, sums.places, what)?;
-        self.per_policy[pi] = policy;
+        let group = amount(sums.least, most, sums.places, what)?;
+        // A policy's first group (most policies have one) is its total as it is.
+        self.per_policy[pi] = if self.per_policy[pi].is_zero() {
+            group
+        } else {
+            self.per_policy[pi]
+                .checked_add(group)
+                .ok_or_else(|| Failure::overflow(what()))?
+        };
         self.total = self
             .total
-            .checked_add(policy)
+            .checked_add(group)
             .ok_or_else(|| Failure::overflow("the subject's total"))?;
-        set.fractions(pi)?.split(sums.least, &mut self.low)?;
-        let offset = set.payer_offset(pi);
-        for (j, &column) in set.payer_columns(pi).iter().enumerate() {
+        groups.fractions(g)?.split(sums.least, &mut self.low)?;
+        let offset = groups.offset(g);
+        for (j, &column) in groups.columns(g).iter().enumerate() {
             let what = || format!("what `{}` pays", set.payers()[column]);
             let lo = self.low[j];
             let spread = if sums.ranges {

@@ -162,28 +162,40 @@ impl<'s> Layout<'s> {
                 Split::PerAward => "split per_award".to_string(),
                 Split::PerSubject => "split per_subject".to_string(),
             },
-            HeaderItem::Funding(shares) => {
-                let rows = shares
-                    .iter()
-                    .map(|s| Row {
-                        span: s.payer.span.to(s.share.span),
-                        text: format!("{}: {}", s.payer.node, self.flat.expr(&s.share, 0)),
-                    })
-                    .collect();
-                return self.list(span, next, "funding", rows, "");
-            }
+            HeaderItem::Funding(shares) => return self.funding(shares, span, next),
             HeaderItem::Budget(lines) => {
                 let rows = lines
                     .iter()
                     .map(|l| Row {
-                        span: l.year.span.to(l.amount.span),
-                        text: format!("{}: {}", l.year.node, self.flat.expr(&l.amount, 0)),
+                        span: l.year.span.to(l.pro_rata.unwrap_or(l.amount.span)),
+                        text: format!(
+                            "{}: {}{}",
+                            l.year.node,
+                            self.flat.expr(&l.amount, 0),
+                            if l.pro_rata.is_some() {
+                                " pro_rata"
+                            } else {
+                                ""
+                            }
+                        ),
                     })
                     .collect();
                 return self.list(span, next, "budget", rows, "");
             }
         };
         self.p.line(span, next, &text);
+    }
+
+    /// A `funding` line, in the header or a clause: one row per payer.
+    fn funding(&mut self, shares: &[crate::ast::Share], span: Span, next: usize) {
+        let rows = shares
+            .iter()
+            .map(|s| Row {
+                span: s.payer.span.to(s.share.span),
+                text: format!("{}: {}", s.payer.node, self.flat.expr(&s.share, 0)),
+            })
+            .collect();
+        self.list(span, next, "funding", rows, "");
     }
 
     fn input(&mut self, input: &InputBlock, span: Span, next: usize) {
@@ -280,6 +292,7 @@ impl<'s> Layout<'s> {
                 return self.bound(span, next, "limit ", b)
             }
             ClauseItem::Limit(ClauseLimit::Ref(n)) => format!("limit {}", n.node),
+            ClauseItem::Funding(shares) => return self.funding(shares, span, next),
             ClauseItem::Award(a) => match &a.node {
                 Award::Amount(e) => return self.expr_item(span, next, "award ", e, ""),
                 Award::Rate { rate, base } => {

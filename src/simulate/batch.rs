@@ -14,11 +14,13 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
-use super::{facts_of, id_order, one_row_into, row_error, rows_into, Columns, Layout, RowError};
+use super::pro_rata::{befores_into, Plan, Running};
+use super::{facts_of, id_order, one_row_into, row_error, row_of, rows_into};
+use super::{Columns, Layout, RowError};
 use super::{RowKey, RowProblem, Rows, SubjectRows, Summary, MAX_SUBJECT_ROWS};
 use crate::compile::Kind;
 use crate::eval::facts::{bind_cells, trim, Bound};
-use crate::eval::{Evaluator, Failure, Scratch};
+use crate::eval::{Evaluator, Failure, Scratch, Verdict};
 
 /// How the rows of a CSV file are laid out.
 #[derive(Clone, Debug)]
@@ -94,6 +96,8 @@ pub struct Context<'a, 'p> {
     pub writer: Option<&'a RowWriter>,
     /// The file format.
     pub source: Source,
+    /// In the second pass of a run with budgets reduced pro rata: the plan the first found.
+    pub(crate) pro_rata: Option<&'a Plan>,
 }
 
 /// What evaluating one chunk gives.
@@ -121,6 +125,9 @@ pub struct Batch {
     /// The first subject out of order (or over the limit of rows): the rest of the chunk is
     /// not evaluated.
     pub fatal: Option<RowError>,
+    /// In the second pass of a run with budgets reduced pro rata: each line's running total
+    /// (before reduction) at the chunk's end, to be checked against the first pass.
+    pub(crate) pro_rata_end: Option<Vec<i128>>,
 }
 
 /// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
@@ -183,6 +190,8 @@ pub struct Worker<'a, 'p> {
     out: Rows,
     /// Row text of subjects paid nothing.
     unpaid: UnpaidRows,
+    /// Budgets reduced pro rata: their running totals in the chunk.
+    running: Running,
 }
 
 /// One row's cells: a record the CSV reader filled, or where each cell lies in the chunk's
@@ -459,6 +468,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             scratch: Scratch::new(),
             out: Rows::default(),
             unpaid: UnpaidRows::default(),
+            running: Running::default(),
         }
     }
 
@@ -475,12 +485,19 @@ impl<'a, 'p> Worker<'a, 'p> {
                 first_at: 0,
                 last: None,
                 fatal: None,
+                pro_rata_end: None,
             },
             last_number: None,
         };
+        if let Some(plan) = self.cx.pro_rata {
+            plan.start(chunk.seq, &mut self.running);
+        }
         match &self.cx.source {
             Source::Csv(shape) => self.csv(chunk, shape, &mut run),
             Source::Jsonl => self.jsonl(chunk, &mut run),
+        }
+        if self.cx.pro_rata.is_some() {
+            run.batch.pro_rata_end = Some(self.running.totals().to_vec());
         }
         run.batch
     }
@@ -591,7 +608,8 @@ impl<'a, 'p> Worker<'a, 'p> {
                 Err(bad) => subject.bad.push(bad.error),
             }
         }
-        evaluate(cx, &mut subject, run, &mut self.scratch, &mut self.out);
+        let state = (&mut self.scratch, &mut self.running);
+        evaluate(cx, &mut subject, run, state, &mut self.out);
     }
 
     /// A subject of one row without a claim: bound from its cells.
@@ -622,7 +640,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             let e = row_error(line, &problems);
             return run.bad_row(cx, e, id);
         }
-        if let Err(f) = cx.ev.decide_into(cx.kind, &self.bound, &mut self.scratch) {
+        if let Err(f) = decide(cx, &self.bound, &mut self.scratch, &mut self.running) {
             let internal = f.is_internal();
             return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, internal);
         }
@@ -650,6 +668,10 @@ impl<'a, 'p> Worker<'a, 'p> {
         ) {
             // Cannot happen: the row's sums are parts of the settled total. Reported, not hidden.
             return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, true);
+        }
+        if cx.pro_rata.is_some() {
+            let column = |v: &Verdict| Some((0, cx.layout.column((v.pi, v.ci))?));
+            befores_into(&mut self.out.results, verdicts, &self.running, column);
         }
         w.row(&mut run.batch.text, &self.out.results[0], cx.layout);
     }
@@ -683,7 +705,13 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+                            evaluate(
+                                cx,
+                                &mut s,
+                                run,
+                                (&mut self.scratch, &mut self.running),
+                                &mut self.out,
+                            );
                         }
                         let BadRow { error, id } = bad;
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
@@ -700,7 +728,13 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                     _ => {
                         if let Some(mut s) = current.take() {
-                            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+                            evaluate(
+                                cx,
+                                &mut s,
+                                run,
+                                (&mut self.scratch, &mut self.running),
+                                &mut self.out,
+                            );
                         }
                         if !run.begin(&record.id, record.line) {
                             return;
@@ -715,8 +749,29 @@ impl<'a, 'p> Worker<'a, 'p> {
             }
         }
         if let Some(mut s) = current.take() {
-            evaluate(cx, &mut s, run, &mut self.scratch, &mut self.out);
+            evaluate(
+                cx,
+                &mut s,
+                run,
+                (&mut self.scratch, &mut self.running),
+                &mut self.out,
+            );
         }
+    }
+}
+
+/// Decides a subject bound to each program and, in the second pass of a run with budgets
+/// reduced pro rata, reduces its awards under those that overrun.
+fn decide<'p>(
+    cx: &Context<'_, 'p>,
+    bound: &[Bound],
+    scratch: &mut Scratch<'p>,
+    running: &mut Running,
+) -> Result<(), Failure> {
+    cx.ev.decide_into(cx.kind, bound, scratch)?;
+    match cx.pro_rata {
+        Some(plan) => plan.apply(running, cx.ev, scratch),
+        None => Ok(()),
     }
 }
 
@@ -725,7 +780,7 @@ fn evaluate<'p>(
     cx: &Context<'_, 'p>,
     subject: &mut SubjectRows,
     run: &mut Run,
-    scratch: &mut Scratch<'p>,
+    state: (&mut Scratch<'p>, &mut Running),
     out: &mut Rows,
 ) {
     let b = &mut run.batch;
@@ -761,7 +816,7 @@ fn evaluate<'p>(
         let line = subject.rows.first().map_or(0, |r| r.line);
         return failed_subject(cx, b, subject, row_error(line, &[p]));
     }
-    match facts_and_rows(cx, subject, scratch, &mut b.summary, out) {
+    match facts_and_rows(cx, subject, state, &mut b.summary, out) {
         Ok(Some(f)) => {
             if f.is_internal() {
                 b.summary.internal_errors += 1;
@@ -799,7 +854,7 @@ fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e:
 fn facts_and_rows<'p>(
     cx: &Context<'_, 'p>,
     subject: &mut SubjectRows,
-    scratch: &mut Scratch<'p>,
+    (scratch, running): (&mut Scratch<'p>, &mut Running),
     summary: &mut Summary,
     out: &mut Rows,
 ) -> Result<Option<Failure>, RowError> {
@@ -810,7 +865,7 @@ fn facts_and_rows<'p>(
         .ev
         .bind(&facts)
         .map_err(|problems| row_error(subject.rows[0].line, &problems))?;
-    if let Err(f) = cx.ev.decide_into(facts.kind, &bound, scratch) {
+    if let Err(f) = decide(cx, &bound, scratch, running) {
         return Ok(Some(f));
     }
     if cx.writer.is_some() {
@@ -831,6 +886,11 @@ fn facts_and_rows<'p>(
         );
         if let Err(f) = written {
             return Ok(Some(f));
+        }
+        if cx.pro_rata.is_some() {
+            let place =
+                |v: &Verdict| Some((row_of(v, &keys, &bound), cx.layout.column((v.pi, v.ci))?));
+            befores_into(&mut out.results, scratch.verdicts(), running, place);
         }
     }
     // Counted once its rows are known to be written.

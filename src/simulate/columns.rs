@@ -32,6 +32,9 @@ pub enum Column {
     Outcome(usize),
     /// `1` when any of these clauses' conditions held (awarded or superseded), else `0`.
     Eligible(Vec<usize>),
+    /// What a clause's award was before a budget reduced it pro rata (its paid amount when
+    /// nothing was reduced).
+    BeforeProRata(usize),
 }
 
 /// The default columns: line, subject, claim, total, every payer, every clause's amount and
@@ -44,6 +47,13 @@ pub fn default_columns(layout: &Layout) -> Vec<(String, Column)> {
         cols.push(Column::Paid(vec![c]));
         cols.push(Column::Outcome(c));
     }
+    // Clauses of policies with a budget reduced pro rata: what they paid before, as
+    // `Layout::header` names them.
+    cols.extend(
+        (0..layout.clauses.len())
+            .filter(|c| layout.reduced[*c])
+            .map(Column::BeforeProRata),
+    );
     let mut out: Vec<(String, Column)> = titles.into_iter().zip(cols).collect();
     out.push(("error".to_string(), Column::Error));
     out
@@ -51,7 +61,7 @@ pub fn default_columns(layout: &Layout) -> Vec<(String, Column)> {
 
 /// Reads a `--columns` list: comma-separated `[TITLE=]NAME`, where NAME is `line`, `subject`,
 /// `claim`, `total`, `error`, `code`, a payer, a clause (its paid amount), `CLAUSE:outcome`,
-/// `CLAUSE:eligible`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
+/// `CLAUSE:eligible`, `CLAUSE:before_pro_rata`, `matter:M` (paid under matter M) or `matter:M:eligible`. A clause of one of
 /// several policies is written `DOCUMENT/CLAUSE`. The title defaults to the name.
 pub fn parse_columns(spec: &str, layout: &Layout) -> Result<Vec<(String, Column)>, String> {
     let several = layout
@@ -125,7 +135,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         });
     }
     let (clause, part) = match name.rsplit_once(':') {
-        Some((c, p @ ("outcome" | "eligible"))) => (c, Some(p)),
+        Some((c, p @ ("outcome" | "eligible" | "before_pro_rata"))) => (c, Some(p)),
         _ => (name, None),
     };
     let Some(c) = clause_names.iter().position(|n| n == clause) else {
@@ -142,6 +152,7 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
     };
     Ok(match part {
         Some("outcome") => Column::Outcome(c),
+        Some("before_pro_rata") => Column::BeforeProRata(c),
         Some(_) => Column::Eligible(vec![c]),
         None => Column::Paid(vec![c]),
     })

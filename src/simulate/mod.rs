@@ -11,6 +11,7 @@ pub mod chunks;
 pub mod columns;
 pub mod input;
 pub mod output;
+pub mod pro_rata;
 mod problem;
 pub mod run;
 pub mod summary;
@@ -51,6 +52,9 @@ pub struct RowResult {
     pub total: Amount,
     /// Per payer (in [`Layout::payers`] order).
     pub payers: Vec<Amount>,
+    /// Per clause (in [`Layout::clauses`] order, as far as any is given): what an award reduced
+    /// pro rata was before (`pro_rata` budgets); empty when nothing on the row was reduced.
+    pub before: Vec<Option<Amount>>,
 }
 
 /// The columns of the output: every clause of every policy and every payer.
@@ -62,10 +66,16 @@ pub struct Layout {
     pub matters: Vec<String>,
     /// Payers in order of first appearance.
     pub payers: Vec<String>,
-    /// Per policy: the column in `payers` of each of its payers, in its `funding` order.
+    /// Per funding group: the column in `payers` of each of its payers, in its `funding`
+    /// order.
     payer_columns: Vec<Vec<usize>>,
+    /// Per policy and clause: its funding group.
+    groups: Vec<Vec<usize>>,
     /// Per policy: the column of its first clause in `clauses`.
     offsets: Vec<usize>,
+    /// Per clause (in `clauses` order): whether its policy has a budget line reduced pro rata,
+    /// so that its rows show what its awards were before (`CLAUSE:before_pro_rata`).
+    pub reduced: Vec<bool>,
 }
 
 impl Layout {
@@ -75,9 +85,11 @@ impl Layout {
         let mut clauses = Vec::new();
         let mut matters = Vec::new();
         let mut offsets = Vec::new();
+        let mut reduced = Vec::new();
         for p in programs {
             offsets.push(clauses.len());
             for c in &p.clauses {
+                reduced.push(!p.header.pro_rata.is_empty());
                 clauses.push((p.header.document.clone(), c.name.clone()));
                 matters.push(
                     p.matters
@@ -90,20 +102,26 @@ impl Layout {
         // The payers in the policy set's order, which its settlements' totals follow.
         let set = ev.policies();
         let payers = set.payers().to_vec();
-        let payer_columns = (0..programs.len())
-            .map(|pi| set.payer_columns(pi).to_vec())
+        let g = set.groups();
+        let payer_columns = (0..g.len()).map(|k| g.columns(k).to_vec()).collect();
+        let groups = programs
+            .iter()
+            .enumerate()
+            .map(|(pi, p)| (0..p.clauses.len()).map(|ci| g.of_clause(pi, ci)).collect())
             .collect();
         Layout {
             clauses,
             matters,
             payers,
             payer_columns,
+            groups,
             offsets,
+            reduced,
         }
     }
 
     /// The column of a clause result in [`Layout::clauses`].
-    fn column(&self, at: (usize, usize)) -> Option<usize> {
+    pub(crate) fn column(&self, at: (usize, usize)) -> Option<usize> {
         let col = self.offsets.get(at.0)? + at.1;
         (col < self.clauses.len()).then_some(col)
     }
@@ -127,6 +145,16 @@ impl Layout {
             };
             h.push(name.clone());
             h.push(format!("{name}:outcome"));
+        }
+        for (k, (doc, clause)) in self.clauses.iter().enumerate() {
+            if self.reduced[k] {
+                let name = if several {
+                    format!("{doc}/{clause}")
+                } else {
+                    clause.clone()
+                };
+                h.push(format!("{name}:before_pro_rata"));
+            }
         }
         h
     }
@@ -301,15 +329,10 @@ pub fn rows_into(
         r.total = Amount::ZERO;
         r.payers.clear();
         r.payers.resize(layout.payers.len(), Amount::ZERO);
+        r.before.clear();
     }
     for (i, v) in verdicts.iter().enumerate() {
-        let row = match v.claim {
-            Some(k) => {
-                let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
-                rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
-            }
-            None => 0,
-        };
+        let row = row_of(v, rows, bound);
         let Some(col) = layout.column((v.pi, v.ci)) else {
             continue;
         };
@@ -325,11 +348,23 @@ pub fn rows_into(
         if !settlement.shares_into(ev.policies(), i, shares, work)? {
             return Err(Failure::internal("a paid award has no payer shares"));
         }
-        for (share, &c) in shares.iter().zip(&layout.payer_columns[v.pi]) {
+        let g = layout.groups[v.pi][v.ci];
+        for (share, &c) in shares.iter().zip(&layout.payer_columns[g]) {
             r.payers[c] = row_sum(r.payers[c], *share)?;
         }
     }
     Ok(())
+}
+
+/// The row of a subject's rows that verdict `v` is written on: its claim's row, or the first.
+pub(crate) fn row_of(v: &Verdict, rows: &[RowKey<'_>], bound: &[Bound]) -> usize {
+    match v.claim {
+        Some(k) => {
+            let id = bound[v.pi].claims.get(k).map(|c| c.id.as_str());
+            rows.iter().position(|(_, c)| *c == id).unwrap_or(0)
+        }
+        None => 0,
+    }
 }
 
 /// [`rows_into`] for a subject of one row without claims: its total and payer shares are the
@@ -361,6 +396,7 @@ pub fn one_row_into(
     r.total = settlement.total();
     r.payers.clear();
     r.payers.extend_from_slice(settlement.payer_totals());
+    r.before.clear();
     Ok(())
 }
 

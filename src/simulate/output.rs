@@ -283,6 +283,7 @@ impl RowWriter {
                 .collect(),
             total: Amount::ZERO,
             payers: vec![Amount::ZERO; layout.payers.len()],
+            before: Vec::new(),
         };
         let csv = self.format == RowFormat::Csv;
         let mut pieces = Vec::new();
@@ -348,6 +349,11 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
             Some((o, _)) => push_text(out, o.key(), csv),
             None => absent(out),
         },
+        Column::BeforeProRata(c) => match (r.before.get(*c).copied().flatten(), &r.clauses[*c]) {
+            (Some(before), _) => push_money(out, &before, csv),
+            (None, Some((_, a))) => push_money(out, a, csv),
+            (None, None) => absent(out),
+        },
         Column::Eligible(cs) => {
             let held = cs.iter().any(|c| {
                 matches!(
@@ -398,17 +404,18 @@ fn write_nested(out: &mut String, r: &RowResult, layout: &Layout) {
         .iter()
         .any(|(d, _)| d != &layout.clauses[0].0);
     let mut clauses = serde_json::Map::new();
-    for ((doc, name), c) in layout.clauses.iter().zip(&r.clauses) {
+    for (k, ((doc, name), c)) in layout.clauses.iter().zip(&r.clauses).enumerate() {
         if let Some((o, a)) = c {
             let key = if several {
                 format!("{doc}/{name}")
             } else {
                 name.clone()
             };
-            clauses.insert(
-                key,
-                serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)}),
-            );
+            let mut cell = serde_json::json!({"outcome": o.key(), "paid": amount_text(*a)});
+            if let Some(before) = r.before.get(k).copied().flatten() {
+                cell["before_pro_rata"] = amount_text(before).into();
+            }
+            clauses.insert(key, cell);
         }
     }
     let payers: serde_json::Map<String, serde_json::Value> = layout

@@ -119,6 +119,11 @@ pub enum SimulateError {
     NoIdColumn(String),
     /// The header of the rows cannot be written.
     Write(io::Error),
+    /// A budget reduced pro rata needs the population twice ([`Simulation::run_twice`]), but
+    /// [`Simulation::run`] was given one reader (F0355).
+    TwoPasses,
+    /// The population cannot be opened again for the second pass: why.
+    Reopen(String),
 }
 
 impl fmt::Display for SimulateError {
@@ -149,6 +154,12 @@ impl fmt::Display for SimulateError {
                 write!(f, "the population has no `{name}` column for the subject id")
             }
             SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
+            SimulateError::TwoPasses => f.write_str(
+                "a budget of these policies is reduced pro rata, so the population is read twice: give it as a file, not a stream (F0355)",
+            ),
+            SimulateError::Reopen(why) => {
+                write!(f, "cannot read the population again for the second pass: {why}")
+            }
         }
     }
 }
@@ -178,7 +189,9 @@ pub enum End {
     MaxErrors,
     /// The rows cannot be written.
     WriteFailed(io::Error),
-    /// A total of the summary is too large to hold exactly (F0402).
+    /// A total of the summary is too large to hold exactly (F0402), or a budget reduced pro
+    /// rata is overrun by ranges (F0403, after the first pass: no row is written), or the
+    /// population changed between the two passes (F0404).
     SummaryFailed(Failure),
 }
 
@@ -206,6 +219,8 @@ pub struct Simulation<'s> {
     layout: Layout,
     claim_inputs: HashSet<String>,
     writer: RowWriter,
+    /// The budget lines reduced pro rata: the population is then read twice.
+    pro_rata: Vec<super::pro_rata::Line>,
 }
 
 impl<'s> Simulation<'s> {
@@ -261,6 +276,7 @@ impl<'s> Simulation<'s> {
             layout,
             claim_inputs,
             writer,
+            pro_rata: super::pro_rata::lines(set),
         })
     }
 
@@ -268,12 +284,77 @@ impl<'s> Simulation<'s> {
     /// CSV header first). `progress` hears the bytes of input read so far after each chunk;
     /// raising `cancel` stops the run between chunks ([`End::Cancelled`]). An error is a
     /// population that cannot start (its header); everything after is in the [`Report`].
+    /// Policies with a budget reduced pro rata need the population twice
+    /// ([`Simulation::run_twice`]): for them this is [`SimulateError::TwoPasses`].
     pub fn run<R: Read + Send>(
         &self,
         input: R,
         rows: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        if self.needs_two_passes() {
+            return Err(SimulateError::TwoPasses);
+        }
+        self.pass(input, rows, progress, cancel, Pass::Only)
+    }
+
+    /// Whether the policies have a budget reduced pro rata (`pro_rata`), so that the population
+    /// is read twice: once to add up each such year, once to reduce and write every row.
+    pub fn needs_two_passes(&self) -> bool {
+        !self.pro_rata.is_empty()
+    }
+
+    /// Runs the population as [`Simulation::run`] does, reading it twice when a budget is
+    /// reduced pro rata: `first` adds up each such year (nothing is written), `second` (opened
+    /// only then) reduces and writes every row. A first pass that does not complete (a subject
+    /// out of order, too many errors, an interruption) ends the run with nothing written, and
+    /// so does a year whose overrun cannot be reduced exactly (F0403). Memory stays flat: the
+    /// first pass keeps one running total per chunk and reduced budget line.
+    pub fn run_twice<R: Read + Send>(
+        &self,
+        first: R,
+        second: &mut dyn FnMut() -> Result<R, String>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        if !self.needs_two_passes() {
+            return self.pass(first, rows, progress, cancel, Pass::Only);
+        }
+        let mut recorder = super::pro_rata::Recorder::new(self.pro_rata.clone());
+        let counted = self.pass(first, None, progress, cancel, Pass::Record(&mut recorder))?;
+        if !matches!(counted.end, End::Completed) {
+            return Ok(counted);
+        }
+        let set = self.ev.policies();
+        let plan = match recorder.plan(set) {
+            Ok(p) => p,
+            Err(f) => {
+                return Ok(Report {
+                    end: End::SummaryFailed(f),
+                    ..counted
+                })
+            }
+        };
+        let input = second().map_err(SimulateError::Reopen)?;
+        let mut report = self.pass(input, rows, progress, cancel, Pass::Apply(&plan))?;
+        if matches!(report.end, End::Completed) {
+            if let Err(f) = plan.annotate(set, &mut report.summary) {
+                report.end = End::SummaryFailed(f);
+            }
+        }
+        Ok(report)
+    }
+
+    /// One pass over the population: [`Simulation::run`]'s work, with what `pass` adds.
+    fn pass<R: Read + Send>(
+        &self,
+        input: R,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+        pass: Pass<'_>,
     ) -> Result<Report, SimulateError> {
         let o = &self.options;
         let jsonl = o.format == PopulationFormat::Jsonl;
@@ -308,8 +389,17 @@ impl<'s> Simulation<'s> {
             layout: &self.layout,
             writer: rows.is_some().then_some(&self.writer),
             source,
+            pro_rata: match &pass {
+                Pass::Apply(plan) => Some(plan),
+                _ => None,
+            },
         };
         let mut merger = Merger::new(&self.ev, o.max_errors, rows);
+        match pass {
+            Pass::Record(r) => merger.recorder = Some(r),
+            Pass::Apply(plan) => merger.plan = Some(plan),
+            Pass::Only => {}
+        }
         let read_end = in_threads(&cx, chunker, o.threads, &mut merger, progress, cancel);
         let end = self.end(&mut merger, read_end, cancel);
         Ok(Report {
@@ -358,7 +448,12 @@ impl<'s> Simulation<'s> {
 
     /// How a run ended, the first reason first: cancelled, stopped by the population,
     /// unreadable, too many errors, unwritable; else its summary is finished.
-    fn end(&self, merger: &mut Merger<'_>, read_end: Option<ReadEnd>, cancel: &AtomicBool) -> End {
+    fn end(
+        &self,
+        merger: &mut Merger<'_, '_>,
+        read_end: Option<ReadEnd>,
+        cancel: &AtomicBool,
+    ) -> End {
         let (too_large, read_failed) = match read_end {
             Some(ReadEnd::TooLarge(e)) => (Some(e), None),
             Some(ReadEnd::Failed(e)) => (None, Some(e)),
@@ -369,6 +464,9 @@ impl<'s> Simulation<'s> {
         }
         if let Some(e) = merger.fatal.take().or(too_large) {
             return End::Stopped(e);
+        }
+        if let Some(f) = merger.changed.take() {
+            return End::SummaryFailed(f);
         }
         if let Some(e) = read_failed {
             return End::ReadFailed(e);
@@ -391,6 +489,16 @@ impl<'s> Simulation<'s> {
     }
 }
 
+/// What a pass over the population does besides [`Simulation::run`]'s work.
+enum Pass<'r> {
+    /// Nothing: the only pass.
+    Only,
+    /// The first of two: each chunk's awards under the budgets reduced pro rata are recorded.
+    Record(&'r mut super::pro_rata::Recorder),
+    /// The second of two: awards under overrun budgets are reduced by the plan.
+    Apply(&'r super::pro_rata::Plan),
+}
+
 /// Why reading the population ended early.
 enum ReadEnd {
     /// A subject takes more bytes than pol holds for one (F0202).
@@ -405,7 +513,7 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     cx: &Context<'_, '_>,
     chunker: Chunker<R, F>,
     threads: usize,
-    merger: &mut Merger<'_>,
+    merger: &mut Merger<'_, '_>,
     progress: &mut dyn FnMut(u64),
     cancel: &AtomicBool,
 ) -> Option<ReadEnd> {
@@ -491,7 +599,7 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
 
 /// Puts batches back in input order, checks the order of subjects across them, writes their
 /// rows and merges their summaries.
-struct Merger<'w> {
+struct Merger<'w, 'r> {
     /// Batches that came before the ones before them.
     waiting: BTreeMap<u64, Batch>,
     /// The place of the next batch to merge.
@@ -506,14 +614,20 @@ struct Merger<'w> {
     too_many: bool,
     rows: Option<&'w mut dyn Write>,
     write_error: Option<io::Error>,
+    /// In the first pass of a run with budgets reduced pro rata: each chunk's awards under
+    /// them, recorded in file order.
+    recorder: Option<&'r mut super::pro_rata::Recorder>,
+    /// In the second pass: the plan each chunk is checked against, and the first difference.
+    plan: Option<&'r super::pro_rata::Plan>,
+    changed: Option<Failure>,
 }
 
-impl<'w> Merger<'w> {
+impl<'w, 'r> Merger<'w, 'r> {
     fn new(
         ev: &Evaluator<'_>,
         max_errors: Option<NonZeroU64>,
         rows: Option<&'w mut dyn Write>,
-    ) -> Merger<'w> {
+    ) -> Merger<'w, 'r> {
         Merger {
             waiting: BTreeMap::new(),
             next: 0,
@@ -525,12 +639,15 @@ impl<'w> Merger<'w> {
             too_many: false,
             rows,
             write_error: None,
+            recorder: None,
+            plan: None,
+            changed: None,
         }
     }
 
     /// Whether nothing more is to be merged.
     fn stopped(&self) -> bool {
-        self.fatal.is_some() || self.too_many
+        self.fatal.is_some() || self.too_many || self.changed.is_some()
     }
 
     /// Takes a batch in any order; merges every batch that is next in input order.
@@ -582,7 +699,18 @@ impl<'w> Merger<'w> {
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
             d.error_ends.get(k).copied()
         });
+        // A chunk that does not end where the first pass said is a population that changed:
+        // its rows and every row after it are not written.
+        if let (Some(plan), Some(end)) = (self.plan, &d.pro_rata_end) {
+            if let Err(f) = plan.check_chunk(d.seq, end) {
+                self.changed = Some(f);
+                return;
+            }
+        }
         self.write(&d.text.as_bytes()[..limit.unwrap_or(d.text.len())]);
+        if let Some(r) = self.recorder.as_mut() {
+            r.chunk(&d.summary);
+        }
         self.summary.merge(d.summary);
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
         self.errors.extend(d.errors.into_iter().take(room));

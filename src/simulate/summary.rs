@@ -104,6 +104,9 @@ pub struct BudgetUse {
     /// How much over budget, if any.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
+    /// For a line reduced pro rata (`pro_rata`): the total before, and the factor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pro_rata: Option<super::pro_rata::ProRataUse>,
 }
 
 /// The summary of a simulation.
@@ -153,9 +156,6 @@ pub struct Summary {
     /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
     #[serde(skip)]
     payer_sums: Vec<(String, Tally, bool)>,
-    /// Per policy, the index in `payer_sums` of each of its payers.
-    #[serde(skip)]
-    payer_columns: Vec<Vec<usize>>,
     /// Per policy, the subject being counted's total (a buffer reused from one to the next).
     #[serde(skip)]
     subject_totals: Vec<Amount>,
@@ -261,18 +261,10 @@ impl Summary {
                 });
                 s.clause_sums.push(Tally::default());
             }
-            let mut columns = Vec::new();
-            for (payer, _) in &p.header.funding {
-                let k = match s.payer_sums.iter().position(|(name, ..)| name == payer) {
-                    Some(k) => k,
-                    None => {
-                        s.payer_sums.push((payer.clone(), Tally::default(), false));
-                        s.payer_sums.len() - 1
-                    }
-                };
-                columns.push(k);
-            }
-            s.payer_columns.push(columns);
+        }
+        // In the policy set's payer order, which each settlement's payer totals follow.
+        for payer in ev.policies().payers() {
+            s.payer_sums.push((payer.clone(), Tally::default(), false));
         }
         s
     }
@@ -349,6 +341,13 @@ impl Summary {
                 *self.buckets.entry(b).or_default() += 1;
             }
         }
+    }
+
+    /// What policy `pi` paid in `year` (of the event date) in the subjects counted so far:
+    /// `None` when nothing was counted, `Some(None)` when the sum cannot be held.
+    pub(crate) fn paid_in(&self, pi: usize, year: i32) -> Option<Option<Amount>> {
+        let (_, t) = self.policy_years.iter().find(|(k, _)| *k == (pi, year))?;
+        Some(t.amount())
     }
 
     /// Adds another part's counts into this one.
@@ -475,6 +474,7 @@ impl Summary {
                     paid,
                     share_used: share,
                     overrun: (paid - budget).max(Decimal::ZERO),
+                    pro_rata: None,
                 });
             }
         }
@@ -584,6 +584,16 @@ impl Summary {
                     String::new()
                 }
             )?;
+            match &b.pro_rata {
+                Some(p) if p.reduced => writeln!(
+                    out,
+                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by budget / total before, to the fen)",
+                    format::yuan(p.paid_before),
+                    p.factor
+                )?,
+                Some(_) => writeln!(out, "  reduced pro rata if overrun: within budget, nothing reduced")?,
+                None => {}
+            }
         }
         Ok(())
     }

@@ -56,11 +56,6 @@ pub fn attempt(
              up: `销售档(销售收入)`"
                 .into(),
         ),
-        (Some("funding"), _) => Some(
-            "a clause has no `funding` line: the payers and their shares are declared once, in \
-             the `policy` header, and split every award of the policy"
-                .into(),
-        ),
         (Some("after" | "before"), _) => Some(
             "dates are compared like numbers: `完工日期 > 2023-01-01` is after, `<` before \
              (`>=` and `<=` include the day)"
@@ -98,8 +93,6 @@ mod tests {
     fn known_attempts_get_their_help() {
         let h = help("when 完工日期 + 1 year < event_date", "year", Some("year"));
         assert!(h.unwrap().contains("years_between"));
-        let h = help("  funding { 区级财政: 100% }", "funding", Some("funding"));
-        assert!(h.unwrap().contains("header"));
         let h = help(
             "table 档 = bracket 收入 { < 1元: 0元 }",
             "bracket",

@@ -30,7 +30,7 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             "a header line such as `title`, `effective`, `funding` or `same_matter`",
         ),
         source | department | matter | subject | per_claim | clause_effective | when | award
-        | cap | clause_limit => (
+        | cap | clause_limit | clause_funding => (
             10,
             "a clause line such as `source`, `department`, `when`, `award` or `cap`",
         ),

@@ -106,16 +106,7 @@ impl<'d> Lowerer<'d> {
                 Rule::title => HeaderItem::Title(self.string(next(&mut inner))),
                 Rule::issued => HeaderItem::Issued(self.date(next(&mut inner))),
                 Rule::effective => HeaderItem::Effective(self.window(next(&mut inner))),
-                Rule::funding => HeaderItem::Funding(
-                    inner
-                        .map(|s| {
-                            let mut si = s.into_inner();
-                            let payer = self.name(next(&mut si));
-                            let share = self.expr(next(&mut si));
-                            Share { payer, share }
-                        })
-                        .collect(),
-                ),
+                Rule::funding => HeaderItem::Funding(self.shares(inner)),
                 Rule::same_matter => {
                     let r = next(&mut inner);
                     let v = if r.as_str() == "highest" {
@@ -155,9 +146,11 @@ impl<'d> Lowerer<'d> {
                             let year_span = self.span(&y);
                             let year = literal::normalize_number(y.as_str()).parse().unwrap_or(0);
                             let amount = self.expr(next(&mut li));
+                            let pro_rata = li.next().map(|p| self.span(&p));
                             BudgetLine {
                                 year: Node::new(year, year_span),
                                 amount,
+                                pro_rata,
                             }
                         })
                         .collect(),
@@ -397,6 +390,18 @@ impl<'d> Lowerer<'d> {
         }
     }
 
+    /// The shares of a `funding` line, in the header or a clause.
+    fn shares(&mut self, shares: pest::iterators::Pairs<'_, Rule>) -> Vec<Share> {
+        shares
+            .map(|s| {
+                let mut si = s.into_inner();
+                let payer = self.name(next(&mut si));
+                let share = self.expr(next(&mut si));
+                Share { payer, share }
+            })
+            .collect()
+    }
+
     fn clause(&mut self, p: P<'_>) -> Clause {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
@@ -412,6 +417,7 @@ impl<'d> Lowerer<'d> {
                 Rule::subject => ClauseItem::Subject(inner.map(|s| self.name(s)).collect()),
                 Rule::per_claim => ClauseItem::PerClaim(self.name(next(&mut inner))),
                 Rule::clause_effective => ClauseItem::Effective(self.window(next(&mut inner))),
+                Rule::clause_funding => ClauseItem::Funding(self.shares(inner)),
                 Rule::when => ClauseItem::When(self.expr(next(&mut inner))),
                 Rule::award => {
                     let form = next(&mut inner);

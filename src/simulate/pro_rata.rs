@@ -1,0 +1,445 @@
+//! Budget overruns reduced pro rata (按比例核减): `budget { 2024: 5000万元 pro_rata }`.
+//!
+//! Input: the policy set's budget lines marked `pro_rata`; in a first pass over the population,
+//! what each chunk's subjects are paid under each such line (a policy's awards whose event date
+//! falls in the line's year), chunk by chunk in file order; in the second pass, each subject's
+//! verdicts. Output: a [`Plan`] (each line's total, and the running total before each chunk);
+//! each subject's awards under an overrun line reduced, with what they were before; the
+//! summary's budget lines annotated with the totals before and after and the factor.
+//!
+//! The rule (README, "Simulating a population"): when a line's awards add up to a total `T`
+//! above its budget `B`, its awards are taken in file order (subjects in the order of the file,
+//! a subject's awards in evaluation order) with their running total `S`, and each award is paid
+//! what `floor(B × S / T)` grew by with it, in units of 0.01 元 (or the finer places the amounts
+//! have). So each award is its exact share `B × a / T` rounded down or up to the fen, never more
+//! than it was; the year's total is `floor(B × T / T) = B` exactly; and the amounts depend only
+//! on the file's order, never on the chunk size or the threads (each chunk starts from the
+//! running total the first pass found before it). This is the rule the payer split uses for
+//! shares (running totals), so the fen left over go by position in the file rather than by the
+//! size of a fraction, which a streaming run could only know by holding every award.
+//!
+//! Guarantee: a year whose total is a range (an "up to" award without an assessed amount) and
+//! whose most passes its budget cannot be reduced to the budget exactly: F0403, never a figure
+//! that only looks right. A year within its budget is left as it is.
+
+use chrono::Datelike;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::summary::{BudgetUse, Summary};
+use super::RowResult;
+use crate::eval::{Amount, Evaluator, Failure, PolicySet, Scratch, Verdict};
+use crate::problem::ProblemCode;
+
+/// A budget line reduced pro rata: its policy, year and budget.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Line {
+    pi: usize,
+    year: i32,
+    budget: Decimal,
+}
+
+/// The budget lines of `set` marked `pro_rata`, in policy and line order.
+pub(crate) fn lines(set: &PolicySet) -> Vec<Line> {
+    let mut out = Vec::new();
+    for (pi, p) in set.programs().iter().enumerate() {
+        for (year, budget) in &p.header.budget {
+            if p.header.pro_rata.contains(year) {
+                out.push(Line {
+                    pi,
+                    year: *year,
+                    budget: *budget,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What a budget line reduced pro rata came to, as the summary shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ProRataUse {
+    /// What the year's awards added up to before any reduction.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
+    pub paid_before: Decimal,
+    /// Whether the awards were reduced (the year overran its budget).
+    pub reduced: bool,
+    /// The budget over the total before, to six decimal places, for people (the amounts are
+    /// worked out from the exact fraction); 1 when nothing was reduced.
+    pub factor: Decimal,
+}
+
+/// The first pass: what each chunk's subjects are paid under each line, in file order.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    lines: Vec<Line>,
+    /// Per chunk in file order, per line: what its subjects are paid.
+    chunks: Vec<Vec<Amount>>,
+    /// A chunk's sum that could not be held.
+    failed: Option<Failure>,
+}
+
+impl Recorder {
+    /// A recorder for `lines`.
+    pub(crate) fn new(lines: Vec<Line>) -> Recorder {
+        Recorder {
+            lines,
+            chunks: Vec::new(),
+            failed: None,
+        }
+    }
+
+    /// Takes the next chunk's summary, in file order.
+    pub(crate) fn chunk(&mut self, summary: &Summary) {
+        let mut paid = Vec::with_capacity(self.lines.len());
+        for l in &self.lines {
+            match summary.paid_in(l.pi, l.year) {
+                None => paid.push(Amount::ZERO),
+                Some(Some(a)) => paid.push(a),
+                Some(None) => {
+                    self.failed.get_or_insert_with(|| too_large(l, "a part of"));
+                    paid.push(Amount::ZERO);
+                }
+            }
+        }
+        self.chunks.push(paid);
+    }
+
+    /// The plan of the second pass; F0402 for a total that cannot be held, F0403 for a year
+    /// that overruns its budget with amounts that are ranges.
+    pub(crate) fn plan(self, set: &PolicySet) -> Result<Plan, Failure> {
+        if let Some(f) = self.failed {
+            return Err(f);
+        }
+        let mut lines = Vec::with_capacity(self.lines.len());
+        for (k, l) in self.lines.iter().enumerate() {
+            let mut total = Amount::ZERO;
+            let mut places = l.budget.scale().max(2);
+            for c in &self.chunks {
+                total = total
+                    .checked_add(c[k])
+                    .ok_or_else(|| too_large(l, "the total of"))?;
+                places = places.max(c[k].min().scale()).max(c[k].max().scale());
+            }
+            let reduce = total.max() > l.budget;
+            if reduce && total.min() != total.max() {
+                return Err(ranges(set, l, total));
+            }
+            lines.push(Planned {
+                line: l.clone(),
+                total,
+                places,
+                reduce,
+                budget: units(l.budget, places).ok_or_else(|| too_large(l, "the budget of"))?,
+                total_units: units(total.max(), places)
+                    .ok_or_else(|| too_large(l, "the total of"))?,
+            });
+        }
+        // The running total of each line before each chunk, in units of its places.
+        let mut starts = Vec::with_capacity(self.chunks.len());
+        let mut at: Vec<i128> = vec![0; lines.len()];
+        for c in &self.chunks {
+            starts.push(at.clone());
+            for (k, p) in lines.iter().enumerate() {
+                let u =
+                    units(c[k].max(), p.places).ok_or_else(|| too_large(&p.line, "a part of"))?;
+                at[k] += u;
+            }
+        }
+        Ok(Plan { lines, starts })
+    }
+}
+
+/// F0402 for a sum of line `l` (`what` it is) too large to hold.
+fn too_large(l: &Line, what: &str) -> Failure {
+    Failure {
+        code: ProblemCode::SummaryOverflow,
+        message: format!(
+            "{what} the {} budget's awards is too large to hold exactly",
+            l.year
+        ),
+        help: "check the population for amounts with a misplaced scale or exponent".to_string(),
+    }
+}
+
+/// F0403 for line `l`, whose awards add up to the range `total`.
+fn ranges(set: &PolicySet, l: &Line, total: Amount) -> Failure {
+    let document = &set.programs()[l.pi].header.document;
+    Failure {
+        code: ProblemCode::ProRataRange,
+        message: format!(
+            "the {} budget of `{document}` ({}) is reduced pro rata, but its awards add up to {}: a range (\"up to\" awards without an assessed amount), so no one factor makes them equal the budget",
+            l.year,
+            crate::eval::format::yuan(l.budget),
+            crate::eval::format::amount(total)
+        ),
+        help: "give the assessed amounts (`award up to X assessed Y`), or leave `pro_rata` out of that budget line to only report the overrun".to_string(),
+    }
+}
+
+/// `d` in whole units of 10^-`places` (`places` at least its own), when they fit.
+fn units(d: Decimal, places: u32) -> Option<i128> {
+    let up = places.checked_sub(d.scale())?;
+    10i128.checked_pow(up)?.checked_mul(d.mantissa())
+}
+
+/// One line as the second pass reduces it.
+#[derive(Debug)]
+struct Planned {
+    line: Line,
+    /// Its awards' total before reduction.
+    total: Amount,
+    /// The places its units are in (at least two).
+    places: u32,
+    /// Whether it overran (and its awards are reduced).
+    reduce: bool,
+    /// Its budget and total, in units.
+    budget: i128,
+    total_units: i128,
+}
+
+impl Planned {
+    /// `floor(budget × s / total)`: what the reduced running total is at `s`.
+    fn scaled(&self, s: i128) -> Result<i128, Failure> {
+        let product = self.budget.checked_mul(s).ok_or_else(|| {
+            Failure::overflow(format!(
+                "the {} budget's reduced running total",
+                self.line.year
+            ))
+        })?;
+        Ok(product.div_euclid(self.total_units))
+    }
+}
+
+/// The second pass's plan: each line's total, and where its running total stands before each
+/// chunk.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    lines: Vec<Planned>,
+    /// Per chunk in file order, per line: the running total before it, in units.
+    starts: Vec<Vec<i128>>,
+}
+
+/// A worker's state in the second pass: each line's running total in the chunk being read, and
+/// what the last subject's reduced awards were before (by verdict).
+#[derive(Debug, Default)]
+pub(crate) struct Running {
+    at: Vec<i128>,
+    before: Vec<Option<Amount>>,
+}
+
+impl Running {
+    /// Each line's running total (before reduction) so far in the chunk, from its start.
+    pub(crate) fn totals(&self) -> &[i128] {
+        &self.at
+    }
+}
+
+impl Plan {
+    /// Checks, in the second pass, that chunk `seq` ended where the first pass found the next
+    /// one to start (each line's running total before reduction): else the population changed
+    /// between the passes (F0404), and the reduction would not add up to the budget.
+    pub(crate) fn check_chunk(&self, seq: u64, end: &[i128]) -> Result<(), Failure> {
+        let next = usize::try_from(seq + 1)
+            .ok()
+            .and_then(|s| self.starts.get(s));
+        let same = match next {
+            Some(start) => start.as_slice() == end,
+            None => self
+                .lines
+                .iter()
+                .map(|l| l.total_units)
+                .eq(end.iter().copied()),
+        };
+        if same && usize::try_from(seq).is_ok_and(|s| s < self.starts.len()) {
+            return Ok(());
+        }
+        Err(Failure {
+            code: ProblemCode::ChangedBetweenPasses,
+            message: "the population is not what the first pass read: its awards under a budget reduced pro rata differ".to_string(),
+            help: "do not change the population file while `pol simulate` runs, then run it again".to_string(),
+        })
+    }
+
+    /// Starts chunk `seq`: each line's running total before it.
+    pub(crate) fn start(&self, seq: u64, running: &mut Running) {
+        running.at.clear();
+        match usize::try_from(seq).ok().and_then(|s| self.starts.get(s)) {
+            Some(s) => running.at.extend_from_slice(s),
+            None => running.at.resize(self.lines.len(), 0),
+        }
+    }
+
+    /// The line an award is counted against: its policy's, for the year of its event date.
+    fn line_of(&self, v: &Verdict) -> Option<usize> {
+        let year = v.date.year();
+        self.lines
+            .iter()
+            .position(|l| l.line.pi == v.pi && l.line.year == year)
+    }
+
+    /// Reduces the awards of the subject just decided into `scratch` that fall under an
+    /// overrun line, and settles it again; `running` keeps what each was before, and every
+    /// line's running total before reduction (checked against the first pass).
+    pub(crate) fn apply<'p>(
+        &self,
+        running: &mut Running,
+        ev: &Evaluator<'p>,
+        scratch: &mut Scratch<'p>,
+    ) -> Result<(), Failure> {
+        running.before.clear();
+        running.before.resize(scratch.verdicts().len(), None);
+        let (at, before) = (&mut running.at, &mut running.before);
+        scratch.rescale(ev, |i, v| {
+            let Some(k) = self.line_of(v) else {
+                return Ok(None);
+            };
+            let line = &self.lines[k];
+            let paid = v.paid.unwrap_or(Amount::ZERO);
+            // Counted as the first pass counted it (the most of a range).
+            let u = units(paid.max(), line.places).ok_or_else(|| {
+                Failure::internal("an award has more places than its budget line's total")
+            })?;
+            let prev = at[k];
+            let next = prev
+                .checked_add(u)
+                .ok_or_else(|| Failure::overflow("a budget's running total"))?;
+            at[k] = next;
+            if !line.reduce {
+                return Ok(None);
+            }
+            if !matches!(paid, Amount::Exact(_)) {
+                return Err(Failure::internal(
+                    "a range reached a budget reduced pro rata whose total is exact",
+                ));
+            }
+            let grew = line.scaled(next)? - line.scaled(prev)?;
+            before[i] = Some(paid);
+            let reduced = Decimal::try_from_i128_with_scale(grew, line.places)
+                .map_err(|_| Failure::overflow("a reduced award"))?;
+            Ok(Some(Amount::Exact(reduced)))
+        })
+    }
+
+    /// What the last subject's verdict `i` was before it was reduced, if it was.
+    pub(crate) fn before(running: &Running, i: usize) -> Option<Amount> {
+        running.before.get(i).copied().flatten()
+    }
+
+    /// Annotates the summary's budget lines reduced pro rata, and checks that each overrun year
+    /// now adds up to its budget exactly (else pol broke its own rule: F0901).
+    pub(crate) fn annotate(&self, set: &PolicySet, summary: &mut Summary) -> Result<(), Failure> {
+        for p in &self.lines {
+            let document = &set.programs()[p.line.pi].header.document;
+            let Some(b) = summary
+                .budgets
+                .iter_mut()
+                .find(|b: &&mut BudgetUse| b.year == p.line.year && &b.policy == document)
+            else {
+                continue;
+            };
+            if p.reduce && b.paid != p.line.budget {
+                return Err(Failure::internal(format!(
+                    "the {} budget of `{document}` was reduced pro rata to {}, not to the budget",
+                    p.line.year, b.paid
+                )));
+            }
+            let before = super::money_places(p.total.max());
+            let factor = if p.reduce {
+                let f = p.line.budget.checked_div(p.total.max());
+                f.ok_or_else(|| Failure::internal("a budget over its overrun total"))?
+                    .round_dp(6)
+            } else {
+                Decimal::ONE
+            };
+            b.pro_rata = Some(ProRataUse {
+                paid_before: before,
+                reduced: p.reduce,
+                factor,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Fills each row's `before` with what the reduced awards written on it were before: `place`
+/// gives a verdict's row and clause column.
+pub(crate) fn befores_into(
+    rows: &mut [RowResult],
+    verdicts: &[Verdict],
+    running: &Running,
+    place: impl Fn(&Verdict) -> Option<(usize, usize)>,
+) {
+    for r in rows.iter_mut() {
+        r.before.clear();
+    }
+    for (i, v) in verdicts.iter().enumerate() {
+        let Some(b) = Plan::before(running, i) else {
+            continue;
+        };
+        let Some(row) = place(v).and_then(|(row, col)| Some((rows.get_mut(row)?, col))) else {
+            continue;
+        };
+        let (r, col) = row;
+        if r.before.len() <= col {
+            r.before.resize(col + 1, None);
+        }
+        r.before[col] = Some(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn planned(budget: i128, total: i128) -> Planned {
+        Planned {
+            line: Line {
+                pi: 0,
+                year: 2024,
+                budget: Decimal::new(budget as i64, 2),
+            },
+            total: Amount::Exact(Decimal::new(total as i64, 2)),
+            places: 2,
+            reduce: total > budget,
+            budget,
+            total_units: total,
+        }
+    }
+
+    proptest! {
+        /// Awards in any order, cut anywhere into chunks: reduced by the running total, they add
+        /// up to the budget exactly, each is its exact share rounded down or up, never more than
+        /// it was, and the result does not depend on where the chunks are cut.
+        #[test]
+        fn running_totals_reduce_to_the_budget_exactly(
+            awards in prop::collection::vec(0i128..10_000_000, 1..60),
+            budget_share in 1u32..100,
+        ) {
+            let total: i128 = awards.iter().sum();
+            prop_assume!(total > 1);
+            let budget = total * i128::from(budget_share) / 100;
+            let p = planned(budget, total);
+            let mut s = 0;
+            let mut sum = 0;
+            for a in &awards {
+                let grew = p.scaled(s + a).unwrap() - p.scaled(s).unwrap();
+                s += a;
+                sum += grew;
+                prop_assert!(grew <= *a && grew >= 0);
+                // |grew - a × B / T| < 1, in integers.
+                prop_assert!((grew * total - a * budget).abs() < total);
+            }
+            prop_assert_eq!(sum, budget);
+        }
+    }
+
+    #[test]
+    fn units_refuse_fewer_places_than_the_amount_has() {
+        assert_eq!(units(Decimal::new(12345, 2), 2), Some(12345));
+        assert_eq!(units(Decimal::new(12345, 2), 3), Some(123450));
+        assert_eq!(units(Decimal::new(12345, 3), 2), None);
+    }
+}
