@@ -454,3 +454,50 @@ fn a_run_has_one_cell_per_row_the_sum_of_its_years() {
         "{out}"
     );
 }
+
+#[test]
+fn a_run_reduced_pro_rata_shows_its_years_before_reduction_in_one_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = HEADER.replace(
+        "  rounding 0.01元 down\n",
+        "  rounding 0.01元 down\n  budget { 2023: 15万元 pro_rata }\n",
+    );
+    let policy = format!(
+        "{policy}\ninput enterprise {{\n  认定日期: date\n}}\n\nclause 两年补助 {{\n  source \"第八条\"\n  for 2 years from 认定日期\n  award 10万元\n}}\n"
+    );
+    std::fs::write(dir.path().join("t.pol"), policy).unwrap();
+    // 2023: two awards of 10万元 against a budget of 15万元, each reduced to 7.5万元; 2024 has no
+    // budget line and is paid in full.
+    let csv = "id,认定日期\n1,2023-03-01\n2,2023-03-01\n";
+    std::fs::write(dir.path().join("p.csv"), csv).unwrap();
+    let o = pol(
+        &[
+            "simulate",
+            "t.pol",
+            "--population",
+            "p.csv",
+            "--date",
+            "2025-02-01",
+            "--out",
+            "-",
+            "--columns",
+            "subject,两年补助,两年补助:before_pro_rata,total",
+        ],
+        dir.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(
+        rows,
+        [
+            "1,175000.00,200000.00,175000.00",
+            "2,175000.00,200000.00,175000.00"
+        ],
+        "{out}"
+    );
+}
