@@ -405,6 +405,8 @@ pub enum ClauseItem {
     Department(Vec<Node<String>>),
     /// `matter "..."`: the non-cumulation key.
     Matter(Node<String>),
+    /// `item "..."`: the application item a per-claim clause answers.
+    Item(Node<String>),
     /// `subject enterprise, institution`.
     Subject(Vec<Name>),
     /// `per project`: evaluated once per claim of that kind.

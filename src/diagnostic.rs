@@ -116,6 +116,7 @@ codes! {
     BadRounding = "E0408", Error, "the rounding step is not a positive money amount";
     AmbiguousSubject = "E0409", Error, "a clause does not say which kind of subject it is for";
     DuplicateDocument = "E0410", Error, "two files give the same policy (the same document number)";
+    ItemNotPerClaim = "E0411", Error, "a clause names an application item but is not evaluated per claim";
     CapNeverBinds = "W0301", Warning, "a cap can never change the award it limits";
     CapAlwaysBinds = "W0302", Warning, "a cap cuts every award, so the award as written is never paid";
     UnreachableRow = "W0303", Warning, "a row of a table or bracket can never be used";
@@ -134,6 +135,7 @@ codes! {
     BidiInComment = "W0316", Warning, "a comment or text holds a character that reorders how the line is shown";
     BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
     UnusedTable = "W0318", Warning, "a named table is declared but nothing looks it up";
+    MatterNotShared = "W0319", Warning, "clauses of two documents reward the same thing but share no matter, where one pays the highest only";
     EmptyYearRange = "W0330", Warning, "a range of years ends before it starts, so it holds no year";
 }
 

@@ -144,6 +144,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::DuplicateDocument,
         include_str!("../docs/codes/E0410.md"),
     ),
+    (
+        Code::ItemNotPerClaim,
+        include_str!("../docs/codes/E0411.md"),
+    ),
     (Code::CapNeverBinds, include_str!("../docs/codes/W0301.md")),
     (Code::CapAlwaysBinds, include_str!("../docs/codes/W0302.md")),
     (Code::UnreachableRow, include_str!("../docs/codes/W0303.md")),
@@ -171,6 +175,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     (Code::BidiInComment, include_str!("../docs/codes/W0316.md")),
     (Code::BoundSomeKinds, include_str!("../docs/codes/W0317.md")),
     (Code::UnusedTable, include_str!("../docs/codes/W0318.md")),
+    (
+        Code::MatterNotShared,
+        include_str!("../docs/codes/W0319.md"),
+    ),
     (Code::EmptyYearRange, include_str!("../docs/codes/W0330.md")),
 ];
 

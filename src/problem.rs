@@ -78,6 +78,9 @@ problem_codes! {
     BarePercent = "F0114", Error, "a percentage is given as a bare number above 1";
     AmbiguousNumber = "F0115", Error, "a number is written in a notation that could mean two things";
     TooManyDigits = "F0116", Error, "a number has more digits than pol can hold exactly";
+    UnknownItem = "F0120", Error, "a claim is addressed to an item no loaded policy declares";
+    AmbiguousItem = "F0121", Error, "a claim's item is declared by several documents and the claim does not say which";
+    ClaimWithoutItem = "F0122", Error, "a claim does not say which item it is for, and the policies have several";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
     BadYearKey = "F0160", Error, "a yearly series gives a value under a key that is not a four-digit year";
     SeriesShape = "F0161", Error, "a yearly series is given as one value, or a value that is not a series is given per year";

@@ -120,7 +120,21 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
             "properties": attributes,
         }),
     );
-    if !claim_attributes.is_empty() {
+    let items: Vec<_> = crate::eval::items::items_of(programs.iter().copied())
+        .into_iter()
+        .filter(|i| i.kinds.contains(&kind))
+        .collect();
+    if !claim_attributes.is_empty() || !items.is_empty() {
+        let mut names: Vec<&str> = Vec::new();
+        let mut docs: Vec<&str> = Vec::new();
+        for i in &items {
+            if !names.contains(&i.name) {
+                names.push(i.name);
+            }
+            if !docs.contains(&i.document) {
+                docs.push(i.document);
+            }
+        }
         properties.insert(
             "claims".into(),
             json!({
@@ -132,6 +146,16 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
                     "properties": {
                         "id": {"description": "The claim's id, unique among the subject's claims.", "type": ["string", "integer"]},
                         "date": date_schema("The date of the event the claim is for."),
+                        "item": {
+                            "description": "The application item the claim is for: its per-claim clauses evaluate it. Needed unless the policies have one item for this kind of subject.",
+                            "type": ["string", "null"],
+                            "enum": names.iter().map(|n| Json::from(*n)).chain([Json::Null]).collect::<Vec<_>>(),
+                        },
+                        "document": {
+                            "description": "The document of the item, needed when several documents declare its name.",
+                            "type": ["string", "null"],
+                            "enum": docs.iter().map(|n| Json::from(*n)).chain([Json::Null]).collect::<Vec<_>>(),
+                        },
                         "attributes": {"type": ["object", "null"], "properties": claim_attributes},
                     }
                 }

@@ -164,9 +164,9 @@ proptest! {
         amounts in prop::collection::vec(0i64..100_000, 1..8),
     ) {
         let body = "input project { 额: money, 类: enum { 甲, 乙, 丙 } }\n\
-            clause 共担 { source \"第一条\" per project when 类 == 甲 award 额 }\n\
-            clause 三方 { source \"第二条\" per project funding { 区: 33.33%, 县: 33.33%, 市: 33.34% } when 类 == 乙 award 额 }\n\
-            clause 市担 { source \"第三条\" per project funding { 市: 100% } when 类 == 丙 award 额 }\n";
+            clause 共担 { source \"第一条\" item \"项目\" per project when 类 == 甲 award 额 }\n\
+            clause 三方 { source \"第二条\" item \"项目\" per project funding { 区: 33.33%, 县: 33.33%, 市: 33.34% } when 类 == 乙 award 额 }\n\
+            clause 市担 { source \"第三条\" item \"项目\" per project funding { 市: 100% } when 类 == 丙 award 额 }\n";
         let set = PolicySet::compile(&[("p.pol", &policy(body))]).unwrap();
         let kinds = ["甲", "乙", "丙"];
         let claims: Vec<String> = amounts

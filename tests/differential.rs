@@ -304,7 +304,8 @@ fn policy_text(p: &PolicySpec) -> String {
             let _ = writeln!(s, "  matter \"{m}\"");
         }
         if c.per_project {
-            s.push_str("  per project\n");
+            // One item for every per-project clause: each claim goes through all of them.
+            s.push_str("  per project\n  item \"项目\"\n");
         }
         if let Some((from, to)) = c.window {
             let _ = writeln!(s, "  effective {from} to {to}");

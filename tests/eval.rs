@@ -284,8 +284,8 @@ fn yearly_limits_sum_over_clauses_and_claims_and_reset_each_year() {
 input institution { 中介机构: bool }
 input project { 合同金额: money }
 limit 每家每年: 100万元 per institution per year
-clause 技术开发 { source "第五条" matter "开发" per project award 3% of 合同金额 cap 10万元 per project limit 每家每年 }
-clause 技术转让 { source "第五条" matter "转让" per project award 50万元 limit 每家每年 }
+clause 技术开发 { source "第五条" matter "开发" item "技术转移" per project award 3% of 合同金额 cap 10万元 per project limit 每家每年 }
+clause 技术转让 { source "第五条" matter "转让" item "技术转移" per project award 50万元 limit 每家每年 }
 "#);
     let f = facts(
         r#"{"kind": "institution", "id": "I", "attributes": {"中介机构": true}, "claims": [

@@ -20,6 +20,7 @@ clause 按比例 {
   source "一"
   matter "按比例"
   per project
+  item "项目"
   when 合格
   award by 类别 { 开发: 3%, 转让: 1.5% } of 金额
   cap 10万元 per project
@@ -30,6 +31,7 @@ clause 固定 {
   source "二"
   matter "固定"
   per project
+  item "项目"
   when 类别 == 转让
   award 7万元
   limit 每年
@@ -38,6 +40,7 @@ clause 最高 {
   source "三"
   matter "按比例"
   per project
+  item "项目"
   award up to 8万元
 }
 "#;

@@ -14,10 +14,12 @@ use proptest::prelude::*;
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 // 科技中介机构 (15号 第五条: only an agency is paid for technology transfer) is given on every
 // row, so that the populations have awarded rows to compare.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "id",
     "claim_id",
     "claim_date",
+    // Every claim is an application for 第五条's item.
+    "item",
     "项目类别",
     "通过评审",
     "实付合同金额",
@@ -87,7 +89,7 @@ fn row(id: u32) -> impl Strategy<Value = Vec<String>> {
     (
         prop_oneof![2 => Just(String::new()), 3 => (1u32..4).prop_map(|k| format!("C{k}"))],
         cell(&["2024-03-01", "2024-11-30", "2024-02-30"]),
-        cell(&["技术开发", "技术转让", "入驻项目"]),
+        cell(&["技术开发", "技术转让", "其他"]),
         cell(&["1", "0", "true"]),
         cell(&["200万元", "1234.56", "0", "-5"]),
     )
@@ -96,6 +98,7 @@ fn row(id: u32) -> impl Strategy<Value = Vec<String>> {
                 id.to_string(),
                 claim,
                 date,
+                "技术转移".to_string(),
                 kind,
                 reviewed,
                 amount,
@@ -270,6 +273,7 @@ fn a_generated_row_of_an_agency_is_paid() {
         "1",
         "C1",
         "2024-03-01",
+        "技术转移",
         "技术开发",
         "true",
         "200万元",

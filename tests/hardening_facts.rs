@@ -80,7 +80,7 @@ fn two_hundred_thousand_claims_load_and_bind() {
             text.push(',');
         }
         text.push_str(&format!(
-            r#"{{"id": "C{i}", "date": "2024-03-01", "attributes": {{"实付合同金额": "{}元"}}}}"#,
+            r#"{{"id": "C{i}", "date": "2024-03-01", "item": "入驻项目", "attributes": {{"实付合同金额": "{}元"}}}}"#,
             i % 1000
         ));
     }
@@ -405,7 +405,7 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
             text.push(',');
         }
         text.push_str(&format!(
-            r#"{{"id": "C{i}", "date": "2024-03-01", "attributes": {{"金额": "很多"}}}}"#
+            r#"{{"id": "C{i}", "date": "2024-03-01", "item": "c1", "document": "测试〔2023〕1号", "attributes": {{"金额": "很多"}}}}"#
         ));
     }
     text.push_str("]}");

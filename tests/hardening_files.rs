@@ -221,12 +221,12 @@ fn cr_only_crlf_and_lf_populations_give_the_same_rows() {
 fn a_blank_line_inside_a_subject_gives_the_same_result_at_every_chunk_size() {
     let dir = temp("blank");
     let population = dir.join("claims.csv");
-    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额";
+    let header = "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额";
     let mut text_rows = vec![header.to_string()];
     for id in 1..=40 {
-        text_rows.push(format!("{id},C1,2024-03-01,技术开发,1,200万元"));
+        text_rows.push(format!("{id},C1,2024-03-01,技术转移,技术开发,1,200万元"));
         text_rows.push(String::new());
-        text_rows.push(format!("{id},C2,2024-03-02,技术开发,1,100万元"));
+        text_rows.push(format!("{id},C2,2024-03-02,技术转移,技术开发,1,100万元"));
     }
     std::fs::write(&population, text_rows.join("\n") + "\n").unwrap();
     let mut seen = Vec::new();
@@ -511,11 +511,11 @@ fn a_subject_with_more_rows_than_the_limit_stops_the_run_at_every_chunk_size() {
     let dir = temp("large");
     let limit = pol::MAX_SUBJECT_ROWS;
     let mut csv = String::from(
-        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n0,C0,2024-03-01,技术开发,1,1万元\n",
+        "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额\n0,C0,2024-03-01,技术转移,技术开发,1,1万元\n",
     );
     let mut jsonl = String::new();
     for k in 0..=limit {
-        csv.push_str(&format!("1,C{k},2024-03-01,技术开发,1,1万元\n"));
+        csv.push_str(&format!("1,C{k},2024-03-01,技术转移,技术开发,1,1万元\n"));
         jsonl.push_str(&format!(
             "{{\"id\": \"1\", \"claim_id\": \"C{k}\", \"claim_date\": \"2024-03-01\"}}\n"
         ));
@@ -563,9 +563,9 @@ fn the_memory_of_a_large_subject_stays_within_what_the_readme_states() {
         return;
     }
     let dir = temp("memory");
-    let mut csv = String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n");
+    let mut csv = String::from("id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额\n");
     for k in 0..10_000 {
-        csv.push_str(&format!("1,C{k},2024-03-01,技术开发,1,1万元\n"));
+        csv.push_str(&format!("1,C{k},2024-03-01,技术转移,技术开发,1,1万元\n"));
     }
     std::fs::write(dir.join("p.csv"), &csv).unwrap();
     let o = Command::new("/usr/bin/time")

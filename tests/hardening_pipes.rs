@@ -302,8 +302,8 @@ fn a_limit_counts_what_an_award_pays_after_all_its_limits() {
              effective 2023-01-01 to 2025-12-31\n  funding {{ 市级财政: 100% }}\n  same_matter highest\n}}\n\
              input project {{ 金额: money }}\n\
              limit 共享: 10万元 per enterprise per year\nlimit 项目: 8万元 per project\n\
-             clause C1 {{\n  source \"第一条\"\n  per project\n  award 50% of 金额\n  limit {first}\n  limit {second}\n}}\n\
-             clause C2 {{\n  source \"第二条\"\n  per project\n  award 6万元\n  limit {first}\n  limit {second}\n}}\n"
+             clause C1 {{\n  source \"第一条\"\n  item \"项目\"\n  per project\n  award 50% of 金额\n  limit {first}\n  limit {second}\n}}\n\
+             clause C2 {{\n  source \"第二条\"\n  item \"项目\"\n  per project\n  award 6万元\n  limit {first}\n  limit {second}\n}}\n"
         )
     };
     let facts = r#"{"kind":"enterprise","id":"E1","claims":[

@@ -35,8 +35,8 @@ const POLICY_15: &str = "policies/jiazhengfa-2023-15.pol";
 /// project, for the firm that needs the key technology. Two contracts of 400万元 each: one
 /// dated before the evaluation date 2024-05-01 (pays 100万元), one after it (not yet).
 const TWO_CONTRACTS: &str = r#"{"kind": "enterprise", "id": "E1", "attributes": {}, "claims": [
-  {"id": "C1", "date": "2024-03-01", "attributes": {"项目类别": "揭榜挂帅", "关键技术需求企业": true, "技术合同成交额": "400万元"}},
-  {"id": "C2", "date": "2024-06-01", "attributes": {"项目类别": "揭榜挂帅", "关键技术需求企业": true, "技术合同成交额": "400万元"}}
+  {"id": "C1", "date": "2024-03-01", "item": "科技项目", "attributes": {"揭榜挂帅项目": true, "列入市级科技项目": false, "关键技术需求企业": true, "技术合同成交额": "400万元"}},
+  {"id": "C2", "date": "2024-06-01", "item": "科技项目", "attributes": {"揭榜挂帅项目": true, "列入市级科技项目": false, "关键技术需求企业": true, "技术合同成交额": "400万元"}}
 ]}"#;
 
 fn eval_two_contracts(date: &str, more: &[&str]) -> Output {
@@ -138,9 +138,9 @@ fn simulate_writes_not_yet_in_the_row_and_counts_it_in_the_summary() {
     let population = dir.join("p.csv");
     std::fs::write(
         &population,
-        "id,claim_id,claim_date,项目类别,关键技术需求企业,技术合同成交额\n\
-         1,C1,2024-03-01,揭榜挂帅,1,400万元\n\
-         1,C2,2024-06-01,揭榜挂帅,1,400万元\n",
+        "id,claim_id,claim_date,item,揭榜挂帅项目,列入市级科技项目,关键技术需求企业,技术合同成交额\n\
+         1,C1,2024-03-01,科技项目,1,0,1,400万元\n\
+         1,C2,2024-06-01,科技项目,1,0,1,400万元\n",
     )
     .unwrap();
     let out = dir.join("rows.csv");

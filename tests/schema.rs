@@ -67,7 +67,7 @@ fn broken_facts_do_not_validate_and_pol_refuses_them_too() {
     let good = enterprise(
         json!({"研发费用": "600万元", "上年研发费用": 5000000, "仪器共享率": "85%",
                "规上企业": true, "新认定省级企业研究院": "省级企业研究院", "高新技术企业": null}),
-        json!([{"id": "P1", "date": "2024-03-01", "attributes": {"项目类别": "揭榜挂帅", "技术合同成交额": "1,000,000.50"}}]),
+        json!([{"id": "P1", "date": "2024-03-01", "item": "科技项目", "attributes": {"揭榜挂帅项目": true, "技术合同成交额": "1,000,000.50"}}]),
     );
     assert!(
         v.is_valid(&good),

@@ -467,8 +467,8 @@ fn percentiles_of_large_amounts_keep_their_magnitude() {
 const SHARED_PER_PROJECT: &str = "input enterprise { 无: bool = false }\n\
      input project { 合同金额: money }\n\
      limit 共享: 2000万元 per project\n\
-     clause 甲 { source \"一\" per project award 10% of 合同金额 limit 共享 }\n\
-     clause 乙 { source \"二\" per project award 10% of 合同金额 limit 共享 }\n";
+     clause 甲 { source \"一\" item \"项目\" per project award 10% of 合同金额 limit 共享 }\n\
+     clause 乙 { source \"二\" item \"项目\" per project award 10% of 合同金额 limit 共享 }\n";
 
 #[test]
 fn a_shared_limit_per_project_binds_the_sum_over_its_clauses_for_each_claim() {
@@ -507,7 +507,7 @@ fn an_award_after_an_up_to_award_under_one_limit_is_a_range_from_low_to_high() {
     // Issue 18: shown as `20,000.00 元 – 10,000.00 元`; it is 10,000 to 20,000.
     let body = "input enterprise { 无: bool = false }\ninput project { 金额: money }\n\
                 limit L: 3万元 per enterprise per year\n\
-                clause 先 { source \"一\" per project award up to 2万元 limit L }\n\
+                clause 先 { source \"一\" item \"项目\" per project award up to 2万元 limit L }\n\
                 clause 后 { source \"二\" award 2万元 limit L }\n";
     let set = PolicySet::compile(&[("p.pol", &policy("市: 100%", "", body))]).unwrap();
     let facts = Facts::from_json(
@@ -554,11 +554,11 @@ proptest! {
             "input enterprise {{ 无: bool = false }}\ninput project {{ 金额: money }}\n\
              limit L: {limit}万元 per enterprise per year\n\
              clause 固定 {{ source \"零\" award {fixed}万元 limit L }}\n\
-             clause 核定 {{ source \"零\" per project award 金额 cap {cap}万元 per enterprise limit L }}\n"
+             clause 核定 {{ source \"零\" item \"项目\" per project award 金额 cap {cap}万元 per enterprise limit L }}\n"
         );
         for (k, m) in maxes.iter().enumerate() {
             body.push_str(&format!(
-                "clause 至多{k} {{ source \"一\" per project award up to {m}万元 limit L }}\n"
+                "clause 至多{k} {{ source \"一\" item \"项目\" per project award up to {m}万元 limit L }}\n"
             ));
         }
         let split = if per_subject { "  split per_subject\n" } else { "" };

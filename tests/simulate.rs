@@ -49,7 +49,7 @@ const POLICY: &str = "policies/jiazhengfa-2023-15.pol";
 /// `dir/rows.csv`: the run and the rows written.
 fn institutions(dir: &Path, rows: &str) -> (Output, String) {
     let population = dir.join("p.csv");
-    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,科技中介机构\n";
+    let header = "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额,科技中介机构\n";
     std::fs::write(&population, format!("{header}{rows}")).unwrap();
     let out = dir.join("rows.csv");
     let o = simulate(&[
@@ -377,10 +377,10 @@ fn a_bad_row_fails_its_whole_subject_and_split_subjects_are_refused() {
     let dir = temp("badrow");
     let (o, rows) = institutions(
         &dir,
-        "A1,C1,2024-03-01,技术开发,1,200万元,1\n\
-         A1,C2,2024-13-01,技术开发,1,200万元,1\n\
-         A1,C3,2024-05-01,技术开发,1,200万元,1\n\
-         A2,C1,2024-03-01,技术开发,1,100万元,1\n",
+        "A1,C1,2024-03-01,技术转移,技术开发,1,200万元,1\n\
+         A1,C2,2024-13-01,技术转移,技术开发,1,200万元,1\n\
+         A1,C3,2024-05-01,技术转移,技术开发,1,200万元,1\n\
+         A2,C1,2024-03-01,技术转移,技术开发,1,100万元,1\n",
     );
     assert_eq!(o.status.code(), Some(1));
     let population = dir.join("p.csv");
@@ -607,8 +607,9 @@ fn unknown_columns_are_refused_with_the_closest_name() {
 fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
     let csv = dir.join("mixed.csv");
     let jsonl = dir.join("mixed.jsonl");
-    let mut c =
-        String::from("id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注,科技中介机构\n");
+    let mut c = String::from(
+        "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额,备注,科技中介机构\n",
+    );
     let mut j = String::new();
     let mut x: u64 = 11;
     for i in 1..=300u64 {
@@ -621,7 +622,7 @@ fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
             } else {
                 format!("2024-{:02}-{:02}", 1 + (x >> (k * 3)) % 12, 1 + k * 5)
             };
-            let kind = ["技术开发", "技术转让", "入驻项目"][((x >> (k * 5)) % 3) as usize];
+            let kind = ["技术开发", "技术转让", "其他"][((x >> (k * 5)) % 3) as usize];
             let reviewed = (x >> (k * 7)) % 5 != 0;
             let amount = format!("{}.{:02}", (x >> (k * 11)) % 9_000_000, (x >> 17) % 100);
             let note = if (x >> 21) % 9 == 0 {
@@ -631,11 +632,11 @@ fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
             };
             // 嘉政发〔2023〕15号 第五条 pays a science and technology intermediary agency.
             c.push_str(&format!(
-                "{i},C{k},{date},{kind},{},{amount},{note},1\n",
+                "{i},C{k},{date},技术转移,{kind},{},{amount},{note},1\n",
                 u8::from(reviewed)
             ));
             j.push_str(&format!(
-                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\",\"科技中介机构\":true}}\n"
+                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"item\":\"技术转移\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\",\"科技中介机构\":true}}\n"
             ));
         }
     }
@@ -734,17 +735,17 @@ fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     let dir = temp("width");
     let (o, rows) = institutions(
         &dir,
-        "A1,C1,2024-03-01,技术开发,1,200万元,1\n\
-         A1,C2,2024-03-02,技术开发,1,200万元,1,extra\n\
-         A1,C3,2024-03-03,技术开发,1,200万元,1\n\
-         A2,C1,2024-03-01,技术开发,1,100万元,1\n",
+        "A1,C1,2024-03-01,技术转移,技术开发,1,200万元,1\n\
+         A1,C2,2024-03-02,技术转移,技术开发,1,200万元,1,extra\n\
+         A1,C3,2024-03-03,技术转移,技术开发,1,200万元,1\n\
+         A2,C1,2024-03-01,技术转移,技术开发,1,100万元,1\n",
     );
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 5);
     assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));
     assert!(
-        lines[2].ends_with("it has 8 cells but the header has 7"),
+        lines[2].ends_with("it has 9 cells but the header has 8"),
         "{}",
         lines[2]
     );
@@ -841,13 +842,13 @@ fn the_code_column_gives_each_failed_row_its_problem_code() {
     let out = dir.join("rows.csv");
     std::fs::write(
         &population,
-        "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n\
-         A1,C1,2024-03-01,技术开发,1,200万元\n\
-         A1,C2,2024-13-01,技术开发,1,200万元\n\
-         A2,C1,2024-03-01,技术开发,1,100万元,surplus\n\
-         ,C1,2024-03-01,技术开发,1,100万元\n\
-         A3,C1,,技术开发,1,100万元\n\
-         A4,C1,2024-03-01,技术开发,1,100万元\n",
+        "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额\n\
+         A1,C1,2024-03-01,技术转移,技术开发,1,200万元\n\
+         A1,C2,2024-13-01,技术转移,技术开发,1,200万元\n\
+         A2,C1,2024-03-01,技术转移,技术开发,1,100万元,surplus\n\
+         ,C1,2024-03-01,技术转移,技术开发,1,100万元\n\
+         A3,C1,,技术转移,技术开发,1,100万元\n\
+         A4,C1,2024-03-01,技术转移,技术开发,1,100万元\n",
     )
     .unwrap();
     let o = simulate(&[

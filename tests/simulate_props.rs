@@ -13,7 +13,8 @@ use proptest::prelude::*;
 const POLICY: &str = include_str!("../policies/jiazhengfa-2023-15.pol");
 // 科技中介机构 (15号 第五条: only an agency is paid for technology transfer) is given on every
 // row, so that the populations have awarded rows to compare.
-const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注,科技中介机构";
+// Every claim is an application for 第五条's item (`item`).
+const HEADER: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注,科技中介机构,item";
 
 /// Everything a run produces: row text, summary, errors and the first order violation.
 type Run = (String, String, Vec<String>, Option<String>);
@@ -73,13 +74,13 @@ fn row(id: u32) -> impl Strategy<Value = String> {
     (
         prop_oneof![3 => Just(String::new()), 2 => (1u32..4).prop_map(|k| format!("C{k}"))],
         cell(&["2024-03-01", "2024-11-30", "2024-02-30"]),
-        cell(&["技术开发", "技术转让", "入驻项目"]),
+        cell(&["技术开发", "技术转让", "其他"]),
         cell(&["1", "0", "true"]),
         cell(&["200万元", "1234.56", "0", "-5"]),
         cell(&["", "备注", "a,b"]),
     )
         .prop_map(move |(claim, date, kind, reviewed, amount, note)| {
-            format!("{id},{claim},{date},{kind},{reviewed},{amount},{note},true")
+            format!("{id},{claim},{date},{kind},{reviewed},{amount},{note},true,技术转移")
         })
 }
 
@@ -138,7 +139,7 @@ proptest! {
 #[test]
 fn a_generated_row_of_an_agency_is_paid() {
     let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
-    let text = format!("{HEADER}\n1,C1,2024-03-01,技术开发,true,200万元,,true\n");
+    let text = format!("{HEADER}\n1,C1,2024-03-01,技术开发,true,200万元,,true,技术转移\n");
     let (rows, ..) = simulate(&set, &text, 1 << 20);
     assert!(rows.contains("60000.00"), "{rows}");
 }

@@ -702,6 +702,7 @@ let 合同奖励额 = 合同奖(重点项目)
 
 clause 甲 {
   source "一"
+  item "项目"
   per project
   when 销售收入 >= 0元 and 上年销售收入 >= 0元 and 耕地面积 >= 0亩 and 基础奖 > 0元 and 高新技术企业 and (认定级别 == 国家级 or 孵化器级别 == 市级)
   award 合同奖(重点项目)
@@ -709,6 +710,7 @@ clause 甲 {
 
 clause 乙 {
   source "二"
+  item "项目"
   per project
   award 合同奖励额
 }

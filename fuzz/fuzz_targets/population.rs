@@ -110,7 +110,7 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = Vec::new();
     if !jsonl && choice & 4 != 0 {
         bytes.extend_from_slice(if kind == Kind::Institution {
-            "id,claim_id,claim_date,项目类别,通过评审,实付合同金额\n".as_bytes()
+            "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额\n".as_bytes()
         } else {
             "id,加计扣除资格,研发费用,上年研发费用,营业收入,规上企业,高新技术企业\n".as_bytes()
         });

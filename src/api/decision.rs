@@ -282,7 +282,7 @@ mod tests {
         let set = set.inner();
         let (facts, _) = Facts::from_json(
             r#"{"kind": "institution", "id": "I1", "attributes": {"科技中介机构": true},
-                "claims": [{"id": "C1", "date": "2024-03-01", "attributes":
+                "claims": [{"id": "C1", "date": "2024-03-01", "item": "技术转移", "attributes":
                     {"项目类别": "技术开发", "通过评审": true, "实付合同金额": "200万元"}}]}"#,
         )
         .unwrap();

@@ -51,6 +51,7 @@ impl<'a> Checker<'a> {
         let mut source = None;
         let mut departments = Vec::new();
         let mut matter = None;
+        let mut item_line: Option<&'a Node<String>> = None;
         let mut subjects: Option<&[ast::Name]> = None;
         let mut per_claim: Option<&ast::Name> = None;
         let mut window = None;
@@ -66,6 +67,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Source(_) => "source",
                 ClauseItem::Department(_) => "department",
                 ClauseItem::Matter(_) => "matter",
+                ClauseItem::Item(_) => "item",
                 ClauseItem::Subject(_) => "subject",
                 ClauseItem::PerClaim(_) => "per",
                 ClauseItem::Effective(_) => "effective",
@@ -103,6 +105,7 @@ impl<'a> Checker<'a> {
                     departments = d.iter().map(|s| s.node.clone()).collect()
                 }
                 ClauseItem::Matter(m) => matter = Some(m.node.clone()),
+                ClauseItem::Item(m) => item_line = Some(m),
                 ClauseItem::Subject(s) => subjects = Some(s),
                 ClauseItem::PerClaim(k) => per_claim = Some(k),
                 ClauseItem::Effective(w) => window = self.check_window(w),
@@ -138,6 +141,7 @@ impl<'a> Checker<'a> {
         }
         let subjects = self.clause_subjects(name, subjects);
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
+        let item = self.clause_item(name, item_line, per_claim.is_some());
 
         let mut ctx = Ctx::clause(id);
         for l in &lets {
@@ -204,6 +208,7 @@ impl<'a> Checker<'a> {
             departments,
             matter: self.matter(&matter_text),
             matter_text,
+            item,
             subjects,
             per_claim,
             window,
@@ -228,6 +233,37 @@ impl<'a> Checker<'a> {
             None => {
                 self.matters.push(key.into_owned());
                 MatterId::new(self.matters.len() - 1)
+            }
+        }
+    }
+
+    /// The application item of a clause (issue 16): its `item` line, or its own name when it is
+    /// evaluated per claim without one; none for a clause not per claim, where an `item` line
+    /// is an error (it would address claims to a clause that never reads them).
+    fn clause_item(
+        &mut self,
+        name: &ast::Name,
+        item: Option<&Node<String>>,
+        per_claim: bool,
+    ) -> Option<String> {
+        match (item, per_claim) {
+            (Some(i), true) => Some(i.node.clone()),
+            (None, true) => Some(name.node.clone()),
+            (None, false) => None,
+            (Some(i), false) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::ItemNotPerClaim,
+                        i.span,
+                        format!(
+                            "clause `{}` names the item `{}` but is not evaluated per claim",
+                            name.node, i.node
+                        ),
+                    )
+                    .label("claims are addressed to this item")
+                    .help("add `per project` if the clause pays each application, or delete the `item` line"),
+                );
+                None
             }
         }
     }

@@ -29,6 +29,7 @@ pub(super) fn check(file: &ast::File, out: &mut Vec<Diagnostic>) {
                 for it in &c.node.items {
                     match &it.node {
                         ClauseItem::Matter(m) => report(out, "matter", m),
+                        ClauseItem::Item(m) => report(out, "item", m),
                         ClauseItem::Department(ds) => {
                             for d in ds {
                                 report(out, "department", d);

@@ -218,6 +218,9 @@ pub struct ClauseInfo<'a> {
     pub matter_text: String,
     /// The non-cumulation key: clauses whose keys fold alike ([`crate::keys::key`]) share it.
     pub matter: MatterId,
+    /// The application item claims are addressed to, as written: its `item` line, or the
+    /// clause name for a per-claim clause without one; none for a clause not per claim.
+    pub item: Option<String>,
     /// Subject kinds it applies to.
     pub subjects: Vec<String>,
     /// The claim kind it is evaluated per, if any.

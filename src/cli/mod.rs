@@ -112,7 +112,7 @@ pub(crate) enum Command {
     /// reported with their line and counted. Output files are replaced only when the run
     /// completes. Exit status: 0 all rows evaluated, 1 some rows failed (or the population is
     /// out of order), 2 usage or files, 130 interrupted.
-    Simulate(simulate::SimulateArgs),
+    Simulate(Box<simulate::SimulateArgs>),
     /// Rewrite policy files in the canonical layout, keeping every comment.
     ///
     /// Indentation, spacing, line breaks and parentheses are made uniform: blocks take one

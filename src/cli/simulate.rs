@@ -79,6 +79,12 @@ pub struct SimulateArgs {
     /// The column with the claim's event date.
     #[arg(long, default_value = "claim_date", value_name = "NAME")]
     pub claim_date_column: String,
+    /// The column with the item a claim is for.
+    #[arg(long, default_value = "item", value_name = "NAME")]
+    pub item_column: String,
+    /// The column with the document of a claim's item (when several declare its name).
+    #[arg(long, default_value = "document", value_name = "NAME")]
+    pub document_column: String,
     /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
     /// any warning (as `pol check --deny-warnings`).
     #[arg(long)]
@@ -240,6 +246,8 @@ fn simulation_options(args: &SimulateArgs, kind: Kind) -> SimulationOptions {
         id: args.id_column.clone(),
         claim_id: args.claim_id_column.clone(),
         claim_date: args.claim_date_column.clone(),
+        item: args.item_column.clone(),
+        document: args.document_column.clone(),
     };
     o.chunk_size = args.chunk_size as usize;
     if let Some(n) = args.threads {

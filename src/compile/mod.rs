@@ -114,7 +114,8 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             bound: c.bound(l.bound, Scope::TOP),
         })
         .collect();
-    let clauses = model.clauses.iter().map(|cl| c.clause(cl)).collect();
+    let mut clauses: Vec<ClauseDef> = model.clauses.iter().map(|cl| c.clause(cl)).collect();
+    let items = application_items(model, &mut clauses);
     Program {
         header: HeaderDef {
             document: model.header.document.clone(),
@@ -138,9 +139,29 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
         clauses,
         texts: c.texts,
         matters: model.matters.clone(),
+        items,
         units: c.units,
         source: source.to_string(),
     }
+}
+
+/// The policy's application items, each once as first written (spellings that fold to one
+/// [`crate::keys::key`] are one item), and each per-claim clause's item set in `clauses`.
+fn application_items(model: &Model<'_>, clauses: &mut [ClauseDef]) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for (info, def) in model.clauses.iter().zip(clauses.iter_mut()) {
+        let Some(text) = &info.item else { continue };
+        let key = crate::keys::key(text);
+        let i = match items.iter().position(|x| crate::keys::key(x) == key) {
+            Some(i) => i,
+            None => {
+                items.push(text.clone());
+                items.len() - 1
+            }
+        };
+        def.item = u32::try_from(i).ok();
+    }
+    items
 }
 
 fn enum_of_ty(ty: &Ty) -> Option<u32> {
@@ -927,6 +948,7 @@ impl<'m> Compiler<'m> {
             matter: cl.matter.index() as u32,
             subjects: cl.subjects.iter().filter_map(|k| Kind::parse(k)).collect(),
             per_claim: cl.per_claim.is_some(),
+            item: None,
             window: cl.window.unwrap_or(self.model.header.window),
             when: cl.when.map(|w| self.expr(w, scope).0),
             award,

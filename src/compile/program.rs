@@ -417,6 +417,9 @@ pub struct ClauseDef {
     pub subjects: Vec<Kind>,
     /// Whether it is evaluated once per claim.
     pub per_claim: bool,
+    /// The application item it answers (an index into [`Program::items`]): a claim is
+    /// evaluated by the per-claim clauses of the item it is addressed to, and by no other.
+    pub item: Option<u32>,
     /// The days it is in force (its own window, or the policy's).
     pub window: (NaiveDate, NaiveDate),
     /// Its local lets, in order.
@@ -501,6 +504,9 @@ pub struct Program {
     /// Matter names in their compared form ([`crate::keys::key`]: look-alike spellings of one
     /// matter are one entry); a clause's `matter` indexes this.
     pub matters: Vec<String>,
+    /// The application items claims are addressed to, as first written (an `item` line, or
+    /// the name of a per-claim clause without one); compared through [`crate::keys::key`].
+    pub items: Vec<String>,
     /// Units other than yuan that values are shown in.
     pub units: Vec<Unit>,
     /// The policy's source text, so explanations can quote it.

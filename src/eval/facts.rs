@@ -135,6 +135,10 @@ pub struct ClaimFacts {
     pub id: String,
     /// The date of the event it claims for (certification, completion, payment).
     pub date: NaiveDate,
+    /// The application item it is for (`"item"`), compared as a key; see `eval::items`.
+    pub item: Option<String>,
+    /// The document of the item (`"document"`), needed when several declare its name.
+    pub document: Option<String>,
     /// Its attributes.
     pub attributes: BTreeMap<String, FactValue>,
 }
@@ -288,6 +292,7 @@ impl FactProblem {
         };
         self.shape_text(&t)
             .or_else(|| super::series::problem_text(self.code, &t.name, &t.found))
+            .or_else(|| super::items::words(self))
             .or_else(|| self.value_text(&t))
             .or_else(|| self.setting_text(&t))
             .or_else(|| self.settlement_text(&t))
@@ -929,6 +934,8 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
             }
         };
         let attrs = r.attributes(get(c, "attributes"), &format!("{path}.attributes"));
+        let item = text_field(r, get(c, "item"), &path, "item");
+        let document = text_field(r, get(c, "document"), &path, "document");
         if let (Some(id), Some(date)) = (id, date) {
             // The comparison `pol simulate` makes too: look-alike ids are one claim.
             let key = crate::keys::key(&id).into_owned();
@@ -945,11 +952,31 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
             claims.push(ClaimFacts {
                 id,
                 date,
+                item,
+                document,
                 attributes: attrs,
             });
         }
     }
     claims
+}
+
+/// A claim's text field (`item`, `document`): a text, or absent (`null` too); anything else
+/// is refused (F0102) rather than read as absent.
+fn text_field(r: &mut Reader<'_>, v: Option<&Node<'_>>, path: &str, name: &str) -> Option<String> {
+    match v.map(|n| &n.value) {
+        None | Some(Json::Null) => None,
+        Some(Json::Text(t)) => Some(t.to_string()),
+        Some(other) => {
+            r.problems.push(
+                FactProblem::new(ProblemCode::WrongShape, format!("{path}.{name}"))
+                    .name(name)
+                    .expected("a text in quotes")
+                    .found(other.kind_words()),
+            );
+            None
+        }
+    }
 }
 
 /// Facts bound to one program's slots.
@@ -975,6 +1002,9 @@ pub struct BoundClaim {
     pub date: NaiveDate,
     /// Claim input values by slot.
     pub values: Vec<Option<Value>>,
+    /// The item of this program it is addressed to ([`crate::compile::ClauseDef::item`]);
+    /// `None` when it is addressed to another policy's item: no clause here evaluates it.
+    pub item: Option<u32>,
 }
 
 /// Where an input is declared, as `line N` of the policy.
@@ -1280,7 +1310,13 @@ pub(super) fn bind_attributes<'v>(
 }
 
 /// Binds facts to the slots of `program`, reporting values that do not fit their declaration.
-pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>> {
+/// `items[k]` is the item of this program claim `k` of the facts is addressed to (`None`: one
+/// of another policy, or none), as `eval::items` resolved it.
+pub fn bind(
+    program: &Program,
+    facts: &Facts,
+    items: &[Option<u32>],
+) -> Result<Bound, Vec<FactProblem>> {
     let mut problems = Vec::new();
     let mut bound = Bound {
         subject: vec![None; program.subject_inputs.len()],
@@ -1313,6 +1349,7 @@ pub fn bind(program: &Program, facts: &Facts) -> Result<Bound, Vec<FactProblem>>
             id: c.id.clone(),
             date: c.date,
             values,
+            item: items.get(i).copied().flatten(),
         });
     }
     bound
@@ -1569,7 +1606,7 @@ mod tests {
                 r#"{{"kind": "enterprise", "id": "1", "attributes": {{"费用": {cost}, "率": {rate}}}}}"#
             ))
             .unwrap();
-            bind(&program, &facts).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
+            bind(&program, &facts, &[]).map_err(|p| p.iter().map(|p| p.code).collect::<Vec<_>>())
         };
         assert!(bind_one("\"5亿元\"", "\"5%\"").is_ok());
         // The plain amount a register holds and the same amount with a unit, one fen over.

@@ -33,6 +33,7 @@ pub mod facts;
 pub mod format;
 pub mod funding;
 mod instance;
+pub(crate) mod items;
 pub mod json;
 pub mod render;
 mod rescale;
@@ -349,8 +350,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // Through a set, so that facts with many bad claims are reported in linear time.
         let mut seen = std::collections::HashSet::new();
         let mut bound = Vec::with_capacity(self.set.programs.len());
-        for p in &self.set.programs {
-            match facts::bind(p, facts) {
+        // Which item each claim is for: resolved once for the set, then bound per program.
+        let addressed = match items::resolve(&self.set.programs, facts.kind, &facts.claims) {
+            Ok(a) => a,
+            // Reported with the values' problems, so one run shows them all.
+            Err(p) => {
+                problems.extend(p);
+                Vec::new()
+            }
+        };
+        for (pi, p) in self.set.programs.iter().enumerate() {
+            let of_this: Vec<Option<u32>> = addressed
+                .iter()
+                .map(|a| a.and_then(|(api, item)| (api == pi).then_some(item)))
+                .collect();
+            match facts::bind(p, facts, &of_this) {
                 Ok(b) => bound.push(b),
                 Err(e) => {
                     // The same field declared by several policies is reported once.

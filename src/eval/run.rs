@@ -389,8 +389,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                         order.push((date, None, pi, ci, year))
                     });
                 } else if clause.per_claim {
+                    // A claim is evaluated by the clauses of the item it is addressed to only.
                     for (k, c) in bound[pi].claims.iter().enumerate() {
-                        order.push((c.date, Some(k), pi, ci, None));
+                        if c.item.is_some() && c.item == clause.item {
+                            order.push((c.date, Some(k), pi, ci, None));
+                        }
                     }
                 } else {
                     order.push((self.date, None, pi, ci, None));

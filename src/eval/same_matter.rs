@@ -1,5 +1,6 @@
 //! Non-cumulation (就高不重复): under a policy whose `same_matter` is `highest`, one matter
-//! pays one award per subject (or per claim), the highest.
+//! pays one award per subject (or per claim), the highest; a subject's award and its claims'
+//! awards of one matter meet within one calendar year (README "Order of evaluation").
 //!
 //! Input: a subject's verdicts after per-subject caps. Output: the lower awards of a matter
 //! superseded (paid nothing), said through the tracer. Guarantee: the award kept is the one
@@ -63,6 +64,54 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             };
             kept.insert(key, winner);
             self.supersede(instances, matter, winner, loser);
+        }
+        self.across_levels(scratch);
+    }
+
+    /// A subject's award and the awards of its claims for one matter meet when the claim's
+    /// event date falls in the calendar year of the subject's event date (the evaluation
+    /// date): the subject's award is kept only when it is higher than each of them, and then
+    /// they are superseded; else it gives way to the highest of them. Claims' awards do not
+    /// meet each other (two projects are two matters' worth of work).
+    fn across_levels(&self, scratch: &mut Scratch<'p>) {
+        use chrono::Datelike;
+        let instances = &mut scratch.instances;
+        let mut subject_level: Vec<(&str, usize)> = Vec::new();
+        let mut claim_level: Vec<(&str, usize)> = Vec::new();
+        for (&(matter, claim, _), &i) in scratch.kept.iter() {
+            match claim {
+                None => subject_level.push((matter, i)),
+                Some(_) => claim_level.push((matter, i)),
+            }
+        }
+        if subject_level.is_empty() || claim_level.is_empty() {
+            return;
+        }
+        // The map's order is not the evaluation order: sorted, so ties fall the same way.
+        subject_level.sort_unstable_by_key(|&(_, i)| i);
+        claim_level.sort_unstable_by_key(|&(_, i)| i);
+        let rank = |a: Amount| (a.max(), a.min());
+        for (matter, s) in subject_level {
+            let year = instances[s].date.year();
+            let met: Vec<usize> = claim_level
+                .iter()
+                .filter(|(m, c)| *m == matter && instances[*c].date.year() == year)
+                .map(|&(_, c)| c)
+                .collect();
+            let paid = |i: usize| instances[i].paid.unwrap_or(Amount::ZERO);
+            let best = met
+                .iter()
+                .copied()
+                .filter(|&c| rank(paid(c)) > rank(paid(s)))
+                .max_by(|&a, &b| rank(paid(a)).cmp(&rank(paid(b))).then(b.cmp(&a)));
+            match best {
+                Some(c) => self.supersede(instances, matter, c, s),
+                None => {
+                    for c in met {
+                        self.supersede(instances, matter, s, c);
+                    }
+                }
+            }
         }
     }
 

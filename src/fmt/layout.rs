@@ -278,6 +278,7 @@ impl<'s> Layout<'s> {
                 format!("department {}", ds.join(", "))
             }
             ClauseItem::Matter(m) => format!("matter {}", quoted(&m.node)),
+            ClauseItem::Item(m) => format!("item {}", quoted(&m.node)),
             ClauseItem::Subject(kinds) => format!("subject {}", names(kinds)),
             ClauseItem::PerClaim(k) => format!("per {}", k.node),
             ClauseItem::Run(r) => crate::fmt::expr::run(r),

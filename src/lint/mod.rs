@@ -12,6 +12,7 @@
 //! tests and yes/no inputs joined by `and`; anything more involved is left alone rather than
 //! guessed at.
 
+pub(crate) mod across;
 pub mod allow;
 mod caps;
 mod chars;

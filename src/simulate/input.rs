@@ -26,6 +26,10 @@ pub struct Columns {
     pub claim_id: String,
     /// The claim's event date (default `claim_date`).
     pub claim_date: String,
+    /// The item a claim is for (default `item`; see "Order of evaluation" in the README).
+    pub item: String,
+    /// The item's document, where several declare its name (default `document`).
+    pub document: String,
 }
 
 impl Default for Columns {
@@ -34,7 +38,24 @@ impl Default for Columns {
             id: "id".to_string(),
             claim_id: "claim_id".to_string(),
             claim_date: "claim_date".to_string(),
+            item: "item".to_string(),
+            document: "document".to_string(),
         }
+    }
+}
+
+impl Columns {
+    /// Whether `name` is one of the columns that identify a row rather than an input.
+    pub(crate) fn is_special(&self, name: &str) -> bool {
+        [
+            &self.id,
+            &self.claim_id,
+            &self.claim_date,
+            &self.item,
+            &self.document,
+        ]
+        .iter()
+        .any(|c| c.as_str() == name)
     }
 }
 
@@ -51,6 +72,10 @@ pub struct Record {
     pub claim_id: Option<String>,
     /// The claim's date.
     pub claim_date: Option<NaiveDate>,
+    /// The item the claim is for.
+    pub item: Option<String>,
+    /// The item's document.
+    pub document: Option<String>,
     /// The claim's attributes.
     pub claim: Vec<(Arc<str>, FactValue)>,
 }
@@ -85,13 +110,14 @@ fn record(
         subject: Vec::new(),
         claim_id: None,
         claim_date: None,
+        item: None,
+        document: None,
         claim: Vec::new(),
     };
     let text = id_text;
     let mut bad_date = None;
     for (name, value) in cells {
-        let special =
-            *name == *columns.id || *name == *columns.claim_id || *name == *columns.claim_date;
+        let special = columns.is_special(&name);
         if matches!(&value, FactValue::Text(t) if t.trim().is_empty()) || value == FactValue::Null {
             if keep_empty && !special {
                 let values = if claim_inputs.contains(&*name) {
@@ -114,6 +140,10 @@ fn record(
                 Ok(d) => r.claim_date = Some(d),
                 Err(why) => bad_date = Some((t, why)),
             }
+        } else if *name == *columns.item {
+            r.item = text(&value);
+        } else if *name == *columns.document {
+            r.document = text(&value);
         } else if claim_inputs.contains(&*name) {
             r.claim.push((name, value));
         } else {

@@ -199,6 +199,8 @@ pub fn facts_of(
             (Some(id), Some(date)) => claims.push(ClaimFacts {
                 id: id.clone(),
                 date,
+                item: r.item.take(),
+                document: r.document.take(),
                 attributes: std::mem::take(&mut r.claim)
                     .into_iter()
                     .map(|(k, v)| (k.to_string(), v))

@@ -434,7 +434,7 @@ impl<'s> Simulation<'s> {
             if header[..k].contains(h) {
                 return Err(SimulateError::DuplicateColumn(h.clone()));
             }
-            let special = [&columns.id, &columns.claim_id, &columns.claim_date].contains(&h);
+            let special = columns.is_special(h);
             // A series column is named after its input and year: `销售收入[2023]`.
             let base = crate::eval::series::series_name(h).map_or(h.as_str(), |(n, _)| n);
             if !special && !known.contains(h.as_str()) && !known.contains(base) {
@@ -760,11 +760,11 @@ mod tests {
         (String::from_utf8(rows).unwrap(), report)
     }
 
-    const POPULATION: &str = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,备注\n\
-        1,C1,2024-03-01,技术开发,1,200万元,\n\
-        1,C2,2024-04-01,技术转让,1,100万元,\n\
-        2,C1,2024-13-01,技术开发,1,200万元,\n\
-        3,,,技术开发,1,200万元,\n";
+    const POPULATION: &str = "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额,备注\n\
+        1,C1,2024-03-01,技术转移,技术开发,1,200万元,\n\
+        1,C2,2024-04-01,技术转移,技术转让,1,100万元,\n\
+        2,C1,2024-13-01,技术转移,技术开发,1,200万元,\n\
+        3,,,技术转移,技术开发,1,200万元,\n";
 
     #[test]
     fn rows_report_and_ignored_columns_do_not_depend_on_threads_or_chunks() {
@@ -788,7 +788,7 @@ mod tests {
     #[test]
     fn a_subject_out_of_order_stops_the_run_after_the_rows_before_it() {
         let set = set();
-        let population = format!("{POPULATION}2,C1,2024-03-01,技术开发,1,1万元,\n");
+        let population = format!("{POPULATION}2,C1,2024-03-01,技术转移,技术开发,1,1万元,\n");
         let (rows, report) = run(&set, &population, 2, 40);
         let End::Stopped(e) = &report.end else {
             panic!("{:?}", report.end)
@@ -801,7 +801,7 @@ mod tests {
     fn max_errors_ends_the_rows_at_the_last_error_counted() {
         let set = set();
         let population =
-            format!("{POPULATION}4,C1,bad,技术开发,1,1万元,\n5,C1,2024-03-01,技术开发,1,1万元,\n");
+            format!("{POPULATION}4,C1,bad,技术转移,技术开发,1,1万元,\n5,C1,2024-03-01,技术转移,技术开发,1,1万元,\n");
         let mut sim = SimulationOptions::new(Kind::Institution);
         sim.max_errors = NonZeroU64::new(2);
         sim.row_columns = Some("line,code".into());

@@ -29,8 +29,8 @@ fn describe(rule: Rule) -> Option<(u8, &'static str)> {
             10,
             "a header line such as `title`, `effective`, `funding` or `same_matter`",
         ),
-        source | department | matter | subject | per_claim | clause_effective | when | award
-        | cap | clause_limit | clause_funding => (
+        source | department | matter | item_line | subject | per_claim | clause_effective | when
+        | award | cap | clause_limit | clause_funding => (
             10,
             "a clause line such as `source`, `department`, `when`, `award` or `cap`",
         ),

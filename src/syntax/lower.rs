@@ -414,6 +414,7 @@ impl<'d> Lowerer<'d> {
                 Rule::source => ClauseItem::Source(self.string(next(&mut inner))),
                 Rule::department => ClauseItem::Department(inner.map(|s| self.string(s)).collect()),
                 Rule::matter => ClauseItem::Matter(self.string(next(&mut inner))),
+                Rule::item_line => ClauseItem::Item(self.string(next(&mut inner))),
                 Rule::subject => ClauseItem::Subject(inner.map(|s| self.name(s)).collect()),
                 Rule::per_claim => ClauseItem::PerClaim(self.name(next(&mut inner))),
                 Rule::clause_effective => ClauseItem::Effective(self.window(next(&mut inner))),

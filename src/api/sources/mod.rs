@@ -114,6 +114,17 @@ pub(crate) fn compile_files(
         diagnostic::sort(&mut out[k]);
         programs[k] = None;
     }
+    // Lints across documents (W0319), on the programs of the set, silenced by `allow(W0319)`
+    // in the file they point into.
+    let refs: Vec<Option<&Program>> = programs.iter().map(Option::as_ref).collect();
+    for (k, d) in crate::lint::across::matters_across(&refs) {
+        let mut found = vec![d];
+        crate::lint::allow::apply(&mut found, &sources[k].1.text);
+        if !found.is_empty() {
+            out[k].extend(found);
+            diagnostic::sort(&mut out[k]);
+        }
+    }
     (out, programs)
 }
 
