@@ -88,7 +88,7 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
         for input in p.subject_inputs.iter().filter(|i| i.kinds.contains(&kind)) {
             attributes
                 .entry(input.name.clone())
-                .or_insert_with(|| input_schema(p, input));
+                .or_insert_with(|| series_schema(p, input));
         }
     }
     let mut claim_attributes = Map::new();
@@ -192,6 +192,29 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
         "type": "object",
         "required": ["kind", "id"],
         "properties": properties,
+    })
+}
+
+/// An input's schema; a yearly series is an object keyed by four-digit years, each value of
+/// the input's type (or `null`), as pol reads it.
+fn series_schema(program: &Program, input: &InputDef) -> Json {
+    let one = input_schema(program, input);
+    if !input.series {
+        return one;
+    }
+    let description = one
+        .get("description")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
+    json!({
+        "title": input.name,
+        "description": format!(
+            "One value per year, keyed by the year (\"2023\"). {description}"
+        ),
+        "type": ["object", "null"],
+        "patternProperties": {"^[0-9]{4}$": one},
+        "additionalProperties": false,
     })
 }
 

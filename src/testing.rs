@@ -302,10 +302,13 @@ pub struct CaseReport {
     pub explanation: String,
 }
 
+/// How a case names a clause result: `CLAUSE`, `CLAUSE[claim]`, or `CLAUSE@2024` for the
+/// year 2024 of a clause paid each year of a run.
 fn key_of(c: &ClauseResult<'_>) -> String {
-    match &c.claim {
-        Some(id) => format!("{}[{id}]", c.clause),
-        None => c.clause.to_string(),
+    match (&c.claim, c.year) {
+        (Some(id), _) => format!("{}[{id}]", c.clause),
+        (None, Some(year)) => format!("{}@{year}", c.clause),
+        (None, None) => c.clause.to_string(),
     }
 }
 
@@ -573,7 +576,7 @@ mod tests {
             let mut count: BTreeMap<&str, usize> = BTreeMap::new();
             for case in &file.cases {
                 for (key, _) in &case.expect {
-                    let clause_name = key.split('[').next().unwrap();
+                    let clause_name = key.split(['[', '@']).next().unwrap();
                     if let Some(c) = program.clauses.iter().find(|c| c.name == clause_name) {
                         *count.entry(c.name.as_str()).or_default() += 1;
                         assert_eq!(

@@ -274,3 +274,76 @@ fn a_window_of_one_year_ends_the_day_the_readme_says() {
     assert_eq!(outcome("2024-06-30"), pol::Outcome::Awarded);
     assert_eq!(outcome("2024-07-01"), pol::Outcome::NotInForce);
 }
+
+/// The blocks of `lang` in `text`, in order.
+fn blocks_of<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    text.split(open.as_str())
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect()
+}
+
+/// How a result line of a pattern names a clause result: `CLAUSE`, `CLAUSE[claim]` or
+/// `CLAUSE@YEAR`.
+fn result_key(c: &pol::ClauseResult) -> String {
+    match (&c.claim, c.year) {
+        (Some(id), _) => format!("{}[{id}]", c.clause),
+        (None, Some(year)) => format!("{}@{year}", c.clause),
+        (None, None) => c.clause.clone(),
+    }
+}
+
+fn amount_text(a: &pol::Amount) -> String {
+    match a {
+        pol::Amount::Exact(d) => d.normalize().to_string(),
+        pol::Amount::Range { min, max } => format!("{}..{}", min.normalize(), max.normalize()),
+    }
+}
+
+#[test]
+fn every_pattern_compiles_and_gives_the_result_shown() {
+    let patterns = section("## Patterns");
+    let (policies, facts, results) = (
+        blocks_of(patterns, "pol"),
+        blocks_of(patterns, "json"),
+        blocks_of(patterns, "text"),
+    );
+    assert!(policies.len() >= 3, "one example per pattern");
+    assert_eq!(policies.len(), facts.len());
+    assert_eq!(policies.len(), results.len());
+    for ((policy, facts), result) in policies.iter().zip(&facts).zip(&results) {
+        let set = pol::PolicySet::compile(&[("pattern.pol", policy)])
+            .unwrap_or_else(|e| panic!("{policy}\n{}", e.diagnostics()));
+        assert!(set.warnings().is_empty(), "{policy}\n{:?}", set.warnings());
+        let mut lines = result.lines();
+        let command = lines.next().unwrap();
+        let date = command.split("--date ").nth(1).unwrap().trim();
+        let facts = pol::Facts::from_json(facts).unwrap();
+        let decision = set
+            .evaluate(&facts, &pol::Options::on(date.parse().unwrap()))
+            .unwrap();
+        let mut checked = 0;
+        for line in lines {
+            let (key, expected) = line.split_once(" = ").unwrap();
+            let found = if key == "total" {
+                amount_text(&decision.totals.paid)
+            } else {
+                let c = decision
+                    .clauses
+                    .iter()
+                    .find(|c| result_key(c) == key)
+                    .unwrap_or_else(|| panic!("no result `{key}` in {:#?}", decision.clauses));
+                match &c.paid {
+                    Some(p) => format!("{} {}", c.outcome.key(), amount_text(p)),
+                    None => c.outcome.key().to_string(),
+                }
+            };
+            assert_eq!(found, expected, "`{key}` of the pattern\n{policy}");
+            checked += 1;
+        }
+        assert!(checked >= 2, "a result and the total: {result}");
+        // The policy is in the layout `pol fmt` gives it.
+        assert_eq!(pol::format_source(policy).unwrap(), *policy);
+    }
+}

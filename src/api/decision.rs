@@ -56,6 +56,8 @@ pub struct ClauseResult {
     pub clause: String,
     /// The claim, for per-claim clauses.
     pub claim: Option<String>,
+    /// The year of the clause's run, for clauses paid each year of a run.
+    pub year: Option<i32>,
     /// The date the clause was evaluated at (the claim's date, or the evaluation date).
     pub event_date: NaiveDate,
     /// Where it comes from.
@@ -146,6 +148,7 @@ impl From<eval::Decision<'_>> for Decision {
                 policy: c.policy.to_string(),
                 clause: c.clause.to_string(),
                 claim: c.claim,
+                year: c.year,
                 event_date: c.event_date,
                 citation: c.citation.clone(),
                 outcome: c.outcome,
@@ -201,6 +204,7 @@ impl Decision {
                 policy: &c.policy,
                 clause: &c.clause,
                 claim: c.claim.clone(),
+                year: c.year,
                 event_date: c.event_date,
                 citation: &c.citation,
                 outcome: c.outcome,

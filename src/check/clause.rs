@@ -61,6 +61,7 @@ impl<'a> Checker<'a> {
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
         let mut once: Option<&'a ast::Once> = None;
+        let mut run: Option<(&'a ast::Run, Span)> = None;
         let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
@@ -74,6 +75,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
                 ClauseItem::Once(_) => "once",
+                ClauseItem::Run(_) => "for",
                 ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
@@ -115,6 +117,7 @@ impl<'a> Checker<'a> {
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
                 ClauseItem::Once(o) => once = Some(o),
+                ClauseItem::Run(r) => run = Some((r, item.span)),
                 ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
@@ -176,6 +179,8 @@ impl<'a> Checker<'a> {
             }
         }
         let award_money = award.map(|a| self.award(a, &mut ctx));
+        let (caps, run_caps) = self.run_caps(caps, run.is_some(), &mut ctx);
+        let run = run.and_then(|(r, at)| self.clause_run(r, at, per_claim.is_some()));
         for b in &caps {
             let is_money = self.check_bound(b, "cap", &mut ctx);
             if is_money {
@@ -219,6 +224,8 @@ impl<'a> Checker<'a> {
             limits: limit_uses,
             locals,
             once,
+            run,
+            run_caps,
             funding,
         })
     }

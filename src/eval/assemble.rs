@@ -171,6 +171,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .claim
                 .and_then(|c| bound[inst.pi].claims.get(c))
                 .map(|c| c.id.clone()),
+            year: inst.year,
             event_date: inst.date,
             citation: &set.citations[inst.pi][inst.ci],
             outcome: inst.outcome,

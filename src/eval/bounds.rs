@@ -426,7 +426,7 @@ pub(super) fn describe_bound(
     format!(
         "{what} {}{computed} per {}{}",
         source(program, b.amount.span),
-        b.per.as_str(),
+        if b.per_run { "run" } else { b.per.as_str() },
         if b.per_year { " per year" } else { "" }
     )
 }

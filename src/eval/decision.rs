@@ -291,6 +291,10 @@ pub struct ClauseResult<'p> {
     pub clause: &'p str,
     /// The claim, for per-claim clauses.
     pub claim: Option<String>,
+    /// The year of the clause's run, for clauses paid each year of a run
+    /// (`for 3 years from 认定日期`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// The date the clause was evaluated at (the claim's date, or the evaluation date).
     pub event_date: NaiveDate,
     /// Where it comes from.

@@ -145,6 +145,12 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             params,
         } = place;
         let clause = &program.clauses[at.ci];
+        // A run whose anchor date is not given: undetermined, unless a condition that does
+        // not depend on the year already fails.
+        let no_run = clause.run.is_some() && at.year.is_none();
+        if no_run && super::series::reads_the_year(program, clause) {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         if !self.in_force(at, clause, inst) {
             return;
         }
@@ -184,6 +190,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let Some(condition) = condition::<T>(&mut env, clause, open, inst) else {
             return;
         };
+        if no_run {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         let award = award::<T>(&mut env, clause, inst);
         let limits = limits(&mut env, program, at, kind, clause, bounds);
         inst.counters.1 = bounds.len() as u32;
@@ -245,13 +254,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     #[inline(always)]
     fn in_force(&self, at: At, clause: &ClauseDef, inst: &mut Verdict) -> bool {
         let date = at.date;
-        if at.claim.is_some() && date > self.date {
+        if (at.claim.is_some() || at.year.is_some()) && date > self.date {
             inst.outcome = Outcome::NotYet;
-            let why = || {
-                format!(
+            let why = || match at.year {
+                Some(year) => format!(
+                    "year {year} of the run falls on {date}, after the evaluation date {}",
+                    self.date
+                ),
+                None => format!(
                     "the claim is dated {date}, after the evaluation date {}",
                     self.date
-                )
+                ),
             };
             T::step(inst, || step("date", why(), Some(false), None));
             T::reason(inst, why);
@@ -334,6 +347,11 @@ fn value_steps(env: &mut Env<'_>, clause: &ClauseDef, steps: &mut Vec<Step>) {
             source(program, def.expr.span)
         );
         steps.push(step("value", text, None, Some(def.span)));
+    }
+    let roots = roots(clause);
+    for (read, e) in super::series::series_reads(program, &clause.locals, &roots) {
+        let text = env.series_words(read, e);
+        steps.push(step("years", text, None, Some(e.span)));
     }
 }
 
@@ -540,6 +558,7 @@ fn limits<'c>(
         ci,
         claim,
         date,
+        ..
     } = at;
     let year_of = |b: &BoundDef| b.per_year.then(|| date.year());
     let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
@@ -585,10 +604,12 @@ fn limits<'c>(
         if sc == Scope::Other {
             continue;
         }
-        // A per-subject cap of a clause that is not per claim is counted by this instance
+        // A per-subject cap of a clause that is not per claim (nor per year of a run) is counted by this instance
         // alone.
-        let alone =
-            !clause.per_claim && out.own_cap.is_none() && matches!(counter, Counter::Cap { .. });
+        let alone = !clause.per_claim
+            && clause.run.is_none()
+            && out.own_cap.is_none()
+            && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
         match env.eval_num(&b.amount) {
             Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what, counter)),
@@ -692,6 +713,13 @@ fn undetermined<T: Tracer>(
     inst.outcome = Outcome::Undetermined;
     inst.upper = upper;
     inst.needs = missing(env, &roots(clause), clause);
+    // A missing year of a series is named with its year (`销售收入[2023]`).
+    if let Stop::Needs(need @ Need::Year(..)) = stop {
+        let name = explain::need_name(env.program, need);
+        if !inst.needs.contains(&name) {
+            inst.needs.push(name);
+        }
+    }
     T::reason(inst, || stop_words(env.program, stop));
 }
 
@@ -710,6 +738,10 @@ fn missing(env: &Env<'_>, roots: &[&Expr], clause: &ClauseDef) -> Vec<String> {
             ExprKind::Subject(i) if !known(Some(&bound.subject), i) => Need::Subject(i),
             ExprKind::Claim(i) if !known(claim_values, i) => Need::Claim(i),
             ExprKind::Param(i) if !known(Some(params), i) => Need::Param(i),
+            // A series none of whose years is given; a missing year is named by the stop.
+            ExprKind::Series(ref read) if !bound.series.iter().any(|s| s.slot == read.slot) => {
+                Need::Subject(read.slot)
+            }
             _ => return,
         };
         let name = match need {

@@ -40,6 +40,7 @@ pub mod render;
 mod rescale;
 mod run;
 mod same_matter;
+pub mod series;
 pub mod settle;
 mod trace;
 mod value;

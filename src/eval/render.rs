@@ -57,10 +57,11 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     if !rest.is_empty() {
         writeln!(out, "\nnot eligible or not in force ({}):", rest.len())?;
         for c in rest {
-            let claim = c
-                .claim
-                .as_ref()
-                .map_or(String::new(), |id| format!(" [{id}]"));
+            let claim = match (&c.claim, c.year) {
+                (Some(id), _) => format!(" [{id}]"),
+                (None, Some(year)) => format!(" [year {year}]"),
+                (None, None) => String::new(),
+            };
             let why = c.reason.as_deref().unwrap_or(c.outcome.words());
             writeln!(
                 out,
@@ -136,10 +137,11 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
     } else {
         format!(", {}", c.citation.departments.join("、"))
     };
-    let claim = c
-        .claim
-        .as_ref()
-        .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
+    let claim = match (&c.claim, c.year) {
+        (Some(id), _) => format!(" [{id}, {}]", c.event_date),
+        (None, Some(year)) => format!(" [year {year}, {}]", c.event_date),
+        (None, None) => String::new(),
+    };
     let amount = match (c.outcome, c.paid, c.upper_bound) {
         (Outcome::Awarded, Some(p), _) => format::total(p),
         (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),

@@ -36,6 +36,9 @@ pub struct CsvShape {
     pub claim_date: Option<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
+    /// Whether a policy reads yearly series: a subject's row is then read as facts, whose
+    /// binding gathers the year columns (`销售收入[2023]`), not by the one-row path.
+    pub series: bool,
 }
 
 impl CsvShape {
@@ -59,6 +62,11 @@ impl CsvShape {
                         .collect()
                 })
                 .collect(),
+            series: ev
+                .policies()
+                .programs()
+                .iter()
+                .any(|p| p.subject_inputs.iter().any(|i| i.series)),
         })
     }
 }
@@ -624,7 +632,7 @@ impl<'a, 'p> Worker<'a, 'p> {
         // A row with a claim id or date takes the general path, which reads (and checks) both.
         let first = &self.rows[0];
         let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
-        if n == 1 && plain && self.problems[0].is_none() {
+        if n == 1 && plain && !shape.series && self.problems[0].is_none() {
             return self.csv_single(text, shape, run);
         }
         let id = trim(self.rows[0].get(text, shape.id).unwrap_or("")).to_string();
@@ -707,18 +715,21 @@ impl<'a, 'p> Worker<'a, 'p> {
         ) {
             return;
         }
-        one_row_into(
+        if let Err(f) = one_row_into(
             &mut self.out,
             (line, id),
             verdicts,
             self.scratch.settlement(),
             cx.layout,
-        );
+        ) {
+            // Cannot happen: the row's sums are parts of the settled total. Reported, not hidden.
+            return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, true);
+        }
         if cx.pro_rata.is_some() {
             let column = |v: &Verdict| Some((0, cx.layout.column((v.pi, v.ci))?));
             befores_into(&mut self.out.results, verdicts, &self.running, column);
         }
-        w.row(&mut b.text, &self.out.results[0], cx.layout);
+        w.row(&mut run.batch.text, &self.out.results[0], cx.layout);
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {

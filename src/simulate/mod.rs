@@ -348,7 +348,9 @@ pub fn rows_into(
         };
         let paid = v.paid.unwrap_or(Amount::ZERO);
         let r = &mut out[row];
-        r.clauses[col] = Some((v.outcome, paid));
+        add_cell(&mut r.clauses[col], v.outcome, paid).ok_or_else(|| {
+            Failure::internal("a row's sum is larger than the subject's settled total")
+        })?;
         if v.outcome != Outcome::Awarded {
             continue;
         }
@@ -418,7 +420,7 @@ pub fn one_row_into(
     verdicts: &[Verdict],
     settlement: &Settlement,
     layout: &Layout,
-) {
+) -> Result<(), Failure> {
     let out = &mut rows_out.results;
     out.resize_with(1, RowResult::default);
     let r = &mut out[0];
@@ -430,13 +432,33 @@ pub fn one_row_into(
     r.clauses.resize(layout.clauses.len(), None);
     for v in verdicts {
         if let Some(col) = layout.column((v.pi, v.ci)) {
-            r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
+            let paid = v.paid.unwrap_or(Amount::ZERO);
+            add_cell(&mut r.clauses[col], v.outcome, paid).ok_or_else(|| {
+                Failure::internal("a row's sum is larger than the subject's settled total")
+            })?;
         }
     }
     r.total = settlement.total();
     r.payers.clear();
     r.payers.extend_from_slice(settlement.payer_totals());
     r.before.clear();
+    Ok(())
+}
+
+/// Adds a result to its clause's cell of a row. A clause paid for each year of a run has one
+/// cell: the sum of what its years pay, `awarded` when any year is paid, else the outcome of
+/// its first year. `None` when the sum cannot be held (it is part of the subject's settled
+/// total, which can).
+fn add_cell(cell: &mut Option<(Outcome, Amount)>, outcome: Outcome, paid: Amount) -> Option<()> {
+    let awarded = outcome == Outcome::Awarded;
+    *cell = Some(match *cell {
+        None => (outcome, paid),
+        Some((Outcome::Awarded, before)) if awarded => (outcome, (before + paid)?),
+        Some(first @ (Outcome::Awarded, _)) => first,
+        Some(_) if awarded => (outcome, paid),
+        Some(first) => first,
+    });
+    Some(())
 }
 
 /// The error of a row whose values do not fit their declarations.

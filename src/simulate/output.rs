@@ -236,7 +236,8 @@ impl RowWriter {
         let mut key = 0u128;
         for v in verdicts {
             let nothing = v.paid.is_none_or(|p| p.is_zero());
-            if v.claim.is_some() || v.outcome == Outcome::Awarded || !nothing {
+            // A year of a run shares its clause's column with the other years: general path.
+            if v.claim.is_some() || v.year.is_some() || v.outcome == Outcome::Awarded || !nothing {
                 return false;
             }
             if let Some(col) = layout.column((v.pi, v.ci)) {

@@ -524,7 +524,9 @@ impl<'s> Simulation<'s> {
                 return Err(SimulateError::DuplicateColumn(h.clone()));
             }
             let special = columns.is_special(h);
-            if !special && !known.contains(h.as_str()) {
+            // A series column is named after its input and year: `销售收入[2023]`.
+            let base = crate::eval::series::series_name(h).map_or(h.as_str(), |(n, _)| n);
+            if !special && !known.contains(h.as_str()) && !known.contains(base) {
                 ignored.push(h.clone());
             }
         }
