@@ -249,6 +249,8 @@ pub struct Field {
     pub signed: bool,
     /// The values facts may give, `in 0%..100%` (both bounds included).
     pub range: Option<Node<InputRange>>,
+    /// `by year`: one value per calendar year (a yearly series).
+    pub by_year: bool,
     /// The value used when the facts do not give one (`= false`).
     pub default: Option<Expr>,
     /// An optional description for staff and schemas.
@@ -294,6 +296,8 @@ pub struct Param {
     pub name: Name,
     /// Its declared type.
     pub ty: Node<TypeExpr>,
+    /// Whether `by year` was written after its type (refused: E0364).
+    pub by_year: bool,
     /// Its value, dated values, or none (unspecified).
     pub value: ParamValue,
     /// An optional description for staff.
@@ -423,6 +427,33 @@ pub enum ClauseItem {
     Stages(Vec<Node<Stage>>),
     /// `funding { 市级财政: 100% }`: the clause's payers, instead of the header's.
     Funding(Vec<Share>),
+    /// `once per KIND [and matter]`: the award is paid once (see [`Once`]).
+    Once(Once),
+    /// `for N years from|after DATE`: the clause is evaluated once for each year of the run.
+    Run(Run),
+}
+
+/// `once per KIND [and matter]`: an award paid at most once per subject (`per enterprise`) or
+/// per claim (`per project`); with `and matter`, once for the clause's matter whichever clause
+/// paid it. Earlier grants are the subject's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Once {
+    /// The subject or claim kind it counts per.
+    pub per: Name,
+    /// `and matter`: any earlier grant of the same matter counts, not only this clause's.
+    pub matter: bool,
+}
+
+/// The years a clause pays for: `count` consecutive years starting with the year of `anchor`
+/// (`from`) or the year after it (`after`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    /// How many years.
+    pub count: Node<u32>,
+    /// Whether the run starts the year after the anchor's year.
+    pub after: bool,
+    /// The date input the run is counted from.
+    pub anchor: Name,
 }
 
 /// One stage of a staged award: `验收: 60% when 通过验收 on 验收日期`.
@@ -540,8 +571,27 @@ pub enum ExprKind {
         /// Rows in order.
         rows: Vec<BracketRow>,
     },
+    /// `year(event_date)`, written `event_year`.
+    EventYear,
+    /// A yearly series read at one year or over a range of years: `销售收入[event_year - 1]`.
+    Index {
+        /// The series input.
+        series: Name,
+        /// The year or years read.
+        years: Years,
+    },
     /// Stands where lowering already reported an error.
     Error,
+}
+
+/// The years a series is read at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Years {
+    /// One year.
+    One(Box<Expr>),
+    /// From the first year to the last, both included; an open start begins with the first
+    /// year the facts give (an open end is refused by the checker).
+    Range(Option<Box<Expr>>, Option<Box<Expr>>),
 }
 
 impl Expr {
@@ -552,6 +602,10 @@ impl Expr {
             ExprKind::Binary(_, a, b) => vec![a, b],
             ExprKind::In { value, .. } => vec![value],
             ExprKind::Call(_, args) | ExprKind::Lookup { args, .. } => args.iter().collect(),
+            ExprKind::Index { years, .. } => match years {
+                Years::One(y) => vec![y],
+                Years::Range(a, b) => a.iter().chain(b.iter()).map(|x| &**x).collect(),
+            },
             ExprKind::If {
                 cond,
                 then,
@@ -577,6 +631,7 @@ impl Expr {
             | ExprKind::Text(_)
             | ExprKind::Ref(_)
             | ExprKind::EventDate
+            | ExprKind::EventYear
             | ExprKind::Error => Vec::new(),
         }
     }
@@ -749,6 +804,10 @@ pub enum Func {
     Min,
     /// The largest argument.
     Max,
+    /// The sum of a series over a range of years.
+    Sum,
+    /// The average of a series over a range of years.
+    Average,
     /// The calendar year of a date, as a number.
     Year,
     /// Whole years from the first date to the second (negative when the second is earlier).
@@ -765,6 +824,8 @@ impl Func {
         match self {
             Func::Min => "min",
             Func::Max => "max",
+            Func::Sum => "sum",
+            Func::Average => "average",
             Func::Year => "year",
             Func::YearsBetween => "years_between",
             Func::MonthsBetween => "months_between",
@@ -774,7 +835,13 @@ impl Func {
 
     /// True for the functions of dates (`year`, `years_between`, ...).
     pub fn is_date_function(self) -> bool {
-        !matches!(self, Func::Min | Func::Max)
+        !matches!(self, Func::Min | Func::Max | Func::Sum | Func::Average)
+    }
+
+    /// Whether the function takes a range of years of a series (`sum` and `average` only
+    /// take one; `min` and `max` take one or plain values).
+    pub fn aggregates(self) -> bool {
+        matches!(self, Func::Min | Func::Max | Func::Sum | Func::Average)
     }
 
     /// The function written `name`.
@@ -782,6 +849,8 @@ impl Func {
         [
             Func::Min,
             Func::Max,
+            Func::Sum,
+            Func::Average,
             Func::Year,
             Func::YearsBetween,
             Func::MonthsBetween,

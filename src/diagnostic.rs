@@ -100,6 +100,12 @@ codes! {
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
     RangeReversed = "E0342", Error, "an input's range ends below where it starts";
     DefaultOutOfRange = "E0343", Error, "an input's default lies outside its declared range";
+    NotASeries = "E0360", Error, "a value that is not a yearly series is read at a year";
+    SeriesWithoutYear = "E0361", Error, "a yearly series is used without saying which year";
+    YearRangeMisplaced = "E0362", Error, "a range of years is used where one value is needed";
+    YearNotWhole = "E0363", Error, "a year is not a whole number";
+    SeriesMisplaced = "E0364", Error, "`by year` is declared where a yearly series cannot be";
+    RunMisplaced = "E0365", Error, "a run of years (`for N years from ...`) that cannot be evaluated";
     UncleanKey = "E0350", Error, "a document number, matter, department or payer holds a hidden or look-alike character, or a space at an end";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";
@@ -131,6 +137,7 @@ codes! {
     BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
     UnusedTable = "W0318", Warning, "a named table is declared but nothing looks it up";
     MatterNotShared = "W0319", Warning, "clauses of two documents reward the same thing but share no matter, where one pays the highest only";
+    EmptyYearRange = "W0330", Warning, "a range of years ends before it starts, so it holds no year";
 }
 
 impl fmt::Display for Code {

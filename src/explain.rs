@@ -107,6 +107,21 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::DefaultOutOfRange,
         include_str!("../docs/codes/E0343.md"),
     ),
+    (Code::NotASeries, include_str!("../docs/codes/E0360.md")),
+    (
+        Code::SeriesWithoutYear,
+        include_str!("../docs/codes/E0361.md"),
+    ),
+    (
+        Code::YearRangeMisplaced,
+        include_str!("../docs/codes/E0362.md"),
+    ),
+    (Code::YearNotWhole, include_str!("../docs/codes/E0363.md")),
+    (
+        Code::SeriesMisplaced,
+        include_str!("../docs/codes/E0364.md"),
+    ),
+    (Code::RunMisplaced, include_str!("../docs/codes/E0365.md")),
     (Code::UncleanKey, include_str!("../docs/codes/E0350.md")),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),
@@ -165,6 +180,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::MatterNotShared,
         include_str!("../docs/codes/W0319.md"),
     ),
+    (Code::EmptyYearRange, include_str!("../docs/codes/W0330.md")),
 ];
 
 /// The explanation of `code`, as Markdown text.

@@ -35,6 +35,7 @@ pub use fmt::{format_source, FormatError};
 // Evaluating one subject.
 pub use api::{ClauseResult, Decision, Facts, PolicyTotal, Share, Subject, Totals};
 pub use eval::decision::{Adjustment, Citation, SpanJson, Step};
+pub use eval::history::{Headroom, PastGrant};
 pub use eval::stages::{StageOutcome, StageResult};
 pub use eval::{Amount, EvalError, FactProblem, Failure, Options, Outcome};
 pub use problem::ProblemCode;
@@ -43,9 +44,9 @@ pub use simulate::deferred::DeferredSums;
 pub use simulate::pro_rata::ProRataUse;
 pub use simulate::summary::{BudgetUse, ClauseStats, Distribution};
 pub use simulate::{
-    Columns, End, PopulationFormat, Report, RowError, RowFormat, RowProblem, SimulateError,
-    Simulation, SimulationOptions, Summary, DEFAULT_CHUNK, MAX_REPORTED_ERRORS, MAX_SUBJECT_ROWS,
-    MAX_THREADS,
+    Columns, End, HistorySource, PopulationFormat, Report, RowError, RowFormat, RowProblem,
+    SimulateError, Simulation, SimulationOptions, Summary, DEFAULT_CHUNK, MAX_REPORTED_ERRORS,
+    MAX_SUBJECT_ROWS, MAX_THREADS,
 };
 // Running the test cases written beside policies.
 pub use testing::{BrokenCase, Case, CaseReport, Expected, ExpectedAmount, StageExpect, TestFile};

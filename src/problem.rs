@@ -82,6 +82,11 @@ problem_codes! {
     AmbiguousItem = "F0121", Error, "a claim's item is declared by several documents and the claim does not say which";
     ClaimWithoutItem = "F0122", Error, "a claim does not say which item it is for, and the policies have several";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
+    BadGrant = "F0160", Error, "a grant of the history has a key the format does not have, or lacks one it needs";
+    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has";
+    FutureGrant = "F0162", Error, "a grant of the history is dated after the evaluation date";
+    BadYearKey = "F0165", Error, "a yearly series gives a value under a key that is not a four-digit year";
+    SeriesShape = "F0166", Error, "a yearly series is given as one value, or a value that is not a series is given per year";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.
@@ -96,6 +101,8 @@ problem_codes! {
     NoClaimId = "F0209", Error, "a subject has several rows but one of them has no claim id";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
+    HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
+    HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.
     FixedParameter = "F0301", Error, "a setting names a parameter the policy fixes";
     BadSetting = "F0302", Error, "a setting's value does not fit its parameter";

@@ -88,7 +88,7 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
         for input in p.subject_inputs.iter().filter(|i| i.kinds.contains(&kind)) {
             attributes
                 .entry(input.name.clone())
-                .or_insert_with(|| input_schema(p, input));
+                .or_insert_with(|| series_schema(p, input));
         }
     }
     let mut claim_attributes = Map::new();
@@ -162,11 +162,59 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
             }),
         );
     }
+    let documents_enum: Vec<&str> = programs
+        .iter()
+        .map(|p| p.header.document.as_str())
+        .collect();
+    properties.insert(
+        "history".into(),
+        json!({
+            "description": "What the subject has already been paid: earlier grants, each naming the document and clause that paid it. They count towards caps and limits and make once-only awards already paid.",
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "required": ["document", "clause", "date", "amount"],
+                "additionalProperties": false,
+                "properties": {
+                    "document": {"description": "The document number of the policy that paid it.", "type": "string", "examples": documents_enum},
+                    "clause": {"description": "The clause that paid it.", "type": "string"},
+                    "item": {"description": "The application item it was paid for.", "type": "string"},
+                    "matter": {"description": "The matter it was paid for (default: the clause's).", "type": "string"},
+                    "claim": {"description": "The claim it was paid for.", "type": "string"},
+                    "date": date_schema("The date it was granted."),
+                    "amount": {"description": "What was paid: money, e.g. \"20万元\".", "type": ["string", "number"]},
+                }
+            }
+        }),
+    );
     json!({
         "title": format!("Facts of a subject of kind `{}` under {documents}", kind.as_str()),
         "type": "object",
         "required": ["kind", "id"],
         "properties": properties,
+    })
+}
+
+/// An input's schema; a yearly series is an object keyed by four-digit years, each value of
+/// the input's type (or `null`), as pol reads it.
+fn series_schema(program: &Program, input: &InputDef) -> Json {
+    let one = input_schema(program, input);
+    if !input.series {
+        return one;
+    }
+    let description = one
+        .get("description")
+        .and_then(Json::as_str)
+        .unwrap_or("")
+        .to_string();
+    json!({
+        "title": input.name,
+        "description": format!(
+            "One value per year, keyed by the year (\"2023\"). {description}"
+        ),
+        "type": ["object", "null"],
+        "patternProperties": {"^[0-9]{4}$": one},
+        "additionalProperties": false,
     })
 }
 

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! An expectation is an outcome (`awarded`, `not_eligible`, `not_in_force`, `undetermined`,
-//! `cannot_evaluate`, `superseded`, `not_yet`), optionally followed by the amount paid (`awarded 20000`),
+//! `cannot_evaluate`, `superseded`, `not_yet`, `already_paid`), optionally followed by the amount paid (`awarded 20000`),
 //! a range (`awarded 0..600000`), or for undetermined clauses the bound (`undetermined <= 3000000`).
 //! A per-claim clause is named with its claim: `技术转移奖励[合同-1]`. `total` is the total paid;
 //! `payers = { 市级财政 = "50000.00" }` inside `expect` asserts what each named payer pays.
@@ -142,7 +142,7 @@ impl Expected {
         }
         let (word, rest) = t.split_once(' ').unwrap_or((t, ""));
         let outcome = Outcome::from_key(word).ok_or_else(|| {
-            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded, not_yet or deferred")
+            format!("`{word}` is not an outcome; use awarded, not_eligible, not_in_force, undetermined, cannot_evaluate, superseded, not_yet, deferred or already_paid")
         })?;
         // `deferred AMOUNT` (alone for a wholly deferred award) is what the stages that wait
         // come to.
@@ -336,10 +336,13 @@ pub struct CaseReport {
     pub explanation: String,
 }
 
+/// How a case names a clause result: `CLAUSE`, `CLAUSE[claim]`, or `CLAUSE@2024` for the
+/// year 2024 of a clause paid each year of a run.
 fn key_of(c: &ClauseResult<'_>) -> String {
-    match &c.claim {
-        Some(id) => format!("{}[{id}]", c.clause),
-        None => c.clause.to_string(),
+    match (&c.claim, c.year) {
+        (Some(id), _) => format!("{}[{id}]", c.clause),
+        (None, Some(year)) => format!("{}@{year}", c.clause),
+        (None, None) => c.clause.to_string(),
     }
 }
 
@@ -627,7 +630,7 @@ mod tests {
             let mut count: BTreeMap<&str, usize> = BTreeMap::new();
             for case in &file.cases {
                 for (key, _) in &case.expect {
-                    let clause_name = key.split('[').next().unwrap();
+                    let clause_name = key.split(['[', '@']).next().unwrap();
                     if let Some(c) = program.clauses.iter().find(|c| c.name == clause_name) {
                         *count.entry(c.name.as_str()).or_default() += 1;
                         assert_eq!(

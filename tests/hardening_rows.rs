@@ -72,28 +72,28 @@ fn simulate_kind(
 #[test]
 fn rows_giving_one_value_in_two_spellings_agree() {
     // `true` and `1` are one yes/no; `"1,000,000元"` and `100万元` one amount.
-    let csv = "id,claim_id,claim_date,加计扣除资格,研发费用\n\
-               E1,C1,2024-03-01,true,\"1,000,000元\"\n\
-               E1,C2,2024-04-01,1,100万元\n\
-               E1,C3,2024-05-01,是,1000000\n";
+    let csv = "id,claim_id,claim_date,item,加计扣除资格,研发费用\n\
+               E1,C1,2024-03-01,科技项目,true,\"1,000,000元\"\n\
+               E1,C2,2024-04-01,科技项目,1,100万元\n\
+               E1,C3,2024-05-01,科技项目,是,1000000\n";
     let (_, _, errors) = simulate(csv.as_bytes(), false, 1 << 20, 1);
     assert!(errors.is_empty(), "{errors:?}");
-    let jsonl = "{\"id\": \"E1\", \"claim_id\": \"C1\", \"claim_date\": \"2024-03-01\", \"加计扣除资格\": true, \"研发费用\": \"1,000,000元\"}\n\
-                 {\"id\": \"E1\", \"claim_id\": \"C2\", \"claim_date\": \"2024-04-01\", \"加计扣除资格\": \"1\", \"研发费用\": 1000000.00}\n";
+    let jsonl = "{\"id\": \"E1\", \"claim_id\": \"C1\", \"claim_date\": \"2024-03-01\", \"item\": \"科技项目\", \"加计扣除资格\": true, \"研发费用\": \"1,000,000元\"}\n\
+                 {\"id\": \"E1\", \"claim_id\": \"C2\", \"claim_date\": \"2024-04-01\", \"item\": \"科技项目\", \"加计扣除资格\": \"1\", \"研发费用\": 1000000.00}\n";
     let (_, _, errors) = simulate(jsonl.as_bytes(), true, 1 << 20, 1);
     assert!(errors.is_empty(), "{errors:?}");
 }
 
 #[test]
 fn rows_giving_two_values_still_disagree() {
-    let csv = "id,claim_id,claim_date,加计扣除资格,研发费用\n\
-               E1,C1,2024-03-01,true,100万元\n\
-               E1,C2,2024-04-01,0,100万元\n";
+    let csv = "id,claim_id,claim_date,item,加计扣除资格,研发费用\n\
+               E1,C1,2024-03-01,科技项目,true,100万元\n\
+               E1,C2,2024-04-01,科技项目,0,100万元\n";
     let (_, _, errors) = simulate(csv.as_bytes(), false, 1 << 20, 1);
     assert!(errors.iter().any(|e| e.contains("F0210")), "{errors:?}");
-    let csv = "id,claim_id,claim_date,加计扣除资格,研发费用\n\
-               E1,C1,2024-03-01,true,100万元\n\
-               E1,C2,2024-04-01,true,100.01万元\n";
+    let csv = "id,claim_id,claim_date,item,加计扣除资格,研发费用\n\
+               E1,C1,2024-03-01,科技项目,true,100万元\n\
+               E1,C2,2024-04-01,科技项目,true,100.01万元\n";
     let (_, _, errors) = simulate(csv.as_bytes(), false, 1 << 20, 1);
     assert!(errors.iter().any(|e| e.contains("F0210")), "{errors:?}");
 }
@@ -103,11 +103,11 @@ fn a_lone_cr_inside_a_quoted_cell_stays_a_cr_and_counts_as_a_line() {
     // A CR-only file and a mixed one: the quoted 项目类别 holds a lone CR, which the cell keeps
     // (the error shows it as a CR, not a line feed) and which still starts a line, so the
     // bad date of subject 3 is on line 5 in both.
-    let header = "id,claim_id,claim_date,项目类别,通过评审,实付合同金额,科技中介机构";
+    let header = "id,claim_id,claim_date,item,项目类别,通过评审,实付合同金额,科技中介机构";
     let rows = [
-        "1,C1,2024-03-01,\"技术\r开发\",1,200万元,true",
-        "2,C1,2024-03-01,技术开发,1,200万元,true",
-        "3,C1,2024-02-30,技术开发,1,200万元,true",
+        "1,C1,2024-03-01,技术转移,\"技术\r开发\",1,200万元,true",
+        "2,C1,2024-03-01,技术转移,技术开发,1,200万元,true",
+        "3,C1,2024-02-30,技术转移,技术开发,1,200万元,true",
     ];
     let cr_only = format!("{header}\r{}\r", rows.join("\r"));
     let mixed = format!("{header}\r\n{}\r{}\n{}\r\n", rows[0], rows[1], rows[2]);
@@ -129,15 +129,15 @@ fn a_lone_cr_inside_a_quoted_cell_stays_a_cr_and_counts_as_a_line() {
 fn population(rows: &[(&str, &str)], jsonl: bool) -> String {
     let mut out = String::new();
     if !jsonl {
-        out.push_str("id,claim_id,claim_date,加计扣除资格\n");
+        out.push_str("id,claim_id,claim_date,item,加计扣除资格\n");
     }
     for (id, claim) in rows {
         if jsonl {
             out.push_str(&format!(
-                "{{\"id\": \"{id}\", \"claim_id\": \"{claim}\", \"claim_date\": \"2024-03-01\", \"加计扣除资格\": true}}\n"
+                "{{\"id\": \"{id}\", \"claim_id\": \"{claim}\", \"claim_date\": \"2024-03-01\", \"item\": \"科技项目\", \"加计扣除资格\": true}}\n"
             ));
         } else {
-            out.push_str(&format!("{id},{claim},2024-03-01,true\n"));
+            out.push_str(&format!("{id},{claim},2024-03-01,科技项目,true\n"));
         }
     }
     out

@@ -275,12 +275,35 @@ fn a_window_of_one_year_ends_the_day_the_readme_says() {
     assert_eq!(outcome("2024-07-01"), pol::Outcome::NotInForce);
 }
 
+/// The sections of the "Patterns" chapter that carry a block of `lang`: a `toml` block (a
+/// `pol test` file) or a `json` block (facts, with the result shown in a `text` block). Every
+/// section has one of the two, so every pattern is checked by one of the tests below.
+fn patterns_with(lang: &str) -> Vec<&'static str> {
+    let chapter = section("## Patterns");
+    let sections: Vec<&str> = chapter.split("\n### ").skip(1).collect();
+    for s in &sections {
+        let title = s.lines().next().unwrap_or("");
+        let kinds = ["```toml\n", "```json\n"]
+            .iter()
+            .filter(|k| s.contains(*k))
+            .count();
+        assert_eq!(
+            kinds, 1,
+            "pattern `{title}` needs a pol test file or facts, not both"
+        );
+    }
+    let open = format!("```{lang}\n");
+    sections
+        .into_iter()
+        .filter(|s| s.contains(open.as_str()))
+        .collect()
+}
+
 /// Each pattern of the "Patterns" chapter: its policy checks without errors and the cases of
 /// its test file pass (the figures stated are what pol computes).
 #[test]
 fn every_pattern_compiles_and_gives_its_stated_amounts() {
-    let chapter = section("## Patterns");
-    let patterns: Vec<&str> = chapter.split("\n### ").skip(1).collect();
+    let patterns: Vec<&str> = patterns_with("toml");
     assert!(
         patterns.len() >= 3,
         "one-off award, staged payment, deferred stage"
@@ -301,5 +324,79 @@ fn every_pattern_compiles_and_gives_its_stated_amounts() {
                 case.name, report.mismatches, report.explanation
             );
         }
+    }
+}
+
+/// The blocks of `lang` in `text`, in order.
+fn blocks_of<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
+    let open = format!("```{lang}\n");
+    text.split(open.as_str())
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect()
+}
+
+/// How a result line of a pattern names a clause result: `CLAUSE`, `CLAUSE[claim]` or
+/// `CLAUSE@YEAR`.
+fn result_key(c: &pol::ClauseResult) -> String {
+    match (&c.claim, c.year) {
+        (Some(id), _) => format!("{}[{id}]", c.clause),
+        (None, Some(year)) => format!("{}@{year}", c.clause),
+        (None, None) => c.clause.clone(),
+    }
+}
+
+fn amount_text(a: &pol::Amount) -> String {
+    match a {
+        pol::Amount::Exact(d) => d.normalize().to_string(),
+        pol::Amount::Range { min, max } => format!("{}..{}", min.normalize(), max.normalize()),
+    }
+}
+
+#[test]
+fn every_pattern_compiles_and_gives_the_result_shown() {
+    let patterns = patterns_with("json").join("\n");
+    let patterns = patterns.as_str();
+    let (policies, facts, results) = (
+        blocks_of(patterns, "pol"),
+        blocks_of(patterns, "json"),
+        blocks_of(patterns, "text"),
+    );
+    assert!(policies.len() >= 3, "one example per pattern");
+    assert_eq!(policies.len(), facts.len());
+    assert_eq!(policies.len(), results.len());
+    for ((policy, facts), result) in policies.iter().zip(&facts).zip(&results) {
+        let set = pol::PolicySet::compile(&[("pattern.pol", policy)])
+            .unwrap_or_else(|e| panic!("{policy}\n{}", e.diagnostics()));
+        assert!(set.warnings().is_empty(), "{policy}\n{:?}", set.warnings());
+        let mut lines = result.lines();
+        let command = lines.next().unwrap();
+        let date = command.split("--date ").nth(1).unwrap().trim();
+        let facts = pol::Facts::from_json(facts).unwrap();
+        let decision = set
+            .evaluate(&facts, &pol::Options::on(date.parse().unwrap()))
+            .unwrap();
+        let mut checked = 0;
+        for line in lines {
+            let (key, expected) = line.split_once(" = ").unwrap();
+            let found = if key == "total" {
+                amount_text(&decision.totals.paid)
+            } else {
+                let c = decision
+                    .clauses
+                    .iter()
+                    .find(|c| result_key(c) == key)
+                    .unwrap_or_else(|| panic!("no result `{key}` in {:#?}", decision.clauses));
+                match &c.paid {
+                    Some(p) => format!("{} {}", c.outcome.key(), amount_text(p)),
+                    None => c.outcome.key().to_string(),
+                }
+            };
+            assert_eq!(found, expected, "`{key}` of the pattern\n{policy}");
+            checked += 1;
+        }
+        assert!(checked >= 2, "a result and the total: {result}");
+        // The policy is in the layout `pol fmt` gives it.
+        assert_eq!(pol::format_source(policy).unwrap(), *policy);
     }
 }

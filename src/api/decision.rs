@@ -28,6 +28,9 @@ pub struct Decision {
     pub clauses: Vec<ClauseResult>,
     /// Totals.
     pub totals: Totals,
+    /// Every cap and limit the awards met, with how much more could still be paid under it
+    /// after this decision (the history of past grants counted).
+    pub headroom: Vec<crate::eval::history::Headroom>,
     /// Warnings about the facts (attributes no policy uses, keys the format does not know).
     pub warnings: Vec<FactProblem>,
 }
@@ -54,6 +57,8 @@ pub struct ClauseResult {
     pub clause: String,
     /// The claim, for per-claim clauses.
     pub claim: Option<String>,
+    /// The year of the clause's run, for clauses paid each year of a run.
+    pub year: Option<i32>,
     /// The date the clause was evaluated at (the claim's date, or the evaluation date).
     pub event_date: NaiveDate,
     /// Where it comes from.
@@ -150,6 +155,7 @@ impl From<eval::Decision<'_>> for Decision {
                 policy: c.policy.to_string(),
                 clause: c.clause.to_string(),
                 claim: c.claim,
+                year: c.year,
                 event_date: c.event_date,
                 citation: c.citation.clone(),
                 outcome: c.outcome,
@@ -191,6 +197,7 @@ impl From<eval::Decision<'_>> for Decision {
                 undetermined: d.totals.undetermined,
                 deferred: d.totals.deferred,
             },
+            headroom: d.headroom,
             warnings: d.warnings,
         }
     }
@@ -207,6 +214,7 @@ impl Decision {
                 policy: &c.policy,
                 clause: &c.clause,
                 claim: c.claim.clone(),
+                year: c.year,
                 event_date: c.event_date,
                 citation: &c.citation,
                 outcome: c.outcome,
@@ -248,6 +256,7 @@ impl Decision {
                 undetermined: self.totals.undetermined,
                 deferred: self.totals.deferred,
             },
+            headroom: self.headroom.clone(),
             warnings: self.warnings.clone(),
         }
     }

@@ -61,6 +61,8 @@ impl<'a> Checker<'a> {
         let mut limits: Vec<&'a ClauseLimit> = Vec::new();
         let mut lets: Vec<&'a Node<ast::Let>> = Vec::new();
         let mut stages: Option<(Span, &'a [Node<ast::Stage>])> = None;
+        let mut once: Option<&'a ast::Once> = None;
+        let mut run: Option<(&'a ast::Run, Span)> = None;
         let mut funding = None;
         for item in &c.node.items {
             let key = match &item.node {
@@ -74,6 +76,8 @@ impl<'a> Checker<'a> {
                 ClauseItem::When(_) => "when",
                 ClauseItem::Award(_) => "award",
                 ClauseItem::Stages(_) => "stages",
+                ClauseItem::Once(_) => "once",
+                ClauseItem::Run(_) => "for",
                 ClauseItem::Funding(_) => "funding",
                 ClauseItem::Cap(_) | ClauseItem::Limit(_) | ClauseItem::Let(_) => "",
             };
@@ -115,6 +119,8 @@ impl<'a> Checker<'a> {
                 ClauseItem::Limit(l) => limits.push(l),
                 ClauseItem::Let(l) => lets.push(l),
                 ClauseItem::Stages(list) => stages = Some((item.span, list)),
+                ClauseItem::Once(o) => once = Some(o),
+                ClauseItem::Run(r) => run = Some((r, item.span)),
                 ClauseItem::Funding(shares) => funding = self.funding(shares, item.span),
             }
         }
@@ -141,6 +147,9 @@ impl<'a> Checker<'a> {
         }
         let subjects = self.clause_subjects(name, subjects);
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
+        if let Some(o) = once {
+            self.check_once(o, &subjects, per_claim.as_deref());
+        }
         let item = self.clause_item(name, item_line, per_claim.is_some());
 
         let mut ctx = Ctx::clause(id);
@@ -173,6 +182,8 @@ impl<'a> Checker<'a> {
             }
         }
         let award_money = award.map(|a| self.award(a, &mut ctx));
+        let (caps, run_caps) = self.run_caps(caps, run.is_some(), &mut ctx);
+        let run = run.and_then(|(r, at)| self.clause_run(r, at, per_claim.is_some()));
         for b in &caps {
             let is_money = self.check_bound(b, "cap", &mut ctx);
             if is_money {
@@ -220,8 +231,43 @@ impl<'a> Checker<'a> {
             limits: limit_uses,
             locals,
             stages,
+            once,
+            run,
+            run_caps,
             funding,
         })
+    }
+
+    /// `once per KIND`: KIND is one of the clause's subjects, or its claim kind when it is
+    /// evaluated per claim; otherwise no grant could ever be matched (E0318, as for a cap).
+    fn check_once(&mut self, o: &ast::Once, subjects: &[String], per_claim: Option<&str>) {
+        let Some(level) = self.kind_level(&o.per) else {
+            return;
+        };
+        let fits = match level {
+            Level::Subject => subjects.contains(&o.per.node),
+            Level::Claim => per_claim == Some(o.per.node.as_str()),
+        };
+        if !fits {
+            let awarded = subjects
+                .iter()
+                .map(String::as_str)
+                .chain(per_claim)
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.report(
+                Diagnostic::new(
+                    Code::BoundPerUnawardedKind,
+                    o.per.span,
+                    format!(
+                        "`once per {}` counts per a kind this clause never awards",
+                        o.per.node
+                    ),
+                )
+                .label("not a kind this clause is for")
+                .help(format!("write `once per` one of: {awarded}")),
+            );
+        }
     }
 
     /// The id of the matter written `text`: texts that fold to one key share it. Matters are

@@ -168,6 +168,9 @@ impl<'a> Checker<'a> {
         for item in &file.items {
             match item {
                 Item::Param(p) => {
+                    if p.node.by_year {
+                        self.report(super::series::param_by_year(p.node.ty.span));
+                    }
                     let decl = self.resolve_type(&p.node.ty, &p.node.name);
                     let index = self.params.len();
                     if self.define(&p.node.name, Symbol::Param(ParamId::new(index))) {
@@ -282,7 +285,9 @@ impl<'a> Checker<'a> {
                         default: field.default.clone(),
                         signed: field.signed,
                         range,
+                        series: field.by_year,
                     });
+                    self.check_series_field(field, level);
                     index
                 }
             };
@@ -311,6 +316,7 @@ impl<'a> Checker<'a> {
         // The range is part of the declared type: facts of every kind are held to one range.
         let written = field.range.as_ref().map(|r| r.node.text.as_str());
         let same = same && written == self.inputs[i].range.as_ref().map(|r| r.text.as_str());
+        let same = same && field.by_year == self.inputs[i].series;
         if !same || self.inputs[i].level != level {
             let first = self.inputs[i].span;
             self.report(

@@ -125,6 +125,11 @@ impl Checker<'_> {
                 then,
                 otherwise,
             } => self.conditional(cond, then, otherwise, ctx),
+            ExprKind::Call(f, args) if Self::is_aggregate(f.node, args) => {
+                self.aggregate(&f.node, args, e.span, ctx)
+            }
+            ExprKind::EventYear => Ty::ratio(),
+            ExprKind::Index { series, years } => self.index(e.span, series, years, false, ctx),
             ExprKind::Call(f, args) if f.node.is_date_function() => {
                 self.date_call(f.node, args, e.span, ctx)
             }
@@ -253,7 +258,7 @@ impl Checker<'_> {
         Ty::ratio()
     }
 
-    fn operand_error(&mut self, span: Span, op: &str, wanted: &str, found: &Ty) -> Ty {
+    pub(super) fn operand_error(&mut self, span: Span, op: &str, wanted: &str, found: &Ty) -> Ty {
         let d = Diagnostic::new(Code::OperandKind, span, format!("{op} needs {wanted} here"))
             .label(format!("this is {}", self.describe(found)))
             .help(format!(
@@ -280,6 +285,11 @@ impl Checker<'_> {
 
     /// Resolves the name `name` written at `span`, reading it as a variant of enum `hint` when
     /// it is no value; records what it stands for and returns its type.
+    /// A plain name, resolved as anywhere else (for a name written before `[`).
+    pub(super) fn resolve_plain(&mut self, name: &str, span: Span, ctx: &mut Ctx) -> Ty {
+        self.resolve_ref(name, span, None, ctx)
+    }
+
     fn resolve_ref(&mut self, name: &str, span: Span, hint: Option<EnumId>, ctx: &mut Ctx) -> Ty {
         // The latest of the clause's own lets declared so far hides a policy-wide name.
         if let Some(index) = ctx.locals.iter().rposition(|l| l.name == name) {
@@ -302,6 +312,10 @@ impl Checker<'_> {
             }
         }
         match symbol {
+            Some(Symbol::Input(i)) if self.inputs[i.index()].series => {
+                ctx.used.push((i, span));
+                self.series_without_year(name, span)
+            }
             Some(Symbol::Input(i)) => {
                 ctx.used.push((i, span));
                 let ty = self.inputs[i.index()].decl.ty.clone();
@@ -380,7 +394,7 @@ impl Checker<'_> {
     }
 
     /// Records that the name written at `span` stands for `target`, a value of type `ty`.
-    fn record(&mut self, span: Span, target: Ref, ty: &Ty) {
+    pub(super) fn record(&mut self, span: Span, target: Ref, ty: &Ty) {
         let resolved = Resolved {
             target,
             ty: ty.clone(),

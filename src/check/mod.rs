@@ -14,6 +14,7 @@ mod ids;
 mod keys;
 pub mod model;
 mod order;
+mod series;
 pub mod stages;
 pub(crate) mod suggest;
 mod tables;

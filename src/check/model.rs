@@ -140,6 +140,8 @@ pub struct InputInfo {
     pub signed: bool,
     /// The values facts may give, when declared (`in 0%..100%`).
     pub range: Option<super::types::ValueRange>,
+    /// Whether it holds one value per year (`money by year`); `decl` is one year's type.
+    pub series: bool,
 }
 
 /// A declared parameter.
@@ -237,8 +239,25 @@ pub struct ClauseInfo<'a> {
     pub locals: Vec<LetInfo<'a>>,
     /// The stages its award is paid in (none: paid at once).
     pub stages: Vec<super::stages::StageInfo<'a>>,
+    /// `once per KIND [and matter]`, when the award is paid once.
+    pub once: Option<&'a crate::ast::Once>,
     /// Its own `funding` (payers and shares adding up to one), when it overrides the header's.
     pub funding: Option<Vec<(String, Decimal)>>,
+    /// The run of years it pays for (`for 3 years from 认定日期`), if any.
+    pub run: Option<RunInfo>,
+    /// Its caps over the whole run (`cap 300万元 per run`).
+    pub run_caps: Vec<&'a Bound>,
+}
+
+/// A clause's run of years, checked.
+#[derive(Clone, Copy, Debug)]
+pub struct RunInfo {
+    /// How many years.
+    pub count: u32,
+    /// Whether it starts the year after the anchor's year (else with it).
+    pub after: bool,
+    /// The subject's date input it counts from.
+    pub anchor: InputId,
 }
 
 /// The policy header's values.
@@ -369,6 +388,35 @@ fn settle<T: PartialEq>(map: &mut HashMap<Span, Option<T>>, span: Span, value: T
 }
 
 impl Model<'_> {
+    /// Whether the call `f(args)` reduces a range of years of a series (`max(S[a .. b])`).
+    pub fn reads_range(f: crate::ast::Func, args: &[Expr]) -> bool {
+        f.aggregates()
+            && matches!(
+                args,
+                [Expr {
+                    node: ExprKind::Index {
+                        years: crate::ast::Years::Range(..),
+                        ..
+                    },
+                    ..
+                }]
+            )
+    }
+
+    /// The series input an `S[year]` or `S[a .. b]` expression reads.
+    pub fn series_read(&self, e: &Expr) -> Option<InputId> {
+        match &e.node {
+            ExprKind::Index { series, .. } => match self.resolution.name_at(series.span) {
+                Some(Resolved {
+                    target: Ref::Input(i),
+                    ..
+                }) => Some(*i),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// What the name `e` stands for, with its type; `None` when `e` is not a name, or is one
     /// the checker did not resolve (which a model never holds: treat it as pol's own bug).
     pub fn resolved(&self, e: &Expr) -> Option<&Resolved> {

@@ -88,10 +88,11 @@ pub(crate) enum Command {
     ///
     /// Give the policies (files or folders) and the applicant's facts as JSON:
     /// {"kind": "enterprise", "id": "...", "attributes": {"研发费用": "600万元", ...},
-    ///  "claims": [{"id": "...", "date": "2024-03-01", "attributes": {...}}]}.
+    ///  "claims": [{"id": "...", "date": "2024-03-01", "attributes": {...}}],
+    ///  "history": [{"document": "...", "clause": "...", "date": "2023-05-01", "amount": "20万元"}]}.
     /// Every clause that applies to the applicant's kind is listed with its outcome (awarded,
-    /// not eligible, not in force, undetermined, cannot evaluate, superseded), the amount and
-    /// who pays it. Exit status: 0 when a decision was made (not eligible is a decision), 1 when
+    /// not eligible, not in force, undetermined, cannot evaluate, superseded, not yet, already
+    /// paid), the amount and who pays it. Exit status: 0 when a decision was made (not eligible is a decision), 1 when
     /// the policies or the facts have errors, 2 when a file cannot be read or the command line
     /// is wrong.
     Eval(eval::EvalArgs),

@@ -21,7 +21,7 @@ use crate::eval::format::escape_text;
 use crate::problem::ProblemCode;
 use crate::simulate::chunks::MAX_CHUNK;
 use crate::simulate::output::RowFormat;
-use crate::simulate::run::kind_list;
+use crate::simulate::run::{kind_list, HistorySource};
 use crate::simulate::{
     Columns, End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions,
     DEFAULT_CHUNK, MAX_THREADS,
@@ -38,6 +38,11 @@ pub struct SimulateArgs {
     /// A budget reduced pro rata (`pro_rata`) reads the file twice, so it must be a file.
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
+    /// Earlier grants of the population's subjects: CSV (columns: the subject id, document,
+    /// clause, item, matter, claim, date, amount) or JSON Lines (`.jsonl`), sorted by subject id
+    /// like the population and read in step with it.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// The kind of subject every row describes.
     #[arg(long, default_value = "enterprise", value_name = "KIND")]
     pub kind: String,
@@ -148,10 +153,33 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
             }
         }
     };
+    // The history is opened for each pass over the population (two with budgets reduced pro
+    // rata); a file that cannot be opened stops the run before any row.
+    let history_path = args.history.clone();
+    let mut open_history = || -> Result<File, String> {
+        let path = history_path.as_deref().unwrap_or(Path::new(""));
+        File::open(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+    };
+    let format = if args.history.as_deref().is_some_and(is_jsonl) {
+        PopulationFormat::Jsonl
+    } else {
+        PopulationFormat::Csv
+    };
+    let history: Option<HistorySource<'_, File>> = args.history.is_some().then_some((
+        &mut open_history as &mut dyn FnMut() -> Result<File, String>,
+        format,
+    ));
     let rows = rows_file.as_mut().map(Pending::writer);
     // Opened again only for a second pass (budgets reduced pro rata).
     let mut again = || population(&args.population).map(|(r, _)| r);
-    let report = simulation.run_twice(input, &mut again, rows, &mut progress, &interrupted);
+    let report = simulation.run_twice_with_history(
+        input,
+        &mut again,
+        history,
+        rows,
+        &mut progress,
+        &interrupted,
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -200,6 +228,7 @@ fn check_counts(args: &SimulateArgs) -> Result<(), ExitCode> {
 fn check_paths(args: &SimulateArgs) -> Result<(), ExitCode> {
     let mut inputs = files::collect(&args.paths).unwrap_or_default();
     inputs.push(args.population.clone());
+    inputs.extend(args.history.clone());
     inputs.extend(args.when.settings.clone());
     let mut outputs: Vec<(&str, &Path)> = Vec::new();
     if let Some(p) = &args.out {

@@ -9,6 +9,7 @@
 //! error ([`ExprKind::Broken`]), never a guess.
 
 mod program;
+mod series;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub fn compile(model: &Model<'_>, source: &str) -> Program {
             doc: input.doc.clone(),
             default: default.flatten(),
             signed: input.signed,
+            series: input.series,
             range: input.range.clone(),
             span: input.span,
         };
@@ -423,6 +425,7 @@ impl<'m> Compiler<'m> {
             ExprKind::If(_, a, _) => a.show,
             ExprKind::EventDate => Show::Date,
             ExprKind::Year(_) | ExprKind::Between(..) => Show::Number,
+            ExprKind::Series(_) => Show::Number,
             ExprKind::Bracket(_, arms) => arms.first().map_or(Show::Number, |a| a.value.show),
         }
     }
@@ -525,6 +528,26 @@ impl<'m> Compiler<'m> {
                     test
                 }
             }
+            A::Call(f, args) if crate::check::model::Model::reads_range(f.node, args) => {
+                let (kind, s, l) = match args.first() {
+                    Some(a) => self.series(a, Some(f.node), scope),
+                    None => (
+                        ExprKind::Broken("an aggregate without a value"),
+                        None,
+                        level,
+                    ),
+                };
+                show = s;
+                level = join(level, l);
+                kind
+            }
+            A::Index { .. } => {
+                let (kind, s, l) = self.series(e, None, scope);
+                show = s;
+                level = join(level, l);
+                kind
+            }
+            A::EventYear => Self::event_year(span),
             A::Call(f, args) => {
                 let mut args: Vec<Expr> = args.iter().map(|a| *sub(self, a)).collect();
                 let mut two = |unit| match (args.pop(), args.pop(), args.is_empty()) {
@@ -534,6 +557,9 @@ impl<'m> Compiler<'m> {
                     ),
                 };
                 match f.node {
+                    ast::Func::Sum | ast::Func::Average => {
+                        ExprKind::Broken("`sum` or `average` without a range of years")
+                    }
                     ast::Func::Min => ExprKind::Min(args.into()),
                     ast::Func::Max => ExprKind::Max(args.into()),
                     ast::Func::YearsBetween => two(TimeUnit::Years),
@@ -870,6 +896,7 @@ impl<'m> Compiler<'m> {
             amount: self.expr(&b.amount, scope).0,
             per: Kind::parse(&b.per.node).unwrap_or(Kind::Enterprise),
             per_year: b.per_year,
+            per_run: false,
         }
     }
 
@@ -925,7 +952,12 @@ impl<'m> Compiler<'m> {
             window: cl.window.unwrap_or(self.model.header.window),
             when: cl.when.map(|w| self.expr(w, scope).0),
             award,
-            caps: cl.caps.iter().map(|b| self.bound(b, scope)).collect(),
+            caps: {
+                let mut caps: Vec<BoundDef> =
+                    cl.caps.iter().map(|b| self.bound(b, scope)).collect();
+                caps.extend(self.run_caps(cl, scope));
+                caps
+            },
             limits: cl
                 .limits
                 .iter()
@@ -946,6 +978,13 @@ impl<'m> Compiler<'m> {
                 })
                 .collect(),
             locals,
+            once: cl.once.and_then(|o| {
+                Some(OnceDef {
+                    per: Kind::parse(&o.per.node)?,
+                    matter: o.matter,
+                })
+            }),
+            run: self.run(cl),
             funding: cl.funding.clone(),
             span: cl.span,
         }

@@ -182,9 +182,45 @@ pub enum ExprKind {
     Year(Box<Expr>),
     /// Whole units of time from the first date to the second.
     Between(TimeUnit, Box<Expr>, Box<Expr>),
+    /// A yearly series read at one year or reduced over a range of years (boxed: rare, and
+    /// kept out of the size of every other expression).
+    Series(Box<SeriesRead>),
     /// What the checker should have refused reached the compiler (`what` says which rule
     /// broke): evaluating it is an internal error (F0901), never a value that looks right.
     Broken(&'static str),
+}
+
+/// A yearly series read: the subject input in `slot` at `years`, reduced by `reduce` over a
+/// range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesRead {
+    /// The subject input slot of the series.
+    pub slot: u32,
+    /// The year or years read.
+    pub years: YearsRead,
+}
+
+/// The years a series is read at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum YearsRead {
+    /// One year.
+    One(Expr),
+    /// The years from the first (or the first the facts give, when `None`) to the last, both
+    /// included, reduced to one value.
+    Range(Reduce, Option<Expr>, Expr),
+}
+
+/// How the values of a range of years become one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduce {
+    /// The largest.
+    Max,
+    /// The smallest.
+    Min,
+    /// The sum.
+    Sum,
+    /// The sum divided by the number of years (as `/` divides).
+    Average,
 }
 
 /// A unit of time that whole spans between dates are counted in.
@@ -243,6 +279,9 @@ pub struct InputDef {
     pub default: Option<Value>,
     /// Whether negative money or quantities are allowed.
     pub signed: bool,
+    /// Whether it holds one value per year (`money by year`): given as an object keyed by
+    /// year, or as columns `NAME[YEAR]`.
+    pub series: bool,
     /// The values facts may give, when declared (`in 0%..100%`).
     #[serde(skip)]
     pub range: Option<crate::check::types::ValueRange>,
@@ -310,6 +349,9 @@ pub struct BoundDef {
     pub per: Kind,
     /// Whether it resets each calendar year.
     pub per_year: bool,
+    /// Whether it was written `per run`: the clause's total for the subject over its run of
+    /// years (counted per `per`, the subject's kind).
+    pub per_run: bool,
 }
 
 /// A shared limit.
@@ -392,6 +434,11 @@ pub struct ClauseDef {
     pub limits: Vec<LimitUse>,
     /// The stages its award is paid in, in order (empty: paid at once).
     pub stages: Vec<StageDef>,
+    /// `once per KIND [and matter]`: paid at most once (per subject or per claim), the
+    /// subject's history of past grants saying what was paid.
+    pub once: Option<OnceDef>,
+    /// The run of years it is paid for, if any (`for 3 years from 认定日期`).
+    pub run: Option<RunDef>,
     /// Its own payers and shares (fractions summing to exactly 1), when it overrides the
     /// header's `funding`.
     pub funding: Option<Vec<(String, Decimal)>>,
@@ -412,6 +459,27 @@ pub struct StageDef {
     pub on: Option<Expr>,
     /// Where it is written.
     pub span: Span,
+}
+
+/// `once per KIND [and matter]`, compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OnceDef {
+    /// Per subject (its kind), or per claim ([`Kind::Project`]).
+    pub per: Kind,
+    /// Whether an earlier grant of the clause's matter counts, whichever clause paid it.
+    pub matter: bool,
+}
+
+/// A clause's run of years: evaluated once for each of `count` years, the first being the
+/// year of the anchor date (`from`) or the year after (`after`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunDef {
+    /// How many years.
+    pub count: u32,
+    /// Whether the first year is the one after the anchor's.
+    pub after: bool,
+    /// The subject input slot of the anchor date.
+    pub anchor: u32,
 }
 
 /// The policy header.
@@ -490,6 +558,13 @@ impl Expr {
                 out.push(x)
             }
             ExprKind::Between(_, a, b) => out.extend([&**a, &**b]),
+            ExprKind::Series(read) => match &read.years {
+                YearsRead::One(y) => out.push(y),
+                YearsRead::Range(_, a, b) => {
+                    out.extend(a.iter());
+                    out.push(b);
+                }
+            },
             ExprKind::If(c, a, b) => out.extend([&**c, &**a, &**b]),
             ExprKind::Arith(_, a, b)
             | ExprKind::Cmp(_, a, b)

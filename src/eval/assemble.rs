@@ -55,6 +55,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 undetermined,
                 deferred,
             },
+            headroom: Vec::new(),
             warnings: Vec::new(),
         })
     }
@@ -185,6 +186,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .claim
                 .and_then(|c| bound[inst.pi].claims.get(c))
                 .map(|c| c.id.clone()),
+            year: inst.year,
             event_date: inst.date,
             citation: &set.citations[inst.pi][inst.ci],
             outcome: inst.outcome,

@@ -67,15 +67,57 @@ pub(super) enum Counter {
         k: usize,
         year: Option<i32>,
     },
+    /// A clause's cap `k` (or own limit `k`, when `limit`) per claim, for claim `claim`:
+    /// applied as the claim is evaluated, listed only for its headroom.
+    Claim {
+        pi: usize,
+        ci: usize,
+        k: usize,
+        limit: bool,
+        claim: usize,
+    },
 }
 
 impl Counter {
+    /// The policy whose bound it counts.
+    pub(super) fn pi(self) -> usize {
+        match self {
+            Counter::Cap { pi, .. }
+            | Counter::Shared { pi, .. }
+            | Counter::Own { pi, .. }
+            | Counter::Claim { pi, .. } => pi,
+        }
+    }
+
+    /// The per-claim form of a clause's cap or own limit `counter`, for `claim`.
+    pub(super) fn per_claim(counter: Counter, claim: Option<usize>) -> Option<Counter> {
+        let claim = claim?;
+        match counter {
+            Counter::Cap { pi, ci, k, .. } => Some(Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: false,
+                claim,
+            }),
+            Counter::Own { pi, ci, k, .. } => Some(Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: true,
+                claim,
+            }),
+            _ => None,
+        }
+    }
+
     /// The year the running total counts, for a yearly bound.
     fn year(self) -> Option<i32> {
         match self {
             Counter::Cap { year, .. }
             | Counter::Shared { year, .. }
             | Counter::Own { year, .. } => year,
+            Counter::Claim { .. } => None,
         }
     }
 }
@@ -164,7 +206,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// pays counted by every cap and limit it met. So a cap counts neither a superseded award
     /// nor the part of an award a limit cut, and a later award is cut only to the room that
     /// what was actually paid left.
-    pub(super) fn apply_running_totals(&self, scratch: &mut Scratch<'p>) {
+    ///
+    /// A subject's earlier grants (its history, `bound`) are counted first: every running
+    /// total starts from what they paid under it.
+    pub(super) fn apply_running_totals(
+        &self,
+        scratch: &mut Scratch<'p>,
+        bound: &[super::facts::Bound],
+    ) {
         if scratch.bounds.is_empty() {
             // No instance reached a running-total bound.
             self.apply_same_matter(scratch);
@@ -176,6 +225,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         scratch.used.clear();
         scratch.kept.clear();
+        self.seed_from_history(scratch, bound);
         self.across_levels(&mut scratch.instances);
         let mut start = 0;
         while start < scratch.instances.len() {
@@ -187,6 +237,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .map_or(scratch.instances.len(), |n| start + n);
             self.apply_event(scratch, start..end);
             start = end;
+        }
+    }
+
+    /// Starts the running total of every bound the verdicts reach from what the subject's
+    /// history paid under it (nothing to do for a subject without history).
+    fn seed_from_history(&self, scratch: &mut Scratch<'p>, bound: &[super::facts::Bound]) {
+        if bound.iter().all(|b| b.history.is_empty()) {
+            return;
+        }
+        for &(counter, _) in scratch.bounds.iter() {
+            let known = scratch.used.len();
+            let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+            if at == known {
+                let pi = counter.pi();
+                let before = super::history::seed(&self.set.programs[pi], &bound[pi], counter);
+                scratch.used[at].1 = [(before, before); 2];
+            }
         }
     }
 
@@ -328,7 +395,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             Counter::Shared { pi, li, .. } => {
                 programs[pi].limits.get(li).map(|l| (pi, &l.bound, "limit"))
             }
-            Counter::Own { pi, ci, k, .. } => match programs[pi].clauses[ci].limits.get(k) {
+            Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: false,
+                ..
+            } => programs[pi].clauses[ci].caps.get(k).map(|b| (pi, b, "cap")),
+            Counter::Own { pi, ci, k, .. }
+            | Counter::Claim {
+                pi,
+                ci,
+                k,
+                limit: true,
+                ..
+            } => match programs[pi].clauses[ci].limits.get(k) {
                 Some(LimitUse::Own(b)) => Some((pi, b, "limit")),
                 _ => None,
             },
@@ -360,7 +441,7 @@ pub(super) fn describe_bound(
     format!(
         "{what} {}{computed} per {}{}",
         source(program, b.amount.span),
-        b.per.as_str(),
+        if b.per_run { "run" } else { b.per.as_str() },
         if b.per_year { " per year" } else { "" }
     )
 }

@@ -162,11 +162,14 @@ pub enum Outcome {
     /// date is after the evaluation date): nothing is paid now; `stages` says what each waits
     /// for.
     Deferred,
+    /// The award is declared once-only (`once per ...`) and the subject's history holds an
+    /// earlier grant of it: not paid again, and counted towards nothing.
+    AlreadyPaid,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::Awarded,
         Outcome::NotEligible,
         Outcome::NotInForce,
@@ -175,6 +178,7 @@ impl Outcome {
         Outcome::Superseded,
         Outcome::NotYet,
         Outcome::Deferred,
+        Outcome::AlreadyPaid,
     ];
 
     /// The outcome as written in JSON, output files and test files: `not_eligible`.
@@ -188,6 +192,7 @@ impl Outcome {
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "not_yet",
             Outcome::Deferred => "deferred",
+            Outcome::AlreadyPaid => "already_paid",
         }
     }
 
@@ -207,6 +212,7 @@ impl Outcome {
             Outcome::Superseded => "superseded",
             Outcome::NotYet => "dated after the evaluation date",
             Outcome::Deferred => "deferred",
+            Outcome::AlreadyPaid => "already paid",
         }
     }
 }
@@ -292,6 +298,10 @@ pub struct ClauseResult<'p> {
     pub clause: &'p str,
     /// The claim, for per-claim clauses.
     pub claim: Option<String>,
+    /// The year of the clause's run, for clauses paid each year of a run
+    /// (`for 3 years from 认定日期`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
     /// The date the clause was evaluated at (the claim's date, or the evaluation date).
     pub event_date: NaiveDate,
     /// Where it comes from.
@@ -393,6 +403,10 @@ pub struct Decision<'p> {
     pub clauses: Vec<ClauseResult<'p>>,
     /// Totals.
     pub totals: Totals<'p>,
+    /// Every cap and limit the awards met (per-subject caps and limits, counted with the
+    /// history of past grants), with how much more could still be paid under it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headroom: Vec<super::history::Headroom>,
     /// Warnings about the facts (attributes no policy uses).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FactProblem>,

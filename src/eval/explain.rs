@@ -34,6 +34,10 @@ pub fn need_name(program: &Program, need: Need) -> String {
             .params
             .get(i as usize)
             .map_or_else(String::new, |x| x.name.clone()),
+        Need::Year(i, year) => program
+            .subject_inputs
+            .get(i as usize)
+            .map_or_else(String::new, |x| format!("{}[{year}]", x.name)),
     }
 }
 
@@ -50,6 +54,18 @@ pub fn stop_words(program: &Program, stop: Stop) -> String {
         Stop::Fault(Fault::Overflow, span) => {
             format!(
                 "`{}` is too large to compute exactly",
+                source(program, span)
+            )
+        }
+        Stop::Fault(Fault::NotAYear, span) => {
+            format!(
+                "`{}` is not a year (a whole number from 1 to 9999)",
+                source(program, span)
+            )
+        }
+        Stop::Fault(Fault::EmptyYears, span) => {
+            format!(
+                "`{}` holds no year: its range ends before it starts",
                 source(program, span)
             )
         }

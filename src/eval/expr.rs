@@ -310,6 +310,7 @@ impl Env<'_> {
             ExprKind::If(..) | ExprKind::EventDate | ExprKind::Year(_) | ExprKind::Between(..) => {
                 self.eval_choice_or_date(e)
             }
+            ExprKind::Series(read) => self.eval_series(read, e),
             ExprKind::Broken(what) => Err(Stop::Fault(Fault::Internal(what), e.span)),
         }
     }

@@ -154,6 +154,9 @@ pub struct Facts {
     pub attributes: BTreeMap<String, FactValue>,
     /// Its claims.
     pub claims: Vec<ClaimFacts>,
+    /// What it has already been paid: earlier grants, each naming the clause that paid it
+    /// (see [`super::history`]).
+    pub history: Vec<super::history::PastGrant>,
 }
 
 /// A problem with facts, a population cell or a setting: its code and the fields its text is
@@ -291,10 +294,12 @@ impl FactProblem {
             },
         };
         self.shape_text(&t)
+            .or_else(|| super::series::problem_text(self.code, &t.name, &t.found))
             .or_else(|| super::items::words(self))
             .or_else(|| self.value_text(&t))
             .or_else(|| self.setting_text(&t))
             .or_else(|| self.settlement_text(&t))
+            .or_else(|| super::history::words(self))
             .unwrap_or_else(|| (self.code.title().to_string(), String::new()))
     }
 
@@ -609,15 +614,15 @@ pub fn node_value(v: &Json<'_>) -> Option<FactValue> {
 }
 
 /// Reads JSON facts: walks the tree, collecting every problem with its place in the text.
-struct Reader<'t> {
+pub(super) struct Reader<'t> {
     text: &'t str,
     lines: Option<json::LineIndex>,
-    problems: Vec<FactProblem>,
+    pub(super) problems: Vec<FactProblem>,
 }
 
 impl<'t> Reader<'t> {
     /// `line N` of byte offset `at` (the line index is built on the first problem only).
-    fn place(&mut self, at: usize) -> String {
+    pub(super) fn place(&mut self, at: usize) -> String {
         let text = self.text;
         let lines = self.lines.get_or_insert_with(|| json::LineIndex::new(text));
         format!("line {}", lines.line(at))
@@ -631,7 +636,7 @@ impl<'t> Reader<'t> {
     }
 
     /// The pairs of an object, reporting every key given more than once (with both lines).
-    fn unique<'n>(
+    pub(super) fn unique<'n>(
         &mut self,
         pairs: &'n [(String, Node<'t>)],
         path: &str,
@@ -667,10 +672,19 @@ impl<'t> Reader<'t> {
         match v.map(|n| &n.value) {
             None | Some(Json::Null) => {}
             Some(Json::Object(pairs)) => {
+                let mut seen: std::collections::HashSet<&str> = Default::default();
                 for (k, v) in self.unique(pairs, path) {
+                    // A key given twice was reported by `unique`; one year given both as
+                    // `"销售收入[2023]"` and in `"销售收入": {"2023": ...}` is reported here.
+                    let again = !seen.insert(k.as_str());
                     match node_value(&v.value) {
                         Some(fv) => {
-                            out.insert(k.clone(), fv);
+                            if out.insert(k.clone(), fv).is_some() && !again {
+                                self.given_twice(k, path, v.at);
+                            }
+                        }
+                        None if matches!(v.value, Json::Object(_)) => {
+                            self.series_object(k, v, path, &mut out);
                         }
                         None => {
                             let place = self.place(v.at);
@@ -695,7 +709,7 @@ impl<'t> Reader<'t> {
     }
 }
 
-fn join_path(path: &str, key: &str) -> String {
+pub(super) fn join_path(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -765,7 +779,10 @@ impl Facts {
         });
         r.problems.extend(subject_id_problem(&id));
         for (key, v) in obj {
-            if !matches!(key.as_str(), "kind" | "id" | "attributes" | "claims") {
+            if !matches!(
+                key.as_str(),
+                "kind" | "id" | "attributes" | "claims" | "history"
+            ) {
                 let place = r.place(v.at);
                 r.problems.push(
                     FactProblem::new(ProblemCode::UnknownKey, key.as_str())
@@ -788,6 +805,30 @@ impl Facts {
                 Vec::new()
             }
         };
+        let history = match get(obj, "history").map(|n| &n.value) {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::List(list)) => {
+                // A key given twice in a grant is refused as anywhere else (F0113).
+                for (i, n) in list.iter().enumerate() {
+                    if let Json::Object(pairs) = &n.value {
+                        r.unique(pairs, &format!("history[{i}]"));
+                    }
+                }
+                let mut problems = std::mem::take(&mut r.problems);
+                let history = super::history::read(list, &mut |at| r.place(at), &mut problems);
+                r.problems = problems;
+                history
+            }
+            Some(other) => {
+                r.problems.push(
+                    FactProblem::new(ProblemCode::WrongShape, "history")
+                        .name("history")
+                        .expected("a list")
+                        .found(other.kind_words()),
+                );
+                Vec::new()
+            }
+        };
         match kind {
             Some(kind) if !r.problems.iter().any(FactProblem::is_error) => Ok((
                 Facts {
@@ -795,6 +836,7 @@ impl Facts {
                     id: id.into(),
                     attributes: attrs,
                     claims,
+                    history,
                 },
                 r.problems,
             )),
@@ -933,6 +975,11 @@ pub struct Bound {
     /// Texts given in the facts; a [`Value::Text`] at or past the program's own texts
     /// indexes this list.
     pub texts: Vec<String>,
+    /// The subject's earlier grants, matched to the clauses of the whole policy set (the same
+    /// list in every program's bound facts).
+    pub history: std::sync::Arc<[super::history::Grant]>,
+    /// The years given for the subject's yearly series (empty when the policy has none).
+    pub series: Vec<super::series::SeriesValues>,
 }
 
 /// One claim bound to a program's claim slots.
@@ -1210,7 +1257,7 @@ fn out_of_range(input: &InputDef, value: &Option<Value>) -> bool {
     }
 }
 
-fn bind_attributes<'v>(
+pub(super) fn bind_attributes<'v>(
     program: &Program,
     inputs: &[InputDef],
     lookup: impl Fn(usize, &InputDef) -> Option<FactRef<'v>>,
@@ -1302,7 +1349,10 @@ pub fn bind(
         subject: vec![None; program.subject_inputs.len()],
         claims: Vec::with_capacity(facts.claims.len()),
         texts: Vec::new(),
+        history: std::sync::Arc::default(),
+        series: Vec::new(),
     };
+    super::series::bind_series(program, &facts.attributes, &mut bound, &mut problems);
     bind_attributes(
         program,
         &program.subject_inputs,
@@ -1356,6 +1406,8 @@ pub fn bind_cells<'c>(
     bound.subject.resize(inputs.len(), None);
     bound.claims.clear();
     bound.texts.clear();
+    // Policies with yearly series are bound from facts, not cells (their rows take that path).
+    bound.series.clear();
     for (slot, input) in inputs.iter().enumerate() {
         let Some(text) = columns.get(slot).copied().flatten().and_then(&cell) else {
             bound.subject[slot] = input.default;
@@ -1416,6 +1468,7 @@ fn bind_cell(
 pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProblem> {
     let mut out = Vec::new();
     let known_subject = |name: &str| {
+        let name = super::series::series_name(name).map_or(name, |(n, _)| n);
         programs
             .iter()
             .any(|p| p.subject_inputs.iter().any(|i| i.name == name))

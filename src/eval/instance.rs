@@ -38,8 +38,9 @@ pub(super) struct Place<'a> {
 
 /// The bounds of an instance that are applied as it is evaluated.
 struct Limits<'c> {
-    /// Per-claim caps and limits: amount, definition, and `cap` or `limit`.
-    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str)>,
+    /// Per-claim caps and limits: amount, definition, `cap` or `limit`, and the running total
+    /// it would be ([`Counter::Cap`] or [`Counter::Own`]; only its place is used).
+    claim_caps: Vec<(Decimal, &'c BoundDef, &'static str, Counter)>,
     /// The clause's first per-subject cap when the clause is not per claim: this instance is
     /// the only one its running total counts, so it is applied at once, as that running total
     /// would apply it (amount and counter).
@@ -144,7 +145,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             params,
         } = place;
         let clause = &program.clauses[at.ci];
+        // A run whose anchor date is not given: undetermined, unless a condition that does
+        // not depend on the year already fails.
+        let no_run = clause.run.is_some() && at.year.is_none();
+        if no_run && super::series::reads_the_year(program, clause) {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         if !self.in_force(at, clause, inst) {
+            return;
+        }
+        // A once-only award the history shows as paid is not evaluated further.
+        if clause.once.is_some() && self.already_paid(program, clause, bound, at, inst) {
             return;
         }
         // The one shortcut taken only when no words are written (measured faster, and
@@ -179,6 +190,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let Some(condition) = condition::<T>(&mut env, clause, open, inst) else {
             return;
         };
+        if no_run {
+            return super::series::no_run::<T>(program, clause, inst);
+        }
         let award = award::<T>(&mut env, clause, inst);
         // A staged award: which stages are paid now, and in which year limits count them.
         let mut staged = None;
@@ -207,7 +221,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             }
             Err(stop) => return inst.cannot::<T>(program, stop),
         };
-        let amount = claim_caps::<T>(program, &limits.claim_caps, amount, inst);
+        // What earlier grants of this clause paid for the same claim counts against its
+        // per-claim caps and limits.
+        let before = super::history::claim_seed(bound, at);
+        let amount = claim_caps::<T>(program, &limits.claim_caps, before, amount, inst);
         let Some(rounded) = rounded::<T>(program, amount, inst) else {
             return;
         };
@@ -228,8 +245,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.paid = Some(rounded);
         inst.stages = staged;
         if let Some((limit, counter)) = limits.own_cap {
-            let nothing = (Decimal::ZERO, Decimal::ZERO);
-            self.apply_bound(inst, counter, limit, nothing, "subject_cap");
+            // What earlier grants (the history) paid under the clause counts first.
+            let before = super::history::seed(program, bound, counter);
+            self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
+            // A decision reports every cap's headroom: the cap is listed after the
+            // instance's own running totals, in no instance's range, so it is not applied
+            // again. A simulation reports none, and keeps its list of running totals empty.
+            if T::REASONS {
+                bounds.push((counter, limit));
+            }
+        }
+        // The same for the caps and limits per claim, by claim.
+        if T::REASONS {
+            for &(limit, _, _, counter) in &limits.claim_caps {
+                if let Some(c) = Counter::per_claim(counter, at.claim) {
+                    bounds.push((c, limit));
+                }
+            }
         }
     }
 
@@ -239,13 +271,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     #[inline(always)]
     fn in_force(&self, at: At, clause: &ClauseDef, inst: &mut Verdict) -> bool {
         let date = at.date;
-        if at.claim.is_some() && date > self.date {
+        if (at.claim.is_some() || at.year.is_some()) && date > self.date {
             inst.outcome = Outcome::NotYet;
-            let why = || {
-                format!(
+            let why = || match at.year {
+                Some(year) => format!(
+                    "year {year} of the run falls on {date}, after the evaluation date {}",
+                    self.date
+                ),
+                None => format!(
                     "the claim is dated {date}, after the evaluation date {}",
                     self.date
-                )
+                ),
             };
             T::step(inst, || step("date", why(), Some(false), None));
             T::reason(inst, why);
@@ -328,6 +364,11 @@ fn value_steps(env: &mut Env<'_>, clause: &ClauseDef, steps: &mut Vec<Step>) {
             source(program, def.expr.span)
         );
         steps.push(step("value", text, None, Some(def.span)));
+    }
+    let roots = roots(clause);
+    for (read, e) in super::series::series_reads(program, &clause.locals, &roots) {
+        let text = env.series_words(read, e);
+        steps.push(step("years", text, None, Some(e.span)));
     }
 }
 
@@ -535,6 +576,7 @@ fn limits<'c>(
         ci,
         claim,
         date,
+        ..
     } = at;
     // Caps bound the whole award, counted in its event's year; limits count what is paid, in
     // the year it is paid (a staged award's stages paid now may be paid on their own date).
@@ -582,13 +624,15 @@ fn limits<'c>(
         if sc == Scope::Other {
             continue;
         }
-        // A per-subject cap of a clause that is not per claim is counted by this instance
+        // A per-subject cap of a clause that is not per claim (nor per year of a run) is counted by this instance
         // alone.
-        let alone =
-            !clause.per_claim && out.own_cap.is_none() && matches!(counter, Counter::Cap { .. });
+        let alone = !clause.per_claim
+            && clause.run.is_none()
+            && out.own_cap.is_none()
+            && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
         match env.eval_num(&b.amount) {
-            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what)),
+            Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what, counter)),
             Ok(v) if alone => out.own_cap = Some((v, counter)),
             Ok(v) => bounds.push((counter, v)),
             Err(stop) => out.stop = out.stop.or(Some(stop)),
@@ -601,12 +645,14 @@ fn limits<'c>(
 #[inline(always)]
 fn claim_caps<T: Tracer>(
     program: &Program,
-    caps: &[(Decimal, &BoundDef, &'static str)],
+    caps: &[(Decimal, &BoundDef, &'static str, Counter)],
+    before: Decimal,
     mut amount: Amount,
     inst: &mut Verdict,
 ) -> Amount {
-    for (cap, b, what) in caps {
-        let capped = amount.map(|d| d.min(*cap));
+    for (cap, b, what, _) in caps {
+        let room = (*cap - before).max(Decimal::ZERO);
+        let capped = amount.map(|d| d.min(room));
         T::step(inst, || {
             let text = describe_bound(program, what, b, *cap);
             let what = if capped == amount {
@@ -614,8 +660,16 @@ fn claim_caps<T: Tracer>(
             } else {
                 "applied"
             };
+            let earlier = if before.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    ", {} paid for this claim by earlier grants",
+                    format::money(before)
+                )
+            };
             let text = format!(
-                "{text}: {what} ({} -> {})",
+                "{text}: {what} ({} -> {}{earlier})",
                 format::amount(amount),
                 format::amount(capped)
             );
@@ -679,6 +733,13 @@ fn undetermined<T: Tracer>(
     inst.outcome = Outcome::Undetermined;
     inst.upper = upper;
     inst.needs = missing(env, &roots(clause), clause);
+    // A missing year of a series is named with its year (`销售收入[2023]`).
+    if let Stop::Needs(need @ Need::Year(..)) = stop {
+        let name = explain::need_name(env.program, need);
+        if !inst.needs.contains(&name) {
+            inst.needs.push(name);
+        }
+    }
     T::reason(inst, || stop_words(env.program, stop));
 }
 
@@ -697,6 +758,10 @@ pub(super) fn missing(env: &Env<'_>, roots: &[&Expr], clause: &ClauseDef) -> Vec
             ExprKind::Subject(i) if !known(Some(&bound.subject), i) => Need::Subject(i),
             ExprKind::Claim(i) if !known(claim_values, i) => Need::Claim(i),
             ExprKind::Param(i) if !known(Some(params), i) => Need::Param(i),
+            // A series none of whose years is given; a missing year is named by the stop.
+            ExprKind::Series(ref read) if !bound.series.iter().any(|s| s.slot == read.slot) => {
+                Need::Subject(read.slot)
+            }
             _ => return,
         };
         let name = match need {

@@ -32,6 +32,7 @@ mod expr;
 pub mod facts;
 pub mod format;
 pub mod funding;
+pub mod history;
 mod instance;
 pub(crate) mod items;
 pub mod json;
@@ -39,6 +40,7 @@ pub mod render;
 mod rescale;
 mod run;
 mod same_matter;
+pub mod series;
 pub mod settle;
 pub mod stages;
 mod trace;
@@ -72,6 +74,9 @@ pub struct PolicySet {
     groups: funding::Groups,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
+    /// Whether a clause evaluated per claim is paid once per subject (`once per enterprise`):
+    /// its later claims in one decision are then *already paid*.
+    once_per_claim: bool,
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
     /// know it by this.
     id: u64,
@@ -190,8 +195,16 @@ impl PolicySet {
         let staged = programs
             .iter()
             .any(|p| p.clauses.iter().any(|c| !c.stages.is_empty()));
+        let once_per_claim = programs.iter().any(|p| {
+            p.clauses.iter().any(|c| {
+                c.per_claim
+                    && c.once
+                        .is_some_and(|o| o.per != crate::compile::Kind::Project)
+            })
+        });
         Ok(PolicySet {
             staged,
+            once_per_claim,
             programs,
             citations,
             payers,
@@ -384,11 +397,38 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
         }
+        if let Err(e) = self.bind_history(&facts.history, &mut bound) {
+            problems.extend(e);
+        }
         if problems.is_empty() {
             Ok(bound)
         } else {
             Err(problems)
         }
+    }
+}
+
+impl<T: Tracer> Evaluator<'_, T> {
+    /// Matches a subject's earlier grants to the clauses of the set and gives them to its
+    /// facts bound to each program (none when `history` is empty: bound facts reused from one
+    /// subject to the next are cleared of the last one's).
+    pub fn bind_history(
+        &self,
+        history: &[history::PastGrant],
+        bound: &mut [facts::Bound],
+    ) -> Result<(), Vec<FactProblem>> {
+        let grants = if history.is_empty() {
+            if bound.iter().all(|b| b.history.is_empty()) {
+                return Ok(());
+            }
+            std::sync::Arc::default()
+        } else {
+            history::resolve(&self.set.programs, history, self.date)?
+        };
+        for b in bound {
+            b.history = grants.clone();
+        }
+        Ok(())
     }
 }
 

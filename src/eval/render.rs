@@ -57,10 +57,11 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     if !rest.is_empty() {
         writeln!(out, "\nnot eligible or not in force ({}):", rest.len())?;
         for c in rest {
-            let claim = c
-                .claim
-                .as_ref()
-                .map_or(String::new(), |id| format!(" [{id}]"));
+            let claim = match (&c.claim, c.year) {
+                (Some(id), _) => format!(" [{id}]"),
+                (None, Some(year)) => format!(" [year {year}]"),
+                (None, None) => String::new(),
+            };
             let why = c.reason.as_deref().unwrap_or(c.outcome.words());
             writeln!(
                 out,
@@ -92,6 +93,39 @@ fn write_human(out: &mut String, d: &Decision<'_>, explain: bool) -> std::fmt::R
     for s in &d.totals.per_payer {
         writeln!(out, "  {}: {}", s.payer, format::amount(s.amount))?;
     }
+    if explain && !d.headroom.is_empty() {
+        write_headroom(out, &d.headroom)?;
+    }
+    Ok(())
+}
+
+/// Each cap's and limit's room after the decision: `headroom:` then one line each.
+fn write_headroom(out: &mut String, rows: &[super::history::Headroom]) -> std::fmt::Result {
+    writeln!(
+        out,
+        "\nheadroom (what more could be paid under each cap and limit):"
+    )?;
+    for h in rows {
+        let year = h.year.map_or(String::new(), |y| format!(" in {y}"));
+        let claim = h
+            .claim
+            .as_ref()
+            .map_or(String::new(), |c| format!(" [{c}]"));
+        let history = if h.history.is_zero() {
+            String::new()
+        } else {
+            format!(", {} of it by earlier grants", format::money(h.history))
+        };
+        writeln!(
+            out,
+            "  {} {}{claim}: {}{year}: {} counted{history}, {} left",
+            h.policy,
+            h.name,
+            h.bound,
+            format::amount(h.counted),
+            format::amount(h.headroom)
+        )?;
+    }
     Ok(())
 }
 
@@ -110,10 +144,11 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
     } else {
         format!(", {}", c.citation.departments.join("、"))
     };
-    let claim = c
-        .claim
-        .as_ref()
-        .map_or(String::new(), |id| format!(" [{id}, {}]", c.event_date));
+    let claim = match (&c.claim, c.year) {
+        (Some(id), _) => format!(" [{id}, {}]", c.event_date),
+        (None, Some(year)) => format!(" [year {year}, {}]", c.event_date),
+        (None, None) => String::new(),
+    };
     let mut amount = match (c.outcome, c.paid, c.upper_bound) {
         (Outcome::Awarded, Some(p), _) => format::total(p),
         (Outcome::Undetermined, _, Some(u)) => format!("at most {}", format::yuan(u)),

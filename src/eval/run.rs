@@ -38,6 +38,8 @@ pub(super) struct At {
     pub(super) ci: usize,
     pub(super) claim: Option<usize>,
     pub(super) date: NaiveDate,
+    /// The year of a clause's run this instance is for (`for 3 years from 认定日期`).
+    pub(super) year: Option<i32>,
 }
 
 /// One clause for the subject or one claim: what it came to, with the figures a simulation
@@ -52,6 +54,8 @@ pub struct Verdict {
     pub claim: Option<usize>,
     /// The event date.
     pub date: NaiveDate,
+    /// The year of the clause's run it is for, when the clause pays each year of a run.
+    pub year: Option<i32>,
     /// What happened.
     pub outcome: Outcome,
     pub(super) assessed: Option<Amount>,
@@ -87,6 +91,7 @@ impl Verdict {
             ci: at.ci,
             claim: at.claim,
             date: at.date,
+            year: at.year,
             outcome: Outcome::NotInForce,
             assessed: None,
             paid: None,
@@ -105,6 +110,7 @@ impl Verdict {
         self.ci = at.ci;
         self.claim = at.claim;
         self.date = at.date;
+        self.year = at.year;
         self.outcome = Outcome::NotInForce;
         self.assessed = None;
         self.paid = None;
@@ -148,12 +154,18 @@ impl Verdict {
     }
 }
 
+/// An instance to evaluate: (event date, claim, policy, clause, year of a run).
+type Slot = (NaiveDate, Option<usize>, usize, usize, Option<i32>);
+
+/// What non-cumulation pays one award of: a matter, for one claim or one year of a run.
+pub(super) type MatterKey<'p> = (&'p str, Option<usize>, Option<i32>);
+
 /// Buffers reused from one subject to the next, so deciding many subjects allocates nothing
 /// per subject in the common case (no undetermined clause, no adjustment in words).
 #[derive(Default)]
 pub struct Scratch<'p> {
-    /// Instances in evaluation order: (date, claim, policy, clause).
-    order: Vec<(NaiveDate, Option<usize>, usize, usize)>,
+    /// Instances in evaluation order.
+    order: Vec<Slot>,
     /// The policy set (by its number), kind and date `order` was made for when the subject had
     /// no claims: the next such subject of that kind has the same instances.
     order_for: Option<(u64, Kind, NaiveDate)>,
@@ -185,7 +197,7 @@ pub struct Scratch<'p> {
     /// The least of each verdict of the event being settled, before its per-subject caps.
     pub(super) leasts: Vec<Decimal>,
     /// (matter, claim) -> the instance kept so far.
-    pub(super) kept: HashMap<(&'p str, Option<usize>), usize, BuildHasherDefault<Fnv>>,
+    pub(super) kept: HashMap<MatterKey<'p>, usize, BuildHasherDefault<Fnv>>,
     /// The last subject's settlement: its totals and each award's payer shares.
     pub(super) settlement: Settlement,
 }
@@ -332,8 +344,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<Decision<'p>, Failure> {
         let mut scratch = Scratch::new();
         self.decide_into(kind, bound, &mut scratch)?;
+        let headroom = self.headroom(&scratch, bound);
         let instances = std::mem::take(&mut scratch.instances);
-        self.assemble(kind, id, bound, instances, &scratch.settlement)
+        let mut decision = self.assemble(kind, id, bound, instances, &scratch.settlement)?;
+        decision.headroom = headroom;
+        Ok(decision)
     }
 
     /// Decides for one subject whose facts are bound to each program, leaving the results in
@@ -362,7 +377,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let awarded = outcomes.has(Outcome::Awarded);
         scratch.ends.clear();
         if awarded {
-            self.apply_running_totals(scratch);
+            if self.set.once_per_claim {
+                self.once_in_decision(scratch, bound);
+            }
+            self.apply_running_totals(scratch, bound);
         }
         scratch
             .settlement
@@ -382,20 +400,27 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         let order = &mut scratch.order;
         order.clear();
+        // A run's years depend on the subject's anchor date: such an order is not reused.
+        let mut runs = false;
         for (pi, program) in set.programs.iter().enumerate() {
             for (ci, clause) in program.clauses.iter().enumerate() {
                 if !clause.subjects.contains(&kind) {
                     continue;
                 }
-                if clause.per_claim {
+                if let Some(run) = &clause.run {
+                    runs = true;
+                    super::series::run_years(run, &bound[pi], self.date, |date, year| {
+                        order.push((date, None, pi, ci, year))
+                    });
+                } else if clause.per_claim {
                     // A claim is evaluated by the clauses of the item it is addressed to only.
                     for (k, c) in bound[pi].claims.iter().enumerate() {
                         if c.item.is_some() && c.item == clause.item {
-                            order.push((c.date, Some(k), pi, ci));
+                            order.push((c.date, Some(k), pi, ci, None));
                         }
                     }
                 } else {
-                    order.push((self.date, None, pi, ci));
+                    order.push((self.date, None, pi, ci, None));
                 }
             }
         }
@@ -403,7 +428,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         if !order.is_sorted() {
             order.sort_unstable();
         }
-        scratch.order_for = no_claims.then_some(made_for);
+        scratch.order_for = (no_claims && !runs).then_some(made_for);
     }
 
     /// Parameter values at the evaluation date and let caches, made again only when the
@@ -461,12 +486,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         } = scratch;
         let (caches, params) = (caches.as_mut_slice(), params.as_slice());
         bounds.clear();
-        for (i, &(date, claim, pi, ci)) in order.iter().enumerate() {
+        for (i, &(date, claim, pi, ci, year)) in order.iter().enumerate() {
             let at = At {
                 pi,
                 ci,
                 claim,
                 date,
+                year,
             };
             let program = &self.set.programs[pi];
             let inst = match instances.get_mut(i) {
@@ -482,19 +508,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     inst
                 }
             };
-            let (cache, params): (&mut [Cache], &[Option<Value>]) = if claim.is_some() {
-                claim_cache.clear();
-                claim_cache.resize(program.lets.len(), None);
-                let params: &[Option<Value>] = if date == self.date {
-                    &params[pi]
+            // A claim's, or a year's of a run, lets may read what differs between instances.
+            let (cache, params): (&mut [Cache], &[Option<Value>]) =
+                if claim.is_some() || year.is_some() {
+                    claim_cache.clear();
+                    claim_cache.resize(program.lets.len(), None);
+                    let params: &[Option<Value>] = if date == self.date {
+                        &params[pi]
+                    } else {
+                        params_at(program, &self.settings[pi], date, claim_params);
+                        claim_params
+                    };
+                    (claim_cache, params)
                 } else {
-                    params_at(program, &self.settings[pi], date, claim_params);
-                    claim_params
+                    (&mut caches[pi], &params[pi])
                 };
-                (claim_cache, params)
-            } else {
-                (&mut caches[pi], &params[pi])
-            };
             let place = super::instance::Place {
                 at,
                 kind,

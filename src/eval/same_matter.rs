@@ -58,7 +58,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .matters
                 .get(program.clauses[inst.ci].matter as usize)
                 .map_or("", String::as_str);
-            let key = (matter, inst.claim);
+            let key = (matter, inst.claim, inst.year);
             let Some(j) = kept.get(&key).copied() else {
                 kept.insert(key, i);
                 continue;

@@ -22,6 +22,8 @@ pub enum Need {
     Claim(u32),
     /// A parameter with no value at the event date (by slot).
     Param(u32),
+    /// One year of a yearly series (subject slot, year).
+    Year(u32, i32),
 }
 
 /// Why arithmetic failed.
@@ -33,6 +35,10 @@ pub enum Fault {
     Overflow,
     /// A bracket has no row for the value.
     NoBracketRow,
+    /// A year read from a series is not a whole number from 1 to 9999.
+    NotAYear,
+    /// A range of years holds no year (its start is after its end).
+    EmptyYears,
     /// One of pol's own rules did not hold (what the checker guarantees, such as a value's
     /// type): a bug in pol, reported as an internal error (F0901), never as a result.
     Internal(&'static str),

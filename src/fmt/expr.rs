@@ -7,7 +7,7 @@
 
 use crate::ast::{
     BinOp, BracketRow, Duration, DurationUnit, Expr, ExprKind, Name, Node, RowKey, TypeExpr,
-    UnaryOp, Window,
+    UnaryOp, Window, Years,
 };
 
 /// Binding strength, loosest first, as the grammar's rules nest.
@@ -164,6 +164,23 @@ impl Flat<'_> {
                 self.expr(otherwise, 0)
             ),
             ExprKind::EventDate => "event_date".to_string(),
+            ExprKind::EventYear => "event_year".to_string(),
+            ExprKind::Index { series, years } => {
+                let year = |y: &Option<Box<Expr>>| y.as_ref().map(|y| self.expr(y, 0));
+                let inside = match years {
+                    Years::One(y) => self.expr(y, 0),
+                    Years::Range(a, b) => {
+                        let (a, b) = (year(a), year(b));
+                        match (a, b) {
+                            (Some(a), Some(b)) => format!("{a} .. {b}"),
+                            (None, Some(b)) => format!(".. {b}"),
+                            (Some(a), None) => format!("{a} .."),
+                            (None, None) => "..".to_string(),
+                        }
+                    }
+                };
+                format!("{}[{inside}]", series.node)
+            }
             ExprKind::Table { key, rows } => {
                 let rows: Vec<String> = rows.iter().map(|r| self.table_row(r)).collect();
                 format!("{} {}", self.table_head(key), braces(&rows))
@@ -229,7 +246,9 @@ impl Flat<'_> {
                     .map(|l| l.split('#').next().unwrap_or(""))
                     .collect::<String>()
                     .split_whitespace()
-                    .collect();
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
                 format!("quantity {}", half_width(&unit))
             }
         };
@@ -271,6 +290,13 @@ pub fn braces(items: &[String]) -> String {
     } else {
         format!("{{ {} }}", items.join(", "))
     }
+}
+
+/// A clause's run of years: `for 3 years from 认定日期`.
+pub fn run(r: &crate::ast::Run) -> String {
+    let unit = if r.count.node == 1 { "year" } else { "years" };
+    let start = if r.after { "after" } else { "from" };
+    format!("for {} {unit} {start} {}", r.count.node, r.anchor.node)
 }
 
 #[cfg(test)]

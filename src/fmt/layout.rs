@@ -203,6 +203,9 @@ impl<'s> Layout<'s> {
         self.block(span, next, &head, &input.fields, |me, field, next| {
             let f = &field.node;
             let mut tail = String::new();
+            if f.by_year {
+                tail.push_str(" by year");
+            }
             if let Some(r) = &f.range {
                 // Each side as the expression printer writes a number; an open side stays empty.
                 let side =
@@ -234,9 +237,10 @@ impl<'s> Layout<'s> {
 
     fn param(&mut self, param: &Param, span: Span, next: usize) {
         let head = format!(
-            "param {}: {}",
+            "param {}: {}{}",
             param.name.node,
-            self.flat.type_expr(&param.ty, false)
+            self.flat.type_expr(&param.ty, false),
+            if param.by_year { " by year" } else { "" }
         );
         let doc = param
             .doc
@@ -277,6 +281,7 @@ impl<'s> Layout<'s> {
             ClauseItem::Item(m) => format!("item {}", quoted(&m.node)),
             ClauseItem::Subject(kinds) => format!("subject {}", names(kinds)),
             ClauseItem::PerClaim(k) => format!("per {}", k.node),
+            ClauseItem::Run(r) => crate::fmt::expr::run(r),
             ClauseItem::Effective(w) => format!("effective {}", self.flat.window(w)),
             ClauseItem::When(e) => return self.chain(span, next, "when ", e),
             ClauseItem::Let(l) => {
@@ -289,6 +294,10 @@ impl<'s> Layout<'s> {
             }
             ClauseItem::Limit(ClauseLimit::Ref(n)) => format!("limit {}", n.node),
             ClauseItem::Stages(list) => return self.stages(span, next, list),
+            ClauseItem::Once(o) => {
+                let matter = if o.matter { " and matter" } else { "" };
+                format!("once per {}{matter}", o.per.node)
+            }
             ClauseItem::Funding(shares) => return self.funding(shares, span, next),
             ClauseItem::Award(a) => match &a.node {
                 Award::Amount(e) => return self.expr_item(span, next, "award ", e, ""),

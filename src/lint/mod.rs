@@ -18,6 +18,7 @@ mod caps;
 mod chars;
 mod conditions;
 mod matters;
+mod series;
 mod usage;
 mod values;
 mod wording;
@@ -55,6 +56,7 @@ pub fn lint(model: &Model<'_>, file: &ast::File, source: &str) -> Vec<Diagnostic
     matters::check(&cx, &mut out);
     wording::check(&cx, &mut out);
     chars::check(&cx, &mut out);
+    series::check(&cx, &mut out);
     out
 }
 

@@ -31,6 +31,11 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     for c in &m.clauses {
         let mut locals_used = vec![false; c.locals.len()];
         let mut work: Vec<&Expr> = clause_roots(c);
+        // A run's anchor date is read to know its years; its caps are read like the others.
+        if let Some(u) = c.run.and_then(|r| used.inputs.get_mut(r.anchor.index())) {
+            *u = true;
+        }
+        work.extend(c.run_caps.iter().map(|b| &b.amount));
         for l in &c.limits {
             if let LimitUse::Shared(i) = l {
                 if let (Some(u), Some(limit)) =
@@ -48,6 +53,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             let mut tables = Vec::new();
             walk(e, &mut |x| {
                 refs.extend(cx.meaning(x));
+                refs.extend(m.series_read(x).map(Ref::Input));
                 tables.extend(m.looked_up(x).map(|l| l.table.index()));
             });
             // A table looked up counts as used, and so does everything its rows use.

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::chunks::Chunk;
+use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
@@ -35,6 +36,9 @@ pub struct CsvShape {
     pub claim_date: Option<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
+    /// Whether a policy reads yearly series: a subject's row is then read as facts, whose
+    /// binding gathers the year columns (`销售收入[2023]`), not by the one-row path.
+    pub series: bool,
 }
 
 impl CsvShape {
@@ -58,6 +62,11 @@ impl CsvShape {
                         .collect()
                 })
                 .collect(),
+            series: ev
+                .policies()
+                .programs()
+                .iter()
+                .any(|p| p.subject_inputs.iter().any(|i| i.series)),
         })
     }
 }
@@ -88,6 +97,8 @@ pub struct Context<'a, 'p> {
     pub writer: Option<&'a RowWriter>,
     /// The file format.
     pub source: Source,
+    /// Whether a history file of past grants is read with the population.
+    pub history: bool,
     /// In the second pass of a run with budgets reduced pro rata: the plan the first found.
     pub(crate) pro_rata: Option<&'a Plan>,
 }
@@ -188,6 +199,8 @@ pub struct Worker<'a, 'p> {
     out: Rows,
     /// Row text of subjects paid nothing.
     unpaid: UnpaidRows,
+    /// The grants of the chunk's subjects (a history file read with the population).
+    history: ChunkHistory,
     /// Budgets reduced pro rata: their running totals in the chunk.
     running: Running,
 }
@@ -389,6 +402,9 @@ struct Run {
     batch: Batch,
     /// The last subject's id as a whole number, if it is one.
     last_number: Option<u128>,
+    /// A history row out of order: the subject id before it, and the error. Subjects from
+    /// that id on are not evaluated (their grants may be missing).
+    stop: Option<(String, RowError)>,
 }
 
 /// A whole-number id as a number (as `str::parse::<u128>` reads it), by a machine-word parse
@@ -414,6 +430,13 @@ fn id_number(id: &str) -> Option<u128> {
 impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
+        if let Some((after, e)) = &self.stop {
+            if id_order(id, after) != std::cmp::Ordering::Less {
+                self.batch.fatal = Some(e.clone());
+                self.stop = None;
+                return false;
+            }
+        }
         let b = &mut self.batch;
         // The previous id was parsed when it came: one parse per subject.
         let number = id_number(id);
@@ -476,12 +499,14 @@ impl<'a, 'p> Worker<'a, 'p> {
             scratch: Scratch::new(),
             out: Rows::default(),
             unpaid: UnpaidRows::default(),
+            history: ChunkHistory::default(),
             running: Running::default(),
         }
     }
 
-    /// Evaluates a chunk.
-    pub fn run(&mut self, chunk: &Chunk) -> Batch {
+    /// Evaluates a chunk whose subjects' earlier grants are `history`.
+    pub fn run(&mut self, chunk: &Chunk, history: ChunkHistory) -> Batch {
+        self.history = history;
         let mut run = Run {
             batch: Batch {
                 seq: chunk.seq,
@@ -496,13 +521,24 @@ impl<'a, 'p> Worker<'a, 'p> {
                 pro_rata_end: None,
             },
             last_number: None,
+            stop: self.history.stop.take(),
         };
+        if self.cx.history {
+            let given = self.history.rows.len() as u64;
+            run.batch
+                .summary
+                .add_history(Some(given), Some(self.history.ignored));
+        }
         if let Some(plan) = self.cx.pro_rata {
             plan.start(chunk.seq, &mut self.running);
         }
         match &self.cx.source {
             Source::Csv(shape) => self.csv(chunk, shape, &mut run),
             Source::Jsonl => self.jsonl(chunk, &mut run),
+        }
+        // A history row out of order stops the run after this chunk's subjects before it.
+        if let (Some((_, e)), None) = (run.stop.take(), &run.batch.fatal) {
+            run.batch.fatal = Some(e);
         }
         if self.cx.pro_rata.is_some() {
             run.batch.pro_rata_end = Some(self.running.totals().to_vec());
@@ -596,7 +632,7 @@ impl<'a, 'p> Worker<'a, 'p> {
         // A row with a claim id or date takes the general path, which reads (and checks) both.
         let first = &self.rows[0];
         let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
-        if n == 1 && plain && self.problems[0].is_none() {
+        if n == 1 && plain && !shape.series && self.problems[0].is_none() {
             return self.csv_single(text, shape, run);
         }
         let id = trim(self.rows[0].get(text, shape.id).unwrap_or("")).to_string();
@@ -622,7 +658,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             }
         }
         let state = (&mut self.scratch, &mut self.running);
-        evaluate(cx, &mut subject, run, state, &mut self.out);
+        evaluate(cx, &mut subject, run, state, &mut self.out, &self.history);
     }
 
     /// A subject of one row without a claim: bound from its cells.
@@ -635,6 +671,10 @@ impl<'a, 'p> Worker<'a, 'p> {
         if let Some(p) = crate::eval::facts::subject_id_problem(id) {
             return run.bad_row(cx, row_error(line, &[p]), id);
         }
+        let grants = match self.history.grants(id, line) {
+            Ok(g) => g,
+            Err(e) => return run.bad_row(cx, e, id),
+        };
         let mut problems = Vec::new();
         for ((program, columns), bound) in cx
             .ev
@@ -648,6 +688,9 @@ impl<'a, 'p> Worker<'a, 'p> {
             if let Err(p) = bind_cells(program, columns, cell, bound) {
                 problems.extend(p);
             }
+        }
+        if let Err(p) = cx.ev.bind_history(&grants, &mut self.bound) {
+            problems.extend(p);
         }
         if !problems.is_empty() {
             let e = row_error(line, &problems);
@@ -672,18 +715,21 @@ impl<'a, 'p> Worker<'a, 'p> {
         ) {
             return;
         }
-        one_row_into(
+        if let Err(f) = one_row_into(
             &mut self.out,
             (line, id),
             verdicts,
             self.scratch.settlement(),
             cx.layout,
-        );
+        ) {
+            // Cannot happen: the row's sums are parts of the settled total. Reported, not hidden.
+            return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, true);
+        }
         if cx.pro_rata.is_some() {
             let column = |v: &Verdict| Some((0, cx.layout.column((v.pi, v.ci))?));
             befores_into(&mut self.out.results, verdicts, &self.running, column);
         }
-        w.row(&mut b.text, &self.out.results[0], cx.layout);
+        w.row(&mut run.batch.text, &self.out.results[0], cx.layout);
     }
 
     fn jsonl(&mut self, chunk: &Chunk, run: &mut Run) {
@@ -721,6 +767,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                                 run,
                                 (&mut self.scratch, &mut self.running),
                                 &mut self.out,
+                                &self.history,
                             );
                         }
                         let BadRow { error, id } = bad;
@@ -744,6 +791,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                                 run,
                                 (&mut self.scratch, &mut self.running),
                                 &mut self.out,
+                                &self.history,
                             );
                         }
                         if !run.begin(&record.id, record.line) {
@@ -765,6 +813,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 run,
                 (&mut self.scratch, &mut self.running),
                 &mut self.out,
+                &self.history,
             );
         }
     }
@@ -792,6 +841,7 @@ fn evaluate<'p>(
     run: &mut Run,
     state: (&mut Scratch<'p>, &mut Running),
     out: &mut Rows,
+    history: &ChunkHistory,
 ) {
     let b = &mut run.batch;
     if !subject.bad.is_empty() {
@@ -826,7 +876,7 @@ fn evaluate<'p>(
         let line = subject.rows.first().map_or(0, |r| r.line);
         return failed_subject(cx, b, subject, row_error(line, &[p]));
     }
-    match facts_and_rows(cx, subject, state, &mut b.summary, out) {
+    match facts_and_rows(cx, subject, state, &mut b.summary, out, history) {
         Ok(Some(f)) => {
             if f.is_internal() {
                 b.summary.internal_errors += 1;
@@ -867,8 +917,10 @@ fn facts_and_rows<'p>(
     (scratch, running): (&mut Scratch<'p>, &mut Running),
     summary: &mut Summary,
     out: &mut Rows,
+    history: &ChunkHistory,
 ) -> Result<Option<Failure>, RowError> {
-    let facts = facts_of(subject, cx.kind, cx.columns, cx.ev.policies().programs())?;
+    let mut facts = facts_of(subject, cx.kind, cx.columns, cx.ev.policies().programs())?;
+    facts.history = history.grants(&subject.id, subject.rows[0].line)?;
     // Columns that are not inputs were reported once, from the header: binding and deciding
     // is all a row needs.
     let bound = cx

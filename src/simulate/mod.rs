@@ -10,6 +10,7 @@ pub mod batch;
 pub mod chunks;
 pub mod columns;
 pub mod deferred;
+pub mod history;
 pub mod input;
 pub mod output;
 pub mod pro_rata;
@@ -32,8 +33,8 @@ pub use input::{Columns, Record};
 pub use output::RowFormat;
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
 pub use run::{
-    End, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions, DEFAULT_CHUNK,
-    MAX_REPORTED_ERRORS, MAX_THREADS,
+    End, HistorySource, PopulationFormat, Report, SimulateError, Simulation, SimulationOptions,
+    DEFAULT_CHUNK, MAX_REPORTED_ERRORS, MAX_THREADS,
 };
 pub use summary::Summary;
 
@@ -250,6 +251,7 @@ pub fn facts_of(
         id: subject.id.as_str().into(),
         attributes,
         claims,
+        history: Vec::new(),
     })
 }
 
@@ -354,7 +356,9 @@ pub fn rows_into(
         };
         let paid = v.paid.unwrap_or(Amount::ZERO);
         let r = &mut out[row];
-        r.clauses[col] = Some((v.outcome, paid));
+        add_cell(&mut r.clauses[col], v.outcome, paid).ok_or_else(|| {
+            Failure::internal("a row's sum is larger than the subject's settled total")
+        })?;
         if layout.staged {
             r.deferred.extend(v.deferred().map(|d| (col, d)));
         }
@@ -427,7 +431,7 @@ pub fn one_row_into(
     verdicts: &[Verdict],
     settlement: &Settlement,
     layout: &Layout,
-) {
+) -> Result<(), Failure> {
     let out = &mut rows_out.results;
     out.resize_with(1, RowResult::default);
     let r = &mut out[0];
@@ -440,7 +444,10 @@ pub fn one_row_into(
     r.deferred.clear();
     for v in verdicts {
         if let Some(col) = layout.column((v.pi, v.ci)) {
-            r.clauses[col] = Some((v.outcome, v.paid.unwrap_or(Amount::ZERO)));
+            let paid = v.paid.unwrap_or(Amount::ZERO);
+            add_cell(&mut r.clauses[col], v.outcome, paid).ok_or_else(|| {
+                Failure::internal("a row's sum is larger than the subject's settled total")
+            })?;
             if layout.staged {
                 r.deferred.extend(v.deferred().map(|d| (col, d)));
             }
@@ -450,6 +457,23 @@ pub fn one_row_into(
     r.payers.clear();
     r.payers.extend_from_slice(settlement.payer_totals());
     r.before.clear();
+    Ok(())
+}
+
+/// Adds a result to its clause's cell of a row. A clause paid for each year of a run has one
+/// cell: the sum of what its years pay, `awarded` when any year is paid, else the outcome of
+/// its first year. `None` when the sum cannot be held (it is part of the subject's settled
+/// total, which can).
+fn add_cell(cell: &mut Option<(Outcome, Amount)>, outcome: Outcome, paid: Amount) -> Option<()> {
+    let awarded = outcome == Outcome::Awarded;
+    *cell = Some(match *cell {
+        None => (outcome, paid),
+        Some((Outcome::Awarded, before)) if awarded => (outcome, (before + paid)?),
+        Some(first @ (Outcome::Awarded, _)) => first,
+        Some(_) if awarded => (outcome, paid),
+        Some(first) => first,
+    });
+    Some(())
 }
 
 /// The error of a row whose values do not fit their declarations.

@@ -187,7 +187,7 @@ impl RowWriter {
 pub struct UnpaidRows {
     /// The combinations seen so far (outcomes packed as in [`RowWriter::unpaid_row`]), with
     /// their rows' text.
-    made: Vec<(u64, Vec<Piece>)>,
+    made: Vec<(u128, Vec<Piece>)>,
     /// The combination of the last row written.
     last: usize,
 }
@@ -202,9 +202,16 @@ enum Piece {
 /// At most this many combinations are kept; rows of any other take the general path.
 const MAX_COMBINATIONS: usize = 64;
 
-/// Rows with at most this many clause columns (three bits each in a word) are written from
-/// their combination's text.
-const KEY_COLUMNS: usize = 21;
+/// The bits an outcome takes in a combination's key: enough for every outcome and "none".
+const KEY_BITS: usize = 4;
+
+/// Rows with at most this many clause columns (four bits each in a 128-bit key) are written
+/// from their combination's text.
+const KEY_COLUMNS: usize = 128 / KEY_BITS;
+
+// Every outcome, plus "none", has a code of its own in `KEY_BITS` bits: an outcome that did not
+// fit would spill into the next column and write a wrong row.
+const _: () = assert!(Outcome::ALL.len() < 1 << KEY_BITS);
 
 impl RowWriter {
     /// Appends the row of a one-row subject without claims when its verdicts pay nothing, from
@@ -221,24 +228,24 @@ impl RowWriter {
         if self.nested {
             return false;
         }
-        // The outcomes packed three bits a column (0 for none), so a combination is one word.
+        // The outcomes packed four bits a column (0 for none), so a combination is one key.
         let columns = layout.clauses.len();
         if columns > KEY_COLUMNS {
             return false;
         }
-        let mut key = 0u64;
+        let mut key = 0u128;
         for v in verdicts {
             let nothing = v.paid.is_none_or(|p| p.is_zero());
-            // A deferred award (the last outcome) needs more than three bits, and a staged
-            // award that defers something (even one left undetermined) fills a deferred
-            // column: such rows take the general path.
+            // A deferred award needs the general path's outcome column, a staged award that
+            // defers something (even one left undetermined) fills a deferred column, and a
+            // year of a run shares its clause's column with the other years: general path.
             let general = matches!(v.outcome, Outcome::Awarded | Outcome::Deferred)
                 || v.deferred().is_some_and(|d| !d.is_zero());
-            if v.claim.is_some() || general || !nothing {
+            if v.claim.is_some() || v.year.is_some() || general || !nothing {
                 return false;
             }
             if let Some(col) = layout.column((v.pi, v.ci)) {
-                key |= (v.outcome as u64 + 1) << (3 * col);
+                key |= (v.outcome as u128 + 1) << (KEY_BITS * col);
             }
         }
         // Rows of one combination tend to follow each other: the last one is tried first.
@@ -252,7 +259,7 @@ impl RowWriter {
             None if unpaid.made.len() < MAX_COMBINATIONS => {
                 let outcomes: Vec<Option<Outcome>> = (0..columns)
                     .map(|col| {
-                        let code = (key >> (3 * col)) & 0b111;
+                        let code = (key >> (KEY_BITS * col)) & 0b1111;
                         code.checked_sub(1)
                             .and_then(|k| Outcome::ALL.get(k as usize).copied())
                     })

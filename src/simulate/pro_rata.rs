@@ -387,6 +387,49 @@ pub(crate) fn befores_into(
         }
         r.before[col] = Some(b);
     }
+    // The years of a run share their clause's cell: its figure before reduction is the sum of
+    // each year's, a year not reduced counting what it paid.
+    if verdicts.iter().any(|v| v.year.is_some()) {
+        run_befores(rows, verdicts, running, &place);
+    }
+}
+
+/// [`befores_into`] for the cells of clauses paid for each year of a run.
+fn run_befores(
+    rows: &mut [RowResult],
+    verdicts: &[Verdict],
+    running: &Running,
+    place: &impl Fn(&Verdict) -> Option<(usize, usize)>,
+) {
+    let mut cells: Vec<((usize, usize), Option<Amount>, bool)> = Vec::new();
+    for (i, v) in verdicts
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.year.is_some())
+    {
+        let Some(at) = place(v) else {
+            continue;
+        };
+        let before = Plan::before(running, i);
+        let amount = before.or(v.paid).unwrap_or(Amount::ZERO);
+        match cells.iter_mut().find(|(p, _, _)| *p == at) {
+            // A sum that cannot be held leaves no figure (`None`), never a wrong one; it cannot
+            // happen, as the amounts are parts of the subject's total.
+            Some(c) => {
+                c.1 = c.1.and_then(|x| x + amount);
+                c.2 |= before.is_some();
+            }
+            None => cells.push((at, Some(amount), before.is_some())),
+        }
+    }
+    for ((row, col), sum, reduced) in cells {
+        if let (Some(r), true) = (rows.get_mut(row), reduced) {
+            if r.before.len() <= col {
+                r.before.resize(col + 1, None);
+            }
+            r.before[col] = sum;
+        }
+    }
 }
 
 #[cfg(test)]

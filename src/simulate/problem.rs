@@ -99,6 +99,19 @@ pub enum RowProblem {
         /// The subject before it.
         after: String,
     },
+    /// A row of the history file (`--history`, its line is the error's) names a subject that
+    /// sorts before the row above it (F0260): the run stops.
+    HistoryOutOfOrder {
+        /// The subject of the row out of order.
+        subject: String,
+        /// The subject of the row before it.
+        after: String,
+    },
+    /// A row of the history file cannot be read (F0261): the run stops.
+    HistoryUnreadable {
+        /// Why.
+        reason: String,
+    },
     /// A subject has more than [`MAX_SUBJECT_ROWS`] rows (F0201): the run stops.
     TooManyRows {
         /// The subject id.
@@ -140,6 +153,8 @@ impl RowProblem {
             RowProblem::NoClaimId { .. } => C::NoClaimId,
             RowProblem::Failed(f) => f.code,
             RowProblem::OutOfOrder { .. } => C::OutOfOrder,
+            RowProblem::HistoryOutOfOrder { .. } => C::HistoryOutOfOrder,
+            RowProblem::HistoryUnreadable { .. } => C::HistoryUnreadable,
             RowProblem::TooManyRows { .. } => C::SubjectTooLarge,
             RowProblem::TooManyBytes { .. } => C::SubjectTooManyBytes,
         }
@@ -150,6 +165,8 @@ impl RowProblem {
         matches!(
             self,
             RowProblem::OutOfOrder { .. }
+                | RowProblem::HistoryOutOfOrder { .. }
+                | RowProblem::HistoryUnreadable { .. }
                 | RowProblem::TooManyRows { .. }
                 | RowProblem::TooManyBytes { .. }
         )
@@ -198,6 +215,12 @@ impl RowProblem {
                 };
                 format!("line {line}: {why}; rows must be sorted by subject id (whole-number ids numerically), so that all rows of a subject are together")
             }
+            RowProblem::HistoryOutOfOrder { subject, after } => format!(
+                "history line {line}: error[F0260]: subject `{subject}` comes after `{after}`; the history must be sorted by subject id like the population (whole-number ids numerically)"
+            ),
+            RowProblem::HistoryUnreadable { reason } => format!(
+                "history line {line}: error[F0261]: the row cannot be read: {reason}"
+            ),
             RowProblem::TooManyRows { subject } => format!(
                 "line {line}: error[F0201]: subject `{subject}` has more than {MAX_SUBJECT_ROWS} rows, more than pol holds for one subject; {split} (each run's totals add up) or check that its id column is right"
             ),
@@ -282,6 +305,11 @@ mod tests {
                 subject: "1".into(),
                 after: "2".into(),
             },
+            RowProblem::HistoryOutOfOrder {
+                subject: "1".into(),
+                after: "2".into(),
+            },
+            RowProblem::HistoryUnreadable { reason: "x".into() },
             RowProblem::TooManyRows {
                 subject: "A".into(),
             },

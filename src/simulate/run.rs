@@ -24,6 +24,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
+use super::history::{chunk_ids, ChunkHistory, HistoryReader};
 use super::input::{csv_header, csv_id, jsonl_id};
 use super::output::{RowFormat, RowWriter};
 use super::{default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary};
@@ -124,6 +125,8 @@ pub enum SimulateError {
     TwoPasses,
     /// The population cannot be opened again for the second pass: why.
     Reopen(String),
+    /// The history file cannot be opened, its header read, or it lacks a column: why.
+    History(String),
 }
 
 impl fmt::Display for SimulateError {
@@ -157,6 +160,7 @@ impl fmt::Display for SimulateError {
             SimulateError::TwoPasses => f.write_str(
                 "a budget of these policies is reduced pro rata, so the population is read twice: give it as a file, not a stream (F0355)",
             ),
+            SimulateError::History(why) => f.write_str(why),
             SimulateError::Reopen(why) => {
                 write!(f, "cannot read the population again for the second pass: {why}")
             }
@@ -296,7 +300,41 @@ impl<'s> Simulation<'s> {
         if self.needs_two_passes() {
             return Err(SimulateError::TwoPasses);
         }
-        self.pass(input, rows, progress, cancel, Pass::Only)
+        self.pass(input, None, rows, progress, cancel, Pass::Only)
+    }
+
+    /// [`Simulation::run`] with the subjects' earlier grants read from `history` (CSV or JSON
+    /// Lines, sorted by subject id like the population, read in step with it): each subject
+    /// is evaluated with its grants, as `pol eval` evaluates facts with that `history`.
+    pub fn run_with_history<R: Read + Send, H: Read + Send>(
+        &self,
+        input: R,
+        history: Option<(H, PopulationFormat)>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        if self.needs_two_passes() {
+            return Err(SimulateError::TwoPasses);
+        }
+        let history = self.history_reader(history)?;
+        self.pass(input, history, rows, progress, cancel, Pass::Only)
+    }
+
+    /// The reader of a history file, its header read.
+    fn history_reader<'h, H: Read + Send + 'h>(
+        &'h self,
+        history: Option<(H, PopulationFormat)>,
+    ) -> Result<Option<HistoryReader<'h>>, SimulateError> {
+        match history {
+            Some((h, format)) => {
+                let jsonl = format == PopulationFormat::Jsonl;
+                HistoryReader::new(h, jsonl, &self.options.columns)
+                    .map(Some)
+                    .map_err(SimulateError::History)
+            }
+            None => Ok(None),
+        }
     }
 
     /// Whether the policies have a budget reduced pro rata (`pro_rata`), so that the population
@@ -319,11 +357,43 @@ impl<'s> Simulation<'s> {
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
     ) -> Result<Report, SimulateError> {
+        let no_history: Option<HistorySource<'_, &[u8]>> = None;
+        self.run_twice_with_history(first, second, no_history, rows, progress, cancel)
+    }
+
+    /// [`Simulation::run_twice`] with the subjects' earlier grants: `history` opens the history
+    /// file (for each pass) and says its format, as for [`Simulation::run_with_history`].
+    pub fn run_twice_with_history<R: Read + Send, H: Read + Send>(
+        &self,
+        first: R,
+        second: &mut dyn FnMut() -> Result<R, String>,
+        mut history: Option<HistorySource<'_, H>>,
+        rows: Option<&mut dyn Write>,
+        progress: &mut dyn FnMut(u64),
+        cancel: &AtomicBool,
+    ) -> Result<Report, SimulateError> {
+        let mut open_history = || -> Result<Option<(H, PopulationFormat)>, SimulateError> {
+            match history.as_mut() {
+                Some((open, format)) => {
+                    Ok(Some((open().map_err(SimulateError::History)?, *format)))
+                }
+                None => Ok(None),
+            }
+        };
         if !self.needs_two_passes() {
-            return self.pass(first, rows, progress, cancel, Pass::Only);
+            let h = self.history_reader(open_history()?)?;
+            return self.pass(first, h, rows, progress, cancel, Pass::Only);
         }
         let mut recorder = super::pro_rata::Recorder::new(self.pro_rata.clone());
-        let counted = self.pass(first, None, progress, cancel, Pass::Record(&mut recorder))?;
+        let h = self.history_reader(open_history()?)?;
+        let counted = self.pass(
+            first,
+            h,
+            None,
+            progress,
+            cancel,
+            Pass::Record(&mut recorder),
+        )?;
         if !matches!(counted.end, End::Completed) {
             return Ok(counted);
         }
@@ -338,7 +408,8 @@ impl<'s> Simulation<'s> {
             }
         };
         let input = second().map_err(SimulateError::Reopen)?;
-        let mut report = self.pass(input, rows, progress, cancel, Pass::Apply(&plan))?;
+        let h = self.history_reader(open_history()?)?;
+        let mut report = self.pass(input, h, rows, progress, cancel, Pass::Apply(&plan))?;
         if matches!(report.end, End::Completed) {
             if let Err(f) = plan.annotate(set, &mut report.summary) {
                 report.end = End::SummaryFailed(f);
@@ -351,6 +422,7 @@ impl<'s> Simulation<'s> {
     fn pass<R: Read + Send>(
         &self,
         input: R,
+        history: Option<HistoryReader<'_>>,
         rows: Option<&mut dyn Write>,
         progress: &mut dyn FnMut(u64),
         cancel: &AtomicBool,
@@ -397,6 +469,7 @@ impl<'s> Simulation<'s> {
                 Pass::Apply(plan) => Some(plan),
                 _ => None,
             },
+            history: history.is_some(),
         };
         let mut merger = Merger::new(&self.ev, o.max_errors, rows);
         match pass {
@@ -404,7 +477,19 @@ impl<'s> Simulation<'s> {
             Pass::Apply(plan) => merger.plan = Some(plan),
             Pass::Only => {}
         }
-        let read_end = in_threads(&cx, chunker, o.threads, &mut merger, progress, cancel);
+        let given = history.is_some();
+        let ignored_at_end = AtomicU64::new(0);
+        let reading = Reading {
+            chunker,
+            history,
+            ignored_at_end: &ignored_at_end,
+        };
+        let read_end = in_threads(&cx, reading, o.threads, &mut merger, progress, cancel);
+        if given {
+            // The history's subjects after the population's last: none of them is in it.
+            let ignored = ignored_at_end.load(Ordering::SeqCst);
+            merger.summary.add_history(Some(0), Some(ignored));
+        }
         let end = self.end(&mut merger, read_end, cancel);
         Ok(Report {
             summary: merger.summary,
@@ -439,7 +524,9 @@ impl<'s> Simulation<'s> {
                 return Err(SimulateError::DuplicateColumn(h.clone()));
             }
             let special = columns.is_special(h);
-            if !special && !known.contains(h.as_str()) {
+            // A series column is named after its input and year: `销售收入[2023]`.
+            let base = crate::eval::series::series_name(h).map_or(h.as_str(), |(n, _)| n);
+            if !special && !known.contains(h.as_str()) && !known.contains(base) {
                 ignored.push(h.clone());
             }
         }
@@ -457,7 +544,7 @@ impl<'s> Simulation<'s> {
         cancel: &AtomicBool,
     ) -> End {
         let (too_large, read_failed) = match read_end {
-            Some(ReadEnd::TooLarge(e)) => (Some(e), None),
+            Some(ReadEnd::TooLarge(e) | ReadEnd::History(e)) => (Some(e), None),
             Some(ReadEnd::Failed(e)) => (None, Some(e)),
             None => (None, None),
         };
@@ -505,15 +592,33 @@ enum Pass<'r> {
 enum ReadEnd {
     /// A subject takes more bytes than pol holds for one (F0202).
     TooLarge(RowError),
+    /// The history's rows after the population's last subject are out of order (F0260) or
+    /// unreadable (F0261).
+    History(RowError),
     /// The input cannot be read on.
     Failed(io::Error),
 }
+
+/// What the reading thread reads: the population cut into chunks, and the history (if any)
+/// read in step with it.
+struct Reading<'h, R, F> {
+    chunker: Chunker<R, F>,
+    history: Option<HistoryReader<'h>>,
+    /// Set when the population ends: the history's subjects after its last.
+    ignored_at_end: &'h AtomicU64,
+}
+
+/// A chunk and its subjects' earlier grants.
+type Work = (Chunk, ChunkHistory);
+
+/// How to open a history file (once per pass over the population), and its format.
+pub type HistorySource<'o, H> = (&'o mut dyn FnMut() -> Result<H, String>, PopulationFormat);
 
 /// Runs the chunks of `chunker` on `threads` workers, a thread of its own cutting them, and
 /// merges their batches on this thread: how reading ended, if early.
 fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     cx: &Context<'_, '_>,
-    chunker: Chunker<R, F>,
+    reading: Reading<'_, R, F>,
     threads: usize,
     merger: &mut Merger<'_, '_>,
     progress: &mut dyn FnMut(u64),
@@ -523,7 +628,7 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
     let stop = AtomicBool::new(false);
     let consumed = AtomicU64::new(0);
     let (stop, consumed) = (&stop, &consumed);
-    let (work_tx, work_rx) = mpsc::sync_channel::<Chunk>(threads * 2);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Work>(threads * 2);
     let work_rx = Mutex::new(work_rx);
     let (done_tx, done_rx) = mpsc::sync_channel::<Batch>(threads * 2);
     std::thread::scope(|scope| {
@@ -533,7 +638,9 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
             scope.spawn(move || work(cx, work_rx, &done_tx));
         }
         drop(done_tx);
-        let reader = scope.spawn(move || read(chunker, &work_tx, cancel, stop, consumed));
+        let (source, columns) = (&cx.source, cx.columns);
+        let reader =
+            scope.spawn(move || read(reading, (source, columns), &work_tx, cancel, stop, consumed));
         for done in done_rx {
             merger.take(done);
             if merger.stopped() {
@@ -548,14 +655,14 @@ fn in_threads<R: Read + Send, F: Fn(&[u8]) -> Option<String> + Send>(
 }
 
 /// A worker: evaluates chunks until there are no more (or no one takes the batches).
-fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Chunk>>, done: &SyncSender<Batch>) {
+fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Work>>, done: &SyncSender<Batch>) {
     let mut worker = Worker::new(cx);
     loop {
         let next = chunks.lock().map(|rx| rx.recv());
-        let Ok(Ok(chunk)) = next else {
+        let Ok(Ok((chunk, history))) = next else {
             break;
         };
-        if done.send(worker.run(&chunk)).is_err() {
+        if done.send(worker.run(&chunk, history)).is_err() {
             break;
         }
     }
@@ -564,19 +671,29 @@ fn work(cx: &Context<'_, '_>, chunks: &Mutex<Receiver<Chunk>>, done: &SyncSender
 /// Cuts the input into chunks for the workers until it ends, the run is cancelled or stopped,
 /// or it cannot be read on (the reason is returned).
 fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
-    mut chunker: Chunker<R, F>,
-    work: &SyncSender<Chunk>,
+    reading: Reading<'_, R, F>,
+    (source, columns): (&Source, &Columns),
+    work: &SyncSender<Work>,
     cancel: &AtomicBool,
     stop: &AtomicBool,
     consumed: &AtomicU64,
 ) -> Option<ReadEnd> {
+    let Reading {
+        mut chunker,
+        mut history,
+        ignored_at_end,
+    } = reading;
     loop {
         if cancel.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
             return None;
         }
         let chunk = match chunker.next_chunk() {
             Ok(Some(c)) => c,
-            Ok(None) => return None,
+            Ok(None) => {
+                let (ignored, e) = history.as_mut().map_or((0, None), HistoryReader::drain);
+                ignored_at_end.store(ignored, Ordering::SeqCst);
+                return e.map(ReadEnd::History);
+            }
             Err(e) => {
                 let too_large = e
                     .get_ref()
@@ -593,7 +710,14 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
             }
         };
         consumed.store(chunker.consumed(), Ordering::Relaxed);
-        if work.send(chunk).is_err() {
+        // The grants of the chunk's subjects, read in step: the history is read no further
+        // than the chunk's last subject.
+        let grants = match history.as_mut() {
+            Some(h) => h.take_for(&chunk_ids(&chunk.bytes, source, columns)),
+            None => ChunkHistory::default(),
+        };
+        let stopped = grants.stop.is_some();
+        if work.send((chunk, grants)).is_err() || stopped {
             return None;
         }
     }

@@ -44,6 +44,8 @@ pub struct ClauseStats {
     pub not_yet: u64,
     /// Staged awards of which every stage waits (nothing paid now).
     pub deferred: u64,
+    /// Results of once-only awards the subject's history shows as paid already.
+    pub already_paid: u64,
     /// Paid under the clause (set when the run completes).
     pub paid: Amount,
 }
@@ -61,6 +63,7 @@ impl ClauseStats {
             Outcome::CannotEvaluate => &mut self.cannot_evaluate,
             Outcome::NotYet => &mut self.not_yet,
             Outcome::Deferred => &mut self.deferred,
+            Outcome::AlreadyPaid => &mut self.already_paid,
         };
         *n += 1;
     }
@@ -144,6 +147,12 @@ pub struct Summary {
     /// What staged awards leave for later (absent when nothing is deferred).
     #[serde(skip_serializing_if = "super::deferred::DeferredSums::is_empty")]
     pub deferred: super::deferred::DeferredSums,
+    /// With a history file (`--history`): its grants given to subjects of the population.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_grants: Option<u64>,
+    /// With a history file: its subjects that are not in the population (ignored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history_subjects_ignored: Option<u64>,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -255,6 +264,18 @@ fn bucket_value((exp, lead): (u32, u32)) -> Decimal {
 }
 
 impl Summary {
+    /// Counts `grants` of a history file given to subjects and `ignored` subjects of it not in
+    /// the population (`None`: no history file).
+    pub(crate) fn add_history(&mut self, grants: Option<u64>, ignored: Option<u64>) {
+        let add = |mine: &mut Option<u64>, theirs: Option<u64>| {
+            if let Some(n) = theirs {
+                *mine = Some(mine.unwrap_or(0) + n);
+            }
+        };
+        add(&mut self.history_grants, grants);
+        add(&mut self.history_subjects_ignored, ignored);
+    }
+
     /// An empty summary for the clauses of `ev`'s policies.
     pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
@@ -383,6 +404,7 @@ impl Summary {
         self.subjects += other.subjects;
         self.errors += other.errors;
         self.internal_errors += other.internal_errors;
+        self.add_history(other.history_grants, other.history_subjects_ignored);
         self.paid_sum.add_tally(&other.paid_sum);
         for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
             mine.add_tally(theirs);
@@ -396,6 +418,7 @@ impl Summary {
             mine.cannot_evaluate += theirs.cannot_evaluate;
             mine.not_yet += theirs.not_yet;
             mine.deferred += theirs.deferred;
+            mine.already_paid += theirs.already_paid;
         }
         self.deferred.merge(&other.deferred);
         for (mine, theirs) in self.payer_sums.iter_mut().zip(other.payer_sums) {
@@ -560,6 +583,12 @@ impl Summary {
             "rows read: {}, subjects: {}, errors: {}",
             self.rows, self.subjects, self.errors
         )?;
+        if let (Some(g), Some(i)) = (self.history_grants, self.history_subjects_ignored) {
+            writeln!(
+                out,
+                "history: {g} earlier grants of subjects in the population, {i} subjects not in the population ignored"
+            )?;
+        }
         writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;
         for c in &self.clauses {
@@ -573,11 +602,18 @@ impl Summary {
                 c.undetermined,
                 c.cannot_evaluate,
                 // Shown only when it happens, so runs without such claims read as before.
-                match (c.not_yet, c.deferred) {
-                    (0, 0) => String::new(),
-                    (n, 0) => format!(", {n} dated after the evaluation date"),
-                    (0, d) => format!(", {d} deferred"),
-                    (n, d) => format!(", {n} dated after the evaluation date, {d} deferred"),
+                {
+                    let mut said = String::new();
+                    if c.not_yet != 0 {
+                        said += &format!(", {} dated after the evaluation date", c.not_yet);
+                    }
+                    if c.deferred != 0 {
+                        said += &format!(", {} deferred", c.deferred);
+                    }
+                    if c.already_paid != 0 {
+                        said += &format!(", {} already paid", c.already_paid);
+                    }
+                    said
                 },
                 format::amount(c.paid)
             )?;

@@ -303,7 +303,7 @@ proptest! {
                 }
                 let mut summary = Summary::new(&ev);
                 summary.add(&ev, &scratch, 1);
-                one_row_into(&mut shared_rows, (line as u64, &id), verdicts, scratch.settlement(), &layout);
+                one_row_into(&mut shared_rows, (line as u64, &id), verdicts, scratch.settlement(), &layout).unwrap();
                 let mut shared = String::new();
                 writer.row(&mut shared, &shared_rows.results[0], &layout);
                 prop_assert_eq!(&shared, &general);

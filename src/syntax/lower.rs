@@ -27,6 +27,8 @@ pub struct Lowerer<'d> {
 
 type P<'i> = Pair<'i, Rule>;
 
+mod series;
+
 impl<'d> Lowerer<'d> {
     /// A lowerer for a chunk starting at byte `offset`, reporting into `diags`.
     pub fn new(offset: usize, diags: &'d mut Vec<Diagnostic>) -> Self {
@@ -212,7 +214,8 @@ impl<'d> Lowerer<'d> {
                 .into_inner()
                 .next()
                 .is_some_and(|x| x.as_rule() == Rule::signed);
-            let ty = self.type_expr(ty_pair);
+            let (ty, by_year) = self.type_expr(ty_pair);
+            let by_year = by_year.is_some();
             let mut default = None;
             let mut doc = None;
             let mut range = None;
@@ -231,6 +234,7 @@ impl<'d> Lowerer<'d> {
                     ty,
                     signed,
                     range,
+                    by_year,
                     default,
                     doc,
                 },
@@ -284,13 +288,17 @@ impl<'d> Lowerer<'d> {
         Node::new(InputRange { low, high, text }, span)
     }
 
-    fn type_expr(&mut self, p: P<'_>) -> Node<TypeExpr> {
+    /// A declared type, and the span of its `by year` when it is a yearly series.
+    fn type_expr(&mut self, p: P<'_>) -> (Node<TypeExpr>, Option<Span>) {
         let span = self.span(&p);
         let mut it = p.into_inner();
         let mut inner = next(&mut it);
         if inner.as_rule() == Rule::signed {
             inner = next(&mut it);
         }
+        let by_year = it
+            .find(|x| x.as_rule() == Rule::by_year)
+            .map(|x| self.span(&x));
         let ty = match inner.as_rule() {
             Rule::inline_enum => TypeExpr::InlineEnum(self.variants(next(&mut inner.into_inner()))),
             Rule::unit_type => {
@@ -300,7 +308,7 @@ impl<'d> Lowerer<'d> {
             }
             _ => TypeExpr::Named(inner.as_str().to_string()),
         };
-        Node::new(ty, span)
+        (Node::new(ty, span), by_year)
     }
 
     /// The unit and scale factor of a `unit` pair (used in `quantity 亩` declarations).
@@ -333,7 +341,7 @@ impl<'d> Lowerer<'d> {
     fn param(&mut self, p: P<'_>) -> Param {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
-        let ty = self.type_expr(next(&mut it));
+        let (ty, by_year) = self.type_expr(next(&mut it));
         let mut value = ParamValue::Unspecified;
         let mut doc = None;
         for part in it {
@@ -359,6 +367,7 @@ impl<'d> Lowerer<'d> {
         Param {
             name,
             ty,
+            by_year: by_year.is_some(),
             value,
             doc,
         }
@@ -435,6 +444,14 @@ impl<'d> Lowerer<'d> {
                     ClauseItem::Let(Node::new(l, span))
                 }
                 Rule::stages => ClauseItem::Stages(inner.map(|s| self.stage(s)).collect()),
+                Rule::once => {
+                    let per = self.name(next(&mut next(&mut inner).into_inner()));
+                    ClauseItem::Once(crate::ast::Once {
+                        per,
+                        matter: inner.next().is_some(),
+                    })
+                }
+                Rule::run => ClauseItem::Run(self.run(inner)),
                 _ => continue,
             };
             items.push(Node::new(item, span));
@@ -675,6 +692,8 @@ impl<'d> Lowerer<'d> {
             }
             Rule::reference => (Node::new(ExprKind::Ref(p.as_str().to_string()), span), 0),
             Rule::event_date => (Node::new(ExprKind::EventDate, span), 0),
+            Rule::event_year => (Node::new(ExprKind::EventYear, span), 0),
+            Rule::index => self.index(p, span),
             Rule::conditional => {
                 // The keywords are rules of their own, so the three parts are every other one.
                 let mut parts = p.into_inner().filter(|x| x.as_rule() == Rule::expr);

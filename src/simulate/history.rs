@@ -1,0 +1,482 @@
+//! The history of past grants in a simulation: a second file, sorted like the population and
+//! read in step with it.
+//!
+//! Input: a history file (CSV with a header row, or JSON Lines) of grants, one a row, with the
+//! subject id (the population's id column), `document`, `clause`, `date` and `amount`, and
+//! optionally `item`, `matter` and `claim`; and, chunk by chunk, the subject ids of the
+//! population. Output: for each chunk the grants of its subjects ([`ChunkHistory`]), the count
+//! of history subjects that are not in the population, and the first row out of order.
+//! Guarantee: the history is read once, front to back, holding only the grants of the chunk
+//! being handed out (memory stays flat); a grant is given to the subject with its id exactly
+//! as the population writes it, as `pol eval` would have it in that subject's facts; the
+//! results do not depend on the chunk size or the thread count.
+
+use std::io::{BufRead, BufReader, Read};
+
+use super::batch::Source;
+use super::input::{csv_rows, jsonl_id};
+use super::{id_order, Columns, RowError, RowProblem};
+use crate::eval::facts::{trim, FactProblem};
+use crate::eval::history::PastGrant;
+use crate::eval::json::{self, Json, Node};
+use crate::problem::ProblemCode;
+
+/// The columns of a history file besides the subject id.
+const COLUMNS: [&str; 7] = [
+    "document", "clause", "item", "matter", "claim", "date", "amount",
+];
+
+/// One row of the history file.
+#[derive(Clone, Debug)]
+pub struct HistoryRow {
+    /// The subject id, as written (spaces at the ends aside).
+    pub id: String,
+    /// Its line in the history file.
+    pub line: u64,
+    /// The grant, or what is wrong with it (the subject then fails).
+    pub grant: Result<PastGrant, Vec<FactProblem>>,
+}
+
+/// The grants of one chunk's subjects, and what reading them found.
+#[derive(Clone, Debug, Default)]
+pub struct ChunkHistory {
+    /// The grants of the chunk's subjects, in file order (sorted by subject id).
+    pub rows: Vec<HistoryRow>,
+    /// Subjects of the history read with this chunk that are not in the population.
+    pub ignored: u64,
+    /// A row out of order, found while reading the chunk's grants: the subject id of the row
+    /// before it, and the error. The chunk's subjects from that id on are not evaluated (their
+    /// grants may be missing) and the run stops.
+    pub stop: Option<(String, RowError)>,
+}
+
+impl ChunkHistory {
+    /// The grants of the subject `id` (as the population writes it), or the error that fails
+    /// the subject (at the population line `line`) when one of them cannot be read.
+    pub fn grants(&self, id: &str, line: u64) -> Result<Vec<PastGrant>, RowError> {
+        let start = self
+            .rows
+            .partition_point(|r| id_order(&r.id, id) == std::cmp::Ordering::Less);
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for r in self.rows[start..]
+            .iter()
+            .take_while(|r| id_order(&r.id, id) == std::cmp::Ordering::Equal)
+            .filter(|r| r.id == id)
+        {
+            match &r.grant {
+                Ok(g) => out.push(g.clone()),
+                Err(p) => problems.extend(p.iter().cloned()),
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(RowError::new(line, RowProblem::facts(&problems)))
+        }
+    }
+}
+
+/// The history file, read row by row.
+pub struct HistoryReader<'c> {
+    lines: Box<dyn BufRead + Send + 'c>,
+    format: Format,
+    columns: &'c Columns,
+    /// The line the next row starts on.
+    line: u64,
+    /// The row read ahead, not handed out yet.
+    next: Option<HistoryRow>,
+    /// The subject id of the last row handed out or ignored.
+    last: Option<String>,
+    /// The subject id of the last history subject counted as ignored.
+    last_ignored: Option<String>,
+    /// Whether the file has ended.
+    done: bool,
+}
+
+/// How the rows of a history file are laid out.
+enum Format {
+    /// CSV: the header's names.
+    Csv(Vec<String>),
+    /// JSON Lines.
+    Jsonl,
+}
+
+impl<'c> HistoryReader<'c> {
+    /// A reader of the history `input` (JSON Lines when `jsonl`, else CSV whose header is read
+    /// here: an error names what is wrong with it).
+    pub fn new<R: Read + Send + 'c>(
+        input: R,
+        jsonl: bool,
+        columns: &'c Columns,
+    ) -> Result<HistoryReader<'c>, String> {
+        let mut lines: Box<dyn BufRead + Send + 'c> = Box::new(BufReader::new(input));
+        let format = if jsonl {
+            Format::Jsonl
+        } else {
+            let mut header = String::new();
+            lines
+                .read_line(&mut header)
+                .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            let header = header.strip_prefix('\u{feff}').unwrap_or(&header);
+            let mut record = csv::StringRecord::new();
+            csv_rows(header.as_bytes())
+                .read_record(&mut record)
+                .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            let names: Vec<String> = record.iter().map(|n| trim(n).to_string()).collect();
+            check_header(&names, columns)?;
+            Format::Csv(names)
+        };
+        Ok(HistoryReader {
+            lines,
+            line: if jsonl { 1 } else { 2 },
+            format,
+            columns,
+            next: None,
+            last: None,
+            last_ignored: None,
+            done: false,
+        })
+    }
+
+    /// The grants of the subjects `ids` (a chunk's, in order): every row up to the last of
+    /// them is read; those of other subjects are counted as ignored.
+    pub fn take_for(&mut self, ids: &[String]) -> ChunkHistory {
+        let mut out = ChunkHistory::default();
+        let Some(last) = ids.last() else {
+            return out;
+        };
+        loop {
+            let row = match self.peek() {
+                Ok(Some(r)) => r,
+                Ok(None) => return out,
+                Err(e) => {
+                    out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                    return out;
+                }
+            };
+            if id_order(&row.id, last) == std::cmp::Ordering::Greater {
+                return out;
+            }
+            let Some(row) = self.next.take() else {
+                return out;
+            };
+            if let Some(e) = self.out_of_order(&row) {
+                out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                return out;
+            }
+            self.last = Some(row.id.clone());
+            let found = ids.binary_search_by(|i| id_order(i, &row.id).then_with(|| i.cmp(&row.id)));
+            if found.is_ok() {
+                out.rows.push(row);
+            } else if self.last_ignored.as_deref() != Some(row.id.as_str()) {
+                out.ignored += 1;
+                self.last_ignored = Some(row.id);
+            }
+        }
+    }
+
+    /// Reads the rest of the file once the population has ended: its subjects are not in the
+    /// population. The count, and the first row out of order or unreadable, if any.
+    pub fn drain(&mut self) -> (u64, Option<RowError>) {
+        let mut ignored = 0;
+        loop {
+            match self.peek() {
+                Ok(Some(_)) => {}
+                Ok(None) => return (ignored, None),
+                Err(e) => return (ignored, Some(e)),
+            }
+            let Some(row) = self.next.take() else {
+                return (ignored, None);
+            };
+            if let Some(e) = self.out_of_order(&row) {
+                return (ignored, Some(e));
+            }
+            if self.last_ignored.as_deref() != Some(row.id.as_str()) {
+                ignored += 1;
+                self.last_ignored = Some(row.id.clone());
+            }
+            self.last = Some(row.id);
+        }
+    }
+
+    /// The error of `row` when its subject sorts before the last row's.
+    fn out_of_order(&self, row: &HistoryRow) -> Option<RowError> {
+        let last = self.last.as_deref()?;
+        (id_order(&row.id, last) == std::cmp::Ordering::Less).then(|| {
+            let problem = RowProblem::HistoryOutOfOrder {
+                subject: row.id.clone(),
+                after: last.to_string(),
+            };
+            RowError::new(row.line, problem)
+        })
+    }
+
+    /// The next row, read ahead; `None` at the end of the file.
+    fn peek(&mut self) -> Result<Option<&HistoryRow>, RowError> {
+        if self.next.is_none() && !self.done {
+            self.next = self.read_row()?;
+            self.done = self.next.is_none();
+        }
+        Ok(self.next.as_ref())
+    }
+
+    /// Reads the next row that is not blank.
+    fn read_row(&mut self) -> Result<Option<HistoryRow>, RowError> {
+        loop {
+            let line = self.line;
+            let mut text = String::new();
+            let unreadable =
+                |reason: String| RowError::new(line, RowProblem::HistoryUnreadable { reason });
+            let mut bytes = Vec::new();
+            let n = self
+                .lines
+                .read_until(b'\n', &mut bytes)
+                .map_err(|e| unreadable(e.to_string()))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            text.push_str(
+                std::str::from_utf8(&bytes)
+                    .map_err(|_| unreadable("it is not UTF-8 text".to_string()))?,
+            );
+            if text.trim().is_empty() {
+                continue;
+            }
+            let (id, pairs) = match &self.format {
+                Format::Csv(names) => csv_pairs(names, &text, self.columns).map_err(&unreadable)?,
+                Format::Jsonl => jsonl_pairs(&text, self.columns).map_err(&unreadable)?,
+            };
+            return Ok(Some(HistoryRow {
+                id,
+                line,
+                grant: grant_of(&pairs, line),
+            }));
+        }
+    }
+}
+
+/// Refuses a CSV header without the subject id, document, clause, date and amount columns, or
+/// with a column a history does not have.
+fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
+    for name in names {
+        if *name != columns.id && !COLUMNS.contains(&name.as_str()) {
+            return Err(format!(
+                "the history has a column `{name}`; its columns are {}, {} (error F0261)",
+                columns.id,
+                COLUMNS.join(", ")
+            ));
+        }
+    }
+    for need in [columns.id.as_str(), "document", "clause", "date", "amount"] {
+        if !names.iter().any(|n| n == need) {
+            return Err(format!("the history has no `{need}` column (error F0261)"));
+        }
+    }
+    Ok(())
+}
+
+/// A row's subject id and its other cells as JSON pairs (empty cells left out).
+type Pairs = (String, Vec<(String, Node<'static>)>);
+
+/// A CSV row of the history.
+fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, String> {
+    let mut record = csv::StringRecord::new();
+    let line = text.trim_end_matches(['\n', '\r']);
+    if line.contains('"') {
+        csv_rows(line.as_bytes())
+            .read_record(&mut record)
+            .map_err(|e| e.to_string())?;
+    } else {
+        // Without quotes every comma ends a cell: no reader (whose set-up costs far more than
+        // the line) is needed.
+        for cell in line.split(',') {
+            record.push_field(cell);
+        }
+    }
+    if record.len() != names.len() {
+        return Err(format!(
+            "it has {} cells but the header has {}",
+            record.len(),
+            names.len()
+        ));
+    }
+    let mut id = None;
+    let mut pairs = Vec::new();
+    for (name, cell) in names.iter().zip(record.iter()) {
+        let cell = trim(cell);
+        if cell.is_empty() {
+            continue;
+        }
+        if *name == columns.id {
+            id = Some(cell.to_string());
+        } else {
+            let node = Node {
+                at: 0,
+                value: Json::Text(cell.to_string()),
+            };
+            pairs.push((name.clone(), node));
+        }
+    }
+    let id = id.ok_or_else(|| format!("it has no subject id in column `{}`", columns.id))?;
+    Ok((id, pairs))
+}
+
+/// A JSON Lines row of the history.
+fn jsonl_pairs(text: &str, columns: &Columns) -> Result<Pairs, String> {
+    let id = jsonl_id(text.as_bytes(), columns)
+        .ok_or_else(|| format!("it is not a JSON object with a subject id `{}`", columns.id))?;
+    let node = json::parse(text).map_err(|e| e.to_string())?;
+    let Json::Object(pairs) = node.value else {
+        return Err("it is not a JSON object".to_string());
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for (k, v) in &pairs {
+        if seen.contains(&k.as_str()) {
+            return Err(format!("the key `{k}` is given twice"));
+        }
+        seen.push(k);
+        if *k == columns.id {
+            continue;
+        }
+        let value = match &v.value {
+            Json::Text(t) => Json::Text(t.clone()),
+            Json::Number(n) => Json::Text((*n).to_string()),
+            Json::Null => continue,
+            other => {
+                return Err(format!(
+                    "`{k}` is {}, not a single value",
+                    other.kind_words()
+                ))
+            }
+        };
+        out.push((k.clone(), Node { at: 0, value }));
+    }
+    Ok((id.trim().to_string(), out))
+}
+
+/// The grant of a row's pairs, or its problems (each placed at the history's line).
+fn grant_of(pairs: &[(String, Node<'static>)], line: u64) -> Result<PastGrant, Vec<FactProblem>> {
+    let mut problems = Vec::new();
+    let mut place = |_| format!("history line {line}");
+    let path = format!("history line {line}");
+    let grant = crate::eval::history::read_one(pairs, &path, &mut place, &mut problems);
+    match grant {
+        Some(g) if problems.is_empty() => Ok(g),
+        _ => {
+            if problems.is_empty() {
+                problems.push(FactProblem::new(ProblemCode::BadGrant, path));
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// The subject ids of a chunk's rows, in order, each once (rows without an id left out).
+pub fn chunk_ids(bytes: &[u8], source: &Source, columns: &Columns) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut push = |id: &str| {
+        if !id.is_empty() && ids.last().map(String::as_str) != Some(id) {
+            ids.push(id.to_string());
+        }
+    };
+    match source {
+        Source::Csv(shape) => {
+            let mut reader = csv_rows(bytes);
+            let mut record = csv::StringRecord::new();
+            while let Ok(true) = reader.read_record(&mut record) {
+                if let Some(id) = record.get(shape.id) {
+                    push(trim(id));
+                }
+            }
+        }
+        Source::Jsonl => {
+            for line in bytes.split(|b| *b == b'\n') {
+                if let Some(id) = jsonl_id(line, columns) {
+                    push(id.trim());
+                }
+            }
+        }
+    }
+    // Sorted for look-ups; a population out of order stops the run anyway.
+    ids.sort_by(|a, b| id_order(a, b).then_with(|| a.cmp(b)));
+    ids.dedup();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "id,document,clause,date,amount\n";
+
+    fn reader(rows: &str) -> HistoryReader<'static> {
+        static COLUMNS: std::sync::OnceLock<Columns> = std::sync::OnceLock::new();
+        let columns = COLUMNS.get_or_init(Columns::default);
+        let text: &'static str = Box::leak(format!("{HEADER}{rows}").into_boxed_str());
+        HistoryReader::new(text.as_bytes(), false, columns).unwrap()
+    }
+
+    fn row(id: &str) -> String {
+        format!("{id},嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n")
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_chunk_gets_the_grants_of_its_subjects_and_counts_the_others() {
+        let text = [row("1"), row("2"), row("2"), row("3"), row("5"), row("9")].concat();
+        let mut r = reader(&text);
+        let first = r.take_for(&ids(&["2", "4"]));
+        let given: Vec<&str> = first.rows.iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(given, ["2", "2"]);
+        // 1 and 3 are not subjects of the chunk.
+        assert_eq!((first.ignored, first.stop.is_none()), (2, true));
+        assert_eq!(first.grants("2", 7).unwrap().len(), 2);
+        assert!(first.grants("4", 7).unwrap().is_empty());
+        let second = r.take_for(&ids(&["5"]));
+        assert_eq!((second.rows.len(), second.ignored), (1, 0));
+        // 9 is after the population's last subject.
+        assert_eq!(r.drain(), (1, None));
+    }
+
+    #[test]
+    fn rows_out_of_order_stop_with_the_line_and_the_subject_before() {
+        let text = [row("1"), row("3"), row("2")].concat();
+        let mut r = reader(&text);
+        let got = r.take_for(&ids(&["3"]));
+        let (after, e) = got.stop.unwrap();
+        assert_eq!(
+            (after.as_str(), e.line, e.code()),
+            ("3", 4, ProblemCode::HistoryOutOfOrder)
+        );
+        // Whole-number ids are sorted as numbers, as in the population.
+        let mut r = reader(&[row("9"), row("10")].concat());
+        assert!(r.take_for(&ids(&["10"])).stop.is_none());
+    }
+
+    #[test]
+    fn headers_without_a_required_column_or_with_another_are_refused() {
+        let columns = Columns::default();
+        for header in [
+            "id,document,clause,date\n",
+            "id,document,clause,date,amount,note\n",
+        ] {
+            assert!(
+                HistoryReader::new(header.as_bytes(), false, &columns).is_err(),
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_without_an_id_is_unreadable() {
+        let mut r = reader(",嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n");
+        let (_, e) = r.take_for(&ids(&["1"])).stop.unwrap();
+        assert_eq!(e.code(), ProblemCode::HistoryUnreadable);
+    }
+}
