@@ -195,21 +195,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         let award = award::<T>(&mut env, clause, inst);
         // A staged award: which stages are paid now, and in which year limits count them.
-        let mut staged = None;
-        let mut pay_year = None;
-        if !clause.stages.is_empty() {
-            match super::stages::plan(&mut env, clause, self.date) {
-                Ok(plan) => {
-                    if let Some(why) = super::stages::split_years(program, clause, &plan) {
-                        inst.outcome = Outcome::CannotEvaluate;
-                        return T::reason(inst, || why);
-                    }
-                    pay_year = plan.pay_year;
-                    staged = Some(plan);
-                }
-                Err(stop) => return inst.cannot::<T>(program, stop),
-            }
-        }
+        let Some((staged, pay_year)) = staging::<T>(&mut env, clause, self.date, inst) else {
+            return;
+        };
         let limits = limits(&mut env, program, at, pay_year, kind, clause, bounds);
         inst.counters.1 = bounds.len() as u32;
         let counted = &bounds[inst.counters.0 as usize..];
@@ -244,21 +232,34 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
         inst.stages = staged;
+        self.own_cap(program, bound, at.claim, &limits, bounds, inst);
+    }
+
+    /// The clause's own cap over the subject, counted after what earlier grants (the
+    /// history) paid under it; in a decision, that cap and the per-claim caps and limits are
+    /// listed for their headroom.
+    fn own_cap(
+        &self,
+        program: &Program,
+        bound: &super::facts::Bound,
+        claim: Option<usize>,
+        limits: &Limits<'_>,
+        bounds: &mut Vec<(Counter, Decimal)>,
+        inst: &mut Verdict,
+    ) {
         if let Some((limit, counter)) = limits.own_cap {
-            // What earlier grants (the history) paid under the clause counts first.
             let before = super::history::seed(program, bound, counter);
             self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
-            // A decision reports every cap's headroom: the cap is listed after the
-            // instance's own running totals, in no instance's range, so it is not applied
-            // again. A simulation reports none, and keeps its list of running totals empty.
+            // Listed after the instance's own running totals, in no instance's range, so it
+            // is not applied again. A simulation reports no headroom, and keeps its list of
+            // running totals empty.
             if T::REASONS {
                 bounds.push((counter, limit));
             }
         }
-        // The same for the caps and limits per claim, by claim.
         if T::REASONS {
             for &(limit, _, _, counter) in &limits.claim_caps {
-                if let Some(c) = Counter::per_claim(counter, at.claim) {
+                if let Some(c) = Counter::per_claim(counter, claim) {
                     bounds.push((c, limit));
                 }
             }
@@ -386,6 +387,36 @@ fn failed_part(env: &mut Env<'_>, when: &Expr) -> String {
 
 /// The award before caps: exact, or a range for "up to" awards; never below zero.
 #[inline(always)]
+/// The stages of a staged award (none for others) and the year its paid stages are counted
+/// in; `None` when the verdict is written instead (a stage that cannot be worked out, or
+/// stages paid now in several years under a yearly bound).
+fn staging<T: Tracer>(
+    env: &mut Env<'_>,
+    clause: &ClauseDef,
+    today: chrono::NaiveDate,
+    inst: &mut Verdict,
+) -> Option<(Option<Box<super::stages::Staged>>, Option<i32>)> {
+    if clause.stages.is_empty() {
+        return Some((None, None));
+    }
+    let program = env.program;
+    match super::stages::plan(env, clause, today) {
+        Ok(plan) => {
+            if let Some(why) = super::stages::split_years(program, clause, &plan) {
+                inst.outcome = Outcome::CannotEvaluate;
+                T::reason(inst, || why);
+                return None;
+            }
+            let year = plan.pay_year;
+            Some((Some(plan), year))
+        }
+        Err(stop) => {
+            inst.cannot::<T>(program, stop);
+            None
+        }
+    }
+}
+
 fn award<T: Tracer>(
     env: &mut Env<'_>,
     clause: &ClauseDef,

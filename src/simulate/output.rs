@@ -499,17 +499,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_outcome_an_unpaid_row_packs_fits_its_three_bits() {
-        // Awarded and deferred results take the general path; every other outcome is packed
-        // as its place plus one in three bits, so it must be below seven.
-        for o in Outcome::ALL {
-            if !matches!(o, Outcome::Awarded | Outcome::Deferred) {
-                assert!((o as u64) < 0b111, "{o:?} does not fit three bits");
-            }
-        }
-    }
-
     proptest! {
         #[test]
         fn any_decimal_is_written_alike(m in any::<i64>(), scale in 0u32..20) {
