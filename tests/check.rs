@@ -290,3 +290,23 @@ fn input_defaults_must_be_values_of_the_declared_type() {
         [Code::UnknownSubject]
     );
 }
+
+#[test]
+fn two_clause_names_that_are_one_key_are_refused() {
+    // `ＡＢ` (full-width) and `AB` are one key: earlier grants name a clause that way, so two
+    // such clauses would share one history.
+    let body = "clause ＡＢ {\n  source \"第一条\"\n  award 10元\n}\n\
+                clause AB {\n  source \"第二条\"\n  award 20元\n}\n";
+    assert_eq!(with_header(body), [Code::DuplicateName]);
+}
+
+#[test]
+fn a_run_of_years_paid_once_is_refused() {
+    // Each year of a run is a result of its own: `once` on top would pay all three (or one,
+    // by a guess), so the two are refused together.
+    let src = format!(
+        "{HEADER}input enterprise {{ 认定日期: date }}\n\
+         clause 跑 {{\n  source \"第一条\"\n  for 3 years from 认定日期\n  award 10元\n  once per enterprise\n}}\n"
+    );
+    assert_eq!(codes(&src), [Code::RunMisplaced]);
+}

@@ -17,11 +17,14 @@ use crate::diagnostic::{Code, Diagnostic};
 impl<'a> Checker<'a> {
     /// Checks every clause of `file`.
     pub(super) fn clauses(&mut self, file: &'a ast::File) -> Vec<ClauseInfo<'a>> {
-        let mut names: HashMap<&str, Span> = HashMap::new();
+        // Clause names are compared as keys (history grants name clauses that way): `ＡＢ` and
+        // `AB` are one name.
+        let mut names: HashMap<String, Span> = HashMap::new();
         let mut out = Vec::new();
         for item in &file.items {
             let Item::Clause(c) = item else { continue };
-            if let Some(first) = names.get(c.node.name.node.as_str()) {
+            let folded = crate::keys::key(&c.node.name.node).into_owned();
+            if let Some(first) = names.get(&folded) {
                 let first = *first;
                 self.report(
                     Diagnostic::new(
@@ -31,10 +34,13 @@ impl<'a> Checker<'a> {
                     )
                     .label("second clause of that name")
                     .with_secondary(first, "first clause of that name")
-                    .help("give each clause its own name, e.g. after its article"),
+                    .help(
+                        "give each clause its own name, e.g. after its article (names are \
+                         compared as keys: full-width and half-width letters are one)",
+                    ),
                 );
             } else {
-                names.insert(&c.node.name.node, c.node.name.span);
+                names.insert(folded, c.node.name.span);
             }
             // A clause that fails to check leaves the model unmade (it was reported as an
             // error), so its id may be handed out again.
@@ -149,6 +155,22 @@ impl<'a> Checker<'a> {
         let per_claim = per_claim.and_then(|k| self.claim_kind(k));
         if let Some(o) = once {
             self.check_once(o, &subjects, per_claim.as_deref());
+            if let Some((_, run_span)) = run {
+                // Paid once and paid each year of a run contradict each other: refused rather
+                // than paying every year (or only the first) by a guess.
+                self.report(
+                    Diagnostic::new(
+                        Code::RunMisplaced,
+                        run_span,
+                        "a clause paid each year of a run cannot also be paid `once`",
+                    )
+                    .label("paid for each year of this run")
+                    .help(
+                        "keep `for N years ...` and bound the run with `cap X per run`, or keep \
+                         `once per ...` and drop the run",
+                    ),
+                );
+            }
         }
         let item = self.clause_item(name, item_line, per_claim.is_some());
 
