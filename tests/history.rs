@@ -233,6 +233,10 @@ fn bad_grants_are_coded_errors() {
     // A negative amount, a bad date, a key given twice.
     let v = problems("negative", &g(r#", "amount": "-1万元""#));
     assert_eq!(codes(&v), ["F0109"], "{v}");
+    // An amount finer than a fen was never paid (counted under a cap, it would make the next
+    // award pay a fraction of a fen).
+    let v = problems("finer-than-a-fen", &g(r#", "amount": "30.005元""#));
+    assert_eq!(codes(&v), ["F0160"], "{v}");
     let v = problems(
         "bad-date",
         r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-02-30", "amount": "1万元"}"#,

@@ -218,6 +218,20 @@ fn grant_amount(
                     );
                     None
                 }
+                // What was paid was paid in whole fen: a finer amount is a typo or a computed
+                // figure, and counted under a cap it would make the next award pay a fraction
+                // of a fen.
+                Ok(super::value::Value::Num(d)) if d.normalize().scale() > 2 => {
+                    problems.push(
+                        FactProblem::new(ProblemCode::BadGrant, format!("{path}.amount"))
+                            .name("amount")
+                            .expected(
+                                "an amount paid, in whole fen (at most two decimal places of 元)",
+                            )
+                            .found(show_found(r)),
+                    );
+                    None
+                }
                 Ok(super::value::Value::Num(d)) => Some(d),
                 Ok(_) => None,
                 Err(refusal) => {
