@@ -657,3 +657,43 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, amount(Some(deferred)));
     }
 }
+
+#[test]
+fn a_limit_that_cuts_a_staged_award_cuts_its_stages_paid_now_in_proportion() {
+    // 290万元 of the yearly 300万元 was paid earlier in 2025 (history), so the 200万元 both
+    // stages pay now is cut to 10万元: the stages show 4万元 and 6万元, not 80万元 and 120万元.
+    let d = dir("limit-cuts-stages");
+    let p = d.join("t.pol");
+    std::fs::write(&p, POLICY).unwrap();
+    let f = d.join("f.json");
+    std::fs::write(
+        &f,
+        r#"{"kind": "enterprise", "id": "E1",
+            "attributes": {"技术合同成交额": "800万元", "合同日期": "2025-01-02",
+                           "通过验收": true, "验收日期": "2025-02-01"},
+            "history": [{"document": "嘉政发〔2023〕15号", "clause": "揭榜项目补助",
+                         "date": "2025-01-10", "amount": "290万元"}]}"#,
+    )
+    .unwrap();
+    let o = pol(&[
+        "eval",
+        p.to_str().unwrap(),
+        "--facts",
+        f.to_str().unwrap(),
+        "--date",
+        "2025-03-01",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = clause(&v, "揭榜挂帅后补助");
+    assert_eq!(exact(&c["paid"]), "100000.00", "{c}");
+    let stages: Vec<(&str, &str)> = c["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["outcome"].as_str().unwrap(), exact(&s["amount"])))
+        .collect();
+    assert_eq!(stages, [("paid", "40000.00"), ("paid", "60000.00")], "{c}");
+}

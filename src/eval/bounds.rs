@@ -289,6 +289,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 continue;
             };
             self.meet_bounds(scratch, i, false);
+            if scratch.instances[i].stages.is_some() {
+                self.stages_after_limit(&mut scratch.instances[i], before);
+            }
             let inst = &scratch.instances[i];
             let range = inst.counters.0 as usize..inst.counters.1 as usize;
             // What it pays when every award is at its least, and at its most: the room each

@@ -219,6 +219,35 @@ pub fn split(total: Decimal, shares: &[Decimal]) -> Option<Vec<Decimal>> {
     Some(out)
 }
 
+/// A limit cut a staged award to `after`, what it pays now: the stages paid now share `after`
+/// in proportion to their shares, by the rule of [`split`], so they still add up exactly to
+/// what is paid (deferred stages keep their parts). `None` when a part cannot be held.
+fn recut(clause: &ClauseDef, staged: &mut Staged, after: Amount) -> Option<()> {
+    let paid: Vec<usize> = staged
+        .list
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.outcome == StageOutcome::Paid)
+        .map(|(k, _)| k)
+        .collect();
+    let mut whole = Decimal::ZERO;
+    for &k in &paid {
+        whole = whole.checked_add(clause.stages.get(k)?.share)?;
+    }
+    if whole.is_zero() {
+        return Some(());
+    }
+    let mut shares = Vec::with_capacity(paid.len());
+    for &k in &paid {
+        shares.push(clause.stages.get(k)?.share.checked_div(whole)?);
+    }
+    let (lo, hi) = (split(after.min(), &shares)?, split(after.max(), &shares)?);
+    for ((&k, l), h) in paid.iter().zip(lo).zip(hi) {
+        staged.list[k].amount = Amount::between(l, h)?;
+    }
+    Some(())
+}
+
 impl<'p, T: Tracer> Evaluator<'p, T> {
     /// Splits each staged award into its stages once caps and non-cumulation are applied: the
     /// verdict then pays its stages paid now, and is *deferred* when every stage waits (or
@@ -235,6 +264,35 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             let clause = &self.set.programs[inst.pi].clauses[inst.ci];
             self.stage_verdict(clause, inst);
         }
+    }
+
+    /// After a limit cut staged verdict `inst` from `before`: its stages paid now are cut with
+    /// it (see [`recut`]), so the stages shown add up to what is paid.
+    pub(super) fn stages_after_limit(&self, inst: &mut Verdict, before: Amount) {
+        let Some(after) = inst.paid.filter(|a| *a != before) else {
+            return;
+        };
+        let Some(mut staged) = inst.stages.take() else {
+            return;
+        };
+        let clause = &self.set.programs[inst.pi].clauses[inst.ci];
+        if recut(clause, &mut staged, after).is_none() {
+            inst.outcome = Outcome::CannotEvaluate;
+            inst.paid = None;
+            inst.internal = Some("the stages of an award cut by a limit could not be split");
+            return;
+        }
+        T::adjustment(inst, "stages", (before, after), || {
+            let parts: Vec<String> = staged.list.iter().map(describe).collect();
+            (
+                format!(
+                    "the limit's cut is shared by the stages paid now, in proportion to their shares: {}",
+                    parts.join("; ")
+                ),
+                None,
+            )
+        });
+        inst.stages = Some(staged);
     }
 
     /// Splits the award of one staged verdict.
