@@ -24,9 +24,16 @@ fn set() -> &'static PolicySet {
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Ok(facts) = Facts::from_json(text) else { return };
-    let mut options = Options::on("2024-05-01".parse().expect("a date"));
-    options.explain = true;
-    if let Ok(decision) = set().evaluate(&facts, &options) {
+    let options = Options::on("2024-05-01".parse().expect("a date"));
+    // The plain decision and the explained one are one evaluation with or without its words:
+    // they pay the same.
+    let plain = set().evaluate(&facts, &options);
+    let explained = set().explain(&facts, &options);
+    if let (Ok(p), Ok(e)) = (&plain, &explained) {
+        assert_eq!(p.totals.paid, e.totals.paid, "evaluate and explain pay alike");
+    }
+    assert_eq!(plain.is_ok(), explained.is_ok(), "evaluate and explain fail alike");
+    if let Ok(decision) = explained {
         let _ = decision.render(true);
         let _ = serde_json::to_string(&decision);
         for c in &decision.clauses {
