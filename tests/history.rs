@@ -746,3 +746,43 @@ fn a_grant_naming_an_item_names_the_one_its_clause_answers() {
     );
     assert!(eval("item-right", &facts, &[]).status.success());
 }
+
+#[test]
+fn a_grant_finds_its_subject_by_the_compared_form_of_the_id() {
+    // The population spells the firm with full-width brackets, its history with half-width
+    // ones: one firm (as the population's rows are grouped), so the grant of 19万元 counts
+    // towards the broker's 20万元 yearly limit and the 3万元 award is cut to 1万元.
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-keys", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(
+        &pop,
+        "id,claim_id,claim_date,技术经纪人,项目类别,通过评审,实付合同金额\n\
+         嘉兴某某（集团）,C1,2024-03-01,1,技术转让,1,300万元\n",
+    )
+    .unwrap();
+    let run = |history: &str| {
+        std::fs::write(&hist, history).unwrap();
+        pol(&[
+            "simulate",
+            POLICY_15,
+            "--population",
+            pop.to_str().unwrap(),
+            "--history",
+            hist.to_str().unwrap(),
+            "--kind",
+            "person",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+            "--columns",
+            "subject,total",
+        ])
+    };
+    let o = run("id,document,clause,date,amount\n\
+                 嘉兴某某(集团),嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,19万元\n");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("嘉兴某某（集团）,10000.00"), "{rows}");
+}

@@ -51,7 +51,8 @@ pub struct ChunkHistory {
 }
 
 impl ChunkHistory {
-    /// The grants of the subject `id` (as the population writes it), or the error that fails
+    /// The grants of the subject `id` (as the population writes it; ids compared as keys, as
+    /// the population's rows are grouped), or the error that fails
     /// the subject (at the population line `line`) when one of them cannot be read.
     pub fn grants(&self, id: &str, line: u64) -> Result<Vec<PastGrant>, RowError> {
         let start = self
@@ -62,7 +63,6 @@ impl ChunkHistory {
         for r in self.rows[start..]
             .iter()
             .take_while(|r| id_order(&r.id, id) == std::cmp::Ordering::Equal)
-            .filter(|r| r.id == id)
         {
             match &r.grant {
                 Ok(g) => out.push(g.clone()),
@@ -166,7 +166,9 @@ impl<'c> HistoryReader<'c> {
                 return out;
             }
             self.last = Some(row.id.clone());
-            let found = ids.binary_search_by(|i| id_order(i, &row.id).then_with(|| i.cmp(&row.id)));
+            // Ids are compared as keys, as the population's rows are grouped: a grant for
+            // `嘉兴某某(集团)` is one of the subject `嘉兴某某（集团）`.
+            let found = ids.binary_search_by(|i| id_order(i, &row.id));
             if found.is_ok() {
                 out.rows.push(row);
             } else if self.last_ignored.as_deref() != Some(row.id.as_str()) {
@@ -248,6 +250,14 @@ impl<'c> HistoryReader<'c> {
                 Format::Csv(names) => csv_pairs(names, &text, self.columns).map_err(&unreadable)?,
                 Format::Jsonl => jsonl_pairs(&text, self.columns).map_err(&unreadable)?,
             };
+            // The population refuses an id that reads as another (F0181): so does its history,
+            // or a grant could miss its subject (or meet another) by a character.
+            if let Some(p) = crate::ids::subject_id_problem(&id) {
+                return Err(unreadable(format!(
+                    "its subject id `{id}`: {}",
+                    p.message()
+                )));
+            }
             return Ok(Some(HistoryRow {
                 id,
                 line,
