@@ -36,6 +36,10 @@ fn reads_as_another(c: char) -> bool {
 /// spellings of one firm would be two subjects, each with its own caps. Full-width punctuation
 /// and CJK brackets, normal in Chinese names (`嘉兴某某（集团）有限公司`), are kept as written.
 pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
+    // Printable ASCII (register codes, numbers: most ids) has no character of the kinds above.
+    if id.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
     let found = match id.chars().find(|c| reads_as_another(*c)) {
         Some(c) => format!("U+{:04X}", u32::from(c)),
         None if id.trim() != id => "white space at an end".to_string(),

@@ -70,7 +70,12 @@ pub(crate) fn looks_alike(c: char) -> bool {
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
 /// are equal (see the module documentation for the rule).
 pub fn key(text: &str) -> Cow<'_, str> {
-    // Most keys are already in their compared form: checked without allocating.
+    // Printable ASCII is its own compared form (no hidden character, no white space, nothing
+    // NFKC or the folds change): most ids and codes.
+    if text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Cow::Borrowed(text);
+    }
+    // Most other keys are already in their compared form: checked without allocating.
     if is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(needs_fold) {
         return Cow::Borrowed(text);
     }
