@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use rust_decimal::Decimal;
 
+use super::summary::sum_of;
 use super::tally::Tally;
 use crate::eval::stages::StageOutcome;
 use crate::eval::{Amount, PolicySet, Verdict};
@@ -53,17 +54,6 @@ fn units(a: Decimal, places: u32) -> Option<i128> {
     10i128
         .checked_pow(places.checked_sub(a.scale())?)
         .and_then(|p| a.mantissa().checked_mul(p))
-}
-
-fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
-    let at = match list.iter().position(|(k, _)| *k == key) {
-        Some(at) => at,
-        None => {
-            list.push((key, Tally::default()));
-            list.len() - 1
-        }
-    };
-    &mut list[at].1
 }
 
 impl DeferredSums {

@@ -193,7 +193,7 @@ fn held(t: &Tally, what: impl FnOnce() -> String) -> Result<Amount, Failure> {
 }
 
 /// The sum of `key` in a short list (a few years or policies), added when new.
-fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
+pub(super) fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     let at = match list.iter().position(|(k, _)| *k == key) {
         Some(at) => at,
         None => {
