@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
-use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow};
+use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
@@ -267,7 +267,7 @@ enum CsvRows<'c> {
     /// Quotes or carriage returns: the CSV reader, the bytes it reads, and how far they were
     /// looked through for the lone carriage returns kept in quoted cells (which count as lines,
     /// as the chunker counts them, though the reader counts line feeds only) with how many.
-    Reader(csv::Reader<&'c [u8]>, &'c [u8], (usize, u64)),
+    Reader(CsvReader<'c>, &'c [u8], (usize, u64)),
     /// Neither (as exported registers usually are): every line break ends a row and every
     /// comma a cell, which splitting finds faster than the reader's state machine.
     Plain {

@@ -177,18 +177,35 @@ fn id_text(v: &FactValue) -> Option<String> {
     }
 }
 
+/// A CSV reader over rows: see [`csv_rows`].
+pub type CsvReader<'a> = csv::Reader<std::io::Chain<&'a [u8], &'a [u8]>>;
+
 /// A CSV reader over one chunk of rows (no header; rows of any length, checked by the caller).
-pub fn csv_rows(bytes: &[u8]) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes)
+///
+/// The reader never drops a byte-order mark. The `csv` crate drops one found at the very start
+/// of what it reads, but only when its first buffer holds the whole mark; a chunk may start
+/// anywhere in a file, so a mark inside the file would otherwise be dropped or kept (changing
+/// how its row is read) depending on where the chunks were cut. Handing the reader the first
+/// byte on its own keeps every mark inside the file in its cell, at every chunk size, and leaves
+/// the reader's positions unchanged. The file's own mark, before the header, is dropped by
+/// [`csv_header`].
+pub fn csv_rows(bytes: &[u8]) -> CsvReader<'_> {
+    use std::io::Read;
+    let (first, rest) = bytes.split_at(bytes.len().min(1));
+    row_reader().from_reader(first.chain(rest))
 }
 
-/// The column names of a CSV header record.
+/// The settings of every CSV reader of rows.
+fn row_reader() -> csv::ReaderBuilder {
+    let mut builder = csv::ReaderBuilder::new();
+    builder.has_headers(false).flexible(true);
+    builder
+}
+
+/// The column names of a CSV header record (a byte-order mark before it is dropped).
 pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut record = csv::StringRecord::new();
-    match csv_rows(bytes).read_record(&mut record) {
+    match row_reader().from_reader(bytes).read_record(&mut record) {
         Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
         Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
         Err(e) => Err(format!(
