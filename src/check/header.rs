@@ -229,13 +229,20 @@ impl<'a> Checker<'a> {
         let mut spans: Vec<Span> = Vec::new();
         let mut ok = true;
         for s in shares {
-            if let Some(i) = out.iter().position(|(p, _)| *p == s.payer.node) {
-                self.report(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        s.payer.span,
-                        format!("the payer `{}` is listed twice", s.payer.node),
+            // Payers are columns matched in their compared form (as keys are), so two spellings
+            // of one payer are one payer listed twice.
+            let key = crate::keys::key(&s.payer.node);
+            if let Some(i) = out.iter().position(|(p, _)| crate::keys::key(p) == key) {
+                let again = if out[i].0 == s.payer.node {
+                    format!("the payer `{}` is listed twice", s.payer.node)
+                } else {
+                    format!(
+                        "the payer `{}` is listed twice (also written `{}`)",
+                        out[i].0, s.payer.node
                     )
+                };
+                self.report(
+                    Diagnostic::new(Code::DuplicateName, s.payer.span, again)
                     .label("listed again here")
                     .with_secondary(spans[i], "first listed here")
                     .help("list each payer once with its whole share"),
