@@ -138,6 +138,7 @@ codes! {
     BoundSomeKinds = "W0317", Warning, "a cap or limit bounds the awards of only some of the kinds its clause awards";
     UnusedTable = "W0318", Warning, "a named table is declared but nothing looks it up";
     MatterNotShared = "W0319", Warning, "clauses of two documents reward the same thing but share no matter, where one pays the highest only";
+    ItemNamedLikeClause = "W0320", Warning, "a per-claim clause is named like another clause's application item, so claims for it go to both";
     EmptyYearRange = "W0330", Warning, "a range of years ends before it starts, so it holds no year";
 }
 

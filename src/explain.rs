@@ -184,6 +184,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         Code::MatterNotShared,
         include_str!("../docs/codes/W0319.md"),
     ),
+    (
+        Code::ItemNamedLikeClause,
+        include_str!("../docs/codes/W0320.md"),
+    ),
     (Code::EmptyYearRange, include_str!("../docs/codes/W0330.md")),
 ];
 

@@ -243,9 +243,9 @@ impl<'a> Checker<'a> {
                 };
                 self.report(
                     Diagnostic::new(Code::DuplicateName, s.payer.span, again)
-                    .label("listed again here")
-                    .with_secondary(spans[i], "first listed here")
-                    .help("list each payer once with its whole share"),
+                        .label("listed again here")
+                        .with_secondary(spans[i], "first listed here")
+                        .help("list each payer once with its whole share"),
                 );
                 ok = false;
                 continue;

@@ -17,6 +17,7 @@ pub mod allow;
 mod caps;
 mod chars;
 mod conditions;
+mod items;
 mod matters;
 mod series;
 mod usage;
@@ -54,6 +55,7 @@ pub fn lint(model: &Model<'_>, file: &ast::File, source: &str) -> Vec<Diagnostic
     caps::check(&cx, &mut out);
     values::check(&cx, &mut out);
     matters::check(&cx, &mut out);
+    items::check(&cx, &mut out);
     wording::check(&cx, &mut out);
     chars::check(&cx, &mut out);
     series::check(&cx, &mut out);
