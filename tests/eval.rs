@@ -110,7 +110,7 @@ fn exclusive_bounds_and_the_failed_condition_with_its_shortfall() {
     assert_eq!(only(&dec).0, Outcome::NotEligible);
     assert_eq!(
         dec.clauses[0].reason.as_deref(),
-        Some("研发费用 99.99万元 >= 100万元 (100元 short) does not hold")
+        Some("研发费用 >= 100万元 does not hold: 研发费用 is 99.99万元 (100元 short)")
     );
     // Growth 14.20%: 0.80 points short.
     let dec = run(
@@ -120,7 +120,7 @@ fn exclusive_bounds_and_the_failed_condition_with_its_shortfall() {
     );
     assert_eq!(
         dec.clauses[0].reason.as_deref(),
-        Some("研发增幅 14.20% >= 15% (0.80 percentage points short) does not hold")
+        Some("研发增幅 >= 15% does not hold: 研发增幅 is 14.20% (0.80 percentage points short)")
     );
     let strict = set(&ARTICLE_1.replace("研发费用 >= 100万元", "研发费用 > 100万元"));
     let dec = run(

@@ -211,6 +211,58 @@ impl Env<'_> {
         }
     }
 
+    /// Why one part of a condition that failed does not hold, for a reason line: the part as
+    /// written, then the values it read (`营业收入 > 100万元 does not hold: 营业收入 is
+    /// 100万元 (must exceed 100万元)`). The part comes first so that a value read (`= false`)
+    /// is never taken for the condition that failed.
+    pub fn why_not(&mut self, e: &Expr) -> String {
+        let src = source(self.program, e.span);
+        let why = match &e.kind {
+            ExprKind::Cmp(op, a, b) => {
+                let mut read: Vec<String> = Vec::new();
+                for x in [a, b] {
+                    if matches!(x.kind, ExprKind::Const(_)) {
+                        continue;
+                    }
+                    let value = match self.eval(x) {
+                        Ok(v) => self.show_value(x.show, v),
+                        Err(stop) => format!("unknown: {}", stop_words(self.program, stop)),
+                    };
+                    read.push(format!("{} is {value}", source(self.program, x.span)));
+                }
+                if let (Ok(Value::Num(x)), Ok(Value::Num(y))) = (self.eval(a), self.eval(b)) {
+                    read.push(format!("({})", miss(*op, x, y, a.show)));
+                }
+                read.join(", ").replace(", (", " (")
+            }
+            ExprKind::In(x, _) => {
+                format!("{} is {}", source(self.program, x.span), self.value_of(x))
+            }
+            ExprKind::Not(x) => match &x.kind {
+                ExprKind::In(inner, _) => {
+                    format!(
+                        "{} is {}",
+                        source(self.program, inner.span),
+                        self.value_of(inner)
+                    )
+                }
+                _ => format!("it is {}", self.value_of(e)),
+            },
+            // An implication says its premise and what failed under it.
+            ExprKind::Implies(..) => return format!("{} does not hold", self.describe(e).1),
+            _ => format!("it is {}", self.value_of(e)),
+        };
+        format!("{src} does not hold: {why}")
+    }
+
+    /// The value of `e` as shown, or why it is unknown.
+    fn value_of(&mut self, e: &Expr) -> String {
+        match self.eval(e) {
+            Ok(v) => self.show_value(e.show, v),
+            Err(stop) => format!("unknown ({})", stop_words(self.program, stop)),
+        }
+    }
+
     /// One condition: whether it held, and a line with its values.
     pub fn describe(&mut self, e: &Expr) -> (Option<bool>, String) {
         let passed = self.eval_bool(e).ok();

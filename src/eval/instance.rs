@@ -379,7 +379,7 @@ fn failed_part(env: &mut Env<'_>, when: &Expr) -> String {
         .into_iter()
         .find(|c| env.eval_bool(c) == Ok(false));
     match failed {
-        Some(c) => format!("{} does not hold", env.describe(c).1),
+        Some(c) => env.why_not(c),
         // A condition that fails has a part that fails; said as a whole all the same.
         None => format!("{} does not hold", source(env.program, when.span)),
     }
