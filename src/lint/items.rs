@@ -12,14 +12,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::keys::key;
 
 pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-    let declared = |c: &ClauseInfo<'_>| {
-        cx.clause_node(c)?
-            .node
-            .items
-            .iter()
-            .find(|i| matches!(i.node, ClauseItem::Item(_)))
-            .map(|i| i.span)
-    };
+    let declared = |c: &ClauseInfo<'_>| cx.clause_line(c, |i| matches!(i, ClauseItem::Item(_)));
     for named in &cx.model.clauses {
         // Only a clause whose item is its own name (no `item` line) takes claims by its name.
         if named.item.is_none() || declared(named).is_some() {

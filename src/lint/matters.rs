@@ -48,12 +48,7 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn matter_span(cx: &Cx<'_>, c: &ClauseInfo<'_>) -> Option<Span> {
-    cx.clause_node(c)?
-        .node
-        .items
-        .iter()
-        .find(|i| matches!(i.node, ClauseItem::Matter(_)))
-        .map(|i| i.span)
+    cx.clause_line(c, |i| matches!(i, ClauseItem::Matter(_)))
 }
 
 fn list(kinds: &[String]) -> String {

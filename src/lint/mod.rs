@@ -107,6 +107,16 @@ impl<'m> Cx<'m> {
     fn clause_node(&self, info: &ClauseInfo<'_>) -> Option<&'m Node<ast::Clause>> {
         self.clause_nodes.get(&info.span.start).copied()
     }
+
+    /// Where the first line of a checked clause that `is` picks is written.
+    fn clause_line(
+        &self,
+        info: &ClauseInfo<'_>,
+        is: impl Fn(&ast::ClauseItem) -> bool,
+    ) -> Option<ast::Span> {
+        let node = self.clause_node(info)?;
+        node.node.items.iter().find(|i| is(&i.node)).map(|i| i.span)
+    }
 }
 
 /// Calls `f` on `e` and every expression inside it.
