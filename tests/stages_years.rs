@@ -213,3 +213,22 @@ proptest! {
         prop_assert_eq!(shares, exact(c.paid));
     }
 }
+
+#[test]
+fn an_unknown_award_paid_in_two_years_is_bounded_by_both_years_limits() {
+    // Two stages paid now, in 2024 and 2025, under 1000元 a year: the award is not known, so
+    // the most it can pay now is 1000元 in each year, 2000元 (not one year's 1000元).
+    let text = policy(&[(40, 2024, true), (60, 2025, true)], 100_000);
+    let set = pol::PolicySet::compile(&[("t.pol", &text)]).unwrap();
+    let facts = pol::Facts::from_json(
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"日期0": "2024-03-01", "条件0": true, "日期1": "2025-03-01", "条件1": true}}"#,
+    )
+    .unwrap();
+    let d = set
+        .evaluate(&facts, &pol::Options::on("2025-06-30".parse().unwrap()))
+        .unwrap();
+    let c = d.clauses.iter().find(|c| c.clause == "分期").unwrap();
+    assert_eq!(c.outcome, pol::Outcome::Undetermined);
+    assert_eq!(c.upper_bound, Some(Decimal::new(2000, 0)));
+    assert_eq!(c.needs, ["金额"]);
+}
