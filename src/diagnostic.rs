@@ -96,7 +96,6 @@ codes! {
     TableArgumentKind = "E0321", Error, "a named table is looked up with a value of another kind than its rows are chosen by";
     NestedTable = "E0322", Error, "the rows of a named table look up another named table";
     StageShares = "E0330", Error, "the stages of an award are not fixed shares adding up to exactly 100%";
-    StagesUnderProRata = "E0331", Error, "a staged award under a policy whose budget is reduced pro rata";
     RangeOnUnordered = "E0340", Error, "a range is declared on an input whose values have no order";
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";
     RangeReversed = "E0342", Error, "an input's range ends below where it starts";

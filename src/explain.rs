@@ -98,10 +98,6 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     (Code::NestedTable, include_str!("../docs/codes/E0322.md")),
     (Code::StageShares, include_str!("../docs/codes/E0330.md")),
     (
-        Code::StagesUnderProRata,
-        include_str!("../docs/codes/E0331.md"),
-    ),
-    (
         Code::RangeOnUnordered,
         include_str!("../docs/codes/E0340.md"),
     ),

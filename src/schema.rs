@@ -195,8 +195,8 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
     })
 }
 
-/// An input's schema; a yearly series is an object keyed by four-digit years, each value of
-/// the input's type (or `null`), as pol reads it.
+/// An input's schema; a yearly series is an object keyed by four-digit years from 0001 to
+/// 9999, each value of the input's type (or `null`), as pol reads it.
 fn series_schema(program: &Program, input: &InputDef) -> Json {
     let one = input_schema(program, input);
     if !input.series {
@@ -213,10 +213,13 @@ fn series_schema(program: &Program, input: &InputDef) -> Json {
             "One value per year, keyed by the year (\"2023\"). {description}"
         ),
         "type": ["object", "null"],
-        "patternProperties": {"^[0-9]{4}$": one},
+        "patternProperties": {YEAR_KEY: one},
         "additionalProperties": false,
     })
 }
+
+/// A year written with four digits, 0000 excepted (there is no year 0; F0165).
+const YEAR_KEY: &str = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})$";
 
 fn date_schema(description: &str) -> Json {
     json!({

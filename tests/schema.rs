@@ -200,3 +200,33 @@ fn the_command_prints_or_writes_the_schema_and_refuses_unknown_subjects() {
         "{err}"
     );
 }
+
+#[test]
+fn a_series_is_keyed_by_years_that_exist() {
+    let text = r#"policy "测试〔2024〕9号" {
+  title "系列"
+  issued 2020-01-01
+  effective 2020-01-01 to 2030-12-31
+  funding { 市级财政: 100% }
+  same_matter cumulative
+}
+input enterprise { 销售收入: money by year }
+clause 上年 { source "第一条" award 销售收入[event_year - 1] }
+"#;
+    let set = PolicySet::compile(&[("t.pol", text)]).unwrap();
+    let v = validator(&schema_of(&set, None));
+    let facts = |year: &str| json!({"kind": "enterprise", "id": "E1", "attributes": {"销售收入": {year: "1万元"}}});
+    for year in ["0001", "0999", "2023", "9999"] {
+        assert!(v.is_valid(&facts(year)), "{year}");
+        let f = Facts::from_json(&facts(year).to_string());
+        assert!(f.is_ok(), "{year}");
+    }
+    // What the schema refuses pol refuses too (F0165): there is no year 0.
+    for year in ["0000", "23", "2023年"] {
+        assert!(!v.is_valid(&facts(year)), "{year}");
+        assert!(
+            Facts::from_json(&facts(year).to_string()).is_err(),
+            "{year}"
+        );
+    }
+}

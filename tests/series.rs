@@ -501,3 +501,142 @@ fn a_run_reduced_pro_rata_shows_its_years_before_reduction_in_one_cell() {
         "{out}"
     );
 }
+
+/// The codes of the problems `json` (a facts file) gets with the crossing policy.
+fn crossing_problems(json: &str) -> Vec<ProblemCode> {
+    let s = set(CROSSING);
+    let p = match Facts::from_json(json) {
+        Err(EvalError::Facts(p)) => p,
+        Err(other) => panic!("{other}"),
+        Ok(f) => match s.evaluate(&f, &on("2024-05-01")) {
+            Err(EvalError::Facts(p)) => p,
+            Err(other) => panic!("{other}"),
+            Ok(_) => Vec::new(),
+        },
+    };
+    p.iter().map(|p| p.code).collect()
+}
+
+fn attrs(a: &str) -> String {
+    format!(r#"{{"kind": "enterprise", "id": "E1", "attributes": {{{a}}}}}"#)
+}
+
+#[test]
+fn a_year_that_does_not_exist_is_refused_in_every_form() {
+    // There is no year 0: a value filed under it is no year's value (years run 0001 to 9999).
+    for a in [
+        r#""销售收入": {"0000": "1万元", "2023": "5200万元"}"#,
+        r#""销售收入[0000]": "1万元""#,
+        r#""销售收入": {"００００": "1万元"}"#,
+        r#""销售收入［0000］": "1万元""#,
+    ] {
+        assert_eq!(
+            crossing_problems(&attrs(a)),
+            [ProblemCode::BadYearKey],
+            "{a}"
+        );
+    }
+    let words = crate_words(&attrs(r#""销售收入": {"0000": "1万元"}"#));
+    assert!(
+        words.contains("0000") && words.contains("no year 0"),
+        "{words}"
+    );
+    // The first and last years there are stay years.
+    assert!(
+        crossing_problems(&attrs(r#""销售收入": {"0001": "1万元", "9999": "1万元"}"#)).is_empty()
+    );
+}
+
+/// The message of the first problem `json` gets.
+fn crate_words(json: &str) -> String {
+    let s = set(CROSSING);
+    let found = Facts::from_json(json).and_then(|f| s.evaluate(&f, &on("2024-05-01")));
+    match found {
+        Err(EvalError::Facts(p)) => p[0].to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn full_width_brackets_and_digits_name_the_same_year() {
+    let s = set(CROSSING);
+    // 2023 reached 5000万元 for the first time: the clause is awarded, and no attribute is
+    // unknown, however the year's brackets and digits are typed.
+    for a in [
+        r#""销售收入[2021]": "3000万元", "销售收入［2022］": "4500万元", "销售收入［２０２３］": "5200万元""#,
+        r#""销售收入": {"2021": "3000万元", "２０２２": "4500万元"}, "销售收入[2023］": "5200万元""#,
+    ] {
+        let f = facts(&attrs(a));
+        let decision = s.evaluate(&f, &on("2024-05-01")).unwrap();
+        assert_eq!(paid(&decision, "首次突破"), Some(d("500000")), "{a}");
+        assert!(decision.warnings.is_empty(), "{a}: {:?}", decision.warnings);
+    }
+    // Two spellings of one year in one facts file are one key given twice.
+    for a in [
+        r#""销售收入[2023]": "1万元", "销售收入［2023］": "2万元""#,
+        r#""销售收入": {"2023": "1万元", "２０２３": "2万元"}"#,
+        r#""销售收入": {"2023": "1万元"}, "销售收入［２０２３］": "2万元""#,
+    ] {
+        assert_eq!(
+            crossing_problems(&attrs(a)),
+            [ProblemCode::DuplicateKey],
+            "{a}"
+        );
+    }
+}
+
+#[test]
+fn population_columns_read_full_width_years_and_refuse_year_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.pol"), format!("{HEADER}{CROSSING}")).unwrap();
+    let run = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let o = pol(
+            &[
+                "simulate",
+                "t.pol",
+                "--population",
+                name,
+                "--date",
+                "2024-05-01",
+                "--out",
+                "-",
+                "--columns",
+                "subject,首次突破:outcome,code",
+            ],
+            dir.path(),
+        );
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        (o.status.code(), out, err)
+    };
+    // Full-width brackets and digits in the header are the years they read as.
+    let (code, out, err) = run(
+        "p.csv",
+        "id,销售收入［2021］,销售收入[２０２２],销售收入［２０２３］\n1,3000万元,4500万元,5200万元\n",
+    );
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("1,awarded,"), "{out}");
+    assert!(!err.contains("not an input"), "{err}");
+    // Two spellings of one year are one column named twice.
+    let (code, _, err) = run(
+        "twice.csv",
+        "id,销售收入[2023],销售收入［2023］\n1,1万元,2万元\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("twice"), "{err}");
+    // And in a JSON Lines row, one key given twice.
+    let (code, out, _) = run(
+        "twice.jsonl",
+        "{\"id\": \"1\", \"销售收入[2023]\": \"1万元\", \"销售收入［２０２３］\": \"2万元\"}\n",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("F0113"), "{out}");
+    // Year 0 is no year, as in facts.
+    let (code, out, _) = run(
+        "zero.csv",
+        "id,销售收入[0000],销售收入[2023]\n1,1万元,2万元\n",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("F0165"), "{out}");
+}

@@ -178,19 +178,112 @@ fn a_limit_counts_a_stage_in_the_year_it_is_paid() {
     assert_eq!(exact(&clause(&v, "揭榜项目补助")["paid"]), "2200000.00");
 }
 
+/// `pol eval` of facts `json` (with `args` added), as its standard output.
+fn eval_text(name: &str, json: &str, date: &str, args: &[&str]) -> String {
+    let d = dir(name);
+    let p = d.join("t.pol");
+    std::fs::write(&p, POLICY).unwrap();
+    let f = d.join("f.json");
+    std::fs::write(&f, json).unwrap();
+    let base = [
+        "eval",
+        p.to_str().unwrap(),
+        "--facts",
+        f.to_str().unwrap(),
+        "--date",
+        date,
+    ];
+    let o = pol(&[&base[..], args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Signed in 2024 (80万元), accepted in 2025 (120万元): earlier grants used 250万元 of 2024's
+/// 300万元 and 100万元 of 2025's.
+const TWO_YEARS: &str = r#"{"kind": "enterprise", "id": "E1",
+    "attributes": {"技术合同成交额": "800万元", "合同日期": "2024-12-01",
+                   "通过验收": true, "验收日期": "2025-02-01"},
+    "history": [{"document": "嘉政发〔2023〕15号", "clause": "揭榜项目补助",
+                 "date": "2024-06-01", "amount": "250万元"},
+                {"document": "嘉政发〔2023〕15号", "clause": "揭榜项目补助",
+                 "date": "2025-01-10", "amount": "100万元"}]}"#;
+
 #[test]
-fn stages_paid_in_two_years_under_a_yearly_limit_cannot_be_evaluated() {
+fn stages_paid_in_two_years_count_each_against_the_limit_of_its_year() {
+    let text = eval_text("two-years", TWO_YEARS, "2025-03-01", &["--format", "json"]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let c = clause(&v, "揭榜挂帅后补助");
+    // 2024 has 50万元 left: the signing stage's 80万元 is cut by 30万元. 2025 has 200万元
+    // left: the acceptance stage's 120万元 is paid whole. Nothing is carried from one year to
+    // the other: 50 + 120 paid, 30 cut, 0 deferred, 200万元 in all.
+    assert_eq!(c["outcome"], "awarded", "{c}");
+    assert_eq!(exact(&c["paid"]), "1700000.00", "{c}");
+    assert_eq!(exact(&c["deferred"]), "0.00", "{c}");
+    let s = &c["stages"];
+    assert_eq!(
+        (exact(&s[0]["amount"]), exact(&s[0]["cut"])),
+        ("500000.00", "300000.00"),
+        "{c}"
+    );
+    assert_eq!(exact(&s[1]["amount"]), "1200000.00", "{c}");
+    assert!(s[1].get("cut").is_none(), "{c}");
+    // Each year's limit shows what it counted and what is left.
+    let room = |year: i64| {
+        let h = v["headroom"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["year"] == year)
+            .unwrap_or_else(|| panic!("no headroom in {year}: {}", v["headroom"]));
+        (
+            exact(&h["counted"]).to_string(),
+            exact(&h["headroom"]).to_string(),
+        )
+    };
+    assert_eq!(room(2024), ("3000000.00".to_string(), "0.00".to_string()));
+    assert_eq!(
+        room(2025),
+        ("2200000.00".to_string(), "800000.00".to_string())
+    );
+    // The explanation says which year cut what, and each stage's cut.
+    let text = eval_text("two-years-explain", TWO_YEARS, "2025-03-01", &["--explain"]);
+    assert!(
+        text.contains(
+            "2,500,000.00 元 already counted in 2024, so 800,000.00 元 is cut to 500,000.00 元"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("not reached (1,000,000.00 元 counted in 2025"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "签约 40.00% 500,000.00 元 paid on 2024-12-01 (300,000.00 元 cut by a limit)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "年度后补助: limit 300万元 per enterprise per year in 2025: 2,200,000.00 元 counted"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_later_stage_shares_its_year_with_the_other_awards_of_that_year() {
+    // Judged in 2025 with the other clause also due: the acceptance stage (120万元, 2025)
+    // comes first in the order of evaluation and leaves 180万元 of 2025's room; the signing
+    // stage (80万元, 2024) takes none of it.
     let v = eval(
-        "two-years",
-        r#"{"技术合同成交额": "800万元", "合同日期": "2024-12-01", "通过验收": true, "验收日期": "2025-02-01"}"#,
+        "two-years-shared",
+        r#"{"技术合同成交额": "800万元", "合同日期": "2024-12-01", "通过验收": true, "验收日期": "2025-02-01", "揭榜项目": true}"#,
         "2025-03-01",
     );
-    let c = clause(&v, "揭榜挂帅后补助");
-    assert_eq!(c["outcome"], "cannot_evaluate");
-    assert!(c["reason"]
-        .as_str()
-        .unwrap()
-        .contains("several calendar years"));
+    assert_eq!(exact(&clause(&v, "揭榜挂帅后补助")["paid"]), "2000000.00");
+    assert_eq!(exact(&clause(&v, "揭榜项目补助")["paid"]), "1800000.00");
+    assert_eq!(exact(&v["totals"]["paid"]), "3800000.00");
 }
 
 #[test]

@@ -87,9 +87,6 @@ pub fn check(file: &ast::File) -> Checked<'_> {
     c.check_params();
     c.check_limits();
     let clauses = c.clauses(file);
-    if let Some(h) = &header {
-        c.stages_under_pro_rata(h, &clauses);
-    }
     keys::check(file, &mut c.diags);
     let mut diagnostics = c.diags;
     diagnostic::sort(&mut diagnostics);

@@ -30,43 +30,6 @@ pub struct StageInfo<'a> {
 }
 
 impl<'a> Checker<'a> {
-    /// A staged award under a policy with a budget reduced pro rata (E0331): the reduction
-    /// scales what each award pays now, and splitting that again over stages paid in other
-    /// years is not worked out, so the two are refused together rather than paying a figure
-    /// that was never reduced.
-    pub(super) fn stages_under_pro_rata(
-        &mut self,
-        header: &super::model::Header,
-        clauses: &[super::model::ClauseInfo<'a>],
-    ) {
-        if header.pro_rata.is_empty() {
-            return;
-        }
-        for c in clauses {
-            let Some(first) = c.stages.first() else {
-                continue;
-            };
-            self.report(
-                Diagnostic::new(
-                    Code::StagesUnderProRata,
-                    first.span,
-                    format!(
-                        "clause `{}` is paid in stages, and this policy's budget for {} is reduced pro rata",
-                        c.name,
-                        header
-                            .pro_rata
-                            .iter()
-                            .map(i32::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-                .label("paid in stages")
-                .help("drop `pro_rata` from the budget (the overrun is then reported), or pay the award at once"),
-            );
-        }
-    }
-
     /// Checks a clause's stages (`at`: the `stages` line); `None` when one is wrong (reported).
     pub(super) fn stages(
         &mut self,

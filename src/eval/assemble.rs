@@ -207,15 +207,37 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
 /// Says of an award counted against a budget reduced pro rata (`pro_rata`) that one subject's
 /// decision cannot apply the reduction: only a simulation knows the year's total. In the
 /// reason (when the award has none) and as a step of the explanation.
+/// A staged award's stages paid now count in the years of their own dates.
 fn pro_rata_note<T: Tracer>(program: &crate::compile::Program, inst: &mut Verdict) {
     use chrono::Datelike;
-    let year = inst.date.year();
-    if inst.outcome != Outcome::Awarded || !program.header.pro_rata.contains(&year) {
+    let pro_rata = &program.header.pro_rata;
+    if inst.outcome != Outcome::Awarded || pro_rata.is_empty() {
         return;
     }
+    let event = [inst.date.year()];
+    let years = match &inst.stages {
+        Some(s) if !s.years.is_empty() => s.years.as_slice(),
+        _ => &event[..],
+    };
+    let reduced: Vec<String> = years
+        .iter()
+        .filter(|y| pro_rata.contains(y))
+        .map(i32::to_string)
+        .collect();
+    if reduced.is_empty() {
+        return;
+    }
+    let (years, budgets) = (
+        reduced.join(" and "),
+        if reduced.len() > 1 {
+            "budgets"
+        } else {
+            "budget"
+        },
+    );
     let note = || {
         format!(
-            "counted against the {year} budget of {}, which is reduced pro rata (按比例核减) when the year's awards overrun it: `pol simulate` over the whole population applies it; this amount is before any reduction",
+            "counted against the {years} {budgets} of {}, reduced pro rata (按比例核减) when a year's awards overrun it: `pol simulate` over the whole population applies it; this amount is before any reduction",
             program.header.document
         )
     };

@@ -111,6 +111,23 @@ impl Counter {
         }
     }
 
+    /// Whether the running total counts part `year` of an award: a yearly limit counts only
+    /// the stages paid in its year (`None`: the award as a whole, counted by every bound).
+    fn counts(self, year: Option<i32>) -> bool {
+        match (self.limit_year(), year) {
+            (Some(y), Some(part)) => y == part,
+            _ => true,
+        }
+    }
+
+    /// The year of a yearly limit (not of a cap, which bounds a whole award).
+    pub(super) fn limit_year(self) -> Option<i32> {
+        match self {
+            Counter::Shared { year, .. } | Counter::Own { year, .. } => year,
+            Counter::Cap { .. } | Counter::Claim { .. } => None,
+        }
+    }
+
     /// The year the running total counts, for a yearly bound.
     fn year(self) -> Option<i32> {
         match self {
@@ -119,6 +136,15 @@ impl Counter {
             | Counter::Own { year, .. } => year,
             Counter::Claim { .. } => None,
         }
+    }
+}
+
+/// What verdict `v` counts towards `counter`: what it pays, or, for a staged award counted
+/// year by year, what its stages paid in the year of a yearly limit come to.
+pub(super) fn counted_by(v: &Verdict, counter: Counter) -> Option<Amount> {
+    match (&v.stages, counter.limit_year()) {
+        (Some(s), Some(y)) if s.years.len() > 1 => s.paid_now_in(y),
+        _ => v.paid,
     }
 }
 
@@ -267,7 +293,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         for i in event.clone() {
             let least = scratch.instances[i].paid.map_or(Decimal::ZERO, |p| p.min());
             scratch.leasts.push(least);
-            self.meet_bounds(scratch, i, true);
+            self.meet_bounds(scratch, i, true, None);
         }
         self.keep_highest_in(scratch, event.clone());
         // Stages split what caps and non-cumulation left; limits count what is paid now.
@@ -288,40 +314,123 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             else {
                 continue;
             };
-            self.meet_bounds(scratch, i, false);
-            if scratch.instances[i].stages.is_some() {
-                self.stages_after_limit(&mut scratch.instances[i], before);
-            }
-            let inst = &scratch.instances[i];
-            let range = inst.counters.0 as usize..inst.counters.1 as usize;
-            // What it pays when every award is at its least, and at its most: the room each
-            // bound has left in that same case. Its least before the caps (raised to the floor
-            // of an award it superseded), as the caps paired it with the most counted.
+            // Its least before the caps (raised to the floor of an award it superseded), as
+            // the caps paired it with the most counted.
             let least = scratch.leasts[i - event.start].max(before.min());
-            let (mut lo, mut hi) = (least, before.max());
-            for &(counter, limit) in &scratch.bounds[range.clone()] {
-                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
-                let (lo_used, hi_used) = scratch.used[at].1[1];
-                lo = lo.min((limit - lo_used).max(Decimal::ZERO));
-                hi = hi.min((limit - hi_used).max(Decimal::ZERO));
-            }
-            let paid = inst.paid.unwrap_or(Amount::ZERO);
+            // A staged award whose stages paid now fall in several years is counted year by
+            // year, each year's stages against the yearly limits of that year (and, in the
+            // order of the years, against the other bounds); any other award at once.
+            let years = match &scratch.instances[i].stages {
+                Some(s) if s.years.len() > 1 => s.years.clone(),
+                _ => Vec::new(),
+            };
+            let (paid, lo, hi) = if years.is_empty() {
+                let (paid, lo, hi) = self.count_part(scratch, i, None, least);
+                let parts = [(None, before, paid)];
+                if scratch.instances[i].stages.is_some() {
+                    self.stages_after_limits(&mut scratch.instances[i], before, &parts);
+                }
+                (paid, lo, hi)
+            } else {
+                match self.count_years(scratch, i, &years) {
+                    Some(counted) => counted,
+                    None => continue,
+                }
+            };
             if (lo, hi) != (paid.min(), paid.max()) {
                 scratch.ends.push((i, lo, hi));
-            }
-            for &(counter, limit) in &scratch.bounds[range] {
-                let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
-                let [own, ends] = &mut scratch.used[at].1;
-                *own = counted((paid.min(), paid.max()), limit, own.0, own.1);
-                *ends = counted((lo, hi), limit, ends.0, ends.1);
             }
         }
     }
 
+    /// Counts part `year` of verdict `i`, which it pays now (`None`: the whole award), against
+    /// its bounds that count that part: cut to the room each has left, then counted by each.
+    /// Gives what the part pays, and what it pays when every award is at its least and at
+    /// its most (from `least`, the least it could be paid before its bounds).
+    fn count_part(
+        &self,
+        scratch: &mut Scratch<'p>,
+        i: usize,
+        year: Option<i32>,
+        least: Decimal,
+    ) -> (Amount, Decimal, Decimal) {
+        let most = scratch.instances[i].paid.map_or(Decimal::ZERO, |p| p.max());
+        self.meet_bounds(scratch, i, false, year);
+        let inst = &scratch.instances[i];
+        let range = inst.counters.0 as usize..inst.counters.1 as usize;
+        let paid = inst.paid.unwrap_or(Amount::ZERO);
+        // What it pays when every award is at its least, and at its most: the room each
+        // bound has left in that same case.
+        let (mut lo, mut hi) = (least, most);
+        for &(counter, limit) in &scratch.bounds[range.clone()] {
+            if !counter.counts(year) {
+                continue;
+            }
+            let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+            let (lo_used, hi_used) = scratch.used[at].1[1];
+            lo = lo.min((limit - lo_used).max(Decimal::ZERO));
+            hi = hi.min((limit - hi_used).max(Decimal::ZERO));
+        }
+        for &(counter, limit) in &scratch.bounds[range] {
+            if !counter.counts(year) {
+                continue;
+            }
+            let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
+            let [own, ends] = &mut scratch.used[at].1;
+            *own = counted((paid.min(), paid.max()), limit, own.0, own.1);
+            *ends = counted((lo, hi), limit, ends.0, ends.1);
+        }
+        (paid, lo, hi)
+    }
+
+    /// [`Evaluator::count_part`] for each of `years`, the years staged verdict `i` pays
+    /// stages in now, in order: each year's stages are cut to the room that year's limits
+    /// (and what the years before left of the other bounds) have, and cut among themselves in
+    /// proportion to their shares. What one year's limit cuts is not paid in another: a limit
+    /// cuts an award, it does not put it off. `None` when the verdict is written as cannot
+    /// evaluate instead (a sum pol holds could not be held).
+    fn count_years(
+        &self,
+        scratch: &mut Scratch<'p>,
+        i: usize,
+        years: &[i32],
+    ) -> Option<(Amount, Decimal, Decimal)> {
+        let before = scratch.instances[i].paid?;
+        let mut parts = Vec::with_capacity(years.len());
+        let (mut paid, mut lo, mut hi) = (Amount::ZERO, Decimal::ZERO, Decimal::ZERO);
+        for &year in years {
+            let inst = &mut scratch.instances[i];
+            let Some(part) = inst.stages.as_ref().and_then(|s| s.paid_now_in(year)) else {
+                inst.outcome = super::Outcome::CannotEvaluate;
+                inst.paid = None;
+                inst.internal =
+                    Some("the stages a staged award pays in a year could not be added up");
+                return None;
+            };
+            inst.paid = Some(part);
+            let (now, l, h) = self.count_part(scratch, i, Some(year), part.min());
+            parts.push((Some(year), part, now));
+            let sums = (paid + now, l.checked_add(lo), h.checked_add(hi));
+            let (Some(p), Some(l), Some(h)) = sums else {
+                let inst = &mut scratch.instances[i];
+                inst.outcome = super::Outcome::CannotEvaluate;
+                inst.paid = None;
+                inst.internal = Some("what a staged award pays in its years could not be added up");
+                return None;
+            };
+            (paid, lo, hi) = (p, l, h);
+        }
+        let inst = &mut scratch.instances[i];
+        inst.paid = Some(paid);
+        self.stages_after_limits(inst, before, &parts);
+        Some((paid, lo, hi))
+    }
+
     /// Verdict `i` (when awarded) meets its per-subject caps (`caps`), or its limits and again
     /// its caps (the caps then only when they cut: two verdicts of one event may count
-    /// against one cap).
-    fn meet_bounds(&self, scratch: &mut Scratch<'p>, i: usize, caps: bool) {
+    /// against one cap); only the bounds that count part `year` of it (see
+    /// [`Counter::counts`]).
+    fn meet_bounds(&self, scratch: &mut Scratch<'p>, i: usize, caps: bool, year: Option<i32>) {
         let inst = &mut scratch.instances[i];
         if inst.outcome != super::Outcome::Awarded {
             return;
@@ -329,7 +438,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let range = inst.counters.0 as usize..inst.counters.1 as usize;
         for &(counter, limit) in &scratch.bounds[range] {
             let is_cap = matches!(counter, Counter::Cap { .. });
-            if caps && !is_cap {
+            if (caps && !is_cap) || !counter.counts(year) {
                 continue;
             }
             let at = slot(&mut scratch.used, &mut scratch.used_at, counter);

@@ -677,9 +677,12 @@ impl<'t> Reader<'t> {
                     // A key given twice was reported by `unique`; one year given both as
                     // `"销售收入[2023]"` and in `"销售收入": {"2023": ...}` is reported here.
                     let again = !seen.insert(k.as_str());
+                    // A year of a series is one key however its brackets and digits are typed.
+                    let folded = super::series::series_key(k);
+                    let k: &str = &folded;
                     match node_value(&v.value) {
                         Some(fv) => {
-                            if out.insert(k.clone(), fv).is_some() && !again {
+                            if out.insert(k.to_string(), fv).is_some() && !again {
                                 self.given_twice(k, path, v.at);
                             }
                         }
@@ -690,7 +693,7 @@ impl<'t> Reader<'t> {
                             let place = self.place(v.at);
                             self.problems.push(
                                 FactProblem::new(ProblemCode::NotSingleValue, join_path(path, k))
-                                    .name(k.as_str())
+                                    .name(k)
                                     .found(v.value.kind_words())
                                     .place(place),
                             );

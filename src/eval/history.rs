@@ -590,7 +590,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     let mine = scratch.bounds[range].iter().any(|(c, _)| *c == counter)
                         || own_cap_of(programs, v, counter)
                         || claim_bound_of(v, counter);
-                    if let (true, Outcome::Awarded, Some(p)) = (mine, v.outcome, v.paid) {
+                    let paid = super::bounds::counted_by(v, counter);
+                    if let (true, Outcome::Awarded, Some(p)) = (mine, v.outcome, paid) {
                         lo = lo.saturating_add(p.min());
                         hi = hi.saturating_add(p.max());
                     }

@@ -52,12 +52,31 @@ struct Limits<'c> {
 impl Limits<'_> {
     /// The least of the instance's bounds (`counted`: those pushed as running totals), the
     /// most an undetermined award can come to.
+    /// A yearly limit bounds only what is paid in its year: a staged award paid in several
+    /// years is bounded by the sum over those years of each year's least limit.
     fn least(&self, counted: &[(Counter, Decimal)]) -> Option<Decimal> {
+        let mut years: Vec<(i32, Decimal)> = Vec::new();
+        let mut whole = None;
+        for &(c, v) in counted {
+            match c.limit_year() {
+                Some(y) => match years.iter_mut().find(|(x, _)| *x == y) {
+                    Some(e) => e.1 = e.1.min(v),
+                    None => years.push((y, v)),
+                },
+                None => whole = Some(whole.map_or(v, |w: Decimal| w.min(v))),
+            }
+        }
+        // Past what a decimal holds, the yearly limits bound nothing that can be paid.
+        let yearly = years
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, (_, v)| sum.checked_add(*v))
+            .filter(|_| !years.is_empty());
         self.claim_caps
             .iter()
             .map(|(v, ..)| *v)
             .chain(self.own_cap.map(|(v, _)| v))
-            .chain(counted.iter().map(|(_, v)| *v))
+            .chain(whole)
+            .chain(yearly)
             .min()
     }
 }
@@ -194,11 +213,12 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             return super::series::no_run::<T>(program, clause, inst);
         }
         let award = award::<T>(&mut env, clause, inst);
-        // A staged award: which stages are paid now, and in which year limits count them.
-        let Some((staged, pay_year)) = staging::<T>(&mut env, clause, self.date, inst) else {
+        // A staged award: which stages are paid now, and in which years limits count them.
+        let Some(staged) = staging::<T>(&mut env, clause, self.date, inst) else {
             return;
         };
-        let limits = limits(&mut env, program, at, pay_year, kind, clause, bounds);
+        let pay_years = staged.as_ref().map_or(&[][..], |s| s.years.as_slice());
+        let limits = limits(&mut env, program, at, pay_years, kind, clause, bounds);
         inst.counters.1 = bounds.len() as u32;
         let counted = &bounds[inst.counters.0 as usize..];
         let amount = match award {
@@ -387,29 +407,20 @@ fn failed_part(env: &mut Env<'_>, when: &Expr) -> String {
 
 /// The award before caps: exact, or a range for "up to" awards; never below zero.
 #[inline(always)]
-/// The stages of a staged award (none for others) and the year its paid stages are counted
-/// in; `None` when the verdict is written instead (a stage that cannot be worked out, or
-/// stages paid now in several years under a yearly bound).
+/// The stages of a staged award (none for others), with the years its paid stages are
+/// counted in; `None` when the verdict is written instead (a stage that cannot be worked out).
 fn staging<T: Tracer>(
     env: &mut Env<'_>,
     clause: &ClauseDef,
     today: chrono::NaiveDate,
     inst: &mut Verdict,
-) -> Option<(Option<Box<super::stages::Staged>>, Option<i32>)> {
+) -> Option<Option<Box<super::stages::Staged>>> {
     if clause.stages.is_empty() {
-        return Some((None, None));
+        return Some(None);
     }
     let program = env.program;
     match super::stages::plan(env, clause, today) {
-        Ok(plan) => {
-            if let Some(why) = super::stages::split_years(program, clause, &plan) {
-                inst.outcome = Outcome::CannotEvaluate;
-                T::reason(inst, || why);
-                return None;
-            }
-            let year = plan.pay_year;
-            Some((Some(plan), year))
-        }
+        Ok(plan) => Some(Some(plan)),
         Err(stop) => {
             inst.cannot::<T>(program, stop);
             None
@@ -597,7 +608,7 @@ fn limits<'c>(
     env: &mut Env<'_>,
     program: &'c Program,
     at: At,
-    pay_year: Option<i32>,
+    pay_years: &[i32],
     kind: Kind,
     clause: &'c ClauseDef,
     bounds: &mut Vec<(Counter, Decimal)>,
@@ -610,41 +621,40 @@ fn limits<'c>(
         ..
     } = at;
     // Caps bound the whole award, counted in its event's year; limits count what is paid, in
-    // the year it is paid (a staged award's stages paid now may be paid on their own date).
-    let year_of = |b: &BoundDef| b.per_year.then(|| pay_year.unwrap_or_else(|| date.year()));
+    // the year it is paid: a staged award's stages paid now in each year of their own dates,
+    // a yearly limit having a running total for each of those years.
+    let event_year = [date.year()];
+    let years = if pay_years.is_empty() {
+        &event_year[..]
+    } else {
+        pay_years
+    };
     let caps = clause.caps.iter().enumerate().map(|(k, cap)| {
         let year = cap.per_year.then(|| date.year());
         (cap, Counter::Cap { pi, ci, k, year }, "cap")
     });
-    let limits = clause
-        .limits
-        .iter()
-        .enumerate()
-        .filter_map(|(k, l)| match l {
-            LimitUse::Shared(li) => program.limits.get(*li as usize).map(|def| {
-                let li = *li as usize;
-                let year = year_of(&def.bound);
-                // A shared limit per project binds the sum over its clauses for one claim.
-                let claim = (def.bound.per == Kind::Project).then_some(claim);
-                let counter = Counter::Shared {
+    let limits = clause.limits.iter().enumerate().flat_map(move |(k, l)| {
+        let def = match l {
+            LimitUse::Shared(li) => program.limits.get(*li as usize).map(|d| &d.bound),
+            LimitUse::Own(b) => Some(b),
+        };
+        let per_year = def.is_some_and(|b| b.per_year);
+        let each = if per_year { years } else { &years[..1] };
+        each.iter().filter_map(move |&y| {
+            let (b, year) = (def?, per_year.then_some(y));
+            let counter = match l {
+                LimitUse::Shared(li) => Counter::Shared {
                     pi,
-                    li,
+                    li: *li as usize,
                     year,
-                    claim,
-                };
-                (&def.bound, counter, "limit")
-            }),
-            LimitUse::Own(b) => Some((
-                b,
-                Counter::Own {
-                    pi,
-                    ci,
-                    k,
-                    year: year_of(b),
+                    // A shared limit per project binds the sum over its clauses for one claim.
+                    claim: (b.per == Kind::Project).then_some(claim),
                 },
-                "limit",
-            )),
-        });
+                LimitUse::Own(_) => Counter::Own { pi, ci, k, year },
+            };
+            Some((b, counter, "limit"))
+        })
+    });
     let mut out = Limits {
         claim_caps: Vec::new(),
         own_cap: None,

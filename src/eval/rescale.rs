@@ -1,40 +1,80 @@
 //! Amounts changed after a subject is decided: a simulation's pro rata reduction.
 //!
 //! Input: a subject's verdicts as [`Evaluator::decide_into`] left them in a [`Scratch`], and
-//! what each award becomes. Output: the verdicts with their new amounts and a settlement made
+//! what each award (or each stage paid now of a staged award) becomes. Output: the verdicts with their new amounts and a settlement made
 //! again from them. Guarantee: the payer shares, the subject's totals and the rows read the new
 //! amounts through the one settlement (README, "The payer split"), so they still add up
 //! exactly; an award is never made larger (a broken rule of pol's own, F0901).
 
+use chrono::Datelike;
+
 use super::decision::{Amount, Outcome};
 use super::run::{Scratch, Verdict};
 use super::settle::Failure;
+use super::stages::StageOutcome;
 use super::trace::Tracer;
 use super::Evaluator;
 
 impl<'p> Scratch<'p> {
     /// Replaces what each award pays by what `scale` gives for it (`None`: unchanged), then
     /// settles the subject again. `scale` is called for the awards in evaluation order, with
-    /// each one's index in [`Scratch::verdicts`].
+    /// each one's index in [`Scratch::verdicts`], once for each part of it counted in a year:
+    /// the whole award in the year of its event date, or each stage of a staged award paid
+    /// now, in the year of the stage's date (deferred stages are not paid, and keep their
+    /// parts). A staged award then pays what its stages paid now come to.
     pub fn rescale<T: Tracer>(
         &mut self,
         ev: &Evaluator<'p, T>,
-        mut scale: impl FnMut(usize, &Verdict) -> Result<Option<Amount>, Failure>,
+        mut scale: impl FnMut(usize, &Verdict, Amount, i32) -> Result<Option<Amount>, Failure>,
     ) -> Result<(), Failure> {
         let mut changed = false;
+        let mut stages: Vec<(usize, Amount)> = Vec::new();
         for (i, v) in self.instances.iter_mut().enumerate() {
             if v.outcome != Outcome::Awarded {
                 continue;
             }
-            let Some(new) = scale(i, v)? else {
-                continue;
-            };
             let old = v.paid.unwrap_or(Amount::ZERO);
-            if new.min() > old.min() || new.max() > old.max() || new.min().is_sign_negative() {
-                return Err(Failure::internal(
-                    "a reduction would make an award larger or negative",
-                ));
-            }
+            let new = if v.stage_list().is_empty() {
+                match scale(i, v, old, v.date.year())? {
+                    Some(new) => new,
+                    None => continue,
+                }
+            } else {
+                stages.clear();
+                let paid = v
+                    .stage_list()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.outcome == StageOutcome::Paid);
+                for (k, s) in paid {
+                    let year = s.date.unwrap_or(v.date).year();
+                    if let Some(new) = scale(i, v, s.amount, year)? {
+                        not_larger(s.amount, new)?;
+                        stages.push((k, new));
+                    }
+                }
+                if stages.is_empty() {
+                    continue;
+                }
+                let Some(staged) = v.stages.as_mut() else {
+                    continue;
+                };
+                for &(k, new) in &stages {
+                    staged.list[k].amount = new;
+                }
+                let mut sum = Amount::ZERO;
+                for s in staged
+                    .list
+                    .iter()
+                    .filter(|s| s.outcome == StageOutcome::Paid)
+                {
+                    sum = (sum + s.amount).ok_or_else(|| {
+                        Failure::internal("the reduced stages of an award could not be added up")
+                    })?;
+                }
+                sum
+            };
+            not_larger(old, new)?;
             if new != old {
                 v.paid = Some(new);
                 changed = true;
@@ -50,4 +90,14 @@ impl<'p> Scratch<'p> {
         }
         Ok(())
     }
+}
+
+/// A reduction never makes an amount larger or negative (else pol broke its own rule).
+fn not_larger(old: Amount, new: Amount) -> Result<(), Failure> {
+    if new.min() > old.min() || new.max() > old.max() || new.min().is_sign_negative() {
+        return Err(Failure::internal(
+            "a reduction would make an award larger or negative",
+        ));
+    }
+    Ok(())
 }

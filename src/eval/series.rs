@@ -34,8 +34,9 @@ impl SeriesValues {
     }
 }
 
-/// The largest year a series is read at: four digits, as facts write them.
-const LAST_YEAR: i64 = 9999;
+/// The first year there is (there is no year 0) and the largest a series is read at: four
+/// digits, as facts write them. Years read by expressions and years given in facts alike.
+const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
 
 impl Env<'_> {
     /// The values given for the series in `slot` (none when the facts give no year of it).
@@ -52,7 +53,7 @@ impl Env<'_> {
         let whole = v.fract().is_zero();
         let year = rust_decimal::prelude::ToPrimitive::to_i64(&v.trunc());
         match year {
-            Some(n) if whole && (1..=LAST_YEAR).contains(&n) => Ok(n as i32),
+            Some(n) if whole && YEARS.contains(&n) => Ok(n as i32),
             _ => Err(Stop::Fault(Fault::NotAYear, y.span)),
         }
     }
@@ -182,11 +183,33 @@ pub fn series_reads<'a>(
     out
 }
 
-/// The year of a key written as four ASCII digits (`"2023"`).
+/// The value of a digit, half-width or full-width (`２` is `2`, as keys are compared).
+fn digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => Some(c as u32 - '0' as u32),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+/// The year of a key written as four digits (`"2023"`, `"２０２３"`), when there is such a
+/// year: `"0000"` is none.
 fn year_key(text: &str) -> Option<i32> {
-    (text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
+    let mut year = 0i64;
+    let mut n = 0;
+    for c in text.chars() {
+        year = year * 10 + i64::from(digit(c)?);
+        n += 1;
+        if n > 4 {
+            return None;
+        }
+    }
+    (n == 4 && YEARS.contains(&year)).then_some(year as i32)
+}
+
+/// Whether `text` is four digits (half-width or full-width): a year's form, if not a year.
+fn four_digits(text: &str) -> bool {
+    text.chars().count() == 4 && text.chars().all(|c| digit(c).is_some())
 }
 
 /// The words of the series problems (F0165, F0166).
@@ -197,6 +220,10 @@ pub(super) fn problem_text(
 ) -> Option<(String, String)> {
     use crate::problem::ProblemCode as C;
     Some(match code {
+        C::BadYearKey if four_digits(found) => (
+            format!("`{name}` gives a value for `{found}`, and there is no year 0: years run from 0001 to 9999"),
+            format!("key each value by the year it is for: \"{name}\": {{\"2023\": \"5200万元\"}}"),
+        ),
         C::BadYearKey => (
             format!("`{name}` gives a value for `{found}`, which is not a year written with four digits"),
             format!("key each value by its year: \"{name}\": {{\"2023\": \"5200万元\"}}"),
@@ -236,14 +263,15 @@ impl<'t> super::facts::Reader<'t> {
             if !seen.insert(k.as_str()) {
                 continue;
             }
-            if year_key(k).is_none() {
+            let Some(year) = year_key(k) else {
                 let p = FactProblem::new(C::BadYearKey, join_path(&here, k))
                     .name(name)
                     .found(k.as_str());
                 self.problems.push(p);
                 continue;
-            }
-            let key = format!("{name}[{k}]");
+            };
+            // `"２０２３"` is 2023: one year, however its digits are typed.
+            let key = format!("{name}[{year:04}]");
             match node_value(&y.value) {
                 Some(fv) => {
                     if out.insert(key.clone(), fv).is_some() {
@@ -332,6 +360,14 @@ pub(super) fn bind_series(
         };
         let slot = slot as u32;
         match bound.series.iter_mut().find(|s| s.slot == slot) {
+            // Two spellings of one year (`销售收入[2023]`, `销售收入［２０２３］`) in a
+            // population's row: which value holds would be a guess.
+            Some(s) if s.years.iter().any(|(y, _)| *y == year) => {
+                let p = FactProblem::new(C::DuplicateKey, format!("attributes.{key}"))
+                    .name(key.as_str())
+                    .first_place("another spelling of the same year");
+                problems.push(p);
+            }
             Some(s) => s.years.push((year, v)),
             None => bound.series.push(SeriesValues {
                 slot,
@@ -349,7 +385,8 @@ pub(super) fn bind_series(
             problems.push(p);
         }
     }
-    // Keys `NAME[YEAR]` come in text order, which is year order for four digits.
+    // Keys `NAME[YEAR]` come in text order, which is not year order once full-width digits
+    // are among them.
     for s in &mut bound.series {
         s.years.sort_by_key(|(y, _)| *y);
     }
@@ -415,11 +452,35 @@ pub(super) fn reads_the_year(
     reads
 }
 
-/// `(name, inside)` of an attribute or column named `name[inside]`.
+/// `(name, inside)` of an attribute or column named `name[inside]`; full-width brackets
+/// (`name［inside］`) are brackets too, as keys are compared (`keys::key`).
 pub fn series_name(key: &str) -> Option<(&str, &str)> {
-    let inner = key.strip_suffix(']')?;
-    let open = inner.rfind('[')?;
-    Some((&inner[..open], &inner[open + 1..]))
+    let inner = key.strip_suffix(']').or_else(|| key.strip_suffix('］'))?;
+    let open = inner.rfind(['[', '［'])?;
+    let bracket = inner[open..].chars().next()?.len_utf8();
+    Some((&inner[..open], &inner[open + bracket..]))
+}
+
+/// The attribute or column `key` as it is compared: a year of a series in half-width
+/// brackets and digits (`销售收入［２０２３］` is `销售收入[2023]`), anything else as written.
+pub fn series_key(key: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if key.is_ascii() || !key.ends_with(['］', ']']) {
+        return Cow::Borrowed(key);
+    }
+    let Some((name, inside)) = series_name(key) else {
+        return Cow::Borrowed(key);
+    };
+    let inside: String = inside
+        .chars()
+        .map(|c| digit(c).and_then(|d| char::from_digit(d, 10)).unwrap_or(c))
+        .collect();
+    let folded = format!("{name}[{inside}]");
+    if folded == key {
+        Cow::Borrowed(key)
+    } else {
+        Cow::Owned(folded)
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 //! deferred (its condition does not hold yet, or its date is after the evaluation date) or
 //! undetermined; the verdict then pays what is paid now. Guarantee: the stages add up exactly
 //! to the total, each is a whole number of fen except the last (which takes the remainder),
-//! and none is below zero; a deferred stage counts towards no limit or budget now.
+//! and none is below zero; a deferred stage counts towards no limit or budget now. Limits count
+//! each stage paid now in the calendar year of its date (`bounds`): a limit that cuts a year
+//! cuts that year's stages, and what it cuts is shown with each stage, so what the stages pay,
+//! defer and lose to limits adds up to the total.
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -22,7 +25,7 @@ use super::trace::Tracer;
 use super::value::{Stop, Value};
 use super::Evaluator;
 use crate::ast::RoundingMode;
-use crate::compile::{ClauseDef, LimitUse, Program, StageDef};
+use crate::compile::{ClauseDef, StageDef};
 
 /// What became of one stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -67,6 +70,10 @@ pub struct StageResult {
     /// For an undetermined stage: the inputs it needs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+    /// For a stage paid now: what a limit of the year it is paid in cut from its part (its
+    /// `amount` is what is left), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Amount>,
 }
 
 /// The stages of one verdict.
@@ -74,10 +81,28 @@ pub struct StageResult {
 pub struct Staged {
     /// Each stage, in the clause's order.
     pub list: Vec<StageResult>,
-    /// The calendar year the stages paid now are paid in, when they are all paid in one.
-    pub pay_year: Option<i32>,
+    /// The calendar years the stages paid now are paid in, in order, each once.
+    pub years: Vec<i32>,
     /// What the deferred stages come to.
     pub deferred: Amount,
+}
+
+impl Staged {
+    /// Whether stage `s` is paid now in `year` (any year when `None`).
+    fn paid_in(s: &StageResult, year: Option<i32>) -> bool {
+        s.outcome == StageOutcome::Paid
+            && year.is_none_or(|y| s.date.is_some_and(|d| d.year() == y))
+    }
+
+    /// What its stages paid now come to in `year`; `None` when the sum cannot be held (it
+    /// can, as a part of a total that is held).
+    pub(super) fn paid_now_in(&self, year: i32) -> Option<Amount> {
+        let mut sum = Amount::ZERO;
+        for s in self.list.iter().filter(|s| Staged::paid_in(s, Some(year))) {
+            sum = (sum + s.amount)?;
+        }
+        Some(sum)
+    }
 }
 
 /// The stages of `clause` for one instance: each stage's outcome and date, amounts not yet
@@ -98,9 +123,10 @@ pub(super) fn plan(
         }
         list.push(r);
     }
+    years.sort_unstable();
     Ok(Box::new(Staged {
         list,
-        pay_year: (years.len() == 1).then(|| years[0]),
+        years,
         deferred: Amount::ZERO,
     }))
 }
@@ -169,32 +195,7 @@ fn stage_outcome(
         date: date.ok(),
         waits_for: (!waits.is_empty()).then(|| waits.join(", ")),
         needs,
-    })
-}
-
-/// Why a staged award cannot be counted against a yearly limit: its stages paid now fall in
-/// several years, and a running total counts an award in one year. `None` when it can.
-pub(super) fn split_years(
-    program: &Program,
-    clause: &ClauseDef,
-    staged: &Staged,
-) -> Option<String> {
-    let paid_years = staged
-        .list
-        .iter()
-        .filter(|s| s.outcome == StageOutcome::Paid)
-        .filter_map(|s| s.date.map(|d| d.year()));
-    let mut years: Vec<i32> = paid_years.collect();
-    years.dedup();
-    let yearly = clause.limits.iter().any(|l| match l {
-        LimitUse::Own(b) => b.per_year,
-        LimitUse::Shared(i) => program
-            .limits
-            .get(*i as usize)
-            .is_some_and(|d| d.bound.per_year),
-    });
-    (staged.pay_year.is_none() && years.len() > 1 && yearly).then(|| {
-        "the stages paid now fall in several calendar years, and a yearly limit counts an award in one year: split the clause by year".to_string()
+        cut: None,
     })
 }
 
@@ -219,15 +220,17 @@ pub fn split(total: Decimal, shares: &[Decimal]) -> Option<Vec<Decimal>> {
     Some(out)
 }
 
-/// A limit cut a staged award to `after`, what it pays now: the stages paid now share `after`
-/// in proportion to their shares, by the rule of [`split`], so they still add up exactly to
-/// what is paid (deferred stages keep their parts). `None` when a part cannot be held.
-fn recut(clause: &ClauseDef, staged: &mut Staged, after: Amount) -> Option<()> {
+/// A limit cut what a staged award pays now in `year` (in every year when `None`) to `after`:
+/// the stages paid now in that year share `after` in proportion to their shares, by the rule
+/// of [`split`], so they still add up exactly to what is paid (deferred stages and stages of
+/// other years keep their parts); each keeps what it lost as its `cut`. `None` when a part
+/// cannot be held.
+fn recut(clause: &ClauseDef, staged: &mut Staged, year: Option<i32>, after: Amount) -> Option<()> {
     let paid: Vec<usize> = staged
         .list
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.outcome == StageOutcome::Paid)
+        .filter(|(_, s)| Staged::paid_in(s, year))
         .map(|(k, _)| k)
         .collect();
     let mut whole = Decimal::ZERO;
@@ -243,7 +246,11 @@ fn recut(clause: &ClauseDef, staged: &mut Staged, after: Amount) -> Option<()> {
     }
     let (lo, hi) = (split(after.min(), &shares)?, split(after.max(), &shares)?);
     for ((&k, l), h) in paid.iter().zip(lo).zip(hi) {
-        staged.list[k].amount = Amount::between(l, h)?;
+        let s = &mut staged.list[k];
+        let part = s.amount;
+        s.amount = Amount::between(l, h)?;
+        let cut = Amount::spanning(part.min().checked_sub(l)?, part.max().checked_sub(h)?);
+        s.cut = (!cut.is_zero()).then_some(cut);
     }
     Some(())
 }
@@ -266,9 +273,16 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
     }
 
-    /// After a limit cut staged verdict `inst` from `before`: its stages paid now are cut with
-    /// it (see [`recut`]), so the stages shown add up to what is paid.
-    pub(super) fn stages_after_limit(&self, inst: &mut Verdict, before: Amount) {
+    /// After limits cut staged verdict `inst` from `before` to what it pays now: `parts` are,
+    /// for each year counted apart (`None`: all its stages paid now, counted as one), what the
+    /// stages paid now in it came to before and after. Each year's stages are cut with it (see
+    /// [`recut`]), so the stages shown add up to what is paid.
+    pub(super) fn stages_after_limits(
+        &self,
+        inst: &mut Verdict,
+        before: Amount,
+        parts: &[(Option<i32>, Amount, Amount)],
+    ) {
         let Some(after) = inst.paid.filter(|a| *a != before) else {
             return;
         };
@@ -276,17 +290,24 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             return;
         };
         let clause = &self.set.programs[inst.pi].clauses[inst.ci];
-        if recut(clause, &mut staged, after).is_none() {
-            inst.outcome = Outcome::CannotEvaluate;
-            inst.paid = None;
-            inst.internal = Some("the stages of an award cut by a limit could not be split");
-            return;
+        for &(year, was, now) in parts {
+            if was != now && recut(clause, &mut staged, year, now).is_none() {
+                inst.outcome = Outcome::CannotEvaluate;
+                inst.paid = None;
+                inst.internal = Some("the stages of an award cut by a limit could not be split");
+                return;
+            }
         }
         T::adjustment(inst, "stages", (before, after), || {
             let parts: Vec<String> = staged.list.iter().map(describe).collect();
+            let whose = if staged.years.len() > 1 {
+                "each year's cut is shared by the stages paid now in that year"
+            } else {
+                "the limit's cut is shared by the stages paid now"
+            };
             (
                 format!(
-                    "the limit's cut is shared by the stages paid now, in proportion to their shares: {}",
+                    "{whose}, in proportion to their shares: {}",
                     parts.join("; ")
                 ),
                 None,
@@ -386,13 +407,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     }
 }
 
-/// What became of a stage, in words: `paid on 2024-05-01`, `deferred: waits for 通过验收`.
+/// What became of a stage, in words: `paid on 2024-05-01`, `deferred: waits for 通过验收`,
+/// `paid on 2025-02-01 (100,000.00 元 cut by a limit)`.
 fn status(s: &StageResult) -> String {
     match s.outcome {
-        StageOutcome::Paid => match s.date {
-            Some(d) => format!("paid on {d}"),
-            None => "paid".to_string(),
-        },
+        StageOutcome::Paid => {
+            let on = s.date.map_or(String::new(), |d| format!(" on {d}"));
+            let cut = s.cut.map_or(String::new(), |c| {
+                format!(" ({} cut by a limit)", format::amount(c))
+            });
+            format!("paid{on}{cut}")
+        }
         StageOutcome::Deferred => format!(
             "deferred: waits for {}",
             s.waits_for.as_deref().unwrap_or("")

@@ -291,13 +291,15 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
         }
     };
     let mut cells = Vec::with_capacity(pairs.len());
-    let mut seen: HashSet<&str> = HashSet::with_capacity(pairs.len());
+    let mut seen: HashSet<std::borrow::Cow<'_, str>> = HashSet::with_capacity(pairs.len());
+    // Two spellings of one year of a series (`销售收入［2023］`) are one key.
+    let same = crate::eval::series::series_key;
     for (k, v) in &pairs {
-        if !seen.insert(k) {
+        if !seen.insert(same(k)) {
             // Both copies are on this one line: their columns tell them apart.
             let columns = pairs
                 .iter()
-                .filter(|(x, _)| x == k)
+                .filter(|(x, _)| same(x) == same(k))
                 .map(|(_, n)| format!("column {}", text[..n.at].chars().count() + 1))
                 .collect::<Vec<_>>();
             let problem = FactProblem::new(ProblemCode::DuplicateKey, format!("row.{k}"))

@@ -2,7 +2,8 @@
 //!
 //! Input: the policy set's budget lines marked `pro_rata`; in a first pass over the population,
 //! what each chunk's subjects are paid under each such line (a policy's awards whose event date
-//! falls in the line's year), chunk by chunk in file order; in the second pass, each subject's
+//! falls in the line's year, and the stages paid now of staged awards whose own date falls in
+//! it, each stage an award of its year), chunk by chunk in file order; in the second pass, each subject's
 //! verdicts. Output: a [`Plan`] (each line's total, and the running total before each chunk);
 //! each subject's awards under an overrun line reduced, with what they were before; the
 //! summary's budget lines annotated with the totals before and after and the factor.
@@ -22,7 +23,6 @@
 //! whose most passes its budget cannot be reduced to the budget exactly: F0403, never a figure
 //! that only looks right. A year within its budget is left as it is.
 
-use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -271,12 +271,11 @@ impl Plan {
         }
     }
 
-    /// The line an award is counted against: its policy's, for the year of its event date.
-    fn line_of(&self, v: &Verdict) -> Option<usize> {
-        let year = v.date.year();
+    /// The line a part of an award of policy `pi` paid in `year` is counted against.
+    fn line_of(&self, pi: usize, year: i32) -> Option<usize> {
         self.lines
             .iter()
-            .position(|l| l.line.pi == v.pi && l.line.year == year)
+            .position(|l| l.line.pi == pi && l.line.year == year)
     }
 
     /// Reduces the awards of the subject just decided into `scratch` that fall under an
@@ -291,12 +290,13 @@ impl Plan {
         running.before.clear();
         running.before.resize(scratch.verdicts().len(), None);
         let (at, before) = (&mut running.at, &mut running.before);
-        scratch.rescale(ev, |i, v| {
-            let Some(k) = self.line_of(v) else {
+        // Each part counted in a year (an award, or a stage paid now in the year of its date)
+        // is an award of that year's line, as the first pass's summary counted it.
+        scratch.rescale(ev, |i, v, paid, year| {
+            let Some(k) = self.line_of(v.pi, year) else {
                 return Ok(None);
             };
             let line = &self.lines[k];
-            let paid = v.paid.unwrap_or(Amount::ZERO);
             // Counted as the first pass counted it (the most of a range).
             let u = units(paid.max(), line.places).ok_or_else(|| {
                 Failure::internal("an award has more places than its budget line's total")
@@ -315,7 +315,7 @@ impl Plan {
                 ));
             }
             let grew = line.scaled(next)? - line.scaled(prev)?;
-            before[i] = Some(paid);
+            before[i] = v.paid;
             let reduced = Decimal::try_from_i128_with_scale(grew, line.places)
                 .map_err(|_| Failure::overflow("a reduced award"))?;
             Ok(Some(Amount::Exact(reduced)))

@@ -519,8 +519,10 @@ impl<'s> Simulation<'s> {
         let columns = &self.options.columns;
         let mut ignored = Vec::new();
         for (k, h) in header.iter().enumerate() {
-            // Which of two cells with one name holds the value would be a guess.
-            if header[..k].contains(h) {
+            // Which of two cells with one name holds the value would be a guess; two
+            // spellings of one year of a series (`销售收入［2023］`) are one name.
+            let same = crate::eval::series::series_key;
+            if header[..k].iter().any(|x| same(x) == same(h)) {
                 return Err(SimulateError::DuplicateColumn(h.clone()));
             }
             let special = columns.is_special(h);
