@@ -54,7 +54,7 @@ const BROKER: &str = r#"{"kind": "person", "id": "P1", "attributes": {"技术经
  ],
  "history": [
   {"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "C0", "date": "2024-01-10", "amount": "16万元"},
-  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "date": "2023-06-10", "amount": "20万元"}
+  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "claim": "C-2023", "date": "2023-06-10", "amount": "20万元"}
  ]}"#;
 
 #[test]
@@ -296,7 +296,7 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
     let mut population =
         String::from("id,claim_id,claim_date,技术经纪人,项目类别,通过评审,实付合同金额\n");
     let mut history = String::from("id,document,clause,claim,date,amount\n");
-    history.push_str("P00,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    history.push_str("P00,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n");
     let mut facts = Vec::new();
     for i in 1..=12u32 {
         let id = format!("P{i:02}");
@@ -312,20 +312,21 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
         let mut grants = Vec::new();
         if i % 4 != 0 {
             let this_year = (i * 13) % 20 + 1;
-            grants.push(("2024-01-05", this_year));
+            // Earlier contracts (H1, H2): a grant of a per-claim clause names its claim.
+            grants.push(("H1", "2024-01-05", this_year));
             if i % 2 == 0 {
-                grants.push(("2023-07-01", 20));
+                grants.push(("H2", "2023-07-01", 20));
             }
         }
-        for (date, amount) in &grants {
+        for (claim, date, amount) in &grants {
             history.push_str(&format!(
-                "{id},嘉政发〔2023〕15号,技术经纪人技术转移奖励,,{date},{amount}万元\n"
+                "{id},嘉政发〔2023〕15号,技术经纪人技术转移奖励,{claim},{date},{amount}万元\n"
             ));
         }
         let grants: Vec<String> = grants
             .iter()
-            .map(|(date, amount)| {
-                format!(r#"{{"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "date": "{date}", "amount": "{amount}万元"}}"#)
+            .map(|(claim, date, amount)| {
+                format!(r#"{{"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "{claim}", "date": "{date}", "amount": "{amount}万元"}}"#)
             })
             .collect();
         let json = format!(
@@ -335,7 +336,7 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
         );
         facts.push((id, json));
     }
-    history.push_str("P99,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    history.push_str("P99,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n");
     (population, history, facts)
 }
 
@@ -452,7 +453,7 @@ fn a_history_out_of_order_stops_simulate_with_its_line() {
     std::fs::write(&pop, &population).unwrap();
     std::fs::write(
         &hist,
-        "id,document,clause,date,amount\nP05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\nP03,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\n",
+        "id,document,clause,claim,date,amount\nP05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\nP03,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n",
     )
     .unwrap();
     let mut outputs = Vec::new();
@@ -780,9 +781,52 @@ fn a_grant_finds_its_subject_by_the_compared_form_of_the_id() {
             "subject,total",
         ])
     };
-    let o = run("id,document,clause,date,amount\n\
-                 嘉兴某某(集团),嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,19万元\n");
+    let o = run("id,document,clause,claim,date,amount\n\
+                 嘉兴某某(集团),嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,19万元\n");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = String::from_utf8_lossy(&o.stdout);
     assert!(rows.contains("嘉兴某某（集团）,10000.00"), "{rows}");
+}
+
+#[test]
+fn a_grant_of_a_per_claim_clause_without_its_claim_is_refused() {
+    // 第八条 "一次性落地奖励" is paid per settled project (`once per project`): a grant without
+    // the project it paid could block no project and count towards no project's cap, so the
+    // project would be paid again. Refused in facts (F0164)...
+    let v = problems(
+        "per-claim-no-claim",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "date": "2023-10-01", "amount": "5万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0164"], "{v}");
+    assert!(v.to_string().contains("names no claim"), "{v}");
+    // ...and in a simulation's history file, where it fails its subject (第五条's broker award
+    // is per contract too).
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-noclaim", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,date,amount\nP02,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,code",
+    ]);
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("P02,F0164"), "{rows}");
 }

@@ -295,6 +295,15 @@ pub(super) fn resolve(
                 continue;
             }
         }
+        // A per-claim clause counts what it paid per claim: a grant without its claim would
+        // count towards no claim's caps and block no `once per project`, paying it again.
+        if program.clauses[ci].per_claim && g.claim.is_none() {
+            problems.push(
+                FactProblem::new(ProblemCode::GrantWithoutClaim, format!("{path}.claim"))
+                    .name(format!("{} {}", g.document, g.clause)),
+            );
+            continue;
+        }
         if g.date > date {
             problems.push(
                 FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
@@ -367,6 +376,10 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
                 (true, "clause") => format!("the clauses of {} are: {expected}", f(&p.declared_at)),
                 (true, _) => format!("the policies given are: {expected}; give the policy that paid it too"),
             },
+        ),
+        ProblemCode::GrantWithoutClaim => (
+            format!("the grant of {name} names no claim, but that clause pays each claim on its own"),
+            "give the id of the claim the grant paid: `\"claim\": \"...\"`".to_string(),
         ),
         ProblemCode::FutureGrant => (
             format!("the grant of {name} is dated {found}, after the evaluation date {expected}, so it cannot have been paid yet"),
