@@ -54,7 +54,7 @@ const BROKER: &str = r#"{"kind": "person", "id": "P1", "attributes": {"技术经
  ],
  "history": [
   {"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "C0", "date": "2024-01-10", "amount": "16万元"},
-  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "claim": "C-2023", "date": "2023-06-10", "amount": "20万元"}
+  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "claim": "C-2023", "date": "2023-08-10", "amount": "20万元"}
  ]}"#;
 
 #[test]
@@ -220,7 +220,7 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
 fn bad_grants_are_coded_errors() {
     let g = |extra: &str| {
         format!(
-            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-05-01"{extra}}}"#
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-09-01"{extra}}}"#
         )
     };
     // A key the format does not have, with the closest key as a suggestion.
@@ -247,7 +247,7 @@ fn bad_grants_are_coded_errors() {
     // A clause the policy does not have: did you mean.
     let v = problems(
         "unknown-clause",
-        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补贴", "date": "2023-05-01", "amount": "1万元"}"#,
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补贴", "date": "2023-09-01", "amount": "1万元"}"#,
     );
     assert_eq!(codes(&v), ["F0161"], "{v}");
     assert!(
@@ -257,7 +257,7 @@ fn bad_grants_are_coded_errors() {
     // A document not given.
     let v = problems(
         "unknown-document",
-        r#"{"document": "嘉政发〔2023〕16号", "clause": "研发投入补助", "date": "2023-05-01", "amount": "1万元"}"#,
+        r#"{"document": "嘉政发〔2023〕16号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#,
     );
     assert_eq!(codes(&v), ["F0161"], "{v}");
     // A grant dated after the evaluation date (2024-05-01) cannot have been paid yet.
@@ -315,7 +315,7 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
             // Earlier contracts (H1, H2): a grant of a per-claim clause names its claim.
             grants.push(("H1", "2024-01-05", this_year));
             if i % 2 == 0 {
-                grants.push(("H2", "2023-07-01", 20));
+                grants.push(("H2", "2023-08-01", 20));
             }
         }
         for (claim, date, amount) in &grants {
@@ -735,7 +735,7 @@ fn a_budget_reduced_pro_rata_reads_the_history_in_both_passes() {
 fn a_grant_naming_an_item_names_the_one_its_clause_answers() {
     let grant = |item: &str| {
         format!(
-            r#"{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "{item}", "claim": "S0", "date": "2023-05-01", "amount": "1万元"}}"#
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "{item}", "claim": "S0", "date": "2023-09-01", "amount": "1万元"}}"#
         )
     };
     let v = problems("item-wrong", &grant("科技项目"));
@@ -829,4 +829,96 @@ fn a_grant_of_a_per_claim_clause_without_its_claim_is_refused() {
     ]);
     let rows = String::from_utf8_lossy(&o.stdout);
     assert!(rows.contains("P02,F0164"), "{rows}");
+}
+
+#[test]
+fn grants_that_contradict_their_policy_or_clause_are_coded_errors() {
+    // 嘉政发〔2023〕15号 was issued on 2023-07-24: it paid nothing before, and a year 0000 is
+    // a typo (F0163).
+    for (name, date) in [("before-issue", "2023-07-23"), ("year-0", "0000-09-01")] {
+        let v = problems(
+            name,
+            &format!(
+                r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "{date}", "amount": "1万元"}}"#
+            ),
+        );
+        assert_eq!(codes(&v), ["F0163"], "{name}: {v}");
+    }
+    // The issue date itself is a day the policy exists.
+    let facts = r#"{"kind": "enterprise", "id": "E1", "history": [{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-07-24", "amount": "1万元"}]}"#;
+    assert!(eval("on-issue", facts, &[]).status.success());
+    // 第一条's 研发投入补助 is paid to the firm: an item or a claim on its grant is refused
+    // (F0167), not ignored.
+    for (name, extra) in [
+        ("subject-item", r#""item": "科技项目""#),
+        ("subject-claim", r#""claim": "C1""#),
+    ] {
+        let v = problems(
+            name,
+            &format!(
+                r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", {extra}, "date": "2023-09-01", "amount": "1万元"}}"#
+            ),
+        );
+        assert_eq!(codes(&v), ["F0167"], "{name}: {v}");
+    }
+    // 第五条's 中介机构技术转移奖励 pays institutions: never an enterprise's grant (F0168).
+    let v = problems(
+        "other-kind",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "中介机构技术转移奖励", "claim": "H1", "date": "2023-09-01", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0168"], "{v}");
+    assert!(v.to_string().contains("institution"), "{v}");
+    // A zero-width space or a Cyrillic letter in a key of the grant (F0169), as in every key.
+    for (name, grant) in [
+        ("hidden-clause", r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入\u200b补助", "date": "2023-09-01", "amount": "1万元"}"#),
+        ("hidden-document", r#"{"document": "嘉政发〔2023〕\u200d15号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#),
+        ("hidden-matter", r#"{"document": "嘉政发〔2023〕15号", "clause": "高新技术企业认定奖励", "matter": "科技企业培育\u2060", "date": "2023-09-01", "amount": "1万元"}"#),
+        ("hidden-item", r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "入驻\u200b项目", "claim": "S1", "date": "2023-09-01", "amount": "1万元"}"#),
+    ] {
+        let v = problems(name, grant);
+        assert_eq!(codes(&v), ["F0169"], "{name}: {v}");
+        assert!(v.to_string().contains("U+"), "{name}: {v}");
+    }
+}
+
+#[test]
+fn a_simulation_history_is_checked_as_facts_are() {
+    // The same rules through `pol simulate --history` (one reader and one resolver for both):
+    // each bad grant fails its subject with its code, the others are paid.
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-sim-checks", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,item,claim,date,amount\n\
+         P02,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,H1,2023-06-01,1万元\n\
+         P03,嘉政发〔2023〕15号,中介机构技术转移奖励,,H1,2023-09-01,1万元\n\
+         P04,嘉政发〔2023〕15号,技术经纪人技术转移奖励\u{200b},,H1,2023-09-01,1万元\n\
+         P05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,技术转移,H1,2023-09-01,1万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,code",
+    ]);
+    let rows = String::from_utf8_lossy(&o.stdout);
+    for want in ["P02,F0163", "P03,F0168", "P04,F0169"] {
+        assert!(rows.contains(want), "{want}: {rows}");
+    }
+    // P05's item is the one its per-claim clause answers: a good grant.
+    assert!(rows.contains("P05,\n") || rows.contains("P05,\r\n"), "{rows}");
 }

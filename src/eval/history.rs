@@ -6,8 +6,10 @@
 //! once-only clause (`once per KIND [and matter]`) whether an earlier grant makes it
 //! *already paid*; for each running total (per-subject caps and limits) what the history has
 //! counted before this decision; and each cap's and limit's headroom after the decision.
-//! Guarantee: a grant naming a document or clause no loaded policy has, or dated after the
-//! evaluation date, is a coded fact error, never ignored; history only ever lowers what is
+//! Guarantee: a grant naming a document or clause no loaded policy has, dated after the
+//! evaluation date or before its policy was issued, or that its clause cannot have paid the
+//! subject as given (another kind, a claim missing or out of place, a hidden character), is a
+//! coded fact error (F016x), never ignored; history only ever lowers what is
 //! paid (it fills running totals and blocks once-only awards).
 
 use std::sync::Arc;
@@ -145,6 +147,32 @@ pub(crate) fn read_one(
     let clause = text("clause", true, problems);
     let item = text("item", false, problems);
     let matter = text("matter", false, problems);
+    // These are compared as keys, which drop what no reader can see: a grant naming its clause
+    // with a hidden or look-alike character would count for a clause its reader cannot tell.
+    // Refused by the rule of every key ([`crate::keys::flaw`]).
+    for (name, value) in [
+        ("document", &document),
+        ("clause", &clause),
+        ("item", &item),
+        ("matter", &matter),
+    ] {
+        if let Some(flaw) = value.as_deref().and_then(crate::keys::flaw) {
+            problems.push(
+                FactProblem::new(ProblemCode::HiddenInGrant, format!("{path}.{name}"))
+                    .name(name)
+                    .found(super::format::escape(value.as_deref().unwrap_or("")).into_owned())
+                    .hint(match flaw {
+                        crate::keys::Flaw::Hidden(c) => {
+                            format!("the hidden character U+{:04X}", u32::from(c))
+                        }
+                        crate::keys::Flaw::Padded => "white space at an end".to_string(),
+                        crate::keys::Flaw::LookAlike(c) => {
+                            format!("the look-alike character `{c}` (U+{:04X})", u32::from(c))
+                        }
+                    }),
+            );
+        }
+    }
     let claim = text("claim", false, problems);
     if let Some(p) = claim
         .as_deref()
@@ -258,11 +286,14 @@ fn grant_amount(
     }
 }
 
-/// Matches each grant of `facts` to the clause that paid it: the document and the clause are
-/// compared as keys. A grant naming a document or clause no policy of the set has (F0161) or
-/// dated after the evaluation date `date` (F0162) is an error.
+/// Matches each grant of a subject of kind `kind` to the clause that paid it: the document and
+/// the clause are compared as keys. A grant naming a document or clause no policy of the set
+/// has (F0161), dated after the evaluation date `date` (F0162) or before its policy was issued
+/// (F0163), without the claim its per-claim clause pays per (F0164), with an item or claim its
+/// clause does not pay per (F0167), or of a clause for another kind (F0168) is an error.
 pub(super) fn resolve(
     programs: &[Program],
+    kind: Kind,
     history: &[PastGrant],
     date: NaiveDate,
 ) -> Result<Arc<[Grant]>, Vec<FactProblem>> {
@@ -295,12 +326,53 @@ pub(super) fn resolve(
                 continue;
             }
         }
+        let clause = &program.clauses[ci];
+        let named = || format!("{} {}", g.document, g.clause);
+        // A clause of another kind of subject never paid this one: counted, it would fill a
+        // cap or block an award it has nothing to do with.
+        if !clause.subjects.contains(&kind) {
+            let kinds: Vec<&str> = clause.subjects.iter().map(|k| k.as_str()).collect();
+            problems.push(
+                FactProblem::new(ProblemCode::GrantOtherKind, format!("{path}.clause"))
+                    .name(named())
+                    .expected(kinds.join(", "))
+                    .found(kind.as_str()),
+            );
+            continue;
+        }
         // A per-claim clause counts what it paid per claim: a grant without its claim would
         // count towards no claim's caps and block no `once per project`, paying it again.
-        if program.clauses[ci].per_claim && g.claim.is_none() {
+        if clause.per_claim && g.claim.is_none() {
             problems.push(
                 FactProblem::new(ProblemCode::GrantWithoutClaim, format!("{path}.claim"))
-                    .name(format!("{} {}", g.document, g.clause)),
+                    .name(named()),
+            );
+            continue;
+        }
+        // A clause paid to the subject answers no item and pays no claim: a grant naming one
+        // was paid by another clause, or the grant is misread.
+        if !clause.per_claim {
+            let given = [("item", &g.item), ("claim", &g.claim)]
+                .into_iter()
+                .find_map(|(n, v)| v.as_deref().map(|v| (n, v)));
+            if let Some((what, value)) = given {
+                problems.push(
+                    FactProblem::new(ProblemCode::GrantClaimOfSubject, format!("{path}.{what}"))
+                        .name(named())
+                        .expected(what)
+                        .found(value),
+                );
+                continue;
+            }
+        }
+        // A policy pays nothing before it exists (a retroactive window included: its grants
+        // are paid once it is issued); a year 0000 or a typo of the century lands here too.
+        if g.date < program.header.issued {
+            problems.push(
+                FactProblem::new(ProblemCode::GrantBeforeIssue, format!("{path}.date"))
+                    .name(named())
+                    .found(g.date.to_string())
+                    .expected(program.header.issued.to_string()),
             );
             continue;
         }
@@ -380,6 +452,22 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
         ProblemCode::GrantWithoutClaim => (
             format!("the grant of {name} names no claim, but that clause pays each claim on its own"),
             "give the id of the claim the grant paid: `\"claim\": \"...\"`".to_string(),
+        ),
+        ProblemCode::GrantBeforeIssue => (
+            format!("the grant of {name} is dated {found}, before its policy was issued on {expected}, so that policy cannot have paid it"),
+            "check the grant's date, or name the policy that paid it".to_string(),
+        ),
+        ProblemCode::GrantClaimOfSubject => (
+            format!("the grant of {name} names the {expected} `{found}`, but that clause is paid to the subject, not per claim"),
+            format!("leave the grant's `{expected}` out, or name the per-claim clause that paid it"),
+        ),
+        ProblemCode::GrantOtherKind => (
+            format!("the grant of {name} is in the history of a subject of kind {found}, but that clause is for {expected} only"),
+            "name the clause that paid this subject, or give the grant to the subject it was paid to".to_string(),
+        ),
+        ProblemCode::HiddenInGrant => (
+            format!("the history's `{}` `{found}` holds {hint}", p.path),
+            "write it as the policy does, without that character".to_string(),
         ),
         ProblemCode::FutureGrant => (
             format!("the grant of {name} is dated {found}, after the evaluation date {expected}, so it cannot have been paid yet"),
@@ -756,10 +844,10 @@ mod tests {
         let p = program();
         let (given, _) = grants(
             r#"[{"document": "嘉政发[2023]15号", "clause": "创新券额度", "date": "2024-01-05", "amount": "5万元"},
-                {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-01-05", "amount": "7万元"}]"#,
+                {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-09-05", "amount": "7万元"}]"#,
         );
         let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let resolved = resolve(std::slice::from_ref(&p), &given, date).unwrap();
+        let resolved = resolve(std::slice::from_ref(&p), Kind::Enterprise, &given, date).unwrap();
         let ci = p
             .clauses
             .iter()
@@ -795,7 +883,7 @@ mod tests {
         );
         // A grant dated after the evaluation date cannot have been paid.
         let early = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
-        let e = resolve(std::slice::from_ref(&p), &given, early).unwrap_err();
+        let e = resolve(std::slice::from_ref(&p), Kind::Enterprise, &given, early).unwrap_err();
         assert_eq!(e[0].code, ProblemCode::FutureGrant);
     }
 }

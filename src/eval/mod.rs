@@ -397,7 +397,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
         }
-        if let Err(e) = self.bind_history(&facts.history, &mut bound) {
+        if let Err(e) = self.bind_history(facts.kind, &facts.history, &mut bound) {
             problems.extend(e);
         }
         if problems.is_empty() {
@@ -409,11 +409,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
 }
 
 impl<T: Tracer> Evaluator<'_, T> {
-    /// Matches a subject's earlier grants to the clauses of the set and gives them to its
+    /// Matches the earlier grants of a subject of kind `kind` to the clauses of the set
+    /// (refusing a grant its clause cannot have paid that subject) and gives them to its
     /// facts bound to each program (none when `history` is empty: bound facts reused from one
     /// subject to the next are cleared of the last one's).
     pub fn bind_history(
         &self,
+        kind: crate::compile::Kind,
         history: &[history::PastGrant],
         bound: &mut [facts::Bound],
     ) -> Result<(), Vec<FactProblem>> {
@@ -423,7 +425,7 @@ impl<T: Tracer> Evaluator<'_, T> {
             }
             std::sync::Arc::default()
         } else {
-            history::resolve(&self.set.programs, history, self.date)?
+            history::resolve(&self.set.programs, kind, history, self.date)?
         };
         for b in bound {
             b.history = grants.clone();
