@@ -71,6 +71,50 @@ const KEYS: [&str; 7] = [
     "document", "clause", "item", "matter", "claim", "date", "amount",
 ];
 
+/// The documents and clauses of a policy set in the form keys are compared in, worked out once
+/// for the set: a grant's names are looked up in them (working out every clause's key again for
+/// each grant made a simulation with a long history spend most of its time there).
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Document key -> the policy's position.
+    documents: std::collections::HashMap<String, usize>,
+    /// Per policy: clause key -> the clause's position (the first, for names given twice).
+    clauses: Vec<std::collections::HashMap<String, usize>>,
+    /// Per policy: each matter as a key, by its index.
+    matters: Vec<Vec<String>>,
+}
+
+impl Names {
+    /// The names of `programs`.
+    pub(crate) fn of(programs: &[Program]) -> Names {
+        let mut documents = std::collections::HashMap::new();
+        for (pi, p) in programs.iter().enumerate() {
+            documents
+                .entry(key(&p.header.document).into_owned())
+                .or_insert(pi);
+        }
+        let clauses = programs
+            .iter()
+            .map(|p| {
+                let mut m = std::collections::HashMap::new();
+                for (ci, c) in p.clauses.iter().enumerate() {
+                    m.entry(key(&c.name).into_owned()).or_insert(ci);
+                }
+                m
+            })
+            .collect();
+        let matters = programs
+            .iter()
+            .map(|p| p.matters.iter().map(|m| key(m).into_owned()).collect())
+            .collect();
+        Names {
+            documents,
+            clauses,
+            matters,
+        }
+    }
+}
+
 /// Reads the facts' `history` (a list of grants), adding every problem to `problems`.
 /// `place` gives the line of a byte offset of the facts' text.
 pub(super) fn read(
@@ -293,28 +337,37 @@ fn grant_amount(
 /// clause does not pay per (F0167), or of a clause for another kind (F0168) is an error.
 pub(super) fn resolve(
     programs: &[Program],
+    names: &Names,
     kind: Kind,
     history: &[PastGrant],
     date: NaiveDate,
 ) -> Result<Arc<[Grant]>, Vec<FactProblem>> {
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(history.len());
+    // The clause of the grant before: a subject's grants mostly name a few clauses, written
+    // the same way, so most grants are matched by comparing their texts with it.
+    let mut last: Option<(&str, &str, usize, usize)> = None;
     for (i, g) in history.iter().enumerate() {
         let path = format!("history[{i}]");
-        let doc = key(&g.document);
-        let Some(pi) = programs.iter().position(|p| key(&p.header.document) == doc) else {
-            let known = programs.iter().map(|p| p.header.document.as_str());
-            problems.push(unknown(&path, "document", &g.document, known));
-            continue;
+        let (pi, ci) = match last {
+            Some((d, c, pi, ci)) if d == g.document && c == g.clause => (pi, ci),
+            _ => {
+                let Some(&pi) = names.documents.get(&*key(&g.document)) else {
+                    let known = programs.iter().map(|p| p.header.document.as_str());
+                    problems.push(unknown(&path, "document", &g.document, known));
+                    continue;
+                };
+                let Some(&ci) = names.clauses[pi].get(&*key(&g.clause)) else {
+                    let known = programs[pi].clauses.iter().map(|c| c.name.as_str());
+                    let p = unknown(&path, "clause", &g.clause, known);
+                    problems.push(p.declared_at(g.document.as_str()));
+                    continue;
+                };
+                last = Some((&g.document, &g.clause, pi, ci));
+                (pi, ci)
+            }
         };
         let program = &programs[pi];
-        let name = key(&g.clause);
-        let Some(ci) = program.clauses.iter().position(|c| key(&c.name) == name) else {
-            let known = program.clauses.iter().map(|c| c.name.as_str());
-            problems
-                .push(unknown(&path, "clause", &g.clause, known).declared_at(g.document.as_str()));
-            continue;
-        };
         // A grant that names its item names the one its clause answers (compared as keys).
         let item = program.clauses[ci]
             .item
@@ -385,14 +438,15 @@ pub(super) fn resolve(
             );
             continue;
         }
-        let clause_matter = program
-            .matters
-            .get(program.clauses[ci].matter as usize)
-            .map_or("", String::as_str);
+        let clause_matter = names.matters[pi].get(clause.matter as usize);
+        let matter = match (&g.matter, clause_matter) {
+            (None, Some(m)) => m.clone(),
+            (given, _) => key(given.as_deref().unwrap_or("")).into_owned(),
+        };
         out.push(Grant {
             pi,
             ci,
-            matter: key(g.matter.as_deref().unwrap_or(clause_matter)).into_owned(),
+            matter,
             claim: g.claim.as_deref().map(|c| key(c).into_owned()),
             given: g.clone(),
         });
@@ -847,7 +901,7 @@ mod tests {
                 {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-09-05", "amount": "7万元"}]"#,
         );
         let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let resolved = resolve(std::slice::from_ref(&p), Kind::Enterprise, &given, date).unwrap();
+        let resolved = resolve(std::slice::from_ref(&p), &Names::of(std::slice::from_ref(&p)), Kind::Enterprise, &given, date).unwrap();
         let ci = p
             .clauses
             .iter()
@@ -883,7 +937,7 @@ mod tests {
         );
         // A grant dated after the evaluation date cannot have been paid.
         let early = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
-        let e = resolve(std::slice::from_ref(&p), Kind::Enterprise, &given, early).unwrap_err();
+        let e = resolve(std::slice::from_ref(&p), &Names::of(std::slice::from_ref(&p)), Kind::Enterprise, &given, early).unwrap_err();
         assert_eq!(e[0].code, ProblemCode::FutureGrant);
     }
 }

@@ -82,6 +82,8 @@ pub struct PolicySet {
     id: u64,
     /// Whether a clause of the set pays in stages (the others skip that step).
     staged: bool,
+    /// The documents and clauses as keys, for matching the grants of a history.
+    names: history::Names,
 }
 
 /// A number no other policy set or evaluator of the process has: a buffer kept from one
@@ -203,6 +205,7 @@ impl PolicySet {
             })
         });
         Ok(PolicySet {
+            names: history::Names::of(&programs),
             staged,
             once_per_claim,
             programs,
@@ -425,7 +428,7 @@ impl<T: Tracer> Evaluator<'_, T> {
             }
             std::sync::Arc::default()
         } else {
-            history::resolve(&self.set.programs, kind, history, self.date)?
+            history::resolve(&self.set.programs, &self.set.names, kind, history, self.date)?
         };
         for b in bound {
             b.history = grants.clone();
