@@ -83,7 +83,7 @@ problem_codes! {
     ClaimWithoutItem = "F0122", Error, "a claim does not say which item it is for, and the policies have several";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
     BadGrant = "F0160", Error, "a grant of the history has a key the format does not have, or lacks one it needs";
-    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has";
+    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has, or an item or matter its clause does not pay";
     FutureGrant = "F0162", Error, "a grant of the history is dated after the evaluation date";
     GrantBeforeIssue = "F0163", Error, "a grant of the history is dated before its policy was issued";
     GrantWithoutClaim = "F0164", Error, "a grant of the history of a per-claim clause names no claim";

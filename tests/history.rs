@@ -633,7 +633,7 @@ fn a_per_claim_award_paid_once_per_subject_pays_its_first_claim_only() {
 
 #[test]
 fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
-    let policy = "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\nclause 甲认定 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  award 1万元\n}\n\nclause 乙认定 {\n  source \"二\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  award 2万元\n}\n\nclause 其他 {\n  source \"三\"\n  subject enterprise\n  award 3万元\n}\n";
+    let policy = "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  甲获认定: bool = false\n}\n\nclause 甲认定 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  when 甲获认定\n  award 1万元\n}\n\nclause 乙认定 {\n  source \"二\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  award 2万元\n}\n\nclause 其他 {\n  source \"三\"\n  subject enterprise\n  award 3万元\n}\n";
     let dir = std::env::temp_dir().join(format!("pol-history-{}-matter", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pol_file, facts) = (dir.join("p.pol"), dir.join("f.json"));
@@ -672,11 +672,48 @@ fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
     // A grant of the other clause of the matter counts; one of another matter does not.
     assert_eq!(outcome(&grant("甲认定", "")), "already_paid");
     assert_eq!(outcome(&grant("其他", "")), "awarded");
-    // A grant's own `matter` is the one compared (as a key).
+    // A grant's `matter` is its clause's: written as a key it is the same, and another matter
+    // contradicts the clause (it would escape or block a `once`), so it is refused (F0161).
     assert_eq!(
-        outcome(&grant("其他", r#", "matter": "认定""#)),
+        outcome(&grant("甲认定", r#", "matter": "认定""#)),
         "already_paid"
     );
+    for (clause, matter) in [("其他", "认定"), ("乙认定", "其他")] {
+        let v = problems_in(
+            &pol_file,
+            &grant(clause, &format!(r#", "matter": "{matter}""#)),
+        );
+        assert_eq!(codes(&v), ["F0161"], "{clause}: {v}");
+        assert!(v.to_string().contains("pays the matter"), "{v}");
+    }
+}
+
+/// The problems `pol eval` reports for an enterprise with the grant `grant` in its history,
+/// under the policy file `policy`.
+fn problems_in(policy: &std::path::Path, grant: &str) -> serde_json::Value {
+    let facts = policy.with_file_name("problems.json");
+    std::fs::write(
+        &facts,
+        format!(r#"{{"kind": "enterprise", "id": "E1", "history": [{grant}]}}"#),
+    )
+    .unwrap();
+    let o = pol(&[
+        "eval",
+        policy.to_str().unwrap(),
+        "--facts",
+        facts.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// With a budget reduced pro rata the population is read twice, and so is the history: a
@@ -870,10 +907,22 @@ fn grants_that_contradict_their_policy_or_clause_are_coded_errors() {
     assert!(v.to_string().contains("institution"), "{v}");
     // A zero-width space or a Cyrillic letter in a key of the grant (F0169), as in every key.
     for (name, grant) in [
-        ("hidden-clause", r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入\u200b补助", "date": "2023-09-01", "amount": "1万元"}"#),
-        ("hidden-document", r#"{"document": "嘉政发〔2023〕\u200d15号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#),
-        ("hidden-matter", r#"{"document": "嘉政发〔2023〕15号", "clause": "高新技术企业认定奖励", "matter": "科技企业培育\u2060", "date": "2023-09-01", "amount": "1万元"}"#),
-        ("hidden-item", r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "入驻\u200b项目", "claim": "S1", "date": "2023-09-01", "amount": "1万元"}"#),
+        (
+            "hidden-clause",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入\u200b补助", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-document",
+            r#"{"document": "嘉政发〔2023〕\u200d15号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-matter",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "高新技术企业认定奖励", "matter": "科技企业培育\u2060", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-item",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "入驻\u200b项目", "claim": "S1", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
     ] {
         let v = problems(name, grant);
         assert_eq!(codes(&v), ["F0169"], "{name}: {v}");
@@ -920,5 +969,170 @@ fn a_simulation_history_is_checked_as_facts_are() {
         assert!(rows.contains(want), "{want}: {rows}");
     }
     // P05's item is the one its per-claim clause answers: a good grant.
-    assert!(rows.contains("P05,\n") || rows.contains("P05,\r\n"), "{rows}");
+    assert!(
+        rows.contains("P05,\n") || rows.contains("P05,\r\n"),
+        "{rows}"
+    );
+}
+
+/// `pol eval` of `facts` under the policy text `policy` on 2024-05-01, as JSON.
+fn eval_policy(name: &str, policy: &str, facts: &str) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pol_file, facts_file) = (dir.join("p.pol"), dir.join("f.json"));
+    std::fs::write(&pol_file, policy).unwrap();
+    std::fs::write(&facts_file, facts).unwrap();
+    json(&pol(&[
+        "eval",
+        pol_file.to_str().unwrap(),
+        "--facts",
+        facts_file.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]))
+}
+
+/// Each clause's outcome and paid amount, `clause[claim]`, in evaluation order.
+fn outcomes(d: &serde_json::Value) -> Vec<String> {
+    d["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let claim = c["claim"]
+                .as_str()
+                .map_or(String::new(), |k| format!("[{k}]"));
+            let paid = c["paid"]["exact"].as_str().unwrap_or("-");
+            format!(
+                "{}{claim} {} {paid}",
+                c["clause"].as_str().unwrap(),
+                c["outcome"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A made-up policy that pays the highest of a matter: 甲 (once per firm) and 乙 answer the
+/// same item for the same matter, 丙 is the firm's own award of that matter.
+const ONCE_HIGHEST: &str = "policy \"测试〔2024〕3号\" {\n  title \"测试\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n\ninput enterprise {\n  丙额: money = 0元\n}\n\ninput project {\n  甲额: money = 0元\n  乙额: money = 0元\n}\n\nclause 甲 {\n  source \"一\"\n  item \"项目\"\n  matter \"认定\"\n  subject enterprise\n  per project\n  once per enterprise\n  when 甲额 > 0元\n  award 甲额\n}\n\nclause 乙 {\n  source \"二\"\n  item \"项目\"\n  matter \"认定\"\n  subject enterprise\n  per project\n  when 乙额 > 0元\n  award 乙额\n}\n\nclause 丙 {\n  source \"三\"\n  matter \"认定\"\n  subject enterprise\n  when 丙额 > 0元\n  award 丙额\n}\n";
+
+#[test]
+fn an_award_superseded_by_a_higher_one_does_not_use_up_a_once_only_clause() {
+    // Claim A: 乙 (3万元) is kept over 甲 (1万元), so 甲 is not paid for A; claim B pays 甲
+    // (2万元), its first award that is paid. (It was `already_paid`, citing A.)
+    let facts = r#"{"kind": "enterprise", "id": "E1", "claims": [
+        {"id": "A", "date": "2023-02-01", "attributes": {"甲额": "1万元", "乙额": "3万元"}},
+        {"id": "B", "date": "2023-03-01", "attributes": {"甲额": "2万元"}}]}"#;
+    let d = eval_policy("superseded-once", ONCE_HIGHEST, facts);
+    assert_eq!(
+        outcomes(&d),
+        [
+            "甲[A] superseded 0.00",
+            "乙[A] awarded 30000.00",
+            "甲[B] awarded 20000.00",
+            "乙[B] not_eligible -",
+            "丙 not_eligible -"
+        ],
+        "{d}"
+    );
+    assert_eq!(d["totals"]["paid"]["exact"], "50000.00");
+    // When A's 甲 is kept, B's is already paid, citing A.
+    let facts = facts.replace(r#""乙额": "3万元""#, r#""乙额": "5千元""#);
+    let d = eval_policy("kept-once", ONCE_HIGHEST, &facts);
+    assert_eq!(outcomes(&d)[2], "甲[B] already_paid -", "{d}");
+    assert_eq!(d["totals"]["paid"]["exact"], "10000.00");
+    // The firm's own award of the matter (丙, 2万元) meets both claims of the year: it is
+    // higher than A's 甲 (1万元), which is then not paid, so 甲 is not used up and B's 甲
+    // (3万元) would be higher than 丙 -- but then A's 甲 would be paid and B's would not. No
+    // order of the rules decides it: B's 甲 cannot be evaluated, rather than paid or dropped
+    // as if A's had been paid (it was `already_paid`, and 丙 paid 2万元 as the highest).
+    let facts = r#"{"kind": "enterprise", "id": "E1", "attributes": {"丙额": "2万元"}, "claims": [
+        {"id": "A", "date": "2024-02-01", "attributes": {"甲额": "1万元"}},
+        {"id": "B", "date": "2024-03-01", "attributes": {"甲额": "3万元"}}]}"#;
+    let d = eval_policy("across-once", ONCE_HIGHEST, facts);
+    let got = outcomes(&d);
+    assert!(
+        got.contains(&"甲[B] cannot_evaluate -".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&"甲[A] superseded 0.00".to_string()),
+        "{got:?}"
+    );
+    // With B's 甲 below 丙, 丙 is the highest of the year: paid, and both claims superseded.
+    let d = eval_policy(
+        "across-once-lower",
+        ONCE_HIGHEST,
+        &facts.replace("3万元", "1.5万元"),
+    );
+    assert_eq!(
+        d["totals"]["paid"]["exact"],
+        "20000.00",
+        "{:?}",
+        outcomes(&d)
+    );
+    assert!(outcomes(&d).contains(&"丙 awarded 20000.00".to_string()));
+}
+
+/// Two documents with a matter in common, both cumulative: 乙 of the first is paid once per
+/// firm and matter, 丁 of the second pays the same matter.
+fn two_documents() -> (String, String) {
+    let first = "policy \"测试〔2024〕4号\" {\n  title \"一\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  认定: bool = false\n}\n\nclause 乙 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  when 认定\n  award 2万元\n}\n";
+    let second = "policy \"测试〔2024〕5号\" {\n  title \"二\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 乙: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  认定: bool = false\n}\n\nclause 丁 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  when 认定\n  award 1万元\n}\n";
+    (first.to_string(), second.to_string())
+}
+
+#[test]
+fn once_per_matter_is_paid_already_by_an_award_of_the_matter_from_another_document() {
+    let (first, second) = two_documents();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-two-docs", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, f) = (dir.join("a.pol"), dir.join("b.pol"), dir.join("f.json"));
+    std::fs::write(&a, &first).unwrap();
+    std::fs::write(&b, &second).unwrap();
+    std::fs::write(
+        &f,
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"认定": true}}"#,
+    )
+    .unwrap();
+    // 丁 pays the matter in this decision, so 乙 (once per firm and matter) is not paid again,
+    // whichever order the documents are given in. (Both were paid: 3万元.)
+    for order in [[&a, &b], [&b, &a]] {
+        let d = json(&pol(&[
+            "eval",
+            order[0].to_str().unwrap(),
+            order[1].to_str().unwrap(),
+            "--facts",
+            f.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--format",
+            "json",
+        ]));
+        let got = outcomes(&d);
+        assert!(got.contains(&"乙 already_paid -".to_string()), "{got:?}");
+        assert!(got.contains(&"丁 awarded 10000.00".to_string()), "{got:?}");
+        assert_eq!(d["totals"]["paid"]["exact"], "10000.00");
+    }
+    // `pol simulate` decides the same.
+    let pop = dir.join("population.csv");
+    std::fs::write(&pop, "id,认定\nE1,1\nE2,0\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,total",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("E1,10000.00"), "{rows}");
 }

@@ -28,7 +28,7 @@ use super::trace::Tracer;
 use super::Evaluator;
 use crate::check::closest;
 use crate::check::types::Flavor;
-use crate::compile::{ClauseDef, Kind, LimitUse, Program};
+use crate::compile::{ClauseDef, Kind, LimitUse, OnceDef, Program};
 use crate::keys::key;
 use crate::problem::ProblemCode;
 
@@ -438,7 +438,19 @@ pub(super) fn resolve(
             );
             continue;
         }
+        // A grant of a clause was paid for that clause's matter: a grant naming another would
+        // escape the clause's own `once` (counted under the other matter) or block another
+        // clause's, so it is refused rather than read one way or the other.
         let clause_matter = names.matters[pi].get(clause.matter as usize);
+        if let (Some(given), Some(declared)) = (g.matter.as_deref(), clause_matter) {
+            if *key(given) != **declared {
+                let written = program.matters.get(clause.matter as usize);
+                let declared = written.map_or(declared.as_str(), String::as_str);
+                let p = unknown(&path, "matter", given, std::iter::once(declared));
+                problems.push(p.declared_at(named()));
+                continue;
+            }
+        }
         let matter = match (&g.matter, clause_matter) {
             (None, Some(m)) => m.clone(),
             (given, _) => key(given.as_deref().unwrap_or("")).into_owned(),
@@ -487,6 +499,13 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
             } else {
                 format!("did you mean `{hint}`?")
             },
+        ),
+        ProblemCode::UnknownGrant if name == "matter" => (
+            format!(
+                "the history's grant of {} names the matter `{found}`, but that clause pays the matter `{expected}`",
+                f(&p.declared_at)
+            ),
+            "leave the grant's `matter` out (it is the clause's), or name the clause that paid it".to_string(),
         ),
         ProblemCode::UnknownGrant if name == "item" => (
             format!(
@@ -687,35 +706,121 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         true
     }
 
-    /// A per-claim clause paid once per subject: within one decision, the first claim
-    /// awarded (in evaluation order) is paid and later ones are *already paid*.
-    pub(super) fn once_in_decision(
+    /// The earlier award of this decision that makes verdict `i` (of a once-only clause)
+    /// *already paid*, if any: an award that is still paid (superseded awards and awards
+    /// already paid do not count) of the same clause (with `and matter`, of any clause of the
+    /// same matter), for the same claim under `once per project`, and that does not meet `i`
+    /// under non-cumulation (awards that meet pay the matter once by themselves). Awards of
+    /// events before `event` count as they were finally decided; within `event`, only a
+    /// clause `once ... and matter` can be paid already, by an award of another clause that is
+    /// not itself once-only for the matter, or that comes first in evaluation order.
+    pub(super) fn paid_in_decision(
+        &self,
+        instances: &[Verdict],
+        i: usize,
+        event: std::ops::Range<usize>,
+    ) -> Option<usize> {
+        let programs = &self.set.programs;
+        let v = &instances[i];
+        let once = programs[v.pi].clauses[v.ci].once?;
+        (0..event.end).find(|&j| {
+            let e = &instances[j];
+            if j == i || e.outcome != Outcome::Awarded {
+                return false;
+            }
+            if j >= event.start {
+                let other = programs[e.pi].clauses[e.ci].once;
+                let first = other.is_some_and(|o| o.matter) && j > i;
+                if !once.matter || first {
+                    return false;
+                }
+            }
+            self.paid_before(instances, i, j, once)
+        })
+    }
+
+    /// Whether award `j` is one that makes the once-only award `i` already paid (see
+    /// [`Evaluator::paid_in_decision`]), whatever their order.
+    fn paid_before(&self, instances: &[Verdict], i: usize, j: usize, once: OnceDef) -> bool {
+        let (v, e) = (&instances[i], &instances[j]);
+        let same = if once.matter {
+            let matter = |x: &Verdict| {
+                let p = &self.set.programs[x.pi];
+                p.matters
+                    .get(p.clauses[x.ci].matter as usize)
+                    .map_or(std::borrow::Cow::Borrowed(""), |m| key(m))
+            };
+            matter(v) == matter(e)
+        } else {
+            (v.pi, v.ci) == (e.pi, e.ci)
+        };
+        same && (once.per != Kind::Project || v.claim == e.claim) && !self.meet(v, e)
+    }
+
+    /// Makes the once-only awards of `event` that an earlier award of this decision paid
+    /// already *already paid* (run event by event, before the event's caps and
+    /// non-cumulation: what earlier events finally paid is known, and a superseded award paid
+    /// nothing). An award that non-cumulation across levels assumed would be paid already
+    /// ([`Evaluator::across_levels`]) but is not cannot be evaluated: which award of the matter
+    /// is paid then hangs on both rules at once.
+    pub(super) fn once_in_event(
         &self,
         scratch: &mut Scratch<'p>,
         bound: &[super::facts::Bound],
+        event: std::ops::Range<usize>,
     ) {
         let programs = &self.set.programs;
-        let instances = &mut scratch.instances;
-        for i in 0..instances.len() {
-            let v = &instances[i];
-            let clause = &programs[v.pi].clauses[v.ci];
-            let per_subject = clause.once.is_some_and(|o| o.per != Kind::Project);
-            if v.outcome != Outcome::Awarded || !clause.per_claim || !per_subject {
+        for i in event.clone() {
+            let v = &scratch.instances[i];
+            let once = programs[v.pi].clauses[v.ci].once;
+            if once.is_none() {
                 continue;
             }
-            let (pi, ci) = (v.pi, v.ci);
-            let first = instances[..i]
-                .iter()
-                .find(|e| e.pi == pi && e.ci == ci && e.outcome == Outcome::Awarded)
-                .and_then(|e| e.claim);
-            let Some(first) = first else { continue };
-            let v = &mut instances[i];
+            // An award non-cumulation across levels took as paid already ([`Evaluator::
+            // across_levels`]): kept out of its comparison (`winner == i`), or superseded there
+            // by `winner` without being compared. Either is right only if it is paid already.
+            if let Some(&(_, due, winner)) = scratch.presumed.iter().find(|(p, ..)| *p == i) {
+                let before = self.paid_in_decision(&scratch.instances, i, event.clone());
+                let rank = |a: Amount| (a.max(), a.min());
+                let kept = scratch.instances[winner].paid.unwrap_or(Amount::ZERO);
+                if before.is_none() && (winner == i || rank(due) > rank(kept)) {
+                    let v = &mut scratch.instances[i];
+                    v.outcome = Outcome::CannotEvaluate;
+                    v.paid = None;
+                    T::reason(v, || {
+                        "paid once only, and of the same matter as an award it meets across levels (non-cumulation): which is paid depends on an earlier award of this decision that non-cumulation supersedes, so it cannot be decided here; give the earlier award in the history, or evaluate the claims apart".to_string()
+                    });
+                    continue;
+                }
+            }
+            if scratch.instances[i].outcome != Outcome::Awarded {
+                continue;
+            }
+            let Some(j) = self.paid_in_decision(&scratch.instances, i, event.clone()) else {
+                continue;
+            };
+            let (pi, ci, claim) = {
+                let e = &scratch.instances[j];
+                (e.pi, e.ci, e.claim)
+            };
+            let v = &mut scratch.instances[i];
             v.outcome = Outcome::AlreadyPaid;
             v.paid = None;
             T::reason(v, || {
-                let id = bound[pi].claims.get(first).map_or("", |c| c.id.as_str());
+                let p = &programs[pi];
+                let claim = claim
+                    .and_then(|k| bound[pi].claims.get(k))
+                    .map_or(String::new(), |c| format!(" for claim {}", c.id));
+                let once = once.map_or(String::new(), |o| {
+                    format!(
+                        " (`once per {}{}`)",
+                        o.per.as_str(),
+                        if o.matter { " and matter" } else { "" }
+                    )
+                });
                 format!(
-                    "paid once only per subject: already awarded in this decision for claim {id}"
+                    "paid once only{once}: already awarded in this decision under {} {}{claim}",
+                    p.header.document, p.clauses[ci].name
                 )
             });
         }
@@ -901,7 +1006,14 @@ mod tests {
                 {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-09-05", "amount": "7万元"}]"#,
         );
         let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let resolved = resolve(std::slice::from_ref(&p), &Names::of(std::slice::from_ref(&p)), Kind::Enterprise, &given, date).unwrap();
+        let resolved = resolve(
+            std::slice::from_ref(&p),
+            &Names::of(std::slice::from_ref(&p)),
+            Kind::Enterprise,
+            &given,
+            date,
+        )
+        .unwrap();
         let ci = p
             .clauses
             .iter()
@@ -937,7 +1049,14 @@ mod tests {
         );
         // A grant dated after the evaluation date cannot have been paid.
         let early = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
-        let e = resolve(std::slice::from_ref(&p), &Names::of(std::slice::from_ref(&p)), Kind::Enterprise, &given, early).unwrap_err();
+        let e = resolve(
+            std::slice::from_ref(&p),
+            &Names::of(std::slice::from_ref(&p)),
+            Kind::Enterprise,
+            &given,
+            early,
+        )
+        .unwrap_err();
         assert_eq!(e[0].code, ProblemCode::FutureGrant);
     }
 }

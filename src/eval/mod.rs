@@ -74,9 +74,10 @@ pub struct PolicySet {
     groups: funding::Groups,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
-    /// Whether a clause evaluated per claim is paid once per subject (`once per enterprise`):
-    /// its later claims in one decision are then *already paid*.
-    once_per_claim: bool,
+    /// Whether an award can be made *already paid* by another award of the same decision: a
+    /// clause evaluated per claim and paid once per subject (`once per enterprise`), or one
+    /// paid once per matter (`once ... and matter`). Such sets decide event by event.
+    once_in_decision: bool,
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
     /// know it by this.
     id: u64,
@@ -197,17 +198,17 @@ impl PolicySet {
         let staged = programs
             .iter()
             .any(|p| p.clauses.iter().any(|c| !c.stages.is_empty()));
-        let once_per_claim = programs.iter().any(|p| {
+        let once_in_decision = programs.iter().any(|p| {
             p.clauses.iter().any(|c| {
-                c.per_claim
-                    && c.once
-                        .is_some_and(|o| o.per != crate::compile::Kind::Project)
+                c.once.is_some_and(|o| {
+                    o.matter || (c.per_claim && o.per != crate::compile::Kind::Project)
+                })
             })
         });
         Ok(PolicySet {
             names: history::Names::of(&programs),
             staged,
-            once_per_claim,
+            once_in_decision,
             programs,
             citations,
             payers,
@@ -237,6 +238,11 @@ impl PolicySet {
     /// The funding groups of the set: who pays each clause's awards.
     pub(crate) fn groups(&self) -> &funding::Groups {
         &self.groups
+    }
+
+    /// Whether an award can be made *already paid* by another award of the same decision.
+    pub(crate) fn once_in_decision(&self) -> bool {
+        self.once_in_decision
     }
 
     /// Whether a clause of the set pays its award in stages.
@@ -428,7 +434,13 @@ impl<T: Tracer> Evaluator<'_, T> {
             }
             std::sync::Arc::default()
         } else {
-            history::resolve(&self.set.programs, &self.set.names, kind, history, self.date)?
+            history::resolve(
+                &self.set.programs,
+                &self.set.names,
+                kind,
+                history,
+                self.date,
+            )?
         };
         for b in bound {
             b.history = grants.clone();
