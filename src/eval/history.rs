@@ -368,88 +368,11 @@ pub(super) fn resolve(
             }
         };
         let program = &programs[pi];
-        // A grant that names its item names the one its clause answers (compared as keys).
-        let item = program.clauses[ci]
-            .item
-            .and_then(|i| program.items.get(i as usize));
-        if let (Some(given), Some(declared)) = (g.item.as_deref(), item) {
-            if key(given) != key(declared) {
-                let p = unknown(&path, "item", given, std::iter::once(declared.as_str()));
-                problems.push(p.declared_at(format!("{} {}", g.document, g.clause)));
-                continue;
-            }
-        }
         let clause = &program.clauses[ci];
-        let named = || format!("{} {}", g.document, g.clause);
-        // A clause of another kind of subject never paid this one: counted, it would fill a
-        // cap or block an award it has nothing to do with.
-        if !clause.subjects.contains(&kind) {
-            let kinds: Vec<&str> = clause.subjects.iter().map(|k| k.as_str()).collect();
-            problems.push(
-                FactProblem::new(ProblemCode::GrantOtherKind, format!("{path}.clause"))
-                    .name(named())
-                    .expected(kinds.join(", "))
-                    .found(kind.as_str()),
-            );
-            continue;
-        }
-        // A per-claim clause counts what it paid per claim: a grant without its claim would
-        // count towards no claim's caps and block no `once per project`, paying it again.
-        if clause.per_claim && g.claim.is_none() {
-            problems.push(
-                FactProblem::new(ProblemCode::GrantWithoutClaim, format!("{path}.claim"))
-                    .name(named()),
-            );
-            continue;
-        }
-        // A clause paid to the subject answers no item and pays no claim: a grant naming one
-        // was paid by another clause, or the grant is misread.
-        if !clause.per_claim {
-            let given = [("item", &g.item), ("claim", &g.claim)]
-                .into_iter()
-                .find_map(|(n, v)| v.as_deref().map(|v| (n, v)));
-            if let Some((what, value)) = given {
-                problems.push(
-                    FactProblem::new(ProblemCode::GrantClaimOfSubject, format!("{path}.{what}"))
-                        .name(named())
-                        .expected(what)
-                        .found(value),
-                );
-                continue;
-            }
-        }
-        // A policy pays nothing before it exists (a retroactive window included: its grants
-        // are paid once it is issued); a year 0000 or a typo of the century lands here too.
-        if g.date < program.header.issued {
-            problems.push(
-                FactProblem::new(ProblemCode::GrantBeforeIssue, format!("{path}.date"))
-                    .name(named())
-                    .found(g.date.to_string())
-                    .expected(program.header.issued.to_string()),
-            );
-            continue;
-        }
-        if g.date > date {
-            problems.push(
-                FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
-                    .name(format!("{} {}", g.document, g.clause))
-                    .found(g.date.to_string())
-                    .expected(date.to_string()),
-            );
-            continue;
-        }
-        // A grant of a clause was paid for that clause's matter: a grant naming another would
-        // escape the clause's own `once` (counted under the other matter) or block another
-        // clause's, so it is refused rather than read one way or the other.
         let clause_matter = names.matters[pi].get(clause.matter as usize);
-        if let (Some(given), Some(declared)) = (g.matter.as_deref(), clause_matter) {
-            if *key(given) != **declared {
-                let written = program.matters.get(clause.matter as usize);
-                let declared = written.map_or(declared.as_str(), String::as_str);
-                let p = unknown(&path, "matter", given, std::iter::once(declared));
-                problems.push(p.declared_at(named()));
-                continue;
-            }
+        if let Some(p) = misfit(program, clause, clause_matter, kind, g, &path, date) {
+            problems.push(p);
+            continue;
         }
         let matter = match (&g.matter, clause_matter) {
             (None, Some(m)) => m.clone(),
@@ -468,6 +391,92 @@ pub(super) fn resolve(
     } else {
         Err(problems)
     }
+}
+
+/// What contradicts the grant `g` of `clause` (of `program`, whose matter is `clause_matter`
+/// as a key) for a subject of kind `kind` on the evaluation date `date`, if anything: the
+/// checks of [`resolve`] once the clause is found.
+fn misfit(
+    program: &Program,
+    clause: &ClauseDef,
+    clause_matter: Option<&String>,
+    kind: Kind,
+    g: &PastGrant,
+    path: &str,
+    date: NaiveDate,
+) -> Option<FactProblem> {
+    // A grant that names its item names the one its clause answers (compared as keys).
+    let item = clause.item.and_then(|i| program.items.get(i as usize));
+    if let (Some(given), Some(declared)) = (g.item.as_deref(), item) {
+        if key(given) != key(declared) {
+            let p = unknown(path, "item", given, std::iter::once(declared.as_str()));
+            return Some(p.declared_at(format!("{} {}", g.document, g.clause)));
+        }
+    }
+    let named = || format!("{} {}", g.document, g.clause);
+    // A clause of another kind of subject never paid this one: counted, it would fill a
+    // cap or block an award it has nothing to do with.
+    if !clause.subjects.contains(&kind) {
+        let kinds: Vec<&str> = clause.subjects.iter().map(|k| k.as_str()).collect();
+        return Some(
+            FactProblem::new(ProblemCode::GrantOtherKind, format!("{path}.clause"))
+                .name(named())
+                .expected(kinds.join(", "))
+                .found(kind.as_str()),
+        );
+    }
+    // A per-claim clause counts what it paid per claim: a grant without its claim would
+    // count towards no claim's caps and block no `once per project`, paying it again.
+    if clause.per_claim && g.claim.is_none() {
+        return Some(
+            FactProblem::new(ProblemCode::GrantWithoutClaim, format!("{path}.claim")).name(named()),
+        );
+    }
+    // A clause paid to the subject answers no item and pays no claim: a grant naming one
+    // was paid by another clause, or the grant is misread.
+    if !clause.per_claim {
+        let given = [("item", &g.item), ("claim", &g.claim)]
+            .into_iter()
+            .find_map(|(n, v)| v.as_deref().map(|v| (n, v)));
+        if let Some((what, value)) = given {
+            return Some(
+                FactProblem::new(ProblemCode::GrantClaimOfSubject, format!("{path}.{what}"))
+                    .name(named())
+                    .expected(what)
+                    .found(value),
+            );
+        }
+    }
+    // A policy pays nothing before it exists (a retroactive window included: its grants
+    // are paid once it is issued); a year 0000 or a typo of the century lands here too.
+    if g.date < program.header.issued {
+        return Some(
+            FactProblem::new(ProblemCode::GrantBeforeIssue, format!("{path}.date"))
+                .name(named())
+                .found(g.date.to_string())
+                .expected(program.header.issued.to_string()),
+        );
+    }
+    if g.date > date {
+        return Some(
+            FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
+                .name(format!("{} {}", g.document, g.clause))
+                .found(g.date.to_string())
+                .expected(date.to_string()),
+        );
+    }
+    // A grant of a clause was paid for that clause's matter: a grant naming another would
+    // escape the clause's own `once` (counted under the other matter) or block another
+    // clause's, so it is refused rather than read one way or the other.
+    if let (Some(given), Some(declared)) = (g.matter.as_deref(), clause_matter) {
+        if *key(given) != **declared {
+            let written = program.matters.get(clause.matter as usize);
+            let declared = written.map_or(declared.as_str(), String::as_str);
+            let p = unknown(path, "matter", given, std::iter::once(declared));
+            return Some(p.declared_at(named()));
+        }
+    }
+    None
 }
 
 /// A grant names a `what` (document or clause) the policies do not have.
