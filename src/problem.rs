@@ -83,10 +83,15 @@ problem_codes! {
     ClaimWithoutItem = "F0122", Error, "a claim does not say which item it is for, and the policies have several";
     OutOfRange = "F0150", Error, "a value lies outside the range its input declares";
     BadGrant = "F0160", Error, "a grant of the history has a key the format does not have, or lacks one it needs";
-    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has";
+    UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has, or an item or matter its clause does not pay";
     FutureGrant = "F0162", Error, "a grant of the history is dated after the evaluation date";
+    GrantBeforeIssue = "F0163", Error, "a grant of the history is dated before its policy was issued";
+    GrantWithoutClaim = "F0164", Error, "a grant of the history of a per-claim clause names no claim";
     BadYearKey = "F0165", Error, "a yearly series gives a value under a key that is not a year from 0001 to 9999 written with four digits";
     SeriesShape = "F0166", Error, "a yearly series is given as one value, or a value that is not a series is given per year";
+    GrantClaimOfSubject = "F0167", Error, "a grant of the history of a clause not evaluated per claim names an item or a claim";
+    GrantOtherKind = "F0168", Error, "a grant of the history is of a clause for another kind of subject";
+    HiddenInGrant = "F0169", Error, "a grant of the history names its document, clause, item or matter with a hidden or look-alike character";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

@@ -54,7 +54,7 @@ const BROKER: &str = r#"{"kind": "person", "id": "P1", "attributes": {"技术经
  ],
  "history": [
   {"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "C0", "date": "2024-01-10", "amount": "16万元"},
-  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "date": "2023-06-10", "amount": "20万元"}
+  {"document": "嘉政发[2023]15号", "clause": "技术经纪人技术转移奖励", "claim": "C-2023", "date": "2023-08-10", "amount": "20万元"}
  ]}"#;
 
 #[test]
@@ -220,7 +220,7 @@ fn codes(v: &serde_json::Value) -> Vec<String> {
 fn bad_grants_are_coded_errors() {
     let g = |extra: &str| {
         format!(
-            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-05-01"{extra}}}"#
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-09-01"{extra}}}"#
         )
     };
     // A key the format does not have, with the closest key as a suggestion.
@@ -247,7 +247,7 @@ fn bad_grants_are_coded_errors() {
     // A clause the policy does not have: did you mean.
     let v = problems(
         "unknown-clause",
-        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补贴", "date": "2023-05-01", "amount": "1万元"}"#,
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入补贴", "date": "2023-09-01", "amount": "1万元"}"#,
     );
     assert_eq!(codes(&v), ["F0161"], "{v}");
     assert!(
@@ -257,7 +257,7 @@ fn bad_grants_are_coded_errors() {
     // A document not given.
     let v = problems(
         "unknown-document",
-        r#"{"document": "嘉政发〔2023〕16号", "clause": "研发投入补助", "date": "2023-05-01", "amount": "1万元"}"#,
+        r#"{"document": "嘉政发〔2023〕16号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#,
     );
     assert_eq!(codes(&v), ["F0161"], "{v}");
     // A grant dated after the evaluation date (2024-05-01) cannot have been paid yet.
@@ -296,7 +296,7 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
     let mut population =
         String::from("id,claim_id,claim_date,技术经纪人,项目类别,通过评审,实付合同金额\n");
     let mut history = String::from("id,document,clause,claim,date,amount\n");
-    history.push_str("P00,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    history.push_str("P00,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n");
     let mut facts = Vec::new();
     for i in 1..=12u32 {
         let id = format!("P{i:02}");
@@ -312,20 +312,21 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
         let mut grants = Vec::new();
         if i % 4 != 0 {
             let this_year = (i * 13) % 20 + 1;
-            grants.push(("2024-01-05", this_year));
+            // Earlier contracts (H1, H2): a grant of a per-claim clause names its claim.
+            grants.push(("H1", "2024-01-05", this_year));
             if i % 2 == 0 {
-                grants.push(("2023-07-01", 20));
+                grants.push(("H2", "2023-08-01", 20));
             }
         }
-        for (date, amount) in &grants {
+        for (claim, date, amount) in &grants {
             history.push_str(&format!(
-                "{id},嘉政发〔2023〕15号,技术经纪人技术转移奖励,,{date},{amount}万元\n"
+                "{id},嘉政发〔2023〕15号,技术经纪人技术转移奖励,{claim},{date},{amount}万元\n"
             ));
         }
         let grants: Vec<String> = grants
             .iter()
-            .map(|(date, amount)| {
-                format!(r#"{{"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "date": "{date}", "amount": "{amount}万元"}}"#)
+            .map(|(claim, date, amount)| {
+                format!(r#"{{"document": "嘉政发〔2023〕15号", "clause": "技术经纪人技术转移奖励", "claim": "{claim}", "date": "{date}", "amount": "{amount}万元"}}"#)
             })
             .collect();
         let json = format!(
@@ -335,7 +336,7 @@ fn brokers() -> (String, String, Vec<(String, String)>) {
         );
         facts.push((id, json));
     }
-    history.push_str("P99,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,2024-01-02,1万元\n");
+    history.push_str("P99,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n");
     (population, history, facts)
 }
 
@@ -452,7 +453,7 @@ fn a_history_out_of_order_stops_simulate_with_its_line() {
     std::fs::write(&pop, &population).unwrap();
     std::fs::write(
         &hist,
-        "id,document,clause,date,amount\nP05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\nP03,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\n",
+        "id,document,clause,claim,date,amount\nP05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\nP03,嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,1万元\n",
     )
     .unwrap();
     let mut outputs = Vec::new();
@@ -632,7 +633,7 @@ fn a_per_claim_award_paid_once_per_subject_pays_its_first_claim_only() {
 
 #[test]
 fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
-    let policy = "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\nclause 甲认定 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  award 1万元\n}\n\nclause 乙认定 {\n  source \"二\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  award 2万元\n}\n\nclause 其他 {\n  source \"三\"\n  subject enterprise\n  award 3万元\n}\n";
+    let policy = "policy \"测试〔2024〕2号\" {\n  title \"测试\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  甲获认定: bool = false\n}\n\nclause 甲认定 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  when 甲获认定\n  award 1万元\n}\n\nclause 乙认定 {\n  source \"二\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  award 2万元\n}\n\nclause 其他 {\n  source \"三\"\n  subject enterprise\n  award 3万元\n}\n";
     let dir = std::env::temp_dir().join(format!("pol-history-{}-matter", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pol_file, facts) = (dir.join("p.pol"), dir.join("f.json"));
@@ -671,11 +672,48 @@ fn once_per_subject_and_matter_counts_a_grant_of_the_matter_under_any_clause() {
     // A grant of the other clause of the matter counts; one of another matter does not.
     assert_eq!(outcome(&grant("甲认定", "")), "already_paid");
     assert_eq!(outcome(&grant("其他", "")), "awarded");
-    // A grant's own `matter` is the one compared (as a key).
+    // A grant's `matter` is its clause's: written as a key it is the same, and another matter
+    // contradicts the clause (it would escape or block a `once`), so it is refused (F0161).
     assert_eq!(
-        outcome(&grant("其他", r#", "matter": "认定""#)),
+        outcome(&grant("甲认定", r#", "matter": "认定""#)),
         "already_paid"
     );
+    for (clause, matter) in [("其他", "认定"), ("乙认定", "其他")] {
+        let v = problems_in(
+            &pol_file,
+            &grant(clause, &format!(r#", "matter": "{matter}""#)),
+        );
+        assert_eq!(codes(&v), ["F0161"], "{clause}: {v}");
+        assert!(v.to_string().contains("pays the matter"), "{v}");
+    }
+}
+
+/// The problems `pol eval` reports for an enterprise with the grant `grant` in its history,
+/// under the policy file `policy`.
+fn problems_in(policy: &std::path::Path, grant: &str) -> serde_json::Value {
+    let facts = policy.with_file_name("problems.json");
+    std::fs::write(
+        &facts,
+        format!(r#"{{"kind": "enterprise", "id": "E1", "history": [{grant}]}}"#),
+    )
+    .unwrap();
+    let o = pol(&[
+        "eval",
+        policy.to_str().unwrap(),
+        "--facts",
+        facts.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
 }
 
 /// With a budget reduced pro rata the population is read twice, and so is the history: a
@@ -734,7 +772,7 @@ fn a_budget_reduced_pro_rata_reads_the_history_in_both_passes() {
 fn a_grant_naming_an_item_names_the_one_its_clause_answers() {
     let grant = |item: &str| {
         format!(
-            r#"{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "{item}", "claim": "S0", "date": "2023-05-01", "amount": "1万元"}}"#
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "{item}", "claim": "S0", "date": "2023-09-01", "amount": "1万元"}}"#
         )
     };
     let v = problems("item-wrong", &grant("科技项目"));
@@ -780,9 +818,321 @@ fn a_grant_finds_its_subject_by_the_compared_form_of_the_id() {
             "subject,total",
         ])
     };
-    let o = run("id,document,clause,date,amount\n\
-                 嘉兴某某(集团),嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,19万元\n");
+    let o = run("id,document,clause,claim,date,amount\n\
+                 嘉兴某某(集团),嘉政发〔2023〕15号,技术经纪人技术转移奖励,H1,2024-01-02,19万元\n");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = String::from_utf8_lossy(&o.stdout);
     assert!(rows.contains("嘉兴某某（集团）,10000.00"), "{rows}");
+}
+
+#[test]
+fn a_grant_of_a_per_claim_clause_without_its_claim_is_refused() {
+    // 第八条 "一次性落地奖励" is paid per settled project (`once per project`): a grant without
+    // the project it paid could block no project and count towards no project's cap, so the
+    // project would be paid again. Refused in facts (F0164)...
+    let v = problems(
+        "per-claim-no-claim",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "date": "2023-10-01", "amount": "5万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0164"], "{v}");
+    assert!(v.to_string().contains("names no claim"), "{v}");
+    // ...and in a simulation's history file, where it fails its subject (第五条's broker award
+    // is per contract too).
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-noclaim", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,date,amount\nP02,嘉政发〔2023〕15号,技术经纪人技术转移奖励,2024-01-02,1万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,code",
+    ]);
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("P02,F0164"), "{rows}");
+}
+
+#[test]
+fn grants_that_contradict_their_policy_or_clause_are_coded_errors() {
+    // 嘉政发〔2023〕15号 was issued on 2023-07-24: it paid nothing before, and a year 0000 is
+    // a typo (F0163).
+    for (name, date) in [("before-issue", "2023-07-23"), ("year-0", "0000-09-01")] {
+        let v = problems(
+            name,
+            &format!(
+                r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "{date}", "amount": "1万元"}}"#
+            ),
+        );
+        assert_eq!(codes(&v), ["F0163"], "{name}: {v}");
+    }
+    // The issue date itself is a day the policy exists.
+    let facts = r#"{"kind": "enterprise", "id": "E1", "history": [{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-07-24", "amount": "1万元"}]}"#;
+    assert!(eval("on-issue", facts, &[]).status.success());
+    // 第一条's 研发投入补助 is paid to the firm: an item or a claim on its grant is refused
+    // (F0167), not ignored.
+    for (name, extra) in [
+        ("subject-item", r#""item": "科技项目""#),
+        ("subject-claim", r#""claim": "C1""#),
+    ] {
+        let v = problems(
+            name,
+            &format!(
+                r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", {extra}, "date": "2023-09-01", "amount": "1万元"}}"#
+            ),
+        );
+        assert_eq!(codes(&v), ["F0167"], "{name}: {v}");
+    }
+    // 第五条's 中介机构技术转移奖励 pays institutions: never an enterprise's grant (F0168).
+    let v = problems(
+        "other-kind",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "中介机构技术转移奖励", "claim": "H1", "date": "2023-09-01", "amount": "1万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0168"], "{v}");
+    assert!(v.to_string().contains("institution"), "{v}");
+    // A zero-width space or a Cyrillic letter in a key of the grant (F0169), as in every key.
+    for (name, grant) in [
+        (
+            "hidden-clause",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "研发投入\u200b补助", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-document",
+            r#"{"document": "嘉政发〔2023〕\u200d15号", "clause": "研发投入补助", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-matter",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "高新技术企业认定奖励", "matter": "科技企业培育\u2060", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+        (
+            "hidden-item",
+            r#"{"document": "嘉政发〔2023〕15号", "clause": "入驻项目落地奖励", "item": "入驻\u200b项目", "claim": "S1", "date": "2023-09-01", "amount": "1万元"}"#,
+        ),
+    ] {
+        let v = problems(name, grant);
+        assert_eq!(codes(&v), ["F0169"], "{name}: {v}");
+        assert!(v.to_string().contains("U+"), "{name}: {v}");
+    }
+}
+
+#[test]
+fn a_simulation_history_is_checked_as_facts_are() {
+    // The same rules through `pol simulate --history` (one reader and one resolver for both):
+    // each bad grant fails its subject with its code, the others are paid.
+    let (population, _, _) = brokers();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-sim-checks", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, &population).unwrap();
+    std::fs::write(
+        &hist,
+        "id,document,clause,item,claim,date,amount\n\
+         P02,嘉政发〔2023〕15号,技术经纪人技术转移奖励,,H1,2023-06-01,1万元\n\
+         P03,嘉政发〔2023〕15号,中介机构技术转移奖励,,H1,2023-09-01,1万元\n\
+         P04,嘉政发〔2023〕15号,技术经纪人技术转移奖励\u{200b},,H1,2023-09-01,1万元\n\
+         P05,嘉政发〔2023〕15号,技术经纪人技术转移奖励,技术转移,H1,2023-09-01,1万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--kind",
+        "person",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,code",
+    ]);
+    let rows = String::from_utf8_lossy(&o.stdout);
+    for want in ["P02,F0163", "P03,F0168", "P04,F0169"] {
+        assert!(rows.contains(want), "{want}: {rows}");
+    }
+    // P05's item is the one its per-claim clause answers: a good grant.
+    assert!(
+        rows.contains("P05,\n") || rows.contains("P05,\r\n"),
+        "{rows}"
+    );
+}
+
+/// `pol eval` of `facts` under the policy text `policy` on 2024-05-01, as JSON.
+fn eval_policy(name: &str, policy: &str, facts: &str) -> serde_json::Value {
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pol_file, facts_file) = (dir.join("p.pol"), dir.join("f.json"));
+    std::fs::write(&pol_file, policy).unwrap();
+    std::fs::write(&facts_file, facts).unwrap();
+    json(&pol(&[
+        "eval",
+        pol_file.to_str().unwrap(),
+        "--facts",
+        facts_file.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--format",
+        "json",
+    ]))
+}
+
+/// Each clause's outcome and paid amount, `clause[claim]`, in evaluation order.
+fn outcomes(d: &serde_json::Value) -> Vec<String> {
+    d["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let claim = c["claim"]
+                .as_str()
+                .map_or(String::new(), |k| format!("[{k}]"));
+            let paid = c["paid"]["exact"].as_str().unwrap_or("-");
+            format!(
+                "{}{claim} {} {paid}",
+                c["clause"].as_str().unwrap(),
+                c["outcome"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// A made-up policy that pays the highest of a matter: 甲 (once per firm) and 乙 answer the
+/// same item for the same matter, 丙 is the firm's own award of that matter.
+const ONCE_HIGHEST: &str = "policy \"测试〔2024〕3号\" {\n  title \"测试\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\n\ninput enterprise {\n  丙额: money = 0元\n}\n\ninput project {\n  甲额: money = 0元\n  乙额: money = 0元\n}\n\nclause 甲 {\n  source \"一\"\n  item \"项目\"\n  matter \"认定\"\n  subject enterprise\n  per project\n  once per enterprise\n  when 甲额 > 0元\n  award 甲额\n}\n\nclause 乙 {\n  source \"二\"\n  item \"项目\"\n  matter \"认定\"\n  subject enterprise\n  per project\n  when 乙额 > 0元\n  award 乙额\n}\n\nclause 丙 {\n  source \"三\"\n  matter \"认定\"\n  subject enterprise\n  when 丙额 > 0元\n  award 丙额\n}\n";
+
+#[test]
+fn an_award_superseded_by_a_higher_one_does_not_use_up_a_once_only_clause() {
+    // Claim A: 乙 (3万元) is kept over 甲 (1万元), so 甲 is not paid for A; claim B pays 甲
+    // (2万元), its first award that is paid. (It was `already_paid`, citing A.)
+    let facts = r#"{"kind": "enterprise", "id": "E1", "claims": [
+        {"id": "A", "date": "2023-02-01", "attributes": {"甲额": "1万元", "乙额": "3万元"}},
+        {"id": "B", "date": "2023-03-01", "attributes": {"甲额": "2万元"}}]}"#;
+    let d = eval_policy("superseded-once", ONCE_HIGHEST, facts);
+    assert_eq!(
+        outcomes(&d),
+        [
+            "甲[A] superseded 0.00",
+            "乙[A] awarded 30000.00",
+            "甲[B] awarded 20000.00",
+            "乙[B] not_eligible -",
+            "丙 not_eligible -"
+        ],
+        "{d}"
+    );
+    assert_eq!(d["totals"]["paid"]["exact"], "50000.00");
+    // When A's 甲 is kept, B's is already paid, citing A.
+    let facts = facts.replace(r#""乙额": "3万元""#, r#""乙额": "5千元""#);
+    let d = eval_policy("kept-once", ONCE_HIGHEST, &facts);
+    assert_eq!(outcomes(&d)[2], "甲[B] already_paid -", "{d}");
+    assert_eq!(d["totals"]["paid"]["exact"], "10000.00");
+    // The firm's own award of the matter (丙, 2万元) meets both claims of the year: it is
+    // higher than A's 甲 (1万元), which is then not paid, so 甲 is not used up and B's 甲
+    // (3万元) would be higher than 丙 -- but then A's 甲 would be paid and B's would not. No
+    // order of the rules decides it: B's 甲 cannot be evaluated, rather than paid or dropped
+    // as if A's had been paid (it was `already_paid`, and 丙 paid 2万元 as the highest).
+    let facts = r#"{"kind": "enterprise", "id": "E1", "attributes": {"丙额": "2万元"}, "claims": [
+        {"id": "A", "date": "2024-02-01", "attributes": {"甲额": "1万元"}},
+        {"id": "B", "date": "2024-03-01", "attributes": {"甲额": "3万元"}}]}"#;
+    let d = eval_policy("across-once", ONCE_HIGHEST, facts);
+    let got = outcomes(&d);
+    assert!(
+        got.contains(&"甲[B] cannot_evaluate -".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&"甲[A] superseded 0.00".to_string()),
+        "{got:?}"
+    );
+    // With B's 甲 below 丙, 丙 is the highest of the year: paid, and both claims superseded.
+    let d = eval_policy(
+        "across-once-lower",
+        ONCE_HIGHEST,
+        &facts.replace("3万元", "1.5万元"),
+    );
+    assert_eq!(
+        d["totals"]["paid"]["exact"],
+        "20000.00",
+        "{:?}",
+        outcomes(&d)
+    );
+    assert!(outcomes(&d).contains(&"丙 awarded 20000.00".to_string()));
+}
+
+/// Two documents with a matter in common, both cumulative: 乙 of the first is paid once per
+/// firm and matter, 丁 of the second pays the same matter.
+fn two_documents() -> (String, String) {
+    let first = "policy \"测试〔2024〕4号\" {\n  title \"一\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  认定: bool = false\n}\n\nclause 乙 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  once per enterprise and matter\n  when 认定\n  award 2万元\n}\n";
+    let second = "policy \"测试〔2024〕5号\" {\n  title \"二\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 乙: 100% }\n  same_matter cumulative\n}\n\ninput enterprise {\n  认定: bool = false\n}\n\nclause 丁 {\n  source \"一\"\n  matter \"认定\"\n  subject enterprise\n  when 认定\n  award 1万元\n}\n";
+    (first.to_string(), second.to_string())
+}
+
+#[test]
+fn once_per_matter_is_paid_already_by_an_award_of_the_matter_from_another_document() {
+    let (first, second) = two_documents();
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-two-docs", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, f) = (dir.join("a.pol"), dir.join("b.pol"), dir.join("f.json"));
+    std::fs::write(&a, &first).unwrap();
+    std::fs::write(&b, &second).unwrap();
+    std::fs::write(
+        &f,
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"认定": true}}"#,
+    )
+    .unwrap();
+    // 丁 pays the matter in this decision, so 乙 (once per firm and matter) is not paid again,
+    // whichever order the documents are given in. (Both were paid: 3万元.)
+    for order in [[&a, &b], [&b, &a]] {
+        let d = json(&pol(&[
+            "eval",
+            order[0].to_str().unwrap(),
+            order[1].to_str().unwrap(),
+            "--facts",
+            f.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+            "--format",
+            "json",
+        ]));
+        let got = outcomes(&d);
+        assert!(got.contains(&"乙 already_paid -".to_string()), "{got:?}");
+        assert!(got.contains(&"丁 awarded 10000.00".to_string()), "{got:?}");
+        assert_eq!(d["totals"]["paid"]["exact"], "10000.00");
+    }
+    // `pol simulate` decides the same.
+    let pop = dir.join("population.csv");
+    std::fs::write(&pop, "id,认定\nE1,1\nE2,0\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,total",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = String::from_utf8_lossy(&o.stdout);
+    assert!(rows.contains("E1,10000.00"), "{rows}");
 }

@@ -240,7 +240,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         scratch: &mut Scratch<'p>,
         bound: &[super::facts::Bound],
     ) {
-        if scratch.bounds.is_empty() {
+        // Awards that another award of the decision may have paid already are decided event
+        // by event, as running totals are.
+        if scratch.bounds.is_empty() && !self.set.once_in_decision() {
             // No instance reached a running-total bound.
             self.apply_same_matter(scratch);
             // Stages split what caps and non-cumulation left.
@@ -251,8 +253,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         scratch.used.clear();
         scratch.kept.clear();
+        scratch.presumed.clear();
         self.seed_from_history(scratch, bound);
-        self.across_levels(&mut scratch.instances);
+        self.across_levels(&mut scratch.instances, &mut scratch.presumed);
         let mut start = 0;
         while start < scratch.instances.len() {
             let event = |v: &Verdict| (v.date, v.claim);
@@ -261,6 +264,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .iter()
                 .position(|v| event(v) != first)
                 .map_or(scratch.instances.len(), |n| start + n);
+            if self.set.once_in_decision() {
+                self.once_in_event(scratch, bound, start..end);
+            }
             self.apply_event(scratch, start..end);
             start = end;
         }

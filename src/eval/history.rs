@@ -6,8 +6,10 @@
 //! once-only clause (`once per KIND [and matter]`) whether an earlier grant makes it
 //! *already paid*; for each running total (per-subject caps and limits) what the history has
 //! counted before this decision; and each cap's and limit's headroom after the decision.
-//! Guarantee: a grant naming a document or clause no loaded policy has, or dated after the
-//! evaluation date, is a coded fact error, never ignored; history only ever lowers what is
+//! Guarantee: a grant naming a document or clause no loaded policy has, dated after the
+//! evaluation date or before its policy was issued, or that its clause cannot have paid the
+//! subject as given (another kind, a claim missing or out of place, a hidden character), is a
+//! coded fact error (F016x), never ignored; history only ever lowers what is
 //! paid (it fills running totals and blocks once-only awards).
 
 use std::sync::Arc;
@@ -26,7 +28,7 @@ use super::trace::Tracer;
 use super::Evaluator;
 use crate::check::closest;
 use crate::check::types::Flavor;
-use crate::compile::{ClauseDef, Kind, LimitUse, Program};
+use crate::compile::{ClauseDef, Kind, LimitUse, OnceDef, Program};
 use crate::keys::key;
 use crate::problem::ProblemCode;
 
@@ -68,6 +70,50 @@ pub struct Grant {
 const KEYS: [&str; 7] = [
     "document", "clause", "item", "matter", "claim", "date", "amount",
 ];
+
+/// The documents and clauses of a policy set in the form keys are compared in, worked out once
+/// for the set: a grant's names are looked up in them (working out every clause's key again for
+/// each grant made a simulation with a long history spend most of its time there).
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Document key -> the policy's position.
+    documents: std::collections::HashMap<String, usize>,
+    /// Per policy: clause key -> the clause's position (the first, for names given twice).
+    clauses: Vec<std::collections::HashMap<String, usize>>,
+    /// Per policy: each matter as a key, by its index.
+    matters: Vec<Vec<String>>,
+}
+
+impl Names {
+    /// The names of `programs`.
+    pub(crate) fn of(programs: &[Program]) -> Names {
+        let mut documents = std::collections::HashMap::new();
+        for (pi, p) in programs.iter().enumerate() {
+            documents
+                .entry(key(&p.header.document).into_owned())
+                .or_insert(pi);
+        }
+        let clauses = programs
+            .iter()
+            .map(|p| {
+                let mut m = std::collections::HashMap::new();
+                for (ci, c) in p.clauses.iter().enumerate() {
+                    m.entry(key(&c.name).into_owned()).or_insert(ci);
+                }
+                m
+            })
+            .collect();
+        let matters = programs
+            .iter()
+            .map(|p| p.matters.iter().map(|m| key(m).into_owned()).collect())
+            .collect();
+        Names {
+            documents,
+            clauses,
+            matters,
+        }
+    }
+}
 
 /// Reads the facts' `history` (a list of grants), adding every problem to `problems`.
 /// `place` gives the line of a byte offset of the facts' text.
@@ -145,6 +191,32 @@ pub(crate) fn read_one(
     let clause = text("clause", true, problems);
     let item = text("item", false, problems);
     let matter = text("matter", false, problems);
+    // These are compared as keys, which drop what no reader can see: a grant naming its clause
+    // with a hidden or look-alike character would count for a clause its reader cannot tell.
+    // Refused by the rule of every key ([`crate::keys::flaw`]).
+    for (name, value) in [
+        ("document", &document),
+        ("clause", &clause),
+        ("item", &item),
+        ("matter", &matter),
+    ] {
+        if let Some(flaw) = value.as_deref().and_then(crate::keys::flaw) {
+            problems.push(
+                FactProblem::new(ProblemCode::HiddenInGrant, format!("{path}.{name}"))
+                    .name(name)
+                    .found(super::format::escape(value.as_deref().unwrap_or("")).into_owned())
+                    .hint(match flaw {
+                        crate::keys::Flaw::Hidden(c) => {
+                            format!("the hidden character U+{:04X}", u32::from(c))
+                        }
+                        crate::keys::Flaw::Padded => "white space at an end".to_string(),
+                        crate::keys::Flaw::LookAlike(c) => {
+                            format!("the look-alike character `{c}` (U+{:04X})", u32::from(c))
+                        }
+                    }),
+            );
+        }
+    }
     let claim = text("claim", false, problems);
     if let Some(p) = claim
         .as_deref()
@@ -258,60 +330,58 @@ fn grant_amount(
     }
 }
 
-/// Matches each grant of `facts` to the clause that paid it: the document and the clause are
-/// compared as keys. A grant naming a document or clause no policy of the set has (F0161) or
-/// dated after the evaluation date `date` (F0162) is an error.
+/// Matches each grant of a subject of kind `kind` to the clause that paid it: the document and
+/// the clause are compared as keys. A grant naming a document or clause no policy of the set
+/// has (F0161), dated after the evaluation date `date` (F0162) or before its policy was issued
+/// (F0163), without the claim its per-claim clause pays per (F0164), with an item or claim its
+/// clause does not pay per (F0167), or of a clause for another kind (F0168) is an error.
 pub(super) fn resolve(
     programs: &[Program],
+    names: &Names,
+    kind: Kind,
     history: &[PastGrant],
     date: NaiveDate,
 ) -> Result<Arc<[Grant]>, Vec<FactProblem>> {
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(history.len());
+    // The clause of the grant before: a subject's grants mostly name a few clauses, written
+    // the same way, so most grants are matched by comparing their texts with it.
+    let mut last: Option<(&str, &str, usize, usize)> = None;
     for (i, g) in history.iter().enumerate() {
         let path = format!("history[{i}]");
-        let doc = key(&g.document);
-        let Some(pi) = programs.iter().position(|p| key(&p.header.document) == doc) else {
-            let known = programs.iter().map(|p| p.header.document.as_str());
-            problems.push(unknown(&path, "document", &g.document, known));
-            continue;
+        let (pi, ci) = match last {
+            Some((d, c, pi, ci)) if d == g.document && c == g.clause => (pi, ci),
+            _ => {
+                let Some(&pi) = names.documents.get(&*key(&g.document)) else {
+                    let known = programs.iter().map(|p| p.header.document.as_str());
+                    problems.push(unknown(&path, "document", &g.document, known));
+                    continue;
+                };
+                let Some(&ci) = names.clauses[pi].get(&*key(&g.clause)) else {
+                    let known = programs[pi].clauses.iter().map(|c| c.name.as_str());
+                    let p = unknown(&path, "clause", &g.clause, known);
+                    problems.push(p.declared_at(g.document.as_str()));
+                    continue;
+                };
+                last = Some((&g.document, &g.clause, pi, ci));
+                (pi, ci)
+            }
         };
         let program = &programs[pi];
-        let name = key(&g.clause);
-        let Some(ci) = program.clauses.iter().position(|c| key(&c.name) == name) else {
-            let known = program.clauses.iter().map(|c| c.name.as_str());
-            problems
-                .push(unknown(&path, "clause", &g.clause, known).declared_at(g.document.as_str()));
+        let clause = &program.clauses[ci];
+        let clause_matter = names.matters[pi].get(clause.matter as usize);
+        if let Some(p) = misfit(program, clause, clause_matter, kind, g, &path, date) {
+            problems.push(p);
             continue;
+        }
+        let matter = match (&g.matter, clause_matter) {
+            (None, Some(m)) => m.clone(),
+            (given, _) => key(given.as_deref().unwrap_or("")).into_owned(),
         };
-        // A grant that names its item names the one its clause answers (compared as keys).
-        let item = program.clauses[ci]
-            .item
-            .and_then(|i| program.items.get(i as usize));
-        if let (Some(given), Some(declared)) = (g.item.as_deref(), item) {
-            if key(given) != key(declared) {
-                let p = unknown(&path, "item", given, std::iter::once(declared.as_str()));
-                problems.push(p.declared_at(format!("{} {}", g.document, g.clause)));
-                continue;
-            }
-        }
-        if g.date > date {
-            problems.push(
-                FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
-                    .name(format!("{} {}", g.document, g.clause))
-                    .found(g.date.to_string())
-                    .expected(date.to_string()),
-            );
-            continue;
-        }
-        let clause_matter = program
-            .matters
-            .get(program.clauses[ci].matter as usize)
-            .map_or("", String::as_str);
         out.push(Grant {
             pi,
             ci,
-            matter: key(g.matter.as_deref().unwrap_or(clause_matter)).into_owned(),
+            matter,
             claim: g.claim.as_deref().map(|c| key(c).into_owned()),
             given: g.clone(),
         });
@@ -321,6 +391,92 @@ pub(super) fn resolve(
     } else {
         Err(problems)
     }
+}
+
+/// What contradicts the grant `g` of `clause` (of `program`, whose matter is `clause_matter`
+/// as a key) for a subject of kind `kind` on the evaluation date `date`, if anything: the
+/// checks of [`resolve`] once the clause is found.
+fn misfit(
+    program: &Program,
+    clause: &ClauseDef,
+    clause_matter: Option<&String>,
+    kind: Kind,
+    g: &PastGrant,
+    path: &str,
+    date: NaiveDate,
+) -> Option<FactProblem> {
+    // A grant that names its item names the one its clause answers (compared as keys).
+    let item = clause.item.and_then(|i| program.items.get(i as usize));
+    if let (Some(given), Some(declared)) = (g.item.as_deref(), item) {
+        if key(given) != key(declared) {
+            let p = unknown(path, "item", given, std::iter::once(declared.as_str()));
+            return Some(p.declared_at(format!("{} {}", g.document, g.clause)));
+        }
+    }
+    let named = || format!("{} {}", g.document, g.clause);
+    // A clause of another kind of subject never paid this one: counted, it would fill a
+    // cap or block an award it has nothing to do with.
+    if !clause.subjects.contains(&kind) {
+        let kinds: Vec<&str> = clause.subjects.iter().map(|k| k.as_str()).collect();
+        return Some(
+            FactProblem::new(ProblemCode::GrantOtherKind, format!("{path}.clause"))
+                .name(named())
+                .expected(kinds.join(", "))
+                .found(kind.as_str()),
+        );
+    }
+    // A per-claim clause counts what it paid per claim: a grant without its claim would
+    // count towards no claim's caps and block no `once per project`, paying it again.
+    if clause.per_claim && g.claim.is_none() {
+        return Some(
+            FactProblem::new(ProblemCode::GrantWithoutClaim, format!("{path}.claim")).name(named()),
+        );
+    }
+    // A clause paid to the subject answers no item and pays no claim: a grant naming one
+    // was paid by another clause, or the grant is misread.
+    if !clause.per_claim {
+        let given = [("item", &g.item), ("claim", &g.claim)]
+            .into_iter()
+            .find_map(|(n, v)| v.as_deref().map(|v| (n, v)));
+        if let Some((what, value)) = given {
+            return Some(
+                FactProblem::new(ProblemCode::GrantClaimOfSubject, format!("{path}.{what}"))
+                    .name(named())
+                    .expected(what)
+                    .found(value),
+            );
+        }
+    }
+    // A policy pays nothing before it exists (a retroactive window included: its grants
+    // are paid once it is issued); a year 0000 or a typo of the century lands here too.
+    if g.date < program.header.issued {
+        return Some(
+            FactProblem::new(ProblemCode::GrantBeforeIssue, format!("{path}.date"))
+                .name(named())
+                .found(g.date.to_string())
+                .expected(program.header.issued.to_string()),
+        );
+    }
+    if g.date > date {
+        return Some(
+            FactProblem::new(ProblemCode::FutureGrant, format!("{path}.date"))
+                .name(format!("{} {}", g.document, g.clause))
+                .found(g.date.to_string())
+                .expected(date.to_string()),
+        );
+    }
+    // A grant of a clause was paid for that clause's matter: a grant naming another would
+    // escape the clause's own `once` (counted under the other matter) or block another
+    // clause's, so it is refused rather than read one way or the other.
+    if let (Some(given), Some(declared)) = (g.matter.as_deref(), clause_matter) {
+        if *key(given) != **declared {
+            let written = program.matters.get(clause.matter as usize);
+            let declared = written.map_or(declared.as_str(), String::as_str);
+            let p = unknown(path, "matter", given, std::iter::once(declared));
+            return Some(p.declared_at(named()));
+        }
+    }
+    None
 }
 
 /// A grant names a `what` (document or clause) the policies do not have.
@@ -353,6 +509,13 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
                 format!("did you mean `{hint}`?")
             },
         ),
+        ProblemCode::UnknownGrant if name == "matter" => (
+            format!(
+                "the history's grant of {} names the matter `{found}`, but that clause pays the matter `{expected}`",
+                f(&p.declared_at)
+            ),
+            "leave the grant's `matter` out (it is the clause's), or name the clause that paid it".to_string(),
+        ),
         ProblemCode::UnknownGrant if name == "item" => (
             format!(
                 "the history's grant of {} names the item `{found}`, but that clause answers the item `{expected}`",
@@ -367,6 +530,26 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
                 (true, "clause") => format!("the clauses of {} are: {expected}", f(&p.declared_at)),
                 (true, _) => format!("the policies given are: {expected}; give the policy that paid it too"),
             },
+        ),
+        ProblemCode::GrantWithoutClaim => (
+            format!("the grant of {name} names no claim, but that clause pays each claim on its own"),
+            "give the id of the claim the grant paid: `\"claim\": \"...\"`".to_string(),
+        ),
+        ProblemCode::GrantBeforeIssue => (
+            format!("the grant of {name} is dated {found}, before its policy was issued on {expected}, so that policy cannot have paid it"),
+            "check the grant's date, or name the policy that paid it".to_string(),
+        ),
+        ProblemCode::GrantClaimOfSubject => (
+            format!("the grant of {name} names the {expected} `{found}`, but that clause is paid to the subject, not per claim"),
+            format!("leave the grant's `{expected}` out, or name the per-claim clause that paid it"),
+        ),
+        ProblemCode::GrantOtherKind => (
+            format!("the grant of {name} is in the history of a subject of kind {found}, but that clause is for {expected} only"),
+            "name the clause that paid this subject, or give the grant to the subject it was paid to".to_string(),
+        ),
+        ProblemCode::HiddenInGrant => (
+            format!("the history's `{}` `{found}` holds {hint}", p.path),
+            "write it as the policy does, without that character".to_string(),
         ),
         ProblemCode::FutureGrant => (
             format!("the grant of {name} is dated {found}, after the evaluation date {expected}, so it cannot have been paid yet"),
@@ -532,35 +715,121 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         true
     }
 
-    /// A per-claim clause paid once per subject: within one decision, the first claim
-    /// awarded (in evaluation order) is paid and later ones are *already paid*.
-    pub(super) fn once_in_decision(
+    /// The earlier award of this decision that makes verdict `i` (of a once-only clause)
+    /// *already paid*, if any: an award that is still paid (superseded awards and awards
+    /// already paid do not count) of the same clause (with `and matter`, of any clause of the
+    /// same matter), for the same claim under `once per project`, and that does not meet `i`
+    /// under non-cumulation (awards that meet pay the matter once by themselves). Awards of
+    /// events before `event` count as they were finally decided; within `event`, only a
+    /// clause `once ... and matter` can be paid already, by an award of another clause that is
+    /// not itself once-only for the matter, or that comes first in evaluation order.
+    pub(super) fn paid_in_decision(
+        &self,
+        instances: &[Verdict],
+        i: usize,
+        event: std::ops::Range<usize>,
+    ) -> Option<usize> {
+        let programs = &self.set.programs;
+        let v = &instances[i];
+        let once = programs[v.pi].clauses[v.ci].once?;
+        (0..event.end).find(|&j| {
+            let e = &instances[j];
+            if j == i || e.outcome != Outcome::Awarded {
+                return false;
+            }
+            if j >= event.start {
+                let other = programs[e.pi].clauses[e.ci].once;
+                let first = other.is_some_and(|o| o.matter) && j > i;
+                if !once.matter || first {
+                    return false;
+                }
+            }
+            self.paid_before(instances, i, j, once)
+        })
+    }
+
+    /// Whether award `j` is one that makes the once-only award `i` already paid (see
+    /// [`Evaluator::paid_in_decision`]), whatever their order.
+    fn paid_before(&self, instances: &[Verdict], i: usize, j: usize, once: OnceDef) -> bool {
+        let (v, e) = (&instances[i], &instances[j]);
+        let same = if once.matter {
+            let matter = |x: &Verdict| {
+                let p = &self.set.programs[x.pi];
+                p.matters
+                    .get(p.clauses[x.ci].matter as usize)
+                    .map_or(std::borrow::Cow::Borrowed(""), |m| key(m))
+            };
+            matter(v) == matter(e)
+        } else {
+            (v.pi, v.ci) == (e.pi, e.ci)
+        };
+        same && (once.per != Kind::Project || v.claim == e.claim) && !self.meet(v, e)
+    }
+
+    /// Makes the once-only awards of `event` that an earlier award of this decision paid
+    /// already *already paid* (run event by event, before the event's caps and
+    /// non-cumulation: what earlier events finally paid is known, and a superseded award paid
+    /// nothing). An award that non-cumulation across levels assumed would be paid already
+    /// ([`Evaluator::across_levels`]) but is not cannot be evaluated: which award of the matter
+    /// is paid then hangs on both rules at once.
+    pub(super) fn once_in_event(
         &self,
         scratch: &mut Scratch<'p>,
         bound: &[super::facts::Bound],
+        event: std::ops::Range<usize>,
     ) {
         let programs = &self.set.programs;
-        let instances = &mut scratch.instances;
-        for i in 0..instances.len() {
-            let v = &instances[i];
-            let clause = &programs[v.pi].clauses[v.ci];
-            let per_subject = clause.once.is_some_and(|o| o.per != Kind::Project);
-            if v.outcome != Outcome::Awarded || !clause.per_claim || !per_subject {
+        for i in event.clone() {
+            let v = &scratch.instances[i];
+            let once = programs[v.pi].clauses[v.ci].once;
+            if once.is_none() {
                 continue;
             }
-            let (pi, ci) = (v.pi, v.ci);
-            let first = instances[..i]
-                .iter()
-                .find(|e| e.pi == pi && e.ci == ci && e.outcome == Outcome::Awarded)
-                .and_then(|e| e.claim);
-            let Some(first) = first else { continue };
-            let v = &mut instances[i];
+            // An award non-cumulation across levels took as paid already ([`Evaluator::
+            // across_levels`]): kept out of its comparison (`winner == i`), or superseded there
+            // by `winner` without being compared. Either is right only if it is paid already.
+            if let Some(&(_, due, winner)) = scratch.presumed.iter().find(|(p, ..)| *p == i) {
+                let before = self.paid_in_decision(&scratch.instances, i, event.clone());
+                let rank = |a: Amount| (a.max(), a.min());
+                let kept = scratch.instances[winner].paid.unwrap_or(Amount::ZERO);
+                if before.is_none() && (winner == i || rank(due) > rank(kept)) {
+                    let v = &mut scratch.instances[i];
+                    v.outcome = Outcome::CannotEvaluate;
+                    v.paid = None;
+                    T::reason(v, || {
+                        "paid once only, and of the same matter as an award it meets across levels (non-cumulation): which is paid depends on an earlier award of this decision that non-cumulation supersedes, so it cannot be decided here; give the earlier award in the history, or evaluate the claims apart".to_string()
+                    });
+                    continue;
+                }
+            }
+            if scratch.instances[i].outcome != Outcome::Awarded {
+                continue;
+            }
+            let Some(j) = self.paid_in_decision(&scratch.instances, i, event.clone()) else {
+                continue;
+            };
+            let (pi, ci, claim) = {
+                let e = &scratch.instances[j];
+                (e.pi, e.ci, e.claim)
+            };
+            let v = &mut scratch.instances[i];
             v.outcome = Outcome::AlreadyPaid;
             v.paid = None;
             T::reason(v, || {
-                let id = bound[pi].claims.get(first).map_or("", |c| c.id.as_str());
+                let p = &programs[pi];
+                let claim = claim
+                    .and_then(|k| bound[pi].claims.get(k))
+                    .map_or(String::new(), |c| format!(" for claim {}", c.id));
+                let once = once.map_or(String::new(), |o| {
+                    format!(
+                        " (`once per {}{}`)",
+                        o.per.as_str(),
+                        if o.matter { " and matter" } else { "" }
+                    )
+                });
                 format!(
-                    "paid once only per subject: already awarded in this decision for claim {id}"
+                    "paid once only{once}: already awarded in this decision under {} {}{claim}",
+                    p.header.document, p.clauses[ci].name
                 )
             });
         }
@@ -744,10 +1013,17 @@ mod tests {
         let p = program();
         let (given, _) = grants(
             r#"[{"document": "嘉政发[2023]15号", "clause": "创新券额度", "date": "2024-01-05", "amount": "5万元"},
-                {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-01-05", "amount": "7万元"}]"#,
+                {"document": "嘉政发〔2023〕15号", "clause": "创新券额度", "date": "2023-09-05", "amount": "7万元"}]"#,
         );
         let date = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
-        let resolved = resolve(std::slice::from_ref(&p), &given, date).unwrap();
+        let resolved = resolve(
+            std::slice::from_ref(&p),
+            &Names::of(std::slice::from_ref(&p)),
+            Kind::Enterprise,
+            &given,
+            date,
+        )
+        .unwrap();
         let ci = p
             .clauses
             .iter()
@@ -783,7 +1059,14 @@ mod tests {
         );
         // A grant dated after the evaluation date cannot have been paid.
         let early = NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
-        let e = resolve(std::slice::from_ref(&p), &given, early).unwrap_err();
+        let e = resolve(
+            std::slice::from_ref(&p),
+            &Names::of(std::slice::from_ref(&p)),
+            Kind::Enterprise,
+            &given,
+            early,
+        )
+        .unwrap_err();
         assert_eq!(e[0].code, ProblemCode::FutureGrant);
     }
 }

@@ -74,14 +74,17 @@ pub struct PolicySet {
     groups: funding::Groups,
     /// Per payer: whether a policy that splits per subject names it.
     split_once_payers: Vec<bool>,
-    /// Whether a clause evaluated per claim is paid once per subject (`once per enterprise`):
-    /// its later claims in one decision are then *already paid*.
-    once_per_claim: bool,
+    /// Whether an award can be made *already paid* by another award of the same decision: a
+    /// clause evaluated per claim and paid once per subject (`once per enterprise`), or one
+    /// paid once per matter (`once ... and matter`). Such sets decide event by event.
+    once_in_decision: bool,
     /// This set among the sets made by the process ([`next_id`]): buffers worked out for it
     /// know it by this.
     id: u64,
     /// Whether a clause of the set pays in stages (the others skip that step).
     staged: bool,
+    /// The documents and clauses as keys, for matching the grants of a history.
+    names: history::Names,
 }
 
 /// A number no other policy set or evaluator of the process has: a buffer kept from one
@@ -195,16 +198,17 @@ impl PolicySet {
         let staged = programs
             .iter()
             .any(|p| p.clauses.iter().any(|c| !c.stages.is_empty()));
-        let once_per_claim = programs.iter().any(|p| {
+        let once_in_decision = programs.iter().any(|p| {
             p.clauses.iter().any(|c| {
-                c.per_claim
-                    && c.once
-                        .is_some_and(|o| o.per != crate::compile::Kind::Project)
+                c.once.is_some_and(|o| {
+                    o.matter || (c.per_claim && o.per != crate::compile::Kind::Project)
+                })
             })
         });
         Ok(PolicySet {
+            names: history::Names::of(&programs),
             staged,
-            once_per_claim,
+            once_in_decision,
             programs,
             citations,
             payers,
@@ -234,6 +238,11 @@ impl PolicySet {
     /// The funding groups of the set: who pays each clause's awards.
     pub(crate) fn groups(&self) -> &funding::Groups {
         &self.groups
+    }
+
+    /// Whether an award can be made *already paid* by another award of the same decision.
+    pub(crate) fn once_in_decision(&self) -> bool {
+        self.once_in_decision
     }
 
     /// Whether a clause of the set pays its award in stages.
@@ -397,7 +406,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
         }
-        if let Err(e) = self.bind_history(&facts.history, &mut bound) {
+        if let Err(e) = self.bind_history(facts.kind, &facts.history, &mut bound) {
             problems.extend(e);
         }
         if problems.is_empty() {
@@ -409,11 +418,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
 }
 
 impl<T: Tracer> Evaluator<'_, T> {
-    /// Matches a subject's earlier grants to the clauses of the set and gives them to its
+    /// Matches the earlier grants of a subject of kind `kind` to the clauses of the set
+    /// (refusing a grant its clause cannot have paid that subject) and gives them to its
     /// facts bound to each program (none when `history` is empty: bound facts reused from one
     /// subject to the next are cleared of the last one's).
     pub fn bind_history(
         &self,
+        kind: crate::compile::Kind,
         history: &[history::PastGrant],
         bound: &mut [facts::Bound],
     ) -> Result<(), Vec<FactProblem>> {
@@ -423,7 +434,13 @@ impl<T: Tracer> Evaluator<'_, T> {
             }
             std::sync::Arc::default()
         } else {
-            history::resolve(&self.set.programs, history, self.date)?
+            history::resolve(
+                &self.set.programs,
+                &self.set.names,
+                kind,
+                history,
+                self.date,
+            )?
         };
         for b in bound {
             b.history = grants.clone();

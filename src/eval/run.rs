@@ -196,6 +196,10 @@ pub struct Scratch<'p> {
     pub(super) ends: Vec<(usize, Decimal, Decimal)>,
     /// The least of each verdict of the event being settled, before its per-subject caps.
     pub(super) leasts: Vec<Decimal>,
+    /// Once-only awards non-cumulation across levels took as paid already by an earlier
+    /// award of the decision: (verdict, what it was due, the award kept instead or itself when
+    /// it was left out), checked when its event is decided.
+    pub(super) presumed: Vec<(usize, Amount, usize)>,
     /// (matter, claim) -> the instance kept so far.
     pub(super) kept: HashMap<MatterKey<'p>, usize, BuildHasherDefault<Fnv>>,
     /// The last subject's settlement: its totals and each award's payer shares.
@@ -377,9 +381,6 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let awarded = outcomes.has(Outcome::Awarded);
         scratch.ends.clear();
         if awarded {
-            if self.set.once_per_claim {
-                self.once_in_decision(scratch, bound);
-            }
             self.apply_running_totals(scratch, bound);
         }
         scratch

@@ -24,7 +24,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             .iter()
             .filter(|i| i.outcome == Outcome::Awarded);
         if awarded.nth(1).is_some() {
-            self.across_levels(&mut scratch.instances);
+            scratch.presumed.clear();
+            self.across_levels(&mut scratch.instances, &mut scratch.presumed);
             self.keep_highest(scratch);
         }
     }
@@ -85,7 +86,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// due on its own: a subject's award and a claim's award are different events, counted at
     /// different points of the running totals, and what a total has counted cannot be taken
     /// back. Awards of one level then meet among themselves event by event.
-    pub(super) fn across_levels(&self, instances: &mut [Verdict]) {
+    ///
+    /// A once-only award that an earlier award of the decision pays already (as far as is known
+    /// before the running totals: [`Evaluator::paid_in_decision`]) pays nothing, so it is
+    /// compared with nothing: a subject's award is left out, a claim's award supersedes no
+    /// subject's award (and gives way to it). Each is listed in `presumed`, to be checked
+    /// when its event is decided.
+    pub(super) fn across_levels(
+        &self,
+        instances: &mut [Verdict],
+        presumed: &mut Vec<(usize, Amount, usize)>,
+    ) {
         use chrono::Datelike;
         let set = self.set;
         let highest = |inst: &Verdict| {
@@ -111,6 +122,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 .map_or("", String::as_str)
         };
         let rank = |a: Amount| (a.max(), a.min());
+        let once = self.set.once_in_decision();
+        // Paid already by an earlier award of the decision, as far as is known now.
+        let gone = |instances: &[Verdict], i: usize| {
+            once && self.paid_in_decision(instances, i, i..i).is_some()
+        };
         for s in 0..instances.len() {
             if instances[s].claim.is_some() || !highest(&instances[s]) {
                 continue;
@@ -126,20 +142,56 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                         && matter_of(inst) == matter
                 })
                 .collect();
+            if met.is_empty() {
+                continue;
+            }
             let paid = |i: usize| instances[i].paid.unwrap_or(Amount::ZERO);
+            if gone(instances, s) {
+                presumed.push((s, paid(s), s));
+                continue;
+            }
+            let out: Vec<bool> = met.iter().map(|&c| gone(instances, c)).collect();
             let best = met
                 .iter()
-                .copied()
+                .zip(&out)
+                .filter(|(_, &out)| !out)
+                .map(|(&c, _)| c)
                 .filter(|&c| rank(paid(c)) > rank(paid(s)))
                 .max_by(|&a, &b| rank(paid(a)).cmp(&rank(paid(b))).then(b.cmp(&a)));
             match best {
                 Some(c) => self.supersede(instances, matter, c, s),
                 None => {
-                    for c in met {
+                    for (c, out) in met.into_iter().zip(out) {
+                        if out {
+                            let due = instances[c].paid.unwrap_or(Amount::ZERO);
+                            presumed.push((c, due, s));
+                        }
                         self.supersede(instances, matter, s, c);
                     }
                 }
             }
+        }
+    }
+
+    /// Whether two awards meet under non-cumulation (README "Order of evaluation", step 4):
+    /// both of policies that pay the highest, of one matter, and for one claim (or year of a
+    /// run), or one for the subject and one for a claim dated in the same calendar year.
+    pub(super) fn meet(&self, a: &Verdict, b: &Verdict) -> bool {
+        use chrono::Datelike;
+        let set = self.set;
+        let highest = |v: &Verdict| set.programs[v.pi].header.same_matter == SameMatter::Highest;
+        let matter = |v: &Verdict| {
+            let p = &set.programs[v.pi];
+            p.matters
+                .get(p.clauses[v.ci].matter as usize)
+                .map_or("", String::as_str)
+        };
+        if !(highest(a) && highest(b)) || matter(a) != matter(b) {
+            return false;
+        }
+        match (a.claim, b.claim) {
+            (Some(_), None) | (None, Some(_)) => a.date.year() == b.date.year(),
+            _ => (a.claim, a.year) == (b.claim, b.year),
         }
     }
 

@@ -689,7 +689,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 problems.extend(p);
             }
         }
-        if let Err(p) = cx.ev.bind_history(&grants, &mut self.bound) {
+        if let Err(p) = cx.ev.bind_history(cx.kind, &grants, &mut self.bound) {
             problems.extend(p);
         }
         if !problems.is_empty() {
