@@ -1136,3 +1136,49 @@ fn once_per_matter_is_paid_already_by_an_award_of_the_matter_from_another_docume
     let rows = String::from_utf8_lossy(&o.stdout);
     assert!(rows.contains("E1,10000.00"), "{rows}");
 }
+
+/// A grant says what a clause paid, not which stage or which year of a run: counted against
+/// the whole award, the attack run saw a stage already paid paid again (35万元 for a 25万元
+/// award) and, with `once`, the stage now due held back. Such grants are refused (F0170)
+/// until a grant can name its part. (A made-up staged policy; 15号 第八条 for the run.)
+#[test]
+fn a_grant_of_a_clause_paid_in_parts_is_refused_rather_than_counted_whole() {
+    let dir = std::env::temp_dir().join(format!("pol-history-staged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let staged = dir.join("st.pol");
+    std::fs::write(
+        &staged,
+        r#"policy "测试〔2024〕22号" {
+  title "分期"
+  issued 2024-01-01
+  effective 2024-01-01 to 2025-12-31
+  funding { 甲: 100% }
+  same_matter cumulative
+}
+input enterprise {
+  合同额: money
+  通过验收: bool = false
+  验收日期: date
+}
+clause 项目资助 {
+  source "第四条"
+  award 25% of 合同额
+  stages { 签约: 40%, 验收: 60% when 通过验收 on 验收日期 }
+}
+"#,
+    )
+    .unwrap();
+    let v = problems_in(
+        &staged,
+        r#"{"document": "测试〔2024〕22号", "clause": "项目资助", "date": "2024-02-01", "amount": "10万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0170"], "{v}");
+    assert!(v.to_string().contains("stage"), "{v}");
+
+    let v = problems(
+        "run-grant",
+        r#"{"document": "嘉政发〔2023〕15号", "clause": "孵化载体三年支持周期", "date": "2024-03-01", "amount": "10万元"}"#,
+    );
+    assert_eq!(codes(&v), ["F0170"], "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

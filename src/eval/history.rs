@@ -425,6 +425,21 @@ fn misfit(
                 .found(kind.as_str()),
         );
     }
+    // A grant says how much a clause paid, not which of its stages or which year of its run:
+    // counted against the award as a whole it paid a stage again or held back one now due
+    // (attack run). Refused until a grant can name its stage or year.
+    if !clause.stages.is_empty() || clause.run.is_some() {
+        let how = if clause.stages.is_empty() {
+            "run"
+        } else {
+            "stages"
+        };
+        return Some(
+            FactProblem::new(ProblemCode::GrantOfStagedClause, format!("{path}.clause"))
+                .name(named())
+                .found(how),
+        );
+    }
     // A per-claim clause counts what it paid per claim: a grant without its claim would
     // count towards no claim's caps and block no `once per project`, paying it again.
     if clause.per_claim && g.claim.is_none() {
@@ -538,6 +553,14 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
         ProblemCode::GrantBeforeIssue => (
             format!("the grant of {name} is dated {found}, before its policy was issued on {expected}, so that policy cannot have paid it"),
             "check the grant's date, or name the policy that paid it".to_string(),
+        ),
+        ProblemCode::GrantOfStagedClause => (
+            if found == "stages" {
+                format!("the grant of {name} cannot be counted: that clause pays its award in stages, and a grant does not say which stage it paid")
+            } else {
+                format!("the grant of {name} cannot be counted: that clause pays each year of a run, and a grant does not say which year it paid")
+            },
+            "leave the clause's grants out of the history and check its earlier payments by hand; pol cannot yet count them without paying a part twice or holding back a part now due".to_string(),
         ),
         ProblemCode::GrantClaimOfSubject => (
             format!("the grant of {name} names the {expected} `{found}`, but that clause is paid to the subject, not per claim"),
