@@ -91,8 +91,8 @@ problem_codes! {
     SeriesShape = "F0166", Error, "a yearly series is given as one value, or a value that is not a series is given per year";
     GrantClaimOfSubject = "F0167", Error, "a grant of the history of a clause not evaluated per claim names an item or a claim";
     GrantOtherKind = "F0168", Error, "a grant of the history is of a clause for another kind of subject";
-    GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
     HiddenInGrant = "F0169", Error, "a grant of the history names its document, clause, item or matter with a hidden or look-alike character";
+    GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.
