@@ -803,6 +803,7 @@ impl<'a, 'p> Worker<'a, 'p> {
 
 /// Decides a subject bound to each program and, in the second pass of a run with budgets
 /// reduced pro rata, reduces its awards under those that overrun.
+#[inline]
 fn decide<'p>(
     cx: &Context<'_, 'p>,
     bound: &[Bound],

@@ -54,7 +54,7 @@ impl ChunkHistory {
     /// The grants of the subject `id` (as the population writes it; ids compared as keys, as
     /// the population's rows are grouped), or the error that fails
     /// the subject (at the population line `line`) when one of them cannot be read.
-    #[inline]
+    #[inline(always)]
     pub fn grants(&self, id: &str, line: u64) -> Result<Vec<PastGrant>, RowError> {
         // Most runs read no history: nothing to look up for any subject.
         if self.rows.is_empty() {
