@@ -37,7 +37,7 @@ fn reads_as_another(c: char) -> bool {
 /// and CJK brackets, normal in Chinese names (`嘉兴某某（集团）有限公司`), are kept as written.
 pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
     // Printable ASCII (register codes, numbers: most ids) has no character of the kinds above.
-    if id.bytes().all(|b| b.is_ascii_graphic()) {
+    if crate::keys::is_plain(id) {
         return None;
     }
     let found = match id.chars().find(|c| reads_as_another(*c)) {

@@ -70,9 +70,7 @@ pub(crate) fn looks_alike(c: char) -> bool {
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
 /// are equal (see the module documentation for the rule).
 pub fn key(text: &str) -> Cow<'_, str> {
-    // Printable ASCII is its own compared form (no hidden character, no white space, nothing
-    // NFKC or the folds change): most ids and codes.
-    if text.bytes().all(|b| b.is_ascii_graphic()) {
+    if is_plain(text) {
         return Cow::Borrowed(text);
     }
     // Most other keys are already in their compared form: checked without allocating.
@@ -95,6 +93,58 @@ pub fn key(text: &str) -> Cow<'_, str> {
         out.push(c);
     }
     Cow::Owned(out)
+}
+
+/// Whether `text` is printable ASCII, which is its own compared form (no hidden character, no
+/// white space, nothing NFKC or the folds change): most ids and codes.
+#[inline]
+pub(crate) fn is_plain(text: &str) -> bool {
+    // Eight bytes at a time (ids are short but checked on every row of a population): words
+    // that may overlap, so that no byte is copied one by one.
+    let bytes = text.as_bytes();
+    if let Some(last) = bytes.last_chunk::<8>() {
+        let mut rest = bytes;
+        while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+            if !plain_word(u64::from_le_bytes(*word)) {
+                return false;
+            }
+            rest = tail;
+        }
+        // The bytes after the last whole word, read as the last eight.
+        return plain_word(u64::from_le_bytes(*last));
+    }
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let (first, last) = (u32::from_le_bytes(*first), u32::from_le_bytes(*last));
+        return plain_word(u64::from(first) | u64::from(last) << 32);
+    }
+    // Fewer than four bytes: the first, middle and last, with printable bytes after them.
+    let (a, m, z) = match *bytes {
+        [] => return true,
+        [a] => (a, a, a),
+        [a, z] => (a, z, z),
+        [a, m, z] => (a, m, z),
+        _ => return bytes.iter().all(|b| b.is_ascii_graphic()),
+    };
+    plain_word(u64::from_le_bytes([a, m, z, b'!', b'!', b'!', b'!', b'!']))
+}
+
+/// Whether each byte of `w` is printable ASCII (`!` to `~`): below 0x80, at least 0x21 (adding
+/// 0x5F sets its high bit) and not 0x7F (adding one leaves it clear). No sum carries into the
+/// next byte once every byte is below 0x80.
+#[inline]
+fn plain_word(w: u64) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    w & HIGH == 0
+        && w.wrapping_add(0x5f5f_5f5f_5f5f_5f5f) & HIGH == HIGH
+        && w.wrapping_add(0x0101_0101_0101_0101) & HIGH == 0
+}
+
+/// Whether `a` and `b` are one key (`key(a) == key(b)`). Two different texts of printable
+/// ASCII are two keys, found without making either's compared form: a population compares
+/// each row's subject id with the one before it.
+#[inline]
+pub fn same_key(a: &str, b: &str) -> bool {
+    a == b || (!(is_plain(a) && is_plain(b)) && key(a) == key(b))
 }
 
 /// `c` in its compared form once in NFKC: dashes to `-`, the bracket pairs to `[]`.
@@ -149,6 +199,75 @@ mod tests {
         assert!(matches!(key("嘉政发[2023]15号"), Cow::Borrowed(_)));
         assert_eq!(key("ａ"), "a");
         assert_ne!(key("测试〔2024〕2号"), base);
+    }
+
+    proptest::proptest! {
+        /// `same_key` is the comparison of the compared forms, whichever way it finds it.
+        #[test]
+        fn same_key_is_equal_keys(
+            a in "[-a1(（ ０\u{200B}—]{0,4}",
+            b in "[-a1(（ ０\u{200B}—]{0,4}",
+        ) {
+            proptest::prop_assert_eq!(same_key(&a, &b), key(&a) == key(&b), "{:?} {:?}", a, b);
+            proptest::prop_assert_eq!(same_key(&a, &a), true);
+        }
+    }
+
+    proptest::proptest! {
+        /// The word-at-a-time check is the byte-by-byte one ...
+        #[test]
+        fn plain_words_are_printable_bytes(word in proptest::prelude::any::<[u8; 8]>()) {
+            let bytewise = word.iter().all(|b| b.is_ascii_graphic());
+            proptest::prop_assert_eq!(plain_word(u64::from_le_bytes(word)), bytewise);
+        }
+
+        /// ... and for texts of any length, ASCII or not.
+        #[test]
+        fn plain_is_printable_ascii(t in "[\\x00-\\x7F好é]{0,20}") {
+            proptest::prop_assert_eq!(is_plain(&t), t.bytes().all(|b| b.is_ascii_graphic()));
+        }
+    }
+
+    /// ... for every byte value in every place of a word otherwise printable (random words are
+    /// seldom printable).
+    #[test]
+    fn plain_words_for_each_byte_in_each_place() {
+        for background in [b'!', b'~', b'a'] {
+            for place in 0..8 {
+                for b in 0..=255u8 {
+                    let mut word = [background; 8];
+                    word[place] = b;
+                    let found = plain_word(u64::from_le_bytes(word));
+                    assert_eq!(found, b.is_ascii_graphic(), "{word:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_texts() {
+        for t in ["", "a", "12345678", "123456789", "~!", "ABCDEFGHIJKLMNOPQ"] {
+            assert!(is_plain(t), "{t:?}");
+        }
+        for t in [
+            "a b",
+            "12345678 ",
+            "1234567\u{7f}",
+            "１",
+            "\t",
+            "12345678\n9",
+        ] {
+            assert!(!is_plain(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn same_key_of_plain_and_other_texts() {
+        assert!(same_key("嘉兴某某(集团)", "嘉兴某某（集团）"));
+        assert!(same_key("E1", "Ｅ1"));
+        assert!(same_key("a b", "a  b"));
+        assert!(!same_key("E1", "E2"));
+        assert!(!same_key("12", "012"));
     }
 
     #[test]

@@ -422,16 +422,29 @@ impl<T: Tracer> Evaluator<'_, T> {
     /// (refusing a grant its clause cannot have paid that subject) and gives them to its
     /// facts bound to each program (none when `history` is empty: bound facts reused from one
     /// subject to the next are cleared of the last one's).
+    #[inline]
     pub fn bind_history(
         &self,
         kind: crate::compile::Kind,
         history: &[history::PastGrant],
         bound: &mut [facts::Bound],
     ) -> Result<(), Vec<FactProblem>> {
+        // A subject without grants after one without: nothing to bind or clear (most
+        // subjects of a population; checked where it is called).
+        if history.is_empty() && bound.iter().all(|b| b.history.is_empty()) {
+            return Ok(());
+        }
+        self.rebind_history(history, bound)
+    }
+
+    /// [`Evaluator::bind_history`] when there are grants to bind, or the last subject's to
+    /// clear.
+    fn rebind_history(
+        &self,
+        history: &[history::PastGrant],
+        bound: &mut [facts::Bound],
+    ) -> Result<(), Vec<FactProblem>> {
         let grants = if history.is_empty() {
-            if bound.iter().all(|b| b.history.is_empty()) {
-                return Ok(());
-            }
             std::sync::Arc::default()
         } else {
             history::resolve(

@@ -482,13 +482,16 @@ impl Settlement {
                 self.at.push(u32::MAX);
                 continue;
             };
-            let ends = match narrowed.next_if(|e| e.0 == i) {
-                Some(&(_, lo, hi)) => (lo, hi),
-                None => (a.min(), a.max()),
+            let (ends, own) = match narrowed.next_if(|e| e.0 == i) {
+                Some(&(_, lo, hi)) => ((lo, hi), false),
+                None => ((a.min(), a.max()), true),
             };
-            if [ends.0, ends.1]
-                .iter()
-                .any(|e| *e < a.min() || *e > a.max())
+            // An exact award's own ends are the award itself (most awards: not compared).
+            let exact = own && matches!(a, Amount::Exact(_));
+            if !exact
+                && [ends.0, ends.1]
+                    .iter()
+                    .any(|e| *e < a.min() || *e > a.max())
             {
                 return Err(Failure::internal(
                     "an award's part of the totals is outside its own range",

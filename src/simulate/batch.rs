@@ -135,8 +135,9 @@ pub struct Batch {
 
 /// Whether two rows' subject ids name one subject: equal in their compared form
 /// ([`crate::keys::key`]), so `嘉兴某某（集团）有限公司` and `嘉兴某某(集团)有限公司` are one firm.
+#[inline]
 fn same_id(a: &str, b: &str) -> bool {
-    a == b || crate::keys::key(a) == crate::keys::key(b)
+    crate::keys::same_key(a, b)
 }
 
 /// The error of a subject `id`, starting at `line`, with more than [`MAX_SUBJECT_ROWS`] rows.
@@ -760,16 +761,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                         s.bad.push(bad.error);
                     }
                     _ => {
-                        if let Some(mut s) = current.take() {
-                            evaluate(
-                                cx,
-                                &mut s,
-                                run,
-                                (&mut self.scratch, &mut self.running),
-                                &mut self.out,
-                                &self.history,
-                            );
-                        }
+                        self.subject_so_far(&mut current, run);
                         let BadRow { error, id } = bad;
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
                     }
@@ -784,16 +776,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                         s.rows.push(record);
                     }
                     _ => {
-                        if let Some(mut s) = current.take() {
-                            evaluate(
-                                cx,
-                                &mut s,
-                                run,
-                                (&mut self.scratch, &mut self.running),
-                                &mut self.out,
-                                &self.history,
-                            );
-                        }
+                        self.subject_so_far(&mut current, run);
                         if !run.begin(&record.id, record.line) {
                             return;
                         }
@@ -806,21 +789,21 @@ impl<'a, 'p> Worker<'a, 'p> {
                 },
             }
         }
+        self.subject_so_far(&mut current, run);
+    }
+
+    /// Evaluates the subject read so far from JSON Lines, if any, leaving `current` empty.
+    fn subject_so_far(&mut self, current: &mut Option<SubjectRows>, run: &mut Run) {
         if let Some(mut s) = current.take() {
-            evaluate(
-                cx,
-                &mut s,
-                run,
-                (&mut self.scratch, &mut self.running),
-                &mut self.out,
-                &self.history,
-            );
+            let state = (&mut self.scratch, &mut self.running);
+            evaluate(self.cx, &mut s, run, state, &mut self.out, &self.history);
         }
     }
 }
 
 /// Decides a subject bound to each program and, in the second pass of a run with budgets
 /// reduced pro rata, reduces its awards under those that overrun.
+#[inline]
 fn decide<'p>(
     cx: &Context<'_, 'p>,
     bound: &[Bound],

@@ -54,7 +54,17 @@ impl ChunkHistory {
     /// The grants of the subject `id` (as the population writes it; ids compared as keys, as
     /// the population's rows are grouped), or the error that fails
     /// the subject (at the population line `line`) when one of them cannot be read.
+    #[inline(always)]
     pub fn grants(&self, id: &str, line: u64) -> Result<Vec<PastGrant>, RowError> {
+        // Most runs read no history: nothing to look up for any subject.
+        if self.rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.grants_of(id, line)
+    }
+
+    /// [`ChunkHistory::grants`] in a chunk with history rows.
+    fn grants_of(&self, id: &str, line: u64) -> Result<Vec<PastGrant>, RowError> {
         let start = self
             .rows
             .partition_point(|r| id_order(&r.id, id) == std::cmp::Ordering::Less);

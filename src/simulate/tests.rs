@@ -409,3 +409,66 @@ fn rows_of_a_subject_with_many_claims_take_bounded_work_per_verdict() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A row paid nothing is written from the text of its combination of outcomes, whose key
+    /// holds four bits a clause column in two 64-bit halves: for the shipped policy of 30
+    /// clauses (columns in both halves), subjects that differ in which of its yes/no inputs
+    /// hold, read one after another, are written as the general path writes them.
+    #[test]
+    fn unpaid_rows_of_many_clauses_are_written_as_the_general_path_writes_them(
+        mut firms in prop::collection::vec(prop::collection::vec(prop::bool::weighted(0.1), 32), 1..24),
+    ) {
+        // One firm that certainly is paid nothing.
+        firms.push(vec![false; 32]);
+        let set = compiled(&[("p.pol", include_str!("../../policies/jiazhengfa-2023-15.pol"))]);
+        let set = set.inner();
+        let ev = set.evaluator::<Silent>(&options("2024-06-30")).unwrap();
+        let layout = Layout::of(&ev);
+        prop_assert!(layout.clauses.len() > 16);
+        // The yes/no inputs of the policy, each given true or left out as the case says.
+        let flags: Vec<String> = set.programs()[0]
+            .subject_inputs
+            .iter()
+            .filter(|i| i.flavor == crate::check::types::Flavor::Bool)
+            .map(|i| i.name.clone())
+            .collect();
+        prop_assert!(flags.len() >= 12);
+        let columns = super::default_columns(&layout);
+        let mut scratch = Scratch::new();
+        let mut rows = Rows::default();
+        let mut fast_rows = 0;
+        for format in [RowFormat::Csv, RowFormat::Jsonl] {
+            let writer = RowWriter { format, columns: columns.clone(), nested: false };
+            let mut unpaid = UnpaidRows::default();
+            for (line, given) in firms.iter().enumerate() {
+                let attributes: Vec<String> = flags
+                    .iter()
+                    .zip(given)
+                    .filter(|(_, g)| **g)
+                    .map(|(f, _)| format!("\"{f}\": true"))
+                    .collect();
+                let firm = format!(
+                    r#"{{"kind": "enterprise", "id": "F", "attributes": {{{}}}}}"#,
+                    attributes.join(", ")
+                );
+                let facts = facts(&firm);
+                let bound = ev.bind(&facts).unwrap();
+                ev.decide_into(facts.kind, &bound, &mut scratch).unwrap();
+                let verdicts = scratch.verdicts();
+                let id = format!("F{line}");
+                let mut general = String::new();
+                rows_into(&mut rows, &id, &[(line as u64, None)], verdicts, scratch.settlement(), &bound, &ev, &layout).unwrap();
+                writer.row(&mut general, &rows.results[0], &layout);
+                let mut fast = String::new();
+                if writer.unpaid_row(&mut fast, &mut unpaid, (line as u64, &id), verdicts, &layout) {
+                    prop_assert_eq!(&fast, &general);
+                    fast_rows += 1;
+                }
+            }
+        }
+        prop_assert!(fast_rows > 0);
+    }
+}
