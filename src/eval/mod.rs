@@ -434,13 +434,14 @@ impl<T: Tracer> Evaluator<'_, T> {
         if history.is_empty() && bound.iter().all(|b| b.history.is_empty()) {
             return Ok(());
         }
-        self.rebind_history(history, bound)
+        self.rebind_history(kind, history, bound)
     }
 
     /// [`Evaluator::bind_history`] when there are grants to bind, or the last subject's to
     /// clear.
     fn rebind_history(
         &self,
+        kind: crate::compile::Kind,
         history: &[history::PastGrant],
         bound: &mut [facts::Bound],
     ) -> Result<(), Vec<FactProblem>> {
