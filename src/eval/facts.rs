@@ -849,7 +849,7 @@ impl Facts {
 }
 
 /// The problem of text that is not JSON, with serde_json's description and position.
-fn not_json(e: &serde_json::Error) -> FactProblem {
+fn not_json(e: &json::Error) -> FactProblem {
     // serde_json ends its description with the position, given separately here.
     let what = e.to_string();
     let what = what.split(" at line ").next().unwrap_or(&what).to_string();

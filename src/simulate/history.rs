@@ -335,9 +335,10 @@ fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, S
 
 /// A JSON Lines row of the history.
 fn jsonl_pairs(text: &str, columns: &Columns) -> Result<Pairs, String> {
+    // Syntax first, so a line that is not JSON (or nests too deep) says why.
+    let node = json::parse(text).map_err(|e| e.to_string())?;
     let id = jsonl_id(text.as_bytes(), columns)
         .ok_or_else(|| format!("it is not a JSON object with a subject id `{}`", columns.id))?;
-    let node = json::parse(text).map_err(|e| e.to_string())?;
     let Json::Object(pairs) = node.value else {
         return Err("it is not a JSON object".to_string());
     };

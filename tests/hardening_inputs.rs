@@ -1,0 +1,186 @@
+//! Hostile input files (attack run 15): deeply nested JSON, history files with other line
+//! endings or a column named twice, grants listed twice, misspelled facts keys, JSON Lines keys
+//! that are no input, stray quotes in CSV cells. Each was a crash or a wrong amount that looked
+//! right before its fix; each is now a coded problem or the right result.
+//!
+//! The policies are made up (測試 documents): these tests are about how files are read, not
+//! about what a real policy pays.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// One award of the whole amount.
+const A_POL: &str = r#"policy "测试〔2024〕1号" {
+  title "t"
+  issued 2024-01-01
+  effective 2024-01-01 to 2025-12-31
+  funding { 甲: 100% }
+  same_matter cumulative
+}
+input enterprise {
+  金额: money
+  比例: percent = 0%
+}
+clause 全额 {
+  source "第一条"
+  award 100% of 金额
+}
+"#;
+
+/// A once-only award and a capped yearly one, so earlier grants change what is paid.
+const H_POL: &str = r#"policy "测试〔2024〕6号" {
+  title "t"
+  issued 2024-01-01
+  effective 2024-01-01 to 2025-12-31
+  funding { 甲: 50%, 乙: 50% }
+  same_matter cumulative
+}
+input enterprise {
+  金额: money
+}
+clause 一次性 {
+  source "第一条"
+  award 10万元
+  once per enterprise
+}
+clause 年度 {
+  source "第二条"
+  award 100% of 金额
+  cap 20万元 per enterprise
+}
+"#;
+
+fn pol_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+/// A fresh folder of its own for one test, holding a.pol and h.pol.
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pol-inp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.pol"), A_POL).unwrap();
+    std::fs::write(dir.join("h.pol"), H_POL).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `n` nested lists.
+fn nested(n: usize) -> String {
+    "[".repeat(n) + &"]".repeat(n)
+}
+
+// ---- F21/F22: deeply nested JSON ----
+
+#[test]
+fn deeply_nested_jsonl_rows_are_row_errors_not_a_crash() {
+    let dir = temp("deep-rows");
+    let rows = format!(
+        "{{\"id\":\"1\",\"金额\":\"1\"}}\n{{\"id\":\"2\",\"x\":{}}}\n{{\"id\":\"3\",\"金额\":\"1\"}}\n",
+        nested(100_000)
+    );
+    std::fs::write(dir.join("deep.jsonl"), rows).unwrap();
+    let start = Instant::now();
+    let o = pol_in(
+        &dir,
+        &[
+            "simulate",
+            "a.pol",
+            "--population",
+            "deep.jsonl",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "slow: {:?}",
+        start.elapsed()
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+    assert!(
+        err.contains("line 2: the line is not a JSON object") && err.contains("128 levels"),
+        "{err}"
+    );
+    assert!(
+        out.contains("\n1,") && out.contains("\n3,"),
+        "other rows still evaluated: {out}"
+    );
+}
+
+#[test]
+fn deeply_nested_history_facts_and_settings_are_refused_with_their_line() {
+    let dir = temp("deep-files");
+    std::fs::write(dir.join("pop.csv"), "id,金额\n1,100\n").unwrap();
+    let deep = nested(100_000);
+    std::fs::write(
+        dir.join("h.jsonl"),
+        format!("{{\"id\":\"1\",\"x\":{deep}}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("f.json"),
+        format!("{{\"kind\":\"enterprise\",\"id\":\"1\",\n\"attributes\":{{\"x\":{deep}}}}}"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("s.json"), format!("{{\"比例\":{deep}}}")).unwrap();
+    let start = Instant::now();
+    let runs = [
+        (
+            vec![
+                "simulate",
+                "h.pol",
+                "--population",
+                "pop.csv",
+                "--history",
+                "h.jsonl",
+            ],
+            "F0261",
+        ),
+        (vec!["eval", "a.pol", "--facts", "f.json"], "F0101"),
+        (
+            vec![
+                "simulate",
+                "a.pol",
+                "--population",
+                "pop.csv",
+                "--settings",
+                "s.json",
+            ],
+            "line 1",
+        ),
+    ];
+    for (mut args, code) in runs {
+        args.extend_from_slice(&["--date", "2024-05-01"]);
+        if args[0] == "simulate" {
+            args.extend_from_slice(&["--out", "-"]);
+        }
+        let o = pol_in(&dir, &args);
+        let err = text(&o.stderr);
+        assert!(
+            matches!(o.status.code(), Some(1 | 2)),
+            "{args:?}: {:?} {err}",
+            o.status
+        );
+        assert!(
+            err.contains(code) && err.contains("128 levels"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "slow: {:?}",
+        start.elapsed()
+    );
+}
