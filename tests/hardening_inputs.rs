@@ -184,3 +184,74 @@ fn deeply_nested_history_facts_and_settings_are_refused_with_their_line() {
         start.elapsed()
     );
 }
+
+// ---- F6: history line endings ----
+
+/// `pol simulate h.pol` over E1..E3 with `history` (written to a file) as its `--history`:
+/// exit code, rows, standard error.
+fn with_history(dir: &Path, name: &str, history: &str) -> (Option<i32>, String, String) {
+    std::fs::write(
+        dir.join("pop.csv"),
+        "id,金额\nE1,25万元\nE2,25万元\nE3,25万元\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(name), history).unwrap();
+    let o = pol_in(
+        dir,
+        &[
+            "simulate",
+            "h.pol",
+            "--population",
+            "pop.csv",
+            "--history",
+            name,
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+    );
+    (o.status.code(), text(&o.stdout), text(&o.stderr))
+}
+
+#[test]
+fn history_files_read_cr_lf_and_crlf_alike() {
+    let dir = temp("history-endings");
+    let rows = [
+        "id,document,clause,date,amount,matter",
+        "E1,测试〔2024〕6号,年度,2024-01-10,15万元,",
+        "E3,测试〔2024〕6号,一次性,2024-01-10,10万元,",
+    ];
+    let (code, lf, err) = with_history(&dir, "lf.csv", &(rows.join("\n") + "\n"));
+    assert_eq!(code, Some(0), "{err}");
+    // E1 has 15万元 of its 20万元 cap left over; E3's once-only award is paid already.
+    assert!(
+        lf.contains("\n2,E1,,150000.00,") && lf.contains("already_paid"),
+        "{lf}"
+    );
+    let mixed = format!("{}\r{}\r\n{}\n", rows[0], rows[1], rows[2]);
+    for (name, history) in [
+        ("cr.csv", rows.join("\r") + "\r"),
+        ("crlf.csv", rows.join("\r\n") + "\r\n"),
+        ("mixed.csv", mixed),
+        ("cr-no-end.csv", rows.join("\r")),
+    ] {
+        let (code, out, err) = with_history(&dir, name, &history);
+        assert_eq!((code, &out), (Some(0), &lf), "{name}: {err}");
+    }
+}
+
+#[test]
+fn a_cr_inside_a_quoted_history_cell_stays_in_the_cell_and_counts_as_a_line() {
+    let dir = temp("history-quoted-cr");
+    // The matter cell holds a CR: the row goes on, and the row after it is on line 4.
+    let history = "id,document,clause,date,amount,matter\r\
+                   E1,测试〔2024〕6号,年度,2024-01-10,15万元,\"a\rb\"\r\
+                   E3,测试〔2024〕6号,一次性\r";
+    let (code, out, err) = with_history(&dir, "q.csv", history);
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        err.contains("history line 4") && err.contains("F0261"),
+        "{err}"
+    );
+}

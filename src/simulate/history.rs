@@ -110,7 +110,10 @@ impl<'c> HistoryReader<'c> {
         jsonl: bool,
         columns: &'c Columns,
     ) -> Result<HistoryReader<'c>, String> {
+        // Line endings are read as the population's are (CR, LF and CRLF alike).
+        let input = super::chunks::LineBreaks::new(input, !jsonl);
         let mut lines: Box<dyn BufRead + Send + 'c> = Box::new(BufReader::new(input));
+        let mut header_lines = 0;
         let format = if jsonl {
             Format::Jsonl
         } else {
@@ -118,6 +121,7 @@ impl<'c> HistoryReader<'c> {
             lines
                 .read_line(&mut header)
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            header_lines = super::chunks::newlines(header.as_bytes());
             let header = header.strip_prefix('\u{feff}').unwrap_or(&header);
             let mut record = csv::StringRecord::new();
             csv_rows(header.as_bytes())
@@ -129,7 +133,7 @@ impl<'c> HistoryReader<'c> {
         };
         Ok(HistoryReader {
             lines,
-            line: if jsonl { 1 } else { 2 },
+            line: if jsonl { 1 } else { 1 + header_lines },
             format,
             columns,
             next: None,
@@ -238,7 +242,8 @@ impl<'c> HistoryReader<'c> {
             if n == 0 {
                 return Ok(None);
             }
-            self.line += 1;
+            // A lone carriage return kept in a quoted cell is a line, as in the population.
+            self.line += super::chunks::newlines(&bytes);
             text.push_str(
                 std::str::from_utf8(&bytes)
                     .map_err(|_| unreadable("it is not UTF-8 text".to_string()))?,
