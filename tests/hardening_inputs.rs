@@ -255,3 +255,33 @@ fn a_cr_inside_a_quoted_history_cell_stays_in_the_cell_and_counts_as_a_line() {
         "{err}"
     );
 }
+
+// ---- F7: a history column named twice ----
+
+#[test]
+fn a_history_column_named_twice_is_refused() {
+    let dir = temp("history-dup-column");
+    for header in [
+        "id,document,clause,date,amount,id",
+        "id,document,clause,date,amount,amount",
+        "id,document,clause,date,amount, amount ",
+        "id,document, id,clause,date,amount",
+    ] {
+        let cells = header.split(',').count();
+        let row = [
+            "E1",
+            "测试〔2024〕6号",
+            "年度",
+            "2024-01-10",
+            "15万元",
+            "E3",
+        ];
+        let history = format!("{header}\n{}\n", row[..cells].join(","));
+        let (code, out, err) = with_history(&dir, "dup.csv", &history);
+        assert_ne!(code, Some(0), "{header}: {out}");
+        assert!(
+            err.contains("appears twice in the history's header"),
+            "{header}: {err}"
+        );
+    }
+}

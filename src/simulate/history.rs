@@ -275,6 +275,11 @@ impl<'c> HistoryReader<'c> {
 /// Refuses a CSV header without the subject id, document, clause, date and amount columns, or
 /// with a column a history does not have.
 fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
+    if let Some(name) = super::input::repeated_column(names) {
+        return Err(format!(
+            "the column `{name}` appears twice in the history's header; rename or remove one (error F0261)"
+        ));
+    }
     for name in names {
         if *name != columns.id && !COLUMNS.contains(&name.as_str()) {
             return Err(format!(

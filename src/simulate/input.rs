@@ -219,6 +219,19 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
 }
 
+/// The first column name of `names` (as [`csv_header`] reads them) that repeats an earlier
+/// one: which of two cells with one name holds the value would be a guess. Two spellings of one
+/// year of a series (`销售收入［2023］`) are one name. The population's header and the history's
+/// are checked alike.
+pub fn repeated_column(names: &[String]) -> Option<&str> {
+    let same = crate::eval::series::series_key;
+    names
+        .iter()
+        .enumerate()
+        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))
+        .map(|(_, h)| h.as_str())
+}
+
 /// What is wrong with a CSV row, without the reader's positions (which count from the start of
 /// a chunk, not of the file).
 pub fn csv_problem(e: &csv::Error) -> RowProblem {
