@@ -85,6 +85,7 @@ problem_codes! {
     BadGrant = "F0160", Error, "a grant of the history has a key the format does not have, or lacks one it needs";
     UnknownGrant = "F0161", Error, "a grant of the history names a document or clause no policy given has";
     FutureGrant = "F0162", Error, "a grant of the history is dated after the evaluation date";
+    DuplicateGrant = "F0163", Error, "a grant of the history is listed twice";
     BadYearKey = "F0165", Error, "a yearly series gives a value under a key that is not a year from 0001 to 9999 written with four digits";
     SeriesShape = "F0166", Error, "a yearly series is given as one value, or a value that is not a series is given per year";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";

@@ -285,3 +285,48 @@ fn a_history_column_named_twice_is_refused() {
         );
     }
 }
+
+// ---- F5: a grant listed twice ----
+
+#[test]
+fn a_grant_listed_twice_is_refused_in_facts_and_in_a_history_file() {
+    let dir = temp("dup-grant");
+    let grant =
+        r#"{"document":"测试〔2024〕6号","clause":"年度","date":"2024-01-10","amount":"15万元"}"#;
+    let same_amount =
+        r#"{"document":"测试〔2024〕6号","clause":"年度","date":"2024-01-10","amount":"150000"}"#;
+    for second in [grant, same_amount] {
+        let facts = format!(
+            "{{\"kind\":\"enterprise\",\"id\":\"E1\",\"attributes\":{{\"金额\":\"25万元\"}},\"history\":[\n{grant},\n{second}]}}"
+        );
+        std::fs::write(dir.join("f.json"), facts).unwrap();
+        let o = pol_in(
+            &dir,
+            &["eval", "h.pol", "--facts", "f.json", "--date", "2024-05-01"],
+        );
+        let err = text(&o.stderr) + &text(&o.stdout);
+        assert_ne!(o.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains("F0163") && err.contains("line 2") && err.contains("line 3"),
+            "{err}"
+        );
+    }
+    let row = "E1,测试〔2024〕6号,年度,2024-01-10,15万元";
+    let history = format!("id,document,clause,date,amount\n{row}\n{row}\n");
+    let (_, out, err) = with_history(&dir, "dup.csv", &history);
+    // E1 fails with both lines named; E2 and E3 are evaluated.
+    assert!(
+        out.contains("F0163") && out.contains("history line 2") && out.contains("history line 3"),
+        "{out}\n{err}"
+    );
+    assert!(out.contains("\n3,E2,,300000.00,"), "{out}");
+    // Two different grants (another date) are two grants.
+    let other = "E1,测试〔2024〕6号,年度,2024-02-10,1万元";
+    let (code, out, err) = with_history(
+        &dir,
+        "two.csv",
+        &format!("id,document,clause,date,amount\n{row}\n{other}\n"),
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(out.contains("\n2,E1,,140000.00,"), "{out}");
+}

@@ -59,15 +59,27 @@ impl ChunkHistory {
             .rows
             .partition_point(|r| id_order(&r.id, id) == std::cmp::Ordering::Less);
         let mut out = Vec::new();
+        let mut lines = Vec::new();
         let mut problems = Vec::new();
         for r in self.rows[start..]
             .iter()
             .take_while(|r| id_order(&r.id, id) == std::cmp::Ordering::Equal)
         {
             match &r.grant {
-                Ok(g) => out.push(g.clone()),
+                Ok(g) => {
+                    out.push(g.clone());
+                    lines.push(r.line);
+                }
                 Err(p) => problems.extend(p.iter().cloned()),
             }
+        }
+        // A grant listed twice is refused, as in the facts' `history` (F0163).
+        if let Some((a, b)) = crate::eval::history::repeated_grant(out.iter()) {
+            problems.push(crate::eval::history::repeated_grant_problem(
+                "history",
+                format!("history line {}", lines[a]),
+                format!("history line {}", lines[b]),
+            ));
         }
         if problems.is_empty() {
             Ok(out)
