@@ -67,7 +67,7 @@ problem_codes! {
     NotSingleValue = "F0103", Error, "an attribute holds a list or an object instead of one value";
     UnknownKind = "F0104", Error, "the facts name a kind of subject that does not exist";
     MissingField = "F0105", Error, "a field the facts must have is missing";
-    UnknownKey = "F0106", Warning, "a key is not part of the facts format and is ignored";
+    UnknownKey = "F0106", Error, "a key at the top of the facts is not part of the facts format";
     NotADate = "F0107", Error, "a date is not a day of the calendar written year-month-day";
     DuplicateClaim = "F0108", Error, "two claims have the same id";
     Negative = "F0109", Error, "an amount that cannot be negative is negative";
