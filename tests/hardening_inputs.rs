@@ -330,3 +330,57 @@ fn a_grant_listed_twice_is_refused_in_facts_and_in_a_history_file() {
     assert_eq!(code, Some(0), "{out}\n{err}");
     assert!(out.contains("\n2,E1,,140000.00,"), "{out}");
 }
+
+// ---- F1: JSON Lines keys are read as CSV header names ----
+
+#[test]
+fn a_jsonl_key_with_spaces_at_its_ends_is_read_as_the_csv_header_is() {
+    let dir = temp("jsonl-keys");
+    let policy = A_POL.replace(
+        "  比例: percent = 0%\n}\nclause 全额 {\n  source \"第一条\"\n",
+        "  排除: bool = false\n}\nclause 全额 {\n  source \"第一条\"\n  when not 排除\n",
+    );
+    std::fs::write(dir.join("c.pol"), policy).unwrap();
+    std::fs::write(
+        dir.join("p.jsonl"),
+        "{\"id\":\"1\",\"金额\":\"100\",\" 排除 \":true}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("p.csv"), "id,金额, 排除 \n1,100,true\n").unwrap();
+    let run = |file: &str| {
+        let o = pol_in(
+            &dir,
+            &[
+                "simulate",
+                "c.pol",
+                "--population",
+                file,
+                "--date",
+                "2024-05-01",
+                "--out",
+                "-",
+            ],
+        );
+        (o.status.code(), text(&o.stdout))
+    };
+    let (csv, jsonl) = (run("p.csv"), run("p.jsonl"));
+    assert_eq!(csv.0, Some(0));
+    assert!(
+        csv.1.ends_with("\n2,1,,0.00,0.00,0.00,not_eligible,\n"),
+        "{csv:?}"
+    );
+    assert_eq!(
+        jsonl.1,
+        csv.1.replace("\n2,1,", "\n1,1,"),
+        "line 1 of the JSON Lines"
+    );
+    // The key and its spelling with spaces are one key: given twice.
+    std::fs::write(
+        dir.join("d.jsonl"),
+        "{\"id\":\"1\",\"金额\":\"100\",\"排除 \":true,\"排除\":false}\n",
+    )
+    .unwrap();
+    let (code, out) = run("d.jsonl");
+    assert_ne!(code, Some(0), "{out}");
+    assert!(out.contains("F0113"), "{out}");
+}
