@@ -417,10 +417,13 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
 /// outside a quoted CSV cell is a line feed), for a reader that goes line by line: the history
 /// file is read so, and so CR, LF and CRLF histories read alike, as populations do.
 pub struct LineBreaks<R> {
-    chunker: Chunker<R, fn(&[u8]) -> Option<String>>,
+    chunker: Chunker<R, IdOf>,
     chunk: Vec<u8>,
     at: usize,
 }
+
+/// How a [`LineBreaks`] chunker reads a record's subject id.
+type IdOf = fn(&[u8]) -> Option<String>;
 
 /// No record has a subject id: a [`LineBreaks`] chunker may cut after any record.
 fn no_id(_: &[u8]) -> Option<String> {
@@ -431,7 +434,7 @@ impl<R: Read> LineBreaks<R> {
     /// Reads `input`; `quoted` for CSV (a quoted cell keeps its carriage returns).
     pub fn new(input: R, quoted: bool) -> Self {
         LineBreaks {
-            chunker: Chunker::new(input, quoted, 64 * 1024, no_id as fn(&[u8]) -> _),
+            chunker: Chunker::new(input, quoted, 64 * 1024, no_id as IdOf),
             chunk: Vec::new(),
             at: 0,
         }

@@ -462,7 +462,17 @@ mod tests {
 
     #[test]
     fn a_chunk_gets_the_grants_of_its_subjects_and_counts_the_others() {
-        let text = [row("1"), row("2"), row("2"), row("3"), row("5"), row("9")].concat();
+        // Subject 2 has two grants (a grant listed twice would be F0163).
+        let second_grant = row("2").replace("1万元", "2万元");
+        let text = [
+            row("1"),
+            row("2"),
+            second_grant,
+            row("3"),
+            row("5"),
+            row("9"),
+        ]
+        .concat();
         let mut r = reader(&text);
         let first = r.take_for(&ids(&["2", "4"]));
         let given: Vec<&str> = first.rows.iter().map(|x| x.id.as_str()).collect();
