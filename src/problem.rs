@@ -67,7 +67,7 @@ problem_codes! {
     NotSingleValue = "F0103", Error, "an attribute holds a list or an object instead of one value";
     UnknownKind = "F0104", Error, "the facts name a kind of subject that does not exist";
     MissingField = "F0105", Error, "a field the facts must have is missing";
-    UnknownKey = "F0106", Warning, "a key is not part of the facts format and is ignored";
+    UnknownKey = "F0106", Error, "a key at the top of the facts is not part of the facts format";
     NotADate = "F0107", Error, "a date is not a day of the calendar written year-month-day";
     DuplicateClaim = "F0108", Error, "two claims have the same id";
     Negative = "F0109", Error, "an amount that cannot be negative is negative";
@@ -93,6 +93,7 @@ problem_codes! {
     GrantOtherKind = "F0168", Error, "a grant of the history is of a clause for another kind of subject";
     HiddenInGrant = "F0169", Error, "a grant of the history names its document, clause, item or matter with a hidden or look-alike character";
     GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
+    DuplicateGrant = "F0171", Error, "a grant of the history is listed twice";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

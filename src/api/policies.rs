@@ -230,13 +230,14 @@ impl Facts {
     /// Reads facts written as JSON: `{"kind": "enterprise", "id": "E1", "attributes": {...},
     /// "claims": [{"id": "C1", "date": "2024-03-01", "attributes": {...}}]}`. Amounts are read
     /// exactly (`"600万元"`, `"6000000.00"`, or a JSON number as written). Every problem is
-    /// reported, in [`EvalError::Facts`]; keys the format does not know are warnings
-    /// ([`Facts::warnings`]).
+    /// reported, in [`EvalError::Facts`]; a key at the top the format does not know is one
+    /// (F0106, with the closest key: a misspelt `history` would drop earlier grants).
     ///
     /// ```
-    /// let facts = pol::Facts::from_json(r#"{"kind": "enterprise", "id": "E1", "attributes": {}, "x": 1}"#).unwrap();
+    /// let facts = pol::Facts::from_json(r#"{"kind": "enterprise", "id": "E1", "attributes": {}}"#).unwrap();
     /// assert_eq!((facts.kind(), facts.id()), (pol::Kind::Enterprise, "E1"));
-    /// assert_eq!(facts.warnings()[0].code.as_str(), "F0106");
+    /// let Err(pol::EvalError::Facts(problems)) = pol::Facts::from_json(r#"{"kind": "enterprise", "id": "E1", "histroy": []}"#) else { panic!() };
+    /// assert_eq!((problems[0].code.as_str(), problems[0].hint.as_deref()), ("F0106", Some("history")));
     /// let Err(pol::EvalError::Facts(problems)) = pol::Facts::from_json("{") else { panic!() };
     /// assert_eq!(problems[0].code.as_str(), "F0101");
     /// ```

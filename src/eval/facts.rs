@@ -375,8 +375,12 @@ impl FactProblem {
                 ),
             },
             C::UnknownKey => (
-                format!("`{name}` is not part of the facts format and is ignored"),
-                "put the subject's values under \"attributes\"".into(),
+                format!("`{name}` ({place}) is not a key of the facts format (kind, id, attributes, claims, history)"),
+                if hint.is_empty() {
+                    "put the subject's values under \"attributes\"".into()
+                } else {
+                    format!("did you mean `{hint}`?")
+                },
             ),
             C::HiddenInClaimId => (
                 format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
@@ -783,17 +787,21 @@ impl Facts {
             String::new()
         });
         r.problems.extend(subject_id_problem(&id));
+        // A misspelt `history` or `claims` would drop the grants or claims it holds, and pay
+        // again: an unknown key at the top is an error, with the closest key.
+        const TOP: [&str; 5] = ["kind", "id", "attributes", "claims", "history"];
         for (key, v) in obj {
-            if !matches!(
-                key.as_str(),
-                "kind" | "id" | "attributes" | "claims" | "history"
-            ) {
+            if !TOP.contains(&key.as_str()) {
                 let place = r.place(v.at);
-                r.problems.push(
-                    FactProblem::new(ProblemCode::UnknownKey, key.as_str())
-                        .name(key.as_str())
-                        .place(place),
-                );
+                let p = FactProblem::new(ProblemCode::UnknownKey, key.as_str())
+                    .name(key.as_str())
+                    .place(place);
+                let near = crate::check::suggest::closest(key.trim(), TOP)
+                    .or_else(|| TOP.iter().copied().find(|t| key.trim() == *t));
+                r.problems.push(match near {
+                    Some(h) => p.hint(h),
+                    None => p,
+                });
             }
         }
         let attrs = r.attributes(get(obj, "attributes"), "attributes");
@@ -851,7 +859,7 @@ impl Facts {
 }
 
 /// The problem of text that is not JSON, with serde_json's description and position.
-fn not_json(e: &serde_json::Error) -> FactProblem {
+fn not_json(e: &json::Error) -> FactProblem {
     // serde_json ends its description with the position, given separately here.
     let what = e.to_string();
     let what = what.split(" at line ").next().unwrap_or(&what).to_string();

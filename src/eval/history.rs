@@ -34,7 +34,7 @@ use crate::keys::key;
 use crate::problem::ProblemCode;
 
 /// One earlier grant as the facts give it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PastGrant {
     /// The document number of the policy that paid it.
     pub document: String,
@@ -137,10 +137,39 @@ pub(super) fn read(
             continue;
         };
         if let Some(g) = read_one(pairs, &path, place, problems) {
-            out.push(g);
+            out.push((g, node.at, i));
         }
     }
-    out
+    if let Some((a, b)) = repeated_grant(out.iter().map(|(g, _, _)| g)) {
+        let ((_, at_a, i), (_, at_b, j)) = (&out[a], &out[b]);
+        problems.push(repeated_grant_problem(
+            &format!("history[{j}]"),
+            format!("history[{i}] ({})", place(*at_a)),
+            format!("history[{j}] ({})", place(*at_b)),
+        ));
+    }
+    out.into_iter().map(|(g, _, _)| g).collect()
+}
+
+/// The first grant equal in every field to an earlier one, as the positions of both. Grants
+/// have no id, so a copy cannot be told from a second payment: a history exported twice, or a
+/// line doubled, would count the grant twice against every cap, so pol refuses it (F0171).
+pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, g) in grants.enumerate() {
+        if let Some(&j) = seen.get(g) {
+            return Some((j, i));
+        }
+        seen.insert(g, i);
+    }
+    None
+}
+
+/// The problem of a grant at `second` that repeats the grant at `first` (F0171).
+pub fn repeated_grant_problem(path: &str, first: String, second: String) -> FactProblem {
+    FactProblem::new(ProblemCode::DuplicateGrant, path)
+        .first_place(first)
+        .place(second)
 }
 
 /// One grant from its pairs (duplicate keys were reported by the caller), its problems added
@@ -574,6 +603,14 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
         ProblemCode::HiddenInGrant => (
             format!("the history's `{}` `{found}` holds {hint}", p.path),
             "write it as the policy does, without that character".to_string(),
+        ),
+        ProblemCode::DuplicateGrant => (
+            format!(
+                "the history lists one grant twice, every field equal: {} and {}",
+                f(&p.first_place),
+                f(&p.place)
+            ),
+            "delete the copy; if the subject really was paid twice the same day, write the two payments as one grant of their sum".to_string(),
         ),
         ProblemCode::FutureGrant => (
             format!("the grant of {name} is dated {found}, after the evaluation date {expected}, so it cannot have been paid yet"),

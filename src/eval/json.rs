@@ -2,7 +2,10 @@
 //! byte offset, and every key of an object kept in order, duplicates included.
 //!
 //! Input: JSON text (facts, one JSON Lines row, a settings file). Output: a [`Node`] tree, or
-//! serde_json's syntax error. Guarantee: numbers never pass through a float (their text is
+//! an [`Error`] with its line and column. Brackets may nest at most [`MAX_DEPTH`] levels: a
+//! deeper text is refused before it is parsed, so a hostile file can neither exhaust the stack
+//! nor make the parse slow (each level re-reads the text below it, so the work is at most
+//! `MAX_DEPTH` times the length of the text). Guarantee: numbers never pass through a float (their text is
 //! kept, so `0.1` and 28-digit amounts read exactly without serde_json's
 //! `arbitrary_precision`, which would change how an embedder's other types deserialize); a
 //! key given twice is kept twice, so the reader of the tree can name both places.
@@ -52,8 +55,99 @@ impl Json<'_> {
     }
 }
 
+/// The deepest nesting of lists and objects accepted (serde_json's own default is 128). Facts
+/// need four levels; the limit is far above any real file and far below the stack's size.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a text is not JSON pol reads, and where.
+#[derive(Debug)]
+pub struct Error {
+    line: usize,
+    column: usize,
+    what: String,
+}
+
+impl Error {
+    /// The 1-based line of the problem.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// The 1-based column of the problem, in characters.
+    pub fn column(&self) -> usize {
+        self.column
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The same shape as serde_json's messages, which readers split at " at line ".
+        write!(
+            f,
+            "{} at line {} column {}",
+            self.what, self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Error {
+        let what = e.to_string();
+        let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+        Error {
+            line: e.line(),
+            column: e.column(),
+            what,
+        }
+    }
+}
+
+/// The offset of the first bracket that opens a level deeper than [`MAX_DEPTH`], if any. One
+/// pass over the bytes, skipping strings (a bracket inside a string is text).
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses `text` (which must hold exactly one JSON value, with spaces around it allowed).
-pub fn parse(text: &str) -> Result<Node<'_>, serde_json::Error> {
+pub fn parse(text: &str) -> Result<Node<'_>, Error> {
+    if let Some(at) = too_deep(text) {
+        let lines = LineIndex::new(text);
+        return Err(Error {
+            line: lines.line(at),
+            column: lines.column(text, at),
+            what: format!("lists and objects are nested more than {MAX_DEPTH} levels deep"),
+        });
+    }
+    Ok(parse_shallow(text)?)
+}
+
+/// [`parse`] of a text known to nest at most [`MAX_DEPTH`] levels.
+fn parse_shallow(text: &str) -> Result<Node<'_>, serde_json::Error> {
     let start = text.len() - text.trim_start_matches([' ', '\t', '\n', '\r']).len();
     if text[start..].starts_with('{') {
         // An object (facts, a row) is read in one pass, without first capturing it whole.
@@ -211,6 +305,17 @@ mod tests {
         for at in [0, pairs[0].1.at, items[1].at, text.len() - 1] {
             assert_eq!(lines.line(at), line_of(text, at));
         }
+    }
+
+    #[test]
+    fn nesting_is_limited_and_brackets_in_strings_do_not_count() {
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n - 1), "]".repeat(n - 1));
+        assert!(parse(&deep(MAX_DEPTH)).is_ok());
+        let e = parse(&format!("\n{}", deep(MAX_DEPTH + 1))).unwrap_err();
+        assert_eq!((e.line(), e.column()), (2, 6 + MAX_DEPTH - 1));
+        assert!(e.to_string().contains("nested more than 128 levels"), "{e}");
+        let quoted = format!("{{\"a\":\"{}\\\"{}\"}}", "[".repeat(500), "{".repeat(500));
+        assert!(parse(&quoted).is_ok());
     }
 
     proptest::proptest! {

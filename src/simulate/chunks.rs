@@ -413,9 +413,67 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
     }
 }
 
+/// `input` with its line endings read as the chunker reads them (a lone carriage return
+/// outside a quoted CSV cell is a line feed), for a reader that goes line by line: the history
+/// file is read so, and so CR, LF and CRLF histories read alike, as populations do.
+pub struct LineBreaks<R> {
+    chunker: Chunker<R, IdOf>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+/// How a [`LineBreaks`] chunker reads a record's subject id.
+type IdOf = fn(&[u8]) -> Option<String>;
+
+/// No record has a subject id: a [`LineBreaks`] chunker may cut after any record.
+fn no_id(_: &[u8]) -> Option<String> {
+    None
+}
+
+impl<R: Read> LineBreaks<R> {
+    /// Reads `input`; `quoted` for CSV (a quoted cell keeps its carriage returns).
+    pub fn new(input: R, quoted: bool) -> Self {
+        LineBreaks {
+            chunker: Chunker::new(input, quoted, 64 * 1024, no_id as IdOf),
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.chunker.next_chunk()? {
+                Some(c) => (self.chunk, self.at) = (c.bytes, 0),
+                None => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.at);
+        out[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_breaks_read_cr_lf_and_crlf_alike_and_keep_quoted_crs() {
+        let mut out = String::new();
+        let text = "a\rb\r\nc\n\"d\re\"\rf\r";
+        LineBreaks::new(text.as_bytes(), true)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "a\nb\r\nc\n\"d\re\"\nf\n");
+        let mut out = String::new();
+        LineBreaks::new(text.as_bytes(), false)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "a\nb\r\nc\n\"d\ne\"\nf\n");
+    }
 
     /// The id of a record: its first comma-separated field.
     fn first_field(rec: &[u8]) -> Option<String> {

@@ -69,15 +69,27 @@ impl ChunkHistory {
             .rows
             .partition_point(|r| id_order(&r.id, id) == std::cmp::Ordering::Less);
         let mut out = Vec::new();
+        let mut lines = Vec::new();
         let mut problems = Vec::new();
         for r in self.rows[start..]
             .iter()
             .take_while(|r| id_order(&r.id, id) == std::cmp::Ordering::Equal)
         {
             match &r.grant {
-                Ok(g) => out.push(g.clone()),
+                Ok(g) => {
+                    out.push(g.clone());
+                    lines.push(r.line);
+                }
                 Err(p) => problems.extend(p.iter().cloned()),
             }
+        }
+        // A grant listed twice is refused, as in the facts' `history` (F0171).
+        if let Some((a, b)) = crate::eval::history::repeated_grant(out.iter()) {
+            problems.push(crate::eval::history::repeated_grant_problem(
+                "history",
+                format!("history line {}", lines[a]),
+                format!("history line {}", lines[b]),
+            ));
         }
         if problems.is_empty() {
             Ok(out)
@@ -120,7 +132,10 @@ impl<'c> HistoryReader<'c> {
         jsonl: bool,
         columns: &'c Columns,
     ) -> Result<HistoryReader<'c>, String> {
+        // Line endings are read as the population's are (CR, LF and CRLF alike).
+        let input = super::chunks::LineBreaks::new(input, !jsonl);
         let mut lines: Box<dyn BufRead + Send + 'c> = Box::new(BufReader::new(input));
+        let mut header_lines = 0;
         let format = if jsonl {
             Format::Jsonl
         } else {
@@ -128,6 +143,7 @@ impl<'c> HistoryReader<'c> {
             lines
                 .read_line(&mut header)
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            header_lines = super::chunks::newlines(header.as_bytes());
             let header = header.strip_prefix('\u{feff}').unwrap_or(&header);
             let mut record = csv::StringRecord::new();
             csv_rows(header.as_bytes())
@@ -139,7 +155,7 @@ impl<'c> HistoryReader<'c> {
         };
         Ok(HistoryReader {
             lines,
-            line: if jsonl { 1 } else { 2 },
+            line: if jsonl { 1 } else { 1 + header_lines },
             format,
             columns,
             next: None,
@@ -248,7 +264,8 @@ impl<'c> HistoryReader<'c> {
             if n == 0 {
                 return Ok(None);
             }
-            self.line += 1;
+            // A lone carriage return kept in a quoted cell is a line, as in the population.
+            self.line += super::chunks::newlines(&bytes);
             text.push_str(
                 std::str::from_utf8(&bytes)
                     .map_err(|_| unreadable("it is not UTF-8 text".to_string()))?,
@@ -280,6 +297,11 @@ impl<'c> HistoryReader<'c> {
 /// Refuses a CSV header without the subject id, document, clause, date and amount columns, or
 /// with a column a history does not have.
 fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
+    if let Some(name) = super::input::repeated_column(names) {
+        return Err(format!(
+            "the column `{name}` appears twice in the history's header; rename or remove one (error F0261)"
+        ));
+    }
     for name in names {
         if *name != columns.id && !COLUMNS.contains(&name.as_str()) {
             return Err(format!(
@@ -345,9 +367,10 @@ fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, S
 
 /// A JSON Lines row of the history.
 fn jsonl_pairs(text: &str, columns: &Columns) -> Result<Pairs, String> {
+    // Syntax first, so a line that is not JSON (or nests too deep) says why.
+    let node = json::parse(text).map_err(|e| e.to_string())?;
     let id = jsonl_id(text.as_bytes(), columns)
         .ok_or_else(|| format!("it is not a JSON object with a subject id `{}`", columns.id))?;
-    let node = json::parse(text).map_err(|e| e.to_string())?;
     let Json::Object(pairs) = node.value else {
         return Err("it is not a JSON object".to_string());
     };
@@ -449,7 +472,17 @@ mod tests {
 
     #[test]
     fn a_chunk_gets_the_grants_of_its_subjects_and_counts_the_others() {
-        let text = [row("1"), row("2"), row("2"), row("3"), row("5"), row("9")].concat();
+        // Subject 2 has two grants (a grant listed twice would be F0171).
+        let second_grant = row("2").replace("1万元", "2万元");
+        let text = [
+            row("1"),
+            row("2"),
+            second_grant,
+            row("3"),
+            row("5"),
+            row("9"),
+        ]
+        .concat();
         let mut r = reader(&text);
         let first = r.take_for(&ids(&["2", "4"]));
         let given: Vec<&str> = first.rows.iter().map(|x| x.id.as_str()).collect();

@@ -202,11 +202,18 @@ fn row_reader() -> csv::ReaderBuilder {
     builder
 }
 
+/// A column name as written in a CSV header or as a key of a JSON Lines row, as it is read:
+/// spaces at the ends are not part of it. One rule for both formats, so the same data pays
+/// the same in either (`"排除 "` is the input `排除`).
+pub fn column_name(written: &str) -> &str {
+    written.trim()
+}
+
 /// The column names of a CSV header record (a byte-order mark before it is dropped).
 pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut record = csv::StringRecord::new();
     match row_reader().from_reader(bytes).read_record(&mut record) {
-        Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
+        Ok(true) => Ok(record.iter().map(|h| column_name(h).to_string()).collect()),
         Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
         Err(e) => Err(format!(
             "cannot read the CSV header: {}",
@@ -217,6 +224,19 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
             }
         )),
     }
+}
+
+/// The first column name of `names` (as [`csv_header`] reads them) that repeats an earlier
+/// one: which of two cells with one name holds the value would be a guess. Two spellings of one
+/// year of a series (`销售收入［2023］`) are one name. The population's header and the history's
+/// are checked alike.
+pub fn repeated_column(names: &[String]) -> Option<&str> {
+    let same = crate::eval::series::series_key;
+    names
+        .iter()
+        .enumerate()
+        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))
+        .map(|(_, h)| h.as_str())
 }
 
 /// What is wrong with a CSV row, without the reader's positions (which count from the start of
@@ -290,6 +310,14 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
             return Some(Err(RowError::new(line, RowProblem::NotJson { reason })));
         }
     };
+    // Keys are read as CSV header names are.
+    let pairs: Vec<_> = pairs
+        .into_iter()
+        .map(|(k, v)| match column_name(&k) {
+            name if name.len() == k.len() => (k, v),
+            name => (name.to_string(), v),
+        })
+        .collect();
     let mut cells = Vec::with_capacity(pairs.len());
     let mut seen: HashSet<std::borrow::Cow<'_, str>> = HashSet::with_capacity(pairs.len());
     // Two spellings of one year of a series (`销售收入［2023］`) are one key.

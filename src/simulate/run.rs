@@ -518,13 +518,10 @@ impl<'s> Simulation<'s> {
             .collect();
         let columns = &self.options.columns;
         let mut ignored = Vec::new();
-        for (k, h) in header.iter().enumerate() {
-            // Which of two cells with one name holds the value would be a guess; two
-            // spellings of one year of a series (`销售收入［2023］`) are one name.
-            let same = crate::eval::series::series_key;
-            if header[..k].iter().any(|x| same(x) == same(h)) {
-                return Err(SimulateError::DuplicateColumn(h.clone()));
-            }
+        if let Some(h) = super::input::repeated_column(&header) {
+            return Err(SimulateError::DuplicateColumn(h.to_string()));
+        }
+        for h in &header {
             let special = columns.is_special(h);
             // A series column is named after its input and year: `销售收入[2023]`.
             let base = crate::eval::series::series_name(h).map_or(h.as_str(), |(n, _)| n);
