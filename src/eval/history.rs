@@ -27,7 +27,7 @@ use super::Evaluator;
 use crate::check::closest;
 use crate::check::types::Flavor;
 use crate::compile::{ClauseDef, Kind, LimitUse, Program};
-use crate::keys::key;
+use crate::keys::{document_key, key};
 use crate::problem::ProblemCode;
 
 /// One earlier grant as the facts give it.
@@ -270,8 +270,11 @@ pub(super) fn resolve(
     let mut out = Vec::with_capacity(history.len());
     for (i, g) in history.iter().enumerate() {
         let path = format!("history[{i}]");
-        let doc = key(&g.document);
-        let Some(pi) = programs.iter().position(|p| key(&p.header.document) == doc) else {
+        let doc = document_key(&g.document);
+        let Some(pi) = programs
+            .iter()
+            .position(|p| document_key(&p.header.document) == doc)
+        else {
             let known = programs.iter().map(|p| p.header.document.as_str());
             problems.push(unknown(&path, "document", &g.document, known));
             continue;
