@@ -213,10 +213,10 @@ impl RowProblem {
                 } else {
                     format!("subject `{subject}` comes after `{after}`")
                 };
-                format!("line {line}: {why}; rows must be sorted by subject id (whole-number ids numerically, others in the form keys are compared in, full-width punctuation as half-width), so that all rows of a subject are together")
+                format!("line {line}: {why}; rows must be sorted by subject id (whole-number ids first, by value, one value by its text (`01` before `1`), then the others in the form keys are compared in, full-width punctuation as half-width), so that all rows of a subject are together")
             }
             RowProblem::HistoryOutOfOrder { subject, after } => format!(
-                "history line {line}: error[F0260]: subject `{subject}` comes after `{after}`; the history must be sorted by subject id like the population (whole-number ids numerically)"
+                "history line {line}: error[F0260]: subject `{subject}` comes after `{after}`; the history must be sorted by subject id like the population (whole-number ids first, by value, one value by its text, then the others)"
             ),
             RowProblem::HistoryUnreadable { reason } => format!(
                 "history line {line}: error[F0261]: the row cannot be read: {reason}"
