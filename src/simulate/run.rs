@@ -27,7 +27,9 @@ use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
 use super::history::{chunk_ids, ChunkHistory, HistoryReader};
 use super::input::{csv_header, csv_id, jsonl_id};
 use super::output::{RowFormat, RowWriter};
-use super::{default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary};
+use super::{
+    check_titles, default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary,
+};
 use crate::compile::Kind;
 use crate::eval::{Evaluator, FactProblem, Failure, Options, PolicySet};
 
@@ -264,9 +266,14 @@ impl<'s> Simulation<'s> {
             Some(spec) => parse_columns(spec, &layout).map_err(SimulateError::Columns)?,
             None => default_columns(&layout),
         };
+        let nested = sim.rows == RowFormat::Jsonl && sim.row_columns.is_none();
+        // Nested JSON Lines rows keep payers and clauses under keys of their own.
+        if !nested {
+            check_titles(&columns, &layout).map_err(SimulateError::Columns)?;
+        }
         let writer = RowWriter {
             format: sim.rows,
-            nested: sim.rows == RowFormat::Jsonl && sim.row_columns.is_none(),
+            nested,
             columns,
         };
         let claim_inputs = set
