@@ -252,7 +252,7 @@ fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
         pop.push_str(&format!("{i},1,{spent},500万元,1.5亿元,1,0\n"));
     }
     std::fs::write(dir.join("p.csv"), pop).unwrap();
-    let mut seen: Option<(Vec<u8>, Option<i32>)> = None;
+    let mut seen: Option<(Vec<u8>, Vec<u8>, Option<i32>)> = None;
     for (chunk, threads) in [
         ("64", "1"),
         ("64", "2"),
@@ -281,7 +281,17 @@ fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
                 .starts_with("36,35,"),
             "the stream ends with the 5th failed subject (id 35, line 36): {text}"
         );
-        let now = (o.stdout.clone(), o.status.code());
+        // Standard error too: the errors up to the 5th and no further, the same words at
+        // every chunk size.
+        let err = String::from_utf8_lossy(&o.stderr);
+        let listed = err.lines().filter(|l| l.starts_with("pol: line ")).count();
+        assert_eq!(listed, 5, "{err}");
+        assert!(
+            err.contains("stopped at error 5 (--max-errors); standard output has the rows"),
+            "{err}"
+        );
+        assert!(!err.contains("more errors"), "{err}");
+        let now = (o.stdout.clone(), o.stderr.clone(), o.status.code());
         if let Some(first) = &seen {
             assert_eq!(first, &now, "chunk {chunk}, threads {threads}");
         }

@@ -406,8 +406,13 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     print_errors(&report);
     match &report.end {
         End::MaxErrors => {
+            let written = if rows_on_stdout {
+                "standard output has the rows up to it, and no summary"
+            } else {
+                "no output file was written"
+            };
             say!(
-                "pol: stopped after {} errors (--max-errors); no output file was written",
+                "pol: stopped at error {} (--max-errors); {written}",
                 report.summary.errors
             );
             return ExitCode::Diagnostics;

@@ -115,9 +115,10 @@ pub struct Batch {
     /// Rows or subjects that failed.
     pub errors: Vec<RowError>,
     /// For each error counted in `summary.errors`, in order: the length of `text` once its rows
-    /// are written, so that a run stopped by `--max-errors` can end its output exactly after the
-    /// N-th error, whatever the chunks.
-    pub error_ends: Vec<usize>,
+    /// are written and the length of `errors` once its row errors are listed, so that a run
+    /// stopped by `--max-errors` can end its output and its report exactly after the N-th
+    /// error, whatever the chunks.
+    pub error_ends: Vec<(usize, usize)>,
     /// The first subject's id and line.
     pub first: Option<(String, u64)>,
     /// The length of `text` when the first subject began: what comes before is rows without
@@ -482,8 +483,8 @@ impl Run {
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &e, subject);
         }
-        b.error_ends.push(b.text.len());
         b.errors.push(e);
+        b.error_ends.push((b.text.len(), b.errors.len()));
     }
 }
 
@@ -867,8 +868,8 @@ fn evaluate<'p>(
                 w.error_row(&mut b.text, e, &subject.id);
             }
         }
-        b.error_ends.push(b.text.len());
         b.errors.extend(subject.bad.iter().cloned());
+        b.error_ends.push((b.text.len(), b.errors.len()));
         return;
     }
     // Two spellings of one id would be two subjects, each with its own caps (F0181).
@@ -905,8 +906,8 @@ fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e:
             w.error_row(&mut b.text, &line, &subject.id);
         }
     }
-    b.error_ends.push(b.text.len());
     b.errors.push(e);
+    b.error_ends.push((b.text.len(), b.errors.len()));
 }
 
 /// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error
