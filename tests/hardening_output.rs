@@ -451,3 +451,26 @@ fn output_columns_with_one_title_twice_are_refused() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A policy file whose name holds terminal escapes (a shared folder, an unpacked archive) is
+/// named escaped in `pol check`'s rendered diagnostics and in `pol fmt --check`'s diff header,
+/// as in every one-line message: it cannot recolour or retitle the reader's terminal.
+#[cfg(unix)]
+#[test]
+fn file_names_with_terminal_escapes_are_shown_escaped() {
+    let dir = scratch("escaped-names");
+    // An unused input (a warning, W0306) and a layout `pol fmt` would change.
+    let text = named_policy("甲: 100%", "全额")
+        .replace("  金额: money\n", "  金额: money\n  多余:   money\n");
+    std::fs::write(dir.join("x\u{1b}[31mRED\u{1b}]0;pwn\u{7}.pol"), text).unwrap();
+    let folder = dir.to_str().unwrap();
+    for args in [vec!["check", folder], vec!["fmt", "--check", folder]] {
+        let o = pol(&args);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("x\\u{001B}[31mRED"), "{args:?}: {all}");
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}'),
+            "{args:?}: {all}"
+        );
+    }
+}
