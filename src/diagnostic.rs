@@ -391,7 +391,8 @@ pub fn render(diag: &Diagnostic, file: &str, source: &str, options: RenderOption
         .with_context_lines(1);
     let report = Report {
         diag,
-        source: NamedSource::new(file, source.to_string()),
+        // A file name may hold terminal escapes: shown escaped, as in every other message.
+        source: NamedSource::new(crate::eval::format::escape(file), source.to_string()),
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {

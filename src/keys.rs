@@ -147,6 +147,31 @@ pub fn same_key(a: &str, b: &str) -> bool {
     a == b || (!(is_plain(a) && is_plain(b)) && key(a) == key(b))
 }
 
+/// The form in which document numbers are compared: [`key`], then every bracket pair written
+/// around the year (`〔〕 [] ［］ 【】 〖〗 ﹝﹞ （） ()`) as `[]`, all white space (a no-break or
+/// ideographic space too) removed, and `號` as `号`. `测试（2024） 1號` and `测试〔2024〕1号`
+/// are one document, so a copy that writes its number another way is still the same policy
+/// (E0410) and a grant or claim naming it reaches it. Every comparison of document numbers
+/// goes through this function.
+pub fn document_key(text: &str) -> Cow<'_, str> {
+    let k = key(text);
+    let folds = |c: char| matches!(c, '(' | ')' | '號') || c.is_whitespace();
+    if !k.chars().any(folds) {
+        return k;
+    }
+    Cow::Owned(
+        k.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '(' => '[',
+                ')' => ']',
+                '號' => '号',
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
 /// `c` in its compared form once in NFKC: dashes to `-`, the bracket pairs to `[]`.
 fn fold(c: char) -> char {
     match c {
@@ -166,6 +191,29 @@ fn needs_fold(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_numbers_compare_across_brackets_spaces_and_hao() {
+        let base = document_key("测试〔2024〕1号");
+        assert_eq!(base, "测试[2024]1号");
+        for other in [
+            "测试（2024）1号",
+            "测试(2024)1号",
+            "测试 [2024] 1号",
+            "测试〔2024〕\u{a0}1号",
+            "测试〔2024〕\u{3000}1号",
+            "测试〔2024〕1 号",
+            "测试〔2024〕1號",
+            "测试﹝2024﹞1号",
+            "测试［2024］1号",
+            "测试【2024】1号",
+            "测试〖2024〗1号",
+        ] {
+            assert_eq!(document_key(other), base, "{other:?}");
+        }
+        assert_ne!(document_key("测试〔2024〕2号"), base);
+        assert!(matches!(document_key("嘉政发[2023]15号"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn keys_that_look_alike_compare_equal() {

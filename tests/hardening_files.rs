@@ -547,6 +547,14 @@ fn a_subject_with_more_rows_than_the_limit_stops_the_run_at_every_chunk_size() {
                 "{name} {chunk}: {}",
                 text(&o.stderr)
             );
+            // Split runs pay once-only awards and fill caps again unless the earlier runs'
+            // awards are given as history: the advice says so, not that totals add up.
+            assert!(
+                text(&o.stderr).contains("`--history`")
+                    && !text(&o.stderr).contains("totals add up"),
+                "{}",
+                text(&o.stderr)
+            );
             assert!(!dir.join("r.csv").exists());
         }
     }

@@ -149,6 +149,16 @@ fn copies_whose_document_numbers_differ_only_in_form_are_one_policy() {
         "测试〔2024〕①号",
         "测试〖2024〗1号",
         "测试［2024］1号",
+        // Round brackets around the year, spaces (a no-break and an ideographic one too) and
+        // the traditional 號: the most common ways a copy's number is retyped.
+        "测试（2024）1号",
+        "测试(2024)1号",
+        "测试 [2024] 1号",
+        "测试〔2024〕\u{a0}1号",
+        "测试〔2024〕\u{3000}1号",
+        "测试〔2024〕1 号",
+        "测试〔2024〕1號",
+        "测试﹝2024﹞1号",
     ]
     .iter()
     .enumerate()
@@ -177,6 +187,68 @@ fn copies_whose_document_numbers_differ_only_in_form_are_one_policy() {
         .any(|d| d.code == Code::DuplicateDocument));
     // A set made from compiled programs directly refuses look-alike numbers too: tested beside
     // the façade (`src/api/policies.rs`).
+}
+
+/// A copy whose number is written with round brackets is refused by eval and simulate too,
+/// rather than paying every award twice.
+#[test]
+fn a_copy_numbered_with_round_brackets_is_not_paid_twice() {
+    let dir = temp("round-brackets");
+    write(&dir, "a.pol", &policy("测试〔2024〕1号"));
+    write(&dir, "a - 副本.pol", &policy("测试（2024） 1號"));
+    let facts = write(
+        &dir,
+        "one.json",
+        r#"{"kind":"enterprise","id":"1","attributes":{"研发费用":"100元"}}"#,
+    );
+    let population = write(&dir, "p.csv", "id,研发费用\n1,100\n");
+    let folder = dir.to_str().unwrap();
+    for args in [
+        vec!["eval", folder, "--facts", &facts, "--date", "2024-05-01"],
+        vec![
+            "simulate",
+            folder,
+            "--population",
+            &population,
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+    ] {
+        let o = pol(&args);
+        let text = all_text(&o);
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {text}");
+        assert!(text.contains("E0410"), "{args:?}: {text}");
+    }
+}
+
+/// A grant in the history and a claim's `document` name a policy in the same folded form as
+/// the duplicate check: `（2023） 15號` reaches `〔2023〕15号`.
+#[test]
+fn history_grants_and_claims_find_a_document_written_with_round_brackets() {
+    let set = PolicySet::compile(&[("a.pol", &policy("测试〔2024〕1号"))]).unwrap();
+    let options = pol::Options::on("2024-05-01".parse().unwrap());
+    let facts = pol::Facts::from_json(
+        r#"{"kind":"enterprise","id":"E1","attributes":{"研发费用":"100元"},
+            "history":[{"document":"测试（2024） 1號","clause":"研发奖","date":"2024-01-10","amount":"1元"}]}"#,
+    )
+    .unwrap();
+    let d = set.evaluate(&facts, &options);
+    assert!(d.is_ok(), "{:?}", d.err());
+    let twin = "policy \"示例〔2023〕1号\" {\n  title \"示例\"\n  issued 2023-07-24\n  effective 2023-08-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter highest\n}\ninput project { 金额: money }\nclause 项目经费 { source \"第一条\" per project award 10% of 金额 }\n";
+    let other = twin.replace("1号", "2号").replace("10%", "20%");
+    let set = PolicySet::compile(&[("a.pol", twin), ("b.pol", &other)]).unwrap();
+    let facts = pol::Facts::from_json(
+        r#"{"kind":"enterprise","id":"E1","claims":[{"id":"C1","date":"2024-03-01",
+            "item":"项目经费","document":"示例(2023) 2號","attributes":{"金额":"100万元"}}]}"#,
+    )
+    .unwrap();
+    let d = set.evaluate(&facts, &options).unwrap();
+    assert_eq!(
+        d.totals.paid,
+        pol::Amount::Exact("200000.00".parse().unwrap())
+    );
 }
 
 const CLAIMS_POLICY: &str = "policy \"比例〔2024〕1号\" {\n  title \"比例\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\ninput project {\n  合同: money\n}\n\nparam 比率: percent\n\nclause 项目奖 {\n  source \"第二条\"\n  per project\n  award 比率 of 合同\n}\n";

@@ -358,3 +358,119 @@ fn check_shows_invisible_and_reordering_characters_in_quoted_lines() {
         assert!(!out.contains(raw), "{out}");
     }
 }
+
+// --- Output columns have one title each -----------------------------------------------------
+
+/// `policy` with the payers `payers` and one clause `clause` paying 100% of 金额.
+fn named_policy(payers: &str, clause: &str) -> String {
+    format!(
+        "policy \"测试〔2024〕1号\" {{\n  title \"t\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding {{ {payers} }}\n  same_matter cumulative\n}}\ninput enterprise {{\n  金额: money\n}}\nclause {clause} {{\n  source \"第一条\"\n  award 100% of 金额\n}}\n"
+    )
+}
+
+/// Two output columns with one title (chosen, or a payer or clause named like a built-in
+/// column or like each other) would let a reader keyed by the header take the payer's share
+/// for the total: refused with exit 2, naming the title; `payer:` and `clause:` reach them.
+#[test]
+fn output_columns_with_one_title_twice_are_refused() {
+    let dir = scratch("titles");
+    let population = dir.join("p.csv");
+    std::fs::write(&population, "id,金额\n1,100\n").unwrap();
+    let jsonl = dir.join("rows.jsonl");
+    let jsonl = jsonl.to_str().unwrap();
+    let run = |policy: &str, more: &[&str]| {
+        let path = dir.join("a.pol");
+        std::fs::write(&path, policy).unwrap();
+        let mut args = vec![
+            "simulate",
+            path.to_str().unwrap(),
+            "--population",
+            population.to_str().unwrap(),
+            "--date",
+            "2024-05-01",
+        ];
+        if !more.contains(&"--out") {
+            args.extend_from_slice(&["--out", "-"]);
+        }
+        args.extend_from_slice(more);
+        pol(&args)
+    };
+    let plain = named_policy("甲: 100%", "全额");
+    for (policy, more, title) in [
+        (plain.clone(), vec!["--columns", "a=total,a=line"], "`a`"),
+        (
+            plain.clone(),
+            vec!["--columns", "a=total,a=line", "--out", jsonl],
+            "`a`",
+        ),
+        (
+            plain.clone(),
+            vec!["--columns", "line=total,total=line"],
+            "`line`",
+        ),
+        (
+            named_policy("total: 50%, line: 50%", "小计"),
+            vec![],
+            "`total`",
+        ),
+        (named_policy("甲: 100%", "total"), vec![], "`total`"),
+        (named_policy("error: 100%", "全额"), vec![], "`error`"),
+        (named_policy("全额: 50%, 乙: 50%", "全额"), vec![], "`全额`"),
+    ] {
+        let o = run(&policy, &more);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{more:?}: {}{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        let err = stderr(&o);
+        assert!(err.contains(title) && err.contains("--columns"), "{err}");
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+        assert!(!std::path::Path::new(jsonl).exists());
+    }
+    // A payer named like a clause is ambiguous as a column name, and reachable by its kind.
+    let both = named_policy("全额: 50%, 乙: 50%", "全额");
+    let o = run(&both, &["--columns", "全额"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("payer:全额"), "{}", stderr(&o));
+    let o = run(
+        &both,
+        &["--columns", "subject,total,p=payer:全额,c=clause:全额"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).replace('\r', ""),
+        "subject,total,p,c\n1,100.00,50.00,100.00\n"
+    );
+    // Default JSON Lines rows nest payers and clauses: no clash there.
+    let o = run(
+        &named_policy("total: 50%, line: 50%", "小计"),
+        &["--out", jsonl],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// A policy file whose name holds terminal escapes (a shared folder, an unpacked archive) is
+/// named escaped in `pol check`'s rendered diagnostics and in `pol fmt --check`'s diff header,
+/// as in every one-line message: it cannot recolour or retitle the reader's terminal.
+#[cfg(unix)]
+#[test]
+fn file_names_with_terminal_escapes_are_shown_escaped() {
+    let dir = scratch("escaped-names");
+    // An unused input (a warning, W0306) and a layout `pol fmt` would change.
+    let text = named_policy("甲: 100%", "全额")
+        .replace("  金额: money\n", "  金额: money\n  多余:   money\n");
+    std::fs::write(dir.join("x\u{1b}[31mRED\u{1b}]0;pwn\u{7}.pol"), text).unwrap();
+    let folder = dir.to_str().unwrap();
+    for args in [vec!["check", folder], vec!["fmt", "--check", folder]] {
+        let o = pol(&args);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("x\\u{001B}[31mRED"), "{args:?}: {all}");
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}'),
+            "{args:?}: {all}"
+        );
+    }
+}

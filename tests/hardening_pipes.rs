@@ -252,7 +252,7 @@ fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
         pop.push_str(&format!("{i},1,{spent},500万元,1.5亿元,1,0\n"));
     }
     std::fs::write(dir.join("p.csv"), pop).unwrap();
-    let mut seen: Option<(Vec<u8>, Option<i32>)> = None;
+    let mut seen: Option<(Vec<u8>, Vec<u8>, Option<i32>)> = None;
     for (chunk, threads) in [
         ("64", "1"),
         ("64", "2"),
@@ -281,7 +281,17 @@ fn a_stream_stopped_by_max_errors_ends_at_the_same_row_whatever_the_chunks() {
                 .starts_with("36,35,"),
             "the stream ends with the 5th failed subject (id 35, line 36): {text}"
         );
-        let now = (o.stdout.clone(), o.status.code());
+        // Standard error too: the errors up to the 5th and no further, the same words at
+        // every chunk size.
+        let err = String::from_utf8_lossy(&o.stderr);
+        let listed = err.lines().filter(|l| l.starts_with("pol: line ")).count();
+        assert_eq!(listed, 5, "{err}");
+        assert!(
+            err.contains("stopped at error 5 (--max-errors); standard output has the rows"),
+            "{err}"
+        );
+        assert!(!err.contains("more errors"), "{err}");
+        let now = (o.stdout.clone(), o.stderr.clone(), o.status.code());
         if let Some(first) = &seen {
             assert_eq!(first, &now, "chunk {chunk}, threads {threads}");
         }
@@ -509,4 +519,63 @@ fn same_at_every_chunk_size(population: &std::path::Path, date: &str) -> Vec<u8>
         seen = Some(now);
     }
     seen.map(|s| s.0).unwrap_or_default()
+}
+
+/// Standard output named by a path (`/dev/stdout`, `/proc/self/fd/1`) is written as `--out -`
+/// is: the rows alone, the summary on standard error. Two outputs that are both standard output,
+/// or one pipe, are refused (F0351) rather than mixed into one stream.
+#[cfg(target_os = "linux")]
+#[test]
+fn standard_output_named_by_a_path_carries_the_rows_alone() {
+    let run = |more: &[&str]| {
+        let mut args = vec![
+            "simulate",
+            "policies/jiazhengfa-2023-15.pol",
+            "--population",
+            "tests/population/firms.csv",
+            "--date",
+            "2024-05-01",
+        ];
+        args.extend_from_slice(more);
+        Command::new(env!("CARGO_BIN_EXE_pol"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let dash = run(&["--out", "-"]);
+    assert!(!dash.stdout.is_empty());
+    for path in ["/dev/stdout", "/proc/self/fd/1"] {
+        let o = run(&["--out", path]);
+        assert_eq!(o.status.code(), dash.status.code(), "{path}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&dash.stdout),
+            "{path}"
+        );
+        assert!(String::from_utf8_lossy(&o.stderr).contains("paid in all"));
+    }
+    for more in [
+        &["--out", "-", "--summary", "/dev/stdout"][..],
+        &["--out", "/dev/stdout", "--summary", "/proc/self/fd/1"][..],
+    ] {
+        let o = run(more);
+        assert_eq!(o.status.code(), Some(2), "{more:?}");
+        assert!(o.stdout.is_empty(), "{more:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("F0351"));
+    }
+    let dir = std::env::temp_dir().join(format!("pol-pipes-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let fifo = fifo.to_str().unwrap();
+        // Refused before either is opened: no reader is needed.
+        let o = run(&["--out", fifo, "--summary", fifo]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("F0351"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1182,3 +1182,71 @@ clause 项目资助 {
     assert_eq!(codes(&v), ["F0170"], "{v}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Subject ids are text: `01` and `1` are two subjects that can stand in one population
+/// (whole numbers by value, one value by its text: `01` before `1`), and a grant of `1` in the
+/// history does not make `01`'s once-only award "already paid".
+#[test]
+fn ids_of_one_value_in_two_spellings_are_two_subjects_and_a_grant_reaches_only_its_own() {
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-zeros", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("once.pol");
+    std::fs::write(
+        &policy,
+        "policy \"测试〔2024〕6号\" {\n  title \"t\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\nclause 一次性 {\n  source \"第一条\"\n  award 10万元\n  once per enterprise\n}\n",
+    )
+    .unwrap();
+    let (pop, hist) = (dir.join("population.csv"), dir.join("history.csv"));
+    std::fs::write(&pop, "id\n01\n1\n2\n").unwrap();
+    for (granted, paid) in [
+        ("1", "01,100000.00\n1,0.00\n2,100000.00\n"),
+        ("01", "01,0.00\n1,100000.00\n2,100000.00\n"),
+    ] {
+        std::fs::write(
+            &hist,
+            format!("id,document,clause,date,amount\n{granted},测试〔2024〕6号,一次性,2024-01-10,10万元\n"),
+        )
+        .unwrap();
+        for chunk in ["1", "65536"] {
+            let o = pol(&[
+                "simulate",
+                policy.to_str().unwrap(),
+                "--population",
+                pop.to_str().unwrap(),
+                "--history",
+                hist.to_str().unwrap(),
+                "--date",
+                "2024-05-01",
+                "--chunk-size",
+                chunk,
+                "--out",
+                "-",
+                "--columns",
+                "subject,total",
+            ]);
+            let rows = String::from_utf8_lossy(&o.stdout).replace('\r', "");
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{rows}{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert_eq!(rows, format!("subject,total\n{paid}"), "grant of {granted}");
+        }
+    }
+    // `1` before `01` is out of order (F0200 names both), not two subjects each after the other.
+    std::fs::write(&pop, "id\n1\n01\n").unwrap();
+    let o = pol(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("`01`"), "{err}");
+}

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use crate::ast::{Item, Span};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::eval::format::escape;
-use crate::keys::key;
+use crate::keys::document_key;
 
 /// One file of a policy set.
 #[derive(Clone, Copy, Debug)]
@@ -28,16 +28,16 @@ pub struct SetFile<'a> {
 /// Each document number of `documents` that an earlier one already gives, as (the earlier
 /// one's position, its own), in order: the one rule for "a policy given twice", used by the
 /// checker (E0410) and by [`crate::eval::PolicySet::new`]. Numbers are compared in their
-/// folded form: a copy whose number differs by a full-width digit or `[2024]` for `〔2024〕`
-/// is the same policy, and would be paid again.
+/// folded form ([`document_key`]): a copy whose number differs by a full-width digit, by
+/// `（2024）` for `〔2024〕`, a space or `號` is the same policy, and would be paid again.
 pub fn repeated_documents<'a>(documents: impl IntoIterator<Item = &'a str>) -> Vec<(usize, usize)> {
     let mut first: HashMap<Cow<'a, str>, usize> = HashMap::new();
     let mut out = Vec::new();
     for (k, document) in documents.into_iter().enumerate() {
-        match first.get(&key(document)) {
+        match first.get(&document_key(document)) {
             Some(&j) => out.push((j, k)),
             None => {
-                first.insert(key(document), k);
+                first.insert(document_key(document), k);
             }
         }
     }

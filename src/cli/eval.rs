@@ -14,7 +14,7 @@ use crate::eval::{render, Explain, FactProblem, Facts, Options, PolicySet, Reaso
 use crate::problem::ProblemCode;
 
 /// The evaluation date and the settings of open parameters (`pol eval`, `pol simulate`).
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct WhenArgs {
     /// The evaluation date (year-month-day); today when not given.
     #[arg(long, value_name = "DATE", value_parser = evaluation_date)]

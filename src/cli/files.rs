@@ -202,6 +202,44 @@ fn written_through(path: &Path) -> bool {
     path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
+/// The identity of the process's standard output, if it can be read.
+fn stdout_id() -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let fd = std::io::stdout().as_fd().try_clone_to_owned().ok()?;
+        let m = std::fs::File::from(fd).metadata().ok()?;
+        Some(FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Whether `path` names standard output: `-`, or a path to the same file (`/dev/stdout`,
+/// `/proc/self/fd/1`, the file or pipe standard output is redirected to). Such an output is
+/// written as `-` is, so the summary never lands in the rows' stream.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-" || matches!((file_id(path), stdout_id()), (Some(a), Some(b)) if a == b)
+}
+
+/// Whether `path` is a character device other than standard output (a terminal, `/dev/null`):
+/// two outputs may share one, a reader of it sees no file to read back.
+fn shared_device(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        !is_stdout(path) && std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 /// Refuses outputs that would destroy an input or each other: an output that is one of
 /// `inputs` (the same file by identity, so hard and symbolic links count, or the same path), or
 /// two outputs that are one file. `outputs` are `(option, path)`, e.g. `("--out", path)`.
@@ -212,18 +250,37 @@ pub fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<()
         by_id || matches!((planned(a), planned(b)), (Some(x), Some(y)) if x == y)
     };
     for (k, (option, out)) in outputs.iter().enumerate() {
-        if out.as_os_str() == "-" {
-            // Two outputs on standard output would be mixed into one stream.
-            if let Some((other_option, _)) = outputs[..k].iter().find(|(_, o)| o.as_os_str() == "-")
-            {
+        if is_stdout(out) {
+            // Two outputs on standard output (`-`, `/dev/stdout`, `/proc/self/fd/1`) would be
+            // mixed into one stream.
+            if let Some((other_option, other)) = outputs[..k].iter().find(|(_, o)| is_stdout(o)) {
                 return Err(problem(
                     ProblemCode::OutputsCollide,
-                    &format!("`{option} -` and `{other_option} -` both write to standard output"),
+                    &format!(
+                        "`{option} {}` and `{other_option} {}` both write to standard output",
+                        out.display(),
+                        other.display()
+                    ),
                     &format!("send `{option}` or `{other_option}` to a file"),
                 ));
             }
         }
         if written_through(out) {
+            // One pipe (a FIFO) given twice would interleave the rows and the summary.
+            let shared = outputs[..k].iter().find(|(_, o)| {
+                written_through(o) && !shared_device(o) && !is_stdout(o) && same(out, o)
+            });
+            if let Some((other_option, other)) = shared {
+                return Err(problem(
+                    ProblemCode::OutputsCollide,
+                    &format!(
+                        "`{option} {}` and `{other_option} {}` are one pipe: the rows and the summary would be mixed",
+                        out.display(),
+                        other.display()
+                    ),
+                    &format!("give `{option}` and `{other_option}` different files"),
+                ));
+            }
             continue;
         }
         for input in inputs {

@@ -136,9 +136,11 @@ fn format_one(
         Ok(text) => {
             if check && out.format == Format::Human {
                 let diff = similar::TextDiff::from_lines(&source.text, &text);
-                let shown_new = format!("{shown} (formatted)");
+                // A file name may hold terminal escapes: shown escaped, as in every message.
+                let name = crate::eval::format::escape(shown);
+                let shown_new = format!("{name} (formatted)");
                 let mut stdout = std::io::stdout().lock();
-                if write!(stdout, "{}", diff.unified_diff().header(shown, &shown_new)).is_err() {
+                if write!(stdout, "{}", diff.unified_diff().header(&name, &shown_new)).is_err() {
                     return Err(ExitCode::Usage);
                 }
             }

@@ -28,7 +28,7 @@ use crate::simulate::{
 };
 
 /// Options of `pol simulate`.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SimulateArgs {
     /// Policy files, or folders searched for `.pol` files.
     #[arg(required = true, value_name = "PATH")]
@@ -105,6 +105,19 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
     if let Err(code) = check_paths(args) {
         return code;
     }
+    // Rows sent to standard output by a path (`/dev/stdout`) are written as `--out -` is: the
+    // summary then goes to standard error, not into the rows' stream.
+    let on_stdout;
+    let args = match &args.out {
+        Some(p) if p.as_os_str() != "-" && files::is_stdout(p) => {
+            on_stdout = SimulateArgs {
+                out: Some(PathBuf::from("-")),
+                ..args.clone()
+            };
+            &on_stdout
+        }
+        _ => args,
+    };
     let interrupted = on_interrupt();
     // The settings first: a parameter they give is not reported as having no value (W0309).
     let options = match args.when.options(out) {
@@ -393,8 +406,13 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     print_errors(&report);
     match &report.end {
         End::MaxErrors => {
+            let written = if rows_on_stdout {
+                "standard output has the rows up to it, and no summary"
+            } else {
+                "no output file was written"
+            };
             say!(
-                "pol: stopped after {} errors (--max-errors); no output file was written",
+                "pol: stopped at error {} (--max-errors); {written}",
                 report.summary.errors
             );
             return ExitCode::Diagnostics;

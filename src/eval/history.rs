@@ -30,7 +30,7 @@ use super::Evaluator;
 use crate::check::closest;
 use crate::check::types::Flavor;
 use crate::compile::{ClauseDef, Kind, LimitUse, OnceDef, Program};
-use crate::keys::key;
+use crate::keys::{document_key, key};
 use crate::problem::ProblemCode;
 
 /// One earlier grant as the facts give it.
@@ -91,7 +91,7 @@ impl Names {
         let mut documents = std::collections::HashMap::new();
         for (pi, p) in programs.iter().enumerate() {
             documents
-                .entry(key(&p.header.document).into_owned())
+                .entry(document_key(&p.header.document).into_owned())
                 .or_insert(pi);
         }
         let clauses = programs
@@ -382,7 +382,7 @@ pub(super) fn resolve(
         let (pi, ci) = match last {
             Some((d, c, pi, ci)) if d == g.document && c == g.clause => (pi, ci),
             _ => {
-                let Some(&pi) = names.documents.get(&*key(&g.document)) else {
+                let Some(&pi) = names.documents.get(&*document_key(&g.document)) else {
                     let known = programs.iter().map(|p| p.header.document.as_str());
                     problems.push(unknown(&path, "document", &g.document, known));
                     continue;

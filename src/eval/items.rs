@@ -11,7 +11,7 @@
 
 use crate::compile::{Kind, Program};
 use crate::eval::facts::{ClaimFacts, FactProblem};
-use crate::keys::key;
+use crate::keys::{document_key, key};
 use crate::problem::ProblemCode;
 
 /// One application item of a policy set.
@@ -105,8 +105,12 @@ fn resolve_one(
     claim: &ClaimFacts,
     path: &str,
 ) -> Result<Option<(usize, u32)>, Box<FactProblem>> {
-    let document = claim.document.as_deref().map(key);
-    let of_document = |i: &&&ItemRef<'_>| document.as_ref().is_none_or(|d| key(i.document) == *d);
+    let document = claim.document.as_deref().map(document_key);
+    let of_document = |i: &&&ItemRef<'_>| {
+        document
+            .as_ref()
+            .is_none_or(|d| document_key(i.document) == *d)
+    };
     let candidates: Vec<&&ItemRef<'_>> = match claim.item.as_deref() {
         Some(name) => {
             let k = key(name);

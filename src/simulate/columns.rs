@@ -8,6 +8,7 @@
 
 use super::Layout;
 use crate::check::closest;
+use crate::eval::format::escape;
 
 /// What one output column holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,8 +104,82 @@ pub fn parse_columns(spec: &str, layout: &Layout) -> Result<Vec<(String, Column)
     Ok(out)
 }
 
+/// The built-in columns by name: a title of one of these names must hold that column.
+const BUILT_IN: [(&str, Column); 6] = [
+    ("line", Column::Line),
+    ("subject", Column::Subject),
+    ("claim", Column::Claim),
+    ("total", Column::Total),
+    ("error", Column::Error),
+    ("code", Column::Code),
+];
+
+/// Refuses output columns a reader would confuse: two columns with one title (a CSV reader
+/// keyed by header, or a JSON reader keeping the last key, takes one for the other), or a title
+/// naming a built-in column over another one (`total` holding a payer's share). Default
+/// columns are checked too: a payer or clause named `total`, or a payer named like a clause,
+/// would otherwise give a header with a name twice.
+pub fn check_titles(columns: &[(String, Column)], layout: &Layout) -> Result<(), String> {
+    let how = "choose the columns with --columns and give each a title of its own (`TITLE=NAME`; `payer:NAME` and `clause:NAME` name a payer or clause whose name is also a column's)";
+    for (k, (title, col)) in columns.iter().enumerate() {
+        if let Some((_, built_in)) = BUILT_IN.iter().find(|(n, _)| n == title) {
+            if built_in != col {
+                return Err(format!(
+                    "the column titled `{}` would hold {}, not the {title}: a reader would take one for the other; {how}",
+                    escape(title),
+                    what(col, layout)
+                ));
+            }
+        }
+        if let Some((_, other)) = columns[..k].iter().find(|(t, _)| t == title) {
+            return Err(format!(
+                "two columns would be titled `{}` ({} and {}): a reader keyed by the header takes one for the other; {how}",
+                escape(title),
+                what(other, layout),
+                what(col, layout)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a column holds, in words, for a message.
+fn what(col: &Column, layout: &Layout) -> String {
+    let clause = |c: &usize| {
+        layout
+            .clauses
+            .get(*c)
+            .map_or(String::new(), |(_, n)| escape(n).into_owned())
+    };
+    match col {
+        Column::Line => "the line".to_string(),
+        Column::Subject => "the subject".to_string(),
+        Column::Claim => "the claim".to_string(),
+        Column::Total => "the total".to_string(),
+        Column::Error => "the error".to_string(),
+        Column::Code => "the code".to_string(),
+        Column::Payer(p) => format!(
+            "the payer `{}`",
+            layout.payers.get(*p).map_or("", String::as_str)
+        ),
+        Column::Paid(c) if c.len() == 1 => format!("the clause `{}`", clause(&c[0])),
+        Column::Paid(_) => "a matter's sum".to_string(),
+        Column::Outcome(c) => format!("the outcome of `{}`", clause(c)),
+        Column::Eligible(_) => "an eligibility".to_string(),
+        Column::Deferred(c) => format!("the deferred part of `{}`", clause(c)),
+        Column::BeforeProRata(c) => format!("`{}` before pro rata", clause(c)),
+    }
+}
+
 /// One column by name.
 fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column, String> {
+    // `payer:NAME` names a payer whose name is also a built-in column's or a clause's.
+    if let Some(p) = name
+        .strip_prefix("payer:")
+        .and_then(|n| layout.payers.iter().position(|p| p == n))
+    {
+        return Ok(Column::Payer(p));
+    }
     match name {
         "line" => return Ok(Column::Line),
         "subject" => return Ok(Column::Subject),
@@ -115,6 +190,12 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         _ => {}
     }
     if let Some(p) = layout.payers.iter().position(|p| p == name) {
+        if clause_names.iter().any(|n| n == name) {
+            let name = escape(name);
+            return Err(format!(
+                "`{name}` is both a payer and a clause: write `payer:{name}` or `clause:{name}`"
+            ));
+        }
         return Ok(Column::Payer(p));
     }
     if let Some(rest) = name.strip_prefix("matter:") {
@@ -141,6 +222,11 @@ fn column(name: &str, layout: &Layout, clause_names: &[String]) -> Result<Column
         Some((c, p @ ("outcome" | "eligible" | "deferred" | "before_pro_rata"))) => (c, Some(p)),
         _ => (name, None),
     };
+    // `clause:NAME` names a clause whose name is also a built-in column's or a payer's.
+    let clause = clause
+        .strip_prefix("clause:")
+        .filter(|c| clause_names.iter().any(|n| n == c))
+        .unwrap_or(clause);
     let Some(c) = clause_names.iter().position(|n| n == clause) else {
         let known = ["line", "subject", "claim", "total", "error", "code"]
             .into_iter()

@@ -28,7 +28,7 @@ use crate::eval::decision::Outcome;
 use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
 use crate::problem::ProblemCode;
-pub use columns::{default_columns, parse_columns, Column};
+pub use columns::{check_titles, default_columns, parse_columns, Column};
 pub use input::{Columns, Record};
 pub use output::RowFormat;
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
@@ -481,13 +481,30 @@ pub(crate) fn row_error(line: u64, problems: &[FactProblem]) -> RowError {
     RowError::new(line, RowProblem::facts(problems))
 }
 
-/// Compares subject ids in their natural order: numerically when both are whole numbers, else
-/// in their compared form ([`crate::keys::key`]), so two spellings of one id are equal.
+/// Compares subject ids in the order a population and a history are sorted in. Ids are text:
+/// two ids are one subject exactly when their compared forms ([`crate::keys::key`]) are equal,
+/// so `01` and `1` are two subjects (leading zeros are significant in many registers) and a
+/// grant for one never reaches the other. The order: whole numbers (ASCII digits only) first,
+/// by value, and ids of equal value by their text (`01` before `1`); then every other id by its
+/// compared form. This is a total order, so a sorted file always exists.
 pub fn id_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.parse::<u128>(), b.parse::<u128>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => crate::keys::key(a).cmp(&crate::keys::key(b)),
+    use std::cmp::Ordering;
+    match (whole_number(a), whole_number(b)) {
+        (Some(x), Some(y)) => x
+            .len()
+            .cmp(&y.len())
+            .then_with(|| x.cmp(y))
+            .then_with(|| a.cmp(b)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => crate::keys::key(a).cmp(&crate::keys::key(b)),
     }
+}
+
+/// The significant digits of an id that is a whole number (ASCII digits only, no sign), if it
+/// is one: compared by length, then as text, they are compared by value at any length.
+fn whole_number(id: &str) -> Option<&str> {
+    (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| id.trim_start_matches('0'))
 }
 
 /// Money as written in output files and summaries: the canonical form of

@@ -175,7 +175,9 @@ impl RowProblem {
     /// What is wrong, in words: the one place a row's problem is worded. `line` is the row's.
     pub fn text(&self, line: u64) -> String {
         let not_csv = "the row cannot be read as CSV";
-        let split = "split its claims over several runs";
+        // Split runs share no caps: each would pay once-only awards and fill caps and limits
+        // again unless the earlier runs' awards are given as history.
+        let split = "check that its id column is right; if it really has that many claims, split them over several runs and give each later run the awards of the runs before as `--history` (without it each run pays once-only awards and fills caps and limits again)";
         match self {
             RowProblem::Facts(problems) => problems
                 .iter()
@@ -213,19 +215,19 @@ impl RowProblem {
                 } else {
                     format!("subject `{subject}` comes after `{after}`")
                 };
-                format!("line {line}: {why}; rows must be sorted by subject id (whole-number ids numerically, others in the form keys are compared in, full-width punctuation as half-width), so that all rows of a subject are together")
+                format!("line {line}: {why}; rows must be sorted by subject id (whole-number ids first, by value, one value by its text (`01` before `1`), then the others in the form keys are compared in, full-width punctuation as half-width), so that all rows of a subject are together")
             }
             RowProblem::HistoryOutOfOrder { subject, after } => format!(
-                "history line {line}: error[F0260]: subject `{subject}` comes after `{after}`; the history must be sorted by subject id like the population (whole-number ids numerically)"
+                "history line {line}: error[F0260]: subject `{subject}` comes after `{after}`; the history must be sorted by subject id like the population (whole-number ids first, by value, one value by its text, then the others)"
             ),
             RowProblem::HistoryUnreadable { reason } => format!(
                 "history line {line}: error[F0261]: the row cannot be read: {reason}"
             ),
             RowProblem::TooManyRows { subject } => format!(
-                "line {line}: error[F0201]: subject `{subject}` has more than {MAX_SUBJECT_ROWS} rows, more than pol holds for one subject; {split} (each run's totals add up) or check that its id column is right"
+                "line {line}: error[F0201]: subject `{subject}` has more than {MAX_SUBJECT_ROWS} rows, more than pol holds for one subject; {split}"
             ),
             RowProblem::TooManyBytes { limit } => format!(
-                "error[F0202]: the subject whose rows start on line {line} takes more than {} MiB of the file, more than pol holds for one subject; {split} or check that its id column is right",
+                "error[F0202]: the subject whose rows start on line {line} takes more than {} MiB of the file, more than pol holds for one subject; {split}",
                 limit >> 20
             ),
         }

@@ -27,7 +27,9 @@ use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
 use super::history::{chunk_ids, ChunkHistory, HistoryReader};
 use super::input::{csv_header, csv_id, jsonl_id};
 use super::output::{RowFormat, RowWriter};
-use super::{default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary};
+use super::{
+    check_titles, default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary,
+};
 use crate::compile::Kind;
 use crate::eval::{Evaluator, FactProblem, Failure, Options, PolicySet};
 
@@ -264,9 +266,14 @@ impl<'s> Simulation<'s> {
             Some(spec) => parse_columns(spec, &layout).map_err(SimulateError::Columns)?,
             None => default_columns(&layout),
         };
+        let nested = sim.rows == RowFormat::Jsonl && sim.row_columns.is_none();
+        // Nested JSON Lines rows keep payers and clauses under keys of their own.
+        if !nested {
+            check_titles(&columns, &layout).map_err(SimulateError::Columns)?;
+        }
         let writer = RowWriter {
             format: sim.rows,
-            nested: sim.rows == RowFormat::Jsonl && sim.row_columns.is_none(),
+            nested,
             columns,
         };
         let claim_inputs = set
@@ -818,11 +825,14 @@ impl<'w, 'r> Merger<'w, 'r> {
             self.fatal = Some(e);
             return;
         }
-        // The rows up to the error that reaches `max_errors`, and no further.
+        // The rows up to the error that reaches `max_errors`, and no further; that error is
+        // the last counted and listed, so the report is the same whatever the chunks.
         let limit = self.max_errors.and_then(|m| {
             let left = m.get().checked_sub(self.summary.errors)?;
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
-            d.error_ends.get(k).copied()
+            d.error_ends
+                .get(k)
+                .map(|&(text, listed)| (m.get(), text, listed))
         });
         // A chunk that does not end where the first pass said is a population that changed:
         // its rows and every row after it are not written.
@@ -832,13 +842,18 @@ impl<'w, 'r> Merger<'w, 'r> {
                 return;
             }
         }
-        self.write(&d.text.as_bytes()[..limit.unwrap_or(d.text.len())]);
+        let (text, listed) = limit.map_or((d.text.len(), d.errors.len()), |(_, t, l)| (t, l));
+        self.write(&d.text.as_bytes()[..text]);
         if let Some(r) = self.recorder.as_mut() {
             r.chunk(&d.summary);
         }
         self.summary.merge(d.summary);
+        if let Some((m, _, _)) = limit {
+            self.summary.errors = m;
+        }
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
-        self.errors.extend(d.errors.into_iter().take(room));
+        self.errors
+            .extend(d.errors.into_iter().take(listed).take(room));
         if self
             .max_errors
             .is_some_and(|m| self.summary.errors >= m.get())

@@ -472,3 +472,35 @@ proptest! {
         prop_assert!(fast_rows > 0);
     }
 }
+
+proptest! {
+    /// The order of subject ids is total (every three ids sort consistently, so a sorted file
+    /// exists) and two ids are equal in it exactly when their compared forms are.
+    #[test]
+    fn the_id_order_is_total_and_equal_only_for_one_key(
+        ids in proptest::collection::vec("0{0,2}[0-9]{1,3}|[0-9]{1,2}[a（(]|[+]?1|a[0-9]", 3)
+    ) {
+        use std::cmp::Ordering;
+        let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
+        let ab = super::id_order(a, b);
+        prop_assert_eq!(ab, super::id_order(b, a).reverse());
+        prop_assert_eq!(ab == Ordering::Equal, crate::keys::key(a) == crate::keys::key(b));
+        if ab != Ordering::Greater && super::id_order(b, c) != Ordering::Greater {
+            prop_assert_ne!(super::id_order(a, c), Ordering::Greater, "{} {} {}", a, b, c);
+        }
+    }
+}
+
+#[test]
+fn whole_number_ids_of_one_value_are_different_subjects_ordered_by_text() {
+    use std::cmp::Ordering;
+    assert_eq!(super::id_order("01", "1"), Ordering::Less);
+    assert_eq!(super::id_order("1", "2"), Ordering::Less);
+    assert_eq!(super::id_order("2", "10"), Ordering::Less);
+    // Whole numbers before other ids, so `2`, `10`, `1a` is the one order of the three.
+    assert_eq!(super::id_order("10", "1a"), Ordering::Less);
+    assert_eq!(super::id_order("2", "1a"), Ordering::Less);
+    assert_eq!(super::id_order("1", "1.0"), Ordering::Less);
+    let long = "1".repeat(45);
+    assert_eq!(super::id_order("9", &long), Ordering::Less);
+}
