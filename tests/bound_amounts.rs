@@ -42,7 +42,10 @@ fn decide(
     options
         .settings
         .insert("额度".to_string(), setting.to_string());
-    set.evaluate(&facts, &options)
+    set.evaluate(&facts, &options).map_err(|e| match e {
+        pol::EvalError::Facts(p) => p,
+        other => panic!("{other}"),
+    })
 }
 
 fn exact(a: Option<Amount>) -> Decimal {
