@@ -123,7 +123,7 @@ problem_codes! {
     BadThreads = "F0352", Error, "the number of worker threads is out of range";
     BadMaxErrors = "F0353", Error, "`--max-errors` is zero";
     BadChunkSize = "F0354", Error, "the chunk size is out of range";
-    TwoPassesFromStdin = "F0355", Error, "a budget reduced pro rata needs the population twice, but it comes on standard input";
+    TwoPassesFromStdin = "F0355", Error, "a budget reduced pro rata needs the population twice, but it comes on standard input or another stream";
     FileTooLarge = "F0370", Error, "a file is larger than pol reads";
     KindNotAwarded = "F0371", Error, "no clause of the policies is for the kind of subject given";
     // F04xx: sums and settlement.

@@ -564,3 +564,155 @@ proptest! {
         }
     }
 }
+
+/// `args` run in `dir`, killed after 20 s: (exit status, standard error), `None` when it hung.
+fn pol_within(args: &[&str], dir: &Path) -> Option<(i32, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if child.try_wait().unwrap().is_some() {
+            let o = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr).into_owned();
+            return Some((o.status.code().unwrap_or(-1), err));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+#[cfg(unix)]
+fn a_population_or_history_that_is_not_a_regular_file_is_refused_not_waited_for() {
+    // Attack 15, F15: a named pipe as population waited for ever for a second writer, and
+    // `/dev/stdin` read an empty second pass ("the file is empty").
+    let dir = folder(&[
+        ("p.pol", &policy("2024: 100元 pro_rata", SINGLE)),
+        ("pop.csv", POPULATION),
+    ]);
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("fifo"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for (population, history) in [("fifo", None), ("pop.csv", Some("fifo"))] {
+        let mut args = vec![
+            "simulate",
+            "p.pol",
+            "--population",
+            population,
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ];
+        if let Some(h) = history {
+            args.extend(["--history", h]);
+        }
+        let (code, err) = pol_within(&args, dir.path()).expect("pol waited on the pipe");
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("error[F0355]") && err.contains("fifo"),
+            "{err}"
+        );
+    }
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "/dev/stdin",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ];
+    let (code, out, err) = pol(&args, dir.path(), Some(POPULATION));
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("error[F0355]"), "{err}");
+}
+
+#[test]
+fn a_budget_finer_than_the_rounding_step_is_rounded_down_to_it() {
+    // Attack 15, F12 variant: `budget { 2024: 0.001元 pro_rata }` paid one row 0.001 元. The
+    // budget is rounded down to the fen (0.00 元), and 100.005 元 to 100.00 元.
+    for (budget, paid) in [("0.001元", "0.00"), ("100.005元", "100.00")] {
+        let dir = folder(&[
+            (
+                "p.pol",
+                &policy(&format!("2024: {budget} pro_rata"), SINGLE),
+            ),
+            ("pop.csv", POPULATION),
+        ]);
+        let args = [
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+            "--summary",
+            "s.json",
+        ];
+        let (code, out, err) = pol(&args, dir.path(), None);
+        assert_eq!(code, 0, "{err}");
+        let mut sum = Decimal::ZERO;
+        for line in out.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            for cell in &cells[3..7] {
+                let x = d(cell);
+                assert_eq!(x, x.round_dp(2), "{line}");
+            }
+            sum += d(cells[3]);
+        }
+        assert_eq!(sum, d(paid), "{out}");
+    }
+}
+
+#[test]
+fn amounts_above_ten_to_the_seventeen_are_reduced_exactly() {
+    // Attack 15, F20: B × S in fen passed i128 above about 1.3 × 10^17 元, so every subject
+    // failed (F0401) and the run ended in an internal error (F0901, exit 1). Exactly:
+    // 10^18 × 600000000000000000.01 / 1200000000000000000.11 = 499999999999999999.962...,
+    // floor in fen 499999999999999999.96; the running total 1200000000000000000.04 gives
+    // 999999999999999999.94 (so the second grew by 499999999999999999.98); the last, 0.06.
+    let dir = folder(&[
+        (
+            "p.pol",
+            &policy("2024: 1000000000000000000元 pro_rata", SINGLE),
+        ),
+        (
+            "pop.csv",
+            "id,额\n1,600000000000000000.01\n2,600000000000000000.03\n3,0.07\n",
+        ),
+    ]);
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,补助",
+        "--summary",
+        "s.json",
+    ];
+    let (code, out, err) = pol(&args, dir.path(), None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,补助\n1,499999999999999999.96\n2,499999999999999999.98\n3,0.06\n"
+    );
+}

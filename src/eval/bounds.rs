@@ -16,8 +16,9 @@ use super::format;
 use super::instance::step;
 use super::run::{Scratch, Verdict};
 use super::trace::Tracer;
+use super::value::{Fault, Stop};
 use super::Evaluator;
-use crate::ast::Span;
+use crate::ast::{RoundingMode, Span};
 use crate::compile::{BoundDef, ExprKind, Kind, LimitUse, Program};
 
 /// What a cap or limit counts per, for one subject.
@@ -542,6 +543,21 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     }
 }
 
+/// The amount a cap or limit whose expression came to `value` bounds awards to (README,
+/// "Order of evaluation"): rounded down to the policy's rounding step, so that a bound never
+/// lets through more than it says and what it leaves of an award is whole steps (whole fen by
+/// default) whether its amount is written in the policy or read from a fact, a setting or a
+/// parameter. A negative amount is a fault at the bound (`span`), never a bound of zero.
+pub(super) fn bound_amount(program: &Program, value: Decimal, span: Span) -> Result<Decimal, Stop> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(Stop::Fault(Fault::NegativeBound, span));
+    }
+    let header = &program.header;
+    super::run::round(value, header.rounding_step, RoundingMode::Down)
+        .map(|d| d.max(Decimal::ZERO))
+        .ok_or(Stop::Fault(Fault::Overflow, span))
+}
+
 /// `cap 10万元 per project`, `limit 每家每年 ... per institution per year`.
 /// `cap 500万元 per enterprise`; a bound written as an expression also shows the value it
 /// came to (`cap 100万元 / 3 = 333,333.33 元 per person`).
@@ -551,7 +567,8 @@ pub(super) fn describe_bound(
     b: &BoundDef,
     value: Decimal,
 ) -> String {
-    let computed = if matches!(b.amount.kind, ExprKind::Const(_)) {
+    let computed = if matches!(b.amount.kind, ExprKind::Const(crate::compile::Value::Num(v)) if v == value)
+    {
         String::new()
     } else {
         format!(" = {}", format::money(value))

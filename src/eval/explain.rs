@@ -69,6 +69,12 @@ pub fn stop_words(program: &Program, stop: Stop) -> String {
                 source(program, span)
             )
         }
+        Stop::Fault(Fault::NegativeBound, span) => {
+            format!(
+                "the cap or limit `{}` works out below zero: a bound cannot be negative",
+                source(program, span)
+            )
+        }
         Stop::Fault(Fault::NoBracketRow, span) => {
             format!("no row of `{}` applies", source(program, span))
         }

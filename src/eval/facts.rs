@@ -438,6 +438,10 @@ impl FactProblem {
                 },
                 join_help("write the date as year-month-day, e.g. \"2024-03-01\"", declared),
             ),
+            C::Negative if self.path.starts_with("setting ") => (
+                format!("`{name}` cannot be negative, but {given} {found}"),
+                format!("give an amount of at least 0 ({declared}; a parameter's amount is never negative)"),
+            ),
             C::Negative => (
                 format!("`{name}` cannot be negative, but {given} {found}"),
                 format!("give an amount of at least 0; {declared} (write `signed money` there if negative amounts are meant)"),

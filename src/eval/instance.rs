@@ -672,7 +672,8 @@ fn limits<'c>(
             && out.own_cap.is_none()
             && matches!(counter, Counter::Cap { .. });
         let shared = matches!(counter, Counter::Shared { .. });
-        match env.eval_num(&b.amount) {
+        let amount = env.eval_num(&b.amount);
+        match amount.and_then(|v| super::bounds::bound_amount(program, v, b.amount.span)) {
             Ok(v) if sc == Scope::Claim && !shared => out.claim_caps.push((v, b, what, counter)),
             Ok(v) if alone => out.own_cap = Some((v, counter)),
             Ok(v) => bounds.push((counter, v)),

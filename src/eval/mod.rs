@@ -52,11 +52,13 @@ use chrono::NaiveDate;
 
 pub use decision::{Amount, Decision, Outcome};
 pub use facts::{FactProblem, Facts};
+pub(crate) use run::round;
 pub use run::{Scratch, Verdict};
 pub use settle::{Failure, Settlement, ShareBuffers};
 pub use trace::{Explain, Reasons, Silent, Tracer};
 pub use value::Value;
 
+use crate::check::types::Flavor;
 use crate::compile::{ParamValues, Program};
 use crate::problem::ProblemCode;
 use decision::Citation;
@@ -289,6 +291,21 @@ impl PolicySet {
                 }
                 .unwrap_or_else(crate::units::Unit::none);
                 match facts::parse_setting(facts::FactRef::Text(text), param.flavor, &unit) {
+                    // Read like a fact of the parameter's type: an amount of money (or a
+                    // quantity) is at least zero, as a fact's is (F0109); a parameter cannot
+                    // be declared `signed`.
+                    Ok(Value::Num(d))
+                        if d.is_sign_negative()
+                            && !d.is_zero()
+                            && matches!(param.flavor, Flavor::Money | Flavor::Quantity) =>
+                    {
+                        problems.push(
+                            FactProblem::new(ProblemCode::Negative, format!("setting {name}"))
+                                .name(name.as_str())
+                                .found(facts::show_found(facts::FactRef::Text(text)))
+                                .declared_at(p.header.document.clone()),
+                        )
+                    }
                     Ok(v) => settings[pi][i] = Some(v),
                     Err(refusal) => problems.push(refusal.problem(
                         ProblemCode::BadSetting,

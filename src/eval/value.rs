@@ -39,6 +39,8 @@ pub enum Fault {
     NotAYear,
     /// A range of years holds no year (its start is after its end).
     EmptyYears,
+    /// A cap's or limit's amount works out below zero.
+    NegativeBound,
     /// One of pol's own rules did not hold (what the checker guarantees, such as a value's
     /// type): a bug in pol, reported as an internal error (F0901), never as a result.
     Internal(&'static str),

@@ -31,12 +31,23 @@ use super::RowResult;
 use crate::eval::{Amount, Evaluator, Failure, PolicySet, Scratch, Verdict};
 use crate::problem::ProblemCode;
 
-/// A budget line reduced pro rata: its policy, year and budget.
+/// A budget line reduced pro rata: its policy, year and budget, and its policy's rounding step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Line {
     pi: usize,
     year: i32,
     budget: Decimal,
+    step: Decimal,
+}
+
+impl Line {
+    /// What an overrun year is reduced to: the budget rounded down to the policy's rounding
+    /// step (as a cap's amount is, README "Order of evaluation"), so every reduced award is
+    /// whole steps and the year never pays more than its budget says. `None` when it cannot be
+    /// held.
+    fn target(&self) -> Option<Decimal> {
+        crate::eval::round(self.budget, self.step, crate::ast::RoundingMode::Down)
+    }
 }
 
 /// The budget lines of `set` marked `pro_rata`, in policy and line order.
@@ -49,6 +60,7 @@ pub(crate) fn lines(set: &PolicySet) -> Vec<Line> {
                     pi,
                     year: *year,
                     budget: *budget,
+                    step: p.header.rounding_step,
                 });
             }
         }
@@ -115,7 +127,8 @@ impl Recorder {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (k, l) in self.lines.iter().enumerate() {
             let mut total = Amount::ZERO;
-            let mut places = l.budget.scale().max(2);
+            let target = l.target().ok_or_else(|| too_large(l, "the budget of"))?;
+            let mut places = l.budget.scale().max(l.step.scale()).max(2);
             for c in &self.chunks {
                 total = total
                     .checked_add(c[k])
@@ -126,12 +139,20 @@ impl Recorder {
             if reduce && total.min() != total.max() {
                 return Err(ranges(set, l, total));
             }
+            // The budget in whole steps: the reduced running total moves by whole steps.
+            let step = units(l.step, places)
+                .filter(|s| *s > 0)
+                .ok_or_else(|| too_large(l, "the rounding step of"))?;
+            let target_units =
+                units(target, places).ok_or_else(|| too_large(l, "the budget of"))?;
             lines.push(Planned {
                 line: l.clone(),
                 total,
                 places,
                 reduce,
-                budget: units(l.budget, places).ok_or_else(|| too_large(l, "the budget of"))?,
+                target,
+                budget: target_units / step,
+                step,
                 total_units: units(total.max(), places)
                     .ok_or_else(|| too_large(l, "the total of"))?,
             });
@@ -194,22 +215,68 @@ struct Planned {
     places: u32,
     /// Whether it overran (and its awards are reduced).
     reduce: bool,
-    /// Its budget and total, in units.
+    /// What an overrun year is reduced to ([`Line::target`]).
+    target: Decimal,
+    /// That amount in whole rounding steps, the step in units, and the total in units.
     budget: i128,
+    step: i128,
     total_units: i128,
 }
 
 impl Planned {
-    /// `floor(budget × s / total)`: what the reduced running total is at `s`.
+    /// `floor(budget × s / total)` steps, in units: what the reduced running total is at `s`.
+    /// Exact for every running total up to the total (the product is formed in 256 bits).
     fn scaled(&self, s: i128) -> Result<i128, Failure> {
-        let product = self.budget.checked_mul(s).ok_or_else(|| {
-            Failure::overflow(format!(
-                "the {} budget's reduced running total",
-                self.line.year
-            ))
-        })?;
-        Ok(product.div_euclid(self.total_units))
+        mul_div_floor(self.budget, s, self.total_units)
+            .and_then(|q| q.checked_mul(self.step))
+            .ok_or_else(|| {
+                Failure::overflow(format!(
+                    "the {} budget's reduced running total",
+                    self.line.year
+                ))
+            })
     }
+}
+
+/// `floor(a × b / c)` for `a`, `b` at least zero and `c` above zero, when it fits: the
+/// product is formed in 256 bits, so it never overflows on the way.
+fn mul_div_floor(a: i128, b: i128, c: i128) -> Option<i128> {
+    if let Some(p) = a.checked_mul(b) {
+        return (c > 0).then(|| p.div_euclid(c));
+    }
+    let (a, b, c) = (
+        u128::try_from(a).ok()?,
+        u128::try_from(b).ok()?,
+        u128::try_from(c).ok()?,
+    );
+    let (hi, lo) = mul_wide(a, b);
+    // A quotient of 2^128 or more does not fit (and `c` is not zero).
+    if c == 0 || hi >= c {
+        return None;
+    }
+    // Long division of (hi, lo) by c, one bit at a time; the remainder stays below c.
+    let (mut r, mut q) = (hi, 0u128);
+    for i in (0..128).rev() {
+        let carry = r >> 127;
+        r = (r << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || r >= c {
+            r = r.wrapping_sub(c);
+            q |= 1;
+        }
+    }
+    i128::try_from(q).ok()
+}
+
+/// `a × b` as (high, low) 128-bit halves.
+fn mul_wide(a: u128, b: u128) -> (u128, u128) {
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0, b1, b0) = (a >> 64, a & LOW, b >> 64, b & LOW);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let mid = (p00 >> 64) + (p01 & LOW) + (p10 & LOW);
+    let lo = (p00 & LOW) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
 }
 
 /// The second pass's plan: each line's total, and where its running total stands before each
@@ -339,7 +406,7 @@ impl Plan {
             else {
                 continue;
             };
-            if p.reduce && b.paid != p.line.budget {
+            if p.reduce && b.paid != p.target {
                 return Err(Failure::internal(format!(
                     "the {} budget of `{document}` was reduced pro rata to {}, not to the budget",
                     p.line.year, b.paid
@@ -443,11 +510,14 @@ mod tests {
                 pi: 0,
                 year: 2024,
                 budget: Decimal::new(budget as i64, 2),
+                step: Decimal::new(1, 2),
             },
             total: Amount::Exact(Decimal::new(total as i64, 2)),
             places: 2,
             reduce: total > budget,
+            target: Decimal::new(budget as i64, 2),
             budget,
+            step: 1,
             total_units: total,
         }
     }
