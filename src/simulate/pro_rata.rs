@@ -383,8 +383,11 @@ impl Plan {
             }
             let grew = line.scaled(next)? - line.scaled(prev)?;
             before[i] = v.paid;
-            let reduced = Decimal::try_from_i128_with_scale(grew, line.places)
+            let mut reduced = Decimal::try_from_i128_with_scale(grew, line.places)
                 .map_err(|_| Failure::overflow("a reduced award"))?;
+            // Whole steps, written with the step's places: a budget's finer places must not
+            // make the payer split work in finer places than the award has.
+            reduced.rescale(line.line.step.scale().max(2));
             Ok(Some(Amount::Exact(reduced)))
         })
     }
