@@ -140,29 +140,8 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Err(e) => return refused(&e, args, out),
     };
     if simulation.needs_two_passes() {
-        // Standard input, a named pipe, `/dev/stdin` or `<(...)` can be read only once (a
-        // second open of a pipe waits for a writer for ever): only a regular file is read again.
-        let once = |path: &Path| {
-            path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
-        };
-        let named = [
-            ("population", "firms.csv", Some(args.population.as_path())),
-            ("history", "grants.csv", args.history.as_deref()),
-        ];
-        if let Some((what, example, path)) = named
-            .iter()
-            .find_map(|(what, example, p)| p.filter(|p| once(p)).map(|p| (what, example, p)))
-        {
-            let shown = if path.as_os_str() == "-" {
-                "standard input".to_string()
-            } else {
-                format!("`{}`, which is not a regular file,", path.display())
-            };
-            return problem(
-                ProblemCode::TwoPassesFromStdin,
-                &format!("a budget of these policies is reduced pro rata (`pro_rata`): the {what} is read twice, once to add up the year and once to write the rows, and {shown} can be read only once"),
-                &format!("give the {what} as a regular file (`--{what} {example}`), or save the stream to a file first"),
-            );
+        if let Err(code) = readable_twice(args) {
+            return code;
         }
     }
     // Both outputs are opened before the population is read, so a folder that cannot be
@@ -225,6 +204,36 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         warnings,
     };
     finish(args, out, report, outputs)
+}
+
+/// With a budget reduced pro rata the population (and the history) is read twice: refuses one
+/// that can be read only once, before anything is read.
+fn readable_twice(args: &SimulateArgs) -> Result<(), ExitCode> {
+    // Standard input, a named pipe, `/dev/stdin` or `<(...)` can be read only once (a
+    // second open of a pipe waits for a writer for ever): only a regular file is read again.
+    let once = |path: &Path| {
+        path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+    };
+    let named = [
+        ("population", "firms.csv", Some(args.population.as_path())),
+        ("history", "grants.csv", args.history.as_deref()),
+    ];
+    if let Some((what, example, path)) = named
+        .iter()
+        .find_map(|(what, example, p)| p.filter(|p| once(p)).map(|p| (what, example, p)))
+    {
+        let shown = if path.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            format!("`{}`, which is not a regular file,", path.display())
+        };
+        return Err(problem(
+            ProblemCode::TwoPassesFromStdin,
+            &format!("a budget of these policies is reduced pro rata (`pro_rata`): the {what} is read twice, once to add up the year and once to write the rows, and {shown} can be read only once"),
+            &format!("give the {what} as a regular file (`--{what} {example}`), or save the stream to a file first"),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses counts out of range before anything else.
