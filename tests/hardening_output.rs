@@ -206,9 +206,10 @@ fn explanations_show_every_figure_that_decided() {
         text.contains("= (100万元 - 869,565.23 元) / 869,565.23 元 ="),
         "{text}"
     );
-    // A cap written as an expression shows what it came to.
+    // A cap written as an expression shows what it came to, rounded down to the policy's
+    // rounding step as it is applied (README, order of evaluation).
     assert!(
-        text.contains("cap 100万元 / 3 = 333,333.33333333333333333333333 元 per enterprise"),
+        text.contains("cap 100万元 / 3 = 333,333.33 元 per enterprise"),
         "{text}"
     );
     // The reason of a result that cannot be evaluated is kept with --explain.
