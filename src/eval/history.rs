@@ -928,13 +928,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             by_clause.entry(at).or_default().push(i);
         }
         let programs = &self.set.programs;
-        let mut used: Vec<(Decimal, Decimal)> = seen
+        let seeds: Vec<Decimal> = seen
             .iter()
-            .map(|(counter, _)| {
-                let history = seed(&programs[counter.pi()], &bound[counter.pi()], *counter);
-                (history, history)
-            })
+            .map(|(c, _)| seed(&programs[c.pi()], &bound[c.pi()], *c))
             .collect();
+        let mut used: Vec<(Decimal, Decimal)> = seeds.iter().map(|&h| (h, h)).collect();
         let mut mine: Vec<usize> = Vec::new();
         let none = Vec::new();
         for v in scratch
@@ -969,8 +967,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         }
         seen.into_iter()
             .zip(used)
-            .map(|((counter, limit), (lo, hi))| {
-                let history = seed(&programs[counter.pi()], &bound[counter.pi()], counter);
+            .zip(seeds)
+            .map(|(((counter, limit), (lo, hi)), history)| {
                 let room = |used: Decimal| (limit - used).max(Decimal::ZERO);
                 self.headroom_entry(
                     counter,
