@@ -253,9 +253,19 @@ proptest! {
                 all_rows[k] += s;
             }
         }
+        let population_total: Decimal = people.iter().flatten().map(|c| Decimal::new(*c, 2)).sum();
+        let paid_subjects = people.iter().filter(|c| !c.is_empty()).count();
         for (k, payer) in payers.iter().enumerate() {
             let summed = report.summary.payers.get(payer).map_or(Decimal::ZERO, |a| a.min());
             prop_assert_eq!(summed, all_rows[k], "{}", payer);
+            // The summary states each payer's exact share of the population's total, and the
+            // rounded total is within one fen per subject of it.
+            if let Some(exact) = report.summary.payers_exact.get(payer) {
+                let want = population_total * Decimal::new(i64::from(shares[k]), 4);
+                prop_assert_eq!(exact.min(), want, "{}", payer);
+                let drift = (summed - want).abs();
+                prop_assert!(drift <= Decimal::new(paid_subjects as i64, 2), "{} drifts {}", payer, drift);
+            }
         }
     }
 
@@ -306,6 +316,69 @@ fn a_thousand_awards_of_one_fen_are_shared_by_every_payer() {
     assert_eq!(
         got,
         [("甲", d("3.33")), ("乙", d("3.33")), ("丙", d("3.34"))]
+    );
+}
+
+#[test]
+fn the_summary_shows_what_rounding_each_subject_moved_between_payers() {
+    // Issue 15: each subject is split to the fen on its own, so 1,000 subjects paid 0.01 元
+    // each under 33.33/33.33/33.34 give every fen to 丙 (the largest remainder each time).
+    // The summary must not let that pass unseen: it gives each payer's exact share.
+    let body = "input enterprise { a: money }\nclause c { source \"一\" award a }\n";
+    let text = policy("甲: 33.33%, 乙: 33.33%, 丙: 33.34%", "", body);
+    let mut csv = "id,a\n".to_string();
+    for i in 0..1000 {
+        csv.push_str(&format!("{i},0.01\n"));
+    }
+    let dir = folder(&[("p.pol", &text), ("pop.csv", &csv)]);
+    let (code, out, err) = pol(
+        &[
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--date",
+            "2024-06-30",
+            "--summary",
+            "summary.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    for (payer, paid, exact) in [
+        ("甲", "0.00", "3.3330"),
+        ("乙", "0.00", "3.3330"),
+        ("丙", "10.00", "3.3340"),
+    ] {
+        assert_eq!(bounds(&summary["payers"][payer]).0, d(paid), "{payer}");
+        assert_eq!(
+            bounds(&summary["payers_exact"][payer]).0,
+            d(exact),
+            "{payer}"
+        );
+    }
+    assert!(out.is_empty(), "{out}");
+    let (code, out, err) = pol(
+        &[
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--date",
+            "2024-06-30",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let human = format!("{out}{err}");
+    assert!(
+        human.contains(
+            "丙: 10.00 元 (exact share 3.334 元; each subject's split is rounded to the fen)"
+        ),
+        "{human}"
     );
 }
 

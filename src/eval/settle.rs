@@ -359,6 +359,22 @@ impl Settlement {
         &self.per_payer
     }
 
+    /// Funding group `g`'s total for this subject (zero when it paid nothing): what its
+    /// payers' shares of this subject add up to, before the split rounds them.
+    pub(crate) fn group_total(&self, g: usize) -> Result<Amount, Failure> {
+        match self.sums.get(g) {
+            Some(s) if s.paid && (s.least != 0 || s.spread != 0) => {
+                let what = || "a funding group's total".to_string();
+                let most = s
+                    .least
+                    .checked_add(s.spread)
+                    .ok_or_else(|| Failure::overflow(what()))?;
+                amount(s.least, most, s.places, what)
+            }
+            _ => Ok(Amount::ZERO),
+        }
+    }
+
     /// Whether payer `k` (in [`PolicySet::payers`] order) has a line for this subject: a policy
     /// naming it paid something, or splits per subject.
     pub fn names_payer(&self, k: usize) -> bool {

@@ -136,6 +136,11 @@ pub struct Summary {
     pub departments: BTreeMap<String, Amount>,
     /// Paid per payer.
     pub payers: BTreeMap<String, Amount>,
+    /// Per payer: its exact share of what the population was paid under its fundings, before
+    /// any rounding. Each subject is split to the fen on its own, so a payer's `payers` total
+    /// may differ from this by up to one fen per subject paid; the difference is shown rather
+    /// than hidden (README, "The payer split").
+    pub payers_exact: BTreeMap<String, Amount>,
     /// Paid per year of the event date.
     pub years: BTreeMap<i32, Amount>,
     /// Undetermined results by the input or parameter they wait for.
@@ -172,9 +177,26 @@ pub struct Summary {
     /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
     #[serde(skip)]
     payer_sums: Vec<(String, Tally, bool)>,
+    /// Per funding group: what it paid in all (the base of each payer's exact share).
+    #[serde(skip)]
+    group_sums: Vec<Tally>,
+    /// A funding group's total for a subject could not be worked out (it is worked out as the
+    /// settlement did, so this is pol's own bug; `finish` reports it).
+    #[serde(skip)]
+    group_failed: bool,
     /// Per policy, the subject being counted's total (a buffer reused from one to the next).
     #[serde(skip)]
     subject_totals: Vec<Amount>,
+}
+
+/// `a` times `b` when `Decimal` holds it exactly (a product past 28 digits would be rounded
+/// by `checked_mul`, which shows as fewer places than the factors have together).
+fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() || b.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let p = a.checked_mul(b)?;
+    (p.scale() == a.scale() + b.scale()).then_some(p)
 }
 
 /// [`money_places`] for both bounds.
@@ -294,6 +316,7 @@ impl Summary {
         for payer in ev.policies().payers() {
             s.payer_sums.push((payer.clone(), Tally::default(), false));
         }
+        s.group_sums = vec![Tally::default(); ev.policies().groups().len()];
         s
     }
 
@@ -313,6 +336,15 @@ impl Summary {
                     if !share.is_zero() {
                         sum.add(*share);
                     }
+                }
+            }
+        }
+        if !settlement.total().is_zero() {
+            for (g, sum) in self.group_sums.iter_mut().enumerate() {
+                match settlement.group_total(g) {
+                    Ok(t) if t.is_zero() => {}
+                    Ok(t) => sum.add(t),
+                    Err(_) => self.group_failed = true,
                 }
             }
         }
@@ -425,6 +457,10 @@ impl Summary {
             mine.1.add_tally(&theirs.1);
             mine.2 |= theirs.2;
         }
+        for (mine, theirs) in self.group_sums.iter_mut().zip(&other.group_sums) {
+            mine.add_tally(theirs);
+        }
+        self.group_failed |= other.group_failed;
         for (k, v) in other.waiting_for {
             *self.waiting_for.entry(k).or_default() += v;
         }
@@ -436,6 +472,43 @@ impl Summary {
         for (k, v) in other.policy_years {
             sum_of(&mut self.policy_years, k).add_tally(&v);
         }
+    }
+
+    /// Each payer's exact share of what its funding groups paid over the population: a
+    /// group's total times the payer's share in it, added over the groups naming the payer.
+    fn exact_shares(&self, ev: &Evaluator<'_>) -> Result<BTreeMap<String, Amount>, Failure> {
+        if self.group_failed {
+            return Err(Failure::internal(
+                "a funding group's total could not be worked out as its settlement did",
+            ));
+        }
+        let groups = ev.policies().groups();
+        let payers = ev.policies().payers();
+        let mut exact: Vec<Option<Amount>> = vec![None; payers.len()];
+        for (g, sum) in self.group_sums.iter().enumerate() {
+            let total = held(sum, || "a funding group's total".to_string())?;
+            for ((_, share), &column) in groups.funding(g).iter().zip(groups.columns(g)) {
+                let name = &payers[column];
+                let too_large = || Failure::overflow(format!("the exact share of `{name}`"));
+                let part = Amount::between(
+                    exact_product(total.min(), *share).ok_or_else(too_large)?,
+                    exact_product(total.max(), *share).ok_or_else(too_large)?,
+                )
+                .ok_or_else(too_large)?;
+                exact[column] = Some(match exact[column] {
+                    None => part,
+                    Some(sum) => sum.checked_add(part).ok_or_else(too_large)?,
+                });
+            }
+        }
+        Ok(self
+            .payers
+            .keys()
+            .filter_map(|name| {
+                let column = payers.iter().position(|p| p == name)?;
+                Some((name.clone(), exact[column].unwrap_or(Amount::ZERO)))
+            })
+            .collect())
     }
 
     /// Computes the totals, percentiles and budget shares once every subject is counted; a
@@ -496,6 +569,7 @@ impl Summary {
             .filter(|(.., seen)| *seen)
             .map(|(name, sum, _)| Ok((name.clone(), held(sum, || format!("what `{name}` pays"))?)))
             .collect::<Result<_, Failure>>()?;
+        self.payers_exact = self.exact_shares(ev)?;
         let n = self.distribution.count;
         let at = |q: u64| -> Decimal {
             if n == 0 {
@@ -626,7 +700,17 @@ impl Summary {
         }
         writeln!(out, "\nper payer:")?;
         for (p, a) in &self.payers {
-            writeln!(out, "  {p}: {}", format::amount(*a))?;
+            write!(out, "  {p}: {}", format::amount(*a))?;
+            // Shown only where the per-subject rounding moved money, so that the usual run
+            // reads as before and an accumulated difference cannot pass unseen.
+            match self.payers_exact.get(p) {
+                Some(exact) if exact != a => writeln!(
+                    out,
+                    " (exact share {}; each subject's split is rounded to the fen)",
+                    format::amount(*exact)
+                )?,
+                _ => writeln!(out)?,
+            }
         }
         writeln!(out, "\nper year:")?;
         for (y, a) in &self.years {
