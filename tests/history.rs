@@ -162,6 +162,11 @@ fn a_once_only_award_with_an_earlier_grant_is_already_paid_citing_it() {
     let text = eval("once-text", facts, &[]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("already paid"), "{text}");
+    // The explanation says at least what the plain output says: the earlier grant is cited
+    // under --explain too (it showed only the window line).
+    let explained = eval("once-explain", facts, &["--explain"]);
+    let explained = String::from_utf8_lossy(&explained.stdout);
+    assert!(explained.contains(&format!("! {reason}")), "{explained}");
 }
 
 /// 第八条: "一次性落地奖励" is once per project: a grant for another project does not block it.

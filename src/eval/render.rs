@@ -175,10 +175,13 @@ fn write_clause(out: &mut String, c: &ClauseResult<'_>, explain: bool) -> std::f
         for s in &c.trace {
             writeln!(out, "    {} {}", marker(s), s.text)?;
         }
-        // The trace stops where evaluation stopped: the reason says why (a division by zero,
-        // an input or parameter it waits for), as the plain output does.
-        if matches!(c.outcome, Outcome::CannotEvaluate | Outcome::Undetermined) {
-            if let Some(r) = &c.reason {
+        // The trace shows why an award was paid or a condition failed; for every other outcome
+        // (stopped, superseded, already paid, not yet, not in force) the reason the plain
+        // output gives is not in the trace, so it is written here too: the explanation never
+        // says less than the plain output.
+        let traced = matches!(c.outcome, Outcome::Awarded | Outcome::NotEligible);
+        if let Some(r) = c.reason.as_ref().filter(|_| !traced) {
+            if !c.trace.iter().any(|s| s.text == *r) {
                 writeln!(out, "    ! {r}")?;
             }
         }
