@@ -643,7 +643,12 @@ fn a_population_or_history_that_is_not_a_regular_file_is_refused_not_waited_for(
 fn a_budget_finer_than_the_rounding_step_is_rounded_down_to_it() {
     // Attack 15, F12 variant: `budget { 2024: 0.001元 pro_rata }` paid one row 0.001 元. The
     // budget is rounded down to the fen (0.00 元), and 100.005 元 to 100.00 元.
-    for (budget, paid) in [("0.001元", "0.00"), ("100.005元", "100.00")] {
+    // The summary's factor is the one applied: the budget in whole steps over the total
+    // before (100 / 151.01), not 100.005 / 151.01 (it said 0.662241).
+    for (budget, paid, factor) in [
+        ("0.001元", "0.00", "0"),
+        ("100.005元", "100.00", "0.662208"),
+    ] {
         let dir = folder(&[
             (
                 "p.pol",
@@ -675,6 +680,11 @@ fn a_budget_finer_than_the_rounding_step_is_rounded_down_to_it() {
             sum += d(cells[3]);
         }
         assert_eq!(sum, d(paid), "{out}");
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap())
+                .unwrap();
+        let line = &summary["budgets"][0]["pro_rata"];
+        assert_eq!(d(line["factor"].as_str().unwrap()), d(factor), "{summary}");
     }
 }
 

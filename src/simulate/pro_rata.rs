@@ -417,7 +417,9 @@ impl Plan {
             }
             let before = super::money_places(p.total.max());
             let factor = if p.reduce {
-                let f = p.line.budget.checked_div(p.total.max());
+                // The factor applied: the budget in whole rounding steps (what the year is
+                // reduced to) over the total before.
+                let f = p.target.checked_div(p.total.max());
                 f.ok_or_else(|| Failure::internal("a budget over its overrun total"))?
                     .round_dp(6)
             } else {

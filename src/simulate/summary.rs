@@ -768,7 +768,7 @@ impl Summary {
             match &b.pro_rata {
                 Some(p) if p.reduced => writeln!(
                     out,
-                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by budget / total before, to the fen)",
+                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by the budget in whole rounding steps / total before)",
                     format::yuan(p.paid_before),
                     p.factor
                 )?,
