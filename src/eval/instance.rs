@@ -405,10 +405,9 @@ fn failed_part(env: &mut Env<'_>, when: &Expr) -> String {
     }
 }
 
-/// The award before caps: exact, or a range for "up to" awards; never below zero.
-#[inline(always)]
 /// The stages of a staged award (none for others), with the years its paid stages are
 /// counted in; `None` when the verdict is written instead (a stage that cannot be worked out).
+#[inline(always)]
 fn staging<T: Tracer>(
     env: &mut Env<'_>,
     clause: &ClauseDef,
@@ -428,6 +427,7 @@ fn staging<T: Tracer>(
     }
 }
 
+/// The award before caps: exact, or a range for "up to" awards; never below zero.
 fn award<T: Tracer>(
     env: &mut Env<'_>,
     clause: &ClauseDef,

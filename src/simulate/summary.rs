@@ -141,7 +141,7 @@ pub struct Summary {
     /// may differ from this by up to one fen per subject paid; the difference is shown rather
     /// than hidden (README, "The payer split").
     pub payers_exact: BTreeMap<String, Amount>,
-    /// Paid per year of the event date.
+    /// Paid per year: the year of an award's event date, of a stage's own date.
     pub years: BTreeMap<i32, Amount>,
     /// Undetermined results by the input or parameter they wait for.
     pub waiting_for: BTreeMap<String, u64>,
@@ -423,7 +423,7 @@ impl Summary {
         }
     }
 
-    /// What policy `pi` paid in `year` (of the event date) in the subjects counted so far:
+    /// What policy `pi` paid in `year` (of the event date, or of a stage's own date) in the subjects counted so far:
     /// `None` when nothing was counted, `Some(None)` when the sum cannot be held.
     pub(crate) fn paid_in(&self, pi: usize, year: i32) -> Option<Option<Amount>> {
         let (_, t) = self.policy_years.iter().find(|(k, _)| *k == (pi, year))?;
