@@ -144,6 +144,46 @@ fn a_key_given_twice_in_facts_names_both_lines() {
 }
 
 #[test]
+fn a_misspelt_key_of_a_claim_or_of_the_facts_is_refused_not_dropped() {
+    // Review of issue 15: `"attribute"` in a claim dropped the claim's values without a word
+    // (an exclusion it held was lost, and the claim paid); the top-level keys were refused.
+    let dir = temp("unknown-keys");
+    for (text, path, near) in [
+        (
+            r#"{"kind": "enterprise", "id": "1", "claims": [{"id": "A", "date": "2024-03-01", "item": "科技项目", "attribute": {"x": 1}}]}"#,
+            "claims[0].attribute",
+            "attributes",
+        ),
+        (
+            r#"{"kind": "enterprise", "id": "1", "claims": [{"id": "A", "date": "2024-03-01", "itm": "科技项目"}]}"#,
+            "claims[0].itm",
+            "item",
+        ),
+        (
+            r#"{"kind": "enterprise", "id": "1", "histroy": []}"#,
+            "histroy",
+            "history",
+        ),
+    ] {
+        let f = write(&dir, "f.json", text);
+        let (code, v, _) = eval_json(&f, &[]);
+        assert_eq!(code, Some(1), "{text}");
+        assert!(
+            codes(&v, "problems").contains(&"F0106".to_string()),
+            "{text}: {v}"
+        );
+        let p = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == "F0106")
+            .unwrap();
+        assert_eq!(p["path"], path, "{p}");
+        assert!(p["help"].as_str().unwrap().contains(near), "{p}");
+    }
+}
+
+#[test]
 fn a_key_given_twice_in_a_json_lines_row_is_a_bad_row() {
     let dir = temp("jsonl");
     for row in [

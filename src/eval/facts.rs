@@ -375,9 +375,9 @@ impl FactProblem {
                 ),
             },
             C::UnknownKey => (
-                format!("`{name}` ({place}) is not a key of the facts format (kind, id, attributes, claims, history)"),
+                format!("`{name}` ({place}) is not {}", if expected.is_empty() { "a key of the facts format (kind, id, attributes, claims, history)" } else { expected.as_str() }),
                 if hint.is_empty() {
-                    "put the subject's values under \"attributes\"".into()
+                    "put the values under \"attributes\"".into()
                 } else {
                     format!("did you mean `{hint}`?")
                 },
@@ -793,21 +793,12 @@ impl Facts {
         r.problems.extend(subject_id_problem(&id));
         // A misspelt `history` or `claims` would drop the grants or claims it holds, and pay
         // again: an unknown key at the top is an error, with the closest key.
-        const TOP: [&str; 5] = ["kind", "id", "attributes", "claims", "history"];
-        for (key, v) in obj {
-            if !TOP.contains(&key.as_str()) {
-                let place = r.place(v.at);
-                let p = FactProblem::new(ProblemCode::UnknownKey, key.as_str())
-                    .name(key.as_str())
-                    .place(place);
-                let near = crate::check::suggest::closest(key.trim(), TOP)
-                    .or_else(|| TOP.iter().copied().find(|t| key.trim() == *t));
-                r.problems.push(match near {
-                    Some(h) => p.hint(h),
-                    None => p,
-                });
-            }
-        }
+        unknown_keys(
+            &mut r,
+            obj,
+            &["kind", "id", "attributes", "claims", "history"],
+            "",
+        );
         let attrs = r.attributes(get(obj, "attributes"), "attributes");
         let claims = match get(obj, "claims").map(|n| &n.value) {
             None | Some(Json::Null) => Vec::new(),
@@ -894,6 +885,13 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
             continue;
         };
         let c = r.unique(pairs, &path);
+        // A misspelt `attributes` or `item` would drop what it holds: refused as at the top.
+        unknown_keys(
+            r,
+            c,
+            &["id", "date", "item", "document", "attributes"],
+            &path,
+        );
         let id = id_of(get(c, "id"));
         if let Some(p) = id.as_deref().and_then(|id| claim_id_problem(id, &path)) {
             r.problems.push(p);
@@ -962,6 +960,37 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         }
     }
     claims
+}
+
+/// Refuses (F0106) each key of `obj` that is not one of `known`, naming the closest known key;
+/// `path` is where `obj` is (empty at the top).
+fn unknown_keys(r: &mut Reader<'_>, obj: &[(String, Node<'_>)], known: &[&str], path: &str) {
+    for (key, v) in obj {
+        if known.contains(&key.as_str()) {
+            continue;
+        }
+        let place = r.place(v.at);
+        let name = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        let what = if path.is_empty() {
+            "the facts format"
+        } else {
+            "a claim"
+        };
+        let p = FactProblem::new(ProblemCode::UnknownKey, name.as_str())
+            .name(key.as_str())
+            .expected(format!("a key of {what} ({})", known.join(", ")))
+            .place(place);
+        let near = crate::check::suggest::closest(key.trim(), known.iter().copied())
+            .or_else(|| known.iter().copied().find(|t| key.trim() == *t));
+        r.problems.push(match near {
+            Some(h) => p.hint(h),
+            None => p,
+        });
+    }
 }
 
 /// A claim's text field (`item`, `document`): a text, or absent (`null` too); anything else
