@@ -46,8 +46,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             inst.outcome == Outcome::Awarded
                 && set.programs[inst.pi].header.same_matter == SameMatter::Highest
         };
-        // (matter, claim) -> index of the instance kept so far. Every program binds the same
-        // claims in the same order, so a claim's index names it across policies.
+        // (matter, claim, year of a run) -> index of the instance kept so far: `meet`'s rule
+        // for two awards of one level, as a key so that grouping is linear (change both
+        // together). Every program binds the same claims in the same order, so a claim's
+        // index names it across policies.
         let kept = &mut scratch.kept;
         for i in range {
             let inst = &instances[i];
@@ -97,7 +99,6 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         instances: &mut [Verdict],
         presumed: &mut Vec<(usize, Amount, usize)>,
     ) {
-        use chrono::Datelike;
         let set = self.set;
         let highest = |inst: &Verdict| {
             inst.outcome == Outcome::Awarded
@@ -132,14 +133,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 continue;
             }
             let matter = matter_of(&instances[s]);
-            let year = instances[s].date.year();
+            // The claims' awards this subject-level award meets (one rule: `meet`).
             let met: Vec<usize> = (0..instances.len())
                 .filter(|&c| {
                     let inst = &instances[c];
                     inst.claim.is_some()
-                        && highest(inst)
-                        && inst.date.year() == year
-                        && matter_of(inst) == matter
+                        && inst.outcome == Outcome::Awarded
+                        && self.meet(&instances[s], inst)
                 })
                 .collect();
             if met.is_empty() {
