@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
+use super::input::{quote_fault, quote_problem};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
@@ -305,7 +306,9 @@ impl<'c> CsvRows<'c> {
 
     /// Reads the next row into `into`: whether there was one, and the line it starts on
     /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
-    fn next(&mut self, into: &mut Cells) -> (Result<bool, csv::Error>, u64) {
+    /// A row that breaks CSV's quoting rules, which the reader would read leniently, is an
+    /// error (F0212, F0213).
+    fn next(&mut self, into: &mut Cells) -> (Result<bool, RowProblem>, u64) {
         match self {
             CsvRows::Reader(r, bytes, crs) => {
                 into.split = false;
@@ -314,14 +317,30 @@ impl<'c> CsvRows<'c> {
                 // The reader's position is where it began to read: before any blank lines it
                 // skipped on the way to the row. Those lines are counted here.
                 let Some(p) = into.position() else {
-                    return (read, 1);
+                    return (read.map_err(|e| csv_problem(&e)), 1);
                 };
                 let from = (p.byte() as usize).min(bytes.len());
-                let blank = bytes[from..]
+                let skipped = bytes[from..]
                     .iter()
                     .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+                let blank = bytes[from..from + skipped]
+                    .iter()
                     .filter(|b| **b == b'\n')
                     .count();
+                // Quotes are only ever in rows the reader reads: the row as written is checked
+                // against the rules the reader does not enforce.
+                let read = match read {
+                    Ok(true) => {
+                        let end = (r.position().byte() as usize).clamp(from + skipped, bytes.len());
+                        let raw = &bytes[from + skipped..end];
+                        match quote_fault(raw) {
+                            Some(fault) => Err(quote_problem(raw, fault)),
+                            None => Ok(true),
+                        }
+                    }
+                    other => other.map_err(|e| csv_problem(&e)),
+                };
                 if from > crs.0 {
                     // Looked at in the whole chunk: a carriage return just before `from`
                     // may be followed by a line feed at it.
@@ -568,13 +587,18 @@ impl<'a, 'p> Worker<'a, 'p> {
                     found: self.rows[n].len(),
                     expected: shape.names.len(),
                 }),
-                Err(e) => {
+                Err(problem) => {
                     // Nothing of the row can be trusted, its subject id included.
                     if n > 0 {
                         self.csv_subject(n, text, shape, run);
                         n = 0;
                     }
-                    run.bad_row(cx, RowError::new(line, csv_problem(&e)), "");
+                    // The lines a quote never closed swallowed are rows of the file not read:
+                    // counted as read (and failed), so the summary never shows a short file.
+                    if let RowProblem::UnclosedQuote { lines, .. } = problem {
+                        run.batch.summary.rows += lines;
+                    }
+                    run.bad_row(cx, RowError::new(line, problem), "");
                     continue;
                 }
             };
@@ -967,7 +991,7 @@ mod tests {
                     out.push((got, line));
                 }
                 (Ok(false), _) => return out,
-                (Err(e), _) => panic!("{e}"),
+                (Err(e), _) => panic!("{e:?}"),
             }
         }
     }

@@ -211,6 +211,14 @@ pub fn column_name(written: &str) -> &str {
 
 /// The column names of a CSV header record (a byte-order mark before it is dropped).
 pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
+    if let Some(fault) = quote_fault(bytes) {
+        let problem = quote_problem(bytes, fault);
+        return Err(format!(
+            "cannot read the CSV header: {} [{}]",
+            problem.text(1),
+            problem.code()
+        ));
+    }
     let mut record = csv::StringRecord::new();
     match row_reader().from_reader(bytes).read_record(&mut record) {
         Ok(true) => Ok(record.iter().map(|h| column_name(h).to_string()).collect()),
@@ -252,6 +260,90 @@ pub fn csv_problem(e: &csv::Error) -> RowProblem {
         _ => RowProblem::NotCsv {
             reason: e.to_string(),
         },
+    }
+}
+
+/// A breach of CSV's quoting rules in one record as written, which the lenient `csv` reader
+/// would read without a word (F0212, F0213).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteFault {
+    /// Text follows a quoted cell's closing quote (`"100"0`, read as `1000`): the byte after it.
+    TextAfter(usize),
+    /// A quote opened at this byte is never closed: the rest of the text is one cell.
+    Unclosed(usize),
+}
+
+impl QuoteFault {
+    /// The byte it is at.
+    fn at(self) -> usize {
+        match self {
+            QuoteFault::TextAfter(at) | QuoteFault::Unclosed(at) => at,
+        }
+    }
+
+    /// Where it is in `raw`, the record it was found in: the lines below the record's first,
+    /// and the column in characters counted from 1.
+    pub fn place(self, raw: &[u8]) -> (u64, usize) {
+        let before = &raw[..self.at().min(raw.len())];
+        let line_start = before
+            .iter()
+            .rposition(|b| matches!(b, b'\n' | b'\r'))
+            .map_or(0, |k| k + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        (super::chunks::newlines(before), column)
+    }
+}
+
+/// The first breach of CSV's quoting rules in `raw`, the bytes of one record (or of a header):
+/// text after a quoted cell's closing quote, or a quote never closed. A quote opens a quoted
+/// cell only as the first byte of a cell, as the reader and the chunker read it
+/// (`5"` is plain text), and a doubled quote inside one is a quote.
+pub fn quote_fault(raw: &[u8]) -> Option<QuoteFault> {
+    let mut inside = None;
+    let mut cell_start = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'"', b',', b'\n', &raw[i..]) {
+        let k = i + k;
+        i = k + 1;
+        match (raw[k], inside) {
+            (b'"', Some(_)) if raw.get(k + 1) == Some(&b'"') => i = k + 2,
+            (b'"', Some(_)) => {
+                inside = None;
+                if !matches!(raw.get(k + 1), None | Some(b',' | b'\n' | b'\r')) {
+                    return Some(QuoteFault::TextAfter(k + 1));
+                }
+            }
+            (b'"', None) if k == cell_start => inside = Some(k),
+            (_, Some(_)) | (b'"', None) => {}
+            (_, None) => cell_start = k + 1,
+        }
+    }
+    inside.map(QuoteFault::Unclosed)
+}
+
+/// The row problem of a quoting fault in the record `raw` (F0212, F0213): where it is, as the
+/// lines below the record's first and the column in characters counted from 1.
+pub fn quote_problem(raw: &[u8], fault: QuoteFault) -> RowProblem {
+    let at = fault.at().min(raw.len());
+    let (down, column) = fault.place(raw);
+    match fault {
+        QuoteFault::TextAfter(_) => RowProblem::TextAfterQuote { down, column },
+        QuoteFault::Unclosed(_) => {
+            let rest = &raw[at..];
+            let end = rest
+                .iter()
+                .rposition(|b| !matches!(b, b'\n' | b'\r'))
+                .map_or(0, |k| k + 1);
+            let lines = super::chunks::newlines(&rest[..end]);
+            RowProblem::UnclosedQuote {
+                down,
+                column,
+                lines,
+            }
+        }
     }
 }
 
@@ -374,6 +466,37 @@ pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn quotes_are_read_by_the_rules() {
+        use QuoteFault::{TextAfter, Unclosed};
+        let fault = |t: &str| quote_fault(t.as_bytes());
+        for ok in [
+            "1,100\n",
+            "1,\"1,00\"\n",
+            "\"a\"\"b\",c\r\n",
+            "5\",x",
+            "\"\"",
+            "a,\"b\nc\"",
+        ] {
+            assert_eq!(fault(ok), None, "{ok:?}");
+        }
+        assert_eq!(fault("1,\"100\"0\n"), Some(TextAfter(7)));
+        assert_eq!(fault("1,\"100\" \n"), Some(TextAfter(7)));
+        assert_eq!(fault("\"a\"\"\"b"), Some(TextAfter(5)));
+        assert_eq!(fault("1,\"200\n3,3\n"), Some(Unclosed(2)));
+        let raw = "好,\"a\nb\",\"c\"d\n".as_bytes();
+        let f = quote_fault(raw).unwrap();
+        assert_eq!(f.place(raw), (1, 6));
+        assert_eq!(
+            quote_problem(b"1,\"2\n3\n4\n\n", Unclosed(2)),
+            RowProblem::UnclosedQuote {
+                down: 0,
+                column: 3,
+                lines: 2
+            }
+        );
+    }
 
     proptest! {
         #[test]
