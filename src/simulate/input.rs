@@ -487,7 +487,7 @@ mod tests {
         assert_eq!(fault("1,\"200\n3,3\n"), Some(Unclosed(2)));
         let raw = "好,\"a\nb\",\"c\"d\n".as_bytes();
         let f = quote_fault(raw).unwrap();
-        assert_eq!(f.place(raw), (1, 6));
+        assert_eq!(f.place(raw), (1, 7));
         assert_eq!(
             quote_problem(b"1,\"2\n3\n4\n\n", Unclosed(2)),
             RowProblem::UnclosedQuote {
