@@ -195,3 +195,48 @@ fn a_history_or_header_with_a_stray_quote_is_refused() {
     assert!(err.contains("cannot read the CSV header"), "{err}");
     assert!(err.contains("F0212"), "{err}");
 }
+
+// ---- F17: CSV text cells a spreadsheet would run as formulas ----
+
+#[test]
+fn csv_text_cells_that_read_as_formulas_are_neutralised_unless_raw_text() {
+    let dir = temp("formulas");
+    std::fs::write(
+        dir.join("f.csv"),
+        "id,金额\n+1,1\n-2,2\n\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",3\n@SUM(1),x\n",
+    )
+    .unwrap();
+    let (code, out, err) = simulate(&dir, "f.csv", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows[1], "2,'+1,,1.00,0.50,0.50,1.00,awarded,", "{out}");
+    assert_eq!(rows[2], "3,'-2,,2.00,1.00,1.00,2.00,awarded,", "{out}");
+    assert!(
+        rows[3].starts_with("4,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,3.00,"),
+        "{out}"
+    );
+    // A bad row's subject too; amounts are never touched.
+    assert!(rows[4].starts_with("5,'@SUM(1),,,"), "{out}");
+    let (_, raw, _) = simulate(&dir, "f.csv", &["--raw-text"]);
+    let raw: Vec<&str> = raw.lines().collect();
+    assert_eq!(raw[1], "2,+1,,1.00,0.50,0.50,1.00,awarded,");
+    assert!(raw[4].starts_with("5,@SUM(1),,,"), "{raw:?}");
+    // JSON Lines stay raw.
+    let o = pol_in(
+        &dir,
+        &[
+            "simulate",
+            "a.pol",
+            "--population",
+            "f.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "r.jsonl",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let jsonl = std::fs::read_to_string(dir.join("r.jsonl")).unwrap();
+    assert!(jsonl.contains("\"subject\":\"+1\""), "{jsonl}");
+    assert!(jsonl.contains("\"subject\":\"@SUM(1)\""), "{jsonl}");
+}

@@ -77,6 +77,10 @@ pub struct SimulationOptions {
     /// The columns of the rows, comma-separated `[TITLE=]NAME` (as `pol simulate --columns`);
     /// `None` for every payer and every clause's amount and outcome.
     pub row_columns: Option<String>,
+    /// Write CSV text cells as they are, even those a spreadsheet would run as a formula
+    /// (`=`, `+`, `-`, `@`, a tab or a carriage return first); by default such a cell starts
+    /// with `'`. JSON Lines rows are always written as they are.
+    pub raw_text: bool,
 }
 
 impl SimulationOptions {
@@ -92,6 +96,7 @@ impl SimulationOptions {
             max_errors: None,
             rows: RowFormat::Csv,
             row_columns: None,
+            raw_text: false,
         }
     }
 }
@@ -275,6 +280,7 @@ impl<'s> Simulation<'s> {
             format: sim.rows,
             nested,
             columns,
+            raw_text: sim.raw_text,
         };
         let claim_inputs = set
             .programs()
