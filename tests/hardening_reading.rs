@@ -240,3 +240,69 @@ fn csv_text_cells_that_read_as_formulas_are_neutralised_unless_raw_text() {
     assert!(jsonl.contains("\"subject\":\"+1\""), "{jsonl}");
     assert!(jsonl.contains("\"subject\":\"@SUM(1)\""), "{jsonl}");
 }
+
+// ---- F1: JSON Lines keys that are no input are reported as CSV columns are ----
+
+/// The warnings about columns on standard error, and the summary's `ignored_columns`.
+fn ignored_report(dir: &Path, population: &str, chunk: &str) -> (Vec<String>, String) {
+    let o = pol_in(
+        dir,
+        &[
+            "simulate",
+            "a.pol",
+            "--population",
+            population,
+            "--date",
+            "2024-05-01",
+            "--chunk-size",
+            chunk,
+            "--summary",
+            "s.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let warnings = text(&o.stderr)
+        .lines()
+        .filter(|l| l.contains("is not an input"))
+        .map(String::from)
+        .collect();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("s.json")).unwrap()).unwrap();
+    (warnings, summary["ignored_columns"].to_string())
+}
+
+#[test]
+fn jsonl_keys_that_are_no_input_are_reported_once_like_csv_columns() {
+    let dir = temp("jsonl-unknown");
+    // `金額` (traditional) is near the input `金额`; `bogus` and `kind` are near nothing.
+    std::fs::write(
+        dir.join("p.csv"),
+        "id,金额,bogus,金額,kind\n1,100,1,5,institution\n2,100,2,6,institution\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.jsonl"),
+        "{\"id\":\"1\",\"金额\":\"100\",\"bogus\":1}\n\
+         {\"id\":\"2\",\"金额\":\"100\",\"bogus\":2,\"金額\":\"6\",\"kind\":\"institution\"}\n\
+         {\"id\":\"3\",\"金额\":\"100\",\"金額\":\"7\"}\n",
+    )
+    .unwrap();
+    let expected = vec![
+        "pol: warning: the column `bogus` is not an input of these policies; it is ignored"
+            .to_string(),
+        "pol: warning: the column `金額` is not an input of these policies; it is ignored (did you mean `金额`?)".to_string(),
+        "pol: warning: the column `kind` is not an input of these policies; it is ignored"
+            .to_string(),
+    ];
+    let (csv, csv_summary) = ignored_report(&dir, "p.csv", "65536");
+    assert_eq!(csv, expected);
+    assert!(
+        csv_summary.contains("\"did_you_mean\":\"金额\""),
+        "{csv_summary}"
+    );
+    for chunk in ["1", "40", "65536"] {
+        let (jsonl, jsonl_summary) = ignored_report(&dir, "p.jsonl", chunk);
+        assert_eq!(jsonl, expected, "chunk size {chunk}");
+        assert_eq!(jsonl_summary, csv_summary, "chunk size {chunk}");
+    }
+}

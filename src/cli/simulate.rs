@@ -412,9 +412,8 @@ struct Outputs {
 
 /// Says how the run ended, writes the summary, puts the outputs in place: the exit code.
 fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -> ExitCode {
-    for h in &report.ignored_columns {
-        let h = crate::eval::format::escape(h);
-        say!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
+    for c in &report.ignored_columns {
+        say!("pol: warning: {c}");
     }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     match &report.end {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
-use super::input::{quote_fault, quote_problem};
+use super::input::{quote_fault, quote_problem, InputNames};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
@@ -91,6 +91,8 @@ pub struct Context<'a, 'p> {
     pub columns: &'a Columns,
     /// Inputs read from a claim's row.
     pub claim_inputs: &'a HashSet<String>,
+    /// The inputs' names, to tell the JSON Lines keys that are none.
+    pub inputs: &'a InputNames,
     /// The output's clauses and payers.
     pub layout: &'a Layout,
     /// How rows are written; `None` when no per-row output is asked for (rows are then only
@@ -133,6 +135,8 @@ pub struct Batch {
     /// In the second pass of a run with budgets reduced pro rata: each line's running total
     /// (before reduction) at the chunk's end, to be checked against the first pass.
     pub(crate) pro_rata_end: Option<Vec<i128>>,
+    /// JSON Lines keys that are no input, each once, with the line first met.
+    pub ignored: Vec<(String, u64)>,
 }
 
 /// Whether two rows' subject ids name one subject: equal in their compared form
@@ -540,6 +544,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 last: None,
                 fatal: None,
                 pro_rata_end: None,
+                ignored: Vec::new(),
             },
             last_number: None,
             stop: self.history.stop.take(),
@@ -791,30 +796,46 @@ impl<'a, 'p> Worker<'a, 'p> {
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
                     }
                 },
-                Ok(record) => match current.as_mut() {
-                    Some(s) if same_id(&s.id, &record.id) => {
-                        if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
-                            let first = s.rows.first().map_or(record.line, |r| r.line);
-                            run.batch.fatal = Some(too_many_rows(&s.id, first));
-                            return;
+                Ok(record) => {
+                    self.note_ignored(&record, &mut run.batch);
+                    match current.as_mut() {
+                        Some(s) if same_id(&s.id, &record.id) => {
+                            if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
+                                let first = s.rows.first().map_or(record.line, |r| r.line);
+                                run.batch.fatal = Some(too_many_rows(&s.id, first));
+                                return;
+                            }
+                            s.rows.push(record);
                         }
-                        s.rows.push(record);
-                    }
-                    _ => {
-                        self.subject_so_far(&mut current, run);
-                        if !run.begin(&record.id, record.line) {
-                            return;
+                        _ => {
+                            self.subject_so_far(&mut current, run);
+                            if !run.begin(&record.id, record.line) {
+                                return;
+                            }
+                            current = Some(SubjectRows {
+                                id: record.id.clone(),
+                                rows: vec![record],
+                                bad: Vec::new(),
+                            });
                         }
-                        current = Some(SubjectRows {
-                            id: record.id.clone(),
-                            rows: vec![record],
-                            bad: Vec::new(),
-                        });
                     }
-                },
+                }
             }
         }
         self.subject_so_far(&mut current, run);
+    }
+
+    /// Notes the keys of a JSON Lines `record` that are no input (a CSV header's are noted
+    /// once, from the header), each once per chunk: reported like a CSV column that is none.
+    fn note_ignored(&self, record: &super::Record, batch: &mut Batch) {
+        let cx = self.cx;
+        for (name, _) in record.subject.iter().chain(&record.claim) {
+            if cx.inputs.ignores(name, cx.columns)
+                && !batch.ignored.iter().any(|(n, _)| **n == **name)
+            {
+                batch.ignored.push((name.to_string(), record.line));
+            }
+        }
     }
 
     /// Evaluates the subject read so far from JSON Lines, if any, leaving `current` empty.

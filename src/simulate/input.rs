@@ -59,6 +59,81 @@ impl Columns {
     }
 }
 
+/// The names of the policies' inputs, to tell the columns (CSV header names, JSON Lines keys)
+/// that are no input and are ignored: reported once per run, alike in both formats.
+#[derive(Clone, Debug, Default)]
+pub struct InputNames {
+    names: std::collections::BTreeSet<String>,
+}
+
+/// A column (a CSV header name or a JSON Lines key) that is no input of the policies, and the
+/// closest input's name when one is near.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct IgnoredColumn {
+    /// The column's name as read.
+    pub name: String,
+    /// The input it may have been meant as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+impl std::fmt::Display for IgnoredColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = crate::eval::format::escape(&self.name);
+        write!(
+            f,
+            "the column `{name}` is not an input of these policies; it is ignored"
+        )?;
+        if let Some(near) = &self.did_you_mean {
+            write!(
+                f,
+                " (did you mean `{}`?)",
+                crate::eval::format::escape(near)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl InputNames {
+    /// The subject and claim inputs of `programs`.
+    pub fn of(programs: &[crate::compile::Program]) -> InputNames {
+        InputNames {
+            names: programs
+                .iter()
+                .flat_map(|p| p.subject_inputs.iter().chain(&p.claim_inputs))
+                .map(|i| i.name.clone())
+                .collect(),
+        }
+    }
+
+    /// Whether the column `name` is neither an input nor one of the row's `columns`: a series
+    /// column is named after its input and year (`销售收入[2023]`).
+    pub fn ignores(&self, name: &str, columns: &Columns) -> bool {
+        let base = crate::eval::series::series_name(name).map_or(name, |(n, _)| n);
+        !columns.is_special(name) && !self.names.contains(name) && !self.names.contains(base)
+    }
+
+    /// The ignored column `name`, with the closest input's name.
+    pub fn ignored(&self, name: &str) -> IgnoredColumn {
+        // Full-width letters and look-alike forms are compared in the form keys are.
+        let folded = crate::keys::key(name);
+        let near = self
+            .names
+            .iter()
+            .find(|n| crate::keys::key(n) == folded)
+            .map(String::as_str)
+            .or_else(|| {
+                crate::check::suggest::closest(name, self.names.iter().map(String::as_str))
+            });
+        IgnoredColumn {
+            name: name.to_string(),
+            did_you_mean: near.map(str::to_string),
+        }
+    }
+}
+
 /// One row of the population.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
