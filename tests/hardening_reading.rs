@@ -306,3 +306,104 @@ fn jsonl_keys_that_are_no_input_are_reported_once_like_csv_columns() {
         assert_eq!(jsonl_summary, csv_summary, "chunk size {chunk}");
     }
 }
+
+// ---- F25: names compared in one form (CJK compatibility ideographs) ----
+
+/// `金额` with its first character written as the compatibility ideograph U+F90A.
+const COMPAT: &str = "\u{F90A}额";
+
+#[test]
+fn a_compatibility_ideograph_in_a_header_key_or_attribute_is_the_input() {
+    let dir = temp("compat");
+    std::fs::write(dir.join("c.csv"), format!("id,{COMPAT}\n1,100\n")).unwrap();
+    std::fs::write(
+        dir.join("c.jsonl"),
+        format!("{{\"id\":\"1\",\"{COMPAT}\":\"100\"}}\n"),
+    )
+    .unwrap();
+    for file in ["c.csv", "c.jsonl"] {
+        let (code, out, err) = simulate(&dir, file, &[]);
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            out.ends_with("\n1,1,,100.00,50.00,50.00,100.00,awarded,\n")
+                || out.ends_with("\n2,1,,100.00,50.00,50.00,100.00,awarded,\n"),
+            "{file}: {out}"
+        );
+        assert!(!err.contains("not an input"), "{err}");
+    }
+    // Two spellings of one column: named twice, the code points telling them apart.
+    std::fs::write(dir.join("d.csv"), format!("id,金额,{COMPAT}\n1,100,900\n")).unwrap();
+    let (code, _, err) = simulate(&dir, "d.csv", &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the column `金额` (U+91D1 U+989D) and `\u{F90A}额` (U+F90A U+989D) appears twice"
+        ),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("d.jsonl"),
+        format!("{{\"id\":\"1\",\"金额\":\"100\",\"{COMPAT}\":\"900\"}}\n"),
+    )
+    .unwrap();
+    let (code, _, err) = simulate(&dir, "d.jsonl", &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("F0113"), "{err}");
+    // Facts: the attribute is the input, and given twice when both spellings are there.
+    let facts = |name: &str, attributes: &str| {
+        std::fs::write(
+            dir.join(name),
+            format!("{{\"kind\":\"enterprise\",\"id\":\"1\",\"attributes\":{{{attributes}}}}}"),
+        )
+        .unwrap();
+        let o = pol_in(
+            &dir,
+            &[
+                "eval",
+                "a.pol",
+                "--facts",
+                name,
+                "--date",
+                "2024-05-01",
+                "--format",
+                "json",
+            ],
+        );
+        (
+            o.status.code(),
+            text(&o.stdout),
+            text(&o.stderr) + &text(&o.stdout),
+        )
+    };
+    let (code, out, err) = facts("f.json", &format!("\"{COMPAT}\":\"100元\""));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("\"100.00\""), "{out}");
+    let (code, _, err) = facts(
+        "g.json",
+        &format!("\"金额\":\"5元\",\"{COMPAT}\":\"100元\""),
+    );
+    assert_ne!(code, Some(0), "{err}");
+    assert!(err.contains("F0113"), "{err}");
+    assert!(err.contains("another spelling of the same name"), "{err}");
+}
+
+#[test]
+fn a_policy_name_with_a_compatibility_form_is_linted_and_two_spellings_are_one_name() {
+    let dir = temp("compat-policy");
+    let one = A_POL.replace("  金额: money\n", &format!("  {COMPAT}: money\n"));
+    std::fs::write(dir.join("one.pol"), one).unwrap();
+    let o = pol_in(&dir, &["check", "one.pol"]);
+    let err = text(&o.stderr) + &text(&o.stdout);
+    assert!(err.contains("W0315"), "{err}");
+    assert!(
+        err.contains("(U+F90A), a compatibility ideograph read as `金` (U+91D1)"),
+        "{err}"
+    );
+    // Two inputs that differ only so are one name declared twice.
+    let two = A_POL.replace("  比例: percent = 0%\n", &format!("  {COMPAT}: money\n"));
+    std::fs::write(dir.join("two.pol"), two).unwrap();
+    let o = pol_in(&dir, &["check", "two.pol"]);
+    let err = text(&o.stderr) + &text(&o.stdout);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("E0202"), "{err}");
+}

@@ -303,7 +303,7 @@ impl<'c> HistoryReader<'c> {
 fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
     if let Some(name) = super::input::repeated_column(names) {
         return Err(format!(
-            "the column `{name}` appears twice in the history's header; rename or remove one (error F0261)"
+            "the column {name} appears twice in the history's header; rename or remove one (error F0261)"
         ));
     }
     for name in names {

@@ -278,13 +278,16 @@ fn row_reader() -> csv::ReaderBuilder {
 }
 
 /// A column name as written in a CSV header or as a key of a JSON Lines row, as it is read:
-/// spaces at the ends are not part of it. One rule for both formats, so the same data pays
-/// the same in either (`"排除 "` is the input `排除`).
-pub fn column_name(written: &str) -> &str {
-    written.trim()
+/// spaces at the ends are not part of it, and it is in the form names are compared in
+/// ([`crate::keys::name`]: `金额` written with the compatibility ideograph U+F90A is `金额`).
+/// One rule for both formats, so the same data pays the same in either (`"排除 "` is the input
+/// `排除`).
+pub fn column_name(written: &str) -> std::borrow::Cow<'_, str> {
+    crate::keys::name(written.trim())
 }
 
-/// The column names of a CSV header record (a byte-order mark before it is dropped).
+/// The column names of a CSV header record as written, trimmed (a byte-order mark before it is
+/// dropped); [`column_name`] gives each the form it is read in.
 pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     if let Some(fault) = quote_fault(bytes) {
         let problem = quote_problem(bytes, fault);
@@ -296,7 +299,9 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
     let mut record = csv::StringRecord::new();
     match row_reader().from_reader(bytes).read_record(&mut record) {
-        Ok(true) => Ok(record.iter().map(|h| column_name(h).to_string()).collect()),
+        // Trimmed only: the names are put in their compared form once checked for repeats,
+        // whose message shows two spellings as written.
+        Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
         Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
         Err(e) => Err(format!(
             "cannot read the CSV header: {}",
@@ -309,17 +314,40 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
 }
 
-/// The first column name of `names` (as [`csv_header`] reads them) that repeats an earlier
-/// one: which of two cells with one name holds the value would be a guess. Two spellings of one
-/// year of a series (`销售收入［2023］`) are one name. The population's header and the history's
-/// are checked alike.
-pub fn repeated_column(names: &[String]) -> Option<&str> {
-    let same = crate::eval::series::series_key;
-    names
+/// The first column name of `names` that repeats an earlier one, in words: which of two cells
+/// with one name holds the value would be a guess. Names are compared as they are read
+/// ([`column_name`]: `金额` written with U+F90A is `金额`), and two spellings of one year of a
+/// series (`销售收入［2023］`) are one name. Two spellings are shown with their code points, as
+/// they look the same. The population's header and the history's are checked alike.
+pub fn repeated_column(names: &[String]) -> Option<String> {
+    let same = |x: &str| {
+        let name = column_name(x);
+        crate::eval::series::series_key(&name).into_owned()
+    };
+    let (k, second) = names
         .iter()
         .enumerate()
-        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))
-        .map(|(_, h)| h.as_str())
+        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))?;
+    let first = names[..k].iter().find(|x| same(x) == same(second))?;
+    Some(if first == second {
+        format!("`{}`", crate::eval::format::escape(first))
+    } else {
+        format!(
+            "`{}` ({}) and `{}` ({})",
+            crate::eval::format::escape(first),
+            code_points(first),
+            crate::eval::format::escape(second),
+            code_points(second)
+        )
+    })
+}
+
+/// The code points of `text`, `U+91D1 U+989D`: what tells apart two names that look the same.
+pub fn code_points(text: &str) -> String {
+    text.chars()
+        .map(|c| format!("U+{:04X}", u32::from(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What is wrong with a CSV row, without the reader's positions (which count from the start of
@@ -481,8 +509,8 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
     let pairs: Vec<_> = pairs
         .into_iter()
         .map(|(k, v)| match column_name(&k) {
-            name if name.len() == k.len() => (k, v),
-            name => (name.to_string(), v),
+            std::borrow::Cow::Borrowed(name) if name.len() == k.len() => (k, v),
+            name => (name.into_owned(), v),
         })
         .collect();
     let mut cells = Vec::with_capacity(pairs.len());

@@ -121,7 +121,8 @@ pub enum SimulateError {
     Columns(String),
     /// The CSV header cannot be read: why.
     Header(String),
-    /// The header names a column twice: which value is meant would be a guess.
+    /// The header names a column twice: which value is meant would be a guess. The name in
+    /// backticks, or its two spellings with their code points.
     DuplicateColumn(String),
     /// The header has no subject id column: the column looked for.
     NoIdColumn(String),
@@ -158,7 +159,7 @@ impl fmt::Display for SimulateError {
             SimulateError::Header(why) => f.write_str(why),
             SimulateError::DuplicateColumn(name) => write!(
                 f,
-                "the column `{name}` appears twice in the population's header; rename or remove one"
+                "the column {name} appears twice in the population's header; rename or remove one"
             ),
             SimulateError::NoIdColumn(name) => {
                 write!(f, "the population has no `{name}` column for the subject id")
@@ -536,8 +537,12 @@ impl<'s> Simulation<'s> {
         .map_err(SimulateError::Header)?;
         let columns = &self.options.columns;
         if let Some(h) = super::input::repeated_column(&header) {
-            return Err(SimulateError::DuplicateColumn(h.to_string()));
+            return Err(SimulateError::DuplicateColumn(h));
         }
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| super::input::column_name(h).into_owned())
+            .collect();
         let ignored = header
             .iter()
             .filter(|h| self.inputs.ignores(h, columns))
