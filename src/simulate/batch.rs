@@ -93,6 +93,9 @@ pub struct Context<'a, 'p> {
     pub claim_inputs: &'a HashSet<String>,
     /// The inputs' names, to tell the JSON Lines keys that are none.
     pub inputs: &'a InputNames,
+    /// `--max-errors`, or 0 without it: how many errors' ends a batch keeps (only a run
+    /// stopped by it needs them).
+    pub max_errors: u64,
     /// The output's clauses and payers.
     pub layout: &'a Layout,
     /// How rows are written; `None` when no per-row output is asked for (rows are then only
@@ -115,13 +118,15 @@ pub struct Batch {
     pub text: String,
     /// Its counts and sums.
     pub summary: Summary,
-    /// Rows or subjects that failed.
+    /// The first [`MAX_KEPT_ERRORS`] errors of rows or subjects that failed (the run reports
+    /// no more): a bad row takes no memory of its own beyond its output text.
     pub errors: Vec<RowError>,
-    /// For each error counted in `summary.errors`, in order: the length of `text` once its rows
-    /// are written and the length of `errors` once its row errors are listed, so that a run
-    /// stopped by `--max-errors` can end its output and its report exactly after the N-th
-    /// error, whatever the chunks.
-    pub error_ends: Vec<(usize, usize)>,
+    /// The errors listed, kept in `errors` or not.
+    pub listed: usize,
+    /// For each error counted in `summary.errors`, in order, up to `--max-errors` of them (none
+    /// without it): where it ends, so that a run stopped by `--max-errors` can end its output
+    /// and its report exactly after the N-th error, whatever the chunks.
+    pub error_ends: Vec<ErrorEnd>,
     /// The first subject's id and line.
     pub first: Option<(String, u64)>,
     /// The length of `text` when the first subject began: what comes before is rows without
@@ -137,6 +142,45 @@ pub struct Batch {
     pub(crate) pro_rata_end: Option<Vec<i128>>,
     /// JSON Lines keys that are no input, each once, with the line first met.
     pub ignored: Vec<(String, u64)>,
+}
+
+/// The most errors a batch keeps: all a run reports ([`super::MAX_REPORTED_ERRORS`]). The
+/// others are counted, and written with their rows, but not kept.
+pub const MAX_KEPT_ERRORS: usize = super::MAX_REPORTED_ERRORS;
+
+/// Where a counted error of a batch ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorEnd {
+    /// The length of the batch's text once the error's rows are written.
+    pub text: usize,
+    /// The errors listed once its own are ([`Batch::listed`]).
+    pub listed: usize,
+    /// The line of its last row error.
+    pub line: u64,
+}
+
+impl Batch {
+    /// Counts one failed row or subject whose row `errors` (in line order) are listed, its rows
+    /// already written: the first errors of the batch are kept, and where it ends while fewer
+    /// than `max_errors` are.
+    fn count_error(&mut self, errors: impl IntoIterator<Item = RowError>, max_errors: u64) {
+        self.summary.errors += 1;
+        let mut line = 0;
+        for e in errors {
+            line = e.line;
+            self.listed += 1;
+            if self.errors.len() < MAX_KEPT_ERRORS {
+                self.errors.push(e);
+            }
+        }
+        if (self.error_ends.len() as u64) < max_errors {
+            self.error_ends.push(ErrorEnd {
+                text: self.text.len(),
+                listed: self.listed,
+                line,
+            });
+        }
+    }
 }
 
 /// Whether two rows' subject ids name one subject: equal in their compared form
@@ -503,12 +547,10 @@ impl Run {
     fn bad_row(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str) {
         let b = &mut self.batch;
         b.summary.rows += 1;
-        b.summary.errors += 1;
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &e, subject);
         }
-        b.errors.push(e);
-        b.error_ends.push((b.text.len(), b.errors.len()));
+        b.count_error([e], cx.max_errors);
     }
 }
 
@@ -538,6 +580,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 text: String::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2),
                 summary: Summary::new(self.cx.ev),
                 errors: Vec::new(),
+                listed: 0,
                 error_ends: Vec::new(),
                 first: None,
                 first_at: 0,
@@ -890,14 +933,12 @@ fn evaluate<'p>(
             .collect();
         lines.sort_by_key(|e| e.line);
         b.summary.rows += lines.len() as u64;
-        b.summary.errors += 1;
         for e in &lines {
             if let Some(w) = cx.writer {
                 w.error_row(&mut b.text, e, &subject.id);
             }
         }
-        b.errors.extend(subject.bad.iter().cloned());
-        b.error_ends.push((b.text.len(), b.errors.len()));
+        b.count_error(subject.bad.iter().cloned(), cx.max_errors);
         return;
     }
     // Two spellings of one id would be two subjects, each with its own caps (F0181).
@@ -927,15 +968,13 @@ fn evaluate<'p>(
 /// A subject that failed as a whole: counted once, every one of its rows written with `e`.
 fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e: RowError) {
     b.summary.rows += subject.rows.len() as u64;
-    b.summary.errors += 1;
     for r in &subject.rows {
         let line = RowError::new(r.line, e.problem.clone());
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &line, &subject.id);
         }
     }
-    b.errors.push(e);
-    b.error_ends.push((b.text.len(), b.errors.len()));
+    b.count_error([e], cx.max_errors);
 }
 
 /// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error
@@ -1038,6 +1077,53 @@ mod tests {
             let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes(), (0, 0));
             prop_assert_eq!(rows(plain), rows(reader));
         }
+    }
+
+    #[test]
+    fn a_batch_keeps_a_bounded_record_of_its_bad_rows() {
+        let batch = || Batch {
+            seq: 0,
+            text: String::new(),
+            summary: Summary::default(),
+            errors: Vec::new(),
+            listed: 0,
+            error_ends: Vec::new(),
+            first: None,
+            first_at: 0,
+            last: None,
+            fatal: None,
+            pro_rata_end: None,
+            ignored: Vec::new(),
+        };
+        let bad = |line| {
+            let column = "id".to_string();
+            RowError::new(line, RowProblem::NoSubjectId { column })
+        };
+        // Without --max-errors: a count, the errors a run reports, and nothing per row.
+        let mut b = batch();
+        for line in 2..100_002 {
+            b.count_error([bad(line)], 0);
+        }
+        assert_eq!((b.summary.errors, b.listed), (100_000, 100_000));
+        assert_eq!(b.errors.len(), MAX_KEPT_ERRORS);
+        assert_eq!(b.errors[0].line, 2);
+        assert!(b.error_ends.is_empty());
+        // With it: where each error ends, up to that many.
+        let mut b = batch();
+        for line in 2..100_002 {
+            b.count_error([bad(line), bad(line)], 7);
+        }
+        assert_eq!(b.listed, 200_000);
+        assert_eq!(b.errors.len(), MAX_KEPT_ERRORS);
+        assert_eq!(b.error_ends.len(), 7);
+        assert_eq!(
+            b.error_ends[6],
+            ErrorEnd {
+                text: 0,
+                listed: 14,
+                line: 8
+            }
+        );
     }
 
     #[test]

@@ -481,6 +481,7 @@ impl<'s> Simulation<'s> {
             columns,
             claim_inputs: &self.claim_inputs,
             inputs: &self.inputs,
+            max_errors: o.max_errors.map_or(0, NonZeroU64::get),
             layout: &self.layout,
             writer: rows.is_some().then_some(&self.writer),
             source,
@@ -859,9 +860,7 @@ impl<'w, 'r> Merger<'w, 'r> {
         let limit = self.max_errors.and_then(|m| {
             let left = m.get().checked_sub(self.summary.errors)?;
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
-            d.error_ends
-                .get(k)
-                .map(|&(text, listed)| (m.get(), text, listed))
+            d.error_ends.get(k).map(|end| (m.get(), *end))
         });
         // A chunk that does not end where the first pass said is a population that changed:
         // its rows and every row after it are not written.
@@ -871,23 +870,18 @@ impl<'w, 'r> Merger<'w, 'r> {
                 return;
             }
         }
-        let (text, listed) = limit.map_or((d.text.len(), d.errors.len()), |(_, t, l)| (t, l));
+        let (text, listed) =
+            limit.map_or((d.text.len(), d.listed), |(_, end)| (end.text, end.listed));
         // Keys of rows after the error that stops the run are not reported: the report ends
         // at the same row whatever the chunks.
-        let last_line = match limit {
-            Some(_) => listed
-                .checked_sub(1)
-                .and_then(|k| d.errors.get(k))
-                .map(|e| e.line),
-            None => Some(u64::MAX),
-        };
-        self.note_ignored(&d.ignored, last_line);
+        let last_line = limit.map_or(u64::MAX, |(_, end)| end.line);
+        self.note_ignored(&d.ignored, Some(last_line));
         self.write(&d.text.as_bytes()[..text]);
         if let Some(r) = self.recorder.as_mut() {
             r.chunk(&d.summary);
         }
         self.summary.merge(d.summary);
-        if let Some((m, _, _)) = limit {
+        if let Some((m, _)) = limit {
             self.summary.errors = m;
         }
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
