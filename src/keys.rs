@@ -95,6 +95,21 @@ pub fn key(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The form in which names are compared: an input's name in a policy, a CSV header name, a
+/// JSON Lines key, a facts attribute key. It is Unicode's canonical composition (NFC), the
+/// part of [`key`]'s normalisation that never changes what a reader sees: a CJK compatibility
+/// ideograph (`金` U+F90A, from legacy Big5 or KS X 1001 conversions) is the ideograph it
+/// stands for (`金` U+91D1), and an accented letter typed as a letter and a combining mark is
+/// the precomposed letter. Forms that only look alike (full-width letters, Kangxi radicals)
+/// stay apart: a name holding one is reported (W0315), and a column named so gets a "did you
+/// mean" naming the input.
+pub fn name(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || unicode_normalization::is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.nfc().collect())
+}
+
 /// Whether `text` is printable ASCII, which is its own compared form (no hidden character, no
 /// white space, nothing NFKC or the folds change): most ids and codes.
 #[inline]

@@ -108,6 +108,8 @@ problem_codes! {
     NoClaimId = "F0209", Error, "a subject has several rows but one of them has no claim id";
     RowsDisagree = "F0210", Error, "rows of one subject give different values for one of its inputs";
     OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
+    TextAfterQuote = "F0212", Error, "a quoted CSV cell has text after its closing quote";
+    UnclosedQuote = "F0213", Error, "a quote opened in a CSV file is never closed, so the rest of the file would be one cell";
     HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
     HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.

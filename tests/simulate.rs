@@ -635,8 +635,14 @@ fn mixed(dir: &Path) -> (PathBuf, PathBuf) {
                 "{i},C{k},{date},技术转移,{kind},{},{amount},{note},1\n",
                 u8::from(reviewed)
             ));
+            // The note is no input: reported as ignored in both formats.
+            let note_key = if note.is_empty() {
+                ""
+            } else {
+                ",\"备注\":\"two\\nlines\""
+            };
             j.push_str(&format!(
-                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"item\":\"技术转移\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\",\"科技中介机构\":true}}\n"
+                "{{\"id\":{i},\"claim_id\":\"C{k}\",\"claim_date\":\"{date}\",\"item\":\"技术转移\",\"项目类别\":\"{kind}\",\"通过评审\":{reviewed},\"实付合同金额\":\"{amount}\",\"科技中介机构\":true{note_key}}}\n"
             ));
         }
     }

@@ -72,6 +72,12 @@ pub struct SimulateArgs {
     /// reduced pro rata, its amount before), error.
     #[arg(long, value_name = "LIST")]
     pub columns: Option<String>,
+    /// Write CSV text cells (ids, claim ids, messages) as they are. By default a text cell of
+    /// a CSV `--out` that starts with `=`, `+`, `-`, `@`, a tab or a carriage return, which a
+    /// spreadsheet would run as a formula, is written with a leading `'`; JSON Lines rows are
+    /// always written as they are.
+    #[arg(long)]
+    pub raw_text: bool,
     /// Stop, writing nothing, once this many rows or subjects have failed.
     #[arg(long, value_name = "N")]
     pub max_errors: Option<u64>,
@@ -328,6 +334,7 @@ fn simulation_options(args: &SimulateArgs, kind: Kind) -> SimulationOptions {
         o.rows = RowFormat::Jsonl;
     }
     o.row_columns.clone_from(&args.columns);
+    o.raw_text = args.raw_text;
     o
 }
 
@@ -405,9 +412,8 @@ struct Outputs {
 
 /// Says how the run ended, writes the summary, puts the outputs in place: the exit code.
 fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -> ExitCode {
-    for h in &report.ignored_columns {
-        let h = crate::eval::format::escape(h);
-        say!("pol: warning: the column `{h}` is not an input of these policies; it is ignored");
+    for c in &report.ignored_columns {
+        say!("pol: warning: {c}");
     }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     match &report.end {

@@ -687,8 +687,10 @@ impl<'t> Reader<'t> {
                     // A key given twice was reported by `unique`; one year given both as
                     // `"销售收入[2023]"` and in `"销售收入": {"2023": ...}` is reported here.
                     let again = !seen.insert(k.as_str());
-                    // A year of a series is one key however its brackets and digits are typed.
-                    let folded = super::series::series_key(k);
+                    // Keys are names: compared in the form the policies' names are. A year
+                    // of a series is one key however its brackets and digits are typed.
+                    let named = crate::keys::name(k);
+                    let folded = super::series::series_key(&named);
                     let k: &str = &folded;
                     match node_value(&v.value) {
                         Some(fv) => {

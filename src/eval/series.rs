@@ -294,13 +294,19 @@ impl<'t> super::facts::Reader<'t> {
     /// A year given both as `"销售收入[2022]"` and under `"销售收入": {"2022": ...}`.
     pub(super) fn given_twice(&mut self, key: &str, path: &str, at: usize) {
         let place = self.place(at);
+        // Two spellings of one year (`［2023］`), or of one name (`金额` with U+F90A).
+        let what = if series_name(key).is_some() {
+            "another spelling of the same year"
+        } else {
+            "another spelling of the same name"
+        };
         self.problems.push(
             super::facts::FactProblem::new(
                 crate::problem::ProblemCode::DuplicateKey,
                 super::facts::join_path(path, key),
             )
             .name(key)
-            .first_place("another spelling of the same year")
+            .first_place(what)
             .place(place),
         );
     }

@@ -156,6 +156,10 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
+        if let Some((c, read)) = compatibility_form(name) {
+            out.push(compatibility_name(span, name, c, &read));
+            continue;
+        }
         let latin = name.chars().any(|c| script(c) == Script::Latin);
         let other = name
             .chars()
@@ -185,9 +189,65 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The first character of `name` that is a compatibility form of another (a CJK compatibility
+/// ideograph, a Kangxi radical, a full-width letter), with the text it stands for: the form
+/// keys are compared in ([`crate::keys::key`]) tells them.
+fn compatibility_form(name: &str) -> Option<(char, String)> {
+    name.chars().find_map(|c| {
+        let mut one = [0; 4];
+        let text = &*c.encode_utf8(&mut one);
+        let read = crate::keys::key(text);
+        (read != text && !read.is_empty()).then(|| (c, read.into_owned()))
+    })
+}
+
+/// W0315 for a name holding the compatibility form `c` of `read`. Canonically equal forms
+/// (`金` U+F90A and `金` U+91D1) are one name, as pol reads it; the others only look the same.
+fn compatibility_name(span: Span, name: &str, c: char, read: &str) -> Diagnostic {
+    let points = |t: &str| t.chars().map(code_point).collect::<Vec<_>>().join(" ");
+    let same = crate::keys::name(&c.to_string()) == read;
+    let (what, help) = if same {
+        (
+            "a compatibility ideograph read as",
+            format!("type `{read}` ({}): pol reads the name with it already, but a reader comparing the file byte by byte (a search, a diff, a spreadsheet) sees two names", points(read)),
+        )
+    } else {
+        (
+            "a compatibility form that looks like",
+            format!("type `{read}` ({}): the name as written is a different name from the one it looks like, so a column or fact named with `{read}` is not it", points(read)),
+        )
+    };
+    Diagnostic::new(
+        Code::ConfusableName,
+        span,
+        format!(
+            "the name `{}` holds `{c}` ({}), {what} `{read}` ({})",
+            escape(name),
+            code_point(c),
+            points(read)
+        ),
+    )
+    .label("a character here has another, usual form")
+    .help(help)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatibility_forms_are_told() {
+        assert_eq!(
+            compatibility_form("\u{F90A}额"),
+            Some(('\u{F90A}', "金".to_string()))
+        );
+        assert_eq!(
+            compatibility_form("\u{2FA6}额"),
+            Some(('\u{2FA6}', "金".to_string()))
+        );
+        assert_eq!(compatibility_form("研发费用"), None);
+        assert_eq!(compatibility_form("cap_2"), None);
+    }
 
     #[test]
     fn scripts() {

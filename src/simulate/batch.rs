@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
+use super::input::{quote_fault, quote_problem, InputNames};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
@@ -90,6 +91,11 @@ pub struct Context<'a, 'p> {
     pub columns: &'a Columns,
     /// Inputs read from a claim's row.
     pub claim_inputs: &'a HashSet<String>,
+    /// The inputs' names, to tell the JSON Lines keys that are none.
+    pub inputs: &'a InputNames,
+    /// `--max-errors`, or 0 without it: how many errors' ends a batch keeps (only a run
+    /// stopped by it needs them).
+    pub max_errors: u64,
     /// The output's clauses and payers.
     pub layout: &'a Layout,
     /// How rows are written; `None` when no per-row output is asked for (rows are then only
@@ -112,13 +118,15 @@ pub struct Batch {
     pub text: String,
     /// Its counts and sums.
     pub summary: Summary,
-    /// Rows or subjects that failed.
+    /// The first [`MAX_KEPT_ERRORS`] errors of rows or subjects that failed (the run reports
+    /// no more): a bad row takes no memory of its own beyond its output text.
     pub errors: Vec<RowError>,
-    /// For each error counted in `summary.errors`, in order: the length of `text` once its rows
-    /// are written and the length of `errors` once its row errors are listed, so that a run
-    /// stopped by `--max-errors` can end its output and its report exactly after the N-th
-    /// error, whatever the chunks.
-    pub error_ends: Vec<(usize, usize)>,
+    /// The errors listed, kept in `errors` or not.
+    pub listed: usize,
+    /// For each error counted in `summary.errors`, in order, up to `--max-errors` of them (none
+    /// without it): where it ends, so that a run stopped by `--max-errors` can end its output
+    /// and its report exactly after the N-th error, whatever the chunks.
+    pub error_ends: Vec<ErrorEnd>,
     /// The first subject's id and line.
     pub first: Option<(String, u64)>,
     /// The length of `text` when the first subject began: what comes before is rows without
@@ -132,6 +140,47 @@ pub struct Batch {
     /// In the second pass of a run with budgets reduced pro rata: each line's running total
     /// (before reduction) at the chunk's end, to be checked against the first pass.
     pub(crate) pro_rata_end: Option<Vec<i128>>,
+    /// JSON Lines keys that are no input, each once, with the line first met.
+    pub ignored: Vec<(String, u64)>,
+}
+
+/// The most errors a batch keeps: all a run reports ([`super::MAX_REPORTED_ERRORS`]). The
+/// others are counted, and written with their rows, but not kept.
+pub const MAX_KEPT_ERRORS: usize = super::MAX_REPORTED_ERRORS;
+
+/// Where a counted error of a batch ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorEnd {
+    /// The length of the batch's text once the error's rows are written.
+    pub text: usize,
+    /// The errors listed once its own are ([`Batch::listed`]).
+    pub listed: usize,
+    /// The line of its last row error.
+    pub line: u64,
+}
+
+impl Batch {
+    /// Counts one failed row or subject whose row `errors` (in line order) are listed, its rows
+    /// already written: the first errors of the batch are kept, and where it ends while fewer
+    /// than `max_errors` are.
+    fn count_error(&mut self, errors: impl IntoIterator<Item = RowError>, max_errors: u64) {
+        self.summary.errors += 1;
+        let mut line = 0;
+        for e in errors {
+            line = e.line;
+            self.listed += 1;
+            if self.errors.len() < MAX_KEPT_ERRORS {
+                self.errors.push(e);
+            }
+        }
+        if (self.error_ends.len() as u64) < max_errors {
+            self.error_ends.push(ErrorEnd {
+                text: self.text.len(),
+                listed: self.listed,
+                line,
+            });
+        }
+    }
 }
 
 /// Whether two rows' subject ids name one subject: equal in their compared form
@@ -305,7 +354,9 @@ impl<'c> CsvRows<'c> {
 
     /// Reads the next row into `into`: whether there was one, and the line it starts on
     /// (counting the chunk's first line as 1). Blank lines are skipped, as the reader does.
-    fn next(&mut self, into: &mut Cells) -> (Result<bool, csv::Error>, u64) {
+    /// A row that breaks CSV's quoting rules, which the reader would read leniently, is an
+    /// error (F0212, F0213).
+    fn next(&mut self, into: &mut Cells) -> (Result<bool, RowProblem>, u64) {
         match self {
             CsvRows::Reader(r, bytes, crs) => {
                 into.split = false;
@@ -314,14 +365,30 @@ impl<'c> CsvRows<'c> {
                 // The reader's position is where it began to read: before any blank lines it
                 // skipped on the way to the row. Those lines are counted here.
                 let Some(p) = into.position() else {
-                    return (read, 1);
+                    return (read.map_err(|e| csv_problem(&e)), 1);
                 };
                 let from = (p.byte() as usize).min(bytes.len());
-                let blank = bytes[from..]
+                let skipped = bytes[from..]
                     .iter()
                     .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+                let blank = bytes[from..from + skipped]
+                    .iter()
                     .filter(|b| **b == b'\n')
                     .count();
+                // Quotes are only ever in rows the reader reads: the row as written is checked
+                // against the rules the reader does not enforce.
+                let read = match read {
+                    Ok(true) => {
+                        let end = (r.position().byte() as usize).clamp(from + skipped, bytes.len());
+                        let raw = &bytes[from + skipped..end];
+                        match quote_fault(raw) {
+                            Some(fault) => Err(quote_problem(raw, fault)),
+                            None => Ok(true),
+                        }
+                    }
+                    other => other.map_err(|e| csv_problem(&e)),
+                };
                 if from > crs.0 {
                     // Looked at in the whole chunk: a carriage return just before `from`
                     // may be followed by a line feed at it.
@@ -480,12 +547,10 @@ impl Run {
     fn bad_row(&mut self, cx: &Context<'_, '_>, e: RowError, subject: &str) {
         let b = &mut self.batch;
         b.summary.rows += 1;
-        b.summary.errors += 1;
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &e, subject);
         }
-        b.errors.push(e);
-        b.error_ends.push((b.text.len(), b.errors.len()));
+        b.count_error([e], cx.max_errors);
     }
 }
 
@@ -515,12 +580,14 @@ impl<'a, 'p> Worker<'a, 'p> {
                 text: String::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 2),
                 summary: Summary::new(self.cx.ev),
                 errors: Vec::new(),
+                listed: 0,
                 error_ends: Vec::new(),
                 first: None,
                 first_at: 0,
                 last: None,
                 fatal: None,
                 pro_rata_end: None,
+                ignored: Vec::new(),
             },
             last_number: None,
             stop: self.history.stop.take(),
@@ -568,13 +635,18 @@ impl<'a, 'p> Worker<'a, 'p> {
                     found: self.rows[n].len(),
                     expected: shape.names.len(),
                 }),
-                Err(e) => {
+                Err(problem) => {
                     // Nothing of the row can be trusted, its subject id included.
                     if n > 0 {
                         self.csv_subject(n, text, shape, run);
                         n = 0;
                     }
-                    run.bad_row(cx, RowError::new(line, csv_problem(&e)), "");
+                    // The lines a quote never closed swallowed are rows of the file not read:
+                    // counted as read (and failed), so the summary never shows a short file.
+                    if let RowProblem::UnclosedQuote { lines, .. } = problem {
+                        run.batch.summary.rows += lines;
+                    }
+                    run.bad_row(cx, RowError::new(line, problem), "");
                     continue;
                 }
             };
@@ -767,30 +839,46 @@ impl<'a, 'p> Worker<'a, 'p> {
                         run.bad_row(cx, error, id.as_deref().unwrap_or(""));
                     }
                 },
-                Ok(record) => match current.as_mut() {
-                    Some(s) if same_id(&s.id, &record.id) => {
-                        if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
-                            let first = s.rows.first().map_or(record.line, |r| r.line);
-                            run.batch.fatal = Some(too_many_rows(&s.id, first));
-                            return;
+                Ok(record) => {
+                    self.note_ignored(&record, &mut run.batch);
+                    match current.as_mut() {
+                        Some(s) if same_id(&s.id, &record.id) => {
+                            if s.rows.len() + s.bad.len() >= MAX_SUBJECT_ROWS {
+                                let first = s.rows.first().map_or(record.line, |r| r.line);
+                                run.batch.fatal = Some(too_many_rows(&s.id, first));
+                                return;
+                            }
+                            s.rows.push(record);
                         }
-                        s.rows.push(record);
-                    }
-                    _ => {
-                        self.subject_so_far(&mut current, run);
-                        if !run.begin(&record.id, record.line) {
-                            return;
+                        _ => {
+                            self.subject_so_far(&mut current, run);
+                            if !run.begin(&record.id, record.line) {
+                                return;
+                            }
+                            current = Some(SubjectRows {
+                                id: record.id.clone(),
+                                rows: vec![record],
+                                bad: Vec::new(),
+                            });
                         }
-                        current = Some(SubjectRows {
-                            id: record.id.clone(),
-                            rows: vec![record],
-                            bad: Vec::new(),
-                        });
                     }
-                },
+                }
             }
         }
         self.subject_so_far(&mut current, run);
+    }
+
+    /// Notes the keys of a JSON Lines `record` that are no input (a CSV header's are noted
+    /// once, from the header), each once per chunk: reported like a CSV column that is none.
+    fn note_ignored(&self, record: &super::Record, batch: &mut Batch) {
+        let cx = self.cx;
+        for (name, _) in record.subject.iter().chain(&record.claim) {
+            if cx.inputs.ignores(name, cx.columns)
+                && !batch.ignored.iter().any(|(n, _)| **n == **name)
+            {
+                batch.ignored.push((name.to_string(), record.line));
+            }
+        }
     }
 
     /// Evaluates the subject read so far from JSON Lines, if any, leaving `current` empty.
@@ -845,14 +933,12 @@ fn evaluate<'p>(
             .collect();
         lines.sort_by_key(|e| e.line);
         b.summary.rows += lines.len() as u64;
-        b.summary.errors += 1;
         for e in &lines {
             if let Some(w) = cx.writer {
                 w.error_row(&mut b.text, e, &subject.id);
             }
         }
-        b.errors.extend(subject.bad.iter().cloned());
-        b.error_ends.push((b.text.len(), b.errors.len()));
+        b.count_error(subject.bad.iter().cloned(), cx.max_errors);
         return;
     }
     // Two spellings of one id would be two subjects, each with its own caps (F0181).
@@ -882,15 +968,13 @@ fn evaluate<'p>(
 /// A subject that failed as a whole: counted once, every one of its rows written with `e`.
 fn failed_subject(cx: &Context<'_, '_>, b: &mut Batch, subject: &SubjectRows, e: RowError) {
     b.summary.rows += subject.rows.len() as u64;
-    b.summary.errors += 1;
     for r in &subject.rows {
         let line = RowError::new(r.line, e.problem.clone());
         if let Some(w) = cx.writer {
             w.error_row(&mut b.text, &line, &subject.id);
         }
     }
-    b.errors.push(e);
-    b.error_ends.push((b.text.len(), b.errors.len()));
+    b.count_error([e], cx.max_errors);
 }
 
 /// Evaluates a subject read as records through its facts, leaving its rows in `out`; an error
@@ -967,7 +1051,7 @@ mod tests {
                     out.push((got, line));
                 }
                 (Ok(false), _) => return out,
-                (Err(e), _) => panic!("{e}"),
+                (Err(e), _) => panic!("{e:?}"),
             }
         }
     }
@@ -993,6 +1077,53 @@ mod tests {
             let reader = CsvRows::Reader(csv_rows(text.as_bytes()), text.as_bytes(), (0, 0));
             prop_assert_eq!(rows(plain), rows(reader));
         }
+    }
+
+    #[test]
+    fn a_batch_keeps_a_bounded_record_of_its_bad_rows() {
+        let batch = || Batch {
+            seq: 0,
+            text: String::new(),
+            summary: Summary::default(),
+            errors: Vec::new(),
+            listed: 0,
+            error_ends: Vec::new(),
+            first: None,
+            first_at: 0,
+            last: None,
+            fatal: None,
+            pro_rata_end: None,
+            ignored: Vec::new(),
+        };
+        let bad = |line| {
+            let column = "id".to_string();
+            RowError::new(line, RowProblem::NoSubjectId { column })
+        };
+        // Without --max-errors: a count, the errors a run reports, and nothing per row.
+        let mut b = batch();
+        for line in 2..100_002 {
+            b.count_error([bad(line)], 0);
+        }
+        assert_eq!((b.summary.errors, b.listed), (100_000, 100_000));
+        assert_eq!(b.errors.len(), MAX_KEPT_ERRORS);
+        assert_eq!(b.errors[0].line, 2);
+        assert!(b.error_ends.is_empty());
+        // With it: where each error ends, up to that many.
+        let mut b = batch();
+        for line in 2..100_002 {
+            b.count_error([bad(line), bad(line)], 7);
+        }
+        assert_eq!(b.listed, 200_000);
+        assert_eq!(b.errors.len(), MAX_KEPT_ERRORS);
+        assert_eq!(b.error_ends.len(), 7);
+        assert_eq!(
+            b.error_ends[6],
+            ErrorEnd {
+                text: 0,
+                listed: 14,
+                line: 8
+            }
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use std::io::{BufRead, BufReader, Read};
 
 use super::batch::Source;
-use super::input::{csv_rows, jsonl_id};
+use super::input::{csv_rows, jsonl_id, quote_fault, QuoteFault};
 use super::{id_order, Columns, RowError, RowProblem};
 use crate::eval::facts::{trim, FactProblem};
 use crate::eval::history::PastGrant;
@@ -145,6 +145,10 @@ impl<'c> HistoryReader<'c> {
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
             header_lines = super::chunks::newlines(header.as_bytes());
             let header = header.strip_prefix('\u{feff}').unwrap_or(&header);
+            if let Some(fault) = quote_fault(header.as_bytes()) {
+                let why = history_quote(header.trim_end_matches(['\n', '\r']), fault);
+                return Err(format!("cannot read the history's header: {why}"));
+            }
             let mut record = csv::StringRecord::new();
             csv_rows(header.as_bytes())
                 .read_record(&mut record)
@@ -299,7 +303,7 @@ impl<'c> HistoryReader<'c> {
 fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
     if let Some(name) = super::input::repeated_column(names) {
         return Err(format!(
-            "the column `{name}` appears twice in the history's header; rename or remove one (error F0261)"
+            "the column {name} appears twice in the history's header; rename or remove one (error F0261)"
         ));
     }
     for name in names {
@@ -322,11 +326,30 @@ fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
 /// A row's subject id and its other cells as JSON pairs (empty cells left out).
 type Pairs = (String, Vec<(String, Node<'static>)>);
 
+/// Why a line of the history breaks CSV's quoting rules (F0212, F0213): the history is read
+/// line by line, so the fault's column is on the line itself.
+fn history_quote(line: &str, fault: QuoteFault) -> String {
+    let (_, column) = fault.place(line.as_bytes());
+    match fault {
+        QuoteFault::Unclosed(_) => format!(
+            "the quote opened at column {column} is never closed (F0213); close the quote or remove it"
+        ),
+        QuoteFault::TextAfter(_) => format!(
+            "text follows the closing quote of a quoted cell at column {column} (F0212), which a lenient reader would glue to the cell (`\"100\"0` read as 1000); remove the stray quotes, or quote the whole cell and double each quote inside it"
+        ),
+    }
+}
+
 /// A CSV row of the history.
 fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, String> {
     let mut record = csv::StringRecord::new();
     let line = text.trim_end_matches(['\n', '\r']);
     if line.contains('"') {
+        // Quotes are read by the population's rule: no text after a closing quote, no quote
+        // left open (the history is read line by line, so an open quote ends with its line).
+        if let Some(fault) = quote_fault(line.as_bytes()) {
+            return Err(history_quote(line, fault));
+        }
         csv_rows(line.as_bytes())
             .read_record(&mut record)
             .map_err(|e| e.to_string())?;

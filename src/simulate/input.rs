@@ -59,6 +59,81 @@ impl Columns {
     }
 }
 
+/// The names of the policies' inputs, to tell the columns (CSV header names, JSON Lines keys)
+/// that are no input and are ignored: reported once per run, alike in both formats.
+#[derive(Clone, Debug, Default)]
+pub struct InputNames {
+    names: std::collections::BTreeSet<String>,
+}
+
+/// A column (a CSV header name or a JSON Lines key) that is no input of the policies, and the
+/// closest input's name when one is near.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct IgnoredColumn {
+    /// The column's name as read.
+    pub name: String,
+    /// The input it may have been meant as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+impl std::fmt::Display for IgnoredColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = crate::eval::format::escape(&self.name);
+        write!(
+            f,
+            "the column `{name}` is not an input of these policies; it is ignored"
+        )?;
+        if let Some(near) = &self.did_you_mean {
+            write!(
+                f,
+                " (did you mean `{}`?)",
+                crate::eval::format::escape(near)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl InputNames {
+    /// The subject and claim inputs of `programs`.
+    pub fn of(programs: &[crate::compile::Program]) -> InputNames {
+        InputNames {
+            names: programs
+                .iter()
+                .flat_map(|p| p.subject_inputs.iter().chain(&p.claim_inputs))
+                .map(|i| i.name.clone())
+                .collect(),
+        }
+    }
+
+    /// Whether the column `name` is neither an input nor one of the row's `columns`: a series
+    /// column is named after its input and year (`销售收入[2023]`).
+    pub fn ignores(&self, name: &str, columns: &Columns) -> bool {
+        let base = crate::eval::series::series_name(name).map_or(name, |(n, _)| n);
+        !columns.is_special(name) && !self.names.contains(name) && !self.names.contains(base)
+    }
+
+    /// The ignored column `name`, with the closest input's name.
+    pub fn ignored(&self, name: &str) -> IgnoredColumn {
+        // Full-width letters and look-alike forms are compared in the form keys are.
+        let folded = crate::keys::key(name);
+        let near = self
+            .names
+            .iter()
+            .find(|n| crate::keys::key(n) == folded)
+            .map(String::as_str)
+            .or_else(|| {
+                crate::check::suggest::closest(name, self.names.iter().map(String::as_str))
+            });
+        IgnoredColumn {
+            name: name.to_string(),
+            did_you_mean: near.map(str::to_string),
+        }
+    }
+}
+
 /// One row of the population.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -203,17 +278,30 @@ fn row_reader() -> csv::ReaderBuilder {
 }
 
 /// A column name as written in a CSV header or as a key of a JSON Lines row, as it is read:
-/// spaces at the ends are not part of it. One rule for both formats, so the same data pays
-/// the same in either (`"排除 "` is the input `排除`).
-pub fn column_name(written: &str) -> &str {
-    written.trim()
+/// spaces at the ends are not part of it, and it is in the form names are compared in
+/// ([`crate::keys::name`]: `金额` written with the compatibility ideograph U+F90A is `金额`).
+/// One rule for both formats, so the same data pays the same in either (`"排除 "` is the input
+/// `排除`).
+pub fn column_name(written: &str) -> std::borrow::Cow<'_, str> {
+    crate::keys::name(written.trim())
 }
 
-/// The column names of a CSV header record (a byte-order mark before it is dropped).
+/// The column names of a CSV header record as written, trimmed (a byte-order mark before it is
+/// dropped); [`column_name`] gives each the form it is read in.
 pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
+    if let Some(fault) = quote_fault(bytes) {
+        let problem = quote_problem(bytes, fault);
+        return Err(format!(
+            "cannot read the CSV header: {} [{}]",
+            problem.text(1),
+            problem.code()
+        ));
+    }
     let mut record = csv::StringRecord::new();
     match row_reader().from_reader(bytes).read_record(&mut record) {
-        Ok(true) => Ok(record.iter().map(|h| column_name(h).to_string()).collect()),
+        // Trimmed only: the names are put in their compared form once checked for repeats,
+        // whose message shows two spellings as written.
+        Ok(true) => Ok(record.iter().map(|h| h.trim().to_string()).collect()),
         Ok(false) => Err("cannot read the CSV header: the file is empty".to_string()),
         Err(e) => Err(format!(
             "cannot read the CSV header: {}",
@@ -226,17 +314,40 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
 }
 
-/// The first column name of `names` (as [`csv_header`] reads them) that repeats an earlier
-/// one: which of two cells with one name holds the value would be a guess. Two spellings of one
-/// year of a series (`销售收入［2023］`) are one name. The population's header and the history's
-/// are checked alike.
-pub fn repeated_column(names: &[String]) -> Option<&str> {
-    let same = crate::eval::series::series_key;
-    names
+/// The first column name of `names` that repeats an earlier one, in words: which of two cells
+/// with one name holds the value would be a guess. Names are compared as they are read
+/// ([`column_name`]: `金额` written with U+F90A is `金额`), and two spellings of one year of a
+/// series (`销售收入［2023］`) are one name. Two spellings are shown with their code points, as
+/// they look the same. The population's header and the history's are checked alike.
+pub fn repeated_column(names: &[String]) -> Option<String> {
+    let same = |x: &str| {
+        let name = column_name(x);
+        crate::eval::series::series_key(&name).into_owned()
+    };
+    let (k, second) = names
         .iter()
         .enumerate()
-        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))
-        .map(|(_, h)| h.as_str())
+        .find(|(k, h)| names[..*k].iter().any(|x| same(x) == same(h)))?;
+    let first = names[..k].iter().find(|x| same(x) == same(second))?;
+    Some(if first == second {
+        format!("`{}`", crate::eval::format::escape(first))
+    } else {
+        format!(
+            "`{}` ({}) and `{}` ({})",
+            crate::eval::format::escape(first),
+            code_points(first),
+            crate::eval::format::escape(second),
+            code_points(second)
+        )
+    })
+}
+
+/// The code points of `text`, `U+91D1 U+989D`: what tells apart two names that look the same.
+pub fn code_points(text: &str) -> String {
+    text.chars()
+        .map(|c| format!("U+{:04X}", u32::from(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What is wrong with a CSV row, without the reader's positions (which count from the start of
@@ -252,6 +363,90 @@ pub fn csv_problem(e: &csv::Error) -> RowProblem {
         _ => RowProblem::NotCsv {
             reason: e.to_string(),
         },
+    }
+}
+
+/// A breach of CSV's quoting rules in one record as written, which the lenient `csv` reader
+/// would read without a word (F0212, F0213).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteFault {
+    /// Text follows a quoted cell's closing quote (`"100"0`, read as `1000`): the byte after it.
+    TextAfter(usize),
+    /// A quote opened at this byte is never closed: the rest of the text is one cell.
+    Unclosed(usize),
+}
+
+impl QuoteFault {
+    /// The byte it is at.
+    fn at(self) -> usize {
+        match self {
+            QuoteFault::TextAfter(at) | QuoteFault::Unclosed(at) => at,
+        }
+    }
+
+    /// Where it is in `raw`, the record it was found in: the lines below the record's first,
+    /// and the column in characters counted from 1.
+    pub fn place(self, raw: &[u8]) -> (u64, usize) {
+        let before = &raw[..self.at().min(raw.len())];
+        let line_start = before
+            .iter()
+            .rposition(|b| matches!(b, b'\n' | b'\r'))
+            .map_or(0, |k| k + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        (super::chunks::newlines(before), column)
+    }
+}
+
+/// The first breach of CSV's quoting rules in `raw`, the bytes of one record (or of a header):
+/// text after a quoted cell's closing quote, or a quote never closed. A quote opens a quoted
+/// cell only as the first byte of a cell, as the reader and the chunker read it
+/// (`5"` is plain text), and a doubled quote inside one is a quote.
+pub fn quote_fault(raw: &[u8]) -> Option<QuoteFault> {
+    let mut inside = None;
+    let mut cell_start = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr3(b'"', b',', b'\n', &raw[i..]) {
+        let k = i + k;
+        i = k + 1;
+        match (raw[k], inside) {
+            (b'"', Some(_)) if raw.get(k + 1) == Some(&b'"') => i = k + 2,
+            (b'"', Some(_)) => {
+                inside = None;
+                if !matches!(raw.get(k + 1), None | Some(b',' | b'\n' | b'\r')) {
+                    return Some(QuoteFault::TextAfter(k + 1));
+                }
+            }
+            (b'"', None) if k == cell_start => inside = Some(k),
+            (_, Some(_)) | (b'"', None) => {}
+            (_, None) => cell_start = k + 1,
+        }
+    }
+    inside.map(QuoteFault::Unclosed)
+}
+
+/// The row problem of a quoting fault in the record `raw` (F0212, F0213): where it is, as the
+/// lines below the record's first and the column in characters counted from 1.
+pub fn quote_problem(raw: &[u8], fault: QuoteFault) -> RowProblem {
+    let at = fault.at().min(raw.len());
+    let (down, column) = fault.place(raw);
+    match fault {
+        QuoteFault::TextAfter(_) => RowProblem::TextAfterQuote { down, column },
+        QuoteFault::Unclosed(_) => {
+            let rest = &raw[at..];
+            let end = rest
+                .iter()
+                .rposition(|b| !matches!(b, b'\n' | b'\r'))
+                .map_or(0, |k| k + 1);
+            let lines = super::chunks::newlines(&rest[..end]);
+            RowProblem::UnclosedQuote {
+                down,
+                column,
+                lines,
+            }
+        }
     }
 }
 
@@ -314,8 +509,8 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
     let pairs: Vec<_> = pairs
         .into_iter()
         .map(|(k, v)| match column_name(&k) {
-            name if name.len() == k.len() => (k, v),
-            name => (name.to_string(), v),
+            std::borrow::Cow::Borrowed(name) if name.len() == k.len() => (k, v),
+            name => (name.into_owned(), v),
         })
         .collect();
     let mut cells = Vec::with_capacity(pairs.len());
@@ -374,6 +569,37 @@ pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn quotes_are_read_by_the_rules() {
+        use QuoteFault::{TextAfter, Unclosed};
+        let fault = |t: &str| quote_fault(t.as_bytes());
+        for ok in [
+            "1,100\n",
+            "1,\"1,00\"\n",
+            "\"a\"\"b\",c\r\n",
+            "5\",x",
+            "\"\"",
+            "a,\"b\nc\"",
+        ] {
+            assert_eq!(fault(ok), None, "{ok:?}");
+        }
+        assert_eq!(fault("1,\"100\"0\n"), Some(TextAfter(7)));
+        assert_eq!(fault("1,\"100\" \n"), Some(TextAfter(7)));
+        assert_eq!(fault("\"a\"\"\"b"), Some(TextAfter(5)));
+        assert_eq!(fault("1,\"200\n3,3\n"), Some(Unclosed(2)));
+        let raw = "好,\"a\nb\",\"c\"d\n".as_bytes();
+        let f = quote_fault(raw).unwrap();
+        assert_eq!(f.place(raw), (1, 7));
+        assert_eq!(
+            quote_problem(b"1,\"2\n3\n4\n\n", Unclosed(2)),
+            RowProblem::UnclosedQuote {
+                down: 0,
+                column: 3,
+                lines: 2
+            }
+        );
+    }
 
     proptest! {
         #[test]

@@ -3,7 +3,9 @@
 //! Input: a row's results (or its error) and the [`Column`]s to write. Output: one line of text
 //! appended to a batch's buffer. Guarantee: amounts are written exactly (plain decimals, at
 //! least two places; JSON gets decimal strings, never floats); CSV cells are quoted when they
-//! hold a comma, quote or line break.
+//! hold a comma, quote or line break, and a CSV text cell a spreadsheet would run as a formula
+//! (one starting with `=`, `+`, `-`, `@`, a tab or a carriage return) starts with `'` unless
+//! raw text is asked for. JSON Lines text is always written as it is.
 
 use rust_decimal::Decimal;
 
@@ -27,6 +29,35 @@ pub fn csv_field(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()
+    }
+}
+
+/// Whether a spreadsheet (Excel, WPS, LibreOffice) opening a CSV file would read a text cell
+/// starting so as a formula: `=HYPERLINK(...)` or `@SUM(1)` as a subject id runs when the
+/// results are opened. A tab or a carriage return first lets some readers skip to one.
+pub fn reads_as_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// How the cells of a row are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cells {
+    /// JSON values: text as it is.
+    Json,
+    /// CSV, text that would read as a formula neutralised with a leading `'`.
+    Csv,
+    /// CSV, text as it is (`--raw-text`).
+    CsvRaw,
+}
+
+impl Cells {
+    /// Whether the cells are CSV.
+    #[inline(always)]
+    fn csv(self) -> bool {
+        self != Cells::Json
     }
 }
 
@@ -102,13 +133,34 @@ pub struct RowWriter {
     pub columns: Vec<(String, Column)>,
     /// JSON Lines in the nested default shape (no `--columns` given).
     pub nested: bool,
+    /// CSV text cells written as they are, even those a spreadsheet would read as a formula
+    /// (`--raw-text`, for programs that read the ids back).
+    pub raw_text: bool,
 }
 
 impl RowWriter {
     /// The header line, for CSV.
     pub fn header(&self) -> String {
-        let titles: Vec<String> = self.columns.iter().map(|(t, _)| csv_field(t)).collect();
+        let cells = self.cells();
+        let titles: Vec<String> = self
+            .columns
+            .iter()
+            .map(|(t, _)| {
+                let mut title = String::new();
+                push_text(&mut title, t, cells);
+                title
+            })
+            .collect();
         titles.join(",") + "\n"
+    }
+
+    /// How this writer's cells are written.
+    fn cells(&self) -> Cells {
+        match (self.format, self.raw_text) {
+            (RowFormat::Csv, false) => Cells::Csv,
+            (RowFormat::Csv, true) => Cells::CsvRaw,
+            _ => Cells::Json,
+        }
     }
 
     /// Appends the line of a row's results.
@@ -119,11 +171,12 @@ impl RowWriter {
         // Two copies of the loop, each with the format fixed, so the CSV one (the usual output
         // of a large run) has no format test per cell.
         if self.format == RowFormat::Csv {
+            let cells = self.cells();
             for (k, (_, column)) in self.columns.iter().enumerate() {
                 if k > 0 {
                     out.push(',');
                 }
-                push_cell(out, r, column, true);
+                push_cell(out, r, column, cells);
             }
             out.push('\n');
         } else {
@@ -133,7 +186,7 @@ impl RowWriter {
                     out.push(',');
                 }
                 push_json_key(out, title);
-                push_cell(out, r, column, false);
+                push_cell(out, r, column, Cells::Json);
             }
             out.push_str("}\n");
         }
@@ -141,7 +194,7 @@ impl RowWriter {
 
     /// Appends the line of a row that could not be evaluated.
     pub fn error_row(&self, out: &mut String, e: &RowError, subject: &str) {
-        let csv = self.format == RowFormat::Csv;
+        let csv = self.cells();
         let message = e.message();
         if self.nested {
             let v = serde_json::json!({"line": e.line, "subject": subject, "error": message});
@@ -154,7 +207,7 @@ impl RowWriter {
             Column::Subject => push_text(out, subject, csv),
             Column::Error => push_text(out, &message, csv),
             Column::Code => push_text(out, e.code().as_str(), csv),
-            _ if csv => {}
+            _ if csv.csv() => {}
             _ => out.push_str("null"),
         });
     }
@@ -279,7 +332,7 @@ impl RowWriter {
             None => return false,
         };
         unpaid.last = at;
-        let csv = self.format == RowFormat::Csv;
+        let csv = self.cells();
         for piece in &unpaid.made[at].1 {
             match piece {
                 Piece::Text(t) => out.push_str(t),
@@ -305,7 +358,7 @@ impl RowWriter {
             deferred: Vec::new(),
             before: Vec::new(),
         };
-        let csv = self.format == RowFormat::Csv;
+        let csv = self.cells();
         let mut pieces = Vec::new();
         let mut text = String::new();
         self.each_cell(&mut text, |text, column| {
@@ -329,7 +382,8 @@ impl RowWriter {
 /// One cell of a row: in CSV an absent value is an empty cell, in JSON `null`. Written into the
 /// batch's text, with no string per cell.
 #[inline(always)]
-fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
+fn push_cell(out: &mut String, r: &RowResult, column: &Column, cells: Cells) {
+    let csv = cells.csv();
     let absent = |out: &mut String| {
         if !csv {
             out.push_str("null");
@@ -337,9 +391,9 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
     };
     match column {
         Column::Line => push_int(out, r.line),
-        Column::Subject => push_text(out, &r.subject, csv),
+        Column::Subject => push_text(out, &r.subject, cells),
         Column::Claim => match &r.claim {
-            Some(c) => push_text(out, c, csv),
+            Some(c) => push_text(out, c, cells),
             None => absent(out),
         },
         Column::Total => push_money(out, &r.total, csv),
@@ -361,12 +415,12 @@ fn push_cell(out: &mut String, r: &RowResult, column: &Column, csv: bool) {
                     });
                 match sum {
                     Some(sum) => push_money(out, &sum, csv),
-                    None => push_text(out, "error[F0901]: the sum does not fit", csv),
+                    None => push_text(out, "error[F0901]: the sum does not fit", cells),
                 }
             }
         },
         Column::Outcome(c) => match &r.clauses[*c] {
-            Some((o, _)) => push_text(out, o.key(), csv),
+            Some((o, _)) => push_text(out, o.key(), cells),
             None => absent(out),
         },
         Column::Deferred(c) => match &r.clauses[*c] {
@@ -400,18 +454,24 @@ fn push_int(out: &mut String, n: u64) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 
-/// A text cell: CSV-quoted when needed, or a JSON string.
+/// A text cell: CSV-quoted when needed (and neutralised when a spreadsheet would run it), or a
+/// JSON string.
 #[inline(always)]
-fn push_text(out: &mut String, text: &str, csv: bool) {
-    if csv {
-        push_csv_field(out, text);
-    } else {
-        out.push_str(&serde_json::Value::from(text).to_string());
+fn push_text(out: &mut String, text: &str, cells: Cells) {
+    match cells {
+        Cells::Csv if reads_as_formula(text) => {
+            let mut safe = String::with_capacity(text.len() + 1);
+            safe.push('\'');
+            safe.push_str(text);
+            push_csv_field(out, &safe);
+        }
+        Cells::Csv | Cells::CsvRaw => push_csv_field(out, text),
+        Cells::Json => out.push_str(&serde_json::Value::from(text).to_string()),
     }
 }
 
 fn push_json_key(out: &mut String, key: &str) {
-    push_text(out, key, false);
+    push_text(out, key, Cells::Json);
     out.push(':');
 }
 

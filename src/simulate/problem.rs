@@ -54,6 +54,23 @@ pub enum RowProblem {
         /// The header's.
         expected: usize,
     },
+    /// A quoted cell of a CSV row has text after its closing quote (F0212).
+    TextAfterQuote {
+        /// The line of that text, counted from the row's first (0 on the row's first line).
+        down: u64,
+        /// Its column, in characters from 1.
+        column: usize,
+    },
+    /// A quote opened in a CSV row is never closed (F0213): every line after it, to the end
+    /// of the file, would be one cell.
+    UnclosedQuote {
+        /// The quote's line, counted from the row's first.
+        down: u64,
+        /// Its column, in characters from 1.
+        column: usize,
+        /// The lines after the quote's, swallowed into the cell.
+        lines: u64,
+    },
     /// A line of JSON Lines is not UTF-8 text (F0111).
     LineNotUtf8,
     /// A line of JSON Lines is JSON, but not an object (F0205).
@@ -145,6 +162,8 @@ impl RowProblem {
             RowProblem::Facts(problems) => problems.first().map_or(C::Internal, |p| p.code),
             RowProblem::ClaimDate(p) => p.code,
             RowProblem::NotCsv { .. } | RowProblem::Cells { .. } => C::NotCsv,
+            RowProblem::TextAfterQuote { .. } => C::TextAfterQuote,
+            RowProblem::UnclosedQuote { .. } => C::UnclosedQuote,
             RowProblem::CellNotUtf8 { .. } | RowProblem::LineNotUtf8 => C::NotUtf8,
             RowProblem::NotObject { .. } | RowProblem::NotJson { .. } => C::NotJsonObject,
             RowProblem::NoSubjectId { .. } => C::NoSubjectId,
@@ -191,6 +210,18 @@ impl RowProblem {
             RowProblem::Cells { found, expected } => {
                 format!("{not_csv}: it has {found} cells but the header has {expected}")
             }
+            RowProblem::TextAfterQuote { down, column } => format!(
+                "{not_csv} (F0212): on line {}, column {column}, text follows the closing quote of a quoted cell (a reader that glued it to the cell would read `\"100\"0` as 1000); remove the stray quotes, or quote the whole cell and double each quote inside it",
+                line + down
+            ),
+            RowProblem::UnclosedQuote {
+                down,
+                column,
+                lines,
+            } => format!(
+                "{not_csv} (F0213): the quote opened on line {}, column {column}, is never closed, so the {lines} lines after it, to the end of the file, would be one cell; none of them is read as a row. Close the quote or remove it",
+                line + down
+            ),
             RowProblem::LineNotUtf8 => "the line is not UTF-8 text".to_string(),
             RowProblem::NotObject { found } => {
                 format!("the line is not a JSON object: it is {found}")
@@ -282,6 +313,12 @@ mod tests {
             RowProblem::Cells {
                 found: 2,
                 expected: 3,
+            },
+            RowProblem::TextAfterQuote { down: 0, column: 3 },
+            RowProblem::UnclosedQuote {
+                down: 0,
+                column: 3,
+                lines: 998,
             },
             RowProblem::LineNotUtf8,
             RowProblem::NotObject {

@@ -25,7 +25,7 @@ use std::sync::{Mutex, OnceLock};
 use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
 use super::history::{chunk_ids, ChunkHistory, HistoryReader};
-use super::input::{csv_header, csv_id, jsonl_id};
+use super::input::{csv_header, csv_id, jsonl_id, IgnoredColumn, InputNames};
 use super::output::{RowFormat, RowWriter};
 use super::{
     check_titles, default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary,
@@ -77,6 +77,10 @@ pub struct SimulationOptions {
     /// The columns of the rows, comma-separated `[TITLE=]NAME` (as `pol simulate --columns`);
     /// `None` for every payer and every clause's amount and outcome.
     pub row_columns: Option<String>,
+    /// Write CSV text cells as they are, even those a spreadsheet would run as a formula
+    /// (`=`, `+`, `-`, `@`, a tab or a carriage return first); by default such a cell starts
+    /// with `'`. JSON Lines rows are always written as they are.
+    pub raw_text: bool,
 }
 
 impl SimulationOptions {
@@ -92,6 +96,7 @@ impl SimulationOptions {
             max_errors: None,
             rows: RowFormat::Csv,
             row_columns: None,
+            raw_text: false,
         }
     }
 }
@@ -116,7 +121,8 @@ pub enum SimulateError {
     Columns(String),
     /// The CSV header cannot be read: why.
     Header(String),
-    /// The header names a column twice: which value is meant would be a guess.
+    /// The header names a column twice: which value is meant would be a guess. The name in
+    /// backticks, or its two spellings with their code points.
     DuplicateColumn(String),
     /// The header has no subject id column: the column looked for.
     NoIdColumn(String),
@@ -153,7 +159,7 @@ impl fmt::Display for SimulateError {
             SimulateError::Header(why) => f.write_str(why),
             SimulateError::DuplicateColumn(name) => write!(
                 f,
-                "the column `{name}` appears twice in the population's header; rename or remove one"
+                "the column {name} appears twice in the population's header; rename or remove one"
             ),
             SimulateError::NoIdColumn(name) => {
                 write!(f, "the population has no `{name}` column for the subject id")
@@ -211,8 +217,9 @@ pub struct Report {
     /// The first [`MAX_REPORTED_ERRORS`] row errors, in input order (the summary counts them
     /// all).
     pub errors: Vec<RowError>,
-    /// Columns of the CSV header that are not inputs of the policies: they are ignored.
-    pub ignored_columns: Vec<String>,
+    /// Columns that are not inputs of the policies, in the order first met (CSV header names,
+    /// JSON Lines keys), each once: they are ignored. The summary lists them too.
+    pub ignored_columns: Vec<IgnoredColumn>,
     /// How the run ended.
     pub end: End,
 }
@@ -224,6 +231,8 @@ pub struct Simulation<'s> {
     options: SimulationOptions,
     layout: Layout,
     claim_inputs: HashSet<String>,
+    /// The inputs' names, to tell the columns that are none.
+    inputs: InputNames,
     writer: RowWriter,
     /// The budget lines reduced pro rata: the population is then read twice.
     pro_rata: Vec<super::pro_rata::Line>,
@@ -275,6 +284,7 @@ impl<'s> Simulation<'s> {
             format: sim.rows,
             nested,
             columns,
+            raw_text: sim.raw_text,
         };
         let claim_inputs = set
             .programs()
@@ -286,6 +296,7 @@ impl<'s> Simulation<'s> {
             options: sim,
             layout,
             claim_inputs,
+            inputs: InputNames::of(set.programs()),
             writer,
             pro_rata: super::pro_rata::lines(set),
         })
@@ -469,6 +480,8 @@ impl<'s> Simulation<'s> {
             kind: o.kind,
             columns,
             claim_inputs: &self.claim_inputs,
+            inputs: &self.inputs,
+            max_errors: o.max_errors.map_or(0, NonZeroU64::get),
             layout: &self.layout,
             writer: rows.is_some().then_some(&self.writer),
             source,
@@ -498,6 +511,12 @@ impl<'s> Simulation<'s> {
             merger.summary.add_history(Some(0), Some(ignored));
         }
         let end = self.end(&mut merger, read_end, cancel);
+        // The header's columns, then the JSON Lines keys in the order first met.
+        let mut ignored_columns = ignored_columns;
+        for (name, _) in merger.ignored.drain(..) {
+            ignored_columns.push(self.inputs.ignored(&name));
+        }
+        merger.summary.ignored_columns.clone_from(&ignored_columns);
         Ok(Report {
             summary: merger.summary,
             errors: merger.errors,
@@ -510,32 +529,26 @@ impl<'s> Simulation<'s> {
     fn csv_shape<R: Read, F: Fn(&[u8]) -> Option<String>>(
         &self,
         chunker: &mut Chunker<R, F>,
-    ) -> Result<(CsvShape, Vec<String>), SimulateError> {
+    ) -> Result<(CsvShape, Vec<IgnoredColumn>), SimulateError> {
         let header = match chunker.first_record() {
             Ok(Some(h)) => csv_header(&h),
             Ok(None) => Err("cannot read the CSV header: the file is empty".to_string()),
             Err(e) => Err(format!("cannot read the CSV header: {e}")),
         }
         .map_err(SimulateError::Header)?;
-        let programs = self.ev.policies().programs();
-        let known: HashSet<&str> = programs
-            .iter()
-            .flat_map(|p| p.subject_inputs.iter().chain(&p.claim_inputs))
-            .map(|i| i.name.as_str())
-            .collect();
         let columns = &self.options.columns;
-        let mut ignored = Vec::new();
         if let Some(h) = super::input::repeated_column(&header) {
-            return Err(SimulateError::DuplicateColumn(h.to_string()));
+            return Err(SimulateError::DuplicateColumn(h));
         }
-        for h in &header {
-            let special = columns.is_special(h);
-            // A series column is named after its input and year: `销售收入[2023]`.
-            let base = crate::eval::series::series_name(h).map_or(h.as_str(), |(n, _)| n);
-            if !special && !known.contains(h.as_str()) && !known.contains(base) {
-                ignored.push(h.clone());
-            }
-        }
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| super::input::column_name(h).into_owned())
+            .collect();
+        let ignored = header
+            .iter()
+            .filter(|h| self.inputs.ignores(h, columns))
+            .map(|h| self.inputs.ignored(h))
+            .collect();
         let shape = CsvShape::new(&self.ev, &header, columns)
             .ok_or_else(|| SimulateError::NoIdColumn(columns.id.clone()))?;
         Ok((shape, ignored))
@@ -752,6 +765,8 @@ struct Merger<'w, 'r> {
     /// In the second pass: the plan each chunk is checked against, and the first difference.
     plan: Option<&'r super::pro_rata::Plan>,
     changed: Option<Failure>,
+    /// JSON Lines keys that are no input, each once, with the line first met, in file order.
+    ignored: Vec<(String, u64)>,
 }
 
 impl<'w, 'r> Merger<'w, 'r> {
@@ -774,12 +789,26 @@ impl<'w, 'r> Merger<'w, 'r> {
             recorder: None,
             plan: None,
             changed: None,
+            ignored: Vec::new(),
         }
     }
 
     /// Whether nothing more is to be merged.
     fn stopped(&self) -> bool {
         self.fatal.is_some() || self.too_many || self.changed.is_some()
+    }
+
+    /// Notes the JSON Lines keys that are no input found in a batch on lines up to `last` (none
+    /// when `None`), those not noted before.
+    fn note_ignored(&mut self, keys: &[(String, u64)], last: Option<u64>) {
+        let Some(last) = last else {
+            return;
+        };
+        for (name, line) in keys.iter().filter(|(_, line)| *line <= last) {
+            if !self.ignored.iter().any(|(n, _)| n == name) {
+                self.ignored.push((name.clone(), *line));
+            }
+        }
     }
 
     /// Takes a batch in any order; merges every batch that is next in input order.
@@ -822,6 +851,7 @@ impl<'w, 'r> Merger<'w, 'r> {
                 d.first_at.min(d.text.len())
             };
             self.write(&d.text.as_bytes()[..upto]);
+            self.note_ignored(&d.ignored, e.line.checked_sub(1));
             self.fatal = Some(e);
             return;
         }
@@ -830,9 +860,7 @@ impl<'w, 'r> Merger<'w, 'r> {
         let limit = self.max_errors.and_then(|m| {
             let left = m.get().checked_sub(self.summary.errors)?;
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
-            d.error_ends
-                .get(k)
-                .map(|&(text, listed)| (m.get(), text, listed))
+            d.error_ends.get(k).map(|end| (m.get(), *end))
         });
         // A chunk that does not end where the first pass said is a population that changed:
         // its rows and every row after it are not written.
@@ -842,13 +870,18 @@ impl<'w, 'r> Merger<'w, 'r> {
                 return;
             }
         }
-        let (text, listed) = limit.map_or((d.text.len(), d.errors.len()), |(_, t, l)| (t, l));
+        let (text, listed) =
+            limit.map_or((d.text.len(), d.listed), |(_, end)| (end.text, end.listed));
+        // Keys of rows after the error that stops the run are not reported: the report ends
+        // at the same row whatever the chunks.
+        let last_line = limit.map_or(u64::MAX, |(_, end)| end.line);
+        self.note_ignored(&d.ignored, Some(last_line));
         self.write(&d.text.as_bytes()[..text]);
         if let Some(r) = self.recorder.as_mut() {
             r.chunk(&d.summary);
         }
         self.summary.merge(d.summary);
-        if let Some((m, _, _)) = limit {
+        if let Some((m, _)) = limit {
             self.summary.errors = m;
         }
         let room = MAX_REPORTED_ERRORS.saturating_sub(self.errors.len());
@@ -911,7 +944,12 @@ mod tests {
         let set = set();
         let (rows, report) = run(&set, POPULATION, 1, 1 << 20);
         assert!(matches!(report.end, End::Completed), "{:?}", report.end);
-        assert_eq!(report.ignored_columns, ["备注"]);
+        let ignored: Vec<&str> = report
+            .ignored_columns
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(ignored, ["备注"]);
         assert_eq!(report.summary.rows, 4);
         assert_eq!(report.summary.errors, 1);
         assert_eq!(report.errors.len(), 1);

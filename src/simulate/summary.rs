@@ -158,6 +158,9 @@ pub struct Summary {
     /// With a history file: its subjects that are not in the population (ignored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history_subjects_ignored: Option<u64>,
+    /// Columns (CSV header names, JSON Lines keys) that are no input of the policies: ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<super::IgnoredColumn>,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -662,6 +665,9 @@ impl Summary {
                 out,
                 "history: {g} earlier grants of subjects in the population, {i} subjects not in the population ignored"
             )?;
+        }
+        for c in &self.ignored_columns {
+            writeln!(out, "warning: {c}")?;
         }
         writeln!(out, "paid in all: {}", format::total(self.paid))?;
         writeln!(out, "\nper clause:")?;

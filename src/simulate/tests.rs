@@ -285,7 +285,7 @@ proptest! {
         let mut shared_rows = Rows::default();
         let (mut fast_rows, mut paid_rows) = (0, 0);
         for format in [RowFormat::Csv, RowFormat::Jsonl] {
-            let writer = RowWriter { format, columns: columns.clone(), nested: false };
+            let writer = RowWriter { format, columns: columns.clone(), nested: false, raw_text: false };
             let mut unpaid = UnpaidRows::default();
             for (line, firm) in firms.iter().enumerate() {
                 let facts = facts(firm);
@@ -441,7 +441,7 @@ proptest! {
         let mut rows = Rows::default();
         let mut fast_rows = 0;
         for format in [RowFormat::Csv, RowFormat::Jsonl] {
-            let writer = RowWriter { format, columns: columns.clone(), nested: false };
+            let writer = RowWriter { format, columns: columns.clone(), nested: false, raw_text: false };
             let mut unpaid = UnpaidRows::default();
             for (line, given) in firms.iter().enumerate() {
                 let attributes: Vec<String> = flags

@@ -44,7 +44,8 @@ impl<'d> Lowerer<'d> {
     }
 
     fn name(&self, p: P<'_>) -> Name {
-        Node::new(p.as_str().to_string(), self.span(&p))
+        // Names are compared in one form: two spellings of one character are one name.
+        Node::new(crate::keys::name(p.as_str()).into_owned(), self.span(&p))
     }
 
     /// Lowers the `file` rule of one chunk into `items`.
@@ -306,7 +307,7 @@ impl<'d> Lowerer<'d> {
                 let (unit, _) = self.unit_of(u);
                 TypeExpr::Quantity(unit)
             }
-            _ => TypeExpr::Named(inner.as_str().to_string()),
+            _ => TypeExpr::Named(crate::keys::name(inner.as_str()).into_owned()),
         };
         (Node::new(ty, span), by_year)
     }
@@ -690,7 +691,10 @@ impl<'d> Lowerer<'d> {
                     .collect();
                 (Node::new(ExprKind::Call(fnode, args), span), depth + 1)
             }
-            Rule::reference => (Node::new(ExprKind::Ref(p.as_str().to_string()), span), 0),
+            Rule::reference => {
+                let name = crate::keys::name(p.as_str()).into_owned();
+                (Node::new(ExprKind::Ref(name), span), 0)
+            }
             Rule::event_date => (Node::new(ExprKind::EventDate, span), 0),
             Rule::event_year => (Node::new(ExprKind::EventYear, span), 0),
             Rule::index => self.index(p, span),
