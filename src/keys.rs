@@ -110,6 +110,13 @@ pub fn name(text: &str) -> Cow<'_, str> {
     Cow::Owned(text.nfc().collect())
 }
 
+/// A name as data writes it (a CSV header, a JSON Lines key, a facts attribute key), as it is
+/// read: spaces at the ends are not part of it, and it is in the [`name`] form. One rule for
+/// every format, so the same data pays the same in each (`"排除 "` is the input `排除`).
+pub fn written_name(text: &str) -> Cow<'_, str> {
+    name(text.trim())
+}
+
 /// Whether `text` is printable ASCII, which is its own compared form (no hidden character, no
 /// white space, nothing NFKC or the folds change): most ids and codes.
 #[inline]

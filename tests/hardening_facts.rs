@@ -184,6 +184,52 @@ fn a_misspelt_key_of_a_claim_or_of_the_facts_is_refused_not_dropped() {
 }
 
 #[test]
+fn an_attribute_key_with_spaces_at_its_ends_is_the_input_in_facts_as_in_a_population() {
+    // Review of issue 15: JSON Lines keys and CSV headers were trimmed but facts keys were
+    // not, so `"已获其他资助 ": true` excluded the firm in `simulate` and paid 5万元 in `eval`.
+    let dir = temp("trimmed-key");
+    let policy = write(
+        &dir,
+        "p.pol",
+        "policy \"测试〔2024〕10号\" {\n  title \"t\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2025-12-31\n  funding { 市级财政: 100% }\n  same_matter highest\n}\ninput enterprise {\n  已获其他资助: bool = false\n}\nclause 奖 {\n  source \"第一条\"\n  when not 已获其他资助\n  award 5万元\n}\n",
+    );
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind": "enterprise", "id": "1", "attributes": {" 已获其他资助 ": true}}"#,
+    );
+    let rows = write(
+        &dir,
+        "p.jsonl",
+        "{\"id\": \"1\", \" 已获其他资助 \": true}\n",
+    );
+    let o = pol(&[
+        "eval",
+        &policy,
+        "--facts",
+        &facts,
+        "--date",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["clauses"][0]["outcome"], "not_eligible", "{v}");
+    assert_eq!(codes(&v, "problems"), Vec::<String>::new(), "{v}");
+    let o = pol(&[
+        "simulate",
+        &policy,
+        "--population",
+        &rows,
+        "--date",
+        "2024-06-01",
+        "--out",
+        "-",
+    ]);
+    assert!(stdout(&o).contains("not_eligible"), "{}", stdout(&o));
+}
+
+#[test]
 fn a_key_given_twice_in_a_json_lines_row_is_a_bad_row() {
     let dir = temp("jsonl");
     for row in [

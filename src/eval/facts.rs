@@ -687,9 +687,10 @@ impl<'t> Reader<'t> {
                     // A key given twice was reported by `unique`; one year given both as
                     // `"销售收入[2023]"` and in `"销售收入": {"2023": ...}` is reported here.
                     let again = !seen.insert(k.as_str());
-                    // Keys are names: compared in the form the policies' names are. A year
-                    // of a series is one key however its brackets and digits are typed.
-                    let named = crate::keys::name(k);
+                    // Keys are names: read as CSV headers and JSON Lines keys are (spaces at
+                    // the ends dropped) and compared in the form the policies' names are. A
+                    // year of a series is one key however its brackets and digits are typed.
+                    let named = crate::keys::written_name(k);
                     let folded = super::series::series_key(&named);
                     let k: &str = &folded;
                     match node_value(&v.value) {

@@ -283,7 +283,7 @@ fn row_reader() -> csv::ReaderBuilder {
 /// One rule for both formats, so the same data pays the same in either (`"排除 "` is the input
 /// `排除`).
 pub fn column_name(written: &str) -> std::borrow::Cow<'_, str> {
-    crate::keys::name(written.trim())
+    crate::keys::written_name(written)
 }
 
 /// The column names of a CSV header record as written, trimmed (a byte-order mark before it is
