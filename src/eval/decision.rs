@@ -94,15 +94,24 @@ impl Amount {
             (Amount::Exact(a), Amount::Exact(b)) if b.is_zero() && b.scale() <= a.scale() => {
                 return Some(Amount::Exact(a))
             }
-            (Amount::Exact(a), Amount::Exact(b)) => return a.checked_add(b).map(Amount::Exact),
+            (Amount::Exact(a), Amount::Exact(b)) => return add_exact(a, b).map(Amount::Exact),
             _ => {}
         }
         // Least plus least is at most most plus most: the sum of two ranges is one.
         Amount::between(
-            self.min().checked_add(other.min())?,
-            self.max().checked_add(other.max())?,
+            add_exact(self.min(), other.min())?,
+            add_exact(self.max(), other.max())?,
         )
     }
+}
+
+/// `a + b`, or `None` when the sum cannot be held exactly. `Decimal`'s own checked addition
+/// gives up decimal places to make a large sum fit (500000000000000000000000000.01 twice
+/// comes to ...000.0, the fen lost); a sum that keeps fewer places than its terms is refused.
+#[inline]
+pub(crate) fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    a.checked_add(b)
+        .filter(|s| s.scale() >= a.scale().max(b.scale()))
 }
 
 impl Default for Amount {

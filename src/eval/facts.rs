@@ -994,7 +994,7 @@ pub struct Bound {
     pub texts: Vec<String>,
     /// The subject's earlier grants, matched to the clauses of the whole policy set (the same
     /// list in every program's bound facts).
-    pub history: std::sync::Arc<[super::history::Grant]>,
+    pub history: std::sync::Arc<super::history::History>,
     /// The years given for the subject's yearly series (empty when the policy has none).
     pub series: Vec<super::series::SeriesValues>,
 }
