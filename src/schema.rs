@@ -270,12 +270,13 @@ fn input_schema(program: &Program, input: &InputDef) -> Json {
         }
         Flavor::Percent => (
             json!({"anyOf": [
-                // With `%`, or a bare ratio from -1 to 1: pol refuses a bare `79` (F0114).
+                // With `%`, or a bare ratio between -1 and 1: pol refuses a bare `79` (F0114)
+                // and a bare `1`, which could mean 100% or 1% (F0172).
                 {"type": "string", "pattern": r"^\s*[-+]?\d+(\.\d+)?%\s*$"},
-                {"type": "string", "pattern": r"^\s*[-+]?(0(\.\d+)?|1(\.0+)?)\s*$"},
-                {"type": "number", "minimum": -1, "maximum": 1},
+                {"type": "string", "pattern": r"^\s*[-+]?0(\.\d+)?\s*$"},
+                {"type": "number", "exclusiveMinimum": -1, "exclusiveMaximum": 1},
             ], "examples": ["15%", "0.15"]}),
-            "a percentage, \"15%\", or a ratio from -1 to 1 such as 0.15",
+            "a percentage, \"15%\", or a ratio between -1 and 1 such as 0.15",
         ),
         Flavor::Number => (
             json!({"anyOf": [
