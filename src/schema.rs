@@ -389,6 +389,20 @@ fn bound_numbers(map: &mut Map<String, Json>, flavor: Flavor, range: &ValueRange
                 Some(h) => b.insert("maximum".into(), number(h)),
                 None => b.remove("maximum"),
             };
+            if flavor == Flavor::Percent {
+                // pol refuses a bare ±1 (F0172) unless the range is written beyond 100% on
+                // that side: there the bound is exclusive.
+                for (side, exclusive, at) in [
+                    ("maximum", "exclusiveMaximum", Decimal::ONE),
+                    ("minimum", "exclusiveMinimum", -Decimal::ONE),
+                ] {
+                    b.remove(exclusive);
+                    if b.get(side).and_then(Json::as_i64) == Some(at.mantissa() as i64) {
+                        b.remove(side);
+                        b.insert(exclusive.into(), number(at));
+                    }
+                }
+            }
         } else if flavor == Flavor::Percent
             && (low < -Decimal::ONE || high.is_some_and(|h| h > Decimal::ONE))
         {

@@ -121,7 +121,7 @@ impl std::ops::Deref for History {
 impl History {
     /// Indexes `grants` (matched to `programs`). A sum that cannot be held exactly, or not
     /// rounded up to its policy's step, is an overflow (F0401), never clamped.
-    fn new(programs: &[Program], grants: Vec<Grant>) -> Result<History, FactProblem> {
+    fn new(programs: &[Program], grants: Vec<Grant>) -> Result<History, Box<FactProblem>> {
         let mut h = History {
             grants: Vec::new(),
             ..History::default()
@@ -149,11 +149,11 @@ impl History {
                     for y in [None, Some(year)] {
                         let sum = &mut h.sums.entry((o, sel, y)).or_default().0;
                         *sum = super::decision::add_exact(*sum, g.given.amount).ok_or_else(|| {
-                            FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]"))
+                            Box::new(FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]"))
                                 .hint(format!(
                                     "the earlier grants of {} {} add up to more than pol can hold exactly",
                                     g.given.document, g.given.clause
-                                ))
+                                )))
                         })?;
                     }
                 }
@@ -170,10 +170,12 @@ impl History {
             *counted = super::run::round(*exact, step, crate::ast::RoundingMode::Up)
                 .filter(|c| *c >= *exact)
                 .ok_or_else(|| {
-                    FactProblem::new(ProblemCode::SumOverflow, "history").hint(format!(
-                        "the earlier grants of {} add up to more than pol can hold exactly",
-                        programs[pi].header.document
-                    ))
+                    Box::new(
+                        FactProblem::new(ProblemCode::SumOverflow, "history").hint(format!(
+                            "the earlier grants of {} add up to more than pol can hold exactly",
+                            programs[pi].header.document
+                        )),
+                    )
                 })?;
         }
         h.grants = grants;
@@ -591,7 +593,7 @@ pub(super) fn resolve(
     if problems.is_empty() {
         History::new(programs, out)
             .map(Arc::new)
-            .map_err(|p| vec![p])
+            .map_err(|p| vec![*p])
     } else {
         Err(problems)
     }
