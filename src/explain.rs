@@ -96,6 +96,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         include_str!("../docs/codes/E0321.md"),
     ),
     (Code::NestedTable, include_str!("../docs/codes/E0322.md")),
+    (Code::NegativeAmount, include_str!("../docs/codes/E0323.md")),
     (Code::StageShares, include_str!("../docs/codes/E0330.md")),
     (
         Code::RangeOnUnordered,

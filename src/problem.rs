@@ -94,6 +94,7 @@ problem_codes! {
     HiddenInGrant = "F0169", Error, "a grant of the history names its document, clause, item or matter with a hidden or look-alike character";
     GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
     DuplicateGrant = "F0171", Error, "a grant of the history is listed twice";
+    AmbiguousPercent = "F0172", Error, "a percentage is given as a bare 1, which could mean 100% or 1%";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

@@ -270,12 +270,13 @@ fn input_schema(program: &Program, input: &InputDef) -> Json {
         }
         Flavor::Percent => (
             json!({"anyOf": [
-                // With `%`, or a bare ratio from -1 to 1: pol refuses a bare `79` (F0114).
+                // With `%`, or a bare ratio between -1 and 1: pol refuses a bare `79` (F0114)
+                // and a bare `1`, which could mean 100% or 1% (F0172).
                 {"type": "string", "pattern": r"^\s*[-+]?\d+(\.\d+)?%\s*$"},
-                {"type": "string", "pattern": r"^\s*[-+]?(0(\.\d+)?|1(\.0+)?)\s*$"},
-                {"type": "number", "minimum": -1, "maximum": 1},
+                {"type": "string", "pattern": r"^\s*[-+]?0(\.\d+)?\s*$"},
+                {"type": "number", "exclusiveMinimum": -1, "exclusiveMaximum": 1},
             ], "examples": ["15%", "0.15"]}),
-            "a percentage, \"15%\", or a ratio from -1 to 1 such as 0.15",
+            "a percentage, \"15%\", or a ratio between -1 and 1 such as 0.15",
         ),
         Flavor::Number => (
             json!({"anyOf": [
@@ -388,6 +389,20 @@ fn bound_numbers(map: &mut Map<String, Json>, flavor: Flavor, range: &ValueRange
                 Some(h) => b.insert("maximum".into(), number(h)),
                 None => b.remove("maximum"),
             };
+            if flavor == Flavor::Percent {
+                // pol refuses a bare ±1 (F0172) unless the range is written beyond 100% on
+                // that side: there the bound is exclusive.
+                for (side, exclusive, at) in [
+                    ("maximum", "exclusiveMaximum", Decimal::ONE),
+                    ("minimum", "exclusiveMinimum", -Decimal::ONE),
+                ] {
+                    b.remove(exclusive);
+                    if b.get(side).and_then(Json::as_i64) == Some(at.mantissa() as i64) {
+                        b.remove(side);
+                        b.insert(exclusive.into(), number(at));
+                    }
+                }
+            }
         } else if flavor == Flavor::Percent
             && (low < -Decimal::ONE || high.is_some_and(|h| h > Decimal::ONE))
         {

@@ -322,6 +322,59 @@ fn a_bare_percentage_above_one_is_refused_everywhere() {
 }
 
 #[test]
+fn a_bare_one_for_a_percentage_is_refused_as_100_or_1_percent() {
+    // Attack run F19: in a column of percentage points (79, 3, 1, 0.8), 79 and 3 were refused
+    // but 1 was read as 100%. A bare 1 is refused in facts, population cells and settings.
+    let dir = temp("percent-one");
+    for value in ["1", "\"1\"", "-1", "1.0"] {
+        let f = write(
+            &dir,
+            "f.json",
+            &format!(
+                r#"{{"kind": "enterprise", "id": "1", "attributes": {{"仪器共享率": {value}}}}}"#
+            ),
+        );
+        let (code, v, _) = eval_json(&f, &[]);
+        assert_eq!(code, Some(1), "{value}");
+        assert_eq!(codes(&v, "problems"), ["F0172"], "{value}");
+        let help = v["problems"][0]["help"].as_str().unwrap();
+        assert!(
+            help.starts_with("write ") && help.contains("100% or "),
+            "{help}"
+        );
+    }
+    let population = write(&dir, "p.csv", "id,仪器共享率\n1,79\n2,3\n3,1\n4,100%\n");
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        &population,
+        "--date",
+        "2024-05-01",
+        "--out",
+        dir.join("rows.csv").to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("line 4") && err.contains("F0172"), "{err}");
+    assert!(!err.contains("line 5"), "{err}");
+    let o = pol(&[
+        "eval",
+        "tests/fixtures/every-construct.pol",
+        "--facts",
+        "tests/facts/every-construct.json",
+        "--date",
+        "2024-05-01",
+        "--set",
+        "一定比例=1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(codes(&v, "problems"), ["F0172"], "{v}");
+}
+
+#[test]
 fn settings_given_twice_are_refused() {
     let base = [
         "eval",
@@ -460,7 +513,11 @@ fn the_facts_schema_refuses_a_bare_percentage_as_pol_does() {
         (serde_json::json!(0.79), true),
         (serde_json::json!("0.79"), true),
         (serde_json::json!("79%"), true),
-        (serde_json::json!("1"), true),
+        // A bare 1 could mean 100% or 1% (F0172).
+        (serde_json::json!("1"), false),
+        (serde_json::json!(1), false),
+        (serde_json::json!(-1), false),
+        (serde_json::json!("0.5"), true),
     ] {
         let facts = serde_json::json!({"kind": "enterprise", "id": "1", "attributes": {"仪器共享率": value}});
         assert_eq!(v.is_valid(&facts), accepted, "schema on {value}");

@@ -1255,3 +1255,72 @@ fn ids_of_one_value_in_two_spellings_are_two_subjects_and_a_grant_reaches_only_i
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("`01`"), "{err}");
 }
+
+/// `pol simulate` of `policy` on 2024-05-01, with a population and a history file; gives the
+/// exit status and the rows (`subject,total,code`).
+fn simulate_with(name: &str, policy: &str, population: &str, history: &str) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pol_file, pop, hist) = (
+        dir.join("p.pol"),
+        dir.join("population.csv"),
+        dir.join("history.csv"),
+    );
+    std::fs::write(&pol_file, policy).unwrap();
+    std::fs::write(&pop, population).unwrap();
+    std::fs::write(&hist, history).unwrap();
+    let o = pol(&[
+        "simulate",
+        pol_file.to_str().unwrap(),
+        "--population",
+        pop.to_str().unwrap(),
+        "--history",
+        hist.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+        "--columns",
+        "subject,total,code",
+    ]);
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stdout).replace("\r\n", "\n"),
+    )
+}
+
+/// A policy paying 100% of 金额 under a cap of 20万元 per enterprise, with the header line
+/// `rounding` (or none).
+fn capped_policy(rounding: &str) -> String {
+    format!(
+        "policy \"测试〔2024〕6号\" {{\n  title \"t\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding {{ 甲: 50%, 乙: 50% }}\n  same_matter cumulative\n{rounding}}}\ninput enterprise {{ 金额: money }}\nclause 年度 {{ source \"第二条\" award 100% of 金额 cap 20万元 per enterprise }}\n"
+    )
+}
+
+#[test]
+fn a_grant_finer_than_the_rounding_step_leaves_whole_steps_in_simulate_as_in_eval() {
+    // Under `rounding 1元 down`, an earlier grant of 100.50 元 leaves 199,899.50 元 of the
+    // cap; an award cut to it pays whole 元: 199,899 元, not 199,899.50.
+    let (code, rows) = simulate_with(
+        "finer-grant",
+        &capped_policy("  rounding 1元 down\n"),
+        "id,金额\nE1,25万元\n",
+        "id,document,clause,date,amount\nE1,测试〔2024〕6号,年度,2024-03-10,100.50\n",
+    );
+    assert_eq!(code, 0, "{rows}");
+    assert!(rows.contains("E1,199899.00,"), "{rows}");
+}
+
+#[test]
+fn grants_adding_up_to_more_than_pol_holds_fail_their_subject_in_simulate() {
+    // Attack run F4: the sum of these two grants was clamped, or lost its fen.
+    let (code, rows) = simulate_with(
+        "grant-overflow",
+        &capped_policy(""),
+        "id,金额\nE1,25万元\nE2,1万元\n",
+        "id,document,clause,date,amount\nE1,测试〔2024〕6号,年度,2024-01-10,500000000000000000000000000.01\nE1,测试〔2024〕6号,年度,2024-01-11,500000000000000000000000000.01\n",
+    );
+    assert_eq!(code, 1, "{rows}");
+    assert!(rows.contains("E1,,F0401"), "{rows}");
+    assert!(rows.contains("E2,10000.00,\n"), "{rows}");
+}

@@ -485,11 +485,13 @@ fn the_schema_carries_minimum_and_maximum_for_ranged_inputs() {
         .iter()
         .find(|b| b["type"] == "number")
         .unwrap();
-    // A percentage's number is a ratio: 0%..100% is 0 to 1.
+    // A percentage's number is a ratio: 0%..100% is 0 to 1, without a bare 1, which could
+    // mean 100% or 1% (F0172).
     assert_eq!(
-        (&number["minimum"], &number["maximum"]),
+        (&number["minimum"], &number["exclusiveMaximum"]),
         (&0.into(), &1.into())
     );
+    assert!(number.get("maximum").is_none(), "{number}");
     assert!(rate["description"]
         .as_str()
         .unwrap()

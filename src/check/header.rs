@@ -196,6 +196,9 @@ impl<'a> Checker<'a> {
             HeaderItem::Budget(lines) => {
                 for line in lines {
                     match line.amount.as_constant() {
+                        Some((v, u)) if u.is_money() && v < Decimal::ZERO => {
+                            self.check_not_negative(&line.amount, "budget")
+                        }
                         Some((v, u)) if u.is_money() => {
                             h.budget.push((line.year.node, v));
                             if line.pro_rata.is_some() {
@@ -345,6 +348,8 @@ impl<'a> Checker<'a> {
                     .label("a calculation, not a value")
                     .help("write the value itself, e.g. `= 10%`; use `let` for values computed from others"),
             );
+        } else if decl.flavor == super::types::Flavor::Money && ty == decl.ty {
+            self.check_not_negative(e, "money value");
         } else if ty != Ty::Error && decl.ty != Ty::Error && ty != decl.ty {
             let (found, wanted) = (self.describe(&ty), self.describe(&decl.ty));
             self.report(
@@ -360,6 +365,30 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Refuses an amount written out below zero where only an amount of money at least zero
+    /// makes sense (E0323): a cap or limit of `-1万元` lets nothing through, so every award
+    /// under it would be 0 (or, read from a fact, *cannot evaluate*) for a sign typo; a
+    /// budget or a money parameter's value below zero is refused in facts and settings too.
+    pub(super) fn check_not_negative(&mut self, e: &Expr, what: &str) {
+        let Some((v, _)) = e.as_constant() else {
+            return;
+        };
+        if v >= Decimal::ZERO {
+            return;
+        }
+        self.report(
+            Diagnostic::new(
+                Code::NegativeAmount,
+                e.span,
+                format!("a {what} cannot be a negative amount"),
+            )
+            .label("below zero")
+            .help(format!(
+                "remove the minus sign: a {what} is an amount of at least zero (`0元` for none)"
+            )),
+        );
+    }
+
     /// Checks shared limits: an amount of money per a known kind.
     pub(super) fn check_limits(&mut self) {
         for i in 0..self.limits.len() {
@@ -373,6 +402,7 @@ impl<'a> Checker<'a> {
         self.kind_level(&bound.per);
         let ty = self.infer(&bound.amount, ctx);
         if ty.is_money_or_error() {
+            self.check_not_negative(&bound.amount, what);
             return true;
         }
         let found = self.describe(&ty);

@@ -250,7 +250,9 @@ impl<'a> Checker<'a> {
         let (run, kinds): (Vec<_>, Vec<_>) = caps.into_iter().partition(|b| b.per.node == "run");
         for b in &run {
             let ty = self.infer(&b.amount, ctx);
-            if !ty.is_money_or_error() {
+            if ty.is_money_or_error() {
+                self.check_not_negative(&b.amount, "cap");
+            } else {
                 let found = self.describe(&ty);
                 self.report(
                     Diagnostic::new(

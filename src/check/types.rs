@@ -115,6 +115,17 @@ impl ValueRange {
         };
         written && self.contains(v)
     }
+
+    /// Whether the range is written to reach beyond 100% on the side of `v` (`0%..10000%`):
+    /// there bare numbers are ratios, and a bare 1 is 100% rather than possibly 1%.
+    pub fn reads_bare_ratios(&self, v: Decimal) -> bool {
+        let bound = if v.is_sign_negative() {
+            self.low
+        } else {
+            self.high
+        };
+        bound.is_some_and(|b| b.abs() > Decimal::ONE) && self.admits_bare_ratio(v)
+    }
 }
 
 /// A declared type.

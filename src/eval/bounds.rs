@@ -256,7 +256,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         scratch.kept.clear();
         scratch.presumed.clear();
         self.seed_from_history(scratch, bound);
-        self.across_levels(&mut scratch.instances, &mut scratch.presumed);
+        if self.set.once_in_decision() {
+            self.index_once(scratch);
+        }
+        self.across_levels(
+            &mut scratch.instances,
+            &scratch.once_at,
+            &mut scratch.presumed,
+        );
         let mut start = 0;
         while start < scratch.instances.len() {
             let event = |v: &Verdict| (v.date, v.claim);
@@ -284,7 +291,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
             if at == known {
                 let pi = counter.pi();
-                let before = super::history::seed(&self.set.programs[pi], &bound[pi], counter);
+                let (_, before) = super::history::seed(&bound[pi], counter);
                 scratch.used[at].1 = [(before, before); 2];
             }
         }

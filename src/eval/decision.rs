@@ -94,15 +94,25 @@ impl Amount {
             (Amount::Exact(a), Amount::Exact(b)) if b.is_zero() && b.scale() <= a.scale() => {
                 return Some(Amount::Exact(a))
             }
-            (Amount::Exact(a), Amount::Exact(b)) => return a.checked_add(b).map(Amount::Exact),
+            (Amount::Exact(a), Amount::Exact(b)) => return add_exact(a, b).map(Amount::Exact),
             _ => {}
         }
         // Least plus least is at most most plus most: the sum of two ranges is one.
         Amount::between(
-            self.min().checked_add(other.min())?,
-            self.max().checked_add(other.max())?,
+            add_exact(self.min(), other.min())?,
+            add_exact(self.max(), other.max())?,
         )
     }
+}
+
+/// `a + b`, or `None` when the sum cannot be held exactly. `Decimal`'s own checked addition
+/// gives up decimal places to make a large sum fit (500000000000000000000000000.01 twice
+/// comes to ...000.0, the fen lost); a sum that keeps fewer places than its terms is refused.
+#[inline]
+pub(crate) fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    // Adding a zero gives the other side as it is (its places kept), which loses nothing.
+    a.checked_add(b)
+        .filter(|s| a.is_zero() || b.is_zero() || s.scale() >= a.scale().max(b.scale()))
 }
 
 impl Default for Amount {
@@ -443,6 +453,17 @@ mod tests {
     fn amount() -> impl Strategy<Value = Amount> {
         let mantissa = prop_oneof![Just(0i64), any::<i32>().prop_map(i64::from), any::<i64>()];
         amount_strategy(mantissa, 0..6)
+    }
+
+    #[test]
+    fn a_sum_that_would_lose_places_is_not_held() {
+        let big: Decimal = "500000000000000000000000000.01".parse().unwrap();
+        // `Decimal`'s own addition gives 1000000000000000000000000000.0, the fen lost.
+        assert!(add_exact(big, big).is_none());
+        assert!(Amount::Exact(big).checked_add(Amount::Exact(big)).is_none());
+        let half = Decimal::new(5, 1);
+        assert_eq!(add_exact(big, Decimal::ZERO), Some(big));
+        assert_eq!(add_exact(half, half), Some(Decimal::ONE));
     }
 
     proptest! {

@@ -461,6 +461,13 @@ impl FactProblem {
                     declared,
                 ),
             ),
+            C::AmbiguousPercent => (
+                format!("`{name}` is a percentage, but {given} the bare number {found}, which could mean {hint}"),
+                join_help(
+                    &format!("write {hint}: a bare 1 is 100% as a ratio, but 1% in a column of percentage points"),
+                    declared,
+                ),
+            ),
             C::AmbiguousNumber => (
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
                 join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
@@ -1026,7 +1033,7 @@ pub struct Bound {
     pub texts: Vec<String>,
     /// The subject's earlier grants, matched to the clauses of the whole policy set (the same
     /// list in every program's bound facts).
-    pub history: std::sync::Arc<[super::history::Grant]>,
+    pub history: std::sync::Arc<super::history::History>,
     /// The years given for the subject's yearly series (empty when the policy has none).
     pub series: Vec<super::series::SeriesValues>,
 }
@@ -1098,6 +1105,9 @@ pub(crate) enum Refusal {
     WrongType(Option<String>),
     /// A bare number above 1 given for a percentage; the suggestion (`79%`).
     BarePercent(String),
+    /// A bare 1 or -1 given for a percentage: 100% as a ratio, or 1% in percentage points;
+    /// the two readings (`100% or 1%`).
+    AmbiguousPercent(String),
     /// A notation refused as ambiguous, and why.
     Ambiguous(String),
     /// More digits than can be held.
@@ -1141,6 +1151,7 @@ impl Refusal {
                 }
             }
             Refusal::BarePercent(suggestion) => p(ProblemCode::BarePercent).hint(suggestion),
+            Refusal::AmbiguousPercent(readings) => p(ProblemCode::AmbiguousPercent).hint(readings),
             Refusal::Ambiguous(why) => p(ProblemCode::AmbiguousNumber).hint(why),
             Refusal::TooLarge => p(ProblemCode::TooManyDigits),
             Refusal::NotADate(why) => p(ProblemCode::NotADate).hint(why),
@@ -1179,6 +1190,12 @@ pub(crate) fn read_scalar(
         Flavor::Percent => match literal_of(v)? {
             l if l.percent => Value::Num(l.value),
             l if !l.unit.is_none() => return Err(wrong()),
+            // A bare 1 is 100% as a ratio but 1% in a column written in percentage points
+            // (3, 79, 1, 0.8): either could be meant, so it is refused.
+            l if l.value.abs() == Decimal::ONE => {
+                let sign = if l.value.is_sign_negative() { "-" } else { "" };
+                return Err(Refusal::AmbiguousPercent(format!("{sign}100% or {sign}1%")));
+            }
             // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
             // percentage written without its sign (79 for 79%), so it is refused.
             l if l.value.abs() > Decimal::ONE => {
@@ -1250,10 +1267,12 @@ fn read_value(
         (Flavor::Percent, v) => match read_scalar(Flavor::Percent, None, v) {
             // A bare number beyond ±1 is taken as a ratio only where the declared range
             // explicitly reaches it (`percent in 0%..10000%`).
-            Err(Refusal::BarePercent(suggestion)) => match (literal_of(v), &input.range) {
-                (Ok(l), Some(range)) if range.admits_bare_ratio(l.value) => Value::Num(l.value),
-                _ => return Err(Refusal::BarePercent(suggestion)),
-            },
+            Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
+                match (literal_of(v), &input.range) {
+                    (Ok(l), Some(range)) if range.reads_bare_ratios(l.value) => Value::Num(l.value),
+                    _ => return Err(refusal),
+                }
+            }
             read => read?,
         },
         (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
@@ -1699,6 +1718,9 @@ mod tests {
         let bound = bind_one("1", "10").unwrap();
         assert_eq!(bound.subject[1], Some(Value::Num(Decimal::TEN)));
         assert_eq!(bind_one("1", "11").unwrap_err(), [ProblemCode::BarePercent]);
+        // There bare numbers are ratios: a bare 1 is 100%.
+        let bound = bind_one("1", "1").unwrap();
+        assert_eq!(bound.subject[1], Some(Value::Num(Decimal::ONE)));
         assert_eq!(
             bind_one("1", "\"1001%\"").unwrap_err(),
             [ProblemCode::OutOfRange]
@@ -1719,8 +1741,19 @@ mod tests {
             read(Flavor::Percent, FactRef::Number("0.79")),
             Ok(Value::Num(Decimal::new(79, 2)))
         );
+        // A bare 1 is 100% as a ratio, 1% in percentage points (attack run F19).
+        for (one, readings) in [
+            (FactRef::Text("1"), "100% or 1%"),
+            (FactRef::Number("1.0"), "100% or 1%"),
+            (FactRef::Text("-1"), "-100% or -1%"),
+        ] {
+            assert_eq!(
+                read(Flavor::Percent, one),
+                Err(Refusal::AmbiguousPercent(readings.into()))
+            );
+        }
         assert_eq!(
-            read(Flavor::Percent, FactRef::Text("1")),
+            read(Flavor::Percent, FactRef::Text("100%")),
             Ok(Value::Num(Decimal::ONE))
         );
         assert_eq!(

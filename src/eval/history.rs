@@ -67,6 +67,140 @@ pub struct Grant {
     pub given: PastGrant,
 }
 
+/// A subject's earlier grants matched to their clauses, with what caps, limits and once-only
+/// awards ask of them worked out once, when they are bound: the sum of the grants of each
+/// clause (and of each shared limit), for each claim and each year, and the first grant of
+/// each clause and matter. A subject with many claims asks once per claim; reading every grant
+/// each time made 20,000 claims with their grants take minutes (attack run, F24).
+#[derive(Debug, Default)]
+pub struct History {
+    /// The grants, in the order given.
+    grants: Vec<Grant>,
+    /// The grants' claim keys, numbered.
+    claims: HashMap<String, u32>,
+    /// The grants' matter keys, numbered.
+    matters: HashMap<String, u32>,
+    /// What the grants paid (exactly, and rounded up to the policy's rounding step), by what
+    /// they count towards, the claims they were paid for, and their year (`None`: any year).
+    sums: HashMap<(Of, Sel, Option<i32>), (Decimal, Decimal)>,
+    /// The position of the first grant of a clause or matter, for the claims selected.
+    first: HashMap<(Who, Sel), usize>,
+}
+
+/// What a sum of grants counts towards: a clause's caps and own limits, or a shared limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Of {
+    /// The grants of clause `ci` of policy `pi`.
+    Clause(usize, usize),
+    /// The grants of the clauses of policy `pi` that name its shared limit `li`.
+    Limit(usize, usize),
+}
+
+/// Who paid a grant, as a once-only award asks: the clause, or (`and matter`) the matter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Who {
+    Clause(usize, usize),
+    Matter(u32),
+}
+
+/// Which grants a sum or a first grant is over: all, or those paid for one claim (`None`:
+/// those that name no claim).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Sel {
+    Any,
+    Claim(Option<u32>),
+}
+
+impl std::ops::Deref for History {
+    type Target = [Grant];
+    fn deref(&self) -> &[Grant] {
+        &self.grants
+    }
+}
+
+impl History {
+    /// Indexes `grants` (matched to `programs`). A sum that cannot be held exactly, or not
+    /// rounded up to its policy's step, is an overflow (F0401), never clamped.
+    fn new(programs: &[Program], grants: Vec<Grant>) -> Result<History, Box<FactProblem>> {
+        let mut h = History {
+            grants: Vec::new(),
+            ..History::default()
+        };
+        for (i, g) in grants.iter().enumerate() {
+            let claim = g.claim.as_ref().map(|c| {
+                let n = h.claims.len() as u32;
+                *h.claims.entry(c.clone()).or_insert(n)
+            });
+            let n = h.matters.len() as u32;
+            let matter = *h.matters.entry(g.matter.clone()).or_insert(n);
+            let program = &programs[g.pi];
+            let mut of = vec![Of::Clause(g.pi, g.ci)];
+            for l in &program.clauses[g.ci].limits {
+                if let LimitUse::Shared(li) = l {
+                    let limit = Of::Limit(g.pi, *li as usize);
+                    if !of.contains(&limit) {
+                        of.push(limit);
+                    }
+                }
+            }
+            let year = g.given.date.year();
+            for sel in [Sel::Any, Sel::Claim(claim)] {
+                for &o in &of {
+                    for y in [None, Some(year)] {
+                        let sum = &mut h.sums.entry((o, sel, y)).or_default().0;
+                        *sum = super::decision::add_exact(*sum, g.given.amount).ok_or_else(|| {
+                            Box::new(FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]"))
+                                .hint(format!(
+                                    "the earlier grants of {} {} add up to more than pol can hold exactly",
+                                    g.given.document, g.given.clause
+                                )))
+                        })?;
+                    }
+                }
+                for who in [Who::Clause(g.pi, g.ci), Who::Matter(matter)] {
+                    h.first.entry((who, sel)).or_insert(i);
+                }
+            }
+        }
+        // Paid in whole rounding steps, an award cut to a cap's room must leave whole steps:
+        // grants finer than the step count as the whole steps they reach (README, "History").
+        for ((of, ..), (exact, counted)) in h.sums.iter_mut() {
+            let (Of::Clause(pi, _) | Of::Limit(pi, _)) = *of;
+            let step = programs[pi].header.rounding_step;
+            *counted = super::run::round(*exact, step, crate::ast::RoundingMode::Up)
+                .filter(|c| *c >= *exact)
+                .ok_or_else(|| {
+                    Box::new(
+                        FactProblem::new(ProblemCode::SumOverflow, "history").hint(format!(
+                            "the earlier grants of {} add up to more than pol can hold exactly",
+                            programs[pi].header.document
+                        )),
+                    )
+                })?;
+        }
+        h.grants = grants;
+        Ok(h)
+    }
+
+    /// The selection of the grants for `claim` (a claim key; `None`: grants naming no claim),
+    /// or `None` when no grant names that claim.
+    fn claim(&self, claim: Option<&str>) -> Option<Sel> {
+        match claim {
+            None => Some(Sel::Claim(None)),
+            Some(k) => self.claims.get(k).map(|&n| Sel::Claim(Some(n))),
+        }
+    }
+
+    /// What the grants selected paid towards `of` in `year` (any year: `None`), exactly and
+    /// as counted by a running total (rounded up to the policy's step).
+    fn sum(&self, of: Of, sel: Option<Sel>, year: Option<i32>) -> (Decimal, Decimal) {
+        #[cfg(test)]
+        tests::LOOKUPS.with(|n| n.set(n.get() + 1));
+        sel.and_then(|s| self.sums.get(&(of, s, year)).copied())
+            .unwrap_or((Decimal::ZERO, Decimal::ZERO))
+    }
+}
+
 /// The keys a grant may have; `document`, `clause`, `date` and `amount` are required.
 const KEYS: [&str; 7] = [
     "document", "clause", "item", "matter", "claim", "date", "amount",
@@ -83,6 +217,9 @@ pub(crate) struct Names {
     clauses: Vec<std::collections::HashMap<String, usize>>,
     /// Per policy: each matter as a key, by its index.
     matters: Vec<Vec<String>>,
+    /// Per policy: each matter's number among the set's matter keys (equal keys, one number;
+    /// 0 is the key of no matter).
+    matter_ids: Vec<Vec<u32>>,
 }
 
 impl Names {
@@ -107,13 +244,50 @@ impl Names {
         let matters = programs
             .iter()
             .map(|p| p.matters.iter().map(|m| key(m).into_owned()).collect())
+            .collect::<Vec<Vec<String>>>();
+        let mut ids = HashMap::from([(String::new(), 0u32)]);
+        let matter_ids = matters
+            .iter()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| {
+                        let n = ids.len() as u32;
+                        *ids.entry(m.clone()).or_insert(n)
+                    })
+                    .collect()
+            })
             .collect();
         Names {
             documents,
             clauses,
             matters,
+            matter_ids,
         }
     }
+
+    /// The number of the matter of clause `ci` of policy `pi` (0: none), equal for clauses
+    /// whose matters are equal as keys.
+    pub(crate) fn matter_of(&self, programs: &[Program], pi: usize, ci: usize) -> u32 {
+        let m = programs[pi].clauses[ci].matter as usize;
+        self.matter_ids[pi].get(m).copied().unwrap_or(0)
+    }
+}
+
+/// Where the awards of a decision are listed for [`Evaluator::paid_in_decision`]: by clause
+/// or matter, for any claim (`None`) or for one (`Some(claim)`), in evaluation order.
+pub(crate) type OnceIndex = HashMap<
+    (OnceWho, Option<Option<usize>>),
+    Vec<usize>,
+    std::hash::BuildHasherDefault<super::run::Fnv>,
+>;
+
+/// What a once-only award is paid once for: its clause, or (`and matter`) its matter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum OnceWho {
+    /// Clause `ci` of policy `pi`.
+    Clause(usize, usize),
+    /// A matter, by its number ([`Names::matter_of`]).
+    Matter(u32),
 }
 
 /// Reads the facts' `history` (a list of grants), adding every problem to `problems`.
@@ -371,7 +545,7 @@ pub(super) fn resolve(
     kind: Kind,
     history: &[PastGrant],
     date: NaiveDate,
-) -> Result<Arc<[Grant]>, Vec<FactProblem>> {
+) -> Result<Arc<History>, Vec<FactProblem>> {
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(history.len());
     // The clause of the grant before: a subject's grants mostly name a few clauses, written
@@ -417,7 +591,9 @@ pub(super) fn resolve(
         });
     }
     if problems.is_empty() {
-        Ok(out.into())
+        History::new(programs, out)
+            .map(Arc::new)
+            .map_err(|p| vec![*p])
     } else {
         Err(problems)
     }
@@ -620,40 +796,9 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
     })
 }
 
-/// Whether `g` counts towards the running total `counter` (of policy `program`), with
-/// `claim_key` the key of the claim id of a per-claim shared limit's claim.
-fn counts(program: &Program, g: &Grant, counter: Counter, claim_key: Option<&str>) -> bool {
-    let year_fits = |year: Option<i32>| year.is_none_or(|y| g.given.date.year() == y);
-    match counter {
-        Counter::Cap { pi, ci, year, .. } | Counter::Own { pi, ci, year, .. } => {
-            g.pi == pi && g.ci == ci && year_fits(year)
-        }
-        // Per claim: the clause's grants for the same claim.
-        Counter::Claim { pi, ci, .. } => {
-            g.pi == pi && g.ci == ci && claim_key.is_some() && g.claim.as_deref() == claim_key
-        }
-        Counter::Shared {
-            pi,
-            li,
-            year,
-            claim,
-        } => {
-            let names = |c: &ClauseDef| {
-                c.limits
-                    .iter()
-                    .any(|l| matches!(l, LimitUse::Shared(x) if *x as usize == li))
-            };
-            let same_claim = claim.is_none() || g.claim.as_deref() == claim_key;
-            g.pi == pi
-                && program.clauses.get(g.ci).is_some_and(names)
-                && year_fits(year)
-                && same_claim
-        }
-    }
-}
-
-/// What earlier grants of the clause of `at` paid for its claim (by the claim id's key): it
-/// counts against the clause's caps and limits per claim. Zero for a clause not per claim.
+/// What earlier grants of the clause of `at` paid for its claim (by the claim id's key), as
+/// counted: it counts against the clause's caps and limits per claim. Zero for a clause not
+/// per claim.
 pub(super) fn claim_seed(bound: &super::facts::Bound, at: super::run::At) -> Decimal {
     let Some(claim) = at.claim.and_then(|k| bound.claims.get(k)) else {
         return Decimal::ZERO;
@@ -661,32 +806,49 @@ pub(super) fn claim_seed(bound: &super::facts::Bound, at: super::run::At) -> Dec
     if bound.history.is_empty() {
         return Decimal::ZERO;
     }
-    let id = key(&claim.id);
-    bound
-        .history
-        .iter()
-        .filter(|g| (g.pi, g.ci) == (at.pi, at.ci) && g.claim.as_deref() == Some(&*id))
-        .fold(Decimal::ZERO, |sum, g| sum.saturating_add(g.given.amount))
+    let h = &bound.history;
+    h.sum(
+        Of::Clause(at.pi, at.ci),
+        h.claim(Some(&key(&claim.id))),
+        None,
+    )
+    .1
 }
 
-/// What the history has counted towards `counter` before this decision.
-pub(super) fn seed(program: &Program, bound: &super::facts::Bound, counter: Counter) -> Decimal {
-    if bound.history.is_empty() {
-        return Decimal::ZERO;
+/// What the history has counted towards `counter` before this decision: exactly, and as a
+/// running total counts it (rounded up to the policy's rounding step, so that what is left
+/// under the bound is whole steps).
+pub(super) fn seed(bound: &super::facts::Bound, counter: Counter) -> (Decimal, Decimal) {
+    let h = &bound.history;
+    if h.is_empty() {
+        return (Decimal::ZERO, Decimal::ZERO);
     }
-    let claim_key = match counter {
-        Counter::Shared {
-            claim: Some(Some(k)),
-            ..
+    let claim = |k: usize| bound.claims.get(k).map(|c| key(&c.id));
+    match counter {
+        Counter::Cap { pi, ci, year, .. } | Counter::Own { pi, ci, year, .. } => {
+            h.sum(Of::Clause(pi, ci), Some(Sel::Any), year)
         }
-        | Counter::Claim { claim: k, .. } => bound.claims.get(k).map(|c| key(&c.id).into_owned()),
-        _ => None,
-    };
-    bound
-        .history
-        .iter()
-        .filter(|g| counts(program, g, counter, claim_key.as_deref()))
-        .fold(Decimal::ZERO, |sum, g| sum.saturating_add(g.given.amount))
+        // Per claim: the clause's grants for the same claim.
+        Counter::Claim {
+            pi, ci, claim: k, ..
+        } => {
+            let sel = claim(k).and_then(|c| h.claim(Some(&c)));
+            h.sum(Of::Clause(pi, ci), sel, None)
+        }
+        Counter::Shared {
+            pi,
+            li,
+            year,
+            claim: per,
+        } => {
+            let sel = match per {
+                None => Some(Sel::Any),
+                Some(None) => h.claim(None),
+                Some(Some(k)) => claim(k).and_then(|c| h.claim(Some(&c))),
+            };
+            h.sum(Of::Limit(pi, li), sel, year)
+        }
+    }
 }
 
 /// A cap's or limit's room after a decision: how much more could still be paid under it.
@@ -741,18 +903,26 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             .matters
             .get(clause.matter as usize)
             .map_or(std::borrow::Cow::Borrowed(""), |m| key(m));
-        let claim = at
-            .claim
-            .and_then(|k| bound.claims.get(k))
-            .map(|c| key(&c.id).into_owned());
-        let found = bound.history.iter().find(|g| {
-            let same = if once.matter {
-                g.matter == matter
-            } else {
-                g.pi == at.pi && g.ci == at.ci
-            };
-            same && (once.per != Kind::Project || (claim.is_some() && g.claim == claim))
-        });
+        let h = &bound.history;
+        let sel = if once.per == Kind::Project {
+            // Per project: a grant for the same claim (an instance without one has none).
+            let claim = at.claim.and_then(|k| bound.claims.get(k));
+            match claim {
+                Some(c) => h.claim(Some(&key(&c.id))),
+                None => None,
+            }
+        } else {
+            Some(Sel::Any)
+        };
+        let who = if once.matter {
+            h.matters.get(&*matter).map(|&m| Who::Matter(m))
+        } else {
+            Some(Who::Clause(at.pi, at.ci))
+        };
+        let found = who
+            .zip(sel)
+            .and_then(|at| h.first.get(&at))
+            .and_then(|&i| h.grants.get(i));
         let Some(g) = found else {
             return false;
         };
@@ -784,16 +954,29 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// events before `event` count as they were finally decided; within `event`, only a
     /// clause `once ... and matter` can be paid already, by an award of another clause that is
     /// not itself once-only for the matter, or that comes first in evaluation order.
+    /// Only the awards listed under `i`'s clause or matter (and claim) in `index` are looked
+    /// at: reading every earlier award made a decision of many claims quadratic.
     pub(super) fn paid_in_decision(
         &self,
         instances: &[Verdict],
+        index: &OnceIndex,
         i: usize,
         event: std::ops::Range<usize>,
     ) -> Option<usize> {
         let programs = &self.set.programs;
         let v = &instances[i];
         let once = programs[v.pi].clauses[v.ci].once?;
-        (0..event.end).find(|&j| {
+        let who = if once.matter {
+            OnceWho::Matter(self.set.names.matter_of(programs, v.pi, v.ci))
+        } else {
+            OnceWho::Clause(v.pi, v.ci)
+        };
+        let claim = (once.per == Kind::Project).then_some(v.claim);
+        let listed = index.get(&(who, claim))?;
+        let end = listed.partition_point(|&j| j < event.end);
+        listed[..end].iter().copied().find(|&j| {
+            #[cfg(test)]
+            tests::LOOKUPS.with(|n| n.set(n.get() + 1));
             let e = &instances[j];
             if j == i || e.outcome != Outcome::Awarded {
                 return false;
@@ -814,17 +997,27 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     fn paid_before(&self, instances: &[Verdict], i: usize, j: usize, once: OnceDef) -> bool {
         let (v, e) = (&instances[i], &instances[j]);
         let same = if once.matter {
-            let matter = |x: &Verdict| {
-                let p = &self.set.programs[x.pi];
-                p.matters
-                    .get(p.clauses[x.ci].matter as usize)
-                    .map_or(std::borrow::Cow::Borrowed(""), |m| key(m))
-            };
-            matter(v) == matter(e)
+            let (names, programs) = (&self.set.names, &self.set.programs);
+            names.matter_of(programs, v.pi, v.ci) == names.matter_of(programs, e.pi, e.ci)
         } else {
             (v.pi, v.ci) == (e.pi, e.ci)
         };
         same && (once.per != Kind::Project || v.claim == e.claim) && !self.meet(v, e)
+    }
+
+    /// Lists the decision's verdicts in `scratch.once_at` by the clause, matter and claim
+    /// [`Evaluator::paid_in_decision`] looks them up by.
+    pub(super) fn index_once(&self, scratch: &mut Scratch<'p>) {
+        let (names, programs) = (&self.set.names, &self.set.programs);
+        scratch.once_at.clear();
+        for (j, e) in scratch.instances.iter().enumerate() {
+            let matter = OnceWho::Matter(names.matter_of(programs, e.pi, e.ci));
+            for who in [OnceWho::Clause(e.pi, e.ci), matter] {
+                for claim in [None, Some(e.claim)] {
+                    scratch.once_at.entry((who, claim)).or_default().push(j);
+                }
+            }
+        }
     }
 
     /// Makes the once-only awards of `event` that an earlier award of this decision paid
@@ -850,7 +1043,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             // across_levels`]): kept out of its comparison (`winner == i`), or superseded there
             // by `winner` without being compared. Either is right only if it is paid already.
             if let Some(&(_, due, winner)) = scratch.presumed.iter().find(|(p, ..)| *p == i) {
-                let before = self.paid_in_decision(&scratch.instances, i, event.clone());
+                let before =
+                    self.paid_in_decision(&scratch.instances, &scratch.once_at, i, event.clone());
                 let rank = |a: Amount| (a.max(), a.min());
                 let kept = scratch.instances[winner].paid.unwrap_or(Amount::ZERO);
                 if before.is_none() && (winner == i || rank(due) > rank(kept)) {
@@ -866,7 +1060,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             if scratch.instances[i].outcome != Outcome::Awarded {
                 continue;
             }
-            let Some(j) = self.paid_in_decision(&scratch.instances, i, event.clone()) else {
+            let Some(j) =
+                self.paid_in_decision(&scratch.instances, &scratch.once_at, i, event.clone())
+            else {
                 continue;
             };
             let (pi, ci, claim) = {
@@ -901,7 +1097,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         &self,
         scratch: &Scratch<'p>,
         bound: &[super::facts::Bound],
-    ) -> Vec<Headroom> {
+    ) -> Result<Vec<Headroom>, super::settle::Failure> {
         // Each bound once, in the order first met, with the least amount it was met with.
         let mut seen: Vec<(Counter, Decimal)> = Vec::new();
         let mut index: HashMap<Counter, usize> = HashMap::new();
@@ -928,11 +1124,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             by_clause.entry(at).or_default().push(i);
         }
         let programs = &self.set.programs;
-        let seeds: Vec<Decimal> = seen
-            .iter()
-            .map(|(c, _)| seed(&programs[c.pi()], &bound[c.pi()], *c))
-            .collect();
-        let mut used: Vec<(Decimal, Decimal)> = seeds.iter().map(|&h| (h, h)).collect();
+        // What the history paid under each, exactly (as reported) and as counted.
+        let seeds: Vec<(Decimal, Decimal)> =
+            seen.iter().map(|(c, _)| seed(&bound[c.pi()], *c)).collect();
+        let mut used: Vec<(Decimal, Decimal)> = seeds.iter().map(|&(h, _)| (h, h)).collect();
         let mut mine: Vec<usize> = Vec::new();
         let none = Vec::new();
         for v in scratch
@@ -960,16 +1155,23 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             for &i in &mine {
                 if let Some(p) = super::bounds::counted_by(v, seen[i].0) {
                     let (lo, hi) = &mut used[i];
-                    *lo = lo.saturating_add(p.min());
-                    *hi = hi.saturating_add(p.max());
+                    let sum = |a, b| {
+                        super::decision::add_exact(a, b).ok_or_else(|| {
+                            super::settle::Failure::overflow("what a cap or limit has counted")
+                        })
+                    };
+                    *lo = sum(*lo, p.min())?;
+                    *hi = sum(*hi, p.max())?;
                 }
             }
         }
-        seen.into_iter()
+        Ok(seen
+            .into_iter()
             .zip(used)
             .zip(seeds)
-            .map(|(((counter, limit), (lo, hi)), history)| {
-                let room = |used: Decimal| (limit - used).max(Decimal::ZERO);
+            .map(|(((counter, limit), (lo, hi)), (history, counted))| {
+                // The room is what whole steps can still be paid: the history as counted.
+                let room = |used: Decimal| (limit - used - (counted - history)).max(Decimal::ZERO);
                 self.headroom_entry(
                     counter,
                     limit,
@@ -979,7 +1181,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     (room(hi), room(lo)),
                 )
             })
-            .collect()
+            .collect())
     }
 
     /// One line of [`Evaluator::headroom`].
@@ -1080,6 +1282,12 @@ fn own_cap_of(programs: &[Program], v: &Verdict, counter: Counter) -> bool {
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// Sums of grants and earlier awards looked up for caps, limits and once-only
+        /// awards on this thread: each lookup is one step, so a decision's work is counted.
+        pub(super) static LOOKUPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
     const POLICY: &str = include_str!("../../policies/jiazhengfa-2023-15.pol");
 
     fn grants(json: &str) -> (Vec<PastGrant>, Vec<FactProblem>) {
@@ -1094,6 +1302,111 @@ mod tests {
 
     fn program() -> Program {
         crate::compile_source(POLICY).program.unwrap()
+    }
+
+    /// A policy of a per-claim clause paid once per project and matter, under a cap per
+    /// project, and a subject-level clause under a cap and a yearly limit (the attack run's
+    /// h.pol), with `rounding` as given.
+    fn capped(rounding: &str) -> crate::PolicySet {
+        let text = format!(
+            "policy \"测试〔2024〕6号\" {{\n  title \"t\"\n  issued 2024-01-01\n  effective 2024-01-01 to 2025-12-31\n  funding {{ 甲: 50%, 乙: 50% }}\n  same_matter cumulative\n{rounding}}}\n\
+             input enterprise {{ 金额: money }}\ninput project {{ 合同额: money }}\n\
+             clause 年度 {{ source \"第二条\" award 100% of 金额 cap 20万元 per enterprise limit 30万元 per enterprise per year }}\n\
+             clause 项目 {{ source \"第三条\" per project item \"项目\" award 50% of 合同额 once per project and matter cap 5万元 per project }}\n"
+        );
+        crate::PolicySet::compile(&[("h.pol", &text)]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn on(date: &str) -> crate::Options {
+        crate::Options::on(date.parse().unwrap())
+    }
+
+    /// Attack run F24: a decision of many claims, half of them with an earlier grant, read
+    /// every grant and every earlier award for each claim (40,000 claims: 97 s). The lookups
+    /// are counted, not timed: a bounded number per claim.
+    #[test]
+    fn many_claims_with_grants_take_bounded_lookups_per_claim() {
+        let set = capped("");
+        for n in [10usize, 100_000] {
+            let claims: Vec<String> = (0..n)
+                .map(|i| format!(r#"{{"id": "C{i}", "date": "2024-01-01", "item": "项目", "attributes": {{"合同额": "1万元"}}}}"#))
+                .collect();
+            let grants: Vec<String> = (0..n)
+                .step_by(2)
+                .map(|i| format!(r#"{{"document": "测试〔2024〕6号", "clause": "项目", "claim": "C{i}", "date": "2024-01-10", "amount": "1元"}}"#))
+                .collect();
+            let json = format!(
+                r#"{{"kind": "enterprise", "id": "E1", "attributes": {{"金额": "25万元"}}, "claims": [{}], "history": [{}]}}"#,
+                claims.join(","),
+                grants.join(",")
+            );
+            let facts = crate::Facts::from_json(&json).unwrap();
+            LOOKUPS.with(|c| c.set(0));
+            let d = set.evaluate(&facts, &on("2024-05-01")).unwrap();
+            let lookups = LOOKUPS.with(std::cell::Cell::get);
+            assert!(
+                lookups <= 8 * n as u64 + 16,
+                "{n} claims: {lookups} lookups"
+            );
+            let paid = |o: Outcome| d.clauses.iter().filter(|c| c.outcome == o).count();
+            assert_eq!(
+                paid(Outcome::AlreadyPaid),
+                n / 2,
+                "the claims granted before"
+            );
+            assert_eq!(paid(Outcome::Awarded), n / 2 + 1);
+        }
+    }
+
+    /// Attack run F4: two grants of 500000000000000000000000000.01 元 came to
+    /// 1000000000000000000000000000.0 (the fen lost), and two of 5 × 10^28 to the largest
+    /// decimal. A sum of grants that cannot be held exactly is F0401, not a clamp.
+    #[test]
+    fn a_sum_of_grants_too_large_to_hold_exactly_is_an_overflow() {
+        let set = capped("");
+        for amount in [
+            "500000000000000000000000000.01",
+            "50000000000000000000000000000",
+        ] {
+            let g = format!(
+                r#"{{"document": "测试〔2024〕6号", "clause": "年度", "date": "2024-01-10", "amount": "{amount}"}}"#
+            );
+            let json = format!(
+                r#"{{"kind": "enterprise", "id": "E1", "attributes": {{"金额": "25万元"}}, "history": [{g}, {}]}}"#,
+                g.replace("01-10", "01-11")
+            );
+            let facts = crate::Facts::from_json(&json).unwrap();
+            match set.evaluate(&facts, &on("2024-05-01")) {
+                Err(crate::EvalError::Facts(p)) => {
+                    assert_eq!(p[0].code, ProblemCode::SumOverflow, "{amount}: {p:?}")
+                }
+                other => panic!("{amount}: {other:?}"),
+            }
+        }
+        // One such grant is held exactly, and shown so.
+        let json = r#"{"kind": "enterprise", "id": "E1", "attributes": {"金额": "25万元"}, "history": [{"document": "测试〔2024〕6号", "clause": "年度", "date": "2024-01-10", "amount": "500000000000000000000000000.01"}]}"#;
+        let d = set
+            .evaluate(&crate::Facts::from_json(json).unwrap(), &on("2024-05-01"))
+            .unwrap();
+        let h = &d.headroom[0];
+        assert_eq!(h.history.to_string(), "500000000000000000000000000.01");
+    }
+
+    /// A grant finer than the policy's rounding step (100.50 元 under `rounding 1元`) leaves
+    /// a cap's room in whole steps: the award cut to it pays whole 元 and stays within the cap.
+    #[test]
+    fn a_grant_finer_than_the_rounding_step_leaves_whole_steps_under_a_cap() {
+        let set = capped("  rounding 1元 down\n");
+        let json = r#"{"kind": "enterprise", "id": "E1", "attributes": {"金额": "25万元"}, "history": [{"document": "测试〔2024〕6号", "clause": "年度", "date": "2024-03-10", "amount": "100.50"}]}"#;
+        let d = set
+            .evaluate(&crate::Facts::from_json(json).unwrap(), &on("2024-05-01"))
+            .unwrap();
+        let paid = d.clauses[0].paid.unwrap();
+        // 20万元 less 100.50 元 is 199,899.50 元; in whole 元, 199,899 元.
+        assert_eq!(paid, Amount::Exact(Decimal::new(199_899, 0)), "{d:?}");
+        let h = d.headroom.iter().find(|h| h.kind == "cap").unwrap();
+        assert_eq!(h.history, Decimal::new(10_050, 2));
+        assert_eq!(h.headroom, Amount::Exact(Decimal::ZERO));
     }
 
     #[test]
@@ -1144,21 +1457,18 @@ mod tests {
             k: 0,
             year,
         };
-        assert_eq!(seed(&p, &bound, own(Some(2024))), Decimal::new(50_000, 0));
-        assert_eq!(seed(&p, &bound, own(Some(2023))), Decimal::new(70_000, 0));
-        assert_eq!(seed(&p, &bound, own(None)), Decimal::new(120_000, 0));
+        let seed = |c| seed(&bound, c).0;
+        assert_eq!(seed(own(Some(2024))), Decimal::new(50_000, 0));
+        assert_eq!(seed(own(Some(2023))), Decimal::new(70_000, 0));
+        assert_eq!(seed(own(None)), Decimal::new(120_000, 0));
         // Another clause's bound counts none of them.
         assert_eq!(
-            seed(
-                &p,
-                &bound,
-                Counter::Own {
-                    pi: 0,
-                    ci: 0,
-                    k: 0,
-                    year: None
-                }
-            ),
+            seed(Counter::Own {
+                pi: 0,
+                ci: 0,
+                k: 0,
+                year: None
+            }),
             Decimal::ZERO
         );
         // A grant dated after the evaluation date cannot have been paid.

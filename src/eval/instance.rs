@@ -252,7 +252,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst.assessed = Some(rounded);
         inst.paid = Some(rounded);
         inst.stages = staged;
-        self.own_cap(program, bound, at.claim, &limits, bounds, inst);
+        self.own_cap(bound, at.claim, &limits, bounds, inst);
     }
 
     /// The clause's own cap over the subject, counted after what earlier grants (the
@@ -260,7 +260,6 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// listed for their headroom.
     fn own_cap(
         &self,
-        program: &Program,
         bound: &super::facts::Bound,
         claim: Option<usize>,
         limits: &Limits<'_>,
@@ -268,7 +267,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst: &mut Verdict,
     ) {
         if let Some((limit, counter)) = limits.own_cap {
-            let before = super::history::seed(program, bound, counter);
+            let (_, before) = super::history::seed(bound, counter);
             self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
             // Listed after the instance's own running totals, in no instance's range, so it
             // is not applied again. A simulation reports no headroom, and keeps its list of

@@ -202,6 +202,8 @@ pub struct Scratch<'p> {
     /// award of the decision: (verdict, what it was due, the award kept instead or itself when
     /// it was left out), checked when its event is decided.
     pub(super) presumed: Vec<(usize, Amount, usize)>,
+    /// The verdicts by clause, matter and claim, for once-only awards paid in the decision.
+    pub(super) once_at: super::history::OnceIndex,
     /// (matter, claim) -> the instance kept so far.
     pub(super) kept: HashMap<MatterKey<'p>, usize, BuildHasherDefault<Fnv>>,
     /// The last subject's settlement: its totals and each award's payer shares.
@@ -211,7 +213,7 @@ pub struct Scratch<'p> {
 /// FNV-1a: the keys of non-cumulation are a few short matter names from the policies and claim
 /// positions, looked up for every award; a simple hash is all they need.
 #[derive(Clone, Copy)]
-pub(super) struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {
@@ -350,7 +352,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     ) -> Result<Decision<'p>, Failure> {
         let mut scratch = Scratch::new();
         self.decide_into(kind, bound, &mut scratch)?;
-        let headroom = self.headroom(&scratch, bound);
+        let headroom = self.headroom(&scratch, bound)?;
         let instances = std::mem::take(&mut scratch.instances);
         let mut decision = self.assemble(kind, id, bound, instances, &scratch.settlement)?;
         decision.headroom = headroom;

@@ -25,7 +25,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             .filter(|i| i.outcome == Outcome::Awarded);
         if awarded.nth(1).is_some() {
             scratch.presumed.clear();
-            self.across_levels(&mut scratch.instances, &mut scratch.presumed);
+            self.across_levels(
+                &mut scratch.instances,
+                &scratch.once_at,
+                &mut scratch.presumed,
+            );
             self.keep_highest(scratch);
         }
     }
@@ -97,6 +101,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     pub(super) fn across_levels(
         &self,
         instances: &mut [Verdict],
+        once_at: &super::history::OnceIndex,
         presumed: &mut Vec<(usize, Amount, usize)>,
     ) {
         let set = self.set;
@@ -126,7 +131,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let once = self.set.once_in_decision();
         // Paid already by an earlier award of the decision, as far as is known now.
         let gone = |instances: &[Verdict], i: usize| {
-            once && self.paid_in_decision(instances, i, i..i).is_some()
+            once && self.paid_in_decision(instances, once_at, i, i..i).is_some()
         };
         for s in 0..instances.len() {
             if instances[s].claim.is_some() || !highest(&instances[s]) {
