@@ -199,3 +199,28 @@ fn simulation_rows_and_summary_are_canonical() {
         assert!(canonical(&text), "{at} = {text:?}");
     }
 }
+
+#[test]
+fn a_sum_that_would_drop_places_cannot_be_evaluated_rather_than_lose_the_fen() {
+    // `Decimal` makes a sum past 28 digits fit by dropping places: `a + b - b` with a and b
+    // 500000000000000000000000000.01 paid ...999.99, a fen less than `a`, without a word.
+    let text = "policy \"测〔2024〕1号\" {\n  title \"t\"\n  issued 2024-01-01\n  \
+                effective 2024-01-01 to 2024-12-31\n  funding { 甲: 100% }\n  same_matter cumulative\n}\n\
+                input enterprise { a: money\n b: money }\nclause c { source \"一\" award a + b - b }\n";
+    let set = PolicySet::compile(&[("p.pol", text)]).unwrap();
+    let big = "500000000000000000000000000.01";
+    let facts = Facts::from_json(&format!(
+        r#"{{"kind": "enterprise", "id": "1", "attributes": {{"a": "{big}", "b": "{big}"}}}}"#
+    ))
+    .unwrap();
+    let d = set
+        .evaluate(&facts, &Options::on("2024-06-01".parse().unwrap()))
+        .unwrap();
+    let c = &d.clauses[0];
+    assert_eq!(c.outcome, pol::Outcome::CannotEvaluate, "{c:?}");
+    assert!(c.paid.is_none(), "{c:?}");
+    assert!(
+        c.reason.as_deref().unwrap_or("").contains("too large"),
+        "{c:?}"
+    );
+}

@@ -85,7 +85,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             };
             let mut bound_sum = Decimal::ZERO;
             for u in waiting().filter_map(|i| i.upper) {
-                bound_sum = bound_sum.checked_add(u).ok_or_else(|| {
+                bound_sum = super::decision::add_exact(bound_sum, u).ok_or_else(|| {
                     Failure::overflow(format!(
                         "the most the undetermined clauses of `{}` could add",
                         p.header.document

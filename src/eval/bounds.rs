@@ -186,7 +186,7 @@ fn counted(
 ) -> (Decimal, Decimal) {
     // Past what a decimal holds, a sum of amounts at least zero is past the limit too.
     let total = |used: Decimal, add: Decimal| {
-        used.checked_add(add)
+        super::decision::add_exact(used, add)
             .map_or(limit, |sum| sum.min(limit))
             .max(used)
     };
@@ -424,7 +424,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             inst.paid = Some(part);
             let (now, l, h) = self.count_part(scratch, i, Some(year), part.min());
             parts.push((Some(year), part, now));
-            let sums = (paid + now, l.checked_add(lo), h.checked_add(hi));
+            let add = super::decision::add_exact;
+            let sums = (paid + now, add(l, lo), add(h, hi));
             let (Some(p), Some(l), Some(h)) = sums else {
                 let inst = &mut scratch.instances[i];
                 inst.outcome = super::Outcome::CannotEvaluate;

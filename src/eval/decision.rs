@@ -110,9 +110,16 @@ impl Amount {
 /// comes to ...000.0, the fen lost); a sum that keeps fewer places than its terms is refused.
 #[inline]
 pub(crate) fn add_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    // (`sub_exact` below is this with `b` negated.)
     // Adding a zero gives the other side as it is (its places kept), which loses nothing.
     a.checked_add(b)
         .filter(|s| a.is_zero() || b.is_zero() || s.scale() >= a.scale().max(b.scale()))
+}
+
+/// `a - b`, or `None` when the difference cannot be held exactly ([`add_exact`]).
+#[inline]
+pub(crate) fn sub_exact(a: Decimal, b: Decimal) -> Option<Decimal> {
+    add_exact(a, -b)
 }
 
 impl Default for Amount {

@@ -44,8 +44,9 @@ const NOT_A_NUMBER: Fault = Fault::Internal("a value the checker typed as a numb
 
 fn arith(op: ArithOp, a: Decimal, b: Decimal, e: &Expr) -> Outcome<Value> {
     let r = match op {
-        ArithOp::Add => a.checked_add(b),
-        ArithOp::Sub => a.checked_sub(b),
+        // A sum or difference is exact or an overflow: `Decimal` would drop places to fit.
+        ArithOp::Add => super::decision::add_exact(a, b),
+        ArithOp::Sub => super::decision::sub_exact(a, b),
         ArithOp::Mul => a.checked_mul(b),
         ArithOp::Div => {
             if b.is_zero() {

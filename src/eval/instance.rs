@@ -69,7 +69,9 @@ impl Limits<'_> {
         // Past what a decimal holds, the yearly limits bound nothing that can be paid.
         let yearly = years
             .iter()
-            .try_fold(Decimal::ZERO, |sum, (_, v)| sum.checked_add(*v))
+            .try_fold(Decimal::ZERO, |sum, (_, v)| {
+                super::decision::add_exact(sum, *v)
+            })
             .filter(|_| !years.is_empty());
         self.claim_caps
             .iter()

@@ -94,9 +94,10 @@ impl Env<'_> {
                         (Some(a), Reduce::Max) if compare_numbers(v, a).is_gt() => v,
                         (Some(a), Reduce::Min) if compare_numbers(v, a).is_lt() => v,
                         (Some(a), Reduce::Max | Reduce::Min) => a,
-                        (Some(a), Reduce::Sum | Reduce::Average) => a
-                            .checked_add(v)
-                            .ok_or(Stop::Fault(Fault::Overflow, e.span))?,
+                        (Some(a), Reduce::Sum | Reduce::Average) => {
+                            super::decision::add_exact(a, v)
+                                .ok_or(Stop::Fault(Fault::Overflow, e.span))?
+                        }
                     });
                 }
                 let total = acc.ok_or(Stop::Fault(Fault::EmptyYears, e.span))?;

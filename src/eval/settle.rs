@@ -445,8 +445,8 @@ impl Settlement {
         for c in &self.counted {
             let what = || Failure::overflow("the subject's total");
             let (lo, hi) = ends[c.pi].unwrap_or((Decimal::ZERO, Decimal::ZERO));
-            let lo = lo.checked_add(c.ends.0).ok_or_else(what)?;
-            let hi = hi.checked_add(c.ends.1).ok_or_else(what)?;
+            let lo = super::decision::add_exact(lo, c.ends.0).ok_or_else(what)?;
+            let hi = super::decision::add_exact(hi, c.ends.1).ok_or_else(what)?;
             ends[c.pi] = Some((lo, hi));
         }
         self.total = Amount::ZERO;
