@@ -223,4 +223,16 @@ fn a_sum_that_would_drop_places_cannot_be_evaluated_rather_than_lose_the_fen() {
         c.reason.as_deref().unwrap_or("").contains("too large"),
         "{c:?}"
     );
+    // A product that would drop the fen likewise (a × 3 came to ...000.0).
+    let text = text.replace("award a + b - b", "award a * 3 + b - b");
+    let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
+    let d = set
+        .evaluate(&facts, &Options::on("2024-06-01".parse().unwrap()))
+        .unwrap();
+    assert_eq!(
+        d.clauses[0].outcome,
+        pol::Outcome::CannotEvaluate,
+        "{:?}",
+        d.clauses[0]
+    );
 }

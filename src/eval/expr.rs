@@ -47,7 +47,12 @@ fn arith(op: ArithOp, a: Decimal, b: Decimal, e: &Expr) -> Outcome<Value> {
         // A sum or difference is exact or an overflow: `Decimal` would drop places to fit.
         ArithOp::Add => super::decision::add_exact(a, b),
         ArithOp::Sub => super::decision::sub_exact(a, b),
-        ArithOp::Mul => a.checked_mul(b),
+        // A product may be rounded far below the fen (a rate with many places), never where
+        // money is counted: one that keeps fewer than eight places, and fewer than its
+        // factors have together, is too large to compute exactly.
+        ArithOp::Mul => a
+            .checked_mul(b)
+            .filter(|p| p.is_zero() || p.scale() >= (a.scale() + b.scale()).min(8)),
         ArithOp::Div => {
             if b.is_zero() {
                 return Err(Stop::Fault(Fault::DivisionByZero, e.span));
