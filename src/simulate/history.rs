@@ -3,7 +3,7 @@
 //!
 //! Input: a history file (CSV with a header row, or JSON Lines) of grants, one a row, with the
 //! subject id (the population's id column), `document`, `clause`, `date` and `amount`, and
-//! optionally `item`, `matter` and `claim`; and, chunk by chunk, the subject ids of the
+//! optionally `item`, `matter`, `claim`, `stage` and `year`; and, chunk by chunk, the subject ids of the
 //! population. Output: for each chunk the grants of its subjects ([`ChunkHistory`]), the count
 //! of history subjects that are not in the population, and the first row out of order.
 //! Guarantee: the history is read once, front to back, holding only the grants of the chunk
@@ -22,8 +22,8 @@ use crate::eval::json::{self, Json, Node};
 use crate::problem::ProblemCode;
 
 /// The columns of a history file besides the subject id.
-const COLUMNS: [&str; 7] = [
-    "document", "clause", "item", "matter", "claim", "date", "amount",
+const COLUMNS: [&str; 9] = [
+    "document", "clause", "item", "matter", "claim", "stage", "year", "date", "amount",
 ];
 
 /// One row of the history file.

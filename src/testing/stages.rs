@@ -54,11 +54,12 @@ pub(super) fn parse(v: &toml::Value) -> Result<Vec<StageExpect>, String> {
                 StageOutcome::Paid,
                 StageOutcome::Deferred,
                 StageOutcome::Undetermined,
+                StageOutcome::AlreadyPaid,
             ]
             .into_iter()
             .find(|o| o.key() == word)
             .ok_or_else(|| {
-                format!("stages.{clause}.{stage}: `{word}` is not paid, deferred or undetermined")
+                format!("stages.{clause}.{stage}: `{word}` is not paid, deferred, undetermined or already_paid")
             })?;
             let amount = match rest.trim() {
                 "" => None,
