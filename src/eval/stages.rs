@@ -63,7 +63,7 @@ pub struct StageResult {
     pub share: String,
     /// Its part of the award.
     pub amount: Amount,
-    /// Paid now, deferred or undetermined.
+    /// Paid now, deferred, undetermined or already paid (by an earlier grant).
     pub outcome: StageOutcome,
     /// The date it is paid on, when known.
     #[serde(skip_serializing_if = "Option::is_none")]

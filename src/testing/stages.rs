@@ -15,7 +15,7 @@ pub struct StageExpect {
     pub clause: String,
     /// The stage's name.
     pub stage: String,
-    /// Paid now, deferred or undetermined.
+    /// Paid now, deferred, undetermined or already paid (by an earlier grant).
     pub outcome: StageOutcome,
     /// Its amount, if given.
     pub amount: Option<Amount>,
