@@ -417,27 +417,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             }
         }
         let [paid, deferred, unknown, _] = sums;
-        // A grant that paid more than its stage's part of the award as evaluated now: the
-        // award has changed since (other facts, or caps that have since filled), and what the
-        // other stages should pay cannot be told from it. Refused rather than paid.
-        let over = staged.granted.iter().find(|(k, amount, _)| {
-            staged
-                .list
-                .get(*k)
-                .is_some_and(|s| *amount > s.amount.max())
-        });
-        if let Some(&(k, amount, _)) = over {
-            let s = &staged.list[k];
-            let (name, part) = (s.name.clone(), s.amount);
-            inst.outcome = Outcome::CannotEvaluate;
-            inst.paid = None;
-            T::reason(inst, || {
-                format!(
-                    "an earlier grant paid {} for the stage {name}, more than its part of the award as evaluated now ({}): the award has changed since that stage was paid, so what its other stages are due cannot be told; check the grant and the facts",
-                    format::money(amount),
-                    format::amount(part)
-                )
-            });
+        if overpaid::<T>(&staged, inst) {
             return;
         }
         let any = |o: StageOutcome| staged.list.iter().any(|s| s.outcome == o);
@@ -509,6 +489,34 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         });
         inst.stages = Some(staged);
     }
+}
+
+/// Whether a grant paid more than its stage's part of the award as evaluated now: the award
+/// has changed since (other facts, or caps that have since filled), and what the other stages
+/// should pay cannot be told from it. The verdict is then *cannot evaluate*, saying why,
+/// rather than paid.
+fn overpaid<T: Tracer>(staged: &Staged, inst: &mut Verdict) -> bool {
+    let over = staged.granted.iter().find(|(k, amount, _)| {
+        staged
+            .list
+            .get(*k)
+            .is_some_and(|s| *amount > s.amount.max())
+    });
+    let Some(&(k, amount, _)) = over else {
+        return false;
+    };
+    let s = &staged.list[k];
+    let (name, part) = (s.name.clone(), s.amount);
+    inst.outcome = Outcome::CannotEvaluate;
+    inst.paid = None;
+    T::reason(inst, || {
+        format!(
+            "an earlier grant paid {} for the stage {name}, more than its part of the award as evaluated now ({}): the award has changed since that stage was paid, so what its other stages are due cannot be told; check the grant and the facts",
+            format::money(amount),
+            format::amount(part)
+        )
+    });
+    true
 }
 
 /// What became of a stage, in words: `paid on 2024-05-01`, `deferred: waits for 通过验收`,
