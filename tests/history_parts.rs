@@ -616,3 +616,53 @@ fn compare(rows: &str, each: &[(&str, String)], policy: &str, clause: &str, date
         assert_eq!(line, want, "{rows}");
     }
 }
+
+/// A project award paid in two stages under a cap per project and a cap per firm.
+const CAPPED_PROJECTS: &str = r#"policy "测试〔2024〕33号" {
+  title "分期项目"
+  issued 2024-01-01
+  effective 2024-01-01 to 2025-12-31
+  funding { 甲: 100% }
+  same_matter cumulative
+}
+
+input project {
+  合同额: money
+  签约日期: date
+  通过验收: bool = false
+}
+
+clause 项目资助 {
+  source "第一条"
+  per project
+  award 25% of 合同额
+  cap 80万元 per project
+  cap 100万元 per enterprise
+  stages { 签约: 40% on 签约日期, 验收: 60% when 通过验收 }
+}
+"#;
+
+/// C1: 25% of 800万元 is 200万元, capped to 80万元 for the project: 32万元 at signing (paid
+/// before) and 48万元 at acceptance, now due. Neither cap counts the signing grant before the
+/// award it is a part of (counted so, the acceptance stage would get 28.8万元 or 40.8万元).
+/// The firm's cap has 20万元 left for C2 (50万元): 8万元 paid at signing, 12万元 deferred.
+#[test]
+fn caps_per_project_and_per_firm_bound_the_whole_award_of_a_claim() {
+    let facts = r#"{"kind": "enterprise", "id": "E1",
+  "claims": [
+    {"id": "C1", "date": "2024-02-01", "attributes": {"合同额": "800万元", "签约日期": "2024-02-01", "通过验收": true}},
+    {"id": "C2", "date": "2024-03-01", "attributes": {"合同额": "200万元", "签约日期": "2024-03-01"}}
+  ],
+  "history": [{"document": "测试〔2024〕33号", "clause": "项目资助", "claim": "C1", "stage": "签约", "date": "2024-02-10", "amount": "32万元"}]}"#;
+    let d = eval("capped-projects", CAPPED_PROJECTS, facts, "2024-05-01");
+    assert_eq!(
+        outcomes(&d),
+        [
+            "项目资助[C1] awarded 480000.00",
+            "项目资助[C2] awarded 80000.00"
+        ]
+    );
+    let c2 = &d["clauses"][1];
+    assert_eq!(c2["deferred"]["exact"], "120000.00", "{c2}");
+    assert_eq!(d["totals"]["paid"]["exact"], "560000.00");
+}
