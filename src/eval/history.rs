@@ -1,15 +1,17 @@
 //! The history of past grants: what a subject has already been paid, and what it changes.
 //!
 //! Input: the `history` list of the facts (each grant names a document and a clause, with its
-//! date and amount; optionally the item, matter and claim), the policy set and the evaluation
-//! date. Output: grants matched to the clauses that paid them; for each instance of a
-//! once-only clause (`once per KIND [and matter]`) whether an earlier grant makes it
-//! *already paid*; for each running total (per-subject caps and limits) what the history has
+//! date and amount; optionally the item, matter and claim, and the stage or year of a run it
+//! paid), the policy set and the evaluation date. Output: grants matched to the clauses that
+//! paid them; for each instance of a once-only clause (`once per KIND [and matter]`), and each
+//! year of a run, whether an earlier grant makes it *already paid* (a stage is marked so by
+//! `stages`); for each running total (per-subject caps and limits) what the history has
 //! counted before this decision; and each cap's and limit's headroom after the decision.
 //! Guarantee: a grant naming a document or clause no loaded policy has, dated after the
 //! evaluation date or before its policy was issued, or that its clause cannot have paid the
-//! subject as given (another kind, a claim missing or out of place, a hidden character), is a
-//! coded fact error (F016x), never ignored; history only ever lowers what is
+//! subject as given (another kind, a claim missing or out of place, a hidden character, a
+//! stage or year missing or not its clause's), is a coded fact error (F016x, F017x), never
+//! ignored; history only ever lowers what is
 //! paid (it fills running totals and blocks once-only awards).
 
 use std::collections::HashMap;
@@ -414,7 +416,10 @@ fn grant_amount(
 /// the clause are compared as keys. A grant naming a document or clause no policy of the set
 /// has (F0161), dated after the evaluation date `date` (F0162) or before its policy was issued
 /// (F0163), without the claim its per-claim clause pays per (F0164), with an item or claim its
-/// clause does not pay per (F0167), or of a clause for another kind (F0168) is an error.
+/// clause does not pay per (F0167), of a clause for another kind (F0168), without the stage or
+/// year of a run its clause pays in (F0170), with a stage or year its clause does not have
+/// (F0175, F0176: the run's years from the subject's facts bound to each program, `bound`),
+/// or paying a stage or year another grant paid (F0177) is an error.
 pub(super) fn resolve(
     programs: &[Program],
     names: &Names,
@@ -451,8 +456,9 @@ pub(super) fn resolve(
         let program = &programs[pi];
         let clause = &program.clauses[ci];
         let clause_matter = names.matters[pi].get(clause.matter as usize);
-        let facts = bound.get(pi);
-        if let Some(p) = misfit(program, clause, clause_matter, facts, kind, g, &path, date) {
+        let misfit = misfit(program, clause, clause_matter, kind, g, &path, date)
+            .or_else(|| part_misfit(clause, bound.get(pi), g, &path));
+        if let Some(p) = misfit {
             problems.push(p);
             continue;
         }
@@ -500,12 +506,10 @@ pub(super) fn resolve(
 /// What contradicts the grant `g` of `clause` (of `program`, whose matter is `clause_matter`
 /// as a key) for a subject of kind `kind` on the evaluation date `date`, if anything: the
 /// checks of [`resolve`] once the clause is found.
-#[allow(clippy::too_many_arguments)]
 fn misfit(
     program: &Program,
     clause: &ClauseDef,
     clause_matter: Option<&String>,
-    bound: Option<&super::facts::Bound>,
     kind: Kind,
     g: &PastGrant,
     path: &str,
@@ -530,9 +534,6 @@ fn misfit(
                 .expected(kinds.join(", "))
                 .found(kind.as_str()),
         );
-    }
-    if let Some(p) = part_misfit(clause, bound, g, path) {
-        return Some(p);
     }
     // A per-claim clause counts what it paid per claim: a grant without its claim would
     // count towards no claim's caps and block no `once per project`, paying it again.
