@@ -666,3 +666,80 @@ fn caps_per_project_and_per_firm_bound_the_whole_award_of_a_claim() {
     assert_eq!(c2["deferred"]["exact"], "120000.00", "{c2}");
     assert_eq!(d["totals"]["paid"]["exact"], "560000.00");
 }
+
+/// A history denser than the population (30 grants a subject, paid under 第五条's fixed 1万元)
+/// makes the reader cut a chunk into pieces of about a chunk's size of grants, each evaluated
+/// with its own subjects' grants: the rows and the summary are the same whatever the chunk
+/// size, for a population in CSV and in JSON Lines, as with the whole history held at once.
+#[test]
+fn a_dense_history_cut_into_pieces_gives_the_same_rows_whatever_the_chunks() {
+    let d = dir("dense");
+    let (mut csv, mut jsonl, mut history) = (
+        "id,技术合同成交额,合同日期,通过验收,验收日期\n".to_string(),
+        String::new(),
+        "id,document,clause,stage,date,amount\n".to_string(),
+    );
+    for i in 1..=40 {
+        let amount = format!("{}万元", 100 * i);
+        csv.push_str(&format!("{i},{amount},2024-02-01,1,2025-02-01\n"));
+        jsonl.push_str(&format!(
+            r#"{{"id": "{i}", "技术合同成交额": "{amount}", "合同日期": "2024-02-01", "通过验收": true, "验收日期": "2025-02-01"}}"#
+        ));
+        jsonl.push('\n');
+        if i % 3 != 0 {
+            history.push_str(&format!(
+                "{i},嘉政发〔2023〕15号,揭榜挂帅后补助,签约,2024-02-10,{}万元\n",
+                10 * i
+            ));
+        }
+        for k in 1..=30 {
+            history.push_str(&format!(
+                "{i},嘉政发〔2023〕15号,其他补助,,2024-03-{k:02},1万元\n"
+            ));
+        }
+    }
+    let (p, hist) = (d.join("p.pol"), d.join("h.csv"));
+    std::fs::write(&p, STAGED).unwrap();
+    std::fs::write(&hist, &history).unwrap();
+    let run = |pop: &str, chunk: &str| {
+        let summary = d.join(format!("s-{chunk}.json"));
+        let o = pol(&[
+            "simulate",
+            p.to_str().unwrap(),
+            "--population",
+            pop,
+            "--history",
+            hist.to_str().unwrap(),
+            "--date",
+            "2025-03-01",
+            "--out",
+            "-",
+            "--summary",
+            summary.to_str().unwrap(),
+            "--columns",
+            "subject,total,揭榜挂帅后补助:outcome,揭榜挂帅后补助",
+            "--chunk-size",
+            chunk,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let s: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+        assert_eq!(s["history_grants"], 40 * 30 + 27, "{s}");
+        (String::from_utf8(o.stdout).unwrap(), s["paid"].clone())
+    };
+    let (pop_csv, pop_jsonl) = (d.join("pop.csv"), d.join("pop.jsonl"));
+    std::fs::write(&pop_csv, &csv).unwrap();
+    std::fs::write(&pop_jsonl, &jsonl).unwrap();
+    let whole = run(pop_csv.to_str().unwrap(), "16777216");
+    // 第四条 for subject 1: 25% of 100万元 is 25万元, 10万元 at signing paid before, so 15万元
+    // is paid at acceptance; 第五条's 1万元 is paid again (it is not once-only).
+    assert!(
+        whole.0.contains("\n1,160000.00,awarded,150000.00\n"),
+        "{}",
+        whole.0
+    );
+    for pop in [&pop_csv, &pop_jsonl] {
+        for chunk in ["1", "300", "4096"] {
+            assert_eq!(run(pop.to_str().unwrap(), chunk), whole, "{pop:?} {chunk}");
+        }
+    }
+}
