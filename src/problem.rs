@@ -92,9 +92,12 @@ problem_codes! {
     GrantClaimOfSubject = "F0167", Error, "a grant of the history of a clause not evaluated per claim names an item or a claim";
     GrantOtherKind = "F0168", Error, "a grant of the history is of a clause for another kind of subject";
     HiddenInGrant = "F0169", Error, "a grant of the history names its document, clause, item or matter with a hidden or look-alike character";
-    GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
+    GrantOfStagedClause = "F0170", Error, "a grant of the history of a clause paid in stages or over a run of years does not say which stage or year it paid";
     DuplicateGrant = "F0171", Error, "a grant of the history is listed twice";
     AmbiguousPercent = "F0172", Error, "a percentage is given as a bare 1, which could mean 100% or 1%";
+    UnknownGrantStage = "F0175", Error, "a grant of the history names a stage its clause does not have";
+    GrantYearOutsideRun = "F0176", Error, "a grant of the history names a year that is not a year of its clause's run";
+    GrantPartPaidTwice = "F0177", Error, "two grants of the history pay the same stage of one award, or the same year of a run";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

@@ -181,6 +181,8 @@ fn kind_schema(programs: &[&Program], kind: Kind, documents: &str) -> Json {
                     "item": {"description": "The application item it was paid for.", "type": "string"},
                     "matter": {"description": "The matter it was paid for (default: the clause's).", "type": "string"},
                     "claim": {"description": "The claim it was paid for.", "type": "string"},
+                    "stage": {"description": "The stage it paid, for a clause paid in stages (required for such a clause).", "type": "string"},
+                    "year": {"description": "The year of the run it paid, for a clause paid each year of a run (required for such a clause).", "type": ["integer", "string"], "pattern": "^[0-9]{4}$", "minimum": 1, "maximum": 9999},
                     "date": date_schema("The date it was granted."),
                     "amount": {"description": "What was paid: money, e.g. \"20万元\".", "type": ["string", "number"]},
                 }

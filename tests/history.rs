@@ -1142,10 +1142,11 @@ fn once_per_matter_is_paid_already_by_an_award_of_the_matter_from_another_docume
     assert!(rows.contains("E1,10000.00"), "{rows}");
 }
 
-/// A grant says what a clause paid, not which stage or which year of a run: counted against
-/// the whole award, the attack run saw a stage already paid paid again (35万元 for a 25万元
-/// award) and, with `once`, the stage now due held back. Such grants are refused (F0170)
-/// until a grant can name its part. (A made-up staged policy; 15号 第八条 for the run.)
+/// A grant of a clause paid in parts that does not say which stage or year of a run it paid:
+/// counted against the whole award, the attack run saw a stage already paid paid again (35万元
+/// for a 25万元 award) and, with `once`, the stage now due held back. Such grants are refused
+/// (F0170), saying to name the part (tests/history_parts.rs counts grants that do). (A
+/// made-up staged policy; 15号 第八条 for the run.)
 #[test]
 fn a_grant_of_a_clause_paid_in_parts_is_refused_rather_than_counted_whole() {
     let dir = std::env::temp_dir().join(format!("pol-history-staged-{}", std::process::id()));

@@ -523,7 +523,7 @@ stages = { "揭榜挂帅后补助" = { "验收" = "waiting 1000000" } }
     assert!(
         parsed.broken[0]
             .reason
-            .contains("not paid, deferred or undetermined"),
+            .contains("not paid, deferred, undetermined or already_paid"),
         "{}",
         parsed.broken[0].reason
     );

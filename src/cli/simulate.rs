@@ -39,8 +39,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "FILE")]
     pub population: PathBuf,
     /// Earlier grants of the population's subjects: CSV (columns: the subject id, document,
-    /// clause, item, matter, claim, date, amount) or JSON Lines (`.jsonl`), sorted by subject id
-    /// like the population and read in step with it.
+    /// clause, item, matter, claim, stage, year, date, amount) or JSON Lines (`.jsonl`), sorted
+    /// by subject id like the population and read in step with it.
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// The kind of subject every row describes.

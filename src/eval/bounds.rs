@@ -457,7 +457,20 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 continue;
             }
             let at = slot(&mut scratch.used, &mut scratch.used_at, counter);
-            let used = scratch.used[at].1[0];
+            let mut used = scratch.used[at].1[0];
+            // A cap bounds a staged award as a whole, and the grants of stages of this very
+            // award (its history) are parts of that whole, not earlier awards: counted before
+            // it as well, a paid stage would take its room twice. What it pays now is then
+            // counted against the whole running total (below), grants and all.
+            if caps {
+                let own = inst.stages.as_ref().map_or(Decimal::ZERO, |s| {
+                    s.granted_under(counter, (inst.pi, inst.ci))
+                });
+                if !own.is_zero() {
+                    let less = |d: Decimal| (d - own).max(Decimal::ZERO);
+                    used = (less(used.0), less(used.1));
+                }
+            }
             if !caps && is_cap {
                 let paid = inst.paid.unwrap_or(Amount::ZERO);
                 if cut(paid, limit, used.0, used.1) == paid {

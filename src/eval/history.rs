@@ -1,15 +1,17 @@
 //! The history of past grants: what a subject has already been paid, and what it changes.
 //!
 //! Input: the `history` list of the facts (each grant names a document and a clause, with its
-//! date and amount; optionally the item, matter and claim), the policy set and the evaluation
-//! date. Output: grants matched to the clauses that paid them; for each instance of a
-//! once-only clause (`once per KIND [and matter]`) whether an earlier grant makes it
-//! *already paid*; for each running total (per-subject caps and limits) what the history has
+//! date and amount; optionally the item, matter and claim, and the stage or year of a run it
+//! paid), the policy set and the evaluation date. Output: grants matched to the clauses that
+//! paid them; for each instance of a once-only clause (`once per KIND [and matter]`), and each
+//! year of a run, whether an earlier grant makes it *already paid* (a stage is marked so by
+//! `stages`); for each running total (per-subject caps and limits) what the history has
 //! counted before this decision; and each cap's and limit's headroom after the decision.
 //! Guarantee: a grant naming a document or clause no loaded policy has, dated after the
 //! evaluation date or before its policy was issued, or that its clause cannot have paid the
-//! subject as given (another kind, a claim missing or out of place, a hidden character), is a
-//! coded fact error (F016x), never ignored; history only ever lowers what is
+//! subject as given (another kind, a claim missing or out of place, a hidden character, a
+//! stage or year missing or not its clause's), is a coded fact error (F016x, F017x), never
+//! ignored; history only ever lowers what is
 //! paid (it fills running totals and blocks once-only awards).
 
 use std::collections::HashMap;
@@ -46,6 +48,12 @@ pub struct PastGrant {
     pub matter: Option<String>,
     /// The claim (project, contract) it was paid for, when it was paid per claim.
     pub claim: Option<String>,
+    /// The stage it paid, for a clause paid in stages (`stages { 签约: 40%, ... }`): a stage
+    /// paid is not paid again.
+    pub stage: Option<String>,
+    /// The year of the run it paid, for a clause paid each year of a run (`for 3 years ...`):
+    /// that year is not paid again, and yearly caps and limits count the grant in it.
+    pub year: Option<i32>,
     /// The date it was granted: yearly limits count it in this date's calendar year.
     pub date: NaiveDate,
     /// What was paid.
@@ -63,6 +71,8 @@ pub struct Grant {
     matter: String,
     /// The claim it was paid for, as a key.
     claim: Option<String>,
+    /// The stage it paid (its position among its clause's stages), for a staged clause.
+    pub stage: Option<usize>,
     /// The grant as given.
     pub given: PastGrant,
 }
@@ -83,8 +93,14 @@ pub struct History {
     /// What the grants paid (exactly, and rounded up to the policy's rounding step), by what
     /// they count towards, the claims they were paid for, and their year (`None`: any year).
     sums: HashMap<(Of, Sel, Option<i32>), (Decimal, Decimal)>,
-    /// The position of the first grant of a clause or matter, for the claims selected.
-    first: HashMap<(Who, Sel), usize>,
+    /// The position of the first grant of a clause or matter, for the claims selected, and
+    /// when that grant paid a stage, of the first grant after it that is not a stage of the
+    /// same award (a once-only award asks past the grants of its own stages).
+    first: HashMap<(Who, Sel), (usize, Option<usize>)>,
+    /// Per clause and claim: what its grants that name no stage paid (exactly, and as
+    /// counted). A grant of a stage of the claim's award is a part of the award the claim's
+    /// caps bound, not an earlier award: counted before it, the stage would count twice.
+    unstaged: HashMap<(usize, usize, u32), (Decimal, Decimal)>,
 }
 
 /// What a sum of grants counts towards: a clause's caps and own limits, or a shared limit.
@@ -143,7 +159,8 @@ impl History {
                     }
                 }
             }
-            let year = g.given.date.year();
+            // A grant of a year of a run counts in that year, whenever it was paid out.
+            let year = g.counted_in();
             for sel in [Sel::Any, Sel::Claim(claim)] {
                 for &o in &of {
                     for y in [None, Some(year)] {
@@ -158,8 +175,25 @@ impl History {
                     }
                 }
                 for who in [Who::Clause(g.pi, g.ci), Who::Matter(matter)] {
-                    h.first.entry((who, sel)).or_insert(i);
+                    let first = h.first.entry((who, sel)).or_insert((i, None));
+                    let f = &grants[first.0];
+                    let own_stage = f.stage.is_some()
+                        && g.stage.is_some()
+                        && (f.pi, f.ci, &f.claim) == (g.pi, g.ci, &g.claim);
+                    if first.1.is_none() && f.stage.is_some() && !own_stage {
+                        first.1 = Some(i);
+                    }
                 }
+            }
+            if let (None, Some(n)) = (g.stage, claim) {
+                let sum = &mut h.unstaged.entry((g.pi, g.ci, n)).or_default().0;
+                *sum = super::decision::add_exact(*sum, g.given.amount).ok_or_else(|| {
+                    Box::new(FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]"))
+                        .hint(format!(
+                            "the earlier grants of {} {} add up to more than pol can hold exactly",
+                            g.given.document, g.given.clause
+                        )))
+                })?;
             }
         }
         // Paid in whole rounding steps, an award cut to a cap's room must leave whole steps:
@@ -174,6 +208,19 @@ impl History {
                         FactProblem::new(ProblemCode::SumOverflow, "history").hint(format!(
                             "the earlier grants of {} add up to more than pol can hold exactly",
                             programs[pi].header.document
+                        )),
+                    )
+                })?;
+        }
+        for ((pi, ..), (exact, counted)) in h.unstaged.iter_mut() {
+            let step = programs[*pi].header.rounding_step;
+            *counted = super::run::round(*exact, step, crate::ast::RoundingMode::Up)
+                .filter(|c| *c >= *exact)
+                .ok_or_else(|| {
+                    Box::new(
+                        FactProblem::new(ProblemCode::SumOverflow, "history").hint(format!(
+                            "the earlier grants of {} add up to more than pol can hold exactly",
+                            programs[*pi].header.document
                         )),
                     )
                 })?;
@@ -201,9 +248,25 @@ impl History {
     }
 }
 
+impl Grant {
+    /// The calendar year yearly caps and limits count the grant in: the year of the run it
+    /// paid, for a grant of a year of a run (that year's award is counted in it, whenever it
+    /// was paid out), else the year of its date.
+    pub(super) fn counted_in(&self) -> i32 {
+        self.given.year.unwrap_or_else(|| self.given.date.year())
+    }
+
+    /// Whether it paid a stage of the award of clause `(pi, ci)` for the claim whose id is
+    /// `claim` as a key (`None` for an award to the subject): a part of that very award, not
+    /// an earlier award.
+    pub(super) fn stage_of(&self, pi: usize, ci: usize, claim: Option<&str>) -> bool {
+        self.stage.is_some() && (self.pi, self.ci) == (pi, ci) && self.claim.as_deref() == claim
+    }
+}
+
 /// The keys a grant may have; `document`, `clause`, `date` and `amount` are required.
-const KEYS: [&str; 7] = [
-    "document", "clause", "item", "matter", "claim", "date", "amount",
+const KEYS: [&str; 9] = [
+    "document", "clause", "item", "matter", "claim", "stage", "year", "date", "amount",
 ];
 
 /// The documents and clauses of a policy set in the form keys are compared in, worked out once
@@ -395,6 +458,7 @@ pub(crate) fn read_one(
     let clause = text("clause", true, problems);
     let item = text("item", false, problems);
     let matter = text("matter", false, problems);
+    let stage = text("stage", false, problems);
     // These are compared as keys, which drop what no reader can see: a grant naming its clause
     // with a hidden or look-alike character would count for a clause its reader cannot tell.
     // Refused by the rule of every key ([`crate::keys::flaw`]).
@@ -403,6 +467,7 @@ pub(crate) fn read_one(
         ("clause", &clause),
         ("item", &item),
         ("matter", &matter),
+        ("stage", &stage),
     ] {
         if let Some(flaw) = value.as_deref().and_then(crate::keys::flaw) {
             problems.push(
@@ -428,6 +493,7 @@ pub(crate) fn read_one(
     {
         problems.push(p);
     }
+    let year = grant_year(get("year"), path, problems);
     let date = grant_date(get("date"), path, problems);
     let amount = grant_amount(get("amount"), path, problems);
     if problems.len() > before {
@@ -439,9 +505,32 @@ pub(crate) fn read_one(
         item,
         matter,
         claim,
+        stage,
+        year,
         date: date?,
         amount: amount?,
     })
+}
+
+/// A grant's `year` (of a run), when given: a year from 0001 to 9999 written with four digits,
+/// as a number or a text (a history file's cell). Otherwise `None`, with its problem added.
+fn grant_year(node: Option<&Node<'_>>, path: &str, problems: &mut Vec<FactProblem>) -> Option<i32> {
+    let found = match node.map(|n| &n.value) {
+        None | Some(Json::Null) => return None,
+        Some(Json::Number(n)) => n.to_string(),
+        Some(Json::Text(t)) => t.clone(),
+        Some(other) => other.kind_words().to_string(),
+    };
+    let year = super::series::year_key(found.trim());
+    if year.is_none() {
+        problems.push(
+            FactProblem::new(ProblemCode::BadGrant, format!("{path}.year"))
+                .name("year")
+                .expected("the year of the run it paid, written with four digits, e.g. 2024")
+                .found(show_found(FactRef::Text(&found))),
+        );
+    }
+    year
 }
 
 /// A grant's `date`, or `None` with its problem added.
@@ -538,10 +627,14 @@ fn grant_amount(
 /// the clause are compared as keys. A grant naming a document or clause no policy of the set
 /// has (F0161), dated after the evaluation date `date` (F0162) or before its policy was issued
 /// (F0163), without the claim its per-claim clause pays per (F0164), with an item or claim its
-/// clause does not pay per (F0167), or of a clause for another kind (F0168) is an error.
+/// clause does not pay per (F0167), of a clause for another kind (F0168), without the stage or
+/// year of a run its clause pays in (F0170), with a stage or year its clause does not have
+/// (F0175, F0176: the run's years from the subject's facts bound to each program, `bound`),
+/// or paying a stage or year another grant paid (F0177) is an error.
 pub(super) fn resolve(
     programs: &[Program],
     names: &Names,
+    bound: &[super::facts::Bound],
     kind: Kind,
     history: &[PastGrant],
     date: NaiveDate,
@@ -574,10 +667,16 @@ pub(super) fn resolve(
         let program = &programs[pi];
         let clause = &program.clauses[ci];
         let clause_matter = names.matters[pi].get(clause.matter as usize);
-        if let Some(p) = misfit(program, clause, clause_matter, kind, g, &path, date) {
+        let misfit = misfit(program, clause, clause_matter, kind, g, &path, date)
+            .or_else(|| part_misfit(clause, bound.get(pi), g, &path));
+        if let Some(p) = misfit {
             problems.push(p);
             continue;
         }
+        let stage = g.stage.as_deref().and_then(|name| {
+            let name = key(name);
+            clause.stages.iter().position(|s| key(&s.name) == name)
+        });
         let matter = match (&g.matter, clause_matter) {
             (None, Some(m)) => m.clone(),
             (given, _) => key(given.as_deref().unwrap_or("")).into_owned(),
@@ -587,8 +686,26 @@ pub(super) fn resolve(
             ci,
             matter,
             claim: g.claim.as_deref().map(|c| key(c).into_owned()),
+            stage,
             given: g.clone(),
         });
+    }
+    if problems.is_empty() {
+        if let Some((a, b)) = part_paid_twice(&out) {
+            let g = &out[b].given;
+            let part = match (&g.stage, g.year) {
+                (Some(s), _) => format!("the stage {s}"),
+                (_, year) => format!("the year {} of the run", year.unwrap_or_default()),
+            };
+            // Positions in the list as given: the grants before were all resolved.
+            problems.push(
+                FactProblem::new(ProblemCode::GrantPartPaidTwice, format!("history[{b}]"))
+                    .name(format!("{} {}", g.document, g.clause))
+                    .found(part)
+                    .first_place(format!("history[{a}]"))
+                    .place(format!("history[{b}]")),
+            );
+        }
     }
     if problems.is_empty() {
         History::new(programs, out)
@@ -629,21 +746,6 @@ fn misfit(
                 .name(named())
                 .expected(kinds.join(", "))
                 .found(kind.as_str()),
-        );
-    }
-    // A grant says how much a clause paid, not which of its stages or which year of its run:
-    // counted against the award as a whole it paid a stage again or held back one now due
-    // (attack run). Refused until a grant can name its stage or year.
-    if !clause.stages.is_empty() || clause.run.is_some() {
-        let how = if clause.stages.is_empty() {
-            "run"
-        } else {
-            "stages"
-        };
-        return Some(
-            FactProblem::new(ProblemCode::GrantOfStagedClause, format!("{path}.clause"))
-                .name(named())
-                .found(how),
         );
     }
     // A per-claim clause counts what it paid per claim: a grant without its claim would
@@ -700,6 +802,91 @@ fn misfit(
     None
 }
 
+/// What contradicts the part of its clause's award the grant `g` says it paid, if anything: a
+/// clause paid in stages needs the grant's `stage` (one of its stages), a clause paid each
+/// year of a run its `year` (one of the run's years, when `bound` gives the run's start), and
+/// any other clause neither. A grant counted against a whole award it paid only a part of
+/// would pay a stage or a year again, or hold back one now due (F0170, F0175, F0176).
+fn part_misfit(
+    clause: &ClauseDef,
+    bound: Option<&super::facts::Bound>,
+    g: &PastGrant,
+    path: &str,
+) -> Option<FactProblem> {
+    let named = || format!("{} {}", g.document, g.clause);
+    let stage_names = || clause.stages.iter().map(|s| s.name.as_str());
+    if let Some(stage) = g.stage.as_deref() {
+        let known = clause.stages.iter().any(|s| key(&s.name) == key(stage));
+        if !known {
+            let p = FactProblem::new(ProblemCode::UnknownGrantStage, format!("{path}.stage"))
+                .name(named())
+                .found(stage)
+                .expected(stage_names().collect::<Vec<_>>().join(", "));
+            return Some(match closest(stage, stage_names()) {
+                Some(h) => p.hint(h),
+                None => p,
+            });
+        }
+    }
+    if let Some(year) = g.year {
+        let mut years = Vec::new();
+        if let (Some(run), Some(b)) = (&clause.run, bound) {
+            // The run's years hang on the subject's start date: not known without it (the
+            // clause is then undetermined, and the grant is only counted).
+            super::series::run_years(run, b, NaiveDate::MIN, |_, y| years.extend(y));
+        }
+        let outside = clause.run.is_none() || (!years.is_empty() && !years.contains(&year));
+        if outside {
+            let listed: Vec<String> = years.iter().map(i32::to_string).collect();
+            let p = FactProblem::new(ProblemCode::GrantYearOutsideRun, format!("{path}.year"))
+                .name(named())
+                .found(year.to_string())
+                .expected(listed.join(", "));
+            let nearest = years
+                .iter()
+                .min_by_key(|y| (i64::from(**y) - i64::from(year)).abs());
+            return Some(match nearest {
+                Some(y) => p.hint(y.to_string()),
+                None => p,
+            });
+        }
+    }
+    let missing = if !clause.stages.is_empty() && g.stage.is_none() {
+        Some(("stages", stage_names().collect::<Vec<_>>().join(", ")))
+    } else if clause.run.is_some() && g.year.is_none() {
+        Some(("run", String::new()))
+    } else {
+        None
+    };
+    missing.map(|(how, expected)| {
+        let what = if how == "stages" { "stage" } else { "year" };
+        FactProblem::new(ProblemCode::GrantOfStagedClause, format!("{path}.{what}"))
+            .name(named())
+            .found(how)
+            .expected(expected)
+    })
+}
+
+/// Two grants of the history that pay one stage of one award (of one clause, for one claim),
+/// or one year of one clause's run, as their positions: a stage or a year is paid once, so
+/// the second is a copy or a misread part (F0177).
+fn part_paid_twice(grants: &[Grant]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, g) in grants.iter().enumerate() {
+        let part = match (g.stage, g.given.year) {
+            (Some(s), _) => (s as i64, 0),
+            (None, Some(y)) => (i64::from(y), 1),
+            (None, None) => continue,
+        };
+        let at = (g.pi, g.ci, g.claim.as_deref(), part);
+        if let Some(&j) = seen.get(&at) {
+            return Some((j, i));
+        }
+        seen.insert(at, i);
+    }
+    None
+}
+
 /// A grant names a `what` (document or clause) the policies do not have.
 fn unknown<'a>(
     path: &str,
@@ -725,7 +912,7 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
         ProblemCode::BadGrant => (
             format!("`{}` of the history must be {expected}, but it is {found}", p.path),
             if hint.is_empty() {
-                "write each grant as {\"document\": \"嘉政发〔2023〕15号\", \"clause\": \"...\", \"date\": \"2023-05-01\", \"amount\": \"20万元\"}, with `item`, `matter` and `claim` when known".to_string()
+                "write each grant as {\"document\": \"嘉政发〔2023〕15号\", \"clause\": \"...\", \"date\": \"2023-05-01\", \"amount\": \"20万元\"}, with `item`, `matter`, `claim`, `stage` and `year` when known".to_string()
             } else {
                 format!("did you mean `{hint}`?")
             },
@@ -760,13 +947,41 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
             format!("the grant of {name} is dated {found}, before its policy was issued on {expected}, so that policy cannot have paid it"),
             "check the grant's date, or name the policy that paid it".to_string(),
         ),
+        ProblemCode::GrantOfStagedClause if found == "stages" => (
+            format!("the grant of {name} does not say which stage it paid, and that clause pays its award in stages ({expected})"),
+            format!("name the stage the grant paid, e.g. `\"stage\": \"{}\"` (a `stage` column in a history file)", expected.split(", ").next().unwrap_or_default()),
+        ),
         ProblemCode::GrantOfStagedClause => (
-            if found == "stages" {
-                format!("the grant of {name} cannot be counted: that clause pays its award in stages, and a grant does not say which stage it paid")
+            format!("the grant of {name} does not say which year it paid, and that clause pays each year of a run"),
+            "name the year of the run the grant paid, e.g. `\"year\": 2024` (a `year` column in a history file)".to_string(),
+        ),
+        ProblemCode::UnknownGrantStage if expected.is_empty() => (
+            format!("the grant of {name} names the stage `{found}`, but that clause does not pay in stages"),
+            "leave the grant's `stage` out, or name the staged clause that paid it".to_string(),
+        ),
+        ProblemCode::UnknownGrantStage => (
+            format!("the grant of {name} names the stage `{found}`, which that clause does not have; its stages are {expected}"),
+            if hint.is_empty() {
+                "name one of the clause's stages, as the policy writes it".to_string()
             } else {
-                format!("the grant of {name} cannot be counted: that clause pays each year of a run, and a grant does not say which year it paid")
+                format!("did you mean `{hint}`?")
             },
-            "leave the clause's grants out of the history and check its earlier payments by hand; pol cannot yet count them without paying a part twice or holding back a part now due".to_string(),
+        ),
+        ProblemCode::GrantYearOutsideRun if expected.is_empty() => (
+            format!("the grant of {name} names the year {found}, but that clause does not pay each year of a run"),
+            "leave the grant's `year` out, or name the clause paid over a run of years that paid it".to_string(),
+        ),
+        ProblemCode::GrantYearOutsideRun => (
+            format!("the grant of {name} names the year {found}, which is not a year of that clause's run for this subject ({expected})"),
+            format!("did you mean {hint}? A run's years count from the subject's start date"),
+        ),
+        ProblemCode::GrantPartPaidTwice => (
+            format!(
+                "the history pays {found} of {name} twice: {} and {}",
+                f(&p.first_place),
+                f(&p.place)
+            ),
+            "a stage, or a year of a run, is paid once: delete the copy, or write the two payments as one grant of their sum".to_string(),
         ),
         ProblemCode::GrantClaimOfSubject => (
             format!("the grant of {name} names the {expected} `{found}`, but that clause is paid to the subject, not per claim"),
@@ -796,6 +1011,29 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
     })
 }
 
+/// An earlier grant in words, as an award already paid cites it: `嘉政发〔2023〕15号 项目资助
+/// (stage 签约) for claim C1 on 2024-02-01, 100,000.00 元`.
+pub(super) fn cite(g: &PastGrant) -> String {
+    let stage = g
+        .stage
+        .as_deref()
+        .map_or(String::new(), |s| format!(" (stage {s})"));
+    let year = g
+        .year
+        .map_or(String::new(), |y| format!(" (year {y} of the run)"));
+    let claim = g
+        .claim
+        .as_deref()
+        .map_or(String::new(), |c| format!(" for claim {c}"));
+    format!(
+        "{} {}{stage}{year}{claim} on {}, {}",
+        g.document,
+        g.clause,
+        g.date,
+        format::money(g.amount)
+    )
+}
+
 /// What earlier grants of the clause of `at` paid for its claim (by the claim id's key), as
 /// counted: it counts against the clause's caps and limits per claim. Zero for a clause not
 /// per claim.
@@ -806,13 +1044,13 @@ pub(super) fn claim_seed(bound: &super::facts::Bound, at: super::run::At) -> Dec
     if bound.history.is_empty() {
         return Decimal::ZERO;
     }
+    // A grant of a stage of this claim's award is a part of the award the caps bound, not
+    // an earlier award: counted before it, the stage would be counted twice.
     let h = &bound.history;
-    h.sum(
-        Of::Clause(at.pi, at.ci),
-        h.claim(Some(&key(&claim.id))),
-        None,
-    )
-    .1
+    match h.claim(Some(&key(&claim.id))) {
+        Some(Sel::Claim(Some(n))) => h.unstaged.get(&(at.pi, at.ci, n)).map_or(Decimal::ZERO, |s| s.1),
+        _ => Decimal::ZERO,
+    }
 }
 
 /// What the history has counted towards `counter` before this decision: exactly, and as a
@@ -881,9 +1119,12 @@ pub struct Headroom {
 }
 
 impl<'p, T: Tracer> Evaluator<'p, T> {
-    /// Whether instance `inst` of `clause` (once-only) is paid already: a grant of the
-    /// history of this clause (or, `and matter`, of its matter), for the same claim when it
-    /// counts per claim. Writes the verdict as *already paid*, citing the grant.
+    /// Whether instance `inst` of `clause` is paid already: for a clause paid each year of a
+    /// run, a grant of the history of the instance's year; for a once-only clause, a grant of
+    /// this clause (or, `and matter`, of its matter), for the same claim when it counts per
+    /// claim, that is not a stage of this very award (an award some of whose stages were paid
+    /// is granted: its other stages are still due, see [`super::stages`]). Writes the verdict
+    /// as *already paid*, citing the grant.
     #[inline]
     pub(super) fn already_paid(
         &self,
@@ -893,12 +1134,29 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         at: super::run::At,
         inst: &mut Verdict,
     ) -> bool {
-        let Some(once) = clause.once else {
-            return false;
-        };
         if bound.history.is_empty() {
             return false;
         }
+        if let Some(year) = at.year {
+            let paid = bound
+                .history
+                .iter()
+                .find(|g| (g.pi, g.ci) == (at.pi, at.ci) && g.given.year == Some(year));
+            let Some(g) = paid else {
+                return false;
+            };
+            inst.outcome = Outcome::AlreadyPaid;
+            T::reason(inst, || {
+                format!(
+                    "year {year} of the run already paid: granted under {}",
+                    cite(&g.given)
+                )
+            });
+            return true;
+        }
+        let Some(once) = clause.once else {
+            return false;
+        };
         let matter = program
             .matters
             .get(clause.matter as usize)
@@ -919,36 +1177,39 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         } else {
             Some(Who::Clause(at.pi, at.ci))
         };
-        let found = who
-            .zip(sel)
-            .and_then(|at| h.first.get(&at))
-            .and_then(|&i| h.grants.get(i));
+        let claim_key = at
+            .claim
+            .and_then(|k| bound.claims.get(k))
+            .map(|c| key(&c.id).into_owned());
+        // The first grant, unless it paid a stage of this very award (then the first after it
+        // that did not: an award some of whose stages were paid still has the others due).
+        let found = who.zip(sel).and_then(|k| h.first.get(&k)).and_then(|&(i, next)| {
+            let g = h.grants.get(i)?;
+            if g.stage_of(at.pi, at.ci, claim_key.as_deref()) {
+                next.and_then(|j| h.grants.get(j))
+            } else {
+                Some(g)
+            }
+        });
         let Some(g) = found else {
             return false;
         };
         inst.outcome = Outcome::AlreadyPaid;
         T::reason(inst, || {
-            let g = &g.given;
-            let claim = g
-                .claim
-                .as_deref()
-                .map_or(String::new(), |c| format!(" for claim {c}"));
             format!(
-                "paid once only (`once per {}{}`): already granted under {} {}{claim} on {}, {}",
+                "paid once only (`once per {}{}`): already granted under {}",
                 once.per.as_str(),
                 if once.matter { " and matter" } else { "" },
-                g.document,
-                g.clause,
-                g.date,
-                format::money(g.amount)
+                cite(&g.given)
             )
         });
         true
     }
 
     /// The earlier award of this decision that makes verdict `i` (of a once-only clause)
-    /// *already paid*, if any: an award that is still paid (superseded awards and awards
-    /// already paid do not count) of the same clause (with `and matter`, of any clause of the
+    /// *already paid*, if any: an award that is still paid or granted (superseded awards and
+    /// awards already paid do not count; a staged award whose every stage waits is granted
+    /// now and paid later, so it counts) of the same clause (with `and matter`, of any clause of the
     /// same matter), for the same claim under `once per project`, and that does not meet `i`
     /// under non-cumulation (awards that meet pay the matter once by themselves). Awards of
     /// events before `event` count as they were finally decided; within `event`, only a
@@ -978,7 +1239,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             #[cfg(test)]
             tests::LOOKUPS.with(|n| n.set(n.get() + 1));
             let e = &instances[j];
-            if j == i || e.outcome != Outcome::Awarded {
+            // A staged award deferred as a whole is granted now (its stages are paid as they
+            // fall due): it uses up `once` as an award paid now does, or a second once-only
+            // award of the matter would be paid beside it.
+            if j == i || !matches!(e.outcome, Outcome::Awarded | Outcome::Deferred) {
                 return false;
             }
             if j >= event.start {
@@ -1065,9 +1329,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             else {
                 continue;
             };
-            let (pi, ci, claim) = {
+            let (pi, ci, claim, deferred) = {
                 let e = &scratch.instances[j];
-                (e.pi, e.ci, e.claim)
+                (e.pi, e.ci, e.claim, e.outcome == Outcome::Deferred)
             };
             let v = &mut scratch.instances[i];
             v.outcome = Outcome::AlreadyPaid;
@@ -1084,8 +1348,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                         if o.matter { " and matter" } else { "" }
                     )
                 });
+                let later = if deferred {
+                    " (its stages are paid later)"
+                } else {
+                    ""
+                };
                 format!(
-                    "paid once only{once}: already awarded in this decision under {} {}{claim}",
+                    "paid once only{once}: already awarded in this decision under {} {}{claim}{later}",
                     p.header.document, p.clauses[ci].name
                 )
             });
@@ -1436,6 +1705,7 @@ mod tests {
         let resolved = resolve(
             std::slice::from_ref(&p),
             &Names::of(std::slice::from_ref(&p)),
+            &[],
             Kind::Enterprise,
             &given,
             date,
@@ -1476,6 +1746,7 @@ mod tests {
         let e = resolve(
             std::slice::from_ref(&p),
             &Names::of(std::slice::from_ref(&p)),
+            &[],
             Kind::Enterprise,
             &given,
             early,

@@ -175,8 +175,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         if !self.in_force(at, clause, inst) {
             return;
         }
-        // A once-only award the history shows as paid is not evaluated further.
-        if clause.once.is_some() && self.already_paid(program, clause, bound, at, inst) {
+        // A once-only award, or a year of a run, the history shows as paid is not evaluated
+        // further.
+        if (clause.once.is_some() || at.year.is_some())
+            && self.already_paid(program, clause, bound, at, inst)
+        {
             return;
         }
         // The one shortcut taken only when no words are written (measured faster, and
@@ -269,7 +272,13 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         inst: &mut Verdict,
     ) {
         if let Some((limit, counter)) = limits.own_cap {
-            let (_, before) = super::history::seed(bound, counter);
+            // The grants of this award's own stages are parts of the award the cap bounds,
+            // not earlier awards (see `bounds::Evaluator::meet_bounds`).
+            let own = inst.stages.as_ref().map_or(Decimal::ZERO, |s| {
+                s.granted_under(counter, (inst.pi, inst.ci))
+            });
+            let (_, seed) = super::history::seed(bound, counter);
+            let before = (seed - own).max(Decimal::ZERO);
             self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
             // Listed after the instance's own running totals, in no instance's range, so it
             // is not applied again. A simulation reports no headroom, and keeps its list of
@@ -419,7 +428,7 @@ fn staging<T: Tracer>(
         return Some(None);
     }
     let program = env.program;
-    match super::stages::plan(env, clause, today) {
+    match super::stages::plan(env, clause, today, (inst.pi, inst.ci)) {
         Ok(plan) => Some(Some(plan)),
         Err(stop) => {
             inst.cannot::<T>(program, stop);

@@ -468,6 +468,7 @@ impl<T: Tracer> Evaluator<'_, T> {
             history::resolve(
                 &self.set.programs,
                 &self.set.names,
+                bound,
                 kind,
                 history,
                 self.date,

@@ -195,7 +195,7 @@ fn digit(c: char) -> Option<u32> {
 
 /// The year of a key written as four digits (`"2023"`, `"２０２３"`), when there is such a
 /// year: `"0000"` is none.
-fn year_key(text: &str) -> Option<i32> {
+pub(super) fn year_key(text: &str) -> Option<i32> {
     let mut year = 0i64;
     let mut n = 0;
     for c in text.chars() {

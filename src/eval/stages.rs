@@ -15,6 +15,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::bounds::Counter;
 use super::decision::{Amount, Outcome};
 use super::explain::source;
 use super::expr::Env;
@@ -37,6 +38,8 @@ pub enum StageOutcome {
     Deferred,
     /// Its condition or its date is not known.
     Undetermined,
+    /// An earlier grant (the history) paid it: it is not paid again.
+    AlreadyPaid,
 }
 
 impl StageOutcome {
@@ -46,6 +49,7 @@ impl StageOutcome {
             StageOutcome::Paid => "paid",
             StageOutcome::Deferred => "deferred",
             StageOutcome::Undetermined => "undetermined",
+            StageOutcome::AlreadyPaid => "already_paid",
         }
     }
 }
@@ -59,7 +63,7 @@ pub struct StageResult {
     pub share: String,
     /// Its part of the award.
     pub amount: Amount,
-    /// Paid now, deferred or undetermined.
+    /// Paid now, deferred, undetermined or already paid (by an earlier grant).
     pub outcome: StageOutcome,
     /// The date it is paid on, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,10 @@ pub struct StageResult {
     /// `amount` is what is left), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cut: Option<Amount>,
+    /// For a stage already paid: the earlier grant that paid it, in words (its `amount` is
+    /// still its part of the award as evaluated now).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
 }
 
 /// The stages of one verdict.
@@ -85,6 +93,8 @@ pub struct Staged {
     pub years: Vec<i32>,
     /// What the deferred stages come to.
     pub deferred: Amount,
+    /// The stages earlier grants paid: the stage's position, and the grant's amount and date.
+    pub(super) granted: Vec<(usize, Decimal, NaiveDate)>,
 }
 
 impl Staged {
@@ -92,6 +102,27 @@ impl Staged {
     fn paid_in(s: &StageResult, year: Option<i32>) -> bool {
         s.outcome == StageOutcome::Paid
             && year.is_none_or(|y| s.date.is_some_and(|d| d.year() == y))
+    }
+
+    /// What the grants of its stages paid that the per-subject cap `counter` of clause
+    /// `(pi, ci)` counted: zero for another bound (a staged award is the only one its
+    /// stages' grants are a part of).
+    pub(super) fn granted_under(&self, counter: Counter, (pi, ci): (usize, usize)) -> Decimal {
+        let Counter::Cap {
+            pi: p, ci: c, year, ..
+        } = counter
+        else {
+            return Decimal::ZERO;
+        };
+        if (p, c) != (pi, ci) {
+            return Decimal::ZERO;
+        }
+        self.granted
+            .iter()
+            .filter(|(_, _, date)| year.is_none_or(|y| date.year() == y))
+            .fold(Decimal::ZERO, |sum, (_, amount, _)| {
+                sum.saturating_add(*amount)
+            })
     }
 
     /// What its stages paid now come to in `year`; `None` when the sum cannot be held (it
@@ -105,16 +136,42 @@ impl Staged {
     }
 }
 
-/// The stages of `clause` for one instance: each stage's outcome and date, amounts not yet
-/// known. `today` is the evaluation date. A fault in a stage's condition or date is returned.
+/// The stages of `clause` (at `(pi, ci)` of the policy set) for one instance: each stage's
+/// outcome and date, amounts not yet known. `today` is the evaluation date. A stage an earlier
+/// grant of this award paid (a grant naming it, of this clause and of the instance's claim) is
+/// *already paid*, its condition and date not evaluated. A fault in a stage's condition or
+/// date is returned.
 pub(super) fn plan(
     env: &mut Env<'_>,
     clause: &ClauseDef,
     today: NaiveDate,
+    (pi, ci): (usize, usize),
 ) -> Result<Box<Staged>, Stop> {
     let mut list = Vec::with_capacity(clause.stages.len());
     let mut years: Vec<i32> = Vec::new();
-    for s in &clause.stages {
+    let mut granted = Vec::new();
+    let claim = env.claim.map(|c| crate::keys::key(&c.id).into_owned());
+    for (k, s) in clause.stages.iter().enumerate() {
+        let paid = env
+            .bound
+            .history
+            .iter()
+            .find(|g| g.stage_of(pi, ci, claim.as_deref()) && g.stage == Some(k));
+        if let Some(g) = paid {
+            granted.push((k, g.given.amount, g.given.date));
+            list.push(StageResult {
+                name: s.name.clone(),
+                share: format::percent(s.share),
+                amount: Amount::ZERO,
+                outcome: StageOutcome::AlreadyPaid,
+                date: Some(g.given.date),
+                waits_for: None,
+                needs: Vec::new(),
+                cut: None,
+                grant: Some(super::history::cite(&g.given)),
+            });
+            continue;
+        }
         let r = stage_outcome(env, clause, s, today)?;
         if let (StageOutcome::Paid, Some(d)) = (r.outcome, r.date) {
             if !years.contains(&d.year()) {
@@ -128,6 +185,7 @@ pub(super) fn plan(
         list,
         years,
         deferred: Amount::ZERO,
+        granted,
     }))
 }
 
@@ -196,6 +254,7 @@ fn stage_outcome(
         waits_for: (!waits.is_empty()).then(|| waits.join(", ")),
         needs,
         cut: None,
+        grant: None,
     })
 }
 
@@ -344,7 +403,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             inst.internal = Some("a stage of a range came to a least above its most");
             return;
         };
-        let mut sums = [Amount::ZERO; 3];
+        let mut sums = [Amount::ZERO; 4];
         let mut needs: Vec<String> = Vec::new();
         for (s, amount) in staged.list.iter_mut().zip(amounts) {
             s.amount = amount;
@@ -357,7 +416,10 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
         }
-        let [paid, deferred, unknown] = sums;
+        let [paid, deferred, unknown, _] = sums;
+        if overpaid::<T>(&staged, inst) {
+            return;
+        }
         let any = |o: StageOutcome| staged.list.iter().any(|s| s.outcome == o);
         staged.deferred = deferred;
         if any(StageOutcome::Paid) {
@@ -367,8 +429,12 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             inst.paid = None;
             inst.upper = Some(unknown.max());
             inst.needs = needs;
-        } else {
+        } else if any(StageOutcome::Deferred) {
             inst.outcome = Outcome::Deferred;
+            inst.paid = None;
+        } else {
+            // Every stage was paid by an earlier grant.
+            inst.outcome = Outcome::AlreadyPaid;
             inst.paid = None;
         }
         T::adjustment(inst, "stages", (total, paid), || {
@@ -382,14 +448,32 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     .iter()
                     .filter_map(|s| s.waits_for.as_deref())
                     .collect();
-                format!("every stage waits: for {}", waits.join("; "))
+                let every = if staged.granted.is_empty() {
+                    "every stage waits"
+                } else {
+                    "every stage not paid already waits"
+                };
+                format!("{every}: for {}", waits.join("; "))
+            });
+        }
+        if inst.outcome == Outcome::AlreadyPaid {
+            T::reason(inst, || {
+                let grants: Vec<&str> = staged
+                    .list
+                    .iter()
+                    .filter_map(|s| s.grant.as_deref())
+                    .collect();
+                format!(
+                    "every stage already paid: granted under {}",
+                    grants.join("; ")
+                )
             });
         }
         T::steps(inst, |steps| {
             for (s, def) in staged.list.iter().zip(&clause.stages) {
                 let passed = match s.outcome {
                     StageOutcome::Paid => Some(true),
-                    StageOutcome::Deferred => Some(false),
+                    StageOutcome::Deferred | StageOutcome::AlreadyPaid => Some(false),
                     StageOutcome::Undetermined => None,
                 };
                 let text = format!(
@@ -405,6 +489,34 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         });
         inst.stages = Some(staged);
     }
+}
+
+/// Whether a grant paid more than its stage's part of the award as evaluated now: the award
+/// has changed since (other facts, or caps that have since filled), and what the other stages
+/// should pay cannot be told from it. The verdict is then *cannot evaluate*, saying why,
+/// rather than paid.
+fn overpaid<T: Tracer>(staged: &Staged, inst: &mut Verdict) -> bool {
+    let over = staged.granted.iter().find(|(k, amount, _)| {
+        staged
+            .list
+            .get(*k)
+            .is_some_and(|s| *amount > s.amount.max())
+    });
+    let Some(&(k, amount, _)) = over else {
+        return false;
+    };
+    let s = &staged.list[k];
+    let (name, part) = (s.name.clone(), s.amount);
+    inst.outcome = Outcome::CannotEvaluate;
+    inst.paid = None;
+    T::reason(inst, || {
+        format!(
+            "an earlier grant paid {} for the stage {name}, more than its part of the award as evaluated now ({}): the award has changed since that stage was paid, so what its other stages are due cannot be told; check the grant and the facts",
+            format::money(amount),
+            format::amount(part)
+        )
+    });
+    true
 }
 
 /// What became of a stage, in words: `paid on 2024-05-01`, `deferred: waits for 通过验收`,
@@ -423,6 +535,10 @@ fn status(s: &StageResult) -> String {
             s.waits_for.as_deref().unwrap_or("")
         ),
         StageOutcome::Undetermined => format!("undetermined: needs {}", s.needs.join(", ")),
+        StageOutcome::AlreadyPaid => format!(
+            "already paid: granted under {}",
+            s.grant.as_deref().unwrap_or("")
+        ),
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Input: a history file (CSV with a header row, or JSON Lines) of grants, one a row, with the
 //! subject id (the population's id column), `document`, `clause`, `date` and `amount`, and
-//! optionally `item`, `matter` and `claim`; and, chunk by chunk, the subject ids of the
+//! optionally `item`, `matter`, `claim`, `stage` and `year`; and, chunk by chunk, the subject ids of the
 //! population. Output: for each chunk the grants of its subjects ([`ChunkHistory`]), the count
 //! of history subjects that are not in the population, and the first row out of order.
 //! Guarantee: the history is read once, front to back, holding only the grants of the chunk
@@ -22,8 +22,8 @@ use crate::eval::json::{self, Json, Node};
 use crate::problem::ProblemCode;
 
 /// The columns of a history file besides the subject id.
-const COLUMNS: [&str; 7] = [
-    "document", "clause", "item", "matter", "claim", "date", "amount",
+const COLUMNS: [&str; 9] = [
+    "document", "clause", "item", "matter", "claim", "stage", "year", "date", "amount",
 ];
 
 /// One row of the history file.
@@ -33,6 +33,8 @@ pub struct HistoryRow {
     pub id: String,
     /// Its line in the history file.
     pub line: u64,
+    /// The bytes of its line: what holding it is counted as, against a chunk's budget.
+    pub bytes: usize,
     /// The grant, or what is wrong with it (the subject then fails).
     pub grant: Result<PastGrant, Vec<FactProblem>>,
 }
@@ -169,37 +171,55 @@ impl<'c> HistoryReader<'c> {
         })
     }
 
-    /// The grants of the subjects `ids` (a chunk's, in order): every row up to the last of
-    /// them is read; those of other subjects are counted as ignored.
-    pub fn take_for(&mut self, ids: &[String]) -> ChunkHistory {
+    /// The grants of the first subjects of `ids` (a chunk's, in order): every row up to the
+    /// last of them is read; those of other subjects are counted as ignored. Once the rows
+    /// held come to `budget` bytes, no grant of a further subject is taken: the grants and how
+    /// many of `ids` they are for (all of them when the budget is not reached; at least one).
+    /// So a dense history is handed out in pieces of about `budget` bytes, each with the
+    /// subjects it is for (a subject's grants are never split, however many they are).
+    pub fn take_for(&mut self, ids: &[String], budget: usize) -> (ChunkHistory, usize) {
         let mut out = ChunkHistory::default();
         let Some(last) = ids.last() else {
-            return out;
+            return (out, 0);
         };
+        let mut held = 0usize;
         loop {
             let row = match self.peek() {
                 Ok(Some(r)) => r,
-                Ok(None) => return out,
+                Ok(None) => return (out, ids.len()),
                 Err(e) => {
                     out.stop = Some((self.last.clone().unwrap_or_default(), e));
-                    return out;
+                    return (out, ids.len());
                 }
             };
             if id_order(&row.id, last) == std::cmp::Ordering::Greater {
-                return out;
+                return (out, ids.len());
+            }
+            // A further subject's grants once the budget is used: left for the next piece,
+            // with the subjects from that one on. Rows out of order are found below.
+            let further = out
+                .rows
+                .last()
+                .is_some_and(|r| id_order(&row.id, &r.id) == std::cmp::Ordering::Greater);
+            if held >= budget && further {
+                let covered = ids.partition_point(|i| id_order(i, &row.id).is_lt());
+                if covered > 0 {
+                    return (out, covered);
+                }
             }
             let Some(row) = self.next.take() else {
-                return out;
+                return (out, ids.len());
             };
             if let Some(e) = self.out_of_order(&row) {
                 out.stop = Some((self.last.clone().unwrap_or_default(), e));
-                return out;
+                return (out, ids.len());
             }
             self.last = Some(row.id.clone());
             // Ids are compared as keys, as the population's rows are grouped: a grant for
             // `嘉兴某某(集团)` is one of the subject `嘉兴某某（集团）`.
             let found = ids.binary_search_by(|i| id_order(i, &row.id));
             if found.is_ok() {
+                held = held.saturating_add(row.bytes);
                 out.rows.push(row);
             } else if self.last_ignored.as_deref() != Some(row.id.as_str()) {
                 out.ignored += 1;
@@ -292,6 +312,7 @@ impl<'c> HistoryReader<'c> {
             return Ok(Some(HistoryRow {
                 id,
                 line,
+                bytes: bytes.len(),
                 grant: grant_of(&pairs, line),
             }));
         }
@@ -440,6 +461,38 @@ fn grant_of(pairs: &[(String, Node<'static>)], line: u64) -> Result<PastGrant, V
     }
 }
 
+/// Where to cut a chunk's rows (`bytes`) so that the first part holds the subjects up to
+/// `last` (as ids sort) and the second the rest: the start of the first record whose subject
+/// id sorts after `last`. `None` when there is no such record after the first byte.
+pub fn cut_after(bytes: &[u8], source: &Source, columns: &Columns, last: &str) -> Option<usize> {
+    let after = |id: &str| !id.is_empty() && id_order(id, last).is_gt();
+    match source {
+        Source::Csv(shape) => {
+            let mut reader = csv_rows(bytes);
+            let mut record = csv::StringRecord::new();
+            loop {
+                let at = usize::try_from(reader.position().byte()).ok()?;
+                if !matches!(reader.read_record(&mut record), Ok(true)) {
+                    return None;
+                }
+                if record.get(shape.id).is_some_and(|id| after(trim(id))) {
+                    return (at > 0).then_some(at);
+                }
+            }
+        }
+        Source::Jsonl => {
+            let mut at = 0;
+            for line in bytes.split_inclusive(|b| *b == b'\n') {
+                if jsonl_id(line, columns).is_some_and(|id| after(id.trim())) {
+                    return (at > 0).then_some(at);
+                }
+                at += line.len();
+            }
+            None
+        }
+    }
+}
+
 /// The subject ids of a chunk's rows, in order, each once (rows without an id left out).
 pub fn chunk_ids(bytes: &[u8], source: &Source, columns: &Columns) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
@@ -507,24 +560,69 @@ mod tests {
         ]
         .concat();
         let mut r = reader(&text);
-        let first = r.take_for(&ids(&["2", "4"]));
+        let first = r.take_for(&ids(&["2", "4"]), usize::MAX).0;
         let given: Vec<&str> = first.rows.iter().map(|x| x.id.as_str()).collect();
         assert_eq!(given, ["2", "2"]);
         // 1 and 3 are not subjects of the chunk.
         assert_eq!((first.ignored, first.stop.is_none()), (2, true));
         assert_eq!(first.grants("2", 7).unwrap().len(), 2);
         assert!(first.grants("4", 7).unwrap().is_empty());
-        let second = r.take_for(&ids(&["5"]));
+        let second = r.take_for(&ids(&["5"]), usize::MAX).0;
         assert_eq!((second.rows.len(), second.ignored), (1, 0));
         // 9 is after the population's last subject.
         assert_eq!(r.drain(), (1, None));
     }
 
     #[test]
+    fn a_budget_hands_out_the_grants_subject_by_subject_in_pieces() {
+        let text = [
+            row("1"),
+            row("1").replace("1万元", "2万元"),
+            row("2"),
+            row("3"),
+        ]
+        .concat();
+        let mut r = reader(&text);
+        let all = ids(&["1", "2", "3"]);
+        // One byte: each piece holds one subject's grants (both of 1's), never half of them.
+        let (first, n) = r.take_for(&all, 1);
+        assert_eq!((first.rows.len(), n), (2, 1));
+        let (second, n) = r.take_for(&all[1..], 1);
+        assert_eq!((second.rows.len(), n), (1, 1));
+        let (third, n) = r.take_for(&all[2..], 1);
+        assert_eq!((third.rows.len(), n), (1, 1));
+        // A budget that is not reached hands out every subject's grants at once.
+        let mut r = reader(&text);
+        assert_eq!(r.take_for(&all, 1 << 20).1, 3);
+    }
+
+    #[test]
+    fn a_chunk_is_cut_before_the_first_subject_after_the_last_one_kept() {
+        let source = Source::Csv(super::super::batch::CsvShape {
+            names: Vec::new(),
+            id: 0,
+            claim_id: None,
+            claim_date: None,
+            cells: Vec::new(),
+            series: false,
+        });
+        let columns = Columns::default();
+        let rows = "1,a\n1,b\n\"2\",\"x\ny\"\n3,c\n";
+        let at = cut_after(rows.as_bytes(), &source, &columns, "1").unwrap();
+        assert_eq!(&rows[at..], "\"2\",\"x\ny\"\n3,c\n");
+        let at = cut_after(rows.as_bytes(), &source, &columns, "2").unwrap();
+        assert_eq!(&rows[at..], "3,c\n");
+        assert_eq!(cut_after(rows.as_bytes(), &source, &columns, "3"), None);
+        let lines = "{\"id\": \"1\"}\n{\"id\": \"2\"}\n";
+        let at = cut_after(lines.as_bytes(), &Source::Jsonl, &columns, "1").unwrap();
+        assert_eq!(&lines[at..], "{\"id\": \"2\"}\n");
+    }
+
+    #[test]
     fn rows_out_of_order_stop_with_the_line_and_the_subject_before() {
         let text = [row("1"), row("3"), row("2")].concat();
         let mut r = reader(&text);
-        let got = r.take_for(&ids(&["3"]));
+        let got = r.take_for(&ids(&["3"]), usize::MAX).0;
         let (after, e) = got.stop.unwrap();
         assert_eq!(
             (after.as_str(), e.line, e.code()),
@@ -532,7 +630,7 @@ mod tests {
         );
         // Whole-number ids are sorted as numbers, as in the population.
         let mut r = reader(&[row("9"), row("10")].concat());
-        assert!(r.take_for(&ids(&["10"])).stop.is_none());
+        assert!(r.take_for(&ids(&["10"]), usize::MAX).0.stop.is_none());
     }
 
     #[test]
@@ -552,7 +650,7 @@ mod tests {
     #[test]
     fn a_row_without_an_id_is_unreadable() {
         let mut r = reader(",嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n");
-        let (_, e) = r.take_for(&ids(&["1"])).stop.unwrap();
+        let (_, e) = r.take_for(&ids(&["1"]), usize::MAX).0.stop.unwrap();
         assert_eq!(e.code(), ProblemCode::HistoryUnreadable);
     }
 }

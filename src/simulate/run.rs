@@ -23,8 +23,8 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Mutex, OnceLock};
 
 use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
-use super::chunks::{Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
-use super::history::{chunk_ids, ChunkHistory, HistoryReader};
+use super::chunks::{newlines, Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
+use super::history::{chunk_ids, cut_after, ChunkHistory, HistoryReader};
 use super::input::{csv_header, csv_id, jsonl_id, IgnoredColumn, InputNames};
 use super::output::{RowFormat, RowWriter};
 use super::{
@@ -502,6 +502,7 @@ impl<'s> Simulation<'s> {
         let reading = Reading {
             chunker,
             history,
+            history_budget: o.chunk_size.clamp(1, MAX_CHUNK),
             ignored_at_end: &ignored_at_end,
         };
         let read_end = in_threads(&cx, reading, o.threads, &mut merger, progress, cancel);
@@ -623,6 +624,9 @@ enum ReadEnd {
 struct Reading<'h, R, F> {
     chunker: Chunker<R, F>,
     history: Option<HistoryReader<'h>>,
+    /// The bytes of history rows one chunk's grants may take before the chunk is cut (the
+    /// chunk size): a dense history is handed out in pieces, as the population is.
+    history_budget: usize,
     /// Set when the population ends: the history's subjects after its last.
     ignored_at_end: &'h AtomicU64,
 }
@@ -700,8 +704,11 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
     let Reading {
         mut chunker,
         mut history,
+        history_budget,
         ignored_at_end,
     } = reading;
+    // Chunks are numbered here: one cut in pieces by its history is several.
+    let mut seq = 0u64;
     loop {
         if cancel.load(Ordering::SeqCst) || stop.load(Ordering::SeqCst) {
             return None;
@@ -729,15 +736,68 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
             }
         };
         consumed.store(chunker.consumed(), Ordering::Relaxed);
-        // The grants of the chunk's subjects, read in step: the history is read no further
-        // than the chunk's last subject.
-        let grants = match history.as_mut() {
-            Some(h) => h.take_for(&chunk_ids(&chunk.bytes, source, columns)),
-            None => ChunkHistory::default(),
+        let Some(h) = history.as_mut() else {
+            let chunk = Chunk { seq, ..chunk };
+            seq += 1;
+            if work.send((chunk, ChunkHistory::default())).is_err() {
+                return None;
+            }
+            continue;
         };
-        let stopped = grants.stop.is_some();
-        if work.send((chunk, grants)).is_err() || stopped {
+        if !send_with_history(chunk, h, history_budget, (source, columns), &mut seq, work) {
             return None;
+        }
+    }
+}
+
+/// Sends `chunk` with its subjects' grants, read in step from `h`: the history is read no
+/// further than the chunk's last subject, and a chunk whose grants pass `budget` bytes is cut
+/// after the subjects they reached, each piece sent with its own grants (numbered from `seq`
+/// on). So no more than about a chunk's worth of grants is held for each chunk in flight,
+/// however dense the history. Whether to read on: not when the workers are gone or the history
+/// stopped the run.
+fn send_with_history(
+    mut chunk: Chunk,
+    h: &mut HistoryReader<'_>,
+    budget: usize,
+    (source, columns): (&Source, &Columns),
+    seq: &mut u64,
+    work: &SyncSender<Work>,
+) -> bool {
+    let ids = chunk_ids(&chunk.bytes, source, columns);
+    let mut from = 0;
+    loop {
+        let (mut grants, covered) = h.take_for(&ids[from..], budget);
+        let more = from + covered < ids.len() && grants.stop.is_none();
+        let rest = more
+            .then(|| ids.get(from + covered - 1))
+            .flatten()
+            .and_then(|last| cut_after(&chunk.bytes, source, columns, last))
+            .map(|at| Chunk {
+                seq: 0,
+                line: chunk.line + newlines(&chunk.bytes[..at]),
+                bytes: chunk.bytes.split_off(at),
+            });
+        if more && rest.is_none() {
+            // No place to cut (rows out of order, which stops the run anyway): the rest of the
+            // chunk's grants at once.
+            let (after, _) = h.take_for(&ids[from + covered..], usize::MAX);
+            grants.rows.extend(after.rows);
+            grants.ignored += after.ignored;
+            grants.stop = after.stop;
+        }
+        let stopped = grants.stop.is_some();
+        let piece = Chunk { seq: *seq, ..chunk };
+        *seq += 1;
+        if work.send((piece, grants)).is_err() || stopped {
+            return false;
+        }
+        match rest {
+            Some(r) => {
+                chunk = r;
+                from += covered;
+            }
+            None => return true,
         }
     }
 }

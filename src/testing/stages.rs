@@ -15,7 +15,7 @@ pub struct StageExpect {
     pub clause: String,
     /// The stage's name.
     pub stage: String,
-    /// Paid now, deferred or undetermined.
+    /// Paid now, deferred, undetermined or already paid (by an earlier grant).
     pub outcome: StageOutcome,
     /// Its amount, if given.
     pub amount: Option<Amount>,
@@ -54,11 +54,12 @@ pub(super) fn parse(v: &toml::Value) -> Result<Vec<StageExpect>, String> {
                 StageOutcome::Paid,
                 StageOutcome::Deferred,
                 StageOutcome::Undetermined,
+                StageOutcome::AlreadyPaid,
             ]
             .into_iter()
             .find(|o| o.key() == word)
             .ok_or_else(|| {
-                format!("stages.{clause}.{stage}: `{word}` is not paid, deferred or undetermined")
+                format!("stages.{clause}.{stage}: `{word}` is not paid, deferred, undetermined or already_paid")
             })?;
             let amount = match rest.trim() {
                 "" => None,
