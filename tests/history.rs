@@ -1325,3 +1325,121 @@ fn grants_adding_up_to_more_than_pol_holds_fail_their_subject_in_simulate() {
     assert!(rows.contains("E1,,F0401"), "{rows}");
     assert!(rows.contains("E2,10000.00,\n"), "{rows}");
 }
+
+/// Review of issue 16: an award a yearly limit cut to 0.00 元 made a once-only award "already
+/// paid". Of an earlier event it is final and uses nothing up; of the same event, whether the
+/// once-only award is paid instead hangs on both rules at once: cannot be evaluated, loudly.
+#[test]
+fn an_award_cut_to_nothing_by_a_limit_does_not_use_up_once() {
+    let dir = std::env::temp_dir().join(format!("pol-history-{}-once-cut", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |name: &str, policy: &str, facts: &str, date: &str| -> serde_json::Value {
+        let p = dir.join(format!("{name}.pol"));
+        let f = dir.join(format!("{name}.json"));
+        std::fs::write(&p, policy).unwrap();
+        std::fs::write(&f, facts).unwrap();
+        json(&pol(&[
+            "eval",
+            p.to_str().unwrap(),
+            "--facts",
+            f.to_str().unwrap(),
+            "--date",
+            date,
+            "--format",
+            "json",
+        ]))
+    };
+    let outcome = |d: &serde_json::Value, clause: &str, claim: Option<&str>| {
+        let c = d["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["clause"] == clause && claim.is_none_or(|k| c["claim"] == k))
+            .unwrap_or_else(|| panic!("{clause} {claim:?}: {d}"))
+            .clone();
+        (
+            c["outcome"].as_str().unwrap().to_string(),
+            c["paid"].clone(),
+        )
+    };
+    // Per claim: c1 (2024) is cut to nothing by the 2024 limit the history filled; c2 (2025)
+    // has the room of 2025 and is paid, not "already paid".
+    let d = run("per-claim", PER_CLAIM_POLICY, PER_CLAIM_FACTS, "2025-06-01");
+    assert_eq!(outcome(&d, "首次", Some("c1")).1["exact"], "0.00", "{d}");
+    assert_eq!(outcome(&d, "首次", Some("c2")).0, "awarded", "{d}");
+    assert_eq!(
+        outcome(&d, "首次", Some("c2")).1["exact"],
+        "80000.00",
+        "{d}"
+    );
+    // One event: the recognition award is cut to nothing; the first-time award of its matter
+    // is not "already paid" by it.
+    let d = run("matter", MATTER_POLICY, MATTER_FACTS, "2024-06-01");
+    let (first, paid) = outcome(&d, "首次认定奖励", None);
+    assert_eq!(first, "cannot_evaluate", "{d}");
+    assert!(paid.is_null(), "{d}");
+}
+
+const PER_CLAIM_POLICY: &str = r#"policy "测试〔2024〕3号" {
+  title "t"
+  issued 2023-01-01
+  effective 2023-01-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter highest
+}
+limit 共享: 10万元 per enterprise per year
+input project {
+  额: money
+}
+clause 首次 {
+  source "第一条"
+  per project
+  award 额
+  limit 共享
+  once per enterprise
+}
+clause 其他 {
+  source "第二条"
+  award 1万元
+  limit 共享
+}
+"#;
+const PER_CLAIM_FACTS: &str = r#"{"kind":"enterprise","id":"1","attributes":{},
+ "claims":[{"id":"c1","item":"首次","date":"2024-03-01","attributes":{"额":"5万元"}},
+           {"id":"c2","item":"首次","date":"2025-03-01","attributes":{"额":"8万元"}}],
+ "history":[{"document":"测试〔2024〕3号","clause":"其他","date":"2024-01-05","amount":"10万元"}]}
+"#;
+const MATTER_POLICY: &str = r#"policy "测试〔2024〕14号" {
+  title "t"
+  issued 2023-01-01
+  effective 2023-01-01 to 2025-12-31
+  funding { 市级财政: 100% }
+  same_matter cumulative
+}
+limit 年度: 10万元 per enterprise per year
+input enterprise {
+  认定: bool
+}
+clause 认定奖励 {
+  source "第一条"
+  matter "高企认定"
+  when 认定
+  award 10万元
+  limit 年度
+}
+clause 首次认定奖励 {
+  source "第二条"
+  matter "高企认定"
+  when 认定
+  award 5万元
+  once per enterprise and matter
+}
+clause 其他 {
+  source "第三条"
+  award 1万元
+  limit 年度
+}
+"#;
+const MATTER_FACTS: &str = r#"{"kind":"enterprise","id":"1","attributes":{"认定":true},
+ "history":[{"document":"测试〔2024〕14号","clause":"其他","date":"2024-01-05","amount":"10万元"}]}
+"#;

@@ -255,6 +255,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         scratch.used.clear();
         scratch.kept.clear();
         scratch.presumed.clear();
+        scratch.once_by.clear();
         self.seed_from_history(scratch, bound);
         if self.set.once_in_decision() {
             self.index_once(scratch);
@@ -276,6 +277,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 self.once_in_event(scratch, bound, start..end);
             }
             self.apply_event(scratch, start..end);
+            if !scratch.once_by.is_empty() {
+                self.once_after_caps(scratch);
+            }
             start = end;
         }
     }

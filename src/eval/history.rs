@@ -188,11 +188,14 @@ impl History {
             if let (None, Some(n)) = (g.stage, claim) {
                 let sum = &mut h.unstaged.entry((g.pi, g.ci, n)).or_default().0;
                 *sum = super::decision::add_exact(*sum, g.given.amount).ok_or_else(|| {
-                    Box::new(FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]"))
-                        .hint(format!(
+                    Box::new(
+                        FactProblem::new(ProblemCode::SumOverflow, format!("history[{i}]")).hint(
+                            format!(
                             "the earlier grants of {} {} add up to more than pol can hold exactly",
                             g.given.document, g.given.clause
-                        )))
+                        ),
+                        ),
+                    )
                 })?;
             }
         }
@@ -1048,7 +1051,10 @@ pub(super) fn claim_seed(bound: &super::facts::Bound, at: super::run::At) -> Dec
     // an earlier award: counted before it, the stage would be counted twice.
     let h = &bound.history;
     match h.claim(Some(&key(&claim.id))) {
-        Some(Sel::Claim(Some(n))) => h.unstaged.get(&(at.pi, at.ci, n)).map_or(Decimal::ZERO, |s| s.1),
+        Some(Sel::Claim(Some(n))) => h
+            .unstaged
+            .get(&(at.pi, at.ci, n))
+            .map_or(Decimal::ZERO, |s| s.1),
         _ => Decimal::ZERO,
     }
 }
@@ -1183,14 +1189,17 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             .map(|c| key(&c.id).into_owned());
         // The first grant, unless it paid a stage of this very award (then the first after it
         // that did not: an award some of whose stages were paid still has the others due).
-        let found = who.zip(sel).and_then(|k| h.first.get(&k)).and_then(|&(i, next)| {
-            let g = h.grants.get(i)?;
-            if g.stage_of(at.pi, at.ci, claim_key.as_deref()) {
-                next.and_then(|j| h.grants.get(j))
-            } else {
-                Some(g)
-            }
-        });
+        let found = who
+            .zip(sel)
+            .and_then(|k| h.first.get(&k))
+            .and_then(|&(i, next)| {
+                let g = h.grants.get(i)?;
+                if g.stage_of(at.pi, at.ci, claim_key.as_deref()) {
+                    next.and_then(|j| h.grants.get(j))
+                } else {
+                    Some(g)
+                }
+            });
         let Some(g) = found else {
             return false;
         };
@@ -1243,6 +1252,14 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             // fall due): it uses up `once` as an award paid now does, or a second once-only
             // award of the matter would be paid beside it.
             if j == i || !matches!(e.outcome, Outcome::Awarded | Outcome::Deferred) {
+                return false;
+            }
+            // An award of an earlier event is final: one a cap or limit cut to nothing paid
+            // nothing and uses nothing up (one of this event is checked after its caps).
+            if j < event.start
+                && e.outcome == Outcome::Awarded
+                && e.paid.is_none_or(|p| p.max().is_zero())
+            {
                 return false;
             }
             if j >= event.start {
@@ -1329,6 +1346,9 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             else {
                 continue;
             };
+            if j >= event.start {
+                scratch.once_by.push((i, j));
+            }
             let (pi, ci, claim, deferred) = {
                 let e = &scratch.instances[j];
                 (e.pi, e.ci, e.claim, e.outcome == Outcome::Deferred)
@@ -1357,6 +1377,31 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                     "paid once only{once}: already awarded in this decision under {} {}{claim}{later}",
                     p.header.document, p.clauses[ci].name
                 )
+            });
+        }
+    }
+
+    /// After an event's caps and limits: a once-only award made *already paid* by an award of
+    /// the same event that they cut to nothing was taken as paid by an award that pays
+    /// nothing. Whether it is paid instead hangs on the caps and the once-only rule at once,
+    /// so it cannot be evaluated, and says why (never paid twice, never silently dropped).
+    pub(super) fn once_after_caps(&self, scratch: &mut Scratch<'p>) {
+        let programs = &self.set.programs;
+        for (i, j) in std::mem::take(&mut scratch.once_by) {
+            let e = &scratch.instances[j];
+            let nothing = e.outcome == Outcome::Awarded && e.paid.is_none_or(|p| p.max().is_zero());
+            if !nothing || scratch.instances[i].outcome != Outcome::AlreadyPaid {
+                continue;
+            }
+            let (document, clause) = (
+                &programs[e.pi].header.document,
+                &programs[e.pi].clauses[e.ci].name,
+            );
+            let v = &mut scratch.instances[i];
+            v.outcome = Outcome::CannotEvaluate;
+            v.paid = None;
+            T::reason(v, || {
+                format!("paid once only, and already awarded in this decision under {document} {clause}, but a cap or limit cut that award to nothing: whether this one is paid instead hangs on both rules at once, so it cannot be decided here; give the earlier award in the history, or evaluate the claims apart")
             });
         }
     }

@@ -202,6 +202,9 @@ pub struct Scratch<'p> {
     /// award of the decision: (verdict, what it was due, the award kept instead or itself when
     /// it was left out), checked when its event is decided.
     pub(super) presumed: Vec<(usize, Amount, usize)>,
+    /// Once-only awards of the event being decided made *already paid* by an award of the
+    /// same event, as (verdict, award): checked once the event's caps and limits have run.
+    pub(super) once_by: Vec<(usize, usize)>,
     /// The verdicts by clause, matter and claim, for once-only awards paid in the decision.
     pub(super) once_at: super::history::OnceIndex,
     /// (matter, claim) -> the instance kept so far.
