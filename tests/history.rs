@@ -1443,3 +1443,22 @@ clause 其他 {
 const MATTER_FACTS: &str = r#"{"kind":"enterprise","id":"1","attributes":{"认定":true},
  "history":[{"document":"测试〔2024〕14号","clause":"其他","date":"2024-01-05","amount":"10万元"}]}
 "#;
+
+/// Review of issue 16: two grants equal but for how they spell the document (`（2024）`) or the
+/// amount (6万元, 60000) were counted twice; they are one grant given twice (F0171), in facts
+/// and in a history file alike.
+#[test]
+fn a_grant_given_twice_in_two_spellings_is_refused() {
+    let grant = |document: &str, amount: &str| {
+        format!(
+            r#"{{"document": "{document}", "clause": "研发投入补助", "date": "2023-12-01", "amount": "{amount}"}}"#
+        )
+    };
+    let history = format!(
+        "{}, {}",
+        grant("嘉政发〔2023〕15号", "15万元"),
+        grant("嘉政发（2023）15号", "150000")
+    );
+    let v = problems("two-spellings", &history);
+    assert_eq!(codes(&v), ["F0171"], "{v}");
+}

@@ -394,13 +394,28 @@ pub(super) fn read(
 /// The first grant equal in every field to an earlier one, as the positions of both. Grants
 /// have no id, so a copy cannot be told from a second payment: a history exported twice, or a
 /// line doubled, would count the grant twice against every cap, so pol refuses it (F0171).
+/// Grants are compared as pol reads them: names as keys (the document in its folded form, so
+/// `测试（2024）3号` is `测试〔2024〕3号`) and amounts by value (6万元 is 60000), or a copy
+/// spelled another way would be counted twice.
 pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option<(usize, usize)> {
     let mut seen = std::collections::HashMap::new();
     for (i, g) in grants.enumerate() {
-        if let Some(&j) = seen.get(g) {
+        let k = |t: &Option<String>| t.as_deref().map(|t| key(t).into_owned());
+        let compared = (
+            crate::keys::document_key(&g.document).into_owned(),
+            key(&g.clause).into_owned(),
+            k(&g.item),
+            k(&g.matter),
+            k(&g.claim),
+            k(&g.stage),
+            g.year,
+            g.date,
+            g.amount.normalize(),
+        );
+        if let Some(&j) = seen.get(&compared) {
             return Some((j, i));
         }
-        seen.insert(g, i);
+        seen.insert(compared, i);
     }
     None
 }
@@ -1000,7 +1015,7 @@ pub(super) fn words(p: &FactProblem) -> Option<(String, String)> {
         ),
         ProblemCode::DuplicateGrant => (
             format!(
-                "the history lists one grant twice, every field equal: {} and {}",
+                "the history lists one grant twice, every field equal as pol reads it (names as keys, amounts by value): {} and {}",
                 f(&p.first_place),
                 f(&p.place)
             ),
