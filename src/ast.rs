@@ -298,6 +298,8 @@ pub struct Param {
     pub ty: Node<TypeExpr>,
     /// Whether `by year` was written after its type (refused: E0364).
     pub by_year: bool,
+    /// Whether `signed` was written before its type (refused: E0324).
+    pub signed: bool,
     /// Its value, dated values, or none (unspecified).
     pub value: ParamValue,
     /// An optional description for staff.

@@ -96,6 +96,7 @@ codes! {
     TableArgumentKind = "E0321", Error, "a named table is looked up with a value of another kind than its rows are chosen by";
     NestedTable = "E0322", Error, "the rows of a named table look up another named table";
     NegativeAmount = "E0323", Error, "a cap, limit, budget or money parameter is written as a negative amount";
+    SignedParameter = "E0324", Error, "a parameter is declared `signed`";
     StageShares = "E0330", Error, "the stages of an award are not fixed shares adding up to exactly 100%";
     RangeOnUnordered = "E0340", Error, "a range is declared on an input whose values have no order";
     RangeBoundKind = "E0341", Error, "a bound of an input's range is not a value of the input's type";

@@ -97,6 +97,10 @@ const EXPLANATIONS: &[(Code, &str)] = &[
     ),
     (Code::NestedTable, include_str!("../docs/codes/E0322.md")),
     (Code::NegativeAmount, include_str!("../docs/codes/E0323.md")),
+    (
+        Code::SignedParameter,
+        include_str!("../docs/codes/E0324.md"),
+    ),
     (Code::StageShares, include_str!("../docs/codes/E0330.md")),
     (
         Code::RangeOnUnordered,

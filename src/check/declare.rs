@@ -171,6 +171,20 @@ impl<'a> Checker<'a> {
                     if p.node.by_year {
                         self.report(super::series::param_by_year(p.node.ty.span));
                     }
+                    if p.node.signed {
+                        // Read as unsigned, a negative setting was refused (F0109) and a
+                        // negative value written here was E0323: `signed` promised what it
+                        // did not give.
+                        self.report(
+                            crate::diagnostic::Diagnostic::new(
+                                crate::diagnostic::Code::SignedParameter,
+                                p.node.ty.span,
+                                "a parameter cannot be `signed`: its value, written here or set by a department, is at least zero",
+                            )
+                            .label("`signed` is for inputs")
+                            .help("remove `signed`; an amount that may be negative (a loss, an adjustment) is an input: `input enterprise { 调整: signed money }`"),
+                        );
+                    }
                     let decl = self.resolve_type(&p.node.ty, &p.node.name);
                     let index = self.params.len();
                     if self.define(&p.node.name, Symbol::Param(ParamId::new(index))) {

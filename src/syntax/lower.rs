@@ -342,7 +342,13 @@ impl<'d> Lowerer<'d> {
     fn param(&mut self, p: P<'_>) -> Param {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
-        let (ty, by_year) = self.type_expr(next(&mut it));
+        let ty_pair = next(&mut it);
+        let signed = ty_pair
+            .clone()
+            .into_inner()
+            .next()
+            .is_some_and(|x| x.as_rule() == Rule::signed);
+        let (ty, by_year) = self.type_expr(ty_pair);
         let mut value = ParamValue::Unspecified;
         let mut doc = None;
         for part in it {
@@ -369,6 +375,7 @@ impl<'d> Lowerer<'d> {
             name,
             ty,
             by_year: by_year.is_some(),
+            signed,
             value,
             doc,
         }
