@@ -197,8 +197,9 @@ fn planned(path: &Path) -> Option<PathBuf> {
     Some(std::fs::canonicalize(dir).ok()?.join(path.file_name()?))
 }
 
-/// Whether `path` is written through rather than replaced: standard output, a device, a pipe.
-fn written_through(path: &Path) -> bool {
+/// Whether `path` is not a regular file: standard input or output (`-`), a device, a pipe.
+/// Such a path is written through rather than replaced, and read only once.
+pub fn not_regular(path: &Path) -> bool {
     path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
@@ -265,10 +266,10 @@ pub fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<()
                 ));
             }
         }
-        if written_through(out) {
+        if not_regular(out) {
             // One pipe (a FIFO) given twice would interleave the rows and the summary.
             let shared = outputs[..k].iter().find(|(_, o)| {
-                written_through(o) && !shared_device(o) && !is_stdout(o) && same(out, o)
+                not_regular(o) && !shared_device(o) && !is_stdout(o) && same(out, o)
             });
             if let Some((other_option, other)) = shared {
                 return Err(problem(
@@ -297,7 +298,7 @@ pub fn check_outputs(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<()
             }
         }
         for (other_option, other) in &outputs[..k] {
-            if !written_through(other) && same(out, other) {
+            if !not_regular(other) && same(out, other) {
                 return Err(problem(
                     ProblemCode::OutputsCollide,
                     &format!(

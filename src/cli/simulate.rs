@@ -217,17 +217,14 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
 fn readable_twice(args: &SimulateArgs) -> Result<(), ExitCode> {
     // Standard input, a named pipe, `/dev/stdin` or `<(...)` can be read only once (a
     // second open of a pipe waits for a writer for ever): only a regular file is read again.
-    let once = |path: &Path| {
-        path.as_os_str() == "-" || std::fs::metadata(path).is_ok_and(|m| !m.is_file())
-    };
     let named = [
         ("population", "firms.csv", Some(args.population.as_path())),
         ("history", "grants.csv", args.history.as_deref()),
     ];
-    if let Some((what, example, path)) = named
-        .iter()
-        .find_map(|(what, example, p)| p.filter(|p| once(p)).map(|p| (what, example, p)))
-    {
+    if let Some((what, example, path)) = named.iter().find_map(|(what, example, p)| {
+        p.filter(|p| super::files::not_regular(p))
+            .map(|p| (what, example, p))
+    }) {
         let shown = if path.as_os_str() == "-" {
             "standard input".to_string()
         } else {
