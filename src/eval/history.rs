@@ -101,6 +101,8 @@ pub struct History {
     /// counted). A grant of a stage of the claim's award is a part of the award the claim's
     /// caps bound, not an earlier award: counted before it, the stage would count twice.
     unstaged: HashMap<(usize, usize, u32), (Decimal, Decimal)>,
+    /// Per clause and year of its run: the first grant that paid that year.
+    run_years: HashMap<(usize, usize, i32), usize>,
 }
 
 /// What a sum of grants counts towards: a clause's caps and own limits, or a shared limit.
@@ -184,6 +186,9 @@ impl History {
                         first.1 = Some(i);
                     }
                 }
+            }
+            if let Some(y) = g.given.year {
+                h.run_years.entry((g.pi, g.ci, y)).or_insert(i);
             }
             if let (None, Some(n)) = (g.stage, claim) {
                 let sum = &mut h.unstaged.entry((g.pi, g.ci, n)).or_default().0;
@@ -1159,10 +1164,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             return false;
         }
         if let Some(year) = at.year {
-            let paid = bound
-                .history
-                .iter()
-                .find(|g| (g.pi, g.ci) == (at.pi, at.ci) && g.given.year == Some(year));
+            let h = &bound.history;
+            let paid = h
+                .run_years
+                .get(&(at.pi, at.ci, year))
+                .and_then(|&i| h.grants.get(i));
             let Some(g) = paid else {
                 return false;
             };
