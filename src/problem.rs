@@ -95,6 +95,7 @@ problem_codes! {
     GrantOfStagedClause = "F0170", Error, "a grant of the history is of a clause paid in stages or over a run of years, which a grant cannot yet say which part it paid";
     DuplicateGrant = "F0171", Error, "a grant of the history is listed twice";
     AmbiguousPercent = "F0172", Error, "a percentage is given as a bare 1, which could mean 100% or 1%";
+    BareRatio = "F0173", Warning, "a percentage is given as a bare number read as a ratio, where others given so were refused as percentage points";
     HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.

@@ -468,6 +468,10 @@ impl FactProblem {
                     declared,
                 ),
             ),
+            C::BareRatio => (
+                format!("`{name}` is a percentage, and {given} the bare number {found}, read as the ratio {hint}, while bare percentages elsewhere in these facts were refused as percentage points (F0114, F0172)"),
+                format!("check it: write `{expected}` if that is meant, or `{hint}`; a bare number is a ratio, so write percentages with `%`"),
+            ),
             C::AmbiguousNumber => (
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
                 join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
@@ -1159,6 +1163,14 @@ impl Refusal {
     }
 }
 
+/// A number as written (a JSON number's text, or a text without the spaces at its ends).
+fn written(v: FactRef<'_>) -> &str {
+    match v {
+        FactRef::Number(n) | FactRef::Text(n) => trim(n),
+        FactRef::Bool(_) | FactRef::Null => "",
+    }
+}
+
 /// A number given as a JSON number or as text, read with the one literal grammar.
 fn literal_of(v: FactRef<'_>) -> Result<Literal, Refusal> {
     match v {
@@ -1199,11 +1211,7 @@ pub(crate) fn read_scalar(
             // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
             // percentage written without its sign (79 for 79%), so it is refused.
             l if l.value.abs() > Decimal::ONE => {
-                let written = match v {
-                    FactRef::Number(n) | FactRef::Text(n) => trim(n).to_string(),
-                    _ => l.value.to_string(),
-                };
-                return Err(Refusal::BarePercent(format!("{written}%")));
+                return Err(Refusal::BarePercent(format!("{}%", written(v))));
             }
             l => Value::Num(l.value),
         },
@@ -1264,19 +1272,57 @@ fn read_value(
                 }
             }
         }
-        (Flavor::Percent, v) => match read_scalar(Flavor::Percent, None, v) {
-            // A bare number beyond ±1 is taken as a ratio only where the declared range
-            // explicitly reaches it (`percent in 0%..10000%`).
-            Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
-                match (literal_of(v), &input.range) {
-                    (Ok(l), Some(range)) if range.reads_bare_ratios(l.value) => Value::Num(l.value),
-                    _ => return Err(refusal),
-                }
-            }
-            read => read?,
-        },
+        (Flavor::Percent, v) => read_percent(input, v)?,
         (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
     }))
+}
+
+/// Reads a value of the percentage input `input`.
+fn read_percent(input: &InputDef, v: FactRef<'_>) -> Result<Value, Refusal> {
+    match read_scalar(Flavor::Percent, None, v) {
+        // A bare number beyond ±1 is taken as a ratio only where the declared range
+        // explicitly reaches it (`percent in 0%..10000%`).
+        Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
+            match (literal_of(v), &input.range) {
+                (Ok(l), Some(range)) if range.reads_bare_ratios(l.value) => Ok(Value::Num(l.value)),
+                _ => Err(refusal),
+            }
+        }
+        read => read,
+    }
+}
+
+/// A percentage given as a bare number (no `%`, no unit): how it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bare {
+    /// Refused as a percentage written without its sign (F0114, F0172).
+    Refused,
+    /// Read as a ratio (`0.8` is 80%).
+    Ratio,
+}
+
+/// How the value `v` of the input `input` reads when it is a percentage given as a bare number
+/// (`None`: not a percentage input, not a bare number, or refused for another reason). A bare
+/// number read as a ratio cannot be told from a percentage written without its sign (`0.8`
+/// meant as 0.8%), which only its neighbours refused as such betray (F0173).
+pub(crate) fn bare_percent(input: &InputDef, v: FactRef<'_>) -> Option<Bare> {
+    if input.flavor != Flavor::Percent {
+        return None;
+    }
+    // A `%` anywhere is no bare number: the usual cell of a percentage is passed at once.
+    if let FactRef::Text(t) = v {
+        if t.contains('%') {
+            return None;
+        }
+    }
+    match read_percent(input, v) {
+        Err(Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_)) => Some(Bare::Refused),
+        Ok(_) => match literal_of(v) {
+            Ok(l) if !l.percent && l.unit.is_none() => Some(Bare::Ratio),
+            _ => None,
+        },
+        Err(_) => None,
+    }
 }
 
 /// Whether `a` and `b`, given for the subject input `name` of a `kind` subject, are the same
@@ -1530,6 +1576,69 @@ fn bind_cell(
         &mut bound.texts,
         problems,
     );
+}
+
+/// Warnings for `facts` whose `problems` refuse a percentage given as a bare number (F0114,
+/// F0172): each other percentage of the facts given as a bare number, read as a ratio, may be a
+/// percentage written without its sign too (F0173), one warning per value, in the order of the
+/// facts. None when no such refusal is among `problems`.
+pub fn bare_ratio_warnings(
+    programs: &[&Program],
+    facts: &Facts,
+    problems: &[FactProblem],
+) -> Vec<FactProblem> {
+    let refused = |p: &FactProblem| {
+        matches!(
+            p.code,
+            ProblemCode::BarePercent | ProblemCode::AmbiguousPercent
+        )
+    };
+    if !problems.iter().any(refused) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut warn = |inputs: &mut dyn Iterator<Item = &InputDef>, path: String, name: &str, v: &FactValue| {
+        let v = v.as_ref();
+        let mut ratio = None;
+        for input in inputs {
+            match bare_percent(input, v) {
+                Some(Bare::Refused) => return,
+                Some(Bare::Ratio) => ratio = Some(input),
+                None => {}
+            }
+        }
+        let Some(Ok(Value::Num(d))) = ratio.map(|i| read_percent(i, v)) else {
+            return;
+        };
+        let reading = d
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .map_or_else(|| d.to_string(), |p| format!("{}%", p.normalize()));
+        out.push(
+            FactProblem::new(ProblemCode::BareRatio, path)
+                .name(name)
+                .found(show_found(v))
+                .expected(format!("{}%", written(v)))
+                .hint(reading),
+        );
+    };
+    for (name, v) in &facts.attributes {
+        let base = super::series::series_name(name).map_or(name.as_str(), |(n, _)| n);
+        let mut inputs = programs
+            .iter()
+            .flat_map(|p| &p.subject_inputs)
+            .filter(|i| i.name == base);
+        warn(&mut inputs, format!("attributes.{name}"), name, v);
+    }
+    for (k, c) in facts.claims.iter().enumerate() {
+        for (name, v) in &c.attributes {
+            let mut inputs = programs
+                .iter()
+                .flat_map(|p| &p.claim_inputs)
+                .filter(|i| i.name == *name);
+            warn(&mut inputs, format!("claims[{k}].attributes.{name}"), name, v);
+        }
+    }
+    out
 }
 
 /// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.
