@@ -1578,6 +1578,24 @@ fn bind_cell(
     );
 }
 
+/// [`bare_percent`] of a value read by several declarations of one name (policies read
+/// together): refused if one of them refuses it, else read as a ratio (with the declaration
+/// that reads it so) if one reads it so.
+pub(crate) fn bare_percent_among<'i>(
+    inputs: impl IntoIterator<Item = &'i InputDef>,
+    v: FactRef<'_>,
+) -> Option<(Bare, &'i InputDef)> {
+    let mut found = None;
+    for input in inputs {
+        match bare_percent(input, v) {
+            Some(Bare::Refused) => return Some((Bare::Refused, input)),
+            Some(Bare::Ratio) => found = found.or(Some((Bare::Ratio, input))),
+            None => {}
+        }
+    }
+    found
+}
+
 /// Warnings for `facts` whose `problems` refuse a percentage given as a bare number (F0114,
 /// F0172): each other percentage of the facts given as a bare number, read as a ratio, may be a
 /// percentage written without its sign too (F0173), one warning per value, in the order of the
@@ -1597,30 +1615,26 @@ pub fn bare_ratio_warnings(
         return Vec::new();
     }
     let mut out = Vec::new();
-    let mut warn = |inputs: &mut dyn Iterator<Item = &InputDef>, path: String, name: &str, v: &FactValue| {
-        let v = v.as_ref();
-        let mut ratio = None;
-        for input in inputs {
-            match bare_percent(input, v) {
-                Some(Bare::Refused) => return,
-                Some(Bare::Ratio) => ratio = Some(input),
-                None => {}
-            }
-        }
-        let Some(Ok(Value::Num(d))) = ratio.map(|i| read_percent(i, v)) else {
-            return;
+    let mut warn =
+        |inputs: &mut dyn Iterator<Item = &InputDef>, path: String, name: &str, v: &FactValue| {
+            let v = v.as_ref();
+            let Some((Bare::Ratio, input)) = bare_percent_among(inputs, v) else {
+                return;
+            };
+            let Ok(Value::Num(d)) = read_percent(input, v) else {
+                return;
+            };
+            let reading = d
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .map_or_else(|| d.to_string(), |p| format!("{}%", p.normalize()));
+            out.push(
+                FactProblem::new(ProblemCode::BareRatio, path)
+                    .name(name)
+                    .found(show_found(v))
+                    .expected(format!("{}%", written(v)))
+                    .hint(reading),
+            );
         };
-        let reading = d
-            .checked_mul(Decimal::ONE_HUNDRED)
-            .map_or_else(|| d.to_string(), |p| format!("{}%", p.normalize()));
-        out.push(
-            FactProblem::new(ProblemCode::BareRatio, path)
-                .name(name)
-                .found(show_found(v))
-                .expected(format!("{}%", written(v)))
-                .hint(reading),
-        );
-    };
     for (name, v) in &facts.attributes {
         let base = super::series::series_name(name).map_or(name.as_str(), |(n, _)| n);
         let mut inputs = programs
@@ -1635,7 +1649,12 @@ pub fn bare_ratio_warnings(
                 .iter()
                 .flat_map(|p| &p.claim_inputs)
                 .filter(|i| i.name == *name);
-            warn(&mut inputs, format!("claims[{k}].attributes.{name}"), name, v);
+            warn(
+                &mut inputs,
+                format!("claims[{k}].attributes.{name}"),
+                name,
+                v,
+            );
         }
     }
     out
