@@ -44,29 +44,40 @@ clause 项目 {
 }
 "#;
 
-/// Subjects of one row (read straight from their cells) and of claim rows (read as facts).
-/// `比例`: 79 and 1 refused, 0.8, 0.3, 0.3 and 0.6 read as ratios; `率`: only ratios and a
-/// percentage; `项比例`: 5 refused, 0.5 and 0.7 read as ratios.
-const CSV: &str = "id,claim_id,claim_date,金额,比例,率,额,项比例\n\
-    01,,,100,79,0.5,,\n\
-    02,,,100,0.8,0.25,,\n\
-    03,,,100,1,10%,,\n\
-    04,,,100,12%,0.1,,\n\
-    05,P1,2024-03-01,100,0.3,0.2,100,5\n\
-    05,P2,2024-03-02,100,0.3,0.2,100,0.5\n\
-    06,P1,2024-03-01,100,0.6,,100,0.7\n\
-    07,,,100,,,,\n";
+/// One block of subjects (`{b}` is the block's number): subjects of one row (read straight
+/// from their cells) and of claim rows (read as facts). `比例`: 79 and 1 refused, 0.8, 0.3, 0.3
+/// and 0.6 read as ratios; `率`: only ratios and a percentage; `项比例`: 5 refused, 0.5 and 0.7
+/// read as ratios. Three subjects fail: 1, 3 and 5.
+const CSV_BLOCK: &str = "{b}1,,,100,79,0.5,,\n\
+    {b}2,,,100,0.8,0.25,,\n\
+    {b}3,,,100,1,10%,,\n\
+    {b}4,,,100,12%,0.1,,\n\
+    {b}5,P1,2024-03-01,100,0.3,0.2,100,5\n\
+    {b}5,P2,2024-03-02,100,0.3,0.2,100,0.5\n\
+    {b}6,P1,2024-03-01,100,0.6,,100,0.7\n\
+    {b}7,,,100,,,,\n";
 
 /// The same rows as JSON Lines, numbers given as JSON numbers and as text.
-const JSONL: &str = r#"{"id":"01","金额":100,"比例":79,"率":0.5}
-{"id":"02","金额":"100","比例":"0.8","率":0.25}
-{"id":"03","金额":100,"比例":1,"率":"10%"}
-{"id":"04","金额":100,"比例":"12%","率":"0.1"}
-{"id":"05","claim_id":"P1","claim_date":"2024-03-01","金额":100,"比例":0.3,"率":0.2,"额":100,"项比例":5}
-{"id":"05","claim_id":"P2","claim_date":"2024-03-02","金额":100,"比例":0.3,"率":0.2,"额":100,"项比例":"0.5"}
-{"id":"06","claim_id":"P1","claim_date":"2024-03-01","金额":100,"比例":"0.6","额":100,"项比例":0.7}
-{"id":"07","金额":100}
+const JSONL_BLOCK: &str = r#"{"id":"{b}1","金额":100,"比例":79,"率":0.5}
+{"id":"{b}2","金额":"100","比例":"0.8","率":0.25}
+{"id":"{b}3","金额":100,"比例":1,"率":"10%"}
+{"id":"{b}4","金额":100,"比例":"12%","率":"0.1"}
+{"id":"{b}5","claim_id":"P1","claim_date":"2024-03-01","金额":100,"比例":0.3,"率":0.2,"额":100,"项比例":5}
+{"id":"{b}5","claim_id":"P2","claim_date":"2024-03-02","金额":100,"比例":0.3,"率":0.2,"额":100,"项比例":"0.5"}
+{"id":"{b}6","claim_id":"P1","claim_date":"2024-03-01","金额":100,"比例":"0.6","额":100,"项比例":0.7}
+{"id":"{b}7","金额":100}
 "#;
+
+/// Blocks in a population: a file of several hundred kilobytes, so that it is read in many
+/// chunks at a small chunk size and in a few at the default one.
+const BLOCKS: usize = 1000;
+
+/// `BLOCKS` blocks of `block`, in subject id order.
+fn population(block: &str) -> String {
+    (0..BLOCKS)
+        .map(|b| block.replace("{b}", &format!("{b:05}")))
+        .collect()
+}
 
 fn pol_in(dir: &Path, args: &[&str]) -> Output {
     // POL_BIN runs the tests against another build (to see them fail on one before a fix).
@@ -85,8 +96,13 @@ fn temp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("p.pol"), POLICY).unwrap();
-    std::fs::write(dir.join("p.csv"), CSV).unwrap();
-    std::fs::write(dir.join("p.jsonl"), JSONL).unwrap();
+    let header = "id,claim_id,claim_date,金额,比例,率,额,项比例\n";
+    std::fs::write(
+        dir.join("p.csv"),
+        header.to_string() + &population(CSV_BLOCK),
+    )
+    .unwrap();
+    std::fs::write(dir.join("p.jsonl"), population(JSONL_BLOCK)).unwrap();
     dir
 }
 
@@ -98,8 +114,8 @@ fn text(bytes: &[u8]) -> String {
 fn warning(column: &str, refused: &str, ratios: &str) -> String {
     format!(
         "pol: warning: column `{column}`: {refused} refused as percentage points (F0114/F0172) \
-         and {ratios} read as ratios (0.8 = 80%); check them and write each with `%` (`0.8%` or \
-         `80%`); see `pol explain F0173`"
+         and {ratios} (0.8 = 80%); check them and write each with `%` (`0.8%` or `80%`); see \
+         `pol explain F0173`"
     )
 }
 
@@ -135,8 +151,8 @@ fn bare_report(dir: &Path, population: &str, extra: &[&str]) -> (Option<i32>, Ve
     (o.status.code(), warnings, summary)
 }
 
-/// The chunk sizes and threads every run is tried with: a chunk per subject, a few subjects
-/// per chunk, and the default (the whole file in one chunk).
+/// The chunk sizes and threads every run is tried with: the smallest chunks (pol reads 64 KiB
+/// at a time, cut at a subject), small ones on two threads, and the default (256 KiB).
 const RUNS: [&[&str]; 4] = [
     &["--chunk-size", "1"],
     &["--chunk-size", "64", "--threads", "2"],
@@ -148,10 +164,18 @@ const RUNS: [&[&str]; 4] = [
 fn a_column_with_bare_percentages_refused_warns_of_its_bare_ratios_in_csv_and_json_lines_only() {
     let dir = temp("columns");
     let expected = vec![
-        warning("比例", "2 bare values were", "4 other bare values were"),
-        warning("项比例", "1 bare value was", "2 other bare values were"),
+        warning(
+            "比例",
+            "2000 bare values were",
+            "4000 other bare values were read as ratios",
+        ),
+        warning(
+            "项比例",
+            "1000 bare values were",
+            "2000 other bare values were read as ratios",
+        ),
     ];
-    let summary = r#"[{"name":"比例","read_as_ratios":4,"refused":2},{"name":"项比例","read_as_ratios":2,"refused":1}]"#;
+    let summary = r#"[{"name":"比例","read_as_ratios":4000,"refused":2000},{"name":"项比例","read_as_ratios":2000,"refused":1000}]"#;
     for population in ["p.csv", "p.jsonl"] {
         for extra in RUNS {
             let (code, warnings, got) = bare_report(&dir, population, extra);
@@ -165,14 +189,18 @@ fn a_column_with_bare_percentages_refused_warns_of_its_bare_ratios_in_csv_and_js
         }
     }
     // The refused cells fixed: every bare ratio left is read as written, without a warning.
-    let fixed = CSV.replace(",79,", ",79%,").replace(",1,10%", ",1%,10%");
-    let fixed = fixed.replace(",100,5\n", ",100,5%\n");
-    std::fs::write(dir.join("f.csv"), fixed).unwrap();
-    let fixed = JSONL
-        .replace("\"比例\":79,", "\"比例\":\"79%\",")
-        .replace("\"比例\":1,", "\"比例\":\"1%\",")
-        .replace("\"项比例\":5}", "\"项比例\":\"5%\"}");
-    std::fs::write(dir.join("f.jsonl"), fixed).unwrap();
+    let fixed = |text: String| {
+        text.replace(",79,", ",79%,")
+            .replace(",1,10%", ",1%,10%")
+            .replace(",100,5\n", ",100,5%\n")
+            .replace("\"比例\":79,", "\"比例\":\"79%\",")
+            .replace("\"比例\":1,", "\"比例\":\"1%\",")
+            .replace("\"项比例\":5}", "\"项比例\":\"5%\"}")
+    };
+    let csv = std::fs::read_to_string(dir.join("p.csv")).unwrap();
+    std::fs::write(dir.join("f.csv"), fixed(csv)).unwrap();
+    let jsonl = std::fs::read_to_string(dir.join("p.jsonl")).unwrap();
+    std::fs::write(dir.join("f.jsonl"), fixed(jsonl)).unwrap();
     for population in ["f.csv", "f.jsonl"] {
         for extra in RUNS {
             let (code, warnings, summary) = bare_report(&dir, population, extra);
@@ -182,27 +210,37 @@ fn a_column_with_bare_percentages_refused_warns_of_its_bare_ratios_in_csv_and_js
             assert_eq!(summary, "null", "{population} {extra:?}");
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_run_stopped_by_max_errors_counts_up_to_its_last_error_whatever_the_chunks() {
     let dir = temp("max-errors");
-    // Stopped at the second error (subject 03): 79 and 1 refused, 0.8 read as a ratio; the
-    // rows after it are not counted, even in a chunk that holds them all.
-    let expected = vec![warning(
-        "比例",
-        "2 bare values were",
-        "1 other bare value was",
-    )];
+    // Stopped at error 1502, subject 3 of block 500 (three subjects fail per block), half
+    // way through the file: the blocks before it, then 79 and 1 refused and 0.8 read as a
+    // ratio; the rows after it are not counted, even in a chunk that holds them.
+    let expected = vec![
+        warning(
+            "比例",
+            "1002 bare values were",
+            "2001 other bare values were read as ratios",
+        ),
+        warning(
+            "项比例",
+            "500 bare values were",
+            "1000 other bare values were read as ratios",
+        ),
+    ];
     for population in ["p.csv", "p.jsonl"] {
         for extra in RUNS {
-            let mut args = vec!["--max-errors", "2"];
+            let mut args = vec!["--max-errors", "1502"];
             args.extend_from_slice(extra);
             let (code, warnings, _) = bare_report(&dir, population, &args);
             assert_eq!(code, Some(1), "{population} {extra:?}");
             assert_eq!(warnings, expected, "{population} {extra:?}");
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `pol eval p.pol` of `facts` as JSON: the exit status and the output.
@@ -294,4 +332,5 @@ fn facts_with_a_bare_percentage_refused_name_their_other_bare_percentages_only_t
     let (code, v) = eval_json(&dir, &facts);
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(problems(&v, "problems").len(), 1, "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1156,7 +1156,8 @@ mod tests {
             ErrorEnd {
                 text: 0,
                 listed: 14,
-                line: 8
+                line: 8,
+                bare: Vec::new(),
             }
         );
     }

@@ -179,15 +179,15 @@ impl std::fmt::Display for BarePercentColumn {
             1 => ("1 bare value", "was"),
             n => (&*format!("{n} bare values"), "were"),
         };
-        let (ratios, read) = match self.read_as_ratios {
-            1 => ("1 other bare value".to_string(), "was"),
-            n => (format!("{n} other bare values"), "were"),
+        let ratios = match self.read_as_ratios {
+            1 => "1 other bare value was read as a ratio".to_string(),
+            n => format!("{n} other bare values were read as ratios"),
         };
         write!(
             f,
             "column `{name}`: {refused} {were} refused as percentage points (F0114/F0172) and \
-             {ratios} {read} read as ratios (0.8 = 80%); check them and write each with `%` \
-             (`0.8%` or `80%`); see `pol explain F0173`"
+             {ratios} (0.8 = 80%); check them and write each with `%` (`0.8%` or `80%`); see \
+             `pol explain F0173`"
         )
     }
 }
@@ -713,6 +713,45 @@ pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bare_counts_add_up_chunk_by_chunk_and_stop_where_a_run_stopped() {
+        let mut first = BareCounts::default();
+        first.note("比例", Bare::Ratio);
+        let mut second = BareCounts::default();
+        second.note("比例", Bare::Refused);
+        let at_stop = second.so_far();
+        second.note("比例", Bare::Ratio);
+        second.note("项比例", Bare::Refused);
+        second.note("项比例", Bare::Ratio);
+        let mut run = BareCounts::default();
+        run.add(&first, None);
+        run.add(&second, Some(&at_stop));
+        // Stopped after the second chunk's first count: `项比例` was met after it.
+        let warnings = run.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!((warnings[0].refused, warnings[0].read_as_ratios), (1, 1));
+        assert_eq!(
+            warnings[0].to_string(),
+            "column `比例`: 1 bare value was refused as percentage points (F0114/F0172) and 1 \
+             other bare value was read as a ratio (0.8 = 80%); check them and write each with \
+             `%` (`0.8%` or `80%`); see `pol explain F0173`"
+        );
+        // Without the stop, every count; a column without a refusal is no warning.
+        let mut run = BareCounts::default();
+        run.add(&first, None);
+        run.add(&second, None);
+        let counts: Vec<_> = run
+            .warnings()
+            .iter()
+            .map(|c| (c.name.clone(), c.refused, c.read_as_ratios))
+            .collect();
+        assert_eq!(
+            counts,
+            [("比例".to_string(), 1, 2), ("项比例".to_string(), 1, 1)]
+        );
+        assert!(first.warnings().is_empty());
+    }
 
     #[test]
     fn quotes_are_read_by_the_rules() {
