@@ -1199,22 +1199,7 @@ pub(crate) fn read_scalar(
             l if !l.percent && (l.unit.is_none() || l.unit.is_money()) => Value::Num(l.value),
             _ => return Err(wrong()),
         },
-        Flavor::Percent => match literal_of(v)? {
-            l if l.percent => Value::Num(l.value),
-            l if !l.unit.is_none() => return Err(wrong()),
-            // A bare 1 is 100% as a ratio but 1% in a column written in percentage points
-            // (3, 79, 1, 0.8): either could be meant, so it is refused.
-            l if l.value.abs() == Decimal::ONE => {
-                let sign = if l.value.is_sign_negative() { "-" } else { "" };
-                return Err(Refusal::AmbiguousPercent(format!("{sign}100% or {sign}1%")));
-            }
-            // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
-            // percentage written without its sign (79 for 79%), so it is refused.
-            l if l.value.abs() > Decimal::ONE => {
-                return Err(Refusal::BarePercent(format!("{}%", written(v))));
-            }
-            l => Value::Num(l.value),
-        },
+        Flavor::Percent => percent_value(literal_of(v)?, v)?,
         Flavor::Number => match literal_of(v)? {
             l if l.unit.is_none() => Value::Num(l.value),
             _ => return Err(wrong()),
@@ -1279,17 +1264,43 @@ fn read_value(
 
 /// Reads a value of the percentage input `input`.
 fn read_percent(input: &InputDef, v: FactRef<'_>) -> Result<Value, Refusal> {
-    match read_scalar(Flavor::Percent, None, v) {
+    percent_of(input, literal_of(v)?, v)
+}
+
+/// The value of `l`, read from `v`, for the percentage input `input`.
+fn percent_of(input: &InputDef, l: Literal, v: FactRef<'_>) -> Result<Value, Refusal> {
+    let value = l.value;
+    match percent_value(l, v) {
         // A bare number beyond ±1 is taken as a ratio only where the declared range
         // explicitly reaches it (`percent in 0%..10000%`).
         Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
-            match (literal_of(v), &input.range) {
-                (Ok(l), Some(range)) if range.reads_bare_ratios(l.value) => Ok(Value::Num(l.value)),
+            match &input.range {
+                Some(range) if range.reads_bare_ratios(value) => Ok(Value::Num(value)),
                 _ => Err(refusal),
             }
         }
         read => read,
     }
+}
+
+/// The value of `l`, read from `v`, for a percentage (an input's declared range aside).
+fn percent_value(l: Literal, v: FactRef<'_>) -> Result<Value, Refusal> {
+    Ok(match l {
+        l if l.percent => Value::Num(l.value),
+        l if !l.unit.is_none() => return Err(Refusal::WrongType(None)),
+        // A bare 1 is 100% as a ratio but 1% in a column written in percentage points
+        // (3, 79, 1, 0.8): either could be meant, so it is refused.
+        l if l.value.abs() == Decimal::ONE => {
+            let sign = if l.value.is_sign_negative() { "-" } else { "" };
+            return Err(Refusal::AmbiguousPercent(format!("{sign}100% or {sign}1%")));
+        }
+        // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
+        // percentage written without its sign (79 for 79%), so it is refused.
+        l if l.value.abs() > Decimal::ONE => {
+            return Err(Refusal::BarePercent(format!("{}%", written(v))));
+        }
+        l => Value::Num(l.value),
+    })
 }
 
 /// A percentage given as a bare number (no `%`, no unit): how it was read.
@@ -1315,12 +1326,25 @@ pub(crate) fn bare_percent(input: &InputDef, v: FactRef<'_>) -> Option<Bare> {
             return None;
         }
     }
-    match read_percent(input, v) {
+    // Read once: the plain decimals a column is mostly made of at once, as `bind` reads them.
+    let l = match v {
+        FactRef::Text(t) => plain_decimal(t).map(|value| Literal {
+            value,
+            unit: Unit::none(),
+            percent: false,
+        }),
+        _ => None,
+    };
+    let l = match l {
+        Some(l) => l,
+        None => literal_of(v).ok()?,
+    };
+    if l.percent || !l.unit.is_none() {
+        return None;
+    }
+    match percent_of(input, l, v) {
         Err(Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_)) => Some(Bare::Refused),
-        Ok(_) => match literal_of(v) {
-            Ok(l) if !l.percent && l.unit.is_none() => Some(Bare::Ratio),
-            _ => None,
-        },
+        Ok(_) => Some(Bare::Ratio),
         Err(_) => None,
     }
 }
