@@ -95,6 +95,7 @@ problem_codes! {
     GrantOfStagedClause = "F0170", Error, "a grant of the history of a clause paid in stages or over a run of years does not say which stage or year it paid";
     DuplicateGrant = "F0171", Error, "a grant of the history is listed twice";
     AmbiguousPercent = "F0172", Error, "a percentage is given as a bare 1, which could mean 100% or 1%";
+    BareRatio = "F0173", Warning, "a percentage is given as a bare number read as a ratio, where others given so were refused as percentage points";
     UnknownGrantStage = "F0175", Error, "a grant of the history names a stage its clause does not have";
     GrantYearOutsideRun = "F0176", Error, "a grant of the history names a year that is not a year of its clause's run";
     GrantPartPaidTwice = "F0177", Error, "two grants of the history pay the same stage of one award, or the same year of a run";

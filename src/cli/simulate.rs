@@ -412,6 +412,9 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     for c in &report.ignored_columns {
         say!("pol: warning: {c}");
     }
+    for c in &report.bare_percent_columns {
+        say!("pol: warning: {c}");
+    }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     match &report.end {
         End::Cancelled => {

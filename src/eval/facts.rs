@@ -468,6 +468,10 @@ impl FactProblem {
                     declared,
                 ),
             ),
+            C::BareRatio => (
+                format!("`{name}` is a percentage, and {given} the bare number {found}, read as the ratio {hint}, while bare percentages elsewhere in these facts were refused as percentage points (F0114, F0172)"),
+                format!("check it: write `{expected}` if that is meant, or `{hint}`; a bare number is a ratio, so write percentages with `%`"),
+            ),
             C::AmbiguousNumber => (
                 format!("`{name}` must be {expected}, but {found} is written in a way pol refuses: {hint}"),
                 join_help("write it as in a policy, e.g. `1,000元`, `600万元` or `15%`", declared),
@@ -1159,6 +1163,14 @@ impl Refusal {
     }
 }
 
+/// A number as written (a JSON number's text, or a text without the spaces at its ends).
+fn written(v: FactRef<'_>) -> &str {
+    match v {
+        FactRef::Number(n) | FactRef::Text(n) => trim(n),
+        FactRef::Bool(_) | FactRef::Null => "",
+    }
+}
+
 /// A number given as a JSON number or as text, read with the one literal grammar.
 fn literal_of(v: FactRef<'_>) -> Result<Literal, Refusal> {
     match v {
@@ -1187,26 +1199,7 @@ pub(crate) fn read_scalar(
             l if !l.percent && (l.unit.is_none() || l.unit.is_money()) => Value::Num(l.value),
             _ => return Err(wrong()),
         },
-        Flavor::Percent => match literal_of(v)? {
-            l if l.percent => Value::Num(l.value),
-            l if !l.unit.is_none() => return Err(wrong()),
-            // A bare 1 is 100% as a ratio but 1% in a column written in percentage points
-            // (3, 79, 1, 0.8): either could be meant, so it is refused.
-            l if l.value.abs() == Decimal::ONE => {
-                let sign = if l.value.is_sign_negative() { "-" } else { "" };
-                return Err(Refusal::AmbiguousPercent(format!("{sign}100% or {sign}1%")));
-            }
-            // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
-            // percentage written without its sign (79 for 79%), so it is refused.
-            l if l.value.abs() > Decimal::ONE => {
-                let written = match v {
-                    FactRef::Number(n) | FactRef::Text(n) => trim(n).to_string(),
-                    _ => l.value.to_string(),
-                };
-                return Err(Refusal::BarePercent(format!("{written}%")));
-            }
-            l => Value::Num(l.value),
-        },
+        Flavor::Percent => percent_value(literal_of(v)?, v)?,
         Flavor::Number => match literal_of(v)? {
             l if l.unit.is_none() => Value::Num(l.value),
             _ => return Err(wrong()),
@@ -1264,19 +1257,96 @@ fn read_value(
                 }
             }
         }
-        (Flavor::Percent, v) => match read_scalar(Flavor::Percent, None, v) {
-            // A bare number beyond ±1 is taken as a ratio only where the declared range
-            // explicitly reaches it (`percent in 0%..10000%`).
-            Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
-                match (literal_of(v), &input.range) {
-                    (Ok(l), Some(range)) if range.reads_bare_ratios(l.value) => Value::Num(l.value),
-                    _ => return Err(refusal),
-                }
-            }
-            read => read?,
-        },
+        (Flavor::Percent, v) => read_percent(input, v)?,
         (flavor, v) => read_scalar(flavor, Some(&input.unit), v)?,
     }))
+}
+
+/// Reads a value of the percentage input `input`.
+fn read_percent(input: &InputDef, v: FactRef<'_>) -> Result<Value, Refusal> {
+    percent_of(input, literal_of(v)?, v)
+}
+
+/// The value of `l`, read from `v`, for the percentage input `input`.
+fn percent_of(input: &InputDef, l: Literal, v: FactRef<'_>) -> Result<Value, Refusal> {
+    let value = l.value;
+    match percent_value(l, v) {
+        // A bare number beyond ±1 is taken as a ratio only where the declared range
+        // explicitly reaches it (`percent in 0%..10000%`).
+        Err(refusal @ (Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_))) => {
+            match &input.range {
+                Some(range) if range.reads_bare_ratios(value) => Ok(Value::Num(value)),
+                _ => Err(refusal),
+            }
+        }
+        read => read,
+    }
+}
+
+/// The value of `l`, read from `v`, for a percentage (an input's declared range aside).
+fn percent_value(l: Literal, v: FactRef<'_>) -> Result<Value, Refusal> {
+    Ok(match l {
+        l if l.percent => Value::Num(l.value),
+        l if !l.unit.is_none() => return Err(Refusal::WrongType(None)),
+        // A bare 1 is 100% as a ratio but 1% in a column written in percentage points
+        // (3, 79, 1, 0.8): either could be meant, so it is refused.
+        l if l.value.abs() == Decimal::ONE => {
+            let sign = if l.value.is_sign_negative() { "-" } else { "" };
+            return Err(Refusal::AmbiguousPercent(format!("{sign}100% or {sign}1%")));
+        }
+        // A bare number is a ratio (0.15 is 15%); above 1 it is far more likely a
+        // percentage written without its sign (79 for 79%), so it is refused.
+        l if l.value.abs() > Decimal::ONE => {
+            return Err(Refusal::BarePercent(format!("{}%", written(v))));
+        }
+        l => Value::Num(l.value),
+    })
+}
+
+/// A percentage given as a bare number (no `%`, no unit): how it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bare {
+    /// Refused as a percentage written without its sign (F0114, F0172).
+    Refused,
+    /// Read as a ratio (`0.8` is 80%).
+    Ratio,
+}
+
+/// How the value `v` of the input `input` reads when it is a percentage given as a bare number
+/// (`None`: not a percentage input, not a bare number, or refused for another reason). A bare
+/// number read as a ratio cannot be told from a percentage written without its sign (`0.8`
+/// meant as 0.8%), which only its neighbours refused as such betray (F0173).
+pub(crate) fn bare_percent(input: &InputDef, v: FactRef<'_>) -> Option<Bare> {
+    if input.flavor != Flavor::Percent {
+        return None;
+    }
+    // A `%` anywhere is no bare number: the usual cell of a percentage is passed at once.
+    if let FactRef::Text(t) = v {
+        if t.contains('%') {
+            return None;
+        }
+    }
+    // Read once: the plain decimals a column is mostly made of at once, as `bind` reads them.
+    let l = match v {
+        FactRef::Text(t) => plain_decimal(t).map(|value| Literal {
+            value,
+            unit: Unit::none(),
+            percent: false,
+        }),
+        _ => None,
+    };
+    let l = match l {
+        Some(l) => l,
+        None => literal_of(v).ok()?,
+    };
+    if l.percent || !l.unit.is_none() {
+        return None;
+    }
+    match percent_of(input, l, v) {
+        Err(Refusal::BarePercent(_) | Refusal::AmbiguousPercent(_)) => Some(Bare::Refused),
+        Ok(_) => Some(Bare::Ratio),
+        Err(_) => None,
+    }
 }
 
 /// Whether `a` and `b`, given for the subject input `name` of a `kind` subject, are the same
@@ -1530,6 +1600,88 @@ fn bind_cell(
         &mut bound.texts,
         problems,
     );
+}
+
+/// [`bare_percent`] of a value read by several declarations of one name (policies read
+/// together): refused if one of them refuses it, else read as a ratio (with the declaration
+/// that reads it so) if one reads it so.
+pub(crate) fn bare_percent_among<'i>(
+    inputs: impl IntoIterator<Item = &'i InputDef>,
+    v: FactRef<'_>,
+) -> Option<(Bare, &'i InputDef)> {
+    let mut found = None;
+    for input in inputs {
+        match bare_percent(input, v) {
+            Some(Bare::Refused) => return Some((Bare::Refused, input)),
+            Some(Bare::Ratio) => found = found.or(Some((Bare::Ratio, input))),
+            None => {}
+        }
+    }
+    found
+}
+
+/// Warnings for `facts` whose `problems` refuse a percentage given as a bare number (F0114,
+/// F0172): each other percentage of the facts given as a bare number, read as a ratio, may be a
+/// percentage written without its sign too (F0173), one warning per value, in the order of the
+/// facts. None when no such refusal is among `problems`.
+pub fn bare_ratio_warnings(
+    programs: &[&Program],
+    facts: &Facts,
+    problems: &[FactProblem],
+) -> Vec<FactProblem> {
+    let refused = |p: &FactProblem| {
+        matches!(
+            p.code,
+            ProblemCode::BarePercent | ProblemCode::AmbiguousPercent
+        )
+    };
+    if !problems.iter().any(refused) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut warn =
+        |inputs: &mut dyn Iterator<Item = &InputDef>, path: String, name: &str, v: &FactValue| {
+            let v = v.as_ref();
+            let Some((Bare::Ratio, input)) = bare_percent_among(inputs, v) else {
+                return;
+            };
+            let Ok(Value::Num(d)) = read_percent(input, v) else {
+                return;
+            };
+            let reading = d
+                .checked_mul(Decimal::ONE_HUNDRED)
+                .map_or_else(|| d.to_string(), |p| format!("{}%", p.normalize()));
+            out.push(
+                FactProblem::new(ProblemCode::BareRatio, path)
+                    .name(name)
+                    .found(show_found(v))
+                    .expected(format!("{}%", written(v)))
+                    .hint(reading),
+            );
+        };
+    for (name, v) in &facts.attributes {
+        let base = super::series::series_name(name).map_or(name.as_str(), |(n, _)| n);
+        let mut inputs = programs
+            .iter()
+            .flat_map(|p| &p.subject_inputs)
+            .filter(|i| i.name == base);
+        warn(&mut inputs, format!("attributes.{name}"), name, v);
+    }
+    for (k, c) in facts.claims.iter().enumerate() {
+        for (name, v) in &c.attributes {
+            let mut inputs = programs
+                .iter()
+                .flat_map(|p| &p.claim_inputs)
+                .filter(|i| i.name == *name);
+            warn(
+                &mut inputs,
+                format!("claims[{k}].attributes.{name}"),
+                name,
+                v,
+            );
+        }
+    }
+    out
 }
 
 /// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.

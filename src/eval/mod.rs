@@ -381,11 +381,16 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
     /// [`Evaluator::evaluate`], with a subject that cannot be settled kept apart from problems
     /// with its facts.
     pub fn try_evaluate(&self, facts: &Facts) -> Result<Decision<'p>, EvalError> {
-        let bound = self.bind(facts).map_err(EvalError::Facts)?;
+        let programs: Vec<&Program> = self.set.programs.iter().collect();
+        let bound = self.bind(facts).map_err(|mut problems| {
+            // Bare percentages refused beside others read as ratios: those are named too.
+            let warnings = facts::bare_ratio_warnings(&programs, facts, &problems);
+            problems.extend(warnings);
+            EvalError::Facts(problems)
+        })?;
         let mut decision = self
             .decide(facts.kind, &facts.id, &bound)
             .map_err(EvalError::Failed)?;
-        let programs: Vec<&Program> = self.set.programs.iter().collect();
         decision.warnings = facts::unknown_attributes(&programs, facts);
         Ok(decision)
     }

@@ -14,14 +14,14 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
-use super::input::{quote_fault, quote_problem, InputNames};
+use super::input::{quote_fault, quote_problem, BareCounts, InputNames};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
 use super::{Columns, Layout, RowError};
 use super::{RowKey, RowProblem, Rows, SubjectRows, Summary, MAX_SUBJECT_ROWS};
 use crate::compile::Kind;
-use crate::eval::facts::{bind_cells, trim, Bound};
+use crate::eval::facts::{bare_percent_among, bind_cells, trim, Bound, FactRef};
 use crate::eval::{Evaluator, Failure, Scratch, Verdict};
 
 /// How the rows of a CSV file are laid out.
@@ -40,12 +40,20 @@ pub struct CsvShape {
     /// Whether a policy reads yearly series: a subject's row is then read as facts, whose
     /// binding gathers the year columns (`销售收入[2023]`), not by the one-row path.
     pub series: bool,
+    /// The columns of percentage inputs, with the inputs' declarations: their bare numbers
+    /// are counted (F0173).
+    pub percent: Vec<(usize, Vec<crate::compile::InputDef>)>,
 }
 
 impl CsvShape {
-    /// The shape of a file with `header`, for the policies of `ev`; `None` when the header has
-    /// no subject id column.
-    pub fn new(ev: &Evaluator<'_>, header: &[String], columns: &Columns) -> Option<CsvShape> {
+    /// The shape of a file with `header`, for the policies of `ev` (whose inputs are
+    /// `inputs`); `None` when the header has no subject id column.
+    pub fn new(
+        ev: &Evaluator<'_>,
+        inputs: &InputNames,
+        header: &[String],
+        columns: &Columns,
+    ) -> Option<CsvShape> {
         let id = header.iter().position(|h| *h == columns.id)?;
         Some(CsvShape {
             names: header.iter().map(|h| Arc::from(h.as_str())).collect(),
@@ -68,6 +76,12 @@ impl CsvShape {
                 .programs()
                 .iter()
                 .any(|p| p.subject_inputs.iter().any(|i| i.series)),
+            percent: header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| !columns.is_special(h))
+                .filter_map(|(c, h)| Some((c, inputs.percent(h)?.to_vec())))
+                .collect(),
         })
     }
 }
@@ -142,6 +156,8 @@ pub struct Batch {
     pub(crate) pro_rata_end: Option<Vec<i128>>,
     /// JSON Lines keys that are no input, each once, with the line first met.
     pub ignored: Vec<(String, u64)>,
+    /// The bare numbers of its percentage columns (F0173).
+    pub bare: BareCounts,
 }
 
 /// The most errors a batch keeps: all a run reports ([`super::MAX_REPORTED_ERRORS`]). The
@@ -149,7 +165,7 @@ pub struct Batch {
 pub const MAX_KEPT_ERRORS: usize = super::MAX_REPORTED_ERRORS;
 
 /// Where a counted error of a batch ends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorEnd {
     /// The length of the batch's text once the error's rows are written.
     pub text: usize,
@@ -157,6 +173,9 @@ pub struct ErrorEnd {
     pub listed: usize,
     /// The line of its last row error.
     pub line: u64,
+    /// The bare numbers of percentage columns counted once its subject was read
+    /// ([`BareCounts::so_far`]).
+    pub bare: Vec<(u64, u64)>,
 }
 
 impl Batch {
@@ -178,6 +197,7 @@ impl Batch {
                 text: self.text.len(),
                 listed: self.listed,
                 line,
+                bare: self.bare.so_far(),
             });
         }
     }
@@ -588,6 +608,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 fatal: None,
                 pro_rata_end: None,
                 ignored: Vec::new(),
+                bare: BareCounts::default(),
             },
             last_number: None,
             stop: self.history.stop.take(),
@@ -727,7 +748,10 @@ impl<'a, 'p> Worker<'a, 'p> {
                 cx.columns,
                 cx.claim_inputs,
             ) {
-                Ok(r) => subject.rows.push(r),
+                Ok(r) => {
+                    run.batch.bare.note_record(&r, cx.inputs);
+                    subject.rows.push(r);
+                }
                 Err(bad) => subject.bad.push(bad.error),
             }
         }
@@ -740,6 +764,12 @@ impl<'a, 'p> Worker<'a, 'p> {
         let cx = self.cx;
         let row = &self.rows[0];
         let line = self.lines[0];
+        for (c, declared) in &shape.percent {
+            let cell = row.get(text, *c).map(FactRef::cell);
+            if let Some((bare, _)) = cell.and_then(|v| bare_percent_among(declared, v)) {
+                run.batch.bare.note(&shape.names[*c], bare);
+            }
+        }
         // Two spellings of one id would be two subjects, each with its own caps (F0181).
         let id = trim(row.get(text, shape.id).unwrap_or(""));
         if let Some(p) = crate::eval::facts::subject_id_problem(id) {
@@ -884,6 +914,10 @@ impl<'a, 'p> Worker<'a, 'p> {
     /// Evaluates the subject read so far from JSON Lines, if any, leaving `current` empty.
     fn subject_so_far(&mut self, current: &mut Option<SubjectRows>, run: &mut Run) {
         if let Some(mut s) = current.take() {
+            // Counted when its subject is, so that where a run stops counts end too.
+            for r in &s.rows {
+                run.batch.bare.note_record(r, self.cx.inputs);
+            }
             let state = (&mut self.scratch, &mut self.running);
             evaluate(self.cx, &mut s, run, state, &mut self.out, &self.history);
         }
@@ -1094,6 +1128,7 @@ mod tests {
             fatal: None,
             pro_rata_end: None,
             ignored: Vec::new(),
+            bare: BareCounts::default(),
         };
         let bad = |line| {
             let column = "id".to_string();
@@ -1121,7 +1156,8 @@ mod tests {
             ErrorEnd {
                 text: 0,
                 listed: 14,
-                line: 8
+                line: 8,
+                bare: Vec::new(),
             }
         );
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::{row_error, RowError, RowProblem};
-use crate::eval::facts::{node_value, FactProblem, FactValue};
+use crate::eval::facts::{bare_percent_among, node_value, Bare, FactProblem, FactValue};
 use crate::eval::json::{self, Json};
 use crate::problem::ProblemCode;
 
@@ -64,6 +64,9 @@ impl Columns {
 #[derive(Clone, Debug, Default)]
 pub struct InputNames {
     names: std::collections::BTreeSet<String>,
+    /// The percentage inputs (subject or claim) by name, each declaration of the name: their
+    /// bare values are counted per column (F0173).
+    percent: std::collections::HashMap<String, Vec<crate::compile::InputDef>>,
 }
 
 /// A column (a CSV header name or a JSON Lines key) that is no input of the policies, and the
@@ -99,13 +102,34 @@ impl std::fmt::Display for IgnoredColumn {
 impl InputNames {
     /// The subject and claim inputs of `programs`.
     pub fn of(programs: &[crate::compile::Program]) -> InputNames {
-        InputNames {
-            names: programs
+        let inputs = || {
+            programs
                 .iter()
                 .flat_map(|p| p.subject_inputs.iter().chain(&p.claim_inputs))
-                .map(|i| i.name.clone())
-                .collect(),
+        };
+        let mut percent = std::collections::HashMap::<_, Vec<_>>::new();
+        for i in inputs().filter(|i| i.flavor == crate::check::types::Flavor::Percent) {
+            percent.entry(i.name.clone()).or_default().push(i.clone());
         }
+        InputNames {
+            names: inputs().map(|i| i.name.clone()).collect(),
+            percent,
+        }
+    }
+
+    /// The declarations of the percentage input the column `name` gives (a series column is
+    /// named after its input and year), if it is one.
+    pub(crate) fn percent(&self, name: &str) -> Option<&[crate::compile::InputDef]> {
+        if self.percent.is_empty() {
+            return None;
+        }
+        let base = crate::eval::series::series_name(name).map_or(name, |(n, _)| n);
+        self.percent.get(base).map(Vec::as_slice)
+    }
+
+    /// Whether any input is a percentage.
+    pub(crate) fn has_percent(&self) -> bool {
+        !self.percent.is_empty()
     }
 
     /// Whether the column `name` is neither an input nor one of the row's `columns`: a series
@@ -131,6 +155,126 @@ impl InputNames {
             name: name.to_string(),
             did_you_mean: near.map(str::to_string),
         }
+    }
+}
+
+/// A column of percentages (a CSV header name or a JSON Lines key) where bare numbers were
+/// refused as percentage points (F0114, F0172) while others were read as ratios: those may be
+/// percentage points too (`0.8` meant as 0.8% but read as 80%), so they are reported (F0173).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct BarePercentColumn {
+    /// The column's name as read.
+    pub name: String,
+    /// Its bare numbers refused as percentage points (F0114, F0172).
+    pub refused: u64,
+    /// Its other bare numbers, read as ratios.
+    pub read_as_ratios: u64,
+}
+
+impl std::fmt::Display for BarePercentColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = crate::eval::format::escape(&self.name);
+        let (refused, were) = match self.refused {
+            1 => ("1 bare value", "was"),
+            n => (&*format!("{n} bare values"), "were"),
+        };
+        let ratios = match self.read_as_ratios {
+            1 => "1 other bare value was read as a ratio".to_string(),
+            n => format!("{n} other bare values were read as ratios"),
+        };
+        write!(
+            f,
+            "column `{name}`: {refused} {were} refused as percentage points (F0114/F0172) and \
+             {ratios} (0.8 = 80%); check them and write each with `%` (`0.8%` or `80%`); see \
+             `pol explain F0173`"
+        )
+    }
+}
+
+/// Bare numbers of percentage columns, counted per column in the order first met: what a
+/// chunk read, or the run so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BareCounts {
+    columns: Vec<BarePercentColumn>,
+}
+
+impl BareCounts {
+    /// Counts one bare number of the column `name`.
+    pub(crate) fn note(&mut self, name: &str, bare: Bare) {
+        let c = self.column(name);
+        match bare {
+            Bare::Refused => c.refused += 1,
+            Bare::Ratio => c.read_as_ratios += 1,
+        }
+    }
+
+    /// The counts of the column `name`, added (at zero) when new.
+    fn column(&mut self, name: &str) -> &mut BarePercentColumn {
+        let at = match self.columns.iter().position(|c| c.name == name) {
+            Some(at) => at,
+            None => {
+                self.columns.push(BarePercentColumn {
+                    name: name.to_string(),
+                    refused: 0,
+                    read_as_ratios: 0,
+                });
+                self.columns.len() - 1
+            }
+        };
+        &mut self.columns[at]
+    }
+
+    /// Counts the bare numbers among the percentages of `record`.
+    pub(crate) fn note_record(&mut self, record: &Record, inputs: &InputNames) {
+        if !inputs.has_percent() {
+            return;
+        }
+        for (name, v) in record.subject.iter().chain(&record.claim) {
+            if let Some(declared) = inputs.percent(name) {
+                if let Some((bare, _)) = bare_percent_among(declared, v.as_ref()) {
+                    self.note(name, bare);
+                }
+            }
+        }
+    }
+
+    /// The counts so far, column by column: where a run stopped inside a chunk, what the
+    /// chunk had counted there ([`BareCounts::add`]).
+    pub(crate) fn so_far(&self) -> Vec<(u64, u64)> {
+        self.columns
+            .iter()
+            .map(|c| (c.refused, c.read_as_ratios))
+            .collect()
+    }
+
+    /// Adds the counts of a later chunk, only as far as `upto` (what it had counted where the
+    /// run stopped) when given.
+    pub(crate) fn add(&mut self, later: &BareCounts, upto: Option<&[(u64, u64)]>) {
+        for (k, c) in later.columns.iter().enumerate() {
+            let (refused, ratios) = match upto {
+                Some(upto) => match upto.get(k) {
+                    Some(&counts) => counts,
+                    None => break,
+                },
+                None => (c.refused, c.read_as_ratios),
+            };
+            if refused == 0 && ratios == 0 {
+                continue;
+            }
+            let x = self.column(&c.name);
+            x.refused += refused;
+            x.read_as_ratios += ratios;
+        }
+    }
+
+    /// The columns to warn about: bare numbers refused and others read as ratios.
+    pub fn warnings(&self) -> Vec<BarePercentColumn> {
+        self.columns
+            .iter()
+            .filter(|c| c.refused > 0 && c.read_as_ratios > 0)
+            .cloned()
+            .collect()
     }
 }
 
@@ -569,6 +713,45 @@ pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn bare_counts_add_up_chunk_by_chunk_and_stop_where_a_run_stopped() {
+        let mut first = BareCounts::default();
+        first.note("比例", Bare::Ratio);
+        let mut second = BareCounts::default();
+        second.note("比例", Bare::Refused);
+        let at_stop = second.so_far();
+        second.note("比例", Bare::Ratio);
+        second.note("项比例", Bare::Refused);
+        second.note("项比例", Bare::Ratio);
+        let mut run = BareCounts::default();
+        run.add(&first, None);
+        run.add(&second, Some(&at_stop));
+        // Stopped after the second chunk's first count: `项比例` was met after it.
+        let warnings = run.warnings();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!((warnings[0].refused, warnings[0].read_as_ratios), (1, 1));
+        assert_eq!(
+            warnings[0].to_string(),
+            "column `比例`: 1 bare value was refused as percentage points (F0114/F0172) and 1 \
+             other bare value was read as a ratio (0.8 = 80%); check them and write each with \
+             `%` (`0.8%` or `80%`); see `pol explain F0173`"
+        );
+        // Without the stop, every count; a column without a refusal is no warning.
+        let mut run = BareCounts::default();
+        run.add(&first, None);
+        run.add(&second, None);
+        let counts: Vec<_> = run
+            .warnings()
+            .iter()
+            .map(|c| (c.name.clone(), c.refused, c.read_as_ratios))
+            .collect();
+        assert_eq!(
+            counts,
+            [("比例".to_string(), 1, 2), ("项比例".to_string(), 1, 1)]
+        );
+        assert!(first.warnings().is_empty());
+    }
 
     #[test]
     fn quotes_are_read_by_the_rules() {

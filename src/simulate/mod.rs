@@ -29,7 +29,7 @@ use crate::eval::facts::{Bound, ClaimFacts, FactProblem, FactValue, Facts};
 use crate::eval::{Amount, Evaluator, Failure, Settlement, ShareBuffers, Verdict};
 use crate::problem::ProblemCode;
 pub use columns::{check_titles, default_columns, parse_columns, Column};
-pub use input::{Columns, IgnoredColumn, Record};
+pub use input::{BarePercentColumn, Columns, IgnoredColumn, Record};
 pub use output::RowFormat;
 pub use problem::{RowError, RowProblem, MAX_SUBJECT_ROWS};
 pub use run::{

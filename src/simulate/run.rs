@@ -25,7 +25,9 @@ use std::sync::{Mutex, OnceLock};
 use super::batch::{Batch, Context, CsvShape, Sequence, Source, Worker};
 use super::chunks::{newlines, Chunk, Chunker, SubjectTooLarge, MAX_CHUNK};
 use super::history::{chunk_ids, cut_after, ChunkHistory, HistoryReader};
-use super::input::{csv_header, csv_id, jsonl_id, IgnoredColumn, InputNames};
+use super::input::{
+    csv_header, csv_id, jsonl_id, BareCounts, BarePercentColumn, IgnoredColumn, InputNames,
+};
 use super::output::{RowFormat, RowWriter};
 use super::{
     check_titles, default_columns, parse_columns, Columns, Layout, RowError, RowProblem, Summary,
@@ -220,6 +222,10 @@ pub struct Report {
     /// Columns that are not inputs of the policies, in the order first met (CSV header names,
     /// JSON Lines keys), each once: they are ignored. The summary lists them too.
     pub ignored_columns: Vec<IgnoredColumn>,
+    /// Columns of percentages where bare numbers were refused as percentage points (F0114,
+    /// F0172) and others read as ratios, in the order first met, each once with its counts:
+    /// those read as ratios may be percentage points too (F0173). The summary lists them too.
+    pub bare_percent_columns: Vec<BarePercentColumn>,
     /// How the run ended.
     pub end: End,
 }
@@ -518,10 +524,16 @@ impl<'s> Simulation<'s> {
             ignored_columns.push(self.inputs.ignored(&name));
         }
         merger.summary.ignored_columns.clone_from(&ignored_columns);
+        let bare_percent_columns = merger.bare.warnings();
+        merger
+            .summary
+            .bare_percent_columns
+            .clone_from(&bare_percent_columns);
         Ok(Report {
             summary: merger.summary,
             errors: merger.errors,
             ignored_columns,
+            bare_percent_columns,
             end,
         })
     }
@@ -550,7 +562,7 @@ impl<'s> Simulation<'s> {
             .filter(|h| self.inputs.ignores(h, columns))
             .map(|h| self.inputs.ignored(h))
             .collect();
-        let shape = CsvShape::new(&self.ev, &header, columns)
+        let shape = CsvShape::new(&self.ev, &self.inputs, &header, columns)
             .ok_or_else(|| SimulateError::NoIdColumn(columns.id.clone()))?;
         Ok((shape, ignored))
     }
@@ -827,6 +839,8 @@ struct Merger<'w, 'r> {
     changed: Option<Failure>,
     /// JSON Lines keys that are no input, each once, with the line first met, in file order.
     ignored: Vec<(String, u64)>,
+    /// The bare numbers of percentage columns, in file order (F0173).
+    bare: BareCounts,
 }
 
 impl<'w, 'r> Merger<'w, 'r> {
@@ -850,6 +864,7 @@ impl<'w, 'r> Merger<'w, 'r> {
             plan: None,
             changed: None,
             ignored: Vec::new(),
+            bare: BareCounts::default(),
         }
     }
 
@@ -912,6 +927,11 @@ impl<'w, 'r> Merger<'w, 'r> {
             };
             self.write(&d.text.as_bytes()[..upto]);
             self.note_ignored(&d.ignored, e.line.checked_sub(1));
+            // A chunk's counts stop at its subject out of order; one whose first subject is
+            // out of order counted nothing before it.
+            if d.fatal.as_ref() == Some(&e) {
+                self.bare.add(&d.bare, None);
+            }
             self.fatal = Some(e);
             return;
         }
@@ -920,7 +940,7 @@ impl<'w, 'r> Merger<'w, 'r> {
         let limit = self.max_errors.and_then(|m| {
             let left = m.get().checked_sub(self.summary.errors)?;
             let k = usize::try_from(left).ok()?.checked_sub(1)?;
-            d.error_ends.get(k).map(|end| (m.get(), *end))
+            d.error_ends.get(k).map(|end| (m.get(), end.clone()))
         });
         // A chunk that does not end where the first pass said is a population that changed:
         // its rows and every row after it are not written.
@@ -930,12 +950,16 @@ impl<'w, 'r> Merger<'w, 'r> {
                 return;
             }
         }
-        let (text, listed) =
-            limit.map_or((d.text.len(), d.listed), |(_, end)| (end.text, end.listed));
+        let (text, listed) = limit
+            .as_ref()
+            .map_or((d.text.len(), d.listed), |(_, end)| (end.text, end.listed));
         // Keys of rows after the error that stops the run are not reported: the report ends
         // at the same row whatever the chunks.
-        let last_line = limit.map_or(u64::MAX, |(_, end)| end.line);
+        let last_line = limit.as_ref().map_or(u64::MAX, |(_, end)| end.line);
         self.note_ignored(&d.ignored, Some(last_line));
+        // Bare numbers as far as that error's subject, too.
+        self.bare
+            .add(&d.bare, limit.as_ref().map(|(_, end)| end.bare.as_slice()));
         self.write(&d.text.as_bytes()[..text]);
         if let Some(r) = self.recorder.as_mut() {
             r.chunk(&d.summary);

@@ -161,6 +161,10 @@ pub struct Summary {
     /// Columns (CSV header names, JSON Lines keys) that are no input of the policies: ignored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_columns: Vec<super::IgnoredColumn>,
+    /// Columns of percentages where bare numbers were refused as percentage points (F0114,
+    /// F0172) and others read as ratios, which may be percentage points too (F0173).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bare_percent_columns: Vec<super::BarePercentColumn>,
     /// Buckets of subjects' totals in cents: (digits beyond three, first three digits) -> count.
     #[serde(skip)]
     buckets: BTreeMap<(u32, u32), u64>,
@@ -667,6 +671,9 @@ impl Summary {
             )?;
         }
         for c in &self.ignored_columns {
+            writeln!(out, "warning: {c}")?;
+        }
+        for c in &self.bare_percent_columns {
             writeln!(out, "warning: {c}")?;
         }
         writeln!(out, "paid in all: {}", format::total(self.paid))?;
