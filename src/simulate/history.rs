@@ -605,6 +605,7 @@ mod tests {
             claim_date: None,
             cells: Vec::new(),
             series: false,
+            percent: Vec::new(),
         });
         let columns = Columns::default();
         let rows = "1,a\n1,b\n\"2\",\"x\ny\"\n3,c\n";

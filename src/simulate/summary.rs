@@ -184,9 +184,12 @@ pub struct Summary {
     /// Payers in order of first appearance, what each is paid, and whether it was paid at all.
     #[serde(skip)]
     payer_sums: Vec<(String, Tally, bool)>,
-    /// Per funding group: what it paid in all (the base of each payer's exact share).
+    /// Per funding group: what it paid in all (the base of each payer's exact share). Kept
+    /// only when a payer pays under several groups: otherwise a group's total is the sum of
+    /// its payers' totals (each subject's split adds up exactly to the group's total), and
+    /// counting it again for every subject would cost the peer workload about 1%.
     #[serde(skip)]
-    group_sums: Vec<Tally>,
+    group_sums: Option<Vec<Tally>>,
     /// A funding group's total for a subject could not be worked out (it is worked out as the
     /// settlement did, so this is pol's own bug; `finish` reports it).
     #[serde(skip)]
@@ -323,7 +326,16 @@ impl Summary {
         for payer in ev.policies().payers() {
             s.payer_sums.push((payer.clone(), Tally::default(), false));
         }
-        s.group_sums = vec![Tally::default(); ev.policies().groups().len()];
+        let groups = ev.policies().groups();
+        let mut groups_of = vec![0usize; ev.policies().payers().len()];
+        for g in 0..groups.len() {
+            for &c in groups.columns(g) {
+                groups_of[c] += 1;
+            }
+        }
+        if groups_of.iter().any(|&n| n > 1) {
+            s.group_sums = Some(vec![Tally::default(); groups.len()]);
+        }
         s
     }
 
@@ -346,8 +358,8 @@ impl Summary {
                 }
             }
         }
-        if !settlement.total().is_zero() {
-            for (g, sum) in self.group_sums.iter_mut().enumerate() {
+        if let (Some(sums), false) = (&mut self.group_sums, settlement.total().is_zero()) {
+            for (g, sum) in sums.iter_mut().enumerate() {
                 match settlement.group_total(g) {
                     Ok(t) if t.is_zero() => {}
                     Ok(t) => sum.add(t),
@@ -464,8 +476,10 @@ impl Summary {
             mine.1.add_tally(&theirs.1);
             mine.2 |= theirs.2;
         }
-        for (mine, theirs) in self.group_sums.iter_mut().zip(&other.group_sums) {
-            mine.add_tally(theirs);
+        if let (Some(mine), Some(theirs)) = (&mut self.group_sums, &other.group_sums) {
+            for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                mine.add_tally(theirs);
+            }
         }
         self.group_failed |= other.group_failed;
         for (k, v) in other.waiting_for {
@@ -492,8 +506,18 @@ impl Summary {
         let groups = ev.policies().groups();
         let payers = ev.policies().payers();
         let mut exact: Vec<Option<Amount>> = vec![None; payers.len()];
-        for (g, sum) in self.group_sums.iter().enumerate() {
-            let total = held(sum, || "a funding group's total".to_string())?;
+        for g in 0..groups.len() {
+            let sum = match &self.group_sums {
+                Some(sums) => sums[g],
+                None => {
+                    let mut sum = Tally::default();
+                    for &c in groups.columns(g) {
+                        sum.add_tally(&self.payer_sums[c].1);
+                    }
+                    sum
+                }
+            };
+            let total = held(&sum, || "a funding group's total".to_string())?;
             for ((_, share), &column) in groups.funding(g).iter().zip(groups.columns(g)) {
                 let name = &payers[column];
                 let too_large = || Failure::overflow(format!("the exact share of `{name}`"));
