@@ -170,28 +170,58 @@ pub fn same_key(a: &str, b: &str) -> bool {
 }
 
 /// The form in which document numbers are compared: [`key`], then every bracket pair written
-/// around the year (`〔〕 [] ［］ 【】 〖〗 ﹝﹞ （） ()`) as `[]`, all white space (a no-break or
-/// ideographic space too) removed, and `號` as `号`. `测试（2024） 1號` and `测试〔2024〕1号`
+/// around the year (`〔〕 [] ［］ 【】 〖〗 ﹝﹞ （） () ⦅⦆ 〘〙`) as `[]`, all white space (a no-break
+/// or ideographic space too) removed, `號` as `号`, a `年` after the year, a `第` before the
+/// serial number and its leading zeros dropped. `测试（2024） 1號`, `测试〔2024年〕第01号` and `测试〔2024〕1号`
 /// are one document, so a copy that writes its number another way is still the same policy
 /// (E0410) and a grant or claim naming it reaches it. Every comparison of document numbers
 /// goes through this function.
 pub fn document_key(text: &str) -> Cow<'_, str> {
     let k = key(text);
-    let folds = |c: char| matches!(c, '(' | ')' | '號') || c.is_whitespace();
-    if !k.chars().any(folds) {
+    let folds = |c: char| {
+        matches!(c, '(' | ')' | '號' | '⦅' | '⦆' | '〘' | '〙' | '年' | '第') || c.is_whitespace()
+    };
+    // A serial number written with a leading zero (`〔2024〕022号`) is the number.
+    let zero = k.contains("]0");
+    if !zero && !k.chars().any(folds) {
         return k;
     }
-    Cow::Owned(
-        k.chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| match c {
-                '(' => '[',
-                ')' => ']',
-                '號' => '号',
-                _ => c,
-            })
-            .collect(),
-    )
+    let folded: Vec<char> = k
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '(' | '⦅' | '〘' => '[',
+            ')' | '⦆' | '〙' => ']',
+            '號' => '号',
+            _ => c,
+        })
+        .collect();
+    // The year and the serial number in their plain form: `[2024年]` is `[2024]`, and after
+    // the year `第22号` and `022号` are `22号`.
+    let mut out = String::with_capacity(k.len());
+    let mut i = 0;
+    while i < folded.len() {
+        let c = folded[i];
+        let digit_before = i > 0 && folded[i - 1].is_ascii_digit();
+        let next = folded.get(i + 1).copied();
+        if c == '年' && digit_before && next == Some(']') {
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+        if c == ']' {
+            if folded.get(i) == Some(&'第') && folded.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                i += 1;
+            }
+            while folded.get(i) == Some(&'0') && folded.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// `c` in its compared form once in NFKC: dashes to `-`, the bracket pairs to `[]`.
@@ -230,10 +260,20 @@ mod tests {
             "测试［2024］1号",
             "测试【2024】1号",
             "测试〖2024〗1号",
+            "测试⦅2024⦆1号",
+            "测试〔2024年〕1号",
+            "测试〔2024〕第1号",
+            "测试〔2024〕01号",
+            "测试〔2024年〕第001号",
         ] {
             assert_eq!(document_key(other), base, "{other:?}");
         }
         assert_ne!(document_key("测试〔2024〕2号"), base);
+        assert_ne!(document_key("测试〔2024〕10号"), base);
+        assert_eq!(
+            document_key("测试〔2024〕10号"),
+            document_key("测试〔2024〕第010号")
+        );
         assert!(matches!(document_key("嘉政发[2023]15号"), Cow::Borrowed(_)));
     }
 

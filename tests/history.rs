@@ -130,7 +130,8 @@ fn a_per_subject_cap_counts_earlier_grants_of_its_clause() {
     assert_eq!(h["history"], "4500000.00");
     assert_eq!(h["headroom"]["exact"], "0.00");
     // Without the history the cap is not reached and 400万元 is left.
-    let facts = facts.replace("450万元", "0元");
+    let start = facts.find("\"history\"").unwrap();
+    let facts = format!("{}\"history\": []}}", &facts[..start]);
     let d = json(&eval("cap-none", &facts, &["--format", "json"]));
     assert_eq!(d["clauses"][0]["paid"]["exact"], "1000000.00");
     assert_eq!(d["headroom"][0]["headroom"]["exact"], "4000000.00");
@@ -1460,5 +1461,24 @@ fn a_grant_given_twice_in_two_spellings_is_refused() {
         grant("嘉政发（2023）15号", "150000")
     );
     let v = problems("two-spellings", &history);
+    assert_eq!(codes(&v), ["F0171"], "{v}");
+}
+
+/// Attack run of this session: a grant of 0 元 made a once-only award (a stage, a year of a
+/// run) already paid that was never paid; a copy of a grant that adds its clause's own
+/// `matter` was counted twice beside it.
+#[test]
+fn a_grant_of_nothing_is_refused_and_a_copy_naming_its_matter_is_one_grant_given_twice() {
+    let grant = |extra: &str, amount: &str| {
+        format!(
+            r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-12-01", "amount": "{amount}"{extra}}}"#
+        )
+    };
+    let v = problems("zero-grant", &grant("", "0.00"));
+    assert_eq!(codes(&v), ["F0160"], "{v}");
+    // 第一条's clause declares `matter "研发投入补助"`: the copy names it, as it may.
+    let with_matter = r#", "matter": "研发投入补助""#;
+    let history = format!("{}, {}", grant("", "15万元"), grant(with_matter, "15万元"));
+    let v = problems("copy-with-matter", &history);
     assert_eq!(codes(&v), ["F0171"], "{v}");
 }

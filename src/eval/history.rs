@@ -406,11 +406,11 @@ pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option
     let mut seen = std::collections::HashMap::new();
     for (i, g) in grants.enumerate() {
         let k = |t: &Option<String>| t.as_deref().map(|t| key(t).into_owned());
+        // The item and matter are left out: a grant may only name its clause's own (F0161,
+        // F0120), so a copy that adds or drops them is the same grant.
         let compared = (
             crate::keys::document_key(&g.document).into_owned(),
             key(&g.clause).into_owned(),
-            k(&g.item),
-            k(&g.matter),
             k(&g.claim),
             k(&g.stage),
             g.year,
@@ -616,6 +616,17 @@ fn grant_amount(
                             .expected(
                                 "an amount paid, in whole fen (at most two decimal places of 元)",
                             )
+                            .found(show_found(r)),
+                    );
+                    None
+                }
+                // A grant of nothing paid nothing: counted, it would make a once-only award, a
+                // stage or a year of a run *already paid* that was never paid (attack run).
+                Ok(super::value::Value::Num(d)) if d.is_zero() => {
+                    problems.push(
+                        FactProblem::new(ProblemCode::BadGrant, format!("{path}.amount"))
+                            .name("amount")
+                            .expected("an amount paid, above zero (leave out what paid nothing)")
                             .found(show_found(r)),
                     );
                     None

@@ -239,7 +239,7 @@ impl<'s> Layout<'s> {
         let head = format!(
             "param {}: {}{}",
             param.name.node,
-            self.flat.type_expr(&param.ty, false),
+            self.flat.type_expr(&param.ty, param.signed),
             if param.by_year { " by year" } else { "" }
         );
         let doc = param
