@@ -210,11 +210,7 @@ impl<'d> Lowerer<'d> {
             let mut fi = part.into_inner();
             let name = self.name(next(&mut fi));
             let ty_pair = next(&mut fi);
-            let signed = ty_pair
-                .clone()
-                .into_inner()
-                .next()
-                .is_some_and(|x| x.as_rule() == Rule::signed);
+            let signed = is_signed(&ty_pair);
             let (ty, by_year) = self.type_expr(ty_pair);
             let by_year = by_year.is_some();
             let mut default = None;
@@ -343,11 +339,7 @@ impl<'d> Lowerer<'d> {
         let mut it = p.into_inner();
         let name = self.name(next(&mut it));
         let ty_pair = next(&mut it);
-        let signed = ty_pair
-            .clone()
-            .into_inner()
-            .next()
-            .is_some_and(|x| x.as_rule() == Rule::signed);
+        let signed = is_signed(&ty_pair);
         let (ty, by_year) = self.type_expr(ty_pair);
         let mut value = ParamValue::Unspecified;
         let mut doc = None;
@@ -986,6 +978,14 @@ fn next<'i>(it: &mut pest::iterators::Pairs<'i, Rule>) -> P<'i> {
     // us trees that match the grammar.
     #[allow(clippy::expect_used)]
     it.next().expect("grammar guarantees this child")
+}
+
+/// Whether a declared type (`type_expr`) is written `signed ...`.
+fn is_signed(ty: &P<'_>) -> bool {
+    ty.clone()
+        .into_inner()
+        .next()
+        .is_some_and(|x| x.as_rule() == Rule::signed)
 }
 
 #[cfg(test)]
