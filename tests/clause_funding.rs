@@ -144,6 +144,10 @@ fn simulate_rows_and_summary_carry_the_clause_payers_and_fmt_keeps_the_line() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
     assert_eq!(summary["payers"]["市"]["exact"], "100.03");
     assert_eq!(summary["payers"]["区"]["exact"], "50.00");
+    // 市 pays under two funding groups: its exact share is half of what the header's group
+    // paid (100.02) and all of what its own clause paid (50.01); 区 half of the header's.
+    assert_eq!(summary["payers_exact"]["市"]["exact"], "100.02");
+    assert_eq!(summary["payers_exact"]["区"]["exact"], "50.01");
     // The formatter keeps the clause's funding line as it lays out the header's.
     let (code, _, err) = pol(&["fmt", "p.pol"], dir.path());
     assert_eq!(code, 0, "{err}");
