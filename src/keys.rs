@@ -16,6 +16,9 @@
 //!   numbers (`①` is `1`, `⑴` is `(1)`), compatibility ideographs;
 //! - every dash and minus sign (`‐ ‑ ‒ – — ― − ﹣`) is folded to `-`, and the brackets `〔〕`,
 //!   `【】`, `〖〗` and `［］` to `[]`;
+//! - every traditional character is read as its simplified one ([`simplified`]): `嘉興` is
+//!   `嘉兴`, `財政` is `财政`, so a number, payer or matter retyped from a traditional-script
+//!   copy is the same key;
 //! - leading and trailing white space is removed, and each inner run of white space becomes
 //!   one space.
 
@@ -70,18 +73,32 @@ pub(crate) fn looks_alike(c: char) -> bool {
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
 /// are equal (see the module documentation for the rule).
 pub fn key(text: &str) -> Cow<'_, str> {
+    compared(text, true)
+}
+
+/// [`key`] without its last step: the text with its compatibility forms, dashes, brackets and
+/// white space folded, traditional characters kept. Names that only look like another (a
+/// Kangxi radical, a full-width letter) are found with it; a traditional character is no such
+/// look-alike.
+pub(crate) fn compatibility_key(text: &str) -> Cow<'_, str> {
+    compared(text, false)
+}
+
+/// The compared form of `text`, its traditional characters read as simplified when `script`.
+fn compared(text: &str, script: bool) -> Cow<'_, str> {
     if is_plain(text) {
         return Cow::Borrowed(text);
     }
+    let changes = |c: char| needs_fold(c) || (script && simplified(c) != c);
     // Most other keys are already in their compared form: checked without allocating.
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(needs_fold) {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(changes) {
         return Cow::Borrowed(text);
     }
     let visible = text.chars().filter(|c| !is_hidden(*c) || c.is_whitespace());
     let mut out = String::with_capacity(text.len());
     let mut space = false;
     for c in visible.nfkc() {
-        let c = fold(c);
+        let c = if script { simplified(fold(c)) } else { fold(c) };
         if c.is_whitespace() {
             space = !out.is_empty();
             continue;
@@ -171,15 +188,15 @@ pub fn same_key(a: &str, b: &str) -> bool {
 
 /// The form in which document numbers are compared: [`key`], then every bracket pair written
 /// around the year (`〔〕 [] ［］ 【】 〖〗 ﹝﹞ （） () ⦅⦆ 〘〙`) as `[]`, all white space (a no-break
-/// or ideographic space too) removed, `號` as `号`, a `年` after the year, a `第` before the
-/// serial number and its leading zeros dropped. `测试（2024） 1號`, `测试〔2024年〕第01号` and `测试〔2024〕1号`
+/// or ideographic space too) removed, a `年` after the year, a `第` before the serial number and
+/// its leading zeros dropped (`號` is `号` already, as every traditional character in [`key`]). `测试（2024） 1號`, `测试〔2024年〕第01号` and `测试〔2024〕1号`
 /// are one document, so a copy that writes its number another way is still the same policy
 /// (E0410) and a grant or claim naming it reaches it. Every comparison of document numbers
 /// goes through this function.
 pub fn document_key(text: &str) -> Cow<'_, str> {
     let k = key(text);
     let folds = |c: char| {
-        matches!(c, '(' | ')' | '號' | '⦅' | '⦆' | '〘' | '〙' | '年' | '第') || c.is_whitespace()
+        matches!(c, '(' | ')' | '⦅' | '⦆' | '〘' | '〙' | '年' | '第') || c.is_whitespace()
     };
     // A serial number written with a leading zero (`〔2024〕022号`) is the number.
     let zero = k.contains("]0");
@@ -192,7 +209,6 @@ pub fn document_key(text: &str) -> Cow<'_, str> {
         .map(|c| match c {
             '(' | '⦅' | '〘' => '[',
             ')' | '⦆' | '〙' => ']',
-            '號' => '号',
             _ => c,
         })
         .collect();
@@ -222,6 +238,53 @@ pub fn document_key(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The simplified form of a traditional Chinese character (`財` is `财`, `號` is `号`), else
+/// `c` itself. One character at a time, whatever its neighbours: a key's form must not depend
+/// on the words around a character, so the phrase rules of a full converter are not used (they
+/// would read `計畫` and `计畫` apart). The table is the `fast2s` crate's, asked once for every
+/// ideograph of the Basic Multilingual Plane (each alone, so no phrase rule applies) and
+/// followed to its end, so that the simplified form of a simplified form is itself.
+pub fn simplified(c: char) -> char {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static TABLE: OnceLock<HashMap<char, char>> = OnceLock::new();
+    // Ideographs are three bytes in UTF-8; the crate converts only those.
+    if c.len_utf8() != 3 {
+        return c;
+    }
+    let table = TABLE.get_or_init(|| {
+        let ideographs: Vec<char> = ('\u{3400}'..='\u{4DBF}')
+            .chain('\u{4E00}'..='\u{9FFF}')
+            .collect();
+        // A digit between two ideographs keeps each out of the other's phrase rules.
+        let asked: String = ideographs.iter().flat_map(|&c| [c, '0']).collect();
+        let answered: Vec<char> = fast2s::convert(&asked).chars().step_by(2).collect();
+        let mut table: HashMap<char, char> = ideographs
+            .into_iter()
+            .zip(answered)
+            .filter(|(t, s)| t != s)
+            .collect();
+        // A character the table reads as another that the table reads again ends at the last.
+        let ends: Vec<(char, char)> = table
+            .iter()
+            .map(|(&t, &s)| {
+                let mut end = s;
+                for _ in 0..4 {
+                    match table.get(&end) {
+                        Some(&next) if next != end && next != t => end = next,
+                        _ => break,
+                    }
+                }
+                (t, end)
+            })
+            .collect();
+        table.extend(ends);
+        table.retain(|t, s| t != s);
+        table
+    });
+    table.get(&c).copied().unwrap_or(c)
 }
 
 /// `c` in its compared form once in NFKC: dashes to `-`, the bracket pairs to `[]`.
@@ -265,6 +328,9 @@ mod tests {
             "测试〔2024〕第1号",
             "测试〔2024〕01号",
             "测试〔2024年〕第001号",
+            // Retyped from a copy in traditional characters, wholly or in part.
+            "測試〔2024〕1號",
+            "測试〔2024〕第1号",
         ] {
             assert_eq!(document_key(other), base, "{other:?}");
         }
@@ -395,5 +461,32 @@ mod tests {
         assert_eq!(flaw("a\u{202E}b"), Some(Flaw::Hidden('\u{202E}')));
         assert_eq!(flaw("研发 补助"), None);
         assert_eq!(flaw("ａ"), None);
+    }
+    #[test]
+    fn traditional_characters_are_read_as_simplified_one_at_a_time() {
+        for (t, s) in [
+            ("嘉興市財政局", "嘉兴市财政局"),
+            ("號", "号"),
+            ("計畫", "计画"),
+            ("计畫", "计画"),
+        ] {
+            assert_eq!(key(t), s, "{t}");
+        }
+        // Simplified text, and characters both scripts share, are kept as they are.
+        assert!(matches!(key("嘉兴市财政局"), Cow::Borrowed(_)));
+        // Names keep their script: a traditional character is no compatibility form.
+        assert_eq!(compatibility_key("研發費用"), "研發費用");
+    }
+
+    #[test]
+    fn the_simplified_form_of_a_simplified_form_is_itself() {
+        // Every ideograph of the table's range: the fold is idempotent, or `key(key(x))` would
+        // differ from `key(x)` and a key read back from an output would be another key.
+        for c in ('\u{3400}'..='\u{4DBF}').chain('\u{4E00}'..='\u{9FFF}') {
+            let s = simplified(c);
+            assert_eq!(simplified(s), s, "{c} -> {s}");
+        }
+        assert_eq!(simplified('A'), 'A');
+        assert_eq!(simplified('\u{20000}'), '\u{20000}');
     }
 }

@@ -114,6 +114,8 @@ fn matters_that_differ_only_in_full_width_forms_or_spacing_are_one_matter() {
         ("补助（一）", "补助(一)", "补助（一）"),
         ("补助〔一〕", "补助[一]", "补助【一】"),
         ("研发 补助", "研发  补助", "研发\u{3000}补助"),
+        // Retyped from a copy in traditional characters.
+        ("研发补助", "研發補助", "研发補助"),
     ] {
         let p = write(&dir, "m.pol", &matters(a, b, c));
         let o = pol(&[
@@ -159,6 +161,10 @@ fn copies_whose_document_numbers_differ_only_in_form_are_one_policy() {
         "测试〔2024〕1 号",
         "测试〔2024〕1號",
         "测试﹝2024﹞1号",
+        // Traditional characters, wholly or in part (a copy taken from a traditional-script
+        // edition of the gazette).
+        "測試〔2024〕1號",
+        "測试〔2024〕第1號",
     ]
     .iter()
     .enumerate()
@@ -444,10 +450,17 @@ fn a_parameter_given_by_the_settings_is_not_reported_as_having_no_value() {
 }
 
 #[test]
-fn payers_that_differ_only_in_full_width_forms_are_one_payer() {
+fn payers_that_differ_only_in_full_width_forms_or_script_are_one_payer() {
+    for (a, b) in [("A财政", "Ａ财政"), ("市级财政", "市級財政")] {
+        one_payer(a, b);
+    }
+}
+
+/// Two policies paying 10元 each, one by the payer `a`, one by `b`: one payer of 20元.
+fn one_payer(a: &str, b: &str) {
     let dir = temp("payers");
     let mut paths = Vec::new();
-    for (n, payer) in [(1, "A财政"), (2, "Ａ财政")] {
+    for (n, payer) in [(1, a), (2, b)] {
         let text = policy(&format!("测试〔2024〕{n}号")).replace(
             "funding { 甲: 50%, 乙: 50% }",
             &format!("funding {{ {payer}: 100% }}"),
@@ -473,8 +486,8 @@ fn payers_that_differ_only_in_full_width_forms_are_one_payer() {
     assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let payers = v["totals"]["per_payer"].as_array().unwrap();
-    assert_eq!(payers.len(), 1, "{v}");
-    assert_eq!(payers[0]["amount"]["exact"], "20.00", "{v}");
+    assert_eq!(payers.len(), 1, "{a} {b}: {v}");
+    assert_eq!(payers[0]["amount"]["exact"], "20.00", "{a} {b}: {v}");
 }
 
 /// Subject ids that read as another id: in a population, rows of `E1` and `Ｅ1` would be two
@@ -546,6 +559,29 @@ fn a_chinese_firm_name_with_full_width_brackets_is_a_subject_id() {
     // 10% of 100元.
     assert!(
         all_text(&o).contains(&format!("2,{name},,10.00,")),
+        "{}",
+        all_text(&o)
+    );
+    // The same firm written in traditional characters is the same subject: its second row is
+    // refused, not paid as a second firm.
+    let input = write(
+        &dir,
+        "in.csv",
+        &format!("id,研发费用\n{name},100元\n嘉興某某（集團）有限公司,100元\n"),
+    );
+    let o = pol(&[
+        "simulate",
+        &p,
+        "--population",
+        &input,
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", all_text(&o));
+    assert!(
+        all_text(&o).contains("has several rows"),
         "{}",
         all_text(&o)
     );
