@@ -109,6 +109,58 @@ fn clause_funding_must_add_up_to_100_percent() {
     assert!(e.to_string().contains("gives `funding` twice"), "{e}");
 }
 
+/// A population total so large that a payer's exact share needs more digits than a decimal
+/// holds (about 10^24 元 split 33.33/66.67): the rows and the payers' totals are written, the
+/// informational exact share is left out and the text summary says why, rather than failing
+/// the run (it failed with F0401 and wrote nothing).
+#[test]
+fn an_exact_share_too_large_to_hold_is_left_out_not_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        policy("input enterprise { 甲额: money }\nclause 共担 { source \"第一条\" award 甲额 }\n")
+            .replace("市: 50%, 区: 50%", "市: 33.33%, 区: 66.67%");
+    std::fs::write(dir.path().join("p.pol"), text).unwrap();
+    std::fs::write(
+        dir.path().join("pop.csv"),
+        "id,甲额\n1,5000000000000000000000000.01\n2,1\n",
+    )
+    .unwrap();
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--date",
+        "2024-05-01",
+        "--out",
+        "o.csv",
+        "--summary",
+        "s.json",
+    ];
+    let (code, _, err) = pol(&args, dir.path());
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["payers"]["市"]["exact"],
+        "1666500000000000000000000.33"
+    );
+    assert_eq!(
+        summary["payers"]["区"]["exact"],
+        "3333500000000000000000000.68"
+    );
+    assert_eq!(summary["payers_exact"], serde_json::json!({}), "{summary}");
+    // Without `--summary`, the text summary goes to standard output.
+    let (code, out, err) = pol(&args[..8], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "市: 1,666,500,000,000,000,000,000,000.33 元 (exact share too large to work out)"
+        ),
+        "{out}"
+    );
+}
+
 #[test]
 fn simulate_rows_and_summary_carry_the_clause_payers_and_fmt_keeps_the_line() {
     let dir = tempfile::tempdir().unwrap();

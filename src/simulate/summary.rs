@@ -139,7 +139,9 @@ pub struct Summary {
     /// Per payer: its exact share of what the population was paid under its fundings, before
     /// any rounding. Each subject is split to the fen on its own, so a payer's `payers` total
     /// may differ from this by up to one fen per subject paid; the difference is shown rather
-    /// than hidden (README, "The payer split").
+    /// than hidden (README, "The payer split"). A payer of `payers` is missing here only when
+    /// its exact share needs more digits than a decimal holds (totals above about 10^22 元): the
+    /// figure is a check on the rounding, not an amount paid, so the run is not failed for it.
     pub payers_exact: BTreeMap<String, Amount>,
     /// Paid per year: the year of an award's event date, of a stage's own date.
     pub years: BTreeMap<i32, Amount>,
@@ -497,6 +499,7 @@ impl Summary {
 
     /// Each payer's exact share of what its funding groups paid over the population: a
     /// group's total times the payer's share in it, added over the groups naming the payer.
+    /// A share too large to hold exactly is left out (see [`Summary::payers_exact`]).
     fn exact_shares(&self, ev: &Evaluator<'_>) -> Result<BTreeMap<String, Amount>, Failure> {
         if self.group_failed {
             return Err(Failure::internal(
@@ -505,7 +508,8 @@ impl Summary {
         }
         let groups = ev.policies().groups();
         let payers = ev.policies().payers();
-        let mut exact: Vec<Option<Amount>> = vec![None; payers.len()];
+        // Per payer column: nothing yet, its share so far, or `Err` once a part cannot be held.
+        let mut exact: Vec<Option<Result<Amount, ()>>> = vec![None; payers.len()];
         for g in 0..groups.len() {
             let sum = match &self.group_sums {
                 Some(sums) => sums[g],
@@ -519,16 +523,13 @@ impl Summary {
             };
             let total = held(&sum, || "a funding group's total".to_string())?;
             for ((_, share), &column) in groups.funding(g).iter().zip(groups.columns(g)) {
-                let name = &payers[column];
-                let too_large = || Failure::overflow(format!("the exact share of `{name}`"));
-                let part = Amount::between(
-                    exact_product(total.min(), *share).ok_or_else(too_large)?,
-                    exact_product(total.max(), *share).ok_or_else(too_large)?,
-                )
-                .ok_or_else(too_large)?;
-                exact[column] = Some(match exact[column] {
-                    None => part,
-                    Some(sum) => sum.checked_add(part).ok_or_else(too_large)?,
+                let part = exact_product(total.min(), *share)
+                    .zip(exact_product(total.max(), *share))
+                    .and_then(|(least, most)| Amount::between(least, most));
+                exact[column] = Some(match (exact[column], part) {
+                    (None, Some(part)) => Ok(part),
+                    (Some(Ok(sum)), Some(part)) => sum.checked_add(part).ok_or(()),
+                    _ => Err(()),
                 });
             }
         }
@@ -537,7 +538,11 @@ impl Summary {
             .keys()
             .filter_map(|name| {
                 let column = payers.iter().position(|p| p == name)?;
-                Some((name.clone(), exact[column].unwrap_or(Amount::ZERO)))
+                match exact[column] {
+                    None => Some((name.clone(), Amount::ZERO)),
+                    Some(Ok(share)) => Some((name.clone(), share)),
+                    Some(Err(())) => None,
+                }
             })
             .collect())
     }
@@ -746,7 +751,8 @@ impl Summary {
                     " (exact share {}; each subject's split is rounded to the fen)",
                     format::amount(*exact)
                 )?,
-                _ => writeln!(out)?,
+                Some(_) => writeln!(out)?,
+                None => writeln!(out, " (exact share too large to work out)")?,
             }
         }
         writeln!(out, "\nper year:")?;
