@@ -30,7 +30,6 @@
 //! cannot be read, is reported as broken with the reason; the file's other cases still run.
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -268,8 +267,9 @@ fn parse_case(c: &toml::Value, name: &str) -> Result<Case, String> {
         .and_then(text_of)
         .ok_or("no `article` (the article the case derives from)")?;
     let date_text = t.get("date").and_then(text_of).ok_or("no `date`")?;
-    let date =
-        NaiveDate::from_str(&date_text).map_err(|_| format!("`{date_text}` is not a date"))?;
+    // Read as every other date is (four-digit years, full-width digits).
+    let date = crate::syntax::literal::read_date(&date_text)
+        .map_err(|why| format!("`{date_text}` is not a date: {why}"))?;
     let mut settings = BTreeMap::new();
     if let Some(s) = t.get("settings") {
         let s = s.as_table().ok_or("`settings` must be a table")?;

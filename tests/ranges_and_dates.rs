@@ -545,3 +545,54 @@ fn fmt_keeps_the_range() {
     assert!(text.contains("  职工人数: count in 1..\n"), "{text}");
     assert!(text.contains("  研发费用: money in 0元..5亿元\n"), "{text}");
 }
+
+/// A year written with two digits (`24-03-01`) was read as the year 24: a claim dated so was
+/// paid as if 2000 years before the evaluation date. Every date, in facts, in a population, on
+/// the command line, is refused unless its year has four digits.
+#[test]
+fn a_date_whose_year_is_not_four_digits_is_refused_everywhere() {
+    let dir = temp("dates-two-digit-year");
+    let facts = dir.join("f.json");
+    std::fs::write(&facts, TWO_CONTRACTS.replace("2024-03-01", "24-03-01")).unwrap();
+    let o = pol(&[
+        "eval",
+        POLICY_15,
+        "--facts",
+        facts.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    let text = stdout(&o) + &stderr(&o);
+    assert_ne!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("year with four digits"), "{text}");
+    let o = eval_two_contracts("24-05-01", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("year with four digits"),
+        "{}",
+        stderr(&o)
+    );
+    let population = dir.join("p.csv");
+    std::fs::write(
+        &population,
+        "id,claim_id,claim_date,item,揭榜挂帅项目,列入市级科技项目,关键技术需求企业,技术合同成交额\n\
+         1,C1,24-03-01,科技项目,1,0,1,400万元\n",
+    )
+    .unwrap();
+    let o = pol(&[
+        "simulate",
+        POLICY_15,
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("year with four digits"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -321,6 +321,21 @@ pub fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
             .flatten()
     };
     let (y, m, d) = match parts.as_slice() {
+        // A year of two digits (`24-03-01`) would be read as the year 24, not 2024: a date
+        // decides windows and runs of years, so a year outside 1000-9999 is refused rather
+        // than guessed. Months and
+        // days take one or two digits (`2024-3-1`).
+        [y, m, d]
+            if number(y).is_some() && (y.len() != 4 || y.starts_with('0'))
+                || m.len() > 2
+                || d.len() > 2 =>
+        {
+            return Err(
+                Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
+                    .label("write the year with four digits, the month and day with one or two")
+                    .help("write dates as year-month-day, e.g. `2023-08-01`"),
+            );
+        }
         [y, m, d] => match (number(y), number(m), number(d)) {
             (Some(y), Some(m), Some(d)) => (y, m, d),
             _ => {
@@ -500,9 +515,19 @@ mod tests {
             "+2024-03-01",
             "2024-3",
             "2024-02-30",
+            // A year not of four digits would be guessed (`24` is not 2024 to a calendar).
+            "24-03-01",
+            "024-03-01",
+            "0024-3-1",
+            "2024-003-01",
+            "2024-03-001",
         ] {
             assert!(read_date(bad).is_err(), "{bad}");
         }
+        assert!(read_date("2024-3-1").is_ok());
+        assert!(read_date("24-03-01")
+            .unwrap_err()
+            .contains("year with four digits"));
         assert_eq!(read_bool("是"), Some(true));
         assert_eq!(read_bool("0"), Some(false));
         assert_eq!(read_bool("yes"), None);
