@@ -586,3 +586,40 @@ fn a_chinese_firm_name_with_full_width_brackets_is_a_subject_id() {
         all_text(&o)
     );
 }
+
+/// An attribute named in traditional characters is not the input (names are compared as
+/// written, in NFC), so it is ignored with a warning; the warning names the input it is
+/// (`研發費用` is `研发费用` in simplified characters), in facts and populations alike.
+#[test]
+fn an_attribute_in_traditional_characters_is_warned_about_with_its_input() {
+    let dir = temp("traditional-attribute");
+    let p = write(&dir, "p.pol", &policy("繁体〔2024〕1号"));
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind":"enterprise","id":"E","attributes":{"研發費用":"100元"}}"#,
+    );
+    let o = pol(&["eval", &p, "--facts", &facts, "--date", "2024-05-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", all_text(&o));
+    assert!(
+        all_text(&o).contains("did you mean `研发费用`?"),
+        "{}",
+        all_text(&o)
+    );
+    let input = write(&dir, "in.csv", "id,研發費用\nE,100元\n");
+    let o = pol(&[
+        "simulate",
+        &p,
+        "--population",
+        &input,
+        "--date",
+        "2024-05-01",
+        "--out",
+        "-",
+    ]);
+    assert!(
+        all_text(&o).contains("did you mean `研发费用`?"),
+        "{}",
+        all_text(&o)
+    );
+}

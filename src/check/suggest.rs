@@ -5,15 +5,21 @@
 //! character is one edit.
 
 /// The candidate closest to `written`, if within a third of its length (at least one edit).
+/// A candidate that is `written` in the form keys are compared in ([`crate::keys::key`]: in
+/// simplified characters, half-width) is closest of all: `研發費用` is `研发费用`.
 pub fn closest<'a>(
     written: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let len = written.chars().count();
     let limit = (len / 3).max(1);
+    let candidates: Vec<&'a str> = candidates.into_iter().filter(|c| *c != written).collect();
+    let folded = crate::keys::key(written);
+    if let Some(same) = candidates.iter().find(|c| crate::keys::key(c) == folded) {
+        return Some(same);
+    }
     candidates
         .into_iter()
-        .filter(|c| *c != written)
         .map(|c| (strsim::levenshtein(written, c), c))
         .filter(|(d, c)| *d <= limit && *d < len.max(c.chars().count()))
         .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
@@ -29,6 +35,14 @@ mod tests {
         let names = ["研发费用", "上年研发费用", "营业收入"];
         assert_eq!(closest("研发费甬", names), Some("研发费用"));
         assert_eq!(closest("营业收人", names), Some("营业收入"));
+    }
+
+    #[test]
+    fn the_same_name_in_traditional_characters_or_full_width() {
+        let names = ["研发费用", "营业收入", "RD"];
+        assert_eq!(closest("研發費用", names), Some("研发费用"));
+        assert_eq!(closest("營業收入", names), Some("营业收入"));
+        assert_eq!(closest("ＲＤ", names), Some("RD"));
     }
 
     #[test]
