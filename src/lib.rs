@@ -13,6 +13,7 @@ pub(crate) mod check;
 pub mod cli;
 pub(crate) mod compile;
 pub(crate) mod diagnostic;
+pub(crate) mod encoding;
 pub(crate) mod eval;
 pub(crate) mod explain;
 pub(crate) mod fmt;

@@ -72,7 +72,7 @@ problem_codes! {
     DuplicateClaim = "F0108", Error, "two claims have the same id";
     Negative = "F0109", Error, "an amount that cannot be negative is negative";
     WrongType = "F0110", Error, "a value does not fit the type the policy declares";
-    NotUtf8 = "F0111", Error, "a cell is not UTF-8 text";
+    NotUtf8 = "F0111", Error, "a file or a cell is not UTF-8 text";
     UnusedAttribute = "F0112", Warning, "no policy uses an attribute, so it is ignored";
     DuplicateKey = "F0113", Error, "a key is given twice";
     BarePercent = "F0114", Error, "a percentage is given as a bare number above 1";

@@ -331,8 +331,13 @@ fn read_facts(path: &PathBuf, out: &Output) -> Result<String, ExitCode> {
         }
         Err(e) => return Err(out.fail(&format!("cannot read the facts from {shown}: {e}"))),
     };
-    String::from_utf8(bytes)
-        .map_err(|_| out.fail(&format!("the facts in {shown} are not UTF-8 text")))
+    String::from_utf8(bytes).map_err(|e| {
+        files::problem(
+            ProblemCode::NotUtf8,
+            &format!("the facts in {shown} are not UTF-8 text"),
+            &crate::encoding::help(e.as_bytes(), crate::encoding::Made::ByEditor),
+        )
+    })
 }
 
 fn print_problems(

@@ -166,7 +166,12 @@ pub fn read_text_at_most(path: &Path, limit: u64) -> Result<String, String> {
                 limit >> 20
             )
         })?;
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "it is not UTF-8 text (F0111); {}",
+            crate::encoding::help(e.as_bytes(), crate::encoding::Made::ByEditor)
+        )
+    })
 }
 
 /// All of `r`, or `None` when it holds more than `limit` bytes (no more than that is read).

@@ -450,7 +450,10 @@ pub fn csv_header(bytes: &[u8]) -> Result<Vec<String>, String> {
         Err(e) => Err(format!(
             "cannot read the CSV header: {}",
             match csv_problem(&e) {
-                RowProblem::CellNotUtf8 { cell } => format!("cell {cell} is not UTF-8 text"),
+                RowProblem::CellNotUtf8 { cell } => format!(
+                    "cell {cell} is not UTF-8 text [F0111]; {}",
+                    crate::encoding::help(bytes, crate::encoding::Made::BySpreadsheet)
+                ),
                 RowProblem::NotCsv { reason } => reason,
                 other => other.text(1),
             }

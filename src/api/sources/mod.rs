@@ -21,6 +21,8 @@ pub(crate) struct SourceText {
     pub text: String,
     /// The byte offset of the first invalid byte, if any.
     pub invalid_utf8_at: Option<usize>,
+    /// How to make the file UTF-8 when it is not, naming the encoding it seems to be in.
+    pub encoding_help: Option<String>,
 }
 
 impl SourceText {
@@ -31,9 +33,14 @@ impl SourceText {
             Ok(text) => SourceText {
                 text,
                 invalid_utf8_at: None,
+                encoding_help: None,
             },
             Err(e) => SourceText {
                 invalid_utf8_at: Some(e.utf8_error().valid_up_to()),
+                encoding_help: Some(crate::encoding::help(
+                    e.as_bytes(),
+                    crate::encoding::Made::ByEditor,
+                )),
                 text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
             },
         }
@@ -41,21 +48,23 @@ impl SourceText {
 }
 
 /// The diagnostic of a file that is not UTF-8 (E0107): nothing else of it is checked.
-fn not_utf8(at: usize) -> Diagnostic {
+fn not_utf8(at: usize, source: &SourceText) -> Diagnostic {
     Diagnostic::new(
         Code::NotUtf8,
         Span::new(at, at + '\u{FFFD}'.len_utf8()),
         "the file is not UTF-8 text from this point on",
     )
     .label("not UTF-8")
-    .help("save the file as UTF-8 (in most editors: Save As, encoding UTF-8); GBK files must be converted")
+    .help(source.encoding_help.clone().unwrap_or_else(|| {
+        "save the file as UTF-8 (in most editors: Save As, encoding UTF-8)".to_string()
+    }))
 }
 
 /// Checks one file's text (the diagnostics `pol check` prints for it).
 #[cfg(any(test, feature = "cli"))]
 pub(crate) fn check_text(source: &SourceText) -> Vec<Diagnostic> {
     match source.invalid_utf8_at {
-        Some(at) => vec![not_utf8(at)],
+        Some(at) => vec![not_utf8(at, source)],
         None => crate::compile_source(&source.text).diagnostics,
     }
 }
@@ -68,6 +77,7 @@ pub(crate) fn owned_sources(sources: &[(&str, &str)]) -> Vec<(String, SourceText
             let source = SourceText {
                 text: text.to_string(),
                 invalid_utf8_at: None,
+                encoding_help: None,
             };
             (name.to_string(), source)
         })
@@ -84,7 +94,7 @@ pub(crate) fn compile_files(
     let mut programs = Vec::with_capacity(sources.len());
     for (_, source) in sources {
         if let Some(at) = source.invalid_utf8_at {
-            out.push(vec![not_utf8(at)]);
+            out.push(vec![not_utf8(at, source)]);
             programs.push(None);
             continue;
         }
