@@ -306,3 +306,50 @@ fn a_generated_row_of_an_agency_is_paid() {
         assert!(rows.contains("60000.00"), "{rows}");
     }
 }
+
+/// Found once the chunker read small chunk sizes as small reads: a JSON Lines line holding only
+/// a byte-order mark, between two rows of one subject, was blank to the reader but a row
+/// without an id to the chunker, which cut the subject's rows apart there ("rows not next to
+/// each other" at small chunk sizes only). Rows of CR-only line ends, as generated above.
+#[test]
+fn a_line_of_only_a_byte_order_mark_is_blank_to_the_reader_and_the_chunker() {
+    let set = PolicySet::compile(&[("15.pol", POLICY)]).unwrap();
+    let row = |id: &str, claim: &str| {
+        let cells = [
+            id,
+            claim,
+            "2024-03-01",
+            "技术转移",
+            "技术开发",
+            "true",
+            "200万元",
+            "true",
+        ];
+        let object: serde_json::Map<String, serde_json::Value> = NAMES
+            .iter()
+            .zip(cells)
+            .map(|(n, c)| (n.to_string(), serde_json::Value::String(c.to_string())))
+            .collect();
+        serde_json::to_string(&object).unwrap()
+    };
+    let text = [
+        row("6", "C1"),
+        row("7", "C1"),
+        row("7", "C2"),
+        "\u{feff}".to_string(),
+        row("7", "C3"),
+        row("10", "C1"),
+    ]
+    .join("\r")
+        + "\r";
+    let whole = simulate(&set, text.as_bytes(), true, 1 << 20);
+    assert_eq!(whole.3, None, "{whole:?}");
+    assert!(whole.0.contains("C3"), "{}", whole.0);
+    for chunk in [1, 16, 64, 300] {
+        assert_eq!(
+            simulate(&set, text.as_bytes(), true, chunk),
+            whole,
+            "chunks of {chunk}"
+        );
+    }
+}

@@ -876,16 +876,20 @@ fn a_grant_of_a_per_claim_clause_without_its_claim_is_refused() {
 
 #[test]
 fn grants_that_contradict_their_policy_or_clause_are_coded_errors() {
-    // 嘉政发〔2023〕15号 was issued on 2023-07-24: it paid nothing before, and a year 0000 is
-    // a typo (F0163).
-    for (name, date) in [("before-issue", "2023-07-23"), ("year-0", "0000-09-01")] {
+    // 嘉政发〔2023〕15号 was issued on 2023-07-24: it paid nothing before (F0163); a year 0000
+    // or 1000 is a typo: the first is no date at all (F0107), the second before the issue.
+    for (name, date, code) in [
+        ("before-issue", "2023-07-23", "F0163"),
+        ("year-1000", "1000-09-01", "F0163"),
+        ("year-0", "0000-09-01", "F0107"),
+    ] {
         let v = problems(
             name,
             &format!(
                 r#"{{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "{date}", "amount": "1万元"}}"#
             ),
         );
-        assert_eq!(codes(&v), ["F0163"], "{name}: {v}");
+        assert_eq!(codes(&v), [code], "{name}: {v}");
     }
     // The issue date itself is a day the policy exists.
     let facts = r#"{"kind": "enterprise", "id": "E1", "history": [{"document": "嘉政发〔2023〕15号", "clause": "研发投入补助", "date": "2023-07-24", "amount": "1万元"}]}"#;

@@ -249,8 +249,11 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
     /// Reads until the buffer holds `want` bytes or the input ends.
     fn fill(&mut self, want: usize) -> io::Result<()> {
         if self.buf.len() < want && !self.eof {
-            // Read straight into the buffer's spare room (nothing is zeroed first).
-            let asked = (want - self.buf.len()).max(64 * 1024);
+            // Read straight into the buffer's spare room (nothing is zeroed first), at least
+            // 64 KiB at a time, or the chunk size if smaller: a small chunk size must cut a
+            // small file into small chunks (tests and fuzzing check that results do not depend
+            // on where the cuts fall), not read it whole at the first read.
+            let asked = (want - self.buf.len()).max(self.target.min(64 * 1024));
             let got = (&mut self.input)
                 .take(asked as u64)
                 .read_to_end(&mut self.buf)?;
@@ -297,7 +300,7 @@ impl<R: Read, F: Fn(&[u8]) -> Option<String>> Chunker<R, F> {
         if self.quoted {
             record.iter().all(|b| matches!(b, b'\n' | b'\r'))
         } else {
-            std::str::from_utf8(record).is_ok_and(|t| t.trim().is_empty())
+            std::str::from_utf8(record).is_ok_and(super::input::jsonl_blank)
         }
     }
 
@@ -489,6 +492,19 @@ mod tests {
             out.push(chunk);
         }
         out
+    }
+
+    #[test]
+    fn a_small_chunk_size_cuts_a_small_file_into_small_chunks() {
+        // 200 rows of 67 subjects, about 1.3 KB: read at least 64 KiB at a time, it was one
+        // chunk at every chunk size, so tests of small chunk sizes on small files cut nothing.
+        let text: String = (1..=200).map(|i| format!("{},{}\n", i / 3, i)).collect();
+        // Read whole, the file is cut once, before its last subject (the end is not known yet).
+        assert_eq!(chunks(&text, 1 << 20, true).len(), 2);
+        let got = chunks(&text, 1, true);
+        assert!(got.len() >= 50, "{} chunks", got.len());
+        let got = chunks(&text, 100, false);
+        assert!((10..=30).contains(&got.len()), "{} chunks", got.len());
     }
 
     #[test]

@@ -634,11 +634,10 @@ type Cells = Vec<(Arc<str>, FactValue)>;
 
 /// The named values of one JSON Lines record, or why it cannot be read; `None` for a blank line.
 fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
-    // A byte-order mark (written by editors at the start of a file) is never part of a row.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+    if jsonl_blank(text) {
         return None;
     }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Numbers keep their exact text, and a key given twice is an error rather than the last
     // copy silently winning.
     let pairs = match json::parse(text).map(|n| n.value) {
@@ -702,6 +701,16 @@ pub fn jsonl_record(
         Ok(cells) => record(line, cells.into_iter(), columns, claim_inputs, false),
         Err(e) => Err(e.into()),
     })
+}
+
+/// Whether a JSON Lines line is blank: white space, after a byte-order mark (written by editors
+/// at the start of a file, never part of a row). The reader skips such a line and the chunker
+/// passes over it: one rule, so a cut never falls inside a subject's rows.
+pub fn jsonl_blank(text: &str) -> bool {
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .trim()
+        .is_empty()
 }
 
 /// The subject id of one JSON Lines record (for cutting a file into chunks).
