@@ -16,9 +16,6 @@
 //!   numbers (`①` is `1`, `⑴` is `(1)`), compatibility ideographs;
 //! - every dash and minus sign (`‐ ‑ ‒ – — ― − ﹣`) is folded to `-`, and the brackets `〔〕`,
 //!   `【】`, `〖〗` and `［］` to `[]`;
-//! - every traditional character is read as its simplified one ([`simplified`]): `嘉興` is
-//!   `嘉兴`, `財政` is `财政`, so a number, payer or matter retyped from a traditional-script
-//!   copy is the same key;
 //! - leading and trailing white space is removed, and each inner run of white space becomes
 //!   one space.
 
@@ -71,17 +68,18 @@ pub(crate) fn looks_alike(c: char) -> bool {
 }
 
 /// The form in which keys are compared: two texts are the same key exactly when their `key`s
-/// are equal (see the module documentation for the rule).
+/// are equal (see the module documentation for the rule). Traditional and simplified
+/// characters stay apart: `乾元科技` and `干元科技` are two firms.
 pub fn key(text: &str) -> Cow<'_, str> {
-    compared(text, true)
+    compared(text, false)
 }
 
-/// [`key`] without its last step: the text with its compatibility forms, dashes, brackets and
-/// white space folded, traditional characters kept. Names that only look like another (a
-/// Kangxi radical, a full-width letter) are found with it; a traditional character is no such
-/// look-alike.
-pub(crate) fn compatibility_key(text: &str) -> Cow<'_, str> {
-    compared(text, false)
+/// [`key`], with each traditional character that simplified Chinese does not use read as its
+/// simplified form ([`simplified`]): `測試` is `测试`. For what a copy retyped from a
+/// traditional-script edition must still match (document numbers, titles) and for "did you
+/// mean"; never for ids, payers or matters, where two such texts may be two things.
+pub fn script_key(text: &str) -> Cow<'_, str> {
+    compared(text, true)
 }
 
 /// The compared form of `text`, its traditional characters read as simplified when `script`.
@@ -186,32 +184,60 @@ pub fn same_key(a: &str, b: &str) -> bool {
     a == b || (!(is_plain(a) && is_plain(b)) && key(a) == key(b))
 }
 
-/// The form in which document numbers are compared: [`key`], then every bracket pair written
-/// around the year (`〔〕 [] ［］ 【】 〖〗 ﹝﹞ （） () ⦅⦆ 〘〙`) as `[]`, all white space (a no-break
-/// or ideographic space too) removed, a `年` after the year, a `第` before the serial number and
-/// its leading zeros dropped (`號` is `号` already, as every traditional character in [`key`]). `测试（2024） 1號`, `测试〔2024年〕第01号` and `测试〔2024〕1号`
-/// are one document, so a copy that writes its number another way is still the same policy
-/// (E0410) and a grant or claim naming it reaches it. Every comparison of document numbers
-/// goes through this function.
+/// The form in which document numbers are compared: [`script_key`] (so `測試` is `测试`,
+/// `號` is `号`), then every bracket around the year, whatever its shape (`〔〕 [] 【】 〖〗 ﹝﹞
+/// （） () ⦅⦆ 〘〙 〚〛 〈〉 《》 「」 {} <> ⁅⁆` ...), as `[]`; quotation marks, all white space
+/// (a no-break or ideographic space too) and punctuation ending the number (`。`) dropped; `〇`,
+/// and a letter `O` between digits, as `0`; a year without brackets but with `年`
+/// (`测试2024年22号`) as `[2024]`; a `年` after the year, a `第` before the serial number and its
+/// leading zeros dropped. `测试（2024） 1號`, `测试〔2024年〕第01号`, `测试2024年1号。` and
+/// `测试〔2024〕1号` are one document, so a copy that writes its number another way is still the
+/// same policy (E0410) and a grant or claim naming it reaches it. Every comparison of document
+/// numbers goes through this function.
 pub fn document_key(text: &str) -> Cow<'_, str> {
-    let k = key(text);
-    let folds = |c: char| {
-        matches!(c, '(' | ')' | '⦅' | '⦆' | '〘' | '〙' | '年' | '第') || c.is_whitespace()
-    };
+    let k = script_key(text);
     // A serial number written with a leading zero (`〔2024〕022号`) is the number.
-    let zero = k.contains("]0");
-    if !zero && !k.chars().any(folds) {
+    if !k.contains("]0") && !k.chars().any(in_number_folds) {
         return k;
     }
-    let folded: Vec<char> = k
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '(' | '⦅' | '〘' => '[',
-            ')' | '⦆' | '〙' => ']',
-            _ => c,
-        })
-        .collect();
+    let mut folded: Vec<char> = Vec::with_capacity(k.len());
+    for c in k.chars() {
+        match number_fold(c) {
+            Fold::Keep => folded.push(c),
+            Fold::Open => folded.push('['),
+            Fold::Close => folded.push(']'),
+            Fold::Zero => folded.push('0'),
+            Fold::Drop => {}
+        }
+    }
+    // A letter O between two digits (`2O24`) is a zero typed as a letter.
+    for i in 1..folded.len().saturating_sub(1) {
+        if matches!(folded[i], 'O' | 'o')
+            && folded[i - 1].is_ascii_digit()
+            && folded[i + 1].is_ascii_digit()
+        {
+            folded[i] = '0';
+        }
+    }
+    // Punctuation ending the number (`22号。`) is no part of it.
+    while folded
+        .last()
+        .is_some_and(|c| matches!(c, '.' | ',' | ';' | ':' | '。' | '、' | '!' | '?'))
+    {
+        folded.pop();
+    }
+    // A year written without brackets but with 年 (`测试2024年22号`): the first four digits
+    // followed by 年, with no digit before them, are the year.
+    if !folded.contains(&'[') {
+        if let Some(i) = (0..folded.len().saturating_sub(4)).find(|&i| {
+            folded[i..i + 4].iter().all(char::is_ascii_digit)
+                && folded[i + 4] == '年'
+                && (i == 0 || !folded[i - 1].is_ascii_digit())
+        }) {
+            folded[i + 4] = ']';
+            folded.insert(i, '[');
+        }
+    }
     // The year and the serial number in their plain form: `[2024年]` is `[2024]`, and after
     // the year `第22号` and `022号` are `22号`.
     let mut out = String::with_capacity(k.len());
@@ -240,12 +266,55 @@ pub fn document_key(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The simplified form of a traditional Chinese character (`財` is `财`, `號` is `号`), else
-/// `c` itself. One character at a time, whatever its neighbours: a key's form must not depend
-/// on the words around a character, so the phrase rules of a full converter are not used (they
-/// would read `計畫` and `计畫` apart). The table is the `fast2s` crate's, asked once for every
-/// ideograph of the Basic Multilingual Plane (each alone, so no phrase rule applies) and
-/// followed to its end, so that the simplified form of a simplified form is itself.
+/// What [`document_key`] does with one character of a number's [`script_key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fold {
+    /// Kept as it is.
+    Keep,
+    /// An opening bracket, read as `[`.
+    Open,
+    /// A closing bracket, read as `]`.
+    Close,
+    /// A zero written `〇`.
+    Zero,
+    /// White space or a quotation mark, dropped.
+    Drop,
+}
+
+/// The first fold of one character of a document number (see [`document_key`]).
+fn number_fold(c: char) -> Fold {
+    match c {
+        '(' | '{' | '<' | '⦅' | '〘' | '〚' | '⁅' | '〈' | '《' | '「' | '『' | '⸨' | '❨' | '❪' | '❬'
+        | '❮' | '❰' | '❲' | '❴' | '⟦' | '⟨' | '⟪' | '⦃' | '⦇' | '⦉' | '⦋' | '⦍' | '⦏' | '⦑'
+        | '⦓' | '⦕' | '⦗' | '‹' | '«' => Fold::Open,
+        ')' | '}' | '>' | '⦆' | '〙' | '〛' | '⁆' | '〉' | '》' | '」' | '』' | '⸩' | '❩' | '❫' | '❭'
+        | '❯' | '❱' | '❳' | '❵' | '⟧' | '⟩' | '⟫' | '⦄' | '⦈' | '⦊' | '⦌' | '⦎' | '⦐' | '⦒'
+        | '⦔' | '⦖' | '⦘' | '›' | '»' => Fold::Close,
+        '〇' => Fold::Zero,
+        '"' | '“' | '”' | '‘' | '’' | '\'' => Fold::Drop,
+        c if c.is_whitespace() => Fold::Drop,
+        _ => Fold::Keep,
+    }
+}
+
+/// Whether `c` may change a number's [`document_key`]: a bracket, quotation mark, space or `〇`,
+/// or a character the later steps look at (`年`, `第`, a letter O, ending punctuation).
+fn in_number_folds(c: char) -> bool {
+    number_fold(c) != Fold::Keep
+        || matches!(
+            c,
+            '年' | '第' | 'O' | 'o' | '.' | ',' | ';' | ':' | '。' | '、' | '!' | '?'
+        )
+}
+
+/// The simplified form of a traditional Chinese character (`財` is `财`, `號` is `号`, `於` is
+/// `于`), else `c` itself. One character at a time, whatever its neighbours: a key's form must
+/// not depend on the words around a character, so the phrase rules of a full converter are not
+/// used (they would read `計畫` and `计畫` apart). The table is the `fast2s` crate's, asked once
+/// for every ideograph of the Basic Multilingual Plane (each alone, so no phrase rule applies)
+/// and followed to its end, so that the simplified form of a simplified form is itself. Some
+/// characters are simplified characters too (`乾` in `乾元`, `於` in a name): so this form is
+/// only for what a copy must still match ([`script_key`]), never to make two ids one.
 pub fn simplified(c: char) -> char {
     use std::collections::HashMap;
     use std::sync::OnceLock;
@@ -331,10 +400,30 @@ mod tests {
             // Retyped from a copy in traditional characters, wholly or in part.
             "測試〔2024〕1號",
             "測试〔2024〕第1号",
+            // Brackets of any shape, none with 年, a letter O or 〇 for a zero, a full stop.
+            "测试〈2024〉1号",
+            "测试<2024>1号",
+            "测试《2024》1号",
+            "测试「2024」1号",
+            "测试{2024}1号",
+            "测试｛2024｝1号",
+            "测试〚2024〛1号",
+            "测试⁅2024⁆1号",
+            "测试2024年1号",
+            "测试2024年第1号",
+            "测试〔2O24〕1号",
+            "测试〔2〇24〕1号",
+            "测试〔2024〕1号。",
+            "“测试〔2024〕1号”",
         ] {
             assert_eq!(document_key(other), base, "{other:?}");
         }
         assert_ne!(document_key("测试〔2024〕2号"), base);
+        assert_ne!(document_key("测试〔2023〕1号"), base);
+        assert_ne!(document_key("测试〔2024〕11号"), base);
+        assert_ne!(document_key("测验〔2024〕1号"), base);
+        // A year only recognised with its 年 or its brackets: digits alone are the number.
+        assert_ne!(document_key("测试20241号"), base);
         assert_ne!(document_key("测试〔2024〕10号"), base);
         assert_eq!(
             document_key("测试〔2024〕10号"),
@@ -470,12 +559,16 @@ mod tests {
             ("計畫", "计画"),
             ("计畫", "计画"),
         ] {
-            assert_eq!(key(t), s, "{t}");
+            assert_eq!(script_key(t), s, "{t}");
         }
         // Simplified text, and characters both scripts share, are kept as they are.
-        assert!(matches!(key("嘉兴市财政局"), Cow::Borrowed(_)));
-        // Names keep their script: a traditional character is no compatibility form.
-        assert_eq!(compatibility_key("研發費用"), "研發費用");
+        assert!(matches!(script_key("嘉兴市财政局"), Cow::Borrowed(_)));
+        // Keys (ids, payers, matters) keep their script: `乾元科技` is a simplified name too,
+        // and not `干元科技`.
+        for both in ["研發費用", "乾元科技", "於明"] {
+            assert_eq!(key(both), both);
+        }
+        assert_ne!(key("乾元科技"), key("干元科技"));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! character is one edit.
 
 /// The candidate closest to `written`, if within a third of its length (at least one edit).
-/// A candidate that is `written` in the form keys are compared in ([`crate::keys::key`]: in
-/// simplified characters, half-width) is closest of all: `研發費用` is `研发费用`.
+/// A candidate that is `written` in the form keys are compared in, in simplified characters
+/// ([`crate::keys::script_key`]), is closest of all: `研發費用` is `研发费用`, `ＲＤ` is `RD`.
 pub fn closest<'a>(
     written: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -14,8 +14,11 @@ pub fn closest<'a>(
     let len = written.chars().count();
     let limit = (len / 3).max(1);
     let candidates: Vec<&'a str> = candidates.into_iter().filter(|c| *c != written).collect();
-    let folded = crate::keys::key(written);
-    if let Some(same) = candidates.iter().find(|c| crate::keys::key(c) == folded) {
+    let folded = crate::keys::script_key(written);
+    if let Some(same) = candidates
+        .iter()
+        .find(|c| crate::keys::script_key(c) == folded)
+    {
         return Some(same);
     }
     candidates

@@ -160,9 +160,14 @@ impl std::error::Error for DuplicatePolicy {}
 impl PolicySet {
     /// A set of compiled programs; an error when two give the same policy (document number).
     pub fn new(programs: Vec<Program>) -> Result<PolicySet, DuplicatePolicy> {
-        // The checker's own rule (E0410): look-alike numbers are one policy.
-        let documents = programs.iter().map(|p| p.header.document.as_str());
-        if let Some(&(j, k)) = crate::check::documents::repeated_documents(documents).first() {
+        // The checker's own rule (E0410): look-alike numbers are one policy, and so are one
+        // title and issue date under two numbers.
+        let policies = programs.iter().map(|p| crate::check::documents::PolicyId {
+            document: &p.header.document,
+            title: &p.header.title,
+            issued: p.header.issued,
+        });
+        if let Some(&(j, k, _)) = crate::check::documents::repeated_policies(policies).first() {
             return Err(DuplicatePolicy {
                 document: programs[k].header.document.clone(),
                 positions: (j, k),

@@ -191,12 +191,12 @@ pub(super) fn check(cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
 
 /// The first character of `name` that is a compatibility form of another (a CJK compatibility
 /// ideograph, a Kangxi radical, a full-width letter), with the text it stands for: the form
-/// keys are compared in, but for scripts ([`crate::keys::compatibility_key`]), tells them.
+/// keys are compared in ([`crate::keys::key`]) tells them.
 fn compatibility_form(name: &str) -> Option<(char, String)> {
     name.chars().find_map(|c| {
         let mut one = [0; 4];
         let text = &*c.encode_utf8(&mut one);
-        let read = crate::keys::compatibility_key(text);
+        let read = crate::keys::key(text);
         (read != text && !read.is_empty()).then(|| (c, read.into_owned()))
     })
 }

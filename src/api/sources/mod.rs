@@ -10,7 +10,7 @@
 use std::fmt;
 
 use crate::ast::Span;
-use crate::check::documents::{duplicate_documents, SetFile};
+use crate::check::documents::{duplicate_documents, PolicyId, SetFile};
 use crate::compile::Program;
 use crate::diagnostic::{self, Code, Diagnostic, RenderOptions, Severity};
 
@@ -111,7 +111,11 @@ pub(crate) fn compile_files(
             let file = SetFile {
                 name: &sources[k].0,
                 text: &sources[k].1.text,
-                document: &p.header.document,
+                policy: PolicyId {
+                    document: &p.header.document,
+                    title: &p.header.title,
+                    issued: p.header.issued,
+                },
             };
             Some((k, file))
         })
