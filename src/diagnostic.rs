@@ -118,7 +118,7 @@ codes! {
     DuplicateClauseItem = "E0407", Error, "a clause gives the same line twice";
     BadRounding = "E0408", Error, "the rounding step is not a positive money amount";
     AmbiguousSubject = "E0409", Error, "a clause does not say which kind of subject it is for";
-    DuplicateDocument = "E0410", Error, "two files give the same policy (the same document number)";
+    DuplicateDocument = "E0410", Error, "two files give the same policy (the same document number, or the same title and day of issue)";
     ItemNotPerClaim = "E0411", Error, "a clause names an application item but is not evaluated per claim";
     CapNeverBinds = "W0301", Warning, "a cap can never change the award it limits";
     CapAlwaysBinds = "W0302", Warning, "a cap cuts every award, so the award as written is never paid";

@@ -378,7 +378,9 @@ fn same_matter_across_two_policies() {
     let a = format!("{HEADER}input enterprise {{ 新品: bool }}\nclause 首台套 {{ source \"第四项\" matter \"首台套\" when 新品 award 50万元 }}");
     let b = format!(
         "{}input enterprise {{ 新品: bool }}\nclause 首台套奖励 {{ source \"第二条\" matter \"首台套\" when 新品 award 30万元 }}",
-        HEADER.replace("测试〔2023〕1号", "测试〔2023〕2号")
+        HEADER
+            .replace("测试〔2023〕1号", "测试〔2023〕2号")
+            .replace("测试政策", "测试政策二")
     );
     let s = PolicySet::compile(&[("a.pol", &a), ("b.pol", &b)]).unwrap();
     let dec = run(&s, &enterprise(r#""新品": true"#), "2024-05-01");

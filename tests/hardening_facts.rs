@@ -535,7 +535,7 @@ fn many_bad_claims_under_several_policies_are_reported_in_linear_time() {
     // 100,000 bad claims under two policies that took billions of comparisons.
     let policy = |n: &str| {
         format!(
-            "policy \"测试〔2023〕{n}号\" {{\n  title \"测试\"\n  issued 2023-07-24\n  effective 2023-08-01 to 2025-12-31\n  funding {{ 市级财政: 100% }}\n  same_matter highest\n}}\ninput project {{ 金额: money }}\nclause c{n} {{ source \"一\" per project award 金额 }}\n"
+            "policy \"测试〔2023〕{n}号\" {{\n  title \"测试{n}\"\n  issued 2023-07-24\n  effective 2023-08-01 to 2025-12-31\n  funding {{ 市级财政: 100% }}\n  same_matter highest\n}}\ninput project {{ 金额: money }}\nclause c{n} {{ source \"一\" per project award 金额 }}\n"
         )
     };
     let (a, b) = (policy("1"), policy("2"));

@@ -308,7 +308,11 @@ clause 项目经费 { source "第一条" per project award 10% of 金额 }
 
 #[test]
 fn an_item_of_two_documents_needs_the_document() {
-    let other = TWIN.replace("1号", "2号").replace("10%", "20%");
+    // Another policy: its own number and title.
+    let other = TWIN
+        .replace("1号", "2号")
+        .replace("10%", "20%")
+        .replace("title \"示例\"", "title \"示例二\"");
     let set = pol::PolicySet::compile(&[("a.pol", TWIN), ("b.pol", &other)]).unwrap();
     let options = pol::Options::on("2024-05-01".parse().unwrap());
     let facts = |document: &str| {
@@ -490,10 +494,13 @@ clause 海外研发机构奖励 { source "第七条" when 新认定海外研发�
 
 #[test]
 fn clauses_of_two_documents_testing_one_input_under_two_matters_are_reported_unless_allowed() {
-    let b = A.replace("15号", "38号").replace(
-        "海外研发机构奖励 { source \"第七条\"",
-        "海外研发中心补助 { source \"二(一)1\"",
-    );
+    let b = A
+        .replace("15号", "38号")
+        .replace("title \"示例\"", "title \"示例二\"")
+        .replace(
+            "海外研发机构奖励 { source \"第七条\"",
+            "海外研发中心补助 { source \"二(一)1\"",
+        );
     let found = pol::check(&[("a.pol", A), ("b.pol", &b)]);
     let codes: Vec<&str> = found.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["W0319"], "{found}");
