@@ -515,7 +515,9 @@ fn row_problem(row: &Cells, text: &str, shape: &CsvShape, kind: Kind) -> Option<
         .and_then(|c| kind_problem(FactRef::Text(row.get(text, c)?), kind));
     match (id, kind) {
         (None, None) => None,
-        (a, b) => Some(RowProblem::facts(&a.into_iter().chain(b).collect::<Vec<_>>())),
+        (a, b) => Some(RowProblem::facts(
+            &a.into_iter().chain(b).collect::<Vec<_>>(),
+        )),
     }
 }
 
@@ -526,7 +528,7 @@ struct Run {
     last_number: Option<u64>,
     /// A history row out of order: the subject id before it, and the error. Subjects from
     /// that id on are not evaluated (their grants may be missing).
-    stop: Option<(String, RowError)>,
+    stop: Option<(Option<String>, RowError)>,
 }
 
 /// A whole-number id of at most nineteen digits as a number, by a machine-word parse: the fast
@@ -553,7 +555,11 @@ impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
         if let Some((after, e)) = &self.stop {
-            if id_order(id, after) != std::cmp::Ordering::Less {
+            // Without a row before the unreadable one, every subject may miss its grants.
+            let reached = after
+                .as_deref()
+                .is_none_or(|after| id_order(id, after) != std::cmp::Ordering::Less);
+            if reached {
                 self.batch.fatal = Some(e.clone());
                 self.stop = None;
                 return false;

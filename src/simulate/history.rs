@@ -49,7 +49,8 @@ pub struct ChunkHistory {
     /// A row out of order, found while reading the chunk's grants: the subject id of the row
     /// before it, and the error. The chunk's subjects from that id on are not evaluated (their
     /// grants may be missing) and the run stops.
-    pub stop: Option<(String, RowError)>,
+    /// `None` as the id when no row was read before it: no subject is evaluated.
+    pub stop: Option<(Option<String>, RowError)>,
 }
 
 impl ChunkHistory {
@@ -190,7 +191,7 @@ impl<'c> HistoryReader<'c> {
                 Ok(Some(r)) => r,
                 Ok(None) => return (out, ids.len()),
                 Err(e) => {
-                    out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                    out.stop = Some((self.last.clone(), e));
                     return (out, ids.len());
                 }
             };
@@ -213,7 +214,7 @@ impl<'c> HistoryReader<'c> {
                 return (out, ids.len());
             };
             if let Some(e) = self.out_of_order(&row) {
-                out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                out.stop = Some((self.last.clone(), e));
                 return (out, ids.len());
             }
             self.last = Some(row.id.clone());
@@ -621,6 +622,7 @@ mod tests {
             id: 0,
             claim_id: None,
             claim_date: None,
+            kind: None,
             cells: Vec::new(),
             series: false,
             percent: Vec::new(),
@@ -644,8 +646,8 @@ mod tests {
         let got = r.take_for(&ids(&["3"]), usize::MAX).0;
         let (after, e) = got.stop.unwrap();
         assert_eq!(
-            (after.as_str(), e.line, e.code()),
-            ("3", 4, ProblemCode::HistoryOutOfOrder)
+            (after.as_deref(), e.line, e.code()),
+            (Some("3"), 4, ProblemCode::HistoryOutOfOrder)
         );
         // Whole-number ids are sorted as numbers, as in the population.
         let mut r = reader(&[row("9"), row("10")].concat());

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 
 use super::{row_error, RowError, RowProblem};
 use crate::compile::Kind;
-use crate::eval::facts::{bare_percent_among, node_value, trim, Bare, FactProblem, FactRef, FactValue};
+use crate::eval::facts::{
+    bare_percent_among, node_value, trim, Bare, FactProblem, FactRef, FactValue,
+};
 use crate::eval::json::{self, Json};
 use crate::problem::ProblemCode;
 
@@ -411,7 +413,9 @@ fn record(
             continue;
         }
         if *name == *columns.id {
-            r.id = text(&value).map(|id| trim(&id).to_string()).unwrap_or_default();
+            r.id = text(&value)
+                .map(|id| trim(&id).to_string())
+                .unwrap_or_default();
             if !r.id.is_empty() {
                 problems.extend(id_problem(&value));
             }
@@ -770,11 +774,7 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
 }
 
 /// One JSON Lines record (`line` is its line number), or `None` for a blank line.
-pub fn jsonl_record(
-    line: u64,
-    text: &str,
-    rules: RowRules<'_>,
-) -> Option<Result<Record, BadRow>> {
+pub fn jsonl_record(line: u64, text: &str, rules: RowRules<'_>) -> Option<Result<Record, BadRow>> {
     Some(match jsonl_cells(text, line)? {
         Ok(cells) => record(line, cells.into_iter(), rules, false),
         Err(e) => Err(e.into()),
