@@ -669,6 +669,35 @@ mod tests {
     }
 
     #[test]
+    fn a_first_row_that_cannot_be_read_stops_before_every_subject() {
+        // A padded id (F0181), quoted or not, is refused, never trimmed to reach subject 1.
+        for id in ["\" 1\"", "1 "] {
+            let mut r = reader(&row(id));
+            let (after, e) = r.take_for(&ids(&["1"]), usize::MAX).0.stop.unwrap();
+            assert_eq!((after, e.code()), (None, ProblemCode::HistoryUnreadable));
+            assert!(e.problem.text(2).contains("F0181"), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_csv_rows_cells_are_read_as_written() {
+        // ` 签约` is not trimmed: the grant's reader refuses it (F0169), as in facts.
+        let header = "id,document,clause,date,amount,stage\n";
+        let text: &'static str = Box::leak(
+            format!("{header}1,测试〔2024〕22号,项目资助,2024-02-01,10万元, 签约\n")
+                .into_boxed_str(),
+        );
+        let columns: &'static Columns = Box::leak(Box::default());
+        let mut r = HistoryReader::new(text.as_bytes(), false, columns).unwrap();
+        let got = r.take_for(&ids(&["1"]), usize::MAX).0;
+        let problems = got.rows[0].grant.as_ref().unwrap_err();
+        assert_eq!(problems[0].code, ProblemCode::HiddenInGrant);
+        // A header name with white space at an end is no column of a history.
+        let header = "id,document,clause,date,amount,stage \n";
+        assert!(HistoryReader::new(header.as_bytes(), false, columns).is_err());
+    }
+
+    #[test]
     fn a_row_without_an_id_is_unreadable() {
         let mut r = reader(",嘉政发〔2023〕15号,研发投入补助,2023-05-01,1万元\n");
         let (_, e) = r.take_for(&ids(&["1"]), usize::MAX).0.stop.unwrap();

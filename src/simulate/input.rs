@@ -843,6 +843,72 @@ mod tests {
         assert!(first.warnings().is_empty());
     }
 
+    fn rules<'a>(columns: &'a Columns, claims: &'a HashSet<String>) -> RowRules<'a> {
+        RowRules {
+            columns,
+            claim_inputs: claims,
+            kind: Some(Kind::Enterprise),
+        }
+    }
+
+    #[test]
+    fn a_json_lines_row_reads_values_and_ids_as_facts_do() {
+        let (columns, claims) = (Columns::default(), HashSet::new());
+        let read = |t: &str| jsonl_record(1, t, rules(&columns, &claims)).unwrap();
+        let code = |t: &str| match read(t) {
+            Err(bad) => match bad.error.problem {
+                RowProblem::Facts(p) => Some(p[0].code),
+                other => panic!("{other:?}"),
+            },
+            Ok(_) => None,
+        };
+        // `""` is a value (its input's type refuses it), `null` is not given.
+        let r = read(r#"{"id":"7","排除":"","金额":null}"#).unwrap();
+        assert_eq!(r.subject, [(Arc::from("排除"), FactValue::Text("".into()))]);
+        assert_eq!(code(r#"{"id":" 7"}"#), Some(ProblemCode::SubjectIdNotPlain));
+        assert_eq!(code(r#"{"id":"7 "}"#), Some(ProblemCode::SubjectIdNotPlain));
+        assert_eq!(code(r#"{"id":7.0}"#), Some(ProblemCode::IdNumberNotWhole));
+        assert_eq!(code(r#"{"id":7e0}"#), Some(ProblemCode::IdNumberNotWhole));
+        assert_eq!(code(r#"{"id":7}"#), None);
+        assert_eq!(
+            code(r#"{"id":"7","kind":"institution"}"#),
+            Some(ProblemCode::OtherKindRow)
+        );
+        assert_eq!(code(r#"{"id":"7","kind":"enterprise"}"#), None);
+        // A refused row still names its subject, by the id trimmed, to be grouped with it.
+        let Err(bad) = read(r#"{"id":" 7"}"#) else {
+            panic!()
+        };
+        assert_eq!(bad.id.as_deref(), Some("7"));
+        // A CSV cell of white space is not given, kept in its place.
+        let names: Vec<Arc<str>> = ["id", "排除"].map(Arc::from).to_vec();
+        let row = csv::StringRecord::from(vec!["7", " "]);
+        let r = csv_record(2, &names, &row, rules(&columns, &claims)).unwrap();
+        assert_eq!(r.subject, [(Arc::from("排除"), FactValue::Null)]);
+    }
+
+    #[test]
+    fn a_kind_cell_is_the_runs_kind_or_refused() {
+        let enterprise = Kind::Enterprise;
+        for ok in [
+            FactRef::Null,
+            FactRef::Text(""),
+            FactRef::Text(" enterprise"),
+        ] {
+            assert_eq!(kind_problem(ok, enterprise), None, "{ok:?}");
+        }
+        for bad in [
+            FactRef::Text("institution"),
+            FactRef::Text("project"),
+            FactRef::Text("Enterprise"),
+            FactRef::Number("1"),
+            FactRef::Bool(true),
+        ] {
+            let p = kind_problem(bad, enterprise).expect("refused");
+            assert_eq!(p.code, ProblemCode::OtherKindRow, "{bad:?}");
+        }
+    }
+
     #[test]
     fn quotes_are_read_by_the_rules() {
         use QuoteFault::{TextAfter, Unclosed};
