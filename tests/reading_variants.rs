@@ -324,6 +324,23 @@ fn ids_with_white_space_at_an_end_are_refused_in_populations_and_histories() {
         assert!(err.contains("F0181"), "{err}");
         assert!(err.contains("errors: 2"), "{err}");
     }
+    // A refused first row fails its subject's later rows too (in JSON Lines it was a row of
+    // its own, and the subject was paid without it).
+    std::fs::write(dir.join("b.csv"), "id,金额\n\" 5\",100\n5,100\n6,100\n").unwrap();
+    std::fs::write(
+        dir.join("b.jsonl"),
+        "{\"id\":\" 5\",\"金额\":\"100\"}\n{\"id\":\"5\",\"金额\":\"100\"}\n{\"id\":\"6\",\"金额\":\"100\"}\n",
+    )
+    .unwrap();
+    for population in ["b.csv", "b.jsonl"] {
+        let (_, rows, _) = simulate(&dir, "c.pol", population, &[]);
+        assert!(rows.contains(",5,,,,,,id (F0181)"), "{population}: {rows}");
+        assert!(
+            rows.contains("subject `5` is not evaluated"),
+            "{population}: {rows}"
+        );
+        assert!(rows.contains(",6,,100.00,"), "{population}: {rows}");
+    }
     std::fs::write(
         dir.join("f.json"),
         r#"{"kind":"enterprise","id":" 2","attributes":{"金额":"100"}}"#,
