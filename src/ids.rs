@@ -52,6 +52,18 @@ pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
     )
 }
 
+/// The problem with a subject id given as the JSON number `number` (as written) that has a
+/// fraction part or an exponent (F0214), if it has one. Ids are text, compared as written: a
+/// program that writes an integer column with gaps as floats (`1.0`) or in exponent form
+/// (`1e0`) would name another subject than the `1` of the population or the history, and the
+/// grants of one would never reach the other. A whole number (`1`, `-7`) is its own text.
+pub fn number_id_problem(number: &str) -> Option<FactProblem> {
+    number.contains(['.', 'e', 'E']).then(|| {
+        FactProblem::new(ProblemCode::IdNumberNotWhole, "id")
+            .name(crate::eval::format::escape(number).into_owned())
+    })
+}
+
 /// The problem with a claim id that holds a hidden or control character, or a letter that
 /// looks like a Latin one (F0180), if it does: such an id cannot be read back or shown as
 /// given, or reads as another claim's id. `path` names the claim (`claims[2]`, a row).
@@ -107,6 +119,17 @@ mod tests {
         assert!(subject_id_problem("Ｅ1").is_some());
         assert!(claim_id_problem("Ｅ1", "claims[0]").is_none());
         assert!(subject_id_problem("嘉兴某某（集团）有限公司").is_none());
+    }
+
+    #[test]
+    fn a_number_id_with_a_fraction_or_an_exponent_is_refused() {
+        for n in ["1.0", "1e0", "1E2", "-2.5", "10.00"] {
+            let p = number_id_problem(n).expect(n);
+            assert_eq!(p.code, ProblemCode::IdNumberNotWhole, "{n}");
+        }
+        for n in ["1", "-7", "12345678901234567890"] {
+            assert!(number_id_problem(n).is_none(), "{n}");
+        }
     }
 
     #[test]

@@ -115,6 +115,8 @@ problem_codes! {
     OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
     TextAfterQuote = "F0212", Error, "a quoted CSV cell has text after its closing quote";
     UnclosedQuote = "F0213", Error, "a quote opened in a CSV file is never closed, so the rest of the file would be one cell";
+    IdNumberNotWhole = "F0214", Error, "a subject id is a JSON number with a fraction part or an exponent";
+    OtherKindRow = "F0215", Error, "a row of a population names another kind of subject than the run's";
     HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
     HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.

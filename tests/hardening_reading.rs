@@ -274,16 +274,16 @@ fn ignored_report(dir: &Path, population: &str, chunk: &str) -> (Vec<String>, St
 #[test]
 fn jsonl_keys_that_are_no_input_are_reported_once_like_csv_columns() {
     let dir = temp("jsonl-unknown");
-    // `金額` (traditional) is near the input `金额`; `bogus` and `kind` are near nothing.
+    // `金額` (traditional) is near the input `金额`; `bogus` and `note` are near nothing (`kind` is read: F0215).
     std::fs::write(
         dir.join("p.csv"),
-        "id,金额,bogus,金額,kind\n1,100,1,5,institution\n2,100,2,6,institution\n",
+        "id,金额,bogus,金額,note\n1,100,1,5,institution\n2,100,2,6,institution\n",
     )
     .unwrap();
     std::fs::write(
         dir.join("p.jsonl"),
         "{\"id\":\"1\",\"金额\":\"100\",\"bogus\":1}\n\
-         {\"id\":\"2\",\"金额\":\"100\",\"bogus\":2,\"金額\":\"6\",\"kind\":\"institution\"}\n\
+         {\"id\":\"2\",\"金额\":\"100\",\"bogus\":2,\"金額\":\"6\",\"note\":\"institution\"}\n\
          {\"id\":\"3\",\"金额\":\"100\",\"金額\":\"7\"}\n",
     )
     .unwrap();
@@ -291,7 +291,7 @@ fn jsonl_keys_that_are_no_input_are_reported_once_like_csv_columns() {
         "pol: warning: the column `bogus` is not an input of these policies; it is ignored"
             .to_string(),
         "pol: warning: the column `金額` is not an input of these policies; it is ignored (did you mean `金额`?)".to_string(),
-        "pol: warning: the column `kind` is not an input of these policies; it is ignored"
+        "pol: warning: the column `note` is not an input of these policies; it is ignored"
             .to_string(),
     ];
     let (csv, csv_summary) = ignored_report(&dir, "p.csv", "65536");

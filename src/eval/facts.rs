@@ -390,6 +390,14 @@ impl FactProblem {
                 format!("the subject id `{name}` holds a character that reads as another ({found})"),
                 "write it with plain letters, digits and `-`: ids that look the same must be one subject, or its caps and limits would count twice".into(),
             ),
+            C::IdNumberNotWhole => (
+                format!("the subject id is the JSON number {name}, with a fraction part or an exponent: an id is never a measured number, and ids are compared as written, so it is not the subject written as a whole number"),
+                "write the id as text or as a whole number (\"1\" or 1, not 1.0 or 1e0)".into(),
+            ),
+            C::OtherKindRow => (
+                format!("the row's `kind` is `{name}`, but this run evaluates every subject as `{expected}` (`--kind {expected}`), so the row would be paid as one"),
+                "run the subjects of each kind on their own, with their `--kind` (enterprise, institution, person or region); an empty cell is the run's kind".into(),
+            ),
             C::DuplicateClaim => (
                 format!("two claims have the id `{name}` ({first} and {place})"),
                 "give each claim its own id".into(),
@@ -805,6 +813,9 @@ impl Facts {
             String::new()
         });
         r.problems.extend(subject_id_problem(&id));
+        if let Some(Json::Number(n)) = get(obj, "id").map(|n| &n.value) {
+            r.problems.extend(crate::ids::number_id_problem(n));
+        }
         // A misspelt `history` or `claims` would drop the grants or claims it holds, and pay
         // again: an unknown key at the top is an error, with the closest key.
         unknown_keys(

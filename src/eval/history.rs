@@ -464,11 +464,14 @@ pub(crate) fn read_one(
         other => {
             let found = match other {
                 None => "nothing".to_string(),
+                // A text it is, but one that names nothing.
+                Some((Json::Text(t), _)) if t.is_empty() => "an empty text".to_string(),
+                Some((Json::Text(_), _)) => "a text of white space only".to_string(),
                 Some((v, _)) => v.kind_words().to_string(),
             };
             let p = FactProblem::new(ProblemCode::BadGrant, format!("{path}.{name}"))
                 .name(name)
-                .expected("a text")
+                .expected("a text that is not empty")
                 .found(found);
             problems.push(match other {
                 Some((_, at)) => p.place(place(at)),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::chunks::Chunk;
 use super::history::ChunkHistory;
 use super::input::{csv_problem, csv_record, csv_rows, jsonl_record, BadRow, CsvReader};
-use super::input::{quote_fault, quote_problem, BareCounts, InputNames};
+use super::input::{kind_problem, quote_fault, quote_problem, BareCounts, InputNames, RowRules};
 use super::output::{RowWriter, UnpaidRows};
 use super::pro_rata::{befores_into, Plan, Running};
 use super::{facts_of, id_order, one_row_into, row_error, rows_into, RowIndex};
@@ -37,6 +37,8 @@ pub struct CsvShape {
     pub claim_date: Option<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
+    /// The column `kind`, when it says each row's kind ([`InputNames::reads_kind`]).
+    pub kind: Option<usize>,
     /// Whether a policy reads yearly series: a subject's row is then read as facts, whose
     /// binding gathers the year columns (`销售收入[2023]`), not by the one-row path.
     pub series: bool,
@@ -60,6 +62,10 @@ impl CsvShape {
             id,
             claim_id: header.iter().position(|h| *h == columns.claim_id),
             claim_date: header.iter().position(|h| *h == columns.claim_date),
+            kind: header
+                .iter()
+                .position(|h| *h == super::input::KIND_COLUMN)
+                .filter(|_| inputs.reads_kind()),
             cells: ev
                 .policies()
                 .programs()
@@ -121,6 +127,17 @@ pub struct Context<'a, 'p> {
     pub history: bool,
     /// In the second pass of a run with budgets reduced pro rata: the plan the first found.
     pub(crate) pro_rata: Option<&'a Plan>,
+}
+
+impl Context<'_, '_> {
+    /// How rows are read in this run.
+    pub fn rules(&self) -> RowRules<'_> {
+        RowRules {
+            columns: self.columns,
+            claim_inputs: self.claim_inputs,
+            kind: self.inputs.reads_kind().then_some(self.kind),
+        }
+    }
 }
 
 /// What evaluating one chunk gives.
@@ -486,6 +503,24 @@ fn split_row(bytes: &[u8], start: usize, bounds: &mut Vec<(usize, usize)>) -> us
     bytes.len()
 }
 
+/// What is wrong with a CSV row's subject id as written (F0181: two spellings of one id would
+/// be two subjects, each with its own caps) or its kind (F0215), read as the facts' `id` and
+/// `kind` are; checked on every row, so a later row of a subject cannot slip a refused
+/// spelling in. Nothing is allocated for a row without a problem.
+fn row_problem(row: &Cells, text: &str, shape: &CsvShape, kind: Kind) -> Option<RowProblem> {
+    let id = row.get(text, shape.id).unwrap_or("");
+    let id = crate::ids::subject_id_problem(id);
+    let kind = shape
+        .kind
+        .and_then(|c| kind_problem(FactRef::Text(row.get(text, c)?), kind));
+    match (id, kind) {
+        (None, None) => None,
+        (a, b) => Some(RowProblem::facts(
+            &a.into_iter().chain(b).collect::<Vec<_>>(),
+        )),
+    }
+}
+
 /// The chunk being evaluated.
 struct Run {
     batch: Batch,
@@ -493,7 +528,7 @@ struct Run {
     last_number: Option<u64>,
     /// A history row out of order: the subject id before it, and the error. Subjects from
     /// that id on are not evaluated (their grants may be missing).
-    stop: Option<(String, RowError)>,
+    stop: Option<(Option<String>, RowError)>,
 }
 
 /// A whole-number id of at most nineteen digits as a number, by a machine-word parse: the fast
@@ -520,7 +555,11 @@ impl Run {
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
         if let Some((after, e)) = &self.stop {
-            if id_order(id, after) != std::cmp::Ordering::Less {
+            // Without a row before the unreadable one, every subject may miss its grants.
+            let reached = after
+                .as_deref()
+                .is_none_or(|after| id_order(id, after) != std::cmp::Ordering::Less);
+            if reached {
                 self.batch.fatal = Some(e.clone());
                 self.stop = None;
                 return false;
@@ -683,7 +722,9 @@ impl<'a, 'p> Worker<'a, 'p> {
                 run.bad_row(cx, RowError::new(line, problem), "");
                 continue;
             }
-            // A row of the wrong width still names its subject, which then fails as a whole.
+            // A row of the wrong width, or whose id or kind is refused, still names its subject
+            // (by its trimmed id), which then fails as a whole.
+            let problem = problem.or_else(|| row_problem(&self.rows[n], text, shape, cx.kind));
             self.lines[n] = line;
             self.problems[n] = problem;
             if n > 0
@@ -745,8 +786,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 self.lines[k],
                 &shape.names,
                 self.rows[k].record(text),
-                cx.columns,
-                cx.claim_inputs,
+                cx.rules(),
             ) {
                 Ok(r) => {
                     run.batch.bare.note_record(&r, cx.inputs);
@@ -770,11 +810,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 run.batch.bare.note(&shape.names[*c], bare);
             }
         }
-        // Two spellings of one id would be two subjects, each with its own caps (F0181).
         let id = trim(row.get(text, shape.id).unwrap_or(""));
-        if let Some(p) = crate::eval::facts::subject_id_problem(id) {
-            return run.bad_row(cx, row_error(line, &[p]), id);
-        }
         let grants = match self.history.grants(id, line) {
             Ok(g) => g,
             Err(e) => return run.bad_row(cx, e, id),
@@ -843,7 +879,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             let line = chunk.line + k as u64;
             // A line that is not UTF-8 is an error of its own, never read with replaced bytes.
             let item = match std::str::from_utf8(bytes) {
-                Ok(text) => jsonl_record(line, text, cx.columns, cx.claim_inputs),
+                Ok(text) => jsonl_record(line, text, cx.rules()),
                 Err(_) => Some(Err(BadRow::from(RowError::new(
                     line,
                     RowProblem::LineNotUtf8,
@@ -865,8 +901,22 @@ impl<'a, 'p> Worker<'a, 'p> {
                     }
                     _ => {
                         self.subject_so_far(&mut current, run);
-                        let BadRow { error, id } = bad;
-                        run.bad_row(cx, error, id.as_deref().unwrap_or(""));
+                        match bad.id.filter(|id| !id.is_empty()) {
+                            // A bad row that names its subject starts it, as a good row would
+                            // (and as a CSV row does): the subject's later rows are not
+                            // evaluated without it.
+                            Some(id) => {
+                                if !run.begin(&id, bad.error.line) {
+                                    return;
+                                }
+                                current = Some(SubjectRows {
+                                    id,
+                                    rows: Vec::new(),
+                                    bad: vec![bad.error],
+                                });
+                            }
+                            None => run.bad_row(cx, bad.error, ""),
+                        }
                     }
                 },
                 Ok(record) => {
@@ -974,11 +1024,6 @@ fn evaluate<'p>(
         }
         b.count_error(subject.bad.iter().cloned(), cx.max_errors);
         return;
-    }
-    // Two spellings of one id would be two subjects, each with its own caps (F0181).
-    if let Some(p) = crate::eval::facts::subject_id_problem(&subject.id) {
-        let line = subject.rows.first().map_or(0, |r| r.line);
-        return failed_subject(cx, b, subject, row_error(line, &[p]));
     }
     match facts_and_rows(cx, subject, state, &mut b.summary, out, history) {
         Ok(Some(f)) => {

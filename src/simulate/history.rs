@@ -49,7 +49,8 @@ pub struct ChunkHistory {
     /// A row out of order, found while reading the chunk's grants: the subject id of the row
     /// before it, and the error. The chunk's subjects from that id on are not evaluated (their
     /// grants may be missing) and the run stops.
-    pub stop: Option<(String, RowError)>,
+    /// `None` as the id when no row was read before it: no subject is evaluated.
+    pub stop: Option<(Option<String>, RowError)>,
 }
 
 impl ChunkHistory {
@@ -155,7 +156,9 @@ impl<'c> HistoryReader<'c> {
             csv_rows(header.as_bytes())
                 .read_record(&mut record)
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
-            let names: Vec<String> = record.iter().map(|n| trim(n).to_string()).collect();
+            // Names as written: a grant's keys are one format's, read alike in CSV and JSON
+            // Lines (and the facts' `history`), where `"stage "` is no key.
+            let names: Vec<String> = record.iter().map(str::to_string).collect();
             check_header(&names, columns)?;
             Format::Csv(names)
         };
@@ -188,7 +191,7 @@ impl<'c> HistoryReader<'c> {
                 Ok(Some(r)) => r,
                 Ok(None) => return (out, ids.len()),
                 Err(e) => {
-                    out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                    out.stop = Some((self.last.clone(), e));
                     return (out, ids.len());
                 }
             };
@@ -211,7 +214,7 @@ impl<'c> HistoryReader<'c> {
                 return (out, ids.len());
             };
             if let Some(e) = self.out_of_order(&row) {
-                out.stop = Some((self.last.clone().unwrap_or_default(), e));
+                out.stop = Some((self.last.clone(), e));
                 return (out, ids.len());
             }
             self.last = Some(row.id.clone());
@@ -301,16 +304,19 @@ impl<'c> HistoryReader<'c> {
                 Format::Csv(names) => csv_pairs(names, &text, self.columns).map_err(&unreadable)?,
                 Format::Jsonl => jsonl_pairs(&text, self.columns).map_err(&unreadable)?,
             };
-            // The population refuses an id that reads as another (F0181): so does its history,
-            // or a grant could miss its subject (or meet another) by a character.
+            // The population refuses an id that reads as another or has white space at an
+            // end (F0181): so does its history, or a grant could miss its subject (or meet
+            // another) by a character. The id is checked as written, never trimmed first.
             if let Some(p) = crate::ids::subject_id_problem(&id) {
                 return Err(unreadable(format!(
-                    "its subject id `{id}`: {}",
-                    p.message()
+                    "its subject id `{}`: {} ({})",
+                    crate::eval::format::escape(&id),
+                    p.message(),
+                    p.code
                 )));
             }
             return Ok(Some(HistoryRow {
-                id,
+                id: trim(&id).to_string(),
                 line,
                 bytes: bytes.len(),
                 grant: grant_of(&pairs, line),
@@ -329,8 +335,17 @@ fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
     }
     for name in names {
         if *name != columns.id && !COLUMNS.contains(&name.as_str()) {
+            // A name with white space at an end is refused as the same key is in JSON Lines
+            // and facts, saying which it is.
+            let near = trim(name);
+            let padded = if near != name && (near == columns.id || COLUMNS.contains(&near)) {
+                format!(" (`{near}` with white space at an end: remove it)")
+            } else {
+                String::new()
+            };
             return Err(format!(
-                "the history has a column `{name}`; its columns are {}, {} (error F0261)",
+                "the history has a column `{}`{padded}; its columns are {}, {} (error F0261)",
+                crate::eval::format::escape(name),
                 columns.id,
                 COLUMNS.join(", ")
             ));
@@ -345,7 +360,7 @@ fn check_header(names: &[String], columns: &Columns) -> Result<(), String> {
 }
 
 /// A row's subject id and its other cells as JSON pairs (empty cells left out).
-type Pairs = (String, Vec<(String, Node<'static>)>);
+type Pairs<'t> = (String, Vec<(String, Node<'t>)>);
 
 /// Why a line of the history breaks CSV's quoting rules (F0212, F0213): the history is read
 /// line by line, so the fault's column is on the line itself.
@@ -362,7 +377,7 @@ fn history_quote(line: &str, fault: QuoteFault) -> String {
 }
 
 /// A CSV row of the history.
-fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, String> {
+fn csv_pairs<'t>(names: &[String], text: &str, columns: &Columns) -> Result<Pairs<'t>, String> {
     let mut record = csv::StringRecord::new();
     let line = text.trim_end_matches(['\n', '\r']);
     if line.contains('"') {
@@ -391,8 +406,10 @@ fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, S
     let mut id = None;
     let mut pairs = Vec::new();
     for (name, cell) in names.iter().zip(record.iter()) {
-        let cell = trim(cell);
-        if cell.is_empty() {
+        // An empty cell is a value not given, as in the population. Others are read as
+        // written, by the facts' rules: a name with white space at an end is refused (F0169),
+        // a date or an amount is read as a value is, spaces around it aside.
+        if trim(cell).is_empty() {
             continue;
         }
         if *name == columns.id {
@@ -409,15 +426,17 @@ fn csv_pairs(names: &[String], text: &str, columns: &Columns) -> Result<Pairs, S
     Ok((id, pairs))
 }
 
-/// A JSON Lines row of the history.
-fn jsonl_pairs(text: &str, columns: &Columns) -> Result<Pairs, String> {
+/// A JSON Lines row of the history. Its keys and values are read as a grant of the facts'
+/// `history` is (an unknown key, `"stage "` too, is F0160; `""` is no value); the subject id
+/// is the key `columns.id` exactly, a text or a whole number.
+fn jsonl_pairs<'t>(text: &'t str, columns: &Columns) -> Result<Pairs<'t>, String> {
     // Syntax first, so a line that is not JSON (or nests too deep) says why.
     let node = json::parse(text).map_err(|e| e.to_string())?;
-    let id = jsonl_id(text.as_bytes(), columns)
-        .ok_or_else(|| format!("it is not a JSON object with a subject id `{}`", columns.id))?;
     let Json::Object(pairs) = node.value else {
         return Err("it is not a JSON object".to_string());
     };
+    let no_id = || format!("it is not a JSON object with a subject id `{}`", columns.id);
+    let mut id = None;
     let mut seen: Vec<&str> = Vec::new();
     let mut out = Vec::new();
     for (k, v) in &pairs {
@@ -426,26 +445,26 @@ fn jsonl_pairs(text: &str, columns: &Columns) -> Result<Pairs, String> {
         }
         seen.push(k);
         if *k == columns.id {
+            id = match &v.value {
+                Json::Text(t) if !trim(t).is_empty() => Some(t.clone()),
+                // A number with a fraction or an exponent names no subject (F0214).
+                Json::Number(n) => match crate::ids::number_id_problem(n) {
+                    Some(p) => return Err(format!("its subject id: {} ({})", p.message(), p.code)),
+                    None => Some((*n).to_string()),
+                },
+                _ => return Err(no_id()),
+            };
             continue;
         }
-        let value = match &v.value {
-            Json::Text(t) => Json::Text(t.clone()),
-            Json::Number(n) => Json::Text((*n).to_string()),
-            Json::Null => continue,
-            other => {
-                return Err(format!(
-                    "`{k}` is {}, not a single value",
-                    other.kind_words()
-                ))
-            }
-        };
-        out.push((k.clone(), Node { at: 0, value }));
+        // Every value as the facts' grant has it (a number stays a number: `1e5` is the
+        // amount 100000 in both), read by the facts' code.
+        out.push((k.clone(), v.clone()));
     }
-    Ok((id.trim().to_string(), out))
+    Ok((id.ok_or_else(no_id)?, out))
 }
 
 /// The grant of a row's pairs, or its problems (each placed at the history's line).
-fn grant_of(pairs: &[(String, Node<'static>)], line: u64) -> Result<PastGrant, Vec<FactProblem>> {
+fn grant_of(pairs: &[(String, Node<'_>)], line: u64) -> Result<PastGrant, Vec<FactProblem>> {
     let mut problems = Vec::new();
     let mut place = |_| format!("history line {line}");
     let path = format!("history line {line}");
@@ -603,6 +622,7 @@ mod tests {
             id: 0,
             claim_id: None,
             claim_date: None,
+            kind: None,
             cells: Vec::new(),
             series: false,
             percent: Vec::new(),
@@ -626,8 +646,8 @@ mod tests {
         let got = r.take_for(&ids(&["3"]), usize::MAX).0;
         let (after, e) = got.stop.unwrap();
         assert_eq!(
-            (after.as_str(), e.line, e.code()),
-            ("3", 4, ProblemCode::HistoryOutOfOrder)
+            (after.as_deref(), e.line, e.code()),
+            (Some("3"), 4, ProblemCode::HistoryOutOfOrder)
         );
         // Whole-number ids are sorted as numbers, as in the population.
         let mut r = reader(&[row("9"), row("10")].concat());
@@ -646,6 +666,35 @@ mod tests {
                 "{header}"
             );
         }
+    }
+
+    #[test]
+    fn a_first_row_that_cannot_be_read_stops_before_every_subject() {
+        // A padded id (F0181), quoted or not, is refused, never trimmed to reach subject 1.
+        for id in ["\" 1\"", "1 "] {
+            let mut r = reader(&row(id));
+            let (after, e) = r.take_for(&ids(&["1"]), usize::MAX).0.stop.unwrap();
+            assert_eq!((after, e.code()), (None, ProblemCode::HistoryUnreadable));
+            assert!(e.problem.text(2).contains("F0181"), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_csv_rows_cells_are_read_as_written() {
+        // ` 签约` is not trimmed: the grant's reader refuses it (F0169), as in facts.
+        let header = "id,document,clause,date,amount,stage\n";
+        let text: &'static str = Box::leak(
+            format!("{header}1,测试〔2024〕22号,项目资助,2024-02-01,10万元, 签约\n")
+                .into_boxed_str(),
+        );
+        let columns: &'static Columns = Box::leak(Box::default());
+        let mut r = HistoryReader::new(text.as_bytes(), false, columns).unwrap();
+        let got = r.take_for(&ids(&["1"]), usize::MAX).0;
+        let problems = got.rows[0].grant.as_ref().unwrap_err();
+        assert_eq!(problems[0].code, ProblemCode::HiddenInGrant);
+        // A header name with white space at an end is no column of a history.
+        let header = "id,document,clause,date,amount,stage \n";
+        assert!(HistoryReader::new(header.as_bytes(), false, columns).is_err());
     }
 
     #[test]

@@ -12,7 +12,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::{row_error, RowError, RowProblem};
-use crate::eval::facts::{bare_percent_among, node_value, Bare, FactProblem, FactValue};
+use crate::compile::Kind;
+use crate::eval::facts::{
+    bare_percent_among, node_value, trim, Bare, FactProblem, FactRef, FactValue,
+};
 use crate::eval::json::{self, Json};
 use crate::problem::ProblemCode;
 
@@ -136,7 +139,16 @@ impl InputNames {
     /// column is named after its input and year (`销售收入[2023]`).
     pub fn ignores(&self, name: &str, columns: &Columns) -> bool {
         let base = crate::eval::series::series_name(name).map_or(name, |(n, _)| n);
-        !columns.is_special(name) && !self.names.contains(name) && !self.names.contains(base)
+        !columns.is_special(name)
+            && !self.names.contains(name)
+            && !self.names.contains(base)
+            && name != KIND_COLUMN
+    }
+
+    /// Whether the column `kind` says each row's kind of subject ([`kind_problem`]): unless a
+    /// policy has an input of that name.
+    pub fn reads_kind(&self) -> bool {
+        !self.names.contains(KIND_COLUMN)
     }
 
     /// The ignored column `name`, with the closest input's name.
@@ -314,15 +326,61 @@ impl From<RowError> for BadRow {
     }
 }
 
-/// Splits named values of one row into a record. With `keep_empty` (CSV), an empty cell stays
-/// in its place as `null`, so each column keeps its position among the record's values.
+/// The name of the column (a CSV header name or a JSON Lines key) that says a row's kind of
+/// subject, unless a policy has an input of that name.
+pub const KIND_COLUMN: &str = "kind";
+
+/// The problem of a row whose `kind` cell is `value` in a run of subjects of kind `kind`
+/// (F0215), if it is not that kind: read as the facts' `kind` is ([`Kind::parse`]), so a row
+/// of another kind is never evaluated (and paid) as the run's. An empty cell or `null` is the
+/// run's kind.
+pub(crate) fn kind_problem(value: FactRef<'_>, kind: Kind) -> Option<FactProblem> {
+    let written = match value {
+        FactRef::Null => return None,
+        // A cell's spaces at the ends are not part of its value, as for every other cell.
+        FactRef::Text(t) if trim(t).is_empty() || Kind::parse(trim(t)) == Some(kind) => {
+            return None
+        }
+        FactRef::Text(t) | FactRef::Number(t) => t.to_string(),
+        FactRef::Bool(b) => b.to_string(),
+    };
+    Some(
+        FactProblem::new(ProblemCode::OtherKindRow, KIND_COLUMN)
+            .name(crate::eval::format::escape(&written).into_owned())
+            .expected(kind.as_str()),
+    )
+}
+
+/// How a row's cells are read: where the format differs, and the run's kind.
+#[derive(Clone, Copy, Debug)]
+pub struct RowRules<'a> {
+    /// The id, claim and item columns.
+    pub columns: &'a Columns,
+    /// Inputs read from a claim's row.
+    pub claim_inputs: &'a HashSet<String>,
+    /// The run's kind of subject, when the column `kind` is read and checked against it
+    /// (`None` when a policy has an input named `kind`).
+    pub kind: Option<Kind>,
+}
+
+/// Splits named values of one row into a record. With `csv`, an empty cell (or one of white
+/// space) is a value not given, and stays in its place as `null`, so each column keeps its
+/// position among the record's values. In JSON Lines a value is read as in facts: `null` is
+/// not given, and an empty text is a value (refused by its input's type, as `pol eval` refuses
+/// it). The subject id is read as written: white space at an end (`" 1"`), a character that
+/// reads as another (F0181) or a JSON number with a fraction or an exponent (F0214) fails the
+/// row, which is still grouped with its subject by its trimmed id.
 fn record(
     line: u64,
     cells: impl Iterator<Item = (Arc<str>, FactValue)>,
-    columns: &Columns,
-    claim_inputs: &HashSet<String>,
-    keep_empty: bool,
+    rules: RowRules<'_>,
+    csv: bool,
 ) -> Result<Record, BadRow> {
+    let RowRules {
+        columns,
+        claim_inputs,
+        kind,
+    } = rules;
     let mut r = Record {
         line,
         id: String::new(),
@@ -335,10 +393,16 @@ fn record(
     };
     let text = id_text;
     let mut bad_date = None;
+    let mut problems = Vec::new();
     for (name, value) in cells {
         let special = columns.is_special(&name);
-        if matches!(&value, FactValue::Text(t) if t.trim().is_empty()) || value == FactValue::Null {
-            if keep_empty && !special {
+        if let Some(kind) = kind.filter(|_| *name == *KIND_COLUMN) {
+            problems.extend(kind_problem(value.as_ref(), kind));
+            continue;
+        }
+        let blank = matches!(&value, FactValue::Text(t) if t.trim().is_empty());
+        if value == FactValue::Null || (blank && (csv || special)) {
+            if csv && !special {
                 let values = if claim_inputs.contains(&*name) {
                     &mut r.claim
                 } else {
@@ -349,7 +413,12 @@ fn record(
             continue;
         }
         if *name == *columns.id {
-            r.id = text(&value).unwrap_or_default();
+            r.id = text(&value)
+                .map(|id| trim(&id).to_string())
+                .unwrap_or_default();
+            if !r.id.is_empty() {
+                problems.extend(id_problem(&value));
+            }
         } else if *name == *columns.claim_id {
             r.claim_id = text(&value);
         } else if *name == *columns.claim_date {
@@ -373,6 +442,12 @@ fn record(
         let column = columns.id.clone();
         return Err(RowError::new(line, RowProblem::NoSubjectId { column }).into());
     }
+    if !problems.is_empty() {
+        return Err(BadRow {
+            error: row_error(line, &problems),
+            id: Some(r.id),
+        });
+    }
     if let Some((t, why)) = bad_date {
         let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
             .name(columns.claim_date.as_str())
@@ -387,11 +462,22 @@ fn record(
     Ok(r)
 }
 
-/// The subject id written in a cell (trimmed; numbers as written).
+/// The subject id written in a cell, as written (numbers too).
 fn id_text(v: &FactValue) -> Option<String> {
     match v {
-        FactValue::Text(t) => Some(crate::eval::facts::trim(t).to_string()),
+        FactValue::Text(t) => Some(t.to_string()),
         FactValue::Number(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The problem with a subject id as written in a cell, as `pol eval` finds it in the facts'
+/// `id`: a character that reads as another or white space at an end (F0181), a JSON number
+/// with a fraction part or an exponent (F0214).
+pub(crate) fn id_problem(v: &FactValue) -> Option<FactProblem> {
+    match v {
+        FactValue::Text(t) => crate::ids::subject_id_problem(t),
+        FactValue::Number(n) => crate::ids::number_id_problem(n),
         _ => None,
     }
 }
@@ -619,14 +705,13 @@ pub fn csv_record(
     line: u64,
     names: &[Arc<str>],
     row: &csv::StringRecord,
-    columns: &Columns,
-    claim_inputs: &HashSet<String>,
+    rules: RowRules<'_>,
 ) -> Result<Record, BadRow> {
     let cells = names
         .iter()
         .cloned()
         .zip(row.iter().map(|c| FactValue::Text(c.into())));
-    record(line, cells, columns, claim_inputs, true)
+    record(line, cells, rules, true)
 }
 
 /// A record's values with their names.
@@ -691,14 +776,9 @@ fn jsonl_cells(text: &str, line: u64) -> Option<Result<Cells, RowError>> {
 }
 
 /// One JSON Lines record (`line` is its line number), or `None` for a blank line.
-pub fn jsonl_record(
-    line: u64,
-    text: &str,
-    columns: &Columns,
-    claim_inputs: &HashSet<String>,
-) -> Option<Result<Record, BadRow>> {
+pub fn jsonl_record(line: u64, text: &str, rules: RowRules<'_>) -> Option<Result<Record, BadRow>> {
     Some(match jsonl_cells(text, line)? {
-        Ok(cells) => record(line, cells.into_iter(), columns, claim_inputs, false),
+        Ok(cells) => record(line, cells.into_iter(), rules, false),
         Err(e) => Err(e.into()),
     })
 }
@@ -713,12 +793,22 @@ pub fn jsonl_blank(text: &str) -> bool {
         .is_empty()
 }
 
-/// The subject id of one JSON Lines record (for cutting a file into chunks).
+/// The subject id of one JSON Lines record (for cutting a file into chunks): trimmed, as rows
+/// are grouped.
 pub fn jsonl_id(text: &[u8], columns: &Columns) -> Option<String> {
+    jsonl_id_value(text, columns).and_then(|v| {
+        let id = id_text(&v)?;
+        let id = trim(&id);
+        (!id.is_empty()).then(|| id.to_string())
+    })
+}
+
+/// The subject id's value in one JSON Lines record, as written.
+pub(crate) fn jsonl_id_value(text: &[u8], columns: &Columns) -> Option<FactValue> {
     let text = std::str::from_utf8(text).ok()?;
     let cells = jsonl_cells(text, 0)?.ok()?;
-    let (_, v) = cells.iter().find(|(k, _)| **k == *columns.id)?;
-    id_text(v).filter(|id| !id.is_empty())
+    let (_, v) = cells.into_iter().find(|(k, _)| **k == *columns.id)?;
+    Some(v)
 }
 
 #[cfg(test)]
@@ -763,6 +853,72 @@ mod tests {
             [("比例".to_string(), 1, 2), ("项比例".to_string(), 1, 1)]
         );
         assert!(first.warnings().is_empty());
+    }
+
+    fn rules<'a>(columns: &'a Columns, claims: &'a HashSet<String>) -> RowRules<'a> {
+        RowRules {
+            columns,
+            claim_inputs: claims,
+            kind: Some(Kind::Enterprise),
+        }
+    }
+
+    #[test]
+    fn a_json_lines_row_reads_values_and_ids_as_facts_do() {
+        let (columns, claims) = (Columns::default(), HashSet::new());
+        let read = |t: &str| jsonl_record(1, t, rules(&columns, &claims)).unwrap();
+        let code = |t: &str| match read(t) {
+            Err(bad) => match bad.error.problem {
+                RowProblem::Facts(p) => Some(p[0].code),
+                other => panic!("{other:?}"),
+            },
+            Ok(_) => None,
+        };
+        // `""` is a value (its input's type refuses it), `null` is not given.
+        let r = read(r#"{"id":"7","排除":"","金额":null}"#).unwrap();
+        assert_eq!(r.subject, [(Arc::from("排除"), FactValue::Text("".into()))]);
+        assert_eq!(code(r#"{"id":" 7"}"#), Some(ProblemCode::SubjectIdNotPlain));
+        assert_eq!(code(r#"{"id":"7 "}"#), Some(ProblemCode::SubjectIdNotPlain));
+        assert_eq!(code(r#"{"id":7.0}"#), Some(ProblemCode::IdNumberNotWhole));
+        assert_eq!(code(r#"{"id":7e0}"#), Some(ProblemCode::IdNumberNotWhole));
+        assert_eq!(code(r#"{"id":7}"#), None);
+        assert_eq!(
+            code(r#"{"id":"7","kind":"institution"}"#),
+            Some(ProblemCode::OtherKindRow)
+        );
+        assert_eq!(code(r#"{"id":"7","kind":"enterprise"}"#), None);
+        // A refused row still names its subject, by the id trimmed, to be grouped with it.
+        let Err(bad) = read(r#"{"id":" 7"}"#) else {
+            panic!()
+        };
+        assert_eq!(bad.id.as_deref(), Some("7"));
+        // A CSV cell of white space is not given, kept in its place.
+        let names: Vec<Arc<str>> = ["id", "排除"].map(Arc::from).to_vec();
+        let row = csv::StringRecord::from(vec!["7", " "]);
+        let r = csv_record(2, &names, &row, rules(&columns, &claims)).unwrap();
+        assert_eq!(r.subject, [(Arc::from("排除"), FactValue::Null)]);
+    }
+
+    #[test]
+    fn a_kind_cell_is_the_runs_kind_or_refused() {
+        let enterprise = Kind::Enterprise;
+        for ok in [
+            FactRef::Null,
+            FactRef::Text(""),
+            FactRef::Text(" enterprise"),
+        ] {
+            assert_eq!(kind_problem(ok, enterprise), None, "{ok:?}");
+        }
+        for bad in [
+            FactRef::Text("institution"),
+            FactRef::Text("project"),
+            FactRef::Text("Enterprise"),
+            FactRef::Number("1"),
+            FactRef::Bool(true),
+        ] {
+            let p = kind_problem(bad, enterprise).expect("refused");
+            assert_eq!(p.code, ProblemCode::OtherKindRow, "{bad:?}");
+        }
     }
 
     #[test]
