@@ -382,6 +382,10 @@ impl FactProblem {
                     format!("did you mean `{hint}`?")
                 },
             ),
+            C::HiddenInClaimId if !found.starts_with("U+") => (
+                format!("the claim id `{name}` has {found}"),
+                "write the id without spaces at its ends: ids are compared and shown as given, and `C1 ` would be another claim than `C1`".into(),
+            ),
             C::HiddenInClaimId => (
                 format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
                 "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
@@ -391,7 +395,10 @@ impl FactProblem {
                 "write it with plain letters, digits and `-`: ids that look the same must be one subject, or its caps and limits would count twice".into(),
             ),
             C::IdNumberNotWhole => (
-                format!("the subject id is the JSON number {name}, with a fraction part or an exponent: an id is never a measured number, and ids are compared as written, so it is not the subject written as a whole number"),
+                {
+                    let whose = if self.path == "id" { "subject" } else { "claim" };
+                    format!("the {whose} id is the JSON number {name}, with a fraction part or an exponent: an id is never a measured number, and ids are compared as written, so it is not the {whose} written as a whole number")
+                },
                 "write the id as text or as a whole number (\"1\" or 1, not 1.0 or 1e0)".into(),
             ),
             C::OtherKindRow => (
@@ -753,8 +760,10 @@ pub(super) fn join_path(path: &str, key: &str) -> String {
 }
 
 /// The text of an id: a JSON string, or a number as written.
+/// An id as written: an empty text is no id (F0105), as an empty cell is in a population.
 fn id_of(v: Option<&Node<'_>>) -> Option<String> {
     match v.map(|n| &n.value) {
+        Some(Json::Text(s)) if s.is_empty() => None,
         Some(Json::Text(s)) => Some(s.clone()),
         Some(Json::Number(n)) => Some((*n).to_string()),
         _ => None,
@@ -920,6 +929,10 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         let id = id_of(get(c, "id"));
         if let Some(p) = id.as_deref().and_then(|id| claim_id_problem(id, &path)) {
             r.problems.push(p);
+        }
+        if let Some(Json::Number(n)) = get(c, "id").map(|n| &n.value) {
+            let p = crate::ids::number_id_problem_at(n, &format!("{path}.id"));
+            r.problems.extend(p);
         }
         if id.is_none() {
             r.problems.push(

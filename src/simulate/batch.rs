@@ -35,6 +35,9 @@ pub struct CsvShape {
     pub claim_id: Option<usize>,
     /// The claim date's column, if there is one.
     pub claim_date: Option<usize>,
+    /// The other columns that give a claim: item, document and the claim inputs. A row with
+    /// one of them given is read as a claim (and refused without a claim id, F0105).
+    pub claim_cells: Vec<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
     /// The column `kind`, when it says each row's kind ([`InputNames::reads_kind`]).
@@ -55,6 +58,7 @@ impl CsvShape {
         inputs: &InputNames,
         header: &[String],
         columns: &Columns,
+        claim_inputs: &HashSet<String>,
     ) -> Option<CsvShape> {
         let id = header.iter().position(|h| *h == columns.id)?;
         Some(CsvShape {
@@ -62,6 +66,16 @@ impl CsvShape {
             id,
             claim_id: header.iter().position(|h| *h == columns.claim_id),
             claim_date: header.iter().position(|h| *h == columns.claim_date),
+            claim_cells: header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    **h == columns.item
+                        || **h == columns.document
+                        || (!columns.is_special(h) && claim_inputs.contains(h.as_str()))
+                })
+                .map(|(c, _)| c)
+                .collect(),
             kind: header
                 .iter()
                 .position(|h| *h == super::input::KIND_COLUMN)
@@ -765,9 +779,15 @@ impl<'a, 'p> Worker<'a, 'p> {
                 .and_then(|c| r.get(text, c))
                 .is_some_and(|c| !trim(c).is_empty())
         };
-        // A row with a claim id or date takes the general path, which reads (and checks) both.
+        // A row with a claim id (white space too: refused, F0180), a date or any other claim
+        // cell takes the general path, which reads (and checks) them.
         let first = &self.rows[0];
-        let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
+        let plain = shape
+            .claim_id
+            .and_then(|c| first.get(text, c))
+            .is_none_or(str::is_empty)
+            && !given(first, shape.claim_date)
+            && !shape.claim_cells.iter().any(|&c| given(first, Some(c)));
         if n == 1 && plain && !shape.series && self.problems[0].is_none() {
             return self.csv_single(text, shape, run);
         }

@@ -401,6 +401,9 @@ fn record(
             continue;
         }
         let blank = matches!(&value, FactValue::Text(t) if t.trim().is_empty());
+        // A claim id of white space is an id given, refused as facts refuse it (F0180); only
+        // an empty cell is no claim id.
+        let blank = blank && !(*name == *columns.claim_id && value != FactValue::Text("".into()));
         if value == FactValue::Null || (blank && (csv || special)) {
             if csv && !special {
                 let values = if claim_inputs.contains(&*name) {
@@ -421,6 +424,9 @@ fn record(
             }
         } else if *name == *columns.claim_id {
             r.claim_id = text(&value);
+            if let FactValue::Number(n) = &value {
+                problems.extend(crate::ids::number_id_problem_at(n, "claim.id"));
+            }
         } else if *name == *columns.claim_date {
             let t = text(&value).unwrap_or_default();
             // Dates in cells are read as in facts and policies.
@@ -448,6 +454,16 @@ fn record(
             id: Some(r.id),
         });
     }
+    if r.claim_id.is_none() {
+        let given = claim_columns_given(&r, columns, bad_date.is_some());
+        if !given.is_empty() {
+            let column = columns.claim_id.clone();
+            return Err(BadRow {
+                error: RowError::new(line, RowProblem::ClaimWithoutId { column, given }),
+                id: Some(r.id),
+            });
+        }
+    }
     if let Some((t, why)) = bad_date {
         let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
             .name(columns.claim_date.as_str())
@@ -460,6 +476,28 @@ fn record(
         });
     }
     Ok(r)
+}
+
+/// The columns of a row without a claim id that give a claim all the same: its date (one that
+/// cannot be read too, `bad_date`), item, document or a claim input's value.
+fn claim_columns_given(r: &Record, columns: &Columns, bad_date: bool) -> Vec<String> {
+    let mut given = Vec::new();
+    if r.claim_date.is_some() || bad_date {
+        given.push(columns.claim_date.clone());
+    }
+    if r.item.is_some() {
+        given.push(columns.item.clone());
+    }
+    if r.document.is_some() {
+        given.push(columns.document.clone());
+    }
+    given.extend(
+        r.claim
+            .iter()
+            .filter(|(_, v)| *v != FactValue::Null)
+            .map(|(n, _)| n.to_string()),
+    );
+    given
 }
 
 /// The subject id written in a cell, as written (numbers too).

@@ -128,6 +128,15 @@ pub enum SimulateError {
     DuplicateColumn(String),
     /// The header has no subject id column: the column looked for.
     NoIdColumn(String),
+    /// The header has no claim id column: the column looked for, and the columns that give
+    /// claims (none when the column was named with `--claim-id-column`). Each claim would
+    /// otherwise be read as a row of its subject alone.
+    NoClaimIdColumn {
+        /// The claim id's column looked for.
+        column: String,
+        /// The header's columns that give claims.
+        given: Vec<String>,
+    },
     /// The header of the rows cannot be written.
     Write(io::Error),
     /// A budget reduced pro rata needs the population twice ([`Simulation::run_twice`]), but
@@ -165,6 +174,20 @@ impl fmt::Display for SimulateError {
             ),
             SimulateError::NoIdColumn(name) => {
                 write!(f, "the population has no `{name}` column for the subject id")
+            }
+            SimulateError::NoClaimIdColumn { column, given } if given.is_empty() => write!(
+                f,
+                "the population has no `{}` column for the claim id (--claim-id-column)",
+                crate::eval::format::escape(column)
+            ),
+            SimulateError::NoClaimIdColumn { column, given } => {
+                let given: Vec<String> = given.iter().map(|c| format!("`{}`", crate::eval::format::escape(c))).collect();
+                write!(
+                    f,
+                    "the population has claim columns ({}) but no `{}` column for the claim id, so no row could be read as a claim and every claim would be dropped; name the claim id's column with --claim-id-column, or remove the claim columns",
+                    given.join(", "),
+                    crate::eval::format::escape(column)
+                )
             }
             SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
             SimulateError::TwoPasses => f.write_str(
@@ -562,8 +585,27 @@ impl<'s> Simulation<'s> {
             .filter(|h| self.inputs.ignores(h, columns))
             .map(|h| self.inputs.ignored(h))
             .collect();
-        let shape = CsvShape::new(&self.ev, &self.inputs, &header, columns)
+        let shape = CsvShape::new(&self.ev, &self.inputs, &header, columns, &self.claim_inputs)
             .ok_or_else(|| SimulateError::NoIdColumn(columns.id.clone()))?;
+        if shape.claim_id.is_none() {
+            // A claim id column named on the command line must be there, as the id's must; the
+            // default one only when the header gives claims.
+            let given: Vec<String> = match columns.claim_id == Columns::default().claim_id {
+                false => Vec::new(),
+                true => shape
+                    .claim_date
+                    .iter()
+                    .chain(&shape.claim_cells)
+                    .map(|&c| header[c].clone())
+                    .collect(),
+            };
+            if columns.claim_id != Columns::default().claim_id || !given.is_empty() {
+                return Err(SimulateError::NoClaimIdColumn {
+                    column: columns.claim_id.clone(),
+                    given,
+                });
+            }
+        }
         Ok((shape, ignored))
     }
 
@@ -1021,7 +1063,7 @@ mod tests {
         1,C1,2024-03-01,技术转移,技术开发,1,200万元,\n\
         1,C2,2024-04-01,技术转移,技术转让,1,100万元,\n\
         2,C1,2024-13-01,技术转移,技术开发,1,200万元,\n\
-        3,,,技术转移,技术开发,1,200万元,\n";
+        3,,,,,,,\n";
 
     #[test]
     fn rows_report_and_ignored_columns_do_not_depend_on_threads_or_chunks() {
