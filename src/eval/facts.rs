@@ -415,8 +415,9 @@ impl FactProblem {
             ),
             C::UnusedAttribute => {
                 let what = if self.path.starts_with("claims[") { "claim attribute" } else { "attribute" };
+                let unset = if found.is_empty() { String::new() } else { format!(" ({found})") };
                 (
-                    format!("no policy uses the {what} `{name}`; it is ignored"),
+                    format!("no policy uses the {what} `{name}`; it is ignored{unset}"),
                     if hint.is_empty() {
                         "remove it, or check the policy's inputs with `pol check`".into()
                     } else {
@@ -1708,7 +1709,84 @@ pub fn bare_ratio_warnings(
     out
 }
 
-/// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.
+/// An input that nothing given names (no attribute of the facts, no column of a population),
+/// while something given is ignored: its default, or no value, applies to every subject, which
+/// is what a misnamed column (`失信(是/否)` for `失信`) silently does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct UnsetInput {
+    /// The input's name.
+    pub name: String,
+    /// Its default as written in a policy, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl UnsetInput {
+    /// The input in words for a population (`many`) or one subject's facts.
+    pub fn words(&self, many: bool) -> String {
+        let name = super::format::escape(&self.name);
+        match (&self.default, many) {
+            (Some(d), true) => {
+                format!("`{name}` is given by no column: every subject takes its default {d}")
+            }
+            (None, true) => {
+                format!("`{name}` is given by no column: no subject has a value for it")
+            }
+            (Some(d), false) => format!("`{name}` is not given: its default {d} applies"),
+            (None, false) => format!("`{name}` is not given"),
+        }
+    }
+}
+
+/// The inputs of subjects of `kind` (and, with `claims`, the claim inputs) for which `given`
+/// holds for no name, each once, in policy order. A series input is given by any of its year
+/// names (`销售收入[2023]`): `given` is asked for its bare name, the caller folding those.
+pub fn unset_inputs(
+    programs: &[&Program],
+    kind: Kind,
+    claims: bool,
+    given: &dyn Fn(&str) -> bool,
+) -> Vec<UnsetInput> {
+    let mut out: Vec<UnsetInput> = Vec::new();
+    for p in programs {
+        let subject = p.subject_inputs.iter().filter(|i| i.kinds.contains(&kind));
+        let claim = p.claim_inputs.iter().filter(|_| claims);
+        for i in subject.chain(claim) {
+            if given(&i.name) || out.iter().any(|u| u.name == i.name) {
+                continue;
+            }
+            let texts = |t: u32| p.texts.get(t as usize).cloned().unwrap_or_default();
+            let default = i
+                .default
+                .map(|d| super::format::value(p, &texts, i.show, d));
+            out.push(UnsetInput {
+                name: i.name.clone(),
+                default,
+            });
+        }
+    }
+    out
+}
+
+/// The inputs of the facts' kind none of whose attributes names them (claim inputs: when the
+/// facts have claims, given by none of them), in words, or `None` when all are given.
+fn unset_in_facts(programs: &[&Program], facts: &Facts) -> Option<String> {
+    let given = |name: &str| {
+        facts
+            .attributes
+            .keys()
+            .any(|k| k == name || super::series::series_name(k).is_some_and(|(n, _)| n == name))
+            || facts.claims.iter().any(|c| c.attributes.contains_key(name))
+    };
+    let unset = unset_inputs(programs, facts.kind, !facts.claims.is_empty(), &given);
+    let words: Vec<String> = unset.iter().map(|u| u.words(false)).collect();
+    (!words.is_empty()).then(|| words.join("; "))
+}
+
+/// Attributes that no program of the set declares: warnings, so typos do not go unnoticed. Each
+/// names the inputs the facts give no value (F5 of attack run 6: `失信(是/否)` ignored while
+/// `失信` took its default).
 pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProblem> {
     let mut out = Vec::new();
     let known_subject = |name: &str| {
@@ -1734,8 +1812,12 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
         });
         closest(name, all).map(str::to_string)
     };
-    let unused = |path: String, name: &str, claim: bool| {
-        let p = FactProblem::new(ProblemCode::UnusedAttribute, path).name(name);
+    let mut unset = None;
+    let mut unused = |path: String, name: &str, claim: bool| {
+        let mut p = FactProblem::new(ProblemCode::UnusedAttribute, path).name(name);
+        if let Some(words) = unset.get_or_insert_with(|| unset_in_facts(programs, facts)) {
+            p = p.found(words.clone());
+        }
         match hint(name, claim) {
             Some(h) => p.hint(h),
             None => p,

@@ -187,6 +187,8 @@ pub struct Batch {
     pub(crate) pro_rata_end: Option<Vec<i128>>,
     /// JSON Lines keys that are no input, each once, with the line first met.
     pub ignored: Vec<(String, u64)>,
+    /// JSON Lines keys that are inputs, each once, with the line first met.
+    pub given: Vec<(String, u64)>,
     /// The bare numbers of its percentage columns (F0173).
     pub bare: BareCounts,
 }
@@ -661,6 +663,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 fatal: None,
                 pro_rata_end: None,
                 ignored: Vec::new(),
+                given: Vec::new(),
                 bare: BareCounts::default(),
             },
             last_number: None,
@@ -973,10 +976,15 @@ impl<'a, 'p> Worker<'a, 'p> {
     fn note_ignored(&self, record: &super::Record, batch: &mut Batch) {
         let cx = self.cx;
         for (name, _) in record.subject.iter().chain(&record.claim) {
-            if cx.inputs.ignores(name, cx.columns)
-                && !batch.ignored.iter().any(|(n, _)| **n == **name)
-            {
-                batch.ignored.push((name.to_string(), record.line));
+            // The inputs given too, so that one no row gives can be named (an ignored key may
+            // have been meant as it).
+            let list = if cx.inputs.ignores(name, cx.columns) {
+                &mut batch.ignored
+            } else {
+                &mut batch.given
+            };
+            if !list.iter().any(|(n, _)| **n == **name) {
+                list.push((name.to_string(), record.line));
             }
         }
     }
@@ -1193,6 +1201,7 @@ mod tests {
             fatal: None,
             pro_rata_end: None,
             ignored: Vec::new(),
+            given: Vec::new(),
             bare: BareCounts::default(),
         };
         let bad = |line| {

@@ -454,16 +454,6 @@ fn record(
             id: Some(r.id),
         });
     }
-    if r.claim_id.is_none() {
-        let given = claim_columns_given(&r, columns, bad_date.is_some());
-        if !given.is_empty() {
-            let column = columns.claim_id.clone();
-            return Err(BadRow {
-                error: RowError::new(line, RowProblem::ClaimWithoutId { column, given }),
-                id: Some(r.id),
-            });
-        }
-    }
     if let Some((t, why)) = bad_date {
         let problem = FactProblem::new(ProblemCode::NotADate, columns.claim_date.as_str())
             .name(columns.claim_date.as_str())
@@ -475,14 +465,24 @@ fn record(
             id: Some(r.id),
         });
     }
+    if r.claim_id.is_none() {
+        let given = claim_columns_given(&r, columns);
+        if !given.is_empty() {
+            let column = columns.claim_id.clone();
+            return Err(BadRow {
+                error: RowError::new(line, RowProblem::ClaimWithoutId { column, given }),
+                id: Some(r.id),
+            });
+        }
+    }
     Ok(r)
 }
 
-/// The columns of a row without a claim id that give a claim all the same: its date (one that
-/// cannot be read too, `bad_date`), item, document or a claim input's value.
-fn claim_columns_given(r: &Record, columns: &Columns, bad_date: bool) -> Vec<String> {
+/// The columns of a row without a claim id that give a claim all the same: its date, item,
+/// document or a claim input's value.
+fn claim_columns_given(r: &Record, columns: &Columns) -> Vec<String> {
     let mut given = Vec::new();
-    if r.claim_date.is_some() || bad_date {
+    if r.claim_date.is_some() {
         given.push(columns.claim_date.clone());
     }
     if r.item.is_some() {

@@ -245,6 +245,9 @@ pub struct Report {
     /// Columns that are not inputs of the policies, in the order first met (CSV header names,
     /// JSON Lines keys), each once: they are ignored. The summary lists them too.
     pub ignored_columns: Vec<IgnoredColumn>,
+    /// With columns ignored: the inputs of the run's kind no column gives, whose default (or
+    /// no value) applies to every subject. The summary lists them too.
+    pub inputs_given_by_no_column: Vec<crate::eval::facts::UnsetInput>,
     /// Columns of percentages where bare numbers were refused as percentage points (F0114,
     /// F0172) and others read as ratios, in the order first met, each once with its counts:
     /// those read as ratios may be percentage points too (F0173). The summary lists them too.
@@ -499,6 +502,15 @@ impl<'s> Simulation<'s> {
             let _ = id_column.set(shape.id);
             (Source::Csv(shape), ignored)
         };
+        // The names that give inputs: the header's, or the JSON Lines keys met (below).
+        let mut names: Vec<String> = match &source {
+            Source::Csv(shape) => shape.names.iter().map(|n| n.to_string()).collect(),
+            Source::Jsonl => Vec::new(),
+        };
+        let claims = match &source {
+            Source::Csv(shape) => shape.claim_id.is_some(),
+            Source::Jsonl => true,
+        };
         let mut rows = rows;
         if let (Some(w), RowFormat::Csv) = (rows.as_mut(), self.writer.format) {
             w.write_all(self.writer.header().as_bytes())
@@ -546,7 +558,17 @@ impl<'s> Simulation<'s> {
         for (name, _) in merger.ignored.drain(..) {
             ignored_columns.push(self.inputs.ignored(&name));
         }
+        names.extend(merger.given.drain(..).map(|(name, _)| name));
+        let inputs_given_by_no_column = if ignored_columns.is_empty() {
+            Vec::new()
+        } else {
+            self.unset_inputs(&names, claims)
+        };
         merger.summary.ignored_columns.clone_from(&ignored_columns);
+        merger
+            .summary
+            .inputs_given_by_no_column
+            .clone_from(&inputs_given_by_no_column);
         let bare_percent_columns = merger.bare.warnings();
         merger
             .summary
@@ -556,9 +578,23 @@ impl<'s> Simulation<'s> {
             summary: merger.summary,
             errors: merger.errors,
             ignored_columns,
+            inputs_given_by_no_column,
             bare_percent_columns,
             end,
         })
+    }
+
+    /// The inputs of the run's kind (and claim inputs, with `claims`) that none of the names
+    /// `given` (columns, keys; a series by its year columns) gives.
+    fn unset_inputs(&self, given: &[String], claims: bool) -> Vec<crate::eval::facts::UnsetInput> {
+        let programs: Vec<&crate::compile::Program> =
+            self.ev.policies().programs().iter().collect();
+        let given = |name: &str| {
+            given.iter().any(|g| {
+                g == name || crate::eval::series::series_name(g).is_some_and(|(n, _)| n == name)
+            })
+        };
+        crate::eval::facts::unset_inputs(&programs, self.options.kind, claims, &given)
     }
 
     /// Reads the CSV header: the shape of the rows, and the columns that are not inputs.
@@ -881,6 +917,8 @@ struct Merger<'w, 'r> {
     changed: Option<Failure>,
     /// JSON Lines keys that are no input, each once, with the line first met, in file order.
     ignored: Vec<(String, u64)>,
+    /// JSON Lines keys that are inputs, likewise.
+    given: Vec<(String, u64)>,
     /// The bare numbers of percentage columns, in file order (F0173).
     bare: BareCounts,
 }
@@ -906,6 +944,7 @@ impl<'w, 'r> Merger<'w, 'r> {
             plan: None,
             changed: None,
             ignored: Vec::new(),
+            given: Vec::new(),
             bare: BareCounts::default(),
         }
     }
@@ -917,13 +956,15 @@ impl<'w, 'r> Merger<'w, 'r> {
 
     /// Notes the JSON Lines keys that are no input found in a batch on lines up to `last` (none
     /// when `None`), those not noted before.
-    fn note_ignored(&mut self, keys: &[(String, u64)], last: Option<u64>) {
+    fn note_ignored(&mut self, d: &Batch, last: Option<u64>) {
         let Some(last) = last else {
             return;
         };
-        for (name, line) in keys.iter().filter(|(_, line)| *line <= last) {
-            if !self.ignored.iter().any(|(n, _)| n == name) {
-                self.ignored.push((name.clone(), *line));
+        for (keys, noted) in [(&d.ignored, &mut self.ignored), (&d.given, &mut self.given)] {
+            for (name, line) in keys.iter().filter(|(_, line)| *line <= last) {
+                if !noted.iter().any(|(n, _)| n == name) {
+                    noted.push((name.clone(), *line));
+                }
             }
         }
     }
@@ -968,7 +1009,7 @@ impl<'w, 'r> Merger<'w, 'r> {
                 d.first_at.min(d.text.len())
             };
             self.write(&d.text.as_bytes()[..upto]);
-            self.note_ignored(&d.ignored, e.line.checked_sub(1));
+            self.note_ignored(&d, e.line.checked_sub(1));
             // A chunk's counts stop at its subject out of order; one whose first subject is
             // out of order counted nothing before it.
             if d.fatal.as_ref() == Some(&e) {
@@ -998,7 +1039,7 @@ impl<'w, 'r> Merger<'w, 'r> {
         // Keys of rows after the error that stops the run are not reported: the report ends
         // at the same row whatever the chunks.
         let last_line = limit.as_ref().map_or(u64::MAX, |(_, end)| end.line);
-        self.note_ignored(&d.ignored, Some(last_line));
+        self.note_ignored(&d, Some(last_line));
         // Bare numbers as far as that error's subject, too.
         self.bare
             .add(&d.bare, limit.as_ref().map(|(_, end)| end.bare.as_slice()));
