@@ -938,6 +938,42 @@ mod tests {
     }
 
     #[test]
+    fn a_row_giving_a_claim_without_a_claim_id_is_refused_and_a_blank_id_kept() {
+        let columns = Columns::default();
+        let claims: HashSet<String> = ["合同额".to_string()].into();
+        let given = |t: &str| match jsonl_record(1, t, rules(&columns, &claims)).unwrap() {
+            Err(bad) => match bad.error.problem {
+                RowProblem::ClaimWithoutId { given, .. } => given,
+                other => panic!("{other:?}"),
+            },
+            Ok(_) => Vec::new(),
+        };
+        assert_eq!(
+            given(r#"{"id":"7","claim_date":"2024-03-01"}"#),
+            ["claim_date"]
+        );
+        assert_eq!(given(r#"{"id":"7","claim_id":"","item":"项目"}"#), ["item"]);
+        assert_eq!(
+            given(r#"{"id":"7","document":"x","合同额":"1元"}"#),
+            ["document", "合同额"]
+        );
+        assert!(given(r#"{"id":"7","合同额":null,"claim_id":null}"#).is_empty());
+        // A claim id of white space is kept, to be refused where ids are checked (F0180).
+        let r = jsonl_record(1, r#"{"id":"7","claim_id":" "}"#, rules(&columns, &claims));
+        assert_eq!(r.unwrap().unwrap().claim_id.as_deref(), Some(" "));
+        let names: Vec<Arc<str>> = ["id", "claim_id", "合同额"].map(Arc::from).to_vec();
+        let row = csv::StringRecord::from(vec!["7", "\u{3000}", ""]);
+        let r = csv_record(2, &names, &row, rules(&columns, &claims)).unwrap();
+        assert_eq!(r.claim_id.as_deref(), Some("\u{3000}"));
+        let row = csv::StringRecord::from(vec!["7", "", "1元"]);
+        let Err(bad) = csv_record(2, &names, &row, rules(&columns, &claims)) else {
+            panic!("a claim input without a claim id")
+        };
+        assert_eq!(bad.error.code(), ProblemCode::MissingField);
+        assert_eq!(bad.id.as_deref(), Some("7"));
+    }
+
+    #[test]
     fn a_kind_cell_is_the_runs_kind_or_refused() {
         let enterprise = Kind::Enterprise;
         for ok in [
