@@ -58,21 +58,32 @@ pub fn subject_id_problem(id: &str) -> Option<FactProblem> {
 /// (`1e0`) would name another subject than the `1` of the population or the history, and the
 /// grants of one would never reach the other. A whole number (`1`, `-7`) is its own text.
 pub fn number_id_problem(number: &str) -> Option<FactProblem> {
+    number_id_problem_at(number, "id")
+}
+
+/// [`number_id_problem`] for the id at `path`: a claim's (`claims[2].id`, `claim.id`) is
+/// refused alike, as claim ids are compared as written too.
+pub fn number_id_problem_at(number: &str, path: &str) -> Option<FactProblem> {
     number.contains(['.', 'e', 'E']).then(|| {
-        FactProblem::new(ProblemCode::IdNumberNotWhole, "id")
+        FactProblem::new(ProblemCode::IdNumberNotWhole, path)
             .name(crate::eval::format::escape(number).into_owned())
     })
 }
 
-/// The problem with a claim id that holds a hidden or control character, or a letter that
-/// looks like a Latin one (F0180), if it does: such an id cannot be read back or shown as
-/// given, or reads as another claim's id. `path` names the claim (`claims[2]`, a row).
+/// The problem with a claim id that holds a hidden or control character, a letter that looks
+/// like a Latin one, or white space at an end (a blank id too) (F0180), if it does: such an id
+/// cannot be read back or shown as given, or reads as another claim's id (`C1 ` and `C1`).
+/// `path` names the claim (`claims[2]`, a row). An empty id is no id, the caller's F0105.
 pub fn claim_id_problem(id: &str, path: &str) -> Option<FactProblem> {
-    let c = id.chars().find(|c| hidden_or_look_alike(*c))?;
+    let found = match id.chars().find(|c| hidden_or_look_alike(*c)) {
+        Some(c) => format!("U+{:04X}", u32::from(c)),
+        None if id.trim() != id => "white space at an end".to_string(),
+        None => return None,
+    };
     Some(
         FactProblem::new(ProblemCode::HiddenInClaimId, format!("{path}.id"))
             .name(crate::eval::format::escape(id).into_owned())
-            .found(format!("U+{:04X}", u32::from(c))),
+            .found(found),
     )
 }
 
@@ -119,6 +130,15 @@ mod tests {
         assert!(subject_id_problem("Ｅ1").is_some());
         assert!(claim_id_problem("Ｅ1", "claims[0]").is_none());
         assert!(subject_id_problem("嘉兴某某（集团）有限公司").is_none());
+    }
+
+    #[test]
+    fn a_claim_id_with_white_space_at_an_end_or_blank_is_refused() {
+        for id in ["C1 ", " C1", "C1\u{3000}", " ", "\u{3000}", "\t"] {
+            let p = claim_id_problem(id, "claims[0]").expect(id);
+            assert_eq!(p.code, ProblemCode::HiddenInClaimId, "{id:?}");
+        }
+        assert!(claim_id_problem("C 1", "claims[0]").is_none());
     }
 
     #[test]

@@ -99,7 +99,7 @@ problem_codes! {
     UnknownGrantStage = "F0175", Error, "a grant of the history names a stage its clause does not have";
     GrantYearOutsideRun = "F0176", Error, "a grant of the history names a year that is not a year of its clause's run";
     GrantPartPaidTwice = "F0177", Error, "two grants of the history pay the same stage of one award, or the same year of a run";
-    HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character";
+    HiddenInClaimId = "F0180", Error, "a claim's id holds a hidden, control or look-alike character, or white space at an end";
     SubjectIdNotPlain = "F0181", Error, "a subject's id holds a character that reads as another";
     // F02xx: population files and rows.
     SubjectTooLarge = "F0201", Error, "one subject has more rows than pol holds for a subject";
@@ -115,7 +115,7 @@ problem_codes! {
     OutOfOrder = "F0211", Error, "the population's subjects are not sorted by id";
     TextAfterQuote = "F0212", Error, "a quoted CSV cell has text after its closing quote";
     UnclosedQuote = "F0213", Error, "a quote opened in a CSV file is never closed, so the rest of the file would be one cell";
-    IdNumberNotWhole = "F0214", Error, "a subject id is a JSON number with a fraction part or an exponent";
+    IdNumberNotWhole = "F0214", Error, "a subject or claim id is a JSON number with a fraction part or an exponent";
     OtherKindRow = "F0215", Error, "a row of a population names another kind of subject than the run's";
     HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
     HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";

@@ -66,8 +66,9 @@ pub struct EvalArgs {
     /// adjustment.
     #[arg(long)]
     pub explain: bool,
-    /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
-    /// any warning (as `pol check --deny-warnings`).
+    /// Treat warnings as errors: the policies' (exit with 1, evaluating nothing, as
+    /// `pol check --deny-warnings`) and the facts' (an attribute no policy uses, a bare
+    /// percentage read as a ratio: exit with 1, giving no decision).
     #[arg(long)]
     pub deny_warnings: bool,
 }
@@ -357,6 +358,10 @@ fn print_problems(
         !problems.is_empty() && problems.iter().all(|p| p.path.starts_with("setting "));
     let mut text = if settings_only {
         "pol: the settings do not fit the policies; nothing was evaluated\n".to_string()
+    } else if !problems.iter().any(FactProblem::is_error) {
+        format!(
+            "pol: the facts in `{source}` have warnings (--deny-warnings); no decision is given\n"
+        )
     } else {
         format!("pol: the facts in `{source}` do not fit the policies; nothing was evaluated\n")
     };
@@ -464,6 +469,12 @@ pub fn run(args: &EvalArgs, out: &Output) -> ExitCode {
         Err(crate::eval::EvalError::Failed(f)) => return print_failure(&f, &source, out),
     };
     decision.warnings.splice(0..0, shape_warnings);
+    // The facts' warnings (an attribute ignored, F0112, while its input takes its default;
+    // bare percentages, F0173) stop the command too with --deny-warnings.
+    if args.deny_warnings && !decision.warnings.is_empty() {
+        print_problems(&decision.warnings, &warnings, &source, out);
+        return ExitCode::Diagnostics;
+    }
     // Buffered: standard output is line-buffered, and a decision of many claims is many lines.
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match out.format {

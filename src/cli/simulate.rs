@@ -96,8 +96,10 @@ pub struct SimulateArgs {
     /// The column with the document of a claim's item (when several declare its name).
     #[arg(long, default_value = "document", value_name = "NAME")]
     pub document_column: String,
-    /// Treat the policies' warnings as errors: exit with 1, evaluating nothing, when there is
-    /// any warning (as `pol check --deny-warnings`).
+    /// Treat warnings as errors: the policies' (exit with 1, evaluating nothing, as
+    /// `pol check --deny-warnings`) and the population's (columns ignored, inputs given by no
+    /// column, bare percentages read as ratios: exit with 1 after the run, writing no output
+    /// file).
     #[arg(long)]
     pub deny_warnings: bool,
 }
@@ -412,6 +414,9 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     for c in &report.ignored_columns {
         say!("pol: warning: {c}");
     }
+    for u in &report.inputs_given_by_no_column {
+        say!("pol: warning: {}", u.words(true));
+    }
     for c in &report.bare_percent_columns {
         say!("pol: warning: {c}");
     }
@@ -463,6 +468,27 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
             return ExitCode::Diagnostics;
         }
         _ => {}
+    }
+    // A column misnamed lets an input's default apply to every subject (attack run 6, F5):
+    // with --deny-warnings the population's warnings stop the run as the policies' do.
+    let data_warnings = report.ignored_columns.len()
+        + report.inputs_given_by_no_column.len()
+        + report.bare_percent_columns.len();
+    if args.deny_warnings && data_warnings > 0 {
+        let written = if rows_on_stdout {
+            "standard output has the rows, and no summary"
+        } else {
+            "no output file was written"
+        };
+        say!(
+            "pol: the population has {} (--deny-warnings); {written}",
+            if data_warnings == 1 {
+                "1 warning".to_string()
+            } else {
+                format!("{data_warnings} warnings")
+            }
+        );
+        return ExitCode::Diagnostics;
     }
     if let Err(code) = write_summary(args, out, &report, outputs) {
         return code;

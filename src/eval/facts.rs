@@ -382,6 +382,10 @@ impl FactProblem {
                     format!("did you mean `{hint}`?")
                 },
             ),
+            C::HiddenInClaimId if !found.starts_with("U+") => (
+                format!("the claim id `{name}` has {found}"),
+                "write the id without spaces at its ends: ids are compared and shown as given, and `C1 ` would be another claim than `C1`".into(),
+            ),
             C::HiddenInClaimId => (
                 format!("the claim id `{name}` holds the hidden or look-alike character {found}"),
                 "retype the id in plain characters: ids are compared and shown as given, and two ids that look the same must be one claim".into(),
@@ -391,7 +395,10 @@ impl FactProblem {
                 "write it with plain letters, digits and `-`: ids that look the same must be one subject, or its caps and limits would count twice".into(),
             ),
             C::IdNumberNotWhole => (
-                format!("the subject id is the JSON number {name}, with a fraction part or an exponent: an id is never a measured number, and ids are compared as written, so it is not the subject written as a whole number"),
+                {
+                    let whose = if self.path == "id" { "subject" } else { "claim" };
+                    format!("the {whose} id is the JSON number {name}, with a fraction part or an exponent: an id is never a measured number, and ids are compared as written, so it is not the {whose} written as a whole number")
+                },
                 "write the id as text or as a whole number (\"1\" or 1, not 1.0 or 1e0)".into(),
             ),
             C::OtherKindRow => (
@@ -408,8 +415,9 @@ impl FactProblem {
             ),
             C::UnusedAttribute => {
                 let what = if self.path.starts_with("claims[") { "claim attribute" } else { "attribute" };
+                let unset = if found.is_empty() { String::new() } else { format!(" ({found})") };
                 (
-                    format!("no policy uses the {what} `{name}`; it is ignored"),
+                    format!("no policy uses the {what} `{name}`; it is ignored{unset}"),
                     if hint.is_empty() {
                         "remove it, or check the policy's inputs with `pol check`".into()
                     } else {
@@ -753,8 +761,10 @@ pub(super) fn join_path(path: &str, key: &str) -> String {
 }
 
 /// The text of an id: a JSON string, or a number as written.
+/// An id as written: an empty text is no id (F0105), as an empty cell is in a population.
 fn id_of(v: Option<&Node<'_>>) -> Option<String> {
     match v.map(|n| &n.value) {
+        Some(Json::Text(s)) if s.is_empty() => None,
         Some(Json::Text(s)) => Some(s.clone()),
         Some(Json::Number(n)) => Some((*n).to_string()),
         _ => None,
@@ -920,6 +930,10 @@ fn read_claims<'t>(r: &mut Reader<'t>, list: &[Node<'t>]) -> Vec<ClaimFacts> {
         let id = id_of(get(c, "id"));
         if let Some(p) = id.as_deref().and_then(|id| claim_id_problem(id, &path)) {
             r.problems.push(p);
+        }
+        if let Some(Json::Number(n)) = get(c, "id").map(|n| &n.value) {
+            let p = crate::ids::number_id_problem_at(n, &format!("{path}.id"));
+            r.problems.extend(p);
         }
         if id.is_none() {
             r.problems.push(
@@ -1695,7 +1709,84 @@ pub fn bare_ratio_warnings(
     out
 }
 
-/// Attributes that no program of the set declares: warnings, so typos do not go unnoticed.
+/// An input that nothing given names (no attribute of the facts, no column of a population),
+/// while something given is ignored: its default, or no value, applies to every subject, which
+/// is what a misnamed column (`失信(是/否)` for `失信`) silently does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct UnsetInput {
+    /// The input's name.
+    pub name: String,
+    /// Its default as written in a policy, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl UnsetInput {
+    /// The input in words for a population (`many`) or one subject's facts.
+    pub fn words(&self, many: bool) -> String {
+        let name = super::format::escape(&self.name);
+        match (&self.default, many) {
+            (Some(d), true) => {
+                format!("`{name}` is given by no column: every subject takes its default {d}")
+            }
+            (None, true) => {
+                format!("`{name}` is given by no column: no subject has a value for it")
+            }
+            (Some(d), false) => format!("`{name}` is not given: its default {d} applies"),
+            (None, false) => format!("`{name}` is not given"),
+        }
+    }
+}
+
+/// The inputs of subjects of `kind` (and, with `claims`, the claim inputs) for which `given`
+/// holds for no name, each once, in policy order. A series input is given by any of its year
+/// names (`销售收入[2023]`): `given` is asked for its bare name, the caller folding those.
+pub fn unset_inputs(
+    programs: &[&Program],
+    kind: Kind,
+    claims: bool,
+    given: &dyn Fn(&str) -> bool,
+) -> Vec<UnsetInput> {
+    let mut out: Vec<UnsetInput> = Vec::new();
+    for p in programs {
+        let subject = p.subject_inputs.iter().filter(|i| i.kinds.contains(&kind));
+        let claim = p.claim_inputs.iter().filter(|_| claims);
+        for i in subject.chain(claim) {
+            if given(&i.name) || out.iter().any(|u| u.name == i.name) {
+                continue;
+            }
+            let texts = |t: u32| p.texts.get(t as usize).cloned().unwrap_or_default();
+            let default = i
+                .default
+                .map(|d| super::format::value(p, &texts, i.show, d));
+            out.push(UnsetInput {
+                name: i.name.clone(),
+                default,
+            });
+        }
+    }
+    out
+}
+
+/// The inputs of the facts' kind none of whose attributes names them (claim inputs: when the
+/// facts have claims, given by none of them), in words, or `None` when all are given.
+fn unset_in_facts(programs: &[&Program], facts: &Facts) -> Option<String> {
+    let given = |name: &str| {
+        facts
+            .attributes
+            .keys()
+            .any(|k| k == name || super::series::series_name(k).is_some_and(|(n, _)| n == name))
+            || facts.claims.iter().any(|c| c.attributes.contains_key(name))
+    };
+    let unset = unset_inputs(programs, facts.kind, !facts.claims.is_empty(), &given);
+    let words: Vec<String> = unset.iter().map(|u| u.words(false)).collect();
+    (!words.is_empty()).then(|| words.join("; "))
+}
+
+/// Attributes that no program of the set declares: warnings, so typos do not go unnoticed. Each
+/// names the inputs the facts give no value (F5 of attack run 6: `失信(是/否)` ignored while
+/// `失信` took its default).
 pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProblem> {
     let mut out = Vec::new();
     let known_subject = |name: &str| {
@@ -1721,8 +1812,12 @@ pub fn unknown_attributes(programs: &[&Program], facts: &Facts) -> Vec<FactProbl
         });
         closest(name, all).map(str::to_string)
     };
-    let unused = |path: String, name: &str, claim: bool| {
-        let p = FactProblem::new(ProblemCode::UnusedAttribute, path).name(name);
+    let mut unset = None;
+    let mut unused = |path: String, name: &str, claim: bool| {
+        let mut p = FactProblem::new(ProblemCode::UnusedAttribute, path).name(name);
+        if let Some(words) = unset.get_or_insert_with(|| unset_in_facts(programs, facts)) {
+            p = p.found(words.clone());
+        }
         match hint(name, claim) {
             Some(h) => p.hint(h),
             None => p,

@@ -35,6 +35,9 @@ pub struct CsvShape {
     pub claim_id: Option<usize>,
     /// The claim date's column, if there is one.
     pub claim_date: Option<usize>,
+    /// The other columns that give a claim: item, document and the claim inputs. A row with
+    /// one of them given is read as a claim (and refused without a claim id, F0105).
+    pub claim_cells: Vec<usize>,
     /// Per policy and subject input: its column.
     pub cells: Vec<Vec<Option<usize>>>,
     /// The column `kind`, when it says each row's kind ([`InputNames::reads_kind`]).
@@ -55,6 +58,7 @@ impl CsvShape {
         inputs: &InputNames,
         header: &[String],
         columns: &Columns,
+        claim_inputs: &HashSet<String>,
     ) -> Option<CsvShape> {
         let id = header.iter().position(|h| *h == columns.id)?;
         Some(CsvShape {
@@ -62,6 +66,16 @@ impl CsvShape {
             id,
             claim_id: header.iter().position(|h| *h == columns.claim_id),
             claim_date: header.iter().position(|h| *h == columns.claim_date),
+            claim_cells: header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| {
+                    **h == columns.item
+                        || **h == columns.document
+                        || (!columns.is_special(h) && claim_inputs.contains(h.as_str()))
+                })
+                .map(|(c, _)| c)
+                .collect(),
             kind: header
                 .iter()
                 .position(|h| *h == super::input::KIND_COLUMN)
@@ -173,6 +187,8 @@ pub struct Batch {
     pub(crate) pro_rata_end: Option<Vec<i128>>,
     /// JSON Lines keys that are no input, each once, with the line first met.
     pub ignored: Vec<(String, u64)>,
+    /// JSON Lines keys that are inputs, each once, with the line first met.
+    pub given: Vec<(String, u64)>,
     /// The bare numbers of its percentage columns (F0173).
     pub bare: BareCounts,
 }
@@ -647,6 +663,7 @@ impl<'a, 'p> Worker<'a, 'p> {
                 fatal: None,
                 pro_rata_end: None,
                 ignored: Vec::new(),
+                given: Vec::new(),
                 bare: BareCounts::default(),
             },
             last_number: None,
@@ -765,9 +782,15 @@ impl<'a, 'p> Worker<'a, 'p> {
                 .and_then(|c| r.get(text, c))
                 .is_some_and(|c| !trim(c).is_empty())
         };
-        // A row with a claim id or date takes the general path, which reads (and checks) both.
+        // A row with a claim id (white space too: refused, F0180), a date or any other claim
+        // cell takes the general path, which reads (and checks) them.
         let first = &self.rows[0];
-        let plain = !given(first, shape.claim_id) && !given(first, shape.claim_date);
+        let plain = shape
+            .claim_id
+            .and_then(|c| first.get(text, c))
+            .is_none_or(str::is_empty)
+            && !given(first, shape.claim_date)
+            && !shape.claim_cells.iter().any(|&c| given(first, Some(c)));
         if n == 1 && plain && !shape.series && self.problems[0].is_none() {
             return self.csv_single(text, shape, run);
         }
@@ -953,10 +976,15 @@ impl<'a, 'p> Worker<'a, 'p> {
     fn note_ignored(&self, record: &super::Record, batch: &mut Batch) {
         let cx = self.cx;
         for (name, _) in record.subject.iter().chain(&record.claim) {
-            if cx.inputs.ignores(name, cx.columns)
-                && !batch.ignored.iter().any(|(n, _)| **n == **name)
-            {
-                batch.ignored.push((name.to_string(), record.line));
+            // The inputs given too, so that one no row gives can be named (an ignored key may
+            // have been meant as it).
+            let list = if cx.inputs.ignores(name, cx.columns) {
+                &mut batch.ignored
+            } else {
+                &mut batch.given
+            };
+            if !list.iter().any(|(n, _)| **n == **name) {
+                list.push((name.to_string(), record.line));
             }
         }
     }
@@ -1173,6 +1201,7 @@ mod tests {
             fatal: None,
             pro_rata_end: None,
             ignored: Vec::new(),
+            given: Vec::new(),
             bare: BareCounts::default(),
         };
         let bad = |line| {

@@ -622,6 +622,7 @@ mod tests {
             id: 0,
             claim_id: None,
             claim_date: None,
+            claim_cells: Vec::new(),
             kind: None,
             cells: Vec::new(),
             series: false,

@@ -401,6 +401,9 @@ fn record(
             continue;
         }
         let blank = matches!(&value, FactValue::Text(t) if t.trim().is_empty());
+        // A claim id of white space is an id given, refused as facts refuse it (F0180); only
+        // an empty cell is no claim id.
+        let blank = blank && !(*name == *columns.claim_id && value != FactValue::Text("".into()));
         if value == FactValue::Null || (blank && (csv || special)) {
             if csv && !special {
                 let values = if claim_inputs.contains(&*name) {
@@ -421,6 +424,9 @@ fn record(
             }
         } else if *name == *columns.claim_id {
             r.claim_id = text(&value);
+            if let FactValue::Number(n) = &value {
+                problems.extend(crate::ids::number_id_problem_at(n, "claim.id"));
+            }
         } else if *name == *columns.claim_date {
             let t = text(&value).unwrap_or_default();
             // Dates in cells are read as in facts and policies.
@@ -459,7 +465,39 @@ fn record(
             id: Some(r.id),
         });
     }
+    if r.claim_id.is_none() {
+        let given = claim_columns_given(&r, columns);
+        if !given.is_empty() {
+            let column = columns.claim_id.clone();
+            return Err(BadRow {
+                error: RowError::new(line, RowProblem::ClaimWithoutId { column, given }),
+                id: Some(r.id),
+            });
+        }
+    }
     Ok(r)
+}
+
+/// The columns of a row without a claim id that give a claim all the same: its date, item,
+/// document or a claim input's value.
+fn claim_columns_given(r: &Record, columns: &Columns) -> Vec<String> {
+    let mut given = Vec::new();
+    if r.claim_date.is_some() {
+        given.push(columns.claim_date.clone());
+    }
+    if r.item.is_some() {
+        given.push(columns.item.clone());
+    }
+    if r.document.is_some() {
+        given.push(columns.document.clone());
+    }
+    given.extend(
+        r.claim
+            .iter()
+            .filter(|(_, v)| *v != FactValue::Null)
+            .map(|(n, _)| n.to_string()),
+    );
+    given
 }
 
 /// The subject id written in a cell, as written (numbers too).
@@ -897,6 +935,42 @@ mod tests {
         let row = csv::StringRecord::from(vec!["7", " "]);
         let r = csv_record(2, &names, &row, rules(&columns, &claims)).unwrap();
         assert_eq!(r.subject, [(Arc::from("排除"), FactValue::Null)]);
+    }
+
+    #[test]
+    fn a_row_giving_a_claim_without_a_claim_id_is_refused_and_a_blank_id_kept() {
+        let columns = Columns::default();
+        let claims: HashSet<String> = ["合同额".to_string()].into();
+        let given = |t: &str| match jsonl_record(1, t, rules(&columns, &claims)).unwrap() {
+            Err(bad) => match bad.error.problem {
+                RowProblem::ClaimWithoutId { given, .. } => given,
+                other => panic!("{other:?}"),
+            },
+            Ok(_) => Vec::new(),
+        };
+        assert_eq!(
+            given(r#"{"id":"7","claim_date":"2024-03-01"}"#),
+            ["claim_date"]
+        );
+        assert_eq!(given(r#"{"id":"7","claim_id":"","item":"项目"}"#), ["item"]);
+        assert_eq!(
+            given(r#"{"id":"7","document":"x","合同额":"1元"}"#),
+            ["document", "合同额"]
+        );
+        assert!(given(r#"{"id":"7","合同额":null,"claim_id":null}"#).is_empty());
+        // A claim id of white space is kept, to be refused where ids are checked (F0180).
+        let r = jsonl_record(1, r#"{"id":"7","claim_id":" "}"#, rules(&columns, &claims));
+        assert_eq!(r.unwrap().unwrap().claim_id.as_deref(), Some(" "));
+        let names: Vec<Arc<str>> = ["id", "claim_id", "合同额"].map(Arc::from).to_vec();
+        let row = csv::StringRecord::from(vec!["7", "\u{3000}", ""]);
+        let r = csv_record(2, &names, &row, rules(&columns, &claims)).unwrap();
+        assert_eq!(r.claim_id.as_deref(), Some("\u{3000}"));
+        let row = csv::StringRecord::from(vec!["7", "", "1元"]);
+        let Err(bad) = csv_record(2, &names, &row, rules(&columns, &claims)) else {
+            panic!("a claim input without a claim id")
+        };
+        assert_eq!(bad.error.code(), ProblemCode::MissingField);
+        assert_eq!(bad.id.as_deref(), Some("7"));
     }
 
     #[test]

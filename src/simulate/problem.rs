@@ -100,6 +100,14 @@ pub enum RowProblem {
         /// The claim date's column.
         column: String,
     },
+    /// A row gives a claim's date, item, document or inputs, but no claim id (F0105): it
+    /// would otherwise be read as the subject's own row and its claim dropped.
+    ClaimWithoutId {
+        /// The claim id's column.
+        column: String,
+        /// The columns that give the claim, as named in the file.
+        given: Vec<String>,
+    },
     /// A subject of several rows has a row without a claim id (F0209).
     NoClaimId {
         /// The subject id.
@@ -169,6 +177,7 @@ impl RowProblem {
             RowProblem::NoSubjectId { .. } => C::NoSubjectId,
             RowProblem::SubjectNotRead { .. } => C::SubjectNotRead,
             RowProblem::NoClaimDate { .. } => C::NoClaimDate,
+            RowProblem::ClaimWithoutId { .. } => C::MissingField,
             RowProblem::NoClaimId { .. } => C::NoClaimId,
             RowProblem::Failed(f) => f.code,
             RowProblem::OutOfOrder { .. } => C::OutOfOrder,
@@ -235,6 +244,17 @@ impl RowProblem {
             }
             RowProblem::NoClaimDate { column } => {
                 format!("the claim has no date in column `{column}`")
+            }
+            RowProblem::ClaimWithoutId { column, given } => {
+                let given: Vec<String> = given
+                    .iter()
+                    .map(|c| format!("`{}`", crate::eval::format::escape(c)))
+                    .collect();
+                format!(
+                    "the row gives a claim ({}) but no claim id in column `{}`, so the claim cannot be told apart and is not paid; give each claim row its claim id (see --claim-id-column), or leave those cells empty on a row of the subject alone",
+                    given.join(", "),
+                    crate::eval::format::escape(column)
+                )
             }
             RowProblem::NoClaimId { subject, column } => format!(
                 "subject `{subject}` has several rows but this one has no claim id in column `{column}`"
@@ -338,6 +358,10 @@ mod tests {
             RowProblem::NoClaimId {
                 subject: "A".into(),
                 column: "claim_id".into(),
+            },
+            RowProblem::ClaimWithoutId {
+                column: "claim_id".into(),
+                given: vec!["claim_date".into()],
             },
             RowProblem::Failed(Failure::internal("x")),
             RowProblem::OutOfOrder {

@@ -128,6 +128,15 @@ pub enum SimulateError {
     DuplicateColumn(String),
     /// The header has no subject id column: the column looked for.
     NoIdColumn(String),
+    /// The header has no claim id column: the column looked for, and the columns that give
+    /// claims (none when the column was named with `--claim-id-column`). Each claim would
+    /// otherwise be read as a row of its subject alone.
+    NoClaimIdColumn {
+        /// The claim id's column looked for.
+        column: String,
+        /// The header's columns that give claims.
+        given: Vec<String>,
+    },
     /// The header of the rows cannot be written.
     Write(io::Error),
     /// A budget reduced pro rata needs the population twice ([`Simulation::run_twice`]), but
@@ -165,6 +174,20 @@ impl fmt::Display for SimulateError {
             ),
             SimulateError::NoIdColumn(name) => {
                 write!(f, "the population has no `{name}` column for the subject id")
+            }
+            SimulateError::NoClaimIdColumn { column, given } if given.is_empty() => write!(
+                f,
+                "the population has no `{}` column for the claim id (--claim-id-column)",
+                crate::eval::format::escape(column)
+            ),
+            SimulateError::NoClaimIdColumn { column, given } => {
+                let given: Vec<String> = given.iter().map(|c| format!("`{}`", crate::eval::format::escape(c))).collect();
+                write!(
+                    f,
+                    "the population has claim columns ({}) but no `{}` column for the claim id, so no row could be read as a claim and every claim would be dropped; name the claim id's column with --claim-id-column, or remove the claim columns",
+                    given.join(", "),
+                    crate::eval::format::escape(column)
+                )
             }
             SimulateError::Write(e) => write!(f, "cannot write the rows: {e}"),
             SimulateError::TwoPasses => f.write_str(
@@ -222,6 +245,9 @@ pub struct Report {
     /// Columns that are not inputs of the policies, in the order first met (CSV header names,
     /// JSON Lines keys), each once: they are ignored. The summary lists them too.
     pub ignored_columns: Vec<IgnoredColumn>,
+    /// With columns ignored: the inputs of the run's kind no column gives, whose default (or
+    /// no value) applies to every subject. The summary lists them too.
+    pub inputs_given_by_no_column: Vec<crate::eval::facts::UnsetInput>,
     /// Columns of percentages where bare numbers were refused as percentage points (F0114,
     /// F0172) and others read as ratios, in the order first met, each once with its counts:
     /// those read as ratios may be percentage points too (F0173). The summary lists them too.
@@ -476,6 +502,15 @@ impl<'s> Simulation<'s> {
             let _ = id_column.set(shape.id);
             (Source::Csv(shape), ignored)
         };
+        // The names that give inputs: the header's, or the JSON Lines keys met (below).
+        let mut names: Vec<String> = match &source {
+            Source::Csv(shape) => shape.names.iter().map(|n| n.to_string()).collect(),
+            Source::Jsonl => Vec::new(),
+        };
+        let claims = match &source {
+            Source::Csv(shape) => shape.claim_id.is_some(),
+            Source::Jsonl => true,
+        };
         let mut rows = rows;
         if let (Some(w), RowFormat::Csv) = (rows.as_mut(), self.writer.format) {
             w.write_all(self.writer.header().as_bytes())
@@ -523,7 +558,17 @@ impl<'s> Simulation<'s> {
         for (name, _) in merger.ignored.drain(..) {
             ignored_columns.push(self.inputs.ignored(&name));
         }
+        names.extend(merger.given.drain(..).map(|(name, _)| name));
+        let inputs_given_by_no_column = if ignored_columns.is_empty() {
+            Vec::new()
+        } else {
+            self.unset_inputs(&names, claims)
+        };
         merger.summary.ignored_columns.clone_from(&ignored_columns);
+        merger
+            .summary
+            .inputs_given_by_no_column
+            .clone_from(&inputs_given_by_no_column);
         let bare_percent_columns = merger.bare.warnings();
         merger
             .summary
@@ -533,9 +578,23 @@ impl<'s> Simulation<'s> {
             summary: merger.summary,
             errors: merger.errors,
             ignored_columns,
+            inputs_given_by_no_column,
             bare_percent_columns,
             end,
         })
+    }
+
+    /// The inputs of the run's kind (and claim inputs, with `claims`) that none of the names
+    /// `given` (columns, keys; a series by its year columns) gives.
+    fn unset_inputs(&self, given: &[String], claims: bool) -> Vec<crate::eval::facts::UnsetInput> {
+        let programs: Vec<&crate::compile::Program> =
+            self.ev.policies().programs().iter().collect();
+        let given = |name: &str| {
+            given.iter().any(|g| {
+                g == name || crate::eval::series::series_name(g).is_some_and(|(n, _)| n == name)
+            })
+        };
+        crate::eval::facts::unset_inputs(&programs, self.options.kind, claims, &given)
     }
 
     /// Reads the CSV header: the shape of the rows, and the columns that are not inputs.
@@ -562,8 +621,27 @@ impl<'s> Simulation<'s> {
             .filter(|h| self.inputs.ignores(h, columns))
             .map(|h| self.inputs.ignored(h))
             .collect();
-        let shape = CsvShape::new(&self.ev, &self.inputs, &header, columns)
+        let shape = CsvShape::new(&self.ev, &self.inputs, &header, columns, &self.claim_inputs)
             .ok_or_else(|| SimulateError::NoIdColumn(columns.id.clone()))?;
+        if shape.claim_id.is_none() {
+            // A claim id column named on the command line must be there, as the id's must; the
+            // default one only when the header gives claims.
+            let given: Vec<String> = match columns.claim_id == Columns::default().claim_id {
+                false => Vec::new(),
+                true => shape
+                    .claim_date
+                    .iter()
+                    .chain(&shape.claim_cells)
+                    .map(|&c| header[c].clone())
+                    .collect(),
+            };
+            if columns.claim_id != Columns::default().claim_id || !given.is_empty() {
+                return Err(SimulateError::NoClaimIdColumn {
+                    column: columns.claim_id.clone(),
+                    given,
+                });
+            }
+        }
         Ok((shape, ignored))
     }
 
@@ -839,6 +917,8 @@ struct Merger<'w, 'r> {
     changed: Option<Failure>,
     /// JSON Lines keys that are no input, each once, with the line first met, in file order.
     ignored: Vec<(String, u64)>,
+    /// JSON Lines keys that are inputs, likewise.
+    given: Vec<(String, u64)>,
     /// The bare numbers of percentage columns, in file order (F0173).
     bare: BareCounts,
 }
@@ -864,6 +944,7 @@ impl<'w, 'r> Merger<'w, 'r> {
             plan: None,
             changed: None,
             ignored: Vec::new(),
+            given: Vec::new(),
             bare: BareCounts::default(),
         }
     }
@@ -875,13 +956,15 @@ impl<'w, 'r> Merger<'w, 'r> {
 
     /// Notes the JSON Lines keys that are no input found in a batch on lines up to `last` (none
     /// when `None`), those not noted before.
-    fn note_ignored(&mut self, keys: &[(String, u64)], last: Option<u64>) {
+    fn note_ignored(&mut self, d: &Batch, last: Option<u64>) {
         let Some(last) = last else {
             return;
         };
-        for (name, line) in keys.iter().filter(|(_, line)| *line <= last) {
-            if !self.ignored.iter().any(|(n, _)| n == name) {
-                self.ignored.push((name.clone(), *line));
+        for (keys, noted) in [(&d.ignored, &mut self.ignored), (&d.given, &mut self.given)] {
+            for (name, line) in keys.iter().filter(|(_, line)| *line <= last) {
+                if !noted.iter().any(|(n, _)| n == name) {
+                    noted.push((name.clone(), *line));
+                }
             }
         }
     }
@@ -926,7 +1009,7 @@ impl<'w, 'r> Merger<'w, 'r> {
                 d.first_at.min(d.text.len())
             };
             self.write(&d.text.as_bytes()[..upto]);
-            self.note_ignored(&d.ignored, e.line.checked_sub(1));
+            self.note_ignored(&d, e.line.checked_sub(1));
             // A chunk's counts stop at its subject out of order; one whose first subject is
             // out of order counted nothing before it.
             if d.fatal.as_ref() == Some(&e) {
@@ -956,7 +1039,7 @@ impl<'w, 'r> Merger<'w, 'r> {
         // Keys of rows after the error that stops the run are not reported: the report ends
         // at the same row whatever the chunks.
         let last_line = limit.as_ref().map_or(u64::MAX, |(_, end)| end.line);
-        self.note_ignored(&d.ignored, Some(last_line));
+        self.note_ignored(&d, Some(last_line));
         // Bare numbers as far as that error's subject, too.
         self.bare
             .add(&d.bare, limit.as_ref().map(|(_, end)| end.bare.as_slice()));
@@ -1021,7 +1104,7 @@ mod tests {
         1,C1,2024-03-01,技术转移,技术开发,1,200万元,\n\
         1,C2,2024-04-01,技术转移,技术转让,1,100万元,\n\
         2,C1,2024-13-01,技术转移,技术开发,1,200万元,\n\
-        3,,,技术转移,技术开发,1,200万元,\n";
+        3,,,,,,,\n";
 
     #[test]
     fn rows_report_and_ignored_columns_do_not_depend_on_threads_or_chunks() {

@@ -163,6 +163,10 @@ pub struct Summary {
     /// Columns (CSV header names, JSON Lines keys) that are no input of the policies: ignored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_columns: Vec<super::IgnoredColumn>,
+    /// With columns ignored: the inputs of the run's kind that no column gives, so that their
+    /// default (or no value) applies to every subject (a misnamed column's input).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs_given_by_no_column: Vec<crate::eval::facts::UnsetInput>,
     /// Columns of percentages where bare numbers were refused as percentage points (F0114,
     /// F0172) and others read as ratios, which may be percentage points too (F0173).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -701,6 +705,9 @@ impl Summary {
         }
         for c in &self.ignored_columns {
             writeln!(out, "warning: {c}")?;
+        }
+        for u in &self.inputs_given_by_no_column {
+            writeln!(out, "warning: {}", u.words(true))?;
         }
         for c in &self.bare_percent_columns {
             writeln!(out, "warning: {c}")?;

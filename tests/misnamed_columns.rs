@@ -1,0 +1,225 @@
+//! Attack run 6 on issue 15 (F5): a column `失信(是/否)`, `失信企业` or `是否失信` was ignored
+//! with a bare warning (no "did you mean"), the input `失信` took its default `false` for every
+//! subject and every blacklisted firm was paid, even with `--deny-warnings`. Now the warning
+//! names the input a column's name contains, says which inputs no column gives (their default
+//! then applies to every subject), in standard error and the summary JSON, and
+//! `--deny-warnings` stops on these warnings in `pol simulate` and `pol eval`.
+//!
+//! The policy is made up (a 测试 document): these tests are about how columns are read.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// 奖励 5万元 unless the firm is blacklisted (第一条).
+const POLICY: &str = r#"policy "测试〔2024〕15号" {
+  title "t"
+  issued 2024-01-01
+  effective 2024-01-01 to 2025-12-31
+  funding { 市财政: 100% }
+  same_matter cumulative
+}
+input enterprise {
+  失信: bool = false
+}
+clause 奖励 {
+  source "第一条"
+  when not 失信
+  award 5万元
+}
+"#;
+
+fn pol_in(dir: &Path, args: &[&str]) -> Output {
+    // POL_BIN runs the tests against another build (to see them fail on one before a fix).
+    let pol = std::env::var("POL_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_pol").to_string());
+    Command::new(pol)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pol-misnamed-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ex.pol"), POLICY).unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_column_containing_an_inputs_name_names_it_and_its_default() {
+    let dir = temp("names");
+    for header in ["失信(是/否)", "失信企业", "是否失信"] {
+        std::fs::write(dir.join("p.csv"), format!("id,{header}\nE1,1\n")).unwrap();
+        std::fs::write(
+            dir.join("p.jsonl"),
+            format!("{{\"id\":\"E1\",\"{header}\":true}}\n"),
+        )
+        .unwrap();
+        for file in ["p.csv", "p.jsonl"] {
+            let o = pol_in(
+                &dir,
+                &[
+                    "simulate",
+                    "ex.pol",
+                    "--population",
+                    file,
+                    "--date",
+                    "2024-05-01",
+                    "--out",
+                    "rows.csv",
+                    "--summary",
+                    "s.json",
+                ],
+            );
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(0), "{header} {file}: {err}");
+            assert!(
+                err.contains("(did you mean `失信`?)"),
+                "{header} {file}: {err}"
+            );
+            assert!(
+                err.contains("`失信` is given by no column: every subject takes its default false"),
+                "{header} {file}: {err}"
+            );
+            let summary = std::fs::read_to_string(dir.join("s.json")).unwrap();
+            let json: serde_json::Value = serde_json::from_str(&summary).unwrap();
+            assert_eq!(
+                json["ignored_columns"][0]["did_you_mean"], "失信",
+                "{header} {file}: {summary}"
+            );
+            assert_eq!(
+                json["inputs_given_by_no_column"],
+                serde_json::json!([{"name": "失信", "default": "false"}]),
+                "{header} {file}: {summary}"
+            );
+        }
+        // `pol eval` names it in F0112 alike.
+        std::fs::write(
+            dir.join("f.json"),
+            format!(
+                "{{\"kind\":\"enterprise\",\"id\":\"E1\",\"attributes\":{{\"{header}\":true}}}}"
+            ),
+        )
+        .unwrap();
+        let o = pol_in(
+            &dir,
+            &[
+                "eval",
+                "ex.pol",
+                "--facts",
+                "f.json",
+                "--date",
+                "2024-05-01",
+            ],
+        );
+        let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        assert!(all.contains("F0112"), "{header}: {all}");
+        assert!(all.contains("did you mean `失信`?"), "{header}: {all}");
+        assert!(
+            all.contains("`失信` is not given: its default false applies"),
+            "{header}: {all}"
+        );
+    }
+    // No column ignored: nothing said about inputs, even one given by no column.
+    std::fs::write(dir.join("q.csv"), "id\nE1\n").unwrap();
+    let o = pol_in(
+        &dir,
+        &[
+            "simulate",
+            "ex.pol",
+            "--population",
+            "q.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !text(&o.stderr).contains("given by no column"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn deny_warnings_stops_on_the_populations_and_the_facts_warnings() {
+    let dir = temp("deny");
+    std::fs::write(dir.join("p.csv"), "id,失信(是/否)\nE1,1\nE2,1\n").unwrap();
+    let o = pol_in(
+        &dir,
+        &[
+            "simulate",
+            "ex.pol",
+            "--population",
+            "p.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "rows.csv",
+            "--summary",
+            "s.json",
+            "--deny-warnings",
+        ],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the population has 2 warnings (--deny-warnings)"),
+        "{err}"
+    );
+    assert!(!dir.join("rows.csv").exists() && !dir.join("s.json").exists());
+    std::fs::write(
+        dir.join("f.json"),
+        r#"{"kind":"enterprise","id":"E1","attributes":{"失信(是/否)":true}}"#,
+    )
+    .unwrap();
+    let o = pol_in(
+        &dir,
+        &[
+            "eval",
+            "ex.pol",
+            "--facts",
+            "f.json",
+            "--date",
+            "2024-05-01",
+            "--deny-warnings",
+        ],
+    );
+    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("have warnings (--deny-warnings)") && all.contains("F0112"),
+        "{all}"
+    );
+    assert!(!all.contains("awarded"), "no decision is given: {all}");
+    // The right column: paid nothing (第一条 excludes a blacklisted firm), no warning.
+    std::fs::write(dir.join("ok.csv"), "id,失信\nE1,1\n").unwrap();
+    let o = pol_in(
+        &dir,
+        &[
+            "simulate",
+            "ex.pol",
+            "--population",
+            "ok.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+            "--deny-warnings",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("\n2,E1,,0.00,"),
+        "{}",
+        text(&o.stdout)
+    );
+}
