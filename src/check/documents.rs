@@ -208,7 +208,11 @@ mod tests {
         let policies = [
             id("嘉政发〔2023〕15号", title, "2023-07-24"),
             // Retyped in a form the number folds do not know, in traditional characters.
-            id("嘉政發〔二〇二三〕十五號", "關於印發《嘉興市推動科技創新若干政策》的通知", "2023-07-24"),
+            id(
+                "嘉政發〔二〇二三〕十五號",
+                "關於印發《嘉興市推動科技創新若干政策》的通知",
+                "2023-07-24",
+            ),
             // The same title issued another year is another policy (a yearly re-issue).
             id("嘉政发〔2024〕3号", title, "2024-03-01"),
             id("嘉政发〔2023〕16号", "另一个政策", "2023-07-24"),
