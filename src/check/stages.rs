@@ -70,9 +70,9 @@ impl<'a> Checker<'a> {
                 let first = first.span;
                 self.report(
                     Diagnostic::new(Code::DuplicateName, stage.name.span, again)
-                    .label("listed again here")
-                    .with_secondary(first, "first listed here")
-                    .help("list each stage once with its whole share"),
+                        .label("listed again here")
+                        .with_secondary(first, "first listed here")
+                        .help("list each stage once with its whole share"),
                 );
                 ok = false;
             }
