@@ -162,7 +162,8 @@ pub enum Split {
 pub enum Window {
     /// `2023-08-01 to 2025-12-31`, both days included.
     Range(Node<NaiveDate>, Node<NaiveDate>),
-    /// `from 2023-07-01 for 1 year`: ends the day before the anniversary.
+    /// `from 2023-07-01 for 1 year`: ends on the day before the start, moved that long on
+    /// (`crate::dates::period_end`).
     FromFor(Node<NaiveDate>, Node<Duration>),
 }
 

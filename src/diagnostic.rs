@@ -108,6 +108,7 @@ codes! {
     YearNotWhole = "E0363", Error, "a year is not a whole number";
     SeriesMisplaced = "E0364", Error, "`by year` is declared where a yearly series cannot be";
     RunMisplaced = "E0365", Error, "a run of years (`for N years from ...`) that cannot be evaluated";
+    ReservedColumn = "E0366", Error, "an input is named like a column a population reserves";
     UncleanKey = "E0350", Error, "a document number, matter, department or payer holds a hidden or look-alike character, or a space at an end";
     SharesNotWhole = "E0401", Error, "funding shares do not add up to exactly 100%";
     WindowReversed = "E0402", Error, "an effective window ends before it starts";

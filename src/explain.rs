@@ -127,6 +127,7 @@ const EXPLANATIONS: &[(Code, &str)] = &[
         include_str!("../docs/codes/E0364.md"),
     ),
     (Code::RunMisplaced, include_str!("../docs/codes/E0365.md")),
+    (Code::ReservedColumn, include_str!("../docs/codes/E0366.md")),
     (Code::UncleanKey, include_str!("../docs/codes/E0350.md")),
     (Code::SharesNotWhole, include_str!("../docs/codes/E0401.md")),
     (Code::WindowReversed, include_str!("../docs/codes/E0402.md")),

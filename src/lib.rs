@@ -12,6 +12,7 @@ pub(crate) mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub(crate) mod compile;
+pub(crate) mod dates;
 pub(crate) mod diagnostic;
 pub(crate) mod encoding;
 pub(crate) mod eval;

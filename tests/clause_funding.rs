@@ -150,6 +150,12 @@ fn an_exact_share_too_large_to_hold_is_left_out_not_the_run() {
         "3333500000000000000000000.68"
     );
     assert_eq!(summary["payers_exact"], serde_json::json!({}), "{summary}");
+    // Attack 6 F10: the payers left out are named, so a reader can tell them from no payer.
+    assert_eq!(
+        summary["payers_exact_left_out"],
+        serde_json::json!(["区", "市"]),
+        "{summary}"
+    );
     // Without `--summary`, the text summary goes to standard output.
     let (code, out, err) = pol(&args[..8], dir.path());
     assert_eq!(code, 0, "{err}");

@@ -34,6 +34,31 @@ impl<'a> Checker<'a> {
         true
     }
 
+    /// Reports an input named like a column a population reserves for a row's identity (its
+    /// subject id, claim id, claim date, item or document, as `pol simulate` names them by
+    /// default): `pol eval` would read it from the facts, but `pol simulate` takes the column
+    /// for what it reserves it for and never reads the input.
+    fn reserved_column(&mut self, name: &Name) {
+        let c = crate::simulate::Columns::default();
+        let key = crate::keys::key(&name.node);
+        let reserved = [&c.id, &c.claim_id, &c.claim_date, &c.item, &c.document];
+        let Some(column) = reserved.iter().find(|r| crate::keys::key(r) == key) else {
+            return;
+        };
+        self.report(
+            Diagnostic::new(
+                Code::ReservedColumn,
+                name.span,
+                format!("the input `{}` is named like the population's `{column}` column", name.node),
+            )
+            .label("a population column of this name says which row it is, not an input")
+            .help(format!(
+                "give the input another name, such as the gazette's word for it: `pol simulate` reads the `{column}` column as the row's {}, so it could never read this input",
+                what_column(column, &c)
+            )),
+        );
+    }
+
     /// Reports an unknown subject or claim kind; returns the level of a known one.
     pub(super) fn kind_level(&mut self, kind: &Name) -> Option<Level> {
         if SUBJECT_KINDS.contains(&kind.node.as_str()) {
@@ -270,6 +295,7 @@ impl<'a> Checker<'a> {
                 continue;
             }
             seen.push(&field.name);
+            self.reserved_column(&field.name);
             let index = match self.names.get(&field.name.node).copied() {
                 Some(Symbol::Input(i)) => {
                     if !self.redeclare_input(i.index(), field, &kind, level) {
@@ -487,4 +513,19 @@ pub(super) fn kinds_list() -> String {
         subjects.join(", "),
         claims.join(", ")
     )
+}
+
+/// What a reserved population column gives a row, for a message.
+fn what_column(column: &str, c: &crate::simulate::Columns) -> &'static str {
+    if column == c.id {
+        "subject id"
+    } else if column == c.claim_id {
+        "claim id"
+    } else if column == c.claim_date {
+        "claim date"
+    } else if column == c.item {
+        "claim's item"
+    } else {
+        "item's document"
+    }
 }

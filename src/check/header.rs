@@ -5,7 +5,7 @@
 //! sum to exactly 100%, a window that ends before it starts, and a parameter whose value does
 //! not match its type.
 
-use chrono::{Days, Months, NaiveDate};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::expr::Ctx;
@@ -47,11 +47,7 @@ pub(super) fn window_days(w: &Window) -> Result<Option<(NaiveDate, NaiveDate)>, 
                     "a window of no time ends before it starts".to_string(),
                 ));
             }
-            let end = a
-                .node
-                .checked_add_months(Months::new(months))
-                .and_then(|e| e.checked_sub_days(Days::new(1)));
-            match end {
+            match crate::dates::period_end(a.node, months) {
                 Some(end) => Ok(Some((a.node, end))),
                 None => Err((
                     d.span,

@@ -55,17 +55,24 @@ impl<'a> Checker<'a> {
         let mut out: Vec<StageInfo<'a>> = Vec::with_capacity(stages.len());
         for s in stages {
             let stage = &s.node;
-            if let Some(first) = out.iter().find(|o| o.name == stage.name.node) {
+            // A history grant names its stage as keys are compared (`keys::key`), so two
+            // spellings of one key are one stage listed twice.
+            let key = crate::keys::key(&stage.name.node);
+            if let Some(first) = out.iter().find(|o| crate::keys::key(&o.name) == key) {
+                let again = if first.name == stage.name.node {
+                    format!("the stage `{}` is listed twice", stage.name.node)
+                } else {
+                    format!(
+                        "the stage `{}` is listed twice (also written `{}`)",
+                        first.name, stage.name.node
+                    )
+                };
                 let first = first.span;
                 self.report(
-                    Diagnostic::new(
-                        Code::DuplicateName,
-                        stage.name.span,
-                        format!("the stage `{}` is listed twice", stage.name.node),
-                    )
-                    .label("listed again here")
-                    .with_secondary(first, "first listed here")
-                    .help("list each stage once with its whole share"),
+                    Diagnostic::new(Code::DuplicateName, stage.name.span, again)
+                        .label("listed again here")
+                        .with_secondary(first, "first listed here")
+                        .help("list each stage once with its whole share"),
                 );
                 ok = false;
             }

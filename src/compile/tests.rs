@@ -43,6 +43,23 @@ fn a_window_given_by_its_length_ends_the_day_before_its_anniversary() {
 }
 
 #[test]
+fn a_window_from_a_month_end_day_keeps_the_last_day_of_its_last_month() {
+    // Attack 6 F6: from 2024-03-31 for 1 month ended 2024-04-29, a day early.
+    for (from, end) in [
+        ("from 2024-03-31 for 1 month", "2024-04-30"),
+        ("from 2024-02-29 for 1 year", "2025-02-28"),
+        ("from 2024-03-01 for 1 month", "2024-03-31"),
+    ] {
+        let src = HEADER.replace(
+            "effective 2023-08-01 to 2025-12-31",
+            &format!("effective {from}"),
+        );
+        let p = crate::compile_source(&src).program.unwrap();
+        assert_eq!(p.header.window.1.to_string(), end, "{from}");
+    }
+}
+
+#[test]
 fn compiled_form_uses_slots_not_names() {
     let p = crate::compile_source(EVERY).program.unwrap();
     let c = &p.clauses[0];

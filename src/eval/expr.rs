@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::facts::{Bound, BoundClaim};
@@ -372,7 +372,7 @@ pub fn between(unit: TimeUnit, a: NaiveDate, b: NaiveDate) -> i64 {
         let guess = (b.year() - a.year()) * 12 + b.month() as i32 - a.month() as i32;
         let guess = u32::try_from(guess).unwrap_or(0);
         // `a` plus `guess` months may pass `b` when `b`'s day comes before `a`'s.
-        let reaches = |n: u32| a.checked_add_months(Months::new(n)).is_some_and(|d| d <= b);
+        let reaches = |n: u32| crate::dates::months_on(a, n).is_some_and(|d| d <= b);
         i64::from(if reaches(guess) {
             guess
         } else {

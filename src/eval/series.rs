@@ -409,7 +409,7 @@ pub(super) fn run_years(
     on: chrono::NaiveDate,
     mut push: impl FnMut(chrono::NaiveDate, Option<i32>),
 ) {
-    use chrono::{Datelike, NaiveDate};
+    use chrono::Datelike;
     let Some(Some(Value::Date(anchor))) = bound.subject.get(run.anchor as usize) else {
         return push(on, None);
     };
@@ -418,8 +418,11 @@ pub(super) fn run_years(
         let Some(year) = i32::try_from(k).ok().and_then(|k| first.checked_add(k)) else {
             break;
         };
-        let date = NaiveDate::from_ymd_opt(year, anchor.month(), anchor.day())
-            .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28));
+        // The anchor moved on whole years, as every period in months is counted.
+        let months = u32::try_from(year - anchor.year())
+            .ok()
+            .and_then(|y| y.checked_mul(12));
+        let date = months.and_then(|m| crate::dates::months_on(*anchor, m));
         match date {
             Some(d) if year <= 9999 => push(d, Some(year)),
             _ => break,

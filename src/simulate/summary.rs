@@ -143,6 +143,10 @@ pub struct Summary {
     /// its exact share needs more digits than a decimal holds (totals above about 10^22 元): the
     /// figure is a check on the rounding, not an amount paid, so the run is not failed for it.
     pub payers_exact: BTreeMap<String, Amount>,
+    /// The payers of `payers` left out of `payers_exact` because their exact share is too large
+    /// to hold, so a reader can tell them from payers that are not there (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub payers_exact_left_out: Vec<String>,
     /// Paid per year: the year of an award's event date, of a stage's own date.
     pub years: BTreeMap<i32, Amount>,
     /// Undetermined results by the input or parameter they wait for.
@@ -610,6 +614,10 @@ impl Summary {
             .map(|(name, sum, _)| Ok((name.clone(), held(sum, || format!("what `{name}` pays"))?)))
             .collect::<Result<_, Failure>>()?;
         self.payers_exact = self.exact_shares(ev)?;
+        self.payers_exact_left_out = (self.payers.keys())
+            .filter(|p| !self.payers_exact.contains_key(*p))
+            .cloned()
+            .collect();
         let n = self.distribution.count;
         let at = |q: u64| -> Decimal {
             if n == 0 {
