@@ -48,9 +48,12 @@ fn run(bytes: &[u8], jsonl: bool, kind: Kind, chunk: usize) -> Option<Run> {
     let report = match simulation.run(bytes, Some(&mut rows), &mut |_| {}, &cancel) {
         Ok(r) => r,
         // Refused before any row is read (as the command line refuses it).
-        Err(SimulateError::Header(_) | SimulateError::DuplicateColumn(_) | SimulateError::NoIdColumn(_)) => {
-            return None
-        }
+        Err(
+            SimulateError::Header(_)
+            | SimulateError::DuplicateColumn(_)
+            | SimulateError::NoIdColumn(_)
+            | SimulateError::NoClaimIdColumn { .. },
+        ) => return None,
         Err(e) => panic!("{e}"),
     };
     let errors = report
