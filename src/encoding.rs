@@ -21,6 +21,8 @@ pub(crate) fn likely(bytes: &[u8]) -> Option<&'static str> {
 
 /// Which program a file is usually written with, for the help's "how to save".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Policies, facts and settings are read from files by the command line only.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 pub(crate) enum Made {
     /// A policy, facts or settings: a text editor.
     ByEditor,
