@@ -134,10 +134,14 @@ fuzz_target!(|data: &[u8]| {
             "the summary's total is the sum of the rows"
         );
         let summary: serde_json::Value = serde_json::from_str(&whole.1).expect("JSON");
-        assert_eq!(
-            summary["rows"].as_u64(),
-            Some(rows as u64),
-            "every row is written once"
-        );
+        // The lines an unclosed quote swallows (F0213) count as rows read but have no row of
+        // their own: only then may the summary count more rows than are written.
+        let swallowed = whole.2.iter().any(|e| e.contains("F0213"));
+        let read = summary["rows"].as_u64().expect("a row count");
+        if swallowed {
+            assert!(read >= rows as u64, "every row is written once");
+        } else {
+            assert_eq!(read, rows as u64, "every row is written once");
+        }
     }
 });
