@@ -60,6 +60,15 @@ pub struct PastGrant {
     pub amount: Decimal,
 }
 
+impl PastGrant {
+    /// The calendar year yearly caps, limits and budgets count the grant in: the year of the
+    /// run it paid, for a grant of a year of a run (that year's award is counted in it,
+    /// whenever it was paid out), else the year of its date.
+    pub fn counted_in(&self) -> i32 {
+        self.year.unwrap_or_else(|| self.date.year())
+    }
+}
+
 /// An earlier grant matched to the clause of the policy set that paid it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Grant {
@@ -257,11 +266,9 @@ impl History {
 }
 
 impl Grant {
-    /// The calendar year yearly caps and limits count the grant in: the year of the run it
-    /// paid, for a grant of a year of a run (that year's award is counted in it, whenever it
-    /// was paid out), else the year of its date.
+    /// The calendar year yearly caps and limits count the grant in ([`PastGrant::counted_in`]).
     pub(super) fn counted_in(&self) -> i32 {
-        self.given.year.unwrap_or_else(|| self.given.date.year())
+        self.given.counted_in()
     }
 
     /// Whether it paid a stage of the award of clause `(pi, ci)` for the claim whose id is

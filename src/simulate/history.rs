@@ -13,12 +13,16 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use std::collections::HashMap;
+
 use super::batch::Source;
 use super::input::{csv_rows, jsonl_id, quote_fault, QuoteFault};
+use super::tally::Tally;
 use super::{id_order, Columns, RowError, RowProblem};
 use crate::eval::facts::{trim, FactProblem};
 use crate::eval::history::PastGrant;
 use crate::eval::json::{self, Json, Node};
+use crate::eval::Amount;
 use crate::problem::ProblemCode;
 
 /// The columns of a history file besides the subject id.
@@ -117,6 +121,41 @@ pub struct HistoryReader<'c> {
     last_ignored: Option<String>,
     /// Whether the file has ended.
     done: bool,
+    /// With yearly budgets: the grants counted against them.
+    earlier: Option<Earlier>,
+}
+
+/// The grants of a history that yearly budgets count: every grant of a policy with a budget
+/// line, whether its subject is in the population or not (a firm that does not apply again
+/// was still paid out of that year's budget), by the policy and the year yearly limits count
+/// it in (its `year` of a run, else its date's). Every row is read once per pass whatever the
+/// chunks, so the sums do not depend on `--chunk-size` or `--threads`.
+#[derive(Debug, Default)]
+pub(crate) struct Earlier {
+    /// Document key ([`crate::keys::document_key`]) -> the policy's position, for the policies
+    /// with a budget line.
+    documents: HashMap<String, usize>,
+    /// (policy, year) -> what its grants add up to.
+    pub(crate) sums: Vec<((usize, i32), Tally)>,
+}
+
+impl Earlier {
+    /// Counts against the budgets the policies at `documents` (document key -> position).
+    pub(crate) fn new(documents: HashMap<String, usize>) -> Earlier {
+        Earlier {
+            documents,
+            sums: Vec::new(),
+        }
+    }
+
+    /// Counts `grant` when its policy has a budget line.
+    fn count(&mut self, grant: &PastGrant) {
+        let key = crate::keys::document_key(&grant.document);
+        if let Some(&pi) = self.documents.get(&*key) {
+            let year = grant.counted_in();
+            super::summary::sum_of(&mut self.sums, (pi, year)).add(Amount::Exact(grant.amount));
+        }
+    }
 }
 
 /// How the rows of a history file are laid out.
@@ -171,7 +210,47 @@ impl<'c> HistoryReader<'c> {
             last: None,
             last_ignored: None,
             done: false,
+            earlier: None,
         })
+    }
+
+    /// Counts the grants of every subject (in the population or not) against the yearly
+    /// budgets of `earlier`'s policies; a grant of a subject not in the population that cannot
+    /// be read then stops the run (F0261), for the budgets would not know what it paid.
+    pub(crate) fn count_earlier(&mut self, earlier: Earlier) {
+        self.earlier = Some(earlier);
+    }
+
+    /// The grants counted against the budgets, once the file is read to its end (nothing
+    /// without [`HistoryReader::count_earlier`]).
+    pub(crate) fn take_earlier(&mut self) -> Vec<((usize, i32), Tally)> {
+        self.earlier.take().map(|e| e.sums).unwrap_or_default()
+    }
+
+    /// Counts `row` against the budgets (`given`: its subject is in the population, whose
+    /// evaluation fails on a grant that cannot be read); the error that stops the run for a
+    /// grant that cannot be read of a subject not in the population.
+    fn count(&mut self, row: &HistoryRow, given: bool) -> Option<RowError> {
+        let earlier = self.earlier.as_mut()?;
+        match &row.grant {
+            Ok(g) => {
+                earlier.count(g);
+                None
+            }
+            Err(_) if given => None,
+            Err(problems) => {
+                let why: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                let reason = format!(
+                    "the grant of `{}` (a subject not in the population) cannot be read, and yearly budgets count every grant of their year: {}",
+                    crate::eval::format::escape(&row.id),
+                    why.join("; ")
+                );
+                Some(RowError::new(
+                    row.line,
+                    RowProblem::HistoryUnreadable { reason },
+                ))
+            }
+        }
     }
 
     /// The grants of the first subjects of `ids` (a chunk's, in order): every row up to the
@@ -221,6 +300,10 @@ impl<'c> HistoryReader<'c> {
             // Ids are compared as keys, as the population's rows are grouped: a grant for
             // `嘉兴某某(集团)` is one of the subject `嘉兴某某（集团）`.
             let found = ids.binary_search_by(|i| id_order(i, &row.id));
+            if let Some(e) = self.count(&row, found.is_ok()) {
+                out.stop = Some((Some(row.id.clone()), e));
+                return (out, ids.len());
+            }
             if found.is_ok() {
                 held = held.saturating_add(row.bytes);
                 out.rows.push(row);
@@ -245,6 +328,9 @@ impl<'c> HistoryReader<'c> {
                 return (ignored, None);
             };
             if let Some(e) = self.out_of_order(&row) {
+                return (ignored, Some(e));
+            }
+            if let Some(e) = self.count(&row, false) {
                 return (ignored, Some(e));
             }
             if self.last_ignored.as_deref() != Some(row.id.as_str()) {

@@ -41,12 +41,20 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    /// What an overrun year is reduced to: the budget rounded down to the policy's rounding
-    /// step (as a cap's amount is, README "Order of evaluation"), so every reduced award is
-    /// whole steps and the year never pays more than its budget says. `None` when it cannot be
-    /// held.
-    fn target(&self) -> Option<Decimal> {
-        crate::eval::round(self.budget, self.step, crate::ast::RoundingMode::Down)
+    /// What is left of the budget for this run's awards once `earlier` (what the history
+    /// granted under the policy in the year) is taken from it; below zero when the earlier
+    /// grants alone passed it.
+    fn room(&self, earlier: Decimal) -> Option<Decimal> {
+        self.budget.checked_sub(earlier)
+    }
+
+    /// What an overrun year's awards are reduced to: what is left of the budget (`room`, none
+    /// when the earlier grants used it up) rounded down to the policy's rounding step (as a
+    /// cap's amount is, README "Order of evaluation"), so every reduced award is whole steps
+    /// and the year never pays more than its budget says. `None` when it cannot be held.
+    fn target(&self, room: Decimal) -> Option<Decimal> {
+        let room = room.max(Decimal::ZERO);
+        crate::eval::round(room, self.step, crate::ast::RoundingMode::Down)
     }
 }
 
@@ -118,16 +126,27 @@ impl Recorder {
         self.chunks.push(paid);
     }
 
-    /// The plan of the second pass; F0402 for a total that cannot be held, F0403 for a year
-    /// that overruns its budget with amounts that are ranges.
-    pub(crate) fn plan(self, set: &PolicySet) -> Result<Plan, Failure> {
+    /// The plan of the second pass, with `earlier` giving what the history granted under a
+    /// policy in a year (counted against its budget before this run's awards); F0402 for a
+    /// total that cannot be held, F0403 for a year that overruns its budget with amounts that
+    /// are ranges.
+    pub(crate) fn plan(
+        self,
+        set: &PolicySet,
+        earlier: impl Fn(usize, i32) -> Decimal,
+    ) -> Result<Plan, Failure> {
         if let Some(f) = self.failed {
             return Err(f);
         }
         let mut lines = Vec::with_capacity(self.lines.len());
         for (k, l) in self.lines.iter().enumerate() {
             let mut total = Amount::ZERO;
-            let target = l.target().ok_or_else(|| too_large(l, "the budget of"))?;
+            let room = l
+                .room(earlier(l.pi, l.year))
+                .ok_or_else(|| too_large(l, "what is left of the budget of"))?;
+            let target = l
+                .target(room)
+                .ok_or_else(|| too_large(l, "the budget of"))?;
             let mut places = l.budget.scale().max(l.step.scale()).max(2);
             for c in &self.chunks {
                 total = total
@@ -135,9 +154,11 @@ impl Recorder {
                     .ok_or_else(|| too_large(l, "the total of"))?;
                 places = places.max(c[k].min().scale()).max(c[k].max().scale());
             }
-            let reduce = total.max() > l.budget;
+            // What the run pays passes what the earlier grants left of the budget (all of it,
+            // when they used it up): reduced.
+            let reduce = total.max() > room && total.max() > Decimal::ZERO;
             if reduce && total.min() != total.max() {
-                return Err(ranges(set, l, total));
+                return Err(ranges(set, l, total, room));
             }
             // The budget in whole steps: the reduced running total moves by whole steps.
             let step = units(l.step, places)
@@ -184,13 +205,21 @@ fn too_large(l: &Line, what: &str) -> Failure {
     }
 }
 
-/// F0403 for line `l`, whose awards add up to the range `total`.
-fn ranges(set: &PolicySet, l: &Line, total: Amount) -> Failure {
+/// F0403 for line `l`, whose awards add up to the range `total` against `room` left of it.
+fn ranges(set: &PolicySet, l: &Line, total: Amount, room: Decimal) -> Failure {
     let document = &set.programs()[l.pi].header.document;
+    let left = if room == l.budget {
+        String::new()
+    } else {
+        format!(
+            ", {} of it left after the grants of the history",
+            crate::eval::format::yuan(room.max(Decimal::ZERO))
+        )
+    };
     Failure {
         code: ProblemCode::ProRataRange,
         message: format!(
-            "the {} budget of `{document}` ({}) is reduced pro rata, but its awards add up to {}: a range (\"up to\" awards without an assessed amount), so no one factor makes them equal the budget",
+            "the {} budget of `{document}` ({}{left}) is reduced pro rata, but its awards add up to {}: a range (\"up to\" awards without an assessed amount), so no one factor makes them equal the budget",
             l.year,
             crate::eval::format::yuan(l.budget),
             crate::eval::format::amount(total)

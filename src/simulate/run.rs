@@ -379,9 +379,20 @@ impl<'s> Simulation<'s> {
         match history {
             Some((h, format)) => {
                 let jsonl = format == PopulationFormat::Jsonl;
-                HistoryReader::new(h, jsonl, &self.options.columns)
-                    .map(Some)
-                    .map_err(SimulateError::History)
+                let mut reader = HistoryReader::new(h, jsonl, &self.options.columns)
+                    .map_err(SimulateError::History)?;
+                // Policies with yearly budgets count the grants already paid in their years.
+                let mut documents = std::collections::HashMap::new();
+                for (pi, p) in self.ev.policies().programs().iter().enumerate() {
+                    if !p.header.budget.is_empty() {
+                        let key = crate::keys::document_key(&p.header.document);
+                        documents.entry(key.into_owned()).or_insert(pi);
+                    }
+                }
+                if !documents.is_empty() {
+                    reader.count_earlier(super::history::Earlier::new(documents));
+                }
+                Ok(Some(reader))
             }
             None => Ok(None),
         }
@@ -448,7 +459,8 @@ impl<'s> Simulation<'s> {
             return Ok(counted);
         }
         let set = self.ev.policies();
-        let plan = match recorder.plan(set) {
+        let earlier = |pi, year| counted.summary.earlier_in(pi, year);
+        let plan = match recorder.plan(set, earlier) {
             Ok(p) => p,
             Err(f) => {
                 return Ok(Report {
@@ -539,18 +551,19 @@ impl<'s> Simulation<'s> {
             Pass::Only => {}
         }
         let given = history.is_some();
-        let ignored_at_end = AtomicU64::new(0);
+        let at_end = Mutex::new(HistoryEnd::default());
         let reading = Reading {
             chunker,
             history,
             history_budget: o.chunk_size.clamp(1, MAX_CHUNK),
-            ignored_at_end: &ignored_at_end,
+            at_end: &at_end,
         };
         let read_end = in_threads(&cx, reading, o.threads, &mut merger, progress, cancel);
         if given {
             // The history's subjects after the population's last: none of them is in it.
-            let ignored = ignored_at_end.load(Ordering::SeqCst);
-            merger.summary.add_history(Some(0), Some(ignored));
+            let end = at_end.into_inner().unwrap_or_else(|p| p.into_inner());
+            merger.summary.add_history(Some(0), Some(end.ignored));
+            merger.summary.earlier = end.earlier;
         }
         let end = self.end(&mut merger, read_end, cancel);
         // The header's columns, then the JSON Lines keys in the order first met.
@@ -717,8 +730,17 @@ struct Reading<'h, R, F> {
     /// The bytes of history rows one chunk's grants may take before the chunk is cut (the
     /// chunk size): a dense history is handed out in pieces, as the population is.
     history_budget: usize,
-    /// Set when the population ends: the history's subjects after its last.
-    ignored_at_end: &'h AtomicU64,
+    /// Set when the population ends: what the history's reading came to.
+    at_end: &'h Mutex<HistoryEnd>,
+}
+
+/// What reading the history came to, once the population has ended.
+#[derive(Default)]
+struct HistoryEnd {
+    /// The history's subjects after the population's last.
+    ignored: u64,
+    /// Its grants counted against yearly budgets (by policy and year).
+    earlier: Vec<((usize, i32), super::tally::Tally)>,
 }
 
 /// A chunk and its subjects' earlier grants.
@@ -795,7 +817,7 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
         mut chunker,
         mut history,
         history_budget,
-        ignored_at_end,
+        at_end,
     } = reading;
     // Chunks are numbered here: one cut in pieces by its history is several.
     let mut seq = 0u64;
@@ -806,8 +828,13 @@ fn read<R: Read, F: Fn(&[u8]) -> Option<String>>(
         let chunk = match chunker.next_chunk() {
             Ok(Some(c)) => c,
             Ok(None) => {
-                let (ignored, e) = history.as_mut().map_or((0, None), HistoryReader::drain);
-                ignored_at_end.store(ignored, Ordering::SeqCst);
+                let h = history.as_mut()?;
+                let (ignored, e) = h.drain();
+                let end = HistoryEnd {
+                    ignored,
+                    earlier: h.take_earlier(),
+                };
+                *at_end.lock().unwrap_or_else(|p| p.into_inner()) = end;
                 return e.map(ReadEnd::History);
             }
             Err(e) => {

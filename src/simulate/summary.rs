@@ -103,12 +103,17 @@ pub struct BudgetUse {
     /// The budget line.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub budget: Decimal,
-    /// Paid in that year (upper bounds for ranges).
+    /// Paid in that year by this run (upper bounds for ranges).
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub paid: Decimal,
-    /// Paid over budget, as a fraction.
+    /// Granted in that year before this run: the grants of the `--history` file under the
+    /// policy (of any subject, in the population or not) that yearly limits count in the year;
+    /// zero without a history.
+    #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
+    pub earlier: Decimal,
+    /// Used of the budget (`earlier` and `paid` together), as a fraction.
     pub share_used: Decimal,
-    /// How much over budget, if any.
+    /// How much `earlier` and `paid` together pass the budget by, if they do.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
     /// For a line reduced pro rata (`pro_rata`): the total before, and the factor.
@@ -182,6 +187,10 @@ pub struct Summary {
     /// years.
     #[serde(skip)]
     policy_years: Vec<((usize, i32), Tally)>,
+    /// Granted before the run, per policy with a budget and year (the history's grants; set
+    /// once the whole history is read).
+    #[serde(skip)]
+    pub(crate) earlier: Vec<((usize, i32), Tally)>,
     /// Paid in all, as counted (`paid` is filled from it at the end).
     #[serde(skip)]
     paid_sum: Tally,
@@ -459,6 +468,16 @@ impl Summary {
         Some(t.amount())
     }
 
+    /// What the history granted under policy `pi` in `year` before the run (zero without a
+    /// history, or when it cannot be held: [`Summary::finish`] has then failed the run).
+    pub(crate) fn earlier_in(&self, pi: usize, year: i32) -> Decimal {
+        self.earlier
+            .iter()
+            .find(|(k, _)| *k == (pi, year))
+            .and_then(|(_, t)| t.amount())
+            .map_or(Decimal::ZERO, Amount::max)
+    }
+
     /// Adds another part's counts into this one.
     pub(crate) fn merge(&mut self, other: Summary) {
         self.rows += other.rows;
@@ -646,10 +665,28 @@ impl Summary {
                     .max(),
                     None => Decimal::ZERO,
                 };
+                let earlier = match self.earlier.iter().find(|(k, _)| *k == (pi, *year)) {
+                    Some((_, t)) => held(t, || {
+                        format!(
+                            "what was granted earlier in {year} under {}",
+                            p.header.document
+                        )
+                    })?
+                    .max(),
+                    None => Decimal::ZERO,
+                };
+                let used = paid.checked_add(earlier).ok_or_else(|| Failure {
+                    code: ProblemCode::SummaryOverflow,
+                    message: format!(
+                        "what the {year} budget of `{}` has paid is too large to hold exactly",
+                        p.header.document
+                    ),
+                    help: "check the population and the history for amounts with a misplaced scale or exponent".to_string(),
+                })?;
                 let share = if budget.is_zero() {
                     Decimal::ZERO
                 } else {
-                    paid.checked_div(*budget).ok_or_else(|| Failure {
+                    used.checked_div(*budget).ok_or_else(|| Failure {
                         code: ProblemCode::SummaryOverflow,
                         message: format!("the share used of the {year} budget of `{}` is too large to hold exactly", p.header.document),
                         help: "check the population for amounts with a misplaced scale or exponent".to_string(),
@@ -660,8 +697,9 @@ impl Summary {
                     year: *year,
                     budget: *budget,
                     paid,
+                    earlier,
                     share_used: share,
-                    overrun: (paid - budget).max(Decimal::ZERO),
+                    overrun: (used - budget).max(Decimal::ZERO),
                     pro_rata: None,
                 });
             }
@@ -687,6 +725,7 @@ impl Summary {
         }
         for b in &mut self.budgets {
             b.paid = money_places(b.paid);
+            b.earlier = money_places(b.earlier);
             b.overrun = money_places(b.overrun);
         }
         Ok(())
@@ -809,12 +848,23 @@ impl Summary {
             format::yuan(d.max)
         )?;
         for b in &self.budgets {
+            // With grants made earlier in the year (the history), both parts are shown.
+            let used = if b.earlier.is_zero() {
+                format::yuan(b.paid)
+            } else {
+                format!(
+                    "{} granted earlier + {} this run = {}",
+                    format::yuan(b.earlier),
+                    format::yuan(b.paid),
+                    format::yuan(b.earlier + b.paid)
+                )
+            };
             writeln!(
                 out,
                 "budget {} {}: {} of {} used ({}){}",
                 b.policy,
                 b.year,
-                format::yuan(b.paid),
+                used,
                 format::yuan(b.budget),
                 format::percent(b.share_used),
                 if b.overrun > Decimal::ZERO {
@@ -826,9 +876,14 @@ impl Summary {
             match &b.pro_rata {
                 Some(p) if p.reduced => writeln!(
                     out,
-                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by the budget in whole rounding steps / total before)",
+                    "  reduced pro rata: {} before, factor ≈ {} (each award scaled by {} in whole rounding steps / total before)",
                     format::yuan(p.paid_before),
-                    p.factor
+                    p.factor,
+                    if b.earlier.is_zero() {
+                        "the budget"
+                    } else {
+                        "what the earlier grants left of the budget"
+                    }
                 )?,
                 Some(_) => writeln!(out, "  reduced pro rata if overrun: within budget, nothing reduced")?,
                 None => {}

@@ -1,0 +1,346 @@
+//! Yearly budgets count the grants of the history (issue 15, attack run 6's F4): a policy's
+//! `budget` line for a year is used by what `--history` says was granted under it in that year
+//! (every subject's grants, in the population or not) as well as by the run's awards. With
+//! `pro_rata` the run's awards are reduced to what the earlier grants left of the budget
+//! (nothing, when they used it up); without it the summary reports the overrun. The sums do not
+//! depend on chunks or threads, and a grant that cannot be read of a subject outside the
+//! population stops the run rather than leave the budget short of it.
+//!
+//! The policies here are made up for the case each test states; none cites a gazette article
+//! (no shipped policy has a budget line).
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use pol::{End, Kind, Options, PolicySet, PopulationFormat, SimulationOptions};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+/// A policy paying each enterprise `额` (and a once-only `认定奖励` of 5万元 to those with
+/// `首次认定`), with `budget` as its budget lines.
+fn policy(budget: &str) -> String {
+    format!(
+        "policy \"测〔2024〕21号\" {{\n  title \"预算与已拨付\"\n  issued 2023-01-01\n  \
+         effective 2023-01-01 to 2025-12-31\n  funding {{ 市财政: 100% }}\n  \
+         same_matter cumulative\n  budget {{ {budget} }}\n}}\n\
+         input enterprise {{\n  首次认定: bool = false\n  额: money = 0元\n}}\n\
+         clause 认定奖励 {{\n  source \"第一条\"\n  when 首次认定\n  award 5万元\n  once per enterprise\n}}\n\
+         clause 运营补助 {{\n  source \"第二条\"\n  award 额\n}}\n"
+    )
+}
+
+fn pol(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// E1 was granted its once-only 5万元 on 2024-02-01; E1 and E2 are each paid 5万元 now.
+const POPULATION: &str = "id,首次认定,额\nE1,1,5万元\nE2,0,5万元\n";
+const HISTORY: &str =
+    "id,document,clause,date,amount\nE1,测〔2024〕21号,认定奖励,2024-02-01,5万元\n";
+
+/// `pol simulate` of the folder's `p.pol`, `pop.csv` and `h.csv` on 2024-05-01: exit status,
+/// rows, stderr and the JSON summary.
+fn simulate(dir: &Path) -> (i32, String, String, serde_json::Value) {
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--history",
+        "h.csv",
+        "--date",
+        "2024-05-01",
+        "--columns",
+        "subject,total,运营补助,认定奖励:outcome",
+        "--out",
+        "-",
+        "--summary",
+        "s.json",
+    ];
+    let (code, out, err) = pol(&args, dir);
+    let summary = std::fs::read_to_string(dir.join("s.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (code, out, err, summary)
+}
+
+#[test]
+fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
+    // 10万元 for 2024, 5万元 of it granted in February: the run's 10万元 is reduced to the 5万元
+    // left, 2.5万元 each, and the line is used to 100%, not 150%.
+    let dir = folder(&[
+        ("p.pol", &policy("2024: 10万元 pro_rata")),
+        ("pop.csv", POPULATION),
+        ("h.csv", HISTORY),
+    ]);
+    let (code, out, err, s) = simulate(dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,total,运营补助,认定奖励:outcome\n\
+         E1,25000.00,25000.00,already_paid\n\
+         E2,25000.00,25000.00,not_eligible\n"
+    );
+    let b = &s["budgets"][0];
+    assert_eq!(b["earlier"], "50000.00");
+    assert_eq!(b["paid"], "50000.00");
+    assert_eq!(b["share_used"], "1.00");
+    assert_eq!(b["overrun"], "0.00");
+    assert_eq!(b["pro_rata"]["paid_before"], "100000.00");
+    assert_eq!(b["pro_rata"]["factor"], "0.50");
+
+    // Without `pro_rata` the overrun is reported: 5万元 earlier and 10万元 now against 10万元.
+    std::fs::write(dir.path().join("p.pol"), policy("2024: 10万元")).unwrap();
+    let (code, out, err, s) = simulate(dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("E2,50000.00,50000.00"), "{out}");
+    let b = &s["budgets"][0];
+    assert_eq!(
+        (&b["earlier"], &b["paid"], &b["share_used"], &b["overrun"]),
+        (
+            &serde_json::json!("50000.00"),
+            &serde_json::json!("100000.00"),
+            &serde_json::json!("1.50"),
+            &serde_json::json!("50000.00")
+        )
+    );
+    // The text names both parts.
+    let (code, text, err) = pol(
+        &[
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--history",
+            "h.csv",
+            "--date",
+            "2024-05-01",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.contains(
+            "budget 测〔2024〕21号 2024: 50,000.00 元 granted earlier + 100,000.00 元 this run = \
+             150,000.00 元 of 100,000.00 元 used (150.00%), over by 50,000.00 元"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn grants_of_subjects_outside_the_population_count_and_other_years_do_not() {
+    // E0 and E9 are not in the population, but their 2024 grants were paid from the 2024
+    // budget; E1's 2023 grant and a grant under another policy's number are not this line's.
+    let history = "id,document,clause,date,amount\n\
+                   E0,测〔2024〕21号,运营补助,2024-01-05,1万元\n\
+                   E0,测〔2024〕99号,运营补助,2024-01-05,7万元\n\
+                   E1,测[2024]21号,运营补助,2023-12-31,3万元\n\
+                   E9,测〔2024〕21号,运营补助,2024-03-05,2万元\n";
+    let dir = folder(&[
+        ("p.pol", &policy("2023: 1亿元, 2024: 10万元 pro_rata")),
+        ("pop.csv", POPULATION),
+        ("h.csv", history),
+    ]);
+    let (code, out, err, s) = simulate(dir.path());
+    assert_eq!(code, 0, "{err}");
+    // 3万元 earlier in 2024 leaves 7万元 for the run's 15万元 (E1's once-only award is paid now).
+    let b2024 = s["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["year"] == 2024)
+        .unwrap();
+    assert_eq!(b2024["earlier"], "30000.00");
+    assert_eq!(b2024["paid"], "70000.00");
+    assert_eq!(b2024["share_used"], "1.00");
+    let b2023 = s["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["year"] == 2023)
+        .unwrap();
+    assert_eq!(b2023["earlier"], "30000.00");
+    assert_eq!(b2023["paid"], "0.00");
+    assert_eq!(s["paid"]["exact"], "70000.00", "{out}");
+}
+
+#[test]
+fn earlier_grants_that_used_up_the_budget_leave_the_run_nothing() {
+    // 12万元 granted against 10万元: every award of the run is reduced to zero, and the line
+    // shows the overrun the history already made.
+    let history = "id,document,clause,date,amount\nE7,测〔2024〕21号,运营补助,2024-01-05,12万元\n";
+    let dir = folder(&[
+        ("p.pol", &policy("2024: 10万元 pro_rata")),
+        ("pop.csv", POPULATION),
+        ("h.csv", history),
+    ]);
+    let (code, out, err, s) = simulate(dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,total,运营补助,认定奖励:outcome\n\
+         E1,0.00,0.00,awarded\n\
+         E2,0.00,0.00,not_eligible\n"
+    );
+    let b = &s["budgets"][0];
+    assert_eq!(b["earlier"], "120000.00");
+    assert_eq!(b["paid"], "0.00");
+    assert_eq!(b["overrun"], "20000.00");
+    assert_eq!(b["pro_rata"]["factor"], "0");
+}
+
+#[test]
+fn an_unreadable_grant_outside_the_population_stops_a_run_with_budgets() {
+    // E0 is not in the population; its grant's amount cannot be read. With a budget line the
+    // budget cannot know what it paid: F0261, exit 1. Without one, the grant concerns no one.
+    let history = "id,document,clause,date,amount\nE0,测〔2024〕21号,运营补助,2024-01-05,五万\n";
+    let dir = folder(&[
+        ("p.pol", &policy("2024: 10万元")),
+        ("pop.csv", POPULATION),
+        ("h.csv", history),
+    ]);
+    let (code, _, err, _) = simulate(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("F0261"), "{err}");
+    assert!(err.contains("not in the population"), "{err}");
+    // After the population's last subject too.
+    let history = "id,document,clause,date,amount\nE9,测〔2024〕21号,运营补助,2024-01-05,五万\n";
+    std::fs::write(dir.path().join("h.csv"), history).unwrap();
+    let (code, _, err, _) = simulate(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("F0261"), "{err}");
+    let without = policy("2024: 10万元").replace("  budget { 2024: 10万元 }\n", "");
+    assert!(!without.contains("budget"));
+    std::fs::write(dir.path().join("p.pol"), without).unwrap();
+    let (code, _, err, _) = simulate(dir.path());
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Runs `population` with `history` through `set` with `threads` and `chunk`: rows and summary.
+fn run(
+    set: &PolicySet,
+    population: &str,
+    history: &str,
+    threads: usize,
+    chunk: usize,
+) -> (String, pol::Summary) {
+    let mut sim = SimulationOptions::new(Kind::Enterprise);
+    sim.threads = threads;
+    sim.chunk_size = chunk;
+    sim.row_columns = Some("subject,total,运营补助,运营补助:before_pro_rata".into());
+    let simulation = set
+        .simulation(&Options::on("2024-12-31".parse().unwrap()), sim)
+        .unwrap();
+    let mut rows = Vec::new();
+    let mut again = || Ok(population.as_bytes());
+    let mut open = || Ok(history.as_bytes());
+    let report = simulation
+        .run_twice_with_history(
+            population.as_bytes(),
+            &mut again,
+            Some((&mut open, PopulationFormat::Csv)),
+            Some(&mut rows),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    assert!(matches!(report.end, End::Completed), "{:?}", report.end);
+    (String::from_utf8(rows).unwrap(), report.summary)
+}
+
+/// A population of subjects 1..=n paid `额`, and a history of grants of subjects 1..=n+3 (some
+/// outside the population), each in 2023 or 2024: (population, history, the 2024 grants' sum).
+fn population_and_history() -> impl Strategy<Value = (String, String, Decimal)> {
+    let grant = (0i64..3_000_000, any::<bool>());
+    let subject = (0i64..2_000_000, prop::collection::vec(grant, 0..3));
+    prop::collection::vec(subject, 1..20).prop_map(|subjects| {
+        let n = subjects.len();
+        let mut population = String::from("id,额\n");
+        let mut history = String::from("id,document,clause,date,amount\n");
+        let mut earlier = Decimal::ZERO;
+        for (i, (amount, grants)) in subjects.iter().enumerate() {
+            // Every third subject is left out of the population (its grants still count).
+            if i % 3 != 2 || i + 1 == n {
+                population.push_str(&format!("{},{}\n", i + 1, Decimal::new(*amount, 2)));
+            }
+            for (k, (paid, in_2024)) in grants.iter().enumerate() {
+                let year = if *in_2024 { 2024 } else { 2023 };
+                let paid = Decimal::new(*paid, 2);
+                if *in_2024 {
+                    earlier += paid;
+                }
+                history.push_str(&format!(
+                    "{},测〔2024〕21号,运营补助,{year}-0{}-01,{paid}\n",
+                    i + 1,
+                    k + 1
+                ));
+            }
+        }
+        (population, history, earlier)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Over generated populations and histories: the run's 2024 awards come to what the 2024
+    /// grants left of the budget (none when they used it up) when they pass it, else stay as
+    /// they are; the summary's line counts every 2024 grant; chunks and threads change nothing.
+    #[test]
+    fn the_run_pays_at_most_what_the_earlier_grants_left(
+        (population, history, earlier) in population_and_history(),
+        budget_cents in 1i64..3_000_000,
+    ) {
+        let budget = Decimal::new(budget_cents, 2);
+        let text = policy(&format!("2024: {budget}元 pro_rata"));
+        let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
+        let (rows, summary) = run(&set, &population, &history, 1, 1 << 20);
+        let (mut after, mut before) = (Decimal::ZERO, Decimal::ZERO);
+        for line in rows.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            let c = |k: usize| cells[k].parse::<Decimal>().unwrap_or_default();
+            prop_assert!(c(2) <= c(3), "{}", line);
+            after += c(2);
+            before += c(3);
+        }
+        let room = (budget - earlier).max(Decimal::ZERO);
+        if before > room {
+            prop_assert_eq!(after, room);
+        } else {
+            prop_assert_eq!(after, before);
+        }
+        prop_assert_eq!(summary.errors, 0);
+        let line = &summary.budgets[0];
+        prop_assert_eq!(line.earlier, earlier);
+        prop_assert_eq!(line.paid, after);
+        prop_assert_eq!(line.overrun, (earlier + after - budget).max(Decimal::ZERO));
+        for (threads, chunk) in [(2, 1), (3, 17)] {
+            let (other, other_summary) = run(&set, &population, &history, threads, chunk);
+            prop_assert_eq!(&other, &rows);
+            prop_assert_eq!(
+                serde_json::to_value(&other_summary).unwrap(),
+                serde_json::to_value(&summary).unwrap()
+            );
+        }
+    }
+}
