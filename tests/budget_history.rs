@@ -210,7 +210,7 @@ fn earlier_grants_that_used_up_the_budget_leave_the_run_nothing() {
 }
 
 #[test]
-fn an_unreadable_grant_outside_the_population_stops_a_run_with_budgets() {
+fn an_unreadable_or_repeated_grant_outside_the_population_stops_a_run_with_budgets() {
     // E0 is not in the population; its grant's amount cannot be read. With a budget line the
     // budget cannot know what it paid: F0261, exit 1. Without one, the grant concerns no one.
     let history = "id,document,clause,date,amount\nE0,测〔2024〕21号,运营补助,2024-01-05,五万\n";
@@ -229,6 +229,15 @@ fn an_unreadable_grant_outside_the_population_stops_a_run_with_budgets() {
     let (code, _, err, _) = simulate(dir.path());
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("F0261"), "{err}");
+    // A grant listed twice of a subject outside the population (no evaluation refuses it) would
+    // be counted twice: refused too.
+    let history = "id,document,clause,date,amount\n\
+                   E0,测〔2024〕21号,运营补助,2024-01-05,1万元\n\
+                   E0,测[2024]21号,运营补助,2024-01-05,10000\n";
+    std::fs::write(dir.path().join("h.csv"), history).unwrap();
+    let (code, _, err, _) = simulate(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("repeats the grant on history line 2"), "{err}");
     let without = policy("2024: 10万元").replace("  budget { 2024: 10万元 }\n", "");
     assert!(!without.contains("budget"));
     std::fs::write(dir.path().join("p.pol"), without).unwrap();

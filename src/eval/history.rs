@@ -412,10 +412,35 @@ pub(super) fn read(
 pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option<(usize, usize)> {
     let mut seen = std::collections::HashMap::new();
     for (i, g) in grants.enumerate() {
+        let compared = GrantIdentity::of(g);
+        if let Some(&j) = seen.get(&compared) {
+            return Some((j, i));
+        }
+        seen.insert(compared, i);
+    }
+    None
+}
+
+/// What makes two grants of one subject the same grant listed twice (F0171): the policy,
+/// clause, claim, stage and year as keys, the date and the amount's value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct GrantIdentity(
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    NaiveDate,
+    Decimal,
+);
+
+impl GrantIdentity {
+    /// The identity of `g`.
+    pub(crate) fn of(g: &PastGrant) -> GrantIdentity {
         let k = |t: &Option<String>| t.as_deref().map(|t| key(t).into_owned());
         // The item and matter are left out: a grant may only name its clause's own (F0161,
         // F0120), so a copy that adds or drops them is the same grant.
-        let compared = (
+        GrantIdentity(
             crate::keys::document_key(&g.document).into_owned(),
             key(&g.clause).into_owned(),
             k(&g.claim),
@@ -423,13 +448,8 @@ pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option
             g.year,
             g.date,
             g.amount.normalize(),
-        );
-        if let Some(&j) = seen.get(&compared) {
-            return Some((j, i));
-        }
-        seen.insert(compared, i);
+        )
     }
-    None
 }
 
 /// The problem of a grant at `second` that repeats the grant at `first` (F0171).

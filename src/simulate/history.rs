@@ -137,6 +137,11 @@ pub(crate) struct Earlier {
     documents: HashMap<String, usize>,
     /// (policy, year) -> what its grants add up to.
     pub(crate) sums: Vec<((usize, i32), Tally)>,
+    /// The subject whose grants are being read, and its grants so far (with their lines):
+    /// a grant listed twice is counted once (and stops the run for a subject not in the
+    /// population, which no evaluation refuses).
+    subject: Option<String>,
+    seen: HashMap<crate::eval::history::GrantIdentity, u64>,
 }
 
 impl Earlier {
@@ -145,16 +150,30 @@ impl Earlier {
         Earlier {
             documents,
             sums: Vec::new(),
+            subject: None,
+            seen: HashMap::new(),
         }
     }
 
-    /// Counts `grant` when its policy has a budget line.
-    fn count(&mut self, grant: &PastGrant) {
+    /// Counts `grant` of subject `id` (at history line `line`) when its policy has a budget
+    /// line: the line of the same grant counted before, if it was.
+    fn count(&mut self, id: &str, grant: &PastGrant, line: u64) -> Option<u64> {
         let key = crate::keys::document_key(&grant.document);
-        if let Some(&pi) = self.documents.get(&*key) {
-            let year = grant.counted_in();
-            super::summary::sum_of(&mut self.sums, (pi, year)).add(Amount::Exact(grant.amount));
+        let &pi = self.documents.get(&*key)?;
+        // A subject's grants are next to each other (the file is sorted by subject id).
+        let id = crate::keys::key(id);
+        if self.subject.as_deref() != Some(&*id) {
+            self.subject = Some(id.into_owned());
+            self.seen.clear();
         }
+        let identity = crate::eval::history::GrantIdentity::of(grant);
+        if let Some(&first) = self.seen.get(&identity) {
+            return Some(first);
+        }
+        self.seen.insert(identity, line);
+        super::summary::sum_of(&mut self.sums, (pi, grant.counted_in()))
+            .add(Amount::Exact(grant.amount));
+        None
     }
 }
 
@@ -234,8 +253,15 @@ impl<'c> HistoryReader<'c> {
         let earlier = self.earlier.as_mut()?;
         match &row.grant {
             Ok(g) => {
-                earlier.count(g);
-                None
+                let first = earlier.count(&row.id, g, row.line)?;
+                // A subject of the population is refused the repeat by its evaluation (F0171).
+                (!given).then(|| {
+                    let reason = format!(
+                        "the grant of `{}` (a subject not in the population) repeats the grant on history line {first}, and yearly budgets would count it twice (F0171)",
+                        crate::eval::format::escape(&row.id)
+                    );
+                    RowError::new(row.line, RowProblem::HistoryUnreadable { reason })
+                })
             }
             Err(_) if given => None,
             Err(problems) => {
