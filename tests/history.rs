@@ -1480,6 +1480,10 @@ fn a_grant_of_nothing_is_refused_and_a_copy_naming_its_matter_is_one_grant_given
     };
     let v = problems("zero-grant", &grant("", "0.00"));
     assert_eq!(codes(&v), ["F0160"], "{v}");
+    // Minus zero is zero: refused as zero, not as a negative amount (attack run 6).
+    let v = problems("minus-zero-grant", &grant("", "-0"));
+    assert_eq!(codes(&v), ["F0160"], "{v}");
+    assert!(v.to_string().contains("above zero"), "{v}");
     // 第一条's clause declares `matter "研发投入补助"`: the copy names it, as it may.
     let with_matter = r#", "matter": "研发投入补助""#;
     let history = format!("{}, {}", grant("", "15万元"), grant(with_matter, "15万元"));

@@ -384,6 +384,9 @@ pub enum Pending {
         file: tempfile::NamedTempFile,
         /// Where it goes.
         target: PathBuf,
+        /// The target has other names (hard links): renaming over it would leave them with
+        /// the old text, so its bytes are copied into it instead once complete.
+        linked: bool,
     },
     /// Standard output, a device or a pipe.
     Direct(Box<dyn Write + Send>),
@@ -439,6 +442,7 @@ pub fn pending(target: &Path) -> Result<Pending, String> {
     Ok(Pending::Temp {
         file,
         target: target.to_path_buf(),
+        linked: hard_links(target) > 1,
     })
 }
 
@@ -460,7 +464,7 @@ impl Pending {
     /// rename cannot leave an empty or partial file under the target's name).
     fn finish(&mut self) -> Result<(), String> {
         match self {
-            Pending::Temp { file, target } => file
+            Pending::Temp { file, target, .. } => file
                 .flush()
                 .and_then(|()| file.as_file().sync_all())
                 .map_err(|e| format!("cannot write `{}`: {e}", target.display())),
@@ -482,10 +486,20 @@ pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
     let mut replaced: Vec<String> = Vec::new();
     let mut rest = outputs.into_iter();
     while let Some(o) = rest.next() {
-        let Pending::Temp { file, target } = o else {
+        let Pending::Temp {
+            file,
+            target,
+            linked,
+        } = o
+        else {
             continue;
         };
-        if let Err(e) = file.persist(&target) {
+        let written = if linked {
+            copy_into(file.path(), &target)
+        } else {
+            file.persist(&target).map(|_| ()).map_err(|e| e.error)
+        };
+        if let Err(e) = written {
             let left: Vec<String> = rest
                 .filter_map(|o| match o {
                     Pending::Temp { target, .. } => Some(format!("`{}`", target.display())),
@@ -501,7 +515,7 @@ pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
             return Err(format!(
                 "cannot write `{}`: {}; {done}; left as they were: {}",
                 target.display(),
-                e.error,
+                e,
                 left.join(", ")
             ));
         }
@@ -515,6 +529,33 @@ pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
     Ok(())
 }
 
+/// How many names (hard links) the file at `path` has; 1 when it cannot be told.
+fn hard_links(path: &Path) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).map_or(1, |m| m.nlink())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        1
+    }
+}
+
+/// Copies the complete file `from` into `target` in place (its other names see the new text),
+/// and makes the bytes durable. Not atomic as a rename is: used only for a file with several
+/// names, where a rename would silently leave the others with the old text.
+fn copy_into(from: &Path, target: &Path) -> std::io::Result<()> {
+    let mut source = std::fs::File::open(from)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
+    std::io::copy(&mut source, &mut out)?;
+    out.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,6 +565,31 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_with_two_names_is_rewritten_under_both() {
+        // Attack run 6: `pol fmt` renamed over a hard link, so the other name kept the old
+        // text (and a later `pol check` of the folder found two policies).
+        let dir = folder("links");
+        let (one, other) = (dir.join("a.pol"), dir.join("b.pol"));
+        std::fs::write(&one, "old").unwrap();
+        std::fs::hard_link(&one, &other).unwrap();
+        let mut p = pending(&one).unwrap();
+        p.writer().write_all(b"new text").unwrap();
+        p.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&one).unwrap(), "new text");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "new text");
+        // The temporary file is gone; a file with one name is still renamed into place.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        let single = dir.join("c.pol");
+        std::fs::write(&single, "old").unwrap();
+        let mut p = pending(&single).unwrap();
+        p.writer().write_all(b"renamed").unwrap();
+        p.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&single).unwrap(), "renamed");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
     }
 
     #[test]

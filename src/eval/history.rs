@@ -628,7 +628,7 @@ fn grant_amount(
         Some(v) if v != super::facts::FactValue::Null => {
             let r = v.as_ref();
             match super::facts::read_scalar(Flavor::Money, None, r) {
-                Ok(super::value::Value::Num(d)) if d.is_sign_negative() => {
+                Ok(super::value::Value::Num(d)) if d.is_sign_negative() && !d.is_zero() => {
                     problems.push(
                         FactProblem::new(ProblemCode::Negative, format!("{path}.amount"))
                             .name("amount")
