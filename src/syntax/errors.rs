@@ -208,7 +208,9 @@ pub fn translate(err: &pest::error::Error<Rule>, source: &str, offset: usize) ->
     }
     // Tokens already covered by a phrase ("a clause line such as ...", "an operator such as
     // ...") would only lengthen the list.
-    let has_group = words.iter().any(|w| w.contains(" such as `"));
+    let has_group = words
+        .iter()
+        .any(|w| w.contains(" such as `") || w.starts_with("a top-level item"));
     let has_operator = words.iter().any(|w| w.starts_with("an operator"));
     words.retain(|w| {
         let Some(token) = w.strip_prefix('`').and_then(|t| t.strip_suffix('`')) else {
