@@ -749,13 +749,13 @@ fn a_row_of_the_wrong_width_fails_its_subject_not_the_run() {
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 5);
-    assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read"));
+    assert!(lines[1].starts_with("2,A1,") && lines[1].ends_with("line 3 cannot be read (F0207)"));
     assert!(
-        lines[2].ends_with("it has 9 cells but the header has 8"),
+        lines[2].ends_with("it has 9 cells but the header has 8 (F0204)"),
         "{}",
         lines[2]
     );
-    assert!(lines[3].starts_with("4,A1,") && lines[3].ends_with("line 3 cannot be read"));
+    assert!(lines[3].starts_with("4,A1,") && lines[3].ends_with("line 3 cannot be read (F0207)"));
     // Article 5: 3% of 100万元 = 3万元 for A2, evaluated as usual.
     assert!(lines[4].starts_with("5,A2,C1,30000.00"), "{}", lines[4]);
     std::fs::remove_dir_all(dir).unwrap();

@@ -251,7 +251,7 @@ impl RowProblem {
                     .map(|c| format!("`{}`", crate::eval::format::escape(c)))
                     .collect();
                 format!(
-                    "the row gives a claim ({}) but no claim id in column `{}`, so the claim cannot be told apart and is not paid; give each claim row its claim id (see --claim-id-column), or leave those cells empty on a row of the subject alone",
+                    "the row gives a claim ({}) but no claim id (`{}`), so the claim cannot be told apart and is not paid; give each claim row its claim id (see --claim-id-column), or give none of those on a row of the subject alone",
                     given.join(", "),
                     crate::eval::format::escape(column)
                 )
@@ -299,7 +299,14 @@ impl RowError {
     /// What is wrong, in words, as written in the `error` column of the output. A problem
     /// that stops the run says where it is itself.
     pub fn message(&self) -> String {
-        self.problem.text(self.line)
+        let text = self.problem.text(self.line);
+        // Every problem is told with its code, for `pol explain` and for searching logs.
+        let code = self.code();
+        if text.contains(code.as_str()) {
+            text
+        } else {
+            format!("{text} ({code})")
+        }
     }
 }
 
@@ -386,6 +393,9 @@ mod tests {
             let code = p.code();
             assert!(code.explanation().starts_with(&format!("# {code}")));
             assert!(!p.text(7).is_empty(), "{p:?}");
+            // The message names the code, whether its wording does or not.
+            let e = RowError::new(7, p);
+            assert!(e.message().contains(code.as_str()), "{e}");
         }
     }
 
@@ -400,7 +410,7 @@ mod tests {
             assert_eq!(e.to_string(), e.message());
         }
         let e = RowError::new(7, RowProblem::LineNotUtf8);
-        assert_eq!(e.to_string(), "line 7: the line is not UTF-8 text");
+        assert_eq!(e.to_string(), "line 7: the line is not UTF-8 text (F0111)");
     }
 
     #[test]
