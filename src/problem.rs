@@ -139,7 +139,7 @@ problem_codes! {
     SumOverflow = "F0401", Error, "a sum of amounts is too large to hold exactly";
     SummaryOverflow = "F0402", Error, "a total over the whole population is too large to hold exactly";
     ProRataRange = "F0403", Error, "a budget reduced pro rata is overrun by awards whose amounts are ranges";
-    ChangedBetweenPasses = "F0404", Error, "the population changed between the two passes of a run with a budget reduced pro rata";
+    ChangedBetweenPasses = "F0404", Error, "the population or its history changed between the two passes of a run with a budget reduced pro rata";
     // F09xx: internal errors.
     Internal = "F0901", Error, "pol broke one of its own rules: this is a bug in pol, not in the input";
 }

@@ -83,16 +83,46 @@ fn simulate(dir: &Path) -> (i32, String, String, serde_json::Value) {
     (code, out, err, summary)
 }
 
+/// A folder with the policy of `budget`, [`POPULATION`] and `history`, simulated: the folder
+/// (kept for further runs), the exit status, the rows, stderr and the JSON summary.
+fn case(
+    budget: &str,
+    history: &str,
+) -> (tempfile::TempDir, i32, String, String, serde_json::Value) {
+    let dir = folder(&[
+        ("p.pol", &policy(budget)),
+        ("pop.csv", POPULATION),
+        ("h.csv", history),
+    ]);
+    let (code, out, err, s) = simulate(dir.path());
+    (dir, code, out, err, s)
+}
+
+/// Asserts the fields of a budget line (`pro_rata.factor` names a field of `pro_rata`).
+fn assert_line(line: &serde_json::Value, expected: &[(&str, &str)]) {
+    for (field, value) in expected {
+        let got = match field.split_once('.') {
+            Some((a, b)) => &line[a][b],
+            None => &line[*field],
+        };
+        assert_eq!(got, value, "{field} of {line}");
+    }
+}
+
+/// The summary's budget line of `year`.
+fn budget(s: &serde_json::Value, year: i64) -> &serde_json::Value {
+    let lines = s["budgets"].as_array().expect("budget lines");
+    lines
+        .iter()
+        .find(|b| b["year"] == year)
+        .expect("the year's line")
+}
+
 #[test]
 fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
     // 10万元 for 2024, 5万元 of it granted in February: the run's 10万元 is reduced to the 5万元
     // left, 2.5万元 each, and the line is used to 100%, not 150%.
-    let dir = folder(&[
-        ("p.pol", &policy("2024: 10万元 pro_rata")),
-        ("pop.csv", POPULATION),
-        ("h.csv", HISTORY),
-    ]);
-    let (code, out, err, s) = simulate(dir.path());
+    let (dir, code, out, err, s) = case("2024: 10万元 pro_rata", HISTORY);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
@@ -100,13 +130,17 @@ fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
          E1,25000.00,25000.00,already_paid\n\
          E2,25000.00,25000.00,not_eligible\n"
     );
-    let b = &s["budgets"][0];
-    assert_eq!(b["earlier"], "50000.00");
-    assert_eq!(b["paid"], "50000.00");
-    assert_eq!(b["share_used"], "1.00");
-    assert_eq!(b["overrun"], "0.00");
-    assert_eq!(b["pro_rata"]["paid_before"], "100000.00");
-    assert_eq!(b["pro_rata"]["factor"], "0.50");
+    assert_line(
+        &s["budgets"][0],
+        &[
+            ("earlier", "50000.00"),
+            ("paid", "50000.00"),
+            ("share_used", "1"),
+            ("overrun", "0.00"),
+            ("pro_rata.paid_before", "100000.00"),
+            ("pro_rata.factor", "0.50"),
+        ],
+    );
 
     // Without `pro_rata` the overrun is reported: 5万元 earlier and 10万元 now against 10万元.
     std::fs::write(dir.path().join("p.pol"), policy("2024: 10万元")).unwrap();
@@ -119,7 +153,7 @@ fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
         (
             &serde_json::json!("50000.00"),
             &serde_json::json!("100000.00"),
-            &serde_json::json!("1.50"),
+            &serde_json::json!("1.5"),
             &serde_json::json!("50000.00")
         )
     );
@@ -150,35 +184,19 @@ fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
 #[test]
 fn grants_of_subjects_outside_the_population_count_and_other_years_do_not() {
     // E0 and E9 are not in the population, but their 2024 grants were paid from the 2024
-    // budget; E1's 2023 grant and a grant under another policy's number are not this line's.
+    // budget; E1's 2023 grant is not this line's.
     let history = "id,document,clause,date,amount\n\
                    E0,测〔2024〕21号,运营补助,2024-01-05,1万元\n\
-                   E0,测〔2024〕99号,运营补助,2024-01-05,7万元\n\
                    E1,测[2024]21号,运营补助,2023-12-31,3万元\n\
                    E9,测〔2024〕21号,运营补助,2024-03-05,2万元\n";
-    let dir = folder(&[
-        ("p.pol", &policy("2023: 1亿元, 2024: 10万元 pro_rata")),
-        ("pop.csv", POPULATION),
-        ("h.csv", history),
-    ]);
-    let (code, out, err, s) = simulate(dir.path());
+    let (_dir, code, out, err, s) = case("2023: 1亿元, 2024: 10万元 pro_rata", history);
     assert_eq!(code, 0, "{err}");
     // 3万元 earlier in 2024 leaves 7万元 for the run's 15万元 (E1's once-only award is paid now).
-    let b2024 = s["budgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["year"] == 2024)
-        .unwrap();
+    let b2024 = budget(&s, 2024);
     assert_eq!(b2024["earlier"], "30000.00");
     assert_eq!(b2024["paid"], "70000.00");
-    assert_eq!(b2024["share_used"], "1.00");
-    let b2023 = s["budgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["year"] == 2023)
-        .unwrap();
+    assert_eq!(b2024["share_used"], "1");
+    let b2023 = budget(&s, 2023);
     assert_eq!(b2023["earlier"], "30000.00");
     assert_eq!(b2023["paid"], "0.00");
     assert_eq!(s["paid"]["exact"], "70000.00", "{out}");
@@ -189,12 +207,7 @@ fn earlier_grants_that_used_up_the_budget_leave_the_run_nothing() {
     // 12万元 granted against 10万元: every award of the run is reduced to zero, and the line
     // shows the overrun the history already made.
     let history = "id,document,clause,date,amount\nE7,测〔2024〕21号,运营补助,2024-01-05,12万元\n";
-    let dir = folder(&[
-        ("p.pol", &policy("2024: 10万元 pro_rata")),
-        ("pop.csv", POPULATION),
-        ("h.csv", history),
-    ]);
-    let (code, out, err, s) = simulate(dir.path());
+    let (_dir, code, out, err, s) = case("2024: 10万元 pro_rata", history);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
@@ -202,11 +215,15 @@ fn earlier_grants_that_used_up_the_budget_leave_the_run_nothing() {
          E1,0.00,0.00,awarded\n\
          E2,0.00,0.00,not_eligible\n"
     );
-    let b = &s["budgets"][0];
-    assert_eq!(b["earlier"], "120000.00");
-    assert_eq!(b["paid"], "0.00");
-    assert_eq!(b["overrun"], "20000.00");
-    assert_eq!(b["pro_rata"]["factor"], "0");
+    assert_line(
+        &s["budgets"][0],
+        &[
+            ("earlier", "120000.00"),
+            ("paid", "0.00"),
+            ("overrun", "20000.00"),
+            ("pro_rata.factor", "0"),
+        ],
+    );
 }
 
 #[test]
@@ -214,12 +231,7 @@ fn an_unreadable_or_repeated_grant_outside_the_population_stops_a_run_with_budge
     // E0 is not in the population; its grant's amount cannot be read. With a budget line the
     // budget cannot know what it paid: F0261, exit 1. Without one, the grant concerns no one.
     let history = "id,document,clause,date,amount\nE0,测〔2024〕21号,运营补助,2024-01-05,五万\n";
-    let dir = folder(&[
-        ("p.pol", &policy("2024: 10万元")),
-        ("pop.csv", POPULATION),
-        ("h.csv", history),
-    ]);
-    let (code, _, err, _) = simulate(dir.path());
+    let (dir, code, _, err, _) = case("2024: 10万元", history);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("F0261"), "{err}");
     assert!(err.contains("not in the population"), "{err}");
@@ -237,12 +249,103 @@ fn an_unreadable_or_repeated_grant_outside_the_population_stops_a_run_with_budge
     std::fs::write(dir.path().join("h.csv"), history).unwrap();
     let (code, _, err, _) = simulate(dir.path());
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("repeats the grant on history line 2"), "{err}");
+    assert!(
+        err.contains("history line 2 and history line 3 (F0171)"),
+        "{err}"
+    );
     let without = policy("2024: 10万元").replace("  budget { 2024: 10万元 }\n", "");
     assert!(!without.contains("budget"));
     std::fs::write(dir.path().join("p.pol"), without).unwrap();
     let (code, _, err, _) = simulate(dir.path());
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn grants_outside_the_population_are_checked_as_a_subjects_are() {
+    // Attack run 7: grants of subjects not in the population were counted unchecked. Each of
+    // these fails a subject of the population (F0161-F0176); outside it, it stops the run.
+    let cases = [
+        ("运营奖励,2024-01-05,1万元,", "F0161"),
+        ("运营补助,2024-06-05,1万元,", "F0162"),
+        ("运营补助,2022-06-05,1万元,", "F0163"),
+        ("运营补助,2023-06-05,8万元,2024", "F0176"),
+    ];
+    for (grant, code) in cases {
+        let history = format!("id,document,clause,date,amount,year\nE0,测〔2024〕21号,{grant}\n");
+        let (dir, exit, out, err, _) = case("2023: 1亿元, 2024: 10万元 pro_rata", &history);
+        assert_eq!(exit, 1, "{grant}: {err}");
+        assert!(
+            err.contains("F0261") && err.contains(code),
+            "{grant}: {err}"
+        );
+        assert!(
+            err.contains("`E0`, a subject not in the population"),
+            "{err}"
+        );
+        assert!(out.lines().count() <= 1, "{out}");
+        // The same grant of a subject of the population fails that subject, which then
+        // counts neither its awards nor its grants; the run's exit status says so.
+        let history = history.replace("E0,", "E1,");
+        std::fs::write(dir.path().join("h.csv"), &history).unwrap();
+        let (exit, out, err, s) = simulate(dir.path());
+        assert_eq!(exit, 1, "{grant}: {err}");
+        assert!(err.contains(code) && out.contains("E1,,,"), "{err}{out}");
+        assert_eq!(s["budgets"][1]["earlier"], "0.00", "{grant}");
+    }
+}
+
+#[test]
+fn a_history_changed_between_the_two_passes_stops_the_run() {
+    // Attack run 7: the first pass's earlier grants set the reduction, the second's were
+    // shown. Now the second pass checks it read the same (F0404), as for the population.
+    let text = policy("2024: 10万元 pro_rata");
+    let set = PolicySet::compile(&[("p.pol", &text)]).unwrap();
+    let simulation = set
+        .simulation(
+            &Options::on("2024-05-01".parse().unwrap()),
+            SimulationOptions::new(Kind::Enterprise),
+        )
+        .unwrap();
+    let mut opened = 0;
+    let mut open = || {
+        opened += 1;
+        let amount = if opened == 1 { "1万元" } else { "5万元" };
+        Ok(std::io::Cursor::new(
+            format!(
+                "id,document,clause,date,amount\nE0,测〔2024〕21号,运营补助,2024-01-05,{amount}\n"
+            )
+            .into_bytes(),
+        ))
+    };
+    let mut again = || Ok(POPULATION.as_bytes());
+    let mut rows = Vec::new();
+    let report = simulation
+        .run_twice_with_history(
+            POPULATION.as_bytes(),
+            &mut again,
+            Some((&mut open, PopulationFormat::Csv)),
+            Some(&mut rows),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+    match report.end {
+        End::SummaryFailed(f) => {
+            assert_eq!(f.code, pol::ProblemCode::ChangedBetweenPasses, "{f:?}");
+            assert!(f.message.contains("history"), "{f:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_budget_of_zero_states_no_share() {
+    // Attack run 7: a budget of 0 overrun said "0.00%" used.
+    let (_dir, code, _, err, s) = case("2024: 0元", HISTORY);
+    assert_eq!(code, 0, "{err}");
+    let b = &s["budgets"][0];
+    assert_eq!(b["share_used"], serde_json::Value::Null);
+    assert_eq!(b["overrun"], "150000.00");
 }
 
 /// Runs `population` with `history` through `set` with `threads` and `chunk`: rows and summary.

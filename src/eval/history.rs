@@ -267,7 +267,7 @@ impl History {
 
 impl Grant {
     /// The calendar year yearly caps and limits count the grant in ([`PastGrant::counted_in`]).
-    pub(super) fn counted_in(&self) -> i32 {
+    pub(crate) fn counted_in(&self) -> i32 {
         self.given.counted_in()
     }
 

@@ -464,6 +464,27 @@ impl<T: Tracer> Evaluator<'_, T> {
         self.rebind_history(kind, history, bound)
     }
 
+    /// Checks the grants of a subject that is not evaluated (a subject of a simulation's
+    /// history that is not in its population) by the rules a subject's grants are checked
+    /// by, as far as they hold without its facts: each names a document and clause of the
+    /// set and fits its clause (item, matter, kind, dates, stage, year of a run). The grants
+    /// matched to their clauses, or every problem (paths `history[i]`, `i` the grant's
+    /// position). Grants listed twice are the caller's to find, where their places are known.
+    pub(crate) fn resolve_outside(
+        &self,
+        kind: crate::compile::Kind,
+        history: &[history::PastGrant],
+    ) -> Result<std::sync::Arc<history::History>, Vec<FactProblem>> {
+        history::resolve(
+            &self.set.programs,
+            &self.set.names,
+            &[],
+            kind,
+            history,
+            self.date,
+        )
+    }
+
     /// [`Evaluator::bind_history`] when there are grants to bind, or the last subject's to
     /// clear.
     fn rebind_history(

@@ -866,6 +866,12 @@ impl<'a, 'p> Worker<'a, 'p> {
         let b = &mut run.batch;
         let verdicts = self.scratch.verdicts();
         b.summary.add(cx.ev, &self.scratch, 1);
+        if cx.history {
+            // The subject's grants use its policies' yearly budgets.
+            if let Some(first) = self.bound.first() {
+                b.summary.add_earlier(&first.history);
+            }
+        }
         let Some(w) = cx.writer else {
             return;
         };
@@ -1131,8 +1137,11 @@ fn facts_and_rows<'p>(
             befores_into(&mut out.results, scratch.verdicts(), running, place);
         }
     }
-    // Counted once its rows are known to be written.
+    // Counted once its rows are known to be written, with its grants (against the budgets).
     summary.add(cx.ev, scratch, subject.rows.len());
+    if let Some(first) = bound.first().filter(|_| cx.history) {
+        summary.add_earlier(&first.history);
+    }
     Ok(None)
 }
 

@@ -13,16 +13,15 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use std::collections::HashMap;
-
 use super::batch::Source;
 use super::input::{csv_rows, jsonl_id, quote_fault, QuoteFault};
 use super::tally::Tally;
 use super::{id_order, Columns, RowError, RowProblem};
+use crate::compile::Kind;
 use crate::eval::facts::{trim, FactProblem};
 use crate::eval::history::PastGrant;
 use crate::eval::json::{self, Json, Node};
-use crate::eval::Amount;
+use crate::eval::{Amount, Evaluator};
 use crate::problem::ProblemCode;
 
 /// The columns of a history file besides the subject id.
@@ -121,60 +120,134 @@ pub struct HistoryReader<'c> {
     last_ignored: Option<String>,
     /// Whether the file has ended.
     done: bool,
-    /// With yearly budgets: the grants counted against them.
-    earlier: Option<Earlier>,
+    /// With yearly budgets: the grants of subjects not in the population counted against them.
+    earlier: Option<Earlier<'c>>,
 }
 
-/// The grants of a history that yearly budgets count: every grant of a policy with a budget
-/// line, whether its subject is in the population or not (a firm that does not apply again
-/// was still paid out of that year's budget), by the policy and the year yearly limits count
-/// it in (its `year` of a run, else its date's). Every row is read once per pass whatever the
-/// chunks, so the sums do not depend on `--chunk-size` or `--threads`.
-#[derive(Debug, Default)]
-pub(crate) struct Earlier {
-    /// Document key ([`crate::keys::document_key`]) -> the policy's position, for the policies
-    /// with a budget line.
-    documents: HashMap<String, usize>,
+/// The grants of a history's subjects that are not in the population, counted against the
+/// yearly budgets: a firm that does not apply again was still paid out of that year's budget.
+/// (The grants of subjects evaluated are counted with them, in the summary.) Each such
+/// subject's grants are checked as a subject's are, as far as that goes without its facts
+/// ([`Evaluator::resolve_outside`]), then counted by policy and the year yearly limits count
+/// each in. Every row is read once per pass whatever the chunks, so the sums do not depend on
+/// `--chunk-size` or `--threads`.
+pub(crate) struct Earlier<'c> {
+    ev: &'c Evaluator<'c>,
+    kind: Kind,
+    /// Per policy (by position): whether it has a budget line.
+    budgeted: Vec<bool>,
     /// (policy, year) -> what its grants add up to.
-    pub(crate) sums: Vec<((usize, i32), Tally)>,
-    /// The subject whose grants are being read, and its grants so far (with their lines):
-    /// a grant listed twice is counted once (and stops the run for a subject not in the
-    /// population, which no evaluation refuses).
-    subject: Option<String>,
-    seen: HashMap<crate::eval::history::GrantIdentity, u64>,
+    sums: Vec<((usize, i32), Tally)>,
+    /// The subject not in the population whose grants are being read (as a key), its grants
+    /// so far and their lines: a subject's grants are next to each other in the file.
+    subject: Option<(String, String)>,
+    grants: Vec<PastGrant>,
+    lines: Vec<u64>,
 }
 
-impl Earlier {
-    /// Counts against the budgets the policies at `documents` (document key -> position).
-    pub(crate) fn new(documents: HashMap<String, usize>) -> Earlier {
-        Earlier {
-            documents,
+impl<'c> Earlier<'c> {
+    /// Counts the grants of subjects not in the population against the budget lines of
+    /// `ev`'s policies, for a run of subjects of `kind`; `None` when no policy has one.
+    pub(crate) fn new(ev: &'c Evaluator<'c>, kind: Kind) -> Option<Earlier<'c>> {
+        let budgeted: Vec<bool> = (ev.policies().programs().iter())
+            .map(|p| !p.header.budget.is_empty())
+            .collect();
+        budgeted.contains(&true).then(|| Earlier {
+            ev,
+            kind,
+            budgeted,
             sums: Vec::new(),
             subject: None,
-            seen: HashMap::new(),
-        }
+            grants: Vec::new(),
+            lines: Vec::new(),
+        })
     }
 
-    /// Counts `grant` of subject `id` (at history line `line`) when its policy has a budget
-    /// line: the line of the same grant counted before, if it was.
-    fn count(&mut self, id: &str, grant: &PastGrant, line: u64) -> Option<u64> {
-        let key = crate::keys::document_key(&grant.document);
-        let &pi = self.documents.get(&*key)?;
-        // A subject's grants are next to each other (the file is sorted by subject id).
-        let id = crate::keys::key(id);
-        if self.subject.as_deref() != Some(&*id) {
-            self.subject = Some(id.into_owned());
-            self.seen.clear();
+    /// Takes `row` of a subject not in the population (`outside`) or of one in it (whose
+    /// grants are counted when it is evaluated; its row ends the subject before it): the
+    /// error that stops the run when a subject's grants cannot be counted.
+    fn take(&mut self, row: &HistoryRow, outside: bool) -> Option<RowError> {
+        let key = crate::keys::key(&row.id);
+        if self.subject.as_ref().is_some_and(|(k, _)| *k != *key) {
+            if let Some(e) = self.finish() {
+                return Some(e);
+            }
         }
-        let identity = crate::eval::history::GrantIdentity::of(grant);
-        if let Some(&first) = self.seen.get(&identity) {
-            return Some(first);
+        if !outside {
+            return None;
         }
-        self.seen.insert(identity, line);
-        super::summary::sum_of(&mut self.sums, (pi, grant.counted_in()))
-            .add(Amount::Exact(grant.amount));
+        let grant = match &row.grant {
+            Ok(g) => g,
+            Err(problems) => {
+                let why: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                return Some(outside_error(&row.id, row.line, &why));
+            }
+        };
+        if self.subject.is_none() {
+            self.subject = Some((key.into_owned(), row.id.clone()));
+        }
+        self.grants.push(grant.clone());
+        self.lines.push(row.line);
         None
     }
+
+    /// Checks and counts the grants of the subject being read, if any: the error that stops
+    /// the run when they do not fit the policies.
+    fn finish(&mut self) -> Option<RowError> {
+        let (_, id) = self.subject.take()?;
+        let grants = std::mem::take(&mut self.grants);
+        let lines = std::mem::take(&mut self.lines);
+        // A grant listed twice would be counted twice (F0171, as for a subject evaluated).
+        if let Some((a, b)) = crate::eval::history::repeated_grant(grants.iter()) {
+            let place = |i: usize| format!("history line {}", lines[i]);
+            let p = crate::eval::history::repeated_grant_problem("history", place(a), place(b));
+            return Some(outside_error(
+                &id,
+                lines[b],
+                &[format!("{} ({})", p.message(), p.code)],
+            ));
+        }
+        match self.ev.resolve_outside(self.kind, &grants) {
+            Ok(history) => {
+                for g in history.iter().filter(|g| self.budgeted[g.pi]) {
+                    super::summary::sum_of(&mut self.sums, (g.pi, g.counted_in()))
+                        .add(Amount::Exact(g.given.amount));
+                }
+                None
+            }
+            Err(problems) => {
+                // A problem's path starts with the grant's position: told as its line.
+                let line_of = |path: &str| {
+                    let at = path.strip_prefix("history[")?.split(']').next()?;
+                    lines.get(at.parse::<usize>().ok()?).copied()
+                };
+                let why: Vec<String> = problems
+                    .iter()
+                    .map(|p| match line_of(&p.path) {
+                        Some(l) => format!("history line {l}: {} ({})", p.message(), p.code),
+                        None => p.to_string(),
+                    })
+                    .collect();
+                let line = problems
+                    .first()
+                    .and_then(|p| line_of(&p.path))
+                    .or(lines.first().copied())
+                    .unwrap_or(0);
+                Some(outside_error(&id, line, &why))
+            }
+        }
+    }
+}
+
+/// F0261 for the grants of `id`, a subject not in the population, at history line `line`:
+/// `why` they cannot be counted against the yearly budgets.
+fn outside_error(id: &str, line: u64, why: &[String]) -> RowError {
+    let reason = format!(
+        "the grants of `{}`, a subject not in the population, count against the yearly budgets but do not fit the policies: {}",
+        crate::eval::format::escape(id),
+        why.join("; ")
+    );
+    RowError::new(line, RowProblem::HistoryUnreadable { reason })
 }
 
 /// How the rows of a history file are laid out.
@@ -233,50 +306,24 @@ impl<'c> HistoryReader<'c> {
         })
     }
 
-    /// Counts the grants of every subject (in the population or not) against the yearly
-    /// budgets of `earlier`'s policies; a grant of a subject not in the population that cannot
-    /// be read then stops the run (F0261), for the budgets would not know what it paid.
-    pub(crate) fn count_earlier(&mut self, earlier: Earlier) {
+    /// Counts the grants of the history's subjects not in the population against the yearly
+    /// budgets (`earlier`); their grants that cannot be read or do not fit the policies then
+    /// stop the run (F0261), for the budgets would not know what they paid.
+    pub(crate) fn count_earlier(&mut self, earlier: Earlier<'c>) {
         self.earlier = Some(earlier);
     }
 
-    /// The grants counted against the budgets, once the file is read to its end (nothing
-    /// without [`HistoryReader::count_earlier`]).
+    /// The grants of subjects not in the population counted against the budgets, once the
+    /// file is read to its end by [`HistoryReader::drain`] (nothing without
+    /// [`HistoryReader::count_earlier`]).
     pub(crate) fn take_earlier(&mut self) -> Vec<((usize, i32), Tally)> {
         self.earlier.take().map(|e| e.sums).unwrap_or_default()
     }
 
-    /// Counts `row` against the budgets (`given`: its subject is in the population, whose
-    /// evaluation fails on a grant that cannot be read); the error that stops the run for a
-    /// grant that cannot be read of a subject not in the population.
-    fn count(&mut self, row: &HistoryRow, given: bool) -> Option<RowError> {
-        let earlier = self.earlier.as_mut()?;
-        match &row.grant {
-            Ok(g) => {
-                let first = earlier.count(&row.id, g, row.line)?;
-                // A subject of the population is refused the repeat by its evaluation (F0171).
-                (!given).then(|| {
-                    let reason = format!(
-                        "the grant of `{}` (a subject not in the population) repeats the grant on history line {first}, and yearly budgets would count it twice (F0171)",
-                        crate::eval::format::escape(&row.id)
-                    );
-                    RowError::new(row.line, RowProblem::HistoryUnreadable { reason })
-                })
-            }
-            Err(_) if given => None,
-            Err(problems) => {
-                let why: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-                let reason = format!(
-                    "the grant of `{}` (a subject not in the population) cannot be read, and yearly budgets count every grant of their year: {}",
-                    crate::eval::format::escape(&row.id),
-                    why.join("; ")
-                );
-                Some(RowError::new(
-                    row.line,
-                    RowProblem::HistoryUnreadable { reason },
-                ))
-            }
-        }
+    /// Takes `row` for the budgets' earlier grants (`outside`: its subject is not in the
+    /// population): the error that stops the run, if any.
+    fn count(&mut self, row: &HistoryRow, outside: bool) -> Option<RowError> {
+        self.earlier.as_mut()?.take(row, outside)
     }
 
     /// The grants of the first subjects of `ids` (a chunk's, in order): every row up to the
@@ -326,7 +373,7 @@ impl<'c> HistoryReader<'c> {
             // Ids are compared as keys, as the population's rows are grouped: a grant for
             // `嘉兴某某(集团)` is one of the subject `嘉兴某某（集团）`.
             let found = ids.binary_search_by(|i| id_order(i, &row.id));
-            if let Some(e) = self.count(&row, found.is_ok()) {
+            if let Some(e) = self.count(&row, found.is_err()) {
                 out.stop = Some((Some(row.id.clone()), e));
                 return (out, ids.len());
             }
@@ -347,7 +394,8 @@ impl<'c> HistoryReader<'c> {
         loop {
             match self.peek() {
                 Ok(Some(_)) => {}
-                Ok(None) => return (ignored, None),
+                // The last subject's grants, if it is not in the population.
+                Ok(None) => return (ignored, self.earlier.as_mut().and_then(Earlier::finish)),
                 Err(e) => return (ignored, Some(e)),
             }
             let Some(row) = self.next.take() else {
@@ -356,7 +404,7 @@ impl<'c> HistoryReader<'c> {
             if let Some(e) = self.out_of_order(&row) {
                 return (ignored, Some(e));
             }
-            if let Some(e) = self.count(&row, false) {
+            if let Some(e) = self.count(&row, true) {
                 return (ignored, Some(e));
             }
             if self.last_ignored.as_deref() != Some(row.id.as_str()) {

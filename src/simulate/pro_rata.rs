@@ -141,8 +141,9 @@ impl Recorder {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (k, l) in self.lines.iter().enumerate() {
             let mut total = Amount::ZERO;
+            let before = earlier(l.pi, l.year);
             let room = l
-                .room(earlier(l.pi, l.year))
+                .room(before)
                 .ok_or_else(|| too_large(l, "what is left of the budget of"))?;
             let target = l
                 .target(room)
@@ -168,6 +169,7 @@ impl Recorder {
                 units(target, places).ok_or_else(|| too_large(l, "the budget of"))?;
             lines.push(Planned {
                 line: l.clone(),
+                earlier: before,
                 total,
                 places,
                 reduce,
@@ -238,6 +240,8 @@ fn units(d: Decimal, places: u32) -> Option<i128> {
 #[derive(Debug)]
 struct Planned {
     line: Line,
+    /// What the history granted earlier in the year, as the first pass counted it.
+    earlier: Decimal,
     /// Its awards' total before reduction.
     total: Amount,
     /// The places its units are in (at least two).
@@ -431,6 +435,7 @@ impl Plan {
     pub(crate) fn annotate(&self, set: &PolicySet, summary: &mut Summary) -> Result<(), Failure> {
         for p in &self.lines {
             let document = &set.programs()[p.line.pi].header.document;
+            let earlier_now = summary.earlier_in(p.line.pi, p.line.year);
             let Some(b) = summary
                 .budgets
                 .iter_mut()
@@ -438,6 +443,18 @@ impl Plan {
             else {
                 continue;
             };
+            // The history is read again in the second pass: changed in between, the
+            // reduction (made for the first pass's earlier grants) would not fit the line.
+            if earlier_now != p.earlier {
+                return Err(Failure {
+                    code: ProblemCode::ChangedBetweenPasses,
+                    message: format!(
+                        "the history is not what the first pass read: its grants counted against the {} budget of `{document}` differ",
+                        p.line.year
+                    ),
+                    help: "do not change the history file while `pol simulate` runs, then run it again".to_string(),
+                });
+            }
             if p.reduce && b.paid != p.target {
                 return Err(Failure::internal(format!(
                     "the {} budget of `{document}` was reduced pro rata to {}, not to the budget",
@@ -546,6 +563,7 @@ mod tests {
                 budget: Decimal::new(budget as i64, 2),
                 step: Decimal::new(1, 2),
             },
+            earlier: Decimal::ZERO,
             total: Amount::Exact(Decimal::new(total as i64, 2)),
             places: 2,
             reduce: total > budget,

@@ -381,16 +381,10 @@ impl<'s> Simulation<'s> {
                 let jsonl = format == PopulationFormat::Jsonl;
                 let mut reader = HistoryReader::new(h, jsonl, &self.options.columns)
                     .map_err(SimulateError::History)?;
-                // Policies with yearly budgets count the grants already paid in their years.
-                let mut documents = std::collections::HashMap::new();
-                for (pi, p) in self.ev.policies().programs().iter().enumerate() {
-                    if !p.header.budget.is_empty() {
-                        let key = crate::keys::document_key(&p.header.document);
-                        documents.entry(key.into_owned()).or_insert(pi);
-                    }
-                }
-                if !documents.is_empty() {
-                    reader.count_earlier(super::history::Earlier::new(documents));
+                // Policies with yearly budgets count the grants already paid in their years,
+                // of the history's subjects not in the population too.
+                if let Some(e) = super::history::Earlier::new(&self.ev, self.options.kind) {
+                    reader.count_earlier(e);
                 }
                 Ok(Some(reader))
             }
@@ -563,7 +557,7 @@ impl<'s> Simulation<'s> {
             // The history's subjects after the population's last: none of them is in it.
             let end = at_end.into_inner().unwrap_or_else(|p| p.into_inner());
             merger.summary.add_history(Some(0), Some(end.ignored));
-            merger.summary.earlier = end.earlier;
+            merger.summary.add_earlier_sums(&end.earlier);
         }
         let end = self.end(&mut merger, read_end, cancel);
         // The header's columns, then the JSON Lines keys in the order first met.

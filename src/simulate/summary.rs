@@ -111,8 +111,9 @@ pub struct BudgetUse {
     /// zero without a history.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub earlier: Decimal,
-    /// Used of the budget (`earlier` and `paid` together), as a fraction.
-    pub share_used: Decimal,
+    /// Used of the budget (`earlier` and `paid` together), as a fraction to six decimal
+    /// places; none for a budget of zero, of which no share can be stated.
+    pub share_used: Option<Decimal>,
     /// How much `earlier` and `paid` together pass the budget by, if they do.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
@@ -187,10 +188,15 @@ pub struct Summary {
     /// years.
     #[serde(skip)]
     policy_years: Vec<((usize, i32), Tally)>,
-    /// Granted before the run, per policy with a budget and year (the history's grants; set
-    /// once the whole history is read).
+    /// Granted before the run, per policy with a budget and year: the history's grants of
+    /// the subjects evaluated (counted with them) and of its subjects not in the population
+    /// (added once the whole history is read).
     #[serde(skip)]
-    pub(crate) earlier: Vec<((usize, i32), Tally)>,
+    earlier: Vec<((usize, i32), Tally)>,
+    /// Per policy (by position): whether it has a budget line, so that its earlier grants
+    /// are counted.
+    #[serde(skip)]
+    budgeted: Vec<bool>,
     /// Paid in all, as counted (`paid` is filled from it at the end).
     #[serde(skip)]
     paid_sum: Tally,
@@ -331,6 +337,7 @@ impl Summary {
     pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
         let mut s = Summary::default();
         for p in ev.policies().programs() {
+            s.budgeted.push(!p.header.budget.is_empty());
             s.offsets.push(s.clauses.len());
             for c in &p.clauses {
                 s.clauses.push(ClauseStats {
@@ -468,6 +475,26 @@ impl Summary {
         Some(t.amount())
     }
 
+    /// Counts the grants of a subject evaluated (`history`, matched to their clauses) under
+    /// policies with a budget line, in the year yearly limits count each in. A subject that
+    /// fails counts neither its awards nor its grants (the run then reports the failure).
+    pub(crate) fn add_earlier(&mut self, history: &crate::eval::history::History) {
+        for g in history.iter() {
+            if self.budgeted.get(g.pi).copied().unwrap_or(false) {
+                sum_of(&mut self.earlier, (g.pi, g.counted_in()))
+                    .add(Amount::Exact(g.given.amount));
+            }
+        }
+    }
+
+    /// Adds sums of earlier grants counted elsewhere (the history's subjects not in the
+    /// population).
+    pub(crate) fn add_earlier_sums(&mut self, sums: &[((usize, i32), Tally)]) {
+        for (k, t) in sums {
+            sum_of(&mut self.earlier, *k).add_tally(t);
+        }
+    }
+
     /// What the history granted under policy `pi` in `year` before the run (zero without a
     /// history, or when it cannot be held: [`Summary::finish`] has then failed the run).
     pub(crate) fn earlier_in(&self, pi: usize, year: i32) -> Decimal {
@@ -519,6 +546,7 @@ impl Summary {
         for (k, v) in other.buckets {
             *self.buckets.entry(k).or_default() += v;
         }
+        self.add_earlier_sums(&other.earlier);
         for (k, v) in other.policy_years {
             sum_of(&mut self.policy_years, k).add_tally(&v);
         }
@@ -684,13 +712,14 @@ impl Summary {
                     help: "check the population and the history for amounts with a misplaced scale or exponent".to_string(),
                 })?;
                 let share = if budget.is_zero() {
-                    Decimal::ZERO
+                    None
                 } else {
-                    used.checked_div(*budget).ok_or_else(|| Failure {
+                    let share = used.checked_div(*budget).ok_or_else(|| Failure {
                         code: ProblemCode::SummaryOverflow,
                         message: format!("the share used of the {year} budget of `{}` is too large to hold exactly", p.header.document),
                         help: "check the population for amounts with a misplaced scale or exponent".to_string(),
-                    })?
+                    })?;
+                    Some(share.round_dp(6).normalize())
                 };
                 self.budgets.push(BudgetUse {
                     policy: p.header.document.clone(),
@@ -866,7 +895,8 @@ impl Summary {
                 b.year,
                 used,
                 format::yuan(b.budget),
-                format::percent(b.share_used),
+                b.share_used
+                    .map_or("no share of a budget of zero".to_string(), format::percent),
                 if b.overrun > Decimal::ZERO {
                     format!(", over by {}", format::yuan(b.overrun))
                 } else {
