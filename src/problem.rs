@@ -117,6 +117,7 @@ problem_codes! {
     UnclosedQuote = "F0213", Error, "a quote opened in a CSV file is never closed, so the rest of the file would be one cell";
     IdNumberNotWhole = "F0214", Error, "a subject or claim id is a JSON number with a fraction part or an exponent";
     OtherKindRow = "F0215", Error, "a row of a population names another kind of subject than the run's";
+    SharedBudget = "F0216", Warning, "a budget also pays clauses for a kind of subject the run does not evaluate";
     HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
     HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.

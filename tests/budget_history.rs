@@ -56,10 +56,23 @@ const POPULATION: &str = "id,首次认定,额\nE1,1,5万元\nE2,0,5万元\n";
 const HISTORY: &str =
     "id,document,clause,date,amount\nE1,测〔2024〕21号,认定奖励,2024-02-01,5万元\n";
 
-/// `pol simulate` of the folder's `p.pol`, `pop.csv` and `h.csv` on 2024-05-01: exit status,
-/// rows, stderr and the JSON summary.
+/// `pol simulate` of the folder's `p.pol`, `pop.csv` and `h.csv` on 2024-05-01 with the
+/// columns the tests read: exit status, rows, stderr and the JSON summary.
 fn simulate(dir: &Path) -> (i32, String, String, serde_json::Value) {
-    let args = [
+    simulate_with(
+        dir,
+        &[
+            "--columns",
+            "subject,total,运营补助,认定奖励:outcome",
+            "--out",
+            "-",
+        ],
+    )
+}
+
+/// [`simulate`] with `more` arguments instead of the columns and rows on standard output.
+fn simulate_with(dir: &Path, more: &[&str]) -> (i32, String, String, serde_json::Value) {
+    let mut args = vec![
         "simulate",
         "p.pol",
         "--population",
@@ -68,13 +81,10 @@ fn simulate(dir: &Path) -> (i32, String, String, serde_json::Value) {
         "h.csv",
         "--date",
         "2024-05-01",
-        "--columns",
-        "subject,total,运营补助,认定奖励:outcome",
-        "--out",
-        "-",
         "--summary",
         "s.json",
     ];
+    args.extend_from_slice(more);
     let (code, out, err) = pol(&args, dir);
     let summary = std::fs::read_to_string(dir.join("s.json"))
         .ok()
@@ -138,7 +148,7 @@ fn grants_of_the_year_in_the_history_use_the_budget_before_the_runs_awards() {
             ("share_used", "1"),
             ("overrun", "0.00"),
             ("pro_rata.paid_before", "100000.00"),
-            ("pro_rata.factor", "0.50"),
+            ("pro_rata.factor", "0.5"),
         ],
     );
 
@@ -455,4 +465,158 @@ proptest! {
             );
         }
     }
+}
+
+/// A policy with clauses for enterprises and for persons under one budget reduced pro rata.
+const TWO_KINDS: &str =
+    "policy \"测〔2024〕41号\" {\n  title \"项目与人才\"\n  issued 2023-01-01\n  \
+     effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n  \
+     budget { 2024: 20万元 pro_rata }\n}\n\
+     input enterprise { 额: money = 0元 }\ninput person { 额: money = 0元 }\n\
+     clause 运营补助 { source \"第一条\" subject enterprise award 额 }\n\
+     clause 人才补助 { source \"第二条\" subject person award 额 }\n";
+
+#[test]
+fn a_budget_shared_with_another_kind_warns_and_counts_that_kinds_grants() {
+    // Attack run 8, N1: a run of each kind reduced its awards to the whole budget. A person's
+    // grant in the history of an enterprise run counts (a subject outside the population may
+    // be of any kind), and the run warns that the budget also pays persons (F0216).
+    let history = "id,document,clause,date,amount\nP9,测〔2024〕41号,人才补助,2024-01-05,5万元\n";
+    let dir = folder(&[
+        ("p.pol", TWO_KINDS),
+        ("pop.csv", "id,额\nE1,15万元\nE2,15万元\n"),
+        ("h.csv", history),
+    ]);
+    let args = |more: &[&'static str]| {
+        let mut a = vec![
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--history",
+            "h.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "o.csv",
+            "--summary",
+            "s.json",
+        ];
+        a.extend_from_slice(more);
+        a
+    };
+    let (code, _, err) = pol(&args(&[]), dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[F0216]") && err.contains("`person`"),
+        "{err}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_line(
+        &s["budgets"][0],
+        &[("earlier", "50000.00"), ("paid", "150000.00")],
+    );
+    assert_eq!(
+        s["budgets"][0]["kinds_not_run"],
+        serde_json::json!(["person"])
+    );
+    // With --deny-warnings the run stops, its outputs not written.
+    std::fs::remove_file(dir.path().join("s.json")).unwrap();
+    let (code, _, err) = pol(&args(&["--deny-warnings"]), dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(!dir.path().join("s.json").exists());
+}
+
+/// A policy paying each enterprise 1万元 a year for three years after its 认定日期, with
+/// budgets for 2023 and 2024.
+const RUN: &str = "policy \"测〔2024〕31号\" {\n  title \"多年\"\n  issued 2022-01-01\n  \
+     effective 2022-01-01 to 2026-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n  \
+     budget { 2023: 50万元, 2024: 10万元 pro_rata }\n}\n\
+     input enterprise { 认定日期: date }\n\
+     clause 三年运营补助 { source \"第五条\" for 3 years after 认定日期 award 1万元 }\n";
+
+#[test]
+fn the_year_of_a_grant_outside_the_population_must_be_one_a_run_can_pay() {
+    // Attack run 8, N2: without its start date, the year of an outsider's grant was taken as
+    // written, so a typo (2042) moved it out of every budget line. A year of a run is paid
+    // only within the clause's window and not after the evaluation date.
+    let grant = |year: &str| {
+        format!("id,document,clause,date,amount,year\nE0,测〔2024〕31号,三年运营补助,2024-02-01,3万元,{year}\n")
+    };
+    for (year, fits) in [
+        ("2024", true),
+        ("2023", true),
+        ("2042", false),
+        ("2021", false),
+        ("2025", false),
+    ] {
+        let dir = folder(&[
+            ("p.pol", RUN),
+            ("pop.csv", "id,认定日期\nE1,2022-05-01\n"),
+            ("h.csv", &grant(year)),
+        ]);
+        let (code, _, err, s) = simulate_with(dir.path(), &["--out", "o.csv"]);
+        if fits {
+            assert_eq!(code, 0, "{year}: {err}");
+            assert_eq!(
+                budget(&s, year.parse().unwrap())["earlier"],
+                "30000.00",
+                "{year}"
+            );
+        } else {
+            assert_eq!(code, 1, "{year}: {err}");
+            assert!(
+                err.contains("F0261") && err.contains("F0176"),
+                "{year}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_range_is_shown_as_one_and_one_firm_spelled_two_ways_is_one_subject_ignored() {
+    // Attack run 8, N3: an "up to" award made the line's figures its most without a word;
+    // N4: an outsider written `(集团)` and `（集团）` was counted as two subjects ignored.
+    let policy = "policy \"测〔2024〕51号\" {\n  title \"区间\"\n  issued 2023-01-01\n  \
+         effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n  \
+         budget { 2024: 10万元 }\n}\ninput enterprise { 额: money = 0元 }\n\
+         clause 奖励 { source \"第一条\" award up to 5万元 }\n\
+         clause 补助 { source \"第二条\" award 额 }\n";
+    let history = "id,document,clause,date,amount\n\
+                   A(集团),测〔2024〕51号,补助,2024-01-05,4000\n\
+                   A（集团）,测〔2024〕51号,补助,2024-01-06,6000\n";
+    let dir = folder(&[
+        ("p.pol", policy),
+        ("pop.csv", "id,额\nE1,1万元\nE2,1万元\n"),
+        ("h.csv", history),
+    ]);
+    let (code, _, err, s) = simulate_with(dir.path(), &["--out", "o.csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_line(
+        &s["budgets"][0],
+        &[
+            ("paid", "120000.00"),
+            ("paid_at_least", "20000.00"),
+            ("earlier", "10000.00"),
+            ("overrun", "30000.00"),
+        ],
+    );
+    assert_eq!(s["history_subjects_ignored"], 1);
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--history",
+        "h.csv",
+        "--date",
+        "2024-05-01",
+    ];
+    let (_, text, _) = pol(&args, dir.path());
+    assert!(
+        text.contains("20,000.00 元 to 120,000.00 元 (a range: its most counted) this run")
+            && text.contains("over by up to 30,000.00 元"),
+        "{text}"
+    );
 }

@@ -409,6 +409,25 @@ struct Outputs {
     warnings: Vec<PolicyWarning>,
 }
 
+/// The budget lines reduced pro rata that also pay clauses for kinds of subject the run does
+/// not evaluate (F0216), in words: each run of one kind would reduce its awards to the whole
+/// budget as if it were its own. (A line only reported says so in the summary.)
+fn shared_budgets(report: &Report) -> Vec<String> {
+    let kind = |k: &str| format!("`{k}`");
+    (report.summary.budgets.iter())
+        .filter(|b| !b.kinds_not_run.is_empty() && b.pro_rata.is_some())
+        .map(|b| {
+            let kinds: Vec<String> = b.kinds_not_run.iter().map(|k| kind(k)).collect();
+            format!(
+                "the {} budget of `{}` also pays clauses for {}, which this run does not evaluate: their awards count against it only as earlier grants, so give them as --history (run that kind first) or this run may use the budget the other kind is paid from",
+                b.year,
+                b.policy,
+                kinds.join(", ")
+            )
+        })
+        .collect()
+}
+
 /// Says how the run ended, writes the summary, puts the outputs in place: the exit code.
 fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -> ExitCode {
     for c in &report.ignored_columns {
@@ -419,6 +438,10 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     }
     for c in &report.bare_percent_columns {
         say!("pol: warning: {c}");
+    }
+    let shared = shared_budgets(&report);
+    for w in &shared {
+        say!("pol: warning[F0216]: {w}");
     }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     match &report.end {
@@ -473,7 +496,8 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     // with --deny-warnings the population's warnings stop the run as the policies' do.
     let data_warnings = report.ignored_columns.len()
         + report.inputs_given_by_no_column.len()
-        + report.bare_percent_columns.len();
+        + report.bare_percent_columns.len()
+        + shared.len();
     if args.deny_warnings && data_warnings > 0 {
         let written = if rows_on_stdout {
             "standard output has the rows, and no summary"

@@ -699,7 +699,7 @@ pub(super) fn resolve(
     programs: &[Program],
     names: &Names,
     bound: &[super::facts::Bound],
-    kind: Kind,
+    kind: Option<Kind>,
     history: &[PastGrant],
     date: NaiveDate,
 ) -> Result<Arc<History>, Vec<FactProblem>> {
@@ -732,7 +732,7 @@ pub(super) fn resolve(
         let clause = &program.clauses[ci];
         let clause_matter = names.matters[pi].get(clause.matter as usize);
         let misfit = misfit(program, clause, clause_matter, kind, g, &path, date)
-            .or_else(|| part_misfit(clause, bound.get(pi), g, &path));
+            .or_else(|| part_misfit(clause, bound.get(pi), g, &path, date));
         if let Some(p) = misfit {
             problems.push(p);
             continue;
@@ -787,7 +787,7 @@ fn misfit(
     program: &Program,
     clause: &ClauseDef,
     clause_matter: Option<&String>,
-    kind: Kind,
+    kind: Option<Kind>,
     g: &PastGrant,
     path: &str,
     date: NaiveDate,
@@ -802,8 +802,9 @@ fn misfit(
     }
     let named = || format!("{} {}", g.document, g.clause);
     // A clause of another kind of subject never paid this one: counted, it would fill a
-    // cap or block an award it has nothing to do with.
-    if !clause.subjects.contains(&kind) {
+    // cap or block an award it has nothing to do with. (A subject whose kind is not known,
+    // one of a simulation's history outside its population, may be of any.)
+    if let Some(kind) = kind.filter(|k| !clause.subjects.contains(k)) {
         let kinds: Vec<&str> = clause.subjects.iter().map(|k| k.as_str()).collect();
         return Some(
             FactProblem::new(ProblemCode::GrantOtherKind, format!("{path}.clause"))
@@ -876,6 +877,7 @@ fn part_misfit(
     bound: Option<&super::facts::Bound>,
     g: &PastGrant,
     path: &str,
+    date: NaiveDate,
 ) -> Option<FactProblem> {
     let named = || format!("{} {}", g.document, g.clause);
     let stage_names = || clause.stages.iter().map(|s| s.name.as_str());
@@ -899,7 +901,18 @@ fn part_misfit(
             // clause is then undetermined, and the grant is only counted).
             super::series::run_years(run, b, NaiveDate::MIN, |_, y| years.extend(y));
         }
-        let outside = clause.run.is_none() || (!years.is_empty() && !years.contains(&year));
+        // Whatever the run's start, a year of it is paid only when its date is in the
+        // clause's window and not after the evaluation date: a grant of a year outside those
+        // (a typo, 2042 for 2024) paid no year of this run.
+        let (first, last) = (
+            clause.window.0.year(),
+            clause.window.1.year().min(date.year()),
+        );
+        if years.is_empty() && clause.run.is_some() {
+            years.extend(first..=last);
+        }
+        years.retain(|y| (first..=last).contains(y));
+        let outside = clause.run.is_none() || !years.contains(&year);
         if outside {
             let listed: Vec<String> = years.iter().map(i32::to_string).collect();
             let p = FactProblem::new(ProblemCode::GrantYearOutsideRun, format!("{path}.year"))
@@ -1813,7 +1826,7 @@ mod tests {
             std::slice::from_ref(&p),
             &Names::of(std::slice::from_ref(&p)),
             &[],
-            Kind::Enterprise,
+            Some(Kind::Enterprise),
             &given,
             date,
         )
@@ -1854,7 +1867,7 @@ mod tests {
             std::slice::from_ref(&p),
             &Names::of(std::slice::from_ref(&p)),
             &[],
-            Kind::Enterprise,
+            Some(Kind::Enterprise),
             &given,
             early,
         )

@@ -467,19 +467,20 @@ impl<T: Tracer> Evaluator<'_, T> {
     /// Checks the grants of a subject that is not evaluated (a subject of a simulation's
     /// history that is not in its population) by the rules a subject's grants are checked
     /// by, as far as they hold without its facts: each names a document and clause of the
-    /// set and fits its clause (item, matter, kind, dates, stage, year of a run). The grants
+    /// set and fits its clause (item, matter, dates, stage, year of a run; any kind of
+    /// subject, whose kind is not known). The grants
     /// matched to their clauses, or every problem (paths `history[i]`, `i` the grant's
     /// position). Grants listed twice are the caller's to find, where their places are known.
     pub(crate) fn resolve_outside(
         &self,
-        kind: crate::compile::Kind,
         history: &[history::PastGrant],
     ) -> Result<std::sync::Arc<history::History>, Vec<FactProblem>> {
+        // Its kind is not known: a policy's budget pays its clauses for every kind.
         history::resolve(
             &self.set.programs,
             &self.set.names,
             &[],
-            kind,
+            None,
             history,
             self.date,
         )
@@ -500,7 +501,7 @@ impl<T: Tracer> Evaluator<'_, T> {
                 &self.set.programs,
                 &self.set.names,
                 bound,
-                kind,
+                Some(kind),
                 history,
                 self.date,
             )?

@@ -17,7 +17,6 @@ use super::batch::Source;
 use super::input::{csv_rows, jsonl_id, quote_fault, QuoteFault};
 use super::tally::Tally;
 use super::{id_order, Columns, RowError, RowProblem};
-use crate::compile::Kind;
 use crate::eval::facts::{trim, FactProblem};
 use crate::eval::history::PastGrant;
 use crate::eval::json::{self, Json, Node};
@@ -116,7 +115,7 @@ pub struct HistoryReader<'c> {
     next: Option<HistoryRow>,
     /// The subject id of the last row handed out or ignored.
     last: Option<String>,
-    /// The subject id of the last history subject counted as ignored.
+    /// The subject id of the last history subject counted as ignored, as a key.
     last_ignored: Option<String>,
     /// Whether the file has ended.
     done: bool,
@@ -133,7 +132,6 @@ pub struct HistoryReader<'c> {
 /// `--chunk-size` or `--threads`.
 pub(crate) struct Earlier<'c> {
     ev: &'c Evaluator<'c>,
-    kind: Kind,
     /// Per policy (by position): whether it has a budget line.
     budgeted: Vec<bool>,
     /// (policy, year) -> what its grants add up to.
@@ -147,14 +145,13 @@ pub(crate) struct Earlier<'c> {
 
 impl<'c> Earlier<'c> {
     /// Counts the grants of subjects not in the population against the budget lines of
-    /// `ev`'s policies, for a run of subjects of `kind`; `None` when no policy has one.
-    pub(crate) fn new(ev: &'c Evaluator<'c>, kind: Kind) -> Option<Earlier<'c>> {
+    /// `ev`'s policies; `None` when no policy has one.
+    pub(crate) fn new(ev: &'c Evaluator<'c>) -> Option<Earlier<'c>> {
         let budgeted: Vec<bool> = (ev.policies().programs().iter())
             .map(|p| !p.header.budget.is_empty())
             .collect();
         budgeted.contains(&true).then(|| Earlier {
             ev,
-            kind,
             budgeted,
             sums: Vec::new(),
             subject: None,
@@ -207,7 +204,7 @@ impl<'c> Earlier<'c> {
                 &[format!("{} ({})", p.message(), p.code)],
             ));
         }
-        match self.ev.resolve_outside(self.kind, &grants) {
+        match self.ev.resolve_outside(&grants) {
             Ok(history) => {
                 for g in history.iter().filter(|g| self.budgeted[g.pi]) {
                     super::summary::sum_of(&mut self.sums, (g.pi, g.counted_in()))
@@ -380,9 +377,8 @@ impl<'c> HistoryReader<'c> {
             if found.is_ok() {
                 held = held.saturating_add(row.bytes);
                 out.rows.push(row);
-            } else if self.last_ignored.as_deref() != Some(row.id.as_str()) {
+            } else if !self.same_ignored(&row.id) {
                 out.ignored += 1;
-                self.last_ignored = Some(row.id);
             }
         }
     }
@@ -407,12 +403,22 @@ impl<'c> HistoryReader<'c> {
             if let Some(e) = self.count(&row, true) {
                 return (ignored, Some(e));
             }
-            if self.last_ignored.as_deref() != Some(row.id.as_str()) {
+            if !self.same_ignored(&row.id) {
                 ignored += 1;
-                self.last_ignored = Some(row.id.clone());
             }
             self.last = Some(row.id);
         }
+    }
+
+    /// Whether `id` is the subject last counted as ignored, compared as keys (as rows are
+    /// grouped: two spellings of one id are one subject); else it becomes that subject.
+    fn same_ignored(&mut self, id: &str) -> bool {
+        let id = crate::keys::key(id);
+        if self.last_ignored.as_deref() == Some(&*id) {
+            return true;
+        }
+        self.last_ignored = Some(id.into_owned());
+        false
     }
 
     /// The error of `row` when its subject sorts before the last row's.

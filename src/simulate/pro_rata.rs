@@ -85,8 +85,8 @@ pub struct ProRataUse {
     pub paid_before: Decimal,
     /// Whether the awards were reduced (the year overran its budget).
     pub reduced: bool,
-    /// The budget over the total before, to six decimal places, for people (the amounts are
-    /// worked out from the exact fraction); 1 when nothing was reduced.
+    /// The budget over the total before, to six decimal places without trailing zeros, for
+    /// people (the amounts are worked out from the exact fraction); 1 when nothing was reduced.
     pub factor: Decimal,
 }
 
@@ -468,6 +468,7 @@ impl Plan {
                 let f = p.target.checked_div(p.total.max());
                 f.ok_or_else(|| Failure::internal("a budget over its overrun total"))?
                     .round_dp(6)
+                    .normalize()
             } else {
                 Decimal::ONE
             };

@@ -383,7 +383,7 @@ impl<'s> Simulation<'s> {
                     .map_err(SimulateError::History)?;
                 // Policies with yearly budgets count the grants already paid in their years,
                 // of the history's subjects not in the population too.
-                if let Some(e) = super::history::Earlier::new(&self.ev, self.options.kind) {
+                if let Some(e) = super::history::Earlier::new(&self.ev) {
                     reader.count_earlier(e);
                 }
                 Ok(Some(reader))
@@ -560,6 +560,9 @@ impl<'s> Simulation<'s> {
             merger.summary.add_earlier_sums(&end.earlier);
         }
         let end = self.end(&mut merger, read_end, cancel);
+        if matches!(end, End::Completed) {
+            merger.summary.note_kinds(&self.ev, o.kind);
+        }
         // The header's columns, then the JSON Lines keys in the order first met.
         let mut ignored_columns = ignored_columns;
         for (name, _) in merger.ignored.drain(..) {

@@ -103,9 +103,16 @@ pub struct BudgetUse {
     /// The budget line.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub budget: Decimal,
-    /// Paid in that year by this run (upper bounds for ranges).
+    /// Paid in that year by this run; for a range ("up to" awards without an assessed
+    /// amount), its most, the share used and the overrun being those of the most.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub paid: Decimal,
+    /// When what the run pays is a range: its least (`paid` is its most).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::eval::format::serialize_canonical_opt"
+    )]
+    pub paid_at_least: Option<Decimal>,
     /// Granted in that year before this run: the grants of the `--history` file under the
     /// policy (of any subject, in the population or not) that yearly limits count in the year;
     /// zero without a history.
@@ -117,6 +124,10 @@ pub struct BudgetUse {
     /// How much `earlier` and `paid` together pass the budget by, if they do.
     #[serde(serialize_with = "crate::eval::format::serialize_canonical")]
     pub overrun: Decimal,
+    /// Kinds of subject the policy's clauses pay that the run does not evaluate (F0216): their
+    /// awards count against the budget only as `earlier` grants of the history.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kinds_not_run: Vec<String>,
     /// For a line reduced pro rata (`pro_rata`): the total before, and the factor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pro_rata: Option<super::pro_rata::ProRataUse>,
@@ -475,6 +486,28 @@ impl Summary {
         Some(t.amount())
     }
 
+    /// Notes on each budget line the kinds of subject its policy's clauses pay other than the
+    /// run's `kind` (F0216), once the summary is finished.
+    pub(crate) fn note_kinds(&mut self, ev: &Evaluator<'_>, kind: crate::compile::Kind) {
+        for b in &mut self.budgets {
+            let Some(p) = ev
+                .policies()
+                .programs()
+                .iter()
+                .find(|p| p.header.document == b.policy)
+            else {
+                continue;
+            };
+            let mut kinds: Vec<String> = Vec::new();
+            for k in p.clauses.iter().flat_map(|c| &c.subjects) {
+                if *k != kind && !kinds.iter().any(|n| n == k.as_str()) {
+                    kinds.push(k.as_str().to_string());
+                }
+            }
+            b.kinds_not_run = kinds;
+        }
+    }
+
     /// Counts the grants of a subject evaluated (`history`, matched to their clauses) under
     /// policies with a budget line, in the year yearly limits count each in. A subject that
     /// fails counts neither its awards nor its grants (the run then reports the failure).
@@ -686,13 +719,15 @@ impl Summary {
         self.budgets.clear();
         for (pi, p) in programs.iter().enumerate() {
             for (year, budget) in &p.header.budget {
-                let paid = match self.policy_years.iter().find(|(k, _)| *k == (pi, *year)) {
+                let total = match self.policy_years.iter().find(|(k, _)| *k == (pi, *year)) {
                     Some((_, t)) => held(t, || {
                         format!("the total of {} in {year}", p.header.document)
-                    })?
-                    .max(),
-                    None => Decimal::ZERO,
+                    })?,
+                    None => Amount::ZERO,
                 };
+                // A range ("up to" awards not assessed) is counted at its most, and said so.
+                let paid = total.max();
+                let paid_at_least = (total.min() != total.max()).then(|| money_places(total.min()));
                 let earlier = match self.earlier.iter().find(|(k, _)| *k == (pi, *year)) {
                     Some((_, t)) => held(t, || {
                         format!(
@@ -726,9 +761,11 @@ impl Summary {
                     year: *year,
                     budget: *budget,
                     paid,
+                    paid_at_least,
                     earlier,
                     share_used: share,
                     overrun: (used - budget).max(Decimal::ZERO),
+                    kinds_not_run: Vec::new(),
                     pro_rata: None,
                 });
             }
@@ -878,13 +915,20 @@ impl Summary {
         )?;
         for b in &self.budgets {
             // With grants made earlier in the year (the history), both parts are shown.
+            let this_run = match b.paid_at_least {
+                Some(least) => format!(
+                    "{} to {} (a range: its most counted)",
+                    format::yuan(least),
+                    format::yuan(b.paid)
+                ),
+                None => format::yuan(b.paid),
+            };
             let used = if b.earlier.is_zero() {
-                format::yuan(b.paid)
+                this_run
             } else {
                 format!(
-                    "{} granted earlier + {} this run = {}",
+                    "{} granted earlier + {this_run} this run = {}",
                     format::yuan(b.earlier),
-                    format::yuan(b.paid),
                     format::yuan(b.earlier + b.paid)
                 )
             };
@@ -898,11 +942,23 @@ impl Summary {
                 b.share_used
                     .map_or("no share of a budget of zero".to_string(), format::percent),
                 if b.overrun > Decimal::ZERO {
-                    format!(", over by {}", format::yuan(b.overrun))
+                    let up_to = if b.paid_at_least.is_some() {
+                        "up to "
+                    } else {
+                        ""
+                    };
+                    format!(", over by {up_to}{}", format::yuan(b.overrun))
                 } else {
                     String::new()
                 }
             )?;
+            if !b.kinds_not_run.is_empty() {
+                writeln!(
+                    out,
+                    "  also pays clauses for {}, which this run does not evaluate: their awards count only as earlier grants of --history (F0216)",
+                    b.kinds_not_run.join(", ")
+                )?;
+            }
             match &b.pro_rata {
                 Some(p) if p.reduced => writeln!(
                     out,
