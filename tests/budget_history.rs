@@ -620,3 +620,44 @@ fn a_range_is_shown_as_one_and_one_firm_spelled_two_ways_is_one_subject_ignored(
         "{text}"
     );
 }
+
+#[test]
+fn a_reduction_in_one_policy_keeps_the_linked_range_of_another() {
+    // Attack run 9: 92号's "up to 5万元" and its fixed 10万元 share a limit of 12万元, so 92号
+    // pays 10万元 to 12万元; 91号's 2万元 is reduced to its 1万元 budget. The subject's total is
+    // 11万元 to 13万元 (as `pol eval` gives 12万元 to 14万元 before the reduction); the reduction
+    // made it the sum of the awards' own ranges, 8万元 to 16万元, a most nothing can pay.
+    let a = "policy \"测〔2024〕91号\" {\n  title \"甲\"\n  issued 2023-01-01\n  \
+             effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  \
+             same_matter cumulative\n  budget { 2024: 1万元 pro_rata }\n}\n\
+             clause 甲奖 { source \"第一条\" award 2万元 }\n";
+    let b = "policy \"测〔2024〕92号\" {\n  title \"乙\"\n  issued 2023-01-01\n  \
+             effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  \
+             same_matter cumulative\n}\n\
+             limit 共享: 12万元 per enterprise per year\n\
+             clause 乙一 { source \"第一条\" award up to 5万元 limit 共享 }\n\
+             clause 乙二 { source \"第二条\" award 10万元 limit 共享 }\n";
+    let dir = folder(&[("a.pol", a), ("b.pol", b), ("pop.csv", "id\n1\n")]);
+    let args = [
+        "simulate",
+        "a.pol",
+        "b.pol",
+        "--population",
+        "pop.csv",
+        "--date",
+        "2024-05-01",
+        "--columns",
+        "subject,total",
+        "--out",
+        "-",
+        "--summary",
+        "s.json",
+    ];
+    let (code, out, err) = pol(&args, dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "subject,total\n1,110000.00..130000.00\n");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(s["paid"]["max"], "130000.00");
+    assert_eq!(s["distribution"]["max"], "130000.00");
+}

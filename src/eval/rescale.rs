@@ -27,7 +27,8 @@ impl<'p> Scratch<'p> {
         ev: &Evaluator<'p, T>,
         mut scale: impl FnMut(usize, &Verdict, Amount, i32) -> Result<Option<Amount>, Failure>,
     ) -> Result<(), Failure> {
-        let mut changed = false;
+        // The policies some of whose awards change.
+        let mut changed: Vec<usize> = Vec::new();
         let mut stages: Vec<(usize, Amount)> = Vec::new();
         for (i, v) in self.instances.iter_mut().enumerate() {
             if v.outcome != Outcome::Awarded {
@@ -77,16 +78,22 @@ impl<'p> Scratch<'p> {
             not_larger(old, new)?;
             if new != old {
                 v.paid = Some(new);
-                changed = true;
+                if !changed.contains(&v.pi) {
+                    changed.push(v.pi);
+                }
             }
         }
-        if changed {
+        if !changed.is_empty() {
             // What the awards would pay at the ends of linked ranges was worked out for the
-            // amounts before the reduction: the totals are now the sums of the awards' own
-            // ranges (pro rata reduces exact amounts only, F0403).
-            self.ends.clear();
+            // amounts before the reduction: a policy some of whose awards changed is now the
+            // sum of its awards' own ranges (pro rata reduces exact amounts only, F0403); the
+            // others keep their linked ends (attack run 9: dropping every policy's made a
+            // subject's most larger than anything it can be paid).
+            let instances = &self.instances;
+            self.ends
+                .retain(|(i, ..)| instances.get(*i).is_some_and(|v| !changed.contains(&v.pi)));
             self.settlement
-                .settle(ev.policies(), &self.instances, &[], true)?;
+                .settle(ev.policies(), &self.instances, &self.ends, true)?;
         }
         Ok(())
     }
