@@ -10,8 +10,10 @@
 //! (no shipped policy has a budget line).
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
+
+mod common;
+use common::{folder, pol};
 
 use pol::{End, Kind, Options, PolicySet, PopulationFormat, SimulationOptions};
 use proptest::prelude::*;
@@ -28,27 +30,6 @@ fn policy(budget: &str) -> String {
          clause 认定奖励 {{\n  source \"第一条\"\n  when 首次认定\n  award 5万元\n  once per enterprise\n}}\n\
          clause 运营补助 {{\n  source \"第二条\"\n  award 额\n}}\n"
     )
-}
-
-fn pol(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
 }
 
 /// E1 was granted its once-only 5万元 on 2024-02-01; E1 and E2 are each paid 5万元 now.

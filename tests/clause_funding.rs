@@ -5,8 +5,8 @@
 //! The policies here are made up for the case each test states; none cites a gazette article
 //! (no article of the four shipped policies is paid by one level only: see policies/README.md).
 
-use std::path::Path;
-use std::process::Command;
+mod common;
+use common::pol;
 
 use pol::{Facts, Options, PolicySet};
 use proptest::prelude::*;
@@ -27,19 +27,6 @@ fn policy(body: &str) -> String {
 const BODY: &str = "input enterprise { 甲额: money, 乙额: money }\n\
     clause 共担 { source \"第一条\" award 甲额 }\n\
     clause 市担 { source \"第二条\" funding { 市: 100% } award 乙额 }\n";
-
-fn pol(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn facts(a: &str, b: &str) -> Facts {
     Facts::from_json(&format!(

@@ -13,6 +13,9 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
+mod common;
+use common::folder;
+
 use pol::{End, Kind, Options, PolicySet, SimulationOptions};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -57,14 +60,6 @@ fn pol(args: &[&str], dir: &Path, stdin: Option<&str>) -> (i32, String, String) 
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
-}
-
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
 }
 
 const POPULATION: &str = "id,额\n1,33.33\n2,50.01\n3,66.67\n4,0\n5,1\n";

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
+
+mod common;
+use common::{folder, pol};
 
 use pol::ProblemCode;
 use pol::{Amount, EvalError, Facts, Options, PolicySet};
@@ -25,28 +27,6 @@ fn policy(funding: &str, extra: &str, body: &str) -> String {
         "policy \"测〔2024〕1号\" {{\n  title \"结算\"\n  issued 2024-01-01\n  \
          effective 2024-01-01 to 2024-12-31\n  funding {{ {funding} }}\n  same_matter cumulative\n{extra}}}\n{body}"
     )
-}
-
-fn pol(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_pol"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// Writes `files` into a new folder.
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
 }
 
 fn options(date: &str) -> Options {
