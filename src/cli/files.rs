@@ -495,7 +495,13 @@ pub fn commit_all(mut outputs: Vec<Pending>) -> Result<(), String> {
             continue;
         };
         let written = if linked {
-            copy_into(file.path(), &target)
+            // Written in place: a failure part way leaves the target partly written.
+            copy_into(file.path(), &target).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{e} (it has other names, so it was being written in place and may be left partly written)"),
+                )
+            })
         } else {
             file.persist(&target).map(|_| ()).map_err(|e| e.error)
         };

@@ -481,8 +481,13 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
         }
         End::WriteFailed(_) => return out.fail("cannot write the output file"),
         End::SummaryFailed(f) => {
+            let written = if rows_on_stdout {
+                "standard output has the rows, and no summary"
+            } else {
+                "no output file was written"
+            };
             say!(
-                "pol: error[{}]: {}\n  help: {}\n  (see `pol explain {}`); no output file was written",
+                "pol: error[{}]: {}\n  help: {}\n  (see `pol explain {}`); {written}",
                 f.code,
                 f.message,
                 f.help,

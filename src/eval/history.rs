@@ -423,8 +423,8 @@ pub fn repeated_grant<'a>(grants: impl Iterator<Item = &'a PastGrant>) -> Option
 
 /// What makes two grants of one subject the same grant listed twice (F0171): the policy,
 /// clause, claim, stage and year as keys, the date and the amount's value.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(crate) struct GrantIdentity(
+#[derive(PartialEq, Eq, Hash)]
+struct GrantIdentity(
     String,
     String,
     Option<String>,
@@ -436,7 +436,7 @@ pub(crate) struct GrantIdentity(
 
 impl GrantIdentity {
     /// The identity of `g`.
-    pub(crate) fn of(g: &PastGrant) -> GrantIdentity {
+    fn of(g: &PastGrant) -> GrantIdentity {
         let k = |t: &Option<String>| t.as_deref().map(|t| key(t).into_owned());
         // The item and matter are left out: a grant may only name its clause's own (F0161,
         // F0120), so a copy that adds or drops them is the same grant.
@@ -914,7 +914,11 @@ fn part_misfit(
         years.retain(|y| (first..=last).contains(y));
         let outside = clause.run.is_none() || !years.contains(&year);
         if outside {
-            let listed: Vec<String> = years.iter().map(i32::to_string).collect();
+            let listed: Vec<String> = match years.as_slice() {
+                // Without the run's start, the window's years: named by their ends.
+                [a, .., b] if years.len() > 5 => vec![format!("{a} to {b}")],
+                _ => years.iter().map(i32::to_string).collect(),
+            };
             let p = FactProblem::new(ProblemCode::GrantYearOutsideRun, format!("{path}.year"))
                 .name(named())
                 .found(year.to_string())

@@ -568,6 +568,44 @@ fn id_number(id: &str) -> Option<u64> {
 }
 
 impl Run {
+    /// Counts against the yearly budgets the grants of subject `id` (its first row at `line`),
+    /// which failed and so was not evaluated: it was still paid what its history says, and
+    /// leaving that out would give every award reduced pro rata the room those grants used.
+    /// They are checked as a subject's outside the population are; when they cannot be read
+    /// or do not fit, the run stops after this subject (F0261), as for such a subject.
+    fn count_failed_grants(
+        &mut self,
+        cx: &Context<'_, '_>,
+        history: &ChunkHistory,
+        id: &str,
+        line: u64,
+    ) {
+        if !cx.history || !self.batch.summary.counts_earlier() {
+            return;
+        }
+        let why = match history.grants(id, line) {
+            Ok(grants) => match cx.ev.resolve_outside(&grants) {
+                Ok(h) => return self.batch.summary.add_earlier(&h),
+                Err(problems) => problems
+                    .iter()
+                    .map(|p| format!("{}: {} ({})", p.path, p.message(), p.code))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            },
+            Err(e) => e.message(),
+        };
+        let failure = Failure {
+            code: crate::problem::ProblemCode::HistoryUnreadable,
+            message: format!(
+                "subject `{}` failed, and its grants, which count against the yearly budgets all the same, cannot be counted: {why}",
+                crate::eval::format::escape(id)
+            ),
+            help: "mend its history rows (or its row of the population) and run again".to_string(),
+        };
+        let e = RowError::new(line, RowProblem::Failed(failure));
+        self.stop.get_or_insert((Some(id.to_string()), e));
+    }
+
     /// Starts a subject: checks its place after the previous one. False when out of order.
     fn begin(&mut self, id: &str, line: u64) -> bool {
         if let Some((after, e)) = &self.stop {
@@ -836,7 +874,10 @@ impl<'a, 'p> Worker<'a, 'p> {
         let id = trim(row.get(text, shape.id).unwrap_or(""));
         let grants = match self.history.grants(id, line) {
             Ok(g) => g,
-            Err(e) => return run.bad_row(cx, e, id),
+            Err(e) => {
+                run.count_failed_grants(cx, &self.history, id, line);
+                return run.bad_row(cx, e, id);
+            }
         };
         let mut problems = Vec::new();
         for ((program, columns), bound) in cx
@@ -857,17 +898,20 @@ impl<'a, 'p> Worker<'a, 'p> {
         }
         if !problems.is_empty() {
             let e = row_error(line, &problems);
+            run.count_failed_grants(cx, &self.history, id, line);
             return run.bad_row(cx, e, id);
         }
         if let Err(f) = decide(cx, &self.bound, &mut self.scratch, &mut self.running) {
             let internal = f.is_internal();
+            run.count_failed_grants(cx, &self.history, id, line);
             return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, internal);
         }
         let b = &mut run.batch;
         let verdicts = self.scratch.verdicts();
         b.summary.add(cx.ev, &self.scratch, 1);
         if cx.history {
-            // The subject's grants use its policies' yearly budgets.
+            // The subject's grants use its policies' yearly budgets (every program's bound
+            // facts hold the same resolved history: the first's is the subject's).
             if let Some(first) = self.bound.first() {
                 b.summary.add_earlier(&first.history);
             }
@@ -892,6 +936,7 @@ impl<'a, 'p> Worker<'a, 'p> {
             cx.layout,
         ) {
             // Cannot happen: the row's sums are parts of the settled total. Reported, not hidden.
+            run.count_failed_grants(cx, &self.history, id, line);
             return run.failed(cx, RowError::new(line, RowProblem::Failed(f)), id, true);
         }
         if cx.pro_rata.is_some() {
@@ -1033,8 +1078,11 @@ fn evaluate<'p>(
     out: &mut Rows,
     history: &ChunkHistory,
 ) {
+    let line = subject.rows.first().map_or(0, |r| r.line);
     let b = &mut run.batch;
     if !subject.bad.is_empty() {
+        run.count_failed_grants(cx, history, &subject.id, line);
+        let b = &mut run.batch;
         // Every line of the subject is written, in input order, with the reason.
         let first = subject.bad[0].line;
         let mut lines: Vec<RowError> = subject
@@ -1065,7 +1113,8 @@ fn evaluate<'p>(
                 b.summary.internal_errors += 1;
             }
             let e = RowError::new(subject.rows[0].line, RowProblem::Failed(f));
-            failed_subject(cx, b, subject, e);
+            run.count_failed_grants(cx, history, &subject.id, line);
+            failed_subject(cx, &mut run.batch, subject, e);
         }
         Ok(None) => {
             for r in &out.results {
@@ -1074,7 +1123,10 @@ fn evaluate<'p>(
                 }
             }
         }
-        Err(e) => failed_subject(cx, b, subject, e),
+        Err(e) => {
+            run.count_failed_grants(cx, history, &subject.id, line);
+            failed_subject(cx, &mut run.batch, subject, e);
+        }
     }
 }
 
@@ -1137,7 +1189,8 @@ fn facts_and_rows<'p>(
             befores_into(&mut out.results, scratch.verdicts(), running, place);
         }
     }
-    // Counted once its rows are known to be written, with its grants (against the budgets).
+    // Counted once its rows are known to be written, with its grants (against the budgets;
+    // every program's bound facts hold the same resolved history).
     summary.add(cx.ev, scratch, subject.rows.len());
     if let Some(first) = bound.first().filter(|_| cx.history) {
         summary.add_earlier(&first.history);

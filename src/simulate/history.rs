@@ -20,7 +20,7 @@ use super::{id_order, Columns, RowError, RowProblem};
 use crate::eval::facts::{trim, FactProblem};
 use crate::eval::history::PastGrant;
 use crate::eval::json::{self, Json, Node};
-use crate::eval::{Amount, Evaluator};
+use crate::eval::Evaluator;
 use crate::problem::ProblemCode;
 
 /// The columns of a history file besides the subject id.
@@ -131,15 +131,18 @@ pub struct HistoryReader<'c> {
 /// each in. Every row is read once per pass whatever the chunks, so the sums do not depend on
 /// `--chunk-size` or `--threads`.
 pub(crate) struct Earlier<'c> {
+    /// The evaluator whose rules check the grants.
     ev: &'c Evaluator<'c>,
     /// Per policy (by position): whether it has a budget line.
     budgeted: Vec<bool>,
     /// (policy, year) -> what its grants add up to.
     sums: Vec<((usize, i32), Tally)>,
-    /// The subject not in the population whose grants are being read (as a key), its grants
-    /// so far and their lines: a subject's grants are next to each other in the file.
+    /// The subject not in the population whose grants are being read: its id as a key and
+    /// as written (a subject's grants are next to each other in the file).
     subject: Option<(String, String)>,
+    /// That subject's grants so far.
     grants: Vec<PastGrant>,
+    /// The history line of each of them.
     lines: Vec<u64>,
 }
 
@@ -147,9 +150,7 @@ impl<'c> Earlier<'c> {
     /// Counts the grants of subjects not in the population against the budget lines of
     /// `ev`'s policies; `None` when no policy has one.
     pub(crate) fn new(ev: &'c Evaluator<'c>) -> Option<Earlier<'c>> {
-        let budgeted: Vec<bool> = (ev.policies().programs().iter())
-            .map(|p| !p.header.budget.is_empty())
-            .collect();
+        let budgeted = super::summary::budgeted(ev);
         budgeted.contains(&true).then(|| Earlier {
             ev,
             budgeted,
@@ -206,10 +207,7 @@ impl<'c> Earlier<'c> {
         }
         match self.ev.resolve_outside(&grants) {
             Ok(history) => {
-                for g in history.iter().filter(|g| self.budgeted[g.pi]) {
-                    super::summary::sum_of(&mut self.sums, (g.pi, g.counted_in()))
-                        .add(Amount::Exact(g.given.amount));
-                }
+                super::summary::count_grants(&mut self.sums, &self.budgeted, &history);
                 None
             }
             Err(problems) => {

@@ -133,7 +133,7 @@ impl Recorder {
     pub(crate) fn plan(
         self,
         set: &PolicySet,
-        earlier: impl Fn(usize, i32) -> Decimal,
+        earlier: impl Fn(usize, i32) -> Option<Decimal>,
     ) -> Result<Plan, Failure> {
         if let Some(f) = self.failed {
             return Err(f);
@@ -141,7 +141,8 @@ impl Recorder {
         let mut lines = Vec::with_capacity(self.lines.len());
         for (k, l) in self.lines.iter().enumerate() {
             let mut total = Amount::ZERO;
-            let before = earlier(l.pi, l.year);
+            let before =
+                earlier(l.pi, l.year).ok_or_else(|| too_large(l, "the earlier grants of"))?;
             let room = l
                 .room(before)
                 .ok_or_else(|| too_large(l, "what is left of the budget of"))?;
@@ -445,7 +446,7 @@ impl Plan {
             };
             // The history is read again in the second pass: changed in between, the
             // reduction (made for the first pass's earlier grants) would not fit the line.
-            if earlier_now != p.earlier {
+            if earlier_now != Some(p.earlier) {
                 return Err(Failure {
                     code: ProblemCode::ChangedBetweenPasses,
                     message: format!(

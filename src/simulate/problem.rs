@@ -188,6 +188,22 @@ impl RowProblem {
         }
     }
 
+    /// Whether [`RowProblem::text`] names the code itself (else the message adds it).
+    fn names_its_code(&self) -> bool {
+        matches!(
+            self,
+            RowProblem::Facts(_)
+                | RowProblem::ClaimDate(_)
+                | RowProblem::TextAfterQuote { .. }
+                | RowProblem::UnclosedQuote { .. }
+                | RowProblem::Failed(_)
+                | RowProblem::HistoryOutOfOrder { .. }
+                | RowProblem::HistoryUnreadable { .. }
+                | RowProblem::TooManyRows { .. }
+                | RowProblem::TooManyBytes { .. }
+        )
+    }
+
     /// Whether the problem stops the whole run (the rest of the population is not read).
     pub fn stops_the_run(&self) -> bool {
         matches!(
@@ -301,11 +317,10 @@ impl RowError {
     pub fn message(&self) -> String {
         let text = self.problem.text(self.line);
         // Every problem is told with its code, for `pol explain` and for searching logs.
-        let code = self.code();
-        if text.contains(code.as_str()) {
+        if self.problem.names_its_code() {
             text
         } else {
-            format!("{text} ({code})")
+            format!("{text} ({})", self.code())
         }
     }
 }

@@ -260,6 +260,30 @@ fn held(t: &Tally, what: impl FnOnce() -> String) -> Result<Amount, Failure> {
     })
 }
 
+/// Per policy of `ev`'s set (by position): whether it has a budget line, so that its earlier
+/// grants are counted against it.
+pub(crate) fn budgeted(ev: &Evaluator<'_>) -> Vec<bool> {
+    let programs = ev.policies().programs();
+    programs
+        .iter()
+        .map(|p| !p.header.budget.is_empty())
+        .collect()
+}
+
+/// Adds to `sums` the grants of `history` under the policies `budgeted` marks, by policy and
+/// the year yearly limits count each in: the one place earlier grants are counted.
+pub(crate) fn count_grants(
+    sums: &mut Vec<((usize, i32), Tally)>,
+    budgeted: &[bool],
+    history: &crate::eval::history::History,
+) {
+    for g in history.iter() {
+        if budgeted.get(g.pi).copied().unwrap_or(false) {
+            sum_of(sums, (g.pi, g.counted_in())).add(Amount::Exact(g.given.amount));
+        }
+    }
+}
+
 /// The sum of `key` in a short list (a few years or policies), added when new.
 pub(super) fn sum_of<K: PartialEq>(list: &mut Vec<(K, Tally)>, key: K) -> &mut Tally {
     let at = match list.iter().position(|(k, _)| *k == key) {
@@ -346,9 +370,11 @@ impl Summary {
 
     /// An empty summary for the clauses of `ev`'s policies.
     pub(crate) fn new(ev: &Evaluator<'_>) -> Summary {
-        let mut s = Summary::default();
+        let mut s = Summary {
+            budgeted: budgeted(ev),
+            ..Summary::default()
+        };
         for p in ev.policies().programs() {
-            s.budgeted.push(!p.header.budget.is_empty());
             s.offsets.push(s.clauses.len());
             for c in &p.clauses {
                 s.clauses.push(ClauseStats {
@@ -509,15 +535,15 @@ impl Summary {
     }
 
     /// Counts the grants of a subject evaluated (`history`, matched to their clauses) under
-    /// policies with a budget line, in the year yearly limits count each in. A subject that
-    /// fails counts neither its awards nor its grants (the run then reports the failure).
+    /// policies with a budget line, in the year yearly limits count each in (a subject that
+    /// fails has its grants counted too, checked as an outsider's).
     pub(crate) fn add_earlier(&mut self, history: &crate::eval::history::History) {
-        for g in history.iter() {
-            if self.budgeted.get(g.pi).copied().unwrap_or(false) {
-                sum_of(&mut self.earlier, (g.pi, g.counted_in()))
-                    .add(Amount::Exact(g.given.amount));
-            }
-        }
+        count_grants(&mut self.earlier, &self.budgeted, history);
+    }
+
+    /// Whether earlier grants are counted: some policy has a budget line.
+    pub(crate) fn counts_earlier(&self) -> bool {
+        self.budgeted.contains(&true)
     }
 
     /// Adds sums of earlier grants counted elsewhere (the history's subjects not in the
@@ -529,13 +555,12 @@ impl Summary {
     }
 
     /// What the history granted under policy `pi` in `year` before the run (zero without a
-    /// history, or when it cannot be held: [`Summary::finish`] has then failed the run).
-    pub(crate) fn earlier_in(&self, pi: usize, year: i32) -> Decimal {
-        self.earlier
-            .iter()
-            .find(|(k, _)| *k == (pi, year))
-            .and_then(|(_, t)| t.amount())
-            .map_or(Decimal::ZERO, Amount::max)
+    /// history; none when it cannot be held).
+    pub(crate) fn earlier_in(&self, pi: usize, year: i32) -> Option<Decimal> {
+        match self.earlier.iter().find(|(k, _)| *k == (pi, year)) {
+            Some((_, t)) => t.amount().map(Amount::max),
+            None => Some(Decimal::ZERO),
+        }
     }
 
     /// Adds another part's counts into this one.
