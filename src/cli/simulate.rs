@@ -138,10 +138,7 @@ pub fn run(args: &SimulateArgs, out: &Output) -> ExitCode {
         Err(code) => return code,
     };
     let Some(kind) = Kind::parse(&args.kind).filter(|k| *k != Kind::Project) else {
-        return out.fail(&format!(
-            "`{}` is not a kind of subject; use enterprise, institution, person or region",
-            args.kind
-        ));
+        return out.fail(&crate::simulate::run::not_a_subject(&args.kind));
     };
     let simulation = match Simulation::new(&set, &options, simulation_options(args, kind)) {
         Ok(s) => s,

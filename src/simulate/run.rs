@@ -148,14 +148,15 @@ pub enum SimulateError {
     History(String),
 }
 
+/// What a run says of a kind that is not a subject's (`project`, or a word that is no kind).
+pub(crate) fn not_a_subject(kind: &str) -> String {
+    format!("`{kind}` is not a kind of subject; use enterprise, institution, person or region")
+}
+
 impl fmt::Display for SimulateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SimulateError::NotASubject(kind) => write!(
-                f,
-                "`{}` is not a kind of subject; use enterprise, institution, person or region",
-                kind.as_str()
-            ),
+            SimulateError::NotASubject(kind) => f.write_str(&not_a_subject(kind.as_str())),
             SimulateError::KindNotAwarded { kind, awarded } => write!(
                 f,
                 "no clause of these policies is for a subject of kind `{}`, so every row would be paid nothing; these policies award: {}",
