@@ -432,6 +432,9 @@ fn one_notation_for_facts_and_cells() {
         ("\"5万\"", "F0115"),
         ("\"5万元\\n另有说明\"", "F0110"),
         ("1234567890123456789012345678901234567890", "F0116"),
+        // With an exponent too: more than 28 significant digits were rounded (attack run 10).
+        ("1.234567890123456789012345004951e24", "F0116"),
+        ("0.1500000000000000000000000000001e0", "F0116"),
     ];
     for (value, want) in refused {
         let f = write(
@@ -467,6 +470,24 @@ fn one_notation_for_facts_and_cells() {
     assert!(err.contains("line 3:") && err.contains("F0110"), "{err}");
     assert!(!err.contains("line 5:"), "`+5元` is read: {err}");
     assert!(err.contains("line 6:"), "{err}");
+    // A JSON Lines row reads its numbers as facts do: an exponent does not round them.
+    let population = write(
+        &dir,
+        "p.jsonl",
+        "{\"id\": \"1\", \"研发费用\": 1.234567890123456789012345004951e24}\n",
+    );
+    let o = pol(&[
+        "simulate",
+        POLICY,
+        "--population",
+        &population,
+        "--date",
+        "2024-05-01",
+        "--out",
+        dir.join("rows.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("F0116"), "{}", stderr(&o));
 }
 
 #[test]

@@ -281,12 +281,35 @@ fn unit_parts(unit: &str) -> Result<Vec<&str>, LiteralError> {
 /// Reads a number as JSON writes it (`-12.5`, `1e3`, `0.1`): exactly, never through a float;
 /// JSON's exponent notation is accepted here, where programs produce it.
 pub fn read_json_number(raw: &str) -> Result<Decimal, LiteralError> {
-    if raw.contains(['e', 'E']) {
-        // `from_scientific` moves the point by the exponent without rounding, and fails
-        // when the result needs more than 28 digits.
-        return Decimal::from_scientific(raw).map_err(|_| LiteralError::TooLarge);
+    let Some(at) = raw.find(['e', 'E']) else {
+        return Decimal::from_str_exact(raw).map_err(|_| LiteralError::TooLarge);
+    };
+    // The digits are read exactly, then the point is moved by the exponent by hand:
+    // `Decimal::from_scientific` rounds a mantissa of more than 28 digits when the exponent
+    // is not negative, and a value must never be rounded on its way in (attack run 10).
+    let digits = Decimal::from_str_exact(&raw[..at])
+        .map_err(|_| LiteralError::TooLarge)?
+        .normalize();
+    let exponent: i64 = raw[at + 1..]
+        .parse()
+        .map_err(|_| LiteralError::NotALiteral)?;
+    if digits.is_zero() {
+        return Ok(Decimal::ZERO);
     }
-    Decimal::from_str_exact(raw).map_err(|_| LiteralError::TooLarge)
+    let scale = i64::from(digits.scale()) - exponent;
+    let mantissa = digits.mantissa();
+    let value = if scale >= 0 {
+        u32::try_from(scale)
+            .ok()
+            .and_then(|s| Decimal::try_from_i128_with_scale(mantissa, s).ok())
+    } else {
+        u32::try_from(-scale)
+            .ok()
+            .and_then(|k| 10i128.checked_pow(k))
+            .and_then(|ten| mantissa.checked_mul(ten))
+            .and_then(|m| Decimal::try_from_i128_with_scale(m, 0).ok())
+    };
+    value.ok_or(LiteralError::TooLarge)
 }
 
 /// Reads a truth value written as text: `true`/`false`, `是`/`否`, or `1`/`0` as spreadsheets
@@ -421,6 +444,19 @@ mod tests {
 
     proptest! {
         #[test]
+        fn an_exponent_moves_the_point_and_nothing_else(m in any::<i64>(), scale in 0u32..12, e in -14i64..10) {
+            let d = Decimal::new(m, scale);
+            let read = read_json_number(&format!("{d}e{e}")).unwrap();
+            // Moving the point back gives the digits written, exactly.
+            let back = if e >= 0 {
+                read / Decimal::from(10i64.pow(e as u32))
+            } else {
+                read * Decimal::from(10i64.pow((-e) as u32))
+            };
+            prop_assert_eq!(back, d);
+        }
+
+        #[test]
         fn any_text_gets_a_value_or_a_reason(text in "\\PC{0,12}|[-+０-９0-9,，._eE%万元亿亩/ \n]{0,12}") {
             match read_quantity(&text) {
                 Ok(l) => prop_assert!(!l.percent || l.unit.is_none()),
@@ -497,6 +533,21 @@ mod tests {
         assert_eq!(read_json_number("1e2"), Ok(Decimal::from(100)));
         assert_eq!(read_json_number("1.5E-3"), Ok(Decimal::new(15, 4)));
         assert_eq!(read_json_number("1e400"), Err(LiteralError::TooLarge));
+        assert_eq!(read_json_number("-2.5e+3"), Ok(Decimal::from(-2500)));
+        assert_eq!(read_json_number("0e-400"), Ok(Decimal::ZERO));
+        assert_eq!(read_json_number("1.20e1"), Ok(Decimal::from(12)));
+        assert_eq!(read_json_number("5e-28"), Ok(Decimal::new(5, 28)));
+        assert_eq!(read_json_number("5e-29"), Err(LiteralError::TooLarge));
+        // More than 28 significant digits are refused with an exponent as without one, never
+        // rounded (attack run 10: `…e0` and `…e24` were rounded to 28 digits).
+        for raw in [
+            "0.1500000000000000000000000000001e0",
+            "1.234567890123456789012345004951e24",
+            "5.00000000000000000000000000001e4",
+        ] {
+            assert_eq!(read_json_number(raw), Err(LiteralError::TooLarge), "{raw}");
+        }
+        assert_eq!(read_json_number("8e28"), Err(LiteralError::TooLarge));
         assert_eq!(
             read_json_number("1234567890123456789012345678")
                 .unwrap()
