@@ -194,6 +194,39 @@ fn grants_of_subjects_outside_the_population_count_and_other_years_do_not() {
 }
 
 #[test]
+fn earlier_grants_too_large_to_hold_to_the_fen_stop_the_summary() {
+    // Each grant is whole yuan and fits, but their sum holds 28 digits only without its two
+    // places: it was written `…000.0`, and the overrun lost the run's fen (attack run 10, A2).
+    let grant = "500000000000000000000000000";
+    let history = format!(
+        "id,document,clause,date,amount\n\
+         E8,测〔2024〕21号,运营补助,2024-01-05,{grant}\n\
+         E9,测〔2024〕21号,运营补助,2024-01-06,{grant}\n"
+    );
+    let (_dir, code, _out, err, s) = case("2024: 1元", &history);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[F0402]: what was granted earlier in 2024 under 测〔2024〕21号 is too large to hold exactly"),
+        "{err}"
+    );
+    assert_eq!(s, serde_json::Value::Null, "no summary is written");
+    // One such grant is held, and every figure of the line keeps its fen.
+    let history = format!(
+        "id,document,clause,date,amount\nE8,测〔2024〕21号,运营补助,2024-01-05,{grant}\n"
+    );
+    let (_dir, code, _out, err, s) = case("2024: 1元", &history);
+    assert_eq!(code, 0, "{err}");
+    assert_line(
+        &s["budgets"][0],
+        &[
+            ("earlier", "500000000000000000000000000.00"),
+            ("paid", "150000.00"),
+            ("overrun", "500000000000000000000149999.00"),
+        ],
+    );
+}
+
+#[test]
 fn earlier_grants_that_used_up_the_budget_leave_the_run_nothing() {
     // 12万元 granted against 10万元: every award of the run is reduced to zero, and the line
     // shows the overrun the history already made.

@@ -84,6 +84,18 @@ pub fn canonical(d: Decimal) -> String {
     canonical_decimal(d).to_string()
 }
 
+/// Whether `d` can be written with two decimal places exactly: an amount past about
+/// 7.9 × 10^26 with fewer places cannot (Decimal has 96 bits of digits), and
+/// [`canonical_decimal`] would keep fewer places than two for it.
+pub fn holds_to_the_fen(d: Decimal) -> bool {
+    if d.scale() >= 2 {
+        return true;
+    }
+    let mut v = d;
+    v.rescale(2);
+    v.scale() == 2
+}
+
 /// `d` with the places of its [`canonical`] text (a zero is a positive zero).
 pub fn canonical_decimal(d: Decimal) -> Decimal {
     if d.is_zero() {

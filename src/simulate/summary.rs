@@ -253,10 +253,13 @@ fn plain(a: Amount) -> Amount {
 /// A total of the summary as an amount, or the problem that it cannot be held (`what` names
 /// the total).
 fn held(t: &Tally, what: impl FnOnce() -> String) -> Result<Amount, Failure> {
-    t.amount().ok_or_else(|| Failure {
+    // Held to the fen too: a sum of whole-yuan amounts (history grants) can fit Decimal only
+    // without its two places, and would be written with fewer (attack run 10, A2).
+    let fen = |a: &Amount| format::holds_to_the_fen(a.min()) && format::holds_to_the_fen(a.max());
+    t.amount().filter(fen).ok_or_else(|| Failure {
         code: ProblemCode::SummaryOverflow,
         message: format!("{} is too large to hold exactly", what()),
-        help: "check the population for amounts with a misplaced scale or exponent; each subject's own sums fit".to_string(),
+        help: "check the population (and the history) for amounts with a misplaced scale or exponent; each subject's own sums fit".to_string(),
     })
 }
 
@@ -763,14 +766,19 @@ impl Summary {
                     .max(),
                     None => Decimal::ZERO,
                 };
-                let used = paid.checked_add(earlier).ok_or_else(|| Failure {
-                    code: ProblemCode::SummaryOverflow,
-                    message: format!(
-                        "what the {year} budget of `{}` has paid is too large to hold exactly",
-                        p.header.document
-                    ),
-                    help: "check the population and the history for amounts with a misplaced scale or exponent".to_string(),
-                })?;
+                // Added exactly: `Decimal`'s own addition rounds a sum past its digits.
+                let mut both = Tally::default();
+                both.add(Amount::Exact(paid));
+                both.add(Amount::Exact(earlier));
+                let used = held(&both, || {
+                    format!("what the {year} budget of `{}` has paid", p.header.document)
+                })?
+                .max();
+                both.add(Amount::Exact(-*budget));
+                let over = held(&both, || {
+                    format!("the overrun of the {year} budget of `{}`", p.header.document)
+                })?
+                .max();
                 let share = if budget.is_zero() {
                     None
                 } else {
@@ -789,7 +797,7 @@ impl Summary {
                     paid_at_least,
                     earlier,
                     share_used: share,
-                    overrun: (used - budget).max(Decimal::ZERO),
+                    overrun: over.max(Decimal::ZERO),
                     kinds_not_run: Vec::new(),
                     pro_rata: None,
                 });
