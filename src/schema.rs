@@ -432,10 +432,7 @@ fn default_json(program: &Program, input: &InputDef, v: Value) -> Option<Json> {
     Some(match v {
         Value::Bool(b) => json!(b),
         Value::Num(d) if input.flavor == Flavor::Percent => {
-            json!(format!(
-                "{}%",
-                (d * rust_decimal::Decimal::ONE_HUNDRED).normalize()
-            ))
+            json!(format!("{}%", crate::eval::format::percent_number(d)))
         }
         Value::Num(d) => json!(d.normalize().to_string()),
         Value::Date(d) => json!(d.to_string()),

@@ -84,3 +84,55 @@ fn extremely_long_lines_and_files_get_an_answer() {
     let c = pol::check(&[("t.pol", &many)]);
     assert!(c.iter().all(|d| d.code == pol::Code::MissingHeader));
 }
+
+#[test]
+fn ratios_past_a_hundredfold_of_decimal_are_shown_not_a_panic() {
+    // Attack run 10 (A3): a previous year's R&D spending of 0.000…1 元 makes the growth about
+    // 6 × 10^27, which `--explain` (and `pol test`'s failure report) showed as a percentage by
+    // multiplying by 100 unchecked: exit 101. The figure is shown exactly instead.
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("f.json");
+    std::fs::write(
+        &facts,
+        r#"{"kind": "enterprise", "id": "E1", "attributes": {"加计扣除资格": true, "研发费用": "600万元",
+            "上年研发费用": "0.000000000000000000001", "营业收入": "1.5亿元", "规上企业": true, "高新技术企业": false}}"#,
+    )
+    .unwrap();
+    let facts = facts.to_str().unwrap();
+    let (code, out) = run(&[
+        "eval",
+        "policies/jiazhengfa-2023-15.pol",
+        "--facts",
+        facts,
+        "--date",
+        "2024-05-01",
+        "--explain",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("✓ 研发增幅 5.999999999999999999999999999e29% >= 15%"),
+        "{out}"
+    );
+    // The summary of a run whose budget of 0.01元 is used 10^27 times over.
+    let policy = dir.path().join("p.pol");
+    std::fs::write(
+        &policy,
+        "policy \"测〔2024〕71号\" {\n  title \"预算\"\n  issued 2023-01-01\n  \
+         effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n  \
+         budget { 2024: 0.01元 }\n}\ninput enterprise { 额: money = 0元 }\n\
+         clause 补助 { source \"第一条\" award 额 }\n",
+    )
+    .unwrap();
+    let population = dir.path().join("pop.csv");
+    std::fs::write(&population, "id,额\nE1,10000000000000000000000000\n").unwrap();
+    let (code, out) = run(&[
+        "simulate",
+        policy.to_str().unwrap(),
+        "--population",
+        population.to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("used (1e29%), over by"), "{out}");
+}

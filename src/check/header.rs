@@ -272,12 +272,18 @@ impl<'a> Checker<'a> {
         if !ok {
             return None;
         }
-        let total: Decimal = out.iter().map(|(_, v)| *v).sum();
-        if total != Decimal::ONE {
-            let pct = (total * Decimal::ONE_HUNDRED).normalize();
+        // Added with a check: shares past Decimal's range are absurd, but no reason to panic.
+        let total = out
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, (_, v)| sum.checked_add(*v));
+        if total != Some(Decimal::ONE) {
+            let pct = total.map_or_else(
+                || "more than pol can hold".to_string(),
+                |t| format!("{}%", crate::eval::format::percent_number(t)),
+            );
             self.report(
-                Diagnostic::new(Code::SharesNotWhole, span, format!("the funding shares add up to {pct}%, not 100%"))
-                    .label(format!("these shares total {pct}%"))
+                Diagnostic::new(Code::SharesNotWhole, span, format!("the funding shares add up to {pct}, not 100%"))
+                    .label(format!("these shares total {pct}"))
                     .help("make the payers' shares add up to exactly 100%, e.g. `市级财政: 50%, 区级财政: 50%`"),
             );
             return None;

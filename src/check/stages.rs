@@ -105,12 +105,18 @@ impl<'a> Checker<'a> {
         if !ok {
             return None;
         }
-        let total: Decimal = out.iter().map(|s| s.share).sum();
-        if total != Decimal::ONE {
-            let pct = (total * Decimal::ONE_HUNDRED).normalize();
+        // Added with a check: shares past Decimal's range are absurd, but no reason to panic.
+        let total = out
+            .iter()
+            .try_fold(Decimal::ZERO, |sum, s| sum.checked_add(s.share));
+        if total != Some(Decimal::ONE) {
+            let pct = total.map_or_else(
+                || "more than pol can hold".to_string(),
+                |t| format!("{}%", crate::eval::format::percent_number(t)),
+            );
             self.report(
-                Diagnostic::new(Code::StageShares, at, format!("the stages' shares add up to {pct}%, not 100%"))
-                    .label(format!("these shares total {pct}%"))
+                Diagnostic::new(Code::StageShares, at, format!("the stages' shares add up to {pct}, not 100%"))
+                    .label(format!("these shares total {pct}"))
                     .help("make the stages' shares add up to exactly 100% of the award, e.g. `签约: 40%, 验收: 60%`"),
             );
             return None;

@@ -354,7 +354,9 @@ fn miss(op: CmpOp, x: Decimal, y: Decimal, show: Show) -> String {
 /// A ratio gap in percentage points: two places, more when it needs them (up to six), and
 /// `less than 0.000001` below that, so a near miss never reads `0.00`.
 fn points(gap: Decimal) -> String {
-    let mut pp = (gap * Decimal::ONE_HUNDRED).normalize();
+    let Some(mut pp) = format::hundredfold(gap) else {
+        return format::too_large_hundredfold(gap);
+    };
     if pp.scale() <= 2 {
         pp.rescale(2);
         return pp.to_string();
@@ -437,6 +439,11 @@ mod tests {
             "20万元 short"
         );
         assert_eq!(miss(CmpOp::Lt, d("12"), d("10"), Show::Number), "2 over");
+        // A gap past a hundredfold of Decimal is shown exactly, not a panic (attack run 10).
+        assert_eq!(
+            miss(CmpOp::Le, Decimal::MAX, d("0.15"), Show::Percent),
+            "7.9228162514264337593543950335e30 percentage points over"
+        );
         // A near miss is not "0.00 percentage points short".
         assert_eq!(
             miss(CmpOp::Ge, d("0.14999999"), d("0.15"), Show::Percent),

@@ -239,7 +239,9 @@ pub fn money(d: Decimal) -> String {
 /// `20.00%`; a ratio with more decimals is cut after six and marked `…`, so a value just below
 /// a threshold never displays as the threshold (`2.999997…%`, not `3.00%`).
 pub fn percent(d: Decimal) -> String {
-    let p = (d * Decimal::ONE_HUNDRED).normalize();
+    let Some(p) = hundredfold(d) else {
+        return format!("{}%", too_large_hundredfold(d));
+    };
     if p.scale() <= 2 {
         let mut p = p;
         p.rescale(2);
@@ -250,6 +252,27 @@ pub fn percent(d: Decimal) -> String {
         .normalize();
     let more = if cut == p { "" } else { "…" };
     format!("{cut}{more}%")
+}
+
+/// `d` × 100 without trailing zeros: a ratio as a number of percent (or of percentage
+/// points), or `None` past Decimal's range (a ratio above about 7.9 × 10^26).
+pub fn hundredfold(d: Decimal) -> Option<Decimal> {
+    d.checked_mul(Decimal::ONE_HUNDRED).map(|p| p.normalize())
+}
+
+/// `d` × 100 written exactly in scientific notation (`6e29`), for a ratio [`hundredfold`]
+/// cannot hold: such a figure comes from absurd facts, and is shown, not a panic.
+pub fn too_large_hundredfold(d: Decimal) -> String {
+    let text = format!("{:e}", d.normalize());
+    match text.split_once('e').map(|(m, e)| (m, e.parse::<i64>())) {
+        Some((m, Ok(e))) => format!("{m}e{}", e + 2),
+        _ => format!("{text}×100"),
+    }
+}
+
+/// A ratio as a number of percent, exactly and without trailing zeros (`150` for 1.5).
+pub fn percent_number(d: Decimal) -> String {
+    hundredfold(d).map_or_else(|| too_large_hundredfold(d), |p| p.to_string())
 }
 
 /// An amount in 元 (a range as `min – max`).
@@ -294,6 +317,17 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_ratio_too_large_for_a_hundredfold_is_shown_exactly_not_a_panic() {
+        // Attack run 10 (A3): `--explain` of a growth over a previous year of 0.000…1 元.
+        assert_eq!(percent(d("0.15")), "15.00%");
+        assert_eq!(percent(d("6000000000000000000000000000")), "6e29%");
+        assert_eq!(percent(Decimal::MAX), "7.9228162514264337593543950335e30%");
+        assert_eq!(percent(Decimal::MIN), "-7.9228162514264337593543950335e30%");
+        assert_eq!(percent_number(d("1.5")), "150");
+        assert_eq!(percent_number(d("5e26").normalize() * d("2")), "1e29");
     }
 
     #[test]
