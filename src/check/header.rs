@@ -190,7 +190,24 @@ impl<'a> Checker<'a> {
                 }
             }
             HeaderItem::Budget(lines) => {
+                let mut years: Vec<(i32, Span)> = Vec::new();
                 for line in lines {
+                    // A year's budget given twice would leave it unclear which one the run is
+                    // held to (attack run 10, A5: both were reported, one over, one within).
+                    if let Some((_, first)) = years.iter().find(|(y, _)| *y == line.year.node) {
+                        self.report(
+                            Diagnostic::new(
+                                Code::DuplicateHeader,
+                                line.year.span,
+                                format!("the budget gives {} twice", line.year.node),
+                            )
+                            .label("given again here")
+                            .with_secondary(*first, "first given here")
+                            .help("keep one budget line for the year"),
+                        );
+                        continue;
+                    }
+                    years.push((line.year.node, line.year.span));
                     match line.amount.as_constant() {
                         Some((v, u)) if u.is_money() && v < Decimal::ZERO => {
                             self.check_not_negative(&line.amount, "budget")
