@@ -211,9 +211,8 @@ fn earlier_grants_too_large_to_hold_to_the_fen_stop_the_summary() {
     );
     assert_eq!(s, serde_json::Value::Null, "no summary is written");
     // One such grant is held, and every figure of the line keeps its fen.
-    let history = format!(
-        "id,document,clause,date,amount\nE8,测〔2024〕21号,运营补助,2024-01-05,{grant}\n"
-    );
+    let history =
+        format!("id,document,clause,date,amount\nE8,测〔2024〕21号,运营补助,2024-01-05,{grant}\n");
     let (_dir, code, _out, err, s) = case("2024: 1元", &history);
     assert_eq!(code, 0, "{err}");
     assert_line(

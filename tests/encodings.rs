@@ -89,3 +89,44 @@ fn a_population_saved_as_gbk_is_refused_at_its_header_naming_gbk() {
     assert!(text.contains("looks like GBK"), "{text}");
     assert!(text.contains("CSV UTF-8"), "{text}");
 }
+
+#[test]
+fn a_history_saved_as_utf16_or_gbk_is_refused_naming_its_encoding() {
+    // Attack run 10 (A8): a UTF-16 history said only "stream did not contain valid UTF-8".
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.pol"), POLICY).unwrap();
+    std::fs::write(dir.path().join("pop.csv"), "id,研发费用\nE1,100元\n").unwrap();
+    let grants = "id,document,clause,date,amount\nE1,编码〔2024〕1号,研发奖,2024-02-01,10元\n";
+    let run = |history: Vec<u8>| {
+        std::fs::write(dir.path().join("h.csv"), history).unwrap();
+        pol(
+            dir.path(),
+            &[
+                "simulate",
+                "p.pol",
+                "--population",
+                "pop.csv",
+                "--history",
+                "h.csv",
+                "--date",
+                "2024-05-01",
+                "--out",
+                "-",
+            ],
+        )
+    };
+    let (code, text) = run(utf16(grants));
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("the history's header: it is not UTF-8 text (error F0261)"),
+        "{text}"
+    );
+    assert!(text.contains("looks like UTF-16"), "{text}");
+    // In GBK the header is plain ASCII and the first grant is where it shows.
+    let (code, text) = run(gbk(grants));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("history line 2: error[F0261]") && text.contains("looks like GBK"),
+        "{text}"
+    );
+}

@@ -187,7 +187,20 @@ fn a_history_or_header_with_a_stray_quote_is_refused() {
         "id,document,clause,date,amount\n1,测试〔2024〕6号,年度,2024-02-01,\"100000\n",
     );
     assert_ne!(code, Some(0), "{err}");
-    assert!(err.contains("column 28 is never closed (F0213)"), "{err}");
+    assert!(
+        err.contains("column 28 is not closed on its line (F0213)"),
+        "{err}"
+    );
+    // A quoted cell holding a line break is named as such, not as a quote never closed
+    // (attack run 10, A6): a grant is one line of the history.
+    for (name, cell) in [("h3.csv", "\"认定\n奖励\""), ("h4.csv", "\"认定\r\n奖励\"")] {
+        let (code, _, err) = history(
+            name,
+            &format!("id,document,clause,date,amount\n1,测试〔2024〕6号,{cell},2024-02-01,5万元\n"),
+        );
+        assert_ne!(code, Some(0), "{err}");
+        assert!(err.contains("so no cell may hold a line break"), "{err}");
+    }
     // A population header: `"金额"x` is no column `金额`.
     std::fs::write(dir.join("h.csv"), "id,\"金额\"x\n1,5\n").unwrap();
     let (code, _, err) = simulate(&dir, "h.csv", &[]);

@@ -268,10 +268,17 @@ impl<'c> HistoryReader<'c> {
         let format = if jsonl {
             Format::Jsonl
         } else {
-            let mut header = String::new();
+            let mut bytes = Vec::new();
             lines
-                .read_line(&mut header)
+                .read_until(b'\n', &mut bytes)
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            // A history saved as UTF-16 or GBK is named as such, with how to save it again.
+            let header = String::from_utf8(bytes).map_err(|e| {
+                format!(
+                    "cannot read the history's header: it is not UTF-8 text (error F0261); {}",
+                    crate::encoding::help(e.as_bytes(), crate::encoding::Made::BySpreadsheet)
+                )
+            })?;
             header_lines = super::chunks::newlines(header.as_bytes());
             let header = header.strip_prefix('\u{feff}').unwrap_or(&header);
             if let Some(fault) = quote_fault(header.as_bytes()) {
@@ -457,10 +464,12 @@ impl<'c> HistoryReader<'c> {
             }
             // A lone carriage return kept in a quoted cell is a line, as in the population.
             self.line += super::chunks::newlines(&bytes);
-            text.push_str(
-                std::str::from_utf8(&bytes)
-                    .map_err(|_| unreadable("it is not UTF-8 text".to_string()))?,
-            );
+            text.push_str(std::str::from_utf8(&bytes).map_err(|_| {
+                unreadable(format!(
+                    "it is not UTF-8 text; {}",
+                    crate::encoding::help(&bytes, crate::encoding::Made::BySpreadsheet)
+                ))
+            })?);
             if text.trim().is_empty() {
                 continue;
             }
@@ -532,7 +541,7 @@ fn history_quote(line: &str, fault: QuoteFault) -> String {
     let (_, column) = fault.place(line.as_bytes());
     match fault {
         QuoteFault::Unclosed(_) => format!(
-            "the quote opened at column {column} is never closed (F0213); close the quote or remove it"
+            "the quote opened at column {column} is not closed on its line (F0213): each grant is one line of the history, so no cell may hold a line break; close the quote on this line (remove a line break inside the cell) or remove the quote"
         ),
         QuoteFault::TextAfter(_) => format!(
             "text follows the closing quote of a quoted cell at column {column} (F0212), which a lenient reader would glue to the cell (`\"100\"0` read as 1000); remove the stray quotes, or quote the whole cell and double each quote inside it"

@@ -776,7 +776,10 @@ impl Summary {
                 .max();
                 both.add(Amount::Exact(-*budget));
                 let over = held(&both, || {
-                    format!("the overrun of the {year} budget of `{}`", p.header.document)
+                    format!(
+                        "the overrun of the {year} budget of `{}`",
+                        p.header.document
+                    )
                 })?
                 .max();
                 let share = if budget.is_zero() {

@@ -355,7 +355,7 @@ pub fn date(text: &str, span: Span) -> Result<NaiveDate, Diagnostic> {
         {
             return Err(
                 Diagnostic::new(Code::BadDate, span, format!("`{text}` is not a date"))
-                    .label("write the year with four digits, the month and day with one or two")
+                    .label("write the year with four digits, from 1000 to 9999, and the month and day with one or two")
                     .help("write dates as year-month-day, e.g. `2023-08-01`"),
             );
         }
@@ -579,6 +579,10 @@ mod tests {
         assert!(read_date("24-03-01")
             .unwrap_err()
             .contains("year with four digits"));
+        // A year of four digits below 1000 is told the range, not "four digits" alone.
+        assert!(read_date("0999-03-02")
+            .unwrap_err()
+            .contains("from 1000 to 9999"));
         assert_eq!(read_bool("是"), Some(true));
         assert_eq!(read_bool("0"), Some(false));
         assert_eq!(read_bool("yes"), None);
