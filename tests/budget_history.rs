@@ -700,3 +700,62 @@ fn a_subject_that_fails_still_counts_its_grants() {
         &[("earlier", "50000.00"), ("paid", "50000.00")],
     );
 }
+
+#[test]
+fn a_once_only_award_blocked_by_one_reduced_to_nothing_cannot_be_evaluated() {
+    // 甲's once-only 5万元 for the matter 首次认定 is reduced to nothing (an outsider's grant
+    // used the 2024 budget up), so 乙's award of the matter, made *already paid* by it, would
+    // leave the matter paid by neither without a word; paying 乙 instead hangs on the budget
+    // (attack run 10, A4). It cannot be evaluated, as when a limit cuts 甲 to nothing.
+    let a = "policy \"测〔2024〕11号\" {\n  title \"甲\"\n  issued 2023-01-01\n  \
+             effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  \
+             same_matter cumulative\n  budget { 2024: 10万元 pro_rata }\n}\n\
+             input enterprise { 额: money = 0元 }\n\
+             clause 认定甲 { source \"第一条\" matter \"首次认定\" award 5万元 once per enterprise and matter }\n\
+             clause 运营 { source \"第二条\" award 额 }\n";
+    let b = "policy \"测〔2024〕12号\" {\n  title \"乙\"\n  issued 2023-01-01\n  \
+             effective 2023-01-01 to 2025-12-31\n  funding { 区财政: 100% }\n  \
+             same_matter cumulative\n}\n\
+             clause 认定乙 { source \"第一条\" matter \"首次认定\" award 5万元 once per enterprise and matter }\n";
+    let run = |history: &str| {
+        let dir = folder(&[
+            ("a.pol", a),
+            ("b.pol", b),
+            ("pop.csv", "id,额\nE1,0\n"),
+            ("h.csv", history),
+        ]);
+        let (code, out, err) = pol(
+            &[
+                "simulate",
+                "a.pol",
+                "b.pol",
+                "--population",
+                "pop.csv",
+                "--history",
+                "h.csv",
+                "--date",
+                "2024-05-01",
+                "--columns",
+                "subject,total,测〔2024〕11号/认定甲,测〔2024〕11号/认定甲:outcome,测〔2024〕12号/认定乙:outcome",
+                "--out",
+                "-",
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 0, "{err}");
+        // The header names the columns in full; the rows are what the test reads.
+        out.replacen("测〔2024〕11号/认定", "", 2)
+            .replacen("测〔2024〕12号/认定", "", 1)
+    };
+    let used_up = "id,document,clause,date,amount\nX9,测〔2024〕11号,运营,2024-01-05,10万元\n";
+    assert_eq!(
+        run(used_up),
+        "subject,total,甲,甲:outcome,乙:outcome\nE1,0.00,0.00,awarded,cannot_evaluate\n"
+    );
+    // Reduced but not to nothing, 甲 still pays the matter: 乙 is already paid.
+    let half = "id,document,clause,date,amount\nX9,测〔2024〕11号,运营,2024-01-05,7.5万元\n";
+    assert_eq!(
+        run(half),
+        "subject,total,甲,甲:outcome,乙:outcome\nE1,25000.00,25000.00,awarded,already_paid\n"
+    );
+}

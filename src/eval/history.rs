@@ -1428,6 +1428,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             if j >= event.start {
                 scratch.once_by.push((i, j));
             }
+            scratch.once_from.push((i, j));
             let (pi, ci, claim, deferred) = {
                 let e = &scratch.instances[j];
                 (e.pi, e.ci, e.claim, e.outcome == Outcome::Deferred)

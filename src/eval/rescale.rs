@@ -84,6 +84,7 @@ impl<'p> Scratch<'p> {
             }
         }
         if !changed.is_empty() {
+            self.once_after_reduction(ev);
             // What the awards would pay at the ends of linked ranges was worked out for the
             // amounts before the reduction: a policy some of whose awards changed is now the
             // sum of its awards' own ranges (pro rata reduces exact amounts only, F0403); the
@@ -96,6 +97,40 @@ impl<'p> Scratch<'p> {
                 .settle(ev.policies(), &self.instances, &self.ends, true)?;
         }
         Ok(())
+    }
+}
+
+impl<'p> Scratch<'p> {
+    /// A once-only award made *already paid* by an award of the decision that the reduction
+    /// took to nothing (and that pays no stage later): the matter is then paid by neither,
+    /// and whether it should be paid by this one hangs on the budget and the once-only rule
+    /// at once (paying it could overrun the budget the reduction was for). It cannot be
+    /// evaluated, and says why, as when a cap or limit cuts the award to nothing (attack run
+    /// 10, A4). It paid nothing either way, so no total changes.
+    fn once_after_reduction<T: Tracer>(&mut self, ev: &Evaluator<'p, T>) {
+        let programs = ev.policies().programs();
+        for &(i, j) in &self.once_from {
+            let e = &self.instances[j];
+            let later = e
+                .stage_list()
+                .iter()
+                .any(|s| s.outcome != StageOutcome::Paid);
+            let nothing =
+                e.outcome == Outcome::Awarded && e.paid.is_none_or(|p| p.max().is_zero()) && !later;
+            if !nothing || self.instances[i].outcome != Outcome::AlreadyPaid {
+                continue;
+            }
+            let (document, clause) = (
+                &programs[e.pi].header.document,
+                &programs[e.pi].clauses[e.ci].name,
+            );
+            let v = &mut self.instances[i];
+            v.outcome = Outcome::CannotEvaluate;
+            v.paid = None;
+            T::reason(v, || {
+                format!("paid once only, and already awarded in this decision under {document} {clause}, but that award was reduced to nothing pro rata (its budget was used up): whether this one is paid instead hangs on the budget and the once-only rule at once, so it cannot be decided here")
+            });
+        }
     }
 }
 

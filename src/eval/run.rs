@@ -205,6 +205,10 @@ pub struct Scratch<'p> {
     /// Once-only awards of the event being decided made *already paid* by an award of the
     /// same event, as (verdict, award): checked once the event's caps and limits have run.
     pub(super) once_by: Vec<(usize, usize)>,
+    /// Every once-only award of the decision made *already paid* by another award of it, as
+    /// (verdict, award), whatever the event: a reduction after the decision (pro rata) that
+    /// takes that award to nothing leaves the first undecided ([`Scratch::rescale`]).
+    pub(super) once_from: Vec<(usize, usize)>,
     /// The verdicts by clause, matter and claim, for once-only awards paid in the decision.
     pub(super) once_at: super::history::OnceIndex,
     /// (matter, claim) -> the instance kept so far.
@@ -387,6 +391,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         // Running totals and non-cumulation change awards only: most subjects have none.
         let awarded = outcomes.has(Outcome::Awarded);
         scratch.ends.clear();
+        scratch.once_from.clear();
         if awarded {
             self.apply_running_totals(scratch, bound);
         }

@@ -178,7 +178,8 @@ pub struct Summary {
     /// With a history file (`--history`): its grants given to subjects of the population.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history_grants: Option<u64>,
-    /// With a history file: its subjects that are not in the population (ignored).
+    /// With a history file: its subjects that are not in the population (not evaluated; their
+    /// grants count against the yearly budgets only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history_subjects_ignored: Option<u64>,
     /// Columns (CSV header names, JSON Lines keys) that are no input of the policies: ignored.
@@ -847,9 +848,15 @@ impl Summary {
             self.rows, self.subjects, self.errors
         )?;
         if let (Some(g), Some(i)) = (self.history_grants, self.history_subjects_ignored) {
+            // Not evaluated, but with budget lines their grants still use the budgets.
+            let outside = if self.budgets.is_empty() {
+                "ignored"
+            } else {
+                "not evaluated (their grants count against the budgets only)"
+            };
             writeln!(
                 out,
-                "history: {g} earlier grants of subjects in the population, {i} subjects not in the population ignored"
+                "history: {g} earlier grants of subjects in the population, {i} subjects not in the population {outside}"
             )?;
         }
         for c in &self.ignored_columns {
