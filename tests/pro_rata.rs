@@ -721,3 +721,47 @@ fn amounts_above_ten_to_the_seventeen_are_reduced_exactly() {
         "subject,补助\n1,499999999999999999.96\n2,499999999999999999.98\n3,0.06\n"
     );
 }
+
+#[test]
+fn a_staged_part_smaller_than_the_rounding_step_is_reduced_in_fen() {
+    // Attack run 11, B3: with `rounding 1元` a stage paid now of 0.30 元 (stage parts are split
+    // to the fen) was reduced in whole yuan and would have been paid 1元, more than it was:
+    // the run stopped with F0901 on a valid policy. A policy with staged awards is reduced in
+    // fen: 1,452.30 元 against 7元 pays 6.99 元 and 0.01 元, 7.00 元 in all.
+    let text = "policy \"测〔2024〕82号\" {\n  title \"整元核减\"\n  issued 2023-01-01\n  \
+                effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  \
+                same_matter cumulative\n  rounding 1元 half_up\n  budget { 2024: 7元 pro_rata }\n}\n\
+                input enterprise {\n  额: money = 0元\n  验收: bool = false\n}\n\
+                clause 一 { source \"第一条\" award 额 }\n\
+                clause 二 { source \"第二条\" award 1元 stages { 首: 30%, 尾: 70% when 验收 } }\n";
+    let dir = folder(&[("p.pol", text), ("pop.csv", "id,额\nE1,1452\n")]);
+    let args = [
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--date",
+        "2024-05-01",
+        "--columns",
+        "subject,total,一,二,一:before_pro_rata,二:before_pro_rata",
+        "--out",
+        "-",
+        "--summary",
+        "s.json",
+    ];
+    let (code, out, err) = pol(&args, dir.path(), None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,total,一,二,一:before_pro_rata,二:before_pro_rata\nE1,7.00,6.99,0.01,1452.00,0.30\n"
+    );
+    // A policy without stages keeps its whole steps: the same award 1,452 元 against 7元.
+    let text = text.replace("stages { 首: 30%, 尾: 70% when 验收 }", "");
+    std::fs::write(dir.path().join("p.pol"), text).unwrap();
+    let (code, out, err) = pol(&args, dir.path(), None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,total,一,二,一:before_pro_rata,二:before_pro_rata\nE1,7.00,6.00,1.00,1452.00,1.00\n"
+    );
+}

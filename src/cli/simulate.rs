@@ -441,6 +441,14 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
         say!("pol: warning[F0216]: {w}");
     }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    // A run stopped by a broken rule of pol's own exits as one (70), not as bad input.
+    let stopped = |code: crate::problem::ProblemCode| {
+        if code == crate::problem::ProblemCode::Internal {
+            ExitCode::Internal
+        } else {
+            ExitCode::Diagnostics
+        }
+    };
     match &report.end {
         End::Cancelled => {
             say!("pol: interrupted; no output file was written");
@@ -448,11 +456,11 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
         }
         End::Stopped(e) if rows_on_stdout => {
             say!("pol: {e}; standard output has the rows before it, and no summary");
-            return ExitCode::Diagnostics;
+            return stopped(e.code());
         }
         End::Stopped(e) => {
             say!("pol: {e}; no output file was written");
-            return ExitCode::Diagnostics;
+            return stopped(e.code());
         }
         End::ReadFailed(e) => {
             let path = args.population.display();
@@ -490,7 +498,7 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
                 f.help,
                 f.code
             );
-            return ExitCode::Diagnostics;
+            return stopped(f.code);
         }
         _ => {}
     }

@@ -64,11 +64,22 @@ pub(crate) fn lines(set: &PolicySet) -> Vec<Line> {
     for (pi, p) in set.programs().iter().enumerate() {
         for (year, budget) in &p.header.budget {
             if p.header.pro_rata.contains(year) {
+                // A staged award's parts are split to the fen, not to the policy's rounding
+                // step: reduced in steps, a part smaller than a step could be paid a whole
+                // step, more than it was (attack run 11, B3). Such a policy's lines move by
+                // the fen (or by its step when that divides a fen).
+                let fen = Decimal::new(1, 2);
+                let staged = p.clauses.iter().any(|c| !c.stages.is_empty());
+                let step = if staged && !(fen % p.header.rounding_step).is_zero() {
+                    fen
+                } else {
+                    p.header.rounding_step
+                };
                 out.push(Line {
                     pi,
                     year: *year,
                     budget: *budget,
-                    step: p.header.rounding_step,
+                    step,
                 });
             }
         }
