@@ -895,3 +895,41 @@ fn the_code_column_gives_each_failed_row_its_problem_code() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_department_spelled_two_ways_is_one_line_of_the_summary() {
+    // Attack run 11, B1: `市科技局（一）` and `市科技局(一)` are one key (README, Keys), but the
+    // summary gave each its own line. Each clause pays 额 to E1 (100) and E2 (50).
+    let dir = temp("departments");
+    let clause = |name: &str, article: &str, department: &str| {
+        format!("clause {name} {{\n  source \"{article}\"\n  department \"{department}\"\n  award 额\n}}\n")
+    };
+    let policy = format!(
+        "policy \"测〔2024〕62号\" {{\n  title \"部门键\"\n  issued 2023-01-01\n  \
+         effective 2023-01-01 to 2025-12-31\n  funding {{ 市财政: 100% }}\n  same_matter cumulative\n}}\n\
+         input enterprise {{\n  额: money = 0元\n}}\n{}{}",
+        clause("甲", "第一条", "市科技局（一）"),
+        clause("乙", "第二条", "市科技局(一)")
+    );
+    std::fs::write(dir.join("p.pol"), policy).unwrap();
+    std::fs::write(dir.join("pop.csv"), "id,额\nE1,100\nE2,50\n").unwrap();
+    let s = dir.join("s.json");
+    let o = pol(&[
+        "simulate",
+        dir.join("p.pol").to_str().unwrap(),
+        "--population",
+        dir.join("pop.csv").to_str().unwrap(),
+        "--date",
+        "2024-05-01",
+        "--summary",
+        s.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&s).unwrap()).unwrap();
+    assert_eq!(
+        v["departments"],
+        serde_json::json!({"市科技局（一）": {"exact": "300.00"}}),
+        "{v}"
+    );
+    assert_eq!(v["paid"]["exact"], "300.00");
+}

@@ -111,9 +111,7 @@ impl<'a> Checker<'a> {
             }
             match &item.node {
                 ClauseItem::Source(s) => source = Some(s.node.clone()),
-                ClauseItem::Department(d) => {
-                    departments = d.iter().map(|s| s.node.clone()).collect()
-                }
+                ClauseItem::Department(d) => departments = self.departments(d),
                 ClauseItem::Matter(m) => matter = Some(m.node.clone()),
                 ClauseItem::Item(m) => item_line = Some(m),
                 ClauseItem::Subject(s) => subjects = Some(s),
@@ -290,6 +288,36 @@ impl<'a> Checker<'a> {
                 .help(format!("write `once per` one of: {awarded}")),
             );
         }
+    }
+
+    /// A clause's responsible departments, each once: a department is a key (the summary sums
+    /// awards per department), so one listed twice, in any spelling, would count its awards
+    /// twice (attack run 11, B1).
+    fn departments(&mut self, list: &[Node<String>]) -> Vec<String> {
+        let mut out: Vec<&Node<String>> = Vec::with_capacity(list.len());
+        for d in list {
+            let key = crate::keys::key(&d.node);
+            if let Some(first) = out.iter().find(|o| crate::keys::key(&o.node) == key) {
+                let again = if first.node == d.node {
+                    format!("the department `{}` is listed twice", d.node)
+                } else {
+                    format!(
+                        "the department `{}` is listed twice (also written `{}`)",
+                        first.node, d.node
+                    )
+                };
+                let first = first.span;
+                self.report(
+                    Diagnostic::new(Code::DuplicateName, d.span, again)
+                        .label("listed again here")
+                        .with_secondary(first, "first listed here")
+                        .help("list each responsible department once"),
+                );
+                continue;
+            }
+            out.push(d);
+        }
+        out.into_iter().map(|d| d.node.clone()).collect()
     }
 
     /// The id of the matter written `text`: texts that fold to one key share it. Matters are

@@ -688,15 +688,36 @@ impl Summary {
                     .to_string(),
             })?;
         // Departments and payers are derived from the per-clause and per-payer sums.
+        // A department is a key: two spellings of one (`（一）`/`(一)`) are one line, named as
+        // first written in the policies' order (attack run 11, B1: they were two lines).
         self.departments.clear();
+        let mut shown: Vec<(String, &str)> = Vec::new();
         for (pi, p) in programs.iter().enumerate() {
             for (ci, c) in p.clauses.iter().enumerate() {
                 let stats = &self.clauses[self.offsets[pi] + ci];
                 if stats.awarded == 0 {
                     continue;
                 }
+                let mut counted: Vec<&str> = Vec::new();
                 for d in &c.departments {
-                    let e = self.departments.entry(d.clone()).or_insert(Amount::ZERO);
+                    let key = crate::keys::key(d);
+                    let name = match shown.iter().find(|(k, _)| *k == key) {
+                        Some((_, name)) => *name,
+                        None => {
+                            shown.push((key.into_owned(), d.as_str()));
+                            d.as_str()
+                        }
+                    };
+                    // Each department counts a clause's awards once (the checker refuses a
+                    // department listed twice; this holds whatever the model says).
+                    if counted.contains(&name) {
+                        continue;
+                    }
+                    counted.push(name);
+                    let e = self
+                        .departments
+                        .entry(name.to_string())
+                        .or_insert(Amount::ZERO);
                     *e = (*e + stats.paid).ok_or_else(|| Failure {
                         code: ProblemCode::SummaryOverflow,
                         message: format!(
