@@ -404,6 +404,16 @@ fn settings_given_twice_are_refused() {
         "{}",
         stderr(&o)
     );
+    // A number with more digits than pol holds is F0116 as in facts, exponent or not (it was
+    // passed on as text and refused for its exponent, F0115: attack run 11, B4).
+    for number in ["1.500000000000000000000000000001e-1", "0.1500000000000000000000000000001"] {
+        let file = write(&dir, "s.json", &format!("{{\"一定比例\": {number}}}"));
+        let mut args = base.to_vec();
+        args.extend(["--settings", &file]);
+        let o = pol(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("F0116"), "{number}: {}", stderr(&o));
+    }
     // A number in the settings file keeps its exact value (0.05 is 5%).
     let file = write(&dir, "s.json", "{\"一定比例\": 0.05}");
     let mut args = base.to_vec();

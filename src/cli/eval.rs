@@ -264,10 +264,19 @@ pub fn settings_of(
             let value = match &v.value {
                 Json::Text(s) => s.clone(),
                 // A number keeps its exact value; an exponent is written out, since text
-                // values are read without exponents.
+                // values are read without exponents. One that cannot be held exactly is
+                // refused as in facts (F0116), not passed on as text with an exponent, which
+                // would be refused for its notation (attack run 11, B4).
                 Json::Number(n) => match crate::syntax::literal::read_json_number(n) {
                     Ok(d) => d.to_string(),
-                    Err(_) => n.to_string(),
+                    Err(_) => {
+                        return Err(fail(
+                            FactProblem::new(ProblemCode::TooManyDigits, format!("setting {k}"))
+                                .name(k.as_str())
+                                .expected("a number")
+                                .found(n.to_string()),
+                        ))
+                    }
                 },
                 Json::Bool(b) => b.to_string(),
                 other => {
