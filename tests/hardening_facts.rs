@@ -406,7 +406,10 @@ fn settings_given_twice_are_refused() {
     );
     // A number with more digits than pol holds is F0116 as in facts, exponent or not (it was
     // passed on as text and refused for its exponent, F0115: attack run 11, B4).
-    for number in ["1.500000000000000000000000000001e-1", "0.1500000000000000000000000000001"] {
+    for number in [
+        "1.500000000000000000000000000001e-1",
+        "0.1500000000000000000000000000001",
+    ] {
         let file = write(&dir, "s.json", &format!("{{\"一定比例\": {number}}}"));
         let mut args = base.to_vec();
         args.extend(["--settings", &file]);
@@ -637,4 +640,48 @@ fn a_byte_order_mark_starts_a_json_lines_population_too() {
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(0), "{all}");
     assert!(all.contains("subjects: 2, errors: 0"), "{all}");
+}
+
+#[test]
+fn a_setting_is_named_as_data_names_an_input() {
+    // Attack run 11, B5: `比例金` typed with the compatibility ideograph U+F90A was "no
+    // parameter `比例金`, did you mean `比例金`?". It is the parameter, as in facts and columns.
+    let text = "policy \"测〔2024〕31号\" {\n  title \"设定\"\n  issued 2023-01-01\n  \
+                effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n}\n\
+                param 比例金: percent \"比例(文件未定)\"\n\
+                input enterprise { 基数: money }\n\
+                clause 补助 { source \"第一条\" award 比例金 of 基数 }\n";
+    let set = PolicySet::compile(&[("p.pol", text)]).unwrap();
+    let facts =
+        Facts::from_json(r#"{"kind": "enterprise", "id": "1", "attributes": {"基数": "100元"}}"#)
+            .unwrap();
+    let mut options = Options::on("2024-06-01".parse().unwrap());
+    options
+        .settings
+        .insert(" 比例\u{F90A}".to_string(), "20%".to_string());
+    let d = set.evaluate(&facts, &options).unwrap();
+    assert_eq!(
+        d.clauses[0].paid.map(|p| p.max().to_string()).as_deref(),
+        Some("20.00")
+    );
+    // From the command line too, in a settings file and with --set.
+    let dir = temp("compat-setting");
+    let policy = write(&dir, "p.pol", text);
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"kind": "enterprise", "id": "1", "attributes": {"基数": "100元"}}"#,
+    );
+    let settings = write(&dir, "s.json", "{\"比例\u{F90A}\": \"20%\"}");
+    let base = ["eval", &policy, "--facts", &facts, "--date", "2024-06-01"];
+    for more in [
+        ["--settings", settings.as_str()],
+        ["--set", "比例\u{F90A}=20%"],
+    ] {
+        let mut args = base.to_vec();
+        args.extend(more);
+        let o = pol(&args);
+        assert_eq!(o.status.code(), Some(0), "{more:?}: {}", stderr(&o));
+        assert!(stdout(&o).contains("20.00 元"), "{}", stdout(&o));
+    }
 }

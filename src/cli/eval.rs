@@ -251,9 +251,12 @@ pub fn settings_of(
             )));
         };
         let lines = crate::eval::json::LineIndex::new(text);
-        let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut first: BTreeMap<String, usize> = BTreeMap::new();
         for (k, v) in &pairs {
-            if let Some(at) = first.insert(k, v.at) {
+            // A name is read as data's names are (NFC, ends trimmed): `比例金` typed with the
+            // compatibility ideograph U+F90A is the parameter `比例金` (attack run 11, B5).
+            let k = &crate::keys::written_name(k).into_owned();
+            if let Some(at) = first.insert(k.clone(), v.at) {
                 return Err(fail(
                     FactProblem::new(ProblemCode::DuplicateSetting, format!("setting {k}"))
                         .name(k.as_str())
@@ -296,7 +299,7 @@ pub fn settings_of(
                 FactProblem::new(ProblemCode::SettingSyntax, "setting").found(s.as_str()),
             ));
         };
-        let k = k.trim();
+        let k = &*crate::keys::written_name(k);
         if k.is_empty() {
             return Err(fail(
                 FactProblem::new(ProblemCode::SettingSyntax, "setting").found(s.as_str()),

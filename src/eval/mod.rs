@@ -276,8 +276,11 @@ impl PolicySet {
             .collect();
         for (name, text) in &options.settings {
             let mut found = false;
+            // Named as data names an input (NFC, ends trimmed; `keys::written_name`), so a
+            // compatibility ideograph is the ideograph the policy wrote.
+            let key = crate::keys::written_name(name);
             for (pi, p) in self.programs.iter().enumerate() {
-                let Some(i) = p.params.iter().position(|x| &x.name == name) else {
+                let Some(i) = p.params.iter().position(|x| x.name == *key) else {
                     continue;
                 };
                 found = true;
