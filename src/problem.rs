@@ -118,6 +118,7 @@ problem_codes! {
     IdNumberNotWhole = "F0214", Error, "a subject or claim id is a JSON number with a fraction part or an exponent";
     OtherKindRow = "F0215", Error, "a row of a population names another kind of subject than the run's";
     SharedBudget = "F0216", Warning, "a budget also pays clauses for a kind of subject the run does not evaluate";
+    CutBeforeReduction = "F0217", Warning, "a cap or limit cut an award by room that an award reduced pro rata no longer uses";
     HistoryOutOfOrder = "F0260", Error, "the history file's rows are not sorted by subject id like the population";
     HistoryUnreadable = "F0261", Error, "a row of the history file cannot be read";
     // F03xx: command-line settings and files.

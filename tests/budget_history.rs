@@ -759,3 +759,61 @@ fn a_once_only_award_blocked_by_one_reduced_to_nothing_cannot_be_evaluated() {
         "subject,total,甲,甲:outcome,乙:outcome\nE1,25000.00,25000.00,awarded,already_paid\n"
     );
 }
+
+#[test]
+fn a_cap_that_counted_an_award_before_its_reduction_is_warned_about() {
+    // Attack run 11, B2: C1 (2024) is reduced to nothing (the budget was used up by the
+    // history), but `cap 5万元 per enterprise` counted its 5万元, so C2 (2025, no overrun) is
+    // cut to nothing too. The reduction comes after each subject is decided (README): the
+    // run says so (F0217), and --deny-warnings stops it.
+    let policy = "policy \"测〔2024〕72号\" {\n  title \"封顶与核减\"\n  issued 2023-01-01\n  \
+                  effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  \
+                  same_matter cumulative\n  budget { 2024: 10万元 pro_rata }\n}\n\
+                  input project { 合格: bool = true }\n\
+                  input enterprise { 运营: bool = false }\n\
+                  clause 认定 {\n  source \"第一条\"\n  per project\n  when 合格\n  award 5万元\n  cap 5万元 per enterprise\n}\n\
+                  clause 运营 { source \"第二条\" when 运营 award 10万元 }\n";
+    let dir = folder(&[
+        ("p.pol", policy),
+        (
+            "pop.csv",
+            "id,claim_id,claim_date,合格\nE1,C1,2024-03-01,1\nE1,C2,2025-03-01,1\nE2,C3,2025-03-01,1\n",
+        ),
+        (
+            "h.csv",
+            "id,document,clause,date,amount\nX9,测〔2024〕72号,运营,2024-01-05,10万元\n",
+        ),
+    ]);
+    let mut args = vec![
+        "simulate",
+        "p.pol",
+        "--population",
+        "pop.csv",
+        "--history",
+        "h.csv",
+        "--date",
+        "2025-05-01",
+        "--columns",
+        "subject,claim,认定,认定:before_pro_rata",
+        "--out",
+        "-",
+        "--summary",
+        "s.json",
+    ];
+    let (code, out, err) = pol(&args, dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "subject,claim,认定,认定:before_pro_rata\nE1,C1,0.00,50000.00\nE1,C2,0.00,0.00\nE2,C3,50000.00,50000.00\n"
+    );
+    assert!(
+        err.contains("warning[F0217]: 1 subject had an award cut by a cap or limit"),
+        "{err}"
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(s["subjects_cut_before_reduction"], 1, "{s}");
+    args.push("--deny-warnings");
+    let (code, _, err) = pol(&args, dir.path());
+    assert_eq!(code, 1, "{err}");
+}

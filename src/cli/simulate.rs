@@ -440,6 +440,13 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     for w in &shared {
         say!("pol: warning[F0216]: {w}");
     }
+    let cut = usize::from(report.summary.subjects_cut_before_reduction > 0);
+    if cut > 0 {
+        say!(
+            "pol: warning[F0217]: {}",
+            report.summary.cut_before_reduction()
+        );
+    }
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     // A run stopped by a broken rule of pol's own exits as one (70), not as bad input.
     let stopped = |code: crate::problem::ProblemCode| {
@@ -507,7 +514,8 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     let data_warnings = report.ignored_columns.len()
         + report.inputs_given_by_no_column.len()
         + report.bare_percent_columns.len()
-        + shared.len();
+        + shared.len()
+        + cut;
     if args.deny_warnings && data_warnings > 0 {
         let written = if rows_on_stdout {
             "standard output has the rows, and no summary"

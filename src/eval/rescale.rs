@@ -7,6 +7,7 @@
 //! exactly; an award is never made larger (a broken rule of pol's own, F0901).
 
 use chrono::Datelike;
+use rust_decimal::Decimal;
 
 use super::decision::{Amount, Outcome};
 use super::run::{Scratch, Verdict};
@@ -29,6 +30,7 @@ impl<'p> Scratch<'p> {
     ) -> Result<(), Failure> {
         // The policies some of whose awards change.
         let mut changed: Vec<usize> = Vec::new();
+        let mut reduced: Vec<usize> = Vec::new();
         let mut stages: Vec<(usize, Amount)> = Vec::new();
         for (i, v) in self.instances.iter_mut().enumerate() {
             if v.outcome != Outcome::Awarded {
@@ -78,6 +80,7 @@ impl<'p> Scratch<'p> {
             not_larger(old, new)?;
             if new != old {
                 v.paid = Some(new);
+                reduced.push(i);
                 if !changed.contains(&v.pi) {
                     changed.push(v.pi);
                 }
@@ -85,6 +88,7 @@ impl<'p> Scratch<'p> {
         }
         if !changed.is_empty() {
             self.once_after_reduction(ev);
+            self.cut_by_reduced = self.cut_after(&reduced);
             // What the awards would pay at the ends of linked ranges was worked out for the
             // amounts before the reduction: a policy some of whose awards changed is now the
             // sum of its awards' own ranges (pro rata reduces exact amounts only, F0403); the
@@ -101,6 +105,24 @@ impl<'p> Scratch<'p> {
 }
 
 impl<'p> Scratch<'p> {
+    /// Whether an award after one of `reduced` (in evaluation order) was cut (paid less than
+    /// assessed) while it met a cap or limit that the reduced award was counted by: its room
+    /// was what the reduced award took before the reduction (F0217, a warning: the reduction
+    /// comes after each subject is decided).
+    fn cut_after(&self, reduced: &[usize]) -> bool {
+        let counters = |v: &Verdict| &self.bounds[v.counters.0 as usize..v.counters.1 as usize];
+        reduced.iter().any(|&i| {
+            let mine = counters(&self.instances[i]);
+            self.instances[i + 1..].iter().any(|v| {
+                let cut = v.outcome == Outcome::Awarded
+                    && v.assessed.zip(granted(v)).is_some_and(|(a, p)| p < a.max());
+                cut && counters(v)
+                    .iter()
+                    .any(|(c, _)| mine.iter().any(|(m, _)| m == c))
+            })
+        })
+    }
+
     /// A once-only award made *already paid* by an award of the decision that the reduction
     /// took to nothing (and that pays no stage later): the matter is then paid by neither,
     /// and whether it should be paid by this one hangs on the budget and the once-only rule
@@ -132,6 +154,17 @@ impl<'p> Scratch<'p> {
             });
         }
     }
+}
+
+/// The most verdict `v` grants: what it pays, or for a staged award all its stages (those
+/// paid later too), so that stages not yet due are not taken for a cut.
+fn granted(v: &Verdict) -> Option<Decimal> {
+    if v.stage_list().is_empty() {
+        return v.paid.map(|p| p.max());
+    }
+    v.stage_list().iter().try_fold(Decimal::ZERO, |sum, s| {
+        super::decision::add_exact(sum, s.amount.max())
+    })
 }
 
 /// A reduction never makes an amount larger or negative (else pol broke its own rule).

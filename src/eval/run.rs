@@ -209,6 +209,10 @@ pub struct Scratch<'p> {
     /// (verdict, award), whatever the event: a reduction after the decision (pro rata) that
     /// takes that award to nothing leaves the first undecided ([`Scratch::rescale`]).
     pub(super) once_from: Vec<(usize, usize)>,
+    /// Whether the last reduction ([`Scratch::rescale`]) reduced an award that a cap or limit
+    /// had counted before a later award of the decision was cut by it: that later award was
+    /// cut by room the reduced award no longer uses (F0217).
+    pub(super) cut_by_reduced: bool,
     /// The verdicts by clause, matter and claim, for once-only awards paid in the decision.
     pub(super) once_at: super::history::OnceIndex,
     /// (matter, claim) -> the instance kept so far.
@@ -249,6 +253,13 @@ impl<'p> Scratch<'p> {
     /// The last subject's results, in evaluation order.
     pub fn verdicts(&self) -> &[Verdict] {
         &self.instances
+    }
+
+    /// Whether a reduction after the decision (pro rata) reduced an award that a cap or limit
+    /// counted at its amount before, when that cap or limit then cut a later award of the
+    /// subject: the later award was decided with room the reduced one no longer uses (F0217).
+    pub(crate) fn cut_by_reduced(&self) -> bool {
+        self.cut_by_reduced
     }
 
     /// The last subject's settlement: what it is paid in all and by whom, and each paid
@@ -392,6 +403,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         let awarded = outcomes.has(Outcome::Awarded);
         scratch.ends.clear();
         scratch.once_from.clear();
+        scratch.cut_by_reduced = false;
         if awarded {
             self.apply_running_totals(scratch, bound);
         }

@@ -145,6 +145,11 @@ pub struct Summary {
     pub errors: u64,
     /// Of `errors`: subjects that met a broken rule of pol's own (F0901), a bug in pol.
     pub internal_errors: u64,
+    /// Subjects with an award cut by a cap or limit that counted an earlier award of theirs
+    /// at its amount before pro rata reduced it (F0217, a warning): the reduction comes after
+    /// each subject is decided, so the room it freed is not paid to the later award.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub subjects_cut_before_reduction: u64,
     /// Paid in all (set when the run completes).
     pub paid: Amount,
     /// Per clause.
@@ -414,6 +419,9 @@ impl Summary {
         let settlement = scratch.settlement();
         self.rows += rows as u64;
         self.subjects += 1;
+        if scratch.cut_by_reduced() {
+            self.subjects_cut_before_reduction += 1;
+        }
         let payers = &mut self.payer_sums;
         for (c, (_, sum, seen)) in payers.iter_mut().enumerate() {
             if settlement.names_payer(c) {
@@ -573,6 +581,7 @@ impl Summary {
         self.subjects += other.subjects;
         self.errors += other.errors;
         self.internal_errors += other.internal_errors;
+        self.subjects_cut_before_reduction += other.subjects_cut_before_reduction;
         self.add_history(other.history_grants, other.history_subjects_ignored);
         self.paid_sum.add_tally(&other.paid_sum);
         for (mine, theirs) in self.clause_sums.iter_mut().zip(&other.clause_sums) {
@@ -1039,8 +1048,25 @@ impl Summary {
                 None => {}
             }
         }
+        if self.subjects_cut_before_reduction > 0 {
+            writeln!(out, "warning[F0217]: {}", self.cut_before_reduction())?;
+        }
         Ok(())
     }
+
+    /// F0217 in words, when some subject met it: said in the summary and on standard error.
+    pub fn cut_before_reduction(&self) -> String {
+        let n = self.subjects_cut_before_reduction;
+        format!(
+            "{n} {} an award cut by a cap or limit that counted an earlier award of the same subject at its amount before pro rata reduced it: the reduction comes after each subject is decided, so the room it freed is not paid to the later award (see `pol explain F0217`)",
+            if n == 1 { "subject had" } else { "subjects had" },
+        )
+    }
+}
+
+/// Whether a count is zero (left out of the JSON summary).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
