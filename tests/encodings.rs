@@ -130,3 +130,29 @@ fn a_history_saved_as_utf16_or_gbk_is_refused_naming_its_encoding() {
         "{text}"
     );
 }
+
+#[test]
+fn an_empty_history_is_named_empty() {
+    // Attack run 11 (cosmetic): an empty history said "the history has no `id` column".
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.pol"), POLICY).unwrap();
+    std::fs::write(dir.path().join("pop.csv"), "id,研发费用\nE1,100元\n").unwrap();
+    std::fs::write(dir.path().join("h.csv"), "").unwrap();
+    let (code, text) = pol(
+        dir.path(),
+        &[
+            "simulate",
+            "p.pol",
+            "--population",
+            "pop.csv",
+            "--history",
+            "h.csv",
+            "--date",
+            "2024-05-01",
+            "--out",
+            "-",
+        ],
+    );
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("the history is empty"), "{text}");
+}

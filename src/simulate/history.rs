@@ -272,6 +272,12 @@ impl<'c> HistoryReader<'c> {
             lines
                 .read_until(b'\n', &mut bytes)
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
+            if bytes.is_empty() {
+                return Err(format!(
+                    "the history is empty: it needs a header naming its columns (at least {}, document, clause, date and amount) and a line per grant (error F0261)",
+                    columns.id
+                ));
+            }
             // A history saved as UTF-16 or GBK is named as such, with how to save it again.
             let header = String::from_utf8(bytes).map_err(|e| {
                 format!(

@@ -114,10 +114,11 @@ fn build(number: &str, percent: bool, units: &[&str]) -> Result<Literal, (Litera
         .map_err(|_| (LiteralError::TooLarge, 0))?;
     let too_large = (LiteralError::TooLarge, usize::MAX);
     if percent {
-        // `15%` is the fraction 0.15: the same digits two places further right, exactly.
+        // `15%` is the fraction 0.15: the same digits two places further right, exactly. A
+        // percentage with more places than that leaves is too long a number, not too large.
         let scale = value.scale() + 2;
         if scale > 28 {
-            return Err(too_large);
+            return Err((LiteralError::TooLarge, 0));
         }
         let mut v = value;
         v.set_scale(scale).map_err(|_| too_large.clone())?;
