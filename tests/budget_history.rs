@@ -817,3 +817,53 @@ fn a_cap_that_counted_an_award_before_its_reduction_is_warned_about() {
     let (code, _, err) = pol(&args, dir.path());
     assert_eq!(code, 1, "{err}");
 }
+
+#[test]
+fn f0217_asks_which_bound_cut_the_later_award() {
+    // Attack run 12: the first check took the reduction itself for a cut (two claims of the
+    // overrun year under a cap never reached: a false F0217 that --deny-warnings refused), and
+    // missed a later award cut by the cap and then superseded under `same_matter highest`
+    // (paid 3万元 where the cap's room allowed 5万元). A later award is now counted when a
+    // bound the reduced award met cut it by room earlier awards took, whatever became of it.
+    let run = |policy: &str, population: &str, history: &str, date: &str| {
+        let dir = folder(&[
+            ("p.pol", policy),
+            ("pop.csv", population),
+            ("h.csv", history),
+        ]);
+        pol(
+            &[
+                "simulate",
+                "p.pol",
+                "--population",
+                "pop.csv",
+                "--history",
+                "h.csv",
+                "--date",
+                date,
+                "--out",
+                "-",
+                "--deny-warnings",
+            ],
+            dir.path(),
+        )
+    };
+    let no_grants = "id,document,clause,date,amount\n";
+    let (code, out, err) = run(
+        "policy \"测〔2024〕94号\" {\n  title \"同年误报\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n  budget { 2024: 1万元 pro_rata }\n}\ninput project { 额: money }\nclause 认定 {\n  source \"第一条\"\n  per project\n  award 额\n  cap 100万元 per enterprise\n}\n",
+        "id,claim_id,claim_date,额\nE1,C1,2024-03-01,1万元\nE1,C2,2024-04-01,1万元\n",
+        no_grants,
+        "2024-12-31",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("F0217"), "{err}");
+    assert!(out.contains("E1,C2,5000.00"), "{out}");
+    let (code, _, err) = run(
+        "policy \"测〔2024〕92号\" {\n  title \"就高封顶核减\"\n  issued 2023-01-01\n  effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter highest\n  budget { 2024: 10万元 pro_rata }\n}\ninput project { 合格: bool = true }\nclause 甲 {\n  source \"第一条\"\n  per project\n  item \"申报\"\n  matter \"认定\"\n  when 合格\n  award 5万元\n  cap 5万元 per enterprise\n}\nclause 乙 {\n  source \"第二条\"\n  per project\n  item \"申报\"\n  matter \"认定\"\n  when 合格\n  award 3万元\n}\nclause 运营 { source \"第三条\" award 1元 }\n",
+        "id,claim_id,claim_date,item\nE1,C1,2024-03-01,申报\nE1,C2,2025-03-01,申报\n",
+        "id,document,clause,date,amount\nX9,测〔2024〕92号,运营,2024-01-05,10万元\n",
+        "2025-05-01",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("warning[F0217]: 1 subject had"), "{err}");
+}

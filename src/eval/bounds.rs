@@ -482,7 +482,11 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 }
             }
             let kind = if is_cap { "subject_cap" } else { "limit" };
-            self.apply_bound(inst, counter, limit, used, kind);
+            // A cut by room earlier awards of the decision took is noted: a reduction after
+            // the decision (pro rata) may give some of it back (F0217).
+            if self.apply_bound(inst, counter, limit, used, kind) && used.1 > Decimal::ZERO {
+                scratch.cut_by.push((i, counter));
+            }
         }
     }
 
@@ -497,8 +501,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         limit: Decimal,
         (lo_used, hi_used): (Decimal, Decimal),
         kind: &'static str,
-    ) {
-        let Some(paid) = inst.paid else { return };
+    ) -> bool {
+        let Some(paid) = inst.paid else { return false };
         let after = cut(paid, limit, lo_used, hi_used);
         // The words: the bound, what it counted before this award, and in which year.
         let said = || {
@@ -518,6 +522,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 (detail, span)
             });
             inst.paid = Some(after);
+            true
         } else {
             T::step(inst, || {
                 let (text, span, before, period) = said();
@@ -526,6 +531,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
                 let kind = if kind == "subject_cap" { "cap" } else { kind };
                 step(kind, text, None, span)
             });
+            false
         }
     }
 

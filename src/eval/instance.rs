@@ -279,7 +279,8 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
             });
             let (_, seed) = super::history::seed(bound, counter);
             let before = (seed - own).max(Decimal::ZERO);
-            self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
+            // Cut by the history's grants only, which no reduction of this run changes.
+            let _ = self.apply_bound(inst, counter, limit, (before, before), "subject_cap");
             // Listed after the instance's own running totals, in no instance's range, so it
             // is not applied again. A simulation reports no headroom, and keeps its list of
             // running totals empty.

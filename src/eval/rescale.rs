@@ -7,7 +7,6 @@
 //! exactly; an award is never made larger (a broken rule of pol's own, F0901).
 
 use chrono::Datelike;
-use rust_decimal::Decimal;
 
 use super::decision::{Amount, Outcome};
 use super::run::{Scratch, Verdict};
@@ -105,21 +104,15 @@ impl<'p> Scratch<'p> {
 }
 
 impl<'p> Scratch<'p> {
-    /// Whether an award after one of `reduced` (in evaluation order) was cut (paid less than
-    /// assessed) while it met a cap or limit that the reduced award was counted by: its room
-    /// was what the reduced award took before the reduction (F0217, a warning: the reduction
-    /// comes after each subject is decided).
+    /// Whether a cap or limit that counted one of the `reduced` awards cut a later award of
+    /// the decision by room earlier awards had taken (whatever the later award's outcome
+    /// became: deferred, superseded): that room was what the reduced award took before the
+    /// reduction (F0217, a warning: the reduction comes after each subject is decided).
     fn cut_after(&self, reduced: &[usize]) -> bool {
-        let counters = |v: &Verdict| &self.bounds[v.counters.0 as usize..v.counters.1 as usize];
         reduced.iter().any(|&i| {
-            let mine = counters(&self.instances[i]);
-            self.instances[i + 1..].iter().any(|v| {
-                let cut = v.outcome == Outcome::Awarded
-                    && v.assessed.zip(granted(v)).is_some_and(|(a, p)| p < a.max());
-                cut && counters(v)
-                    .iter()
-                    .any(|(c, _)| mine.iter().any(|(m, _)| m == c))
-            })
+            let v = &self.instances[i];
+            let mine = &self.bounds[v.counters.0 as usize..v.counters.1 as usize];
+            (self.cut_by.iter()).any(|&(j, c)| j > i && mine.iter().any(|(m, _)| *m == c))
         })
     }
 
@@ -154,17 +147,6 @@ impl<'p> Scratch<'p> {
             });
         }
     }
-}
-
-/// The most verdict `v` grants: what it pays, or for a staged award all its stages (those
-/// paid later too), so that stages not yet due are not taken for a cut.
-fn granted(v: &Verdict) -> Option<Decimal> {
-    if v.stage_list().is_empty() {
-        return v.paid.map(|p| p.max());
-    }
-    v.stage_list().iter().try_fold(Decimal::ZERO, |sum, s| {
-        super::decision::add_exact(sum, s.amount.max())
-    })
 }
 
 /// A reduction never makes an amount larger or negative (else pol broke its own rule).

@@ -213,6 +213,9 @@ pub struct Scratch<'p> {
     /// had counted before a later award of the decision was cut by it: that later award was
     /// cut by room the reduced award no longer uses (F0217).
     pub(super) cut_by_reduced: bool,
+    /// The awards of the decision a cap or limit cut by room earlier awards of it had taken,
+    /// as (verdict, running total), whatever became of them after (F0217).
+    pub(super) cut_by: Vec<(usize, super::bounds::Counter)>,
     /// The verdicts by clause, matter and claim, for once-only awards paid in the decision.
     pub(super) once_at: super::history::OnceIndex,
     /// (matter, claim) -> the instance kept so far.
@@ -404,6 +407,7 @@ impl<'p, T: Tracer> Evaluator<'p, T> {
         scratch.ends.clear();
         scratch.once_from.clear();
         scratch.cut_by_reduced = false;
+        scratch.cut_by.clear();
         if awarded {
             self.apply_running_totals(scratch, bound);
         }
