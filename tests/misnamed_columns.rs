@@ -223,3 +223,70 @@ fn deny_warnings_stops_on_the_populations_and_the_facts_warnings() {
         text(&o.stdout)
     );
 }
+
+#[test]
+fn names_given_on_the_command_line_and_in_headers_are_read_in_nfc() {
+    // Attack run 12 (C5): `金` typed as the compatibility ideograph U+F90A in `--columns`,
+    // `--id-column`, a history header or a `pol test` expectation was "no such column / clause,
+    // did you mean `奖金`?", naming what looked like the very name given. Each is now read in
+    // NFC, as population headers and policies are.
+    let k = '\u{F90A}';
+    let dir = tempfile::tempdir().unwrap();
+    let policy = "policy \"测〔2024〕96号\" {\n  title \"名称\"\n  issued 2023-01-01\n  \
+                  effective 2023-01-01 to 2025-12-31\n  funding { 市财政: 100% }\n  same_matter cumulative\n}\n\
+                  input enterprise { 额: money }\n\
+                  clause 奖金 { source \"第一条\" award 额 }\n";
+    std::fs::write(dir.path().join("m.pol"), policy).unwrap();
+    std::fs::write(dir.path().join("pid.csv"), "编号金,额\nE1,100\n").unwrap();
+    std::fs::write(
+        dir.path().join("h.csv"),
+        format!("编号{k},document,clause,date,amount\nE1,测〔2024〕96号,奖金,2024-02-01,50元\n"),
+    )
+    .unwrap();
+    let columns = format!("subject,total,奖{k}");
+    let id_column = format!("编号{k} ");
+    let o = pol_in(
+        dir.path(),
+        &[
+            "simulate",
+            "m.pol",
+            "--population",
+            "pid.csv",
+            "--history",
+            "h.csv",
+            "--date",
+            "2024-05-01",
+            "--id-column",
+            &id_column,
+            "--columns",
+            &columns,
+            "--out",
+            "-",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        // The column is named as the policy names the clause.
+        "subject,total,奖金\nE1,100.00,100.00\n"
+    );
+    assert!(err.contains("history: 1 earlier grants"), "{err}");
+    // A `pol test` expectation names the clause the same way.
+    std::fs::write(
+        dir.path().join("m.tests.toml"),
+        format!(
+            "[[case]]\nname = \"a\"\narticle = \"第一条\"\ndate = 2024-05-01\n\
+             [case.facts]\nkind = \"enterprise\"\nid = \"T1\"\n[case.facts.attributes]\n\"额\" = \"100元\"\n\
+             [case.expect]\n\"奖{k}\" = \"awarded 100\"\n"
+        ),
+    )
+    .unwrap();
+    let o = pol_in(dir.path(), &["test", "m.tests.toml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

@@ -297,7 +297,12 @@ impl<'c> HistoryReader<'c> {
                 .map_err(|e| format!("cannot read the history's header: {e}"))?;
             // Names as written: a grant's keys are one format's, read alike in CSV and JSON
             // Lines (and the facts' `history`), where `"stage "` is no key.
-            let names: Vec<String> = record.iter().map(str::to_string).collect();
+            // In NFC, as the population's header is read (white space at an end is kept, and
+            // refused below).
+            let names: Vec<String> = record
+                .iter()
+                .map(|n| crate::keys::name(n).into_owned())
+                .collect();
             check_header(&names, columns)?;
             Format::Csv(names)
         };

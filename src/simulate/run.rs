@@ -283,6 +283,26 @@ impl<'s> Simulation<'s> {
         if sim.kind == Kind::Project {
             return Err(SimulateError::NotASubject(sim.kind));
         }
+        // Column names are named as a header's are read (`keys::written_name`: NFC, ends
+        // trimmed), so `编号金` typed with a compatibility ideograph finds the column `编号金`.
+        let mut sim = sim;
+        let c = &mut sim.columns;
+        for name in [
+            &mut c.id,
+            &mut c.claim_id,
+            &mut c.claim_date,
+            &mut c.item,
+            &mut c.document,
+        ] {
+            if let std::borrow::Cow::Owned(n) = crate::keys::written_name(name) {
+                *name = n;
+            }
+        }
+        if let Some(spec) = &mut sim.row_columns {
+            if let std::borrow::Cow::Owned(n) = crate::keys::name(spec) {
+                *spec = n;
+            }
+        }
         // A population of a kind no clause is for would be paid nothing, every row
         // "evaluated": almost always a wrong kind, so it is refused rather than reported as a
         // zero cost.
