@@ -379,7 +379,7 @@ fn check(decision: &Decision<'_>, key: &str, e: &Expected) -> Option<String> {
     // Named as a policy's names are read (NFC): a key typed with a compatibility ideograph
     // is the clause the policy names with the ideograph it stands for.
     let name = crate::keys::name(key);
-    let Some(c) = decision.clauses.iter().find(|c| key_of(c) == *name) else {
+    let Some(c) = (decision.clauses.iter()).find(|c| crate::keys::name(&key_of(c)) == name) else {
         let known: Vec<String> = decision.clauses.iter().map(key_of).collect();
         return Some(format!(
             "{key}: no such clause result (there are: {})",

@@ -664,6 +664,19 @@ fn a_setting_is_named_as_data_names_an_input() {
         d.clauses[0].paid.map(|p| p.max().to_string()).as_deref(),
         Some("20.00")
     );
+    // Two spellings of one name are one setting given twice (F0306), not one value kept.
+    options
+        .settings
+        .insert("比例金".to_string(), "30%".to_string());
+    match set.evaluate(&facts, &options) {
+        Err(EvalError::Facts(problems)) => assert_eq!(
+            problems[0].code,
+            ProblemCode::DuplicateSetting,
+            "{problems:?}"
+        ),
+        Err(e) => panic!("{e}"),
+        Ok(d) => panic!("two spellings of one setting were accepted: {d:?}"),
+    }
     // From the command line too, in a settings file and with --set.
     let dir = temp("compat-setting");
     let policy = write(&dir, "p.pol", text);

@@ -272,6 +272,33 @@ fn names_given_on_the_command_line_and_in_headers_are_read_in_nfc() {
         "subject,total,奖金\nE1,100.00,100.00\n"
     );
     assert!(err.contains("history: 1 earlier grants"), "{err}");
+    // A JSON Lines history's keys likewise; and a column option with a space at an end is the
+    // column, as a header's name is (review: only names NFC changed were trimmed).
+    std::fs::write(
+        dir.path().join("h.jsonl"),
+        format!("{{\"编号{k}\": \"E1\", \"document\": \"测〔2024〕96号\", \"clause\": \"奖金\", \"date\": \"2024-02-01\", \"amount\": \"50元\"}}\n"),
+    )
+    .unwrap();
+    let o = pol_in(
+        dir.path(),
+        &[
+            "simulate",
+            "m.pol",
+            "--population",
+            "pid.csv",
+            "--history",
+            "h.jsonl",
+            "--date",
+            "2024-05-01",
+            "--id-column",
+            "编号金 ",
+            "--out",
+            "-",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("history: 1 earlier grants"), "{err}");
     // A `pol test` expectation names the clause the same way.
     std::fs::write(
         dir.path().join("m.tests.toml"),

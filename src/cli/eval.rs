@@ -146,7 +146,7 @@ fn set_by_settings(
     d.code == crate::diagnostic::Code::UnspecifiedParam
         && text
             .get(span.start..span.end)
-            .is_some_and(|name| settings.contains_key(name))
+            .is_some_and(|name| settings.contains_key(&*crate::keys::name(name)))
 }
 
 /// Reads the policies named by `paths` for a command that evaluates them: errors are printed

@@ -425,8 +425,9 @@ fn shared_budgets(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// Says how the run ended, writes the summary, puts the outputs in place: the exit code.
-fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -> ExitCode {
+/// Prints the population's warnings on standard error: how many there are (for
+/// `--deny-warnings`).
+fn print_data_warnings(report: &Report) -> usize {
     for c in &report.ignored_columns {
         say!("pol: warning: {c}");
     }
@@ -436,7 +437,7 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
     for c in &report.bare_percent_columns {
         say!("pol: warning: {c}");
     }
-    let shared = shared_budgets(&report);
+    let shared = shared_budgets(report);
     for w in &shared {
         say!("pol: warning[F0216]: {w}");
     }
@@ -447,6 +448,18 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
             report.summary.cut_before_reduction()
         );
     }
+    // A column misnamed lets an input's default apply to every subject (attack run 6, F5):
+    // with --deny-warnings the population's warnings stop the run as the policies' do.
+    report.ignored_columns.len()
+        + report.inputs_given_by_no_column.len()
+        + report.bare_percent_columns.len()
+        + shared.len()
+        + cut
+}
+
+/// Says how the run ended, writes the summary, puts the outputs in place: the exit code.
+fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -> ExitCode {
+    let data_warnings = print_data_warnings(&report);
     let rows_on_stdout = args.out.as_deref().is_some_and(|p| p.as_os_str() == "-");
     // A run stopped by a broken rule of pol's own exits as one (70), not as bad input.
     let stopped = |code: crate::problem::ProblemCode| {
@@ -509,13 +522,6 @@ fn finish(args: &SimulateArgs, out: &Output, report: Report, outputs: Outputs) -
         }
         _ => {}
     }
-    // A column misnamed lets an input's default apply to every subject (attack run 6, F5):
-    // with --deny-warnings the population's warnings stop the run as the policies' do.
-    let data_warnings = report.ignored_columns.len()
-        + report.inputs_given_by_no_column.len()
-        + report.bare_percent_columns.len()
-        + shared.len()
-        + cut;
     if args.deny_warnings && data_warnings > 0 {
         let written = if rows_on_stdout {
             "standard output has the rows, and no summary"

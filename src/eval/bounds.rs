@@ -114,7 +114,7 @@ impl Counter {
 
     /// Whether the running total counts part `year` of an award: a yearly limit counts only
     /// the stages paid in its year (`None`: the award as a whole, counted by every bound).
-    fn counts(self, year: Option<i32>) -> bool {
+    pub(super) fn counts(self, year: Option<i32>) -> bool {
         match (self.limit_year(), year) {
             (Some(y), Some(part)) => y == part,
             _ => true,

@@ -274,11 +274,23 @@ impl PolicySet {
             .iter()
             .map(|p| vec![None; p.params.len()])
             .collect();
+        // Each parameter's name as met, with the setting's name as given: two spellings of
+        // one name would otherwise leave one value silently in place of the other.
+        let mut met: BTreeMap<String, &str> = BTreeMap::new();
         for (name, text) in &options.settings {
             let mut found = false;
             // Named as data names an input (NFC, ends trimmed; `keys::written_name`), so a
             // compatibility ideograph is the ideograph the policy wrote.
             let key = crate::keys::written_name(name);
+            if let Some(first) = met.insert(key.to_string(), name) {
+                problems.push(
+                    FactProblem::new(ProblemCode::DuplicateSetting, format!("setting {key}"))
+                        .name(&*key)
+                        .first_place(format!("`{first}`"))
+                        .place(format!("`{name}`")),
+                );
+                continue;
+            }
             for (pi, p) in self.programs.iter().enumerate() {
                 let Some(i) = p.params.iter().position(|x| x.name == *key) else {
                     continue;

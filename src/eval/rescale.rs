@@ -29,7 +29,8 @@ impl<'p> Scratch<'p> {
     ) -> Result<(), Failure> {
         // The policies some of whose awards change.
         let mut changed: Vec<usize> = Vec::new();
-        let mut reduced: Vec<usize> = Vec::new();
+        // Each part reduced: the award and the year it is counted in.
+        let mut reduced: Vec<(usize, i32)> = Vec::new();
         let mut stages: Vec<(usize, Amount)> = Vec::new();
         for (i, v) in self.instances.iter_mut().enumerate() {
             if v.outcome != Outcome::Awarded {
@@ -38,7 +39,12 @@ impl<'p> Scratch<'p> {
             let old = v.paid.unwrap_or(Amount::ZERO);
             let new = if v.stage_list().is_empty() {
                 match scale(i, v, old, v.date.year())? {
-                    Some(new) => new,
+                    Some(new) => {
+                        if new != old {
+                            reduced.push((i, v.date.year()));
+                        }
+                        new
+                    }
                     None => continue,
                 }
             } else {
@@ -52,6 +58,9 @@ impl<'p> Scratch<'p> {
                     let year = s.date.unwrap_or(v.date).year();
                     if let Some(new) = scale(i, v, s.amount, year)? {
                         not_larger(s.amount, new)?;
+                        if new != s.amount {
+                            reduced.push((i, year));
+                        }
                         stages.push((k, new));
                     }
                 }
@@ -79,7 +88,6 @@ impl<'p> Scratch<'p> {
             not_larger(old, new)?;
             if new != old {
                 v.paid = Some(new);
-                reduced.push(i);
                 if !changed.contains(&v.pi) {
                     changed.push(v.pi);
                 }
@@ -108,11 +116,14 @@ impl<'p> Scratch<'p> {
     /// the decision by room earlier awards had taken (whatever the later award's outcome
     /// became: deferred, superseded): that room was what the reduced award took before the
     /// reduction (F0217, a warning: the reduction comes after each subject is decided).
-    fn cut_after(&self, reduced: &[usize]) -> bool {
-        reduced.iter().any(|&i| {
+    /// Only the bounds that count the part reduced: a staged award's yearly limit of a year
+    /// whose stage was not reduced gives nothing back.
+    fn cut_after(&self, reduced: &[(usize, i32)]) -> bool {
+        reduced.iter().any(|&(i, year)| {
             let v = &self.instances[i];
             let mine = &self.bounds[v.counters.0 as usize..v.counters.1 as usize];
-            (self.cut_by.iter()).any(|&(j, c)| j > i && mine.iter().any(|(m, _)| *m == c))
+            (self.cut_by.iter())
+                .any(|&(j, c)| j > i && c.counts(Some(year)) && mine.iter().any(|(m, _)| *m == c))
         })
     }
 
@@ -143,7 +154,7 @@ impl<'p> Scratch<'p> {
             v.outcome = Outcome::CannotEvaluate;
             v.paid = None;
             T::reason(v, || {
-                format!("paid once only, and already awarded in this decision under {document} {clause}, but that award was reduced to nothing pro rata (its budget was used up): whether this one is paid instead hangs on the budget and the once-only rule at once, so it cannot be decided here")
+                format!("paid once only, and already awarded in this decision under {document} {clause}, but that award was reduced to nothing pro rata (its share of the budget came to nothing): whether this one is paid instead hangs on the budget and the once-only rule at once, so it cannot be decided here")
             });
         }
     }

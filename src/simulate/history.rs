@@ -621,14 +621,16 @@ fn jsonl_pairs<'t>(text: &'t str, columns: &Columns) -> Result<Pairs<'t>, String
     };
     let no_id = || format!("it is not a JSON object with a subject id `{}`", columns.id);
     let mut id = None;
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for (k, v) in &pairs {
-        if seen.contains(&k.as_str()) {
+        // Keys in NFC, as a CSV history's header names are read.
+        let key = crate::keys::name(k);
+        if seen.iter().any(|s| *s == *key) {
             return Err(format!("the key `{k}` is given twice"));
         }
-        seen.push(k);
-        if *k == columns.id {
+        seen.push(key.to_string());
+        if *key == *columns.id {
             id = match &v.value {
                 Json::Text(t) if !trim(t).is_empty() => Some(t.clone()),
                 // A number with a fraction or an exponent names no subject (F0214).
@@ -642,7 +644,7 @@ fn jsonl_pairs<'t>(text: &'t str, columns: &Columns) -> Result<Pairs<'t>, String
         }
         // Every value as the facts' grant has it (a number stays a number: `1e5` is the
         // amount 100000 in both), read by the facts' code.
-        out.push((k.clone(), v.clone()));
+        out.push((key.into_owned(), v.clone()));
     }
     Ok((id.ok_or_else(no_id)?, out))
 }

@@ -294,9 +294,7 @@ impl<'s> Simulation<'s> {
             &mut c.item,
             &mut c.document,
         ] {
-            if let std::borrow::Cow::Owned(n) = crate::keys::written_name(name) {
-                *name = n;
-            }
+            *name = crate::keys::written_name(name).into_owned();
         }
         if let Some(spec) = &mut sim.row_columns {
             if let std::borrow::Cow::Owned(n) = crate::keys::name(spec) {
