@@ -336,8 +336,9 @@ pub fn read_json_number(raw: &str) -> Result<Decimal, LiteralError> {
             .ok()
             .and_then(|s| Decimal::try_from_i128_with_scale(mantissa, s).ok())
     } else {
-        u32::try_from(-scale)
-            .ok()
+        scale
+            .checked_neg()
+            .and_then(|k| u32::try_from(k).ok())
             .and_then(|k| 10i128.checked_pow(k))
             .and_then(|ten| mantissa.checked_mul(ten))
             .and_then(|m| Decimal::try_from_i128_with_scale(m, 0).ok())
@@ -613,6 +614,20 @@ mod tests {
             assert_eq!(read_json_number(raw), Err(LiteralError::TooLarge), "{raw}");
         }
         assert_eq!(read_json_number("8e28"), Err(LiteralError::TooLarge));
+        // Exponents at the ends of a machine word: refused, never an overflow (a trailing
+        // zero taken as a place left `-1 - i64::MAX`, whose negation overflowed).
+        for raw in [
+            "10e9223372036854775807",
+            "1e-9223372036854775808",
+            "1.5e-9223372036854775807",
+            "1e99999999999999999999",
+        ] {
+            assert_eq!(read_json_number(raw), Err(LiteralError::TooLarge), "{raw}");
+        }
+        assert_eq!(
+            read_json_number("0e99999999999999999999"),
+            Ok(Decimal::ZERO)
+        );
         assert_eq!(
             read_json_number("1234567890123456789012345678")
                 .unwrap()
