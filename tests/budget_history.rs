@@ -210,6 +210,10 @@ fn earlier_grants_too_large_to_hold_to_the_fen_stop_the_summary() {
         "{err}"
     );
     assert_eq!(s, serde_json::Value::Null, "no summary is written");
+    // A reduction pro rata reads the same sum, held to the fen the same way.
+    let (_dir, code, _out, err, _) = case("2024: 1元 pro_rata", &history);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("F0402"), "{err}");
     // One such grant is held, and every figure of the line keeps its fen.
     let history =
         format!("id,document,clause,date,amount\nE8,测〔2024〕21号,运营补助,2024-01-05,{grant}\n");

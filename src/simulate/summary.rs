@@ -569,9 +569,19 @@ impl Summary {
     /// What the history granted under policy `pi` in `year` before the run (zero without a
     /// history; none when it cannot be held).
     pub(crate) fn earlier_in(&self, pi: usize, year: i32) -> Option<Decimal> {
+        self.earlier_held(pi, year, "").ok()
+    }
+
+    /// What the history granted under policy `pi` in `year`, held to the fen ([`held`]; F0402
+    /// naming it under `document` when it cannot be): the one reading of the earlier sums, for
+    /// the budget lines and for the reduction alike.
+    fn earlier_held(&self, pi: usize, year: i32, document: &str) -> Result<Decimal, Failure> {
         match self.earlier.iter().find(|(k, _)| *k == (pi, year)) {
-            Some((_, t)) => t.amount().map(Amount::max),
-            None => Some(Decimal::ZERO),
+            Some((_, t)) => Ok(held(t, || {
+                format!("what was granted earlier in {year} under {document}")
+            })?
+            .max()),
+            None => Ok(Decimal::ZERO),
         }
     }
 
@@ -787,16 +797,7 @@ impl Summary {
                 // A range ("up to" awards not assessed) is counted at its most, and said so.
                 let paid = total.max();
                 let paid_at_least = (total.min() != total.max()).then(|| money_places(total.min()));
-                let earlier = match self.earlier.iter().find(|(k, _)| *k == (pi, *year)) {
-                    Some((_, t)) => held(t, || {
-                        format!(
-                            "what was granted earlier in {year} under {}",
-                            p.header.document
-                        )
-                    })?
-                    .max(),
-                    None => Decimal::ZERO,
-                };
+                let earlier = self.earlier_held(pi, *year, &p.header.document)?;
                 // Added exactly: `Decimal`'s own addition rounds a sum past its digits.
                 let mut both = Tally::default();
                 both.add(Amount::Exact(paid));
